@@ -1,0 +1,188 @@
+//! The executor: one `match` over [`Command`], run by a queue worker.
+//!
+//! A command that fails (bad region, unbound resource, a driver panic) is reported through the
+//! device's reporter and skipped; the rest of the submission still runs. Nothing here blocks
+//! forever: waits on events also watch the queue's cancel word, which device destruction
+//! notifies.
+
+use super::{Command, Recording, transfer};
+use crate::error::{Error, ErrorKind, Result};
+use crate::log::{Kind, Reporter, Severity};
+use crate::query::{Availability, QueryKind};
+use crate::sync::{Event, Word};
+
+/// What the executor needs from its queue.
+pub struct ExecContext<'a> {
+    pub reporter: &'a Reporter,
+    /// Notified when `cancelled` may have become true.
+    pub cancel_word: &'a Word,
+    pub cancelled: &'a (dyn Fn() -> bool + Sync),
+}
+
+/// Runs every command of `recording` in order.
+pub fn execute(recording: &Recording, ctx: &ExecContext<'_>) {
+    for cmd in &recording.commands {
+        if (ctx.cancelled)() {
+            return;
+        }
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cmd, ctx)))
+            .unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                Err(Error::new(
+                    ErrorKind::Unknown,
+                    format!("internal driver error: {what}"),
+                ))
+            });
+        if let Err(e) = result {
+            let kind = if e.kind == ErrorKind::InvalidUsage {
+                Kind::Validation
+            } else {
+                Kind::General
+            };
+            ctx.reporter.report_kind(
+                Severity::Error,
+                kind,
+                "softvk-command",
+                &format!("{} failed and was skipped: {}", cmd.name(), e.message),
+            );
+        }
+    }
+}
+
+fn run(cmd: &Command, ctx: &ExecContext<'_>) -> Result<()> {
+    match cmd {
+        Command::CopyBuffer { src, dst, regions } => transfer::copy_buffer(src, dst, regions),
+        Command::CopyImage { src, dst, regions } => transfer::copy_image(src, dst, regions),
+        Command::CopyBufferToImage { src, dst, regions } => {
+            transfer::copy_buffer_image(src, dst, regions, true)
+        }
+        Command::CopyImageToBuffer { src, dst, regions } => {
+            transfer::copy_buffer_image(dst, src, regions, false)
+        }
+        Command::BlitImage {
+            src,
+            dst,
+            regions,
+            filter,
+        } => transfer::blit_image(src, dst, regions, *filter),
+        Command::ResolveImage { src, dst, regions } => transfer::resolve_image(src, dst, regions),
+        Command::FillBuffer {
+            dst,
+            offset,
+            size,
+            data,
+        } => transfer::fill_buffer(dst, *offset, *size, *data),
+        Command::UpdateBuffer { dst, offset, data } => transfer::update_buffer(dst, *offset, data),
+        Command::ClearColorImage {
+            image,
+            color,
+            ranges,
+        } => transfer::clear_color(image, *color, ranges),
+        Command::ClearDepthStencilImage {
+            image,
+            depth,
+            stencil,
+            ranges,
+        } => transfer::clear_depth_stencil(image, *depth, *stencil, ranges),
+        Command::PipelineBarrier => Ok(()),
+        Command::SetEvent(e) => {
+            e.set();
+            Ok(())
+        }
+        Command::ResetEvent(e) => {
+            e.reset();
+            Ok(())
+        }
+        Command::WaitEvents(events) => {
+            Event::wait_all(events, ctx.cancel_word, ctx.cancelled);
+            Ok(())
+        }
+        Command::ResetQueryPool { pool, first, count } => pool.reset(*first, *count),
+        Command::WriteTimestamp { pool, query } => {
+            if pool.kind() != QueryKind::Timestamp {
+                return Err(Error::invalid(
+                    "vkCmdWriteTimestamp into a pool that is not a timestamp pool",
+                ));
+            }
+            pool.write(*query, crate::platform::monotonic_ns())
+        }
+        Command::BeginQuery { pool, query } => {
+            if pool.kind() != QueryKind::Occlusion {
+                return Err(Error::invalid(
+                    "vkCmdBeginQuery on a timestamp pool (VUID-vkCmdBeginQuery-queryType-02804)",
+                ));
+            }
+            pool.check_range(*query, 1)
+        }
+        // No draw can run yet (draws are pending), so no sample passed: the count is 0.
+        Command::EndQuery { pool, query } => pool.write(*query, 0),
+        Command::CopyQueryPoolResults {
+            pool,
+            first,
+            count,
+            dst,
+            offset,
+            stride,
+            flags,
+        } => {
+            let last = (*count as u64).saturating_sub(1) * stride
+                + crate::query::QueryPool::result_size(*flags);
+            let span = dst.span(*offset, last)?;
+            // Queries are written in submission order by this worker, so a query that is not
+            // available now will not become available by waiting here (except through another
+            // queue, which the spec does not order for us): WAIT would only hang the queue.
+            let flags = *flags & !ash::vk::QueryResultFlags::WAIT;
+            let _: Availability = pool.results(
+                *first,
+                *count,
+                *stride,
+                flags,
+                Some(ctx.reporter),
+                |o, v, wide| {
+                    if wide {
+                        span.write(o as usize, &v.to_le_bytes());
+                    } else {
+                        span.write(o as usize, &(v as u32).to_le_bytes());
+                    }
+                },
+            )?;
+            Ok(())
+        }
+        Command::ExecuteCommands(recordings) => {
+            for r in recordings {
+                execute(r, ctx);
+            }
+            Ok(())
+        }
+        Command::BeginDebugLabel(name) => {
+            ctx.reporter.report(
+                Severity::Debug,
+                "softvk-label",
+                &format!("begin label {name:?}"),
+            );
+            Ok(())
+        }
+        Command::EndDebugLabel => {
+            ctx.reporter
+                .report(Severity::Debug, "softvk-label", "end label");
+            Ok(())
+        }
+        Command::InsertDebugLabel(name) => {
+            ctx.reporter
+                .report(Severity::Debug, "softvk-label", &format!("label {name:?}"));
+            Ok(())
+        }
+        Command::SetDeviceMask(mask) => {
+            if *mask != 1 {
+                return Err(Error::invalid(format!(
+                    "device mask {mask:#x} names devices other than device 0 (the only one)"
+                )));
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,692 @@
+//! Transfer commands: copies, fills, updates, clears, blits and resolves.
+//!
+//! Every function checks its regions against the resources before touching memory and
+//! returns an error (the executor reports it and skips the command) instead of reading or
+//! writing outside a resource. Large operations are split across the pool by rows or slices;
+//! each output byte is computed by exactly one piece of work from the inputs alone, so results
+//! do not depend on the thread count.
+
+use crate::error::{Error, Result};
+use crate::format::{self, Domain, Texel};
+use crate::memory::Span;
+use crate::resource::{Buffer, Image, MipLayout, Plane};
+use ash::vk;
+
+/// Rows are handed to the pool in groups once an operation moves at least this many bytes.
+const PARALLEL_BYTES: u64 = 1 << 20;
+
+fn for_rows(rows: usize, bytes_per_row: u64, f: impl Fn(usize) + Send + Sync) {
+    if rows as u64 * bytes_per_row >= PARALLEL_BYTES && rows > 1 {
+        let per = ((64 << 10) / bytes_per_row.max(1)).max(1) as usize;
+        let groups = rows.div_ceil(per);
+        crate::exec::for_each(groups, |g| {
+            for r in g * per..((g + 1) * per).min(rows) {
+                f(r);
+            }
+        });
+    } else {
+        (0..rows).for_each(f);
+    }
+}
+
+pub fn copy_buffer(src: &Buffer, dst: &Buffer, regions: &[vk::BufferCopy]) -> Result<()> {
+    let mut pairs = Vec::with_capacity(regions.len());
+    for r in regions {
+        pairs.push((
+            src.span(r.src_offset, r.size)?,
+            dst.span(r.dst_offset, r.size)?,
+        ));
+    }
+    for (s, d) in pairs {
+        d.copy_from(&s);
+    }
+    Ok(())
+}
+
+pub fn fill_buffer(dst: &Buffer, offset: u64, size: u64, data: u32) -> Result<()> {
+    let size = if size == vk::WHOLE_SIZE {
+        dst.size().saturating_sub(offset) & !3
+    } else {
+        size
+    };
+    if offset % 4 != 0 || size % 4 != 0 {
+        return Err(Error::invalid(format!(
+            "fill offset {offset} and size {size} must be multiples of 4 \
+             (VUID-vkCmdFillBuffer-dstOffset-00025, -size-00028)"
+        )));
+    }
+    if size == 0 {
+        return Ok(());
+    }
+    dst.span(offset, size)?.fill(&data.to_le_bytes());
+    Ok(())
+}
+
+pub fn update_buffer(dst: &Buffer, offset: u64, data: &[u8]) -> Result<()> {
+    dst.span(offset, data.len() as u64)?.write(0, data);
+    Ok(())
+}
+
+/// The single aspects of a mask, in plane order.
+fn aspects(mask: vk::ImageAspectFlags) -> impl Iterator<Item = vk::ImageAspectFlags> {
+    [
+        vk::ImageAspectFlags::COLOR,
+        vk::ImageAspectFlags::DEPTH,
+        vk::ImageAspectFlags::STENCIL,
+    ]
+    .into_iter()
+    .filter(move |a| mask.contains(*a))
+}
+
+fn is_3d(image: &Image) -> bool {
+    image.desc().image_type == vk::ImageType::TYPE_3D
+}
+
+/// (layer, z) of the `n` slices a region covers: z slices of a 3D image, layers otherwise.
+fn slices(image: &Image, sub: &vk::ImageSubresourceLayers, z0: i32, n: u32) -> Vec<(u32, u32)> {
+    if is_3d(image) {
+        (0..n)
+            .map(|s| (sub.base_array_layer, z0 as u32 + s))
+            .collect()
+    } else {
+        (0..n).map(|s| (sub.base_array_layer + s, 0)).collect()
+    }
+}
+
+/// How many slices a region covers in `image`, with all subresource checks.
+fn region_slices(
+    image: &Image,
+    sub: &vk::ImageSubresourceLayers,
+    offset: vk::Offset3D,
+    extent: vk::Extent3D,
+) -> Result<u32> {
+    let layers = if sub.layer_count == vk::REMAINING_ARRAY_LAYERS {
+        image
+            .desc()
+            .array_layers
+            .saturating_sub(sub.base_array_layer)
+    } else {
+        sub.layer_count
+    };
+    image.check_subresource(sub.mip_level, sub.base_array_layer, layers)?;
+    let me = crate::resource::mip_extent(image.desc().extent, sub.mip_level);
+    let fits = |o: i32, e: u32, m: u32| o >= 0 && (o as u64 + e as u64) <= m as u64;
+    if !fits(offset.x, extent.width, me.width)
+        || !fits(offset.y, extent.height, me.height)
+        || !fits(offset.z, extent.depth, me.depth)
+    {
+        return Err(Error::invalid(format!(
+            "region offset ({}, {}, {}) extent {}x{}x{} is outside mip {} ({}x{}x{})",
+            offset.x,
+            offset.y,
+            offset.z,
+            extent.width,
+            extent.height,
+            extent.depth,
+            sub.mip_level,
+            me.width,
+            me.height,
+            me.depth
+        )));
+    }
+    if is_3d(image) {
+        if layers != 1 {
+            return Err(Error::invalid("a 3D image region must have one layer"));
+        }
+        Ok(extent.depth)
+    } else {
+        if offset.z != 0 || extent.depth != 1 {
+            return Err(Error::invalid(
+                "a region of a non-3D image must have z offset 0 and depth 1",
+            ));
+        }
+        Ok(layers)
+    }
+}
+
+fn pixel_bytes(image: &Image, plane: &Plane) -> u64 {
+    plane.texel_bytes as u64 * image.samples() as u64
+}
+
+fn texel_offset(m: &MipLayout, pixel: u64, x: u64, y: u64, z: u64) -> u64 {
+    z * m.depth_pitch + y * m.row_pitch + x * pixel
+}
+
+pub fn copy_image(src: &Image, dst: &Image, regions: &[vk::ImageCopy]) -> Result<()> {
+    for r in regions {
+        if src.samples() != dst.samples() {
+            return Err(Error::invalid(
+                "vkCmdCopyImage between images of different sample counts",
+            ));
+        }
+        // A 3D image covers extent.depth slices; a 2D array covers its layers (depth 1).
+        let flat = |img: &Image| vk::Extent3D {
+            depth: if is_3d(img) { r.extent.depth } else { 1 },
+            ..r.extent
+        };
+        let n = region_slices(src, &r.src_subresource, r.src_offset, flat(src))?;
+        let dst_extent = flat(dst);
+        let dn = region_slices(dst, &r.dst_subresource, r.dst_offset, dst_extent)?;
+        if dn != n {
+            return Err(Error::invalid(format!(
+                "vkCmdCopyImage region covers {n} source slices but {dn} destination slices"
+            )));
+        }
+        for aspect in aspects(r.src_subresource.aspect_mask) {
+            let sp = src.plane(aspect)?;
+            let dp = dst.plane(aspect).or_else(|_| {
+                // Color views of compatible formats: the destination's only plane.
+                dst.planes()
+                    .first()
+                    .ok_or_else(|| Error::invalid("no destination plane"))
+            })?;
+            if sp.texel_bytes != dp.texel_bytes {
+                return Err(Error::invalid(format!(
+                    "vkCmdCopyImage between formats of different texel sizes ({:?}, {:?})",
+                    src.format(),
+                    dst.format()
+                )));
+            }
+            let pixel = pixel_bytes(src, sp);
+            let sm = &sp.mips[r.src_subresource.mip_level as usize];
+            let dm = &dp.mips[r.dst_subresource.mip_level as usize];
+            let ss = slices(src, &r.src_subresource, r.src_offset.z, n);
+            let ds = slices(dst, &r.dst_subresource, r.dst_offset.z, n);
+            let row = r.extent.width as u64 * pixel;
+            let rows = (n * r.extent.height) as usize;
+            let mut spans = Vec::with_capacity(n as usize);
+            for s in 0..n as usize {
+                spans.push((
+                    src.layer_span(sp, r.src_subresource.mip_level, ss[s].0)?,
+                    dst.layer_span(dp, r.dst_subresource.mip_level, ds[s].0)?,
+                ));
+            }
+            for_rows(rows, row, |i| {
+                let s = i / r.extent.height as usize;
+                let y = (i % r.extent.height as usize) as u64;
+                let (sspan, dspan) = &spans[s];
+                let so = texel_offset(
+                    sm,
+                    pixel,
+                    r.src_offset.x as u64,
+                    r.src_offset.y as u64 + y,
+                    ss[s].1 as u64,
+                );
+                let d_o = texel_offset(
+                    dm,
+                    pixel,
+                    r.dst_offset.x as u64,
+                    r.dst_offset.y as u64 + y,
+                    ds[s].1 as u64,
+                );
+                let from = sspan
+                    .sub(so as usize, row as usize)
+                    .expect("checked region");
+                let to = dspan
+                    .sub(d_o as usize, row as usize)
+                    .expect("checked region");
+                to.copy_from(&from);
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Copies between a buffer and an image; `to_image` chooses the direction.
+pub fn copy_buffer_image(
+    buffer: &Buffer,
+    image: &Image,
+    regions: &[vk::BufferImageCopy],
+    to_image: bool,
+) -> Result<()> {
+    for r in regions {
+        if image.samples() != 1 {
+            return Err(Error::invalid(
+                "buffer/image copies need a single-sampled image (VUID-vkCmdCopyBufferToImage-dstImage-07973)",
+            ));
+        }
+        let mask = r.image_subresource.aspect_mask;
+        if mask.as_raw().count_ones() != 1 {
+            return Err(Error::invalid(format!(
+                "a buffer/image copy names exactly one aspect, not {mask:?}"
+            )));
+        }
+        let n = region_slices(image, &r.image_subresource, r.image_offset, r.image_extent)?;
+        let plane = image.plane(mask)?;
+        let texel = plane.texel_bytes as u64;
+        let e = r.image_extent;
+        let row_length = if r.buffer_row_length == 0 {
+            e.width
+        } else {
+            r.buffer_row_length
+        } as u64;
+        let image_height = if r.buffer_image_height == 0 {
+            e.height
+        } else {
+            r.buffer_image_height
+        } as u64;
+        if row_length < e.width as u64 || image_height < e.height as u64 {
+            return Err(Error::invalid(
+                "bufferRowLength/bufferImageHeight smaller than the image extent",
+            ));
+        }
+        let row = e.width as u64 * texel;
+        let buffer_bytes =
+            ((n as u64 - 1) * image_height + (e.height as u64 - 1)) * row_length * texel + row;
+        let bspan = buffer.span(r.buffer_offset, buffer_bytes)?;
+        let m = &plane.mips[r.image_subresource.mip_level as usize];
+        let sl = slices(image, &r.image_subresource, r.image_offset.z, n);
+        let mut spans = Vec::with_capacity(n as usize);
+        for s in &sl {
+            spans.push(image.layer_span(plane, r.image_subresource.mip_level, s.0)?);
+        }
+        let rows = (n * e.height) as usize;
+        for_rows(rows, row, |i| {
+            let s = i / e.height as usize;
+            let y = (i % e.height as usize) as u64;
+            let io = texel_offset(
+                m,
+                texel,
+                r.image_offset.x as u64,
+                r.image_offset.y as u64 + y,
+                sl[s].1 as u64,
+            );
+            let bo = (s as u64 * image_height + y) * row_length * texel;
+            let ispan = spans[s]
+                .sub(io as usize, row as usize)
+                .expect("checked region");
+            let b = bspan
+                .sub(bo as usize, row as usize)
+                .expect("checked region");
+            if to_image {
+                ispan.copy_from(&b);
+            } else {
+                b.copy_from(&ispan);
+            }
+        });
+    }
+    Ok(())
+}
+
+fn subresource_range(image: &Image, r: &vk::ImageSubresourceRange) -> Result<(u32, u32, u32, u32)> {
+    let d = image.desc();
+    let levels = if r.level_count == vk::REMAINING_MIP_LEVELS {
+        d.mip_levels.saturating_sub(r.base_mip_level)
+    } else {
+        r.level_count
+    };
+    let layers = if r.layer_count == vk::REMAINING_ARRAY_LAYERS {
+        d.array_layers.saturating_sub(r.base_array_layer)
+    } else {
+        r.layer_count
+    };
+    if levels == 0
+        || r.base_mip_level
+            .checked_add(levels)
+            .is_none_or(|e| e > d.mip_levels)
+    {
+        return Err(Error::invalid(format!(
+            "mip levels {}..+{levels} are outside the image's {}",
+            r.base_mip_level, d.mip_levels
+        )));
+    }
+    image.check_subresource(r.base_mip_level, r.base_array_layer, layers)?;
+    Ok((r.base_mip_level, levels, r.base_array_layer, layers))
+}
+
+/// Fills every texel of the ranges' `aspect` plane with `texel` (one encoded texel).
+fn fill_ranges(
+    image: &Image,
+    aspect: vk::ImageAspectFlags,
+    texel: &[u8],
+    ranges: &[vk::ImageSubresourceRange],
+) -> Result<()> {
+    let plane = image.plane(aspect)?;
+    let pixel: Vec<u8> = texel.repeat(image.samples() as usize);
+    for r in ranges {
+        if !r.aspect_mask.contains(aspect) {
+            continue;
+        }
+        let (mip0, levels, layer0, layers) = subresource_range(image, r)?;
+        for mip in mip0..mip0 + levels {
+            let m = &plane.mips[mip as usize];
+            let row = m.extent.width as u64 * pixel.len() as u64;
+            for layer in layer0..layer0 + layers {
+                let span = image.layer_span(plane, mip, layer)?;
+                if row == m.row_pitch {
+                    let all = row * m.extent.height as u64 * m.extent.depth as u64;
+                    span.sub(0, all as usize).expect("checked").fill(&pixel);
+                } else {
+                    let rows = (m.extent.height * m.extent.depth) as usize;
+                    for_rows(rows, row, |i| {
+                        let o = i as u64 * m.row_pitch;
+                        span.sub(o as usize, row as usize)
+                            .expect("checked")
+                            .fill(&pixel);
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn clear_color(
+    image: &Image,
+    color: [u32; 4],
+    ranges: &[vk::ImageSubresourceRange],
+) -> Result<()> {
+    let info = format::info(image.format())
+        .ok_or_else(|| Error::unsupported_format("image format has no texel codec"))?;
+    if !info.aspects.contains(vk::ImageAspectFlags::COLOR) {
+        return Err(Error::invalid(
+            "vkCmdClearColorImage on a depth/stencil image (VUID-vkCmdClearColorImage-image-00007)",
+        ));
+    }
+    let value = match info.domain {
+        Domain::Float => Texel::Float(color.map(f32::from_bits)),
+        Domain::Uint => Texel::Uint(color),
+        Domain::Sint => Texel::Sint(color.map(|c| c as i32)),
+    };
+    let mut bytes = vec![0u8; info.bytes as usize];
+    format::encode(image.format(), value, &mut bytes);
+    fill_ranges(image, vk::ImageAspectFlags::COLOR, &bytes, ranges)
+}
+
+pub fn clear_depth_stencil(
+    image: &Image,
+    depth: f32,
+    stencil: u32,
+    ranges: &[vk::ImageSubresourceRange],
+) -> Result<()> {
+    for aspect in [vk::ImageAspectFlags::DEPTH, vk::ImageAspectFlags::STENCIL] {
+        if !ranges.iter().any(|r| r.aspect_mask.contains(aspect)) {
+            continue;
+        }
+        let plane = image.plane(aspect)?;
+        let value = if aspect == vk::ImageAspectFlags::DEPTH {
+            if !(0.0..=1.0).contains(&depth) {
+                return Err(Error::invalid(format!(
+                    "depth clear value {depth} is outside [0, 1] \
+                     (VUID-VkClearDepthStencilValue-depth-00022)"
+                )));
+            }
+            Texel::Float([depth, 0.0, 0.0, 1.0])
+        } else {
+            Texel::Uint([stencil & 0xFF, 0, 0, 1])
+        };
+        let mut bytes = vec![0u8; plane.texel_bytes as usize];
+        format::encode(plane.format, value, &mut bytes);
+        fill_ranges(image, aspect, &bytes, ranges)?;
+    }
+    Ok(())
+}
+
+/// Reads texel (x, y, z) sample `s` of a plane's layer.
+fn read_texel(
+    span: &Span<'_>,
+    plane: &Plane,
+    m: &MipLayout,
+    samples: u32,
+    x: u32,
+    y: u32,
+    z: u32,
+    s: u32,
+) -> Texel {
+    let tb = plane.texel_bytes as usize;
+    let o = texel_offset(m, tb as u64 * samples as u64, x as u64, y as u64, z as u64) as usize
+        + s as usize * tb;
+    let mut buf = [0u8; 16];
+    span.read(o, &mut buf[..tb]);
+    format::decode(plane.format, &buf[..tb])
+}
+
+fn write_texel(span: &Span<'_>, plane: &Plane, m: &MipLayout, x: u32, y: u32, z: u32, t: Texel) {
+    let tb = plane.texel_bytes as usize;
+    let o = texel_offset(m, tb as u64, x as u64, y as u64, z as u64) as usize;
+    let mut buf = [0u8; 16];
+    format::encode(plane.format, t, &mut buf[..tb]);
+    span.write(o, &buf[..tb]);
+}
+
+/// Source coordinate sampled for destination texel `i` along one axis (spec "Image Blits").
+fn blit_coord(i: i32, d0: i32, d1: i32, s0: i32, s1: i32) -> f32 {
+    let scale = (s1 - s0) as f32 / (d1 - d0) as f32;
+    s0 as f32 + (i as f32 + 0.5 - d0 as f32) * scale
+}
+
+fn lerp(a: [f32; 4], b: [f32; 4], t: f32) -> [f32; 4] {
+    std::array::from_fn(|k| a[k] + (b[k] - a[k]) * t)
+}
+
+pub fn blit_image(
+    src: &Image,
+    dst: &Image,
+    regions: &[vk::ImageBlit],
+    filter: vk::Filter,
+) -> Result<()> {
+    if src.samples() != 1 || dst.samples() != 1 {
+        return Err(Error::invalid("vkCmdBlitImage needs single-sampled images"));
+    }
+    let sinfo =
+        format::info(src.format()).ok_or_else(|| Error::unsupported_format("source format"))?;
+    let dinfo = format::info(dst.format())
+        .ok_or_else(|| Error::unsupported_format("destination format"))?;
+    if sinfo.wide || dinfo.wide {
+        return Err(Error::invalid(
+            "64-bit formats cannot be blitted (no BLIT feature is reported)",
+        ));
+    }
+    let ds = sinfo.aspects.contains(vk::ImageAspectFlags::COLOR);
+    if !ds && src.format() != dst.format() {
+        return Err(Error::invalid(
+            "depth/stencil blits need identical formats (VUID-vkCmdBlitImage-srcImage-00231)",
+        ));
+    }
+    if sinfo.domain != dinfo.domain {
+        return Err(Error::invalid(format!(
+            "vkCmdBlitImage between {:?} and {:?}: integer formats blit only to the same signedness",
+            src.format(),
+            dst.format()
+        )));
+    }
+    let linear = filter == vk::Filter::LINEAR;
+    if linear && (sinfo.domain != Domain::Float || !ds) {
+        return Err(Error::invalid(
+            "a LINEAR blit needs a float-domain color source (VUID-vkCmdBlitImage-filter-02001)",
+        ));
+    }
+    if filter != vk::Filter::LINEAR && filter != vk::Filter::NEAREST {
+        return Err(Error::invalid(format!(
+            "blit filter {filter:?} is not supported"
+        )));
+    }
+    for r in regions {
+        let (s0, s1, d0, d1) = (
+            r.src_offsets[0],
+            r.src_offsets[1],
+            r.dst_offsets[0],
+            r.dst_offsets[1],
+        );
+        let span_of = |a: i32, b: i32| (a.min(b), (a - b).unsigned_abs());
+        let sext = vk::Extent3D {
+            width: span_of(s0.x, s1.x).1,
+            height: span_of(s0.y, s1.y).1,
+            depth: span_of(s0.z, s1.z).1,
+        };
+        let dext = vk::Extent3D {
+            width: span_of(d0.x, d1.x).1,
+            height: span_of(d0.y, d1.y).1,
+            depth: span_of(d0.z, d1.z).1,
+        };
+        if sext.width == 0
+            || sext.height == 0
+            || sext.depth == 0
+            || dext.width == 0
+            || dext.height == 0
+            || dext.depth == 0
+        {
+            continue; // an empty region blits nothing
+        }
+        let smin = vk::Offset3D {
+            x: s0.x.min(s1.x),
+            y: s0.y.min(s1.y),
+            z: s0.z.min(s1.z),
+        };
+        let dmin = vk::Offset3D {
+            x: d0.x.min(d1.x),
+            y: d0.y.min(d1.y),
+            z: d0.z.min(d1.z),
+        };
+        let n = region_slices(src, &r.src_subresource, smin, sext)?;
+        let dn = region_slices(dst, &r.dst_subresource, dmin, dext)?;
+        let layers = if is_3d(src) { 1 } else { n };
+        if !is_3d(src) && !is_3d(dst) && n != dn {
+            return Err(Error::invalid("blit regions have different layer counts"));
+        }
+        for aspect in aspects(r.src_subresource.aspect_mask) {
+            let sp = src.plane(aspect)?;
+            let dp = dst.plane(aspect)?;
+            let smip = r.src_subresource.mip_level;
+            let dmip = r.dst_subresource.mip_level;
+            let sm = &sp.mips[smip as usize];
+            let dm = &dp.mips[dmip as usize];
+            for l in 0..layers {
+                let sspan = src.layer_span(sp, smip, r.src_subresource.base_array_layer + l)?;
+                let dspan = dst.layer_span(dp, dmip, r.dst_subresource.base_array_layer + l)?;
+                let depth = if is_3d(dst) { dext.depth } else { 1 };
+                let rows = (depth * dext.height) as usize;
+                let clamp = |v: i32, max: u32| v.clamp(0, max as i32 - 1) as u32;
+                for_rows(rows, dext.width as u64 * dp.texel_bytes as u64 * 8, |row| {
+                    let zi = dmin.z + (row / dext.height as usize) as i32;
+                    let yi = dmin.y + (row % dext.height as usize) as i32;
+                    let v = blit_coord(yi, d0.y, d1.y, s0.y, s1.y);
+                    let w = if is_3d(src) {
+                        blit_coord(zi, d0.z, d1.z, s0.z, s1.z)
+                    } else {
+                        0.5
+                    };
+                    for xi in dmin.x..dmin.x + dext.width as i32 {
+                        let u = blit_coord(xi, d0.x, d1.x, s0.x, s1.x);
+                        let t = if linear {
+                            let (x0, fx) = ((u - 0.5).floor(), (u - 0.5) - (u - 0.5).floor());
+                            let (y0, fy) = ((v - 0.5).floor(), (v - 0.5) - (v - 0.5).floor());
+                            let (z0, fz) = ((w - 0.5).floor(), (w - 0.5) - (w - 0.5).floor());
+                            let fetch = |dx: i32, dy: i32, dz: i32| -> [f32; 4] {
+                                let x = clamp(x0 as i32 + dx, sm.extent.width);
+                                let y = clamp(y0 as i32 + dy, sm.extent.height);
+                                let z = clamp(z0 as i32 + dz, sm.extent.depth);
+                                match read_texel(&sspan, sp, sm, 1, x, y, z, 0) {
+                                    Texel::Float(f) => f,
+                                    _ => [0.0; 4],
+                                }
+                            };
+                            let plane_at = |dz: i32| {
+                                lerp(
+                                    lerp(fetch(0, 0, dz), fetch(1, 0, dz), fx),
+                                    lerp(fetch(0, 1, dz), fetch(1, 1, dz), fx),
+                                    fy,
+                                )
+                            };
+                            let c = if is_3d(src) {
+                                lerp(plane_at(0), plane_at(1), fz)
+                            } else {
+                                plane_at(0)
+                            };
+                            Texel::Float(c)
+                        } else {
+                            let x = clamp(u.floor() as i32, sm.extent.width);
+                            let y = clamp(v.floor() as i32, sm.extent.height);
+                            let z = clamp(w.floor() as i32, sm.extent.depth);
+                            read_texel(&sspan, sp, sm, 1, x, y, z, 0)
+                        };
+                        let dz = if is_3d(dst) { zi as u32 } else { 0 };
+                        write_texel(&dspan, dp, dm, xi as u32, yi as u32, dz, t);
+                    }
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn resolve_image(src: &Image, dst: &Image, regions: &[vk::ImageResolve]) -> Result<()> {
+    if src.samples() <= 1 || dst.samples() != 1 {
+        return Err(Error::invalid(
+            "vkCmdResolveImage needs a multisampled source and a single-sampled destination",
+        ));
+    }
+    if src.format() != dst.format() {
+        return Err(Error::invalid(
+            "vkCmdResolveImage needs identical formats (VUID-vkCmdResolveImage-srcImage-01386)",
+        ));
+    }
+    let info = format::info(src.format()).ok_or_else(|| Error::unsupported_format("format"))?;
+    if !info.aspects.contains(vk::ImageAspectFlags::COLOR) || info.wide {
+        return Err(Error::invalid("vkCmdResolveImage resolves color images"));
+    }
+    let samples = src.samples();
+    for r in regions {
+        let n = region_slices(src, &r.src_subresource, r.src_offset, r.extent)?;
+        let dn = region_slices(dst, &r.dst_subresource, r.dst_offset, r.extent)?;
+        if n != dn {
+            return Err(Error::invalid(
+                "resolve regions have different layer counts",
+            ));
+        }
+        let sp = src.plane(vk::ImageAspectFlags::COLOR)?;
+        let dp = dst.plane(vk::ImageAspectFlags::COLOR)?;
+        let sm = &sp.mips[r.src_subresource.mip_level as usize];
+        let dm = &dp.mips[r.dst_subresource.mip_level as usize];
+        for l in 0..n {
+            let sspan = src.layer_span(
+                sp,
+                r.src_subresource.mip_level,
+                r.src_subresource.base_array_layer + l,
+            )?;
+            let dspan = dst.layer_span(
+                dp,
+                r.dst_subresource.mip_level,
+                r.dst_subresource.base_array_layer + l,
+            )?;
+            for_rows(
+                r.extent.height as usize,
+                r.extent.width as u64 * sp.texel_bytes as u64 * samples as u64,
+                |y| {
+                    for x in 0..r.extent.width {
+                        let (sx, sy) =
+                            (r.src_offset.x as u32 + x, r.src_offset.y as u32 + y as u32);
+                        // Float formats: the average of the samples (summed in sample order, so
+                        // the result is the same on every run); integer formats: sample 0.
+                        let t = match read_texel(&sspan, sp, sm, samples, sx, sy, 0, 0) {
+                            Texel::Float(first) => {
+                                let mut sum = first;
+                                for s in 1..samples {
+                                    if let Texel::Float(f) =
+                                        read_texel(&sspan, sp, sm, samples, sx, sy, 0, s)
+                                    {
+                                        for k in 0..4 {
+                                            sum[k] += f[k];
+                                        }
+                                    }
+                                }
+                                Texel::Float(sum.map(|c| c / samples as f32))
+                            }
+                            other => other,
+                        };
+                        write_texel(
+                            &dspan,
+                            dp,
+                            dm,
+                            r.dst_offset.x as u32 + x,
+                            r.dst_offset.y as u32 + y as u32,
+                            0,
+                            t,
+                        );
+                    }
+                },
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! The thread pool: the only place that spawns parallel work.
+//!
+//! One rayon pool per process, sized by the CPUs this process may use (affinity and cgroup
+//! quota, see [`crate::platform::available_cpus`]) unless `SOFTVK_THREADS` says otherwise.
+//! Work is split into pieces whose results do not depend on which thread runs them, so output is
+//! bit-identical for any thread count. Queue workers call into the pool; no lock is held across
+//! a call into it.
+
+use std::sync::OnceLock;
+
+/// Threads the driver uses for parallel work (`SOFTVK_THREADS`, else the usable CPUs).
+pub fn thread_count() -> usize {
+    static COUNT: OnceLock<usize> = OnceLock::new();
+    *COUNT.get_or_init(|| {
+        match std::env::var("SOFTVK_THREADS")
+            .ok()
+            .and_then(|v| v.trim().parse::<usize>().ok())
+        {
+            Some(n) if n >= 1 => n.min(1024),
+            _ => crate::platform::available_cpus(),
+        }
+    })
+}
+
+/// The process-wide pool.
+pub fn pool() -> &'static rayon::ThreadPool {
+    static POOL: OnceLock<rayon::ThreadPool> = OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(thread_count())
+            .thread_name(|i| format!("softvk-pool-{i}"))
+            .build()
+            .expect("softvk: cannot start the thread pool")
+    })
+}
+
+/// Runs `f(i)` for every `i in 0..n`, in parallel when `n > 1` and more than one thread exists.
+pub fn for_each(n: usize, f: impl Fn(usize) + Send + Sync) {
+    if n <= 1 || thread_count() == 1 {
+        (0..n).for_each(f);
+        return;
+    }
+    use rayon::prelude::*;
+    pool().install(|| (0..n).into_par_iter().for_each(f));
+}

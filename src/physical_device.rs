@@ -1,0 +1,590 @@
+//! The one physical device: a CPU, and everything softvk reports about it.
+//!
+//! This file is the single place where properties, limits, features, queue families, memory
+//! types and format features are decided. The rule: report only what the code does. A feature
+//! is listed in [`SUPPORTED_FEATURES`] only when it works and a test shows it; a format feature
+//! is derived from what the transfer code can do with the format ([`format_features`]).
+
+use crate::error::{Error, Result};
+use crate::format::{self, Domain};
+use crate::log::Reporter;
+use crate::memory::Heap;
+use crate::resource;
+use ash::vk;
+use std::sync::Arc;
+
+/// The API version softvk reports (Vulkan 1.3, header 281).
+pub const API_VERSION: u32 = vk::make_api_version(0, 1, 3, 281);
+
+/// driverID: softvk has no registered VkDriverId, so it uses a value outside the registered
+/// range ("SOFT" in ASCII) rather than claim another driver's identity.
+pub const DRIVER_ID: vk::DriverId = vk::DriverId::from_raw(0x534F_4654);
+
+/// Queues in the one queue family; each queue has its own worker thread.
+pub const QUEUE_COUNT: u32 = 4;
+
+/// SIMD lanes per JIT'd shader call (cranelift's 128-bit vectors: f32x4).
+pub const SIMD_LANES: u32 = 4;
+
+/// Optional features that work, by their Vulkan member name (any of the feature structures:
+/// VkPhysicalDeviceFeatures, VkPhysicalDeviceVulkan1{1,2,3}Features and the extension and
+/// promoted structures that carry the same member). Every other feature reports VK_FALSE.
+pub const SUPPORTED_FEATURES: &[&str] = &[
+    // vkResetQueryPool (tests: queries::host_reset)
+    "hostQueryReset",
+    // timeline semaphores (tests: sync::timeline_*)
+    "timelineSemaphore",
+    // layouts are not a memory representation here; barriers accept them (tests: images::*)
+    "separateDepthStencilLayouts",
+    // vkCreatePrivateDataSlot & co (tests: objects::private_data)
+    "privateData",
+    // vkCmdPipelineBarrier2 & co, vkQueueSubmit2 (tests: sync::*, transfer::*)
+    "synchronization2",
+    // vkGetDevice*MemoryRequirements (tests: memory::requirements_without_objects)
+    "maintenance4",
+];
+
+pub fn feature_supported(name: &str) -> bool {
+    SUPPORTED_FEATURES.contains(&name)
+}
+
+/// Device extensions and their spec versions come from the registry in the ABI layer; this is
+/// the list of names that are implemented.
+pub const DEVICE_EXTENSIONS: &[&str] = &["VK_EXT_memory_budget", "VK_KHR_map_memory2"];
+
+/// Instance extensions softvk implements.
+pub const INSTANCE_EXTENSIONS: &[&str] = &[
+    "VK_EXT_debug_utils",
+    "VK_KHR_get_physical_device_properties2",
+];
+
+/// The build hash (see build.rs), as 16 bytes.
+fn build_hash() -> [u8; 16] {
+    u128::from_str_radix(env!("SOFTVK_BUILD_HASH"), 16)
+        .unwrap_or(0)
+        .to_be_bytes()
+}
+
+fn derive_uuid(label: &str) -> [u8; 16] {
+    let mut h: u128 = u128::from_be_bytes(build_hash());
+    for b in label.bytes() {
+        h ^= b as u128;
+        h = h.wrapping_mul(0x0000000001000000000000000000013B);
+    }
+    let mut u = h.to_be_bytes();
+    // RFC 4122 variant 1, version 8 (custom), so tools print it as a UUID.
+    u[6] = (u[6] & 0x0f) | 0x80;
+    u[8] = (u[8] & 0x3f) | 0x80;
+    u
+}
+
+/// What the format can do, per tiling and for buffers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FormatFeatures {
+    pub linear: vk::FormatFeatureFlags2,
+    pub optimal: vk::FormatFeatureFlags2,
+    pub buffer: vk::FormatFeatureFlags2,
+}
+
+/// The format features softvk implements for `format` (empty for unsupported formats).
+///
+/// - Every format in the table copies (TRANSFER_SRC/DST): copies move bytes.
+/// - BLIT_SRC/BLIT_DST: the texel codec decodes and encodes the format exactly (not the 64-bit
+///   formats, whose values do not fit the f32/u32 path).
+/// - SAMPLED_IMAGE_FILTER_LINEAR: the format is in the float domain and blits can filter it
+///   linearly (with BLIT_SRC, that is what the bit means without SAMPLED_IMAGE).
+/// - Depth/stencil: optimal tiling only, blits with NEAREST only.
+/// - Nothing for shaders, attachments or vertex input yet: those come with pipelines.
+pub fn format_features(f: vk::Format) -> FormatFeatures {
+    type F = vk::FormatFeatureFlags2;
+    let Some(info) = format::info(f) else {
+        return FormatFeatures::default();
+    };
+    let mut features = F::TRANSFER_SRC | F::TRANSFER_DST;
+    if !info.wide {
+        features |= F::BLIT_SRC | F::BLIT_DST;
+    }
+    let depth_stencil = info
+        .aspects
+        .intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
+    if depth_stencil {
+        return FormatFeatures {
+            linear: F::empty(),
+            optimal: features,
+            buffer: F::empty(),
+        };
+    }
+    if info.domain == Domain::Float && !info.wide {
+        features |= F::SAMPLED_IMAGE_FILTER_LINEAR;
+    }
+    FormatFeatures {
+        linear: features,
+        optimal: features,
+        buffer: F::empty(),
+    }
+}
+
+/// Legacy 32-bit view of FormatFeatureFlags2 (the low bits have the same meaning).
+pub fn legacy_format_features(f: vk::FormatFeatureFlags2) -> vk::FormatFeatureFlags {
+    vk::FormatFeatureFlags::from_raw((f.as_raw() & 0x7FFF_FFFF) as u32)
+}
+
+/// The inputs of vkGetPhysicalDeviceImageFormatProperties.
+#[derive(Clone, Copy, Debug)]
+pub struct ImageFormatQuery {
+    pub format: vk::Format,
+    pub image_type: vk::ImageType,
+    pub tiling: vk::ImageTiling,
+    pub usage: vk::ImageUsageFlags,
+    pub flags: vk::ImageCreateFlags,
+}
+
+/// The CPU as a Vulkan physical device, one per instance.
+#[derive(Debug)]
+pub struct PhysicalDevice {
+    reporter: Arc<Reporter>,
+    heap: Arc<Heap>,
+    threads: u32,
+    name: String,
+}
+
+impl PhysicalDevice {
+    pub fn new(reporter: Arc<Reporter>) -> Self {
+        let threads = crate::exec::thread_count() as u32;
+        let (total, _) = crate::platform::memory_figures();
+        // Device-local memory is system RAM; leave a quarter to the application and the OS.
+        let heap = Arc::new(Heap::new(total / 4 * 3));
+        PhysicalDevice {
+            reporter,
+            heap,
+            threads,
+            name: format!(
+                "softvk ({threads} thread{}, {}-bit SIMD, {SIMD_LANES} lanes)",
+                if threads == 1 { "" } else { "s" },
+                SIMD_LANES * 32
+            ),
+        }
+    }
+
+    pub fn reporter(&self) -> &Arc<Reporter> {
+        &self.reporter
+    }
+
+    pub fn heap(&self) -> &Arc<Heap> {
+        &self.heap
+    }
+
+    pub fn threads(&self) -> u32 {
+        self.threads
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn driver_uuid(&self) -> [u8; 16] {
+        derive_uuid("softvk driver")
+    }
+
+    pub fn device_uuid(&self) -> [u8; 16] {
+        derive_uuid("softvk device")
+    }
+
+    pub fn driver_info(&self) -> String {
+        format!(
+            "softvk {} (build {})",
+            env!("CARGO_PKG_VERSION"),
+            &env!("SOFTVK_BUILD_HASH")[..12]
+        )
+    }
+
+    pub fn properties(&self) -> vk::PhysicalDeviceProperties {
+        let mut p = vk::PhysicalDeviceProperties {
+            api_version: API_VERSION,
+            driver_version: vk::make_api_version(
+                0,
+                env!("CARGO_PKG_VERSION_MAJOR").parse().unwrap_or(0),
+                env!("CARGO_PKG_VERSION_MINOR").parse().unwrap_or(0),
+                env!("CARGO_PKG_VERSION_PATCH").parse().unwrap_or(0),
+            ),
+            vendor_id: 0,
+            device_id: 0,
+            device_type: vk::PhysicalDeviceType::CPU,
+            pipeline_cache_uuid: derive_uuid("softvk pipeline cache"),
+            limits: self.limits(),
+            sparse_properties: vk::PhysicalDeviceSparseProperties::default(),
+            ..Default::default()
+        };
+        write_c_string(&mut p.device_name, &self.name);
+        p
+    }
+
+    fn limits(&self) -> vk::PhysicalDeviceLimits {
+        vk::PhysicalDeviceLimits {
+            max_image_dimension1_d: resource::MAX_DIMENSION_1D_2D,
+            max_image_dimension2_d: resource::MAX_DIMENSION_1D_2D,
+            max_image_dimension3_d: resource::MAX_DIMENSION_3D,
+            max_image_dimension_cube: resource::MAX_DIMENSION_1D_2D,
+            max_image_array_layers: resource::MAX_ARRAY_LAYERS,
+            max_texel_buffer_elements: resource::MAX_TEXEL_BUFFER_ELEMENTS as u32,
+            max_uniform_buffer_range: 65536,
+            max_storage_buffer_range: u32::MAX,
+            max_push_constants_size: 256,
+            max_memory_allocation_count: 16384,
+            max_sampler_allocation_count: 65536,
+            buffer_image_granularity: 64,
+            sparse_address_space_size: 0,
+            max_bound_descriptor_sets: 8,
+            max_per_stage_descriptor_samplers: 16,
+            max_per_stage_descriptor_uniform_buffers: 12,
+            max_per_stage_descriptor_storage_buffers: 8,
+            max_per_stage_descriptor_sampled_images: 16,
+            max_per_stage_descriptor_storage_images: 4,
+            max_per_stage_descriptor_input_attachments: 4,
+            max_per_stage_resources: 128,
+            max_descriptor_set_samplers: 96,
+            max_descriptor_set_uniform_buffers: 72,
+            max_descriptor_set_uniform_buffers_dynamic: 8,
+            max_descriptor_set_storage_buffers: 24,
+            max_descriptor_set_storage_buffers_dynamic: 4,
+            max_descriptor_set_sampled_images: 96,
+            max_descriptor_set_storage_images: 24,
+            max_descriptor_set_input_attachments: 4,
+            max_vertex_input_attributes: 16,
+            max_vertex_input_bindings: 16,
+            max_vertex_input_attribute_offset: 2047,
+            max_vertex_input_binding_stride: 2048,
+            max_vertex_output_components: 64,
+            max_tessellation_generation_level: 0,
+            max_tessellation_patch_size: 0,
+            max_tessellation_control_per_vertex_input_components: 0,
+            max_tessellation_control_per_vertex_output_components: 0,
+            max_tessellation_control_per_patch_output_components: 0,
+            max_tessellation_control_total_output_components: 0,
+            max_tessellation_evaluation_input_components: 0,
+            max_tessellation_evaluation_output_components: 0,
+            max_geometry_shader_invocations: 0,
+            max_geometry_input_components: 0,
+            max_geometry_output_components: 0,
+            max_geometry_output_vertices: 0,
+            max_geometry_total_output_components: 0,
+            max_fragment_input_components: 64,
+            max_fragment_output_attachments: 4,
+            max_fragment_dual_src_attachments: 0,
+            max_fragment_combined_output_resources: 4,
+            max_compute_shared_memory_size: 16384,
+            max_compute_work_group_count: [65535; 3],
+            max_compute_work_group_invocations: 128,
+            max_compute_work_group_size: [128, 128, 64],
+            sub_pixel_precision_bits: 4,
+            sub_texel_precision_bits: 4,
+            mipmap_precision_bits: 4,
+            max_draw_indexed_index_value: u32::MAX,
+            max_draw_indirect_count: 1,
+            max_sampler_lod_bias: 2.0,
+            max_sampler_anisotropy: 1.0,
+            max_viewports: 1,
+            max_viewport_dimensions: [4096, 4096],
+            viewport_bounds_range: [-8192.0, 8191.0],
+            viewport_sub_pixel_bits: 0,
+            min_memory_map_alignment: 64,
+            min_texel_buffer_offset_alignment: 16,
+            min_uniform_buffer_offset_alignment: 64,
+            min_storage_buffer_offset_alignment: 64,
+            min_texel_offset: -8,
+            max_texel_offset: 7,
+            min_texel_gather_offset: 0,
+            max_texel_gather_offset: 0,
+            min_interpolation_offset: 0.0,
+            max_interpolation_offset: 0.0,
+            sub_pixel_interpolation_offset_bits: 0,
+            max_framebuffer_width: 4096,
+            max_framebuffer_height: 4096,
+            max_framebuffer_layers: 256,
+            framebuffer_color_sample_counts: vk::SampleCountFlags::TYPE_1,
+            framebuffer_depth_sample_counts: vk::SampleCountFlags::TYPE_1,
+            framebuffer_stencil_sample_counts: vk::SampleCountFlags::TYPE_1,
+            framebuffer_no_attachments_sample_counts: vk::SampleCountFlags::TYPE_1,
+            max_color_attachments: 4,
+            sampled_image_color_sample_counts: vk::SampleCountFlags::TYPE_1,
+            sampled_image_integer_sample_counts: vk::SampleCountFlags::TYPE_1,
+            sampled_image_depth_sample_counts: vk::SampleCountFlags::TYPE_1,
+            sampled_image_stencil_sample_counts: vk::SampleCountFlags::TYPE_1,
+            storage_image_sample_counts: vk::SampleCountFlags::TYPE_1,
+            max_sample_mask_words: 1,
+            timestamp_compute_and_graphics: vk::TRUE,
+            timestamp_period: 1.0,
+            max_clip_distances: 0,
+            max_cull_distances: 0,
+            max_combined_clip_and_cull_distances: 0,
+            discrete_queue_priorities: 2,
+            point_size_range: [1.0, 1.0],
+            line_width_range: [1.0, 1.0],
+            point_size_granularity: 0.0,
+            line_width_granularity: 0.0,
+            strict_lines: vk::FALSE,
+            standard_sample_locations: vk::FALSE,
+            optimal_buffer_copy_offset_alignment: 16,
+            optimal_buffer_copy_row_pitch_alignment: 16,
+            non_coherent_atom_size: 64,
+        }
+    }
+
+    pub fn properties11(&self) -> vk::PhysicalDeviceVulkan11Properties<'static> {
+        vk::PhysicalDeviceVulkan11Properties {
+            device_uuid: self.device_uuid(),
+            driver_uuid: self.driver_uuid(),
+            device_luid: [0; 8],
+            device_node_mask: 0,
+            device_luid_valid: vk::FALSE,
+            subgroup_size: SIMD_LANES,
+            subgroup_supported_stages: vk::ShaderStageFlags::COMPUTE,
+            subgroup_supported_operations: vk::SubgroupFeatureFlags::BASIC,
+            subgroup_quad_operations_in_all_stages: vk::FALSE,
+            point_clipping_behavior: vk::PointClippingBehavior::ALL_CLIP_PLANES,
+            max_multiview_view_count: 0,
+            max_multiview_instance_index: 0,
+            protected_no_fault: vk::FALSE,
+            max_per_set_descriptors: 1024,
+            max_memory_allocation_size: self.heap.size(),
+            ..Default::default()
+        }
+    }
+
+    pub fn properties12(&self) -> vk::PhysicalDeviceVulkan12Properties<'static> {
+        let mut p = vk::PhysicalDeviceVulkan12Properties {
+            driver_id: DRIVER_ID,
+            conformance_version: vk::ConformanceVersion::default(),
+            denorm_behavior_independence: vk::ShaderFloatControlsIndependence::NONE,
+            rounding_mode_independence: vk::ShaderFloatControlsIndependence::NONE,
+            supported_depth_resolve_modes: vk::ResolveModeFlags::SAMPLE_ZERO,
+            supported_stencil_resolve_modes: vk::ResolveModeFlags::SAMPLE_ZERO,
+            max_timeline_semaphore_value_difference: u64::MAX,
+            framebuffer_integer_color_sample_counts: vk::SampleCountFlags::TYPE_1,
+            ..Default::default()
+        };
+        write_c_string(&mut p.driver_name, "softvk");
+        write_c_string(&mut p.driver_info, &self.driver_info());
+        p
+    }
+
+    pub fn properties13(&self) -> vk::PhysicalDeviceVulkan13Properties<'static> {
+        vk::PhysicalDeviceVulkan13Properties {
+            min_subgroup_size: SIMD_LANES,
+            max_subgroup_size: SIMD_LANES,
+            max_compute_workgroup_subgroups: 128 / SIMD_LANES,
+            required_subgroup_size_stages: vk::ShaderStageFlags::empty(),
+            storage_texel_buffer_offset_alignment_bytes: 16,
+            storage_texel_buffer_offset_single_texel_alignment: vk::FALSE,
+            uniform_texel_buffer_offset_alignment_bytes: 16,
+            uniform_texel_buffer_offset_single_texel_alignment: vk::FALSE,
+            max_buffer_size: self.heap.size(),
+            ..Default::default()
+        }
+    }
+
+    pub fn memory_properties(&self) -> vk::PhysicalDeviceMemoryProperties {
+        let mut m = vk::PhysicalDeviceMemoryProperties {
+            memory_type_count: 1,
+            memory_heap_count: 1,
+            ..Default::default()
+        };
+        m.memory_types[0] = vk::MemoryType {
+            property_flags: vk::MemoryPropertyFlags::DEVICE_LOCAL
+                | vk::MemoryPropertyFlags::HOST_VISIBLE
+                | vk::MemoryPropertyFlags::HOST_COHERENT
+                | vk::MemoryPropertyFlags::HOST_CACHED,
+            heap_index: 0,
+        };
+        m.memory_heaps[0] = vk::MemoryHeap {
+            size: self.heap.size(),
+            flags: vk::MemoryHeapFlags::DEVICE_LOCAL,
+        };
+        m
+    }
+
+    /// VK_EXT_memory_budget: (budget, usage) of heap 0. The budget is what this process has
+    /// allocated plus what the system still has available, capped at the heap size.
+    pub fn memory_budget(&self) -> (u64, u64) {
+        let (_, available) = crate::platform::memory_figures();
+        let used = self.heap.used();
+        (used.saturating_add(available).min(self.heap.size()), used)
+    }
+
+    pub fn queue_families(&self) -> Vec<vk::QueueFamilyProperties> {
+        vec![vk::QueueFamilyProperties {
+            // Graphics and compute queues accept the transfer, clear, blit and resolve commands
+            // that need them; draws and dispatches are in the pending list until they land.
+            queue_flags: vk::QueueFlags::GRAPHICS
+                | vk::QueueFlags::COMPUTE
+                | vk::QueueFlags::TRANSFER,
+            queue_count: QUEUE_COUNT,
+            timestamp_valid_bits: 64,
+            min_image_transfer_granularity: vk::Extent3D {
+                width: 1,
+                height: 1,
+                depth: 1,
+            },
+        }]
+    }
+
+    /// vkGetPhysicalDeviceImageFormatProperties: what `q` supports, or FormatNotSupported.
+    pub fn image_format_properties(
+        &self,
+        q: &ImageFormatQuery,
+    ) -> Result<vk::ImageFormatProperties> {
+        let unsupported = |why: &str| {
+            Err(Error::unsupported_format(format!(
+                "{:?} {:?} {:?} usage {:?} flags {:?}: {why}",
+                q.format, q.image_type, q.tiling, q.usage, q.flags
+            )))
+        };
+        let info = match format::info(q.format) {
+            Some(i) => i,
+            None => return unsupported("format not supported"),
+        };
+        let ff = format_features(q.format);
+        let features = match q.tiling {
+            vk::ImageTiling::LINEAR => ff.linear,
+            vk::ImageTiling::OPTIMAL => ff.optimal,
+            _ => return unsupported("tiling not supported"),
+        };
+        if features.is_empty() {
+            return unsupported("no features for this tiling");
+        }
+        type U = vk::ImageUsageFlags;
+        type F2 = vk::FormatFeatureFlags2;
+        let needs = [
+            (U::TRANSFER_SRC, F2::TRANSFER_SRC),
+            (U::TRANSFER_DST, F2::TRANSFER_DST),
+            (U::SAMPLED, F2::SAMPLED_IMAGE),
+            (U::STORAGE, F2::STORAGE_IMAGE),
+            (U::COLOR_ATTACHMENT, F2::COLOR_ATTACHMENT),
+            (U::DEPTH_STENCIL_ATTACHMENT, F2::DEPTH_STENCIL_ATTACHMENT),
+            (
+                U::INPUT_ATTACHMENT,
+                F2::COLOR_ATTACHMENT | F2::DEPTH_STENCIL_ATTACHMENT,
+            ),
+        ];
+        let known = needs.iter().fold(U::empty(), |a, (u, _)| a | *u);
+        if !known.contains(q.usage) || q.usage.is_empty() {
+            return unsupported("usage not supported");
+        }
+        for (u, f) in needs {
+            if q.usage.contains(u) && !features.intersects(f) {
+                return unsupported("the format's features do not cover the usage");
+            }
+        }
+        type C = vk::ImageCreateFlags;
+        let allowed = C::MUTABLE_FORMAT | C::CUBE_COMPATIBLE | C::ALIAS | C::EXTENDED_USAGE;
+        if !allowed.contains(q.flags) {
+            return unsupported("create flags not supported");
+        }
+        let ds = info
+            .aspects
+            .intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
+        let (max_extent, max_layers) = match q.image_type {
+            vk::ImageType::TYPE_1D => (
+                vk::Extent3D {
+                    width: resource::MAX_DIMENSION_1D_2D,
+                    height: 1,
+                    depth: 1,
+                },
+                resource::MAX_ARRAY_LAYERS,
+            ),
+            vk::ImageType::TYPE_2D => (
+                vk::Extent3D {
+                    width: resource::MAX_DIMENSION_1D_2D,
+                    height: resource::MAX_DIMENSION_1D_2D,
+                    depth: 1,
+                },
+                resource::MAX_ARRAY_LAYERS,
+            ),
+            vk::ImageType::TYPE_3D if !ds => (
+                vk::Extent3D {
+                    width: resource::MAX_DIMENSION_3D,
+                    height: resource::MAX_DIMENSION_3D,
+                    depth: resource::MAX_DIMENSION_3D,
+                },
+                1,
+            ),
+            _ => return unsupported("image type not supported for this format"),
+        };
+        if q.flags.contains(C::CUBE_COMPATIBLE) && q.image_type != vk::ImageType::TYPE_2D {
+            return unsupported("cube compatibility needs a 2D image");
+        }
+        let largest = max_extent
+            .width
+            .max(max_extent.height)
+            .max(max_extent.depth);
+        Ok(vk::ImageFormatProperties {
+            max_extent,
+            max_mip_levels: 32 - largest.leading_zeros(),
+            max_array_layers: max_layers,
+            sample_counts: vk::SampleCountFlags::TYPE_1,
+            max_resource_size: self.heap.size(),
+        })
+    }
+}
+
+/// Writes `s` NUL-terminated into a fixed C char array, truncating if needed.
+pub fn write_c_string(dst: &mut [std::ffi::c_char], s: &str) {
+    let n = s.len().min(dst.len() - 1);
+    for (d, b) in dst.iter_mut().zip(s.bytes().take(n)) {
+        *d = b as std::ffi::c_char;
+    }
+    dst[n] = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uuids_are_stable_and_distinct() {
+        let pd = PhysicalDevice::new(Reporter::new());
+        assert_eq!(
+            pd.driver_uuid(),
+            PhysicalDevice::new(Reporter::new()).driver_uuid()
+        );
+        assert_ne!(pd.driver_uuid(), pd.device_uuid());
+        assert!(pd.name().starts_with("softvk ("));
+    }
+
+    #[test]
+    fn unsupported_image_queries_fail() {
+        let pd = PhysicalDevice::new(Reporter::new());
+        let q = ImageFormatQuery {
+            format: vk::Format::R8G8B8A8_UNORM,
+            image_type: vk::ImageType::TYPE_2D,
+            tiling: vk::ImageTiling::OPTIMAL,
+            usage: vk::ImageUsageFlags::TRANSFER_DST,
+            flags: vk::ImageCreateFlags::empty(),
+        };
+        assert!(pd.image_format_properties(&q).is_ok());
+        for bad in [
+            ImageFormatQuery {
+                usage: vk::ImageUsageFlags::SAMPLED,
+                ..q
+            },
+            ImageFormatQuery {
+                format: vk::Format::BC1_RGB_UNORM_BLOCK,
+                ..q
+            },
+            ImageFormatQuery {
+                format: vk::Format::D32_SFLOAT,
+                tiling: vk::ImageTiling::LINEAR,
+                ..q
+            },
+            ImageFormatQuery {
+                flags: vk::ImageCreateFlags::SPARSE_BINDING,
+                ..q
+            },
+        ] {
+            assert_eq!(
+                pd.image_format_properties(&bad).unwrap_err().kind,
+                crate::error::ErrorKind::FormatNotSupported
+            );
+        }
+    }
+}

@@ -1,0 +1,126 @@
+use super::{Binding, Requirements, align_up};
+use crate::error::{Error, Result};
+use crate::memory::{DeviceMemory, Span};
+use ash::vk;
+use std::sync::{Arc, OnceLock};
+
+/// Alignment of buffer memory: a cache line, so texel and SIMD accesses never straddle one
+/// needlessly.
+pub const BUFFER_ALIGNMENT: u64 = 64;
+
+#[derive(Clone, Copy, Debug)]
+pub struct BufferDesc {
+    pub size: u64,
+    pub usage: vk::BufferUsageFlags,
+    pub flags: vk::BufferCreateFlags,
+}
+
+/// One VkBuffer.
+#[derive(Debug)]
+pub struct Buffer {
+    desc: BufferDesc,
+    binding: OnceLock<Binding>,
+}
+
+impl Buffer {
+    pub fn new(desc: BufferDesc) -> Result<Self> {
+        if desc.size == 0 {
+            return Err(Error::invalid(
+                "buffer size is 0 (VUID-VkBufferCreateInfo-size-00912)",
+            ));
+        }
+        let sparse = vk::BufferCreateFlags::SPARSE_BINDING
+            | vk::BufferCreateFlags::SPARSE_RESIDENCY
+            | vk::BufferCreateFlags::SPARSE_ALIASED;
+        if desc.flags.intersects(sparse) {
+            return Err(Error::new(
+                crate::error::ErrorKind::FeatureNotPresent,
+                "sparse buffers are not supported (sparseBinding is not reported)",
+            ));
+        }
+        if desc.flags.contains(vk::BufferCreateFlags::PROTECTED) {
+            return Err(Error::new(
+                crate::error::ErrorKind::FeatureNotPresent,
+                "protected buffers are not supported (protectedMemory is not reported)",
+            ));
+        }
+        Ok(Buffer {
+            desc,
+            binding: OnceLock::new(),
+        })
+    }
+
+    pub fn size(&self) -> u64 {
+        self.desc.size
+    }
+
+    pub fn usage(&self) -> vk::BufferUsageFlags {
+        self.desc.usage
+    }
+
+    pub fn requirements(desc: &BufferDesc) -> Requirements {
+        Requirements {
+            size: align_up(desc.size, 16),
+            alignment: BUFFER_ALIGNMENT,
+            memory_type_bits: 1,
+            prefers_dedicated: false,
+            requires_dedicated: false,
+        }
+    }
+
+    /// vkBindBufferMemory.
+    pub fn bind(&self, memory: Arc<DeviceMemory>, offset: u64) -> Result<()> {
+        let req = Self::requirements(&self.desc);
+        if offset % req.alignment != 0 {
+            return Err(Error::invalid(format!(
+                "memoryOffset {offset} is not a multiple of the buffer's alignment {} \
+                 (VUID-vkBindBufferMemory-memoryOffset-01036)",
+                req.alignment
+            )));
+        }
+        if offset
+            .checked_add(self.desc.size)
+            .is_none_or(|end| end > memory.size())
+        {
+            return Err(Error::invalid(format!(
+                "buffer of {} bytes at offset {offset} does not fit an allocation of {} bytes \
+                 (VUID-vkBindBufferMemory-size-01037)",
+                self.desc.size,
+                memory.size()
+            )));
+        }
+        self.binding.set(Binding { memory, offset }).map_err(|_| {
+            Error::invalid("buffer is already bound (VUID-vkBindBufferMemory-buffer-07459)")
+        })
+    }
+
+    pub fn binding(&self) -> Option<&Binding> {
+        self.binding.get()
+    }
+
+    /// The bytes `offset .. offset + len` of the buffer.
+    pub fn span(&self, offset: u64, len: u64) -> Result<Span<'_>> {
+        let b = self
+            .binding
+            .get()
+            .ok_or_else(|| Error::invalid("buffer has no memory bound"))?;
+        if offset.checked_add(len).is_none_or(|e| e > self.desc.size) {
+            return Err(Error::invalid(format!(
+                "range {offset}+{len} is outside the buffer of {} bytes",
+                self.desc.size
+            )));
+        }
+        b.memory
+            .span(b.offset + offset, len)
+            .ok_or_else(|| Error::invalid("buffer range is outside its memory"))
+    }
+
+    /// vkGetBufferDeviceAddress: the host address of the buffer's first byte.
+    pub fn device_address(&self) -> u64 {
+        self.binding
+            .get()
+            .and_then(|b| b.memory.host_address(b.offset))
+            .map(|p| p as u64)
+            .unwrap_or(0)
+    }
+}

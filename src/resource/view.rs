@@ -1,0 +1,205 @@
+use super::{Buffer, Image};
+use crate::error::{Error, Result};
+use crate::format;
+use ash::vk;
+use std::sync::Arc;
+
+/// Largest texel count of a buffer view (maxTexelBufferElements).
+pub const MAX_TEXEL_BUFFER_ELEMENTS: u64 = 1 << 27;
+
+/// One VkBufferView: a formatted range of a buffer.
+#[derive(Debug)]
+pub struct BufferView {
+    pub buffer: Arc<Buffer>,
+    pub format: vk::Format,
+    pub offset: u64,
+    pub range: u64,
+}
+
+impl BufferView {
+    pub fn new(buffer: Arc<Buffer>, format: vk::Format, offset: u64, range: u64) -> Result<Self> {
+        let info = format::info(format).ok_or_else(|| {
+            Error::unsupported_format(format!(
+                "format {format:?} is not supported for buffer views"
+            ))
+        })?;
+        if offset >= buffer.size() {
+            return Err(Error::invalid(format!(
+                "buffer view offset {offset} is not less than the buffer size {} \
+                 (VUID-VkBufferViewCreateInfo-offset-00925)",
+                buffer.size()
+            )));
+        }
+        let range = if range == vk::WHOLE_SIZE {
+            let r = buffer.size() - offset;
+            r - r % info.bytes as u64
+        } else {
+            range
+        };
+        if range == 0 || range % info.bytes as u64 != 0 || offset + range > buffer.size() {
+            return Err(Error::invalid(format!(
+                "buffer view range {range} at offset {offset} is not a non-zero multiple of the \
+                 texel size {} inside the buffer of {} bytes",
+                info.bytes,
+                buffer.size()
+            )));
+        }
+        if range / info.bytes as u64 > MAX_TEXEL_BUFFER_ELEMENTS {
+            return Err(Error::invalid(format!(
+                "buffer view has more than maxTexelBufferElements ({MAX_TEXEL_BUFFER_ELEMENTS}) texels"
+            )));
+        }
+        Ok(BufferView {
+            buffer,
+            format,
+            offset,
+            range,
+        })
+    }
+
+    pub fn texel_count(&self) -> u64 {
+        self.range / format::info(self.format).map_or(1, |i| i.bytes as u64)
+    }
+}
+
+/// One VkImageView.
+#[derive(Debug)]
+pub struct ImageView {
+    pub image: Arc<Image>,
+    pub view_type: vk::ImageViewType,
+    pub format: vk::Format,
+    pub components: vk::ComponentMapping,
+    /// With VK_REMAINING_* resolved.
+    pub range: vk::ImageSubresourceRange,
+}
+
+impl ImageView {
+    pub fn new(
+        image: Arc<Image>,
+        view_type: vk::ImageViewType,
+        format: vk::Format,
+        components: vk::ComponentMapping,
+        range: vk::ImageSubresourceRange,
+    ) -> Result<Self> {
+        let d = *image.desc();
+        let vinfo = format::info(format).ok_or_else(|| {
+            Error::unsupported_format(format!(
+                "format {format:?} is not supported for image views"
+            ))
+        })?;
+        let iinfo = format::info(d.format)
+            .ok_or_else(|| Error::unsupported_format("image format unsupported"))?;
+        if vinfo.bytes != iinfo.bytes || vinfo.aspects != iinfo.aspects {
+            return Err(Error::invalid(format!(
+                "view format {format:?} is not compatible with image format {:?}",
+                d.format
+            )));
+        }
+        if format != d.format && !d.flags.contains(vk::ImageCreateFlags::MUTABLE_FORMAT) {
+            return Err(Error::invalid(format!(
+                "view format {format:?} differs from image format {:?} without MUTABLE_FORMAT \
+                 (VUID-VkImageViewCreateInfo-image-01762)",
+                d.format
+            )));
+        }
+        if range.aspect_mask.is_empty() || !iinfo.aspects.contains(range.aspect_mask) {
+            return Err(Error::invalid(format!(
+                "aspectMask {:?} is not part of the format's aspects {:?}",
+                range.aspect_mask, iinfo.aspects
+            )));
+        }
+        let levels = if range.level_count == vk::REMAINING_MIP_LEVELS {
+            d.mip_levels.saturating_sub(range.base_mip_level)
+        } else {
+            range.level_count
+        };
+        let layers = if range.layer_count == vk::REMAINING_ARRAY_LAYERS {
+            d.array_layers.saturating_sub(range.base_array_layer)
+        } else {
+            range.layer_count
+        };
+        if levels == 0
+            || range
+                .base_mip_level
+                .checked_add(levels)
+                .is_none_or(|e| e > d.mip_levels)
+        {
+            return Err(Error::invalid(format!(
+                "mip range {}+{levels} is outside the image's {} levels",
+                range.base_mip_level, d.mip_levels
+            )));
+        }
+        image.check_subresource(range.base_mip_level, range.base_array_layer, layers)?;
+        let type_ok = match (d.image_type, view_type) {
+            (vk::ImageType::TYPE_1D, vk::ImageViewType::TYPE_1D) => layers == 1,
+            (vk::ImageType::TYPE_1D, vk::ImageViewType::TYPE_1D_ARRAY) => true,
+            (vk::ImageType::TYPE_2D, vk::ImageViewType::TYPE_2D) => layers == 1,
+            (vk::ImageType::TYPE_2D, vk::ImageViewType::TYPE_2D_ARRAY) => true,
+            (vk::ImageType::TYPE_2D, vk::ImageViewType::CUBE) => {
+                layers == 6 && d.flags.contains(vk::ImageCreateFlags::CUBE_COMPATIBLE)
+            }
+            (vk::ImageType::TYPE_2D, vk::ImageViewType::CUBE_ARRAY) => {
+                layers % 6 == 0 && d.flags.contains(vk::ImageCreateFlags::CUBE_COMPATIBLE)
+            }
+            (vk::ImageType::TYPE_3D, vk::ImageViewType::TYPE_3D) => layers == 1,
+            _ => false,
+        };
+        if !type_ok {
+            return Err(Error::invalid(format!(
+                "view type {view_type:?} over {layers} layers is not compatible with a {:?} image \
+                 (flags {:?})",
+                d.image_type, d.flags
+            )));
+        }
+        Ok(ImageView {
+            image,
+            view_type,
+            format,
+            components,
+            range: vk::ImageSubresourceRange {
+                level_count: levels,
+                layer_count: layers,
+                ..range
+            },
+        })
+    }
+}
+
+/// The state of a VkSampler (used by shaders once they land; kept complete now).
+#[derive(Clone, Copy, Debug)]
+pub struct SamplerDesc {
+    pub mag_filter: vk::Filter,
+    pub min_filter: vk::Filter,
+    pub mipmap_mode: vk::SamplerMipmapMode,
+    pub address_mode: [vk::SamplerAddressMode; 3],
+    pub mip_lod_bias: f32,
+    pub anisotropy: Option<f32>,
+    pub compare: Option<vk::CompareOp>,
+    pub min_lod: f32,
+    pub max_lod: f32,
+    pub border_color: vk::BorderColor,
+    pub unnormalized_coordinates: bool,
+}
+
+#[derive(Debug)]
+pub struct Sampler {
+    pub desc: SamplerDesc,
+}
+
+impl Sampler {
+    pub fn new(desc: SamplerDesc) -> Result<Self> {
+        if desc.anisotropy.is_some() {
+            return Err(Error::new(
+                crate::error::ErrorKind::FeatureNotPresent,
+                "anisotropic filtering is not supported (samplerAnisotropy is not reported)",
+            ));
+        }
+        if !(desc.min_lod <= desc.max_lod) {
+            return Err(Error::invalid(format!(
+                "minLod {} is greater than maxLod {} (VUID-VkSamplerCreateInfo-maxLod-01973)",
+                desc.min_lod, desc.max_lod
+            )));
+        }
+        Ok(Sampler { desc })
+    }
+}

@@ -1,0 +1,18 @@
+//! Synchronization: futex words, payloads, fences, semaphores and events.
+//!
+//! Everything that can be waited on is a [`Payload`]: a 64-bit value beside a futex [`Word`].
+//! Fences and binary semaphores use the values 0 (unsignaled) and 1 (signaled); timeline
+//! semaphores use the counter itself; events use 0 (reset) and 1 (set). A waiter re-reads the
+//! value after every change of the word, so wake-ups can be spurious but are never lost.
+//!
+//! Wait-any/wait-all over many payloads sleeps on all their words at once
+//! (`futex_waitv`), with a short spin first because a queue worker usually signals within
+//! microseconds. All waits take a deadline and never hold a lock while sleeping.
+//!
+//! Concurrency: every type here is `Send + Sync`; signal, wait and reset may race freely.
+
+mod payload;
+mod semaphore;
+
+pub use payload::{Payload, Word, wait_until};
+pub use semaphore::{Event, Fence, Semaphore, SemaphoreKind};
