@@ -15,6 +15,7 @@ use crate::handle;
 use ash::vk;
 use softvk::log::Severity;
 
+#[allow(dead_code)] // read by `cargo xtask codegen` and by the completeness tests
 pub const PENDING: &[&str] = &[
     // shader modules and pipelines
     "vkCreateShaderModule",
@@ -114,19 +115,12 @@ fn report(name: &str, reporter: Option<&softvk::log::Reporter>) {
 /// `device` is a VkDevice handle of this driver (or null).
 pub unsafe fn report_device(name: &str, device: vk::Device) {
     let dev = unsafe { handle::device_opt(device) };
-    report(name, dev.map(|d| d.core.reporter()));
+    report(name, dev.map(|d| d.reporter()));
 }
 
 /// # Safety
 /// `cb` is a VkCommandBuffer handle of this driver (or null).
 pub unsafe fn report_command_buffer(name: &str, cb: vk::CommandBuffer) {
     let cmd = unsafe { handle::command_buffer_opt(cb) };
-    report(name, cmd.map(|c| c.device.reporter()));
-}
-
-/// # Safety
-/// `queue` is a VkQueue handle of this driver (or null).
-pub unsafe fn report_queue(name: &str, queue: vk::Queue) {
-    let q = unsafe { handle::queue_opt(queue) };
-    report(name, q.map(|q| q.core.device_reporter()));
+    report(name, cmd.map(|c| &**c.device.reporter()));
 }

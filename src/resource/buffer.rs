@@ -54,6 +54,10 @@ impl Buffer {
         self.desc.size
     }
 
+    pub fn desc(&self) -> &BufferDesc {
+        &self.desc
+    }
+
     pub fn usage(&self) -> vk::BufferUsageFlags {
         self.desc.usage
     }

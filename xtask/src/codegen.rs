@@ -48,6 +48,12 @@ struct Registry {
     /// handle types that are dispatchable
     dispatchable: BTreeSet<String>,
     non_dispatchable: BTreeSet<String>,
+    /// Feature structures: (struct name, sType enum name, VkBool32 member names in order).
+    feature_structs: Vec<(String, String, Vec<String>)>,
+    /// Member names of VkPhysicalDeviceFeatures, in order.
+    core_features: Vec<String>,
+    /// Types required by a core version or a kept extension.
+    required_types: BTreeSet<String>,
 }
 
 fn api_ok(node: roxmltree::Node, attr: &str) -> bool {
@@ -67,11 +73,18 @@ fn parse(xml: &str) -> Registry {
         extensions: BTreeMap::new(),
         dispatchable: BTreeSet::new(),
         non_dispatchable: BTreeSet::new(),
+        feature_structs: Vec::new(),
+        core_features: Vec::new(),
+        required_types: BTreeSet::new(),
     };
     for section in root.children().filter(|n| n.is_element()) {
         match section.tag_name().name() {
             "types" => {
                 for t in section.children().filter(|n| n.has_tag_name("type")) {
+                    if t.attribute("category") == Some("struct") && api_ok(t, "api") {
+                        parse_feature_struct(&mut reg, t);
+                        continue;
+                    }
                     if t.attribute("category") != Some("handle") || t.attribute("alias").is_some() {
                         continue;
                     }
@@ -175,6 +188,10 @@ fn parse(xml: &str) -> Registry {
                         let cname = c.attribute("name").unwrap().to_string();
                         reg.core.entry(cname).or_insert(minor);
                     }
+                    for t in req.children().filter(|n| n.has_tag_name("type")) {
+                        reg.required_types
+                            .insert(t.attribute("name").unwrap().to_string());
+                    }
                 }
             }
             "extensions" => {
@@ -191,6 +208,10 @@ fn parse(xml: &str) -> Registry {
                         }
                         for item in req.children().filter(|n| n.is_element()) {
                             match item.tag_name().name() {
+                                "type" => {
+                                    reg.required_types
+                                        .insert(item.attribute("name").unwrap().to_string());
+                                }
                                 "command" => {
                                     reg.ext_cmds
                                         .entry(item.attribute("name").unwrap().to_string())
@@ -234,6 +255,39 @@ fn parse(xml: &str) -> Registry {
     reg.commands
         .retain(|n, _| keep.contains(n) || targets.contains(n));
     reg
+}
+
+/// Records VkPhysicalDeviceFeatures and every all-VkBool32 structure that extends
+/// VkPhysicalDeviceFeatures2.
+fn parse_feature_struct(reg: &mut Registry, t: roxmltree::Node) {
+    let name = t.attribute("name").unwrap_or("");
+    let extends = t.attribute("structextends").unwrap_or("");
+    let is_core = name == "VkPhysicalDeviceFeatures";
+    if !is_core && !extends.split(',').any(|e| e == "VkPhysicalDeviceFeatures2") {
+        return;
+    }
+    let mut s_type = String::new();
+    let mut bools = vec![];
+    for m in t.children().filter(|n| n.has_tag_name("member")) {
+        if !api_ok(m, "api") {
+            continue;
+        }
+        let ty = child_text(m, "type");
+        let mname = child_text(m, "name");
+        match (ty.as_str(), mname.as_str()) {
+            ("VkStructureType", "sType") => {
+                s_type = m.attribute("values").unwrap_or("").to_string()
+            }
+            (_, "pNext") => {}
+            ("VkBool32", _) => bools.push(mname),
+            _ => return, // not a plain feature structure
+        }
+    }
+    if is_core {
+        reg.core_features = bools;
+    } else {
+        reg.feature_structs.push((name.to_string(), s_type, bools));
+    }
 }
 
 fn child_text(node: roxmltree::Node, tag: &str) -> String {
@@ -355,7 +409,7 @@ fn render_commands(reg: &Registry, version: &str) -> String {
         .collect();
     writeln!(
         s,
-        "/// Number of distinct (non-alias) commands: the size of `Entrypoints`.\npub const SLOT_COUNT: usize = {};\n",
+        "/// Number of distinct (non-alias) commands: the size of `Entrypoints`.\n#[allow(dead_code)] // checked by tests\npub const SLOT_COUNT: usize = {};\n",
         slots.len()
     )
     .unwrap();
@@ -411,6 +465,24 @@ fn render_commands(reg: &Registry, version: &str) -> String {
     }
     s.push_str("                _ => None,\n            }\n        }\n    }\n}\n\n");
 
+    s.push_str("/// Members of VkPhysicalDeviceFeatures, in order (each a VkBool32 at offset 4 * i).\npub static CORE_FEATURES: &[&str] = &[\n");
+    for m in &reg.core_features {
+        writeln!(s, "    {m:?},").unwrap();
+    }
+    s.push_str("];\n\n/// Structures extending VkPhysicalDeviceFeatures2 whose members are all VkBool32: the sType and\n/// the member names in order (member i is at byte offset 16 + 4 * i).\npub static FEATURE_STRUCTS: &[(vk::StructureType, &[&str])] = &[\n");
+    for (name, s_type, members) in &reg.feature_structs {
+        if !reg.required_types.contains(name) {
+            continue;
+        }
+        let konst = s_type.trim_start_matches("VK_STRUCTURE_TYPE_");
+        writeln!(
+            s,
+            "    // {name}\n    (vk::StructureType::{konst}, &{members:?}),"
+        )
+        .unwrap();
+    }
+    s.push_str("];\n\n");
+
     s.push_str("/// Spec version of every extension in vk.xml, sorted by name.\npub static EXTENSION_SPEC_VERSIONS: &[(&str, u32)] = &[\n");
     for (name, (_, v)) in &reg.extensions {
         writeln!(s, "    ({name:?}, {v}),").unwrap();
@@ -429,7 +501,7 @@ fn render_pending(reg: &Registry, pending: &[String], version: &str) -> String {
     s.push_str("//! One stub per pending command: it reports through `crate::pending` and fails cleanly.\n#![allow(non_snake_case, unused_variables, clippy::all)]\n\nuse super::autogen_commands::Entrypoints;\nuse ash::vk;\n#[allow(unused_imports)]\nuse std::ffi::{c_char, c_int, c_void};\n\n");
     writeln!(
         s,
-        "/// The names this file was generated for (must equal `crate::pending::PENDING`).\npub const GENERATED_FOR: &[&str] = &{:?};\n",
+        "/// The names this file was generated for (must equal `crate::pending::PENDING`).\n#[allow(dead_code)] // checked by tests\npub const GENERATED_FOR: &[&str] = &{:?};\n",
         pending
     )
     .unwrap();
@@ -632,6 +704,9 @@ mod tests {
             extensions: BTreeMap::new(),
             dispatchable: BTreeSet::new(),
             non_dispatchable: BTreeSet::new(),
+            feature_structs: Vec::new(),
+            core_features: Vec::new(),
+            required_types: BTreeSet::new(),
         };
         assert_eq!(rust_type(&reg, "VkDevice"), "vk::Device");
         assert_eq!(

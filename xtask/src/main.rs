@@ -1,9 +1,19 @@
-//! Project tasks: `cargo xtask <task>`. See `cargo xtask help`.
+//! Project tasks: `cargo xtask <task>`.
+//!
+//! - `codegen [--check]`   regenerate icd/src/generated from icd/registry/vk.xml (or check drift)
+//! - `build [--release]`   build the ICD (target/{debug,release}/libsoftvk_icd.so)
+//! - `run [--release] -- <program> [args]`  run any program with only softvk selected
+//! - `test [-- <cargo test args>]`  build the ICD, then run every test through the real loader
+//! - `exports`              check that the library exports exactly the three vk_icd* symbols
+//! - `vulkaninfo`           run vulkaninfo with only softvk and fail on any error it prints
+//! - `ci`                   everything CI checks: fmt, clippy, codegen drift, tests, exports, vulkaninfo
+//! - `bench`                benchmarks on softvk and lavapipe in one run, with ratios
+//! - `demo`                 the demo program through the real loader
 
 mod codegen;
 
 use std::path::PathBuf;
-use std::process::ExitCode;
+use std::process::{Command, ExitCode};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -12,14 +22,248 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn run(cmd: &mut Command) -> Result {
+    eprintln!("xtask: {cmd:?}");
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot run {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed: {status}"))
+    }
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(root());
+    c
+}
+
+fn build_icd(release: bool) -> Result {
+    let mut c = cargo();
+    c.args(["build", "-p", "softvk-icd"]);
+    if release {
+        c.arg("--release");
+    }
+    run(&mut c)
+}
+
+fn manifest(release: bool) -> PathBuf {
+    root().join(if release {
+        "json/softvk_dev_release.json"
+    } else {
+        "json/softvk_dev.json"
+    })
+}
+
+/// Environment that selects softvk alone: the dev manifest, no implicit layers (the Mesa
+/// device-select layer is implicit on Debian), and a private XDG_RUNTIME_DIR so that tools which
+/// probe for a Wayland display do not print errors about the missing runtime directory.
+fn softvk_env(cmd: &mut Command, release: bool) {
+    cmd.env("VK_DRIVER_FILES", manifest(release));
+    cmd.env_remove("VK_ICD_FILENAMES");
+    cmd.env("VK_LOADER_LAYERS_DISABLE", "~implicit~");
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        let dir = std::env::temp_dir().join(format!("softvk-xdg-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+        }
+        cmd.env("XDG_RUNTIME_DIR", dir);
+    }
+}
+
+fn split_args(args: &[String]) -> (Vec<String>, Vec<String>) {
+    match args.iter().position(|a| a == "--") {
+        Some(i) => (args[..i].to_vec(), args[i + 1..].to_vec()),
+        None => (args.to_vec(), vec![]),
+    }
+}
+
+fn task_run(args: &[String]) -> Result {
+    let (opts, prog) = split_args(args);
+    let release = opts.iter().any(|a| a == "--release");
+    let Some((program, rest)) = prog.split_first() else {
+        return Err("usage: cargo xtask run [--release] -- <program> [args]".into());
+    };
+    build_icd(release)?;
+    let mut c = Command::new(program);
+    c.args(rest);
+    softvk_env(&mut c, release);
+    run(&mut c)
+}
+
+fn task_test(args: &[String]) -> Result {
+    let (_, extra) = split_args(args);
+    build_icd(false)?;
+    let mut c = cargo();
+    c.args(["test", "--workspace", "--no-fail-fast"]);
+    if !extra.is_empty() {
+        c.arg("--");
+        c.args(extra);
+    }
+    softvk_env(&mut c, false);
+    run(&mut c)
+}
+
+fn library(release: bool) -> PathBuf {
+    root()
+        .join(if release {
+            "target/release"
+        } else {
+            "target/debug"
+        })
+        .join("libsoftvk_icd.so")
+}
+
+fn task_exports() -> Result {
+    build_icd(false)?;
+    let out = Command::new("nm")
+        .args(["-D", "--defined-only"])
+        .arg(library(false))
+        .output()
+        .map_err(|e| format!("running nm: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut symbols: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    symbols.sort();
+    let want = [
+        "vk_icdGetInstanceProcAddr",
+        "vk_icdGetPhysicalDeviceProcAddr",
+        "vk_icdNegotiateLoaderICDInterfaceVersion",
+    ];
+    println!("exported: {}", symbols.join(" "));
+    if symbols != want {
+        return Err(format!(
+            "the library must export exactly {want:?}, it exports {symbols:?}"
+        ));
+    }
+    Ok(())
+}
+
+fn task_vulkaninfo() -> Result {
+    build_icd(false)?;
+    for args in [vec!["--summary"], vec![]] {
+        let mut c = Command::new("vulkaninfo");
+        c.args(&args);
+        softvk_env(&mut c, false);
+        c.env("SOFTVK_LOG", "warn");
+        let out = c.output().map_err(|e| format!("running vulkaninfo: {e}"))?;
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            return Err(format!(
+                "vulkaninfo {args:?} failed: {}\n{stderr}",
+                out.status
+            ));
+        }
+        // Lines vulkaninfo prints about the windowing systems of the machine, not the driver.
+        let bad: Vec<&str> = stdout
+            .lines()
+            .chain(stderr.lines())
+            .filter(|l| {
+                let l = l.to_ascii_lowercase();
+                (l.contains("error") || l.contains("softvk: warn") || l.contains("fail"))
+                    && !l.contains("'display' environment variable not set")
+            })
+            .collect();
+        if !bad.is_empty() {
+            return Err(format!(
+                "vulkaninfo {args:?} printed errors:\n{}",
+                bad.join("\n")
+            ));
+        }
+        if !stdout.contains("softvk (") {
+            return Err("vulkaninfo did not list the softvk device".into());
+        }
+        println!(
+            "vulkaninfo {:?}: {} lines, no errors",
+            args,
+            stdout.lines().count()
+        );
+    }
+    Ok(())
+}
+
+fn task_ci() -> Result {
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    codegen::run(&root(), true)?;
+    run(cargo().args([
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--",
+        "-D",
+        "warnings",
+    ]))?;
+    task_exports()?;
+    task_vulkaninfo()?;
+    task_test(&[])
+}
+
+fn task_bench(args: &[String]) -> Result {
+    build_icd(true)?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "softvk-tests",
+        "--bin",
+        "softvk-bench",
+    ]))?;
+    let mut c = Command::new(root().join("target/release/softvk-bench"));
+    c.args(args);
+    c.env("SOFTVK_BENCH_SOFTVK_MANIFEST", manifest(true));
+    c.env("VK_LOADER_LAYERS_DISABLE", "~implicit~");
+    run(&mut c)
+}
+
+fn task_demo(args: &[String]) -> Result {
+    build_icd(true)?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "softvk-tests",
+        "--bin",
+        "softvk-demo",
+    ]))?;
+    let mut c = Command::new(root().join("target/release/softvk-demo"));
+    c.args(args);
+    softvk_env(&mut c, true);
+    run(&mut c)
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let task = args.first().map(String::as_str).unwrap_or("help");
     let rest = &args[args.len().min(1)..];
     let result = match task {
         "codegen" => codegen::run(&root(), rest.iter().any(|a| a == "--check")),
+        "build" => build_icd(rest.iter().any(|a| a == "--release")),
+        "run" => task_run(rest),
+        "test" => task_test(rest),
+        "exports" => task_exports(),
+        "vulkaninfo" => task_vulkaninfo(),
+        "ci" => task_ci(),
+        "bench" => task_bench(rest),
+        "demo" => task_demo(rest),
         _ => {
-            eprintln!("usage: cargo xtask codegen [--check]");
+            eprintln!(
+                "{}",
+                include_str!("main.rs")
+                    .lines()
+                    .take(12)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
             return ExitCode::from(2);
         }
     };

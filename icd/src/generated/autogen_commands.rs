@@ -5,6 +5,7 @@ use crate::dispatch::{Command, Level};
 use ash::vk;
 
 /// Number of distinct (non-alias) commands: the size of `Entrypoints`.
+#[allow(dead_code)] // checked by tests
 pub const SLOT_COUNT: usize = 583;
 
 /// Every command, aliases included, sorted by name (binary-searchable).
@@ -8333,6 +8334,1282 @@ impl Entrypoints {
         }
     }
 }
+
+/// Members of VkPhysicalDeviceFeatures, in order (each a VkBool32 at offset 4 * i).
+pub static CORE_FEATURES: &[&str] = &[
+    "robustBufferAccess",
+    "fullDrawIndexUint32",
+    "imageCubeArray",
+    "independentBlend",
+    "geometryShader",
+    "tessellationShader",
+    "sampleRateShading",
+    "dualSrcBlend",
+    "logicOp",
+    "multiDrawIndirect",
+    "drawIndirectFirstInstance",
+    "depthClamp",
+    "depthBiasClamp",
+    "fillModeNonSolid",
+    "depthBounds",
+    "wideLines",
+    "largePoints",
+    "alphaToOne",
+    "multiViewport",
+    "samplerAnisotropy",
+    "textureCompressionETC2",
+    "textureCompressionASTC_LDR",
+    "textureCompressionBC",
+    "occlusionQueryPrecise",
+    "pipelineStatisticsQuery",
+    "vertexPipelineStoresAndAtomics",
+    "fragmentStoresAndAtomics",
+    "shaderTessellationAndGeometryPointSize",
+    "shaderImageGatherExtended",
+    "shaderStorageImageExtendedFormats",
+    "shaderStorageImageMultisample",
+    "shaderStorageImageReadWithoutFormat",
+    "shaderStorageImageWriteWithoutFormat",
+    "shaderUniformBufferArrayDynamicIndexing",
+    "shaderSampledImageArrayDynamicIndexing",
+    "shaderStorageBufferArrayDynamicIndexing",
+    "shaderStorageImageArrayDynamicIndexing",
+    "shaderClipDistance",
+    "shaderCullDistance",
+    "shaderFloat64",
+    "shaderInt64",
+    "shaderInt16",
+    "shaderResourceResidency",
+    "shaderResourceMinLod",
+    "sparseBinding",
+    "sparseResidencyBuffer",
+    "sparseResidencyImage2D",
+    "sparseResidencyImage3D",
+    "sparseResidency2Samples",
+    "sparseResidency4Samples",
+    "sparseResidency8Samples",
+    "sparseResidency16Samples",
+    "sparseResidencyAliased",
+    "variableMultisampleRate",
+    "inheritedQueries",
+];
+
+/// Structures extending VkPhysicalDeviceFeatures2 whose members are all VkBool32: the sType and
+/// the member names in order (member i is at byte offset 16 + 4 * i).
+pub static FEATURE_STRUCTS: &[(vk::StructureType, &[&str])] = &[
+    // VkPhysicalDeviceDeviceGeneratedCommandsFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_FEATURES_NV,
+        &["deviceGeneratedCommands"],
+    ),
+    // VkPhysicalDeviceDeviceGeneratedCommandsComputeFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DEVICE_GENERATED_COMMANDS_COMPUTE_FEATURES_NV,
+        &[
+            "deviceGeneratedCompute",
+            "deviceGeneratedComputePipelines",
+            "deviceGeneratedComputeCaptureReplay",
+        ],
+    ),
+    // VkPhysicalDevicePrivateDataFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PRIVATE_DATA_FEATURES,
+        &["privateData"],
+    ),
+    // VkPhysicalDeviceVariablePointersFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_VARIABLE_POINTERS_FEATURES,
+        &["variablePointersStorageBuffer", "variablePointers"],
+    ),
+    // VkPhysicalDeviceMultiviewFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MULTIVIEW_FEATURES,
+        &[
+            "multiview",
+            "multiviewGeometryShader",
+            "multiviewTessellationShader",
+        ],
+    ),
+    // VkPhysicalDevicePresentIdFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PRESENT_ID_FEATURES_KHR,
+        &["presentId"],
+    ),
+    // VkPhysicalDevicePresentWaitFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PRESENT_WAIT_FEATURES_KHR,
+        &["presentWait"],
+    ),
+    // VkPhysicalDevice16BitStorageFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES,
+        &[
+            "storageBuffer16BitAccess",
+            "uniformAndStorageBuffer16BitAccess",
+            "storagePushConstant16",
+            "storageInputOutput16",
+        ],
+    ),
+    // VkPhysicalDeviceShaderSubgroupExtendedTypesFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_SUBGROUP_EXTENDED_TYPES_FEATURES,
+        &["shaderSubgroupExtendedTypes"],
+    ),
+    // VkPhysicalDeviceSamplerYcbcrConversionFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SAMPLER_YCBCR_CONVERSION_FEATURES,
+        &["samplerYcbcrConversion"],
+    ),
+    // VkPhysicalDeviceProtectedMemoryFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PROTECTED_MEMORY_FEATURES,
+        &["protectedMemory"],
+    ),
+    // VkPhysicalDeviceBlendOperationAdvancedFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_BLEND_OPERATION_ADVANCED_FEATURES_EXT,
+        &["advancedBlendCoherentOperations"],
+    ),
+    // VkPhysicalDeviceMultiDrawFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MULTI_DRAW_FEATURES_EXT,
+        &["multiDraw"],
+    ),
+    // VkPhysicalDeviceInlineUniformBlockFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_INLINE_UNIFORM_BLOCK_FEATURES,
+        &[
+            "inlineUniformBlock",
+            "descriptorBindingInlineUniformBlockUpdateAfterBind",
+        ],
+    ),
+    // VkPhysicalDeviceMaintenance4Features
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MAINTENANCE_4_FEATURES,
+        &["maintenance4"],
+    ),
+    // VkPhysicalDeviceMaintenance5FeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MAINTENANCE_5_FEATURES_KHR,
+        &["maintenance5"],
+    ),
+    // VkPhysicalDeviceMaintenance6FeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MAINTENANCE_6_FEATURES_KHR,
+        &["maintenance6"],
+    ),
+    // VkPhysicalDeviceShaderDrawParametersFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_DRAW_PARAMETERS_FEATURES,
+        &["shaderDrawParameters"],
+    ),
+    // VkPhysicalDeviceShaderFloat16Int8Features
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES,
+        &["shaderFloat16", "shaderInt8"],
+    ),
+    // VkPhysicalDeviceHostQueryResetFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_HOST_QUERY_RESET_FEATURES,
+        &["hostQueryReset"],
+    ),
+    // VkPhysicalDeviceGlobalPriorityQueryFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_GLOBAL_PRIORITY_QUERY_FEATURES_KHR,
+        &["globalPriorityQuery"],
+    ),
+    // VkPhysicalDeviceDeviceMemoryReportFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DEVICE_MEMORY_REPORT_FEATURES_EXT,
+        &["deviceMemoryReport"],
+    ),
+    // VkPhysicalDeviceDescriptorIndexingFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_FEATURES,
+        &[
+            "shaderInputAttachmentArrayDynamicIndexing",
+            "shaderUniformTexelBufferArrayDynamicIndexing",
+            "shaderStorageTexelBufferArrayDynamicIndexing",
+            "shaderUniformBufferArrayNonUniformIndexing",
+            "shaderSampledImageArrayNonUniformIndexing",
+            "shaderStorageBufferArrayNonUniformIndexing",
+            "shaderStorageImageArrayNonUniformIndexing",
+            "shaderInputAttachmentArrayNonUniformIndexing",
+            "shaderUniformTexelBufferArrayNonUniformIndexing",
+            "shaderStorageTexelBufferArrayNonUniformIndexing",
+            "descriptorBindingUniformBufferUpdateAfterBind",
+            "descriptorBindingSampledImageUpdateAfterBind",
+            "descriptorBindingStorageImageUpdateAfterBind",
+            "descriptorBindingStorageBufferUpdateAfterBind",
+            "descriptorBindingUniformTexelBufferUpdateAfterBind",
+            "descriptorBindingStorageTexelBufferUpdateAfterBind",
+            "descriptorBindingUpdateUnusedWhilePending",
+            "descriptorBindingPartiallyBound",
+            "descriptorBindingVariableDescriptorCount",
+            "runtimeDescriptorArray",
+        ],
+    ),
+    // VkPhysicalDeviceTimelineSemaphoreFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES,
+        &["timelineSemaphore"],
+    ),
+    // VkPhysicalDevice8BitStorageFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_8BIT_STORAGE_FEATURES,
+        &[
+            "storageBuffer8BitAccess",
+            "uniformAndStorageBuffer8BitAccess",
+            "storagePushConstant8",
+        ],
+    ),
+    // VkPhysicalDeviceConditionalRenderingFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_CONDITIONAL_RENDERING_FEATURES_EXT,
+        &["conditionalRendering", "inheritedConditionalRendering"],
+    ),
+    // VkPhysicalDeviceVulkanMemoryModelFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_VULKAN_MEMORY_MODEL_FEATURES,
+        &[
+            "vulkanMemoryModel",
+            "vulkanMemoryModelDeviceScope",
+            "vulkanMemoryModelAvailabilityVisibilityChains",
+        ],
+    ),
+    // VkPhysicalDeviceShaderAtomicInt64Features
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_ATOMIC_INT64_FEATURES,
+        &["shaderBufferInt64Atomics", "shaderSharedInt64Atomics"],
+    ),
+    // VkPhysicalDeviceShaderAtomicFloatFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_FEATURES_EXT,
+        &[
+            "shaderBufferFloat32Atomics",
+            "shaderBufferFloat32AtomicAdd",
+            "shaderBufferFloat64Atomics",
+            "shaderBufferFloat64AtomicAdd",
+            "shaderSharedFloat32Atomics",
+            "shaderSharedFloat32AtomicAdd",
+            "shaderSharedFloat64Atomics",
+            "shaderSharedFloat64AtomicAdd",
+            "shaderImageFloat32Atomics",
+            "shaderImageFloat32AtomicAdd",
+            "sparseImageFloat32Atomics",
+            "sparseImageFloat32AtomicAdd",
+        ],
+    ),
+    // VkPhysicalDeviceShaderAtomicFloat2FeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT_2_FEATURES_EXT,
+        &[
+            "shaderBufferFloat16Atomics",
+            "shaderBufferFloat16AtomicAdd",
+            "shaderBufferFloat16AtomicMinMax",
+            "shaderBufferFloat32AtomicMinMax",
+            "shaderBufferFloat64AtomicMinMax",
+            "shaderSharedFloat16Atomics",
+            "shaderSharedFloat16AtomicAdd",
+            "shaderSharedFloat16AtomicMinMax",
+            "shaderSharedFloat32AtomicMinMax",
+            "shaderSharedFloat64AtomicMinMax",
+            "shaderImageFloat32AtomicMinMax",
+            "sparseImageFloat32AtomicMinMax",
+        ],
+    ),
+    // VkPhysicalDeviceVertexAttributeDivisorFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_DIVISOR_FEATURES_KHR,
+        &[
+            "vertexAttributeInstanceRateDivisor",
+            "vertexAttributeInstanceRateZeroDivisor",
+        ],
+    ),
+    // VkPhysicalDeviceASTCDecodeFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_ASTC_DECODE_FEATURES_EXT,
+        &["decodeModeSharedExponent"],
+    ),
+    // VkPhysicalDeviceTransformFeedbackFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_TRANSFORM_FEEDBACK_FEATURES_EXT,
+        &["transformFeedback", "geometryStreams"],
+    ),
+    // VkPhysicalDeviceRepresentativeFragmentTestFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_REPRESENTATIVE_FRAGMENT_TEST_FEATURES_NV,
+        &["representativeFragmentTest"],
+    ),
+    // VkPhysicalDeviceExclusiveScissorFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_EXCLUSIVE_SCISSOR_FEATURES_NV,
+        &["exclusiveScissor"],
+    ),
+    // VkPhysicalDeviceCornerSampledImageFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_CORNER_SAMPLED_IMAGE_FEATURES_NV,
+        &["cornerSampledImage"],
+    ),
+    // VkPhysicalDeviceComputeShaderDerivativesFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_COMPUTE_SHADER_DERIVATIVES_FEATURES_NV,
+        &[
+            "computeDerivativeGroupQuads",
+            "computeDerivativeGroupLinear",
+        ],
+    ),
+    // VkPhysicalDeviceShaderImageFootprintFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_IMAGE_FOOTPRINT_FEATURES_NV,
+        &["imageFootprint"],
+    ),
+    // VkPhysicalDeviceDedicatedAllocationImageAliasingFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DEDICATED_ALLOCATION_IMAGE_ALIASING_FEATURES_NV,
+        &["dedicatedAllocationImageAliasing"],
+    ),
+    // VkPhysicalDeviceCopyMemoryIndirectFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_COPY_MEMORY_INDIRECT_FEATURES_NV,
+        &["indirectCopy"],
+    ),
+    // VkPhysicalDeviceMemoryDecompressionFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MEMORY_DECOMPRESSION_FEATURES_NV,
+        &["memoryDecompression"],
+    ),
+    // VkPhysicalDeviceShadingRateImageFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADING_RATE_IMAGE_FEATURES_NV,
+        &["shadingRateImage", "shadingRateCoarseSampleOrder"],
+    ),
+    // VkPhysicalDeviceInvocationMaskFeaturesHUAWEI
+    (
+        vk::StructureType::PHYSICAL_DEVICE_INVOCATION_MASK_FEATURES_HUAWEI,
+        &["invocationMask"],
+    ),
+    // VkPhysicalDeviceMeshShaderFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MESH_SHADER_FEATURES_NV,
+        &["taskShader", "meshShader"],
+    ),
+    // VkPhysicalDeviceMeshShaderFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MESH_SHADER_FEATURES_EXT,
+        &[
+            "taskShader",
+            "meshShader",
+            "multiviewMeshShader",
+            "primitiveFragmentShadingRateMeshShader",
+            "meshShaderQueries",
+        ],
+    ),
+    // VkPhysicalDeviceAccelerationStructureFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_ACCELERATION_STRUCTURE_FEATURES_KHR,
+        &[
+            "accelerationStructure",
+            "accelerationStructureCaptureReplay",
+            "accelerationStructureIndirectBuild",
+            "accelerationStructureHostCommands",
+            "descriptorBindingAccelerationStructureUpdateAfterBind",
+        ],
+    ),
+    // VkPhysicalDeviceRayTracingPipelineFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RAY_TRACING_PIPELINE_FEATURES_KHR,
+        &[
+            "rayTracingPipeline",
+            "rayTracingPipelineShaderGroupHandleCaptureReplay",
+            "rayTracingPipelineShaderGroupHandleCaptureReplayMixed",
+            "rayTracingPipelineTraceRaysIndirect",
+            "rayTraversalPrimitiveCulling",
+        ],
+    ),
+    // VkPhysicalDeviceRayQueryFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RAY_QUERY_FEATURES_KHR,
+        &["rayQuery"],
+    ),
+    // VkPhysicalDeviceRayTracingMaintenance1FeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RAY_TRACING_MAINTENANCE_1_FEATURES_KHR,
+        &[
+            "rayTracingMaintenance1",
+            "rayTracingPipelineTraceRaysIndirect2",
+        ],
+    ),
+    // VkPhysicalDeviceFragmentDensityMapFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_FRAGMENT_DENSITY_MAP_FEATURES_EXT,
+        &[
+            "fragmentDensityMap",
+            "fragmentDensityMapDynamic",
+            "fragmentDensityMapNonSubsampledImages",
+        ],
+    ),
+    // VkPhysicalDeviceFragmentDensityMap2FeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_FRAGMENT_DENSITY_MAP_2_FEATURES_EXT,
+        &["fragmentDensityMapDeferred"],
+    ),
+    // VkPhysicalDeviceFragmentDensityMapOffsetFeaturesQCOM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_FRAGMENT_DENSITY_MAP_OFFSET_FEATURES_QCOM,
+        &["fragmentDensityMapOffset"],
+    ),
+    // VkPhysicalDeviceScalarBlockLayoutFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SCALAR_BLOCK_LAYOUT_FEATURES,
+        &["scalarBlockLayout"],
+    ),
+    // VkPhysicalDeviceUniformBufferStandardLayoutFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_UNIFORM_BUFFER_STANDARD_LAYOUT_FEATURES,
+        &["uniformBufferStandardLayout"],
+    ),
+    // VkPhysicalDeviceDepthClipEnableFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DEPTH_CLIP_ENABLE_FEATURES_EXT,
+        &["depthClipEnable"],
+    ),
+    // VkPhysicalDeviceMemoryPriorityFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MEMORY_PRIORITY_FEATURES_EXT,
+        &["memoryPriority"],
+    ),
+    // VkPhysicalDevicePageableDeviceLocalMemoryFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PAGEABLE_DEVICE_LOCAL_MEMORY_FEATURES_EXT,
+        &["pageableDeviceLocalMemory"],
+    ),
+    // VkPhysicalDeviceBufferDeviceAddressFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES,
+        &[
+            "bufferDeviceAddress",
+            "bufferDeviceAddressCaptureReplay",
+            "bufferDeviceAddressMultiDevice",
+        ],
+    ),
+    // VkPhysicalDeviceBufferDeviceAddressFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_BUFFER_DEVICE_ADDRESS_FEATURES_EXT,
+        &[
+            "bufferDeviceAddress",
+            "bufferDeviceAddressCaptureReplay",
+            "bufferDeviceAddressMultiDevice",
+        ],
+    ),
+    // VkPhysicalDeviceImagelessFramebufferFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_IMAGELESS_FRAMEBUFFER_FEATURES,
+        &["imagelessFramebuffer"],
+    ),
+    // VkPhysicalDeviceTextureCompressionASTCHDRFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_TEXTURE_COMPRESSION_ASTC_HDR_FEATURES,
+        &["textureCompressionASTC_HDR"],
+    ),
+    // VkPhysicalDeviceCooperativeMatrixFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_NV,
+        &["cooperativeMatrix", "cooperativeMatrixRobustBufferAccess"],
+    ),
+    // VkPhysicalDeviceYcbcrImageArraysFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_YCBCR_IMAGE_ARRAYS_FEATURES_EXT,
+        &["ycbcrImageArrays"],
+    ),
+    // VkPhysicalDevicePresentBarrierFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PRESENT_BARRIER_FEATURES_NV,
+        &["presentBarrier"],
+    ),
+    // VkPhysicalDevicePerformanceQueryFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PERFORMANCE_QUERY_FEATURES_KHR,
+        &[
+            "performanceCounterQueryPools",
+            "performanceCounterMultipleQueryPools",
+        ],
+    ),
+    // VkPhysicalDeviceCoverageReductionModeFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_COVERAGE_REDUCTION_MODE_FEATURES_NV,
+        &["coverageReductionMode"],
+    ),
+    // VkPhysicalDeviceShaderIntegerFunctions2FeaturesINTEL
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_INTEGER_FUNCTIONS_2_FEATURES_INTEL,
+        &["shaderIntegerFunctions2"],
+    ),
+    // VkPhysicalDeviceShaderClockFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_CLOCK_FEATURES_KHR,
+        &["shaderSubgroupClock", "shaderDeviceClock"],
+    ),
+    // VkPhysicalDeviceIndexTypeUint8FeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_INDEX_TYPE_UINT8_FEATURES_KHR,
+        &["indexTypeUint8"],
+    ),
+    // VkPhysicalDeviceShaderSMBuiltinsFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_SM_BUILTINS_FEATURES_NV,
+        &["shaderSMBuiltins"],
+    ),
+    // VkPhysicalDeviceFragmentShaderInterlockFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_FRAGMENT_SHADER_INTERLOCK_FEATURES_EXT,
+        &[
+            "fragmentShaderSampleInterlock",
+            "fragmentShaderPixelInterlock",
+            "fragmentShaderShadingRateInterlock",
+        ],
+    ),
+    // VkPhysicalDeviceSeparateDepthStencilLayoutsFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SEPARATE_DEPTH_STENCIL_LAYOUTS_FEATURES,
+        &["separateDepthStencilLayouts"],
+    ),
+    // VkPhysicalDevicePrimitiveTopologyListRestartFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PRIMITIVE_TOPOLOGY_LIST_RESTART_FEATURES_EXT,
+        &[
+            "primitiveTopologyListRestart",
+            "primitiveTopologyPatchListRestart",
+        ],
+    ),
+    // VkPhysicalDevicePipelineExecutablePropertiesFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PIPELINE_EXECUTABLE_PROPERTIES_FEATURES_KHR,
+        &["pipelineExecutableInfo"],
+    ),
+    // VkPhysicalDeviceShaderDemoteToHelperInvocationFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_DEMOTE_TO_HELPER_INVOCATION_FEATURES,
+        &["shaderDemoteToHelperInvocation"],
+    ),
+    // VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_TEXEL_BUFFER_ALIGNMENT_FEATURES_EXT,
+        &["texelBufferAlignment"],
+    ),
+    // VkPhysicalDeviceSubgroupSizeControlFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES,
+        &["subgroupSizeControl", "computeFullSubgroups"],
+    ),
+    // VkPhysicalDeviceLineRasterizationFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_LINE_RASTERIZATION_FEATURES_KHR,
+        &[
+            "rectangularLines",
+            "bresenhamLines",
+            "smoothLines",
+            "stippledRectangularLines",
+            "stippledBresenhamLines",
+            "stippledSmoothLines",
+        ],
+    ),
+    // VkPhysicalDevicePipelineCreationCacheControlFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PIPELINE_CREATION_CACHE_CONTROL_FEATURES,
+        &["pipelineCreationCacheControl"],
+    ),
+    // VkPhysicalDeviceVulkan11Features
+    (
+        vk::StructureType::PHYSICAL_DEVICE_VULKAN_1_1_FEATURES,
+        &[
+            "storageBuffer16BitAccess",
+            "uniformAndStorageBuffer16BitAccess",
+            "storagePushConstant16",
+            "storageInputOutput16",
+            "multiview",
+            "multiviewGeometryShader",
+            "multiviewTessellationShader",
+            "variablePointersStorageBuffer",
+            "variablePointers",
+            "protectedMemory",
+            "samplerYcbcrConversion",
+            "shaderDrawParameters",
+        ],
+    ),
+    // VkPhysicalDeviceVulkan12Features
+    (
+        vk::StructureType::PHYSICAL_DEVICE_VULKAN_1_2_FEATURES,
+        &[
+            "samplerMirrorClampToEdge",
+            "drawIndirectCount",
+            "storageBuffer8BitAccess",
+            "uniformAndStorageBuffer8BitAccess",
+            "storagePushConstant8",
+            "shaderBufferInt64Atomics",
+            "shaderSharedInt64Atomics",
+            "shaderFloat16",
+            "shaderInt8",
+            "descriptorIndexing",
+            "shaderInputAttachmentArrayDynamicIndexing",
+            "shaderUniformTexelBufferArrayDynamicIndexing",
+            "shaderStorageTexelBufferArrayDynamicIndexing",
+            "shaderUniformBufferArrayNonUniformIndexing",
+            "shaderSampledImageArrayNonUniformIndexing",
+            "shaderStorageBufferArrayNonUniformIndexing",
+            "shaderStorageImageArrayNonUniformIndexing",
+            "shaderInputAttachmentArrayNonUniformIndexing",
+            "shaderUniformTexelBufferArrayNonUniformIndexing",
+            "shaderStorageTexelBufferArrayNonUniformIndexing",
+            "descriptorBindingUniformBufferUpdateAfterBind",
+            "descriptorBindingSampledImageUpdateAfterBind",
+            "descriptorBindingStorageImageUpdateAfterBind",
+            "descriptorBindingStorageBufferUpdateAfterBind",
+            "descriptorBindingUniformTexelBufferUpdateAfterBind",
+            "descriptorBindingStorageTexelBufferUpdateAfterBind",
+            "descriptorBindingUpdateUnusedWhilePending",
+            "descriptorBindingPartiallyBound",
+            "descriptorBindingVariableDescriptorCount",
+            "runtimeDescriptorArray",
+            "samplerFilterMinmax",
+            "scalarBlockLayout",
+            "imagelessFramebuffer",
+            "uniformBufferStandardLayout",
+            "shaderSubgroupExtendedTypes",
+            "separateDepthStencilLayouts",
+            "hostQueryReset",
+            "timelineSemaphore",
+            "bufferDeviceAddress",
+            "bufferDeviceAddressCaptureReplay",
+            "bufferDeviceAddressMultiDevice",
+            "vulkanMemoryModel",
+            "vulkanMemoryModelDeviceScope",
+            "vulkanMemoryModelAvailabilityVisibilityChains",
+            "shaderOutputViewportIndex",
+            "shaderOutputLayer",
+            "subgroupBroadcastDynamicId",
+        ],
+    ),
+    // VkPhysicalDeviceVulkan13Features
+    (
+        vk::StructureType::PHYSICAL_DEVICE_VULKAN_1_3_FEATURES,
+        &[
+            "robustImageAccess",
+            "inlineUniformBlock",
+            "descriptorBindingInlineUniformBlockUpdateAfterBind",
+            "pipelineCreationCacheControl",
+            "privateData",
+            "shaderDemoteToHelperInvocation",
+            "shaderTerminateInvocation",
+            "subgroupSizeControl",
+            "computeFullSubgroups",
+            "synchronization2",
+            "textureCompressionASTC_HDR",
+            "shaderZeroInitializeWorkgroupMemory",
+            "dynamicRendering",
+            "shaderIntegerDotProduct",
+            "maintenance4",
+        ],
+    ),
+    // VkPhysicalDeviceCoherentMemoryFeaturesAMD
+    (
+        vk::StructureType::PHYSICAL_DEVICE_COHERENT_MEMORY_FEATURES_AMD,
+        &["deviceCoherentMemory"],
+    ),
+    // VkPhysicalDeviceCustomBorderColorFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_CUSTOM_BORDER_COLOR_FEATURES_EXT,
+        &["customBorderColors", "customBorderColorWithoutFormat"],
+    ),
+    // VkPhysicalDeviceBorderColorSwizzleFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_BORDER_COLOR_SWIZZLE_FEATURES_EXT,
+        &["borderColorSwizzle", "borderColorSwizzleFromImage"],
+    ),
+    // VkPhysicalDeviceExtendedDynamicStateFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_EXTENDED_DYNAMIC_STATE_FEATURES_EXT,
+        &["extendedDynamicState"],
+    ),
+    // VkPhysicalDeviceExtendedDynamicState2FeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_EXTENDED_DYNAMIC_STATE_2_FEATURES_EXT,
+        &[
+            "extendedDynamicState2",
+            "extendedDynamicState2LogicOp",
+            "extendedDynamicState2PatchControlPoints",
+        ],
+    ),
+    // VkPhysicalDeviceExtendedDynamicState3FeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_EXTENDED_DYNAMIC_STATE_3_FEATURES_EXT,
+        &[
+            "extendedDynamicState3TessellationDomainOrigin",
+            "extendedDynamicState3DepthClampEnable",
+            "extendedDynamicState3PolygonMode",
+            "extendedDynamicState3RasterizationSamples",
+            "extendedDynamicState3SampleMask",
+            "extendedDynamicState3AlphaToCoverageEnable",
+            "extendedDynamicState3AlphaToOneEnable",
+            "extendedDynamicState3LogicOpEnable",
+            "extendedDynamicState3ColorBlendEnable",
+            "extendedDynamicState3ColorBlendEquation",
+            "extendedDynamicState3ColorWriteMask",
+            "extendedDynamicState3RasterizationStream",
+            "extendedDynamicState3ConservativeRasterizationMode",
+            "extendedDynamicState3ExtraPrimitiveOverestimationSize",
+            "extendedDynamicState3DepthClipEnable",
+            "extendedDynamicState3SampleLocationsEnable",
+            "extendedDynamicState3ColorBlendAdvanced",
+            "extendedDynamicState3ProvokingVertexMode",
+            "extendedDynamicState3LineRasterizationMode",
+            "extendedDynamicState3LineStippleEnable",
+            "extendedDynamicState3DepthClipNegativeOneToOne",
+            "extendedDynamicState3ViewportWScalingEnable",
+            "extendedDynamicState3ViewportSwizzle",
+            "extendedDynamicState3CoverageToColorEnable",
+            "extendedDynamicState3CoverageToColorLocation",
+            "extendedDynamicState3CoverageModulationMode",
+            "extendedDynamicState3CoverageModulationTableEnable",
+            "extendedDynamicState3CoverageModulationTable",
+            "extendedDynamicState3CoverageReductionMode",
+            "extendedDynamicState3RepresentativeFragmentTestEnable",
+            "extendedDynamicState3ShadingRateImageEnable",
+        ],
+    ),
+    // VkPhysicalDeviceDiagnosticsConfigFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DIAGNOSTICS_CONFIG_FEATURES_NV,
+        &["diagnosticsConfig"],
+    ),
+    // VkPhysicalDeviceZeroInitializeWorkgroupMemoryFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_ZERO_INITIALIZE_WORKGROUP_MEMORY_FEATURES,
+        &["shaderZeroInitializeWorkgroupMemory"],
+    ),
+    // VkPhysicalDeviceShaderSubgroupUniformControlFlowFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_SUBGROUP_UNIFORM_CONTROL_FLOW_FEATURES_KHR,
+        &["shaderSubgroupUniformControlFlow"],
+    ),
+    // VkPhysicalDeviceRobustness2FeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_ROBUSTNESS_2_FEATURES_EXT,
+        &[
+            "robustBufferAccess2",
+            "robustImageAccess2",
+            "nullDescriptor",
+        ],
+    ),
+    // VkPhysicalDeviceImageRobustnessFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_IMAGE_ROBUSTNESS_FEATURES,
+        &["robustImageAccess"],
+    ),
+    // VkPhysicalDeviceWorkgroupMemoryExplicitLayoutFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_WORKGROUP_MEMORY_EXPLICIT_LAYOUT_FEATURES_KHR,
+        &[
+            "workgroupMemoryExplicitLayout",
+            "workgroupMemoryExplicitLayoutScalarBlockLayout",
+            "workgroupMemoryExplicitLayout8BitAccess",
+            "workgroupMemoryExplicitLayout16BitAccess",
+        ],
+    ),
+    // VkPhysicalDevice4444FormatsFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_4444_FORMATS_FEATURES_EXT,
+        &["formatA4R4G4B4", "formatA4B4G4R4"],
+    ),
+    // VkPhysicalDeviceSubpassShadingFeaturesHUAWEI
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SUBPASS_SHADING_FEATURES_HUAWEI,
+        &["subpassShading"],
+    ),
+    // VkPhysicalDeviceClusterCullingShaderFeaturesHUAWEI
+    (
+        vk::StructureType::PHYSICAL_DEVICE_CLUSTER_CULLING_SHADER_FEATURES_HUAWEI,
+        &["clustercullingShader", "multiviewClusterCullingShader"],
+    ),
+    // VkPhysicalDeviceShaderImageAtomicInt64FeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_IMAGE_ATOMIC_INT64_FEATURES_EXT,
+        &["shaderImageInt64Atomics", "sparseImageInt64Atomics"],
+    ),
+    // VkPhysicalDeviceFragmentShadingRateFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_FEATURES_KHR,
+        &[
+            "pipelineFragmentShadingRate",
+            "primitiveFragmentShadingRate",
+            "attachmentFragmentShadingRate",
+        ],
+    ),
+    // VkPhysicalDeviceShaderTerminateInvocationFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_TERMINATE_INVOCATION_FEATURES,
+        &["shaderTerminateInvocation"],
+    ),
+    // VkPhysicalDeviceFragmentShadingRateEnumsFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_FRAGMENT_SHADING_RATE_ENUMS_FEATURES_NV,
+        &[
+            "fragmentShadingRateEnums",
+            "supersampleFragmentShadingRates",
+            "noInvocationFragmentShadingRates",
+        ],
+    ),
+    // VkPhysicalDeviceImage2DViewOf3DFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_IMAGE_2D_VIEW_OF_3D_FEATURES_EXT,
+        &["image2DViewOf3D", "sampler2DViewOf3D"],
+    ),
+    // VkPhysicalDeviceImageSlicedViewOf3DFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_IMAGE_SLICED_VIEW_OF_3D_FEATURES_EXT,
+        &["imageSlicedViewOf3D"],
+    ),
+    // VkPhysicalDeviceAttachmentFeedbackLoopDynamicStateFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_ATTACHMENT_FEEDBACK_LOOP_DYNAMIC_STATE_FEATURES_EXT,
+        &["attachmentFeedbackLoopDynamicState"],
+    ),
+    // VkPhysicalDeviceMutableDescriptorTypeFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MUTABLE_DESCRIPTOR_TYPE_FEATURES_EXT,
+        &["mutableDescriptorType"],
+    ),
+    // VkPhysicalDeviceDepthClipControlFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DEPTH_CLIP_CONTROL_FEATURES_EXT,
+        &["depthClipControl"],
+    ),
+    // VkPhysicalDeviceVertexInputDynamicStateFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_VERTEX_INPUT_DYNAMIC_STATE_FEATURES_EXT,
+        &["vertexInputDynamicState"],
+    ),
+    // VkPhysicalDeviceExternalMemoryRDMAFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_EXTERNAL_MEMORY_RDMA_FEATURES_NV,
+        &["externalMemoryRDMA"],
+    ),
+    // VkPhysicalDeviceColorWriteEnableFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_COLOR_WRITE_ENABLE_FEATURES_EXT,
+        &["colorWriteEnable"],
+    ),
+    // VkPhysicalDeviceSynchronization2Features
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SYNCHRONIZATION_2_FEATURES,
+        &["synchronization2"],
+    ),
+    // VkPhysicalDeviceHostImageCopyFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_HOST_IMAGE_COPY_FEATURES_EXT,
+        &["hostImageCopy"],
+    ),
+    // VkPhysicalDevicePrimitivesGeneratedQueryFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PRIMITIVES_GENERATED_QUERY_FEATURES_EXT,
+        &[
+            "primitivesGeneratedQuery",
+            "primitivesGeneratedQueryWithRasterizerDiscard",
+            "primitivesGeneratedQueryWithNonZeroStreams",
+        ],
+    ),
+    // VkPhysicalDeviceLegacyDitheringFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_LEGACY_DITHERING_FEATURES_EXT,
+        &["legacyDithering"],
+    ),
+    // VkPhysicalDeviceMultisampledRenderToSingleSampledFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MULTISAMPLED_RENDER_TO_SINGLE_SAMPLED_FEATURES_EXT,
+        &["multisampledRenderToSingleSampled"],
+    ),
+    // VkPhysicalDevicePipelineProtectedAccessFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PIPELINE_PROTECTED_ACCESS_FEATURES_EXT,
+        &["pipelineProtectedAccess"],
+    ),
+    // VkPhysicalDeviceVideoMaintenance1FeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_VIDEO_MAINTENANCE_1_FEATURES_KHR,
+        &["videoMaintenance1"],
+    ),
+    // VkPhysicalDeviceInheritedViewportScissorFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_INHERITED_VIEWPORT_SCISSOR_FEATURES_NV,
+        &["inheritedViewportScissor2D"],
+    ),
+    // VkPhysicalDeviceYcbcr2Plane444FormatsFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_YCBCR_2_PLANE_444_FORMATS_FEATURES_EXT,
+        &["ycbcr2plane444Formats"],
+    ),
+    // VkPhysicalDeviceProvokingVertexFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PROVOKING_VERTEX_FEATURES_EXT,
+        &[
+            "provokingVertexLast",
+            "transformFeedbackPreservesProvokingVertex",
+        ],
+    ),
+    // VkPhysicalDeviceDescriptorBufferFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DESCRIPTOR_BUFFER_FEATURES_EXT,
+        &[
+            "descriptorBuffer",
+            "descriptorBufferCaptureReplay",
+            "descriptorBufferImageLayoutIgnored",
+            "descriptorBufferPushDescriptors",
+        ],
+    ),
+    // VkPhysicalDeviceShaderIntegerDotProductFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_FEATURES,
+        &["shaderIntegerDotProduct"],
+    ),
+    // VkPhysicalDeviceFragmentShaderBarycentricFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_FRAGMENT_SHADER_BARYCENTRIC_FEATURES_KHR,
+        &["fragmentShaderBarycentric"],
+    ),
+    // VkPhysicalDeviceRayTracingMotionBlurFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RAY_TRACING_MOTION_BLUR_FEATURES_NV,
+        &[
+            "rayTracingMotionBlur",
+            "rayTracingMotionBlurPipelineTraceRaysIndirect",
+        ],
+    ),
+    // VkPhysicalDeviceRayTracingValidationFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RAY_TRACING_VALIDATION_FEATURES_NV,
+        &["rayTracingValidation"],
+    ),
+    // VkPhysicalDeviceRGBA10X6FormatsFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RGBA10X6_FORMATS_FEATURES_EXT,
+        &["formatRgba10x6WithoutYCbCrSampler"],
+    ),
+    // VkPhysicalDeviceDynamicRenderingFeatures
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DYNAMIC_RENDERING_FEATURES,
+        &["dynamicRendering"],
+    ),
+    // VkPhysicalDeviceImageViewMinLodFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_IMAGE_VIEW_MIN_LOD_FEATURES_EXT,
+        &["minLod"],
+    ),
+    // VkPhysicalDeviceRasterizationOrderAttachmentAccessFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RASTERIZATION_ORDER_ATTACHMENT_ACCESS_FEATURES_EXT,
+        &[
+            "rasterizationOrderColorAttachmentAccess",
+            "rasterizationOrderDepthAttachmentAccess",
+            "rasterizationOrderStencilAttachmentAccess",
+        ],
+    ),
+    // VkPhysicalDeviceLinearColorAttachmentFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_LINEAR_COLOR_ATTACHMENT_FEATURES_NV,
+        &["linearColorAttachment"],
+    ),
+    // VkPhysicalDeviceGraphicsPipelineLibraryFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_GRAPHICS_PIPELINE_LIBRARY_FEATURES_EXT,
+        &["graphicsPipelineLibrary"],
+    ),
+    // VkPhysicalDeviceDescriptorSetHostMappingFeaturesVALVE
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DESCRIPTOR_SET_HOST_MAPPING_FEATURES_VALVE,
+        &["descriptorSetHostMapping"],
+    ),
+    // VkPhysicalDeviceNestedCommandBufferFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_NESTED_COMMAND_BUFFER_FEATURES_EXT,
+        &[
+            "nestedCommandBuffer",
+            "nestedCommandBufferRendering",
+            "nestedCommandBufferSimultaneousUse",
+        ],
+    ),
+    // VkPhysicalDeviceShaderModuleIdentifierFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_MODULE_IDENTIFIER_FEATURES_EXT,
+        &["shaderModuleIdentifier"],
+    ),
+    // VkPhysicalDeviceImageCompressionControlFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_IMAGE_COMPRESSION_CONTROL_FEATURES_EXT,
+        &["imageCompressionControl"],
+    ),
+    // VkPhysicalDeviceImageCompressionControlSwapchainFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_IMAGE_COMPRESSION_CONTROL_SWAPCHAIN_FEATURES_EXT,
+        &["imageCompressionControlSwapchain"],
+    ),
+    // VkPhysicalDeviceSubpassMergeFeedbackFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SUBPASS_MERGE_FEEDBACK_FEATURES_EXT,
+        &["subpassMergeFeedback"],
+    ),
+    // VkPhysicalDeviceOpacityMicromapFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_OPACITY_MICROMAP_FEATURES_EXT,
+        &["micromap", "micromapCaptureReplay", "micromapHostCommands"],
+    ),
+    // VkPhysicalDevicePipelinePropertiesFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PIPELINE_PROPERTIES_FEATURES_EXT,
+        &["pipelinePropertiesIdentifier"],
+    ),
+    // VkPhysicalDeviceShaderEarlyAndLateFragmentTestsFeaturesAMD
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_EARLY_AND_LATE_FRAGMENT_TESTS_FEATURES_AMD,
+        &["shaderEarlyAndLateFragmentTests"],
+    ),
+    // VkPhysicalDeviceNonSeamlessCubeMapFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_NON_SEAMLESS_CUBE_MAP_FEATURES_EXT,
+        &["nonSeamlessCubeMap"],
+    ),
+    // VkPhysicalDevicePipelineRobustnessFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PIPELINE_ROBUSTNESS_FEATURES_EXT,
+        &["pipelineRobustness"],
+    ),
+    // VkPhysicalDeviceImageProcessingFeaturesQCOM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_IMAGE_PROCESSING_FEATURES_QCOM,
+        &[
+            "textureSampleWeighted",
+            "textureBoxFilter",
+            "textureBlockMatch",
+        ],
+    ),
+    // VkPhysicalDeviceTilePropertiesFeaturesQCOM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_TILE_PROPERTIES_FEATURES_QCOM,
+        &["tileProperties"],
+    ),
+    // VkPhysicalDeviceAmigoProfilingFeaturesSEC
+    (
+        vk::StructureType::PHYSICAL_DEVICE_AMIGO_PROFILING_FEATURES_SEC,
+        &["amigoProfiling"],
+    ),
+    // VkPhysicalDeviceAttachmentFeedbackLoopLayoutFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_ATTACHMENT_FEEDBACK_LOOP_LAYOUT_FEATURES_EXT,
+        &["attachmentFeedbackLoopLayout"],
+    ),
+    // VkPhysicalDeviceDepthClampZeroOneFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DEPTH_CLAMP_ZERO_ONE_FEATURES_EXT,
+        &["depthClampZeroOne"],
+    ),
+    // VkPhysicalDeviceAddressBindingReportFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_ADDRESS_BINDING_REPORT_FEATURES_EXT,
+        &["reportAddressBinding"],
+    ),
+    // VkPhysicalDeviceOpticalFlowFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_OPTICAL_FLOW_FEATURES_NV,
+        &["opticalFlow"],
+    ),
+    // VkPhysicalDeviceFaultFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_FAULT_FEATURES_EXT,
+        &["deviceFault", "deviceFaultVendorBinary"],
+    ),
+    // VkPhysicalDevicePipelineLibraryGroupHandlesFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PIPELINE_LIBRARY_GROUP_HANDLES_FEATURES_EXT,
+        &["pipelineLibraryGroupHandles"],
+    ),
+    // VkPhysicalDeviceShaderCoreBuiltinsFeaturesARM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_CORE_BUILTINS_FEATURES_ARM,
+        &["shaderCoreBuiltins"],
+    ),
+    // VkPhysicalDeviceFrameBoundaryFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_FRAME_BOUNDARY_FEATURES_EXT,
+        &["frameBoundary"],
+    ),
+    // VkPhysicalDeviceDynamicRenderingUnusedAttachmentsFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DYNAMIC_RENDERING_UNUSED_ATTACHMENTS_FEATURES_EXT,
+        &["dynamicRenderingUnusedAttachments"],
+    ),
+    // VkPhysicalDeviceSwapchainMaintenance1FeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SWAPCHAIN_MAINTENANCE_1_FEATURES_EXT,
+        &["swapchainMaintenance1"],
+    ),
+    // VkPhysicalDeviceDepthBiasControlFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DEPTH_BIAS_CONTROL_FEATURES_EXT,
+        &[
+            "depthBiasControl",
+            "leastRepresentableValueForceUnormRepresentation",
+            "floatRepresentation",
+            "depthBiasExact",
+        ],
+    ),
+    // VkPhysicalDeviceRayTracingInvocationReorderFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RAY_TRACING_INVOCATION_REORDER_FEATURES_NV,
+        &["rayTracingInvocationReorder"],
+    ),
+    // VkPhysicalDeviceExtendedSparseAddressSpaceFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_EXTENDED_SPARSE_ADDRESS_SPACE_FEATURES_NV,
+        &["extendedSparseAddressSpace"],
+    ),
+    // VkPhysicalDeviceMultiviewPerViewViewportsFeaturesQCOM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MULTIVIEW_PER_VIEW_VIEWPORTS_FEATURES_QCOM,
+        &["multiviewPerViewViewports"],
+    ),
+    // VkPhysicalDeviceRayTracingPositionFetchFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RAY_TRACING_POSITION_FETCH_FEATURES_KHR,
+        &["rayTracingPositionFetch"],
+    ),
+    // VkPhysicalDeviceMultiviewPerViewRenderAreasFeaturesQCOM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MULTIVIEW_PER_VIEW_RENDER_AREAS_FEATURES_QCOM,
+        &["multiviewPerViewRenderAreas"],
+    ),
+    // VkPhysicalDeviceShaderObjectFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_OBJECT_FEATURES_EXT,
+        &["shaderObject"],
+    ),
+    // VkPhysicalDeviceShaderTileImageFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_TILE_IMAGE_FEATURES_EXT,
+        &[
+            "shaderTileImageColorReadAccess",
+            "shaderTileImageDepthReadAccess",
+            "shaderTileImageStencilReadAccess",
+        ],
+    ),
+    // VkPhysicalDeviceExternalMemoryScreenBufferFeaturesQNX
+    (
+        vk::StructureType::PHYSICAL_DEVICE_EXTERNAL_MEMORY_SCREEN_BUFFER_FEATURES_QNX,
+        &["screenBufferImport"],
+    ),
+    // VkPhysicalDeviceCooperativeMatrixFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_COOPERATIVE_MATRIX_FEATURES_KHR,
+        &["cooperativeMatrix", "cooperativeMatrixRobustBufferAccess"],
+    ),
+    // VkPhysicalDeviceCubicClampFeaturesQCOM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_CUBIC_CLAMP_FEATURES_QCOM,
+        &["cubicRangeClamp"],
+    ),
+    // VkPhysicalDeviceYcbcrDegammaFeaturesQCOM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_YCBCR_DEGAMMA_FEATURES_QCOM,
+        &["ycbcrDegamma"],
+    ),
+    // VkPhysicalDeviceCubicWeightsFeaturesQCOM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_CUBIC_WEIGHTS_FEATURES_QCOM,
+        &["selectableCubicWeights"],
+    ),
+    // VkPhysicalDeviceImageProcessing2FeaturesQCOM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_IMAGE_PROCESSING_2_FEATURES_QCOM,
+        &["textureBlockMatch2"],
+    ),
+    // VkPhysicalDeviceDescriptorPoolOverallocationFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DESCRIPTOR_POOL_OVERALLOCATION_FEATURES_NV,
+        &["descriptorPoolOverallocation"],
+    ),
+    // VkPhysicalDevicePerStageDescriptorSetFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_PER_STAGE_DESCRIPTOR_SET_FEATURES_NV,
+        &["perStageDescriptorSet", "dynamicPipelineLayout"],
+    ),
+    // VkPhysicalDeviceExternalFormatResolveFeaturesANDROID
+    (
+        vk::StructureType::PHYSICAL_DEVICE_EXTERNAL_FORMAT_RESOLVE_FEATURES_ANDROID,
+        &["externalFormatResolve"],
+    ),
+    // VkPhysicalDeviceSchedulingControlsFeaturesARM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SCHEDULING_CONTROLS_FEATURES_ARM,
+        &["schedulingControls"],
+    ),
+    // VkPhysicalDeviceRelaxedLineRasterizationFeaturesIMG
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RELAXED_LINE_RASTERIZATION_FEATURES_IMG,
+        &["relaxedLineRasterization"],
+    ),
+    // VkPhysicalDeviceRenderPassStripedFeaturesARM
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RENDER_PASS_STRIPED_FEATURES_ARM,
+        &["renderPassStriped"],
+    ),
+    // VkPhysicalDeviceShaderMaximalReconvergenceFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_MAXIMAL_RECONVERGENCE_FEATURES_KHR,
+        &["shaderMaximalReconvergence"],
+    ),
+    // VkPhysicalDeviceShaderSubgroupRotateFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_SUBGROUP_ROTATE_FEATURES_KHR,
+        &["shaderSubgroupRotate", "shaderSubgroupRotateClustered"],
+    ),
+    // VkPhysicalDeviceShaderExpectAssumeFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_EXPECT_ASSUME_FEATURES_KHR,
+        &["shaderExpectAssume"],
+    ),
+    // VkPhysicalDeviceShaderFloatControls2FeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_FLOAT_CONTROLS_2_FEATURES_KHR,
+        &["shaderFloatControls2"],
+    ),
+    // VkPhysicalDeviceDynamicRenderingLocalReadFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_DYNAMIC_RENDERING_LOCAL_READ_FEATURES_KHR,
+        &["dynamicRenderingLocalRead"],
+    ),
+    // VkPhysicalDeviceShaderQuadControlFeaturesKHR
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_QUAD_CONTROL_FEATURES_KHR,
+        &["shaderQuadControl"],
+    ),
+    // VkPhysicalDeviceShaderAtomicFloat16VectorFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_SHADER_ATOMIC_FLOAT16_VECTOR_FEATURES_NV,
+        &["shaderFloat16VectorAtomics"],
+    ),
+    // VkPhysicalDeviceMapMemoryPlacedFeaturesEXT
+    (
+        vk::StructureType::PHYSICAL_DEVICE_MAP_MEMORY_PLACED_FEATURES_EXT,
+        &[
+            "memoryMapPlaced",
+            "memoryMapRangePlaced",
+            "memoryUnmapReserve",
+        ],
+    ),
+    // VkPhysicalDeviceRawAccessChainsFeaturesNV
+    (
+        vk::StructureType::PHYSICAL_DEVICE_RAW_ACCESS_CHAINS_FEATURES_NV,
+        &["shaderRawAccessChains"],
+    ),
+];
 
 /// Spec version of every extension in vk.xml, sorted by name.
 pub static EXTENSION_SPEC_VERSIONS: &[(&str, u32)] = &[

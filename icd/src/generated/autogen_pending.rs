@@ -9,6 +9,7 @@ use ash::vk;
 use std::ffi::{c_char, c_int, c_void};
 
 /// The names this file was generated for (must equal `crate::pending::PENDING`).
+#[allow(dead_code)] // checked by tests
 pub const GENERATED_FOR: &[&str] = &[
     "vkCreateShaderModule",
     "vkDestroyShaderModule",

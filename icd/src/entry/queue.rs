@@ -1,0 +1,250 @@
+//! Queue submission.
+
+use super::obj;
+use crate::boundary::{call, null, slice};
+use crate::handle;
+use crate::objects::{CommandBufferObj, FenceObj, QueueObj, SemaphoreObj};
+use crate::pnext;
+use ash::vk;
+use softvk::command::Recording;
+use softvk::error::{Error, Result};
+use softvk::queue::Batch;
+use softvk::sync::{Semaphore, SemaphoreKind};
+use std::sync::Arc;
+
+unsafe fn q<'a>(h: vk::Queue) -> Option<&'a QueueObj> {
+    handle::get_dispatchable::<QueueObj>(h)
+}
+
+fn rep(q: Option<&QueueObj>) -> Option<&softvk::log::Reporter> {
+    q.map(|q| &**q.core.reporter())
+}
+
+unsafe fn semaphores(
+    handles: &[vk::Semaphore],
+    values: Option<&[u64]>,
+    what: &str,
+) -> Result<Vec<(Arc<Semaphore>, u64)>> {
+    let mut out = Vec::with_capacity(handles.len());
+    for (i, &h) in handles.iter().enumerate() {
+        let s = obj::<SemaphoreObj>(h, what)?.0.clone();
+        let v = match (s.kind(), values) {
+            (SemaphoreKind::Binary, _) => 0,
+            (SemaphoreKind::Timeline, Some(v)) if i < v.len() => v[i],
+            (SemaphoreKind::Timeline, _) => {
+                return Err(Error::invalid(format!(
+                    "{what} {i} is a timeline semaphore but no value is given \
+                     (VkTimelineSemaphoreSubmitInfo, VUID-VkSubmitInfo-pWaitSemaphores-03243)"
+                )));
+            }
+        };
+        out.push((s, v));
+    }
+    Ok(out)
+}
+
+unsafe fn recording(cb: vk::CommandBuffer) -> Result<Arc<Recording>> {
+    let c =
+        handle::get_dispatchable::<CommandBufferObj>(cb).ok_or_else(|| null("command buffer"))?;
+    if c.core.level() != vk::CommandBufferLevel::PRIMARY {
+        return Err(Error::invalid(
+            "a secondary command buffer was submitted (VUID-VkSubmitInfo-pCommandBuffers-00075)",
+        ));
+    }
+    c.core.executable()
+}
+
+unsafe fn fence(f: vk::Fence) -> Result<Option<Arc<softvk::sync::Fence>>> {
+    Ok(handle::get::<FenceObj>(f).map(|f| f.0.clone()))
+}
+
+pub unsafe extern "system" fn queue_submit(
+    queue: vk::Queue,
+    count: u32,
+    p_submits: *const vk::SubmitInfo<'_>,
+    f: vk::Fence,
+) -> vk::Result {
+    let qo = q(queue);
+    call("vkQueueSubmit", rep(qo), || {
+        let qo = qo.ok_or_else(|| null("queue"))?;
+        let mut batches = vec![];
+        for s in slice(p_submits, count, "pSubmits")? {
+            let timeline = pnext::find::<vk::TimelineSemaphoreSubmitInfo<'_>>(s.p_next);
+            let wait_values = match timeline {
+                Some(t) => Some(slice(
+                    t.p_wait_semaphore_values,
+                    t.wait_semaphore_value_count,
+                    "pWaitSemaphoreValues",
+                )?),
+                None => None,
+            };
+            let signal_values = match timeline {
+                Some(t) => Some(slice(
+                    t.p_signal_semaphore_values,
+                    t.signal_semaphore_value_count,
+                    "pSignalSemaphoreValues",
+                )?),
+                None => None,
+            };
+            if let Some(p) = pnext::find::<vk::ProtectedSubmitInfo<'_>>(s.p_next)
+                && p.protected_submit != vk::FALSE
+            {
+                return Err(Error::invalid("protected submissions are not supported"));
+            }
+            batches.push(Batch {
+                waits: semaphores(
+                    slice(
+                        s.p_wait_semaphores,
+                        s.wait_semaphore_count,
+                        "pWaitSemaphores",
+                    )?,
+                    wait_values,
+                    "wait semaphore",
+                )?,
+                command_buffers: slice(
+                    s.p_command_buffers,
+                    s.command_buffer_count,
+                    "pCommandBuffers",
+                )?
+                .iter()
+                .map(|&c| recording(c))
+                .collect::<Result<_>>()?,
+                signals: semaphores(
+                    slice(
+                        s.p_signal_semaphores,
+                        s.signal_semaphore_count,
+                        "pSignalSemaphores",
+                    )?,
+                    signal_values,
+                    "signal semaphore",
+                )?,
+            });
+        }
+        qo.core.submit(batches, fence(f)?)?;
+        Ok(vk::Result::SUCCESS)
+    })
+}
+
+pub unsafe extern "system" fn queue_submit2(
+    queue: vk::Queue,
+    count: u32,
+    p_submits: *const vk::SubmitInfo2<'_>,
+    f: vk::Fence,
+) -> vk::Result {
+    let qo = q(queue);
+    call("vkQueueSubmit2", rep(qo), || {
+        let qo = qo.ok_or_else(|| null("queue"))?;
+        let mut batches = vec![];
+        for s in slice(p_submits, count, "pSubmits")? {
+            if s.flags.contains(vk::SubmitFlags::PROTECTED) {
+                return Err(Error::invalid("protected submissions are not supported"));
+            }
+            let sems = |infos: &[vk::SemaphoreSubmitInfo<'_>],
+                        what: &str|
+             -> Result<Vec<(Arc<Semaphore>, u64)>> {
+                let handles: Vec<vk::Semaphore> = infos.iter().map(|i| i.semaphore).collect();
+                let values: Vec<u64> = infos.iter().map(|i| i.value).collect();
+                semaphores(&handles, Some(&values), what)
+            };
+            batches.push(Batch {
+                waits: sems(
+                    slice(
+                        s.p_wait_semaphore_infos,
+                        s.wait_semaphore_info_count,
+                        "pWaitSemaphoreInfos",
+                    )?,
+                    "wait semaphore",
+                )?,
+                command_buffers: slice(
+                    s.p_command_buffer_infos,
+                    s.command_buffer_info_count,
+                    "pCommandBufferInfos",
+                )?
+                .iter()
+                .map(|c| recording(c.command_buffer))
+                .collect::<Result<_>>()?,
+                signals: sems(
+                    slice(
+                        s.p_signal_semaphore_infos,
+                        s.signal_semaphore_info_count,
+                        "pSignalSemaphoreInfos",
+                    )?,
+                    "signal semaphore",
+                )?,
+            });
+        }
+        qo.core.submit(batches, fence(f)?)?;
+        Ok(vk::Result::SUCCESS)
+    })
+}
+
+pub unsafe extern "system" fn queue_wait_idle(queue: vk::Queue) -> vk::Result {
+    let qo = q(queue);
+    call("vkQueueWaitIdle", rep(qo), || {
+        qo.ok_or_else(|| null("queue"))?.core.wait_idle()?;
+        Ok(vk::Result::SUCCESS)
+    })
+}
+
+/// Sparse binding is not supported (no queue reports SPARSE_BINDING), but a bind-sparse
+/// operation without binds is still a valid way to wait on and signal semaphores and a fence.
+pub unsafe extern "system" fn queue_bind_sparse(
+    queue: vk::Queue,
+    count: u32,
+    p_infos: *const vk::BindSparseInfo<'_>,
+    f: vk::Fence,
+) -> vk::Result {
+    let qo = q(queue);
+    call("vkQueueBindSparse", rep(qo), || {
+        let qo = qo.ok_or_else(|| null("queue"))?;
+        let mut batches = vec![];
+        for s in slice(p_infos, count, "pBindInfo")? {
+            if s.buffer_bind_count + s.image_opaque_bind_count + s.image_bind_count > 0 {
+                return Err(Error::new(
+                    softvk::ErrorKind::FeatureNotPresent,
+                    "sparse binding is not supported (sparseBinding is not reported)",
+                ));
+            }
+            let timeline = pnext::find::<vk::TimelineSemaphoreSubmitInfo<'_>>(s.p_next);
+            let wait_values = match timeline {
+                Some(t) => Some(slice(
+                    t.p_wait_semaphore_values,
+                    t.wait_semaphore_value_count,
+                    "pWaitSemaphoreValues",
+                )?),
+                None => None,
+            };
+            let signal_values = match timeline {
+                Some(t) => Some(slice(
+                    t.p_signal_semaphore_values,
+                    t.signal_semaphore_value_count,
+                    "pSignalSemaphoreValues",
+                )?),
+                None => None,
+            };
+            batches.push(Batch {
+                waits: semaphores(
+                    slice(
+                        s.p_wait_semaphores,
+                        s.wait_semaphore_count,
+                        "pWaitSemaphores",
+                    )?,
+                    wait_values,
+                    "wait semaphore",
+                )?,
+                command_buffers: vec![],
+                signals: semaphores(
+                    slice(
+                        s.p_signal_semaphores,
+                        s.signal_semaphore_count,
+                        "pSignalSemaphores",
+                    )?,
+                    signal_values,
+                    "signal semaphore",
+                )?,
+            });
+        }
+        qo.core.submit(batches, fence(f)?)?;
+        Ok(vk::Result::SUCCESS)
+    })
+}

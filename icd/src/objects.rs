@@ -1,0 +1,84 @@
+//! The objects behind handles: a core object plus what only the ABI layer needs.
+
+use crate::handle::Dispatchable;
+use crate::messenger::DebugMessenger;
+use softvk::command::{CommandBuffer, CommandPool};
+use softvk::device::Device;
+use softvk::instance::Instance;
+use softvk::log::Reporter;
+use softvk::memory::DeviceMemory;
+use softvk::physical_device::PhysicalDevice;
+use softvk::query::QueryPool;
+use softvk::queue::Queue;
+use softvk::resource::{Buffer, BufferView, Image, ImageView, Sampler};
+use softvk::sync::{Event, Fence, Semaphore};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+pub struct InstanceObj {
+    pub core: Instance,
+    pub physical: Box<Dispatchable<PhysicalDeviceObj>>,
+    /// Messengers chained into VkInstanceCreateInfo: active during create and destroy only.
+    pub create_messengers: Vec<DebugMessenger>,
+}
+
+pub struct PhysicalDeviceObj {
+    pub core: Arc<PhysicalDevice>,
+    /// VkApplicationInfo::apiVersion of the instance (0 = 1.0).
+    pub instance_api_version: u32,
+    /// Whether VK_EXT_debug_utils is enabled on the instance (its device commands then resolve).
+    pub debug_utils: bool,
+}
+
+pub struct DeviceObj {
+    pub core: Arc<Device>,
+    pub queues: Vec<Box<Dispatchable<QueueObj>>>,
+    /// Minor version of the device's effective API version (min of instance and device).
+    pub api_minor: u32,
+    pub debug_utils: bool,
+    /// Names from vkSetDebugUtilsObjectNameEXT, by handle.
+    pub names: Mutex<HashMap<u64, String>>,
+}
+
+impl DeviceObj {
+    pub fn reporter(&self) -> &Reporter {
+        self.core.reporter()
+    }
+}
+
+pub struct QueueObj {
+    pub core: Arc<Queue>,
+}
+
+pub struct CommandBufferObj {
+    pub core: Arc<CommandBuffer>,
+    pub device: Arc<Device>,
+}
+
+pub struct CommandPoolObj {
+    pub core: Arc<CommandPool>,
+    /// Raw handles of the command buffers allocated from this pool and not yet freed.
+    pub buffers: Mutex<Vec<u64>>,
+}
+
+pub struct MemoryObj(pub Arc<DeviceMemory>);
+pub struct BufferObj(pub Arc<Buffer>);
+// Views and samplers are read by descriptor sets, which are pending; until then the handle
+// only owns the validated object.
+#[allow(dead_code)]
+pub struct BufferViewObj(pub Arc<BufferView>);
+pub struct ImageObj(pub Arc<Image>);
+#[allow(dead_code)]
+pub struct ImageViewObj(pub Arc<ImageView>);
+#[allow(dead_code)]
+pub struct SamplerObj(pub Arc<Sampler>);
+pub struct FenceObj(pub Arc<Fence>);
+pub struct SemaphoreObj(pub Arc<Semaphore>);
+pub struct EventObj(pub Arc<Event>);
+pub struct QueryPoolObj(pub Arc<QueryPool>);
+pub struct PrivateDataSlotObj(pub u64);
+
+pub struct MessengerObj {
+    pub reporter: Arc<Reporter>,
+    pub id: u64,
+}
