@@ -1,1 +1,601 @@
+//! Test harness: every test talks to softvk through the real Khronos loader
+//! (ash + libvulkan.so.1 + json/softvk_dev.json), with VK_LAYER_KHRONOS_validation (and its
+//! synchronization validation) enabled by default.
+//!
+//! A [`Vk`] records every debug-utils message. When it is dropped it fails the test if the
+//! validation layer (or the loader) reported a warning or an error, or if softvk reported an
+//! error the test did not claim with [`Vk::take_softvk_errors`]. A test that misuses Vulkan
+//! therefore cannot pass.
+//!
+//! Run through `cargo xtask test`, which builds the ICD first; run directly, the harness points
+//! the loader at the dev manifest itself and refuses a library older than the sources.
 
+use ash::vk;
+use std::ffi::{CStr, CString, c_void};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, Once};
+
+pub use ash;
+
+/// The workspace root.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+pub fn library_path() -> PathBuf {
+    root().join("target/debug/libsoftvk_icd.so")
+}
+
+fn newest_source(dir: &Path) -> std::time::SystemTime {
+    let mut newest = std::time::SystemTime::UNIX_EPOCH;
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            let t = if p.is_dir() {
+                newest_source(&p)
+            } else {
+                e.metadata().and_then(|m| m.modified()).unwrap_or(newest)
+            };
+            newest = newest.max(t);
+        }
+    }
+    newest
+}
+
+/// Points the loader at softvk alone (once per process) and checks the library is current.
+pub fn setup_environment() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let lib = library_path();
+        let built = std::fs::metadata(&lib)
+            .and_then(|m| m.modified())
+            .unwrap_or_else(|_| panic!("{} is missing: run `cargo xtask test`", lib.display()));
+        let newest = newest_source(&root().join("src")).max(newest_source(&root().join("icd/src")));
+        assert!(
+            built >= newest,
+            "{} is older than the driver sources: run `cargo xtask test` (it builds the ICD first)",
+            lib.display()
+        );
+        if std::env::var_os("VK_DRIVER_FILES").is_none() {
+            // SAFETY: runs once, before this process first enters the loader; other test threads
+            // wait on this Once before they touch the environment or the loader.
+            unsafe {
+                std::env::set_var("VK_DRIVER_FILES", root().join("json/softvk_dev.json"));
+                std::env::set_var("NODEVICE_SELECT", "1");
+            }
+        }
+    });
+}
+
+/// One recorded debug-utils message.
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub severity: vk::DebugUtilsMessageSeverityFlagsEXT,
+    pub id: String,
+    pub text: String,
+}
+
+impl Message {
+    pub fn from_softvk(&self) -> bool {
+        self.id.starts_with("softvk")
+    }
+}
+
+#[derive(Default)]
+struct Log {
+    messages: Vec<Message>,
+}
+
+unsafe extern "system" fn callback(
+    severity: vk::DebugUtilsMessageSeverityFlagsEXT,
+    _types: vk::DebugUtilsMessageTypeFlagsEXT,
+    data: *const vk::DebugUtilsMessengerCallbackDataEXT<'_>,
+    user: *mut c_void,
+) -> vk::Bool32 {
+    // SAFETY: `user` is the Mutex<Log> the Vk keeps alive while the messenger exists.
+    let log = unsafe { &*(user as *const Mutex<Log>) };
+    let data = unsafe { &*data };
+    let cstr = |p: *const std::ffi::c_char| {
+        if p.is_null() {
+            String::new()
+        } else {
+            unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+        }
+    };
+    let m = Message {
+        severity,
+        id: cstr(data.p_message_id_name),
+        text: cstr(data.p_message),
+    };
+    if std::env::var_os("SOFTVK_TEST_VERBOSE").is_some() {
+        eprintln!("[{:?}] {}: {}", m.severity, m.id, m.text);
+    }
+    log.lock().unwrap().messages.push(m);
+    vk::FALSE
+}
+
+/// How to make a [`Vk`].
+#[derive(Clone)]
+pub struct Options {
+    pub api_version: u32,
+    pub validation: bool,
+    pub queue_count: u32,
+    pub device_extensions: Vec<&'static CStr>,
+    /// Enable the features softvk supports (timeline, sync2, host query reset, ...).
+    pub features: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            api_version: vk::API_VERSION_1_3,
+            validation: true,
+            queue_count: 1,
+            device_extensions: vec![],
+            features: true,
+        }
+    }
+}
+
+/// An instance, the softvk physical device, a device and its queues.
+pub struct Vk {
+    pub entry: ash::Entry,
+    pub instance: ash::Instance,
+    pub physical: vk::PhysicalDevice,
+    pub device: ash::Device,
+    pub queues: Vec<vk::Queue>,
+    pub queue: vk::Queue,
+    pub pool: vk::CommandPool,
+    pub debug_utils: ash::ext::debug_utils::Instance,
+    messenger: vk::DebugUtilsMessengerEXT,
+    log: Arc<Mutex<Log>>,
+    pub options: Options,
+}
+
+impl Vk {
+    pub fn new() -> Self {
+        Self::with(Options::default())
+    }
+
+    pub fn with(options: Options) -> Self {
+        setup_environment();
+        // SAFETY: loads the system's libvulkan.so.1.
+        let entry = unsafe { ash::Entry::load() }.expect("libvulkan.so.1 loads");
+        let log = Arc::new(Mutex::new(Log::default()));
+        let app_name = CString::new("softvk-tests").unwrap();
+        let app = vk::ApplicationInfo::default()
+            .application_name(&app_name)
+            .api_version(options.api_version);
+        let layers: Vec<*const std::ffi::c_char> = if options.validation {
+            vec![c"VK_LAYER_KHRONOS_validation".as_ptr()]
+        } else {
+            vec![]
+        };
+        let mut exts = vec![ash::ext::debug_utils::NAME.as_ptr()];
+        if options.validation {
+            exts.push(ash::ext::validation_features::NAME.as_ptr());
+        }
+        let enables = [vk::ValidationFeatureEnableEXT::SYNCHRONIZATION_VALIDATION];
+        let mut features =
+            vk::ValidationFeaturesEXT::default().enabled_validation_features(&enables);
+        let mut messenger_info = vk::DebugUtilsMessengerCreateInfoEXT::default()
+            .message_severity(
+                vk::DebugUtilsMessageSeverityFlagsEXT::ERROR
+                    | vk::DebugUtilsMessageSeverityFlagsEXT::WARNING
+                    | vk::DebugUtilsMessageSeverityFlagsEXT::INFO
+                    | vk::DebugUtilsMessageSeverityFlagsEXT::VERBOSE,
+            )
+            .message_type(
+                vk::DebugUtilsMessageTypeFlagsEXT::GENERAL
+                    | vk::DebugUtilsMessageTypeFlagsEXT::VALIDATION
+                    | vk::DebugUtilsMessageTypeFlagsEXT::PERFORMANCE,
+            )
+            .pfn_user_callback(Some(callback))
+            .user_data(Arc::as_ptr(&log) as *mut c_void);
+        let mut info = vk::InstanceCreateInfo::default()
+            .application_info(&app)
+            .enabled_layer_names(&layers)
+            .enabled_extension_names(&exts)
+            .push_next(&mut messenger_info);
+        if options.validation {
+            info = info.push_next(&mut features);
+        }
+        // SAFETY: valid create info.
+        let instance = unsafe { entry.create_instance(&info, None) }.expect("vkCreateInstance");
+        let debug_utils = ash::ext::debug_utils::Instance::new(&entry, &instance);
+        let messenger = unsafe { debug_utils.create_debug_utils_messenger(&messenger_info, None) }
+            .expect("vkCreateDebugUtilsMessengerEXT");
+        let physical = unsafe { instance.enumerate_physical_devices() }.expect("physical devices");
+        assert_eq!(physical.len(), 1, "exactly the softvk device");
+        let physical = physical[0];
+
+        let priorities = vec![1.0f32; options.queue_count as usize];
+        let qinfo = [vk::DeviceQueueCreateInfo::default()
+            .queue_family_index(0)
+            .queue_priorities(&priorities)];
+        let ext_ptrs: Vec<*const std::ffi::c_char> = options
+            .device_extensions
+            .iter()
+            .map(|e| e.as_ptr())
+            .collect();
+        let mut f12 = vk::PhysicalDeviceVulkan12Features::default()
+            .timeline_semaphore(true)
+            .host_query_reset(true)
+            .separate_depth_stencil_layouts(true);
+        let mut f13 = vk::PhysicalDeviceVulkan13Features::default()
+            .synchronization2(true)
+            .private_data(true)
+            .maintenance4(true);
+        let mut dinfo = vk::DeviceCreateInfo::default()
+            .queue_create_infos(&qinfo)
+            .enabled_extension_names(&ext_ptrs);
+        if options.features && options.api_version >= vk::API_VERSION_1_3 {
+            dinfo = dinfo.push_next(&mut f12).push_next(&mut f13);
+        }
+        let device =
+            unsafe { instance.create_device(physical, &dinfo, None) }.expect("vkCreateDevice");
+        let queues: Vec<vk::Queue> = (0..options.queue_count)
+            .map(|i| unsafe { device.get_device_queue(0, i) })
+            .collect();
+        let pool = unsafe {
+            device.create_command_pool(
+                &vk::CommandPoolCreateInfo::default()
+                    .queue_family_index(0)
+                    .flags(vk::CommandPoolCreateFlags::RESET_COMMAND_BUFFER),
+                None,
+            )
+        }
+        .expect("vkCreateCommandPool");
+        Vk {
+            entry,
+            instance,
+            physical,
+            device,
+            queue: queues[0],
+            queues,
+            pool,
+            debug_utils,
+            messenger,
+            log,
+            options,
+        }
+    }
+
+    /// All messages so far.
+    pub fn messages(&self) -> Vec<Message> {
+        self.log.lock().unwrap().messages.clone()
+    }
+
+    /// Removes and returns softvk's error messages (for tests that provoke them), together
+    /// with the loader's follow-up errors about the failed call.
+    pub fn take_softvk_errors(&self) -> Vec<String> {
+        let mut log = self.log.lock().unwrap();
+        let error = vk::DebugUtilsMessageSeverityFlagsEXT::ERROR;
+        let (mine, rest): (Vec<Message>, Vec<Message>) = log
+            .messages
+            .drain(..)
+            .partition(|m| m.severity == error && (m.from_softvk() || m.id == "Loader Message"));
+        log.messages = rest;
+        mine.into_iter()
+            .filter(|m| m.from_softvk())
+            .map(|m| m.text)
+            .collect()
+    }
+
+    fn problems(&self) -> Vec<String> {
+        self.log
+            .lock()
+            .unwrap()
+            .messages
+            .iter()
+            .filter(|m| {
+                m.severity.intersects(
+                    vk::DebugUtilsMessageSeverityFlagsEXT::ERROR
+                        | vk::DebugUtilsMessageSeverityFlagsEXT::WARNING,
+                )
+            })
+            .map(|m| format!("[{:?}] {}: {}", m.severity, m.id, m.text))
+            .collect()
+    }
+
+    /// Fails the test now if anything was reported (also done on drop).
+    pub fn assert_clean(&self) {
+        let p = self.problems();
+        assert!(p.is_empty(), "messages reported:\n{}", p.join("\n"));
+    }
+
+    pub fn memory_type(&self, flags: vk::MemoryPropertyFlags) -> u32 {
+        let props = unsafe {
+            self.instance
+                .get_physical_device_memory_properties(self.physical)
+        };
+        (0..props.memory_type_count)
+            .find(|&i| {
+                props.memory_types[i as usize]
+                    .property_flags
+                    .contains(flags)
+            })
+            .expect("a memory type with the flags")
+    }
+
+    /// A host-visible allocation of `size` bytes, mapped.
+    pub fn memory(&self, size: u64) -> Memory {
+        let ty = self.memory_type(
+            vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT,
+        );
+        let memory = unsafe {
+            self.device.allocate_memory(
+                &vk::MemoryAllocateInfo::default()
+                    .allocation_size(size)
+                    .memory_type_index(ty),
+                None,
+            )
+        }
+        .expect("vkAllocateMemory");
+        let ptr = unsafe {
+            self.device
+                .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+        }
+        .expect("vkMapMemory") as *mut u8;
+        Memory { memory, ptr, size }
+    }
+
+    /// A buffer with its own mapped memory.
+    pub fn buffer(&self, size: u64, usage: vk::BufferUsageFlags) -> Buf {
+        let buffer = unsafe {
+            self.device.create_buffer(
+                &vk::BufferCreateInfo::default().size(size).usage(usage),
+                None,
+            )
+        }
+        .expect("vkCreateBuffer");
+        let req = unsafe { self.device.get_buffer_memory_requirements(buffer) };
+        let mem = self.memory(req.size);
+        unsafe { self.device.bind_buffer_memory(buffer, mem.memory, 0) }
+            .expect("vkBindBufferMemory");
+        Buf { buffer, mem, size }
+    }
+
+    /// An image with its own memory.
+    pub fn image(&self, info: &vk::ImageCreateInfo<'_>) -> Img {
+        let image = unsafe { self.device.create_image(info, None) }.expect("vkCreateImage");
+        let req = unsafe { self.device.get_image_memory_requirements(image) };
+        let mem = self.memory(req.size);
+        unsafe { self.device.bind_image_memory(image, mem.memory, 0) }.expect("vkBindImageMemory");
+        Img {
+            image,
+            mem,
+            format: info.format,
+            extent: info.extent,
+        }
+    }
+
+    pub fn command_buffer(&self, level: vk::CommandBufferLevel) -> vk::CommandBuffer {
+        unsafe {
+            self.device.allocate_command_buffers(
+                &vk::CommandBufferAllocateInfo::default()
+                    .command_pool(self.pool)
+                    .level(level)
+                    .command_buffer_count(1),
+            )
+        }
+        .expect("vkAllocateCommandBuffers")[0]
+    }
+
+    /// Records with `f`, submits to queue 0, waits for a fence.
+    pub fn run(&self, f: impl FnOnce(vk::CommandBuffer)) {
+        let cb = self.command_buffer(vk::CommandBufferLevel::PRIMARY);
+        unsafe {
+            self.device
+                .begin_command_buffer(
+                    cb,
+                    &vk::CommandBufferBeginInfo::default()
+                        .flags(vk::CommandBufferUsageFlags::ONE_TIME_SUBMIT),
+                )
+                .expect("vkBeginCommandBuffer");
+        }
+        f(cb);
+        unsafe {
+            self.device
+                .end_command_buffer(cb)
+                .expect("vkEndCommandBuffer");
+            let fence = self
+                .device
+                .create_fence(&vk::FenceCreateInfo::default(), None)
+                .unwrap();
+            let cbs = [cb];
+            self.device
+                .queue_submit(
+                    self.queue,
+                    &[vk::SubmitInfo::default().command_buffers(&cbs)],
+                    fence,
+                )
+                .expect("vkQueueSubmit");
+            self.device
+                .wait_for_fences(&[fence], true, u64::MAX)
+                .expect("vkWaitForFences");
+            self.device.destroy_fence(fence, None);
+            self.device.free_command_buffers(self.pool, &cbs);
+        }
+    }
+
+    /// A global barrier covering every transfer access (for tests that chain transfers).
+    pub fn transfer_barrier(&self, cb: vk::CommandBuffer) {
+        let b = [vk::MemoryBarrier2::default()
+            .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
+            .src_access_mask(vk::AccessFlags2::TRANSFER_WRITE)
+            .dst_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
+            .dst_access_mask(vk::AccessFlags2::TRANSFER_READ | vk::AccessFlags2::TRANSFER_WRITE)];
+        unsafe {
+            self.device
+                .cmd_pipeline_barrier2(cb, &vk::DependencyInfo::default().memory_barriers(&b))
+        };
+    }
+
+    /// Moves `image` (all subresources) from `old` to `new` layout around transfers.
+    pub fn image_barrier(
+        &self,
+        cb: vk::CommandBuffer,
+        image: vk::Image,
+        aspect: vk::ImageAspectFlags,
+        old: vk::ImageLayout,
+        new: vk::ImageLayout,
+    ) {
+        let b = [vk::ImageMemoryBarrier2::default()
+            .src_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
+            .src_access_mask(vk::AccessFlags2::TRANSFER_WRITE)
+            .dst_stage_mask(vk::PipelineStageFlags2::ALL_TRANSFER)
+            .dst_access_mask(vk::AccessFlags2::TRANSFER_READ | vk::AccessFlags2::TRANSFER_WRITE)
+            .old_layout(old)
+            .new_layout(new)
+            .image(image)
+            .subresource_range(vk::ImageSubresourceRange {
+                aspect_mask: aspect,
+                base_mip_level: 0,
+                level_count: vk::REMAINING_MIP_LEVELS,
+                base_array_layer: 0,
+                layer_count: vk::REMAINING_ARRAY_LAYERS,
+            })];
+        unsafe {
+            self.device
+                .cmd_pipeline_barrier2(cb, &vk::DependencyInfo::default().image_memory_barriers(&b))
+        };
+    }
+
+    pub fn destroy_buffer(&self, b: Buf) {
+        unsafe {
+            self.device.destroy_buffer(b.buffer, None);
+            self.device.free_memory(b.mem.memory, None);
+        }
+    }
+
+    pub fn destroy_image(&self, i: Img) {
+        unsafe {
+            self.device.destroy_image(i.image, None);
+            self.device.free_memory(i.mem.memory, None);
+        }
+    }
+}
+
+impl Default for Vk {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for Vk {
+    fn drop(&mut self) {
+        unsafe {
+            let _ = self.device.device_wait_idle();
+            self.device.destroy_command_pool(self.pool, None);
+            self.device.destroy_device(None);
+            self.debug_utils
+                .destroy_debug_utils_messenger(self.messenger, None);
+            self.instance.destroy_instance(None);
+        }
+        if !std::thread::panicking() {
+            self.assert_clean();
+        }
+    }
+}
+
+/// A mapped allocation.
+pub struct Memory {
+    pub memory: vk::DeviceMemory,
+    pub ptr: *mut u8,
+    pub size: u64,
+}
+
+impl Memory {
+    pub fn bytes(&self) -> &mut [u8] {
+        // SAFETY: the mapping covers `size` bytes for the allocation's lifetime; tests access it
+        // only while no queue work touches it.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.size as usize) }
+    }
+}
+
+pub struct Buf {
+    pub buffer: vk::Buffer,
+    pub mem: Memory,
+    pub size: u64,
+}
+
+impl Buf {
+    pub fn bytes(&self) -> &mut [u8] {
+        &mut self.mem.bytes()[..self.size as usize]
+    }
+
+    pub fn u32s(&self) -> Vec<u32> {
+        self.bytes()
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+            .collect()
+    }
+}
+
+pub struct Img {
+    pub image: vk::Image,
+    pub mem: Memory,
+    pub format: vk::Format,
+    pub extent: vk::Extent3D,
+}
+
+/// A 2D image create-info for transfers.
+pub fn image_2d(format: vk::Format, width: u32, height: u32) -> vk::ImageCreateInfo<'static> {
+    vk::ImageCreateInfo::default()
+        .image_type(vk::ImageType::TYPE_2D)
+        .format(format)
+        .extent(vk::Extent3D {
+            width,
+            height,
+            depth: 1,
+        })
+        .mip_levels(1)
+        .array_layers(1)
+        .samples(vk::SampleCountFlags::TYPE_1)
+        .tiling(vk::ImageTiling::OPTIMAL)
+        .usage(vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST)
+        .initial_layout(vk::ImageLayout::UNDEFINED)
+}
+
+pub fn color_layers(layers: u32) -> vk::ImageSubresourceLayers {
+    vk::ImageSubresourceLayers {
+        aspect_mask: vk::ImageAspectFlags::COLOR,
+        mip_level: 0,
+        base_array_layer: 0,
+        layer_count: layers,
+    }
+}
+
+pub fn full_range(aspect: vk::ImageAspectFlags) -> vk::ImageSubresourceRange {
+    vk::ImageSubresourceRange {
+        aspect_mask: aspect,
+        base_mip_level: 0,
+        level_count: vk::REMAINING_MIP_LEVELS,
+        base_array_layer: 0,
+        layer_count: vk::REMAINING_ARRAY_LAYERS,
+    }
+}
+
+/// A small deterministic pseudo-random generator for test data.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn fill(&mut self, out: &mut [u8]) {
+        for b in out {
+            *b = self.next() as u8;
+        }
+    }
+}

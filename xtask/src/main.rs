@@ -59,13 +59,13 @@ fn manifest(release: bool) -> PathBuf {
     })
 }
 
-/// Environment that selects softvk alone: the dev manifest, no implicit layers (the Mesa
-/// device-select layer is implicit on Debian), and a private XDG_RUNTIME_DIR so that tools which
+/// Environment that selects softvk alone: the dev manifest, without Mesa's implicit
+/// device-select layer (Debian installs it; its own switch turns it off without a loader warning), and a private XDG_RUNTIME_DIR so that tools which
 /// probe for a Wayland display do not print errors about the missing runtime directory.
 fn softvk_env(cmd: &mut Command, release: bool) {
     cmd.env("VK_DRIVER_FILES", manifest(release));
     cmd.env_remove("VK_ICD_FILENAMES");
-    cmd.env("VK_LOADER_LAYERS_DISABLE", "~implicit~");
+    cmd.env("NODEVICE_SELECT", "1");
     if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
         let dir = std::env::temp_dir().join(format!("softvk-xdg-{}", std::process::id()));
         let _ = std::fs::create_dir_all(&dir);
@@ -221,7 +221,7 @@ fn task_bench(args: &[String]) -> Result {
     let mut c = Command::new(root().join("target/release/softvk-bench"));
     c.args(args);
     c.env("SOFTVK_BENCH_SOFTVK_MANIFEST", manifest(true));
-    c.env("VK_LOADER_LAYERS_DISABLE", "~implicit~");
+    c.env("NODEVICE_SELECT", "1");
     run(&mut c)
 }
 
