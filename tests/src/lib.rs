@@ -153,6 +153,7 @@ pub struct Vk {
     messenger: vk::DebugUtilsMessengerEXT,
     log: Arc<Mutex<Log>>,
     pub options: Options,
+    device_alive: bool,
 }
 
 impl Vk {
@@ -261,6 +262,18 @@ impl Vk {
             messenger,
             log,
             options,
+            device_alive: true,
+        }
+    }
+
+    /// Destroys the device now, without waiting for its queues (tests of destruction).
+    pub fn destroy_device_now(&mut self) {
+        if self.device_alive {
+            unsafe {
+                self.device.destroy_command_pool(self.pool, None);
+                self.device.destroy_device(None);
+            }
+            self.device_alive = false;
         }
     }
 
@@ -489,9 +502,11 @@ impl Default for Vk {
 impl Drop for Vk {
     fn drop(&mut self) {
         unsafe {
-            let _ = self.device.device_wait_idle();
-            self.device.destroy_command_pool(self.pool, None);
-            self.device.destroy_device(None);
+            if self.device_alive {
+                let _ = self.device.device_wait_idle();
+                self.device.destroy_command_pool(self.pool, None);
+                self.device.destroy_device(None);
+            }
             self.debug_utils
                 .destroy_debug_utils_messenger(self.messenger, None);
             self.instance.destroy_instance(None);
