@@ -56,12 +56,28 @@ fn panic_error(panic: Box<dyn std::any::Any + Send>) -> Error {
     )
 }
 
+/// Fault injection for tests: `SOFTVK_INJECT_PANIC=<command>` makes that command panic inside
+/// the boundary, to show that a panic becomes an error result and a message, never an unwind
+/// into the application. Read once; costs one comparison when set and nothing otherwise.
+fn inject_panic(command: &str) {
+    static TARGET: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    if let Some(t) = TARGET.get_or_init(|| std::env::var("SOFTVK_INJECT_PANIC").ok())
+        && t == command
+    {
+        panic!("fault injected into {command} by SOFTVK_INJECT_PANIC");
+    }
+}
+
 /// Runs the body of a command that returns a `VkResult`.
 pub fn call(
     command: &str,
     reporter: Option<&Reporter>,
     body: impl FnOnce() -> Result<vk::Result>,
 ) -> vk::Result {
+    let body = || {
+        inject_panic(command);
+        body()
+    };
     match catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|p| Err(panic_error(p))) {
         Ok(r) => r,
         Err(e) => {
@@ -73,6 +89,10 @@ pub fn call(
 
 /// Runs the body of a command that returns nothing: errors are reported only.
 pub fn call_void(command: &str, reporter: Option<&Reporter>, body: impl FnOnce() -> Result<()>) {
+    let body = || {
+        inject_panic(command);
+        body()
+    };
     if let Err(e) = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|p| Err(panic_error(p))) {
         report(reporter, command, &e);
     }
