@@ -124,6 +124,7 @@ pub struct Options {
     pub validation: bool,
     pub queue_count: u32,
     pub device_extensions: Vec<&'static CStr>,
+    pub instance_extensions: Vec<&'static CStr>,
     /// Enable the features softvk supports (timeline, sync2, host query reset, ...).
     pub features: bool,
 }
@@ -135,6 +136,7 @@ impl Default for Options {
             validation: true,
             queue_count: 1,
             device_extensions: vec![],
+            instance_extensions: vec![],
             features: true,
         }
     }
@@ -176,6 +178,7 @@ impl Vk {
             vec![]
         };
         let mut exts = vec![ash::ext::debug_utils::NAME.as_ptr()];
+        exts.extend(options.instance_extensions.iter().map(|e| e.as_ptr()));
         if options.validation {
             exts.push(ash::ext::validation_features::NAME.as_ptr());
         }

@@ -90,10 +90,18 @@ fn copy_results_with_flags_and_host_reset() {
         );
     });
     let w = out.u32s();
-    assert_eq!((w[0], w[1]), (0xFFFF_FFFF, 0), "query 0: unavailable, no value written");
+    assert_eq!(
+        (w[0], w[1]),
+        (0xFFFF_FFFF, 0),
+        "query 0: unavailable, no value written"
+    );
     assert_ne!(w[4], 0, "query 1: its timestamp (low 32 bits)");
     assert_eq!(w[5], 1, "query 1: available");
-    assert_eq!((w[8], w[9]), (0xFFFF_FFFF, 0), "query 2: unavailable, no value written");
+    assert_eq!(
+        (w[8], w[9]),
+        (0xFFFF_FFFF, 0),
+        "query 2: unavailable, no value written"
+    );
     assert_eq!(w[2], 0xFFFF_FFFF, "bytes between strides untouched");
     // Host reset makes it unavailable again.
     unsafe { vk.device.reset_query_pool(q, 1, 1) };
