@@ -32,6 +32,8 @@ pub struct PhysicalDeviceObj {
 
 pub struct DeviceObj {
     pub core: Arc<Device>,
+    /// Each queue's address is its handle: boxed, so it never moves.
+    #[allow(clippy::vec_box)]
     pub queues: Vec<Box<Dispatchable<QueueObj>>>,
     /// Minor version of the device's effective API version (min of instance and device).
     pub api_minor: u32,

@@ -94,7 +94,7 @@ impl<'a> Span<'a> {
 
     /// Repeats `pattern` over the span (its length is a multiple of the pattern's).
     pub fn fill(&self, pattern: &[u8]) {
-        assert!(!pattern.is_empty() && self.len % pattern.len() == 0);
+        assert!(!pattern.is_empty() && self.len.is_multiple_of(pattern.len()));
         let n = pattern.len();
         // Write one block of repeated pattern, then copy it forward.
         let block_len = (4096 / n).max(1) * n;

@@ -75,7 +75,7 @@ impl Buffer {
     /// vkBindBufferMemory.
     pub fn bind(&self, memory: Arc<DeviceMemory>, offset: u64) -> Result<()> {
         let req = Self::requirements(&self.desc);
-        if offset % req.alignment != 0 {
+        if !offset.is_multiple_of(req.alignment) {
             return Err(Error::invalid(format!(
                 "memoryOffset {offset} is not a multiple of the buffer's alignment {} \
                  (VUID-vkBindBufferMemory-memoryOffset-01036)",

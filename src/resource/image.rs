@@ -249,7 +249,7 @@ impl Image {
     }
 
     pub fn bind(&self, memory: Arc<DeviceMemory>, offset: u64) -> Result<()> {
-        if offset % IMAGE_ALIGNMENT != 0 {
+        if !offset.is_multiple_of(IMAGE_ALIGNMENT) {
             return Err(Error::invalid(format!(
                 "memoryOffset {offset} is not a multiple of the image's alignment {IMAGE_ALIGNMENT} \
                  (VUID-vkBindImageMemory-memoryOffset-01048)"

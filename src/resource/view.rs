@@ -194,12 +194,171 @@ impl Sampler {
                 "anisotropic filtering is not supported (samplerAnisotropy is not reported)",
             ));
         }
-        if !(desc.min_lod <= desc.max_lod) {
+        if desc.min_lod.is_nan() || desc.max_lod.is_nan() || desc.min_lod > desc.max_lod {
             return Err(Error::invalid(format!(
                 "minLod {} is greater than maxLod {} (VUID-VkSamplerCreateInfo-maxLod-01973)",
                 desc.min_lod, desc.max_lod
             )));
         }
         Ok(Sampler { desc })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::resource::{BufferDesc, ImageDesc};
+
+    fn image(flags: vk::ImageCreateFlags, layers: u32, mips: u32) -> Arc<Image> {
+        Arc::new(
+            Image::new(ImageDesc {
+                image_type: vk::ImageType::TYPE_2D,
+                format: vk::Format::R8G8B8A8_UNORM,
+                extent: vk::Extent3D {
+                    width: 16,
+                    height: 16,
+                    depth: 1,
+                },
+                mip_levels: mips,
+                array_layers: layers,
+                samples: vk::SampleCountFlags::TYPE_1,
+                tiling: vk::ImageTiling::OPTIMAL,
+                usage: vk::ImageUsageFlags::TRANSFER_DST,
+                flags,
+            })
+            .unwrap(),
+        )
+    }
+
+    fn range(mip: u32, levels: u32, layer: u32, layers: u32) -> vk::ImageSubresourceRange {
+        vk::ImageSubresourceRange {
+            aspect_mask: vk::ImageAspectFlags::COLOR,
+            base_mip_level: mip,
+            level_count: levels,
+            base_array_layer: layer,
+            layer_count: layers,
+        }
+    }
+
+    #[test]
+    fn image_views_resolve_remaining_and_check_compatibility() {
+        let img = image(
+            vk::ImageCreateFlags::MUTABLE_FORMAT | vk::ImageCreateFlags::CUBE_COMPATIBLE,
+            12,
+            3,
+        );
+        let id = vk::ComponentMapping::default();
+        let v = ImageView::new(
+            img.clone(),
+            vk::ImageViewType::TYPE_2D_ARRAY,
+            vk::Format::R8G8B8A8_SRGB,
+            id,
+            range(1, vk::REMAINING_MIP_LEVELS, 2, vk::REMAINING_ARRAY_LAYERS),
+        )
+        .unwrap();
+        assert_eq!((v.range.level_count, v.range.layer_count), (2, 10));
+        assert!(
+            ImageView::new(
+                img.clone(),
+                vk::ImageViewType::CUBE,
+                vk::Format::R8G8B8A8_UNORM,
+                id,
+                range(0, 1, 0, 6)
+            )
+            .is_ok()
+        );
+        assert!(
+            ImageView::new(
+                img.clone(),
+                vk::ImageViewType::CUBE_ARRAY,
+                vk::Format::R8G8B8A8_UNORM,
+                id,
+                range(0, 1, 0, 12)
+            )
+            .is_ok()
+        );
+        // Wrong: different texel size, too many layers, a 2D view of 2 layers, depth aspect.
+        assert!(
+            ImageView::new(
+                img.clone(),
+                vk::ImageViewType::TYPE_2D,
+                vk::Format::R16_UNORM,
+                id,
+                range(0, 1, 0, 1)
+            )
+            .is_err()
+        );
+        assert!(
+            ImageView::new(
+                img.clone(),
+                vk::ImageViewType::TYPE_2D_ARRAY,
+                vk::Format::R8G8B8A8_UNORM,
+                id,
+                range(0, 1, 10, 3)
+            )
+            .is_err()
+        );
+        assert!(
+            ImageView::new(
+                img.clone(),
+                vk::ImageViewType::TYPE_2D,
+                vk::Format::R8G8B8A8_UNORM,
+                id,
+                range(0, 1, 0, 2)
+            )
+            .is_err()
+        );
+        assert!(
+            ImageView::new(
+                img.clone(),
+                vk::ImageViewType::TYPE_3D,
+                vk::Format::R8G8B8A8_UNORM,
+                id,
+                range(0, 1, 0, 1)
+            )
+            .is_err()
+        );
+        let mut r = range(0, 1, 0, 1);
+        r.aspect_mask = vk::ImageAspectFlags::DEPTH;
+        assert!(
+            ImageView::new(
+                img.clone(),
+                vk::ImageViewType::TYPE_2D,
+                vk::Format::R8G8B8A8_UNORM,
+                id,
+                r
+            )
+            .is_err()
+        );
+        // Without MUTABLE_FORMAT the view format must match.
+        let fixed = image(vk::ImageCreateFlags::empty(), 1, 1);
+        assert!(
+            ImageView::new(
+                fixed,
+                vk::ImageViewType::TYPE_2D,
+                vk::Format::R8G8B8A8_SRGB,
+                id,
+                range(0, 1, 0, 1)
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn buffer_views_check_range_and_format() {
+        let b = Arc::new(
+            Buffer::new(BufferDesc {
+                size: 1000,
+                usage: vk::BufferUsageFlags::UNIFORM_TEXEL_BUFFER,
+                flags: vk::BufferCreateFlags::empty(),
+            })
+            .unwrap(),
+        );
+        let v = BufferView::new(b.clone(), vk::Format::R32_UINT, 16, vk::WHOLE_SIZE).unwrap();
+        assert_eq!((v.range, v.texel_count()), (984, 246));
+        assert!(BufferView::new(b.clone(), vk::Format::R32_UINT, 1000, 4).is_err());
+        assert!(BufferView::new(b.clone(), vk::Format::R32_UINT, 0, 1001).is_err());
+        assert!(BufferView::new(b.clone(), vk::Format::R32_UINT, 0, 6).is_err());
+        assert!(BufferView::new(b, vk::Format::BC1_RGB_UNORM_BLOCK, 0, 8).is_err());
     }
 }

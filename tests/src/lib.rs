@@ -528,6 +528,9 @@ pub struct Memory {
 }
 
 impl Memory {
+    /// The mapped bytes. The mapping is device memory shared with the driver, not data owned by
+    /// `self`, hence a mutable view from a shared reference.
+    #[allow(clippy::mut_from_ref)]
     pub fn bytes(&self) -> &mut [u8] {
         // SAFETY: the mapping covers `size` bytes for the allocation's lifetime; tests access it
         // only while no queue work touches it.
@@ -542,6 +545,7 @@ pub struct Buf {
 }
 
 impl Buf {
+    #[allow(clippy::mut_from_ref)]
     pub fn bytes(&self) -> &mut [u8] {
         &mut self.mem.bytes()[..self.size as usize]
     }
@@ -605,7 +609,7 @@ impl Rng {
     pub fn new(seed: u64) -> Self {
         Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -613,7 +617,7 @@ impl Rng {
     }
     pub fn fill(&mut self, out: &mut [u8]) {
         for b in out {
-            *b = self.next() as u8;
+            *b = self.next_u64() as u8;
         }
     }
 }

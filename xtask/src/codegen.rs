@@ -370,19 +370,16 @@ fn rust_type(reg: &Registry, ctype: &str) -> String {
         return format!("*{konst} [{base}; {n}]");
     }
     // Pointer levels, innermost first: `const char* const*` -> *const *const c_char
+    // The base's `const` applies to the innermost pointee; a `const` between two stars makes
+    // the next level const.
     let mut out = base;
-    if stars > 0 {
-        // constness of each pointer level: the base's `const` applies to the innermost pointee;
-        // a `const` after a star makes the next level const.
-        let after: Vec<&str> = ctype.split('*').collect();
-        for level in 0..stars {
-            let konst = if level == 0 {
-                base_const
-            } else {
-                after[level].trim() == "const"
-            };
-            out = format!("*{} {out}", if konst { "const" } else { "mut" });
-        }
+    for (level, between) in ctype.split('*').take(stars).enumerate() {
+        let konst = if level == 0 {
+            base_const
+        } else {
+            between.trim() == "const"
+        };
+        out = format!("*{} {out}", if konst { "const" } else { "mut" });
     }
     out
 }
@@ -419,7 +416,7 @@ fn render_commands(reg: &Registry, version: &str) -> String {
         reg.commands.len()
     )
     .unwrap();
-    for (name, _) in &reg.commands {
+    for name in reg.commands.keys() {
         let target = reg.target(name);
         let level = match reg.level(name) {
             Level::Global => "Global",

@@ -315,7 +315,7 @@ pub unsafe extern "system" fn cmd_update_buffer(
     p_data: *const std::ffi::c_void,
 ) {
     record("vkCmdUpdateBuffer", cb, || {
-        if size == 0 || size > 65536 || size % 4 != 0 || offset % 4 != 0 {
+        if size == 0 || size > 65536 || !size.is_multiple_of(4) || !offset.is_multiple_of(4) {
             return Err(Error::invalid(format!(
                 "vkCmdUpdateBuffer size {size} must be a multiple of 4 in 4..=65536 and offset \
                  {offset} a multiple of 4 (VUID-vkCmdUpdateBuffer-dataSize-00037, -00038)"
