@@ -459,6 +459,50 @@ impl Texels<'_> {
     }
 }
 
+/// The blit source: texels decoded once into a cache when the region a blit reads is not
+/// larger than the reads it would do texel by texel, otherwise decoded at each read.
+struct Source<'a> {
+    texels: Texels<'a>,
+    /// (decoded texels, origin x/y/z, box width/height/depth)
+    cache: Option<(Vec<Texel>, [u32; 3], [u32; 3])>,
+}
+
+impl<'a> Source<'a> {
+    /// `lo..hi` per axis is every coordinate a blit can read; `reads` how many reads it makes.
+    fn new(texels: Texels<'a>, lo: [u32; 3], hi: [u32; 3], reads: u64) -> Self {
+        let size = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
+        let count = size[0] as u64 * size[1] as u64 * size[2] as u64;
+        let cache = (count > 0 && count <= reads).then(|| {
+            let mut v = vec![Texel::Float([0.0; 4]); count as usize];
+            let row = size[0] as usize;
+            crate::exec::fill_chunks(&mut v, row * 16, |first, chunk| {
+                for (k, t) in chunk.iter_mut().enumerate() {
+                    let i = first + k;
+                    let (x, rest) = (i % row, i / row);
+                    let (y, z) = (rest % size[1] as usize, rest / size[1] as usize);
+                    *t = texels.read(lo[0] + x as u32, lo[1] + y as u32, lo[2] + z as u32, 0);
+                }
+            });
+            (v, lo, size)
+        });
+        Source { texels, cache }
+    }
+
+    fn read(&self, x: u32, y: u32, z: u32) -> Texel {
+        if let Some((v, lo, size)) = &self.cache {
+            let (cx, cy, cz) = (
+                x.wrapping_sub(lo[0]),
+                y.wrapping_sub(lo[1]),
+                z.wrapping_sub(lo[2]),
+            );
+            if cx < size[0] && cy < size[1] && cz < size[2] {
+                return v[((cz * size[1] + cy) * size[0] + cx) as usize];
+            }
+        }
+        self.texels.read(x, y, z, 0)
+    }
+}
+
 /// Source coordinate sampled for destination texel `i` along one axis (spec "Image Blits").
 fn blit_coord(i: i32, d0: i32, d1: i32, s0: i32, s1: i32) -> f32 {
     let scale = (s1 - s0) as f32 / (d1 - d0) as f32;
@@ -562,7 +606,7 @@ pub fn blit_image(
             let sm = &sp.mips[smip as usize];
             let dm = &dp.mips[dmip as usize];
             for l in 0..layers {
-                let from = Texels {
+                let texels = Texels {
                     span: src.layer_span(sp, smip, r.src_subresource.base_array_layer + l)?,
                     plane: sp,
                     mip: sm,
@@ -575,6 +619,33 @@ pub fn blit_image(
                     samples: 1,
                 };
                 let depth = if is_3d(dst) { dext.depth } else { 1 };
+                // Every coordinate the filter can read (one texel of margin for LINEAR).
+                let margin = linear as u32;
+                let lo =
+                    [smin.x as u32, smin.y as u32, smin.z as u32].map(|c| c.saturating_sub(margin));
+                let hi = [
+                    (smin.x as u32 + sext.width + margin).min(sm.extent.width),
+                    (smin.y as u32 + sext.height + margin).min(sm.extent.height),
+                    if is_3d(src) {
+                        (smin.z as u32 + sext.depth + margin).min(sm.extent.depth)
+                    } else {
+                        1
+                    },
+                ];
+                let taps = if !linear {
+                    1
+                } else if is_3d(src) {
+                    8
+                } else {
+                    4
+                };
+                let reads = dext.width as u64 * dext.height as u64 * depth as u64 * taps;
+                let from = Source::new(
+                    texels,
+                    if is_3d(src) { lo } else { [lo[0], lo[1], 0] },
+                    hi,
+                    reads,
+                );
                 let rows = (depth * dext.height) as usize;
                 let clamp = |v: i32, max: u32| v.clamp(0, max as i32 - 1) as u32;
                 for_rows(rows, dext.width as u64 * dp.texel_bytes as u64 * 8, |row| {
@@ -596,7 +667,7 @@ pub fn blit_image(
                                 let x = clamp(x0 as i32 + dx, sm.extent.width);
                                 let y = clamp(y0 as i32 + dy, sm.extent.height);
                                 let z = clamp(z0 as i32 + dz, sm.extent.depth);
-                                match from.read(x, y, z, 0) {
+                                match from.read(x, y, z) {
                                     Texel::Float(f) => f,
                                     _ => [0.0; 4],
                                 }
@@ -618,7 +689,7 @@ pub fn blit_image(
                             let x = clamp(u.floor() as i32, sm.extent.width);
                             let y = clamp(v.floor() as i32, sm.extent.height);
                             let z = clamp(w.floor() as i32, sm.extent.depth);
-                            from.read(x, y, z, 0)
+                            from.read(x, y, z)
                         };
                         let dz = if is_3d(dst) { zi as u32 } else { 0 };
                         to.write(xi as u32, yi as u32, dz, t);

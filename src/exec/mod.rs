@@ -43,3 +43,25 @@ pub fn for_each(n: usize, f: impl Fn(usize) + Send + Sync) {
     use rayon::prelude::*;
     pool().install(|| (0..n).into_par_iter().for_each(f));
 }
+
+/// Fills `out` in chunks of `chunk` elements, `f(first_index, chunk)` on the pool; each element
+/// is written by exactly one call, so the result does not depend on the thread count.
+pub fn fill_chunks<T: Send>(
+    out: &mut [T],
+    chunk: usize,
+    f: impl Fn(usize, &mut [T]) + Send + Sync,
+) {
+    let chunk = chunk.max(1);
+    if out.len() <= chunk || thread_count() == 1 {
+        for (i, c) in out.chunks_mut(chunk).enumerate() {
+            f(i * chunk, c);
+        }
+        return;
+    }
+    use rayon::prelude::*;
+    pool().install(|| {
+        out.par_chunks_mut(chunk)
+            .enumerate()
+            .for_each(|(i, c)| f(i * chunk, c))
+    });
+}

@@ -34,6 +34,23 @@ impl Val {
 /// Read the `bits`-wide field at bit `off` of a little-endian byte string (bits <= 64).
 /// Bytes past the end of `bytes` read as 0.
 pub(super) fn get_bits(bytes: &[u8], off: u32, bits: u32) -> u64 {
+    // Fast path: a whole, byte-aligned 8/16/32/64-bit field (most formats).
+    if off % 8 == 0 {
+        let at = (off / 8) as usize;
+        match bits {
+            8 if at < bytes.len() => return bytes[at] as u64,
+            16 if at + 2 <= bytes.len() => {
+                return u16::from_le_bytes([bytes[at], bytes[at + 1]]) as u64;
+            }
+            32 if at + 4 <= bytes.len() => {
+                return u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as u64;
+            }
+            64 if at + 8 <= bytes.len() => {
+                return u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+            }
+            _ => {}
+        }
+    }
     let first = (off / 8) as usize;
     let last = (off + bits).div_ceil(8) as usize;
     let mut v: u128 = 0;
@@ -46,6 +63,15 @@ pub(super) fn get_bits(bytes: &[u8], off: u32, bits: u32) -> u64 {
 /// Write the `bits`-wide field at bit `off` (bits <= 64), keeping the other bits.
 /// Bytes past the end of `out` are dropped.
 pub(super) fn put_bits(out: &mut [u8], off: u32, bits: u32, value: u64) {
+    // Fast path: a whole, byte-aligned 8/16/32/64-bit field.
+    if off % 8 == 0 && matches!(bits, 8 | 16 | 32 | 64) {
+        let at = (off / 8) as usize;
+        let n = (bits / 8) as usize;
+        if at + n <= out.len() {
+            out[at..at + n].copy_from_slice(&value.to_le_bytes()[..n]);
+            return;
+        }
+    }
     let first = (off / 8) as usize;
     let last = (off + bits).div_ceil(8) as usize;
     let shift = off % 8;
@@ -101,6 +127,8 @@ pub(super) fn decode_field(num: Numeric, bits: u32, raw: u64) -> Val {
             let top = (1i64 << (bits - 1)) - 1;
             Val::F((sext(raw, bits) as f32 / top as f32).max(-1.0))
         }
+        // 8-bit sRGB (every sRGB format) through a table made by the same formula.
+        Numeric::Srgb if bits == 8 => Val::F(srgb8_table()[raw as usize & 0xFF]),
         Numeric::Srgb => Val::F(srgb_to_linear(raw as f64 / max as f64) as f32),
         Numeric::Uscaled => Val::F(raw as f32),
         Numeric::Sscaled => Val::F(sext(raw, bits) as f32),
@@ -113,6 +141,12 @@ pub(super) fn decode_field(num: Numeric, bits: u32, raw: u64) -> Val {
         }),
         Numeric::Ufloat => Val::F(decode_small(raw as u32, bits - 5, false)),
     }
+}
+
+/// Linear values of the 256 8-bit sRGB codes, computed once with [`srgb_to_linear`].
+fn srgb8_table() -> &'static [f32; 256] {
+    static TABLE: std::sync::OnceLock<[f32; 256]> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| std::array::from_fn(|c| srgb_to_linear(c as f64 / 255.0) as f32))
 }
 
 /// Round to nearest and clamp into [lo, hi]; NaN gives 0.
