@@ -308,32 +308,6 @@ pub fn copy_buffer_image(
     Ok(())
 }
 
-fn subresource_range(image: &Image, r: &vk::ImageSubresourceRange) -> Result<(u32, u32, u32, u32)> {
-    let d = image.desc();
-    let levels = if r.level_count == vk::REMAINING_MIP_LEVELS {
-        d.mip_levels.saturating_sub(r.base_mip_level)
-    } else {
-        r.level_count
-    };
-    let layers = if r.layer_count == vk::REMAINING_ARRAY_LAYERS {
-        d.array_layers.saturating_sub(r.base_array_layer)
-    } else {
-        r.layer_count
-    };
-    if levels == 0
-        || r.base_mip_level
-            .checked_add(levels)
-            .is_none_or(|e| e > d.mip_levels)
-    {
-        return Err(Error::invalid(format!(
-            "mip levels {}..+{levels} are outside the image's {}",
-            r.base_mip_level, d.mip_levels
-        )));
-    }
-    image.check_subresource(r.base_mip_level, r.base_array_layer, layers)?;
-    Ok((r.base_mip_level, levels, r.base_array_layer, layers))
-}
-
 /// Fills every texel of the ranges' `aspect` plane with `texel` (one encoded texel).
 fn fill_ranges(
     image: &Image,
@@ -347,7 +321,7 @@ fn fill_ranges(
         if !r.aspect_mask.contains(aspect) {
             continue;
         }
-        let (mip0, levels, layer0, layers) = subresource_range(image, r)?;
+        let (mip0, levels, layer0, layers) = image.resolve_range(r)?;
         for mip in mip0..mip0 + levels {
             let m = &plane.mips[mip as usize];
             let row = m.extent.width as u64 * pixel.len() as u64;

@@ -35,7 +35,7 @@ impl Val {
 /// Bytes past the end of `bytes` read as 0.
 pub(super) fn get_bits(bytes: &[u8], off: u32, bits: u32) -> u64 {
     // Fast path: a whole, byte-aligned 8/16/32/64-bit field (most formats).
-    if off % 8 == 0 {
+    if off.is_multiple_of(8) {
         let at = (off / 8) as usize;
         match bits {
             8 if at < bytes.len() => return bytes[at] as u64,
@@ -64,7 +64,7 @@ pub(super) fn get_bits(bytes: &[u8], off: u32, bits: u32) -> u64 {
 /// Bytes past the end of `out` are dropped.
 pub(super) fn put_bits(out: &mut [u8], off: u32, bits: u32, value: u64) {
     // Fast path: a whole, byte-aligned 8/16/32/64-bit field.
-    if off % 8 == 0 && matches!(bits, 8 | 16 | 32 | 64) {
+    if off.is_multiple_of(8) && matches!(bits, 8 | 16 | 32 | 64) {
         let at = (off / 8) as usize;
         let n = (bits / 8) as usize;
         if at + n <= out.len() {

@@ -292,6 +292,34 @@ impl Image {
         Ok(())
     }
 
+    /// Resolves VK_REMAINING_MIP_LEVELS / VK_REMAINING_ARRAY_LAYERS of `r` and checks that
+    /// the range lies inside the image: (base mip, level count, base layer, layer count).
+    pub fn resolve_range(&self, r: &vk::ImageSubresourceRange) -> Result<(u32, u32, u32, u32)> {
+        let d = &self.desc;
+        let levels = if r.level_count == vk::REMAINING_MIP_LEVELS {
+            d.mip_levels.saturating_sub(r.base_mip_level)
+        } else {
+            r.level_count
+        };
+        let layers = if r.layer_count == vk::REMAINING_ARRAY_LAYERS {
+            d.array_layers.saturating_sub(r.base_array_layer)
+        } else {
+            r.layer_count
+        };
+        if levels == 0
+            || r.base_mip_level
+                .checked_add(levels)
+                .is_none_or(|e| e > d.mip_levels)
+        {
+            return Err(Error::invalid(format!(
+                "mip levels {}..+{levels} are outside the image's {}",
+                r.base_mip_level, d.mip_levels
+            )));
+        }
+        self.check_subresource(r.base_mip_level, r.base_array_layer, layers)?;
+        Ok((r.base_mip_level, levels, r.base_array_layer, layers))
+    }
+
     /// The bytes of one (plane, mip, layer) subresource.
     pub fn layer_span(&self, plane: &Plane, mip: u32, layer: u32) -> Result<Span<'_>> {
         self.check_subresource(mip, layer, 1)?;

@@ -108,28 +108,7 @@ impl ImageView {
                 range.aspect_mask, iinfo.aspects
             )));
         }
-        let levels = if range.level_count == vk::REMAINING_MIP_LEVELS {
-            d.mip_levels.saturating_sub(range.base_mip_level)
-        } else {
-            range.level_count
-        };
-        let layers = if range.layer_count == vk::REMAINING_ARRAY_LAYERS {
-            d.array_layers.saturating_sub(range.base_array_layer)
-        } else {
-            range.layer_count
-        };
-        if levels == 0
-            || range
-                .base_mip_level
-                .checked_add(levels)
-                .is_none_or(|e| e > d.mip_levels)
-        {
-            return Err(Error::invalid(format!(
-                "mip range {}+{levels} is outside the image's {} levels",
-                range.base_mip_level, d.mip_levels
-            )));
-        }
-        image.check_subresource(range.base_mip_level, range.base_array_layer, layers)?;
+        let (_, levels, _, layers) = image.resolve_range(&range)?;
         let type_ok = match (d.image_type, view_type) {
             (vk::ImageType::TYPE_1D, vk::ImageViewType::TYPE_1D) => layers == 1,
             (vk::ImageType::TYPE_1D, vk::ImageViewType::TYPE_1D_ARRAY) => true,

@@ -43,6 +43,27 @@ unsafe fn semaphores(
     Ok(out)
 }
 
+/// The wait and signal values of a VkTimelineSemaphoreSubmitInfo chained at `p_next`.
+type Values<'a> = (Option<&'a [u64]>, Option<&'a [u64]>);
+
+unsafe fn timeline_values<'a>(p_next: *const std::ffi::c_void) -> Result<Values<'a>> {
+    let Some(t) = pnext::find::<vk::TimelineSemaphoreSubmitInfo<'_>>(p_next) else {
+        return Ok((None, None));
+    };
+    Ok((
+        Some(slice(
+            t.p_wait_semaphore_values,
+            t.wait_semaphore_value_count,
+            "pWaitSemaphoreValues",
+        )?),
+        Some(slice(
+            t.p_signal_semaphore_values,
+            t.signal_semaphore_value_count,
+            "pSignalSemaphoreValues",
+        )?),
+    ))
+}
+
 unsafe fn recording(cb: vk::CommandBuffer) -> Result<Arc<Recording>> {
     let c =
         handle::get_dispatchable::<CommandBufferObj>(cb).ok_or_else(|| null("command buffer"))?;
@@ -69,23 +90,7 @@ pub unsafe extern "system" fn queue_submit(
         let qo = qo.ok_or_else(|| null("queue"))?;
         let mut batches = vec![];
         for s in slice(p_submits, count, "pSubmits")? {
-            let timeline = pnext::find::<vk::TimelineSemaphoreSubmitInfo<'_>>(s.p_next);
-            let wait_values = match timeline {
-                Some(t) => Some(slice(
-                    t.p_wait_semaphore_values,
-                    t.wait_semaphore_value_count,
-                    "pWaitSemaphoreValues",
-                )?),
-                None => None,
-            };
-            let signal_values = match timeline {
-                Some(t) => Some(slice(
-                    t.p_signal_semaphore_values,
-                    t.signal_semaphore_value_count,
-                    "pSignalSemaphoreValues",
-                )?),
-                None => None,
-            };
+            let (wait_values, signal_values) = timeline_values(s.p_next)?;
             if let Some(p) = pnext::find::<vk::ProtectedSubmitInfo<'_>>(s.p_next)
                 && p.protected_submit != vk::FALSE
             {
@@ -205,23 +210,7 @@ pub unsafe extern "system" fn queue_bind_sparse(
                     "sparse binding is not supported (sparseBinding is not reported)",
                 ));
             }
-            let timeline = pnext::find::<vk::TimelineSemaphoreSubmitInfo<'_>>(s.p_next);
-            let wait_values = match timeline {
-                Some(t) => Some(slice(
-                    t.p_wait_semaphore_values,
-                    t.wait_semaphore_value_count,
-                    "pWaitSemaphoreValues",
-                )?),
-                None => None,
-            };
-            let signal_values = match timeline {
-                Some(t) => Some(slice(
-                    t.p_signal_semaphore_values,
-                    t.signal_semaphore_value_count,
-                    "pSignalSemaphoreValues",
-                )?),
-                None => None,
-            };
+            let (wait_values, signal_values) = timeline_values(s.p_next)?;
             batches.push(Batch {
                 waits: semaphores(
                     slice(
