@@ -514,3 +514,90 @@ fn device_destruction_never_hangs_on_a_blocked_queue() {
         t0.elapsed()
     );
 }
+
+/// vkQueueSubmit returns before the work is done: a 256 MiB fill is still running when the
+/// call returns, and the fence reports NOT_READY until it finishes.
+#[test]
+fn submit_returns_before_the_work_completes() {
+    let vk = Vk::new();
+    let big = vk.buffer(256 << 20, USAGE);
+    let cb = record_fill(&vk, big.buffer, 9);
+    unsafe {
+        let fence = vk
+            .device
+            .create_fence(&vk::FenceCreateInfo::default(), None)
+            .unwrap();
+        // Touch the pages once so the timed run measures the fill, not page faults.
+        vk.device
+            .queue_submit(
+                vk.queue,
+                &[vk::SubmitInfo::default().command_buffers(&[cb])],
+                fence,
+            )
+            .unwrap();
+        vk.device.wait_for_fences(&[fence], true, u64::MAX).unwrap();
+        vk.device.reset_fences(&[fence]).unwrap();
+        let t0 = Instant::now();
+        vk.device
+            .queue_submit(
+                vk.queue,
+                &[vk::SubmitInfo::default().command_buffers(&[cb])],
+                fence,
+            )
+            .unwrap();
+        let submit = t0.elapsed();
+        let status_after_submit = vk.device.get_fence_status(fence);
+        vk.device.wait_for_fences(&[fence], true, u64::MAX).unwrap();
+        let total = t0.elapsed();
+        assert_eq!(status_after_submit, Ok(false), "the fill was still running");
+        assert!(submit * 10 < total, "submit took {submit:?} of {total:?}");
+        vk.device.destroy_fence(fence, None);
+        vk.device.free_command_buffers(vk.pool, &[cb]);
+    }
+    vk.destroy_buffer(big);
+}
+
+/// The 1.0 barrier form orders transfers like the 2 form (a fill, then a copy of it).
+#[test]
+fn pipeline_barrier_v1_orders_transfers() {
+    let vk = Vk::new();
+    let a = vk.buffer(4096, USAGE);
+    let b = vk.buffer(4096, USAGE);
+    vk.run(|cb| unsafe {
+        vk.device
+            .cmd_fill_buffer(cb, a.buffer, 0, vk::WHOLE_SIZE, 0x5151_5151);
+        let mb = [vk::MemoryBarrier::default()
+            .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+            .dst_access_mask(vk::AccessFlags::TRANSFER_READ)];
+        let bb = [vk::BufferMemoryBarrier::default()
+            .src_access_mask(vk::AccessFlags::TRANSFER_WRITE)
+            .dst_access_mask(vk::AccessFlags::TRANSFER_READ)
+            .src_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .dst_queue_family_index(vk::QUEUE_FAMILY_IGNORED)
+            .buffer(a.buffer)
+            .offset(0)
+            .size(vk::WHOLE_SIZE)];
+        vk.device.cmd_pipeline_barrier(
+            cb,
+            vk::PipelineStageFlags::TRANSFER,
+            vk::PipelineStageFlags::TRANSFER,
+            vk::DependencyFlags::empty(),
+            &mb,
+            &bb,
+            &[],
+        );
+        vk.device.cmd_copy_buffer(
+            cb,
+            a.buffer,
+            b.buffer,
+            &[vk::BufferCopy {
+                src_offset: 0,
+                dst_offset: 0,
+                size: 4096,
+            }],
+        );
+    });
+    assert!(b.u32s().iter().all(|&v| v == 0x5151_5151));
+    vk.destroy_buffer(a);
+    vk.destroy_buffer(b);
+}
