@@ -6,7 +6,7 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::Reporter;
-use crate::memory::DeviceMemory;
+use crate::memory::{DeviceMemory, FdKind};
 use crate::physical_device::{self, PhysicalDevice};
 use crate::queue::Queue;
 use std::collections::HashMap;
@@ -105,6 +105,14 @@ impl Device {
         self.physical.reporter()
     }
 
+    /// The build identity shared payload pages carry (driverUUID, deviceUUID).
+    pub fn sync_identity(&self) -> crate::sync::Identity {
+        let mut id = [0u8; 32];
+        id[..16].copy_from_slice(&self.physical.driver_uuid());
+        id[16..].copy_from_slice(&self.physical.device_uuid());
+        id
+    }
+
     pub fn extension_enabled(&self, name: &str) -> bool {
         self.extensions.iter().any(|e| e == name)
     }
@@ -131,20 +139,56 @@ impl Device {
         Ok(())
     }
 
-    /// vkAllocateMemory.
-    pub fn allocate_memory(
-        &self,
-        size: u64,
-        type_index: u32,
-        exportable: bool,
-    ) -> Result<DeviceMemory> {
+    fn check_type(type_index: u32) -> Result<()> {
         if type_index != 0 {
             return Err(Error::invalid(format!(
                 "memoryTypeIndex {type_index} does not exist (there is one type, 0) \
                  (VUID-vkAllocateMemory-pAllocateInfo-01714)"
             )));
         }
-        DeviceMemory::allocate(self.physical.heap(), size, type_index, exportable)
+        Ok(())
+    }
+
+    /// vkAllocateMemory; `exportable` keeps the memfd for vkGetMemoryFdKHR.
+    pub fn allocate_memory(
+        &self,
+        size: u64,
+        type_index: u32,
+        exportable: bool,
+    ) -> Result<DeviceMemory> {
+        Self::check_type(type_index)?;
+        let identity = self.physical.memory_identity();
+        DeviceMemory::allocate(
+            self.physical.heap(),
+            size,
+            type_index,
+            exportable.then_some(identity.as_str()),
+        )
+    }
+
+    /// vkAllocateMemory with VkImportMemoryFdInfoKHR: the fd comes back on failure.
+    pub fn import_memory_fd(
+        &self,
+        fd: std::os::fd::OwnedFd,
+        kind: FdKind,
+        size: u64,
+        type_index: u32,
+    ) -> std::result::Result<DeviceMemory, (Error, std::os::fd::OwnedFd)> {
+        if let Err(e) = Self::check_type(type_index) {
+            return Err((e, fd));
+        }
+        DeviceMemory::import_fd(fd, kind, size, type_index, &self.physical.memory_identity())
+    }
+
+    /// vkAllocateMemory with VkImportMemoryHostPointerInfoEXT.
+    pub fn import_memory_host(
+        &self,
+        addr: usize,
+        size: u64,
+        type_index: u32,
+    ) -> Result<DeviceMemory> {
+        Self::check_type(type_index)?;
+        DeviceMemory::import_host(addr, size, type_index)
     }
 
     /// vkCreatePrivateDataSlot.

@@ -33,10 +33,10 @@
 //! cb.record(Command::FillBuffer { dst: buffer.clone(), offset: 0, size: 4096, data: 0xABCD_1234 }).unwrap();
 //! cb.end().unwrap();
 //!
-//! let fence = Arc::new(Fence::new(false));
+//! let fence = Arc::new(Fence::new(false, device.sync_identity(), false).unwrap());
 //! let queue = device.queue(0, 0).unwrap();
 //! queue.submit(vec![Batch { command_buffers: vec![cb.executable().unwrap()], ..Default::default() }],
-//!              Some(fence.clone())).unwrap();
+//!              Some(fence.for_signal())).unwrap();
 //! assert!(Fence::wait_many(&[fence], true, None));
 //! let mut word = [0u8; 4];
 //! buffer.span(4092, 4).unwrap().read(0, &mut word);

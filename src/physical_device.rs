@@ -50,7 +50,20 @@ pub fn feature_supported(name: &str) -> bool {
 
 /// Device extensions and their spec versions come from the registry in the ABI layer; this is
 /// the list of names that are implemented.
-pub const DEVICE_EXTENSIONS: &[&str] = &["VK_EXT_memory_budget", "VK_KHR_map_memory2"];
+pub const DEVICE_EXTENSIONS: &[&str] = &[
+    "VK_EXT_external_memory_dma_buf",
+    "VK_EXT_external_memory_host",
+    "VK_EXT_memory_budget",
+    "VK_KHR_dedicated_allocation",
+    "VK_KHR_external_fence",
+    "VK_KHR_external_fence_fd",
+    "VK_KHR_external_memory",
+    "VK_KHR_external_memory_fd",
+    "VK_KHR_external_semaphore",
+    "VK_KHR_external_semaphore_fd",
+    "VK_KHR_get_memory_requirements2",
+    "VK_KHR_map_memory2",
+];
 
 /// Instance extensions softvk implements.
 pub const INSTANCE_EXTENSIONS: &[&str] = &[
@@ -188,6 +201,11 @@ impl PhysicalDevice {
 
     pub fn device_uuid(&self) -> [u8; 16] {
         derive_uuid("softvk device")
+    }
+
+    /// The name exportable memfds carry, which OPAQUE_FD import checks.
+    pub fn memory_identity(&self) -> String {
+        crate::memory::identity_name(self.driver_uuid(), self.device_uuid())
     }
 
     pub fn driver_info(&self) -> String {

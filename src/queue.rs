@@ -17,19 +17,21 @@ use crate::command::Recording;
 use crate::command::exec::{self, ExecContext};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{Reporter, Severity};
-use crate::sync::{Fence, Semaphore, Word, wait_until};
+use crate::sync::{PayloadRef, SignalOp, WaitOp, Word, wait_until};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
-/// One batch of a submission (a VkSubmitInfo / VkSubmitInfo2).
+/// One batch of a submission (a VkSubmitInfo / VkSubmitInfo2), with its semaphores already
+/// resolved to the payloads in effect at submission ([`Semaphore::for_wait`],
+/// [`Semaphore::for_signal`]).
 #[derive(Debug, Default)]
 pub struct Batch {
-    pub waits: Vec<(Arc<Semaphore>, u64)>,
+    pub waits: Vec<WaitOp>,
     pub command_buffers: Vec<Arc<Recording>>,
-    pub signals: Vec<(Arc<Semaphore>, u64)>,
+    pub signals: Vec<SignalOp>,
 }
 
 impl Batch {
@@ -40,7 +42,7 @@ impl Batch {
 
 struct Job {
     batches: Vec<Batch>,
-    fence: Option<Arc<Fence>>,
+    fence: Option<Arc<PayloadRef>>,
 }
 
 struct Shared {
@@ -113,8 +115,9 @@ impl Queue {
         &self.shared.reporter
     }
 
-    /// vkQueueSubmit(2): queues the batches; `fence` is signaled after the last one.
-    pub fn submit(&self, batches: Vec<Batch>, fence: Option<Arc<Fence>>) -> Result<()> {
+    /// vkQueueSubmit(2): queues the batches; `fence` (from [`Fence::for_signal`]) is signaled
+    /// after the last one.
+    pub fn submit(&self, batches: Vec<Batch>, fence: Option<Arc<PayloadRef>>) -> Result<()> {
         if self.shared.shutdown.load(SeqCst) {
             return Err(Error::new(
                 ErrorKind::DeviceLost,
@@ -125,12 +128,12 @@ impl Queue {
             // Nothing to wait for and nothing queued ahead: the signal operations can complete
             // right here, in submission order, without a round trip through the worker.
             for b in &batches {
-                for (s, v) in &b.signals {
-                    s.signal(*v);
+                for op in &b.signals {
+                    op.execute();
                 }
             }
             if let Some(f) = fence {
-                f.signal();
+                f.signal(false, 1);
             }
             return Ok(());
         }
@@ -207,8 +210,8 @@ fn worker(s: &Shared) {
             return; // shutdown
         };
         for batch in &job.batches {
-            for (sem, value) in &batch.waits {
-                if !sem.wait_queue(*value, &s.cancel_word, cancelled) {
+            for op in &batch.waits {
+                if !op.execute(&s.cancel_word, &cancelled) {
                     return;
                 }
             }
@@ -218,12 +221,12 @@ fn worker(s: &Shared) {
             if cancelled() {
                 return;
             }
-            for (sem, value) in &batch.signals {
-                sem.signal(*value);
+            for op in &batch.signals {
+                op.execute();
             }
         }
         if let Some(f) = &job.fence {
-            f.signal();
+            f.signal(false, 1);
         }
         s.completed.fetch_add(1, SeqCst);
         s.done_word.notify();
@@ -233,22 +236,22 @@ fn worker(s: &Shared) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sync::SemaphoreKind;
+    use crate::sync::{Fence, Semaphore, SemaphoreKind};
     use std::time::Duration;
 
     #[test]
     fn wait_before_signal_completes_when_host_signals() {
         let q = Queue::new(0, 0, Reporter::new()).unwrap();
-        let t = Arc::new(Semaphore::new(SemaphoreKind::Timeline, 0));
-        let done = Arc::new(Semaphore::new(SemaphoreKind::Timeline, 0));
-        let fence = Arc::new(Fence::new(false));
+        let t = Arc::new(Semaphore::new(SemaphoreKind::Timeline, 0, [0; 32], false).unwrap());
+        let done = Arc::new(Semaphore::new(SemaphoreKind::Timeline, 0, [0; 32], false).unwrap());
+        let fence = Arc::new(Fence::new(false, [0; 32], false).unwrap());
         q.submit(
             vec![Batch {
-                waits: vec![(t.clone(), 5)],
+                waits: vec![t.for_wait(5)],
                 command_buffers: vec![],
-                signals: vec![(done.clone(), 1)],
+                signals: vec![done.for_signal(1)],
             }],
-            Some(fence.clone()),
+            Some(fence.for_signal()),
         )
         .unwrap();
         std::thread::sleep(Duration::from_millis(20));
@@ -266,10 +269,10 @@ mod tests {
     #[test]
     fn shutdown_does_not_hang_on_unsignaled_wait() {
         let q = Queue::new(0, 0, Reporter::new()).unwrap();
-        let b = Arc::new(Semaphore::new(SemaphoreKind::Binary, 0));
+        let b = Semaphore::new(SemaphoreKind::Binary, 0, [0; 32], false).unwrap();
         q.submit(
             vec![Batch {
-                waits: vec![(b, 0)],
+                waits: vec![b.for_wait(0)],
                 ..Default::default()
             }],
             None,

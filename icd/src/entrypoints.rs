@@ -175,6 +175,14 @@ pub const IMPLEMENTED: Entrypoints = Entrypoints {
     vkQueueSubmit2: Some(queue::queue_submit2),
     vkQueueWaitIdle: Some(queue::queue_wait_idle),
     vkQueueBindSparse: Some(queue::queue_bind_sparse),
+    // external handles
+    vkGetMemoryFdKHR: Some(external::get_memory_fd),
+    vkGetMemoryFdPropertiesKHR: Some(external::get_memory_fd_properties),
+    vkGetMemoryHostPointerPropertiesEXT: Some(external::get_memory_host_pointer_properties),
+    vkGetSemaphoreFdKHR: Some(external::get_semaphore_fd),
+    vkImportSemaphoreFdKHR: Some(external::import_semaphore_fd),
+    vkGetFenceFdKHR: Some(external::get_fence_fd),
+    vkImportFenceFdKHR: Some(external::import_fence_fd),
     // VK_EXT_debug_utils
     vkCreateDebugUtilsMessengerEXT: Some(debug::create_debug_utils_messenger),
     vkDestroyDebugUtilsMessengerEXT: Some(debug::destroy_debug_utils_messenger),

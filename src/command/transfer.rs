@@ -781,7 +781,7 @@ mod tests {
         .unwrap();
         let heap = Arc::new(Heap::new(1 << 24));
         let mem =
-            Arc::new(DeviceMemory::allocate(&heap, img.requirements().size, 0, false).unwrap());
+            Arc::new(DeviceMemory::allocate(&heap, img.requirements().size, 0, None).unwrap());
         img.bind(mem, 0).unwrap();
         img
     }

@@ -8,14 +8,144 @@ use std::os::fd::OwnedFd;
 use std::sync::atomic::AtomicU32;
 use std::time::{Duration, Instant};
 
+use std::os::fd::{AsRawFd, BorrowedFd};
+
 /// Creates an anonymous shared-memory file of `size` bytes (zero-filled, close-on-exec).
-pub fn memfd(name: &str, size: u64) -> io::Result<OwnedFd> {
+/// With `seal`, its size is sealed (F_SEAL_SHRINK | F_SEAL_GROW), so a process that receives it
+/// can map it without fearing that a peer truncates it under the mapping (SIGBUS).
+pub fn memfd(name: &str, size: u64, seal: bool) -> io::Result<OwnedFd> {
+    use nix::fcntl::{FcntlArg, SealFlag, fcntl};
     use nix::sys::memfd::{MFdFlags, memfd_create};
     let fd = memfd_create(name, MFdFlags::MFD_CLOEXEC | MFdFlags::MFD_ALLOW_SEALING)
         .map_err(io::Error::from)?;
     let len = i64::try_from(size).map_err(|_| io::Error::from_raw_os_error(libc::EFBIG))?;
     nix::unistd::ftruncate(&fd, len).map_err(io::Error::from)?;
+    if seal {
+        fcntl(
+            &fd,
+            FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW),
+        )
+        .map_err(io::Error::from)?;
+    }
     Ok(fd)
+}
+
+/// True if the file's size can no longer shrink (F_SEAL_SHRINK), so mappings of it are safe.
+/// Tries to add the seal when the file allows sealing.
+pub fn ensure_no_shrink(fd: BorrowedFd<'_>) -> bool {
+    use nix::fcntl::{FcntlArg, SealFlag, fcntl};
+    let has = |fd| {
+        fcntl(fd, FcntlArg::F_GET_SEALS)
+            .is_ok_and(|s| SealFlag::from_bits_truncate(s).contains(SealFlag::F_SEAL_SHRINK))
+    };
+    has(fd) || (fcntl(fd, FcntlArg::F_ADD_SEALS(SealFlag::F_SEAL_SHRINK)).is_ok() && has(fd))
+}
+
+/// What /proc says the descriptor is: `/memfd:name (deleted)`, `anon_inode:[eventfd]`,
+/// `anon_inode:sync_file`, `/dmabuf:`, a path, ... `None` if the descriptor is not open.
+pub fn fd_kind(fd: i32) -> Option<String> {
+    std::fs::read_link(format!("/proc/self/fd/{fd}"))
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned())
+}
+
+/// True if `fd` is an open descriptor of this process.
+pub fn fd_is_open(fd: i32) -> bool {
+    fd >= 0
+        && nix::fcntl::fcntl(
+            unsafe { BorrowedFd::borrow_raw(fd) },
+            nix::fcntl::FcntlArg::F_GETFD,
+        )
+        .is_ok()
+}
+
+/// A new descriptor (close-on-exec) for the same open file.
+pub fn dup(fd: BorrowedFd<'_>) -> io::Result<OwnedFd> {
+    fd.try_clone_to_owned()
+}
+
+/// Size of the object behind `fd`: seeking to the end works for memfds and dma-bufs alike.
+pub fn fd_size(fd: BorrowedFd<'_>) -> io::Result<u64> {
+    let end = nix::unistd::lseek(fd, 0, nix::unistd::Whence::SeekEnd).map_err(io::Error::from)?;
+    let _ = nix::unistd::lseek(fd, 0, nix::unistd::Whence::SeekSet);
+    Ok(end as u64)
+}
+
+/// An eventfd (close-on-exec, initial count 0).
+pub fn eventfd() -> io::Result<OwnedFd> {
+    use nix::sys::eventfd::{EfdFlags, EventFd};
+    EventFd::from_value_and_flags(0, EfdFlags::EFD_CLOEXEC)
+        .map(OwnedFd::from)
+        .map_err(io::Error::from)
+}
+
+/// Makes an eventfd readable (adds 1 to its counter); it stays readable (nobody reads it).
+pub fn eventfd_signal(fd: BorrowedFd<'_>) {
+    let one = 1u64.to_ne_bytes();
+    let _ = nix::unistd::write(fd, &one);
+}
+
+/// Polls `fd` for readability for up to `timeout` (None: no wait); true if readable.
+pub fn poll_readable(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> bool {
+    use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+    let ms = timeout.map_or(0, |t| t.as_millis().min(i32::MAX as u128) as i32);
+    let mut fds = [PollFd::new(fd, PollFlags::POLLIN)];
+    matches!(poll(&mut fds, PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)), Ok(n) if n > 0)
+        && fds[0]
+            .revents()
+            .is_some_and(|r| r.contains(PollFlags::POLLIN))
+}
+
+/// True if every page of `[addr, addr + len)` is mapped in this process.
+pub fn host_range_mapped(addr: usize, len: usize) -> bool {
+    let page = page_size();
+    if len == 0 || addr % page != 0 {
+        return false;
+    }
+    let pages = len.div_ceil(page);
+    let mut vec = vec![0u8; pages];
+    // SAFETY: mincore only reports residency; it fails with ENOMEM for unmapped pages and never
+    // touches the memory. `vec` has one byte per page.
+    unsafe { libc::mincore(addr as *mut libc::c_void, len, vec.as_mut_ptr()) == 0 }
+}
+
+pub fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    let p = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    if p > 0 { p as usize } else { 4096 }
+}
+
+/// A dma-buf made from (a sealed) memfd by /dev/udmabuf, when the kernel offers it.
+pub fn udmabuf_from_memfd(memfd: BorrowedFd<'_>, size: u64) -> Option<OwnedFd> {
+    use std::os::fd::FromRawFd;
+    #[repr(C)]
+    struct UdmabufCreate {
+        memfd: u32,
+        flags: u32,
+        offset: u64,
+        size: u64,
+    }
+    const UDMABUF_FLAGS_CLOEXEC: u32 = 0x01;
+    // _IOW('u', 0x42, struct udmabuf_create)
+    const UDMABUF_CREATE: libc::c_ulong = (1 << 30)
+        | ((std::mem::size_of::<UdmabufCreate>() as libc::c_ulong) << 16)
+        | ((b'u' as libc::c_ulong) << 8)
+        | 0x42;
+    let dev = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/udmabuf")
+        .ok()?;
+    let arg = UdmabufCreate {
+        memfd: memfd.as_raw_fd() as u32,
+        flags: UDMABUF_FLAGS_CLOEXEC,
+        offset: 0,
+        size: size.div_ceil(page_size() as u64) * page_size() as u64,
+    };
+    // SAFETY: UDMABUF_CREATE reads the struct we pass and returns a new fd or -1.
+    let fd = unsafe { libc::ioctl(dev.as_raw_fd(), UDMABUF_CREATE, &arg) };
+    // SAFETY: a non-negative result is a new descriptor owned by us.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 /// Size in bytes of the file behind `fd`.
@@ -189,13 +319,48 @@ pub fn memory_figures() -> (u64, u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::fd::AsFd;
     use std::sync::Arc;
     use std::sync::atomic::Ordering;
 
     #[test]
-    fn memfd_has_size() {
-        let fd = memfd("t", 12345).unwrap();
+    fn memfd_has_size_and_seals() {
+        let fd = memfd("t", 12345, true).unwrap();
         assert_eq!(file_size(&fd).unwrap(), 12345);
+        assert_eq!(fd_size(fd.as_fd()).unwrap(), 12345);
+        assert!(ensure_no_shrink(fd.as_fd()));
+        assert!(nix::unistd::ftruncate(&fd, 10).is_err(), "sealed");
+        assert!(fd_kind(fd.as_raw_fd()).unwrap().starts_with("/memfd:t"));
+        let open = memfd("u", 4096, false).unwrap();
+        assert!(ensure_no_shrink(open.as_fd()), "the seal can be added");
+    }
+
+    #[test]
+    fn eventfds_poll_readable_once_signaled() {
+        let e = eventfd().unwrap();
+        assert!(!poll_readable(e.as_fd(), None));
+        eventfd_signal(e.as_fd());
+        assert!(poll_readable(e.as_fd(), None));
+        assert!(
+            poll_readable(e.as_fd(), Some(Duration::from_millis(1))),
+            "stays readable"
+        );
+        assert_eq!(
+            fd_kind(e.as_raw_fd()).as_deref(),
+            Some("anon_inode:[eventfd]")
+        );
+    }
+
+    #[test]
+    fn host_ranges() {
+        let v = vec![0u8; 3 * page_size()];
+        let start = (v.as_ptr() as usize).div_ceil(page_size()) * page_size();
+        assert!(host_range_mapped(start, page_size()));
+        assert!(!host_range_mapped(start + 1, page_size()), "misaligned");
+        assert!(
+            !host_range_mapped(page_size(), page_size()),
+            "page 1 is never mapped"
+        );
     }
 
     #[test]

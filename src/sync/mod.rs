@@ -1,6 +1,8 @@
 //! Synchronization: futex words, payloads, fences, semaphores and events.
 //!
-//! Everything that can be waited on is a [`Payload`]: a 64-bit value beside a futex [`Word`].
+//! Everything that can be waited on is a [`PayloadRef`]: usually a [`Payload`] (a 64-bit value
+//! beside a futex [`Word`]) in this process or in a memfd page shared with other processes
+//! ([`SharedCell`], OPAQUE_FD), or an imported sync file (SYNC_FD).
 //! Fences and binary semaphores use the values 0 (unsignaled) and 1 (signaled); timeline
 //! semaphores use the counter itself; events use 0 (reset) and 1 (set). A waiter re-reads the
 //! value after every change of the word, so wake-ups can be spurious but are never lost.
@@ -11,8 +13,15 @@
 //!
 //! Concurrency: every type here is `Send + Sync`; signal, wait and reset may race freely.
 
+mod object;
 mod payload;
 mod semaphore;
+mod shared;
 
+pub use object::{PayloadRef, wait_payloads};
 pub use payload::{Payload, Word, wait_until};
-pub use semaphore::{Event, Fence, Semaphore, SemaphoreKind};
+pub use semaphore::{
+    Event, Fence, HandleCaps, Semaphore, SemaphoreKind, SignalOp, SyncHandle, WaitOp, fence_caps,
+    semaphore_caps,
+};
+pub use shared::{Identity, SharedCell, SharedKind};

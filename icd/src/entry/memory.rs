@@ -1,13 +1,15 @@
 //! Device memory: allocation, mapping, flush/invalidate.
 
 use super::device::{dev, rep};
+use super::external;
 use super::obj;
 use crate::boundary::{call, call_value, null, out, slice};
 use crate::handle::{self, new_handle};
 use crate::objects::MemoryObj;
 use crate::pnext;
 use ash::vk;
-use softvk::error::{Error, Result};
+use softvk::error::{Error, ErrorKind, Result};
+use softvk::memory::{FdKind, MemoryHandle};
 use std::ffi::c_void;
 use std::sync::Arc;
 
@@ -25,32 +27,76 @@ pub unsafe extern "system" fn allocate_memory(
             return Err(null("pMemory"));
         }
         *p_memory = vk::DeviceMemory::null();
+        let mut exportable = false;
+        let mut import_fd = None;
+        let mut import_host = None;
         for s in pnext::iter(info.p_next) {
             match s.s_type {
                 vk::StructureType::EXPORT_MEMORY_ALLOCATE_INFO => {
                     let e = &*(s as *const _ as *const vk::ExportMemoryAllocateInfo<'_>);
-                    if !e.handle_types.is_empty() {
+                    let fd_types = vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD
+                        | vk::ExternalMemoryHandleTypeFlags::DMA_BUF_EXT;
+                    if !fd_types.contains(e.handle_types) {
                         return Err(Error::invalid(format!(
-                            "export handle types {:?} are not supported \
-                             (vkGetPhysicalDeviceExternalBufferProperties reports none)",
+                            "export handle types {:?} are not exportable (only OPAQUE_FD and DMA_BUF are)",
                             e.handle_types
                         )));
                     }
+                    exportable = !e.handle_types.is_empty();
                 }
-                vk::StructureType::IMPORT_MEMORY_FD_INFO_KHR
-                | vk::StructureType::IMPORT_MEMORY_HOST_POINTER_INFO_EXT => {
-                    return Err(Error::invalid(
-                        "memory import is not supported (its extension is not reported)",
-                    ));
+                vk::StructureType::IMPORT_MEMORY_FD_INFO_KHR => {
+                    let i = &*(s as *const _ as *const vk::ImportMemoryFdInfoKHR<'_>);
+                    if !i.handle_type.is_empty() {
+                        import_fd = Some(*i);
+                    }
+                }
+                vk::StructureType::IMPORT_MEMORY_HOST_POINTER_INFO_EXT => {
+                    let i = &*(s as *const _ as *const vk::ImportMemoryHostPointerInfoEXT<'_>);
+                    if !i.handle_type.is_empty() {
+                        import_host = Some(*i);
+                    }
                 }
                 // VkMemoryDedicatedAllocateInfo, VkMemoryAllocateFlagsInfo,
                 // VkMemoryOpaqueCaptureAddressAllocateInfo: nothing changes for memfd memory.
                 _ => {}
             }
         }
-        let mem = d
-            .core
-            .allocate_memory(info.allocation_size, info.memory_type_index, false)?;
+        let (size, ty) = (info.allocation_size, info.memory_type_index);
+        let mem = match (import_fd, import_host) {
+            (Some(_), Some(_)) => {
+                return Err(Error::invalid("an allocation imports at most one handle"));
+            }
+            (Some(i), None) => {
+                let kind = match external::memory_handle(i.handle_type) {
+                    Some(MemoryHandle::OpaqueFd) => FdKind::Opaque,
+                    Some(MemoryHandle::DmaBuf) => FdKind::DmaBuf,
+                    _ => {
+                        return Err(Error::new(
+                            ErrorKind::InvalidExternalHandle,
+                            format!(
+                                "handleType {:?} cannot be imported from an fd",
+                                i.handle_type
+                            ),
+                        ));
+                    }
+                };
+                external::import_with(i.fd, |fd| d.core.import_memory_fd(fd, kind, size, ty))?
+            }
+            (None, Some(h)) => {
+                if !matches!(
+                    external::memory_handle(h.handle_type),
+                    Some(MemoryHandle::HostAllocation | MemoryHandle::HostMappedForeign)
+                ) {
+                    return Err(Error::new(
+                        ErrorKind::InvalidExternalHandle,
+                        format!("handleType {:?} is not a host pointer type", h.handle_type),
+                    ));
+                }
+                d.core
+                    .import_memory_host(h.p_host_pointer as usize, size, ty)?
+            }
+            (None, None) => d.core.allocate_memory(size, ty, exportable)?,
+        };
         *p_memory = new_handle(MemoryObj(Arc::new(mem)));
         Ok(vk::Result::SUCCESS)
     })

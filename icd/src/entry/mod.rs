@@ -9,6 +9,7 @@
 pub mod command;
 pub mod debug;
 pub mod device;
+pub mod external;
 pub mod instance;
 pub mod memory;
 pub mod physical_device;

@@ -1,6 +1,7 @@
 //! Physical-device queries.
 
 use super::disp;
+use super::external;
 use crate::boundary::{call, call_void, null, out, write_array};
 use crate::generated::autogen_commands::{CORE_FEATURES, FEATURE_STRUCTS};
 use crate::objects::PhysicalDeviceObj;
@@ -10,6 +11,7 @@ use softvk::error::{Error, Result};
 use softvk::physical_device::{
     DEVICE_EXTENSIONS, ImageFormatQuery, feature_supported, format_features, legacy_format_features,
 };
+use softvk::sync::{SemaphoreKind, fence_caps, semaphore_caps};
 use std::ffi::{c_char, c_void};
 
 unsafe fn pd<'a>(h: vk::PhysicalDevice) -> Option<&'a PhysicalDeviceObj> {
@@ -247,6 +249,10 @@ pub unsafe extern "system" fn get_properties2(
                     d.uniform_texel_buffer_offset_single_texel_alignment =
                         v13.uniform_texel_buffer_offset_single_texel_alignment;
                 }
+                S::PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT => {
+                    (*(s as *mut vk::PhysicalDeviceExternalMemoryHostPropertiesEXT<'_>))
+                        .min_imported_host_pointer_alignment = softvk::platform::page_size() as u64;
+                }
                 _ => {} // unknown structures are skipped
             }
         }
@@ -356,21 +362,23 @@ pub unsafe extern "system" fn get_image_format_properties2(
             .as_mut()
             .ok_or_else(|| null("pImageFormatProperties"))?;
         props.image_format_properties = vk::ImageFormatProperties::default();
-        for s in pnext::iter_out(props.p_next) {
-            if (*s).s_type == vk::StructureType::EXTERNAL_IMAGE_FORMAT_PROPERTIES {
-                // No external memory handle type is supported yet.
-                (*(s as *mut vk::ExternalImageFormatProperties<'_>)).external_memory_properties =
-                    vk::ExternalMemoryProperties::default();
-            }
-        }
+        let mut external = vk::ExternalMemoryProperties::default();
         let mut usage = info.usage;
         if let Some(ext) = pnext::find::<vk::PhysicalDeviceExternalImageFormatInfo<'_>>(info.p_next)
             && !ext.handle_type.is_empty()
         {
-            return Err(Error::unsupported_format(format!(
-                "external memory handle type {:?} is not supported",
-                ext.handle_type
-            )));
+            external = external::memory_properties(ext.handle_type, true).ok_or_else(|| {
+                Error::unsupported_format(format!(
+                    "external memory handle type {:?} is not supported for images",
+                    ext.handle_type
+                ))
+            })?;
+        }
+        for s in pnext::iter_out(props.p_next) {
+            if (*s).s_type == vk::StructureType::EXTERNAL_IMAGE_FORMAT_PROPERTIES {
+                (*(s as *mut vk::ExternalImageFormatProperties<'_>)).external_memory_properties =
+                    external;
+            }
         }
         if let Some(st) = pnext::find::<vk::ImageStencilUsageCreateInfo<'_>>(info.p_next) {
             usage |= st.stencil_usage;
@@ -489,38 +497,106 @@ pub unsafe extern "system" fn get_memory_properties2(
 }
 
 pub unsafe extern "system" fn get_external_buffer_properties(
-    _physical: vk::PhysicalDevice,
-    _info: *const vk::PhysicalDeviceExternalBufferInfo<'_>,
+    physical: vk::PhysicalDevice,
+    p_info: *const vk::PhysicalDeviceExternalBufferInfo<'_>,
     p_props: *mut vk::ExternalBufferProperties<'_>,
 ) {
-    // No external memory handle type is supported yet: nothing is exportable or importable.
-    if let Some(p) = p_props.as_mut() {
-        p.external_memory_properties = vk::ExternalMemoryProperties::default();
-    }
+    call_void(
+        "vkGetPhysicalDeviceExternalBufferProperties",
+        rep(pd(physical)),
+        || {
+            let info = p_info.as_ref().ok_or_else(|| null("pExternalBufferInfo"))?;
+            let props = p_props
+                .as_mut()
+                .ok_or_else(|| null("pExternalBufferProperties"))?;
+            let sparse = vk::BufferCreateFlags::SPARSE_BINDING
+                | vk::BufferCreateFlags::SPARSE_RESIDENCY
+                | vk::BufferCreateFlags::SPARSE_ALIASED;
+            props.external_memory_properties = if info.flags.intersects(sparse) {
+                vk::ExternalMemoryProperties::default()
+            } else {
+                external::memory_properties(info.handle_type, false).unwrap_or_default()
+            };
+            Ok(())
+        },
+    )
 }
 
 pub unsafe extern "system" fn get_external_fence_properties(
-    _physical: vk::PhysicalDevice,
-    _info: *const vk::PhysicalDeviceExternalFenceInfo<'_>,
+    physical: vk::PhysicalDevice,
+    p_info: *const vk::PhysicalDeviceExternalFenceInfo<'_>,
     p_props: *mut vk::ExternalFenceProperties<'_>,
 ) {
-    if let Some(p) = p_props.as_mut() {
-        p.export_from_imported_handle_types = vk::ExternalFenceHandleTypeFlags::empty();
-        p.compatible_handle_types = vk::ExternalFenceHandleTypeFlags::empty();
-        p.external_fence_features = vk::ExternalFenceFeatureFlags::empty();
-    }
+    call_void(
+        "vkGetPhysicalDeviceExternalFenceProperties",
+        rep(pd(physical)),
+        || {
+            let info = p_info.as_ref().ok_or_else(|| null("pExternalFenceInfo"))?;
+            let props = p_props
+                .as_mut()
+                .ok_or_else(|| null("pExternalFenceProperties"))?;
+            let caps = external::fence_handle(info.handle_type).and_then(fence_caps);
+            let t = if caps.is_some() {
+                info.handle_type
+            } else {
+                vk::ExternalFenceHandleTypeFlags::empty()
+            };
+            let mut features = vk::ExternalFenceFeatureFlags::empty();
+            if caps.is_some_and(|c| c.export) {
+                features |= vk::ExternalFenceFeatureFlags::EXPORTABLE;
+            }
+            if caps.is_some_and(|c| c.import) {
+                features |= vk::ExternalFenceFeatureFlags::IMPORTABLE;
+            }
+            props.export_from_imported_handle_types = t;
+            props.compatible_handle_types = t;
+            props.external_fence_features = features;
+            Ok(())
+        },
+    )
 }
 
 pub unsafe extern "system" fn get_external_semaphore_properties(
-    _physical: vk::PhysicalDevice,
-    _info: *const vk::PhysicalDeviceExternalSemaphoreInfo<'_>,
+    physical: vk::PhysicalDevice,
+    p_info: *const vk::PhysicalDeviceExternalSemaphoreInfo<'_>,
     p_props: *mut vk::ExternalSemaphoreProperties<'_>,
 ) {
-    if let Some(p) = p_props.as_mut() {
-        p.export_from_imported_handle_types = vk::ExternalSemaphoreHandleTypeFlags::empty();
-        p.compatible_handle_types = vk::ExternalSemaphoreHandleTypeFlags::empty();
-        p.external_semaphore_features = vk::ExternalSemaphoreFeatureFlags::empty();
-    }
+    call_void(
+        "vkGetPhysicalDeviceExternalSemaphoreProperties",
+        rep(pd(physical)),
+        || {
+            let info = p_info
+                .as_ref()
+                .ok_or_else(|| null("pExternalSemaphoreInfo"))?;
+            let props = p_props
+                .as_mut()
+                .ok_or_else(|| null("pExternalSemaphoreProperties"))?;
+            let kind = match pnext::find::<vk::SemaphoreTypeCreateInfo<'_>>(info.p_next) {
+                Some(t) if t.semaphore_type == vk::SemaphoreType::TIMELINE => {
+                    SemaphoreKind::Timeline
+                }
+                _ => SemaphoreKind::Binary,
+            };
+            let caps =
+                external::semaphore_handle(info.handle_type).and_then(|h| semaphore_caps(kind, h));
+            let t = if caps.is_some() {
+                info.handle_type
+            } else {
+                vk::ExternalSemaphoreHandleTypeFlags::empty()
+            };
+            let mut features = vk::ExternalSemaphoreFeatureFlags::empty();
+            if caps.is_some_and(|c| c.export) {
+                features |= vk::ExternalSemaphoreFeatureFlags::EXPORTABLE;
+            }
+            if caps.is_some_and(|c| c.import) {
+                features |= vk::ExternalSemaphoreFeatureFlags::IMPORTABLE;
+            }
+            props.export_from_imported_handle_types = t;
+            props.compatible_handle_types = t;
+            props.external_semaphore_features = features;
+            Ok(())
+        },
+    )
 }
 
 pub unsafe extern "system" fn get_tool_properties(

@@ -79,6 +79,31 @@ unsafe fn fence(f: vk::Fence) -> Result<Option<Arc<softvk::sync::Fence>>> {
     Ok(handle::get::<FenceObj>(f).map(|f| f.0.clone()))
 }
 
+/// A batch whose handles are checked but whose semaphores are not yet resolved.
+struct Checked {
+    waits: Vec<(Arc<Semaphore>, u64)>,
+    command_buffers: Vec<Arc<Recording>>,
+    signals: Vec<(Arc<Semaphore>, u64)>,
+}
+
+/// Resolves every semaphore and the fence to the payloads in effect now, in submission order
+/// (a wait consumes a temporary import), once nothing can fail any more; then submits.
+fn submit(
+    q: &QueueObj,
+    checked: Vec<Checked>,
+    fence: Option<Arc<softvk::sync::Fence>>,
+) -> Result<()> {
+    let batches = checked
+        .into_iter()
+        .map(|c| Batch {
+            waits: c.waits.iter().map(|(s, v)| s.for_wait(*v)).collect(),
+            command_buffers: c.command_buffers,
+            signals: c.signals.iter().map(|(s, v)| s.for_signal(*v)).collect(),
+        })
+        .collect();
+    q.core.submit(batches, fence.map(|f| f.for_signal()))
+}
+
 pub unsafe extern "system" fn queue_submit(
     queue: vk::Queue,
     count: u32,
@@ -96,7 +121,7 @@ pub unsafe extern "system" fn queue_submit(
             {
                 return Err(Error::invalid("protected submissions are not supported"));
             }
-            batches.push(Batch {
+            batches.push(Checked {
                 waits: semaphores(
                     slice(
                         s.p_wait_semaphores,
@@ -125,7 +150,7 @@ pub unsafe extern "system" fn queue_submit(
                 )?,
             });
         }
-        qo.core.submit(batches, fence(f)?)?;
+        submit(qo, batches, fence(f)?)?;
         Ok(vk::Result::SUCCESS)
     })
 }
@@ -151,7 +176,7 @@ pub unsafe extern "system" fn queue_submit2(
                 let values: Vec<u64> = infos.iter().map(|i| i.value).collect();
                 semaphores(&handles, Some(&values), what)
             };
-            batches.push(Batch {
+            batches.push(Checked {
                 waits: sems(
                     slice(
                         s.p_wait_semaphore_infos,
@@ -178,7 +203,7 @@ pub unsafe extern "system" fn queue_submit2(
                 )?,
             });
         }
-        qo.core.submit(batches, fence(f)?)?;
+        submit(qo, batches, fence(f)?)?;
         Ok(vk::Result::SUCCESS)
     })
 }
@@ -211,7 +236,7 @@ pub unsafe extern "system" fn queue_bind_sparse(
                 ));
             }
             let (wait_values, signal_values) = timeline_values(s.p_next)?;
-            batches.push(Batch {
+            batches.push(Checked {
                 waits: semaphores(
                     slice(
                         s.p_wait_semaphores,
@@ -233,7 +258,7 @@ pub unsafe extern "system" fn queue_bind_sparse(
                 )?,
             });
         }
-        qo.core.submit(batches, fence(f)?)?;
+        submit(qo, batches, fence(f)?)?;
         Ok(vk::Result::SUCCESS)
     })
 }

@@ -14,28 +14,34 @@ use softvk::resource::{
 use std::ffi::c_void;
 use std::sync::Arc;
 
-unsafe fn reject_external_memory(p_next: *const c_void) -> Result<()> {
+/// Checks VkExternalMemory{Buffer,Image}CreateInfo against what the memory can do.
+unsafe fn check_external_memory(p_next: *const c_void) -> Result<()> {
     for s in pnext::iter(p_next) {
-        let types = match s.s_type {
-            vk::StructureType::EXTERNAL_MEMORY_BUFFER_CREATE_INFO => {
-                (*(s as *const _ as *const vk::ExternalMemoryBufferCreateInfo<'_>)).handle_types
-            }
-            vk::StructureType::EXTERNAL_MEMORY_IMAGE_CREATE_INFO => {
-                (*(s as *const _ as *const vk::ExternalMemoryImageCreateInfo<'_>)).handle_types
-            }
+        let (types, image) = match s.s_type {
+            vk::StructureType::EXTERNAL_MEMORY_BUFFER_CREATE_INFO => (
+                (*(s as *const _ as *const vk::ExternalMemoryBufferCreateInfo<'_>)).handle_types,
+                false,
+            ),
+            vk::StructureType::EXTERNAL_MEMORY_IMAGE_CREATE_INFO => (
+                (*(s as *const _ as *const vk::ExternalMemoryImageCreateInfo<'_>)).handle_types,
+                true,
+            ),
             _ => continue,
         };
-        if !types.is_empty() {
-            return Err(Error::invalid(format!(
-                "external memory handle types {types:?} are not supported (none is reported)"
-            )));
+        for bit in (0..32).map(|b| vk::ExternalMemoryHandleTypeFlags::from_raw(1 << b)) {
+            if types.contains(bit) && super::external::memory_properties(bit, image).is_none() {
+                return Err(Error::invalid(format!(
+                    "external memory handle type {bit:?} is not supported for {}",
+                    if image { "images" } else { "buffers" }
+                )));
+            }
         }
     }
     Ok(())
 }
 
 unsafe fn buffer_desc(info: &vk::BufferCreateInfo<'_>) -> Result<BufferDesc> {
-    reject_external_memory(info.p_next)?;
+    check_external_memory(info.p_next)?;
     Ok(BufferDesc {
         size: info.size,
         usage: info.usage,
@@ -216,7 +222,7 @@ pub unsafe extern "system" fn destroy_buffer_view(
 }
 
 unsafe fn image_desc(info: &vk::ImageCreateInfo<'_>) -> Result<ImageDesc> {
-    reject_external_memory(info.p_next)?;
+    check_external_memory(info.p_next)?;
     if info.tiling != vk::ImageTiling::OPTIMAL && info.tiling != vk::ImageTiling::LINEAR {
         return Err(Error::unsupported_format(format!(
             "tiling {:?} is not supported",

@@ -1,6 +1,7 @@
 //! Fences, semaphores and events.
 
 use super::device::{dev, rep};
+use super::external;
 use super::obj;
 use crate::boundary::{call, deadline, null, slice};
 use crate::handle::{self, new_handle};
@@ -8,7 +9,7 @@ use crate::objects::{EventObj, FenceObj, SemaphoreObj};
 use crate::pnext;
 use ash::vk;
 use softvk::error::Error;
-use softvk::sync::{Event, Fence, Semaphore, SemaphoreKind};
+use softvk::sync::{Event, Fence, Semaphore, SemaphoreKind, fence_caps, semaphore_caps};
 use std::sync::Arc;
 
 pub unsafe extern "system" fn create_fence(
@@ -23,14 +24,30 @@ pub unsafe extern "system" fn create_fence(
             return Err(null("pFence"));
         }
         *p_fence = vk::Fence::null();
-        if let Some(e) = pnext::find::<vk::ExportFenceCreateInfo<'_>>(info.p_next)
-            && !e.handle_types.is_empty()
-        {
-            return Err(Error::invalid(
-                "exportable fences are not supported yet (no handle type is reported)",
-            ));
+        let mut shared = false;
+        if let Some(e) = pnext::find::<vk::ExportFenceCreateInfo<'_>>(info.p_next) {
+            for bit in (0..32).map(|b| vk::ExternalFenceHandleTypeFlags::from_raw(1 << b)) {
+                if !e.handle_types.contains(bit) {
+                    continue;
+                }
+                match external::fence_handle(bit).and_then(fence_caps) {
+                    Some(c) if c.export => {
+                        shared |= bit == vk::ExternalFenceHandleTypeFlags::OPAQUE_FD
+                    }
+                    _ => {
+                        return Err(Error::invalid(format!(
+                            "fences cannot be exported as {bit:?}"
+                        )));
+                    }
+                }
+            }
         }
-        let f = Fence::new(info.flags.contains(vk::FenceCreateFlags::SIGNALED));
+        let d = super::disp::<crate::objects::DeviceObj>(device, "device")?;
+        let f = Fence::new(
+            info.flags.contains(vk::FenceCreateFlags::SIGNALED),
+            d.core.sync_identity(),
+            shared,
+        )?;
         *p_fence = new_handle(FenceObj(Arc::new(f)));
         Ok(vk::Result::SUCCESS)
     })
@@ -101,20 +118,37 @@ pub unsafe extern "system" fn create_semaphore(
             return Err(null("pSemaphore"));
         }
         *p_semaphore = vk::Semaphore::null();
-        if let Some(e) = pnext::find::<vk::ExportSemaphoreCreateInfo<'_>>(info.p_next)
-            && !e.handle_types.is_empty()
-        {
-            return Err(Error::invalid(
-                "exportable semaphores are not supported yet (no handle type is reported)",
-            ));
-        }
         let (kind, initial) = match pnext::find::<vk::SemaphoreTypeCreateInfo<'_>>(info.p_next) {
             Some(t) if t.semaphore_type == vk::SemaphoreType::TIMELINE => {
                 (SemaphoreKind::Timeline, t.initial_value)
             }
             _ => (SemaphoreKind::Binary, 0),
         };
-        *p_semaphore = new_handle(SemaphoreObj(Arc::new(Semaphore::new(kind, initial))));
+        let mut shared = false;
+        if let Some(e) = pnext::find::<vk::ExportSemaphoreCreateInfo<'_>>(info.p_next) {
+            for bit in (0..32).map(|b| vk::ExternalSemaphoreHandleTypeFlags::from_raw(1 << b)) {
+                if !e.handle_types.contains(bit) {
+                    continue;
+                }
+                match external::semaphore_handle(bit).and_then(|h| semaphore_caps(kind, h)) {
+                    Some(c) if c.export => {
+                        shared |= bit == vk::ExternalSemaphoreHandleTypeFlags::OPAQUE_FD
+                    }
+                    _ => {
+                        return Err(Error::invalid(format!(
+                            "{kind:?} semaphores cannot be exported as {bit:?}"
+                        )));
+                    }
+                }
+            }
+        }
+        let d = super::disp::<crate::objects::DeviceObj>(device, "device")?;
+        *p_semaphore = new_handle(SemaphoreObj(Arc::new(Semaphore::new(
+            kind,
+            initial,
+            d.core.sync_identity(),
+            shared,
+        )?)));
         Ok(vk::Result::SUCCESS)
     })
 }
