@@ -333,7 +333,8 @@ impl DeviceMemory {
     /// be multiples of the page size (minImportedHostPointerAlignment) and every page mapped.
     pub fn import_host(addr: usize, size: u64, type_index: u32) -> Result<Self> {
         let page = platform::page_size();
-        if addr == 0 || addr % page != 0 || size == 0 || size % page as u64 != 0 {
+        if addr == 0 || !addr.is_multiple_of(page) || size == 0 || !size.is_multiple_of(page as u64)
+        {
             return Err(invalid_handle(format!(
                 "host pointer {addr:#x} and size {size} must be non-zero multiples of                  minImportedHostPointerAlignment ({page})"
             )));

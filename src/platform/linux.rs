@@ -99,7 +99,7 @@ pub fn poll_readable(fd: BorrowedFd<'_>, timeout: Option<Duration>) -> bool {
 /// True if every page of `[addr, addr + len)` is mapped in this process.
 pub fn host_range_mapped(addr: usize, len: usize) -> bool {
     let page = page_size();
-    if len == 0 || addr % page != 0 {
+    if len == 0 || !addr.is_multiple_of(page) {
         return false;
     }
     let pages = len.div_ceil(page);

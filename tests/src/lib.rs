@@ -621,3 +621,24 @@ impl Rng {
         }
     }
 }
+
+/// Runs `body` alone in a child process (the test binary again, with only test `name`), for
+/// tests that measure process-wide state such as the number of open file descriptors, which
+/// other tests running in parallel threads would disturb.
+pub fn isolated(name: &str, body: impl FnOnce()) {
+    if std::env::var("SOFTVK_ISOLATED").as_deref() == Ok(name) {
+        body();
+        return;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--nocapture", "--test-threads", "1"])
+        .env("SOFTVK_ISOLATED", name)
+        .output()
+        .expect("the test binary runs");
+    assert!(
+        out.status.success(),
+        "isolated test {name} failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

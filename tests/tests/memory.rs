@@ -347,27 +347,29 @@ fn linear_images_follow_their_subresource_layout() {
 /// exhaust the fd table nor leak fds.
 #[test]
 fn thousands_of_allocations_use_no_file_descriptors() {
-    let vk = Vk::new();
-    let before = open_fds();
-    let mems: Vec<vk::DeviceMemory> = (0..3000)
-        .map(|_| unsafe {
-            vk.device
-                .allocate_memory(
-                    &vk::MemoryAllocateInfo::default()
-                        .allocation_size(4096)
-                        .memory_type_index(0),
-                    None,
-                )
-                .unwrap()
-        })
-        .collect();
-    let during = open_fds();
-    for m in mems {
-        unsafe { vk.device.free_memory(m, None) };
-    }
-    assert!(
-        during <= before + 2,
-        "fds before {before}, with 3000 allocations {during}"
-    );
-    assert!(open_fds() <= before, "fds leaked");
+    softvk_tests::isolated("thousands_of_allocations_use_no_file_descriptors", || {
+        let vk = Vk::new();
+        let before = open_fds();
+        let mems: Vec<vk::DeviceMemory> = (0..3000)
+            .map(|_| unsafe {
+                vk.device
+                    .allocate_memory(
+                        &vk::MemoryAllocateInfo::default()
+                            .allocation_size(4096)
+                            .memory_type_index(0),
+                        None,
+                    )
+                    .unwrap()
+            })
+            .collect();
+        let during = open_fds();
+        for m in mems {
+            unsafe { vk.device.free_memory(m, None) };
+        }
+        assert!(
+            during <= before + 2,
+            "fds before {before}, with 3000 allocations {during}"
+        );
+        assert!(open_fds() <= before, "fds leaked");
+    });
 }

@@ -206,7 +206,7 @@ pub unsafe extern "system" fn get_memory_host_pointer_properties(
         }
         let page = platform::page_size();
         let addr = p_host as usize;
-        if addr == 0 || addr % page != 0 || !platform::host_range_mapped(addr, page) {
+        if addr == 0 || !addr.is_multiple_of(page) || !platform::host_range_mapped(addr, page) {
             return Err(Error::new(
                 ErrorKind::InvalidExternalHandle,
                 format!("host pointer {addr:#x} is not a mapped address aligned to {page}"),
