@@ -642,3 +642,290 @@ pub fn isolated(name: &str, body: impl FnOnce()) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Passing file descriptors between processes over a unix socket (SCM_RIGHTS).
+pub mod ipc {
+    use nix::sys::socket::{
+        AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg,
+        sendmsg, socketpair,
+    };
+    use std::io::{IoSlice, IoSliceMut};
+    use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+    use std::process::{Child, Command};
+
+    /// One end of a SOCK_SEQPACKET socket pair.
+    pub struct Channel {
+        sock: OwnedFd,
+    }
+
+    impl Channel {
+        /// (parent end, child end); the child end is inherited by a spawned child.
+        pub fn pair() -> (Channel, OwnedFd) {
+            let (a, b) = socketpair(
+                AddressFamily::Unix,
+                SockType::SeqPacket,
+                None,
+                SockFlag::SOCK_CLOEXEC,
+            )
+            .unwrap();
+            // The child's end must survive exec.
+            unsafe { libc::fcntl(b.as_raw_fd(), libc::F_SETFD, 0) };
+            (Channel { sock: a }, b)
+        }
+
+        /// The channel a child was started with.
+        pub fn from_env() -> Channel {
+            let fd: RawFd = std::env::var("SOFTVK_IPC_FD")
+                .expect("a child process")
+                .parse()
+                .unwrap();
+            // SAFETY: the parent passed this descriptor to us for this purpose.
+            Channel {
+                sock: unsafe { OwnedFd::from_raw_fd(fd) },
+            }
+        }
+
+        /// Sends a message with file descriptors (they stay open here).
+        pub fn send(&self, msg: &str, fds: &[RawFd]) {
+            let iov = [IoSlice::new(msg.as_bytes())];
+            let cmsg = [ControlMessage::ScmRights(fds)];
+            let cmsgs: &[ControlMessage<'_>] = if fds.is_empty() { &[] } else { &cmsg };
+            sendmsg::<()>(self.sock.as_raw_fd(), &iov, cmsgs, MsgFlags::empty(), None)
+                .expect("sendmsg");
+        }
+
+        /// Receives a message and the descriptors that came with it (new fd numbers here).
+        pub fn recv(&self) -> (String, Vec<OwnedFd>) {
+            let mut buf = vec![0u8; 4096];
+            let mut iov = [IoSliceMut::new(&mut buf)];
+            let mut space = nix::cmsg_space!([RawFd; 16]);
+            let msg = recvmsg::<()>(
+                self.sock.as_raw_fd(),
+                &mut iov,
+                Some(&mut space),
+                MsgFlags::MSG_CMSG_CLOEXEC,
+            )
+            .expect("recvmsg");
+            let mut fds = vec![];
+            for c in msg.cmsgs().expect("control messages") {
+                if let ControlMessageOwned::ScmRights(r) = c {
+                    fds.extend(r.into_iter().map(|f| unsafe { OwnedFd::from_raw_fd(f) }));
+                }
+            }
+            let n = msg.bytes;
+            (String::from_utf8_lossy(&buf[..n]).into_owned(), fds)
+        }
+
+        /// Receives and checks the message text.
+        pub fn expect(&self, want: &str) -> Vec<OwnedFd> {
+            let (m, fds) = self.recv();
+            assert_eq!(m, want, "unexpected message");
+            fds
+        }
+    }
+
+    /// Starts this test binary again running only `test`, in `role`, with the child end.
+    pub fn spawn(test: &str, role: &str, child_end: OwnedFd) -> Child {
+        let fd = child_end.into_raw_fd();
+        let child = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--nocapture", "--test-threads", "1"])
+            .env("SOFTVK_IPC_FD", fd.to_string())
+            .env("SOFTVK_ROLE", role)
+            .spawn()
+            .expect("spawn the child");
+        // The parent's copy of the child's end.
+        unsafe { libc::close(fd) };
+        child
+    }
+
+    /// The role this process plays, if it is a child.
+    pub fn role() -> Option<String> {
+        std::env::var("SOFTVK_ROLE").ok()
+    }
+}
+
+/// Helpers for external-handle tests (used in one process and across processes).
+pub mod ext {
+    use super::{Options, Vk};
+    use ash::vk;
+
+    pub const USAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
+        vk::BufferUsageFlags::TRANSFER_SRC.as_raw() | vk::BufferUsageFlags::TRANSFER_DST.as_raw(),
+    );
+    pub const OPAQUE: vk::ExternalMemoryHandleTypeFlags =
+        vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD;
+    pub const DMABUF: vk::ExternalMemoryHandleTypeFlags =
+        vk::ExternalMemoryHandleTypeFlags::DMA_BUF_EXT;
+
+    /// A device with every external-handle extension enabled and two queues.
+    pub fn device(validation: bool) -> Vk {
+        Vk::with(Options {
+            validation,
+            device_extensions: vec![
+                ash::khr::external_memory_fd::NAME,
+                ash::ext::external_memory_dma_buf::NAME,
+                ash::ext::external_memory_host::NAME,
+                ash::khr::external_semaphore_fd::NAME,
+                ash::khr::external_fence_fd::NAME,
+            ],
+            queue_count: 2,
+            ..Default::default()
+        })
+    }
+
+    /// The extension function tables.
+    pub struct Fns {
+        pub mem: ash::khr::external_memory_fd::Device,
+        pub sem: ash::khr::external_semaphore_fd::Device,
+        pub fence: ash::khr::external_fence_fd::Device,
+        pub host: ash::ext::external_memory_host::Device,
+    }
+
+    pub fn fns(vk: &Vk) -> Fns {
+        Fns {
+            mem: ash::khr::external_memory_fd::Device::new(&vk.instance, &vk.device),
+            sem: ash::khr::external_semaphore_fd::Device::new(&vk.instance, &vk.device),
+            fence: ash::khr::external_fence_fd::Device::new(&vk.instance, &vk.device),
+            host: ash::ext::external_memory_host::Device::new(&vk.instance, &vk.device),
+        }
+    }
+
+    pub fn alloc_exportable(
+        vk: &Vk,
+        size: u64,
+        types: vk::ExternalMemoryHandleTypeFlags,
+    ) -> vk::DeviceMemory {
+        let mut export = vk::ExportMemoryAllocateInfo::default().handle_types(types);
+        unsafe {
+            vk.device.allocate_memory(
+                &vk::MemoryAllocateInfo::default()
+                    .allocation_size(size)
+                    .memory_type_index(0)
+                    .push_next(&mut export),
+                None,
+            )
+        }
+        .unwrap()
+    }
+
+    pub fn import_memory(
+        vk: &Vk,
+        size: u64,
+        t: vk::ExternalMemoryHandleTypeFlags,
+        fd: i32,
+    ) -> Result<vk::DeviceMemory, vk::Result> {
+        let mut imp = vk::ImportMemoryFdInfoKHR::default().handle_type(t).fd(fd);
+        unsafe {
+            vk.device.allocate_memory(
+                &vk::MemoryAllocateInfo::default()
+                    .allocation_size(size)
+                    .memory_type_index(0)
+                    .push_next(&mut imp),
+                None,
+            )
+        }
+    }
+
+    pub fn memory_fd(f: &Fns, mem: vk::DeviceMemory, t: vk::ExternalMemoryHandleTypeFlags) -> i32 {
+        unsafe {
+            f.mem
+                .get_memory_fd(&vk::MemoryGetFdInfoKHR::default().memory(mem).handle_type(t))
+        }
+        .unwrap()
+    }
+
+    #[allow(clippy::mut_from_ref)]
+    pub fn map(vk: &Vk, m: vk::DeviceMemory, size: u64) -> &mut [u8] {
+        unsafe {
+            let p = vk
+                .device
+                .map_memory(m, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+                .unwrap() as *mut u8;
+            std::slice::from_raw_parts_mut(p, size as usize)
+        }
+    }
+
+    /// A buffer bound to `mem` at offset 0.
+    pub fn buffer_on(
+        vk: &Vk,
+        mem: vk::DeviceMemory,
+        size: u64,
+        t: vk::ExternalMemoryHandleTypeFlags,
+    ) -> vk::Buffer {
+        let mut ext = vk::ExternalMemoryBufferCreateInfo::default().handle_types(t);
+        unsafe {
+            let b = vk
+                .device
+                .create_buffer(
+                    &vk::BufferCreateInfo::default()
+                        .size(size)
+                        .usage(USAGE)
+                        .push_next(&mut ext),
+                    None,
+                )
+                .unwrap();
+            vk.device.bind_buffer_memory(b, mem, 0).unwrap();
+            b
+        }
+    }
+
+    pub fn semaphore(
+        vk: &Vk,
+        timeline: bool,
+        export: vk::ExternalSemaphoreHandleTypeFlags,
+    ) -> vk::Semaphore {
+        let ty = if timeline {
+            vk::SemaphoreType::TIMELINE
+        } else {
+            vk::SemaphoreType::BINARY
+        };
+        let mut t = vk::SemaphoreTypeCreateInfo::default().semaphore_type(ty);
+        let mut e = vk::ExportSemaphoreCreateInfo::default().handle_types(export);
+        let mut info = vk::SemaphoreCreateInfo::default().push_next(&mut t);
+        if !export.is_empty() {
+            info = info.push_next(&mut e);
+        }
+        unsafe { vk.device.create_semaphore(&info, None) }.unwrap()
+    }
+
+    pub fn fence(vk: &Vk, export: vk::ExternalFenceHandleTypeFlags) -> vk::Fence {
+        let mut e = vk::ExportFenceCreateInfo::default().handle_types(export);
+        let mut info = vk::FenceCreateInfo::default();
+        if !export.is_empty() {
+            info = info.push_next(&mut e);
+        }
+        unsafe { vk.device.create_fence(&info, None) }.unwrap()
+    }
+
+    /// One vkQueueSubmit on queue `q` with binary waits/signals, command buffers and a fence.
+    pub fn submit(
+        vk: &Vk,
+        q: usize,
+        waits: &[vk::Semaphore],
+        signals: &[vk::Semaphore],
+        cbs: &[vk::CommandBuffer],
+        fence: vk::Fence,
+    ) {
+        let stages = vec![vk::PipelineStageFlags::ALL_COMMANDS; waits.len()];
+        let info = vk::SubmitInfo::default()
+            .wait_semaphores(waits)
+            .wait_dst_stage_mask(&stages)
+            .signal_semaphores(signals)
+            .command_buffers(cbs);
+        unsafe { vk.device.queue_submit(vk.queues[q], &[info], fence) }.unwrap();
+    }
+
+    /// A command buffer that fills `buffer` with `value`.
+    pub fn fill_cb(vk: &Vk, buffer: vk::Buffer, value: u32) -> vk::CommandBuffer {
+        let cb = vk.command_buffer(vk::CommandBufferLevel::PRIMARY);
+        unsafe {
+            vk.device
+                .begin_command_buffer(cb, &vk::CommandBufferBeginInfo::default())
+                .unwrap();
+            vk.device
+                .cmd_fill_buffer(cb, buffer, 0, vk::WHOLE_SIZE, value);
+            vk.device.end_command_buffer(cb).unwrap();
+        }
+        cb
+    }
+}
