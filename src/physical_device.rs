@@ -53,6 +53,7 @@ pub fn feature_supported(name: &str) -> bool {
 pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_external_memory_dma_buf",
     "VK_EXT_external_memory_host",
+    "VK_EXT_image_drm_format_modifier",
     "VK_EXT_memory_budget",
     "VK_KHR_dedicated_allocation",
     "VK_KHR_external_fence",
@@ -137,6 +138,18 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
     }
 }
 
+/// The DRM format modifiers of a format with their features: DRM_FORMAT_MOD_LINEAR (one
+/// plane, the linear-tiling features) for every color format that has linear features.
+pub fn drm_modifiers(f: vk::Format) -> Vec<(u64, u32, vk::FormatFeatureFlags2)> {
+    let ff = format_features(f);
+    let color = format::info(f).is_some_and(|i| i.aspects == vk::ImageAspectFlags::COLOR);
+    if color && !ff.linear.is_empty() {
+        vec![(resource::DRM_FORMAT_MOD_LINEAR, 1, ff.linear)]
+    } else {
+        vec![]
+    }
+}
+
 /// Legacy 32-bit view of FormatFeatureFlags2 (the low bits have the same meaning).
 pub fn legacy_format_features(f: vk::FormatFeatureFlags2) -> vk::FormatFeatureFlags {
     vk::FormatFeatureFlags::from_raw((f.as_raw() & 0x7FFF_FFFF) as u32)
@@ -150,6 +163,8 @@ pub struct ImageFormatQuery {
     pub tiling: vk::ImageTiling,
     pub usage: vk::ImageUsageFlags,
     pub flags: vk::ImageCreateFlags,
+    /// With DRM-modifier tiling: the modifier asked about.
+    pub drm_modifier: Option<u64>,
 }
 
 /// The CPU as a Vulkan physical device, one per instance.
@@ -462,9 +477,21 @@ impl PhysicalDevice {
             None => return unsupported("format not supported"),
         };
         let ff = format_features(q.format);
+        let drm = q.tiling == vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT;
         let features = match q.tiling {
             vk::ImageTiling::LINEAR => ff.linear,
             vk::ImageTiling::OPTIMAL => ff.optimal,
+            vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT => {
+                match drm_modifiers(q.format)
+                    .iter()
+                    .find(|m| Some(m.0) == q.drm_modifier)
+                {
+                    Some(m) => m.2,
+                    None => {
+                        return unsupported("DRM format modifier not supported for this format");
+                    }
+                }
+            }
             _ => return unsupported("tiling not supported"),
         };
         if features.is_empty() {
@@ -531,14 +558,17 @@ impl PhysicalDevice {
         if q.flags.contains(C::CUBE_COMPATIBLE) && q.image_type != vk::ImageType::TYPE_2D {
             return unsupported("cube compatibility needs a 2D image");
         }
+        if drm && (q.image_type != vk::ImageType::TYPE_2D || !q.flags.is_empty()) {
+            return unsupported("DRM-modifier images are plain 2D images");
+        }
         let largest = max_extent
             .width
             .max(max_extent.height)
             .max(max_extent.depth);
         Ok(vk::ImageFormatProperties {
             max_extent,
-            max_mip_levels: 32 - largest.leading_zeros(),
-            max_array_layers: max_layers,
+            max_mip_levels: if drm { 1 } else { 32 - largest.leading_zeros() },
+            max_array_layers: if drm { 1 } else { max_layers },
             sample_counts: vk::SampleCountFlags::TYPE_1,
             max_resource_size: self.heap.size(),
         })
@@ -578,6 +608,7 @@ mod tests {
             tiling: vk::ImageTiling::OPTIMAL,
             usage: vk::ImageUsageFlags::TRANSFER_DST,
             flags: vk::ImageCreateFlags::empty(),
+            drm_modifier: None,
         };
         assert!(pd.image_format_properties(&q).is_ok());
         for bad in [

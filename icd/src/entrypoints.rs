@@ -99,6 +99,9 @@ pub const IMPLEMENTED: Entrypoints = Entrypoints {
     vkBindImageMemory: Some(resource::bind_image_memory),
     vkBindImageMemory2: Some(resource::bind_image_memory2),
     vkGetImageSubresourceLayout: Some(resource::get_image_subresource_layout),
+    vkGetImageDrmFormatModifierPropertiesEXT: Some(
+        resource::get_image_drm_format_modifier_properties,
+    ),
     vkCreateImageView: Some(resource::create_image_view),
     vkDestroyImageView: Some(resource::destroy_image_view),
     vkCreateSampler: Some(resource::create_sampler),

@@ -777,6 +777,7 @@ mod tests {
             tiling: vk::ImageTiling::OPTIMAL,
             usage: vk::ImageUsageFlags::TRANSFER_SRC | vk::ImageUsageFlags::TRANSFER_DST,
             flags: vk::ImageCreateFlags::empty(),
+            drm: None,
         })
         .unwrap();
         let heap = Arc::new(Heap::new(1 << 24));

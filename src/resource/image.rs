@@ -26,6 +26,20 @@ pub struct ImageDesc {
     pub tiling: vk::ImageTiling,
     pub usage: vk::ImageUsageFlags,
     pub flags: vk::ImageCreateFlags,
+    /// For VK_IMAGE_TILING_DRM_FORMAT_MODIFIER_EXT: the modifier and, if the application
+    /// gave one, the explicit layout of plane 0.
+    pub drm: Option<DrmLayout>,
+}
+
+/// DRM_FORMAT_MOD_LINEAR: rows one after another; the only modifier softvk has.
+pub const DRM_FORMAT_MOD_LINEAR: u64 = 0;
+
+/// The layout of an image with a DRM format modifier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DrmLayout {
+    pub modifier: u64,
+    /// (offset, row pitch) of plane 0 from VkImageDrmFormatModifierExplicitCreateInfoEXT.
+    pub explicit: Option<(u64, u64)>,
 }
 
 /// Where one mip level of one plane lives, relative to the image's start.
@@ -147,6 +161,63 @@ impl Image {
                 ErrorKind::FeatureNotPresent,
                 "sparse and protected images are not supported",
             ));
+        }
+
+        if desc.tiling == vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT {
+            let drm = desc.drm.ok_or_else(|| {
+                Error::invalid(
+                    "DRM format modifier tiling needs a modifier list or an explicit modifier",
+                )
+            })?;
+            if drm.modifier != DRM_FORMAT_MOD_LINEAR {
+                return Err(Error::unsupported_format(format!(
+                    "DRM format modifier {:#x} is not supported (only LINEAR)",
+                    drm.modifier
+                )));
+            }
+            if desc.image_type != vk::ImageType::TYPE_2D
+                || desc.mip_levels != 1
+                || desc.array_layers != 1
+                || samples != 1
+                || !info.aspects.contains(vk::ImageAspectFlags::COLOR)
+            {
+                return Err(Error::invalid(
+                    "a DRM-modifier image is a single-sampled 2D color image with one mip level and one layer",
+                ));
+            }
+            if let Some((offset, pitch)) = drm.explicit {
+                let min = e.width as u64 * info.bytes as u64;
+                if pitch < min || pitch % info.bytes as u64 != 0 || offset % info.bytes as u64 != 0
+                {
+                    return Err(Error::invalid(format!(
+                        "explicit layout offset {offset} row pitch {pitch} is not usable: the pitch must \
+                         be at least {min} and both multiples of the texel size {}",
+                        info.bytes
+                    )));
+                }
+                let depth_pitch = pitch * e.height as u64;
+                let size = offset
+                    .checked_add(depth_pitch)
+                    .ok_or_else(|| Error::device_memory("image size overflows"))?;
+                return Ok(Image {
+                    desc,
+                    samples,
+                    planes: vec![Plane {
+                        aspect: vk::ImageAspectFlags::COLOR,
+                        format: desc.format,
+                        texel_bytes: info.bytes,
+                        mips: vec![MipLayout {
+                            offset,
+                            extent: e,
+                            row_pitch: pitch,
+                            depth_pitch,
+                            layer_pitch: depth_pitch,
+                        }],
+                    }],
+                    size: align_up(size, IMAGE_ALIGNMENT),
+                    binding: OnceLock::new(),
+                });
+            }
         }
 
         let aspects: Vec<vk::ImageAspectFlags> = [
@@ -342,6 +413,12 @@ impl Image {
         layer: u32,
     ) -> Result<SubresourceLayout> {
         self.check_subresource(mip, layer, 1)?;
+        let aspect =
+            if aspect == vk::ImageAspectFlags::MEMORY_PLANE_0_EXT && self.desc.drm.is_some() {
+                vk::ImageAspectFlags::COLOR
+            } else {
+                aspect
+            };
         let plane = self.plane(aspect)?;
         let m = &plane.mips[mip as usize];
         Ok(SubresourceLayout {
@@ -373,6 +450,7 @@ mod tests {
             tiling: vk::ImageTiling::OPTIMAL,
             usage: vk::ImageUsageFlags::TRANSFER_DST,
             flags: vk::ImageCreateFlags::empty(),
+            drm: None,
         }
     }
 
@@ -399,6 +477,36 @@ mod tests {
         assert_eq!(img.planes()[0].format, vk::Format::X8_D24_UNORM_PACK32);
         assert_eq!(img.planes()[1].format, vk::Format::S8_UINT);
         assert_eq!(img.planes()[1].mips[0].row_pitch, 16);
+    }
+
+    #[test]
+    fn drm_linear_images_honor_explicit_layouts() {
+        let mut d = desc(vk::Format::R8G8B8A8_UNORM, 10, 4, 1, 1);
+        d.tiling = vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT;
+        d.drm = Some(DrmLayout {
+            modifier: DRM_FORMAT_MOD_LINEAR,
+            explicit: Some((256, 128)),
+        });
+        let img = Image::new(d).unwrap();
+        let l = img
+            .subresource_layout(vk::ImageAspectFlags::MEMORY_PLANE_0_EXT, 0, 0)
+            .unwrap();
+        assert_eq!((l.offset, l.row_pitch, l.size), (256, 128, 512));
+        d.drm = Some(DrmLayout {
+            modifier: DRM_FORMAT_MOD_LINEAR,
+            explicit: Some((0, 36)),
+        });
+        assert!(Image::new(d).is_err(), "pitch below width * texel size");
+        d.drm = Some(DrmLayout {
+            modifier: 0x00ff_ffff_ffff_ffff,
+            explicit: None,
+        });
+        assert!(Image::new(d).is_err(), "unknown modifier");
+        d.drm = Some(DrmLayout {
+            modifier: DRM_FORMAT_MOD_LINEAR,
+            explicit: None,
+        });
+        assert_eq!(Image::new(d).unwrap().planes()[0].mips[0].row_pitch, 48);
     }
 
     #[test]

@@ -11,8 +11,8 @@ mod view;
 
 pub use buffer::{Buffer, BufferDesc};
 pub use image::{
-    Image, ImageDesc, MAX_ARRAY_LAYERS, MAX_DIMENSION_1D_2D, MAX_DIMENSION_3D, MipLayout, Plane,
-    SubresourceLayout, mip_extent,
+    DRM_FORMAT_MOD_LINEAR, DrmLayout, Image, ImageDesc, MAX_ARRAY_LAYERS, MAX_DIMENSION_1D_2D,
+    MAX_DIMENSION_3D, MipLayout, Plane, SubresourceLayout, mip_extent,
 };
 pub use view::{BufferView, ImageView, MAX_TEXEL_BUFFER_ELEMENTS, Sampler, SamplerDesc};
 

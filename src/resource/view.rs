@@ -204,6 +204,7 @@ mod tests {
                 tiling: vk::ImageTiling::OPTIMAL,
                 usage: vk::ImageUsageFlags::TRANSFER_DST,
                 flags,
+                drm: None,
             })
             .unwrap(),
         )

@@ -9,7 +9,8 @@ use crate::pnext;
 use ash::vk;
 use softvk::error::{Error, Result};
 use softvk::physical_device::{
-    DEVICE_EXTENSIONS, ImageFormatQuery, feature_supported, format_features, legacy_format_features,
+    DEVICE_EXTENSIONS, ImageFormatQuery, drm_modifiers, feature_supported, format_features,
+    legacy_format_features,
 };
 use softvk::sync::{SemaphoreKind, fence_caps, semaphore_caps};
 use std::ffi::{c_char, c_void};
@@ -299,12 +300,50 @@ pub unsafe extern "system" fn get_format_properties2(
                 optimal_tiling_features: legacy_format_features(f.optimal),
                 buffer_features: legacy_format_features(f.buffer),
             };
+            let mods = drm_modifiers(format);
             for s in pnext::iter_out(props.p_next) {
-                if (*s).s_type == vk::StructureType::FORMAT_PROPERTIES_3 {
-                    let d = &mut *(s as *mut vk::FormatProperties3<'_>);
-                    d.linear_tiling_features = f.linear;
-                    d.optimal_tiling_features = f.optimal;
-                    d.buffer_features = f.buffer;
+                match (*s).s_type {
+                    vk::StructureType::FORMAT_PROPERTIES_3 => {
+                        let d = &mut *(s as *mut vk::FormatProperties3<'_>);
+                        d.linear_tiling_features = f.linear;
+                        d.optimal_tiling_features = f.optimal;
+                        d.buffer_features = f.buffer;
+                    }
+                    vk::StructureType::DRM_FORMAT_MODIFIER_PROPERTIES_LIST_EXT => {
+                        let d = &mut *(s as *mut vk::DrmFormatModifierPropertiesListEXT<'_>);
+                        let items: Vec<vk::DrmFormatModifierPropertiesEXT> = mods
+                            .iter()
+                            .map(|(m, planes, feats)| vk::DrmFormatModifierPropertiesEXT {
+                                drm_format_modifier: *m,
+                                drm_format_modifier_plane_count: *planes,
+                                drm_format_modifier_tiling_features: legacy_format_features(*feats),
+                            })
+                            .collect();
+                        // A short array is simply filled (the command has no INCOMPLETE result).
+                        let _ = write_array(
+                            &mut d.drm_format_modifier_count,
+                            d.p_drm_format_modifier_properties,
+                            &items,
+                        )?;
+                    }
+                    vk::StructureType::DRM_FORMAT_MODIFIER_PROPERTIES_LIST_2_EXT => {
+                        let d = &mut *(s as *mut vk::DrmFormatModifierPropertiesList2EXT<'_>);
+                        let items: Vec<vk::DrmFormatModifierProperties2EXT> = mods
+                            .iter()
+                            .map(|(m, planes, feats)| vk::DrmFormatModifierProperties2EXT {
+                                drm_format_modifier: *m,
+                                drm_format_modifier_plane_count: *planes,
+                                drm_format_modifier_tiling_features: *feats,
+                            })
+                            .collect();
+                        // A short array is simply filled (the command has no INCOMPLETE result).
+                        let _ = write_array(
+                            &mut d.drm_format_modifier_count,
+                            d.p_drm_format_modifier_properties,
+                            &items,
+                        )?;
+                    }
+                    _ => {}
                 }
             }
             Ok(())
@@ -342,6 +381,7 @@ pub unsafe extern "system" fn get_image_format_properties(
                 tiling,
                 usage,
                 flags,
+                drm_modifier: None,
             },
         )?;
         out(p_props, r, "pImageFormatProperties")?;
@@ -383,6 +423,9 @@ pub unsafe extern "system" fn get_image_format_properties2(
         if let Some(st) = pnext::find::<vk::ImageStencilUsageCreateInfo<'_>>(info.p_next) {
             usage |= st.stencil_usage;
         }
+        let drm_modifier =
+            pnext::find::<vk::PhysicalDeviceImageDrmFormatModifierInfoEXT<'_>>(info.p_next)
+                .map(|m| m.drm_format_modifier);
         let r = image_query(
             p,
             ImageFormatQuery {
@@ -391,6 +434,7 @@ pub unsafe extern "system" fn get_image_format_properties2(
                 tiling: info.tiling,
                 usage,
                 flags: info.flags,
+                drm_modifier,
             },
         )?;
         props.image_format_properties = r;

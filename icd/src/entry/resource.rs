@@ -9,7 +9,8 @@ use crate::pnext;
 use ash::vk;
 use softvk::error::{Error, Result};
 use softvk::resource::{
-    Buffer, BufferDesc, BufferView, Image, ImageDesc, ImageView, Requirements, Sampler, SamplerDesc,
+    Buffer, BufferDesc, BufferView, DRM_FORMAT_MOD_LINEAR, DrmLayout, Image, ImageDesc, ImageView,
+    Requirements, Sampler, SamplerDesc,
 };
 use std::ffi::c_void;
 use std::sync::Arc;
@@ -223,12 +224,56 @@ pub unsafe extern "system" fn destroy_buffer_view(
 
 unsafe fn image_desc(info: &vk::ImageCreateInfo<'_>) -> Result<ImageDesc> {
     check_external_memory(info.p_next)?;
-    if info.tiling != vk::ImageTiling::OPTIMAL && info.tiling != vk::ImageTiling::LINEAR {
-        return Err(Error::unsupported_format(format!(
-            "tiling {:?} is not supported",
-            info.tiling
-        )));
-    }
+    let drm = match info.tiling {
+        vk::ImageTiling::OPTIMAL | vk::ImageTiling::LINEAR => None,
+        vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT => {
+            if let Some(list) =
+                pnext::find::<vk::ImageDrmFormatModifierListCreateInfoEXT<'_>>(info.p_next)
+            {
+                let mods = slice(
+                    list.p_drm_format_modifiers,
+                    list.drm_format_modifier_count,
+                    "pDrmFormatModifiers",
+                )?;
+                if !mods.contains(&DRM_FORMAT_MOD_LINEAR) {
+                    return Err(Error::unsupported_format(format!(
+                        "none of the DRM format modifiers {mods:x?} is supported (only LINEAR)"
+                    )));
+                }
+                Some(DrmLayout {
+                    modifier: DRM_FORMAT_MOD_LINEAR,
+                    explicit: None,
+                })
+            } else if let Some(e) =
+                pnext::find::<vk::ImageDrmFormatModifierExplicitCreateInfoEXT<'_>>(info.p_next)
+            {
+                let planes = slice(
+                    e.p_plane_layouts,
+                    e.drm_format_modifier_plane_count,
+                    "pPlaneLayouts",
+                )?;
+                if planes.len() != 1 {
+                    return Err(Error::invalid(
+                        "a LINEAR DRM-modifier image has exactly one memory plane",
+                    ));
+                }
+                Some(DrmLayout {
+                    modifier: e.drm_format_modifier,
+                    explicit: Some((planes[0].offset, planes[0].row_pitch)),
+                })
+            } else {
+                return Err(Error::invalid(
+                    "DRM format modifier tiling needs VkImageDrmFormatModifierListCreateInfoEXT or ...ExplicitCreateInfoEXT \
+                     (VUID-VkImageCreateInfo-tiling-02261)",
+                ));
+            }
+        }
+        other => {
+            return Err(Error::unsupported_format(format!(
+                "tiling {other:?} is not supported"
+            )));
+        }
+    };
     Ok(ImageDesc {
         image_type: info.image_type,
         format: info.format,
@@ -239,7 +284,28 @@ unsafe fn image_desc(info: &vk::ImageCreateInfo<'_>) -> Result<ImageDesc> {
         tiling: info.tiling,
         usage: info.usage,
         flags: info.flags,
+        drm,
     })
+}
+
+pub unsafe extern "system" fn get_image_drm_format_modifier_properties(
+    device: vk::Device,
+    image: vk::Image,
+    p_props: *mut vk::ImageDrmFormatModifierPropertiesEXT<'_>,
+) -> vk::Result {
+    call(
+        "vkGetImageDrmFormatModifierPropertiesEXT",
+        rep(dev(device)),
+        || {
+            let props = p_props.as_mut().ok_or_else(|| null("pProperties"))?;
+            let i = obj::<ImageObj>(image, "image")?;
+            let drm = i.0.desc().drm.ok_or_else(|| {
+            Error::invalid("the image was not created with DRM format modifier tiling (VUID-vkGetImageDrmFormatModifierPropertiesEXT-image-02272)")
+        })?;
+            props.drm_format_modifier = drm.modifier;
+            Ok(vk::Result::SUCCESS)
+        },
+    )
 }
 
 pub unsafe extern "system" fn create_image(
