@@ -9,6 +9,7 @@
 //! - `ci`                   everything CI checks: fmt, clippy, codegen drift, tests, exports, vulkaninfo
 //! - `bench`                benchmarks on softvk and lavapipe in one run, with ratios
 //! - `demo`                 the demo program through the real loader
+//! - `share [--mode sync-fd|opaque-fd] [--frames N]`  two processes sharing frames (external handles)
 
 mod codegen;
 
@@ -225,6 +226,22 @@ fn task_bench(args: &[String]) -> Result {
     run(&mut c)
 }
 
+fn task_share(args: &[String]) -> Result {
+    build_icd(true)?;
+    run(cargo().args([
+        "build",
+        "--release",
+        "-p",
+        "softvk-tests",
+        "--bin",
+        "softvk-share",
+    ]))?;
+    let mut c = Command::new(root().join("target/release/softvk-share"));
+    c.args(args);
+    softvk_env(&mut c, true);
+    run(&mut c)
+}
+
 fn task_demo(args: &[String]) -> Result {
     build_icd(true)?;
     run(cargo().args([
@@ -255,12 +272,13 @@ fn main() -> ExitCode {
         "ci" => task_ci(),
         "bench" => task_bench(rest),
         "demo" => task_demo(rest),
+        "share" => task_share(rest),
         _ => {
             eprintln!(
                 "{}",
                 include_str!("main.rs")
                     .lines()
-                    .take(12)
+                    .take(13)
                     .collect::<Vec<_>>()
                     .join("\n")
             );
