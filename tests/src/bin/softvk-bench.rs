@@ -258,9 +258,423 @@ fn child() {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Cross-process: signal-to-wake latency and export+import cost against the physical floor.
+
+const IPC_ITERS: usize = 2000;
+const SLEEPY_ITERS: usize = 300;
+
+/// CLOCK_MONOTONIC in ns: one clock for both processes.
+fn now_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+fn read_u64(fd: i32) {
+    let mut v = 0u64;
+    let r = unsafe { libc::read(fd, &mut v as *mut u64 as *mut libc::c_void, 8) };
+    assert_eq!(r, 8, "eventfd read");
+}
+
+fn write_u64(fd: i32) {
+    let v = 1u64;
+    let r = unsafe { libc::write(fd, &v as *const u64 as *const libc::c_void, 8) };
+    assert_eq!(r, 8, "eventfd write");
+}
+
+struct IpcVk {
+    ctx: Ctx,
+    sem_fd: ash::khr::external_semaphore_fd::Device,
+    mem_fd: ash::khr::external_memory_fd::Device,
+}
+
+fn ipc_vk() -> IpcVk {
+    let entry = unsafe { ash::Entry::load() }.expect("libvulkan.so.1");
+    let app = vk::ApplicationInfo::default().api_version(vk::API_VERSION_1_3);
+    let instance = unsafe {
+        entry.create_instance(
+            &vk::InstanceCreateInfo::default().application_info(&app),
+            None,
+        )
+    }
+    .unwrap();
+    let physical = unsafe { instance.enumerate_physical_devices() }.unwrap()[0];
+    let prio = [1.0];
+    let q = [vk::DeviceQueueCreateInfo::default()
+        .queue_family_index(0)
+        .queue_priorities(&prio)];
+    let exts = [
+        ash::khr::external_semaphore_fd::NAME.as_ptr(),
+        ash::khr::external_memory_fd::NAME.as_ptr(),
+    ];
+    let mut f12 = vk::PhysicalDeviceVulkan12Features::default().timeline_semaphore(true);
+    let device = unsafe {
+        instance.create_device(
+            physical,
+            &vk::DeviceCreateInfo::default()
+                .queue_create_infos(&q)
+                .enabled_extension_names(&exts)
+                .push_next(&mut f12),
+            None,
+        )
+    }
+    .unwrap();
+    let queue = unsafe { device.get_device_queue(0, 0) };
+    let pool = unsafe {
+        device.create_command_pool(
+            &vk::CommandPoolCreateInfo::default().queue_family_index(0),
+            None,
+        )
+    }
+    .unwrap();
+    let sem_fd = ash::khr::external_semaphore_fd::Device::new(&instance, &device);
+    let mem_fd = ash::khr::external_memory_fd::Device::new(&instance, &device);
+    IpcVk {
+        ctx: Ctx {
+            _entry: entry,
+            instance,
+            physical,
+            device,
+            queue,
+            pool,
+        },
+        sem_fd,
+        mem_fd,
+    }
+}
+
+fn timeline(d: &ash::Device, exportable: bool) -> vk::Semaphore {
+    let mut t = vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
+    let mut e = vk::ExportSemaphoreCreateInfo::default()
+        .handle_types(vk::ExternalSemaphoreHandleTypeFlags::OPAQUE_FD);
+    let mut info = vk::SemaphoreCreateInfo::default().push_next(&mut t);
+    if exportable {
+        info = info.push_next(&mut e);
+    }
+    unsafe { d.create_semaphore(&info, None) }.unwrap()
+}
+
+fn signal(d: &ash::Device, s: vk::Semaphore, v: u64) {
+    unsafe { d.signal_semaphore(&vk::SemaphoreSignalInfo::default().semaphore(s).value(v)) }
+        .unwrap();
+}
+
+fn wait(d: &ash::Device, s: vk::Semaphore, v: u64) {
+    let (ss, vv) = ([s], [v]);
+    unsafe {
+        d.wait_semaphores(
+            &vk::SemaphoreWaitInfo::default().semaphores(&ss).values(&vv),
+            u64::MAX,
+        )
+    }
+    .unwrap();
+}
+
+/// The peer process: answers each phase of the parent.
+fn ipc_peer() {
+    use softvk_tests::ipc::Channel;
+    use std::os::fd::{AsRawFd, IntoRawFd};
+    let ch = Channel::from_env();
+    // 1. eventfd ping-pong
+    let fds = ch.expect("eventfds");
+    let (ping, pong) = (fds[0].as_raw_fd(), fds[1].as_raw_fd());
+    for _ in 0..IPC_ITERS {
+        read_u64(ping);
+        write_u64(pong);
+    }
+    // 2. handle passing floor: receive a dup'd eventfd, close it, acknowledge
+    for _ in 0..IPC_ITERS {
+        let fds = ch.expect("fd");
+        drop(fds);
+        ch.send("ack", &[]);
+    }
+    let v = ipc_vk();
+    let d = &v.ctx.device;
+    // 3. softvk timeline ping-pong on a shared OPAQUE_FD payload
+    let fds = ch.expect("timeline");
+    let tl = timeline(d, false);
+    unsafe {
+        v.sem_fd
+            .import_semaphore_fd(
+                &vk::ImportSemaphoreFdInfoKHR::default()
+                    .semaphore(tl)
+                    .handle_type(vk::ExternalSemaphoreHandleTypeFlags::OPAQUE_FD)
+                    .fd(fds.into_iter().next().unwrap().into_raw_fd()),
+            )
+            .unwrap();
+    }
+    ch.send("imported", &[]);
+    for k in 0..IPC_ITERS as u64 {
+        wait(d, tl, 2 * k + 1);
+        signal(d, tl, 2 * k + 2);
+    }
+    // 3b. Sleeping waiter: the parent signals after a pause; report when each wake happened.
+    let base = 2 * IPC_ITERS as u64;
+    for k in 1..=SLEEPY_ITERS as u64 {
+        wait(d, tl, base + k);
+        ch.send(&now_ns().to_string(), &[]);
+    }
+    for _ in 0..SLEEPY_ITERS {
+        read_u64(ping);
+        ch.send(&now_ns().to_string(), &[]);
+    }
+    // 4. export+import of semaphores and memory: import what arrives, acknowledge
+    let target = timeline(d, false);
+    for _ in 0..IPC_ITERS {
+        let fds = ch.expect("semaphore");
+        unsafe {
+            v.sem_fd
+                .import_semaphore_fd(
+                    &vk::ImportSemaphoreFdInfoKHR::default()
+                        .semaphore(target)
+                        .handle_type(vk::ExternalSemaphoreHandleTypeFlags::OPAQUE_FD)
+                        .fd(fds.into_iter().next().unwrap().into_raw_fd()),
+                )
+                .unwrap();
+        }
+        ch.send("ack", &[]);
+    }
+    for _ in 0..IPC_ITERS {
+        let fds = ch.expect("memory");
+        let mut imp = vk::ImportMemoryFdInfoKHR::default()
+            .handle_type(vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD)
+            .fd(fds.into_iter().next().unwrap().into_raw_fd());
+        let m = unsafe {
+            d.allocate_memory(
+                &vk::MemoryAllocateInfo::default()
+                    .allocation_size(1 << 20)
+                    .memory_type_index(0)
+                    .push_next(&mut imp),
+                None,
+            )
+        }
+        .unwrap();
+        unsafe { d.free_memory(m, None) };
+        ch.send("ack", &[]);
+    }
+    unsafe {
+        d.destroy_semaphore(tl, None);
+        d.destroy_semaphore(target, None);
+    }
+}
+
+/// The parent side of the cross-process benchmark: prints `key value` lines.
+fn ipc_bench(manifest: &str) -> BTreeMap<String, f64> {
+    use softvk_tests::ipc::Channel;
+    use std::os::fd::IntoRawFd;
+    let (ch, child_end) = Channel::pair();
+    let fd = child_end.into_raw_fd();
+    let mut peer = Command::new(std::env::current_exe().unwrap())
+        .arg("--ipc-peer")
+        .env("SOFTVK_IPC_FD", fd.to_string())
+        .env("VK_DRIVER_FILES", manifest)
+        .env("NODEVICE_SELECT", "1")
+        .spawn()
+        .expect("peer");
+    unsafe { libc::close(fd) };
+    let mut out = BTreeMap::new();
+    let us = |t: Vec<f64>| median(t) * 1e6;
+    // 1. eventfd ping-pong (one-way = half the round trip)
+    let (ping, pong) = unsafe {
+        (
+            libc::eventfd(0, libc::EFD_CLOEXEC),
+            libc::eventfd(0, libc::EFD_CLOEXEC),
+        )
+    };
+    ch.send("eventfds", &[ping, pong]);
+    let mut t = Vec::with_capacity(IPC_ITERS);
+    for _ in 0..IPC_ITERS {
+        let t0 = Instant::now();
+        write_u64(ping);
+        read_u64(pong);
+        t.push(t0.elapsed().as_secs_f64() / 2.0);
+    }
+    out.insert("eventfd_one_way_us".into(), us(t));
+    // 2. handle passing floor
+    let mut t = Vec::with_capacity(IPC_ITERS);
+    for _ in 0..IPC_ITERS {
+        let t0 = Instant::now();
+        let d = unsafe { libc::fcntl(ping, libc::F_DUPFD_CLOEXEC, 0) };
+        ch.send("fd", &[d]);
+        unsafe { libc::close(d) };
+        ch.expect("ack");
+        t.push(t0.elapsed().as_secs_f64());
+    }
+    out.insert("fd_pass_round_trip_us".into(), us(t));
+    // 3. timeline ping-pong
+    let v = ipc_vk();
+    let d = &v.ctx.device;
+    let tl = timeline(d, true);
+    let otype = vk::ExternalSemaphoreHandleTypeFlags::OPAQUE_FD;
+    let sfd = unsafe {
+        v.sem_fd.get_semaphore_fd(
+            &vk::SemaphoreGetFdInfoKHR::default()
+                .semaphore(tl)
+                .handle_type(otype),
+        )
+    }
+    .unwrap();
+    ch.send("timeline", &[sfd]);
+    unsafe { libc::close(sfd) };
+    ch.expect("imported");
+    let mut t = Vec::with_capacity(IPC_ITERS);
+    for k in 0..IPC_ITERS as u64 {
+        let t0 = Instant::now();
+        signal(d, tl, 2 * k + 1);
+        wait(d, tl, 2 * k + 2);
+        t.push(t0.elapsed().as_secs_f64() / 2.0);
+    }
+    out.insert("timeline_one_way_us".into(), us(t));
+    // 3b. Signal-to-wake with the waiter asleep (its spin long over): futex vs eventfd wake-ups.
+    let base = 2 * IPC_ITERS as u64;
+    let mut t = Vec::with_capacity(SLEEPY_ITERS);
+    for k in 1..=SLEEPY_ITERS as u64 {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let sent = now_ns();
+        signal(d, tl, base + k);
+        let (woke, _) = ch.recv();
+        t.push((woke.parse::<u64>().unwrap().saturating_sub(sent)) as f64 / 1e9);
+    }
+    out.insert("timeline_asleep_us".into(), us(t));
+    let mut t = Vec::with_capacity(SLEEPY_ITERS);
+    for _ in 0..SLEEPY_ITERS {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let sent = now_ns();
+        write_u64(ping);
+        let (woke, _) = ch.recv();
+        t.push((woke.parse::<u64>().unwrap().saturating_sub(sent)) as f64 / 1e9);
+    }
+    out.insert("eventfd_asleep_us".into(), us(t));
+    // 4. export + send + import + ack
+    let mut t = Vec::with_capacity(IPC_ITERS);
+    for _ in 0..IPC_ITERS {
+        let t0 = Instant::now();
+        let fd = unsafe {
+            v.sem_fd.get_semaphore_fd(
+                &vk::SemaphoreGetFdInfoKHR::default()
+                    .semaphore(tl)
+                    .handle_type(otype),
+            )
+        }
+        .unwrap();
+        ch.send("semaphore", &[fd]);
+        unsafe { libc::close(fd) };
+        ch.expect("ack");
+        t.push(t0.elapsed().as_secs_f64());
+    }
+    out.insert("semaphore_export_import_us".into(), us(t));
+    let mut e = vk::ExportMemoryAllocateInfo::default()
+        .handle_types(vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD);
+    let mem = unsafe {
+        d.allocate_memory(
+            &vk::MemoryAllocateInfo::default()
+                .allocation_size(1 << 20)
+                .memory_type_index(0)
+                .push_next(&mut e),
+            None,
+        )
+    }
+    .unwrap();
+    let mut t = Vec::with_capacity(IPC_ITERS);
+    for _ in 0..IPC_ITERS {
+        let t0 = Instant::now();
+        let fd = unsafe {
+            v.mem_fd.get_memory_fd(
+                &vk::MemoryGetFdInfoKHR::default()
+                    .memory(mem)
+                    .handle_type(vk::ExternalMemoryHandleTypeFlags::OPAQUE_FD),
+            )
+        }
+        .unwrap();
+        ch.send("memory", &[fd]);
+        unsafe { libc::close(fd) };
+        ch.expect("ack");
+        t.push(t0.elapsed().as_secs_f64());
+    }
+    out.insert("memory_export_import_us".into(), us(t));
+    let status = peer.wait().unwrap();
+    assert!(status.success(), "the peer failed");
+    unsafe {
+        d.free_memory(mem, None);
+        d.destroy_semaphore(tl, None);
+        libc::close(ping);
+        libc::close(pong);
+    }
+    out
+}
+
+fn ipc_report(rounds: usize, softvk: &str) {
+    let mut all: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for r in 0..rounds {
+        // The measuring side runs in its own process with softvk selected, like the peer.
+        for (k, v) in run_child_with(softvk, "--ipc-parent") {
+            if let Ok(x) = v.parse::<f64>() {
+                all.entry(k).or_default().push(x);
+            }
+        }
+        eprintln!("ipc round {}/{rounds} done", r + 1);
+    }
+    let get = |k: &str| median(all.get(k).cloned().unwrap_or_default());
+    println!();
+    println!(
+        "cross-process, two processes on this machine (medians of {rounds} rounds x {IPC_ITERS} iterations)"
+    );
+    println!(
+        "{:<58} {:>10} {:>12} {:>8}",
+        "metric", "softvk", "floor", "ratio"
+    );
+    let rows = [
+        (
+            "semaphore signal-to-wake, one way (us)",
+            "timeline_one_way_us",
+            "eventfd_one_way_us",
+            "eventfd ping-pong",
+        ),
+        (
+            "semaphore signal-to-wake, waiter asleep (us)",
+            "timeline_asleep_us",
+            "eventfd_asleep_us",
+            "eventfd wake-up of a blocked reader",
+        ),
+        (
+            "semaphore export+send+import+ack (us)",
+            "semaphore_export_import_us",
+            "fd_pass_round_trip_us",
+            "eventfd via SCM_RIGHTS",
+        ),
+        (
+            "memory export+send+import+free+ack (us)",
+            "memory_export_import_us",
+            "fd_pass_round_trip_us",
+            "eventfd via SCM_RIGHTS",
+        ),
+    ];
+    let mut met = true;
+    for (label, k, floor, what) in rows {
+        let (a, b) = (get(k), get(floor));
+        met &= a / b <= 2.0;
+        println!(
+            "{label:<58} {a:>10.2} {b:>12.2} {:>8.2}   (floor: {what})",
+            a / b
+        );
+    }
+    println!(
+        "goal: within 2x of the floor: {}",
+        if met { "MET" } else { "NOT MET" }
+    );
+}
+
 fn run_child(manifest: &str) -> BTreeMap<String, String> {
+    run_child_with(manifest, "--child")
+}
+
+fn run_child_with(manifest: &str, role: &str) -> BTreeMap<String, String> {
     let out = Command::new(std::env::current_exe().unwrap())
-        .arg("--child")
+        .arg(role)
         .env("VK_DRIVER_FILES", manifest)
         .env_remove("VK_ICD_FILENAMES")
         .env("NODEVICE_SELECT", "1")
@@ -287,6 +701,17 @@ fn main() {
         child();
         return;
     }
+    if std::env::args().any(|a| a == "--ipc-peer") {
+        ipc_peer();
+        return;
+    }
+    if std::env::args().any(|a| a == "--ipc-parent") {
+        let manifest = std::env::var("VK_DRIVER_FILES").expect("started with a driver");
+        for (k, v) in ipc_bench(&manifest) {
+            println!("{k} {v}");
+        }
+        return;
+    }
     let rounds: usize = std::env::args()
         .skip_while(|a| a != "--rounds")
         .nth(1)
@@ -294,6 +719,10 @@ fn main() {
         .unwrap_or(3);
     let softvk =
         std::env::var("SOFTVK_BENCH_SOFTVK_MANIFEST").expect("run through `cargo xtask bench`");
+    if std::env::args().any(|a| a == "--ipc-only") {
+        ipc_report(rounds, &softvk);
+        return;
+    }
     let lavapipe = LAVAPIPE_MANIFESTS
         .iter()
         .find(|p| std::path::Path::new(p).exists())
@@ -382,4 +811,5 @@ fn main() {
             "NOT MET"
         }
     );
+    ipc_report(rounds, &softvk);
 }
