@@ -783,3 +783,258 @@ fn thousands_of_export_import_cycles_leak_no_fds() {
         );
     });
 }
+
+/// Buffers sub-allocated at offsets of imported memory, and a dedicated image allocation
+/// exported and imported as a dedicated allocation of a second image.
+#[test]
+fn dedicated_and_suballocated_resources_on_imported_memory() {
+    let vk = softvk_tests::ext::device(true);
+    let e = softvk_tests::ext::fns(&vk);
+    let size = 1 << 20;
+    let a = alloc_exportable(&vk, size, OPAQUE);
+    let fd = softvk_tests::ext::memory_fd(&e, a, OPAQUE);
+    let b = import(&vk, size, OPAQUE, fd).unwrap();
+    // Two buffers at different offsets of the imported memory.
+    let mut ext_info = vk::ExternalMemoryBufferCreateInfo::default().handle_types(OPAQUE);
+    let mk = |ext_info: &mut vk::ExternalMemoryBufferCreateInfo<'_>| unsafe {
+        vk.device
+            .create_buffer(
+                &vk::BufferCreateInfo::default()
+                    .size(4096)
+                    .usage(USAGE)
+                    .push_next(ext_info),
+                None,
+            )
+            .unwrap()
+    };
+    let (b1, b2) = (mk(&mut ext_info), mk(&mut ext_info));
+    unsafe {
+        vk.device.bind_buffer_memory(b1, b, 0).unwrap();
+        vk.device.bind_buffer_memory(b2, b, 512 << 10).unwrap();
+    }
+    vk.run(|cb| unsafe {
+        vk.device
+            .cmd_fill_buffer(cb, b1, 0, vk::WHOLE_SIZE, 0x11111111);
+        vk.device
+            .cmd_fill_buffer(cb, b2, 0, vk::WHOLE_SIZE, 0x22222222);
+    });
+    let ma = map(&vk, a, size);
+    assert_eq!(&ma[..4], &[0x11; 4]);
+    assert_eq!(&ma[512 << 10..(512 << 10) + 4], &[0x22; 4]);
+    // Dedicated: an image's own allocation, exported, imported as the dedicated allocation of a
+    // second image with the same parameters.
+    let mut iext = vk::ExternalMemoryImageCreateInfo::default().handle_types(OPAQUE);
+    let info = image_2d(vk::Format::R8G8B8A8_UNORM, 32, 32).push_next(&mut iext);
+    let (i1, i2) = unsafe {
+        (
+            vk.device.create_image(&info, None).unwrap(),
+            vk.device.create_image(&info, None).unwrap(),
+        )
+    };
+    let req = unsafe { vk.device.get_image_memory_requirements(i1) };
+    let mut ded = vk::MemoryDedicatedAllocateInfo::default().image(i1);
+    let mut exp = vk::ExportMemoryAllocateInfo::default().handle_types(OPAQUE);
+    let m1 = unsafe {
+        vk.device.allocate_memory(
+            &vk::MemoryAllocateInfo::default()
+                .allocation_size(req.size)
+                .memory_type_index(0)
+                .push_next(&mut ded)
+                .push_next(&mut exp),
+            None,
+        )
+    }
+    .unwrap();
+    let fd = softvk_tests::ext::memory_fd(&e, m1, OPAQUE);
+    let mut ded2 = vk::MemoryDedicatedAllocateInfo::default().image(i2);
+    let mut imp = vk::ImportMemoryFdInfoKHR::default()
+        .handle_type(OPAQUE)
+        .fd(fd);
+    let m2 = unsafe {
+        vk.device.allocate_memory(
+            &vk::MemoryAllocateInfo::default()
+                .allocation_size(req.size)
+                .memory_type_index(0)
+                .push_next(&mut ded2)
+                .push_next(&mut imp),
+            None,
+        )
+    }
+    .unwrap();
+    unsafe {
+        vk.device.bind_image_memory(i1, m1, 0).unwrap();
+        vk.device.bind_image_memory(i2, m2, 0).unwrap();
+    }
+    let out = vk.buffer(32 * 32 * 4, USAGE);
+    vk.run(|cb| unsafe {
+        vk.image_barrier(
+            cb,
+            i1,
+            vk::ImageAspectFlags::COLOR,
+            vk::ImageLayout::UNDEFINED,
+            vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+        );
+        vk.device.cmd_clear_color_image(
+            cb,
+            i1,
+            vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+            &vk::ClearColorValue {
+                float32: [1.0, 0.0, 0.0, 1.0],
+            },
+            &[softvk_tests::full_range(vk::ImageAspectFlags::COLOR)],
+        );
+    });
+    vk.run(|cb| unsafe {
+        vk.image_barrier(
+            cb,
+            i2,
+            vk::ImageAspectFlags::COLOR,
+            vk::ImageLayout::UNDEFINED,
+            vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+        );
+        vk.device.cmd_copy_image_to_buffer(
+            cb,
+            i2,
+            vk::ImageLayout::TRANSFER_SRC_OPTIMAL,
+            out.buffer,
+            &[vk::BufferImageCopy {
+                buffer_offset: 0,
+                buffer_row_length: 0,
+                buffer_image_height: 0,
+                image_subresource: softvk_tests::color_layers(1),
+                image_offset: vk::Offset3D::default(),
+                image_extent: vk::Extent3D {
+                    width: 32,
+                    height: 32,
+                    depth: 1,
+                },
+            }],
+        );
+    });
+    assert!(
+        out.u32s().iter().all(|&p| p == 0xFF0000FF),
+        "the second image sees the first's texels"
+    );
+    unsafe {
+        for bf in [b1, b2] {
+            vk.device.destroy_buffer(bf, None);
+        }
+        vk.device.destroy_image(i1, None);
+        vk.device.destroy_image(i2, None);
+        for m in [m1, m2, a, b] {
+            vk.device.free_memory(m, None);
+        }
+    }
+    vk.destroy_buffer(out);
+}
+
+/// Semaphore and fence imports refuse closed fds, the wrong kind of file, another build's
+/// payload page, and a payload of another kind; the fd stays open and nothing leaks.
+#[test]
+fn bad_semaphore_and_fence_handles_are_refused_and_left_open() {
+    softvk_tests::isolated(
+        "bad_semaphore_and_fence_handles_are_refused_and_left_open",
+        || {
+            let vk = softvk_tests::ext::device(false);
+            let e = softvk_tests::ext::fns(&vk);
+            let before = open_fds();
+            let so = vk::ExternalSemaphoreHandleTypeFlags::OPAQUE_FD;
+            let fo = vk::ExternalFenceHandleTypeFlags::OPAQUE_FD;
+            let invalid = Err(vk::Result::ERROR_INVALID_EXTERNAL_HANDLE);
+            let bin = semaphore(&vk, false, so);
+            let tl = semaphore(&vk, true, so);
+            let fence = softvk_tests::ext::fence(&vk, fo);
+            let imp_sem = |s: vk::Semaphore, fd: i32| unsafe {
+                e.sem.import_semaphore_fd(
+                    &vk::ImportSemaphoreFdInfoKHR::default()
+                        .semaphore(s)
+                        .handle_type(so)
+                        .fd(fd),
+                )
+            };
+            // Closed; not a payload page at all.
+            assert_eq!(imp_sem(bin, 4321), invalid);
+            let ev = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC) };
+            assert_eq!(imp_sem(bin, ev), invalid);
+            assert!(fd_open(ev));
+            // A binary semaphore's page into a timeline semaphore; a fence's page into a semaphore.
+            let bfd = unsafe {
+                e.sem.get_semaphore_fd(
+                    &vk::SemaphoreGetFdInfoKHR::default()
+                        .semaphore(bin)
+                        .handle_type(so),
+                )
+            }
+            .unwrap();
+            assert_eq!(imp_sem(tl, bfd), invalid);
+            let ffd = unsafe {
+                e.fence.get_fence_fd(
+                    &vk::FenceGetFdInfoKHR::default()
+                        .fence(fence)
+                        .handle_type(fo),
+                )
+            }
+            .unwrap();
+            assert_eq!(imp_sem(bin, ffd), invalid);
+            assert!(fd_open(bfd) && fd_open(ffd), "left open on failure");
+            // Another build's page: same name and size, a header that names other UUIDs.
+            let name = std::ffi::CString::new("softvk-sync").unwrap();
+            let forged = unsafe {
+                libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
+            };
+            let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize;
+            let mut header = vec![0u8; page];
+            header[..8].copy_from_slice(b"SOFTVKSY");
+            header[8..12].copy_from_slice(&1u32.to_le_bytes());
+            header[12..16].copy_from_slice(&1u32.to_le_bytes()); // binary semaphore
+            header[16..48].fill(0xAB); // not this build
+            unsafe { libc::pwrite(forged, header.as_ptr() as *const _, page, 0) };
+            assert_eq!(imp_sem(bin, forged), invalid);
+            assert!(fd_open(forged));
+            // SYNC_FD: an fd that is not a sync file.
+            let null = std::fs::File::open("/dev/null").unwrap();
+            let r = unsafe {
+                e.fence.import_fence_fd(
+                    &vk::ImportFenceFdInfoKHR::default()
+                        .fence(fence)
+                        .handle_type(vk::ExternalFenceHandleTypeFlags::SYNC_FD)
+                        .flags(vk::FenceImportFlags::TEMPORARY)
+                        .fd(null.as_raw_fd()),
+                )
+            };
+            assert_eq!(r, invalid);
+            // The objects still work: the rightful imports succeed.
+            let bfd2 = unsafe { libc::dup(bfd) };
+            assert_eq!(
+                imp_sem(
+                    semaphore(&vk, false, vk::ExternalSemaphoreHandleTypeFlags::empty()),
+                    bfd2
+                ),
+                Ok(())
+            );
+            for fd in [ev, bfd, ffd, forged] {
+                unsafe { libc::close(fd) };
+            }
+            drop(null);
+            let errors = vk.take_softvk_errors();
+            assert_eq!(errors.len(), 6, "{errors:?}");
+            assert!(
+                errors.iter().any(|e| e.contains("another softvk build")),
+                "{errors:?}"
+            );
+            assert!(
+                errors.iter().any(|e| e.contains("another kind")),
+                "{errors:?}"
+            );
+            unsafe {
+                vk.device.destroy_semaphore(bin, None);
+                vk.device.destroy_semaphore(tl, None);
+                vk.device.destroy_fence(fence, None);
+            }
+            assert!(
+                open_fds() <= before + 1,
+                "only the successful import's page may stay open"
+            );
+        },
+    );
+}
