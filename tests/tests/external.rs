@@ -1038,3 +1038,63 @@ fn bad_semaphore_and_fence_handles_are_refused_and_left_open() {
         },
     );
 }
+
+/// HOST_MAPPED_FOREIGN_MEMORY: a mapping of another object's memory (here a memfd, as a
+/// stand-in for a foreign device's mapping) imported in place, aligned to
+/// minImportedHostPointerAlignment.
+#[test]
+fn host_mapped_foreign_memory_is_used_in_place() {
+    let vk = softvk_tests::ext::device(true);
+    let mut host_props = vk::PhysicalDeviceExternalMemoryHostPropertiesEXT::default();
+    let mut p2 = vk::PhysicalDeviceProperties2::default().push_next(&mut host_props);
+    unsafe {
+        vk.instance
+            .get_physical_device_properties2(vk.physical, &mut p2)
+    };
+    let align = host_props.min_imported_host_pointer_alignment as usize;
+    assert_eq!(align, unsafe { libc::sysconf(libc::_SC_PAGESIZE) } as usize);
+    let len = 2 * align;
+    let name = std::ffi::CString::new("foreign").unwrap();
+    let mfd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
+    unsafe { libc::ftruncate(mfd, len as i64) };
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED,
+            mfd,
+            0,
+        )
+    };
+    assert_ne!(p, libc::MAP_FAILED);
+    let t = vk::ExternalMemoryHandleTypeFlags::HOST_MAPPED_FOREIGN_MEMORY_EXT;
+    let mut imp = vk::ImportMemoryHostPointerInfoEXT::default()
+        .handle_type(t)
+        .host_pointer(p);
+    let mem = unsafe {
+        vk.device.allocate_memory(
+            &vk::MemoryAllocateInfo::default()
+                .allocation_size(len as u64)
+                .memory_type_index(0)
+                .push_next(&mut imp),
+            None,
+        )
+    }
+    .unwrap();
+    let buf = buffer_on(&vk, mem, len as u64, t);
+    vk.run(|cb| unsafe {
+        vk.device
+            .cmd_fill_buffer(cb, buf, 0, vk::WHOLE_SIZE, 0x0F0F0F0F)
+    });
+    // Read back through the file, not the mapping: the device wrote the foreign object itself.
+    let mut back = vec![0u8; len];
+    unsafe { libc::pread(mfd, back.as_mut_ptr() as *mut _, len, 0) };
+    assert!(back.iter().all(|&b| b == 0x0F));
+    unsafe {
+        vk.device.destroy_buffer(buf, None);
+        vk.device.free_memory(mem, None);
+        libc::munmap(p, len);
+        libc::close(mfd);
+    }
+}
