@@ -106,6 +106,37 @@ impl Payloads {
     fn drop_temporary(&self) {
         lock(&self.temporary).take();
     }
+
+    /// Export of the payload in effect. Copy transference (SYNC_FD) has the side effects of a
+    /// wait (semaphores) or reset (fences): a temporary payload is consumed, and the signal is
+    /// taken by the exported fd (see `PayloadRef::export_sync_fd`).
+    fn export(&self, handle: SyncHandle) -> Result<Option<OwnedFd>> {
+        let p = self.current();
+        match handle {
+            SyncHandle::OpaqueFd => p.export_opaque().map(Some),
+            SyncHandle::SyncFd => {
+                let r = p.export_sync_fd();
+                if r.is_ok() {
+                    self.drop_temporary();
+                }
+                r
+            }
+        }
+    }
+
+    /// Import; SYNC_FD imports are always temporary (copy transference).
+    fn import(
+        &self,
+        fd: OwnedFd,
+        handle: SyncHandle,
+        temporary: bool,
+        kind: SharedKind,
+        identity: Identity,
+    ) -> std::result::Result<(), (Error, OwnedFd)> {
+        let p = import_payload(fd, handle, kind, identity)?;
+        self.install(p, temporary || handle == SyncHandle::SyncFd);
+        Ok(())
+    }
 }
 
 fn import_payload(
@@ -191,18 +222,7 @@ impl Fence {
     }
 
     pub fn export(&self, handle: SyncHandle) -> Result<Option<OwnedFd>> {
-        let p = self.payloads.current();
-        match handle {
-            SyncHandle::OpaqueFd => p.export_opaque().map(Some),
-            // Copy transference has the side effects of a reset (spec "Exporting Fence State").
-            SyncHandle::SyncFd => {
-                let r = p.export_sync_fd();
-                if r.is_ok() {
-                    self.payloads.drop_temporary();
-                }
-                r
-            }
-        }
+        self.payloads.export(handle)
     }
 
     pub fn import(
@@ -211,10 +231,8 @@ impl Fence {
         handle: SyncHandle,
         temporary: bool,
     ) -> std::result::Result<(), (Error, OwnedFd)> {
-        let p = import_payload(fd, handle, SharedKind::Fence, self.identity)?;
         self.payloads
-            .install(p, temporary || handle == SyncHandle::SyncFd);
-        Ok(())
+            .import(fd, handle, temporary, SharedKind::Fence, self.identity)
     }
 
     /// SYNC_FD `-1`: a temporary payload that is already signaled.
@@ -384,24 +402,12 @@ impl Semaphore {
     }
 
     pub fn export(&self, handle: SyncHandle) -> Result<Option<OwnedFd>> {
-        match handle {
-            SyncHandle::OpaqueFd => self.payloads.current().export_opaque().map(Some),
-            SyncHandle::SyncFd => {
-                if self.kind != SemaphoreKind::Binary {
-                    return Err(Error::invalid(
-                        "timeline semaphores cannot be exported as SYNC_FD",
-                    ));
-                }
-                // Copy transference has the side effects of a wait: a temporary payload is
-                // consumed.
-                let p = self.payloads.current();
-                let r = p.export_sync_fd();
-                if r.is_ok() {
-                    self.payloads.drop_temporary();
-                }
-                r
-            }
+        if handle == SyncHandle::SyncFd && self.kind != SemaphoreKind::Binary {
+            return Err(Error::invalid(
+                "timeline semaphores cannot be exported as SYNC_FD",
+            ));
         }
+        self.payloads.export(handle)
     }
 
     pub fn import(
@@ -424,10 +430,13 @@ impl Semaphore {
                 fd,
             ));
         }
-        let p = import_payload(fd, handle, Self::shared_kind(self.kind), self.identity)?;
-        self.payloads
-            .install(p, temporary || handle == SyncHandle::SyncFd);
-        Ok(())
+        self.payloads.import(
+            fd,
+            handle,
+            temporary,
+            Self::shared_kind(self.kind),
+            self.identity,
+        )
     }
 
     /// SYNC_FD `-1`: a temporary payload that is already signaled.

@@ -869,6 +869,39 @@ pub mod ext {
         }
     }
 
+    /// vkImportSemaphoreFdKHR (permanent unless `temporary`).
+    pub fn import_semaphore(
+        f: &Fns,
+        sem: vk::Semaphore,
+        t: vk::ExternalSemaphoreHandleTypeFlags,
+        fd: i32,
+        temporary: bool,
+    ) {
+        let flags = if temporary {
+            vk::SemaphoreImportFlags::TEMPORARY
+        } else {
+            vk::SemaphoreImportFlags::empty()
+        };
+        let info = vk::ImportSemaphoreFdInfoKHR::default()
+            .semaphore(sem)
+            .handle_type(t)
+            .flags(flags)
+            .fd(fd);
+        unsafe { f.sem.import_semaphore_fd(&info) }.expect("vkImportSemaphoreFdKHR");
+    }
+
+    /// vkGetSemaphoreFdKHR.
+    pub fn semaphore_fd(
+        f: &Fns,
+        sem: vk::Semaphore,
+        t: vk::ExternalSemaphoreHandleTypeFlags,
+    ) -> i32 {
+        let info = vk::SemaphoreGetFdInfoKHR::default()
+            .semaphore(sem)
+            .handle_type(t);
+        unsafe { f.sem.get_semaphore_fd(&info) }.expect("vkGetSemaphoreFdKHR")
+    }
+
     pub fn semaphore(
         vk: &Vk,
         timeline: bool,

@@ -22,41 +22,6 @@ fn wait_child(mut child: std::process::Child) {
     assert!(status.success(), "the child process failed: {status}");
 }
 
-fn import_sem(
-    f: &ext::Fns,
-    sem: vk::Semaphore,
-    t: vk::ExternalSemaphoreHandleTypeFlags,
-    fd: i32,
-    temporary: bool,
-) {
-    let flags = if temporary {
-        vk::SemaphoreImportFlags::TEMPORARY
-    } else {
-        vk::SemaphoreImportFlags::empty()
-    };
-    unsafe {
-        f.sem.import_semaphore_fd(
-            &vk::ImportSemaphoreFdInfoKHR::default()
-                .semaphore(sem)
-                .handle_type(t)
-                .flags(flags)
-                .fd(fd),
-        )
-    }
-    .unwrap();
-}
-
-fn sem_fd(f: &ext::Fns, sem: vk::Semaphore, t: vk::ExternalSemaphoreHandleTypeFlags) -> i32 {
-    unsafe {
-        f.sem.get_semaphore_fd(
-            &vk::SemaphoreGetFdInfoKHR::default()
-                .semaphore(sem)
-                .handle_type(t),
-        )
-    }
-    .unwrap()
-}
-
 fn wait_value(
     vk: &softvk_tests::Vk,
     sem: vk::Semaphore,
@@ -180,14 +145,14 @@ fn opaque_semaphores_and_fences_across_processes() {
             ext::fence(&vk, vk::ExternalFenceHandleTypeFlags::empty()),
         );
         let mut fds = fds.into_iter();
-        import_sem(
+        ext::import_semaphore(
             &f,
             bin,
             SEM_OPAQUE,
             fds.next().unwrap().into_raw_fd(),
             false,
         );
-        import_sem(&f, tl, SEM_OPAQUE, fds.next().unwrap().into_raw_fd(), false);
+        ext::import_semaphore(&f, tl, SEM_OPAQUE, fds.next().unwrap().into_raw_fd(), false);
         let ffd = fds.next().unwrap().into_raw_fd();
         unsafe {
             f.fence.import_fence_fd(
@@ -240,8 +205,8 @@ fn opaque_semaphores_and_fences_across_processes() {
     let tl = ext::semaphore(&vk, true, SEM_OPAQUE);
     let fence = ext::fence(&vk, FENCE_OPAQUE);
     let fds = [
-        sem_fd(&f, bin, SEM_OPAQUE),
-        sem_fd(&f, tl, SEM_OPAQUE),
+        ext::semaphore_fd(&f, bin, SEM_OPAQUE),
+        ext::semaphore_fd(&f, tl, SEM_OPAQUE),
         unsafe {
             f.fence.get_fence_fd(
                 &vk::FenceGetFdInfoKHR::default()
@@ -288,7 +253,7 @@ fn sync_fd_from_producer_queue_to_consumer_queue() {
         let work = ext::fill_cb(&vk, buf, 0x600DF00D);
         ext::submit(&vk, 0, &[], &[sem], &[work], vk::Fence::null());
         let t0 = Instant::now();
-        let sync = sem_fd(&f, sem, SEM_SYNC);
+        let sync = ext::semaphore_fd(&f, sem, SEM_SYNC);
         let export_time = t0.elapsed();
         assert!(sync >= 0, "the fill is still pending: a real fd");
         let mfd = ext::memory_fd(&f, mem, OPAQUE);
@@ -323,7 +288,7 @@ fn sync_fd_from_producer_queue_to_consumer_queue() {
         fds.next().unwrap().into_raw_fd(),
     );
     let sem = ext::semaphore(&vk, false, vk::ExternalSemaphoreHandleTypeFlags::empty());
-    import_sem(&f, sem, SEM_SYNC, sync, true);
+    ext::import_semaphore(&f, sem, SEM_SYNC, sync, true);
     let mem = ext::import_memory(&vk, BIG, OPAQUE, mfd).unwrap();
     let src = ext::buffer_on(&vk, mem, BIG, OPAQUE);
     let out = vk.buffer(4096, USAGE);
@@ -378,7 +343,7 @@ fn a_killed_peer_leaves_the_survivor_working() {
         let fds = ch.expect("handles");
         let mut fds = fds.into_iter();
         let tl = ext::semaphore(&vk, true, vk::ExternalSemaphoreHandleTypeFlags::empty());
-        import_sem(&f, tl, SEM_OPAQUE, fds.next().unwrap().into_raw_fd(), false);
+        ext::import_semaphore(&f, tl, SEM_OPAQUE, fds.next().unwrap().into_raw_fd(), false);
         let mem = ext::import_memory(&vk, SIZE, OPAQUE, fds.next().unwrap().into_raw_fd()).unwrap();
         ext::map(&vk, mem, SIZE)[0] = 0xEE;
         signal_value(&vk, tl, 1);
@@ -393,7 +358,10 @@ fn a_killed_peer_leaves_the_survivor_working() {
     let f = ext::fns(&vk);
     let tl = ext::semaphore(&vk, true, SEM_OPAQUE);
     let mem = ext::alloc_exportable(&vk, SIZE, OPAQUE);
-    let fds = [sem_fd(&f, tl, SEM_OPAQUE), ext::memory_fd(&f, mem, OPAQUE)];
+    let fds = [
+        ext::semaphore_fd(&f, tl, SEM_OPAQUE),
+        ext::memory_fd(&f, mem, OPAQUE),
+    ];
     ch.send("handles", &fds);
     for fd in fds {
         unsafe { libc::close(fd) };

@@ -31,41 +31,6 @@ fn arg(name: &str) -> Option<String> {
         .and_then(|i| args.get(i + 1).cloned())
 }
 
-fn import_sem(
-    f: &ext::Fns,
-    sem: vk::Semaphore,
-    t: vk::ExternalSemaphoreHandleTypeFlags,
-    fd: i32,
-    temporary: bool,
-) {
-    let flags = if temporary {
-        vk::SemaphoreImportFlags::TEMPORARY
-    } else {
-        vk::SemaphoreImportFlags::empty()
-    };
-    unsafe {
-        f.sem.import_semaphore_fd(
-            &vk::ImportSemaphoreFdInfoKHR::default()
-                .semaphore(sem)
-                .handle_type(t)
-                .flags(flags)
-                .fd(fd),
-        )
-    }
-    .expect("vkImportSemaphoreFdKHR");
-}
-
-fn export_sem(f: &ext::Fns, sem: vk::Semaphore, t: vk::ExternalSemaphoreHandleTypeFlags) -> i32 {
-    unsafe {
-        f.sem.get_semaphore_fd(
-            &vk::SemaphoreGetFdInfoKHR::default()
-                .semaphore(sem)
-                .handle_type(t),
-        )
-    }
-    .expect("vkGetSemaphoreFdKHR")
-}
-
 /// The semaphore handle type of a mode.
 fn sem_type(mode: Mode) -> vk::ExternalSemaphoreHandleTypeFlags {
     match mode {
@@ -101,7 +66,10 @@ fn producer(mode: Mode, frames: u32) {
     let released = ext::semaphore(&vk, false, t);
     let mem_fd = ext::memory_fd(&f, frame, OPAQUE);
     if mode == Mode::OpaqueFd {
-        let (a, b) = (export_sem(&f, ready, t), export_sem(&f, released, t));
+        let (a, b) = (
+            ext::semaphore_fd(&f, ready, t),
+            ext::semaphore_fd(&f, released, t),
+        );
         ch.send("setup", &[mem_fd, a, b]);
         for x in [a, b] {
             unsafe { libc::close(x) };
@@ -142,7 +110,7 @@ fn producer(mode: Mode, frames: u32) {
         let waits: Vec<vk::Semaphore> = if i == 0 { vec![] } else { vec![released] };
         if i > 0 && mode == Mode::SyncFd {
             let fds = ch.expect("released");
-            import_sem(
+            ext::import_semaphore(
                 &f,
                 released,
                 t,
@@ -153,7 +121,7 @@ fn producer(mode: Mode, frames: u32) {
         let fence = ext::fence(&vk, vk::ExternalFenceHandleTypeFlags::empty());
         ext::submit(&vk, 0, &waits, &[ready], &[cb], fence);
         if mode == Mode::SyncFd {
-            let sync = export_sem(&f, ready, t);
+            let sync = ext::semaphore_fd(&f, ready, t);
             ch.send("ready", &[sync]);
             if sync >= 0 {
                 unsafe { libc::close(sync) };
@@ -207,8 +175,8 @@ fn consumer(mode: Mode) {
             fds.next().unwrap().into_raw_fd(),
             fds.next().unwrap().into_raw_fd(),
         );
-        import_sem(&f, ready, t, a, false);
-        import_sem(&f, released, t, b, false);
+        ext::import_semaphore(&f, ready, t, a, false);
+        ext::import_semaphore(&f, released, t, b, false);
     }
     let copy = vk.buffer(FRAME, USAGE);
     ch.send("ready to go", &[]);
@@ -221,7 +189,7 @@ fn consumer(mode: Mode) {
                 break;
             }
             assert_eq!(m, "ready");
-            import_sem(
+            ext::import_semaphore(
                 &f,
                 ready,
                 t,
@@ -249,7 +217,7 @@ fn consumer(mode: Mode) {
         let fence = ext::fence(&vk, vk::ExternalFenceHandleTypeFlags::empty());
         ext::submit(&vk, 0, &[ready], &[released], &[cb], fence);
         if mode == Mode::SyncFd {
-            let sync = export_sem(&f, released, t);
+            let sync = ext::semaphore_fd(&f, released, t);
             ch.send("released", &[sync]);
             if sync >= 0 {
                 unsafe { libc::close(sync) };
