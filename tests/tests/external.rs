@@ -259,6 +259,20 @@ fn bad_memory_handles_are_refused_and_left_open() {
             import(&vk, 4096, OPAQUE, null.as_raw_fd()).map(|_| ()),
             invalid
         );
+        // Another softvk build: a sealed memfd with the name such memory has, but other UUIDs.
+        let other = std::ffi::CString::new(format!(
+            "softvk-memory:{}-{}",
+            "ab".repeat(16),
+            "cd".repeat(16)
+        ))
+        .unwrap();
+        let stranger = unsafe {
+            libc::memfd_create(other.as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
+        };
+        unsafe { libc::ftruncate(stranger, 4096) };
+        assert_eq!(import(&vk, 4096, OPAQUE, stranger).map(|_| ()), invalid);
+        assert!(fd_open(stranger));
+        unsafe { libc::close(stranger) };
         // Too small: an exported 4 KiB allocation imported as 1 MiB.
         let a = alloc_exportable(&vk, 4096, OPAQUE);
         let fd = unsafe {
@@ -304,7 +318,14 @@ fn bad_memory_handles_are_refused_and_left_open() {
             errors.iter().all(|e| e.contains("INVALID_EXTERNAL_HANDLE")),
             "{errors:?}"
         );
-        assert_eq!(errors.len(), 10, "{errors:?}");
+        assert_eq!(errors.len(), 11, "{errors:?}");
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("not memory exported by this softvk build")
+                    && e.contains("abab")),
+            "{errors:?}"
+        );
         assert_eq!(open_fds(), before, "nothing leaked");
     });
 }
