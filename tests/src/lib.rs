@@ -962,3 +962,54 @@ pub mod ext {
         cb
     }
 }
+
+impl Vk {
+    /// A timeline semaphore with value 0, for gating submissions.
+    pub fn gate(&self) -> ash::vk::Semaphore {
+        use ash::vk;
+        let mut t =
+            vk::SemaphoreTypeCreateInfo::default().semaphore_type(vk::SemaphoreType::TIMELINE);
+        unsafe {
+            self.device
+                .create_semaphore(&vk::SemaphoreCreateInfo::default().push_next(&mut t), None)
+        }
+        .unwrap()
+    }
+
+    /// Submits `cbs` on queue `q`, waiting for `gate` to reach 1 first and then signaling the
+    /// binary semaphores `signals` and `fence`: the work cannot start before [`Vk::open`].
+    pub fn submit_gated(
+        &self,
+        q: usize,
+        gate: ash::vk::Semaphore,
+        signals: &[ash::vk::Semaphore],
+        cbs: &[ash::vk::CommandBuffer],
+        fence: ash::vk::Fence,
+    ) {
+        use ash::vk;
+        let waits = [gate];
+        let wait_values = [1u64];
+        let signal_values = vec![0u64; signals.len()];
+        let stages = [vk::PipelineStageFlags::ALL_COMMANDS];
+        let mut t = vk::TimelineSemaphoreSubmitInfo::default()
+            .wait_semaphore_values(&wait_values)
+            .signal_semaphore_values(&signal_values);
+        let info = vk::SubmitInfo::default()
+            .wait_semaphores(&waits)
+            .wait_dst_stage_mask(&stages)
+            .command_buffers(cbs)
+            .signal_semaphores(signals)
+            .push_next(&mut t);
+        unsafe { self.device.queue_submit(self.queues[q], &[info], fence) }.unwrap();
+    }
+
+    /// Lets gated work start (signals the gate to 1 from the host).
+    pub fn open(&self, gate: ash::vk::Semaphore) {
+        use ash::vk;
+        unsafe {
+            self.device
+                .signal_semaphore(&vk::SemaphoreSignalInfo::default().semaphore(gate).value(1))
+        }
+        .unwrap();
+    }
+}

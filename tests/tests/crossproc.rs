@@ -251,11 +251,14 @@ fn sync_fd_from_producer_queue_to_consumer_queue() {
         let buf = ext::buffer_on(&vk, mem, BIG, OPAQUE);
         let sem = ext::semaphore(&vk, false, SEM_SYNC);
         let work = ext::fill_cb(&vk, buf, 0x600DF00D);
-        ext::submit(&vk, 0, &[], &[sem], &[work], vk::Fence::null());
+        // The fill waits for a gate opened only after the export: the signal is pending.
+        let gate = vk.gate();
+        vk.submit_gated(0, gate, &[sem], &[work], vk::Fence::null());
         let t0 = Instant::now();
         let sync = ext::semaphore_fd(&f, sem, SEM_SYNC);
         let export_time = t0.elapsed();
         assert!(sync >= 0, "the fill is still pending: a real fd");
+        vk.open(gate);
         let mfd = ext::memory_fd(&f, mem, OPAQUE);
         ch.send(&format!("work {}", export_time.as_micros()), &[sync, mfd]);
         unsafe {
@@ -267,6 +270,7 @@ fn sync_fd_from_producer_queue_to_consumer_queue() {
             vk.device.device_wait_idle().unwrap();
             vk.device.free_command_buffers(vk.pool, &[work]);
             vk.device.destroy_semaphore(sem, None);
+            vk.device.destroy_semaphore(gate, None);
             vk.device.destroy_buffer(buf, None);
             vk.device.free_memory(mem, None);
         }

@@ -470,9 +470,10 @@ fn sync_fd_from_a_queue_to_another_queue() {
     let big = vk.buffer(128 << 20, USAGE);
     let out = vk.buffer(4096, USAGE);
     let work = fill_cb(&vk, big.buffer, 3);
-    submit(&vk, 0, &[], &[], &[work], vk::Fence::null()); // page the buffer in
-    unsafe { vk.device.queue_wait_idle(vk.queues[0]) }.unwrap();
-    submit(&vk, 0, &[], &[sem], &[work], vk::Fence::null());
+    // The fill waits for a gate this thread opens only after the export, so the signal is
+    // certainly still pending when it is exported.
+    let gate = vk.gate();
+    vk.submit_gated(0, gate, &[sem], &[work], vk::Fence::null());
     let t0 = Instant::now();
     let fd = unsafe {
         e.sem.get_semaphore_fd(
@@ -494,6 +495,7 @@ fn sync_fd_from_a_queue_to_another_queue() {
         unsafe { libc::poll(&mut p, 1, ms) == 1 }
     };
     let early = readable(fd, 0);
+    vk.open(gate);
     // Consumer: a semaphore on queue 1 imports a dup of the fd (temporary) and waits on it.
     let consumer = semaphore(&vk, false, vk::ExternalSemaphoreHandleTypeFlags::empty());
     let dupd = unsafe { libc::dup(fd) };
@@ -525,7 +527,7 @@ fn sync_fd_from_a_queue_to_another_queue() {
         export_time < Duration::from_millis(50),
         "export did not wait for the work ({export_time:?})"
     );
-    assert!(!early, "the fill (128 MiB) was still running at export");
+    assert!(!early, "the gated fill had not run at export");
     // The export took the signal: sem is unsignaled, so a new signal+wait pair works.
     let f2 = unsafe {
         vk.device
@@ -543,6 +545,7 @@ fn sync_fd_from_a_queue_to_another_queue() {
         vk.device.destroy_fence(f2, None);
         vk.device.destroy_semaphore(sem, None);
         vk.device.destroy_semaphore(consumer, None);
+        vk.device.destroy_semaphore(gate, None);
         vk.device.free_command_buffers(vk.pool, &[work, check]);
     }
     drop(owned);
@@ -675,12 +678,14 @@ fn opaque_fd_fences_and_sync_fd_fences() {
             .unwrap();
         let big = vk.buffer(64 << 20, USAGE);
         let work = fill_cb(&vk, big.buffer, 1);
-        submit(&vk, 0, &[], &[], &[work], a2);
+        let gate = vk.gate();
+        vk.submit_gated(0, gate, &[], &[work], a2);
         let fd = e
             .fence
             .get_fence_fd(&vk::FenceGetFdInfoKHR::default().fence(a2).handle_type(sf))
             .unwrap();
-        assert!(fd >= 0);
+        assert!(fd >= 0, "the gated signal is pending: a real fd");
+        vk.open(gate);
         let c = vk
             .device
             .create_fence(&vk::FenceCreateInfo::default(), None)
@@ -704,6 +709,7 @@ fn opaque_fd_fences_and_sync_fd_fences() {
             "the export took the signal"
         );
         vk.device.free_command_buffers(vk.pool, &[work]);
+        vk.device.destroy_semaphore(gate, None);
         vk.destroy_buffer(big);
         for f in [a, a2, b, c] {
             vk.device.destroy_fence(f, None);
