@@ -69,6 +69,9 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
 /// Instance extensions softvk implements.
 pub const INSTANCE_EXTENSIONS: &[&str] = &[
     "VK_EXT_debug_utils",
+    "VK_KHR_external_fence_capabilities",
+    "VK_KHR_external_memory_capabilities",
+    "VK_KHR_external_semaphore_capabilities",
     "VK_KHR_get_physical_device_properties2",
 ];
 

@@ -68,32 +68,30 @@ fn inject_panic(command: &str) {
     }
 }
 
+/// Runs a shim body: fault injection, then the body, with a panic turned into an error.
+fn guarded<T>(command: &str, body: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(|| {
+        inject_panic(command);
+        body()
+    }))
+    .unwrap_or_else(|p| Err(panic_error(p)))
+}
+
 /// Runs the body of a command that returns a `VkResult`.
 pub fn call(
     command: &str,
     reporter: Option<&Reporter>,
     body: impl FnOnce() -> Result<vk::Result>,
 ) -> vk::Result {
-    let body = || {
-        inject_panic(command);
-        body()
-    };
-    match catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|p| Err(panic_error(p))) {
-        Ok(r) => r,
-        Err(e) => {
-            report(reporter, command, &e);
-            vk_result(e.kind)
-        }
-    }
+    guarded(command, body).unwrap_or_else(|e| {
+        report(reporter, command, &e);
+        vk_result(e.kind)
+    })
 }
 
 /// Runs the body of a command that returns nothing: errors are reported only.
 pub fn call_void(command: &str, reporter: Option<&Reporter>, body: impl FnOnce() -> Result<()>) {
-    let body = || {
-        inject_panic(command);
-        body()
-    };
-    if let Err(e) = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|p| Err(panic_error(p))) {
+    if let Err(e) = guarded(command, body) {
         report(reporter, command, &e);
     }
 }
@@ -105,13 +103,10 @@ pub fn call_value<T>(
     default: T,
     body: impl FnOnce() -> Result<T>,
 ) -> T {
-    match catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|p| Err(panic_error(p))) {
-        Ok(v) => v,
-        Err(e) => {
-            report(reporter, command, &e);
-            default
-        }
-    }
+    guarded(command, body).unwrap_or_else(|e| {
+        report(reporter, command, &e);
+        default
+    })
 }
 
 pub fn null(what: &str) -> Error {

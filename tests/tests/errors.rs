@@ -280,6 +280,21 @@ fn child_makes_one_failing_call() {
             println!("CHILD-SURVIVED");
             return;
         }
+        "panic-void" => {
+            // A command without a result: the panic becomes a message; the process goes on.
+            let buf = vk.buffer(64, USAGE);
+            vk.run(|cb| unsafe { vk.device.cmd_fill_buffer(cb, buf.buffer, 0, 64, 1) });
+            let errors = vk.take_softvk_errors();
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e.contains("vkCmdFillBuffer") && e.contains("panic")),
+                "{errors:?}"
+            );
+            vk.destroy_buffer(buf);
+            println!("CHILD-SURVIVED");
+            return;
+        }
         other => panic!("unknown child mode {other}"),
     }
     vk.take_softvk_errors();
@@ -306,22 +321,27 @@ fn softvk_log_controls_stderr() {
 
 #[test]
 fn a_panic_inside_the_driver_becomes_an_error_result() {
-    let mut c = Command::new(std::env::current_exe().unwrap());
-    c.args([
-        "--exact",
-        "child_makes_one_failing_call",
-        "--nocapture",
-        "--test-threads",
-        "1",
-    ])
-    .env("SOFTVK_TEST_CHILD", "panic")
-    .env("SOFTVK_INJECT_PANIC", "vkCreateFence");
-    let out = c.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(stdout.contains("CHILD-SURVIVED"));
+    for (mode, command) in [
+        ("panic", "vkCreateFence"),
+        ("panic-void", "vkCmdFillBuffer"),
+    ] {
+        let mut c = Command::new(std::env::current_exe().unwrap());
+        c.args([
+            "--exact",
+            "child_makes_one_failing_call",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env("SOFTVK_TEST_CHILD", mode)
+        .env("SOFTVK_INJECT_PANIC", command);
+        let out = c.output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{mode}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(stdout.contains("CHILD-SURVIVED"), "{mode}");
+    }
 }

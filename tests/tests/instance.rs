@@ -48,6 +48,9 @@ fn version_extensions_and_layers() {
         .collect();
     for want in [
         "VK_EXT_debug_utils",
+        "VK_KHR_external_fence_capabilities",
+        "VK_KHR_external_memory_capabilities",
+        "VK_KHR_external_semaphore_capabilities",
         "VK_KHR_get_physical_device_properties2",
     ] {
         assert!(
