@@ -117,10 +117,6 @@ impl Device {
         self.extensions.iter().any(|e| e == name)
     }
 
-    pub fn feature_enabled(&self, name: &str) -> bool {
-        self.features.iter().any(|e| e == name)
-    }
-
     pub fn queue(&self, family: u32, index: u32) -> Option<&Arc<Queue>> {
         self.queues
             .iter()

@@ -389,10 +389,6 @@ impl DeviceMemory {
         Ok((dup, real))
     }
 
-    pub fn origin(&self) -> Origin {
-        self.origin
-    }
-
     pub fn size(&self) -> u64 {
         self.size
     }

@@ -58,10 +58,6 @@ impl Buffer {
         &self.desc
     }
 
-    pub fn usage(&self) -> vk::BufferUsageFlags {
-        self.desc.usage
-    }
-
     pub fn requirements(desc: &BufferDesc) -> Requirements {
         Requirements {
             size: align_up(desc.size, 16),

@@ -76,10 +76,6 @@ impl PayloadRef {
         }
     }
 
-    pub fn is_shared(&self) -> bool {
-        matches!(self.store, Store::Shared(_))
-    }
-
     /// The current value: a cell's counter; 1/0 for a sync file (readable or not); 1 if signaled.
     pub fn value(&self) -> u64 {
         match &self.store {

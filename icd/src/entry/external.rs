@@ -132,16 +132,20 @@ pub unsafe extern "system" fn get_memory_fd(
             return Err(null("pFd"));
         }
         let (fd, real) = obj::<MemoryObj>(info.memory, "memory")?.0.export_fd(kind)?;
+        // Said once per process: which kind of fd DMA_BUF export makes here does not change.
+        static SAID: std::sync::Once = std::sync::Once::new();
         if kind == FdKind::DmaBuf
             && !real
             && let Some(d) = d
         {
-            d.reporter().report(
+            SAID.call_once(|| {
+                d.reporter().report(
                 Severity::Info,
                 "softvk-dmabuf",
                 "DMA_BUF export: the kernel has no /dev/udmabuf, so the fd is the memory's memfd \
                  (mmap-based importers accept it; GPU drivers need a real dma-buf)",
-            );
+                )
+            });
         }
         *p_fd = fd.into_raw_fd();
         Ok(vk::Result::SUCCESS)
