@@ -55,6 +55,7 @@ pub mod physical_device;
 pub mod platform;
 pub mod query;
 pub mod queue;
+pub mod render_pass;
 pub mod resource;
 pub mod sync;
 

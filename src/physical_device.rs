@@ -42,6 +42,10 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "synchronization2",
     // vkGetDevice*MemoryRequirements (tests: memory::requirements_without_objects)
     "maintenance4",
+    // VkRenderPassAttachmentBeginInfo (tests: render_pass::imageless_framebuffer)
+    "imagelessFramebuffer",
+    // vkCmdBeginRendering/vkCmdEndRendering (tests: render_pass::dynamic_rendering_*)
+    "dynamicRendering",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -125,14 +129,18 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
         .aspects
         .intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
     if depth_stencil {
+        // Load/clear, vkCmdClearAttachments and depth/stencil resolves (command::attachments).
         return FormatFeatures {
             linear: F::empty(),
-            optimal: features,
+            optimal: features | F::DEPTH_STENCIL_ATTACHMENT,
             buffer: F::empty(),
         };
     }
     if info.domain == Domain::Float && !info.wide {
         features |= F::SAMPLED_IMAGE_FILTER_LINEAR;
+    }
+    if color_attachment(info) {
+        features |= F::COLOR_ATTACHMENT;
     }
     FormatFeatures {
         linear: features,
@@ -140,6 +148,20 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
         buffer: F::empty(),
     }
 }
+
+/// Color formats that can be attachments: everything the codec renders exactly except the
+/// 64-bit, scaled (vertex-only in practice) and shared-exponent formats.
+fn color_attachment(info: &format::FormatInfo) -> bool {
+    use format::Numeric as N;
+    !info.wide
+        && !matches!(info.numeric, N::Uscaled | N::Sscaled)
+        && info.format != vk::Format::E5B9G9R9_UFLOAT_PACK32
+}
+
+/// Sample counts of multisampled attachments (the spec's minimum, 1 and 4).
+pub const ATTACHMENT_SAMPLE_COUNTS: vk::SampleCountFlags = vk::SampleCountFlags::from_raw(
+    vk::SampleCountFlags::TYPE_1.as_raw() | vk::SampleCountFlags::TYPE_4.as_raw(),
+);
 
 /// The DRM format modifiers of a format with their features: DRM_FORMAT_MOD_LINEAR (one
 /// plane, the linear-tiling features) for every color format that has linear features.
@@ -337,11 +359,11 @@ impl PhysicalDevice {
             max_framebuffer_width: 4096,
             max_framebuffer_height: 4096,
             max_framebuffer_layers: 256,
-            framebuffer_color_sample_counts: vk::SampleCountFlags::TYPE_1,
-            framebuffer_depth_sample_counts: vk::SampleCountFlags::TYPE_1,
-            framebuffer_stencil_sample_counts: vk::SampleCountFlags::TYPE_1,
-            framebuffer_no_attachments_sample_counts: vk::SampleCountFlags::TYPE_1,
-            max_color_attachments: 4,
+            framebuffer_color_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
+            framebuffer_depth_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
+            framebuffer_stencil_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
+            framebuffer_no_attachments_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
+            max_color_attachments: 8,
             sampled_image_color_sample_counts: vk::SampleCountFlags::TYPE_1,
             sampled_image_integer_sample_counts: vk::SampleCountFlags::TYPE_1,
             sampled_image_depth_sample_counts: vk::SampleCountFlags::TYPE_1,
@@ -393,10 +415,17 @@ impl PhysicalDevice {
             conformance_version: vk::ConformanceVersion::default(),
             denorm_behavior_independence: vk::ShaderFloatControlsIndependence::NONE,
             rounding_mode_independence: vk::ShaderFloatControlsIndependence::NONE,
-            supported_depth_resolve_modes: vk::ResolveModeFlags::SAMPLE_ZERO,
-            supported_stencil_resolve_modes: vk::ResolveModeFlags::SAMPLE_ZERO,
+            supported_depth_resolve_modes: vk::ResolveModeFlags::SAMPLE_ZERO
+                | vk::ResolveModeFlags::AVERAGE
+                | vk::ResolveModeFlags::MIN
+                | vk::ResolveModeFlags::MAX,
+            supported_stencil_resolve_modes: vk::ResolveModeFlags::SAMPLE_ZERO
+                | vk::ResolveModeFlags::MIN
+                | vk::ResolveModeFlags::MAX,
+            independent_resolve_none: vk::TRUE,
+            independent_resolve: vk::TRUE,
             max_timeline_semaphore_value_difference: u64::MAX,
-            framebuffer_integer_color_sample_counts: vk::SampleCountFlags::TYPE_1,
+            framebuffer_integer_color_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
             ..Default::default()
         };
         write_c_string(&mut p.driver_name, "softvk");
@@ -564,6 +593,12 @@ impl PhysicalDevice {
         if drm && (q.image_type != vk::ImageType::TYPE_2D || !q.flags.is_empty()) {
             return unsupported("DRM-modifier images are plain 2D images");
         }
+        // Spec (VkImageFormatProperties::sampleCounts): more than one sample only for optimal
+        // 2D images without CUBE_COMPATIBLE whose format can be an attachment.
+        let multisample = q.tiling == vk::ImageTiling::OPTIMAL
+            && q.image_type == vk::ImageType::TYPE_2D
+            && !q.flags.contains(C::CUBE_COMPATIBLE)
+            && features.intersects(F2::COLOR_ATTACHMENT | F2::DEPTH_STENCIL_ATTACHMENT);
         let largest = max_extent
             .width
             .max(max_extent.height)
@@ -572,7 +607,11 @@ impl PhysicalDevice {
             max_extent,
             max_mip_levels: if drm { 1 } else { 32 - largest.leading_zeros() },
             max_array_layers: if drm { 1 } else { max_layers },
-            sample_counts: vk::SampleCountFlags::TYPE_1,
+            sample_counts: if multisample {
+                ATTACHMENT_SAMPLE_COUNTS
+            } else {
+                vk::SampleCountFlags::TYPE_1
+            },
             max_resource_size: self.heap.size(),
         })
     }

@@ -54,6 +54,8 @@ objects! {
     ImageObj => vk::Image,
     ImageViewObj => vk::ImageView,
     SamplerObj => vk::Sampler,
+    RenderPassObj => vk::RenderPass,
+    FramebufferObj => vk::Framebuffer,
     FenceObj => vk::Fence,
     SemaphoreObj => vk::Semaphore,
     EventObj => vk::Event,

@@ -10,6 +10,7 @@ use softvk::memory::DeviceMemory;
 use softvk::physical_device::PhysicalDevice;
 use softvk::query::QueryPool;
 use softvk::queue::Queue;
+use softvk::render_pass::{Framebuffer, RenderPass};
 use softvk::resource::{Buffer, BufferView, Image, ImageView, Sampler};
 use softvk::sync::{Event, Fence, Semaphore};
 use std::collections::HashMap;
@@ -70,10 +71,11 @@ pub struct BufferObj(pub Arc<Buffer>);
 #[allow(dead_code)]
 pub struct BufferViewObj(pub Arc<BufferView>);
 pub struct ImageObj(pub Arc<Image>);
-#[allow(dead_code)]
 pub struct ImageViewObj(pub Arc<ImageView>);
 #[allow(dead_code)]
 pub struct SamplerObj(pub Arc<Sampler>);
+pub struct RenderPassObj(pub Arc<RenderPass>);
+pub struct FramebufferObj(pub Arc<Framebuffer>);
 pub struct FenceObj(pub Arc<Fence>);
 pub struct SemaphoreObj(pub Arc<Semaphore>);
 pub struct EventObj(pub Arc<Event>);

@@ -5,7 +5,7 @@
 //! forever: waits on events also watch the queue's cancel word, which device destruction
 //! notifies.
 
-use super::{Command, Recording, transfer};
+use super::{Command, Recording, RenderState, transfer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{Kind, Reporter, Severity};
 use crate::query::{Availability, QueryKind};
@@ -19,24 +19,30 @@ pub struct ExecContext<'a> {
     pub cancelled: &'a (dyn Fn() -> bool + Sync),
 }
 
-/// Runs every command of `recording` in order.
+/// Runs every command of `recording` (a primary command buffer) in order.
 pub fn execute(recording: &Recording, ctx: &ExecContext<'_>) {
+    execute_in(recording, ctx, &mut RenderState::default());
+}
+
+/// Runs `recording` with `render` as the render pass state (secondaries share the primary's).
+fn execute_in(recording: &Recording, ctx: &ExecContext<'_>, render: &mut RenderState) {
     for cmd in &recording.commands {
         if (ctx.cancelled)() {
             return;
         }
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cmd, ctx)))
-            .unwrap_or_else(|panic| {
-                let what = panic
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| panic.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                Err(Error::new(
-                    ErrorKind::Unknown,
-                    format!("internal driver error: {what}"),
-                ))
-            });
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cmd, ctx, render)))
+                .unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    Err(Error::new(
+                        ErrorKind::Unknown,
+                        format!("internal driver error: {what}"),
+                    ))
+                });
         if let Err(e) = result {
             let kind = if e.kind == ErrorKind::InvalidUsage {
                 Kind::Validation
@@ -53,7 +59,7 @@ pub fn execute(recording: &Recording, ctx: &ExecContext<'_>) {
     }
 }
 
-fn run(cmd: &Command, ctx: &ExecContext<'_>) -> Result<()> {
+fn run(cmd: &Command, ctx: &ExecContext<'_>, render: &mut RenderState) -> Result<()> {
     match cmd {
         Command::CopyBuffer { src, dst, regions } => transfer::copy_buffer(src, dst, regions),
         Command::CopyImage { src, dst, regions } => transfer::copy_image(src, dst, regions),
@@ -154,7 +160,7 @@ fn run(cmd: &Command, ctx: &ExecContext<'_>) -> Result<()> {
         }
         Command::ExecuteCommands(recordings) => {
             for r in recordings {
-                execute(r, ctx);
+                execute_in(r, ctx, render);
             }
             Ok(())
         }
@@ -176,6 +182,12 @@ fn run(cmd: &Command, ctx: &ExecContext<'_>) -> Result<()> {
                 .report(Severity::Debug, "softvk-label", &format!("label {name:?}"));
             Ok(())
         }
+        Command::BeginRenderPass(b) => render.begin_pass(b),
+        Command::NextSubpass => render.next_subpass(),
+        Command::EndRenderPass => render.end_pass(),
+        Command::BeginRendering(r) => render.begin_rendering(r),
+        Command::EndRendering => render.end_rendering(),
+        Command::ClearAttachments { clears, rects } => render.clear_attachments(clears, rects),
         Command::SetDeviceMask(mask) => {
             if *mask != 1 {
                 return Err(Error::invalid(format!(

@@ -9,11 +9,15 @@
 //! Concurrency: Vulkan requires external synchronization of a command buffer and its pool;
 //! the mutex inside [`CommandBuffer`] only makes misuse safe, it is never contended by valid use.
 
+mod attachments;
 pub mod exec;
 mod transfer;
 
+pub use attachments::RenderState;
+
 use crate::error::{Error, Result};
 use crate::query::QueryPool;
+use crate::render_pass::{ClearAttachment, PassBegin, Rendering};
 use crate::resource::{Buffer, Image};
 use crate::sync::Event;
 use ash::vk;
@@ -115,6 +119,20 @@ pub enum Command {
     InsertDebugLabel(String),
     /// vkCmdSetDeviceMask: one physical device per group, the mask is always 1.
     SetDeviceMask(u32),
+    /// vkCmdBeginRenderPass(2): load ops of the first subpass.
+    BeginRenderPass(Arc<PassBegin>),
+    /// vkCmdNextSubpass(2): resolves of the ending subpass, load ops of the next.
+    NextSubpass,
+    /// vkCmdEndRenderPass(2): resolves of the last subpass.
+    EndRenderPass,
+    /// vkCmdBeginRendering: load ops (unless resuming).
+    BeginRendering(Arc<Rendering>),
+    /// vkCmdEndRendering: resolves (unless suspending).
+    EndRendering,
+    ClearAttachments {
+        clears: Vec<ClearAttachment>,
+        rects: Vec<vk::ClearRect>,
+    },
 }
 
 impl Command {
@@ -145,6 +163,12 @@ impl Command {
             Command::EndDebugLabel => "vkCmdEndDebugUtilsLabelEXT",
             Command::InsertDebugLabel(_) => "vkCmdInsertDebugUtilsLabelEXT",
             Command::SetDeviceMask(_) => "vkCmdSetDeviceMask",
+            Command::BeginRenderPass(_) => "vkCmdBeginRenderPass",
+            Command::NextSubpass => "vkCmdNextSubpass",
+            Command::EndRenderPass => "vkCmdEndRenderPass",
+            Command::BeginRendering(_) => "vkCmdBeginRendering",
+            Command::EndRendering => "vkCmdEndRendering",
+            Command::ClearAttachments { .. } => "vkCmdClearAttachments",
         }
     }
 }

@@ -15,7 +15,7 @@ use ash::vk;
 /// Rows are handed to the pool in groups once an operation moves at least this many bytes.
 const PARALLEL_BYTES: u64 = 1 << 20;
 
-fn for_rows(rows: usize, bytes_per_row: u64, f: impl Fn(usize) + Send + Sync) {
+pub(super) fn for_rows(rows: usize, bytes_per_row: u64, f: impl Fn(usize) + Send + Sync) {
     if rows as u64 * bytes_per_row >= PARALLEL_BYTES && rows > 1 {
         let per = ((64 << 10) / bytes_per_row.max(1)).max(1) as usize;
         let groups = rows.div_ceil(per);
@@ -396,12 +396,14 @@ pub fn clear_depth_stencil(
     Ok(())
 }
 
-/// The texels of one (plane, mip level, layer) subresource.
-struct Texels<'a> {
-    span: Span<'a>,
-    plane: &'a Plane,
-    mip: &'a MipLayout,
-    samples: u32,
+/// The texels of one (plane, mip level, layer) subresource, read and written in `format` (the
+/// plane's, or a compatible view format).
+pub(super) struct Texels<'a> {
+    pub span: Span<'a>,
+    pub plane: &'a Plane,
+    pub format: vk::Format,
+    pub mip: &'a MipLayout,
+    pub samples: u32,
 }
 
 impl Texels<'_> {
@@ -416,20 +418,104 @@ impl Texels<'_> {
         ) + s as u64 * tb) as usize
     }
 
-    /// Texel (x, y, z), sample `s`, decoded.
-    fn read(&self, x: u32, y: u32, z: u32, s: u32) -> Texel {
+    /// Texel (x, y, z), sample `s`, as stored.
+    pub fn raw(&self, x: u32, y: u32, z: u32, s: u32) -> [u8; 16] {
         let tb = self.plane.texel_bytes as usize;
         let mut buf = [0u8; 16];
         self.span.read(self.offset(x, y, z, s), &mut buf[..tb]);
-        format::decode(self.plane.format, &buf[..tb])
+        buf
+    }
+
+    /// Stores `raw` (as [`Texels::raw`] gives it) into texel (x, y, z), sample 0.
+    pub fn write_raw(&self, x: u32, y: u32, z: u32, raw: &[u8; 16]) {
+        let tb = self.plane.texel_bytes as usize;
+        self.span.write(self.offset(x, y, z, 0), &raw[..tb]);
+    }
+
+    /// Texel (x, y, z), sample `s`, decoded.
+    pub fn read(&self, x: u32, y: u32, z: u32, s: u32) -> Texel {
+        let tb = self.plane.texel_bytes as usize;
+        format::decode(self.format, &self.raw(x, y, z, s)[..tb])
     }
 
     /// Encodes `t` into texel (x, y, z) (sample 0).
-    fn write(&self, x: u32, y: u32, z: u32, t: Texel) {
-        let tb = self.plane.texel_bytes as usize;
+    pub fn write(&self, x: u32, y: u32, z: u32, t: Texel) {
         let mut buf = [0u8; 16];
-        format::encode(self.plane.format, t, &mut buf[..tb]);
-        self.span.write(self.offset(x, y, z, 0), &buf[..tb]);
+        let tb = self.plane.texel_bytes as usize;
+        format::encode(self.format, t, &mut buf[..tb]);
+        self.write_raw(x, y, z, &buf);
+    }
+
+    /// Resolves the samples of pixel (x, y) with `mode` into pixel (dx, dy) of `to`:
+    /// SAMPLE_ZERO copies sample 0's bits; AVERAGE sums the samples in sample order (the same
+    /// result on every run) and divides (integer formats take sample 0, the only meaningful
+    /// choice); MIN and MAX work per component.
+    pub fn resolve_into(
+        &self,
+        to: &Texels<'_>,
+        (x, y): (u32, u32),
+        (dx, dy): (u32, u32),
+        mode: vk::ResolveModeFlags,
+    ) {
+        type M = vk::ResolveModeFlags;
+        let n = self.samples;
+        if mode == M::SAMPLE_ZERO || n == 1 {
+            to.write_raw(dx, dy, 0, &self.raw(x, y, 0, 0));
+            return;
+        }
+        let first = self.read(x, y, 0, 0);
+        let t = match first {
+            Texel::Float(mut acc) => {
+                for s in 1..n {
+                    if let Texel::Float(f) = self.read(x, y, 0, s) {
+                        for (a, v) in acc.iter_mut().zip(f) {
+                            *a = match mode {
+                                M::MIN => a.min(v),
+                                M::MAX => a.max(v),
+                                _ => *a + v,
+                            };
+                        }
+                    }
+                }
+                if mode == M::AVERAGE {
+                    acc = acc.map(|c| c / n as f32);
+                }
+                Texel::Float(acc)
+            }
+            Texel::Uint(mut acc) if mode == M::MIN || mode == M::MAX => {
+                for s in 1..n {
+                    if let Texel::Uint(u) = self.read(x, y, 0, s) {
+                        for (a, v) in acc.iter_mut().zip(u) {
+                            *a = if mode == M::MIN {
+                                (*a).min(v)
+                            } else {
+                                (*a).max(v)
+                            };
+                        }
+                    }
+                }
+                Texel::Uint(acc)
+            }
+            Texel::Sint(mut acc) if mode == M::MIN || mode == M::MAX => {
+                for s in 1..n {
+                    if let Texel::Sint(u) = self.read(x, y, 0, s) {
+                        for (a, v) in acc.iter_mut().zip(u) {
+                            *a = if mode == M::MIN {
+                                (*a).min(v)
+                            } else {
+                                (*a).max(v)
+                            };
+                        }
+                    }
+                }
+                Texel::Sint(acc)
+            }
+            _ => {
+                to.write_raw(dx, dy, 0, &self.raw(x, y, 0, 0));
+                return;
+            }
+        };
+        to.write(dx, dy, 0, t);
     }
 }
 
@@ -582,12 +668,14 @@ pub fn blit_image(
             for l in 0..layers {
                 let texels = Texels {
                     span: src.layer_span(sp, smip, r.src_subresource.base_array_layer + l)?,
+                    format: sp.format,
                     plane: sp,
                     mip: sm,
                     samples: 1,
                 };
                 let to = Texels {
                     span: dst.layer_span(dp, dmip, r.dst_subresource.base_array_layer + l)?,
+                    format: dp.format,
                     plane: dp,
                     mip: dm,
                     samples: 1,
@@ -705,6 +793,7 @@ pub fn resolve_image(src: &Image, dst: &Image, regions: &[vk::ImageResolve]) -> 
         let dm = &dp.mips[r.dst_subresource.mip_level as usize];
         for l in 0..n {
             let from = Texels {
+                format: sp.format,
                 span: src.layer_span(
                     sp,
                     r.src_subresource.mip_level,
@@ -715,6 +804,7 @@ pub fn resolve_image(src: &Image, dst: &Image, regions: &[vk::ImageResolve]) -> 
                 samples,
             };
             let to = Texels {
+                format: dp.format,
                 span: dst.layer_span(
                     dp,
                     r.dst_subresource.mip_level,
@@ -731,23 +821,13 @@ pub fn resolve_image(src: &Image, dst: &Image, regions: &[vk::ImageResolve]) -> 
                     r.dst_offset.y as u32 + y as u32,
                 );
                 for x in 0..r.extent.width {
-                    let sx = r.src_offset.x as u32 + x;
-                    // Float formats: the average of the samples (summed in sample order, so
-                    // the result is the same on every run); integer formats: sample 0.
-                    let t = match from.read(sx, sy, 0, 0) {
-                        Texel::Float(mut sum) => {
-                            for s in 1..samples {
-                                if let Texel::Float(f) = from.read(sx, sy, 0, s) {
-                                    for (acc, v) in sum.iter_mut().zip(f) {
-                                        *acc += v;
-                                    }
-                                }
-                            }
-                            Texel::Float(sum.map(|c| c / samples as f32))
-                        }
-                        other => other,
-                    };
-                    to.write(r.dst_offset.x as u32 + x, dy, 0, t);
+                    // Float formats: the average of the samples; integer formats: sample 0.
+                    from.resolve_into(
+                        &to,
+                        (r.src_offset.x as u32 + x, sy),
+                        (r.dst_offset.x as u32 + x, dy),
+                        vk::ResolveModeFlags::AVERAGE,
+                    );
                 }
             });
         }

@@ -74,6 +74,11 @@ pub struct ImageView {
 }
 
 impl ImageView {
+    /// The extent of the view's base mip level.
+    pub fn extent(&self) -> vk::Extent3D {
+        super::image::mip_extent(self.image.desc().extent, self.range.base_mip_level)
+    }
+
     pub fn new(
         image: Arc<Image>,
         view_type: vk::ImageViewType,

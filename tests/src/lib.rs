@@ -228,11 +228,13 @@ impl Vk {
         let mut f12 = vk::PhysicalDeviceVulkan12Features::default()
             .timeline_semaphore(true)
             .host_query_reset(true)
-            .separate_depth_stencil_layouts(true);
+            .separate_depth_stencil_layouts(true)
+            .imageless_framebuffer(true);
         let mut f13 = vk::PhysicalDeviceVulkan13Features::default()
             .synchronization2(true)
             .private_data(true)
-            .maintenance4(true);
+            .maintenance4(true)
+            .dynamic_rendering(true);
         let mut dinfo = vk::DeviceCreateInfo::default()
             .queue_create_infos(&qinfo)
             .enabled_extension_names(&ext_ptrs);

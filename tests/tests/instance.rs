@@ -167,13 +167,15 @@ fn features_report_what_works() {
     assert_eq!(v13.synchronization2, vk::TRUE);
     assert_eq!(v13.private_data, vk::TRUE);
     assert_eq!(v13.maintenance4, vk::TRUE);
+    assert_eq!(v13.dynamic_rendering, vk::TRUE);
+    assert_eq!(v12.imageless_framebuffer, vk::TRUE);
     assert_eq!(timeline.timeline_semaphore, vk::TRUE);
     assert_eq!(sync2.synchronization2, vk::TRUE);
     // Not implemented yet, so not reported.
     assert_eq!(core.robust_buffer_access, vk::FALSE);
     assert_eq!(core.geometry_shader, vk::FALSE);
     assert_eq!(v12.buffer_device_address, vk::FALSE);
-    assert_eq!(v13.dynamic_rendering, vk::FALSE);
+    assert_eq!(v13.shader_demote_to_helper_invocation, vk::FALSE);
     assert_eq!(v11.multiview, vk::FALSE);
 }
 

@@ -16,6 +16,7 @@ pub mod physical_device;
 pub mod query;
 pub mod queue;
 pub mod record;
+pub mod render_pass;
 pub mod resource;
 pub mod sync;
 

@@ -14,7 +14,11 @@ use std::sync::Arc;
 
 /// Records the command `build` makes. A failure to build it is reported now and makes
 /// vkEndCommandBuffer fail, as the spec says recording errors surface.
-unsafe fn record(name: &str, cb: vk::CommandBuffer, build: impl FnOnce() -> Result<Command>) {
+pub(super) unsafe fn record(
+    name: &str,
+    cb: vk::CommandBuffer,
+    build: impl FnOnce() -> Result<Command>,
+) {
     let c = handle::get_dispatchable::<CommandBufferObj>(cb);
     call_void(name, c.map(|c| &**c.device.reporter()), || {
         let c = c.ok_or_else(|| null("commandBuffer"))?;

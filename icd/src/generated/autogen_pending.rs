@@ -36,21 +36,6 @@ pub const GENERATED_FOR: &[&str] = &[
     "vkUpdateDescriptorSetWithTemplate",
     "vkCreateSamplerYcbcrConversion",
     "vkDestroySamplerYcbcrConversion",
-    "vkCreateRenderPass",
-    "vkCreateRenderPass2",
-    "vkDestroyRenderPass",
-    "vkGetRenderAreaGranularity",
-    "vkCreateFramebuffer",
-    "vkDestroyFramebuffer",
-    "vkCmdBeginRenderPass",
-    "vkCmdNextSubpass",
-    "vkCmdEndRenderPass",
-    "vkCmdBeginRenderPass2",
-    "vkCmdNextSubpass2",
-    "vkCmdEndRenderPass2",
-    "vkCmdBeginRendering",
-    "vkCmdEndRendering",
-    "vkCmdClearAttachments",
     "vkCmdBindPipeline",
     "vkCmdBindDescriptorSets",
     "vkCmdPushConstants",
@@ -384,138 +369,6 @@ pub unsafe extern "system" fn vkDestroySamplerYcbcrConversion(
     p_allocator: *const vk::AllocationCallbacks,
 ) {
     unsafe { crate::pending::report_device("vkDestroySamplerYcbcrConversion", device) };
-}
-
-pub unsafe extern "system" fn vkCreateRenderPass(
-    device: vk::Device,
-    p_create_info: *const vk::RenderPassCreateInfo,
-    p_allocator: *const vk::AllocationCallbacks,
-    p_render_pass: *mut vk::RenderPass,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkCreateRenderPass", device) };
-    if !p_render_pass.is_null() {
-        for i in 0..(1) {
-            unsafe { p_render_pass.add(i).write(vk::RenderPass::null()) };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkCreateRenderPass2(
-    device: vk::Device,
-    p_create_info: *const vk::RenderPassCreateInfo2,
-    p_allocator: *const vk::AllocationCallbacks,
-    p_render_pass: *mut vk::RenderPass,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkCreateRenderPass2", device) };
-    if !p_render_pass.is_null() {
-        for i in 0..(1) {
-            unsafe { p_render_pass.add(i).write(vk::RenderPass::null()) };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkDestroyRenderPass(
-    device: vk::Device,
-    render_pass: vk::RenderPass,
-    p_allocator: *const vk::AllocationCallbacks,
-) {
-    unsafe { crate::pending::report_device("vkDestroyRenderPass", device) };
-}
-
-pub unsafe extern "system" fn vkGetRenderAreaGranularity(
-    device: vk::Device,
-    render_pass: vk::RenderPass,
-    p_granularity: *mut vk::Extent2D,
-) {
-    unsafe { crate::pending::report_device("vkGetRenderAreaGranularity", device) };
-}
-
-pub unsafe extern "system" fn vkCreateFramebuffer(
-    device: vk::Device,
-    p_create_info: *const vk::FramebufferCreateInfo,
-    p_allocator: *const vk::AllocationCallbacks,
-    p_framebuffer: *mut vk::Framebuffer,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkCreateFramebuffer", device) };
-    if !p_framebuffer.is_null() {
-        for i in 0..(1) {
-            unsafe { p_framebuffer.add(i).write(vk::Framebuffer::null()) };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkDestroyFramebuffer(
-    device: vk::Device,
-    framebuffer: vk::Framebuffer,
-    p_allocator: *const vk::AllocationCallbacks,
-) {
-    unsafe { crate::pending::report_device("vkDestroyFramebuffer", device) };
-}
-
-pub unsafe extern "system" fn vkCmdBeginRenderPass(
-    command_buffer: vk::CommandBuffer,
-    p_render_pass_begin: *const vk::RenderPassBeginInfo,
-    contents: vk::SubpassContents,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdBeginRenderPass", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdNextSubpass(
-    command_buffer: vk::CommandBuffer,
-    contents: vk::SubpassContents,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdNextSubpass", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdEndRenderPass(command_buffer: vk::CommandBuffer) {
-    unsafe { crate::pending::report_command_buffer("vkCmdEndRenderPass", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdBeginRenderPass2(
-    command_buffer: vk::CommandBuffer,
-    p_render_pass_begin: *const vk::RenderPassBeginInfo,
-    p_subpass_begin_info: *const vk::SubpassBeginInfo,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdBeginRenderPass2", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdNextSubpass2(
-    command_buffer: vk::CommandBuffer,
-    p_subpass_begin_info: *const vk::SubpassBeginInfo,
-    p_subpass_end_info: *const vk::SubpassEndInfo,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdNextSubpass2", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdEndRenderPass2(
-    command_buffer: vk::CommandBuffer,
-    p_subpass_end_info: *const vk::SubpassEndInfo,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdEndRenderPass2", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdBeginRendering(
-    command_buffer: vk::CommandBuffer,
-    p_rendering_info: *const vk::RenderingInfo,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdBeginRendering", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdEndRendering(command_buffer: vk::CommandBuffer) {
-    unsafe { crate::pending::report_command_buffer("vkCmdEndRendering", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdClearAttachments(
-    command_buffer: vk::CommandBuffer,
-    attachment_count: u32,
-    p_attachments: *const vk::ClearAttachment,
-    rect_count: u32,
-    p_rects: *const vk::ClearRect,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdClearAttachments", command_buffer) };
 }
 
 pub unsafe extern "system" fn vkCmdBindPipeline(
@@ -887,21 +740,6 @@ pub const PENDING_TABLE: Entrypoints = Entrypoints {
     vkUpdateDescriptorSetWithTemplate: Some(vkUpdateDescriptorSetWithTemplate),
     vkCreateSamplerYcbcrConversion: Some(vkCreateSamplerYcbcrConversion),
     vkDestroySamplerYcbcrConversion: Some(vkDestroySamplerYcbcrConversion),
-    vkCreateRenderPass: Some(vkCreateRenderPass),
-    vkCreateRenderPass2: Some(vkCreateRenderPass2),
-    vkDestroyRenderPass: Some(vkDestroyRenderPass),
-    vkGetRenderAreaGranularity: Some(vkGetRenderAreaGranularity),
-    vkCreateFramebuffer: Some(vkCreateFramebuffer),
-    vkDestroyFramebuffer: Some(vkDestroyFramebuffer),
-    vkCmdBeginRenderPass: Some(vkCmdBeginRenderPass),
-    vkCmdNextSubpass: Some(vkCmdNextSubpass),
-    vkCmdEndRenderPass: Some(vkCmdEndRenderPass),
-    vkCmdBeginRenderPass2: Some(vkCmdBeginRenderPass2),
-    vkCmdNextSubpass2: Some(vkCmdNextSubpass2),
-    vkCmdEndRenderPass2: Some(vkCmdEndRenderPass2),
-    vkCmdBeginRendering: Some(vkCmdBeginRendering),
-    vkCmdEndRendering: Some(vkCmdEndRendering),
-    vkCmdClearAttachments: Some(vkCmdClearAttachments),
     vkCmdBindPipeline: Some(vkCmdBindPipeline),
     vkCmdBindDescriptorSets: Some(vkCmdBindDescriptorSets),
     vkCmdPushConstants: Some(vkCmdPushConstants),

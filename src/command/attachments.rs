@@ -1,0 +1,421 @@
+//! Render pass instances at execution: load-op clears, vkCmdClearAttachments and resolves
+//! (the contract is in [`crate::render_pass`]).
+//!
+//! [`RenderState`] is the executor's state across commands: which render pass instance (or
+//! dynamic rendering) is active and in which subpass. Secondary command buffers executed inside
+//! an instance see the primary's state.
+
+use super::transfer::{Texels, for_rows};
+use crate::error::{Error, Result};
+use crate::format::{self, Domain, Texel};
+use crate::render_pass::{ClearAttachment, ClearBits, PassBegin, Rendering, SubpassDesc};
+use crate::resource::ImageView;
+use ash::vk;
+use std::sync::Arc;
+
+type A = vk::ImageAspectFlags;
+
+/// The active render pass instance, if any.
+#[derive(Debug, Default)]
+pub struct RenderState {
+    active: Option<Active>,
+}
+
+#[derive(Debug)]
+enum Active {
+    Pass { begin: Arc<PassBegin>, subpass: u32 },
+    Dynamic(Arc<Rendering>),
+}
+
+impl RenderState {
+    pub fn begin_pass(&mut self, begin: &Arc<PassBegin>) -> Result<()> {
+        self.not_active("vkCmdBeginRenderPass")?;
+        self.active = Some(Active::Pass {
+            begin: begin.clone(),
+            subpass: 0,
+        });
+        load_subpass(begin, 0)
+    }
+
+    pub fn next_subpass(&mut self) -> Result<()> {
+        let Some(Active::Pass { begin, subpass }) = &mut self.active else {
+            return Err(Error::invalid(
+                "vkCmdNextSubpass outside a render pass instance",
+            ));
+        };
+        if *subpass as usize + 1 >= begin.pass.subpasses().len() {
+            return Err(Error::invalid(
+                "vkCmdNextSubpass in the last subpass (VUID-vkCmdNextSubpass-None-00909)",
+            ));
+        }
+        resolve_subpass(begin, *subpass)?;
+        *subpass += 1;
+        load_subpass(begin, *subpass)
+    }
+
+    pub fn end_pass(&mut self) -> Result<()> {
+        match self.active.take() {
+            Some(Active::Pass { begin, subpass }) => resolve_subpass(&begin, subpass),
+            other => {
+                self.active = other;
+                Err(Error::invalid(
+                    "vkCmdEndRenderPass outside a render pass instance begun by vkCmdBeginRenderPass",
+                ))
+            }
+        }
+    }
+
+    pub fn begin_rendering(&mut self, r: &Arc<Rendering>) -> Result<()> {
+        self.not_active("vkCmdBeginRendering")?;
+        r.check()?;
+        self.active = Some(Active::Dynamic(r.clone()));
+        if r.flags.contains(vk::RenderingFlags::RESUMING) {
+            return Ok(());
+        }
+        for a in r.colors.iter().flatten() {
+            if a.load_op == vk::AttachmentLoadOp::CLEAR {
+                clear_view(&a.view, A::COLOR, a.clear, r.area, 0..r.layers)?;
+            }
+        }
+        for (a, aspect) in [(&r.depth, A::DEPTH), (&r.stencil, A::STENCIL)] {
+            if let Some(a) = a
+                && a.load_op == vk::AttachmentLoadOp::CLEAR
+            {
+                clear_view(&a.view, aspect, a.clear, r.area, 0..r.layers)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn end_rendering(&mut self) -> Result<()> {
+        let r = match self.active.take() {
+            Some(Active::Dynamic(r)) => r,
+            other => {
+                self.active = other;
+                return Err(Error::invalid(
+                    "vkCmdEndRendering outside a render pass instance begun by vkCmdBeginRendering",
+                ));
+            }
+        };
+        if r.flags.contains(vk::RenderingFlags::SUSPENDING) {
+            return Ok(());
+        }
+        for a in r.colors.iter().flatten() {
+            if let Some((mode, to)) = &a.resolve {
+                resolve_view(&a.view, to, A::COLOR, *mode, r.area, r.layers)?;
+            }
+        }
+        for (a, aspect) in [(&r.depth, A::DEPTH), (&r.stencil, A::STENCIL)] {
+            if let Some(a) = a
+                && let Some((mode, to)) = &a.resolve
+            {
+                resolve_view(&a.view, to, aspect, *mode, r.area, r.layers)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// vkCmdClearAttachments: `rects` layers are relative to the instance's attachments.
+    pub fn clear_attachments(
+        &self,
+        clears: &[ClearAttachment],
+        rects: &[vk::ClearRect],
+    ) -> Result<()> {
+        let targets = |c: &ClearAttachment| -> Result<Vec<(Arc<ImageView>, A)>> {
+            let mut out = Vec::new();
+            match &self.active {
+                None => {
+                    return Err(Error::invalid(
+                        "vkCmdClearAttachments outside a render pass instance",
+                    ));
+                }
+                Some(Active::Pass { begin, subpass }) => {
+                    let sp = &begin.pass.subpasses()[*subpass as usize];
+                    if c.aspect_mask.contains(A::COLOR) {
+                        let r = sp.colors.get(c.color_attachment as usize).ok_or_else(|| {
+                            Error::invalid(format!(
+                                "colorAttachment {} is not an attachment of the current subpass \
+                                 (VUID-vkCmdClearAttachments-aspectMask-07271)",
+                                c.color_attachment
+                            ))
+                        })?;
+                        if let Some(i) = r.index() {
+                            out.push((begin.views[i].clone(), A::COLOR));
+                        }
+                    } else if let Some(i) = sp.depth_stencil.and_then(|d| d.index()) {
+                        for aspect in [A::DEPTH, A::STENCIL] {
+                            if c.aspect_mask.contains(aspect) {
+                                out.push((begin.views[i].clone(), aspect));
+                            }
+                        }
+                    }
+                }
+                Some(Active::Dynamic(r)) => {
+                    if c.aspect_mask.contains(A::COLOR) {
+                        let a = r.colors.get(c.color_attachment as usize).ok_or_else(|| {
+                            Error::invalid(format!(
+                                "colorAttachment {} is not below colorAttachmentCount {} \
+                                 (VUID-vkCmdClearAttachments-aspectMask-07271)",
+                                c.color_attachment,
+                                r.colors.len()
+                            ))
+                        })?;
+                        if let Some(a) = a {
+                            out.push((a.view.clone(), A::COLOR));
+                        }
+                    } else {
+                        for (a, aspect) in [(&r.depth, A::DEPTH), (&r.stencil, A::STENCIL)] {
+                            if let Some(a) = a
+                                && c.aspect_mask.contains(aspect)
+                            {
+                                out.push((a.view.clone(), aspect));
+                            }
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        };
+        let (area, layers) = match &self.active {
+            Some(Active::Pass { begin, .. }) => (begin.area, begin.layers),
+            Some(Active::Dynamic(r)) => (r.area, r.layers),
+            None => (vk::Rect2D::default(), 0),
+        };
+        for c in clears {
+            for (view, aspect) in targets(c)? {
+                for r in rects {
+                    if !inside(r.rect, area)
+                        || r.layer_count == 0
+                        || r.base_array_layer
+                            .checked_add(r.layer_count)
+                            .is_none_or(|e| e > layers)
+                    {
+                        return Err(Error::invalid(format!(
+                            "clear rect {:?} layers {}..+{} is outside the render area {:?} x {} \
+                             layers (VUID-vkCmdClearAttachments-pRects-00016/06937)",
+                            r.rect, r.base_array_layer, r.layer_count, area, layers
+                        )));
+                    }
+                    clear_view(
+                        &view,
+                        aspect,
+                        c.value,
+                        r.rect,
+                        r.base_array_layer..r.base_array_layer + r.layer_count,
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether a render pass instance is active.
+    pub fn is_active(&self) -> bool {
+        self.active.is_some()
+    }
+
+    fn not_active(&self, what: &str) -> Result<()> {
+        if self.active.is_some() {
+            return Err(Error::invalid(format!(
+                "{what} inside an active render pass instance"
+            )));
+        }
+        Ok(())
+    }
+}
+
+fn inside(r: vk::Rect2D, area: vk::Rect2D) -> bool {
+    let lo = |o: i32, ao: i32| o >= ao;
+    let hi = |o: i32, e: u32, ao: i32, ae: u32| o as i64 + e as i64 <= ao as i64 + ae as i64;
+    lo(r.offset.x, area.offset.x)
+        && lo(r.offset.y, area.offset.y)
+        && hi(r.offset.x, r.extent.width, area.offset.x, area.extent.width)
+        && hi(
+            r.offset.y,
+            r.extent.height,
+            area.offset.y,
+            area.extent.height,
+        )
+}
+
+/// The load ops of the attachments first used in `subpass`.
+fn load_subpass(begin: &PassBegin, subpass: u32) -> Result<()> {
+    for (i, a) in begin.pass.attachments().iter().enumerate() {
+        if begin.pass.first_use(i) != Some(subpass) {
+            continue;
+        }
+        let clear = begin.clear_values.get(i).copied().unwrap_or_default();
+        let view = &begin.views[i];
+        let aspects = format::info(a.format).map_or(A::empty(), |f| f.aspects);
+        for aspect in [A::COLOR, A::DEPTH, A::STENCIL] {
+            let op = if aspect == A::STENCIL {
+                a.stencil_load_op
+            } else {
+                a.load_op
+            };
+            if aspects.contains(aspect) && op == vk::AttachmentLoadOp::CLEAR {
+                clear_view(view, aspect, clear, begin.area, 0..begin.layers)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The resolves at the end of `subpass`.
+fn resolve_subpass(begin: &PassBegin, subpass: u32) -> Result<()> {
+    let sp: &SubpassDesc = &begin.pass.subpasses()[subpass as usize];
+    for (c, r) in sp.colors.iter().zip(&sp.resolves) {
+        if let (Some(c), Some(r)) = (c.index(), r.index()) {
+            // Render pass resolves average float formats and take sample 0 of integer ones.
+            resolve_view(
+                &begin.views[c],
+                &begin.views[r],
+                A::COLOR,
+                vk::ResolveModeFlags::AVERAGE,
+                begin.area,
+                begin.layers,
+            )?;
+        }
+    }
+    if let (Some(ds), Some(res)) = (sp.depth_stencil, sp.depth_stencil_resolve)
+        && let (Some(d), Some(r)) = (ds.index(), res.attachment.index())
+    {
+        let aspects = format::info(begin.views[r].format).map_or(A::empty(), |f| f.aspects);
+        for (aspect, mode) in [(A::DEPTH, res.depth_mode), (A::STENCIL, res.stencil_mode)] {
+            if aspects.contains(aspect) && mode != vk::ResolveModeFlags::NONE {
+                resolve_view(
+                    &begin.views[d],
+                    &begin.views[r],
+                    aspect,
+                    mode,
+                    begin.area,
+                    begin.layers,
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The encoded texel `bits` clears `aspect` of `view` to.
+fn clear_texel(view: &ImageView, aspect: A, bits: ClearBits) -> Result<Vec<u8>> {
+    let plane = view.image.plane(aspect)?;
+    let (fmt, value) = match aspect {
+        A::COLOR => {
+            let info = format::info(view.format)
+                .ok_or_else(|| Error::unsupported_format("view format has no texel codec"))?;
+            let v = match info.domain {
+                Domain::Float => Texel::Float(bits.0.map(f32::from_bits)),
+                Domain::Uint => Texel::Uint(bits.0),
+                Domain::Sint => Texel::Sint(bits.0.map(|c| c as i32)),
+            };
+            (view.format, v)
+        }
+        A::DEPTH => {
+            let d = f32::from_bits(bits.0[0]);
+            if !(0.0..=1.0).contains(&d) {
+                return Err(Error::invalid(format!(
+                    "depth clear value {d} is outside [0, 1] (VUID-VkClearDepthStencilValue-depth-00022)"
+                )));
+            }
+            (plane.format, Texel::Float([d, 0.0, 0.0, 1.0]))
+        }
+        _ => (plane.format, Texel::Uint([bits.0[1] & 0xFF, 0, 0, 1])),
+    };
+    let mut bytes = vec![0u8; plane.texel_bytes as usize];
+    format::encode(fmt, value, &mut bytes);
+    Ok(bytes)
+}
+
+/// Clears `rect` of layers `layers` (relative to the view) of `aspect` of `view`.
+fn clear_view(
+    view: &ImageView,
+    aspect: A,
+    bits: ClearBits,
+    rect: vk::Rect2D,
+    layers: std::ops::Range<u32>,
+) -> Result<()> {
+    let image = &view.image;
+    let texel = clear_texel(view, aspect, bits)?;
+    let pixel = texel.repeat(image.samples() as usize);
+    let plane = image.plane(aspect)?;
+    let mip = view.range.base_mip_level;
+    let m = &plane.mips[mip as usize];
+    let (x0, y0) = (rect.offset.x.max(0) as u64, rect.offset.y.max(0) as u64);
+    let x1 = (rect.offset.x as i64 + rect.extent.width as i64).min(m.extent.width as i64);
+    let y1 = (rect.offset.y as i64 + rect.extent.height as i64).min(m.extent.height as i64);
+    if x1 <= x0 as i64 || y1 <= y0 as i64 || layers.end > view.range.layer_count {
+        return Ok(());
+    }
+    let row = (x1 as u64 - x0) * pixel.len() as u64;
+    for layer in layers {
+        let span = image.layer_span(plane, mip, view.range.base_array_layer + layer)?;
+        for_rows((y1 as u64 - y0) as usize, row, |i| {
+            let o = (y0 + i as u64) * m.row_pitch + x0 * pixel.len() as u64;
+            span.sub(o as usize, row as usize)
+                .expect("rect clipped to the mip level")
+                .fill(&pixel);
+        });
+    }
+    Ok(())
+}
+
+/// Resolves `aspect` of `from` (multisampled) into `to` over `area` and `layers` layers.
+fn resolve_view(
+    from: &ImageView,
+    to: &ImageView,
+    aspect: A,
+    mode: vk::ResolveModeFlags,
+    area: vk::Rect2D,
+    layers: u32,
+) -> Result<()> {
+    let (fi, ti) = (&from.image, &to.image);
+    let (fp, tp) = (fi.plane(aspect)?, ti.plane(aspect)?);
+    if fp.texel_bytes != tp.texel_bytes {
+        return Err(Error::invalid(format!(
+            "resolve between views of {:?} and {:?}",
+            from.format, to.format
+        )));
+    }
+    let fmt = if aspect == A::COLOR {
+        from.format
+    } else {
+        fp.format
+    };
+    let (fmip, tmip) = (from.range.base_mip_level, to.range.base_mip_level);
+    let (fm, tm) = (&fp.mips[fmip as usize], &tp.mips[tmip as usize]);
+    let w = (area.offset.x as i64 + area.extent.width as i64)
+        .min(fm.extent.width as i64)
+        .min(tm.extent.width as i64);
+    let h = (area.offset.y as i64 + area.extent.height as i64)
+        .min(fm.extent.height as i64)
+        .min(tm.extent.height as i64);
+    let (x0, y0) = (area.offset.x.max(0) as i64, area.offset.y.max(0) as i64);
+    if w <= x0 || h <= y0 {
+        return Ok(());
+    }
+    for l in 0..layers.min(from.range.layer_count).min(to.range.layer_count) {
+        let src = Texels {
+            span: fi.layer_span(fp, fmip, from.range.base_array_layer + l)?,
+            plane: fp,
+            format: fmt,
+            mip: fm,
+            samples: fi.samples(),
+        };
+        let dst = Texels {
+            span: ti.layer_span(tp, tmip, to.range.base_array_layer + l)?,
+            plane: tp,
+            format: fmt,
+            mip: tm,
+            samples: 1,
+        };
+        let row = (w - x0) as u64 * fp.texel_bytes as u64 * fi.samples() as u64;
+        for_rows((h - y0) as usize, row, |i| {
+            let y = (y0 + i as i64) as u32;
+            for x in x0 as u32..w as u32 {
+                src.resolve_into(&dst, (x, y), (x, y), mode);
+            }
+        });
+    }
+    Ok(())
+}
