@@ -23,6 +23,7 @@ pub enum ErrorKind {
     TooManyObjects,
     FormatNotSupported,
     InvalidExternalHandle,
+    OutOfPoolMemory,
     /// Invalid use that no valid application makes (a validation-layer error): refused cleanly.
     InvalidUsage,
     /// A failure inside the driver (a caught panic, an unexpected OS error).

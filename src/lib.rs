@@ -52,11 +52,13 @@ pub mod instance;
 pub mod log;
 pub mod memory;
 pub mod physical_device;
+pub mod pipeline;
 pub mod platform;
 pub mod query;
 pub mod queue;
 pub mod render_pass;
 pub mod resource;
+pub mod shader;
 pub mod sync;
 
 pub use error::{Error, ErrorKind, Result};

@@ -46,6 +46,10 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "imagelessFramebuffer",
     // vkCmdBeginRendering/vkCmdEndRendering (tests: render_pass::dynamic_rendering_*)
     "dynamicRendering",
+    // storage texel buffers read and written with the view's format (tests:
+    // compute::every_texel_buffer_format_fetches_loads_and_stores)
+    "shaderStorageImageReadWithoutFormat",
+    "shaderStorageImageWriteWithoutFormat",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -142,10 +146,21 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
     if color_attachment(info) {
         features |= F::COLOR_ATTACHMENT;
     }
+    // Texel buffers: compute shaders fetch, read and write them through the same codec, with
+    // the view's format (tests: compute::every_texel_buffer_format_*).
+    let mut buffer = F::empty();
+    if !info.wide {
+        buffer |= F::UNIFORM_TEXEL_BUFFER;
+        if storage_texel(info) {
+            buffer |= F::STORAGE_TEXEL_BUFFER
+                | F::STORAGE_READ_WITHOUT_FORMAT
+                | F::STORAGE_WRITE_WITHOUT_FORMAT;
+        }
+    }
     FormatFeatures {
         linear: features,
         optimal: features,
-        buffer: F::empty(),
+        buffer,
     }
 }
 
@@ -155,6 +170,15 @@ fn color_attachment(info: &format::FormatInfo) -> bool {
     use format::Numeric as N;
     !info.wide
         && !matches!(info.numeric, N::Uscaled | N::Sscaled)
+        && info.format != vk::Format::E5B9G9R9_UFLOAT_PACK32
+}
+
+/// Color formats storage texel buffers take: not 64-bit, sRGB, scaled or shared-exponent
+/// (formats without a storage meaning in SPIR-V's image formats).
+fn storage_texel(info: &format::FormatInfo) -> bool {
+    use format::Numeric as N;
+    !info.wide
+        && !matches!(info.numeric, N::Uscaled | N::Sscaled | N::Srgb)
         && info.format != vk::Format::E5B9G9R9_UFLOAT_PACK32
 }
 
@@ -410,6 +434,7 @@ impl PhysicalDevice {
     }
 
     pub fn properties12(&self) -> vk::PhysicalDeviceVulkan12Properties<'static> {
+        let l = self.limits();
         let mut p = vk::PhysicalDeviceVulkan12Properties {
             driver_id: DRIVER_ID,
             conformance_version: vk::ConformanceVersion::default(),
@@ -426,6 +451,38 @@ impl PhysicalDevice {
             independent_resolve: vk::TRUE,
             max_timeline_semaphore_value_difference: u64::MAX,
             framebuffer_integer_color_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
+            // The update-after-bind limits bound every pipeline layout (spec: they are at least
+            // the ordinary limits, VUID-VkPipelineLayoutCreateInfo-descriptorType-03022..), even
+            // though no binding can be update-after-bind without descriptor indexing.
+            max_update_after_bind_descriptors_in_all_pools: 1 << 20,
+            max_per_stage_descriptor_update_after_bind_samplers: l
+                .max_per_stage_descriptor_samplers,
+            max_per_stage_descriptor_update_after_bind_uniform_buffers: l
+                .max_per_stage_descriptor_uniform_buffers,
+            max_per_stage_descriptor_update_after_bind_storage_buffers: l
+                .max_per_stage_descriptor_storage_buffers,
+            max_per_stage_descriptor_update_after_bind_sampled_images: l
+                .max_per_stage_descriptor_sampled_images,
+            max_per_stage_descriptor_update_after_bind_storage_images: l
+                .max_per_stage_descriptor_storage_images,
+            max_per_stage_descriptor_update_after_bind_input_attachments: l
+                .max_per_stage_descriptor_input_attachments,
+            max_per_stage_update_after_bind_resources: l.max_per_stage_resources,
+            max_descriptor_set_update_after_bind_samplers: l.max_descriptor_set_samplers,
+            max_descriptor_set_update_after_bind_uniform_buffers: l
+                .max_descriptor_set_uniform_buffers,
+            max_descriptor_set_update_after_bind_uniform_buffers_dynamic: l
+                .max_descriptor_set_uniform_buffers_dynamic,
+            max_descriptor_set_update_after_bind_storage_buffers: l
+                .max_descriptor_set_storage_buffers,
+            max_descriptor_set_update_after_bind_storage_buffers_dynamic: l
+                .max_descriptor_set_storage_buffers_dynamic,
+            max_descriptor_set_update_after_bind_sampled_images: l
+                .max_descriptor_set_sampled_images,
+            max_descriptor_set_update_after_bind_storage_images: l
+                .max_descriptor_set_storage_images,
+            max_descriptor_set_update_after_bind_input_attachments: l
+                .max_descriptor_set_input_attachments,
             ..Default::default()
         };
         write_c_string(&mut p.driver_name, "softvk");

@@ -23,6 +23,7 @@ pub fn vk_result(kind: ErrorKind) -> vk::Result {
         ErrorKind::TooManyObjects => vk::Result::ERROR_TOO_MANY_OBJECTS,
         ErrorKind::FormatNotSupported => vk::Result::ERROR_FORMAT_NOT_SUPPORTED,
         ErrorKind::InvalidExternalHandle => vk::Result::ERROR_INVALID_EXTERNAL_HANDLE,
+        ErrorKind::OutOfPoolMemory => vk::Result::ERROR_OUT_OF_POOL_MEMORY,
         // "A command failed because invalid usage was detected by the implementation".
         ErrorKind::InvalidUsage => vk::Result::ERROR_VALIDATION_FAILED_EXT,
         ErrorKind::Unknown => vk::Result::ERROR_UNKNOWN,
@@ -33,8 +34,11 @@ pub fn vk_result(kind: ErrorKind) -> vk::Result {
 pub fn report(reporter: Option<&Reporter>, command: &str, e: &Error) {
     let (severity, kind) = match e.kind {
         ErrorKind::InvalidUsage => (Severity::Error, Kind::Validation),
-        // Unsupported formats are an answer to a capability query, not a failure.
-        ErrorKind::FormatNotSupported => (Severity::Debug, Kind::General),
+        // Unsupported formats are an answer to a capability query, and a full pool is how
+        // applications learn to make another one: answers, not failures.
+        ErrorKind::FormatNotSupported | ErrorKind::OutOfPoolMemory => {
+            (Severity::Debug, Kind::General)
+        }
         _ => (Severity::Error, Kind::General),
     };
     let text = format!("{command}: {} ({:?})", e.message, vk_result(e.kind));

@@ -2,15 +2,18 @@
 
 use crate::handle::Dispatchable;
 use crate::messenger::DebugMessenger;
+use ash::vk;
 use softvk::command::{CommandBuffer, CommandPool};
 use softvk::device::Device;
 use softvk::instance::Instance;
 use softvk::log::Reporter;
 use softvk::memory::DeviceMemory;
 use softvk::physical_device::PhysicalDevice;
+use softvk::pipeline::{ComputePipeline, PipelineCache, PipelineLayout, ShaderModule};
 use softvk::query::QueryPool;
 use softvk::queue::Queue;
 use softvk::render_pass::{Framebuffer, RenderPass};
+use softvk::resource::descriptor::{DescriptorPool, DescriptorSet, SetLayout};
 use softvk::resource::{Buffer, BufferView, Image, ImageView, Sampler};
 use softvk::sync::{Event, Fence, Semaphore};
 use std::collections::HashMap;
@@ -66,17 +69,27 @@ pub struct CommandPoolObj {
 
 pub struct MemoryObj(pub Arc<DeviceMemory>);
 pub struct BufferObj(pub Arc<Buffer>);
-// Views and samplers are read by descriptor sets, which are pending; until then the handle
-// only owns the validated object.
-#[allow(dead_code)]
 pub struct BufferViewObj(pub Arc<BufferView>);
 pub struct ImageObj(pub Arc<Image>);
 pub struct ImageViewObj(pub Arc<ImageView>);
-#[allow(dead_code)]
 pub struct SamplerObj(pub Arc<Sampler>);
 pub struct RenderPassObj(pub Arc<RenderPass>);
 pub struct FramebufferObj(pub Arc<Framebuffer>);
 pub struct FenceObj(pub Arc<Fence>);
+pub struct SetLayoutObj(pub Arc<SetLayout>);
+pub struct DescriptorPoolObj {
+    pub core: Arc<DescriptorPool>,
+    /// Raw handles of the sets allocated from this pool and not yet freed (they die with it).
+    pub sets: Mutex<Vec<u64>>,
+}
+pub struct DescriptorSetObj(pub Arc<DescriptorSet>);
+pub struct UpdateTemplateObj(pub Vec<vk::DescriptorUpdateTemplateEntry>);
+pub struct ShaderModuleObj(pub Arc<ShaderModule>);
+pub struct PipelineCacheObj(pub PipelineCache);
+pub struct PipelineLayoutObj(pub Arc<PipelineLayout>);
+pub enum PipelineObj {
+    Compute(Arc<ComputePipeline>),
+}
 pub struct SemaphoreObj(pub Arc<Semaphore>);
 pub struct EventObj(pub Arc<Event>);
 pub struct QueryPoolObj(pub Arc<QueryPool>);

@@ -8,8 +8,10 @@
 use super::{Command, Recording, RenderState, transfer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{Kind, Reporter, Severity};
+use crate::pipeline::{Bindings, BoundSet, ComputePipeline};
 use crate::query::{Availability, QueryKind};
 use crate::sync::{Event, Word};
+use std::sync::Arc;
 
 /// What the executor needs from its queue.
 pub struct ExecContext<'a> {
@@ -24,25 +26,35 @@ pub fn execute(recording: &Recording, ctx: &ExecContext<'_>) {
     execute_in(recording, ctx, &mut RenderState::default());
 }
 
+/// Command buffer state that secondaries do not inherit: bound pipeline, sets, push constants.
+#[derive(Default)]
+struct State {
+    pipeline: Option<Arc<ComputePipeline>>,
+    compute: Bindings,
+    push_constants: Vec<u8>,
+}
+
 /// Runs `recording` with `render` as the render pass state (secondaries share the primary's).
 fn execute_in(recording: &Recording, ctx: &ExecContext<'_>, render: &mut RenderState) {
+    let mut state = State::default();
     for cmd in &recording.commands {
         if (ctx.cancelled)() {
             return;
         }
-        let result =
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cmd, ctx, render)))
-                .unwrap_or_else(|panic| {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic".into());
-                    Err(Error::new(
-                        ErrorKind::Unknown,
-                        format!("internal driver error: {what}"),
-                    ))
-                });
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            run(cmd, ctx, render, &mut state)
+        }))
+        .unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error::new(
+                ErrorKind::Unknown,
+                format!("internal driver error: {what}"),
+            ))
+        });
         if let Err(e) = result {
             let kind = if e.kind == ErrorKind::InvalidUsage {
                 Kind::Validation
@@ -59,7 +71,12 @@ fn execute_in(recording: &Recording, ctx: &ExecContext<'_>, render: &mut RenderS
     }
 }
 
-fn run(cmd: &Command, ctx: &ExecContext<'_>, render: &mut RenderState) -> Result<()> {
+fn run(
+    cmd: &Command,
+    ctx: &ExecContext<'_>,
+    render: &mut RenderState,
+    state: &mut State,
+) -> Result<()> {
     match cmd {
         Command::CopyBuffer { src, dst, regions } => transfer::copy_buffer(src, dst, regions),
         Command::CopyImage { src, dst, regions } => transfer::copy_image(src, dst, regions),
@@ -188,6 +205,52 @@ fn run(cmd: &Command, ctx: &ExecContext<'_>, render: &mut RenderState) -> Result
         Command::BeginRendering(r) => render.begin_rendering(r),
         Command::EndRendering => render.end_rendering(),
         Command::ClearAttachments { clears, rects } => render.clear_attachments(clears, rects),
+        Command::BindComputePipeline(p) => {
+            state.pipeline = Some(p.clone());
+            Ok(())
+        }
+        Command::BindDescriptorSets {
+            bind_point,
+            first_set,
+            sets,
+            dynamic_offsets,
+        } => {
+            if *bind_point != ash::vk::PipelineBindPoint::COMPUTE {
+                // Graphics pipelines are pending: nothing can read graphics bindings yet.
+                return Ok(());
+            }
+            let mut offsets = dynamic_offsets.iter().copied();
+            for (i, (layout, slots)) in sets.iter().enumerate() {
+                let index = *first_set as usize + i;
+                if state.compute.sets.len() <= index {
+                    state.compute.sets.resize(index + 1, None);
+                }
+                state.compute.sets[index] = Some(BoundSet {
+                    layout: layout.clone(),
+                    slots: slots.clone(),
+                    dynamic_offsets: offsets
+                        .by_ref()
+                        .take(layout.dynamic_count() as usize)
+                        .collect(),
+                });
+            }
+            Ok(())
+        }
+        Command::PushConstants { offset, data } => {
+            let end = *offset as usize + data.len();
+            if state.push_constants.len() < end {
+                state.push_constants.resize(end, 0);
+            }
+            state.push_constants[*offset as usize..end].copy_from_slice(data);
+            Ok(())
+        }
+        Command::Dispatch { base, groups } => dispatch(state, *base, *groups),
+        Command::DispatchIndirect { buffer, offset } => {
+            let mut b = [0u8; 12];
+            buffer.span(*offset, 12)?.read(0, &mut b);
+            let g = |i: usize| u32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
+            dispatch(state, [0; 3], [g(0), g(1), g(2)])
+        }
         Command::SetDeviceMask(mask) => {
             if *mask != 1 {
                 return Err(Error::invalid(format!(
@@ -197,4 +260,28 @@ fn run(cmd: &Command, ctx: &ExecContext<'_>, render: &mut RenderState) -> Result
             Ok(())
         }
     }
+}
+
+/// Limits on one dispatch (VkPhysicalDeviceLimits::maxComputeWorkGroupCount).
+pub const MAX_WORKGROUP_COUNT: u32 = 65535;
+
+fn dispatch(state: &State, base: [u32; 3], groups: [u32; 3]) -> Result<()> {
+    let pipeline = state
+        .pipeline
+        .as_ref()
+        .ok_or_else(|| Error::invalid("a dispatch with no compute pipeline bound"))?;
+    if groups.contains(&0) {
+        return Ok(());
+    }
+    if groups.iter().any(|&g| g > MAX_WORKGROUP_COUNT) {
+        return Err(Error::invalid(format!(
+            "workgroup count {groups:?} exceeds maxComputeWorkGroupCount \
+             (VUID-vkCmdDispatch-groupCountX-00386)"
+        )));
+    }
+    let slots = state.compute.slots(pipeline.layout());
+    let mut push = state.push_constants.clone();
+    push.resize(pipeline.layout().push_constant_bytes as usize, 0);
+    pipeline.kernel().dispatch(&slots, &push, base, groups);
+    Ok(())
 }

@@ -16,8 +16,10 @@ mod transfer;
 pub use attachments::RenderState;
 
 use crate::error::{Error, Result};
+use crate::pipeline::ComputePipeline;
 use crate::query::QueryPool;
 use crate::render_pass::{ClearAttachment, PassBegin, Rendering};
+use crate::resource::descriptor::{Descriptor, SetLayout};
 use crate::resource::{Buffer, Image};
 use crate::sync::Event;
 use ash::vk;
@@ -133,6 +135,28 @@ pub enum Command {
         clears: Vec<ClearAttachment>,
         rects: Vec<vk::ClearRect>,
     },
+    /// vkCmdBindPipeline with the compute bind point (graphics pipelines are pending).
+    BindComputePipeline(Arc<ComputePipeline>),
+    /// vkCmdBindDescriptorSets: the sets' contents as they were when bound.
+    BindDescriptorSets {
+        bind_point: vk::PipelineBindPoint,
+        first_set: u32,
+        sets: Vec<(Arc<SetLayout>, Arc<Vec<Descriptor>>)>,
+        dynamic_offsets: Vec<u32>,
+    },
+    PushConstants {
+        offset: u32,
+        data: Vec<u8>,
+    },
+    /// vkCmdDispatch / vkCmdDispatchBase.
+    Dispatch {
+        base: [u32; 3],
+        groups: [u32; 3],
+    },
+    DispatchIndirect {
+        buffer: Arc<Buffer>,
+        offset: u64,
+    },
 }
 
 impl Command {
@@ -169,6 +193,11 @@ impl Command {
             Command::BeginRendering(_) => "vkCmdBeginRendering",
             Command::EndRendering => "vkCmdEndRendering",
             Command::ClearAttachments { .. } => "vkCmdClearAttachments",
+            Command::BindComputePipeline(_) => "vkCmdBindPipeline",
+            Command::BindDescriptorSets { .. } => "vkCmdBindDescriptorSets",
+            Command::PushConstants { .. } => "vkCmdPushConstants",
+            Command::Dispatch { .. } => "vkCmdDispatch",
+            Command::DispatchIndirect { .. } => "vkCmdDispatchIndirect",
         }
     }
 }

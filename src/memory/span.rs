@@ -34,6 +34,10 @@ impl<'a> Span<'a> {
         }
     }
 
+    pub(crate) fn as_ptr(&self) -> *mut u8 {
+        self.ptr
+    }
+
     pub fn len(&self) -> usize {
         self.len
     }

@@ -1,4 +1,4 @@
-//! Buffers, images, views and samplers.
+//! Buffers, images, views, samplers and descriptor sets.
 //!
 //! A resource is created unbound; binding memory (once, as Vulkan requires) records the
 //! allocation and offset. Commands reach a resource's bytes through [`Buffer::span`] and
@@ -6,6 +6,7 @@
 //! unbound or out-of-range resource fails with an error instead of touching foreign memory.
 
 mod buffer;
+pub mod descriptor;
 mod image;
 mod view;
 

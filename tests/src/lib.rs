@@ -125,7 +125,8 @@ pub struct Options {
     pub queue_count: u32,
     pub device_extensions: Vec<&'static CStr>,
     pub instance_extensions: Vec<&'static CStr>,
-    /// Enable the features softvk supports (timeline, sync2, host query reset, ...).
+    /// Enable the features softvk supports (timeline, sync2, host query reset, shader storage
+    /// without format, ...).
     pub features: bool,
 }
 
@@ -238,8 +239,14 @@ impl Vk {
         let mut dinfo = vk::DeviceCreateInfo::default()
             .queue_create_infos(&qinfo)
             .enabled_extension_names(&ext_ptrs);
+        let core = vk::PhysicalDeviceFeatures::default()
+            .shader_storage_image_read_without_format(true)
+            .shader_storage_image_write_without_format(true);
         if options.features && options.api_version >= vk::API_VERSION_1_3 {
-            dinfo = dinfo.push_next(&mut f12).push_next(&mut f13);
+            dinfo = dinfo
+                .push_next(&mut f12)
+                .push_next(&mut f13)
+                .enabled_features(&core);
         }
         let device =
             unsafe { instance.create_device(physical, &dinfo, None) }.expect("vkCreateDevice");

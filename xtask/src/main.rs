@@ -10,6 +10,7 @@
 //! - `bench`                benchmarks on softvk and lavapipe in one run, with ratios
 //! - `demo`                 the demo program through the real loader
 //! - `share [--mode sync-fd|opaque-fd] [--frames N]`  two processes sharing frames (external handles)
+//! - `shaders [--check]`   compile shaders/**/*.comp to the .spv beside them (or check they match)
 
 mod codegen;
 
@@ -196,6 +197,7 @@ fn task_vulkaninfo() -> Result {
 fn task_ci() -> Result {
     run(cargo().args(["fmt", "--all", "--check"]))?;
     codegen::run(&root(), true)?;
+    task_shaders(true)?;
     run(cargo().args([
         "clippy",
         "--workspace",
@@ -258,6 +260,70 @@ fn task_demo(args: &[String]) -> Result {
     run(&mut c)
 }
 
+/// Every GLSL shader source under `dir`, recursively.
+fn shader_sources(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> Result {
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    for e in entries {
+        let p = e.map_err(|e| e.to_string())?.path();
+        if p.is_dir() {
+            shader_sources(&p, out)?;
+        } else if p.extension().is_some_and(|x| x == "comp") {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Compiles each shaders/**/NAME.comp with glslangValidator (Vulkan 1.3 target) into NAME.spv
+/// beside it and validates it with spirv-val; with `check`, fails if a committed .spv differs
+/// (the tests load the committed files, so they must be what the sources say).
+fn task_shaders(check: bool) -> Result {
+    let mut sources = Vec::new();
+    shader_sources(&root().join("shaders"), &mut sources)?;
+    sources.sort();
+    let tmp = std::env::temp_dir().join(format!("softvk-shaders-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
+    let mut stale = Vec::new();
+    for src in &sources {
+        let spv = src.with_extension("spv");
+        let out = tmp.join(spv.file_name().unwrap());
+        let o = Command::new("glslangValidator")
+            .args(["-V", "--target-env", "vulkan1.3", "-o"])
+            .arg(&out)
+            .arg(src)
+            .output()
+            .map_err(|e| format!("cannot run glslangValidator (apt install glslang-tools): {e}"))?;
+        if !o.status.success() {
+            return Err(format!(
+                "{}: {}",
+                src.display(),
+                String::from_utf8_lossy(&o.stdout)
+            ));
+        }
+        run(Command::new("spirv-val")
+            .args(["--target-env", "vulkan1.3"])
+            .arg(&out))?;
+        let new = std::fs::read(&out).map_err(|e| e.to_string())?;
+        if std::fs::read(&spv).ok().as_ref() != Some(&new) {
+            if check {
+                stale.push(spv.display().to_string());
+            } else {
+                std::fs::write(&spv, &new).map_err(|e| e.to_string())?;
+                println!("wrote {}", spv.display());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&tmp);
+    if !stale.is_empty() {
+        return Err(format!(
+            "compiled shaders differ from their sources (run `cargo xtask shaders`): {}",
+            stale.join(", ")
+        ));
+    }
+    println!("{} shaders compiled and validated", sources.len());
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let task = args.first().map(String::as_str).unwrap_or("help");
@@ -273,12 +339,13 @@ fn main() -> ExitCode {
         "bench" => task_bench(rest),
         "demo" => task_demo(rest),
         "share" => task_share(rest),
+        "shaders" => task_shaders(rest.iter().any(|a| a == "--check")),
         _ => {
             eprintln!(
                 "{}",
                 include_str!("main.rs")
                     .lines()
-                    .take(13)
+                    .take(14)
                     .collect::<Vec<_>>()
                     .join("\n")
             );

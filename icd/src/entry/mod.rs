@@ -8,11 +8,13 @@
 
 pub mod command;
 pub mod debug;
+pub mod descriptor;
 pub mod device;
 pub mod external;
 pub mod instance;
 pub mod memory;
 pub mod physical_device;
+pub mod pipeline;
 pub mod query;
 pub mod queue;
 pub mod record;

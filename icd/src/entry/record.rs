@@ -617,3 +617,102 @@ pub unsafe extern "system" fn cmd_insert_debug_utils_label(
         Ok(Command::InsertDebugLabel(label_name(p_label)?))
     })
 }
+
+pub unsafe extern "system" fn cmd_bind_pipeline(
+    cb: vk::CommandBuffer,
+    bind_point: vk::PipelineBindPoint,
+    pipeline: vk::Pipeline,
+) {
+    record("vkCmdBindPipeline", cb, || {
+        let PipelineObj::Compute(p) = obj::<PipelineObj>(pipeline, "pipeline")?;
+        if bind_point != vk::PipelineBindPoint::COMPUTE {
+            return Err(Error::invalid(format!(
+                "a compute pipeline bound to {bind_point:?} (VUID-vkCmdBindPipeline-pipelineBindPoint-00779)"
+            )));
+        }
+        Ok(Command::BindComputePipeline(p.clone()))
+    })
+}
+
+pub unsafe extern "system" fn cmd_bind_descriptor_sets(
+    cb: vk::CommandBuffer,
+    bind_point: vk::PipelineBindPoint,
+    _layout: vk::PipelineLayout,
+    first_set: u32,
+    count: u32,
+    p_sets: *const vk::DescriptorSet,
+    dynamic_count: u32,
+    p_dynamic: *const u32,
+) {
+    record("vkCmdBindDescriptorSets", cb, || {
+        let sets = slice(p_sets, count, "pDescriptorSets")?
+            .iter()
+            .map(|&s| {
+                let s = obj::<DescriptorSetObj>(s, "pDescriptorSets[i]")?;
+                Ok((s.0.layout().clone(), s.0.snapshot()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Command::BindDescriptorSets {
+            bind_point,
+            first_set,
+            sets,
+            dynamic_offsets: slice(p_dynamic, dynamic_count, "pDynamicOffsets")?.to_vec(),
+        })
+    })
+}
+
+pub unsafe extern "system" fn cmd_push_constants(
+    cb: vk::CommandBuffer,
+    _layout: vk::PipelineLayout,
+    _stages: vk::ShaderStageFlags,
+    offset: u32,
+    size: u32,
+    p_values: *const std::ffi::c_void,
+) {
+    record("vkCmdPushConstants", cb, || {
+        Ok(Command::PushConstants {
+            offset,
+            data: slice(p_values as *const u8, size, "pValues")?.to_vec(),
+        })
+    })
+}
+
+pub unsafe extern "system" fn cmd_dispatch(cb: vk::CommandBuffer, x: u32, y: u32, z: u32) {
+    record("vkCmdDispatch", cb, || {
+        Ok(Command::Dispatch {
+            base: [0; 3],
+            groups: [x, y, z],
+        })
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "system" fn cmd_dispatch_base(
+    cb: vk::CommandBuffer,
+    bx: u32,
+    by: u32,
+    bz: u32,
+    x: u32,
+    y: u32,
+    z: u32,
+) {
+    record("vkCmdDispatchBase", cb, || {
+        Ok(Command::Dispatch {
+            base: [bx, by, bz],
+            groups: [x, y, z],
+        })
+    })
+}
+
+pub unsafe extern "system" fn cmd_dispatch_indirect(
+    cb: vk::CommandBuffer,
+    b: vk::Buffer,
+    offset: u64,
+) {
+    record("vkCmdDispatchIndirect", cb, || {
+        Ok(Command::DispatchIndirect {
+            buffer: buffer(b)?,
+            offset,
+        })
+    })
+}

@@ -11,34 +11,9 @@ use std::ffi::{c_char, c_int, c_void};
 /// The names this file was generated for (must equal `crate::pending::PENDING`).
 #[allow(dead_code)] // checked by tests
 pub const GENERATED_FOR: &[&str] = &[
-    "vkCreateShaderModule",
-    "vkDestroyShaderModule",
-    "vkCreatePipelineCache",
-    "vkDestroyPipelineCache",
-    "vkGetPipelineCacheData",
-    "vkMergePipelineCaches",
     "vkCreateGraphicsPipelines",
-    "vkCreateComputePipelines",
-    "vkDestroyPipeline",
-    "vkCreatePipelineLayout",
-    "vkDestroyPipelineLayout",
-    "vkCreateDescriptorSetLayout",
-    "vkDestroyDescriptorSetLayout",
-    "vkGetDescriptorSetLayoutSupport",
-    "vkCreateDescriptorPool",
-    "vkDestroyDescriptorPool",
-    "vkResetDescriptorPool",
-    "vkAllocateDescriptorSets",
-    "vkFreeDescriptorSets",
-    "vkUpdateDescriptorSets",
-    "vkCreateDescriptorUpdateTemplate",
-    "vkDestroyDescriptorUpdateTemplate",
-    "vkUpdateDescriptorSetWithTemplate",
     "vkCreateSamplerYcbcrConversion",
     "vkDestroySamplerYcbcrConversion",
-    "vkCmdBindPipeline",
-    "vkCmdBindDescriptorSets",
-    "vkCmdPushConstants",
     "vkCmdBindIndexBuffer",
     "vkCmdBindVertexBuffers",
     "vkCmdBindVertexBuffers2",
@@ -65,9 +40,6 @@ pub const GENERATED_FOR: &[&str] = &[
     "vkCmdSetRasterizerDiscardEnable",
     "vkCmdSetDepthBiasEnable",
     "vkCmdSetPrimitiveRestartEnable",
-    "vkCmdDispatch",
-    "vkCmdDispatchBase",
-    "vkCmdDispatchIndirect",
     "vkCmdDraw",
     "vkCmdDrawIndexed",
     "vkCmdDrawIndirect",
@@ -75,72 +47,6 @@ pub const GENERATED_FOR: &[&str] = &[
     "vkCmdDrawIndirectCount",
     "vkCmdDrawIndexedIndirectCount",
 ];
-
-pub unsafe extern "system" fn vkCreateShaderModule(
-    device: vk::Device,
-    p_create_info: *const vk::ShaderModuleCreateInfo,
-    p_allocator: *const vk::AllocationCallbacks,
-    p_shader_module: *mut vk::ShaderModule,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkCreateShaderModule", device) };
-    if !p_shader_module.is_null() {
-        for i in 0..(1) {
-            unsafe { p_shader_module.add(i).write(vk::ShaderModule::null()) };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkDestroyShaderModule(
-    device: vk::Device,
-    shader_module: vk::ShaderModule,
-    p_allocator: *const vk::AllocationCallbacks,
-) {
-    unsafe { crate::pending::report_device("vkDestroyShaderModule", device) };
-}
-
-pub unsafe extern "system" fn vkCreatePipelineCache(
-    device: vk::Device,
-    p_create_info: *const vk::PipelineCacheCreateInfo,
-    p_allocator: *const vk::AllocationCallbacks,
-    p_pipeline_cache: *mut vk::PipelineCache,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkCreatePipelineCache", device) };
-    if !p_pipeline_cache.is_null() {
-        for i in 0..(1) {
-            unsafe { p_pipeline_cache.add(i).write(vk::PipelineCache::null()) };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkDestroyPipelineCache(
-    device: vk::Device,
-    pipeline_cache: vk::PipelineCache,
-    p_allocator: *const vk::AllocationCallbacks,
-) {
-    unsafe { crate::pending::report_device("vkDestroyPipelineCache", device) };
-}
-
-pub unsafe extern "system" fn vkGetPipelineCacheData(
-    device: vk::Device,
-    pipeline_cache: vk::PipelineCache,
-    p_data_size: *mut usize,
-    p_data: *mut c_void,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkGetPipelineCacheData", device) };
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkMergePipelineCaches(
-    device: vk::Device,
-    dst_cache: vk::PipelineCache,
-    src_cache_count: u32,
-    p_src_caches: *const vk::PipelineCache,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkMergePipelineCaches", device) };
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
 
 pub unsafe extern "system" fn vkCreateGraphicsPipelines(
     device: vk::Device,
@@ -157,191 +63,6 @@ pub unsafe extern "system" fn vkCreateGraphicsPipelines(
         }
     }
     vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkCreateComputePipelines(
-    device: vk::Device,
-    pipeline_cache: vk::PipelineCache,
-    create_info_count: u32,
-    p_create_infos: *const vk::ComputePipelineCreateInfo,
-    p_allocator: *const vk::AllocationCallbacks,
-    p_pipelines: *mut vk::Pipeline,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkCreateComputePipelines", device) };
-    if !p_pipelines.is_null() {
-        for i in 0..(create_info_count as usize) {
-            unsafe { p_pipelines.add(i).write(vk::Pipeline::null()) };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkDestroyPipeline(
-    device: vk::Device,
-    pipeline: vk::Pipeline,
-    p_allocator: *const vk::AllocationCallbacks,
-) {
-    unsafe { crate::pending::report_device("vkDestroyPipeline", device) };
-}
-
-pub unsafe extern "system" fn vkCreatePipelineLayout(
-    device: vk::Device,
-    p_create_info: *const vk::PipelineLayoutCreateInfo,
-    p_allocator: *const vk::AllocationCallbacks,
-    p_pipeline_layout: *mut vk::PipelineLayout,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkCreatePipelineLayout", device) };
-    if !p_pipeline_layout.is_null() {
-        for i in 0..(1) {
-            unsafe { p_pipeline_layout.add(i).write(vk::PipelineLayout::null()) };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkDestroyPipelineLayout(
-    device: vk::Device,
-    pipeline_layout: vk::PipelineLayout,
-    p_allocator: *const vk::AllocationCallbacks,
-) {
-    unsafe { crate::pending::report_device("vkDestroyPipelineLayout", device) };
-}
-
-pub unsafe extern "system" fn vkCreateDescriptorSetLayout(
-    device: vk::Device,
-    p_create_info: *const vk::DescriptorSetLayoutCreateInfo,
-    p_allocator: *const vk::AllocationCallbacks,
-    p_set_layout: *mut vk::DescriptorSetLayout,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkCreateDescriptorSetLayout", device) };
-    if !p_set_layout.is_null() {
-        for i in 0..(1) {
-            unsafe { p_set_layout.add(i).write(vk::DescriptorSetLayout::null()) };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkDestroyDescriptorSetLayout(
-    device: vk::Device,
-    descriptor_set_layout: vk::DescriptorSetLayout,
-    p_allocator: *const vk::AllocationCallbacks,
-) {
-    unsafe { crate::pending::report_device("vkDestroyDescriptorSetLayout", device) };
-}
-
-pub unsafe extern "system" fn vkGetDescriptorSetLayoutSupport(
-    device: vk::Device,
-    p_create_info: *const vk::DescriptorSetLayoutCreateInfo,
-    p_support: *mut vk::DescriptorSetLayoutSupport,
-) {
-    unsafe { crate::pending::report_device("vkGetDescriptorSetLayoutSupport", device) };
-}
-
-pub unsafe extern "system" fn vkCreateDescriptorPool(
-    device: vk::Device,
-    p_create_info: *const vk::DescriptorPoolCreateInfo,
-    p_allocator: *const vk::AllocationCallbacks,
-    p_descriptor_pool: *mut vk::DescriptorPool,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkCreateDescriptorPool", device) };
-    if !p_descriptor_pool.is_null() {
-        for i in 0..(1) {
-            unsafe { p_descriptor_pool.add(i).write(vk::DescriptorPool::null()) };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkDestroyDescriptorPool(
-    device: vk::Device,
-    descriptor_pool: vk::DescriptorPool,
-    p_allocator: *const vk::AllocationCallbacks,
-) {
-    unsafe { crate::pending::report_device("vkDestroyDescriptorPool", device) };
-}
-
-pub unsafe extern "system" fn vkResetDescriptorPool(
-    device: vk::Device,
-    descriptor_pool: vk::DescriptorPool,
-    flags: vk::DescriptorPoolResetFlags,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkResetDescriptorPool", device) };
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkAllocateDescriptorSets(
-    device: vk::Device,
-    p_allocate_info: *const vk::DescriptorSetAllocateInfo,
-    p_descriptor_sets: *mut vk::DescriptorSet,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkAllocateDescriptorSets", device) };
-    if !p_descriptor_sets.is_null() {
-        for i in 0..(if p_allocate_info.is_null() {
-            0
-        } else {
-            unsafe { (*p_allocate_info).descriptor_set_count as usize }
-        }) {
-            unsafe { p_descriptor_sets.add(i).write(vk::DescriptorSet::null()) };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkFreeDescriptorSets(
-    device: vk::Device,
-    descriptor_pool: vk::DescriptorPool,
-    descriptor_set_count: u32,
-    p_descriptor_sets: *const vk::DescriptorSet,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkFreeDescriptorSets", device) };
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkUpdateDescriptorSets(
-    device: vk::Device,
-    descriptor_write_count: u32,
-    p_descriptor_writes: *const vk::WriteDescriptorSet,
-    descriptor_copy_count: u32,
-    p_descriptor_copies: *const vk::CopyDescriptorSet,
-) {
-    unsafe { crate::pending::report_device("vkUpdateDescriptorSets", device) };
-}
-
-pub unsafe extern "system" fn vkCreateDescriptorUpdateTemplate(
-    device: vk::Device,
-    p_create_info: *const vk::DescriptorUpdateTemplateCreateInfo,
-    p_allocator: *const vk::AllocationCallbacks,
-    p_descriptor_update_template: *mut vk::DescriptorUpdateTemplate,
-) -> vk::Result {
-    unsafe { crate::pending::report_device("vkCreateDescriptorUpdateTemplate", device) };
-    if !p_descriptor_update_template.is_null() {
-        for i in 0..(1) {
-            unsafe {
-                p_descriptor_update_template
-                    .add(i)
-                    .write(vk::DescriptorUpdateTemplate::null())
-            };
-        }
-    }
-    vk::Result::ERROR_FEATURE_NOT_PRESENT
-}
-
-pub unsafe extern "system" fn vkDestroyDescriptorUpdateTemplate(
-    device: vk::Device,
-    descriptor_update_template: vk::DescriptorUpdateTemplate,
-    p_allocator: *const vk::AllocationCallbacks,
-) {
-    unsafe { crate::pending::report_device("vkDestroyDescriptorUpdateTemplate", device) };
-}
-
-pub unsafe extern "system" fn vkUpdateDescriptorSetWithTemplate(
-    device: vk::Device,
-    descriptor_set: vk::DescriptorSet,
-    descriptor_update_template: vk::DescriptorUpdateTemplate,
-    p_data: *const c_void,
-) {
-    unsafe { crate::pending::report_device("vkUpdateDescriptorSetWithTemplate", device) };
 }
 
 pub unsafe extern "system" fn vkCreateSamplerYcbcrConversion(
@@ -369,38 +90,6 @@ pub unsafe extern "system" fn vkDestroySamplerYcbcrConversion(
     p_allocator: *const vk::AllocationCallbacks,
 ) {
     unsafe { crate::pending::report_device("vkDestroySamplerYcbcrConversion", device) };
-}
-
-pub unsafe extern "system" fn vkCmdBindPipeline(
-    command_buffer: vk::CommandBuffer,
-    pipeline_bind_point: vk::PipelineBindPoint,
-    pipeline: vk::Pipeline,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdBindPipeline", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdBindDescriptorSets(
-    command_buffer: vk::CommandBuffer,
-    pipeline_bind_point: vk::PipelineBindPoint,
-    layout: vk::PipelineLayout,
-    first_set: u32,
-    descriptor_set_count: u32,
-    p_descriptor_sets: *const vk::DescriptorSet,
-    dynamic_offset_count: u32,
-    p_dynamic_offsets: *const u32,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdBindDescriptorSets", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdPushConstants(
-    command_buffer: vk::CommandBuffer,
-    layout: vk::PipelineLayout,
-    stage_flags: vk::ShaderStageFlags,
-    offset: u32,
-    size: u32,
-    p_values: *const c_void,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdPushConstants", command_buffer) };
 }
 
 pub unsafe extern "system" fn vkCmdBindIndexBuffer(
@@ -617,35 +306,6 @@ pub unsafe extern "system" fn vkCmdSetPrimitiveRestartEnable(
     };
 }
 
-pub unsafe extern "system" fn vkCmdDispatch(
-    command_buffer: vk::CommandBuffer,
-    group_count_x: u32,
-    group_count_y: u32,
-    group_count_z: u32,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdDispatch", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdDispatchBase(
-    command_buffer: vk::CommandBuffer,
-    base_group_x: u32,
-    base_group_y: u32,
-    base_group_z: u32,
-    group_count_x: u32,
-    group_count_y: u32,
-    group_count_z: u32,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdDispatchBase", command_buffer) };
-}
-
-pub unsafe extern "system" fn vkCmdDispatchIndirect(
-    command_buffer: vk::CommandBuffer,
-    buffer: vk::Buffer,
-    offset: vk::DeviceSize,
-) {
-    unsafe { crate::pending::report_command_buffer("vkCmdDispatchIndirect", command_buffer) };
-}
-
 pub unsafe extern "system" fn vkCmdDraw(
     command_buffer: vk::CommandBuffer,
     vertex_count: u32,
@@ -715,34 +375,9 @@ pub unsafe extern "system" fn vkCmdDrawIndexedIndirectCount(
 
 /// The pending stubs as a table, consulted after the implemented table.
 pub const PENDING_TABLE: Entrypoints = Entrypoints {
-    vkCreateShaderModule: Some(vkCreateShaderModule),
-    vkDestroyShaderModule: Some(vkDestroyShaderModule),
-    vkCreatePipelineCache: Some(vkCreatePipelineCache),
-    vkDestroyPipelineCache: Some(vkDestroyPipelineCache),
-    vkGetPipelineCacheData: Some(vkGetPipelineCacheData),
-    vkMergePipelineCaches: Some(vkMergePipelineCaches),
     vkCreateGraphicsPipelines: Some(vkCreateGraphicsPipelines),
-    vkCreateComputePipelines: Some(vkCreateComputePipelines),
-    vkDestroyPipeline: Some(vkDestroyPipeline),
-    vkCreatePipelineLayout: Some(vkCreatePipelineLayout),
-    vkDestroyPipelineLayout: Some(vkDestroyPipelineLayout),
-    vkCreateDescriptorSetLayout: Some(vkCreateDescriptorSetLayout),
-    vkDestroyDescriptorSetLayout: Some(vkDestroyDescriptorSetLayout),
-    vkGetDescriptorSetLayoutSupport: Some(vkGetDescriptorSetLayoutSupport),
-    vkCreateDescriptorPool: Some(vkCreateDescriptorPool),
-    vkDestroyDescriptorPool: Some(vkDestroyDescriptorPool),
-    vkResetDescriptorPool: Some(vkResetDescriptorPool),
-    vkAllocateDescriptorSets: Some(vkAllocateDescriptorSets),
-    vkFreeDescriptorSets: Some(vkFreeDescriptorSets),
-    vkUpdateDescriptorSets: Some(vkUpdateDescriptorSets),
-    vkCreateDescriptorUpdateTemplate: Some(vkCreateDescriptorUpdateTemplate),
-    vkDestroyDescriptorUpdateTemplate: Some(vkDestroyDescriptorUpdateTemplate),
-    vkUpdateDescriptorSetWithTemplate: Some(vkUpdateDescriptorSetWithTemplate),
     vkCreateSamplerYcbcrConversion: Some(vkCreateSamplerYcbcrConversion),
     vkDestroySamplerYcbcrConversion: Some(vkDestroySamplerYcbcrConversion),
-    vkCmdBindPipeline: Some(vkCmdBindPipeline),
-    vkCmdBindDescriptorSets: Some(vkCmdBindDescriptorSets),
-    vkCmdPushConstants: Some(vkCmdPushConstants),
     vkCmdBindIndexBuffer: Some(vkCmdBindIndexBuffer),
     vkCmdBindVertexBuffers: Some(vkCmdBindVertexBuffers),
     vkCmdBindVertexBuffers2: Some(vkCmdBindVertexBuffers2),
@@ -769,9 +404,6 @@ pub const PENDING_TABLE: Entrypoints = Entrypoints {
     vkCmdSetRasterizerDiscardEnable: Some(vkCmdSetRasterizerDiscardEnable),
     vkCmdSetDepthBiasEnable: Some(vkCmdSetDepthBiasEnable),
     vkCmdSetPrimitiveRestartEnable: Some(vkCmdSetPrimitiveRestartEnable),
-    vkCmdDispatch: Some(vkCmdDispatch),
-    vkCmdDispatchBase: Some(vkCmdDispatchBase),
-    vkCmdDispatchIndirect: Some(vkCmdDispatchIndirect),
     vkCmdDraw: Some(vkCmdDraw),
     vkCmdDrawIndexed: Some(vkCmdDrawIndexed),
     vkCmdDrawIndirect: Some(vkCmdDrawIndirect),

@@ -1,0 +1,434 @@
+//! Descriptor set layouts, pools, sets, updates and update templates.
+
+use super::device::{dev, rep};
+use super::obj;
+use crate::boundary::{call, call_void, null, slice};
+use crate::handle::{self, new_handle};
+use crate::objects::*;
+use crate::pnext;
+use ash::vk::{self, Handle};
+use softvk::error::{Error, Result};
+use softvk::resource::descriptor::{
+    Descriptor, DescriptorPool, LayoutBinding, SetLayout, layout_supported,
+};
+use std::ffi::c_void;
+use std::sync::Arc;
+
+unsafe fn layout_bindings(
+    info: &vk::DescriptorSetLayoutCreateInfo<'_>,
+) -> Result<Vec<LayoutBinding>> {
+    let mut out = Vec::new();
+    for b in slice(info.p_bindings, info.binding_count, "pBindings")? {
+        let samplers_allowed = matches!(
+            b.descriptor_type,
+            vk::DescriptorType::SAMPLER | vk::DescriptorType::COMBINED_IMAGE_SAMPLER
+        );
+        let immutable_samplers = if samplers_allowed && !b.p_immutable_samplers.is_null() {
+            slice(
+                b.p_immutable_samplers,
+                b.descriptor_count,
+                "pImmutableSamplers",
+            )?
+            .iter()
+            .map(|&s| Ok(obj::<SamplerObj>(s, "pImmutableSamplers[i]")?.0.clone()))
+            .collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
+        out.push(LayoutBinding {
+            binding: b.binding,
+            ty: b.descriptor_type,
+            count: b.descriptor_count,
+            stages: b.stage_flags,
+            immutable_samplers,
+            first_slot: 0,
+        });
+    }
+    Ok(out)
+}
+
+unsafe fn check_layout_flags(info: &vk::DescriptorSetLayoutCreateInfo<'_>) -> Result<()> {
+    if !info.flags.is_empty() {
+        return Err(Error::invalid(format!(
+            "descriptor set layout flags {:?} need features softvk does not report",
+            info.flags
+        )));
+    }
+    if pnext::find::<vk::DescriptorSetLayoutBindingFlagsCreateInfo<'_>>(info.p_next).is_some_and(
+        |f| {
+            slice(f.p_binding_flags, f.binding_count, "pBindingFlags")
+                .is_ok_and(|fl| fl.iter().any(|x| !x.is_empty()))
+        },
+    ) {
+        return Err(Error::invalid(
+            "descriptor binding flags need descriptor indexing, which softvk does not report",
+        ));
+    }
+    Ok(())
+}
+
+pub unsafe extern "system" fn create_descriptor_set_layout(
+    device: vk::Device,
+    p_info: *const vk::DescriptorSetLayoutCreateInfo<'_>,
+    _alloc: *const vk::AllocationCallbacks<'_>,
+    p_layout: *mut vk::DescriptorSetLayout,
+) -> vk::Result {
+    call("vkCreateDescriptorSetLayout", rep(dev(device)), || {
+        let info = p_info.as_ref().ok_or_else(|| null("pCreateInfo"))?;
+        if p_layout.is_null() {
+            return Err(null("pSetLayout"));
+        }
+        *p_layout = vk::DescriptorSetLayout::null();
+        check_layout_flags(info)?;
+        let l = SetLayout::new(layout_bindings(info)?)?;
+        *p_layout = new_handle(SetLayoutObj(Arc::new(l)));
+        Ok(vk::Result::SUCCESS)
+    })
+}
+
+pub unsafe extern "system" fn destroy_descriptor_set_layout(
+    _device: vk::Device,
+    layout: vk::DescriptorSetLayout,
+    _alloc: *const vk::AllocationCallbacks<'_>,
+) {
+    drop(handle::take::<SetLayoutObj>(layout));
+}
+
+pub unsafe extern "system" fn get_descriptor_set_layout_support(
+    device: vk::Device,
+    p_info: *const vk::DescriptorSetLayoutCreateInfo<'_>,
+    p_support: *mut vk::DescriptorSetLayoutSupport<'_>,
+) {
+    call_void("vkGetDescriptorSetLayoutSupport", rep(dev(device)), || {
+        let info = p_info.as_ref().ok_or_else(|| null("pCreateInfo"))?;
+        let out = p_support.as_mut().ok_or_else(|| null("pSupport"))?;
+        let bindings: Vec<_> = slice(info.p_bindings, info.binding_count, "pBindings")?
+            .iter()
+            .map(|b| (b.descriptor_type, b.descriptor_count))
+            .collect();
+        let ok = check_layout_flags(info).is_ok() && layout_supported(&bindings);
+        out.supported = ok.into();
+        Ok(())
+    })
+}
+
+pub unsafe extern "system" fn create_descriptor_pool(
+    device: vk::Device,
+    p_info: *const vk::DescriptorPoolCreateInfo<'_>,
+    _alloc: *const vk::AllocationCallbacks<'_>,
+    p_pool: *mut vk::DescriptorPool,
+) -> vk::Result {
+    call("vkCreateDescriptorPool", rep(dev(device)), || {
+        let info = p_info.as_ref().ok_or_else(|| null("pCreateInfo"))?;
+        if p_pool.is_null() {
+            return Err(null("pDescriptorPool"));
+        }
+        *p_pool = vk::DescriptorPool::null();
+        let sizes: Vec<_> = slice(info.p_pool_sizes, info.pool_size_count, "pPoolSizes")?
+            .iter()
+            .map(|s| (s.ty, s.descriptor_count))
+            .collect();
+        let pool = DescriptorPool::new(info.max_sets, &sizes, info.flags)?;
+        *p_pool = new_handle(DescriptorPoolObj {
+            core: Arc::new(pool),
+            sets: Default::default(),
+        });
+        Ok(vk::Result::SUCCESS)
+    })
+}
+
+pub unsafe extern "system" fn destroy_descriptor_pool(
+    _device: vk::Device,
+    pool: vk::DescriptorPool,
+    _alloc: *const vk::AllocationCallbacks<'_>,
+) {
+    if let Some(p) = handle::take::<DescriptorPoolObj>(pool) {
+        // Destroying a pool frees its sets (their handles die with it).
+        for h in p.sets.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            drop(handle::take::<DescriptorSetObj>(
+                vk::DescriptorSet::from_raw(h),
+            ));
+        }
+    }
+}
+
+pub unsafe extern "system" fn reset_descriptor_pool(
+    device: vk::Device,
+    pool: vk::DescriptorPool,
+    _flags: vk::DescriptorPoolResetFlags,
+) -> vk::Result {
+    call("vkResetDescriptorPool", rep(dev(device)), || {
+        let p = obj::<DescriptorPoolObj>(pool, "descriptorPool")?;
+        let mut sets = p.sets.lock().unwrap_or_else(|e| e.into_inner());
+        for h in sets.drain(..) {
+            drop(handle::take::<DescriptorSetObj>(
+                vk::DescriptorSet::from_raw(h),
+            ));
+        }
+        p.core.reset();
+        Ok(vk::Result::SUCCESS)
+    })
+}
+
+pub unsafe extern "system" fn allocate_descriptor_sets(
+    device: vk::Device,
+    p_info: *const vk::DescriptorSetAllocateInfo<'_>,
+    p_sets: *mut vk::DescriptorSet,
+) -> vk::Result {
+    call("vkAllocateDescriptorSets", rep(dev(device)), || {
+        let info = p_info.as_ref().ok_or_else(|| null("pAllocateInfo"))?;
+        if p_sets.is_null() && info.descriptor_set_count > 0 {
+            return Err(null("pDescriptorSets"));
+        }
+        for i in 0..info.descriptor_set_count as usize {
+            *p_sets.add(i) = vk::DescriptorSet::null();
+        }
+        if pnext::find::<vk::DescriptorSetVariableDescriptorCountAllocateInfo<'_>>(info.p_next)
+            .is_some_and(|v| v.descriptor_set_count > 0)
+        {
+            return Err(Error::invalid(
+                "variable descriptor counts need descriptor indexing, which softvk does not report",
+            ));
+        }
+        let pool = obj::<DescriptorPoolObj>(info.descriptor_pool, "descriptorPool")?;
+        let layouts = slice(info.p_set_layouts, info.descriptor_set_count, "pSetLayouts")?
+            .iter()
+            .map(|&l| Ok(obj::<SetLayoutObj>(l, "pSetLayouts[i]")?.0.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        let sets = pool.core.allocate(&layouts)?;
+        let mut owned = pool.sets.lock().unwrap_or_else(|e| e.into_inner());
+        for (i, s) in sets.into_iter().enumerate() {
+            let h = new_handle(DescriptorSetObj(s));
+            owned.push(h.as_raw());
+            *p_sets.add(i) = h;
+        }
+        Ok(vk::Result::SUCCESS)
+    })
+}
+
+pub unsafe extern "system" fn free_descriptor_sets(
+    device: vk::Device,
+    pool: vk::DescriptorPool,
+    count: u32,
+    p_sets: *const vk::DescriptorSet,
+) -> vk::Result {
+    call("vkFreeDescriptorSets", rep(dev(device)), || {
+        let p = obj::<DescriptorPoolObj>(pool, "descriptorPool")?;
+        let handles: Vec<_> = slice(p_sets, count, "pDescriptorSets")?
+            .iter()
+            .copied()
+            .filter(|h| *h != vk::DescriptorSet::null())
+            .collect();
+        let sets = handles
+            .iter()
+            .map(|&h| Ok(obj::<DescriptorSetObj>(h, "pDescriptorSets[i]")?.0.clone()))
+            .collect::<Result<Vec<_>>>()?;
+        p.core.free(&sets)?;
+        let mut owned = p.sets.lock().unwrap_or_else(|e| e.into_inner());
+        for h in handles {
+            owned.retain(|&o| o != h.as_raw());
+            drop(handle::take::<DescriptorSetObj>(h));
+        }
+        Ok(vk::Result::SUCCESS)
+    })
+}
+
+/// The descriptor one element of a write describes, read from the application's arrays.
+unsafe fn descriptor(
+    ty: vk::DescriptorType,
+    image: Option<&vk::DescriptorImageInfo>,
+    buffer: Option<&vk::DescriptorBufferInfo>,
+    texel: Option<vk::BufferView>,
+) -> Result<Descriptor> {
+    type T = vk::DescriptorType;
+    Ok(match ty {
+        T::UNIFORM_BUFFER
+        | T::STORAGE_BUFFER
+        | T::UNIFORM_BUFFER_DYNAMIC
+        | T::STORAGE_BUFFER_DYNAMIC => {
+            let b = buffer.ok_or_else(|| null("pBufferInfo"))?;
+            if b.buffer == vk::Buffer::null() {
+                return Ok(Descriptor::Empty);
+            }
+            let buf = obj::<BufferObj>(b.buffer, "pBufferInfo[i].buffer")?
+                .0
+                .clone();
+            let range = if b.range == vk::WHOLE_SIZE {
+                buf.size().saturating_sub(b.offset)
+            } else {
+                b.range
+            };
+            Descriptor::Buffer {
+                buffer: buf,
+                offset: b.offset,
+                range,
+            }
+        }
+        T::UNIFORM_TEXEL_BUFFER | T::STORAGE_TEXEL_BUFFER => {
+            let v = texel.ok_or_else(|| null("pTexelBufferView"))?;
+            if v == vk::BufferView::null() {
+                return Ok(Descriptor::Empty);
+            }
+            Descriptor::TexelBuffer(obj::<BufferViewObj>(v, "pTexelBufferView[i]")?.0.clone())
+        }
+        T::SAMPLER
+        | T::COMBINED_IMAGE_SAMPLER
+        | T::SAMPLED_IMAGE
+        | T::STORAGE_IMAGE
+        | T::INPUT_ATTACHMENT => {
+            let i = image.ok_or_else(|| null("pImageInfo"))?;
+            let view = if ty != T::SAMPLER && i.image_view != vk::ImageView::null() {
+                Some(
+                    obj::<ImageViewObj>(i.image_view, "pImageInfo[i].imageView")?
+                        .0
+                        .clone(),
+                )
+            } else {
+                None
+            };
+            let sampler = if matches!(ty, T::SAMPLER | T::COMBINED_IMAGE_SAMPLER)
+                && i.sampler != vk::Sampler::null()
+            {
+                Some(
+                    obj::<SamplerObj>(i.sampler, "pImageInfo[i].sampler")?
+                        .0
+                        .clone(),
+                )
+            } else {
+                None
+            };
+            Descriptor::Image { view, sampler }
+        }
+        other => {
+            return Err(Error::invalid(format!(
+                "descriptor type {other:?} is not supported"
+            )));
+        }
+    })
+}
+
+pub unsafe extern "system" fn update_descriptor_sets(
+    device: vk::Device,
+    write_count: u32,
+    p_writes: *const vk::WriteDescriptorSet<'_>,
+    copy_count: u32,
+    p_copies: *const vk::CopyDescriptorSet<'_>,
+) {
+    call_void("vkUpdateDescriptorSets", rep(dev(device)), || {
+        for w in slice(p_writes, write_count, "pDescriptorWrites")? {
+            let set = obj::<DescriptorSetObj>(w.dst_set, "dstSet")?;
+            let n = w.descriptor_count as usize;
+            let mut values = Vec::with_capacity(n);
+            for i in 0..n {
+                let image = (!w.p_image_info.is_null()).then(|| &*w.p_image_info.add(i));
+                let buffer = (!w.p_buffer_info.is_null()).then(|| &*w.p_buffer_info.add(i));
+                let texel =
+                    (!w.p_texel_buffer_view.is_null()).then(|| *w.p_texel_buffer_view.add(i));
+                values.push(descriptor(w.descriptor_type, image, buffer, texel)?);
+            }
+            set.0.write(w.dst_binding, w.dst_array_element, values)?;
+        }
+        for c in slice(p_copies, copy_count, "pDescriptorCopies")? {
+            let src = obj::<DescriptorSetObj>(c.src_set, "srcSet")?;
+            let dst = obj::<DescriptorSetObj>(c.dst_set, "dstSet")?;
+            dst.0.copy_from(
+                &src.0,
+                c.src_binding,
+                c.src_array_element,
+                c.dst_binding,
+                c.dst_array_element,
+                c.descriptor_count,
+            )?;
+        }
+        Ok(())
+    })
+}
+
+pub unsafe extern "system" fn create_descriptor_update_template(
+    device: vk::Device,
+    p_info: *const vk::DescriptorUpdateTemplateCreateInfo<'_>,
+    _alloc: *const vk::AllocationCallbacks<'_>,
+    p_template: *mut vk::DescriptorUpdateTemplate,
+) -> vk::Result {
+    call("vkCreateDescriptorUpdateTemplate", rep(dev(device)), || {
+        let info = p_info.as_ref().ok_or_else(|| null("pCreateInfo"))?;
+        if p_template.is_null() {
+            return Err(null("pDescriptorUpdateTemplate"));
+        }
+        *p_template = vk::DescriptorUpdateTemplate::null();
+        if info.template_type != vk::DescriptorUpdateTemplateType::DESCRIPTOR_SET {
+            return Err(Error::invalid(
+                "push-descriptor update templates need VK_KHR_push_descriptor, which softvk \
+                 does not report",
+            ));
+        }
+        let entries = slice(
+            info.p_descriptor_update_entries,
+            info.descriptor_update_entry_count,
+            "pDescriptorUpdateEntries",
+        )?
+        .to_vec();
+        *p_template = new_handle(UpdateTemplateObj(entries));
+        Ok(vk::Result::SUCCESS)
+    })
+}
+
+pub unsafe extern "system" fn destroy_descriptor_update_template(
+    _device: vk::Device,
+    t: vk::DescriptorUpdateTemplate,
+    _alloc: *const vk::AllocationCallbacks<'_>,
+) {
+    drop(handle::take::<UpdateTemplateObj>(t));
+}
+
+pub unsafe extern "system" fn update_descriptor_set_with_template(
+    device: vk::Device,
+    set: vk::DescriptorSet,
+    template: vk::DescriptorUpdateTemplate,
+    p_data: *const c_void,
+) {
+    call_void(
+        "vkUpdateDescriptorSetWithTemplate",
+        rep(dev(device)),
+        || {
+            let s = obj::<DescriptorSetObj>(set, "descriptorSet")?;
+            let t = obj::<UpdateTemplateObj>(template, "descriptorUpdateTemplate")?;
+            if p_data.is_null() && t.0.iter().any(|e| e.descriptor_count > 0) {
+                return Err(null("pData"));
+            }
+            for e in &t.0 {
+                let mut values = Vec::with_capacity(e.descriptor_count as usize);
+                for i in 0..e.descriptor_count as usize {
+                    let p = (p_data as *const u8).add(e.offset + i * e.stride);
+                    type T = vk::DescriptorType;
+                    let d = match e.descriptor_type {
+                        T::UNIFORM_BUFFER
+                        | T::STORAGE_BUFFER
+                        | T::UNIFORM_BUFFER_DYNAMIC
+                        | T::STORAGE_BUFFER_DYNAMIC => descriptor(
+                            e.descriptor_type,
+                            None,
+                            Some(&(p as *const vk::DescriptorBufferInfo).read_unaligned()),
+                            None,
+                        )?,
+                        T::UNIFORM_TEXEL_BUFFER | T::STORAGE_TEXEL_BUFFER => descriptor(
+                            e.descriptor_type,
+                            None,
+                            None,
+                            Some((p as *const vk::BufferView).read_unaligned()),
+                        )?,
+                        _ => descriptor(
+                            e.descriptor_type,
+                            Some(&(p as *const vk::DescriptorImageInfo).read_unaligned()),
+                            None,
+                            None,
+                        )?,
+                    };
+                    values.push(d);
+                }
+                s.0.write(e.dst_binding, e.dst_array_element, values)?;
+            }
+            Ok(())
+        },
+    )
+}

@@ -1,0 +1,13 @@
+#version 450
+// Loader test (tests/tests/compute.rs): every texel of a uniform texel buffer, fetched and
+// stored as 32-bit components into a storage texel buffer of format rgba32i.
+layout(local_size_x = 64) in;
+layout(set = 0, binding = 0) uniform isamplerBuffer src;
+layout(set = 0, binding = 1, rgba32i) uniform writeonly iimageBuffer dst;
+layout(push_constant) uniform P { int count; } pc;
+void main() {
+    int i = int(gl_GlobalInvocationID.x);
+    if (i < pc.count) {
+        imageStore(dst, i, texelFetch(src, i));
+    }
+}

@@ -1,0 +1,240 @@
+//! Shader modules, pipeline layouts, compute pipelines and pipeline caches.
+//!
+//! A compute pipeline is a JIT-compiled kernel ([`crate::shader::ComputeKernel`]) plus the
+//! pipeline layout that maps its `(set, binding)` pairs onto one flat slot table: set `s`'s
+//! slots start after those of sets `0..s`, in the order of [`SetLayout`]'s slots. At dispatch,
+//! [`Bindings::slots`] turns the bound sets into that table.
+//!
+//! Errors: malformed SPIR-V and a shader that disagrees with its pipeline layout are invalid
+//! usage (`VK_ERROR_VALIDATION_FAILED_EXT`); SPIR-V that softvk cannot compile yet fails with
+//! `VK_ERROR_FEATURE_NOT_PRESENT` and a message naming what is missing (the same answer the
+//! pending commands give: a core capability that has not landed).
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::memory::Span;
+use crate::resource::descriptor::{Descriptor, SetLayout, is_dynamic};
+use crate::shader::{
+    self, BindingLayout, ComputeKernel, DescriptorKind, PipelineInterface, Resource,
+    ShaderErrorKind, SpecConstants,
+};
+use ash::vk;
+use std::sync::Arc;
+
+fn shader_error(e: shader::ShaderError) -> Error {
+    match e.kind {
+        ShaderErrorKind::Unsupported => Error::new(ErrorKind::FeatureNotPresent, e.message),
+        ShaderErrorKind::Malformed | ShaderErrorKind::LayoutMismatch => Error::invalid(e.message),
+    }
+}
+
+/// One VkShaderModule.
+#[derive(Debug)]
+pub struct ShaderModule {
+    module: shader::Module,
+}
+
+impl ShaderModule {
+    pub fn new(words: &[u32]) -> Result<Self> {
+        if words.first() != Some(&0x0723_0203) {
+            return Err(Error::invalid(
+                "pCode is not SPIR-V (magic number 0x07230203 missing; VUID-VkShaderModuleCreateInfo-pCode-08737)",
+            ));
+        }
+        Ok(ShaderModule {
+            module: shader::Module::parse(words).map_err(shader_error)?,
+        })
+    }
+
+    pub fn module(&self) -> &shader::Module {
+        &self.module
+    }
+}
+
+/// One VkPipelineLayout.
+#[derive(Debug)]
+pub struct PipelineLayout {
+    pub sets: Vec<Option<Arc<SetLayout>>>,
+    pub push_constant_bytes: u32,
+}
+
+impl PipelineLayout {
+    pub fn new(
+        sets: Vec<Option<Arc<SetLayout>>>,
+        ranges: &[vk::PushConstantRange],
+        max_push: u32,
+    ) -> Result<Self> {
+        let mut bytes = 0u32;
+        for r in ranges {
+            let end = r.offset.checked_add(r.size).filter(|&e| e <= max_push);
+            let Some(end) = end else {
+                return Err(Error::invalid(format!(
+                    "push constant range {}+{} exceeds maxPushConstantsSize {max_push} \
+                     (VUID-VkPushConstantRange-size-00298)",
+                    r.offset, r.size
+                )));
+            };
+            bytes = bytes.max(end);
+        }
+        Ok(PipelineLayout {
+            sets,
+            push_constant_bytes: bytes,
+        })
+    }
+
+    /// The first slot of each set in the flat table, and the table's size.
+    fn set_bases(&self) -> (Vec<u32>, u32) {
+        let mut bases = Vec::with_capacity(self.sets.len());
+        let mut n = 0;
+        for s in &self.sets {
+            bases.push(n);
+            n += s.as_ref().map_or(0, |l| l.slot_count());
+        }
+        (bases, n)
+    }
+}
+
+fn kind_of(ty: vk::DescriptorType) -> DescriptorKind {
+    match ty {
+        vk::DescriptorType::UNIFORM_BUFFER | vk::DescriptorType::UNIFORM_BUFFER_DYNAMIC => {
+            DescriptorKind::UniformBuffer
+        }
+        vk::DescriptorType::STORAGE_BUFFER | vk::DescriptorType::STORAGE_BUFFER_DYNAMIC => {
+            DescriptorKind::StorageBuffer
+        }
+        vk::DescriptorType::UNIFORM_TEXEL_BUFFER => DescriptorKind::UniformTexelBuffer,
+        vk::DescriptorType::STORAGE_TEXEL_BUFFER => DescriptorKind::StorageTexelBuffer,
+        _ => DescriptorKind::Other,
+    }
+}
+
+/// One compute VkPipeline.
+#[derive(Debug)]
+pub struct ComputePipeline {
+    kernel: ComputeKernel,
+    layout: Arc<PipelineLayout>,
+}
+
+impl ComputePipeline {
+    pub fn new(
+        module: &ShaderModule,
+        entry: &str,
+        spec: SpecConstants,
+        layout: Arc<PipelineLayout>,
+    ) -> Result<Self> {
+        let (bases, _) = layout.set_bases();
+        let mut bindings = Vec::new();
+        for (s, set) in layout.sets.iter().enumerate() {
+            let Some(set) = set else { continue };
+            for b in set.bindings() {
+                // Image and sampler descriptors are `Other`: a shader that uses one is refused
+                // as unsupported when it is compiled.
+                bindings.push(BindingLayout {
+                    set: s as u32,
+                    binding: b.binding,
+                    kind: kind_of(b.ty),
+                    count: b.count,
+                    first_slot: bases[s] + b.first_slot,
+                });
+            }
+        }
+        let iface = PipelineInterface {
+            bindings,
+            push_constant_bytes: layout.push_constant_bytes,
+        };
+        let kernel =
+            shader::compile_compute(module.module(), entry, &spec, &iface).map_err(shader_error)?;
+        Ok(ComputePipeline { kernel, layout })
+    }
+
+    pub fn kernel(&self) -> &ComputeKernel {
+        &self.kernel
+    }
+
+    pub fn layout(&self) -> &Arc<PipelineLayout> {
+        &self.layout
+    }
+}
+
+/// One VkPipelineCache. softvk compiles a compute pipeline in well under a millisecond, so the
+/// cache keeps no entries: its data is the header the spec defines, which any later
+/// vkCreatePipelineCache of this build accepts.
+#[derive(Debug)]
+pub struct PipelineCache;
+
+impl PipelineCache {
+    /// VkPipelineCacheHeaderVersionOne: length, version, vendorID, deviceID, pipelineCacheUUID.
+    pub fn data(vendor_id: u32, device_id: u32, uuid: [u8; 16]) -> Vec<u8> {
+        let mut d = Vec::with_capacity(32);
+        d.extend_from_slice(&32u32.to_le_bytes());
+        d.extend_from_slice(&(vk::PipelineCacheHeaderVersion::ONE.as_raw() as u32).to_le_bytes());
+        d.extend_from_slice(&vendor_id.to_le_bytes());
+        d.extend_from_slice(&device_id.to_le_bytes());
+        d.extend_from_slice(&uuid);
+        d
+    }
+}
+
+/// The sets bound for one bind point, as vkCmdBindDescriptorSets captured them.
+#[derive(Clone, Debug, Default)]
+pub struct Bindings {
+    /// Per set index: the set's layout and contents, and its dynamic offsets.
+    pub sets: Vec<Option<BoundSet>>,
+}
+
+#[derive(Clone, Debug)]
+pub struct BoundSet {
+    pub layout: Arc<SetLayout>,
+    pub slots: Arc<Vec<Descriptor>>,
+    pub dynamic_offsets: Vec<u32>,
+}
+
+impl Bindings {
+    /// The flat slot table of `layout` from the bound sets. Unbound sets and unwritten
+    /// descriptors give [`Resource::None`]; so does a buffer without memory.
+    pub fn slots(&self, layout: &PipelineLayout) -> Vec<Resource<'_>> {
+        let (bases, total) = layout.set_bases();
+        let mut out: Vec<Resource<'_>> = (0..total).map(|_| Resource::None).collect();
+        for (s, set_layout) in layout.sets.iter().enumerate() {
+            let (Some(set_layout), Some(Some(bound))) = (set_layout, self.sets.get(s)) else {
+                continue;
+            };
+            if !Arc::ptr_eq(set_layout, &bound.layout)
+                && set_layout.slot_count() != bound.layout.slot_count()
+            {
+                continue;
+            }
+            let mut dynamic = bound.dynamic_offsets.iter();
+            for b in bound.layout.bindings() {
+                for i in 0..b.count {
+                    let slot = (b.first_slot + i) as usize;
+                    let extra = if is_dynamic(b.ty) {
+                        dynamic.next().copied().unwrap_or(0) as u64
+                    } else {
+                        0
+                    };
+                    let r = match &bound.slots[slot] {
+                        Descriptor::Buffer {
+                            buffer,
+                            offset,
+                            range,
+                        } => buffer
+                            .span(offset + extra, *range)
+                            .map(Resource::Buffer)
+                            .unwrap_or(Resource::None),
+                        Descriptor::TexelBuffer(v) => v
+                            .buffer
+                            .span(v.offset, v.range)
+                            .map(|span: Span<'_>| Resource::TexelBuffer {
+                                span,
+                                format: v.format,
+                            })
+                            .unwrap_or(Resource::None),
+                        _ => Resource::None,
+                    };
+                    out[(bases[s] + b.first_slot + i) as usize] = r;
+                }
+            }
+        }
+        out
+    }
+}

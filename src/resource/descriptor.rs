@@ -1,0 +1,362 @@
+//! Descriptor set layouts, descriptor pools and descriptor sets.
+//!
+//! A set is a flat array of [`Descriptor`] slots: binding `b` with `descriptorCount` n owns the
+//! slots `first_slot(b) .. first_slot(b) + n`. Writes replace slots (copy-on-write, so a set
+//! bound into a command buffer keeps the contents it had when it was bound: binding snapshots
+//! an `Arc`). A slot holds `Arc`s of the resources it names, so nothing it points at is freed
+//! while a command buffer can still read it.
+//!
+//! Pools account sets and descriptors per type and answer `VK_ERROR_OUT_OF_POOL_MEMORY` when
+//! a request does not fit. Concurrency: a set's slots sit behind a mutex (Vulkan requires
+//! external synchronization of updates; the lock only makes misuse safe).
+
+use super::{Buffer, BufferView, ImageView, Sampler};
+use crate::error::{Error, ErrorKind, Result};
+use ash::vk;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The descriptor types softvk's descriptor sets hold.
+pub const SUPPORTED_TYPES: &[vk::DescriptorType] = &[
+    vk::DescriptorType::SAMPLER,
+    vk::DescriptorType::COMBINED_IMAGE_SAMPLER,
+    vk::DescriptorType::SAMPLED_IMAGE,
+    vk::DescriptorType::STORAGE_IMAGE,
+    vk::DescriptorType::UNIFORM_TEXEL_BUFFER,
+    vk::DescriptorType::STORAGE_TEXEL_BUFFER,
+    vk::DescriptorType::UNIFORM_BUFFER,
+    vk::DescriptorType::STORAGE_BUFFER,
+    vk::DescriptorType::UNIFORM_BUFFER_DYNAMIC,
+    vk::DescriptorType::STORAGE_BUFFER_DYNAMIC,
+    vk::DescriptorType::INPUT_ATTACHMENT,
+];
+
+pub fn is_dynamic(ty: vk::DescriptorType) -> bool {
+    matches!(
+        ty,
+        vk::DescriptorType::UNIFORM_BUFFER_DYNAMIC | vk::DescriptorType::STORAGE_BUFFER_DYNAMIC
+    )
+}
+
+/// One binding of a set layout.
+#[derive(Clone, Debug)]
+pub struct LayoutBinding {
+    pub binding: u32,
+    pub ty: vk::DescriptorType,
+    pub count: u32,
+    pub stages: vk::ShaderStageFlags,
+    /// Immutable samplers (empty if none).
+    pub immutable_samplers: Vec<Arc<Sampler>>,
+    /// Index of the binding's first slot in a set.
+    pub first_slot: u32,
+}
+
+/// One VkDescriptorSetLayout.
+#[derive(Debug)]
+pub struct SetLayout {
+    /// Sorted by binding number.
+    bindings: Vec<LayoutBinding>,
+    slots: u32,
+    dynamic: u32,
+}
+
+impl SetLayout {
+    /// `bindings` in any order; first slots are assigned here.
+    pub fn new(mut bindings: Vec<LayoutBinding>) -> Result<Self> {
+        bindings.sort_by_key(|b| b.binding);
+        if bindings.windows(2).any(|w| w[0].binding == w[1].binding) {
+            return Err(Error::invalid(
+                "two layout bindings have the same binding number \
+                 (VUID-VkDescriptorSetLayoutCreateInfo-binding-00279)",
+            ));
+        }
+        let mut slots = 0u32;
+        let mut dynamic = 0;
+        for b in &mut bindings {
+            if !SUPPORTED_TYPES.contains(&b.ty) {
+                return Err(Error::new(
+                    ErrorKind::FeatureNotPresent,
+                    format!("descriptor type {:?} is not supported", b.ty),
+                ));
+            }
+            if !b.immutable_samplers.is_empty() && b.immutable_samplers.len() != b.count as usize {
+                return Err(Error::invalid(
+                    "pImmutableSamplers must have descriptorCount entries",
+                ));
+            }
+            b.first_slot = slots;
+            slots = slots
+                .checked_add(b.count)
+                .ok_or_else(|| Error::invalid("descriptor counts overflow"))?;
+            if is_dynamic(b.ty) {
+                dynamic += b.count;
+            }
+        }
+        Ok(SetLayout {
+            bindings,
+            slots,
+            dynamic,
+        })
+    }
+
+    pub fn bindings(&self) -> &[LayoutBinding] {
+        &self.bindings
+    }
+
+    pub fn binding(&self, binding: u32) -> Option<&LayoutBinding> {
+        self.bindings
+            .binary_search_by_key(&binding, |b| b.binding)
+            .ok()
+            .map(|i| &self.bindings[i])
+    }
+
+    /// Slots in a set of this layout.
+    pub fn slot_count(&self) -> u32 {
+        self.slots
+    }
+
+    /// Dynamic uniform/storage buffer descriptors (dynamic offsets consumed when bound).
+    pub fn dynamic_count(&self) -> u32 {
+        self.dynamic
+    }
+
+    /// Descriptors per type in one set (for pool accounting).
+    fn demand(&self) -> HashMap<vk::DescriptorType, u32> {
+        let mut m = HashMap::new();
+        for b in &self.bindings {
+            *m.entry(b.ty).or_insert(0) += b.count;
+        }
+        m
+    }
+}
+
+/// What one slot holds.
+#[derive(Clone, Debug, Default)]
+pub enum Descriptor {
+    /// Never written.
+    #[default]
+    Empty,
+    /// Uniform or storage buffer (dynamic or not): `range` is resolved (no VK_WHOLE_SIZE).
+    Buffer {
+        buffer: Arc<Buffer>,
+        offset: u64,
+        range: u64,
+    },
+    TexelBuffer(Arc<BufferView>),
+    /// Samplers, images and combined image samplers.
+    Image {
+        view: Option<Arc<ImageView>>,
+        sampler: Option<Arc<Sampler>>,
+    },
+}
+
+/// One VkDescriptorSet.
+#[derive(Debug)]
+pub struct DescriptorSet {
+    layout: Arc<SetLayout>,
+    slots: Mutex<Arc<Vec<Descriptor>>>,
+}
+
+impl DescriptorSet {
+    fn new(layout: Arc<SetLayout>) -> Self {
+        let mut slots = vec![Descriptor::Empty; layout.slots as usize];
+        for b in &layout.bindings {
+            for (i, s) in b.immutable_samplers.iter().enumerate() {
+                slots[(b.first_slot + i as u32) as usize] = Descriptor::Image {
+                    view: None,
+                    sampler: Some(s.clone()),
+                };
+            }
+        }
+        DescriptorSet {
+            layout,
+            slots: Mutex::new(Arc::new(slots)),
+        }
+    }
+
+    pub fn layout(&self) -> &Arc<SetLayout> {
+        &self.layout
+    }
+
+    /// The current contents (what vkCmdBindDescriptorSets captures).
+    pub fn snapshot(&self) -> Arc<Vec<Descriptor>> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The slot index of (binding, array element), following the spec's rule that a write
+    /// running past a binding's count continues into the next binding
+    /// (VkWriteDescriptorSet, "consecutive bindings").
+    fn slots_of(&self, binding: u32, element: u32, count: u32) -> Result<(u32, &LayoutBinding)> {
+        let b = self.layout.binding(binding).ok_or_else(|| {
+            Error::invalid(format!(
+                "binding {binding} is not in the set's layout (VUID-VkWriteDescriptorSet-dstBinding-00315)"
+            ))
+        })?;
+        let start = b.first_slot + element;
+        if element > b.count
+            || start
+                .checked_add(count)
+                .is_none_or(|e| e > self.layout.slots)
+        {
+            return Err(Error::invalid(format!(
+                "descriptors {element}..+{count} of binding {binding} run past the set's layout \
+                 (VUID-VkWriteDescriptorSet-dstArrayElement-00321)"
+            )));
+        }
+        Ok((start, b))
+    }
+
+    /// vkUpdateDescriptorSets, one write: `values` go to consecutive slots from (binding,
+    /// element).
+    pub fn write(&self, binding: u32, element: u32, values: Vec<Descriptor>) -> Result<()> {
+        let (start, b) = self.slots_of(binding, element, values.len() as u32)?;
+        let immutable = !b.immutable_samplers.is_empty();
+        let mut guard = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let slots = Arc::make_mut(&mut guard);
+        for (i, v) in values.into_iter().enumerate() {
+            let slot = &mut slots[start as usize + i];
+            *slot = match (v, &*slot) {
+                // Immutable samplers stay; only the image part of the write applies.
+                (
+                    Descriptor::Image { view, .. },
+                    Descriptor::Image {
+                        sampler: Some(s), ..
+                    },
+                ) if immutable => Descriptor::Image {
+                    view,
+                    sampler: Some(s.clone()),
+                },
+                (v, _) => v,
+            };
+        }
+        Ok(())
+    }
+
+    /// vkUpdateDescriptorSets, one copy.
+    pub fn copy_from(
+        &self,
+        src: &DescriptorSet,
+        src_binding: u32,
+        src_element: u32,
+        binding: u32,
+        element: u32,
+        count: u32,
+    ) -> Result<()> {
+        let (from, _) = src.slots_of(src_binding, src_element, count)?;
+        let values: Vec<Descriptor> =
+            src.snapshot()[from as usize..(from + count) as usize].to_vec();
+        let (to, _) = self.slots_of(binding, element, count)?;
+        let mut guard = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let slots = Arc::make_mut(&mut guard);
+        slots[to as usize..(to + count) as usize].clone_from_slice(&values);
+        Ok(())
+    }
+}
+
+/// One VkDescriptorPool.
+#[derive(Debug)]
+pub struct DescriptorPool {
+    max_sets: u32,
+    capacity: HashMap<vk::DescriptorType, u32>,
+    free_individual: bool,
+    state: Mutex<PoolState>,
+}
+
+#[derive(Debug, Default)]
+struct PoolState {
+    sets: u32,
+    used: HashMap<vk::DescriptorType, u32>,
+}
+
+impl DescriptorPool {
+    pub fn new(
+        max_sets: u32,
+        sizes: &[(vk::DescriptorType, u32)],
+        flags: vk::DescriptorPoolCreateFlags,
+    ) -> Result<Self> {
+        if max_sets == 0 {
+            return Err(Error::invalid(
+                "maxSets is 0 (VUID-VkDescriptorPoolCreateInfo-maxSets-00301)",
+            ));
+        }
+        let mut capacity = HashMap::new();
+        for &(ty, n) in sizes {
+            *capacity.entry(ty).or_insert(0u32) += n;
+        }
+        Ok(DescriptorPool {
+            max_sets,
+            capacity,
+            free_individual: flags.contains(vk::DescriptorPoolCreateFlags::FREE_DESCRIPTOR_SET),
+            state: Mutex::new(PoolState::default()),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// vkAllocateDescriptorSets: all sets or none.
+    pub fn allocate(&self, layouts: &[Arc<SetLayout>]) -> Result<Vec<Arc<DescriptorSet>>> {
+        let mut st = self.lock();
+        let mut used = st.used.clone();
+        for l in layouts {
+            for (ty, n) in l.demand() {
+                *used.entry(ty).or_insert(0) += n;
+            }
+        }
+        let sets = st.sets as u64 + layouts.len() as u64;
+        let short = used
+            .iter()
+            .find(|(ty, n)| **n > self.capacity.get(ty).copied().unwrap_or(0));
+        if sets > self.max_sets as u64 || short.is_some() {
+            let what = match short {
+                Some((ty, n)) => format!(
+                    "{n} descriptors of type {ty:?} exceed the pool's {}",
+                    self.capacity.get(ty).copied().unwrap_or(0)
+                ),
+                None => format!("{sets} sets exceed the pool's maxSets {}", self.max_sets),
+            };
+            return Err(Error::new(ErrorKind::OutOfPoolMemory, what));
+        }
+        st.sets = sets as u32;
+        st.used = used;
+        Ok(layouts
+            .iter()
+            .map(|l| Arc::new(DescriptorSet::new(l.clone())))
+            .collect())
+    }
+
+    /// vkFreeDescriptorSets.
+    pub fn free(&self, sets: &[Arc<DescriptorSet>]) -> Result<()> {
+        if !self.free_individual {
+            return Err(Error::invalid(
+                "vkFreeDescriptorSets on a pool without FREE_DESCRIPTOR_SET \
+                 (VUID-vkFreeDescriptorSets-descriptorPool-00312)",
+            ));
+        }
+        let mut st = self.lock();
+        for s in sets {
+            st.sets = st.sets.saturating_sub(1);
+            for (ty, n) in s.layout.demand() {
+                if let Some(u) = st.used.get_mut(&ty) {
+                    *u = u.saturating_sub(n);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// vkResetDescriptorPool: every set returns to the pool.
+    pub fn reset(&self) {
+        *self.lock() = PoolState::default();
+    }
+}
+
+/// vkGetDescriptorSetLayoutSupport: whether a layout of these bindings can be created.
+pub fn layout_supported(bindings: &[(vk::DescriptorType, u32)]) -> bool {
+    let total: u64 = bindings.iter().map(|b| b.1 as u64).sum();
+    bindings.iter().all(|(ty, _)| SUPPORTED_TYPES.contains(ty)) && total <= MAX_SET_DESCRIPTORS
+}
+
+/// maxPerSetDescriptors.
+pub const MAX_SET_DESCRIPTORS: u64 = 1024;

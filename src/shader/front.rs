@@ -1,0 +1,782 @@
+//! The SPIR-V front: types, constants (specialization resolved), decorations, memory layouts and
+//! the entry point's interface. Independent of the code generator, so another backend (the
+//! 4-lane SoA one of DESIGN) can reuse it.
+
+use super::module::{Inst, Module};
+use super::{ShaderError, SpecConstants};
+use spirv::{BuiltIn, Decoration, Dim, ExecutionMode, ExecutionModel, Op, StorageClass};
+use std::collections::HashMap;
+
+/// A scalar as the code generator sees it. Only 32-bit numbers (and bool) are supported.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Scalar {
+    Bool,
+    I32,
+    U32,
+    F32,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Ty {
+    Void,
+    Bool,
+    Int {
+        signed: bool,
+    },
+    Float,
+    Vector {
+        elem: u32,
+        n: u32,
+    },
+    Matrix {
+        col: u32,
+        n: u32,
+    },
+    Array {
+        elem: u32,
+        len: u32,
+    },
+    RuntimeArray {
+        elem: u32,
+    },
+    Struct {
+        members: Vec<u32>,
+    },
+    Pointer {
+        pointee: u32,
+    },
+    Function,
+    /// A buffer image; `storage` = sampled 2 (imageBuffer), else samplerBuffer.
+    Image {
+        sampled: Scalar,
+        storage: bool,
+    },
+    SampledImage {
+        image: u32,
+    },
+}
+
+/// Texel kind passed to the runtime helpers (the image's sampled type).
+pub(crate) fn texel_kind(s: Scalar) -> u32 {
+    match s {
+        Scalar::F32 | Scalar::Bool => 0,
+        Scalar::I32 => 1,
+        Scalar::U32 => 2,
+    }
+}
+
+type Decos = Vec<(Decoration, Vec<u32>)>;
+
+/// Decorations accepted (others are refused as "changing meaning" or unknown).
+const DECORATIONS: &[Decoration] = &[
+    Decoration::RelaxedPrecision,
+    Decoration::SpecId,
+    Decoration::Block,
+    Decoration::BufferBlock,
+    Decoration::ColMajor,
+    Decoration::ArrayStride,
+    Decoration::MatrixStride,
+    Decoration::GLSLShared,
+    Decoration::GLSLPacked,
+    Decoration::BuiltIn,
+    Decoration::NoPerspective,
+    Decoration::Flat,
+    Decoration::Invariant,
+    Decoration::Restrict,
+    Decoration::Aliased,
+    Decoration::Volatile,
+    Decoration::Coherent,
+    Decoration::NonWritable,
+    Decoration::NonReadable,
+    Decoration::Uniform,
+    Decoration::UniformId,
+    Decoration::Location,
+    Decoration::Component,
+    Decoration::Binding,
+    Decoration::DescriptorSet,
+    Decoration::Offset,
+    Decoration::NoContraction,
+    Decoration::NoSignedWrap,
+    Decoration::NoUnsignedWrap,
+    Decoration::UserSemantic,
+    Decoration::RestrictPointer,
+    Decoration::AliasedPointer,
+    Decoration::Alignment,
+    Decoration::MaxByteOffset,
+];
+
+#[derive(Clone, Debug)]
+pub(crate) struct Global {
+    pub id: u32,
+    pub sc: StorageClass,
+    pub pointee: u32,
+    pub init: Option<u32>,
+}
+
+/// Function body: the instruction range from OpFunction to OpFunctionEnd (inclusive).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FuncRange {
+    pub start: usize,
+    pub end: usize,
+}
+
+pub(crate) struct Program<'m> {
+    pub module: &'m Module,
+    pub types: HashMap<u32, Ty>,
+    /// Constant id -> its flattened scalar bit patterns (bool: 0/1).
+    pub consts: HashMap<u32, Vec<u32>>,
+    pub decos: HashMap<u32, Decos>,
+    pub member_decos: HashMap<(u32, u32), Decos>,
+    pub globals: Vec<Global>,
+    pub functions: HashMap<u32, FuncRange>,
+    pub glsl_ext: Vec<u32>,
+    pub nonsemantic_ext: Vec<u32>,
+    /// Result id -> result type, for every instruction with both.
+    pub value_types: HashMap<u32, u32>,
+    pub entry: u32,
+    pub local_size: [u32; 3],
+}
+
+fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
+    Err(ShaderError::new(m))
+}
+
+impl<'m> Program<'m> {
+    pub fn new(
+        module: &'m Module,
+        entry_name: &str,
+        spec: &SpecConstants,
+    ) -> Result<Program<'m>, ShaderError> {
+        let mut p = Program {
+            module,
+            types: HashMap::new(),
+            consts: HashMap::new(),
+            decos: HashMap::new(),
+            member_decos: HashMap::new(),
+            globals: Vec::new(),
+            functions: HashMap::new(),
+            glsl_ext: Vec::new(),
+            nonsemantic_ext: Vec::new(),
+            value_types: HashMap::new(),
+            entry: 0,
+            local_size: [1, 1, 1],
+        };
+        let insts = &module.insts;
+        // Decorations first (they precede types, but groups may be used anywhere before).
+        let mut groups: HashMap<u32, Decos> = HashMap::new();
+        for i in insts {
+            match i.op {
+                Op::Decorate | Op::DecorateId | Op::DecorateString => {
+                    let d = decoration(i.w(1))?;
+                    let args = (2..i.len()).map(|k| i.w(k)).collect();
+                    if p.types.is_empty() {
+                        // Group decorations target the group id; store under the id anyway.
+                    }
+                    p.decos.entry(i.w(0)).or_default().push((d, args));
+                }
+                Op::MemberDecorate | Op::MemberDecorateString => {
+                    let d = decoration(i.w(2))?;
+                    let args = (3..i.len()).map(|k| i.w(k)).collect();
+                    p.member_decos
+                        .entry((i.w(0), i.w(1)))
+                        .or_default()
+                        .push((d, args));
+                }
+                Op::DecorationGroup => {
+                    groups.insert(i.id, p.decos.get(&i.id).cloned().unwrap_or_default());
+                }
+                Op::GroupDecorate => {
+                    let g = groups.get(&i.w(0)).cloned().unwrap_or_default();
+                    for k in 1..i.len() {
+                        p.decos.entry(i.w(k)).or_default().extend(g.iter().cloned());
+                    }
+                }
+                Op::GroupMemberDecorate => {
+                    let g = groups.get(&i.w(0)).cloned().unwrap_or_default();
+                    let mut k = 1;
+                    while k + 1 < i.len() {
+                        p.member_decos
+                            .entry((i.w(k), i.w(k + 1)))
+                            .or_default()
+                            .extend(g.iter().cloned());
+                        k += 2;
+                    }
+                }
+                Op::ExtInstImport => {
+                    if i.string(0) == "GLSL.std.450" {
+                        p.glsl_ext.push(i.id);
+                    } else {
+                        p.nonsemantic_ext.push(i.id);
+                    }
+                }
+                _ => {}
+            }
+            if i.ty != 0 && i.id != 0 {
+                p.value_types.insert(i.id, i.ty);
+            }
+        }
+        // Entry point.
+        let mut found = None;
+        for i in insts.iter().filter(|i| i.op == Op::EntryPoint) {
+            if i.string(2) == entry_name {
+                let model = i.w(0);
+                if model != ExecutionModel::GLCompute as u32 {
+                    return err(format!(
+                        "entry point \"{entry_name}\" is not a compute shader (execution model {})",
+                        model_name(model)
+                    ));
+                }
+                found = Some(i.w(1));
+            }
+        }
+        let Some(entry) = found else {
+            return err(format!("no entry point named \"{entry_name}\""));
+        };
+        p.entry = entry;
+
+        // Types, constants, globals, in order; then function ranges.
+        let mut func_start = None;
+        for (idx, i) in insts.iter().enumerate() {
+            match i.op {
+                Op::Function => func_start = Some(idx),
+                Op::FunctionEnd => {
+                    if let Some(s) = func_start.take() {
+                        p.functions
+                            .insert(insts[s].id, FuncRange { start: s, end: idx });
+                    }
+                }
+                _ if func_start.is_some() => {}
+                Op::Variable => {
+                    let sc = storage_class(i.w(0))?;
+                    let pointee = match p.types.get(&i.ty) {
+                        Some(Ty::Pointer { pointee, .. }) => *pointee,
+                        _ => return err("OpVariable whose type is not a pointer"),
+                    };
+                    p.globals.push(Global {
+                        id: i.id,
+                        sc,
+                        pointee,
+                        init: (i.len() > 1).then(|| i.w(1)),
+                    });
+                }
+                _ => p.global(i, spec)?,
+            }
+        }
+
+        // Execution modes of the entry point.
+        for i in insts {
+            if (i.op == Op::ExecutionMode || i.op == Op::ExecutionModeId) && i.w(0) == entry {
+                let mode = i.w(1);
+                if mode == ExecutionMode::LocalSize as u32 {
+                    p.local_size = [i.w(2), i.w(3), i.w(4)];
+                } else if mode == ExecutionMode::LocalSizeId as u32 {
+                    for k in 0..3 {
+                        p.local_size[k] = p.const_scalar(i.w(2 + k))?;
+                    }
+                } else if mode == ExecutionMode::LocalSizeHint as u32
+                    || mode == ExecutionMode::LocalSizeHintId as u32
+                {
+                } else {
+                    return err(format!("unsupported execution mode {}", mode_name(mode)));
+                }
+            }
+        }
+        // A constant decorated WorkgroupSize overrides LocalSize.
+        let wg: Vec<u32> = p
+            .decos
+            .iter()
+            .filter(|(_, d)| {
+                d.iter().any(|(d, a)| {
+                    *d == Decoration::BuiltIn && a.first() == Some(&(BuiltIn::WorkgroupSize as u32))
+                })
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in wg {
+            if let Some(c) = p.consts.get(&id)
+                && c.len() == 3
+            {
+                p.local_size = [c[0], c[1], c[2]];
+            }
+        }
+        let [x, y, z] = p.local_size;
+        let total = x as u64 * y as u64 * z as u64;
+        if total == 0 || total > 1024 {
+            return err(format!(
+                "workgroup size {x}x{y}x{z} is outside 1..=1024 invocations"
+            ));
+        }
+        // Decorations that change meaning.
+        for ((id, m), ds) in &p.member_decos {
+            for (d, _) in ds {
+                if *d == Decoration::RowMajor {
+                    return err(format!(
+                        "unsupported decoration RowMajor (member {m} of %{id}): row-major matrices"
+                    ));
+                }
+            }
+        }
+        Ok(p)
+    }
+
+    fn global(&mut self, i: &Inst, spec: &SpecConstants) -> Result<(), ShaderError> {
+        let ty = match i.op {
+            Op::TypeVoid => Ty::Void,
+            Op::TypeBool => Ty::Bool,
+            Op::TypeInt => {
+                if i.w(0) != 32 {
+                    return err(format!("unsupported integer width {}", i.w(0)));
+                }
+                Ty::Int {
+                    signed: i.w(1) != 0,
+                }
+            }
+            Op::TypeFloat => {
+                if i.w(0) != 32 {
+                    return err(format!("unsupported float width {}", i.w(0)));
+                }
+                Ty::Float
+            }
+            Op::TypeVector => Ty::Vector {
+                elem: i.w(0),
+                n: i.w(1),
+            },
+            Op::TypeMatrix => Ty::Matrix {
+                col: i.w(0),
+                n: i.w(1),
+            },
+            Op::TypeArray => {
+                let len = self.const_scalar(i.w(1))?;
+                Ty::Array { elem: i.w(0), len }
+            }
+            Op::TypeRuntimeArray => Ty::RuntimeArray { elem: i.w(0) },
+            Op::TypeStruct => Ty::Struct {
+                members: (0..i.len()).map(|k| i.w(k)).collect(),
+            },
+            Op::TypePointer => {
+                storage_class(i.w(0))?;
+                Ty::Pointer { pointee: i.w(1) }
+            }
+            Op::TypeFunction => Ty::Function,
+            Op::TypeImage => {
+                if i.w(1) != Dim::DimBuffer as u32 {
+                    return err(format!(
+                        "unsupported image type (Dim {}): only buffer images are",
+                        i.w(1)
+                    ));
+                }
+                let sampled = self.scalar_of(i.w(0))?;
+                Ty::Image {
+                    sampled,
+                    storage: i.w(5) == 2,
+                }
+            }
+            Op::TypeSampledImage => Ty::SampledImage { image: i.w(0) },
+            Op::Constant | Op::SpecConstant => {
+                let mut v = i.w(0);
+                if i.op == Op::SpecConstant
+                    && let Some(bytes) = self.spec_bytes(i.id, spec)
+                {
+                    v = bytes;
+                }
+                self.consts.insert(i.id, vec![v]);
+                return Ok(());
+            }
+            Op::ConstantTrue | Op::ConstantFalse | Op::SpecConstantTrue | Op::SpecConstantFalse => {
+                let mut v = matches!(i.op, Op::ConstantTrue | Op::SpecConstantTrue) as u32;
+                if matches!(i.op, Op::SpecConstantTrue | Op::SpecConstantFalse)
+                    && let Some(bytes) = self.spec_bytes(i.id, spec)
+                {
+                    v = (bytes != 0) as u32;
+                }
+                self.consts.insert(i.id, vec![v]);
+                return Ok(());
+            }
+            Op::ConstantComposite | Op::SpecConstantComposite => {
+                let mut v = Vec::new();
+                for k in 0..i.len() {
+                    match self.consts.get(&i.w(k)) {
+                        Some(c) => v.extend_from_slice(c),
+                        None => return err("composite constant of a non-constant"),
+                    }
+                }
+                self.consts.insert(i.id, v);
+                return Ok(());
+            }
+            Op::ConstantNull | Op::Undef => {
+                let n = self.flat_len(i.ty)?;
+                self.consts.insert(i.id, vec![0; n]);
+                return Ok(());
+            }
+            Op::SpecConstantOp => {
+                let v = self.spec_op(i)?;
+                self.consts.insert(i.id, v);
+                return Ok(());
+            }
+            _ => return Ok(()),
+        };
+        self.types.insert(i.id, ty);
+        Ok(())
+    }
+
+    fn spec_bytes(&self, id: u32, spec: &SpecConstants) -> Option<u32> {
+        let sid = self.deco(id, Decoration::SpecId)?.first().copied()?;
+        let bytes = spec.values.get(&sid)?;
+        let mut w = [0u8; 4];
+        for (d, s) in w.iter_mut().zip(bytes.iter()) {
+            *d = *s;
+        }
+        Some(u32::from_le_bytes(w))
+    }
+
+    pub fn deco(&self, id: u32, d: Decoration) -> Option<&[u32]> {
+        self.decos
+            .get(&id)?
+            .iter()
+            .find(|(x, _)| *x == d)
+            .map(|(_, a)| a.as_slice())
+    }
+
+    pub fn member_deco(&self, id: u32, m: u32, d: Decoration) -> Option<&[u32]> {
+        self.member_decos
+            .get(&(id, m))?
+            .iter()
+            .find(|(x, _)| *x == d)
+            .map(|(_, a)| a.as_slice())
+    }
+
+    pub fn const_scalar(&self, id: u32) -> Result<u32, ShaderError> {
+        match self.consts.get(&id) {
+            Some(v) if v.len() == 1 => Ok(v[0]),
+            _ => err(format!("%{id} is not a scalar constant")),
+        }
+    }
+
+    pub fn ty(&self, id: u32) -> Result<&Ty, ShaderError> {
+        self.types
+            .get(&id)
+            .ok_or_else(|| ShaderError::new(format!("%{id} is not a type")))
+    }
+
+    pub fn scalar_of(&self, ty: u32) -> Result<Scalar, ShaderError> {
+        match self.ty(ty)? {
+            Ty::Bool => Ok(Scalar::Bool),
+            Ty::Int { signed: true } => Ok(Scalar::I32),
+            Ty::Int { signed: false } => Ok(Scalar::U32),
+            Ty::Float => Ok(Scalar::F32),
+            Ty::Vector { elem, .. } => self.scalar_of(*elem),
+            _ => err(format!("%{ty} is not a scalar or vector type")),
+        }
+    }
+
+    /// The scalars of a value of type `ty`, flattened (vectors by component, matrices by column,
+    /// arrays by element, structs by member).
+    pub fn flat(&self, ty: u32, out: &mut Vec<Scalar>) -> Result<(), ShaderError> {
+        match self.ty(ty)? {
+            Ty::Bool | Ty::Int { .. } | Ty::Float => out.push(self.scalar_of(ty)?),
+            Ty::Vector { elem, n } => {
+                let s = self.scalar_of(*elem)?;
+                out.extend(std::iter::repeat_n(s, *n as usize));
+            }
+            Ty::Matrix { col, n } => {
+                for _ in 0..*n {
+                    self.flat(*col, out)?;
+                }
+            }
+            Ty::Array { elem, len } => {
+                if *len > 1 << 16 {
+                    return err("array value of more than 65536 elements");
+                }
+                let mut one = Vec::new();
+                self.flat(*elem, &mut one)?;
+                for _ in 0..*len {
+                    out.extend_from_slice(&one);
+                }
+            }
+            Ty::Struct { members } => {
+                for m in members.clone() {
+                    self.flat(m, out)?;
+                }
+            }
+            Ty::Void => {}
+            other => return err(format!("a value of type {other:?} cannot be flattened")),
+        }
+        if out.len() > 1 << 16 {
+            return err("composite value of more than 65536 scalars");
+        }
+        Ok(())
+    }
+
+    pub fn flat_len(&self, ty: u32) -> Result<usize, ShaderError> {
+        let mut v = Vec::new();
+        self.flat(ty, &mut v)?;
+        Ok(v.len())
+    }
+
+    /// Scalars before member/element `index` of composite `ty`, and that part's type.
+    pub fn flat_index(&self, ty: u32, index: u32) -> Result<(usize, u32), ShaderError> {
+        match self.ty(ty)?.clone() {
+            Ty::Vector { elem, n } if index < n => Ok((index as usize, elem)),
+            Ty::Matrix { col, n } if index < n => Ok((index as usize * self.flat_len(col)?, col)),
+            Ty::Array { elem, len } if index < len => {
+                Ok((index as usize * self.flat_len(elem)?, elem))
+            }
+            Ty::Struct { members } if (index as usize) < members.len() => {
+                let mut off = 0;
+                for m in &members[..index as usize] {
+                    off += self.flat_len(*m)?;
+                }
+                Ok((off, members[index as usize]))
+            }
+            _ => err(format!("composite index {index} out of range for %{ty}")),
+        }
+    }
+
+    // ----- layouts -----
+
+    /// (size, alignment) of `ty` in memory. `mstride` is the MatrixStride that applies to a
+    /// matrix (from its struct member); without it matrices are tightly packed columns.
+    pub fn size_align(&self, ty: u32, mstride: Option<u32>) -> Result<(u64, u64), ShaderError> {
+        Ok(match self.ty(ty)?.clone() {
+            Ty::Bool | Ty::Int { .. } | Ty::Float => (4, 4),
+            Ty::Vector { n, .. } => (4 * n as u64, 4),
+            Ty::Matrix { col, n } => {
+                let (cs, ca) = self.size_align(col, None)?;
+                let stride = mstride.map(u64::from).unwrap_or(cs);
+                (stride * (n as u64 - 1) + cs, ca)
+            }
+            Ty::Array { elem, len } => {
+                let stride = self.array_stride(ty, elem, mstride)?;
+                let (_, a) = self.size_align(elem, mstride)?;
+                (stride * len as u64, a)
+            }
+            Ty::RuntimeArray { elem } => (0, self.size_align(elem, mstride)?.1),
+            Ty::Struct { members } => {
+                let mut size = 0u64;
+                let mut align = 4u64;
+                for k in 0..members.len() as u32 {
+                    let ms = self.member_mstride(ty, k);
+                    let (s, a) = self.size_align(members[k as usize], ms)?;
+                    let off = self.member_offset(ty, k)?;
+                    size = size.max(off + s);
+                    align = align.max(a);
+                }
+                (size.div_ceil(align) * align, align)
+            }
+            other => return err(format!("type {other:?} has no memory layout")),
+        })
+    }
+
+    pub fn member_mstride(&self, st: u32, m: u32) -> Option<u32> {
+        self.member_deco(st, m, Decoration::MatrixStride)
+            .and_then(|a| a.first().copied())
+    }
+
+    pub fn member_offset(&self, st: u32, m: u32) -> Result<u64, ShaderError> {
+        if let Some(o) = self.member_deco(st, m, Decoration::Offset) {
+            return Ok(o.first().copied().unwrap_or(0) as u64);
+        }
+        // Logical layout: members in order, each at its alignment.
+        let Ty::Struct { members } = self.ty(st)?.clone() else {
+            return err("member offset of a non-struct");
+        };
+        let mut off = 0u64;
+        for k in 0..=m {
+            let (s, a) = self.size_align(members[k as usize], self.member_mstride(st, k))?;
+            off = off.div_ceil(a) * a;
+            if k == m {
+                return Ok(off);
+            }
+            off += s;
+        }
+        Ok(off)
+    }
+
+    pub fn array_stride(
+        &self,
+        arr: u32,
+        elem: u32,
+        mstride: Option<u32>,
+    ) -> Result<u64, ShaderError> {
+        if let Some(s) = self.deco(arr, Decoration::ArrayStride) {
+            return Ok(s.first().copied().unwrap_or(0) as u64);
+        }
+        let (s, a) = self.size_align(elem, mstride)?;
+        Ok(s.div_ceil(a) * a)
+    }
+
+    // ----- specialization constant operations -----
+
+    fn spec_op(&self, i: &Inst) -> Result<Vec<u32>, ShaderError> {
+        let op = match i.ops.first() {
+            Some(rspirv::dr::Operand::LiteralSpecConstantOpInteger(op)) => *op,
+            _ => return err("malformed OpSpecConstantOp"),
+        };
+        let c = |k: usize| -> Result<Vec<u32>, ShaderError> {
+            self.consts
+                .get(&i.w(k))
+                .cloned()
+                .ok_or_else(|| ShaderError::new("OpSpecConstantOp operand is not a constant"))
+        };
+        let rs = self.scalar_of(i.ty).ok();
+        match op {
+            Op::CompositeExtract => {
+                let src_ty = self.value_types.get(&i.w(1)).copied().unwrap_or(0);
+                let v = c(1)?;
+                let (mut off, mut ty) = (0usize, src_ty);
+                for k in 2..i.len() {
+                    let (o, t) = self.flat_index(ty, i.w(k))?;
+                    off += o;
+                    ty = t;
+                }
+                let n = self.flat_len(i.ty)?;
+                Ok(v.get(off..off + n)
+                    .map(|s| s.to_vec())
+                    .unwrap_or(vec![0; n]))
+            }
+            Op::CompositeInsert => {
+                let obj = c(1)?;
+                let mut v = c(2)?;
+                let (mut off, mut ty) = (0usize, i.ty);
+                for k in 3..i.len() {
+                    let (o, t) = self.flat_index(ty, i.w(k))?;
+                    off += o;
+                    ty = t;
+                }
+                if off + obj.len() <= v.len() {
+                    v[off..off + obj.len()].copy_from_slice(&obj);
+                }
+                Ok(v)
+            }
+            Op::VectorShuffle => {
+                let a = c(1)?;
+                let b = c(2)?;
+                Ok((3..i.len())
+                    .map(|k| {
+                        let s = i.w(k) as usize;
+                        if s < a.len() {
+                            a[s]
+                        } else {
+                            b.get(s - a.len()).copied().unwrap_or(0)
+                        }
+                    })
+                    .collect())
+            }
+            Op::Select => {
+                let cond = c(1)?;
+                let a = c(2)?;
+                let b = c(3)?;
+                Ok((0..a.len())
+                    .map(|k| {
+                        let cv = if cond.len() == 1 { cond[0] } else { cond[k] };
+                        if cv != 0 { a[k] } else { b[k] }
+                    })
+                    .collect())
+            }
+            _ => {
+                let a = c(1)?;
+                let b = if i.len() > 2 { c(2)? } else { a.clone() };
+                let src = self
+                    .value_types
+                    .get(&i.w(1))
+                    .and_then(|t| self.scalar_of(*t).ok());
+                let mut out = Vec::with_capacity(a.len());
+                for (k, &x) in a.iter().enumerate() {
+                    let y = b.get(k).or(b.first()).copied().unwrap_or(0);
+                    out.push(fold(op, x, y, src, rs).ok_or_else(|| {
+                        ShaderError::new(format!("unsupported OpSpecConstantOp Op{op:?}"))
+                    })?);
+                }
+                Ok(out)
+            }
+        }
+    }
+}
+
+/// Evaluates one scalar lane of a specialization-constant operation (32-bit wrapping
+/// semantics; division by zero gives 0).
+fn fold(op: Op, x: u32, y: u32, src: Option<Scalar>, _res: Option<Scalar>) -> Option<u32> {
+    let (sx, sy) = (x as i32, y as i32);
+    let b = |v: bool| v as u32;
+    Some(match op {
+        Op::SConvert | Op::UConvert => x,
+        Op::FConvert => x,
+        Op::SNegate => sx.wrapping_neg() as u32,
+        Op::Not => !x,
+        Op::IAdd => x.wrapping_add(y),
+        Op::ISub => x.wrapping_sub(y),
+        Op::IMul => x.wrapping_mul(y),
+        Op::UDiv => x.checked_div(y).unwrap_or(0),
+        Op::SDiv => sx.checked_div(sy).unwrap_or(0) as u32,
+        Op::UMod => x.checked_rem(y).unwrap_or(0),
+        Op::SRem => sx.checked_rem(sy).unwrap_or(0) as u32,
+        Op::SMod => {
+            let r = sx.checked_rem(sy).unwrap_or(0);
+            (if r != 0 && (r < 0) != (sy < 0) {
+                r + sy
+            } else {
+                r
+            }) as u32
+        }
+        Op::ShiftRightLogical => x.wrapping_shr(y),
+        Op::ShiftRightArithmetic => sx.wrapping_shr(y) as u32,
+        Op::ShiftLeftLogical => x.wrapping_shl(y),
+        Op::BitwiseOr => x | y,
+        Op::BitwiseXor => x ^ y,
+        Op::BitwiseAnd => x & y,
+        Op::LogicalOr => b(x != 0 || y != 0),
+        Op::LogicalAnd => b(x != 0 && y != 0),
+        Op::LogicalNot => b(x == 0),
+        Op::LogicalEqual => b((x != 0) == (y != 0)),
+        Op::LogicalNotEqual => b((x != 0) != (y != 0)),
+        Op::IEqual => b(x == y),
+        Op::INotEqual => b(x != y),
+        Op::ULessThan => b(x < y),
+        Op::SLessThan => b(sx < sy),
+        Op::UGreaterThan => b(x > y),
+        Op::SGreaterThan => b(sx > sy),
+        Op::ULessThanEqual => b(x <= y),
+        Op::SLessThanEqual => b(sx <= sy),
+        Op::UGreaterThanEqual => b(x >= y),
+        Op::SGreaterThanEqual => b(sx >= sy),
+        Op::QuantizeToF16 => {
+            crate::format::f16_to_f32(crate::format::f32_to_f16(f32::from_bits(x))).to_bits()
+        }
+        _ => {
+            let _ = src;
+            return None;
+        }
+    })
+}
+
+fn decoration(v: u32) -> Result<Decoration, ShaderError> {
+    match Decoration::from_u32(v) {
+        Some(d) if DECORATIONS.contains(&d) || d == Decoration::RowMajor => Ok(d),
+        Some(d) => err(format!("unsupported decoration {d:?}")),
+        None => err(format!("unknown decoration {v}")),
+    }
+}
+
+pub(crate) fn storage_class(v: u32) -> Result<StorageClass, ShaderError> {
+    use StorageClass::*;
+    match StorageClass::from_u32(v) {
+        Some(
+            sc @ (UniformConstant | Input | Uniform | Workgroup | Private | Function | PushConstant
+            | StorageBuffer),
+        ) => Ok(sc),
+        Some(sc) => err(format!("unsupported storage class {sc:?}")),
+        None => err(format!("unknown storage class {v}")),
+    }
+}
+
+fn model_name(v: u32) -> String {
+    ExecutionModel::from_u32(v)
+        .map(|m| format!("{m:?}"))
+        .unwrap_or_else(|| v.to_string())
+}
+
+fn mode_name(v: u32) -> String {
+    ExecutionMode::from_u32(v)
+        .map(|m| format!("{m:?}"))
+        .unwrap_or_else(|| v.to_string())
+}

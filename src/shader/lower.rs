@@ -1,0 +1,1235 @@
+//! Scalar cranelift backend: one JIT'd call runs one invocation.
+//!
+//! Every function the entry point calls is inlined, so the JIT'd function is the whole
+//! invocation. SPIR-V values are flattened into scalars (vectors by component, matrices by
+//! column, arrays and structs by element/member); pointers exist only at compile time as a
+//! (base, length, offset) triple of cranelift values plus the pointee type, and every memory
+//! access checks `offset + size <= length` and redirects out-of-range loads to a zero area and
+//! out-of-range stores/atomics to a sink in the context (branch-free robust access).
+
+use super::front::{Program, Scalar, Ty, texel_kind};
+use super::module::Inst;
+use super::runtime::{self, *};
+use super::{DescriptorKind, PipelineInterface, ShaderError};
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::{
+    AbiParam, AtomicRmwOp, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature,
+    StackSlotData, StackSlotKind, Type, UserFuncName, Value, types,
+};
+use cranelift_codegen::isa::OwnedTargetIsa;
+use cranelift_codegen::settings::{self, Configurable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_jit::{JITBuilder, JITModule};
+use cranelift_module::{Linkage, Module as _, default_libcall_names};
+use spirv::{BuiltIn, Decoration, GlslStd450Op as G, Op, StorageClass};
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+const PTR: Type = types::I64;
+
+fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
+    Err(ShaderError::new(m))
+}
+
+fn isa() -> Result<OwnedTargetIsa, ShaderError> {
+    static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
+    ISA.get_or_init(|| {
+        let mut flags = settings::builder();
+        let set = |f: &mut settings::Builder, k: &str, v: &str| {
+            f.set(k, v)
+                .map_err(|e| format!("cranelift setting {k}: {e}"))
+        };
+        set(&mut flags, "opt_level", "speed")?;
+        set(&mut flags, "is_pic", "false")?;
+        set(&mut flags, "use_colocated_libcalls", "false")?;
+        set(&mut flags, "enable_probestack", "true")?;
+        set(&mut flags, "probestack_strategy", "inline")?;
+        let builder = cranelift_native::builder().map_err(|e| e.to_string())?;
+        builder
+            .finish(settings::Flags::new(flags))
+            .map_err(|e| e.to_string())
+    })
+    .clone()
+    .map_err(|e| ShaderError::new(format!("no JIT for this machine: {e}")))
+}
+
+/// The result of compiling an entry point.
+pub(crate) struct Jit {
+    pub module: JITModule,
+    pub entry: EntryFn,
+    pub workgroup_bytes: usize,
+    pub barriers: bool,
+    pub function_bytes: usize,
+}
+
+/// A SPIR-V value as the backend holds it.
+#[derive(Clone)]
+enum Val {
+    /// Flattened scalars.
+    S(Vec<Value>),
+    P(Ptr),
+    /// A texel-buffer descriptor (address of its `SlotDesc`) and the image's sampled type.
+    Img(Value, Scalar),
+}
+
+#[derive(Clone)]
+struct Ptr {
+    kind: PtrKind,
+    /// Pointee type.
+    ty: u32,
+    /// MatrixStride in effect (from the enclosing struct member).
+    mstride: Option<u32>,
+}
+
+#[derive(Clone)]
+enum PtrKind {
+    Mem {
+        base: Value,
+        len: Value,
+        off: Value,
+    },
+    /// An array of descriptors: address of the first `SlotDesc`, element count.
+    Descs {
+        first: Value,
+        count: u32,
+    },
+    /// One texel-buffer descriptor.
+    ImgDesc {
+        desc: Value,
+    },
+}
+
+/// The phis of one block: (result id, result type, [(value, parent label)]).
+type Phis = Vec<(u32, u32, Vec<(u32, u32)>)>;
+
+struct Frame {
+    vals: HashMap<u32, Val>,
+    blocks: HashMap<u32, Block>,
+    /// label -> phis: (result id, result type, [(value, parent label)])
+    phis: HashMap<u32, Phis>,
+    ret: Option<Block>,
+    ret_ty: u32,
+    label: u32,
+}
+
+struct Lower<'a, 'f> {
+    p: &'a Program<'a>,
+    b: FunctionBuilder<'f>,
+    ctx: Value,
+    helpers: HashMap<&'static str, FuncRef>,
+    globals: HashMap<u32, Val>,
+    frames: Vec<Frame>,
+    calls: Vec<u32>,
+    function_bytes: u64,
+}
+
+fn flags() -> MemFlagsData {
+    MemFlagsData::new().with_notrap()
+}
+
+fn cl_type(s: Scalar) -> Type {
+    match s {
+        Scalar::Bool => types::I8,
+        Scalar::I32 | Scalar::U32 => types::I32,
+        Scalar::F32 => types::F32,
+    }
+}
+
+/// Helper signatures: (name, params, returns); "p" = pointer, "i" = i32, "f" = f32, "l" = i64.
+const HELPERS: &[(&str, &str, &str)] = &[
+    ("sv_texel_read", "ppii", ""),
+    ("sv_texel_write", "piiiiii", ""),
+    ("sv_texel_size", "p", "i"),
+    ("sv_barrier", "p", ""),
+    ("sv_sin", "f", "f"),
+    ("sv_cos", "f", "f"),
+    ("sv_tan", "f", "f"),
+    ("sv_asin", "f", "f"),
+    ("sv_acos", "f", "f"),
+    ("sv_atan", "f", "f"),
+    ("sv_sinh", "f", "f"),
+    ("sv_cosh", "f", "f"),
+    ("sv_tanh", "f", "f"),
+    ("sv_asinh", "f", "f"),
+    ("sv_acosh", "f", "f"),
+    ("sv_atanh", "f", "f"),
+    ("sv_exp", "f", "f"),
+    ("sv_log", "f", "f"),
+    ("sv_exp2", "f", "f"),
+    ("sv_log2", "f", "f"),
+    ("sv_quantize16", "f", "f"),
+    ("sv_atan2", "ff", "f"),
+    ("sv_pow", "ff", "f"),
+    ("sv_fmod", "ff", "f"),
+    ("sv_pack", "iffff", "i"),
+    ("sv_unpack", "pii", ""),
+    ("sv_zero", "pl", ""),
+];
+
+fn sig_of(module: &JITModule, params: &str, rets: &str) -> Signature {
+    let mut s = module.make_signature();
+    let t = |c: char| match c {
+        'p' | 'l' => PTR,
+        'i' => types::I32,
+        _ => types::F32,
+    };
+    s.params.extend(params.chars().map(|c| AbiParam::new(t(c))));
+    s.returns.extend(rets.chars().map(|c| AbiParam::new(t(c))));
+    s
+}
+
+/// Ids referenced by the functions reachable from the entry point.
+fn used_ids(p: &Program) -> Result<(HashSet<u32>, bool), ShaderError> {
+    let mut used = HashSet::new();
+    let mut barrier = false;
+    let mut todo = vec![p.entry];
+    let mut seen = HashSet::new();
+    while let Some(f) = todo.pop() {
+        if !seen.insert(f) {
+            continue;
+        }
+        let Some(r) = p.functions.get(&f) else {
+            return err(format!("function %{f} has no body"));
+        };
+        for i in &p.module.insts[r.start..=r.end] {
+            for o in &i.ops {
+                if let rspirv::dr::Operand::IdRef(x) = o {
+                    used.insert(*x);
+                }
+            }
+            if i.op == Op::FunctionCall {
+                todo.push(i.w(0));
+            }
+            if i.op == Op::ControlBarrier {
+                barrier = true;
+            }
+        }
+    }
+    Ok((used, barrier))
+}
+
+pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, ShaderError> {
+    let isa = isa()?;
+    let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
+    for (name, ptr) in runtime::symbols() {
+        jb.symbol(name, ptr);
+    }
+    jb.symbol("sv_zero", sv_zero as *const u8);
+    let mut module = JITModule::new(jb);
+    let mut cctx = module.make_context();
+    let mut fctx = FunctionBuilderContext::new();
+    let mut sig = module.make_signature();
+    sig.params.push(AbiParam::new(PTR));
+    let main = module
+        .declare_function("sv_main", Linkage::Local, &sig)
+        .map_err(|e| ShaderError::new(format!("JIT: {e}")))?;
+    cctx.func.signature = sig;
+    cctx.func.name = UserFuncName::user(0, main.as_u32());
+    let mut helpers = HashMap::new();
+    for (name, ps, rs) in HELPERS {
+        let s = sig_of(&module, ps, rs);
+        let id = module
+            .declare_function(name, Linkage::Import, &s)
+            .map_err(|e| ShaderError::new(format!("JIT: {e}")))?;
+        helpers.insert(*name, module.declare_func_in_func(id, &mut cctx.func));
+    }
+    let (used, barriers) = used_ids(p)?;
+
+    let b = FunctionBuilder::new(&mut cctx.func, &mut fctx);
+    let mut l = Lower {
+        p,
+        b,
+        ctx: Value::from_u32(0),
+        helpers,
+        globals: HashMap::new(),
+        frames: Vec::new(),
+        calls: Vec::new(),
+        function_bytes: 0,
+    };
+    let entry_block = l.b.create_block();
+    l.b.append_block_params_for_function_params(entry_block);
+    l.b.switch_to_block(entry_block);
+    l.ctx = l.b.block_params(entry_block)[0];
+    let workgroup_bytes = l.setup_globals(iface, &used)?;
+    l.function(p.entry, Vec::new(), None)?;
+    l.b.seal_all_blocks();
+    let function_bytes = l.function_bytes as usize;
+    l.b.finalize(module.target_config());
+
+    module
+        .define_function(main, &mut cctx)
+        .map_err(|e| ShaderError::new(format!("JIT compilation failed: {e:?}")))?;
+    module.clear_context(&mut cctx);
+    module
+        .finalize_definitions()
+        .map_err(|e| ShaderError::new(format!("JIT linking failed: {e}")))?;
+    let code = module.get_finalized_function(main);
+    // SAFETY: `code` is the finalized `sv_main`, whose signature is `fn(ctx: i64)` in the
+    // platform's default (C) calling convention.
+    let entry: EntryFn = unsafe { std::mem::transmute::<*const u8, EntryFn>(code) };
+    Ok(Jit {
+        module,
+        entry,
+        workgroup_bytes,
+        barriers,
+        function_bytes,
+    })
+}
+
+/// Zeroes `len` bytes (function/private memory start zeroed, so results never depend on stale
+/// stack contents).
+///
+/// # Safety
+/// `p .. p + len` is writable.
+unsafe extern "C" fn sv_zero(p: *mut u8, len: u64) {
+    // SAFETY: the caller's stack slot of exactly `len` bytes.
+    unsafe { std::ptr::write_bytes(p, 0, len as usize) };
+}
+
+impl<'a, 'f> Lower<'a, 'f> {
+    // ----- small builders -----
+
+    fn iconst(&mut self, t: Type, v: i64) -> Value {
+        self.b.ins().iconst(t, v)
+    }
+
+    fn call(&mut self, name: &str, args: &[Value]) -> Option<Value> {
+        let f = self.helpers[name];
+        let inst = self.b.ins().call(f, args);
+        self.b.inst_results(inst).first().copied()
+    }
+
+    fn scratch(&mut self, n: usize, float: bool) -> Vec<Value> {
+        (0..n)
+            .map(|k| {
+                let t = if float { types::F32 } else { types::I32 };
+                self.b
+                    .ins()
+                    .load(t, flags(), self.ctx, CTX_SCRATCH + 4 * k as i32)
+            })
+            .collect()
+    }
+
+    fn frame(&mut self) -> &mut Frame {
+        self.frames.last_mut().expect("a frame while translating")
+    }
+
+    fn get(&mut self, id: u32) -> Result<Val, ShaderError> {
+        if let Some(v) = self.frames.last().and_then(|f| f.vals.get(&id)) {
+            return Ok(v.clone());
+        }
+        if let Some(v) = self.globals.get(&id) {
+            return Ok(v.clone());
+        }
+        if let Some(c) = self.p.consts.get(&id).cloned() {
+            let ty = self.p.value_types.get(&id).copied().unwrap_or(0);
+            let mut kinds = Vec::new();
+            self.p.flat(ty, &mut kinds)?;
+            let vals = kinds
+                .iter()
+                .zip(c.iter())
+                .map(|(k, bits)| self.constant(*k, *bits))
+                .collect();
+            return Ok(Val::S(vals));
+        }
+        err(format!("%{id} is used but not defined (or not supported)"))
+    }
+
+    fn constant(&mut self, k: Scalar, bits: u32) -> Value {
+        match k {
+            Scalar::Bool => self.iconst(types::I8, (bits != 0) as i64),
+            Scalar::F32 => self.b.ins().f32const(f32::from_bits(bits)),
+            _ => self.iconst(types::I32, bits as i32 as i64),
+        }
+    }
+
+    fn s(&mut self, id: u32) -> Result<Vec<Value>, ShaderError> {
+        match self.get(id)? {
+            Val::S(v) => Ok(v),
+            _ => err(format!("%{id} is not a value")),
+        }
+    }
+
+    /// The first scalar of a value (an error for values without scalars).
+    fn s1(&mut self, id: u32) -> Result<Value, ShaderError> {
+        match self.s(id)?.first() {
+            Some(v) => Ok(*v),
+            None => err(format!("%{id} has no scalar components")),
+        }
+    }
+
+    fn ptr(&mut self, id: u32) -> Result<Ptr, ShaderError> {
+        match self.get(id)? {
+            Val::P(p) => Ok(p),
+            _ => err(format!("%{id} is not a pointer")),
+        }
+    }
+
+    fn zeros(&mut self, ty: u32) -> Result<Vec<Value>, ShaderError> {
+        let mut kinds = Vec::new();
+        self.p.flat(ty, &mut kinds)?;
+        Ok(kinds.into_iter().map(|k| self.constant(k, 0)).collect())
+    }
+
+    fn kinds(&self, ty: u32) -> Result<Vec<Scalar>, ShaderError> {
+        let mut kinds = Vec::new();
+        self.p.flat(ty, &mut kinds)?;
+        Ok(kinds)
+    }
+
+    fn set(&mut self, id: u32, v: Val) {
+        self.frame().vals.insert(id, v);
+    }
+
+    // ----- globals -----
+
+    fn setup_globals(
+        &mut self,
+        iface: &PipelineInterface,
+        used: &HashSet<u32>,
+    ) -> Result<usize, ShaderError> {
+        let mut wg_bytes = 0u64;
+        let globals = self.p.globals.clone();
+        for g in globals.iter().filter(|g| used.contains(&g.id)) {
+            let v = match g.sc {
+                StorageClass::StorageBuffer
+                | StorageClass::Uniform
+                | StorageClass::UniformConstant => {
+                    self.descriptor_var(g.id, g.sc, g.pointee, iface)?
+                }
+                StorageClass::PushConstant => {
+                    let base = self.b.ins().load(PTR, flags(), self.ctx, CTX_PUSH);
+                    let len = self.b.ins().load(PTR, flags(), self.ctx, CTX_PUSH_LEN);
+                    self.mem_ptr(base, len, g.pointee)
+                }
+                StorageClass::Input => {
+                    let Some(bi) = self.p.deco(g.id, Decoration::BuiltIn) else {
+                        return err(
+                            "an Input variable without a BuiltIn decoration in a compute shader",
+                        );
+                    };
+                    let bi = bi.first().copied().unwrap_or(u32::MAX);
+                    let (off, size) = match BuiltIn::from_u32(bi) {
+                        Some(BuiltIn::GlobalInvocationId) => (B_GLOBAL_ID, 12),
+                        Some(BuiltIn::LocalInvocationId) => (B_LOCAL_ID, 12),
+                        Some(BuiltIn::WorkgroupId) => (B_WORKGROUP_ID, 12),
+                        Some(BuiltIn::NumWorkgroups) => (B_NUM_WORKGROUPS, 12),
+                        Some(BuiltIn::LocalInvocationIndex) => (B_LOCAL_INDEX, 4),
+                        Some(BuiltIn::WorkgroupSize) => (B_WORKGROUP_SIZE, 12),
+                        Some(other) => return err(format!("unsupported builtin {other:?}")),
+                        None => return err(format!("unknown builtin {bi}")),
+                    };
+                    let base = self.b.ins().iadd_imm_s(self.ctx, off as i64);
+                    let len = self.iconst(PTR, size);
+                    self.mem_ptr(base, len, g.pointee)
+                }
+                StorageClass::Workgroup => {
+                    let (size, align) = self.p.size_align(g.pointee, None)?;
+                    let off = wg_bytes.div_ceil(align.max(8)) * align.max(8);
+                    wg_bytes = off + size;
+                    if wg_bytes > 1 << 20 {
+                        return err("more than 1 MiB of workgroup memory");
+                    }
+                    let base = self.b.ins().load(PTR, flags(), self.ctx, CTX_WORKGROUP);
+                    let base = self.b.ins().iadd_imm_s(base, off as i64);
+                    let len = self.iconst(PTR, size as i64);
+                    self.mem_ptr(base, len, g.pointee)
+                }
+                StorageClass::Private => self.local_var(g.pointee, g.init)?,
+                other => return err(format!("unsupported storage class {other:?}")),
+            };
+            self.globals.insert(g.id, v);
+        }
+        Ok(wg_bytes as usize)
+    }
+
+    fn mem_ptr(&mut self, base: Value, len: Value, ty: u32) -> Val {
+        let off = self.iconst(PTR, 0);
+        Val::P(Ptr {
+            kind: PtrKind::Mem { base, len, off },
+            ty,
+            mstride: None,
+        })
+    }
+
+    /// A Function or Private variable: a zeroed stack slot (then its initializer, if any).
+    fn local_var(&mut self, ty: u32, init: Option<u32>) -> Result<Val, ShaderError> {
+        let (size, _) = self.p.size_align(ty, None)?;
+        self.function_bytes += size.max(16);
+        if self.function_bytes > 64 << 20 {
+            return err("more than 64 MiB of function/private memory");
+        }
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            size.max(16) as u32,
+            4,
+        ));
+        let base = self.b.ins().stack_addr(PTR, slot, 0);
+        let len = self.iconst(PTR, size as i64);
+        let v = self.mem_ptr(base, len, ty);
+        if size <= 64 {
+            let z = self.iconst(types::I32, 0);
+            for k in 0..size.div_ceil(4) {
+                self.b.ins().store(flags(), z, base, (k * 4) as i32);
+            }
+        } else {
+            self.call("sv_zero", &[base, len]);
+        }
+        if let Some(init) = init {
+            let vals = self.s(init)?;
+            let Val::P(p) = &v else { unreachable!() };
+            self.store(p, &vals)?;
+        }
+        Ok(v)
+    }
+
+    fn descriptor_var(
+        &mut self,
+        id: u32,
+        sc: StorageClass,
+        pointee: u32,
+        iface: &PipelineInterface,
+    ) -> Result<Val, ShaderError> {
+        let set = self
+            .p
+            .deco(id, Decoration::DescriptorSet)
+            .and_then(|a| a.first().copied());
+        let binding = self
+            .p
+            .deco(id, Decoration::Binding)
+            .and_then(|a| a.first().copied());
+        let (Some(set), Some(binding)) = (set, binding) else {
+            return err(format!(
+                "resource variable %{id} has no DescriptorSet/Binding"
+            ));
+        };
+        let Some(layout) = iface
+            .bindings
+            .iter()
+            .find(|b| b.set == set && b.binding == binding)
+        else {
+            return Err(ShaderError::mismatch(format!(
+                "the shader uses set {set} binding {binding}, which the pipeline layout does not have"
+            )));
+        };
+        if layout.kind == DescriptorKind::Other {
+            return err(format!(
+                "set {set} binding {binding}: image and sampler descriptors are not supported by \
+                 the shader compiler yet"
+            ));
+        }
+        // Array of descriptors?
+        let (elem, shader_count) = match self.p.ty(pointee)? {
+            Ty::Array { elem, len } => (*elem, Some(*len)),
+            Ty::RuntimeArray { .. } => {
+                return err("runtime-sized descriptor arrays are not supported");
+            }
+            _ => (pointee, None),
+        };
+        let image = match self.p.ty(elem)? {
+            Ty::Image { sampled, storage } => Some((*sampled, *storage)),
+            Ty::SampledImage { image } => match self.p.ty(*image)? {
+                Ty::Image { sampled, storage } => Some((*sampled, *storage)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let want = match (sc, image) {
+            (StorageClass::UniformConstant, Some((_, true))) => DescriptorKind::StorageTexelBuffer,
+            (StorageClass::UniformConstant, Some((_, false))) => DescriptorKind::UniformTexelBuffer,
+            (StorageClass::StorageBuffer, None) => DescriptorKind::StorageBuffer,
+            (StorageClass::Uniform, None) => {
+                if self.p.deco(elem, Decoration::BufferBlock).is_some() {
+                    DescriptorKind::StorageBuffer
+                } else {
+                    DescriptorKind::UniformBuffer
+                }
+            }
+            _ => return err(format!("unsupported resource variable %{id} ({sc:?})")),
+        };
+        if layout.kind != want {
+            return Err(ShaderError::mismatch(format!(
+                "set {set} binding {binding} is a {:?} in the pipeline layout but the shader uses a {want:?}",
+                layout.kind
+            )));
+        }
+        let slots = self.b.ins().load(PTR, flags(), self.ctx, CTX_SLOTS);
+        let first = self
+            .b
+            .ins()
+            .iadd_imm_s(slots, layout.first_slot as i64 * SLOT_SIZE);
+        if let Some(n) = shader_count {
+            return Ok(Val::P(Ptr {
+                kind: PtrKind::Descs {
+                    first,
+                    count: n.min(layout.count),
+                },
+                ty: pointee,
+                mstride: None,
+            }));
+        }
+        if layout.count == 0 {
+            let nd = self.b.ins().iadd_imm_s(self.ctx, CTX_NULL_DESC as i64);
+            return Ok(self.desc_ptr(nd, elem, image.is_some()));
+        }
+        Ok(self.desc_ptr(first, elem, image.is_some()))
+    }
+
+    fn desc_ptr(&mut self, desc: Value, ty: u32, image: bool) -> Val {
+        if image {
+            return Val::P(Ptr {
+                kind: PtrKind::ImgDesc { desc },
+                ty,
+                mstride: None,
+            });
+        }
+        let base = self.b.ins().load(PTR, flags(), desc, SLOT_PTR);
+        let len = self.b.ins().load(PTR, flags(), desc, SLOT_LEN);
+        self.mem_ptr(base, len, ty)
+    }
+
+    // ----- memory -----
+
+    /// Address of `size` bytes at `off + extra`, or of the zero area (loads) / sink (stores)
+    /// when out of range; plus the in-range flag.
+    fn addr(
+        &mut self,
+        base: Value,
+        len: Value,
+        off: Value,
+        extra: i64,
+        size: i64,
+        store: bool,
+    ) -> (Value, Value) {
+        let off = if extra != 0 {
+            self.b.ins().iadd_imm_s(off, extra)
+        } else {
+            off
+        };
+        let lim = self.b.ins().iadd_imm_s(len, -size);
+        let in_lim = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, off, lim);
+        let lim_ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lim, 0);
+        let ok = self.b.ins().band(in_lim, lim_ok);
+        let ea = self.b.ins().iadd(base, off);
+        let fallback = self
+            .b
+            .ins()
+            .iadd_imm_s(self.ctx, if store { CTX_SINK } else { CTX_ZERO } as i64);
+        (self.b.ins().select(ok, ea, fallback), ok)
+    }
+
+    fn load_scalar(&mut self, m: (Value, Value, Value), extra: i64, k: Scalar) -> Value {
+        let (a, _) = self.addr(m.0, m.1, m.2, extra, 4, false);
+        match k {
+            Scalar::Bool => {
+                let v = self.b.ins().load(types::I32, flags(), a, 0);
+                self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0)
+            }
+            _ => self.b.ins().load(cl_type(k), flags(), a, 0),
+        }
+    }
+
+    fn store_scalar(&mut self, m: (Value, Value, Value), extra: i64, k: Scalar, v: Value) {
+        let (a, _) = self.addr(m.0, m.1, m.2, extra, 4, true);
+        let v = if k == Scalar::Bool {
+            self.b.ins().uextend(types::I32, v)
+        } else {
+            v
+        };
+        self.b.ins().store(flags(), v, a, 0);
+    }
+
+    /// Visits the scalars of `ty` laid out in memory: (byte offset, kind), in flattened order.
+    fn layout_walk(
+        &self,
+        ty: u32,
+        mstride: Option<u32>,
+        at: i64,
+        out: &mut Vec<(i64, Scalar)>,
+    ) -> Result<(), ShaderError> {
+        match self.p.ty(ty)?.clone() {
+            Ty::Bool | Ty::Int { .. } | Ty::Float => out.push((at, self.p.scalar_of(ty)?)),
+            Ty::Vector { elem, n } => {
+                let k = self.p.scalar_of(elem)?;
+                for i in 0..n as i64 {
+                    out.push((at + 4 * i, k));
+                }
+            }
+            Ty::Matrix { col, n } => {
+                let cs = mstride
+                    .map(i64::from)
+                    .unwrap_or(self.p.size_align(col, None)?.0 as i64);
+                for i in 0..n as i64 {
+                    self.layout_walk(col, None, at + i * cs, out)?;
+                }
+            }
+            Ty::Array { elem, len } => {
+                let stride = self.p.array_stride(ty, elem, mstride)? as i64;
+                if len > 1 << 16 {
+                    return err("array value of more than 65536 elements");
+                }
+                for i in 0..len as i64 {
+                    self.layout_walk(elem, mstride, at + i * stride, out)?;
+                }
+            }
+            Ty::Struct { members } => {
+                for (i, m) in members.iter().enumerate() {
+                    let off = self.p.member_offset(ty, i as u32)? as i64;
+                    let ms = self.p.member_mstride(ty, i as u32);
+                    self.layout_walk(*m, ms, at + off, out)?;
+                }
+            }
+            other => return err(format!("cannot load or store a {other:?}")),
+        }
+        if out.len() > 1 << 16 {
+            return err("memory access of more than 65536 scalars");
+        }
+        Ok(())
+    }
+
+    fn mem_of(p: &Ptr) -> Result<(Value, Value, Value), ShaderError> {
+        match p.kind {
+            PtrKind::Mem { base, len, off } => Ok((base, len, off)),
+            _ => err("memory access through a descriptor pointer"),
+        }
+    }
+
+    fn load(&mut self, p: &Ptr) -> Result<Val, ShaderError> {
+        match &p.kind {
+            PtrKind::ImgDesc { desc } => {
+                let sampled = match self.p.ty(p.ty)? {
+                    Ty::Image { sampled, .. } => *sampled,
+                    Ty::SampledImage { image } => match self.p.ty(*image)? {
+                        Ty::Image { sampled, .. } => *sampled,
+                        _ => return err("sampled image of a non-image"),
+                    },
+                    _ => return err("load of a non-image descriptor"),
+                };
+                return Ok(Val::Img(*desc, sampled));
+            }
+            PtrKind::Descs { .. } => return err("load of a whole descriptor array"),
+            PtrKind::Mem { .. } => {}
+        }
+        let m = Self::mem_of(p)?;
+        let mut walk = Vec::new();
+        self.layout_walk(p.ty, p.mstride, 0, &mut walk)?;
+        Ok(Val::S(
+            walk.into_iter()
+                .map(|(at, k)| self.load_scalar(m, at, k))
+                .collect(),
+        ))
+    }
+
+    fn store(&mut self, p: &Ptr, vals: &[Value]) -> Result<(), ShaderError> {
+        let m = Self::mem_of(p)?;
+        let mut walk = Vec::new();
+        self.layout_walk(p.ty, p.mstride, 0, &mut walk)?;
+        if walk.len() != vals.len() {
+            return err("store of a value whose type does not match the pointer");
+        }
+        for ((at, k), v) in walk.into_iter().zip(vals) {
+            self.store_scalar(m, at, k, *v);
+        }
+        Ok(())
+    }
+
+    fn index64(&mut self, v: Value) -> Value {
+        let t = self.b.func.dfg.value_type(v);
+        if t == types::I64 {
+            v
+        } else {
+            self.b.ins().sextend(types::I64, v)
+        }
+    }
+
+    fn access_chain(&mut self, i: &Inst) -> Result<Val, ShaderError> {
+        let mut p = self.ptr(i.w(0))?;
+        for k in 1..i.len() {
+            let idx_id = i.w(k);
+            let cidx = self.p.consts.get(&idx_id).and_then(|c| c.first().copied());
+            match p.kind.clone() {
+                PtrKind::Descs { first, count } => {
+                    let elem = match self.p.ty(p.ty)? {
+                        Ty::Array { elem, .. } => *elem,
+                        _ => return err("descriptor array of a non-array type"),
+                    };
+                    let image =
+                        matches!(self.p.ty(elem)?, Ty::Image { .. } | Ty::SampledImage { .. });
+                    let idx = self.s1(idx_id)?;
+                    let idx = self.index64(idx);
+                    let ok = self
+                        .b
+                        .ins()
+                        .icmp_imm_s(IntCC::UnsignedLessThan, idx, count as i64);
+                    let off = self.b.ins().imul_imm_s(idx, SLOT_SIZE);
+                    let d = self.b.ins().iadd(first, off);
+                    let nd = self.b.ins().iadd_imm_s(self.ctx, CTX_NULL_DESC as i64);
+                    let d = self.b.ins().select(ok, d, nd);
+                    let Val::P(np) = self.desc_ptr(d, elem, image) else {
+                        unreachable!()
+                    };
+                    p = np;
+                }
+                PtrKind::ImgDesc { .. } => return err("access chain into an image"),
+                PtrKind::Mem { base, len, off } => {
+                    let (add, ty, ms): (Value, u32, Option<u32>) = match self.p.ty(p.ty)?.clone() {
+                        Ty::Struct { members } => {
+                            let Some(m) = cidx.filter(|m| (*m as usize) < members.len()) else {
+                                return err("struct member index is not a valid constant");
+                            };
+                            let o = self.p.member_offset(p.ty, m)?;
+                            let add = self.b.ins().iadd_imm_s(off, o as i64);
+                            (add, members[m as usize], self.p.member_mstride(p.ty, m))
+                        }
+                        t @ (Ty::Array { .. } | Ty::RuntimeArray { .. }) => {
+                            let elem = match t {
+                                Ty::Array { elem, .. } | Ty::RuntimeArray { elem } => elem,
+                                _ => unreachable!(),
+                            };
+                            let stride = self.p.array_stride(p.ty, elem, p.mstride)? as i64;
+                            (self.scaled(off, idx_id, cidx, stride)?, elem, p.mstride)
+                        }
+                        Ty::Matrix { col, .. } => {
+                            let cs = p
+                                .mstride
+                                .map(i64::from)
+                                .unwrap_or(self.p.size_align(col, None)?.0 as i64);
+                            (self.scaled(off, idx_id, cidx, cs)?, col, None)
+                        }
+                        Ty::Vector { elem, .. } => (self.scaled(off, idx_id, cidx, 4)?, elem, None),
+                        other => return err(format!("access chain into a {other:?}")),
+                    };
+                    p = Ptr {
+                        kind: PtrKind::Mem {
+                            base,
+                            len,
+                            off: add,
+                        },
+                        ty,
+                        mstride: ms,
+                    };
+                }
+            }
+        }
+        Ok(Val::P(p))
+    }
+
+    fn scaled(
+        &mut self,
+        off: Value,
+        idx_id: u32,
+        cidx: Option<u32>,
+        stride: i64,
+    ) -> Result<Value, ShaderError> {
+        if let Some(c) = cidx {
+            return Ok(self.b.ins().iadd_imm_s(off, c as i32 as i64 * stride));
+        }
+        let idx = self.s1(idx_id)?;
+        let idx = self.index64(idx);
+        let sc = self.b.ins().imul_imm_s(idx, stride);
+        Ok(self.b.ins().iadd(off, sc))
+    }
+
+    // ----- functions and control flow -----
+
+    fn function(
+        &mut self,
+        fid: u32,
+        args: Vec<Val>,
+        ret: Option<Block>,
+    ) -> Result<(), ShaderError> {
+        if self.calls.contains(&fid) {
+            return err("recursive function calls are not allowed in shaders");
+        }
+        if self.calls.len() > 64 {
+            return err("function calls nested more than 64 deep");
+        }
+        self.calls.push(fid);
+        let r = self.p.functions[&fid];
+        let insts = &self.p.module.insts[r.start..=r.end];
+        let mut frame = Frame {
+            vals: HashMap::new(),
+            blocks: HashMap::new(),
+            phis: HashMap::new(),
+            ret,
+            ret_ty: insts[0].ty,
+            label: 0,
+        };
+        // Blocks and their phi parameters first, so branches can pass arguments.
+        let mut cur = 0;
+        for inst in insts {
+            match inst.op {
+                Op::Label => {
+                    cur = inst.id;
+                    let blk = self.b.create_block();
+                    frame.blocks.insert(cur, blk);
+                }
+                Op::Phi => {
+                    let pairs = (0..inst.len() / 2)
+                        .map(|k| (inst.w(2 * k), inst.w(2 * k + 1)))
+                        .collect();
+                    if matches!(self.p.ty(inst.ty)?, Ty::Pointer { .. }) {
+                        return err("OpPhi of pointers (VariablePointers) is not supported");
+                    }
+                    let Some(&blk) = frame.blocks.get(&cur) else {
+                        return err("OpPhi outside a block");
+                    };
+                    let mut params = Vec::new();
+                    for k in self.kinds(inst.ty)? {
+                        params.push(self.b.append_block_param(blk, cl_type(k)));
+                    }
+                    frame.vals.insert(inst.id, Val::S(params));
+                    frame
+                        .phis
+                        .entry(cur)
+                        .or_default()
+                        .push((inst.id, inst.ty, pairs));
+                }
+                _ => {}
+            }
+        }
+        self.frames.push(frame);
+        let mut params = args.into_iter();
+        let mut first_label = true;
+        for inst in insts {
+            match inst.op {
+                Op::FunctionParameter => {
+                    let Some(v) = params.next() else {
+                        return err("function called with too few arguments");
+                    };
+                    self.set(inst.id, v);
+                }
+                Op::Label => {
+                    let blk = self.frame().blocks[&inst.id];
+                    if first_label {
+                        // Fall into the function's first block from the caller's current one.
+                        self.b.ins().jump(blk, &[]);
+                        first_label = false;
+                    }
+                    self.b.switch_to_block(blk);
+                    self.frame().label = inst.id;
+                }
+                _ => self.inst(inst)?,
+            }
+        }
+        self.frames.pop();
+        self.calls.pop();
+        Ok(())
+    }
+
+    fn branch_args(&mut self, target: u32) -> Result<(Block, Vec<BlockArg>), ShaderError> {
+        let from = self.frame().label;
+        let Some(&blk) = self.frame().blocks.get(&target) else {
+            return err(format!("branch to unknown label %{target}"));
+        };
+        let phis = self.frame().phis.get(&target).cloned().unwrap_or_default();
+        let mut args = Vec::new();
+        for (_, ty, pairs) in phis {
+            let vals = match pairs.iter().find(|(_, parent)| *parent == from) {
+                Some((v, _)) => self.s(*v)?,
+                None => self.zeros(ty)?,
+            };
+            args.extend(vals.into_iter().map(BlockArg::Value));
+        }
+        Ok((blk, args))
+    }
+
+    fn ret(&mut self, vals: Vec<Value>) {
+        match self.frame().ret {
+            Some(blk) => {
+                let args: Vec<BlockArg> = vals.into_iter().map(BlockArg::Value).collect();
+                self.b.ins().jump(blk, &args);
+            }
+            None => {
+                self.b.ins().return_(&[]);
+            }
+        }
+    }
+
+    fn inst(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        use Op::*;
+        match i.op {
+            // Ignored: debug info, hints.
+            Nop | Line | NoLine | Name | MemberName | LoopMerge | SelectionMerge | FunctionEnd
+            | Function | String | Source | SourceContinued | SourceExtension | ModuleProcessed
+            | Phi => {}
+            Undef => {
+                let z = self.zeros(i.ty)?;
+                self.set(i.id, Val::S(z));
+            }
+            Variable => {
+                let pointee = match self.p.ty(i.ty)? {
+                    Ty::Pointer { pointee, .. } => *pointee,
+                    _ => return err("OpVariable whose type is not a pointer"),
+                };
+                let init = (i.len() > 1).then(|| i.w(1));
+                let v = self.local_var(pointee, init)?;
+                self.set(i.id, v);
+            }
+            Load => {
+                let p = self.ptr(i.w(0))?;
+                let v = self.load(&p)?;
+                self.set(i.id, v);
+            }
+            Store => {
+                let p = self.ptr(i.w(0))?;
+                let v = self.s(i.w(1))?;
+                self.store(&p, &v)?;
+            }
+            CopyMemory => {
+                let dst = self.ptr(i.w(0))?;
+                let src = self.ptr(i.w(1))?;
+                let Val::S(v) = self.load(&src)? else {
+                    return err("OpCopyMemory of a descriptor");
+                };
+                self.store(&dst, &v)?;
+            }
+            AccessChain | InBoundsAccessChain => {
+                let v = self.access_chain(i)?;
+                self.set(i.id, v);
+            }
+            ArrayLength => {
+                let p = self.ptr(i.w(0))?;
+                let m = i.w(1);
+                let (base_len, off) = match p.kind {
+                    PtrKind::Mem { len, off, .. } => (len, off),
+                    _ => return err("OpArrayLength of a non-buffer"),
+                };
+                let Ty::Struct { members } = self.p.ty(p.ty)?.clone() else {
+                    return err("OpArrayLength of a non-struct");
+                };
+                let Some(&arr) = members.get(m as usize) else {
+                    return err("OpArrayLength member out of range");
+                };
+                let elem = match self.p.ty(arr)? {
+                    Ty::RuntimeArray { elem } => *elem,
+                    _ => return err("OpArrayLength of a member that is not a runtime array"),
+                };
+                let stride = self.p.array_stride(arr, elem, None)?.max(1) as i64;
+                let mo = self.p.member_offset(p.ty, m)? as i64;
+                let start = self.b.ins().iadd_imm_s(off, mo);
+                let bytes = self.b.ins().isub(base_len, start);
+                let zero = self.iconst(PTR, 0);
+                let bytes = self.b.ins().smax(bytes, zero);
+                let n = self.b.ins().udiv_imm_s(bytes, stride);
+                let max = self.iconst(PTR, u32::MAX as i64);
+                let n = self.b.ins().umin(n, max);
+                let n = self.b.ins().ireduce(types::I32, n);
+                self.set(i.id, Val::S(vec![n]));
+            }
+            FunctionCall => {
+                let callee = i.w(0);
+                let mut args = Vec::new();
+                for k in 1..i.len() {
+                    args.push(self.get(i.w(k))?);
+                }
+                let kinds = self.kinds(i.ty)?;
+                let blk = self.b.create_block();
+                let rets: Vec<Value> = kinds
+                    .iter()
+                    .map(|k| self.b.append_block_param(blk, cl_type(*k)))
+                    .collect();
+                self.function(callee, args, Some(blk))?;
+                self.b.switch_to_block(blk);
+                self.set(i.id, Val::S(rets));
+            }
+            Return => self.ret(Vec::new()),
+            ReturnValue => {
+                let v = self.s(i.w(0))?;
+                self.ret(v);
+            }
+            Unreachable => {
+                // Never trap: leave the function as if it returned zeros.
+                let ty = self.frame().ret_ty;
+                let z = self.zeros(ty)?;
+                self.ret(z);
+            }
+            Branch => {
+                let (blk, args) = self.branch_args(i.w(0))?;
+                self.b.ins().jump(blk, &args);
+            }
+            BranchConditional => {
+                let c = self.s1(i.w(0))?;
+                let (t, ta) = self.branch_args(i.w(1))?;
+                let (f, fa) = self.branch_args(i.w(2))?;
+                self.b.ins().brif(c, t, &ta, f, &fa);
+            }
+            Switch => {
+                let sel = self.s1(i.w(0))?;
+                let mut k = 2;
+                while k + 1 < i.len() {
+                    let lit = i.w(k);
+                    let (t, ta) = self.branch_args(i.w(k + 1))?;
+                    let next = self.b.create_block();
+                    let c = self
+                        .b
+                        .ins()
+                        .icmp_imm_s(IntCC::Equal, sel, lit as i32 as i64);
+                    self.b.ins().brif(c, t, &ta, next, &[]);
+                    self.b.switch_to_block(next);
+                    k += 2;
+                }
+                let (d, da) = self.branch_args(i.w(1))?;
+                self.b.ins().jump(d, &da);
+            }
+            ExtInst => {
+                let set = i.w(0);
+                if self.p.nonsemantic_ext.contains(&set) {
+                    return Ok(());
+                }
+                let v = self.glsl(i)?;
+                self.set(i.id, Val::S(v));
+            }
+            ControlBarrier => {
+                let exec = self.p.consts.get(&i.w(0)).and_then(|c| c.first().copied());
+                self.b.ins().fence();
+                if exec == Some(spirv::Scope::Workgroup as u32) {
+                    self.call("sv_barrier", &[self.ctx]);
+                    self.b.ins().fence();
+                }
+            }
+            MemoryBarrier => {
+                self.b.ins().fence();
+            }
+            AtomicLoad
+            | AtomicStore
+            | AtomicExchange
+            | AtomicCompareExchange
+            | AtomicIIncrement
+            | AtomicIDecrement
+            | AtomicIAdd
+            | AtomicISub
+            | AtomicSMin
+            | AtomicUMin
+            | AtomicSMax
+            | AtomicUMax
+            | AtomicAnd
+            | AtomicOr
+            | AtomicXor => self.atomic(i)?,
+            SampledImage | Image => {
+                let v = self.get(i.w(0))?;
+                let Val::Img(d, _) = v else {
+                    return err("OpSampledImage/OpImage of a non-image");
+                };
+                let sampled = match self.p.ty(i.ty)? {
+                    Ty::Image { sampled, .. } => *sampled,
+                    Ty::SampledImage { image } => match self.p.ty(*image)? {
+                        Ty::Image { sampled, .. } => *sampled,
+                        _ => return err("bad sampled image type"),
+                    },
+                    _ => return err("bad image type"),
+                };
+                self.set(i.id, Val::Img(d, sampled));
+            }
+            ImageFetch | ImageRead => {
+                let Val::Img(d, sampled) = self.get(i.w(0))? else {
+                    return err("image operation on a non-image");
+                };
+                let coord = self.s1(i.w(1))?;
+                let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
+                self.call("sv_texel_read", &[self.ctx, d, coord, kind]);
+                let n = self.kinds(i.ty)?.len().min(4);
+                let v = self.scratch(n, sampled == Scalar::F32);
+                self.set(i.id, Val::S(v));
+            }
+            ImageWrite => {
+                let Val::Img(d, sampled) = self.get(i.w(0))? else {
+                    return err("image operation on a non-image");
+                };
+                let coord = self.s1(i.w(1))?;
+                let texel = self.s(i.w(2))?;
+                let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
+                let mut args = vec![d, coord, kind];
+                for k in 0..4 {
+                    let v = match texel.get(k) {
+                        Some(v) => *v,
+                        None => self.iconst(types::I32, 0),
+                    };
+                    let v = if self.b.func.dfg.value_type(v) == types::F32 {
+                        self.b.ins().bitcast(types::I32, MemFlagsData::new(), v)
+                    } else {
+                        v
+                    };
+                    args.push(v);
+                }
+                self.call("sv_texel_write", &args);
+            }
+            ImageQuerySize => {
+                let Val::Img(d, _) = self.get(i.w(0))? else {
+                    return err("image query on a non-image");
+                };
+                let n = self.call("sv_texel_size", &[d]).expect("returns a value");
+                let mut v = vec![n];
+                let extra = self.kinds(i.ty)?.len().saturating_sub(1);
+                for _ in 0..extra {
+                    v.push(self.iconst(types::I32, 1));
+                }
+                self.set(i.id, Val::S(v));
+            }
+            _ => {
+                let v = self.value_op(i)?;
+                self.set(i.id, Val::S(v));
+            }
+        }
+        Ok(())
+    }
+
+    // ----- atomics -----
+
+    fn atomic(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        use Op::*;
+        let p = self.ptr(i.w(0))?;
+        let m = Self::mem_of(&p)?;
+        match self.p.scalar_of(p.ty)? {
+            Scalar::I32 | Scalar::U32 => {}
+            other => return err(format!("atomics on {other:?} are not supported")),
+        }
+        let (a, ok) = self.addr(m.0, m.1, m.2, 0, 4, true);
+        let fl = flags();
+        let old = match i.op {
+            AtomicLoad => self.b.ins().atomic_load(types::I32, fl, a),
+            AtomicStore => {
+                let v = self.s1(i.w(3))?;
+                self.b.ins().atomic_store(fl, v, a);
+                return Ok(());
+            }
+            AtomicCompareExchange => {
+                let v = self.s1(i.w(4))?;
+                let cmp = self.s1(i.w(5))?;
+                self.b.ins().atomic_cas(fl, a, cmp, v)
+            }
+            _ => {
+                let (op, v) = match i.op {
+                    AtomicIIncrement => (AtomicRmwOp::Add, self.iconst(types::I32, 1)),
+                    AtomicIDecrement => (AtomicRmwOp::Sub, self.iconst(types::I32, 1)),
+                    _ => {
+                        let v = self.s1(i.w(3))?;
+                        let op = match i.op {
+                            AtomicExchange => AtomicRmwOp::Xchg,
+                            AtomicIAdd => AtomicRmwOp::Add,
+                            AtomicISub => AtomicRmwOp::Sub,
+                            AtomicSMin => AtomicRmwOp::Smin,
+                            AtomicUMin => AtomicRmwOp::Umin,
+                            AtomicSMax => AtomicRmwOp::Smax,
+                            AtomicUMax => AtomicRmwOp::Umax,
+                            AtomicAnd => AtomicRmwOp::And,
+                            AtomicOr => AtomicRmwOp::Or,
+                            _ => AtomicRmwOp::Xor,
+                        };
+                        (op, v)
+                    }
+                };
+                self.b.ins().atomic_rmw(types::I32, fl, op, a, v)
+            }
+        };
+        let zero = self.iconst(types::I32, 0);
+        let r = self.b.ins().select(ok, old, zero);
+        self.set(i.id, Val::S(vec![r]));
+        Ok(())
+    }
+}
+
+mod ops;

@@ -1,0 +1,338 @@
+//! SPIR-V compute shaders: parsing, checking, JIT compilation with cranelift, dispatch.
+//!
+//! ```
+//! use softvk::shader::{compile_compute, Module, PipelineInterface, SpecConstants};
+//! // A compute shader with no resources (glslang output, `void main() {}`, local size 1).
+//! let words = include_bytes!("../../shaders/compute/empty.spv")
+//!     .chunks(4)
+//!     .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+//!     .collect::<Vec<_>>();
+//! let module = Module::parse(&words).unwrap();
+//! let iface = PipelineInterface { bindings: vec![], push_constant_bytes: 0 };
+//! let kernel = compile_compute(&module, "main", &SpecConstants::default(), &iface).unwrap();
+//! kernel.dispatch(&[], &[], [0, 0, 0], [4, 1, 1]);
+//! ```
+//!
+//! # Contract
+//!
+//! **What is validated.** [`Module::parse`] (vkCreateShaderModule time) checks the header
+//! (magic, version 1.0..=1.6), that the binary decodes, and that every capability, extension,
+//! extended instruction set, addressing/memory model and opcode is one this compiler
+//! implements; anything else is a [`ShaderError`] naming it. [`compile_compute`]
+//! (pipeline creation time) checks the rest against the entry point actually compiled: types
+//! (32-bit int/float, bool, vectors, matrices, arrays, structs, buffer images), storage classes,
+//! decorations (RowMajor and unknown ones are refused), builtins, execution modes, that every
+//! resource the shader uses exists in the [`PipelineInterface`] with a matching
+//! [`DescriptorKind`], and the GLSL.std.450 instructions used. It never panics on bad SPIR-V.
+//! Valid-usage rules of SPIR-V itself are not all checked (the application is expected to run
+//! spirv-val); invalid SPIR-V either gives a `ShaderError` or runs with undefined results, but
+//! never crashes the process.
+//!
+//! **What is guaranteed at run time.** Every load, store and atomic on StorageBuffer, Uniform,
+//! PushConstant, Workgroup, Function, Private and Input memory is bounds-checked against the
+//! range it addresses (the descriptor's span, the push-constant bytes passed to
+//! [`ComputeKernel::dispatch`], the variable's size): out-of-range loads give 0, stores and
+//! atomics are dropped (atomics return 0). [`Resource::None`] and descriptor-array indices
+//! beyond the binding's count behave as zero-length buffers. Texel-buffer fetches/reads out of
+//! range (or of a `None` slot, or of an unknown format) return (0, 0, 0, 0); writes are
+//! dropped. Integer division and remainder by zero (and `INT_MIN / -1`) give an unspecified
+//! value (the dividend, or 0 for remainders) instead of trapping; float-to-int conversions
+//! saturate (NaN gives 0). Function and Private variables start zeroed, so results never depend
+//! on stale stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
+//! machine). Results are bit-identical for any thread count: workgroups are independent except
+//! through atomics. Infinite loops in a shader hang the dispatch (the application's problem).
+//!
+//! **Threading.** [`Module`], [`ComputeKernel`] are `Send + Sync`; `dispatch` may be called
+//! from several threads at once. A dispatch splits its workgroups over the pool
+//! ([`crate::exec::for_each`]) and returns when all ran. Within a workgroup, shaders without
+//! `OpControlBarrier` run their invocations in a plain loop; shaders with barriers run one
+//! stackful coroutine per invocation (corosensei), switched at each barrier. Workgroup memory
+//! is one zeroed block per workgroup run.
+
+mod front;
+mod lower;
+mod module;
+mod runtime;
+#[cfg(test)]
+mod tests;
+
+pub use module::Module;
+
+use ash::vk;
+use runtime::{RunInfo, SlotDesc};
+use std::collections::HashMap;
+use std::fmt;
+
+/// Why a shader cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShaderErrorKind {
+    /// Not well-formed SPIR-V (bad header, truncated or garbled words): invalid usage.
+    Malformed,
+    /// Valid SPIR-V using something this compiler does not translate yet.
+    Unsupported,
+    /// The shader and the pipeline layout disagree (a binding missing or of another type):
+    /// invalid usage (VUID-VkComputePipelineCreateInfo-layout-07988/07990).
+    LayoutMismatch,
+}
+
+/// A shader that cannot be used, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShaderError {
+    pub kind: ShaderErrorKind,
+    pub message: String,
+}
+
+impl ShaderError {
+    /// An [`ShaderErrorKind::Unsupported`] error.
+    pub(crate) fn new(message: impl Into<String>) -> Self {
+        ShaderError {
+            kind: ShaderErrorKind::Unsupported,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn malformed(message: impl Into<String>) -> Self {
+        ShaderError {
+            kind: ShaderErrorKind::Malformed,
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn mismatch(message: impl Into<String>) -> Self {
+        ShaderError {
+            kind: ShaderErrorKind::LayoutMismatch,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ShaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ShaderError {}
+
+/// The descriptor types compute shaders can use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DescriptorKind {
+    UniformBuffer,
+    StorageBuffer,
+    UniformTexelBuffer,
+    StorageTexelBuffer,
+    /// Image and sampler descriptors, which the compiler does not translate yet: a shader that
+    /// uses one is refused as unsupported.
+    Other,
+}
+
+/// One binding of the pipeline layout; its descriptors occupy slots
+/// `first_slot .. first_slot + count` of the table passed to [`ComputeKernel::dispatch`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BindingLayout {
+    pub set: u32,
+    pub binding: u32,
+    pub kind: DescriptorKind,
+    pub count: u32,
+    pub first_slot: u32,
+}
+
+/// The pipeline layout as the compiler needs it.
+#[derive(Clone, Debug, Default)]
+pub struct PipelineInterface {
+    pub bindings: Vec<BindingLayout>,
+    pub push_constant_bytes: u32,
+}
+
+/// Specialization constants: constant_id -> the bytes of its VkSpecializationMapEntry.
+///
+/// 32-bit constants take the first 4 bytes little-endian (shorter data is zero-extended);
+/// booleans are a VkBool32 (true if non-zero).
+#[derive(Clone, Debug, Default)]
+pub struct SpecConstants {
+    pub values: HashMap<u32, Vec<u8>>,
+}
+
+/// What a slot of the binding table holds at dispatch time.
+#[derive(Clone, Copy, Debug)]
+pub enum Resource<'a> {
+    /// Unwritten descriptor: reads give 0, writes are dropped.
+    None,
+    /// A uniform/storage buffer range (offset/range and dynamic offsets already applied).
+    Buffer(crate::memory::Span<'a>),
+    /// A buffer view: its range and format.
+    TexelBuffer {
+        span: crate::memory::Span<'a>,
+        format: vk::Format,
+    },
+}
+
+/// Owns JIT'd code; frees it when dropped.
+struct Code(Option<cranelift_jit::JITModule>);
+
+// SAFETY: after finalization the module is never mutated until drop; its code pages are
+// read-only and executable, callable from any thread. Only `Drop` (with `&mut self`, so
+// exclusive) touches it.
+unsafe impl Send for Code {}
+unsafe impl Sync for Code {}
+
+impl Drop for Code {
+    fn drop(&mut self) {
+        if let Some(m) = self.0.take() {
+            // SAFETY: the kernel owning this code is being dropped, so no dispatch is running
+            // and no function pointer into the module survives.
+            unsafe { m.free_memory() };
+        }
+    }
+}
+
+/// A compiled compute entry point. `Send + Sync`; dispatches may run concurrently.
+pub struct ComputeKernel {
+    run: RunInfo,
+    /// Slots the binding table must have (the layout's highest first_slot + count).
+    slots_needed: usize,
+    // Declared after `run` (whose function pointer points into it).
+    _code: Code,
+}
+
+impl fmt::Debug for ComputeKernel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ComputeKernel")
+            .field("local_size", &self.run.local_size)
+            .field("workgroup_bytes", &self.run.workgroup_bytes)
+            .field("barriers", &self.run.barriers)
+            .finish()
+    }
+}
+
+// SAFETY: RunInfo holds a function pointer into `_code` (immutable, executable code) and
+// plain data.
+unsafe impl Send for RunInfo {}
+unsafe impl Sync for RunInfo {}
+
+/// Compiles entry point `entry` (which must be GLCompute) for `iface`, with `spec` applied.
+pub fn compile_compute(
+    module: &Module,
+    entry: &str,
+    spec: &SpecConstants,
+    iface: &PipelineInterface,
+) -> Result<ComputeKernel, ShaderError> {
+    // Bad SPIR-V is reported as errors by the code below; this only keeps a compiler bug from
+    // unwinding into the caller.
+    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let program = front::Program::new(module, entry, spec)?;
+        let jit = lower::compile(&program, iface)?;
+        Ok::<_, ShaderError>((program.local_size, jit))
+    }));
+    let (local_size, jit) = match compiled {
+        Ok(r) => r?,
+        Err(_) => {
+            return Err(ShaderError::new(format!(
+                "internal error while compiling entry point \"{entry}\""
+            )));
+        }
+    };
+    let big = jit.function_bytes > 48 << 10;
+    let run = RunInfo {
+        entry: jit.entry,
+        local_size,
+        workgroup_bytes: jit.workgroup_bytes,
+        barriers: jit.barriers,
+        stack_bytes: (jit.function_bytes + (64 << 10)).next_multiple_of(4096),
+        use_coroutines: jit.barriers || big,
+    };
+    let slots_needed = iface
+        .bindings
+        .iter()
+        .map(|b| b.first_slot as usize + b.count as usize)
+        .max()
+        .unwrap_or(0);
+    Ok(ComputeKernel {
+        run,
+        slots_needed,
+        _code: Code(Some(jit.module)),
+    })
+}
+
+impl ComputeKernel {
+    /// LocalSize (after specialization).
+    pub fn workgroup_size(&self) -> [u32; 3] {
+        self.run.local_size
+    }
+
+    /// Bytes of workgroup (shared) memory one workgroup uses.
+    pub fn workgroup_memory_bytes(&self) -> usize {
+        self.run.workgroup_bytes
+    }
+
+    /// Runs workgroups `base .. base + groups` (vkCmdDispatchBase semantics: WorkgroupId starts
+    /// at `base`, NumWorkgroups = `groups`), split over the thread pool by workgroup. Returns
+    /// when all have run. `slots[first_slot + element]` is what the shader sees for each
+    /// binding; slots past the end of `slots` behave as [`Resource::None`].
+    pub fn dispatch(
+        &self,
+        slots: &[Resource<'_>],
+        push_constants: &[u8],
+        base: [u32; 3],
+        groups: [u32; 3],
+    ) {
+        let total = groups[0] as usize * groups[1] as usize * groups[2] as usize;
+        if total == 0 {
+            return;
+        }
+        let null = SlotDesc {
+            ptr: std::ptr::null_mut(),
+            len: 0,
+            format: 0,
+            _pad: 0,
+        };
+        let mut table: Vec<SlotDesc> = slots
+            .iter()
+            .map(|r| match r {
+                Resource::None => null,
+                Resource::Buffer(s) => SlotDesc {
+                    ptr: s.as_ptr(),
+                    len: s.len() as u64,
+                    format: 0,
+                    _pad: 0,
+                },
+                Resource::TexelBuffer { span, format } => SlotDesc {
+                    ptr: span.as_ptr(),
+                    len: span.len() as u64,
+                    format: format.as_raw(),
+                    _pad: 0,
+                },
+            })
+            .collect();
+        // The shader may index slots the caller did not pass (a layout larger than `slots`).
+        if table.len() < self.slots_needed {
+            table.resize(self.slots_needed, null);
+        }
+        let table = SlotTable(table);
+        let run = self.run;
+        let [gx, gy, _] = groups;
+        crate::exec::for_each(total, |g| {
+            let x = (g % gx as usize) as u32;
+            let y = ((g / gx as usize) % gy as usize) as u32;
+            let z = (g / (gx as usize * gy as usize)) as u32;
+            let wg = [
+                base[0].wrapping_add(x),
+                base[1].wrapping_add(y),
+                base[2].wrapping_add(z),
+            ];
+            runtime::run_workgroup(&run, table.get(), push_constants, wg, groups);
+        });
+    }
+}
+
+/// The binding table of one dispatch, shared read-only by the workers.
+struct SlotTable(Vec<SlotDesc>);
+
+impl SlotTable {
+    fn get(&self) -> &[SlotDesc] {
+        &self.0
+    }
+}
+// SAFETY: the table holds pointers into spans that outlive the dispatch; workers only read it.
+unsafe impl Sync for SlotTable {}
+unsafe impl Send for SlotTable {}

@@ -1,0 +1,465 @@
+//! SPIR-V parsing and the module-level checks done at vkCreateShaderModule time.
+
+use super::ShaderError;
+use rspirv::binary::{Consumer, ParseAction as Action};
+use rspirv::dr::{self, Operand};
+use spirv::{Capability, Op};
+
+/// One parsed instruction: opcode, result type (0 if none), result id (0 if none), operands.
+#[derive(Clone, Debug)]
+pub(crate) struct Inst {
+    pub op: Op,
+    pub ty: u32,
+    pub id: u32,
+    pub ops: Vec<Operand>,
+}
+
+impl Inst {
+    /// Operand `i` as a word (ids, literals and enumerants alike); 0 if absent.
+    pub fn w(&self, i: usize) -> u32 {
+        self.ops.get(i).map(word).unwrap_or(0)
+    }
+
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn string(&self, i: usize) -> &str {
+        match self.ops.get(i) {
+            Some(Operand::LiteralString(s)) => s,
+            _ => "",
+        }
+    }
+}
+
+/// The numeric value of an operand (enumerants by their SPIR-V value, bit masks by their bits).
+pub(crate) fn word(o: &Operand) -> u32 {
+    match o {
+        Operand::IdRef(x)
+        | Operand::IdScope(x)
+        | Operand::IdMemorySemantics(x)
+        | Operand::LiteralBit32(x)
+        | Operand::LiteralExtInstInteger(x) => *x,
+        Operand::LiteralBit64(x) => *x as u32,
+        Operand::LiteralSpecConstantOpInteger(op) => *op as u32,
+        Operand::ExecutionModel(x) => *x as u32,
+        Operand::AddressingModel(x) => *x as u32,
+        Operand::MemoryModel(x) => *x as u32,
+        Operand::ExecutionMode(x) => *x as u32,
+        Operand::StorageClass(x) => *x as u32,
+        Operand::Dim(x) => *x as u32,
+        Operand::ImageFormat(x) => *x as u32,
+        Operand::Decoration(x) => *x as u32,
+        Operand::BuiltIn(x) => *x as u32,
+        Operand::Scope(x) => *x as u32,
+        Operand::Capability(x) => *x as u32,
+        Operand::AccessQualifier(x) => *x as u32,
+        Operand::MemoryAccess(x) => x.bits(),
+        Operand::MemorySemantics(x) => x.bits(),
+        Operand::ImageOperands(x) => x.bits(),
+        Operand::FunctionControl(x) => x.bits(),
+        Operand::SelectionControl(x) => x.bits(),
+        Operand::LoopControl(x) => x.bits(),
+        _ => 0,
+    }
+}
+
+/// A parsed, checked SPIR-V module (see the module docs of [`super`] for what is checked).
+#[derive(Debug)]
+pub struct Module {
+    pub(crate) insts: Vec<Inst>,
+    pub(crate) version: (u8, u8),
+}
+
+struct Collect {
+    insts: Vec<Inst>,
+    version: (u8, u8),
+    error: Option<String>,
+}
+
+impl Consumer for Collect {
+    fn initialize(&mut self) -> Action {
+        Action::Continue
+    }
+    fn finalize(&mut self) -> Action {
+        Action::Continue
+    }
+    fn consume_header(&mut self, header: dr::ModuleHeader) -> Action {
+        self.version = header.version();
+        if self.version.0 != 1 || self.version.1 > 6 {
+            self.error = Some(format!(
+                "SPIR-V version {}.{} is not supported (1.0 to 1.6 are)",
+                self.version.0, self.version.1
+            ));
+            return Action::Stop;
+        }
+        Action::Continue
+    }
+    fn consume_instruction(&mut self, inst: dr::Instruction) -> Action {
+        self.insts.push(Inst {
+            op: inst.class.opcode,
+            ty: inst.result_type.unwrap_or(0),
+            id: inst.result_id.unwrap_or(0),
+            ops: inst.operands,
+        });
+        Action::Continue
+    }
+}
+
+/// Capabilities the compiler implements.
+const CAPABILITIES: &[Capability] = &[
+    Capability::Shader,
+    Capability::Matrix,
+    Capability::ImageBuffer,
+    Capability::SampledBuffer,
+    Capability::ImageQuery,
+    Capability::StorageImageExtendedFormats,
+    Capability::StorageImageReadWithoutFormat,
+    Capability::StorageImageWriteWithoutFormat,
+    Capability::VulkanMemoryModel,
+];
+
+const EXTENSIONS: &[&str] = &[
+    "SPV_KHR_storage_buffer_storage_class",
+    "SPV_KHR_vulkan_memory_model",
+    "SPV_KHR_non_semantic_info",
+    "SPV_KHR_shader_draw_parameters",
+];
+
+/// Opcodes the compiler translates (or ignores because they carry no meaning for it).
+pub(crate) fn opcode_supported(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        Nop | Undef
+            | SourceContinued
+            | Source
+            | SourceExtension
+            | Name
+            | MemberName
+            | String
+            | Line
+            | NoLine
+            | ModuleProcessed
+            | Extension
+            | ExtInstImport
+            | ExtInst
+            | MemoryModel
+            | EntryPoint
+            | ExecutionMode
+            | ExecutionModeId
+            | Capability
+            | Decorate
+            | MemberDecorate
+            | DecorateId
+            | DecorateString
+            | MemberDecorateString
+            | DecorationGroup
+            | GroupDecorate
+            | GroupMemberDecorate
+            | TypeVoid
+            | TypeBool
+            | TypeInt
+            | TypeFloat
+            | TypeVector
+            | TypeMatrix
+            | TypeImage
+            | TypeSampledImage
+            | TypeArray
+            | TypeRuntimeArray
+            | TypeStruct
+            | TypePointer
+            | TypeFunction
+            | ConstantTrue
+            | ConstantFalse
+            | Constant
+            | ConstantComposite
+            | ConstantNull
+            | SpecConstantTrue
+            | SpecConstantFalse
+            | SpecConstant
+            | SpecConstantComposite
+            | SpecConstantOp
+            | Function
+            | FunctionParameter
+            | FunctionEnd
+            | FunctionCall
+            | Variable
+            | Load
+            | Store
+            | CopyMemory
+            | AccessChain
+            | InBoundsAccessChain
+            | ArrayLength
+            | VectorExtractDynamic
+            | VectorInsertDynamic
+            | VectorShuffle
+            | CompositeConstruct
+            | CompositeExtract
+            | CompositeInsert
+            | CopyObject
+            | CopyLogical
+            | Transpose
+            | SampledImage
+            | Image
+            | ImageFetch
+            | ImageRead
+            | ImageWrite
+            | ImageQuerySize
+            | ConvertFToU
+            | ConvertFToS
+            | ConvertSToF
+            | ConvertUToF
+            | UConvert
+            | SConvert
+            | FConvert
+            | QuantizeToF16
+            | Bitcast
+            | SNegate
+            | FNegate
+            | IAdd
+            | FAdd
+            | ISub
+            | FSub
+            | IMul
+            | FMul
+            | UDiv
+            | SDiv
+            | FDiv
+            | UMod
+            | SRem
+            | SMod
+            | FRem
+            | FMod
+            | VectorTimesScalar
+            | MatrixTimesScalar
+            | VectorTimesMatrix
+            | MatrixTimesVector
+            | MatrixTimesMatrix
+            | OuterProduct
+            | Dot
+            | IAddCarry
+            | ISubBorrow
+            | UMulExtended
+            | SMulExtended
+            | Any
+            | All
+            | IsNan
+            | IsInf
+            | LogicalEqual
+            | LogicalNotEqual
+            | LogicalOr
+            | LogicalAnd
+            | LogicalNot
+            | Select
+            | IEqual
+            | INotEqual
+            | UGreaterThan
+            | SGreaterThan
+            | UGreaterThanEqual
+            | SGreaterThanEqual
+            | ULessThan
+            | SLessThan
+            | ULessThanEqual
+            | SLessThanEqual
+            | FOrdEqual
+            | FUnordEqual
+            | FOrdNotEqual
+            | FUnordNotEqual
+            | FOrdLessThan
+            | FUnordLessThan
+            | FOrdGreaterThan
+            | FUnordGreaterThan
+            | FOrdLessThanEqual
+            | FUnordLessThanEqual
+            | FOrdGreaterThanEqual
+            | FUnordGreaterThanEqual
+            | ShiftRightLogical
+            | ShiftRightArithmetic
+            | ShiftLeftLogical
+            | BitwiseOr
+            | BitwiseXor
+            | BitwiseAnd
+            | Not
+            | BitFieldInsert
+            | BitFieldSExtract
+            | BitFieldUExtract
+            | BitReverse
+            | BitCount
+            | ControlBarrier
+            | MemoryBarrier
+            | AtomicLoad
+            | AtomicStore
+            | AtomicExchange
+            | AtomicCompareExchange
+            | AtomicIIncrement
+            | AtomicIDecrement
+            | AtomicIAdd
+            | AtomicISub
+            | AtomicSMin
+            | AtomicUMin
+            | AtomicSMax
+            | AtomicUMax
+            | AtomicAnd
+            | AtomicOr
+            | AtomicXor
+            | Phi
+            | LoopMerge
+            | SelectionMerge
+            | Label
+            | Branch
+            | BranchConditional
+            | Switch
+            | Return
+            | ReturnValue
+            | Unreachable
+    )
+}
+
+impl Module {
+    /// Parses and checks SPIR-V words: magic, version <= 1.6, capabilities, extensions, extended
+    /// instruction sets, addressing/memory model and that every opcode is one this compiler
+    /// translates.
+    pub fn parse(words: &[u32]) -> Result<Module, ShaderError> {
+        if words.len() < 5 {
+            return Err(ShaderError::malformed(
+                "SPIR-V is shorter than its 5-word header",
+            ));
+        }
+        if words[0] != spirv::MAGIC_NUMBER {
+            return Err(ShaderError::malformed(format!(
+                "not SPIR-V: magic number {:#010x}",
+                words[0]
+            )));
+        }
+        // Every instruction's word count must fit (rspirv would assert on some of these).
+        let mut at = 5;
+        while at < words.len() {
+            let n = (words[at] >> 16) as usize;
+            if n == 0 || at + n > words.len() {
+                return Err(ShaderError::malformed(format!(
+                    "malformed SPIR-V: the instruction at word {at} claims {n} words, {} remain",
+                    words.len() - at
+                )));
+            }
+            at += n;
+        }
+        let mut c = Collect {
+            insts: Vec::new(),
+            version: (0, 0),
+            error: None,
+        };
+        // rspirv asserts on a few malformed encodings; those are parse errors here.
+        let parsed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            rspirv::binary::parse_words(words, &mut c).map_err(|e| e.to_string())
+        }));
+        if let Some(e) = c.error.take() {
+            return Err(ShaderError::new(e));
+        }
+        match parsed {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => return Err(ShaderError::malformed(format!("malformed SPIR-V: {e}"))),
+            Err(_) => {
+                return Err(ShaderError::malformed(
+                    "malformed SPIR-V (parser rejected it)",
+                ));
+            }
+        }
+        let module = Module {
+            insts: c.insts,
+            version: c.version,
+        };
+        module.check()?;
+        Ok(module)
+    }
+
+    fn check(&self) -> Result<(), ShaderError> {
+        let mut in_function = false;
+        for inst in &self.insts {
+            match inst.op {
+                Op::Function if in_function => {
+                    return Err(ShaderError::malformed("OpFunction inside a function"));
+                }
+                Op::Function => in_function = true,
+                Op::FunctionEnd if !in_function => {
+                    return Err(ShaderError::malformed("OpFunctionEnd outside a function"));
+                }
+                Op::FunctionEnd => in_function = false,
+                _ => {}
+            }
+            if !opcode_supported(inst.op) {
+                return Err(ShaderError::new(format!(
+                    "unsupported SPIR-V instruction Op{:?}",
+                    inst.op
+                )));
+            }
+            match inst.op {
+                Op::Capability => {
+                    if let Some(Operand::Capability(cap)) = inst.ops.first()
+                        && !CAPABILITIES.contains(cap)
+                    {
+                        return Err(ShaderError::new(format!(
+                            "unsupported SPIR-V capability {cap:?}"
+                        )));
+                    }
+                }
+                Op::Extension => {
+                    let name = inst.string(0);
+                    if !EXTENSIONS.contains(&name) {
+                        return Err(ShaderError::new(format!(
+                            "unsupported SPIR-V extension {name}"
+                        )));
+                    }
+                }
+                Op::ExtInstImport => {
+                    let name = inst.string(0);
+                    if name != "GLSL.std.450" && !name.starts_with("NonSemantic.") {
+                        return Err(ShaderError::new(format!(
+                            "unsupported extended instruction set {name}"
+                        )));
+                    }
+                }
+                Op::MemoryModel => {
+                    let addressing = inst.w(0);
+                    let memory = inst.w(1);
+                    if addressing != spirv::AddressingModel::Logical as u32 {
+                        return Err(ShaderError::new(
+                            "unsupported addressing model (only Logical is)",
+                        ));
+                    }
+                    if memory != spirv::MemoryModel::GLSL450 as u32
+                        && memory != spirv::MemoryModel::Vulkan as u32
+                    {
+                        return Err(ShaderError::new(
+                            "unsupported memory model (GLSL450 and Vulkan are)",
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        if in_function {
+            return Err(ShaderError::malformed(
+                "truncated SPIR-V: a function has no OpFunctionEnd",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The SPIR-V version of the module (major, minor).
+    pub fn version(&self) -> (u8, u8) {
+        self.version
+    }
+
+    /// The entry points: execution model and name.
+    pub fn entry_points(&self) -> Vec<(spirv::ExecutionModel, String)> {
+        self.insts
+            .iter()
+            .filter(|i| i.op == Op::EntryPoint)
+            .filter_map(|i| match i.ops.first() {
+                Some(Operand::ExecutionModel(m)) => Some((*m, i.string(2).to_string())),
+                _ => None,
+            })
+            .collect()
+    }
+}

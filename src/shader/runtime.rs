@@ -1,0 +1,444 @@
+//! What JIT'd code runs against: the per-invocation context, the descriptor table entries, the
+//! helper functions it calls (texel codec, transcendentals, packing, barriers) and the loops that
+//! run workgroups (plain loops, or one coroutine per invocation when the shader has barriers).
+//!
+//! Every `extern "C"` helper here must not panic (a panic cannot unwind through JIT'd frames;
+//! it would abort): they only do checked arithmetic and call the panic-free texel codec.
+
+use crate::format::{self, Texel};
+use corosensei::stack::DefaultStack;
+use corosensei::{Coroutine, CoroutineResult, Yielder};
+use std::cell::RefCell;
+use std::mem::offset_of;
+
+/// One entry of the binding table as JIT'd code reads it.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SlotDesc {
+    pub ptr: *mut u8,
+    pub len: u64,
+    /// `vk::Format` as i32 (texel buffers), else 0.
+    pub format: i32,
+    pub _pad: u32,
+}
+
+pub(crate) const SLOT_SIZE: i64 = std::mem::size_of::<SlotDesc>() as i64;
+pub(crate) const SLOT_PTR: i32 = offset_of!(SlotDesc, ptr) as i32;
+pub(crate) const SLOT_LEN: i32 = offset_of!(SlotDesc, len) as i32;
+
+/// Byte offsets of the builtins inside [`Ctx::builtins`] (the Input "memory" of the shader).
+pub(crate) const B_GLOBAL_ID: u32 = 0;
+pub(crate) const B_LOCAL_ID: u32 = 12;
+pub(crate) const B_WORKGROUP_ID: u32 = 24;
+pub(crate) const B_NUM_WORKGROUPS: u32 = 36;
+pub(crate) const B_LOCAL_INDEX: u32 = 48;
+pub(crate) const B_WORKGROUP_SIZE: u32 = 52;
+
+/// The context one invocation runs with; JIT'd code gets a pointer to it.
+#[repr(C)]
+pub(crate) struct Ctx {
+    pub builtins: [u32; 16],
+    pub slots: *const SlotDesc,
+    pub push: *const u8,
+    pub push_len: u64,
+    pub workgroup: *mut u8,
+    /// A zero-length descriptor: what an out-of-range descriptor-array index selects.
+    pub null_desc: SlotDesc,
+    pub yielder: *const Yielder<(), ()>,
+    /// Results of helpers that return vectors.
+    pub scratch: [u32; 4],
+    /// Out-of-range loads read here (always zero).
+    pub zero: [u8; 16],
+    /// Out-of-range stores and atomics go here.
+    pub sink: [u8; 16],
+}
+
+pub(crate) const CTX_SLOTS: i32 = offset_of!(Ctx, slots) as i32;
+pub(crate) const CTX_PUSH: i32 = offset_of!(Ctx, push) as i32;
+pub(crate) const CTX_PUSH_LEN: i32 = offset_of!(Ctx, push_len) as i32;
+pub(crate) const CTX_WORKGROUP: i32 = offset_of!(Ctx, workgroup) as i32;
+pub(crate) const CTX_NULL_DESC: i32 = offset_of!(Ctx, null_desc) as i32;
+pub(crate) const CTX_SCRATCH: i32 = offset_of!(Ctx, scratch) as i32;
+pub(crate) const CTX_ZERO: i32 = offset_of!(Ctx, zero) as i32;
+pub(crate) const CTX_SINK: i32 = offset_of!(Ctx, sink) as i32;
+
+/// The JIT'd entry: runs one invocation.
+pub(crate) type EntryFn = unsafe extern "C" fn(*mut Ctx);
+
+// ----- texel buffers -----
+
+/// Texel count and format info of a texel-buffer descriptor (0 texels if the format is unknown).
+fn texels(d: &SlotDesc) -> (u64, Option<&'static format::FormatInfo>) {
+    let info = format::info(ash::vk::Format::from_raw(d.format));
+    match info {
+        Some(i) if i.bytes > 0 && !d.ptr.is_null() => (d.len / i.bytes as u64, Some(i)),
+        _ => (0, None),
+    }
+}
+
+fn to_bits(t: Texel, kind: u32) -> [u32; 4] {
+    match (t, kind) {
+        (Texel::Float(f), 0) => f.map(f32::to_bits),
+        (Texel::Uint(u), 2) | (Texel::Uint(u), 1) => u,
+        (Texel::Sint(s), 1) | (Texel::Sint(s), 2) => s.map(|x| x as u32),
+        // Numeric-type mismatch between format and shader (invalid use): convert the value.
+        (Texel::Float(f), 1) => f.map(|x| x as i32 as u32),
+        (Texel::Float(f), _) => f.map(|x| x as u32),
+        (Texel::Uint(u), _) => u.map(|x| (x as f32).to_bits()),
+        (Texel::Sint(s), _) => s.map(|x| (x as f32).to_bits()),
+    }
+}
+
+/// OpImageFetch / OpImageRead of a buffer image: texel `coord` into `ctx.scratch` (zeros when
+/// out of range).
+///
+/// # Safety
+/// `ctx` and `desc` point to live values; `desc.ptr .. + len` is mapped memory.
+pub(crate) unsafe extern "C" fn sv_texel_read(
+    ctx: *mut Ctx,
+    desc: *const SlotDesc,
+    coord: i32,
+    kind: u32,
+) {
+    // SAFETY: the caller passes its live context and a descriptor from the table.
+    let (ctx, d) = unsafe { (&mut *ctx, &*desc) };
+    ctx.scratch = [0; 4];
+    let (n, info) = texels(d);
+    let Some(info) = info else { return };
+    if coord < 0 || coord as u64 >= n {
+        return;
+    }
+    let size = info.bytes as usize;
+    let mut bytes = [0u8; 32];
+    let Some(b) = bytes.get_mut(..size) else {
+        return;
+    };
+    // SAFETY: coord < n, so the texel lies inside the descriptor's range; raw copy tolerates
+    // concurrent writers.
+    unsafe { std::ptr::copy(d.ptr.add(coord as usize * size), b.as_mut_ptr(), size) };
+    ctx.scratch = to_bits(format::decode(info.format, b), kind);
+}
+
+/// OpImageWrite of a buffer image (dropped when out of range).
+///
+/// # Safety
+/// As [`sv_texel_read`].
+pub(crate) unsafe extern "C" fn sv_texel_write(
+    desc: *const SlotDesc,
+    coord: i32,
+    kind: u32,
+    a: u32,
+    b: u32,
+    c: u32,
+    e: u32,
+) {
+    // SAFETY: a descriptor from the table.
+    let d = unsafe { &*desc };
+    let (n, info) = texels(d);
+    let Some(info) = info else { return };
+    if coord < 0 || coord as u64 >= n {
+        return;
+    }
+    let v = [a, b, c, e];
+    let t = match kind {
+        0 => Texel::Float(v.map(f32::from_bits)),
+        1 => Texel::Sint(v.map(|x| x as i32)),
+        _ => Texel::Uint(v),
+    };
+    let size = info.bytes as usize;
+    let mut bytes = [0u8; 32];
+    let Some(out) = bytes.get_mut(..size) else {
+        return;
+    };
+    format::encode(info.format, t, out);
+    // SAFETY: coord < n: inside the descriptor's range.
+    unsafe { std::ptr::copy(out.as_ptr(), d.ptr.add(coord as usize * size), size) };
+}
+
+/// OpImageQuerySize of a buffer image: its texel count (saturated to i32).
+///
+/// # Safety
+/// As [`sv_texel_read`].
+pub(crate) unsafe extern "C" fn sv_texel_size(desc: *const SlotDesc) -> i32 {
+    // SAFETY: a descriptor from the table.
+    let d = unsafe { &*desc };
+    texels(d).0.min(i32::MAX as u64) as i32
+}
+
+// ----- barriers -----
+
+/// OpControlBarrier: suspends this invocation's coroutine; the scheduler resumes it after every
+/// other invocation of the workgroup reached the barrier (or finished).
+///
+/// # Safety
+/// `ctx` is the live context of an invocation.
+pub(crate) unsafe extern "C" fn sv_barrier(ctx: *mut Ctx) {
+    // SAFETY: live context; `yielder` is null or the yielder of the coroutine running us.
+    let y = unsafe { (*ctx).yielder };
+    if !y.is_null() {
+        // SAFETY: the coroutine that owns `y` is the one executing this call.
+        unsafe { (*y).suspend(()) };
+    }
+}
+
+// ----- math -----
+
+macro_rules! unary {
+    ($($name:ident => $f:expr),* $(,)?) => {$(
+        pub(crate) extern "C" fn $name(x: f32) -> f32 { let f: fn(f32) -> f32 = $f; f(x) }
+    )*};
+}
+unary! {
+    sv_sin => f32::sin, sv_cos => f32::cos, sv_tan => f32::tan,
+    sv_asin => f32::asin, sv_acos => f32::acos, sv_atan => f32::atan,
+    sv_sinh => f32::sinh, sv_cosh => f32::cosh, sv_tanh => f32::tanh,
+    sv_asinh => f32::asinh, sv_acosh => f32::acosh, sv_atanh => f32::atanh,
+    sv_exp => f32::exp, sv_log => f32::ln, sv_exp2 => f32::exp2, sv_log2 => f32::log2,
+    sv_quantize16 => |x| format::f16_to_f32(format::f32_to_f16(x)),
+}
+pub(crate) extern "C" fn sv_atan2(y: f32, x: f32) -> f32 {
+    y.atan2(x)
+}
+pub(crate) extern "C" fn sv_pow(x: f32, y: f32) -> f32 {
+    x.powf(y)
+}
+pub(crate) extern "C" fn sv_fmod(x: f32, y: f32) -> f32 {
+    x % y
+}
+
+/// Pack kinds of [`sv_pack`] / [`sv_unpack`].
+pub(crate) const PACK_HALF2X16: u32 = 0;
+pub(crate) const PACK_UNORM4X8: u32 = 1;
+pub(crate) const PACK_SNORM4X8: u32 = 2;
+pub(crate) const PACK_UNORM2X16: u32 = 3;
+pub(crate) const PACK_SNORM2X16: u32 = 4;
+
+/// GLSL.std.450 Pack* (GLSL spec rounding: round(clamp(c) * max)).
+pub(crate) extern "C" fn sv_pack(kind: u32, a: f32, b: f32, c: f32, d: f32) -> u32 {
+    let un = |x: f32, m: f32| (x.clamp(0.0, 1.0) * m).round_ties_even() as u32;
+    let sn = |x: f32, m: f32| (x.clamp(-1.0, 1.0) * m).round_ties_even() as i32 as u32;
+    match kind {
+        PACK_HALF2X16 => format::f32_to_f16(a) as u32 | (format::f32_to_f16(b) as u32) << 16,
+        PACK_UNORM4X8 => un(a, 255.0) | un(b, 255.0) << 8 | un(c, 255.0) << 16 | un(d, 255.0) << 24,
+        PACK_SNORM4X8 => {
+            (sn(a, 127.0) & 0xff)
+                | (sn(b, 127.0) & 0xff) << 8
+                | (sn(c, 127.0) & 0xff) << 16
+                | (sn(d, 127.0) & 0xff) << 24
+        }
+        PACK_UNORM2X16 => un(a, 65535.0) | un(b, 65535.0) << 16,
+        _ => (sn(a, 32767.0) & 0xffff) | (sn(b, 32767.0) & 0xffff) << 16,
+    }
+}
+
+/// GLSL.std.450 Unpack*: components (f32 bits) into `ctx.scratch`.
+///
+/// # Safety
+/// `ctx` is a live context.
+pub(crate) unsafe extern "C" fn sv_unpack(ctx: *mut Ctx, kind: u32, x: u32) {
+    let b = |s: u32| (x >> s) as u8;
+    let un8 = |s: u32| b(s) as f32 / 255.0;
+    let sn8 = |s: u32| (b(s) as i8 as f32 / 127.0).max(-1.0);
+    let h = |s: u32| (x >> s) as u16;
+    let v: [f32; 4] = match kind {
+        PACK_HALF2X16 => [
+            format::f16_to_f32(h(0)),
+            format::f16_to_f32(h(16)),
+            0.0,
+            0.0,
+        ],
+        PACK_UNORM4X8 => [un8(0), un8(8), un8(16), un8(24)],
+        PACK_SNORM4X8 => [sn8(0), sn8(8), sn8(16), sn8(24)],
+        PACK_UNORM2X16 => [h(0) as f32 / 65535.0, h(16) as f32 / 65535.0, 0.0, 0.0],
+        _ => [
+            (h(0) as i16 as f32 / 32767.0).max(-1.0),
+            (h(16) as i16 as f32 / 32767.0).max(-1.0),
+            0.0,
+            0.0,
+        ],
+    };
+    // SAFETY: live context.
+    unsafe { (*ctx).scratch = v.map(f32::to_bits) };
+}
+
+/// Symbols JIT'd code may import, by name.
+pub(crate) fn symbols() -> Vec<(&'static str, *const u8)> {
+    vec![
+        ("sv_texel_read", sv_texel_read as *const u8),
+        ("sv_texel_write", sv_texel_write as *const u8),
+        ("sv_texel_size", sv_texel_size as *const u8),
+        ("sv_barrier", sv_barrier as *const u8),
+        ("sv_sin", sv_sin as *const u8),
+        ("sv_cos", sv_cos as *const u8),
+        ("sv_tan", sv_tan as *const u8),
+        ("sv_asin", sv_asin as *const u8),
+        ("sv_acos", sv_acos as *const u8),
+        ("sv_atan", sv_atan as *const u8),
+        ("sv_sinh", sv_sinh as *const u8),
+        ("sv_cosh", sv_cosh as *const u8),
+        ("sv_tanh", sv_tanh as *const u8),
+        ("sv_asinh", sv_asinh as *const u8),
+        ("sv_acosh", sv_acosh as *const u8),
+        ("sv_atanh", sv_atanh as *const u8),
+        ("sv_exp", sv_exp as *const u8),
+        ("sv_log", sv_log as *const u8),
+        ("sv_exp2", sv_exp2 as *const u8),
+        ("sv_log2", sv_log2 as *const u8),
+        ("sv_quantize16", sv_quantize16 as *const u8),
+        ("sv_atan2", sv_atan2 as *const u8),
+        ("sv_pow", sv_pow as *const u8),
+        ("sv_fmod", sv_fmod as *const u8),
+        ("sv_pack", sv_pack as *const u8),
+        ("sv_unpack", sv_unpack as *const u8),
+    ]
+}
+
+// ----- running workgroups -----
+
+/// What the dispatch loop needs to know about a compiled kernel.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RunInfo {
+    pub entry: EntryFn,
+    pub local_size: [u32; 3],
+    pub workgroup_bytes: usize,
+    pub barriers: bool,
+    /// Stack each coroutine gets (shaders with large function memory run on coroutines too).
+    pub stack_bytes: usize,
+    pub use_coroutines: bool,
+}
+
+thread_local! {
+    static STACKS: RefCell<Vec<DefaultStack>> = const { RefCell::new(Vec::new()) };
+}
+
+fn take_stack(size: usize) -> DefaultStack {
+    let reuse = STACKS.with(|s| {
+        let mut s = s.borrow_mut();
+        let i = s.iter().position(|st| stack_size(st) >= size)?;
+        Some(s.swap_remove(i))
+    });
+    reuse.unwrap_or_else(|| {
+        DefaultStack::new(size).unwrap_or_else(|e| {
+            // Out of address space for a coroutine stack: nothing sensible can run.
+            panic!("softvk: cannot allocate a {size}-byte shader stack: {e}")
+        })
+    })
+}
+
+fn stack_size(s: &DefaultStack) -> usize {
+    use corosensei::stack::Stack;
+    s.base().get() - s.limit().get()
+}
+
+fn give_stack(s: DefaultStack) {
+    STACKS.with(|st| {
+        let mut st = st.borrow_mut();
+        if st.len() < 1100 {
+            st.push(s);
+        }
+    });
+}
+
+/// Runs workgroup `wg` (its WorkgroupId) with `num` = NumWorkgroups.
+pub(crate) fn run_workgroup(
+    info: &RunInfo,
+    slots: &[SlotDesc],
+    push: &[u8],
+    wg: [u32; 3],
+    num: [u32; 3],
+) {
+    let [sx, sy, sz] = info.local_size;
+    // u64 words: 8-byte aligned shared memory, zeroed for each workgroup.
+    let mut shared = vec![0u64; info.workgroup_bytes.div_ceil(8)];
+    let make_ctx = |shared: *mut u8| Ctx {
+        builtins: {
+            let mut b = [0u32; 16];
+            b[6..9].copy_from_slice(&wg);
+            b[9..12].copy_from_slice(&num);
+            b[13..16].copy_from_slice(&info.local_size);
+            b
+        },
+        slots: slots.as_ptr(),
+        push: push.as_ptr(),
+        push_len: push.len() as u64,
+        workgroup: shared,
+        null_desc: SlotDesc {
+            ptr: std::ptr::null_mut(),
+            len: 0,
+            format: 0,
+            _pad: 0,
+        },
+        yielder: std::ptr::null(),
+        scratch: [0; 4],
+        zero: [0; 16],
+        sink: [0; 16],
+    };
+    let set_ids = |ctx: &mut Ctx, x: u32, y: u32, z: u32| {
+        let local = [x, y, z];
+        for k in 0..3 {
+            ctx.builtins[k] = wg[k]
+                .wrapping_mul(info.local_size[k])
+                .wrapping_add(local[k]);
+            ctx.builtins[3 + k] = local[k];
+        }
+        ctx.builtins[12] = x + y * sx + z * sx * sy;
+    };
+    let shared_ptr = shared.as_mut_ptr() as *mut u8;
+    if !info.use_coroutines {
+        let mut ctx = make_ctx(shared_ptr);
+        for z in 0..sz {
+            for y in 0..sy {
+                for x in 0..sx {
+                    set_ids(&mut ctx, x, y, z);
+                    // SAFETY: `entry` is JIT'd code compiled for this context layout; `ctx`,
+                    // the slot table, push constants and shared memory outlive the call.
+                    unsafe { (info.entry)(&mut ctx) };
+                }
+            }
+        }
+        return;
+    }
+    // One coroutine per invocation, resumed round-robin: a barrier suspends the invocation, so
+    // no invocation passes a barrier before every other one reached it (or finished).
+    let n = (sx * sy * sz) as usize;
+    let mut ctxs: Vec<Ctx> = (0..n).map(|_| make_ctx(shared_ptr)).collect();
+    for (i, ctx) in ctxs.iter_mut().enumerate() {
+        let i = i as u32;
+        set_ids(ctx, i % sx, (i / sx) % sy, i / (sx * sy));
+    }
+    let entry = info.entry;
+    let mut coros: Vec<Option<Coroutine<(), (), (), DefaultStack>>> = ctxs
+        .iter_mut()
+        .map(|ctx| {
+            let p = ctx as *mut Ctx as usize;
+            Some(Coroutine::with_stack(
+                take_stack(info.stack_bytes),
+                move |y: &Yielder<(), ()>, ()| {
+                    let ctx = p as *mut Ctx;
+                    // SAFETY: `ctx` outlives every coroutine (they all complete below, before
+                    // `ctxs` is dropped); the yielder lives as long as this closure runs.
+                    unsafe {
+                        (*ctx).yielder = y;
+                        entry(ctx);
+                        (*ctx).yielder = std::ptr::null();
+                    }
+                },
+            ))
+        })
+        .collect();
+    let mut live = n;
+    while live > 0 {
+        for slot in coros.iter_mut() {
+            let Some(co) = slot else { continue };
+            if let CoroutineResult::Return(()) = co.resume(()) {
+                if let Some(co) = slot.take() {
+                    give_stack(co.into_stack());
+                }
+                live -= 1;
+            }
+        }
+    }
+    drop(coros);
+    drop(ctxs);
+    drop(shared);
+}

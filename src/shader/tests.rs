@@ -1,0 +1,510 @@
+//! Shader tests are data plus expectations (DESIGN rule 12): `shaders/compute/NAME.comp` with
+//! its compiled `NAME.spv` and `NAME.test`, which says what to bind, what to dispatch and what
+//! the buffers must hold afterwards.
+//!
+//! `.test` format, one directive per line (`#` starts a comment):
+//!
+//! ```text
+//! shader OTHER                     # use OTHER.spv instead of NAME.spv
+//! entry main                       # entry point (default "main")
+//! groups X Y Z                     # vkCmdDispatch size (default 1 1 1)
+//! base X Y Z                       # vkCmdDispatchBase base (default 0 0 0)
+//! spec ID VALUES                   # specialization constant (the bytes of VALUES)
+//! push VALUES                      # push-constant bytes
+//! binding SET BINDING KIND COUNT FIRST_SLOT    # KIND: ubo ssbo utb stb
+//! slot N buffer VALUES             # a buffer initialised with VALUES
+//! slot N texel FORMAT VALUES       # a texel buffer (FORMAT without VK_FORMAT_)
+//! slot N none                      # Resource::None
+//! expect N VALUES                  # slot N must start with these bytes afterwards
+//! error TEXT                       # parse or compile must fail with a message containing TEXT
+//! ```
+//!
+//! VALUES are tokens; a type tag (`u32 i32 f32 u16 i16 u8 i8`) applies to the numbers after
+//! it (default u32); `zero:N` adds N zero bytes; `*` (in expectations) matches any word. Every buffer is surrounded by guard bytes
+//! that must be unchanged after the dispatch (out-of-range stores are dropped).
+
+use super::*;
+use crate::memory::{DeviceMemory, Heap};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+const GUARD: usize = 256;
+/// Marker bytes of a `*` token; an expected word equal to it matches anything.
+const WILD: [u8; 4] = [0xDE, 0xC0, 0xAD, 0x0B];
+
+fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shaders/compute")
+}
+
+pub(super) fn words(bytes: &[u8]) -> Vec<u32> {
+    bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect()
+}
+
+fn values(tokens: &[&str]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut tag = "u32";
+    for t in tokens {
+        if *t == "*" {
+            // Wildcard word (expectations only): any value.
+            out.extend(WILD);
+            continue;
+        }
+        if let Some(n) = t.strip_prefix("zero:") {
+            out.extend(std::iter::repeat_n(0u8, n.parse().expect("zero:N")));
+            continue;
+        }
+        if matches!(*t, "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8") {
+            tag = t;
+            continue;
+        }
+        let int = |t: &str| -> i64 {
+            if let Some(h) = t.strip_prefix("0x") {
+                i64::from_str_radix(h, 16).expect("hex")
+            } else {
+                t.parse::<i64>()
+                    .unwrap_or_else(|_| panic!("bad number {t}"))
+            }
+        };
+        match tag {
+            "f32" => {
+                let v: f32 = match *t {
+                    "nan" => f32::NAN,
+                    "inf" => f32::INFINITY,
+                    "-inf" => f32::NEG_INFINITY,
+                    _ => t.parse().unwrap_or_else(|_| panic!("bad float {t}")),
+                };
+                out.extend(v.to_le_bytes());
+            }
+            "u32" | "i32" => out.extend((int(t) as u32).to_le_bytes()),
+            "u16" | "i16" => out.extend((int(t) as u16).to_le_bytes()),
+            _ => out.push(int(t) as u8),
+        }
+    }
+    out
+}
+
+enum SlotInit {
+    None,
+    Buffer(Vec<u8>),
+    Texel(ash::vk::Format, Vec<u8>),
+}
+
+#[derive(Default)]
+struct Case {
+    entry: String,
+    groups: [u32; 3],
+    base: [u32; 3],
+    spec: SpecConstants,
+    push: Vec<u8>,
+    iface: PipelineInterface,
+    slots: Vec<(usize, SlotInit)>,
+    expects: Vec<(usize, Vec<u8>)>,
+    error: Option<String>,
+    shader: Option<String>,
+}
+
+fn format_named(name: &str) -> ash::vk::Format {
+    crate::format::all()
+        .iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("unknown format {name}"))
+        .format
+}
+
+fn parse_case(text: &str) -> Case {
+    let mut c = Case {
+        entry: "main".into(),
+        groups: [1, 1, 1],
+        ..Default::default()
+    };
+    for line in text.lines() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        let t: Vec<&str> = line.split_whitespace().collect();
+        let n = |i: usize| -> u32 {
+            t[i].parse()
+                .unwrap_or_else(|_| panic!("bad number in {line}"))
+        };
+        match t[0] {
+            "entry" => c.entry = t[1].into(),
+            "shader" => c.shader = Some(t[1].into()),
+            "groups" => c.groups = [n(1), n(2), n(3)],
+            "base" => c.base = [n(1), n(2), n(3)],
+            "spec" => {
+                c.spec.values.insert(n(1), values(&t[2..]));
+            }
+            "push" => c.push = values(&t[1..]),
+            "binding" => {
+                let kind = match t[3] {
+                    "ubo" => DescriptorKind::UniformBuffer,
+                    "ssbo" => DescriptorKind::StorageBuffer,
+                    "utb" => DescriptorKind::UniformTexelBuffer,
+                    "stb" => DescriptorKind::StorageTexelBuffer,
+                    k => panic!("bad kind {k}"),
+                };
+                c.iface.bindings.push(BindingLayout {
+                    set: n(1),
+                    binding: n(2),
+                    kind,
+                    count: n(4),
+                    first_slot: n(5),
+                });
+            }
+            "slot" => {
+                let init = match t[2] {
+                    "none" => SlotInit::None,
+                    "buffer" => SlotInit::Buffer(values(&t[3..])),
+                    "texel" => SlotInit::Texel(format_named(t[3]), values(&t[4..])),
+                    k => panic!("bad slot kind {k}"),
+                };
+                c.slots.push((n(1) as usize, init));
+            }
+            "expect" => c.expects.push((n(1) as usize, values(&t[2..]))),
+            "error" => c.error = Some(t[1..].join(" ")),
+            d => panic!("unknown directive {d}"),
+        }
+    }
+    c.iface.push_constant_bytes = c.push.len() as u32;
+    c
+}
+
+fn load_module(name: &str) -> Result<Module, ShaderError> {
+    let bytes = std::fs::read(dir().join(format!("{name}.spv")))
+        .unwrap_or_else(|e| panic!("{name}.spv: {e}"));
+    Module::parse(&words(&bytes))
+}
+
+/// Runs `shaders/compute/NAME.{spv,test}`; panics with every mismatch.
+fn run_case(name: &str) {
+    let text = std::fs::read_to_string(dir().join(format!("{name}.test")))
+        .unwrap_or_else(|e| panic!("{name}.test: {e}"));
+    let c = parse_case(&text);
+    let kernel = load_module(c.shader.as_deref().unwrap_or(name))
+        .and_then(|m| compile_compute(&m, &c.entry, &c.spec, &c.iface));
+    if let Some(want) = &c.error {
+        match kernel {
+            Err(e) => assert!(
+                e.message.contains(want.as_str()),
+                "{name}: error \"{}\" does not mention \"{want}\"",
+                e.message
+            ),
+            Ok(_) => panic!("{name}: compiled, but \"{want}\" was expected"),
+        }
+        return;
+    }
+    let kernel = kernel.unwrap_or_else(|e| panic!("{name}: {e}"));
+
+    let heap = Arc::new(Heap::new(1 << 30));
+    let n_slots = c.slots.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
+    // (memory, data length, format) per slot.
+    let mut mems: Vec<Option<(DeviceMemory, usize, Option<ash::vk::Format>)>> =
+        (0..n_slots).map(|_| None).collect();
+    for (i, init) in &c.slots {
+        let (data, format) = match init {
+            SlotInit::None => continue,
+            SlotInit::Buffer(d) => (d, None),
+            SlotInit::Texel(f, d) => (d, Some(*f)),
+        };
+        let size = data.len() + 2 * GUARD;
+        let m = DeviceMemory::allocate(&heap, size as u64, 0, None).expect("allocate");
+        let s = m.span(0, size as u64).expect("span");
+        s.fill(&[0xA5]);
+        s.write(GUARD, data);
+        mems[*i] = Some((m, data.len(), format));
+    }
+    let resources: Vec<Resource<'_>> = mems
+        .iter()
+        .map(|m| match m {
+            None => Resource::None,
+            Some((m, len, fmt)) => {
+                let span = m.span(GUARD as u64, *len as u64).expect("span");
+                match fmt {
+                    None => Resource::Buffer(span),
+                    Some(format) => Resource::TexelBuffer {
+                        span,
+                        format: *format,
+                    },
+                }
+            }
+        })
+        .collect();
+    kernel.dispatch(&resources, &c.push, c.base, c.groups);
+
+    let mut failures = Vec::new();
+    for (i, m) in mems.iter().enumerate() {
+        let Some((m, len, _)) = m else { continue };
+        let mut all = vec![0u8; len + 2 * GUARD];
+        m.span(0, all.len() as u64).expect("span").read(0, &mut all);
+        if all[..GUARD]
+            .iter()
+            .chain(&all[GUARD + len..])
+            .any(|b| *b != 0xA5)
+        {
+            failures.push(format!(
+                "slot {i}: guard bytes around the buffer were overwritten"
+            ));
+        }
+    }
+    for (i, want) in &c.expects {
+        let Some(Some((m, len, _))) = mems.get(*i) else {
+            failures.push(format!("expect on slot {i}, which has no memory"));
+            continue;
+        };
+        let mut got = vec![0u8; *len];
+        m.span(GUARD as u64, *len as u64)
+            .expect("span")
+            .read(0, &mut got);
+        if got.len() < want.len() {
+            failures.push(format!("slot {i}: expectation longer than the buffer"));
+            continue;
+        }
+        for (w, (g, e)) in got.chunks(4).zip(want.chunks(4)).enumerate() {
+            if g[..e.len()] != *e && e != WILD {
+                failures.push(format!(
+                    "slot {i} word {w}: got {:02x?} (u32 {} / i32 {} / f32 {}), want {:02x?}",
+                    &g[..e.len()],
+                    u32::from_le_bytes(pad4(g)),
+                    u32::from_le_bytes(pad4(g)) as i32,
+                    f32::from_le_bytes(pad4(g)),
+                    e
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{name}:\n{}", failures.join("\n"));
+}
+
+fn pad4(b: &[u8]) -> [u8; 4] {
+    let mut w = [0u8; 4];
+    for (d, s) in w.iter_mut().zip(b) {
+        *d = *s;
+    }
+    w
+}
+
+macro_rules! cases {
+    ($($name:ident),* $(,)?) => {
+        $(#[test] fn $name() { run_case(stringify!($name)); })*
+        const CASES: &[&str] = &[$(stringify!($name)),*];
+    };
+}
+
+cases! {
+    empty,
+    arith,
+    control,
+    layout,
+    builtins,
+    spec,
+    texel,
+    robust,
+    shared,
+    atomics,
+    glsl,
+    spec_default,
+    refuse_geometry,
+    refuse_int64,
+    refuse_rowmajor,
+    refuse_sampler,
+    refuse_layout,
+    refuse_missing,
+    refuse_entry,
+    determinism,
+}
+
+#[test]
+fn every_case_file_is_listed() {
+    let mut missing = Vec::new();
+    for e in std::fs::read_dir(dir()).expect("shaders/compute") {
+        let p = e.expect("entry").path();
+        if p.extension().is_some_and(|x| x == "test") {
+            let stem = p
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or("")
+                .to_string();
+            if !CASES.contains(&stem.as_str()) {
+                missing.push(stem);
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "cases not listed in tests.rs: {missing:?}"
+    );
+}
+
+fn kernel_of(name: &str, iface: &PipelineInterface) -> ComputeKernel {
+    let m = load_module(name).expect("parse");
+    compile_compute(&m, "main", &SpecConstants::default(), iface).expect("compile")
+}
+
+fn ssbo_iface(n: u32) -> PipelineInterface {
+    PipelineInterface {
+        bindings: (0..n)
+            .map(|b| BindingLayout {
+                set: 0,
+                binding: b,
+                kind: DescriptorKind::StorageBuffer,
+                count: 1,
+                first_slot: b,
+            })
+            .collect(),
+        push_constant_bytes: 0,
+    }
+}
+
+/// The pool's workgroup split gives the same bytes as running the workgroups one at a time, in
+/// order and in reverse (the pool size is fixed per process; this is the in-process check of
+/// determinism; the integration tests vary SOFTVK_THREADS).
+#[test]
+fn dispatch_matches_sequential_run() {
+    let kernel = kernel_of("determinism", &ssbo_iface(2));
+    let heap = Arc::new(Heap::new(1 << 26));
+    let groups = 64u32;
+    let (len_a, len_b) = (groups as u64 * 16 * 4, groups as u64 * 4);
+    let run = |order: &dyn Fn() -> Vec<Option<u32>>| -> Vec<u8> {
+        let a = DeviceMemory::allocate(&heap, len_a, 0, None).expect("alloc");
+        let b = DeviceMemory::allocate(&heap, len_b, 0, None).expect("alloc");
+        let (sa, sb) = (
+            a.span(0, len_a).expect("span"),
+            b.span(0, len_b).expect("span"),
+        );
+        let slots = [Resource::Buffer(sa), Resource::Buffer(sb)];
+        for g in order() {
+            match g {
+                None => kernel.dispatch(&slots, &[], [0, 0, 0], [groups, 1, 1]),
+                Some(g) => kernel.dispatch(&slots, &[], [g, 0, 0], [1, 1, 1]),
+            }
+        }
+        let mut out = vec![0u8; (len_a + len_b) as usize];
+        sa.read(0, &mut out[..len_a as usize]);
+        sb.read(0, &mut out[len_a as usize..]);
+        out
+    };
+    let pool = run(&|| vec![None]);
+    let forward = run(&|| (0..groups).map(Some).collect());
+    let backward = run(&|| (0..groups).rev().map(Some).collect());
+    assert!(
+        pool == forward,
+        "pool dispatch differs from the sequential one"
+    );
+    assert!(
+        pool == backward,
+        "pool dispatch differs from the reversed one"
+    );
+    assert!(pool.iter().any(|b| *b != 0));
+}
+
+/// Several threads dispatch the same kernel at once.
+#[test]
+fn concurrent_dispatches() {
+    let kernel = kernel_of("control", &ssbo_iface(1));
+    let heap = Arc::new(Heap::new(1 << 26));
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                let m = DeviceMemory::allocate(&heap, 288, 0, None).expect("alloc");
+                let span = m.span(0, 288).expect("span");
+                span.fill(&[0]);
+                for _ in 0..50 {
+                    kernel.dispatch(&[Resource::Buffer(span)], &[], [0, 0, 0], [1, 1, 1]);
+                }
+                let mut w = [0u8; 4];
+                span.read(4, &mut w);
+                assert_eq!(u32::from_le_bytes(w), 28);
+            });
+        }
+    });
+}
+
+#[test]
+fn parse_rejects_malformed_binaries() {
+    let good = words(&std::fs::read(dir().join("empty.spv")).expect("empty.spv"));
+    let e = Module::parse(&good[..3]).unwrap_err();
+    assert!(e.message.contains("header"), "{e}");
+    let mut bad = good.clone();
+    bad[0] = 0x1234_5678;
+    assert!(Module::parse(&bad).unwrap_err().message.contains("magic"));
+    let mut v17 = good.clone();
+    v17[1] = 0x0001_0700;
+    assert!(Module::parse(&v17).unwrap_err().message.contains("1.7"));
+    let truncated = &good[..good.len() - 1];
+    assert!(Module::parse(truncated).is_err());
+    let mut garbage = good.clone();
+    for w in garbage.iter_mut().skip(5) {
+        *w = 0xFFFF_FFFF;
+    }
+    assert!(Module::parse(&garbage).is_err());
+    let m = Module::parse(&good).expect("parse");
+    assert_eq!(
+        m.entry_points(),
+        vec![(spirv::ExecutionModel::GLCompute, "main".to_string())]
+    );
+}
+
+fn resident_bytes() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// Dropping a kernel frees its JIT code: 1000 compiles grow the process by far less than
+/// leaking them would (about 15 MB). Measured in a child process, so other tests running in
+/// parallel do not disturb the figure.
+#[test]
+fn compiles_do_not_leak() {
+    let out = std::process::Command::new(std::env::current_exe().expect("test binary"))
+        .args(["shader::tests::leak_child", "--exact", "--nocapture"])
+        .env("SOFTVK_SHADER_LEAK_CHILD", "1")
+        .output()
+        .expect("run the child");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    let grown: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("GROWN "))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("child did not report: {text}"));
+    assert!(grown < 4 << 20, "1000 compiles grew RSS by {grown} bytes");
+}
+
+/// The body of `compiles_do_not_leak`, run in a child process it starts (an ordinary run
+/// returns at once: only the child has the variable set).
+#[test]
+fn leak_child() {
+    if std::env::var_os("SOFTVK_SHADER_LEAK_CHILD").is_none() {
+        return;
+    }
+    let m = load_module("arith").expect("parse");
+    let iface = ssbo_iface(2);
+    let spec = SpecConstants::default();
+    for _ in 0..50 {
+        drop(compile_compute(&m, "main", &spec, &iface).expect("compile"));
+    }
+    let before = resident_bytes();
+    for _ in 0..1000 {
+        drop(compile_compute(&m, "main", &spec, &iface).expect("compile"));
+    }
+    println!("GROWN {}", resident_bytes().saturating_sub(before));
+}
+
+#[test]
+fn kernel_reports_sizes_and_is_send_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<ComputeKernel>();
+    assert_send_sync::<Module>();
+    let k = kernel_of("builtins", &ssbo_iface(1));
+    assert_eq!(k.workgroup_size(), [2, 1, 2]);
+    let k = kernel_of("shared", &ssbo_iface(2));
+    assert_eq!(k.workgroup_memory_bytes(), 256);
+}
