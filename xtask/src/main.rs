@@ -10,7 +10,7 @@
 //! - `bench`                benchmarks on softvk and lavapipe in one run, with ratios
 //! - `demo`                 the demo program through the real loader
 //! - `share [--mode sync-fd|opaque-fd] [--frames N]`  two processes sharing frames (external handles)
-//! - `shaders [--check]`   compile shaders/**/*.comp to the .spv beside them (or check they match)
+//! - `shaders [--check]`   compile shaders/**/*.{comp,geom,spvasm} to the .spv beside them (or check)
 
 mod codegen;
 
@@ -267,7 +267,10 @@ fn shader_sources(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> Result {
         let p = e.map_err(|e| e.to_string())?.path();
         if p.is_dir() {
             shader_sources(&p, out)?;
-        } else if p.extension().is_some_and(|x| x == "comp") {
+        } else if p
+            .extension()
+            .is_some_and(|x| x == "comp" || x == "geom" || x == "spvasm")
+        {
             out.push(p);
         }
     }
@@ -287,17 +290,29 @@ fn task_shaders(check: bool) -> Result {
     for src in &sources {
         let spv = src.with_extension("spv");
         let out = tmp.join(spv.file_name().unwrap());
-        let o = Command::new("glslangValidator")
-            .args(["-V", "--target-env", "vulkan1.3", "-o"])
-            .arg(&out)
-            .arg(src)
-            .output()
-            .map_err(|e| format!("cannot run glslangValidator (apt install glslang-tools): {e}"))?;
+        let o = if src.extension().is_some_and(|x| x == "spvasm") {
+            Command::new("spirv-as")
+                .args(["--target-env", "vulkan1.3", "-o"])
+                .arg(&out)
+                .arg(src)
+                .output()
+                .map_err(|e| format!("cannot run spirv-as (apt install spirv-tools): {e}"))?
+        } else {
+            Command::new("glslangValidator")
+                .args(["-V", "--target-env", "vulkan1.3", "-o"])
+                .arg(&out)
+                .arg(src)
+                .output()
+                .map_err(|e| {
+                    format!("cannot run glslangValidator (apt install glslang-tools): {e}")
+                })?
+        };
         if !o.status.success() {
             return Err(format!(
-                "{}: {}",
+                "{}: {}{}",
                 src.display(),
-                String::from_utf8_lossy(&o.stdout)
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
             ));
         }
         run(Command::new("spirv-val")
