@@ -653,6 +653,8 @@ pub fn isolated(name: &str, body: impl FnOnce()) {
 }
 
 /// Passing file descriptors between processes over a unix socket (SCM_RIGHTS).
+pub mod compute;
+
 pub mod ipc {
     use nix::sys::socket::{
         AddressFamily, ControlMessage, ControlMessageOwned, MsgFlags, SockFlag, SockType, recvmsg,

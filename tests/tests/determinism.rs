@@ -2,18 +2,22 @@
 //! SOFTVK_THREADS=1, 2 and 3 produces the same bytes.
 
 use ash::vk;
+use softvk_tests::compute::{pipe, write_buffer};
 use softvk_tests::{Rng, Vk, color_layers, image_2d};
 
 const USAGE: vk::BufferUsageFlags = vk::BufferUsageFlags::from_raw(
     vk::BufferUsageFlags::TRANSFER_SRC.as_raw() | vk::BufferUsageFlags::TRANSFER_DST.as_raw(),
 );
 
-/// The workload: random data, a large linear downscale and a nearest upscale by blits, a clear
-/// of a sub-range, and large copies; returns a hash of every output byte.
+/// The workload: random data, a large linear downscale and a nearest upscale by blits, large
+/// copies, and a compute dispatch over the same data; returns a hash of every output byte.
 fn workload() -> u64 {
     let vk = Vk::new();
     let (w, h) = (1024u32, 768u32);
-    let staging = vk.buffer((w * h * 4) as u64, USAGE);
+    let staging = vk.buffer(
+        (w * h * 4) as u64,
+        USAGE | vk::BufferUsageFlags::STORAGE_BUFFER,
+    );
     Rng::new(42).fill(staging.bytes());
     let src = vk.image(&image_2d(vk::Format::R8G8B8A8_SRGB, w, h));
     let small = vk.image(&image_2d(vk::Format::R16G16B16A16_SFLOAT, 333, 251));
@@ -110,10 +114,95 @@ fn workload() -> u64 {
             }],
         );
     });
+    // Compute: the random words through the basics shader (arithmetic, a shared-memory
+    // reduction per workgroup of 128), 6144 workgroups spread over the pool.
+    let n = w * h;
+    let wg = 128u32;
+    let groups = n / wg;
+    let storage = USAGE | vk::BufferUsageFlags::STORAGE_BUFFER;
+    let results = vk.buffer(n as u64 * 4, storage);
+    let sums = vk.buffer(groups as u64 * 4, storage);
+    let uniform = vk.buffer(16, vk::BufferUsageFlags::UNIFORM_BUFFER);
+    uniform.bytes()[..4].copy_from_slice(&0x9E37_79B9u32.to_le_bytes());
+    let spec_bytes: Vec<u8> = [wg, 2_654_435_761u32]
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .collect();
+    let entries = [0u32, 1].map(|i| vk::SpecializationMapEntry {
+        constant_id: i,
+        offset: i * 4,
+        size: 4,
+    });
+    let spec = vk::SpecializationInfo::default()
+        .map_entries(&entries)
+        .data(&spec_bytes);
+    type DT = vk::DescriptorType;
+    let p = pipe(
+        &vk,
+        "basics",
+        &[
+            &[
+                (0, DT::UNIFORM_BUFFER),
+                (1, DT::STORAGE_BUFFER),
+                (2, DT::STORAGE_BUFFER),
+            ],
+            &[(0, DT::STORAGE_BUFFER_DYNAMIC)],
+        ],
+        4,
+        Some(&spec),
+    );
+    write_buffer(&vk, p.sets[0], 0, DT::UNIFORM_BUFFER, &uniform, 0, 16);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        1,
+        DT::STORAGE_BUFFER,
+        &staging,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    write_buffer(
+        &vk,
+        p.sets[0],
+        2,
+        DT::STORAGE_BUFFER,
+        &results,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    write_buffer(
+        &vk,
+        p.sets[1],
+        0,
+        DT::STORAGE_BUFFER_DYNAMIC,
+        &sums,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[0]);
+        vk.device.cmd_push_constants(
+            cb,
+            p.layout,
+            vk::ShaderStageFlags::COMPUTE,
+            0,
+            &n.to_le_bytes(),
+        );
+        vk.device.cmd_dispatch(cb, groups, 1, 1);
+    });
+    p.destroy(&vk);
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
-    for b in out.bytes().iter() {
+    for b in out
+        .bytes()
+        .iter()
+        .chain(results.bytes().iter())
+        .chain(sums.bytes().iter())
+    {
         hash ^= *b as u64;
         hash = hash.wrapping_mul(0x100_0000_01b3);
+    }
+    for b in [results, sums, uniform] {
+        vk.destroy_buffer(b);
     }
     for i in [src, small, big] {
         vk.destroy_image(i);
