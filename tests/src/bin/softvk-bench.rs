@@ -7,6 +7,8 @@
 //! - a 64 MiB vkCmdCopyBuffer, as throughput, beside memcpy of 64 MiB in the same process
 //! - empty vkQueueSubmit + vkWaitForFences round trip
 //! - a submit of a one-command (4-byte fill) command buffer + fence wait round trip
+//! - compute: pipeline creation (SPIR-V to machine code), a memory-bound dispatch (saxpy over
+//!   4M floats) and an arithmetic-bound one (256 dependent multiply-adds per element)
 //!
 //! The machine is small and noisy: every figure is a median, and the ratios are what matter.
 
@@ -101,7 +103,9 @@ impl Ctx {
                 .device
                 .create_buffer(
                     &vk::BufferCreateInfo::default().size(size).usage(
-                        vk::BufferUsageFlags::TRANSFER_SRC | vk::BufferUsageFlags::TRANSFER_DST,
+                        vk::BufferUsageFlags::TRANSFER_SRC
+                            | vk::BufferUsageFlags::TRANSFER_DST
+                            | vk::BufferUsageFlags::STORAGE_BUFFER,
                     ),
                     None,
                 )
@@ -248,6 +252,7 @@ fn child() {
     let fill = ctx.record(|cb| unsafe { ctx.device.cmd_fill_buffer(cb, tiny, 0, 4, 7) });
     let one = ctx.round_trips(&[fill], 3000);
     println!("one_command_submit_us {}", median(one) * 1e6);
+    compute(&ctx, src, dst, dm);
     unsafe {
         ctx.device.destroy_buffer(src, None);
         ctx.device.destroy_buffer(dst, None);
@@ -255,6 +260,167 @@ fn child() {
         for mm in [sm, dm, tm] {
             ctx.device.free_memory(mm, None);
         }
+    }
+}
+
+/// Elements of the compute workloads: the largest one-dimensional dispatch of 64-wide
+/// workgroups (maxComputeWorkGroupCount[0] is 65535), 16 MiB of floats per buffer.
+const COMPUTE_N: u32 = 65535 * 64;
+
+fn spirv(name: &str) -> Vec<u32> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shaders/bench")
+        .join(format!("{name}.spv"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+        .collect()
+}
+
+/// Compute workloads over `x` and `y` (at least COMPUTE_N floats each; `y_memory` is y's
+/// memory, host-visible on both drivers, read back to check that the work was done).
+fn compute(ctx: &Ctx, x: vk::Buffer, y: vk::Buffer, y_memory: vk::DeviceMemory) {
+    let d = &ctx.device;
+    unsafe {
+        let bindings: Vec<_> = (0..2)
+            .map(|b| {
+                vk::DescriptorSetLayoutBinding::default()
+                    .binding(b)
+                    .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                    .descriptor_count(1)
+                    .stage_flags(vk::ShaderStageFlags::COMPUTE)
+            })
+            .collect();
+        let sl = [d
+            .create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&bindings),
+                None,
+            )
+            .unwrap()];
+        let ranges = [vk::PushConstantRange {
+            stage_flags: vk::ShaderStageFlags::COMPUTE,
+            offset: 0,
+            size: 4,
+        }];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default()
+                    .set_layouts(&sl)
+                    .push_constant_ranges(&ranges),
+                None,
+            )
+            .unwrap();
+        let make = |name: &str| {
+            let words = spirv(name);
+            let m = d
+                .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
+                .unwrap();
+            let stage = vk::PipelineShaderStageCreateInfo::default()
+                .stage(vk::ShaderStageFlags::COMPUTE)
+                .module(m)
+                .name(c"main");
+            let p = d
+                .create_compute_pipelines(
+                    vk::PipelineCache::null(),
+                    &[vk::ComputePipelineCreateInfo::default()
+                        .stage(stage)
+                        .layout(layout)],
+                    None,
+                )
+                .unwrap()[0];
+            d.destroy_shader_module(m, None);
+            p
+        };
+        let mut t = vec![];
+        for _ in 0..9 {
+            let t0 = Instant::now();
+            let p = make("alu");
+            t.push(t0.elapsed().as_secs_f64());
+            d.destroy_pipeline(p, None);
+        }
+        println!("compute_pipeline_ms {}", median(t) * 1e3);
+        let sizes = [vk::DescriptorPoolSize {
+            ty: vk::DescriptorType::STORAGE_BUFFER,
+            descriptor_count: 2,
+        }];
+        let pool = d
+            .create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .max_sets(1)
+                    .pool_sizes(&sizes),
+                None,
+            )
+            .unwrap();
+        let set = d
+            .allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default()
+                    .descriptor_pool(pool)
+                    .set_layouts(&sl),
+            )
+            .unwrap()[0];
+        let infos = [x, y].map(|b| {
+            [vk::DescriptorBufferInfo {
+                buffer: b,
+                offset: 0,
+                range: COMPUTE_N as u64 * 4,
+            }]
+        });
+        let writes: Vec<_> = (0..2)
+            .map(|i| {
+                vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(i as u32)
+                    .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                    .buffer_info(&infos[i])
+            })
+            .collect();
+        d.update_descriptor_sets(&writes, &[]);
+        for (name, key, per_element) in
+            [("saxpy", "saxpy_gbps", 12.0), ("alu", "alu_gflops", 512.0)]
+        {
+            let p = make(name);
+            let cb = ctx.record(|cb| {
+                d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, p);
+                d.cmd_bind_descriptor_sets(
+                    cb,
+                    vk::PipelineBindPoint::COMPUTE,
+                    layout,
+                    0,
+                    &[set],
+                    &[],
+                );
+                d.cmd_push_constants(
+                    cb,
+                    layout,
+                    vk::ShaderStageFlags::COMPUTE,
+                    0,
+                    &COMPUTE_N.to_le_bytes(),
+                );
+                d.cmd_dispatch(cb, COMPUTE_N / 64, 1, 1);
+            });
+            ctx.round_trips(&[cb], 1);
+            let t = median(ctx.round_trips(&[cb], 7));
+            if name == "alu" {
+                // Every element converges towards 250 (v = 0.999 v + 0.25, from a small x): a
+                // skipped or wrong dispatch cannot pass for a fast one.
+                let p = d
+                    .map_memory(y_memory, 0, 16, vk::MemoryMapFlags::empty())
+                    .unwrap() as *const f32;
+                let v = p.read();
+                d.unmap_memory(y_memory);
+                assert!(
+                    (v - 56.0).abs() < 1.0,
+                    "{name}: y[0] = {v}, expected about 56"
+                );
+            }
+            // saxpy: bytes moved (read x and y, write y); alu: 2 flops per multiply-add.
+            println!("{key} {}", COMPUTE_N as f64 * per_element / t / 1e9);
+            d.destroy_pipeline(p, None);
+        }
+        d.destroy_descriptor_pool(pool, None);
+        d.destroy_pipeline_layout(layout, None);
+        d.destroy_descriptor_set_layout(sl[0], None);
     }
 }
 
@@ -781,6 +947,9 @@ fn main() {
             "one_command_submit_us",
             "1-command submit + fence wait (us)",
         ),
+        ("compute_pipeline_ms", "compute pipeline creation (ms)"),
+        ("saxpy_gbps", "saxpy dispatch, 4M floats (GB/s)"),
+        ("alu_gflops", "256 FMAs/element dispatch (GFLOP/s)"),
     ];
     for (k, label) in rows {
         let (s, l) = (get("softvk", k), get("lavapipe", k));
