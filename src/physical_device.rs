@@ -354,10 +354,12 @@ impl PhysicalDevice {
             max_fragment_output_attachments: 4,
             max_fragment_dual_src_attachments: 0,
             max_fragment_combined_output_resources: 4,
-            max_compute_shared_memory_size: 16384,
+            // The compiler runs up to 1024 invocations per workgroup (shaders/compute tests);
+            // shared memory is one zeroed allocation per workgroup run.
+            max_compute_shared_memory_size: 32768,
             max_compute_work_group_count: [65535; 3],
-            max_compute_work_group_invocations: 128,
-            max_compute_work_group_size: [128, 128, 64],
+            max_compute_work_group_invocations: 1024,
+            max_compute_work_group_size: [1024, 1024, 64],
             sub_pixel_precision_bits: 4,
             sub_texel_precision_bits: 4,
             mipmap_precision_bits: 4,
@@ -494,7 +496,7 @@ impl PhysicalDevice {
         vk::PhysicalDeviceVulkan13Properties {
             min_subgroup_size: SIMD_LANES,
             max_subgroup_size: SIMD_LANES,
-            max_compute_workgroup_subgroups: 128 / SIMD_LANES,
+            max_compute_workgroup_subgroups: 1024 / SIMD_LANES,
             required_subgroup_size_stages: vk::ShaderStageFlags::empty(),
             storage_texel_buffer_offset_alignment_bytes: 16,
             storage_texel_buffer_offset_single_texel_alignment: vk::FALSE,

@@ -9,7 +9,7 @@ layout(set = 0, binding = 1, std430) readonly buffer In { uint data[]; } inb;
 layout(set = 0, binding = 2, std430) writeonly buffer Out { uint data[]; } outb;
 layout(set = 1, binding = 0, std430) writeonly buffer Sums { uint sums[]; } sums;
 layout(push_constant) uniform P { uint n; } pc;
-shared uint partial[128];
+shared uint partial[1024];
 void main() {
     uint i = gl_GlobalInvocationID.x;
     uint l = gl_LocalInvocationIndex;

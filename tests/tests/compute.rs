@@ -23,13 +23,14 @@ const STORAGE: BU = BU::from_raw(
     BU::STORAGE_BUFFER.as_raw() | BU::TRANSFER_SRC.as_raw() | BU::TRANSFER_DST.as_raw(),
 );
 
-/// Buffers, push constants, specialization (workgroup size 64 through local_size_x_id, a
+/// Buffers, push constants, specialization (workgroup size 1024 through local_size_x_id, a
 /// multiplier), a dynamic storage buffer offset, and a shared-memory reduction with barriers.
 #[test]
 fn storage_uniform_push_spec_dynamic_and_shared_memory() {
     let vk = device();
-    let n = 1000u32;
-    let wg = 64u32;
+    let n = 5000u32;
+    // The largest workgroup the limits allow (maxComputeWorkGroupInvocations 1024).
+    let wg = 1024u32;
     let groups = n.div_ceil(wg);
     let input = vk.buffer(n as u64 * 4, STORAGE);
     let output = vk.buffer(n as u64 * 4, STORAGE);
