@@ -244,12 +244,12 @@ fn run(
             state.push_constants[*offset as usize..end].copy_from_slice(data);
             Ok(())
         }
-        Command::Dispatch { base, groups } => dispatch(state, *base, *groups),
+        Command::Dispatch { base, groups } => dispatch(state, ctx, *base, *groups),
         Command::DispatchIndirect { buffer, offset } => {
             let mut b = [0u8; 12];
             buffer.span(*offset, 12)?.read(0, &mut b);
             let g = |i: usize| u32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
-            dispatch(state, [0; 3], [g(0), g(1), g(2)])
+            dispatch(state, ctx, [0; 3], [g(0), g(1), g(2)])
         }
         Command::SetDeviceMask(mask) => {
             if *mask != 1 {
@@ -265,7 +265,18 @@ fn run(
 /// Limits on one dispatch (VkPhysicalDeviceLimits::maxComputeWorkGroupCount).
 pub const MAX_WORKGROUP_COUNT: u32 = 65535;
 
-fn dispatch(state: &State, base: [u32; 3], groups: [u32; 3]) -> Result<()> {
+/// How long one dispatch may run before it is stopped: `SOFTVK_DISPATCH_TIMEOUT_MS`
+/// (0 = no limit), 60 s by default. A GPU would reset after a hang (device lost); a CPU driver
+/// stops the shader instead, so a shader that never ends cannot hang the application.
+fn dispatch_timeout() -> Option<std::time::Duration> {
+    let ms = std::env::var("SOFTVK_DISPATCH_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(60_000);
+    (ms > 0).then(|| std::time::Duration::from_millis(ms))
+}
+
+fn dispatch(state: &State, ctx: &ExecContext<'_>, base: [u32; 3], groups: [u32; 3]) -> Result<()> {
     let pipeline = state
         .pipeline
         .as_ref()
@@ -282,6 +293,29 @@ fn dispatch(state: &State, base: [u32; 3], groups: [u32; 3]) -> Result<()> {
     let slots = state.compute.slots(pipeline.layout());
     let mut push = state.push_constants.clone();
     push.resize(pipeline.layout().push_constant_bytes as usize, 0);
-    pipeline.kernel().dispatch(&slots, &push, base, groups);
-    Ok(())
+    let timeout = dispatch_timeout();
+    let watch = crate::shader::Watch {
+        deadline: timeout.map(|t| std::time::Instant::now() + t),
+        cancelled: ctx.cancelled,
+    };
+    pipeline
+        .kernel()
+        .dispatch_watched(&slots, &push, base, groups, &watch)
+        .map_err(|_| {
+            if (ctx.cancelled)() {
+                Error::new(
+                    ErrorKind::Unknown,
+                    "the dispatch was stopped because its device is being destroyed",
+                )
+            } else {
+                Error::new(
+                    ErrorKind::Unknown,
+                    format!(
+                        "the dispatch ran longer than {} ms (SOFTVK_DISPATCH_TIMEOUT_MS) and was \
+                         stopped; its results are undefined",
+                        timeout.map_or(0, |t| t.as_millis())
+                    ),
+                )
+            }
+        })
 }

@@ -141,6 +141,7 @@ const HELPERS: &[(&str, &str, &str)] = &[
     ("sv_texel_write", "piiiiii", ""),
     ("sv_texel_size", "p", "i"),
     ("sv_barrier", "p", ""),
+    ("sv_fuel", "p", "i"),
     ("sv_sin", "f", "f"),
     ("sv_cos", "f", "f"),
     ("sv_tan", "f", "f"),
@@ -953,9 +954,38 @@ impl<'a, 'f> Lower<'a, 'f> {
         use Op::*;
         match i.op {
             // Ignored: debug info, hints.
-            Nop | Line | NoLine | Name | MemberName | LoopMerge | SelectionMerge | FunctionEnd
-            | Function | String | Source | SourceContinued | SourceExtension | ModuleProcessed
-            | Phi => {}
+            // A loop header: spend one unit of fuel; when it runs out, ask the runtime whether
+            // the dispatch must stop (device destroyed, time limit), and if so end this
+            // invocation. Every loop of structured SPIR-V has a header, so no shader can spin
+            // forever unobserved.
+            LoopMerge => {
+                let fuel = self.b.ins().load(types::I64, flags(), self.ctx, CTX_FUEL);
+                let fuel = self.b.ins().iadd_imm_s(fuel, -1);
+                self.b.ins().store(flags(), fuel, self.ctx, CTX_FUEL);
+                let out = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedLessThanOrEqual, fuel, 0);
+                let (slow, stop, cont) = (
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                );
+                self.b.set_cold_block(slow);
+                self.b.set_cold_block(stop);
+                self.b.ins().brif(out, slow, &[], cont, &[]);
+                self.b.switch_to_block(slow);
+                let ctx = self.ctx;
+                let r = self
+                    .call("sv_fuel", &[ctx])
+                    .expect("sv_fuel returns a value");
+                self.b.ins().brif(r, stop, &[], cont, &[]);
+                self.b.switch_to_block(stop);
+                self.b.ins().return_(&[]);
+                self.b.switch_to_block(cont);
+            }
+            Nop | Line | NoLine | Name | MemberName | SelectionMerge | FunctionEnd | Function
+            | String | Source | SourceContinued | SourceExtension | ModuleProcessed | Phi => {}
             Undef => {
                 let z = self.zeros(i.ty)?;
                 self.set(i.id, Val::S(z));

@@ -59,6 +59,7 @@ mod tests;
 pub use module::Module;
 
 use ash::vk;
+pub use runtime::Watch;
 use runtime::{RunInfo, SlotDesc};
 use std::collections::HashMap;
 use std::fmt;
@@ -276,10 +277,34 @@ impl ComputeKernel {
         base: [u32; 3],
         groups: [u32; 3],
     ) {
+        let never = || false;
+        let watch = Watch {
+            deadline: None,
+            cancelled: &never,
+        };
+        let _ = self.dispatch_watched(slots, push_constants, base, groups, &watch);
+    }
+
+    /// [`ComputeKernel::dispatch`] that stops early when `watch` says so: every loop header
+    /// spends fuel and, every 65536 iterations, checks the deadline and the cancel function;
+    /// once either fires, invocations return at their next loop header and no further
+    /// workgroup starts. Returns `Err(Stopped)` then (the results are undefined).
+    pub fn dispatch_watched(
+        &self,
+        slots: &[Resource<'_>],
+        push_constants: &[u8],
+        base: [u32; 3],
+        groups: [u32; 3],
+        watch: &Watch<'_>,
+    ) -> Result<(), Stopped> {
         let total = groups[0] as usize * groups[1] as usize * groups[2] as usize;
         if total == 0 {
-            return;
+            return Ok(());
         }
+        let stopper = runtime::Stopper {
+            stopped: std::sync::atomic::AtomicBool::new(false),
+            watch,
+        };
         let null = SlotDesc {
             ptr: std::ptr::null_mut(),
             len: 0,
@@ -320,10 +345,19 @@ impl ComputeKernel {
                 base[1].wrapping_add(y),
                 base[2].wrapping_add(z),
             ];
-            runtime::run_workgroup(&run, table.get(), push_constants, wg, groups);
+            runtime::run_workgroup(&run, table.get(), push_constants, wg, groups, &stopper);
         });
+        if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
+            Err(Stopped)
+        } else {
+            Ok(())
+        }
     }
 }
+
+/// A dispatch that [`Watch`] stopped before it finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped;
 
 /// The binding table of one dispatch, shared read-only by the workers.
 struct SlotTable(Vec<SlotDesc>);

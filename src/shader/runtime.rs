@@ -51,6 +51,57 @@ pub(crate) struct Ctx {
     pub zero: [u8; 16],
     /// Out-of-range stores and atomics go here.
     pub sink: [u8; 16],
+    /// Loop iterations left before the next [`sv_fuel`] check (decremented at loop headers).
+    pub fuel: i64,
+    /// The dispatch's [`Stopper`].
+    pub stopper: *const Stopper<'static>,
+}
+
+/// Loop iterations between two checks of a dispatch's [`Watch`].
+pub(crate) const FUEL: i64 = 1 << 16;
+
+/// What may stop a running dispatch: a deadline, or the device going away.
+pub struct Watch<'a> {
+    pub deadline: Option<std::time::Instant>,
+    pub cancelled: &'a (dyn Fn() -> bool + Sync),
+}
+
+/// The state a dispatch's invocations share for [`Watch`]: once set, every loop header returns
+/// from its invocation and no further workgroup starts.
+pub(crate) struct Stopper<'a> {
+    pub stopped: std::sync::atomic::AtomicBool,
+    pub watch: &'a Watch<'a>,
+}
+
+impl Stopper<'_> {
+    pub fn check(&self) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        if self.stopped.load(Relaxed) {
+            return true;
+        }
+        let late = self
+            .watch
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() >= d);
+        if late || (self.watch.cancelled)() {
+            self.stopped.store(true, Relaxed);
+            return true;
+        }
+        false
+    }
+}
+
+/// Called by a loop header when the invocation's fuel runs out: refills it and says whether
+/// the dispatch must stop (non-zero: the invocation returns at once).
+///
+/// # Safety
+/// `ctx` is the live context of an invocation.
+pub(crate) unsafe extern "C" fn sv_fuel(ctx: *mut Ctx) -> i32 {
+    // SAFETY: live context; `stopper` outlives the dispatch that runs this invocation.
+    unsafe {
+        (*ctx).fuel = FUEL;
+        (*(*ctx).stopper).check() as i32
+    }
 }
 
 pub(crate) const CTX_SLOTS: i32 = offset_of!(Ctx, slots) as i32;
@@ -58,6 +109,7 @@ pub(crate) const CTX_PUSH: i32 = offset_of!(Ctx, push) as i32;
 pub(crate) const CTX_PUSH_LEN: i32 = offset_of!(Ctx, push_len) as i32;
 pub(crate) const CTX_WORKGROUP: i32 = offset_of!(Ctx, workgroup) as i32;
 pub(crate) const CTX_NULL_DESC: i32 = offset_of!(Ctx, null_desc) as i32;
+pub(crate) const CTX_FUEL: i32 = offset_of!(Ctx, fuel) as i32;
 pub(crate) const CTX_SCRATCH: i32 = offset_of!(Ctx, scratch) as i32;
 pub(crate) const CTX_ZERO: i32 = offset_of!(Ctx, zero) as i32;
 pub(crate) const CTX_SINK: i32 = offset_of!(Ctx, sink) as i32;
@@ -268,6 +320,7 @@ pub(crate) fn symbols() -> Vec<(&'static str, *const u8)> {
         ("sv_texel_write", sv_texel_write as *const u8),
         ("sv_texel_size", sv_texel_size as *const u8),
         ("sv_barrier", sv_barrier as *const u8),
+        ("sv_fuel", sv_fuel as *const u8),
         ("sv_sin", sv_sin as *const u8),
         ("sv_cos", sv_cos as *const u8),
         ("sv_tan", sv_tan as *const u8),
@@ -346,7 +399,13 @@ pub(crate) fn run_workgroup(
     push: &[u8],
     wg: [u32; 3],
     num: [u32; 3],
+    stopper: &Stopper<'_>,
 ) {
+    if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    // The context stores it without a lifetime; it outlives every invocation of this call.
+    let stopper: *const Stopper<'static> = (stopper as *const Stopper<'_>).cast();
     let [sx, sy, sz] = info.local_size;
     // u64 words: 8-byte aligned shared memory, zeroed for each workgroup.
     let mut shared = vec![0u64; info.workgroup_bytes.div_ceil(8)];
@@ -372,6 +431,8 @@ pub(crate) fn run_workgroup(
         scratch: [0; 4],
         zero: [0; 16],
         sink: [0; 16],
+        fuel: FUEL,
+        stopper,
     };
     let set_ids = |ctx: &mut Ctx, x: u32, y: u32, z: u32| {
         let local = [x, y, z];

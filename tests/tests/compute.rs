@@ -848,3 +848,124 @@ fn bad_and_unsupported_shaders_fail_cleanly() {
         );
     }
 }
+
+/// The scenarios of `a_shader_that_never_ends_cannot_hang_the_application`, run in child
+/// processes (they need their own SOFTVK_DISPATCH_TIMEOUT_MS).
+#[test]
+fn never_ending_shader_child() {
+    let Ok(scenario) = std::env::var("SOFTVK_TEST_FOREVER") else {
+        return; // only meaningful as a child
+    };
+    let mut vk = Vk::with(softvk_tests::Options {
+        // Destroying a device with a submission still running is invalid use: that scenario
+        // runs without the layer.
+        validation: scenario == "timeout",
+        ..Default::default()
+    });
+    let b = vk.buffer(16, STORAGE);
+    let p = pipe(&vk, "forever", &[&[(0, DT::STORAGE_BUFFER)]], 4, None);
+    write_buffer(&vk, p.sets[0], 0, DT::STORAGE_BUFFER, &b, 0, 16);
+    let record = |forever: u32| {
+        let cb = vk.command_buffer(vk::CommandBufferLevel::PRIMARY);
+        unsafe {
+            vk.device
+                .begin_command_buffer(cb, &vk::CommandBufferBeginInfo::default())
+                .unwrap();
+            p.bind(&vk, cb, &[]);
+            vk.device.cmd_push_constants(
+                cb,
+                p.layout,
+                vk::ShaderStageFlags::COMPUTE,
+                0,
+                &forever.to_le_bytes(),
+            );
+            vk.device.cmd_dispatch(cb, 1, 1, 1);
+            vk.device.end_command_buffer(cb).unwrap();
+        }
+        cb
+    };
+    let cbs = [record(1)];
+    unsafe {
+        vk.device
+            .queue_submit(
+                vk.queue,
+                &[vk::SubmitInfo::default().command_buffers(&cbs)],
+                vk::Fence::null(),
+            )
+            .unwrap();
+    }
+    if scenario == "timeout" {
+        // The time limit stops the shader; the queue and device go on working.
+        unsafe { vk.device.queue_wait_idle(vk.queue).unwrap() };
+        let errors = vk.take_softvk_errors();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("ran longer than 300 ms"), "{errors:?}");
+        b.bytes().fill(0);
+        let again = [record(0)];
+        unsafe {
+            vk.device
+                .queue_submit(
+                    vk.queue,
+                    &[vk::SubmitInfo::default().command_buffers(&again)],
+                    vk::Fence::null(),
+                )
+                .unwrap();
+            vk.device.queue_wait_idle(vk.queue).unwrap();
+        }
+        assert_eq!(b.u32s(), vec![10; 4], "a terminating dispatch still runs");
+        p.destroy(&vk);
+        vk.destroy_buffer(b);
+    } else {
+        // No time limit: destroying the device stops the shader.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        vk.destroy_device_now();
+        let errors = vk.take_softvk_errors();
+        assert!(
+            errors
+                .iter()
+                .any(|e| e.contains("device is being destroyed")),
+            "{errors:?}"
+        );
+    }
+    println!("SCENARIO DONE");
+}
+
+/// A shader that never ends cannot hang the application: the dispatch time limit stops it
+/// (SOFTVK_DISPATCH_TIMEOUT_MS, here 300 ms) with an error message and the device keeps
+/// working; with no limit, vkDestroyDevice stops it. Each scenario must finish in seconds.
+#[test]
+fn a_shader_that_never_ends_cannot_hang_the_application() {
+    for (scenario, timeout) in [("timeout", "300"), ("destroy", "0")] {
+        let t0 = std::time::Instant::now();
+        let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "never_ending_shader_child", "--nocapture"])
+            .env("SOFTVK_TEST_FOREVER", scenario)
+            .env("SOFTVK_DISPATCH_TIMEOUT_MS", timeout)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A hang fails the test (after 20 s) instead of hanging it.
+        while child.try_wait().unwrap().is_none() {
+            if t0.elapsed() > std::time::Duration::from_secs(20) {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{scenario}: the child hung");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let out = child.wait_with_output().unwrap();
+        let elapsed = t0.elapsed();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("SCENARIO DONE"),
+            "{scenario}: {stdout}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        println!("{scenario}: {elapsed:?}");
+        assert!(
+            elapsed < std::time::Duration::from_secs(20),
+            "{scenario}: {elapsed:?}"
+        );
+    }
+}
