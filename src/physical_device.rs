@@ -421,7 +421,9 @@ impl PhysicalDevice {
             device_luid: [0; 8],
             device_node_mask: 0,
             device_luid_valid: vk::FALSE,
-            subgroup_size: SIMD_LANES,
+            // One invocation per subgroup until the SIMD backend lands (basic subgroup
+            // operations are then trivial and exact; tests: compute::subgroup_basics).
+            subgroup_size: 1,
             subgroup_supported_stages: vk::ShaderStageFlags::COMPUTE,
             subgroup_supported_operations: vk::SubgroupFeatureFlags::BASIC,
             subgroup_quad_operations_in_all_stages: vk::FALSE,
@@ -494,9 +496,9 @@ impl PhysicalDevice {
 
     pub fn properties13(&self) -> vk::PhysicalDeviceVulkan13Properties<'static> {
         vk::PhysicalDeviceVulkan13Properties {
-            min_subgroup_size: SIMD_LANES,
-            max_subgroup_size: SIMD_LANES,
-            max_compute_workgroup_subgroups: 1024 / SIMD_LANES,
+            min_subgroup_size: 1,
+            max_subgroup_size: 1,
+            max_compute_workgroup_subgroups: 1024,
             required_subgroup_size_stages: vk::ShaderStageFlags::empty(),
             storage_texel_buffer_offset_alignment_bytes: 16,
             storage_texel_buffer_offset_single_texel_alignment: vk::FALSE,

@@ -417,6 +417,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                         Some(BuiltIn::NumWorkgroups) => (B_NUM_WORKGROUPS, 12),
                         Some(BuiltIn::LocalInvocationIndex) => (B_LOCAL_INDEX, 4),
                         Some(BuiltIn::WorkgroupSize) => (B_WORKGROUP_SIZE, 12),
+                        Some(BuiltIn::SubgroupSize) => (B_SUBGROUP_SIZE, 4),
+                        Some(BuiltIn::SubgroupLocalInvocationId) => (B_SUBGROUP_LOCAL_ID, 4),
+                        Some(BuiltIn::NumSubgroups) => (B_NUM_SUBGROUPS, 4),
+                        Some(BuiltIn::SubgroupId) => (B_SUBGROUP_ID, 4),
                         Some(other) => return err(format!("unsupported builtin {other:?}")),
                         None => return err(format!("unknown builtin {bi}")),
                     };
@@ -1123,6 +1127,11 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
             MemoryBarrier => {
                 self.b.ins().fence();
+            }
+            // A subgroup is one invocation: it is always the elected one.
+            GroupNonUniformElect => {
+                let t = self.iconst(types::I8, 1);
+                self.set(i.id, Val::S(vec![t]));
             }
             AtomicLoad
             | AtomicStore

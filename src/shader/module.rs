@@ -117,6 +117,7 @@ const CAPABILITIES: &[Capability] = &[
     Capability::StorageImageReadWithoutFormat,
     Capability::StorageImageWriteWithoutFormat,
     Capability::VulkanMemoryModel,
+    Capability::GroupNonUniform,
 ];
 
 const EXTENSIONS: &[&str] = &[
@@ -287,6 +288,7 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | BitReverse
             | BitCount
             | ControlBarrier
+            | GroupNonUniformElect
             | MemoryBarrier
             | AtomicLoad
             | AtomicStore

@@ -33,11 +33,16 @@ pub(crate) const B_WORKGROUP_ID: u32 = 24;
 pub(crate) const B_NUM_WORKGROUPS: u32 = 36;
 pub(crate) const B_LOCAL_INDEX: u32 = 48;
 pub(crate) const B_WORKGROUP_SIZE: u32 = 52;
+// Subgroups are one invocation each with this scalar backend (subgroupSize = 1).
+pub(crate) const B_SUBGROUP_SIZE: u32 = 64;
+pub(crate) const B_SUBGROUP_LOCAL_ID: u32 = 68;
+pub(crate) const B_NUM_SUBGROUPS: u32 = 72;
+pub(crate) const B_SUBGROUP_ID: u32 = 76;
 
 /// The context one invocation runs with; JIT'd code gets a pointer to it.
 #[repr(C)]
 pub(crate) struct Ctx {
-    pub builtins: [u32; 16],
+    pub builtins: [u32; 20],
     pub slots: *const SlotDesc,
     pub push: *const u8,
     pub push_len: u64,
@@ -411,10 +416,13 @@ pub(crate) fn run_workgroup(
     let mut shared = vec![0u64; info.workgroup_bytes.div_ceil(8)];
     let make_ctx = |shared: *mut u8| Ctx {
         builtins: {
-            let mut b = [0u32; 16];
+            let mut b = [0u32; 20];
             b[6..9].copy_from_slice(&wg);
             b[9..12].copy_from_slice(&num);
             b[13..16].copy_from_slice(&info.local_size);
+            b[16] = 1; // SubgroupSize
+            b[17] = 0; // SubgroupLocalInvocationId
+            b[18] = info.local_size.iter().product(); // NumSubgroups
             b
         },
         slots: slots.as_ptr(),
@@ -443,6 +451,7 @@ pub(crate) fn run_workgroup(
             ctx.builtins[3 + k] = local[k];
         }
         ctx.builtins[12] = x + y * sx + z * sx * sy;
+        ctx.builtins[19] = ctx.builtins[12]; // SubgroupId
     };
     let shared_ptr = shared.as_mut_ptr() as *mut u8;
     if !info.use_coroutines {

@@ -969,3 +969,45 @@ fn a_shader_that_never_ends_cannot_hang_the_application() {
         );
     }
 }
+
+/// Basic subgroup operations (required in compute by Vulkan 1.1): the properties say one
+/// invocation per subgroup, and the built-ins, subgroupElect and the subgroup barriers agree.
+#[test]
+fn subgroup_basics() {
+    let vk = device();
+    let mut sp = vk::PhysicalDeviceSubgroupProperties::default();
+    let mut p13 = vk::PhysicalDeviceVulkan13Properties::default();
+    unsafe {
+        let mut p2 = vk::PhysicalDeviceProperties2::default()
+            .push_next(&mut sp)
+            .push_next(&mut p13);
+        vk.instance
+            .get_physical_device_properties2(vk.physical, &mut p2);
+    }
+    assert_eq!(sp.subgroup_size, 1);
+    assert!(sp.supported_stages.contains(vk::ShaderStageFlags::COMPUTE));
+    assert_eq!(sp.supported_operations, vk::SubgroupFeatureFlags::BASIC);
+    assert_eq!((p13.min_subgroup_size, p13.max_subgroup_size), (1, 1));
+    let out = vk.buffer(16 * 16, STORAGE);
+    let p = pipe(&vk, "subgroup", &[&[(0, DT::STORAGE_BUFFER)]], 0, None);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        0,
+        DT::STORAGE_BUFFER,
+        &out,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    vk.run(|cb| {
+        p.bind(&vk, cb, &[]);
+        unsafe { vk.device.cmd_dispatch(cb, 1, 1, 1) };
+    });
+    let w = out.u32s();
+    for i in 0..16u32 {
+        let k = i as usize * 4;
+        assert_eq!(w[k..k + 4], [1, 0, 1600 + i, 1], "invocation {i}");
+    }
+    p.destroy(&vk);
+    vk.destroy_buffer(out);
+}
