@@ -173,13 +173,10 @@ fn color_attachment(info: &format::FormatInfo) -> bool {
         && info.format != vk::Format::E5B9G9R9_UFLOAT_PACK32
 }
 
-/// Color formats storage texel buffers take: not 64-bit, sRGB, scaled or shared-exponent
-/// (formats without a storage meaning in SPIR-V's image formats).
+/// Color formats storage texel buffers take: the attachment formats except sRGB (which has
+/// no storage meaning in SPIR-V's image formats).
 fn storage_texel(info: &format::FormatInfo) -> bool {
-    use format::Numeric as N;
-    !info.wide
-        && !matches!(info.numeric, N::Uscaled | N::Sscaled | N::Srgb)
-        && info.format != vk::Format::E5B9G9R9_UFLOAT_PACK32
+    color_attachment(info) && info.numeric != format::Numeric::Srgb
 }
 
 /// Sample counts of multisampled attachments (the spec's minimum, 1 and 4).

@@ -360,12 +360,33 @@ impl PassBegin {
     }
 }
 
+/// Whether `r` lies inside `outer`.
+pub fn rect_inside(r: vk::Rect2D, outer: vk::Rect2D) -> bool {
+    let lo = |o: i32, oo: i32| o >= oo;
+    let hi = |o: i32, e: u32, oo: i32, oe: u32| o as i64 + e as i64 <= oo as i64 + oe as i64;
+    lo(r.offset.x, outer.offset.x)
+        && lo(r.offset.y, outer.offset.y)
+        && hi(
+            r.offset.x,
+            r.extent.width,
+            outer.offset.x,
+            outer.extent.width,
+        )
+        && hi(
+            r.offset.y,
+            r.extent.height,
+            outer.offset.y,
+            outer.extent.height,
+        )
+}
+
 /// The render area must lie inside `width` x `height` (VUID-VkRenderPassBeginInfo-pNext-02852).
 fn check_area(area: vk::Rect2D, width: u32, height: u32) -> Result<()> {
-    let inside = |o: i32, e: u32, max: u32| o >= 0 && (o as u64 + e as u64) <= max as u64;
-    if !inside(area.offset.x, area.extent.width, width)
-        || !inside(area.offset.y, area.extent.height, height)
-    {
+    let whole = vk::Rect2D {
+        offset: vk::Offset2D::default(),
+        extent: vk::Extent2D { width, height },
+    };
+    if !rect_inside(area, whole) {
         return Err(Error::invalid(format!(
             "render area {:?} is not inside {width}x{height} (VUID-VkRenderPassBeginInfo-pNext-02852)",
             area
@@ -398,6 +419,8 @@ pub struct Rendering {
 }
 
 impl Rendering {
+    /// Checks the attachments against the render area and layers; vkCmdBeginRendering records
+    /// only a checked `Rendering` (execution also clips every access to the images).
     pub fn check(&self) -> Result<()> {
         if self.layers == 0 {
             return Err(Error::invalid(

@@ -5,10 +5,12 @@
 //! dynamic rendering) is active and in which subpass. Secondary command buffers executed inside
 //! an instance see the primary's state.
 
-use super::transfer::{Texels, for_rows};
+use super::transfer::{Texels, color_texel, depth_stencil_texel, fill_rows, for_rows};
 use crate::error::{Error, Result};
-use crate::format::{self, Domain, Texel};
-use crate::render_pass::{ClearAttachment, ClearBits, PassBegin, Rendering, SubpassDesc};
+use crate::format;
+use crate::render_pass::{
+    ClearAttachment, ClearBits, PassBegin, Rendering, SubpassDesc, rect_inside,
+};
 use crate::resource::ImageView;
 use ash::vk;
 use std::sync::Arc;
@@ -67,7 +69,6 @@ impl RenderState {
 
     pub fn begin_rendering(&mut self, r: &Arc<Rendering>) -> Result<()> {
         self.not_active("vkCmdBeginRendering")?;
-        r.check()?;
         self.active = Some(Active::Dynamic(r.clone()));
         if r.flags.contains(vk::RenderingFlags::RESUMING) {
             return Ok(());
@@ -184,7 +185,7 @@ impl RenderState {
         for c in clears {
             for (view, aspect) in targets(c)? {
                 for r in rects {
-                    if !inside(r.rect, area)
+                    if !rect_inside(r.rect, area)
                         || r.layer_count == 0
                         || r.base_array_layer
                             .checked_add(r.layer_count)
@@ -209,11 +210,6 @@ impl RenderState {
         Ok(())
     }
 
-    /// Whether a render pass instance is active.
-    pub fn is_active(&self) -> bool {
-        self.active.is_some()
-    }
-
     fn not_active(&self, what: &str) -> Result<()> {
         if self.active.is_some() {
             return Err(Error::invalid(format!(
@@ -222,20 +218,6 @@ impl RenderState {
         }
         Ok(())
     }
-}
-
-fn inside(r: vk::Rect2D, area: vk::Rect2D) -> bool {
-    let lo = |o: i32, ao: i32| o >= ao;
-    let hi = |o: i32, e: u32, ao: i32, ae: u32| o as i64 + e as i64 <= ao as i64 + ae as i64;
-    lo(r.offset.x, area.offset.x)
-        && lo(r.offset.y, area.offset.y)
-        && hi(r.offset.x, r.extent.width, area.offset.x, area.extent.width)
-        && hi(
-            r.offset.y,
-            r.extent.height,
-            area.offset.y,
-            area.extent.height,
-        )
 }
 
 /// The load ops of the attachments first used in `subpass`.
@@ -297,30 +279,16 @@ fn resolve_subpass(begin: &PassBegin, subpass: u32) -> Result<()> {
     Ok(())
 }
 
-/// The encoded texel `bits` clears `aspect` of `view` to.
+/// The encoded texel `bits` clears `aspect` of `view` to (color in the view's format).
 fn clear_texel(view: &ImageView, aspect: A, bits: ClearBits) -> Result<Vec<u8>> {
     let plane = view.image.plane(aspect)?;
-    let (fmt, value) = match aspect {
-        A::COLOR => {
-            let info = format::info(view.format)
-                .ok_or_else(|| Error::unsupported_format("view format has no texel codec"))?;
-            let v = match info.domain {
-                Domain::Float => Texel::Float(bits.0.map(f32::from_bits)),
-                Domain::Uint => Texel::Uint(bits.0),
-                Domain::Sint => Texel::Sint(bits.0.map(|c| c as i32)),
-            };
-            (view.format, v)
-        }
-        A::DEPTH => {
-            let d = f32::from_bits(bits.0[0]);
-            if !(0.0..=1.0).contains(&d) {
-                return Err(Error::invalid(format!(
-                    "depth clear value {d} is outside [0, 1] (VUID-VkClearDepthStencilValue-depth-00022)"
-                )));
-            }
-            (plane.format, Texel::Float([d, 0.0, 0.0, 1.0]))
-        }
-        _ => (plane.format, Texel::Uint([bits.0[1] & 0xFF, 0, 0, 1])),
+    let (fmt, value) = if aspect == A::COLOR {
+        let info = format::info(view.format)
+            .ok_or_else(|| Error::unsupported_format("view format has no texel codec"))?;
+        (view.format, color_texel(info.domain, bits.0))
+    } else {
+        let value = depth_stencil_texel(aspect, f32::from_bits(bits.0[0]), bits.0[1])?;
+        (plane.format, value)
     };
     let mut bytes = vec![0u8; plane.texel_bytes as usize];
     format::encode(fmt, value, &mut bytes);
@@ -347,15 +315,9 @@ fn clear_view(
     if x1 <= x0 as i64 || y1 <= y0 as i64 || layers.end > view.range.layer_count {
         return Ok(());
     }
-    let row = (x1 as u64 - x0) * pixel.len() as u64;
     for layer in layers {
         let span = image.layer_span(plane, mip, view.range.base_array_layer + layer)?;
-        for_rows((y1 as u64 - y0) as usize, row, |i| {
-            let o = (y0 + i as u64) * m.row_pitch + x0 * pixel.len() as u64;
-            span.sub(o as usize, row as usize)
-                .expect("rect clipped to the mip level")
-                .fill(&pixel);
-        });
+        fill_rows(&span, m, &pixel, (x0, y0), x1 as u64 - x0, y1 as u64 - y0);
     }
     Ok(())
 }

@@ -268,12 +268,16 @@ pub const MAX_WORKGROUP_COUNT: u32 = 65535;
 /// How long one dispatch may run before it is stopped: `SOFTVK_DISPATCH_TIMEOUT_MS`
 /// (0 = no limit), 60 s by default. A GPU would reset after a hang (device lost); a CPU driver
 /// stops the shader instead, so a shader that never ends cannot hang the application.
+/// Read once per process.
 fn dispatch_timeout() -> Option<std::time::Duration> {
-    let ms = std::env::var("SOFTVK_DISPATCH_TIMEOUT_MS")
-        .ok()
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(60_000);
-    (ms > 0).then(|| std::time::Duration::from_millis(ms))
+    static TIMEOUT: std::sync::OnceLock<Option<std::time::Duration>> = std::sync::OnceLock::new();
+    *TIMEOUT.get_or_init(|| {
+        let ms = std::env::var("SOFTVK_DISPATCH_TIMEOUT_MS")
+            .ok()
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .unwrap_or(60_000);
+        (ms > 0).then(|| std::time::Duration::from_millis(ms))
+    })
 }
 
 fn dispatch(state: &State, ctx: &ExecContext<'_>, base: [u32; 3], groups: [u32; 3]) -> Result<()> {
@@ -291,8 +295,12 @@ fn dispatch(state: &State, ctx: &ExecContext<'_>, base: [u32; 3], groups: [u32; 
         )));
     }
     let slots = state.compute.slots(pipeline.layout());
-    let mut push = state.push_constants.clone();
-    push.resize(pipeline.layout().push_constant_bytes as usize, 0);
+    // Bytes past the pushed ones read as 0 in the kernel; none past the layout's range count.
+    let push_len = state
+        .push_constants
+        .len()
+        .min(pipeline.layout().push_constant_bytes as usize);
+    let push = &state.push_constants[..push_len];
     let timeout = dispatch_timeout();
     let watch = crate::shader::Watch {
         deadline: timeout.map(|t| std::time::Instant::now() + t),
@@ -300,7 +308,7 @@ fn dispatch(state: &State, ctx: &ExecContext<'_>, base: [u32; 3], groups: [u32; 
     };
     pipeline
         .kernel()
-        .dispatch_watched(&slots, &push, base, groups, &watch)
+        .dispatch_watched(&slots, push, base, groups, &watch)
         .map_err(|_| {
             if (ctx.cancelled)() {
                 Error::new(

@@ -308,6 +308,32 @@ pub fn copy_buffer_image(
     Ok(())
 }
 
+/// Fills `rows` rows of `width` pixels from (x0, y0) of one layer's `span` with `pixel` (one
+/// pixel: a texel per sample). Rows run on through depth slices (`depth_pitch` is
+/// `height * row_pitch`), so a whole subresource is one call. Whole rows are one contiguous fill.
+pub(super) fn fill_rows(
+    span: &Span<'_>,
+    m: &MipLayout,
+    pixel: &[u8],
+    (x0, y0): (u64, u64),
+    width: u64,
+    rows: u64,
+) {
+    let row = width * pixel.len() as u64;
+    if x0 == 0 && row == m.row_pitch {
+        span.sub((y0 * m.row_pitch) as usize, (row * rows) as usize)
+            .expect("rows inside the subresource")
+            .fill(pixel);
+        return;
+    }
+    for_rows(rows as usize, row, |i| {
+        let o = (y0 + i as u64) * m.row_pitch + x0 * pixel.len() as u64;
+        span.sub(o as usize, row as usize)
+            .expect("rows inside the subresource")
+            .fill(pixel);
+    });
+}
+
 /// Fills every texel of the ranges' `aspect` plane with `texel` (one encoded texel).
 fn fill_ranges(
     image: &Image,
@@ -324,25 +350,41 @@ fn fill_ranges(
         let (mip0, levels, layer0, layers) = image.resolve_range(r)?;
         for mip in mip0..mip0 + levels {
             let m = &plane.mips[mip as usize];
-            let row = m.extent.width as u64 * pixel.len() as u64;
+            let rows = m.extent.height as u64 * m.extent.depth as u64;
             for layer in layer0..layer0 + layers {
                 let span = image.layer_span(plane, mip, layer)?;
-                if row == m.row_pitch {
-                    let all = row * m.extent.height as u64 * m.extent.depth as u64;
-                    span.sub(0, all as usize).expect("checked").fill(&pixel);
-                } else {
-                    let rows = (m.extent.height * m.extent.depth) as usize;
-                    for_rows(rows, row, |i| {
-                        let o = i as u64 * m.row_pitch;
-                        span.sub(o as usize, row as usize)
-                            .expect("checked")
-                            .fill(&pixel);
-                    });
-                }
+                fill_rows(&span, m, &pixel, (0, 0), m.extent.width as u64, rows);
             }
         }
     }
     Ok(())
+}
+
+/// The texel a VkClearColorValue's bits mean in a format of `domain`.
+pub(super) fn color_texel(domain: Domain, bits: [u32; 4]) -> Texel {
+    match domain {
+        Domain::Float => Texel::Float(bits.map(f32::from_bits)),
+        Domain::Uint => Texel::Uint(bits),
+        Domain::Sint => Texel::Sint(bits.map(|c| c as i32)),
+    }
+}
+
+/// The texel a depth or stencil clear value means for `aspect`.
+pub(super) fn depth_stencil_texel(
+    aspect: vk::ImageAspectFlags,
+    depth: f32,
+    stencil: u32,
+) -> Result<Texel> {
+    if aspect != vk::ImageAspectFlags::DEPTH {
+        return Ok(Texel::Uint([stencil & 0xFF, 0, 0, 1]));
+    }
+    if !(0.0..=1.0).contains(&depth) {
+        return Err(Error::invalid(format!(
+            "depth clear value {depth} is outside [0, 1] \
+             (VUID-VkClearDepthStencilValue-depth-00022)"
+        )));
+    }
+    Ok(Texel::Float([depth, 0.0, 0.0, 1.0]))
 }
 
 pub fn clear_color(
@@ -357,13 +399,8 @@ pub fn clear_color(
             "vkCmdClearColorImage on a depth/stencil image (VUID-vkCmdClearColorImage-image-00007)",
         ));
     }
-    let value = match info.domain {
-        Domain::Float => Texel::Float(color.map(f32::from_bits)),
-        Domain::Uint => Texel::Uint(color),
-        Domain::Sint => Texel::Sint(color.map(|c| c as i32)),
-    };
     let mut bytes = vec![0u8; info.bytes as usize];
-    format::encode(image.format(), value, &mut bytes);
+    format::encode(image.format(), color_texel(info.domain, color), &mut bytes);
     fill_ranges(image, vk::ImageAspectFlags::COLOR, &bytes, ranges)
 }
 
@@ -378,17 +415,7 @@ pub fn clear_depth_stencil(
             continue;
         }
         let plane = image.plane(aspect)?;
-        let value = if aspect == vk::ImageAspectFlags::DEPTH {
-            if !(0.0..=1.0).contains(&depth) {
-                return Err(Error::invalid(format!(
-                    "depth clear value {depth} is outside [0, 1] \
-                     (VUID-VkClearDepthStencilValue-depth-00022)"
-                )));
-            }
-            Texel::Float([depth, 0.0, 0.0, 1.0])
-        } else {
-            Texel::Uint([stencil & 0xFF, 0, 0, 1])
-        };
+        let value = depth_stencil_texel(aspect, depth, stencil)?;
         let mut bytes = vec![0u8; plane.texel_bytes as usize];
         format::encode(plane.format, value, &mut bytes);
         fill_ranges(image, aspect, &bytes, ranges)?;
@@ -485,27 +512,15 @@ impl Texels<'_> {
             Texel::Uint(mut acc) if mode == M::MIN || mode == M::MAX => {
                 for s in 1..n {
                     if let Texel::Uint(u) = self.read(x, y, 0, s) {
-                        for (a, v) in acc.iter_mut().zip(u) {
-                            *a = if mode == M::MIN {
-                                (*a).min(v)
-                            } else {
-                                (*a).max(v)
-                            };
-                        }
+                        min_max(&mut acc, u, mode == M::MIN);
                     }
                 }
                 Texel::Uint(acc)
             }
             Texel::Sint(mut acc) if mode == M::MIN || mode == M::MAX => {
                 for s in 1..n {
-                    if let Texel::Sint(u) = self.read(x, y, 0, s) {
-                        for (a, v) in acc.iter_mut().zip(u) {
-                            *a = if mode == M::MIN {
-                                (*a).min(v)
-                            } else {
-                                (*a).max(v)
-                            };
-                        }
+                    if let Texel::Sint(v) = self.read(x, y, 0, s) {
+                        min_max(&mut acc, v, mode == M::MIN);
                     }
                 }
                 Texel::Sint(acc)
@@ -516,6 +531,13 @@ impl Texels<'_> {
             }
         };
         to.write(dx, dy, 0, t);
+    }
+}
+
+/// Component-wise min (or max) of `acc` and `v` into `acc`.
+fn min_max<T: Ord + Copy>(acc: &mut [T; 4], v: [T; 4], min: bool) {
+    for (a, v) in acc.iter_mut().zip(v) {
+        *a = if min { (*a).min(v) } else { (*a).max(v) };
     }
 }
 

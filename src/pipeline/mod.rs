@@ -55,6 +55,10 @@ impl ShaderModule {
 pub struct PipelineLayout {
     pub sets: Vec<Option<Arc<SetLayout>>>,
     pub push_constant_bytes: u32,
+    /// The first slot of each set in the flat table.
+    set_bases: Vec<u32>,
+    /// Slots in the flat table.
+    slot_count: u32,
 }
 
 impl PipelineLayout {
@@ -75,21 +79,20 @@ impl PipelineLayout {
             };
             bytes = bytes.max(end);
         }
+        let mut set_bases = Vec::with_capacity(sets.len());
+        let mut slot_count = 0u32;
+        for s in &sets {
+            set_bases.push(slot_count);
+            slot_count = slot_count
+                .checked_add(s.as_ref().map_or(0, |l| l.slot_count()))
+                .ok_or_else(|| Error::invalid("descriptor counts overflow"))?;
+        }
         Ok(PipelineLayout {
             sets,
             push_constant_bytes: bytes,
+            set_bases,
+            slot_count,
         })
-    }
-
-    /// The first slot of each set in the flat table, and the table's size.
-    fn set_bases(&self) -> (Vec<u32>, u32) {
-        let mut bases = Vec::with_capacity(self.sets.len());
-        let mut n = 0;
-        for s in &self.sets {
-            bases.push(n);
-            n += s.as_ref().map_or(0, |l| l.slot_count());
-        }
-        (bases, n)
     }
 }
 
@@ -121,7 +124,7 @@ impl ComputePipeline {
         spec: SpecConstants,
         layout: Arc<PipelineLayout>,
     ) -> Result<Self> {
-        let (bases, _) = layout.set_bases();
+        let bases = &layout.set_bases;
         let mut bindings = Vec::new();
         for (s, set) in layout.sets.iter().enumerate() {
             let Some(set) = set else { continue };
@@ -192,8 +195,8 @@ impl Bindings {
     /// The flat slot table of `layout` from the bound sets. Unbound sets and unwritten
     /// descriptors give [`Resource::None`]; so does a buffer without memory.
     pub fn slots(&self, layout: &PipelineLayout) -> Vec<Resource<'_>> {
-        let (bases, total) = layout.set_bases();
-        let mut out: Vec<Resource<'_>> = (0..total).map(|_| Resource::None).collect();
+        let bases = &layout.set_bases;
+        let mut out: Vec<Resource<'_>> = (0..layout.slot_count).map(|_| Resource::None).collect();
         for (s, set_layout) in layout.sets.iter().enumerate() {
             let (Some(set_layout), Some(Some(bound))) = (set_layout, self.sets.get(s)) else {
                 continue;

@@ -144,11 +144,16 @@ pub unsafe extern "system" fn destroy_descriptor_pool(
 ) {
     if let Some(p) = handle::take::<DescriptorPoolObj>(pool) {
         // Destroying a pool frees its sets (their handles die with it).
-        for h in p.sets.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            drop(handle::take::<DescriptorSetObj>(
-                vk::DescriptorSet::from_raw(h),
-            ));
-        }
+        free_set_handles(p.sets.into_inner().unwrap_or_else(|e| e.into_inner()));
+    }
+}
+
+/// Frees the handles of a pool's sets (destroy and reset).
+unsafe fn free_set_handles(handles: impl IntoIterator<Item = u64>) {
+    for h in handles {
+        drop(handle::take::<DescriptorSetObj>(
+            vk::DescriptorSet::from_raw(h),
+        ));
     }
 }
 
@@ -160,11 +165,7 @@ pub unsafe extern "system" fn reset_descriptor_pool(
     call("vkResetDescriptorPool", rep(dev(device)), || {
         let p = obj::<DescriptorPoolObj>(pool, "descriptorPool")?;
         let mut sets = p.sets.lock().unwrap_or_else(|e| e.into_inner());
-        for h in sets.drain(..) {
-            drop(handle::take::<DescriptorSetObj>(
-                vk::DescriptorSet::from_raw(h),
-            ));
-        }
+        free_set_handles(sets.drain(..));
         p.core.reset();
         Ok(vk::Result::SUCCESS)
     })

@@ -27,6 +27,20 @@ fn samples(s: vk::SampleCountFlags) -> u32 {
     s.as_raw().max(1)
 }
 
+/// An AttachmentDesc from a VkAttachmentDescription or VkAttachmentDescription2 (same members).
+macro_rules! attachment_desc {
+    ($a:expr) => {
+        AttachmentDesc {
+            format: $a.format,
+            samples: samples($a.samples),
+            load_op: $a.load_op,
+            store_op: $a.store_op,
+            stencil_load_op: $a.stencil_load_op,
+            stencil_store_op: $a.stencil_store_op,
+        }
+    };
+}
+
 unsafe fn refs(
     p: *const vk::AttachmentReference,
     n: u32,
@@ -78,14 +92,7 @@ pub unsafe extern "system" fn create_render_pass(
         }
         let attachments = slice(info.p_attachments, info.attachment_count, "pAttachments")?
             .iter()
-            .map(|a| AttachmentDesc {
-                format: a.format,
-                samples: samples(a.samples),
-                load_op: a.load_op,
-                store_op: a.store_op,
-                stencil_load_op: a.stencil_load_op,
-                stencil_store_op: a.stencil_store_op,
-            })
+            .map(|a| attachment_desc!(a))
             .collect();
         let mut subpasses = Vec::new();
         for s in slice(info.p_subpasses, info.subpass_count, "pSubpasses")? {
@@ -150,14 +157,7 @@ pub unsafe extern "system" fn create_render_pass2(
         *p_pass = vk::RenderPass::null();
         let attachments = slice(info.p_attachments, info.attachment_count, "pAttachments")?
             .iter()
-            .map(|a| AttachmentDesc {
-                format: a.format,
-                samples: samples(a.samples),
-                load_op: a.load_op,
-                store_op: a.store_op,
-                stencil_load_op: a.stencil_load_op,
-                stencil_store_op: a.stencil_store_op,
-            })
+            .map(|a| attachment_desc!(a))
             .collect();
         let mut subpasses = Vec::new();
         for s in slice(info.p_subpasses, info.subpass_count, "pSubpasses")? {
