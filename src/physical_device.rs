@@ -23,6 +23,10 @@ pub const DRIVER_ID: vk::DriverId = vk::DriverId::from_raw(0x534F_4654);
 /// Queues in the one queue family; each queue has its own worker thread.
 pub const QUEUE_COUNT: u32 = 4;
 
+/// Invocations per subgroup: one, the exact truth of the scalar backend (a JIT'd call runs one
+/// invocation), so every subgroup operation is exact.
+pub const SUBGROUP_SIZE: u32 = 1;
+
 /// SIMD lanes per JIT'd shader call (cranelift's 128-bit vectors: f32x4).
 pub const SIMD_LANES: u32 = 4;
 
@@ -50,6 +54,28 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // compute::every_texel_buffer_format_fetches_loads_and_stores)
     "shaderStorageImageReadWithoutFormat",
     "shaderStorageImageWriteWithoutFormat",
+    // Every shader memory access is bounds-checked against its descriptor range: out-of-range
+    // loads give 0, stores and atomics are dropped (tests: features::robust_buffer_access)
+    "robustBufferAccess",
+    // Image accesses out of range (texel buffers today, images with the sampler work) return
+    // zeros and drop writes (tests: features::robust_image_access)
+    "robustImageAccess",
+    // Multiview render pass instances: load ops, vkCmdClearAttachments, resolves and queries
+    // act on each view's layer (tests: render_pass::multiview_*)
+    "multiview",
+    // VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED / EARLY_RETURN_ON_FAILURE and
+    // externally synchronized caches (tests: features::pipeline_creation_cache_control)
+    "pipelineCreationCacheControl",
+    // VkPipelineShaderStageRequiredSubgroupSizeCreateInfo and the subgroup size flags, exact at
+    // the backend's width (tests: features::subgroup_size_control)
+    "subgroupSizeControl",
+    "computeFullSubgroups",
+    // Subgroup operations on 8/16/64-bit types are allowed wherever those types are: no shader
+    // type of those widths exists yet, so nothing more is needed (Vulkan 1.2 requires it)
+    "shaderSubgroupExtendedTypes",
+    // VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT (VK_EXT_texel_buffer_alignment): the
+    // alignments of VkPhysicalDeviceTexelBufferAlignmentProperties are what views check
+    "texelBufferAlignment",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -58,20 +84,62 @@ pub fn feature_supported(name: &str) -> bool {
 
 /// Device extensions and their spec versions come from the registry in the ABI layer; this is
 /// the list of names that are implemented.
+///
+/// Extensions promoted to core 1.1-1.3 are listed by their old names too, because programs
+/// written against older versions ask for them by name; each is here because the core
+/// functionality it names works (its commands are the core ones, its structures the core
+/// ones, its required feature is in [`SUPPORTED_FEATURES`]). Promoted extensions that are
+/// absent are those whose functionality has not landed: draws (draw_indirect_count,
+/// extended_dynamic_state 1/2, shader_draw_parameters), sampling (sampler_ycbcr_conversion,
+/// sampler_filter_minmax, sampler_mirror_clamp_to_edge, astc_hdr, 4444 and ycbcr 444
+/// formats), 8/16/64-bit shader types (8bit/16bit storage, float16_int8, atomic_int64),
+/// descriptor indexing, variable pointers, scalar block layout, viewport index layer and
+/// device groups. Tests: extensions::* (each name's structures answer, its commands resolve).
 pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_external_memory_dma_buf",
     "VK_EXT_external_memory_host",
+    "VK_EXT_host_query_reset",
     "VK_EXT_image_drm_format_modifier",
+    "VK_EXT_image_robustness",
     "VK_EXT_memory_budget",
+    "VK_EXT_pipeline_creation_cache_control",
+    "VK_EXT_pipeline_creation_feedback",
+    "VK_EXT_private_data",
+    "VK_EXT_separate_stencil_usage",
+    "VK_EXT_subgroup_size_control",
+    "VK_EXT_texel_buffer_alignment",
+    "VK_EXT_tooling_info",
+    "VK_KHR_bind_memory2",
+    "VK_KHR_copy_commands2",
+    "VK_KHR_create_renderpass2",
     "VK_KHR_dedicated_allocation",
+    "VK_KHR_depth_stencil_resolve",
+    "VK_KHR_descriptor_update_template",
+    "VK_KHR_driver_properties",
+    "VK_KHR_dynamic_rendering",
     "VK_KHR_external_fence",
     "VK_KHR_external_fence_fd",
     "VK_KHR_external_memory",
     "VK_KHR_external_memory_fd",
     "VK_KHR_external_semaphore",
     "VK_KHR_external_semaphore_fd",
+    "VK_KHR_format_feature_flags2",
     "VK_KHR_get_memory_requirements2",
+    "VK_KHR_image_format_list",
+    "VK_KHR_imageless_framebuffer",
+    "VK_KHR_maintenance1",
+    "VK_KHR_maintenance2",
+    "VK_KHR_maintenance3",
+    "VK_KHR_maintenance4",
     "VK_KHR_map_memory2",
+    "VK_KHR_multiview",
+    "VK_KHR_relaxed_block_layout",
+    "VK_KHR_separate_depth_stencil_layouts",
+    "VK_KHR_shader_subgroup_extended_types",
+    "VK_KHR_storage_buffer_storage_class",
+    "VK_KHR_synchronization2",
+    "VK_KHR_timeline_semaphore",
+    "VK_KHR_uniform_buffer_standard_layout",
 ];
 
 /// Instance extensions softvk implements.
@@ -179,6 +247,9 @@ fn storage_texel(info: &format::FormatInfo) -> bool {
     color_attachment(info) && info.numeric != format::Numeric::Srgb
 }
 
+/// maxMultiviewViewCount: every bit of a view mask.
+pub const MAX_MULTIVIEW_VIEWS: u32 = 32;
+
 /// Sample counts of multisampled attachments (the spec's minimum, 1 and 4).
 pub const ATTACHMENT_SAMPLE_COUNTS: vk::SampleCountFlags = vk::SampleCountFlags::from_raw(
     vk::SampleCountFlags::TYPE_1.as_raw() | vk::SampleCountFlags::TYPE_4.as_raw(),
@@ -220,6 +291,35 @@ pub struct PhysicalDevice {
     heap: Arc<Heap>,
     threads: u32,
     name: String,
+    conformance: vk::ConformanceVersion,
+}
+
+/// The conformanceVersion to report: 0.0.0.0 (softvk has not passed the Khronos conformance
+/// process), unless `SOFTVK_CONFORMANCE_VERSION=major.minor.subminor.patch` asks otherwise.
+///
+/// Why the override exists: wgpu (and every program built on wgpu-native) hides a Vulkan
+/// adapter whose conformanceVersion.major is 0 and falls back to OpenGL, without a switch to
+/// allow it. The override lets such programs use softvk; it claims nothing by default.
+pub fn conformance_version(
+    value: Option<&str>,
+) -> std::result::Result<vk::ConformanceVersion, String> {
+    let Some(v) = value else {
+        return Ok(vk::ConformanceVersion::default());
+    };
+    let parts: Vec<&str> = v.trim().split('.').collect();
+    let nums: Option<Vec<u8>> = parts.iter().map(|p| p.parse::<u8>().ok()).collect();
+    match nums.as_deref() {
+        Some(&[major, minor, subminor, patch]) => Ok(vk::ConformanceVersion {
+            major,
+            minor,
+            subminor,
+            patch,
+        }),
+        _ => Err(format!(
+            "SOFTVK_CONFORMANCE_VERSION={v:?} is not major.minor.subminor.patch (each 0-255); \
+             reporting 0.0.0.0"
+        )),
+    }
 }
 
 impl PhysicalDevice {
@@ -228,7 +328,14 @@ impl PhysicalDevice {
         let (total, _) = crate::platform::memory_figures();
         // Device-local memory is system RAM; leave a quarter to the application and the OS.
         let heap = Arc::new(Heap::new(total / 4 * 3));
+        let conformance =
+            conformance_version(std::env::var("SOFTVK_CONFORMANCE_VERSION").ok().as_deref())
+                .unwrap_or_else(|e| {
+                    reporter.report(crate::log::Severity::Warn, "softvk-config", &e);
+                    vk::ConformanceVersion::default()
+                });
         PhysicalDevice {
+            conformance,
             reporter,
             heap,
             threads,
@@ -387,10 +494,14 @@ impl PhysicalDevice {
             framebuffer_stencil_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
             framebuffer_no_attachments_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
             max_color_attachments: 8,
-            sampled_image_color_sample_counts: vk::SampleCountFlags::TYPE_1,
+            // The spec's minimum (Limit Requirements: 1 | 4). These limits bound the sample
+            // counts of images created with SAMPLED usage; vkGetPhysicalDeviceImageFormatProperties
+            // is what says which format and usage combinations exist, and it does not offer
+            // SAMPLED until shaders sample images.
+            sampled_image_color_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
             sampled_image_integer_sample_counts: vk::SampleCountFlags::TYPE_1,
-            sampled_image_depth_sample_counts: vk::SampleCountFlags::TYPE_1,
-            sampled_image_stencil_sample_counts: vk::SampleCountFlags::TYPE_1,
+            sampled_image_depth_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
+            sampled_image_stencil_sample_counts: ATTACHMENT_SAMPLE_COUNTS,
             storage_image_sample_counts: vk::SampleCountFlags::TYPE_1,
             max_sample_mask_words: 1,
             timestamp_compute_and_graphics: vk::TRUE,
@@ -420,13 +531,15 @@ impl PhysicalDevice {
             device_luid_valid: vk::FALSE,
             // One invocation per subgroup until the SIMD backend lands (basic subgroup
             // operations are then trivial and exact; tests: compute::subgroup_basics).
-            subgroup_size: 1,
+            subgroup_size: SUBGROUP_SIZE,
             subgroup_supported_stages: vk::ShaderStageFlags::COMPUTE,
             subgroup_supported_operations: vk::SubgroupFeatureFlags::BASIC,
             subgroup_quad_operations_in_all_stages: vk::FALSE,
             point_clipping_behavior: vk::PointClippingBehavior::ALL_CLIP_PLANES,
-            max_multiview_view_count: 0,
-            max_multiview_instance_index: 0,
+            // A view mask has 32 bits; every view is one layer of the attachments.
+            max_multiview_view_count: MAX_MULTIVIEW_VIEWS,
+            // The spec's minimum (2^27 - 1); instance indices come with draws.
+            max_multiview_instance_index: (1 << 27) - 1,
             protected_no_fault: vk::FALSE,
             max_per_set_descriptors: 1024,
             max_memory_allocation_size: self.heap.size(),
@@ -438,7 +551,7 @@ impl PhysicalDevice {
         let l = self.limits();
         let mut p = vk::PhysicalDeviceVulkan12Properties {
             driver_id: DRIVER_ID,
-            conformance_version: vk::ConformanceVersion::default(),
+            conformance_version: self.conformance,
             denorm_behavior_independence: vk::ShaderFloatControlsIndependence::NONE,
             rounding_mode_independence: vk::ShaderFloatControlsIndependence::NONE,
             supported_depth_resolve_modes: vk::ResolveModeFlags::SAMPLE_ZERO
@@ -493,10 +606,12 @@ impl PhysicalDevice {
 
     pub fn properties13(&self) -> vk::PhysicalDeviceVulkan13Properties<'static> {
         vk::PhysicalDeviceVulkan13Properties {
-            min_subgroup_size: 1,
-            max_subgroup_size: 1,
+            min_subgroup_size: SUBGROUP_SIZE,
+            max_subgroup_size: SUBGROUP_SIZE,
             max_compute_workgroup_subgroups: 1024,
-            required_subgroup_size_stages: vk::ShaderStageFlags::empty(),
+            // A compute stage may require the one size there is (min = max = the backend's
+            // width); VkPipelineShaderStageRequiredSubgroupSizeCreateInfo is checked against it.
+            required_subgroup_size_stages: vk::ShaderStageFlags::COMPUTE,
             storage_texel_buffer_offset_alignment_bytes: 16,
             storage_texel_buffer_offset_single_texel_alignment: vk::FALSE,
             uniform_texel_buffer_offset_alignment_bytes: 16,

@@ -6,7 +6,8 @@
 //! `COLOR_ATTACHMENT` or `DEPTH_STENCIL_ATTACHMENT`:
 //!
 //! - **load**: at the first subpass that uses an attachment, `VK_ATTACHMENT_LOAD_OP_CLEAR`
-//!   clears the render area of every layer of the instance; `LOAD` keeps the contents;
+//!   clears the render area of every layer of the instance (with multiview: each view's layer
+//!   at the first subpass that uses the attachment with that view); `LOAD` keeps the contents;
 //!   `DONT_CARE` / `NONE` keep them too (the spec makes them undefined; keeping is the cheapest
 //!   defined choice).
 //! - **vkCmdClearAttachments** inside the instance.
@@ -14,6 +15,10 @@
 //!   rendering, unless it suspends), multisampled attachments are resolved into their resolve
 //!   attachments over the render area: AVERAGE (float/normalized color, depth), SAMPLE_ZERO,
 //!   MIN, MAX (depth and stencil).
+//!
+//! Multiview (a view mask per subpass, or VkRenderingInfo::viewMask): view `i` is layer `i` of
+//! every attachment; load ops, vkCmdClearAttachments and resolves act on the layers of the
+//! current views ([`Layers`]), and queries inside the instance use one slot per view.
 //!
 //! Store ops need no work: attachments are the image's own memory, so STORE is what always
 //! happens, and DONT_CARE / NONE leave contents the spec calls undefined. Image layouts are not a
@@ -78,13 +83,66 @@ pub struct SubpassDesc {
     pub view_mask: u32,
 }
 
+/// The layers of the attachments an operation of a render pass instance acts on.
+///
+/// Without multiview, the first `Count` layers; with multiview (a non-zero view mask), the
+/// layer of each view in the mask ("Multiview": view index `i` renders to layer `i`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Layers {
+    Count(u32),
+    Views(u32),
+}
+
+impl Layers {
+    /// `count` layers, unless `view_mask` is non-zero.
+    pub fn new(count: u32, view_mask: u32) -> Self {
+        if view_mask != 0 {
+            Layers::Views(view_mask)
+        } else {
+            Layers::Count(count)
+        }
+    }
+
+    /// The layer indices, ascending.
+    pub fn iter(self) -> impl Iterator<Item = u32> {
+        let (count, mask) = match self {
+            Layers::Count(n) => (n, u32::MAX),
+            Layers::Views(m) => (32, m),
+        };
+        (0..count).filter(move |&l| l >= 32 || mask & (1 << l) != 0)
+    }
+
+    /// One past the highest layer.
+    pub fn end(self) -> u32 {
+        match self {
+            Layers::Count(n) => n,
+            Layers::Views(m) => 32 - m.leading_zeros(),
+        }
+    }
+
+    /// How many layers (views) there are: the query slots an operation in the instance uses.
+    pub fn len(self) -> u32 {
+        match self {
+            Layers::Count(n) => n,
+            Layers::Views(m) => m.count_ones(),
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// One VkRenderPass.
 #[derive(Debug)]
 pub struct RenderPass {
     attachments: Vec<AttachmentDesc>,
     subpasses: Vec<SubpassDesc>,
-    /// The first subpass that uses each attachment (where its load op happens).
-    first_use: Vec<Option<u32>>,
+    /// Per attachment: the subpasses where its load ops happen, each with the views it loads
+    /// there (0 without multiview: the first subpass that uses it, all layers).
+    loads: Vec<Vec<(u32, u32)>>,
+    /// The union of the subpasses' view masks (0 without multiview).
+    view_union: u32,
 }
 
 /// Whether `format` has a depth or stencil aspect.
@@ -111,13 +169,18 @@ impl RenderPass {
                 _ => Ok(()),
             }
         };
-        let mut first_use = vec![None; n];
+        let multiview = subpasses[0].view_mask != 0;
+        if subpasses.iter().any(|sp| (sp.view_mask != 0) != multiview) {
+            return Err(Error::invalid(
+                "either every subpass has a non-zero view mask or none has \
+                 (VUID-VkRenderPassCreateInfo2-viewMask-03058)",
+            ));
+        }
+        // Load ops (spec, "Render Pass Load Operations" with multiview): each view of an
+        // attachment is loaded in the first subpass that uses the attachment with that view.
+        let mut loads: Vec<Vec<(u32, u32)>> = vec![Vec::new(); n];
+        let mut loaded = vec![0u32; n];
         for (s, sp) in subpasses.iter().enumerate() {
-            if sp.view_mask != 0 {
-                return Err(Error::invalid(
-                    "multiview render passes need the multiview feature, which softvk does not report",
-                ));
-            }
             if !sp.resolves.is_empty() && sp.resolves.len() != sp.colors.len() {
                 return Err(Error::invalid(format!(
                     "subpass {s}: pResolveAttachments must have colorAttachmentCount entries"
@@ -138,7 +201,19 @@ impl RenderPass {
             for (r, what) in refs {
                 check(r, what, s)?;
                 if let Some(i) = r.index() {
-                    first_use[i].get_or_insert(s as u32);
+                    let first = if multiview {
+                        let new = sp.view_mask & !loaded[i];
+                        loaded[i] |= sp.view_mask;
+                        (new != 0).then_some(new)
+                    } else {
+                        loads[i].is_empty().then_some(0)
+                    };
+                    if let Some(views) = first {
+                        match loads[i].last_mut() {
+                            Some(last) if last.0 == s as u32 => last.1 |= views,
+                            _ => loads[i].push((s as u32, views)),
+                        }
+                    }
                 }
             }
             for (c, r) in sp.colors.iter().zip(&sp.resolves) {
@@ -182,10 +257,12 @@ impl RenderPass {
                 }
             }
         }
+        let view_union = subpasses.iter().fold(0, |m, sp| m | sp.view_mask);
         Ok(RenderPass {
             attachments,
             subpasses,
-            first_use,
+            loads,
+            view_union,
         })
     }
 
@@ -197,9 +274,18 @@ impl RenderPass {
         &self.subpasses
     }
 
-    /// The subpass whose begin performs attachment `i`'s load ops.
-    pub fn first_use(&self, i: usize) -> Option<u32> {
-        self.first_use.get(i).copied().flatten()
+    /// The layers whose load ops attachment `i` performs when `subpass` begins, if any.
+    pub fn loads_at(&self, i: usize, subpass: u32, layers: u32) -> Option<Layers> {
+        self.loads
+            .get(i)?
+            .iter()
+            .find(|(s, _)| *s == subpass)
+            .map(|&(_, views)| Layers::new(layers, views))
+    }
+
+    /// The union of the subpasses' view masks: 0 unless the pass uses multiview.
+    pub fn view_union(&self) -> u32 {
+        self.view_union
     }
 
     /// vkGetRenderAreaGranularity: every pixel is as cheap as any other.
@@ -283,6 +369,9 @@ pub fn check_views(
             )));
         }
         let e = v.extent();
+        // With multiview, view index i is layer i of every attachment
+        // (VUID-VkFramebufferCreateInfo-renderPass-04536).
+        let layers = layers.max(Layers::Views(pass.view_union).end());
         if e.width < width || e.height < height || v.range.layer_count < layers {
             return Err(Error::invalid(format!(
                 "attachment {i}: view of {}x{}x{} is smaller than the framebuffer \
@@ -412,6 +501,8 @@ pub struct Rendering {
     pub flags: vk::RenderingFlags,
     pub area: vk::Rect2D,
     pub layers: u32,
+    /// VkRenderingInfo::viewMask (multiview when non-zero; `layers` is then ignored).
+    pub view_mask: u32,
     /// Indexed like pColorAttachments; `None` where imageView is VK_NULL_HANDLE.
     pub colors: Vec<Option<RenderingAttachment>>,
     pub depth: Option<RenderingAttachment>,
@@ -422,11 +513,12 @@ impl Rendering {
     /// Checks the attachments against the render area and layers; vkCmdBeginRendering records
     /// only a checked `Rendering` (execution also clips every access to the images).
     pub fn check(&self) -> Result<()> {
-        if self.layers == 0 {
+        if self.layers == 0 && self.view_mask == 0 {
             return Err(Error::invalid(
                 "VkRenderingInfo::layerCount is 0 (VUID-VkRenderingInfo-viewMask-06069)",
             ));
         }
+        let layers = Layers::new(self.layers, self.view_mask).end();
         let all = self
             .colors
             .iter()
@@ -438,10 +530,11 @@ impl Rendering {
             for v in views {
                 let e = v.extent();
                 check_area(self.area, e.width, e.height)?;
-                if v.range.layer_count < self.layers {
+                if v.range.layer_count < layers {
                     return Err(Error::invalid(format!(
-                        "an attachment view has {} layers, the rendering {}",
-                        v.range.layer_count, self.layers
+                        "an attachment view has {} layers, the rendering {layers} \
+                         (VUID-VkRenderingInfo-viewMask-06069, -imageView-06070)",
+                        v.range.layer_count
                     )));
                 }
             }

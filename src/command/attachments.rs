@@ -9,7 +9,7 @@ use super::transfer::{Texels, color_texel, depth_stencil_texel, fill_rows, for_r
 use crate::error::{Error, Result};
 use crate::format;
 use crate::render_pass::{
-    ClearAttachment, ClearBits, PassBegin, Rendering, SubpassDesc, rect_inside,
+    ClearAttachment, ClearBits, Layers, PassBegin, Rendering, SubpassDesc, rect_inside,
 };
 use crate::resource::ImageView;
 use ash::vk;
@@ -73,16 +73,17 @@ impl RenderState {
         if r.flags.contains(vk::RenderingFlags::RESUMING) {
             return Ok(());
         }
+        let layers = Layers::new(r.layers, r.view_mask);
         for a in r.colors.iter().flatten() {
             if a.load_op == vk::AttachmentLoadOp::CLEAR {
-                clear_view(&a.view, A::COLOR, a.clear, r.area, 0..r.layers)?;
+                clear_view(&a.view, A::COLOR, a.clear, r.area, layers)?;
             }
         }
         for (a, aspect) in [(&r.depth, A::DEPTH), (&r.stencil, A::STENCIL)] {
             if let Some(a) = a
                 && a.load_op == vk::AttachmentLoadOp::CLEAR
             {
-                clear_view(&a.view, aspect, a.clear, r.area, 0..r.layers)?;
+                clear_view(&a.view, aspect, a.clear, r.area, layers)?;
             }
         }
         Ok(())
@@ -101,16 +102,17 @@ impl RenderState {
         if r.flags.contains(vk::RenderingFlags::SUSPENDING) {
             return Ok(());
         }
+        let layers = Layers::new(r.layers, r.view_mask);
         for a in r.colors.iter().flatten() {
             if let Some((mode, to)) = &a.resolve {
-                resolve_view(&a.view, to, A::COLOR, *mode, r.area, r.layers)?;
+                resolve_view(&a.view, to, A::COLOR, *mode, r.area, layers)?;
             }
         }
         for (a, aspect) in [(&r.depth, A::DEPTH), (&r.stencil, A::STENCIL)] {
             if let Some(a) = a
                 && let Some((mode, to)) = &a.resolve
             {
-                resolve_view(&a.view, to, aspect, *mode, r.area, r.layers)?;
+                resolve_view(&a.view, to, aspect, *mode, r.area, layers)?;
             }
         }
         Ok(())
@@ -177,37 +179,68 @@ impl RenderState {
             }
             Ok(out)
         };
-        let (area, layers) = match &self.active {
-            Some(Active::Pass { begin, .. }) => (begin.area, begin.layers),
-            Some(Active::Dynamic(r)) => (r.area, r.layers),
-            None => (vk::Rect2D::default(), 0),
+        let area = match &self.active {
+            Some(Active::Pass { begin, .. }) => begin.area,
+            Some(Active::Dynamic(r)) => r.area,
+            None => vk::Rect2D::default(),
         };
+        let layers = self.layers();
         for c in clears {
             for (view, aspect) in targets(c)? {
                 for r in rects {
-                    if !rect_inside(r.rect, area)
-                        || r.layer_count == 0
-                        || r.base_array_layer
-                            .checked_add(r.layer_count)
-                            .is_none_or(|e| e > layers)
-                    {
+                    let outside = match layers {
+                        // Spec (vkCmdClearAttachments): with multiview, each rect clears the
+                        // layers of the current views; baseArrayLayer must be 0 and layerCount
+                        // 1 (VUID-vkCmdClearAttachments-baseArrayLayer-00018).
+                        Layers::Views(_) => r.base_array_layer != 0 || r.layer_count != 1,
+                        Layers::Count(n) => {
+                            r.layer_count == 0
+                                || r.base_array_layer
+                                    .checked_add(r.layer_count)
+                                    .is_none_or(|e| e > n)
+                        }
+                    };
+                    if !rect_inside(r.rect, area) || outside {
                         return Err(Error::invalid(format!(
-                            "clear rect {:?} layers {}..+{} is outside the render area {:?} x {} \
-                             layers (VUID-vkCmdClearAttachments-pRects-00016/06937)",
-                            r.rect, r.base_array_layer, r.layer_count, area, layers
+                            "clear rect {:?} layers {}..+{} is outside the render area {:?} x \
+                             {layers:?} (VUID-vkCmdClearAttachments-pRects-00016/06937, \
+                             -baseArrayLayer-00018)",
+                            r.rect, r.base_array_layer, r.layer_count, area
                         )));
                     }
-                    clear_view(
-                        &view,
-                        aspect,
-                        c.value,
-                        r.rect,
-                        r.base_array_layer..r.base_array_layer + r.layer_count,
-                    )?;
+                    match layers {
+                        Layers::Views(_) => clear_view(&view, aspect, c.value, r.rect, layers)?,
+                        Layers::Count(_) => {
+                            let range = r.base_array_layer..r.base_array_layer + r.layer_count;
+                            clear_view_layers(&view, aspect, c.value, r.rect, range)?;
+                        }
+                    }
                 }
             }
         }
         Ok(())
+    }
+
+    /// The layers of the current subpass or rendering: its views with multiview, otherwise
+    /// the instance's layer count (empty outside an instance).
+    pub fn layers(&self) -> Layers {
+        match &self.active {
+            Some(Active::Pass { begin, subpass }) => Layers::new(
+                begin.layers,
+                begin.pass.subpasses()[*subpass as usize].view_mask,
+            ),
+            Some(Active::Dynamic(r)) => Layers::new(r.layers, r.view_mask),
+            None => Layers::Count(0),
+        }
+    }
+
+    /// How many query slots a query command uses here (spec, "Queries" with multiview: one
+    /// per view of the current subpass; one outside multiview).
+    pub fn query_slots(&self) -> u32 {
+        match self.layers() {
+            Layers::Views(m) => m.count_ones(),
+            Layers::Count(_) => 1,
+        }
     }
 
     fn not_active(&self, what: &str) -> Result<()> {
@@ -223,9 +256,9 @@ impl RenderState {
 /// The load ops of the attachments first used in `subpass`.
 fn load_subpass(begin: &PassBegin, subpass: u32) -> Result<()> {
     for (i, a) in begin.pass.attachments().iter().enumerate() {
-        if begin.pass.first_use(i) != Some(subpass) {
+        let Some(layers) = begin.pass.loads_at(i, subpass, begin.layers) else {
             continue;
-        }
+        };
         let clear = begin.clear_values.get(i).copied().unwrap_or_default();
         let view = &begin.views[i];
         let aspects = format::info(a.format).map_or(A::empty(), |f| f.aspects);
@@ -236,7 +269,7 @@ fn load_subpass(begin: &PassBegin, subpass: u32) -> Result<()> {
                 a.load_op
             };
             if aspects.contains(aspect) && op == vk::AttachmentLoadOp::CLEAR {
-                clear_view(view, aspect, clear, begin.area, 0..begin.layers)?;
+                clear_view(view, aspect, clear, begin.area, layers)?;
             }
         }
     }
@@ -246,6 +279,7 @@ fn load_subpass(begin: &PassBegin, subpass: u32) -> Result<()> {
 /// The resolves at the end of `subpass`.
 fn resolve_subpass(begin: &PassBegin, subpass: u32) -> Result<()> {
     let sp: &SubpassDesc = &begin.pass.subpasses()[subpass as usize];
+    let layers = Layers::new(begin.layers, sp.view_mask);
     for (c, r) in sp.colors.iter().zip(&sp.resolves) {
         if let (Some(c), Some(r)) = (c.index(), r.index()) {
             // Render pass resolves average float formats and take sample 0 of integer ones.
@@ -255,7 +289,7 @@ fn resolve_subpass(begin: &PassBegin, subpass: u32) -> Result<()> {
                 A::COLOR,
                 vk::ResolveModeFlags::AVERAGE,
                 begin.area,
-                begin.layers,
+                layers,
             )?;
         }
     }
@@ -271,7 +305,7 @@ fn resolve_subpass(begin: &PassBegin, subpass: u32) -> Result<()> {
                     aspect,
                     mode,
                     begin.area,
-                    begin.layers,
+                    layers,
                 )?;
             }
         }
@@ -295,13 +329,36 @@ fn clear_texel(view: &ImageView, aspect: A, bits: ClearBits) -> Result<Vec<u8>> 
     Ok(bytes)
 }
 
-/// Clears `rect` of layers `layers` (relative to the view) of `aspect` of `view`.
+/// Clears `rect` of `layers` (relative to the view) of `aspect` of `view`.
 fn clear_view(
     view: &ImageView,
     aspect: A,
     bits: ClearBits,
     rect: vk::Rect2D,
-    layers: std::ops::Range<u32>,
+    layers: Layers,
+) -> Result<()> {
+    clear_layers(view, aspect, bits, rect, layers.iter(), layers.end())
+}
+
+/// Clears `rect` of the layers `range` (relative to the view) of `aspect` of `view`.
+fn clear_view_layers(
+    view: &ImageView,
+    aspect: A,
+    bits: ClearBits,
+    rect: vk::Rect2D,
+    range: std::ops::Range<u32>,
+) -> Result<()> {
+    let end = range.end;
+    clear_layers(view, aspect, bits, rect, range, end)
+}
+
+fn clear_layers(
+    view: &ImageView,
+    aspect: A,
+    bits: ClearBits,
+    rect: vk::Rect2D,
+    layers: impl Iterator<Item = u32>,
+    end: u32,
 ) -> Result<()> {
     let image = &view.image;
     let texel = clear_texel(view, aspect, bits)?;
@@ -312,7 +369,7 @@ fn clear_view(
     let (x0, y0) = (rect.offset.x.max(0) as u64, rect.offset.y.max(0) as u64);
     let x1 = (rect.offset.x as i64 + rect.extent.width as i64).min(m.extent.width as i64);
     let y1 = (rect.offset.y as i64 + rect.extent.height as i64).min(m.extent.height as i64);
-    if x1 <= x0 as i64 || y1 <= y0 as i64 || layers.end > view.range.layer_count {
+    if x1 <= x0 as i64 || y1 <= y0 as i64 || end > view.range.layer_count {
         return Ok(());
     }
     for layer in layers {
@@ -329,7 +386,7 @@ fn resolve_view(
     aspect: A,
     mode: vk::ResolveModeFlags,
     area: vk::Rect2D,
-    layers: u32,
+    layers: Layers,
 ) -> Result<()> {
     let (fi, ti) = (&from.image, &to.image);
     let (fp, tp) = (fi.plane(aspect)?, ti.plane(aspect)?);
@@ -356,7 +413,8 @@ fn resolve_view(
     if w <= x0 || h <= y0 {
         return Ok(());
     }
-    for l in 0..layers.min(from.range.layer_count).min(to.range.layer_count) {
+    let available = from.range.layer_count.min(to.range.layer_count);
+    for l in layers.iter().take_while(|&l| l < available) {
         let src = Texels {
             span: fi.layer_span(fp, fmip, from.range.base_array_layer + l)?,
             plane: fp,

@@ -131,7 +131,12 @@ fn run(
                     "vkCmdWriteTimestamp into a pool that is not a timestamp pool",
                 ));
             }
-            pool.write(*query, crate::platform::monotonic_ns())
+            // Inside a multiview instance a query uses one slot per view: the timestamp goes
+            // to the first, the others read 0 (spec, vkCmdWriteTimestamp).
+            let slots = render.query_slots();
+            pool.check_range(*query, slots)?;
+            pool.write(*query, crate::platform::monotonic_ns())?;
+            (1..slots).try_for_each(|i| pool.write(*query + i, 0))
         }
         Command::BeginQuery { pool, query } => {
             if pool.kind() != QueryKind::Occlusion {
@@ -139,10 +144,15 @@ fn run(
                     "vkCmdBeginQuery on a timestamp pool (VUID-vkCmdBeginQuery-queryType-02804)",
                 ));
             }
-            pool.check_range(*query, 1)
+            pool.check_range(*query, render.query_slots())
         }
-        // No draw can run yet (draws are pending), so no sample passed: the count is 0.
-        Command::EndQuery { pool, query } => pool.write(*query, 0),
+        // No draw can run yet (draws are pending), so no sample passed: the count is 0, in
+        // every slot the query uses (one per view inside a multiview instance).
+        Command::EndQuery { pool, query } => {
+            let slots = render.query_slots();
+            pool.check_range(*query, slots)?;
+            (0..slots).try_for_each(|i| pool.write(*query + i, 0))
+        }
         Command::CopyQueryPoolResults {
             pool,
             first,

@@ -110,6 +110,42 @@ fn kind_of(ty: vk::DescriptorType) -> DescriptorKind {
     }
 }
 
+/// Checks a stage's subgroup-size requests (VK_EXT_subgroup_size_control, core in 1.3) against
+/// the one subgroup size the backend runs, [`crate::physical_device::SUBGROUP_SIZE`].
+///
+/// - `required`: VkPipelineShaderStageRequiredSubgroupSizeCreateInfo::requiredSubgroupSize,
+///   which must be a power of two within minSubgroupSize..=maxSubgroupSize
+///   (VUID-VkPipelineShaderStageRequiredSubgroupSizeCreateInfo-requiredSubgroupSize-02760/02761/02762)
+///   for a stage in requiredSubgroupSizeStages (VUID-VkPipelineShaderStageCreateInfo-pNext-02755).
+/// - ALLOW_VARYING_SUBGROUP_SIZE and REQUIRE_FULL_SUBGROUPS hold by construction: the size
+///   never varies, and every subgroup of a workgroup is full because the local size is a
+///   multiple of a subgroup of one invocation.
+pub fn check_subgroup_size(
+    stage: vk::ShaderStageFlags,
+    flags: vk::PipelineShaderStageCreateFlags,
+    required: Option<u32>,
+) -> Result<()> {
+    type F = vk::PipelineShaderStageCreateFlags;
+    let known = F::ALLOW_VARYING_SUBGROUP_SIZE | F::REQUIRE_FULL_SUBGROUPS;
+    if !known.contains(flags) {
+        return Err(Error::invalid(format!(
+            "VkPipelineShaderStageCreateInfo::flags {flags:?} has bits softvk does not know"
+        )));
+    }
+    if let Some(size) = required {
+        let size_ok = size.is_power_of_two() && size == crate::physical_device::SUBGROUP_SIZE;
+        if stage != vk::ShaderStageFlags::COMPUTE || !size_ok {
+            return Err(Error::invalid(format!(
+                "requiredSubgroupSize {size} for stage {stage:?}: softvk runs compute subgroups \
+                 of {} (minSubgroupSize = maxSubgroupSize, requiredSubgroupSizeStages = COMPUTE; \
+                 VUID-VkPipelineShaderStageRequiredSubgroupSizeCreateInfo-requiredSubgroupSize-02762)",
+                crate::physical_device::SUBGROUP_SIZE
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// One compute VkPipeline.
 #[derive(Debug)]
 pub struct ComputePipeline {

@@ -7,7 +7,6 @@ use crate::messenger::DebugMessenger;
 use crate::objects::{InstanceObj, PhysicalDeviceObj};
 use crate::pnext;
 use ash::vk;
-use softvk::error::{Error, ErrorKind};
 use softvk::instance::{Instance, InstanceDesc};
 use softvk::log::Reporter;
 use softvk::physical_device::{API_VERSION, INSTANCE_EXTENSIONS};
@@ -95,12 +94,11 @@ pub unsafe extern "system" fn create_instance(
             .p_application_info
             .as_ref()
             .map_or(0, |a| a.api_version);
-        if vk::api_version_variant(api_version) != 0 {
-            return Err(Error::new(
-                ErrorKind::IncompatibleDriver,
-                "apiVersion names a Vulkan variant other than 0",
-            ));
-        }
+        // Spec (VkApplicationInfo): "Implementations that support Vulkan 1.1 or later must not
+        // return VK_ERROR_INCOMPATIBLE_DRIVER for any value of apiVersion." The version the
+        // instance works with is the major.minor.patch the application named (a variant other
+        // than 0, or a version below 1.0, is read as 1.0).
+        let api_version = effective_api_version(api_version);
         let mut extensions = vec![];
         for &p in slice(
             info.pp_enabled_extension_names,
@@ -195,4 +193,20 @@ pub unsafe extern "system" fn enumerate_physical_device_groups(
             Ok(vk::Result::SUCCESS)
         },
     )
+}
+
+/// The Vulkan version an instance created with `requested` (VkApplicationInfo::apiVersion)
+/// uses: any value is accepted; 0, other variants and versions below 1.0 mean 1.0.
+fn effective_api_version(requested: u32) -> u32 {
+    let plain = vk::make_api_version(
+        0,
+        vk::api_version_major(requested),
+        vk::api_version_minor(requested),
+        vk::api_version_patch(requested),
+    );
+    if vk::api_version_variant(requested) != 0 || plain < vk::API_VERSION_1_0 {
+        vk::API_VERSION_1_0
+    } else {
+        plain
+    }
 }

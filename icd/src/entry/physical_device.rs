@@ -186,9 +186,28 @@ pub unsafe extern "system" fn get_properties2(
                     d.conformance_version = v12.conformance_version;
                 }
                 S::PHYSICAL_DEVICE_FLOAT_CONTROLS_PROPERTIES => {
+                    // The same members as VkPhysicalDeviceVulkan12Properties, same values.
                     let d = &mut *(s as *mut vk::PhysicalDeviceFloatControlsProperties<'_>);
                     d.denorm_behavior_independence = v12.denorm_behavior_independence;
                     d.rounding_mode_independence = v12.rounding_mode_independence;
+                    d.shader_signed_zero_inf_nan_preserve_float16 =
+                        v12.shader_signed_zero_inf_nan_preserve_float16;
+                    d.shader_signed_zero_inf_nan_preserve_float32 =
+                        v12.shader_signed_zero_inf_nan_preserve_float32;
+                    d.shader_signed_zero_inf_nan_preserve_float64 =
+                        v12.shader_signed_zero_inf_nan_preserve_float64;
+                    d.shader_denorm_preserve_float16 = v12.shader_denorm_preserve_float16;
+                    d.shader_denorm_preserve_float32 = v12.shader_denorm_preserve_float32;
+                    d.shader_denorm_preserve_float64 = v12.shader_denorm_preserve_float64;
+                    d.shader_denorm_flush_to_zero_float16 = v12.shader_denorm_flush_to_zero_float16;
+                    d.shader_denorm_flush_to_zero_float32 = v12.shader_denorm_flush_to_zero_float32;
+                    d.shader_denorm_flush_to_zero_float64 = v12.shader_denorm_flush_to_zero_float64;
+                    d.shader_rounding_mode_rte_float16 = v12.shader_rounding_mode_rte_float16;
+                    d.shader_rounding_mode_rte_float32 = v12.shader_rounding_mode_rte_float32;
+                    d.shader_rounding_mode_rte_float64 = v12.shader_rounding_mode_rte_float64;
+                    d.shader_rounding_mode_rtz_float16 = v12.shader_rounding_mode_rtz_float16;
+                    d.shader_rounding_mode_rtz_float32 = v12.shader_rounding_mode_rtz_float32;
+                    d.shader_rounding_mode_rtz_float64 = v12.shader_rounding_mode_rtz_float64;
                 }
                 S::PHYSICAL_DEVICE_DEPTH_STENCIL_RESOLVE_PROPERTIES => {
                     let d = &mut *(s as *mut vk::PhysicalDeviceDepthStencilResolveProperties<'_>);
@@ -210,11 +229,55 @@ pub unsafe extern "system" fn get_properties2(
                         v12.max_timeline_semaphore_value_difference;
                 }
                 S::PHYSICAL_DEVICE_DESCRIPTOR_INDEXING_PROPERTIES => {
-                    // Descriptor indexing is not supported: every limit stays 0.
-                    pnext::write_keep_chain(
-                        s,
-                        vk::PhysicalDeviceDescriptorIndexingProperties::default(),
-                    );
+                    // The same members as VkPhysicalDeviceVulkan12Properties, same values (the
+                    // update-after-bind limits bound every pipeline layout even without
+                    // descriptor indexing).
+                    let d = &mut *(s as *mut vk::PhysicalDeviceDescriptorIndexingProperties<'_>);
+                    d.max_update_after_bind_descriptors_in_all_pools =
+                        v12.max_update_after_bind_descriptors_in_all_pools;
+                    d.shader_uniform_buffer_array_non_uniform_indexing_native =
+                        v12.shader_uniform_buffer_array_non_uniform_indexing_native;
+                    d.shader_sampled_image_array_non_uniform_indexing_native =
+                        v12.shader_sampled_image_array_non_uniform_indexing_native;
+                    d.shader_storage_buffer_array_non_uniform_indexing_native =
+                        v12.shader_storage_buffer_array_non_uniform_indexing_native;
+                    d.shader_storage_image_array_non_uniform_indexing_native =
+                        v12.shader_storage_image_array_non_uniform_indexing_native;
+                    d.shader_input_attachment_array_non_uniform_indexing_native =
+                        v12.shader_input_attachment_array_non_uniform_indexing_native;
+                    d.robust_buffer_access_update_after_bind =
+                        v12.robust_buffer_access_update_after_bind;
+                    d.quad_divergent_implicit_lod = v12.quad_divergent_implicit_lod;
+                    d.max_per_stage_descriptor_update_after_bind_samplers =
+                        v12.max_per_stage_descriptor_update_after_bind_samplers;
+                    d.max_per_stage_descriptor_update_after_bind_uniform_buffers =
+                        v12.max_per_stage_descriptor_update_after_bind_uniform_buffers;
+                    d.max_per_stage_descriptor_update_after_bind_storage_buffers =
+                        v12.max_per_stage_descriptor_update_after_bind_storage_buffers;
+                    d.max_per_stage_descriptor_update_after_bind_sampled_images =
+                        v12.max_per_stage_descriptor_update_after_bind_sampled_images;
+                    d.max_per_stage_descriptor_update_after_bind_storage_images =
+                        v12.max_per_stage_descriptor_update_after_bind_storage_images;
+                    d.max_per_stage_descriptor_update_after_bind_input_attachments =
+                        v12.max_per_stage_descriptor_update_after_bind_input_attachments;
+                    d.max_per_stage_update_after_bind_resources =
+                        v12.max_per_stage_update_after_bind_resources;
+                    d.max_descriptor_set_update_after_bind_samplers =
+                        v12.max_descriptor_set_update_after_bind_samplers;
+                    d.max_descriptor_set_update_after_bind_uniform_buffers =
+                        v12.max_descriptor_set_update_after_bind_uniform_buffers;
+                    d.max_descriptor_set_update_after_bind_uniform_buffers_dynamic =
+                        v12.max_descriptor_set_update_after_bind_uniform_buffers_dynamic;
+                    d.max_descriptor_set_update_after_bind_storage_buffers =
+                        v12.max_descriptor_set_update_after_bind_storage_buffers;
+                    d.max_descriptor_set_update_after_bind_storage_buffers_dynamic =
+                        v12.max_descriptor_set_update_after_bind_storage_buffers_dynamic;
+                    d.max_descriptor_set_update_after_bind_sampled_images =
+                        v12.max_descriptor_set_update_after_bind_sampled_images;
+                    d.max_descriptor_set_update_after_bind_storage_images =
+                        v12.max_descriptor_set_update_after_bind_storage_images;
+                    d.max_descriptor_set_update_after_bind_input_attachments =
+                        v12.max_descriptor_set_update_after_bind_input_attachments;
                 }
                 S::PHYSICAL_DEVICE_MAINTENANCE_4_PROPERTIES => {
                     (*(s as *mut vk::PhysicalDeviceMaintenance4Properties<'_>)).max_buffer_size =

@@ -216,7 +216,31 @@ unsafe fn compute_pipeline(info: &vk::ComputePipelineCreateInfo<'_>) -> Result<C
     let entry = string(stage.p_name)?;
     let layout = obj::<PipelineLayoutObj>(info.layout, "layout")?.0.clone();
     let spec = spec_constants(stage.p_specialization_info.as_ref())?;
+    let required_size =
+        pnext::find::<vk::PipelineShaderStageRequiredSubgroupSizeCreateInfo<'_>>(stage.p_next)
+            .map(|r| r.required_subgroup_size);
+    softvk::pipeline::check_subgroup_size(stage.stage, stage.flags, required_size)?;
     ComputePipeline::new(&module, &entry, spec, layout)
+}
+
+/// Fills VkPipelineCreationFeedbackCreateInfo, if chained: one stage, compiled (softvk has no
+/// cache hits to report), with the time creation took.
+unsafe fn write_feedback(p_next: *const c_void, started: std::time::Instant) {
+    let Some(fb) = pnext::find::<vk::PipelineCreationFeedbackCreateInfo<'_>>(p_next) else {
+        return;
+    };
+    let feedback = vk::PipelineCreationFeedback {
+        flags: vk::PipelineCreationFeedbackFlags::VALID,
+        duration: started.elapsed().as_nanos().min(u64::MAX as u128) as u64,
+    };
+    if !fb.p_pipeline_creation_feedback.is_null() {
+        *fb.p_pipeline_creation_feedback = feedback;
+    }
+    if !fb.p_pipeline_stage_creation_feedbacks.is_null() {
+        for i in 0..fb.pipeline_stage_creation_feedback_count as usize {
+            *fb.p_pipeline_stage_creation_feedbacks.add(i) = feedback;
+        }
+    }
 }
 
 pub unsafe extern "system" fn create_compute_pipelines(
@@ -232,20 +256,49 @@ pub unsafe extern "system" fn create_compute_pipelines(
         if p_pipelines.is_null() && count > 0 {
             return Err(null("pPipelines"));
         }
-        // Spec: on failure, the pipelines that failed are VK_NULL_HANDLE, the others valid,
-        // and the first error is returned.
+        // Spec ("Multiple Pipeline Creation"): the pipelines that failed are VK_NULL_HANDLE, the
+        // others valid, and the failure is returned; with EARLY_RETURN_ON_FAILURE the pipelines
+        // from the failing one on are VK_NULL_HANDLE.
+        for i in 0..infos.len() {
+            *p_pipelines.add(i) = vk::Pipeline::null();
+        }
         let mut first_error: Option<Error> = None;
+        let mut compile_required = false;
         for (i, info) in infos.iter().enumerate() {
-            *p_pipelines.add(i) = match compute_pipeline(info) {
-                Ok(p) => new_handle(PipelineObj::Compute(Arc::new(p))),
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                    vk::Pipeline::null()
+            let started = std::time::Instant::now();
+            // VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED_BIT: softvk's pipeline caches
+            // hold no compiled pipelines, so every creation needs a compile; the application
+            // asked not to pay for one here: VK_PIPELINE_COMPILE_REQUIRED, a null handle.
+            let failed = if info
+                .flags
+                .contains(vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED_EXT)
+            {
+                compile_required = true;
+                true
+            } else {
+                match compute_pipeline(info) {
+                    Ok(p) => {
+                        write_feedback(info.p_next, started);
+                        *p_pipelines.add(i) = new_handle(PipelineObj::Compute(Arc::new(p)));
+                        false
+                    }
+                    Err(e) => {
+                        first_error.get_or_insert(e);
+                        true
+                    }
                 }
             };
+            if failed
+                && info
+                    .flags
+                    .contains(vk::PipelineCreateFlags::EARLY_RETURN_ON_FAILURE_EXT)
+            {
+                break;
+            }
         }
         match first_error {
             Some(e) => Err(e),
+            None if compile_required => Ok(vk::Result::PIPELINE_COMPILE_REQUIRED),
             None => Ok(vk::Result::SUCCESS),
         }
     })

@@ -81,15 +81,20 @@ pub unsafe extern "system" fn create_render_pass(
             return Err(null("pRenderPass"));
         }
         *p_pass = vk::RenderPass::null();
-        if let Some(mv) = pnext::find::<vk::RenderPassMultiviewCreateInfo<'_>>(info.p_next)
-            && slice(mv.p_view_masks, mv.subpass_count, "pViewMasks")?
-                .iter()
-                .any(|&m| m != 0)
-        {
-            return Err(Error::invalid(
-                "multiview render passes need the multiview feature, which softvk does not report",
-            ));
-        }
+        // VkRenderPassMultiviewCreateInfo: one view mask per subpass (subpassCount 0 = none).
+        let view_masks = match pnext::find::<vk::RenderPassMultiviewCreateInfo<'_>>(info.p_next) {
+            Some(mv) if mv.subpass_count != 0 => {
+                if mv.subpass_count != info.subpass_count {
+                    return Err(Error::invalid(format!(
+                        "VkRenderPassMultiviewCreateInfo::subpassCount {} is neither 0 nor \
+                         subpassCount {} (VUID-VkRenderPassCreateInfo-pNext-01928)",
+                        mv.subpass_count, info.subpass_count
+                    )));
+                }
+                slice(mv.p_view_masks, mv.subpass_count, "pViewMasks")?.to_vec()
+            }
+            _ => Vec::new(),
+        };
         let attachments = slice(info.p_attachments, info.attachment_count, "pAttachments")?
             .iter()
             .map(|a| attachment_desc!(a))
@@ -132,7 +137,7 @@ pub unsafe extern "system" fn create_render_pass(
                     "pPreserveAttachments",
                 )?
                 .to_vec(),
-                view_mask: 0,
+                view_mask: view_masks.get(subpasses.len()).copied().unwrap_or(0),
             });
         }
         *p_pass = new_handle(RenderPassObj(Arc::new(RenderPass::new(
@@ -387,11 +392,6 @@ pub unsafe extern "system" fn cmd_begin_rendering(
 ) {
     record("vkCmdBeginRendering", cb, || {
         let i = p_info.as_ref().ok_or_else(|| null("pRenderingInfo"))?;
-        if i.view_mask != 0 {
-            return Err(Error::invalid(
-                "VkRenderingInfo::viewMask needs the multiview feature, which softvk does not report",
-            ));
-        }
         let colors = slice(
             i.p_color_attachments,
             i.color_attachment_count,
@@ -408,6 +408,7 @@ pub unsafe extern "system" fn cmd_begin_rendering(
             flags: i.flags,
             area: i.render_area,
             layers: i.layer_count,
+            view_mask: i.view_mask,
             colors,
             depth: one(i.p_depth_attachment)?,
             stencil: one(i.p_stencil_attachment)?,
