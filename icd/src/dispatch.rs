@@ -49,6 +49,49 @@ fn supported_extension(e: &str) -> bool {
     DEVICE_EXTENSIONS.contains(&e) || INSTANCE_EXTENSIONS.contains(&e)
 }
 
+/// Evaluates a provider of a command: an extension name, or "EXT+(DEPENDS)" for a vk.xml
+/// require block with a `depends` expression (`+` is AND, `,` is OR, parentheses group;
+/// VK_VERSION_1_x terms hold for x <= `minor`). `has` says which extensions count.
+pub fn provider_met(expr: &str, minor: u32, has: &dyn Fn(&str) -> bool) -> bool {
+    fn or(t: &[u8], i: &mut usize, minor: u32, has: &dyn Fn(&str) -> bool) -> bool {
+        let mut v = and(t, i, minor, has);
+        while *i < t.len() && t[*i] == b',' {
+            *i += 1;
+            v |= and(t, i, minor, has);
+        }
+        v
+    }
+    fn and(t: &[u8], i: &mut usize, minor: u32, has: &dyn Fn(&str) -> bool) -> bool {
+        let mut v = term(t, i, minor, has);
+        while *i < t.len() && t[*i] == b'+' {
+            *i += 1;
+            v &= term(t, i, minor, has);
+        }
+        v
+    }
+    fn term(t: &[u8], i: &mut usize, minor: u32, has: &dyn Fn(&str) -> bool) -> bool {
+        if *i < t.len() && t[*i] == b'(' {
+            *i += 1;
+            let v = or(t, i, minor, has);
+            if *i < t.len() && t[*i] == b')' {
+                *i += 1;
+            }
+            return v;
+        }
+        let start = *i;
+        while *i < t.len() && !matches!(t[*i], b'+' | b',' | b'(' | b')') {
+            *i += 1;
+        }
+        let name = std::str::from_utf8(&t[start..*i]).unwrap_or("");
+        match name.strip_prefix("VK_VERSION_1_") {
+            Some(m) => m.parse::<u32>().is_ok_and(|m| m <= minor),
+            None => has(name),
+        }
+    }
+    let mut i = 0;
+    or(expr.as_bytes(), &mut i, minor, has)
+}
+
 /// vk_icdGetInstanceProcAddr.
 pub fn instance_proc(instance: Option<&InstanceObj>, name: &str) -> vk::PFN_vkVoidFunction {
     if name == "vkGetInstanceProcAddr" {
@@ -65,11 +108,13 @@ pub fn instance_proc(instance: Option<&InstanceObj>, name: &str) -> vk::PFN_vkVo
         (_, Some(inst)) => {
             cmd.core_minor.is_some()
                 || cmd.extensions.iter().any(|e| {
-                    if INSTANCE_EXTENSIONS.contains(e) {
-                        inst.core.extension_enabled(e)
-                    } else {
-                        supported_extension(e)
-                    }
+                    provider_met(e, 3, &|e| {
+                        if INSTANCE_EXTENSIONS.contains(&e) {
+                            inst.core.extension_enabled(e)
+                        } else {
+                            supported_extension(e)
+                        }
+                    })
                 })
         }
     };
@@ -82,7 +127,12 @@ pub fn physical_device_proc(name: &str) -> vk::PFN_vkVoidFunction {
     if cmd.level != Level::PhysicalDevice {
         return None;
     }
-    if cmd.core_minor.is_some() || cmd.extensions.iter().any(|e| supported_extension(e)) {
+    if cmd.core_minor.is_some()
+        || cmd
+            .extensions
+            .iter()
+            .any(|e| provider_met(e, 3, &supported_extension))
+    {
         function(cmd)
     } else {
         None
@@ -98,7 +148,9 @@ pub fn device_proc(device: &DeviceObj, name: &str) -> vk::PFN_vkVoidFunction {
     }
     let core_ok = cmd.core_minor.is_some_and(|m| m <= device.api_minor);
     let ext_ok = cmd.extensions.iter().any(|e| {
-        device.core.extension_enabled(e) || (*e == "VK_EXT_debug_utils" && device.debug_utils)
+        provider_met(e, device.api_minor, &|e| {
+            device.core.extension_enabled(e) || (e == "VK_EXT_debug_utils" && device.debug_utils)
+        })
     });
     if core_ok || ext_ok {
         function(cmd)
@@ -152,7 +204,10 @@ mod tests {
         for cmd in COMMANDS.iter() {
             assert!(cmd.slot < SLOT_COUNT);
             let required = cmd.core_minor.is_some_and(|m| m <= 3)
-                || cmd.extensions.iter().any(|e| advertised.contains(e));
+                || cmd
+                    .extensions
+                    .iter()
+                    .any(|e| provider_met(e, 3, &|e| advertised.contains(&e)));
             if !required {
                 continue;
             }

@@ -125,8 +125,8 @@ pub struct Options {
     pub queue_count: u32,
     pub device_extensions: Vec<&'static CStr>,
     pub instance_extensions: Vec<&'static CStr>,
-    /// Enable the features softvk supports (timeline, sync2, host query reset, shader storage
-    /// without format, ...).
+    /// Enable every feature softvk reports (1.0 to 1.3 feature structures), as a program that
+    /// enables all it can would.
     pub features: bool,
 }
 
@@ -141,6 +141,35 @@ impl Default for Options {
             features: true,
         }
     }
+}
+
+/// The features `physical` reports: VkPhysicalDeviceFeatures and the Vulkan 1.1/1.2/1.3
+/// feature structures (unchained, ready to chain into VkDeviceCreateInfo).
+pub fn reported_features(
+    instance: &ash::Instance,
+    physical: vk::PhysicalDevice,
+) -> (
+    vk::PhysicalDeviceFeatures,
+    vk::PhysicalDeviceVulkan11Features<'static>,
+    vk::PhysicalDeviceVulkan12Features<'static>,
+    vk::PhysicalDeviceVulkan13Features<'static>,
+) {
+    let mut f11 = vk::PhysicalDeviceVulkan11Features::default();
+    let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
+    let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
+    let core = {
+        let mut f = vk::PhysicalDeviceFeatures2::default()
+            .push_next(&mut f11)
+            .push_next(&mut f12)
+            .push_next(&mut f13);
+        // SAFETY: a valid output chain.
+        unsafe { instance.get_physical_device_features2(physical, &mut f) };
+        f.features
+    };
+    f11.p_next = std::ptr::null_mut();
+    f12.p_next = std::ptr::null_mut();
+    f13.p_next = std::ptr::null_mut();
+    (core, f11, f12, f13)
 }
 
 /// An instance, the softvk physical device, a device and its queues.
@@ -226,24 +255,14 @@ impl Vk {
             .iter()
             .map(|e| e.as_ptr())
             .collect();
-        let mut f12 = vk::PhysicalDeviceVulkan12Features::default()
-            .timeline_semaphore(true)
-            .host_query_reset(true)
-            .separate_depth_stencil_layouts(true)
-            .imageless_framebuffer(true);
-        let mut f13 = vk::PhysicalDeviceVulkan13Features::default()
-            .synchronization2(true)
-            .private_data(true)
-            .maintenance4(true)
-            .dynamic_rendering(true);
+        // Every feature the device reports, as a program that enables all it can would.
+        let (core, mut f11, mut f12, mut f13) = reported_features(&instance, physical);
         let mut dinfo = vk::DeviceCreateInfo::default()
             .queue_create_infos(&qinfo)
             .enabled_extension_names(&ext_ptrs);
-        let core = vk::PhysicalDeviceFeatures::default()
-            .shader_storage_image_read_without_format(true)
-            .shader_storage_image_write_without_format(true);
         if options.features && options.api_version >= vk::API_VERSION_1_3 {
             dinfo = dinfo
+                .push_next(&mut f11)
                 .push_next(&mut f12)
                 .push_next(&mut f13)
                 .enabled_features(&core);
@@ -654,6 +673,8 @@ pub fn isolated(name: &str, body: impl FnOnce()) {
 
 /// Passing file descriptors between processes over a unix socket (SCM_RIGHTS).
 pub mod compute;
+pub mod requirements;
+pub mod structs;
 
 pub mod ipc {
     use nix::sys::socket::{

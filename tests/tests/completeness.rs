@@ -16,6 +16,43 @@ struct Required {
     global: bool,
 }
 
+/// A vk.xml `depends` expression: `,` is OR, `+` is AND (binding tighter), parentheses group;
+/// VK_VERSION_1_x holds for x <= 3.
+fn holds(expr: &str, has: &dyn Fn(&str) -> bool) -> bool {
+    fn any(s: &str, has: &dyn Fn(&str) -> bool) -> bool {
+        split_top(s, ',').iter().any(|t| all(t, has))
+    }
+    fn all(s: &str, has: &dyn Fn(&str) -> bool) -> bool {
+        split_top(s, '+').iter().all(|t| {
+            let t = t.trim();
+            if let Some(inner) = t.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+                any(inner, has)
+            } else if let Some(m) = t.strip_prefix("VK_VERSION_1_") {
+                m.parse::<u32>().is_ok_and(|m| m <= 3)
+            } else {
+                has(t)
+            }
+        })
+    }
+    fn split_top(s: &str, sep: char) -> Vec<&str> {
+        let (mut depth, mut start, mut out) = (0, 0, vec![]);
+        for (i, c) in s.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                c if c == sep && depth == 0 => {
+                    out.push(&s[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(&s[start..]);
+        out
+    }
+    any(expr, has)
+}
+
 fn required_commands(instance_exts: &[String], device_exts: &[String]) -> Vec<Required> {
     let xml = std::fs::read_to_string(root().join("icd/registry/vk.xml")).unwrap();
     let doc = roxmltree::Document::parse(&xml).unwrap();
@@ -49,6 +86,15 @@ fn required_commands(instance_exts: &[String], device_exts: &[String]) -> Vec<Re
             .children()
             .filter(|n| n.has_tag_name("require") && vulkan(*n, "api"))
         {
+            // A require block that `depends` on more (another extension, a version) adds its
+            // commands only when that holds too.
+            if let Some(d) = r.attribute("depends").or(r.attribute("extension"))
+                && !holds(d, &|x| {
+                    instance_exts.iter().chain(device_exts).any(|e| e == x)
+                })
+            {
+                continue;
+            }
             for c in r.children().filter(|n| n.has_tag_name("command")) {
                 names.insert(c.attribute("name").unwrap().to_string());
             }

@@ -206,6 +206,14 @@ fn parse(xml: &str) -> Registry {
                         if !api_ok(req, "api") {
                             continue;
                         }
+                        // A require block with `depends` (or the older `extension` attribute)
+                        // provides its commands only when that expression also holds: the
+                        // command's entry is then "EXT+(DEPENDS)", evaluated by the dispatcher.
+                        let provider = match req.attribute("depends").or(req.attribute("extension"))
+                        {
+                            Some(d) => format!("{ename}+({d})"),
+                            None => ename.clone(),
+                        };
                         for item in req.children().filter(|n| n.is_element()) {
                             match item.tag_name().name() {
                                 "type" => {
@@ -216,15 +224,18 @@ fn parse(xml: &str) -> Registry {
                                     reg.ext_cmds
                                         .entry(item.attribute("name").unwrap().to_string())
                                         .or_default()
-                                        .insert(ename.clone());
+                                        .insert(provider.clone());
                                 }
                                 "enum" => {
                                     let n = item.attribute("name").unwrap_or("");
-                                    if n.ends_with("_SPEC_VERSION") {
-                                        spec_version = item
+                                    // Renamed extensions also list the old name as an alias
+                                    // without a value: keep the one with a value.
+                                    if n.ends_with("_SPEC_VERSION")
+                                        && let Some(v) = item
                                             .attribute("value")
                                             .and_then(|v| v.trim_matches('"').parse().ok())
-                                            .unwrap_or(0);
+                                    {
+                                        spec_version = v;
                                     }
                                 }
                                 _ => {}

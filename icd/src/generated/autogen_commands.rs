@@ -29,7 +29,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 2,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_KHR_device_group", "VK_KHR_swapchain"],
+        extensions: &[
+            "VK_KHR_device_group+(VK_KHR_swapchain)",
+            "VK_KHR_swapchain+(VK_VERSION_1_1)",
+        ],
     },
     Command {
         name: "vkAcquireNextImageKHR",
@@ -253,7 +256,7 @@ pub static COMMANDS: [Command; 667] = [
         slot: 30,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_KHR_maintenance6"],
+        extensions: &["VK_KHR_maintenance6+(VK_EXT_descriptor_buffer)"],
     },
     Command {
         name: "vkCmdBindDescriptorBufferEmbeddedSamplersEXT",
@@ -1002,7 +1005,7 @@ pub static COMMANDS: [Command; 667] = [
         slot: 122,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_KHR_maintenance6"],
+        extensions: &["VK_KHR_maintenance6+(VK_KHR_push_descriptor)"],
     },
     Command {
         name: "vkCmdPushDescriptorSetKHR",
@@ -1016,7 +1019,7 @@ pub static COMMANDS: [Command; 667] = [
         slot: 124,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_KHR_maintenance6"],
+        extensions: &["VK_KHR_maintenance6+(VK_KHR_push_descriptor)"],
     },
     Command {
         name: "vkCmdPushDescriptorSetWithTemplateKHR",
@@ -1024,8 +1027,9 @@ pub static COMMANDS: [Command; 667] = [
         level: Level::Device,
         core_minor: None,
         extensions: &[
-            "VK_KHR_descriptor_update_template",
-            "VK_KHR_push_descriptor",
+            "VK_KHR_descriptor_update_template+(VK_KHR_push_descriptor)",
+            "VK_KHR_push_descriptor+(VK_KHR_descriptor_update_template)",
+            "VK_KHR_push_descriptor+(VK_VERSION_1_1)",
         ],
     },
     Command {
@@ -1124,7 +1128,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 137,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_EXT_blend_operation_advanced)",
+            "VK_EXT_shader_object+(VK_EXT_blend_operation_advanced)",
+        ],
     },
     Command {
         name: "vkCmdSetColorBlendEnableEXT",
@@ -1159,49 +1166,70 @@ pub static COMMANDS: [Command; 667] = [
         slot: 142,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_EXT_conservative_rasterization)",
+            "VK_EXT_shader_object+(VK_EXT_conservative_rasterization)",
+        ],
     },
     Command {
         name: "vkCmdSetCoverageModulationModeNV",
         slot: 143,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_NV_framebuffer_mixed_samples)",
+            "VK_EXT_shader_object+(VK_NV_framebuffer_mixed_samples)",
+        ],
     },
     Command {
         name: "vkCmdSetCoverageModulationTableEnableNV",
         slot: 144,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_NV_framebuffer_mixed_samples)",
+            "VK_EXT_shader_object+(VK_NV_framebuffer_mixed_samples)",
+        ],
     },
     Command {
         name: "vkCmdSetCoverageModulationTableNV",
         slot: 145,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_NV_framebuffer_mixed_samples)",
+            "VK_EXT_shader_object+(VK_NV_framebuffer_mixed_samples)",
+        ],
     },
     Command {
         name: "vkCmdSetCoverageReductionModeNV",
         slot: 146,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_NV_coverage_reduction_mode)",
+            "VK_EXT_shader_object+(VK_NV_coverage_reduction_mode)",
+        ],
     },
     Command {
         name: "vkCmdSetCoverageToColorEnableNV",
         slot: 147,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_NV_fragment_coverage_to_color)",
+            "VK_EXT_shader_object+(VK_NV_fragment_coverage_to_color)",
+        ],
     },
     Command {
         name: "vkCmdSetCoverageToColorLocationNV",
         slot: 148,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_NV_fragment_coverage_to_color)",
+            "VK_EXT_shader_object+(VK_NV_fragment_coverage_to_color)",
+        ],
     },
     Command {
         name: "vkCmdSetCullMode",
@@ -1278,14 +1306,20 @@ pub static COMMANDS: [Command; 667] = [
         slot: 156,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_EXT_depth_clip_enable)",
+            "VK_EXT_shader_object+(VK_EXT_depth_clip_enable)",
+        ],
     },
     Command {
         name: "vkCmdSetDepthClipNegativeOneToOneEXT",
         slot: 157,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_EXT_depth_clip_control)",
+            "VK_EXT_shader_object+(VK_EXT_depth_clip_control)",
+        ],
     },
     Command {
         name: "vkCmdSetDepthCompareOp",
@@ -1334,7 +1368,7 @@ pub static COMMANDS: [Command; 667] = [
         slot: 161,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_KHR_maintenance6"],
+        extensions: &["VK_KHR_maintenance6+(VK_EXT_descriptor_buffer)"],
     },
     Command {
         name: "vkCmdSetDescriptorBufferOffsetsEXT",
@@ -1418,7 +1452,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 171,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_EXT_conservative_rasterization)",
+            "VK_EXT_shader_object+(VK_EXT_conservative_rasterization)",
+        ],
     },
     Command {
         name: "vkCmdSetFragmentShadingRateEnumNV",
@@ -1453,7 +1490,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 175,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_EXT_line_rasterization)",
+            "VK_EXT_shader_object+(VK_EXT_line_rasterization)",
+        ],
     },
     Command {
         name: "vkCmdSetLineStippleEXT",
@@ -1467,7 +1507,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 176,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_EXT_line_rasterization)",
+            "VK_EXT_shader_object+(VK_EXT_line_rasterization)",
+        ],
     },
     Command {
         name: "vkCmdSetLineStippleKHR",
@@ -1565,7 +1608,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 188,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_EXT_provoking_vertex)",
+            "VK_EXT_shader_object+(VK_EXT_provoking_vertex)",
+        ],
     },
     Command {
         name: "vkCmdSetRasterizationSamplesEXT",
@@ -1579,7 +1625,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 190,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_EXT_transform_feedback)",
+            "VK_EXT_shader_object+(VK_EXT_transform_feedback)",
+        ],
     },
     Command {
         name: "vkCmdSetRasterizerDiscardEnable",
@@ -1621,7 +1670,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 195,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_NV_representative_fragment_test)",
+            "VK_EXT_shader_object+(VK_NV_representative_fragment_test)",
+        ],
     },
     Command {
         name: "vkCmdSetSampleLocationsEXT",
@@ -1635,7 +1687,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 197,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_EXT_sample_locations)",
+            "VK_EXT_shader_object+(VK_EXT_sample_locations)",
+        ],
     },
     Command {
         name: "vkCmdSetSampleMaskEXT",
@@ -1670,7 +1725,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 201,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_NV_shading_rate_image)",
+            "VK_EXT_shader_object+(VK_NV_shading_rate_image)",
+        ],
     },
     Command {
         name: "vkCmdSetStencilCompareMask",
@@ -1726,7 +1784,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 207,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_KHR_maintenance2,VK_VERSION_1_1)",
+            "VK_EXT_shader_object",
+        ],
     },
     Command {
         name: "vkCmdSetVertexInputEXT",
@@ -1754,14 +1815,20 @@ pub static COMMANDS: [Command; 667] = [
         slot: 211,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_NV_viewport_swizzle)",
+            "VK_EXT_shader_object+(VK_NV_viewport_swizzle)",
+        ],
     },
     Command {
         name: "vkCmdSetViewportWScalingEnableNV",
         slot: 212,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_extended_dynamic_state3", "VK_EXT_shader_object"],
+        extensions: &[
+            "VK_EXT_extended_dynamic_state3+(VK_NV_clip_space_w_scaling)",
+            "VK_EXT_shader_object+(VK_NV_clip_space_w_scaling)",
+        ],
     },
     Command {
         name: "vkCmdSetViewportWScalingNV",
@@ -1796,7 +1863,7 @@ pub static COMMANDS: [Command; 667] = [
         slot: 216,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_KHR_ray_tracing_maintenance1"],
+        extensions: &["VK_KHR_ray_tracing_maintenance1+(VK_KHR_ray_tracing_pipeline)"],
     },
     Command {
         name: "vkCmdTraceRaysIndirectKHR",
@@ -1873,7 +1940,7 @@ pub static COMMANDS: [Command; 667] = [
         slot: 226,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_KHR_synchronization2"],
+        extensions: &["VK_KHR_synchronization2+(VK_AMD_buffer_marker)"],
     },
     Command {
         name: "vkCmdWriteBufferMarkerAMD",
@@ -2909,7 +2976,7 @@ pub static COMMANDS: [Command; 667] = [
         slot: 365,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_descriptor_buffer"],
+        extensions: &["VK_EXT_descriptor_buffer+(VK_KHR_acceleration_structure,VK_NV_ray_tracing)"],
     },
     Command {
         name: "vkGetAndroidHardwareBufferPropertiesANDROID",
@@ -3112,21 +3179,30 @@ pub static COMMANDS: [Command; 667] = [
         slot: 386,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_KHR_device_group", "VK_KHR_swapchain"],
+        extensions: &[
+            "VK_KHR_device_group+(VK_KHR_surface)",
+            "VK_KHR_swapchain+(VK_VERSION_1_1)",
+        ],
     },
     Command {
         name: "vkGetDeviceGroupSurfacePresentModes2EXT",
         slot: 387,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_EXT_full_screen_exclusive"],
+        extensions: &[
+            "VK_EXT_full_screen_exclusive+(VK_KHR_device_group)",
+            "VK_EXT_full_screen_exclusive+(VK_VERSION_1_1)",
+        ],
     },
     Command {
         name: "vkGetDeviceGroupSurfacePresentModesKHR",
         slot: 388,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_KHR_device_group", "VK_KHR_swapchain"],
+        extensions: &[
+            "VK_KHR_device_group+(VK_KHR_surface)",
+            "VK_KHR_swapchain+(VK_VERSION_1_1)",
+        ],
     },
     Command {
         name: "vkGetDeviceImageMemoryRequirements",
@@ -3742,7 +3818,10 @@ pub static COMMANDS: [Command; 667] = [
         slot: 462,
         level: Level::PhysicalDevice,
         core_minor: None,
-        extensions: &["VK_KHR_device_group", "VK_KHR_swapchain"],
+        extensions: &[
+            "VK_KHR_device_group+(VK_KHR_surface)",
+            "VK_KHR_swapchain+(VK_VERSION_1_1)",
+        ],
     },
     Command {
         name: "vkGetPhysicalDeviceProperties",
@@ -4022,7 +4101,7 @@ pub static COMMANDS: [Command; 667] = [
         slot: 497,
         level: Level::Device,
         core_minor: None,
-        extensions: &["VK_KHR_synchronization2"],
+        extensions: &["VK_KHR_synchronization2+(VK_NV_device_diagnostic_checkpoints)"],
     },
     Command {
         name: "vkGetQueueCheckpointDataNV",
@@ -9776,7 +9855,7 @@ pub static EXTENSION_SPEC_VERSIONS: &[(&str, u32)] = &[
     ("VK_GGP_stream_descriptor_surface", 1),
     ("VK_GOOGLE_decorate_string", 1),
     ("VK_GOOGLE_display_timing", 1),
-    ("VK_GOOGLE_hlsl_functionality1", 0),
+    ("VK_GOOGLE_hlsl_functionality1", 1),
     ("VK_GOOGLE_surfaceless_query", 2),
     ("VK_GOOGLE_user_type", 1),
     ("VK_HUAWEI_cluster_culling_shader", 3),
@@ -9835,9 +9914,9 @@ pub static EXTENSION_SPEC_VERSIONS: &[(&str, u32)] = &[
     ("VK_KHR_index_type_uint8", 1),
     ("VK_KHR_line_rasterization", 1),
     ("VK_KHR_load_store_op_none", 1),
-    ("VK_KHR_maintenance1", 0),
-    ("VK_KHR_maintenance2", 0),
-    ("VK_KHR_maintenance3", 0),
+    ("VK_KHR_maintenance1", 2),
+    ("VK_KHR_maintenance2", 1),
+    ("VK_KHR_maintenance3", 1),
     ("VK_KHR_maintenance4", 2),
     ("VK_KHR_maintenance5", 1),
     ("VK_KHR_maintenance6", 1),
@@ -9958,7 +10037,7 @@ pub static EXTENSION_SPEC_VERSIONS: &[(&str, u32)] = &[
     ("VK_NV_shader_sm_builtins", 1),
     ("VK_NV_shader_subgroup_partitioned", 1),
     ("VK_NV_shading_rate_image", 3),
-    ("VK_NV_viewport_array2", 0),
+    ("VK_NV_viewport_array2", 1),
     ("VK_NV_viewport_swizzle", 1),
     ("VK_NV_win32_keyed_mutex", 2),
     ("VK_QCOM_filter_cubic_clamp", 1),

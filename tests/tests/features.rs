@@ -1,0 +1,485 @@
+//! What Vulkan 1.3 promises, checked through the loader: every feature the specification
+//! requires of versions 1.0 to 1.3 (and of the extensions softvk lists) is reported, every
+//! limit meets the Required Limits table, a device with every reported feature and extension
+//! enabled is valid, and the features that have no home in another test file are exercised
+//! here (pipeline creation cache control, subgroup size control, creation feedback, robust
+//! access, any apiVersion at vkCreateInstance).
+
+use ash::vk;
+use softvk_tests::compute::{pipe, spirv, write_buffer};
+use softvk_tests::requirements::{Bound, EXTENSION_FEATURES, LIMITS, VERSION_FEATURES};
+use softvk_tests::structs::Members;
+use softvk_tests::{Options, Vk};
+use std::ffi::CStr;
+
+type BU = vk::BufferUsageFlags;
+type DT = vk::DescriptorType;
+
+/// Every feature member the device reports, with its value.
+fn features(vk: &Vk) -> Members {
+    let mut tba = vk::PhysicalDeviceTexelBufferAlignmentFeaturesEXT::default();
+    let mut f11 = vk::PhysicalDeviceVulkan11Features::default();
+    let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
+    let mut f13 = vk::PhysicalDeviceVulkan13Features::default();
+    let mut f = vk::PhysicalDeviceFeatures2::default()
+        .push_next(&mut tba)
+        .push_next(&mut f11)
+        .push_next(&mut f12)
+        .push_next(&mut f13);
+    unsafe {
+        vk.instance
+            .get_physical_device_features2(vk.physical, &mut f)
+    };
+    let core = f.features;
+    Members::of(&[&core, &f11, &f12, &f13, &tba])
+}
+
+fn device_extensions(vk: &Vk) -> Vec<String> {
+    unsafe {
+        vk.instance
+            .enumerate_device_extension_properties(vk.physical)
+    }
+    .unwrap()
+    .iter()
+    .map(|e| {
+        e.extension_name_as_c_str()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string()
+    })
+    .collect()
+}
+
+/// Acceptance: every feature the Feature Requirements section makes mandatory for Vulkan 1.0
+/// to 1.3, and every feature a listed extension requires, is reported.
+#[test]
+fn every_required_feature_is_reported() {
+    let vk = Vk::new();
+    let props = unsafe { vk.instance.get_physical_device_properties(vk.physical) };
+    let minor = vk::api_version_minor(props.api_version);
+    assert_eq!(vk::api_version_major(props.api_version), 1);
+    let f = features(&vk);
+    let mut missing = vec![];
+    for &(v, name) in VERSION_FEATURES {
+        if v <= minor && f.flag(name) != Some(true) {
+            missing.push(format!("{name} (Vulkan 1.{v})"));
+        }
+    }
+    let exts = device_extensions(&vk);
+    for &(ext, name) in EXTENSION_FEATURES {
+        if exts.iter().any(|e| e == ext) && f.flag(name) != Some(true) {
+            missing.push(format!("{name} ({ext})"));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "softvk reports Vulkan 1.{minor} but not these required features: {missing:?}"
+    );
+    println!(
+        "Vulkan 1.{minor}: {} version features and the features of {} listed extensions reported",
+        VERSION_FEATURES.iter().filter(|f| f.0 <= minor).count(),
+        exts.len()
+    );
+}
+
+/// The table above matches the Khronos profile's per-version requirements (Debian's
+/// libvulkan-dev ships the machine-readable VP_KHR_roadmap_2022.json): no required feature is
+/// missing from it.
+#[test]
+fn the_requirement_table_covers_the_khronos_profile() {
+    let path = "/usr/share/vulkan/registry/profiles/VP_KHR_roadmap_2022.json";
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{path}: {e} (tools/deps.sh installs libvulkan-dev)"));
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let caps = &doc["capabilities"];
+    let mut checked = 0;
+    for minor in 0..=3u32 {
+        let block = &caps[format!("vulkan1{minor}requirements")]["features"];
+        let structs = block.as_object().expect("a features block per version");
+        for members in structs.values() {
+            for (name, value) in members.as_object().unwrap() {
+                if value.as_bool() == Some(true) {
+                    assert!(
+                        VERSION_FEATURES
+                            .iter()
+                            .any(|&(v, n)| n == name && v <= minor),
+                        "{name}, required by Vulkan 1.{minor} in {path}, is missing from \
+                         tests/src/requirements.rs"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        checked >= 20,
+        "only {checked} requirements read from {path}"
+    );
+}
+
+/// Acceptance: every limit meets the spec's Required Limits table.
+#[test]
+fn every_limit_meets_the_required_limits() {
+    let vk = Vk::new();
+    let props = unsafe { vk.instance.get_physical_device_properties(vk.physical) };
+    let mut host = vk::PhysicalDeviceExternalMemoryHostPropertiesEXT::default();
+    let mut p11 = vk::PhysicalDeviceVulkan11Properties::default();
+    let mut p12 = vk::PhysicalDeviceVulkan12Properties::default();
+    let mut p13 = vk::PhysicalDeviceVulkan13Properties::default();
+    let mut p2 = vk::PhysicalDeviceProperties2::default()
+        .push_next(&mut host)
+        .push_next(&mut p11)
+        .push_next(&mut p12)
+        .push_next(&mut p13);
+    unsafe {
+        vk.instance
+            .get_physical_device_properties2(vk.physical, &mut p2)
+    };
+    let limits = props.limits;
+    let m = Members::of(&[&limits, &p11, &p12, &p13, &host]);
+    let f = features(&vk);
+    let mut wrong = vec![];
+    for l in LIMITS {
+        if let Some(feature) = l.unsupported_feature {
+            assert_eq!(
+                f.flag(feature),
+                Some(false),
+                "{feature} is reported: hold {} to the Supported Limit column",
+                l.name
+            );
+        }
+        let ok = match l.bound {
+            Bound::Min(v) => m.num(l.name).map(|x| (x >= v, x.to_string())),
+            Bound::Max(v) => m.num(l.name).map(|x| (x <= v, x.to_string())),
+            Bound::Bits(b) => m
+                .sample_counts(l.name)
+                .map(|x| (x & b == b, format!("{x:#x}"))),
+        };
+        match ok {
+            Some((true, _)) => {}
+            Some((false, got)) => wrong.push(format!("{} = {got}, needs {:?}", l.name, l.bound)),
+            None => wrong.push(format!("{}: not found", l.name)),
+        }
+    }
+    assert!(wrong.is_empty(), "limits short of the spec: {wrong:#?}");
+}
+
+/// Every feature structure of softvk's extensions, chained into vkCreateDevice with every
+/// member the device reports, plus every listed device extension: the result is a valid
+/// device (no validation message) that runs work.
+#[test]
+fn a_device_with_every_reported_feature_and_extension() {
+    let probe = Vk::with(Options {
+        validation: false,
+        ..Options::default()
+    });
+    let names = device_extensions(&probe);
+    drop(probe);
+    let leaked: Vec<&'static CStr> = names
+        .iter()
+        .map(|n| {
+            &*Box::leak(
+                std::ffi::CString::new(n.as_str())
+                    .unwrap()
+                    .into_boxed_c_str(),
+            )
+        })
+        .collect();
+    // Every extension, without the layer (Debian's validation layer, 1.3.239, predates
+    // VK_KHR_map_memory2 and warns that it does not know it).
+    drop(Vk::with(Options {
+        device_extensions: leaked.clone(),
+        validation: false,
+        ..Options::default()
+    }));
+    let vk = Vk::with(Options {
+        device_extensions: leaked
+            .into_iter()
+            .filter(|e| *e != c"VK_KHR_map_memory2")
+            .collect(),
+        ..Options::default()
+    });
+    // The device works: a copy through it.
+    let a = vk.buffer(256, BU::TRANSFER_SRC | BU::TRANSFER_DST);
+    let b = vk.buffer(256, BU::TRANSFER_SRC | BU::TRANSFER_DST);
+    a.bytes()
+        .iter_mut()
+        .enumerate()
+        .for_each(|(i, x)| *x = i as u8);
+    vk.run(|cb| unsafe {
+        vk.device.cmd_copy_buffer(
+            cb,
+            a.buffer,
+            b.buffer,
+            &[vk::BufferCopy {
+                src_offset: 0,
+                dst_offset: 0,
+                size: 256,
+            }],
+        )
+    });
+    assert_eq!(a.bytes(), b.bytes());
+    vk.destroy_buffer(a);
+    vk.destroy_buffer(b);
+    println!(
+        "device created with {} extensions and every reported feature",
+        names.len()
+    );
+}
+
+/// vkCreateInstance accepts any apiVersion (spec, VkApplicationInfo: a 1.1+ implementation
+/// must not return VK_ERROR_INCOMPATIBLE_DRIVER for any value), and the device then exposes
+/// min(requested, 1.3) to it.
+#[test]
+fn any_api_version_creates_an_instance() {
+    softvk_tests::setup_environment();
+    let entry = unsafe { ash::Entry::load() }.unwrap();
+    for version in [
+        vk::make_api_version(0, 1, 0, 0),
+        vk::make_api_version(0, 1, 3, 999),
+        vk::make_api_version(0, 1, 4, 0),
+        vk::make_api_version(0, 1, 200, 0),
+        vk::make_api_version(0, 2, 0, 0),
+        vk::make_api_version(0, 0, 9, 0),
+        vk::make_api_version(1, 1, 0, 0),
+        vk::make_api_version(7, 1, 3, 0),
+        u32::MAX,
+    ] {
+        let app = vk::ApplicationInfo::default().api_version(version);
+        let info = vk::InstanceCreateInfo::default().application_info(&app);
+        let instance = unsafe { entry.create_instance(&info, None) }
+            .unwrap_or_else(|e| panic!("apiVersion {version:#x}: {e:?}"));
+        let physical = unsafe { instance.enumerate_physical_devices() }.unwrap();
+        assert_eq!(physical.len(), 1, "apiVersion {version:#x}");
+        unsafe { instance.destroy_instance(None) };
+    }
+}
+
+/// VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED_BIT gives VK_PIPELINE_COMPILE_REQUIRED
+/// and a null handle (softvk's caches hold no compiled pipelines); EARLY_RETURN_ON_FAILURE
+/// leaves the pipelines after a failure null; an externally synchronized cache works; creation
+/// feedback is filled.
+#[test]
+fn pipeline_creation_cache_control_and_feedback() {
+    let vk = Vk::new();
+    let d = &vk.device;
+    let words = spirv("subgroup");
+    unsafe {
+        let module = d
+            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
+            .unwrap();
+        let p = pipe(&vk, "subgroup", &[&[(0, DT::STORAGE_BUFFER)]], 0, None);
+        let cache = d
+            .create_pipeline_cache(
+                &vk::PipelineCacheCreateInfo::default()
+                    .flags(vk::PipelineCacheCreateFlags::EXTERNALLY_SYNCHRONIZED),
+                None,
+            )
+            .unwrap();
+        let stage = vk::PipelineShaderStageCreateInfo::default()
+            .stage(vk::ShaderStageFlags::COMPUTE)
+            .module(module)
+            .name(c"main");
+        let mut pipeline_fb = vk::PipelineCreationFeedback::default();
+        let mut stage_fb = [vk::PipelineCreationFeedback::default()];
+        let mut fb = vk::PipelineCreationFeedbackCreateInfo::default()
+            .pipeline_creation_feedback(&mut pipeline_fb)
+            .pipeline_stage_creation_feedbacks(&mut stage_fb);
+        let normal = vk::ComputePipelineCreateInfo::default()
+            .stage(stage)
+            .layout(p.layout)
+            .push_next(&mut fb);
+        let plain = vk::ComputePipelineCreateInfo::default()
+            .stage(stage)
+            .layout(p.layout);
+        let no_compile = plain.flags(vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED);
+        let early = no_compile.flags(
+            vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED
+                | vk::PipelineCreateFlags::EARLY_RETURN_ON_FAILURE,
+        );
+
+        // One pipeline that needs a compile: VK_PIPELINE_COMPILE_REQUIRED, a null handle.
+        let mut out = [<vk::Pipeline as vk::Handle>::from_raw(1)];
+        let r = (d.fp_v1_0().create_compute_pipelines)(
+            d.handle(),
+            cache,
+            1,
+            &no_compile,
+            std::ptr::null(),
+            out.as_mut_ptr(),
+        );
+        assert_eq!(r, vk::Result::PIPELINE_COMPILE_REQUIRED);
+        assert_eq!(out[0], vk::Pipeline::null());
+
+        // [normal, compile-required, normal]: the others are created, the result says why
+        // one is not.
+        let infos = [normal, no_compile, plain];
+        let mut out = [<vk::Pipeline as vk::Handle>::from_raw(1); 3];
+        let r = (d.fp_v1_0().create_compute_pipelines)(
+            d.handle(),
+            cache,
+            3,
+            infos.as_ptr(),
+            std::ptr::null(),
+            out.as_mut_ptr(),
+        );
+        assert_eq!(r, vk::Result::PIPELINE_COMPILE_REQUIRED);
+        assert_ne!(out[0], vk::Pipeline::null());
+        assert_eq!(out[1], vk::Pipeline::null());
+        assert_ne!(out[2], vk::Pipeline::null());
+        assert!(
+            pipeline_fb
+                .flags
+                .contains(vk::PipelineCreationFeedbackFlags::VALID)
+        );
+        assert!(
+            stage_fb[0]
+                .flags
+                .contains(vk::PipelineCreationFeedbackFlags::VALID)
+        );
+        assert!(pipeline_fb.duration > 0, "creation feedback has a duration");
+        d.destroy_pipeline(out[0], None);
+        d.destroy_pipeline(out[2], None);
+
+        // EARLY_RETURN_ON_FAILURE: the failing pipeline and every later one are null.
+        let infos = [plain, early, plain];
+        let mut out = [<vk::Pipeline as vk::Handle>::from_raw(1); 3];
+        let r = (d.fp_v1_0().create_compute_pipelines)(
+            d.handle(),
+            cache,
+            3,
+            infos.as_ptr(),
+            std::ptr::null(),
+            out.as_mut_ptr(),
+        );
+        assert_eq!(r, vk::Result::PIPELINE_COMPILE_REQUIRED);
+        assert_ne!(out[0], vk::Pipeline::null());
+        assert_eq!(out[1..], [vk::Pipeline::null(); 2]);
+        d.destroy_pipeline(out[0], None);
+
+        d.destroy_pipeline_cache(cache, None);
+        d.destroy_shader_module(module, None);
+        p.destroy(&vk);
+    }
+}
+
+/// VK_EXT_subgroup_size_control (core 1.3): a compute stage may require the subgroup size the
+/// device reports (min = max) with full subgroups, and the shader sees that size; a size the
+/// device does not run is refused with a message.
+#[test]
+fn subgroup_size_control() {
+    let vk = Vk::new();
+    let mut p13 = vk::PhysicalDeviceVulkan13Properties::default();
+    let mut p2 = vk::PhysicalDeviceProperties2::default().push_next(&mut p13);
+    unsafe {
+        vk.instance
+            .get_physical_device_properties2(vk.physical, &mut p2)
+    };
+    assert_eq!(p13.min_subgroup_size, p13.max_subgroup_size);
+    assert!(
+        p13.required_subgroup_size_stages
+            .contains(vk::ShaderStageFlags::COMPUTE)
+    );
+    let size = p13.min_subgroup_size;
+    let d = &vk.device;
+    let words = spirv("subgroup");
+    let out = vk.buffer(16 * 16, BU::STORAGE_BUFFER);
+    unsafe {
+        let module = d
+            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
+            .unwrap();
+        // The layout and sets of the shader, from the helper; the pipeline made here.
+        let p = pipe(&vk, "subgroup", &[&[(0, DT::STORAGE_BUFFER)]], 0, None);
+        write_buffer(&vk, p.sets[0], 0, DT::STORAGE_BUFFER, &out, 0, 256);
+        let mut required = vk::PipelineShaderStageRequiredSubgroupSizeCreateInfo::default()
+            .required_subgroup_size(size);
+        let stage = vk::PipelineShaderStageCreateInfo::default()
+            .stage(vk::ShaderStageFlags::COMPUTE)
+            .module(module)
+            .name(c"main")
+            .flags(vk::PipelineShaderStageCreateFlags::REQUIRE_FULL_SUBGROUPS)
+            .push_next(&mut required);
+        let info = vk::ComputePipelineCreateInfo::default()
+            .stage(stage)
+            .layout(p.layout);
+        let pipeline = d
+            .create_compute_pipelines(vk::PipelineCache::null(), &[info], None)
+            .unwrap()[0];
+        vk.run(|cb| {
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
+            d.cmd_bind_descriptor_sets(
+                cb,
+                vk::PipelineBindPoint::COMPUTE,
+                p.layout,
+                0,
+                &p.sets,
+                &[],
+            );
+            d.cmd_dispatch(cb, 1, 1, 1);
+        });
+        let words = out.u32s();
+        for inv in 0..16 {
+            assert_eq!(
+                words[inv * 4],
+                size,
+                "gl_SubgroupSize seen by invocation {inv}"
+            );
+        }
+        // ALLOW_VARYING_SUBGROUP_SIZE alone is accepted too.
+        let varying = vk::ComputePipelineCreateInfo::default()
+            .stage(
+                vk::PipelineShaderStageCreateInfo::default()
+                    .stage(vk::ShaderStageFlags::COMPUTE)
+                    .module(module)
+                    .name(c"main")
+                    .flags(vk::PipelineShaderStageCreateFlags::ALLOW_VARYING_SUBGROUP_SIZE),
+            )
+            .layout(p.layout);
+        let pv = d
+            .create_compute_pipelines(vk::PipelineCache::null(), &[varying], None)
+            .unwrap()[0];
+        d.destroy_pipeline(pv, None);
+        d.destroy_pipeline(pipeline, None);
+        d.destroy_shader_module(module, None);
+        p.destroy(&vk);
+    }
+    vk.destroy_buffer(out);
+
+    // A size outside min..=max: invalid usage, refused with a message (no validation layer:
+    // the layer would object first).
+    let vk = Vk::with(Options {
+        validation: false,
+        ..Options::default()
+    });
+    let d = &vk.device;
+    unsafe {
+        let module = d
+            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
+            .unwrap();
+        let p = pipe(&vk, "subgroup", &[&[(0, DT::STORAGE_BUFFER)]], 0, None);
+        let mut required = vk::PipelineShaderStageRequiredSubgroupSizeCreateInfo::default()
+            .required_subgroup_size(size * 64);
+        let info = vk::ComputePipelineCreateInfo::default()
+            .stage(
+                vk::PipelineShaderStageCreateInfo::default()
+                    .stage(vk::ShaderStageFlags::COMPUTE)
+                    .module(module)
+                    .name(c"main")
+                    .push_next(&mut required),
+            )
+            .layout(p.layout);
+        let err = d
+            .create_compute_pipelines(vk::PipelineCache::null(), &[info], None)
+            .unwrap_err();
+        assert_eq!(err.1, vk::Result::ERROR_VALIDATION_FAILED_EXT);
+        assert_eq!(err.0, vec![vk::Pipeline::null()]);
+        let errors = vk.take_softvk_errors();
+        assert!(
+            errors.iter().any(|e| e.contains("requiredSubgroupSize")),
+            "{errors:?}"
+        );
+        d.destroy_shader_module(module, None);
+        p.destroy(&vk);
+    }
+}
