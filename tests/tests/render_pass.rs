@@ -1204,3 +1204,271 @@ fn every_attachment_format_clears_and_resolves() {
     );
     assert!(tested.0 > 50 && tested.1 >= 6, "{tested:?}");
 }
+
+/// Multiview (Vulkan 1.1): in a render pass whose subpasses have view masks 0b0101 and 0b0010,
+/// each view is one layer of the attachments. The load op clears each view's layer in the first
+/// subpass that uses it, vkCmdClearAttachments clears the layers of the current views, the
+/// resolves act per view, a timestamp uses one query per view, and layer 3 (in no view mask)
+/// is untouched.
+#[test]
+fn multiview_render_pass_loads_clears_resolves_and_queries_per_view() {
+    let vk = Vk::new();
+    let layers = 4;
+    let mut spec = ImageSpec::new(RGBA8, 16, S4, U::COLOR_ATTACHMENT | U::TRANSFER_DST);
+    spec.layers = layers;
+    let ms = spec.make(&vk);
+    let mut spec = ImageSpec::new(
+        RGBA8,
+        16,
+        S1,
+        U::COLOR_ATTACHMENT | U::TRANSFER_SRC | U::TRANSFER_DST,
+    );
+    spec.layers = layers;
+    let res = spec.make(&vk);
+    let gray = vk::ClearColorValue {
+        float32: [0.5, 0.5, 0.5, 0.5],
+    };
+    vk.run(|cb| unsafe {
+        for img in [&ms, &res] {
+            barrier(&vk, cb, img.image, COLOR, L::UNDEFINED, DST);
+            vk.device.cmd_clear_color_image(
+                cb,
+                img.image,
+                DST,
+                &gray,
+                &[range(COLOR, 0, 1, 0, layers)],
+            );
+            barrier(&vk, cb, img.image, COLOR, DST, CA);
+        }
+    });
+    let views = [&ms, &res].map(|img| {
+        view(
+            &vk,
+            img.image,
+            vk::ImageViewType::TYPE_2D_ARRAY,
+            RGBA8,
+            range(COLOR, 0, 1, 0, layers),
+        )
+    });
+    let attachments = [
+        vk::AttachmentDescription2::default()
+            .format(RGBA8)
+            .samples(S4)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .initial_layout(CA)
+            .final_layout(CA),
+        vk::AttachmentDescription2::default()
+            .format(RGBA8)
+            .samples(S1)
+            .load_op(vk::AttachmentLoadOp::LOAD)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .initial_layout(CA)
+            .final_layout(SRC),
+    ];
+    let color_ref = [vk::AttachmentReference2::default()
+        .attachment(0)
+        .layout(CA)
+        .aspect_mask(COLOR)];
+    let resolve_ref = [vk::AttachmentReference2::default()
+        .attachment(1)
+        .layout(CA)
+        .aspect_mask(COLOR)];
+    let subpasses = [0b0101u32, 0b0010].map(|mask| {
+        vk::SubpassDescription2::default()
+            .pipeline_bind_point(vk::PipelineBindPoint::GRAPHICS)
+            .view_mask(mask)
+            .color_attachments(&color_ref)
+            .resolve_attachments(&resolve_ref)
+    });
+    let deps = [vk::SubpassDependency2::default()
+        .src_subpass(0)
+        .dst_subpass(1)
+        .src_stage_mask(vk::PipelineStageFlags::COLOR_ATTACHMENT_OUTPUT)
+        .dst_stage_mask(vk::PipelineStageFlags::COLOR_ATTACHMENT_OUTPUT)
+        .src_access_mask(vk::AccessFlags::COLOR_ATTACHMENT_WRITE)
+        .dst_access_mask(vk::AccessFlags::COLOR_ATTACHMENT_WRITE)];
+    let pass = unsafe {
+        vk.device.create_render_pass2(
+            &vk::RenderPassCreateInfo2::default()
+                .attachments(&attachments)
+                .subpasses(&subpasses)
+                .dependencies(&deps),
+            None,
+        )
+    }
+    .expect("vkCreateRenderPass2 with view masks");
+    let fb = unsafe {
+        vk.device.create_framebuffer(
+            &vk::FramebufferCreateInfo::default()
+                .render_pass(pass)
+                .attachments(&views)
+                .width(16)
+                .height(16)
+                .layers(1),
+            None,
+        )
+    }
+    .unwrap();
+    let pool = unsafe {
+        vk.device.create_query_pool(
+            &vk::QueryPoolCreateInfo::default()
+                .query_type(vk::QueryType::TIMESTAMP)
+                .query_count(4),
+            None,
+        )
+    }
+    .unwrap();
+    let clear = [color([1.0, 0.0, 0.0, 1.0])];
+    let (blue_rect, green_rect) = (area(2, 2, 4, 4), area(8, 8, 4, 4));
+    vk.run(|cb| unsafe {
+        vk.device.cmd_reset_query_pool(cb, pool, 0, 4);
+        vk.device.cmd_begin_render_pass2(
+            cb,
+            &vk::RenderPassBeginInfo::default()
+                .render_pass(pass)
+                .framebuffer(fb)
+                .render_area(area(0, 0, 16, 16))
+                .clear_values(&clear),
+            &vk::SubpassBeginInfo::default().contents(vk::SubpassContents::INLINE),
+        );
+        // Views 0 and 2: two queries, 0 and 1.
+        vk.device
+            .cmd_write_timestamp2(cb, vk::PipelineStageFlags2::ALL_COMMANDS, pool, 0);
+        vk.device.cmd_clear_attachments(
+            cb,
+            &[vk::ClearAttachment {
+                aspect_mask: COLOR,
+                color_attachment: 0,
+                clear_value: color([0.0, 0.0, 1.0, 1.0]),
+            }],
+            &[vk::ClearRect {
+                rect: blue_rect,
+                base_array_layer: 0,
+                layer_count: 1,
+            }],
+        );
+        vk.device.cmd_next_subpass2(
+            cb,
+            &vk::SubpassBeginInfo::default().contents(vk::SubpassContents::INLINE),
+            &vk::SubpassEndInfo::default(),
+        );
+        vk.device.cmd_clear_attachments(
+            cb,
+            &[vk::ClearAttachment {
+                aspect_mask: COLOR,
+                color_attachment: 0,
+                clear_value: color([0.0, 1.0, 0.0, 1.0]),
+            }],
+            &[vk::ClearRect {
+                rect: green_rect,
+                base_array_layer: 0,
+                layer_count: 1,
+            }],
+        );
+        // View 1: one query (2); query 3 stays unwritten.
+        vk.device
+            .cmd_write_timestamp2(cb, vk::PipelineStageFlags2::ALL_COMMANDS, pool, 2);
+        vk.device
+            .cmd_end_render_pass2(cb, &vk::SubpassEndInfo::default());
+    });
+    let (red, blue, green) = ([255u8, 0, 0, 255], [0u8, 0, 255, 255], [0u8, 255, 0, 255]);
+    for layer in 0..layers {
+        let px = read(&vk, &res, COLOR, 0, layer, 4);
+        for y in 0..16 {
+            for x in 0..16 {
+                let want = match layer {
+                    0 | 2 if inside(x, y, blue_rect) => blue,
+                    1 if inside(x, y, green_rect) => green,
+                    0..=2 => red,
+                    _ => [128, 128, 128, 128],
+                };
+                let i = ((y * 16 + x) * 4) as usize;
+                assert_eq!(px[i..i + 4], want, "layer {layer} pixel ({x}, {y})");
+            }
+        }
+    }
+    let mut results = [[0u64; 2]; 4];
+    let r = unsafe {
+        vk.device.get_query_pool_results(
+            pool,
+            0,
+            &mut results,
+            vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WITH_AVAILABILITY,
+        )
+    };
+    assert_eq!(r, Err(vk::Result::NOT_READY), "query 3 was never written");
+    assert!(results[0][0] > 0 && results[0][1] == 1, "view 0's timestamp");
+    assert_eq!(results[1], [0, 1], "the second view's slot: 0, available");
+    assert!(results[2][0] >= results[0][0] && results[2][1] == 1);
+    assert_eq!(results[3][1], 0, "query 3 is not available");
+    unsafe {
+        vk.device.destroy_query_pool(pool, None);
+        vk.device.destroy_framebuffer(fb, None);
+        vk.device.destroy_render_pass(pass, None);
+        for v in views {
+            vk.device.destroy_image_view(v, None);
+        }
+    }
+    vk.destroy_image(ms);
+    vk.destroy_image(res);
+}
+
+/// Multiview with dynamic rendering: VkRenderingInfo::viewMask 0b1010 clears layers 1 and 3 of
+/// a 4-layer attachment and leaves layers 0 and 2 alone.
+#[test]
+fn multiview_dynamic_rendering_clears_the_views_layers() {
+    let vk = Vk::new();
+    let layers = 4;
+    let mut spec = ImageSpec::new(
+        RGBA8,
+        8,
+        S1,
+        U::COLOR_ATTACHMENT | U::TRANSFER_SRC | U::TRANSFER_DST,
+    );
+    spec.layers = layers;
+    let img = spec.make(&vk);
+    let v = view(
+        &vk,
+        img.image,
+        vk::ImageViewType::TYPE_2D_ARRAY,
+        RGBA8,
+        range(COLOR, 0, 1, 0, layers),
+    );
+    let colors = [vk::RenderingAttachmentInfo::default()
+        .image_view(v)
+        .image_layout(CA)
+        .load_op(vk::AttachmentLoadOp::CLEAR)
+        .store_op(vk::AttachmentStoreOp::STORE)
+        .clear_value(color([0.0, 1.0, 0.0, 1.0]))];
+    vk.run(|cb| unsafe {
+        barrier(&vk, cb, img.image, COLOR, L::UNDEFINED, DST);
+        vk.device.cmd_clear_color_image(
+            cb,
+            img.image,
+            DST,
+            &vk::ClearColorValue { float32: [0.0; 4] },
+            &[range(COLOR, 0, 1, 0, layers)],
+        );
+        barrier(&vk, cb, img.image, COLOR, DST, CA);
+        vk.device.cmd_begin_rendering(
+            cb,
+            &vk::RenderingInfo::default()
+                .render_area(area(0, 0, 8, 8))
+                .layer_count(1)
+                .view_mask(0b1010)
+                .color_attachments(&colors),
+        );
+        vk.device.cmd_end_rendering(cb);
+        barrier(&vk, cb, img.image, COLOR, CA, SRC);
+    });
+    for layer in 0..layers {
+        let px = read(&vk, &img, COLOR, 0, layer, 4);
+        let want: [u8; 4] = if layer % 2 == 1 { [0, 255, 0, 255] } else { [0; 4] };
+        for p in px.chunks(4) {
+            assert_eq!(p, want, "layer {layer}");
+        }
+    }
+    unsafe { vk.device.destroy_image_view(v, None) };
+    vk.destroy_image(img);
+}
