@@ -22,3 +22,12 @@ if ! command -v cargo >/dev/null; then
     echo "softvk: cargo is missing; install Rust 1.95 or newer (https://rustup.rs)" >&2
     exit 1
 fi
+# wgpu-py (wgpu-native inside its wheel) for tests/tests/wgpu.rs: a real wgpu program on softvk.
+WGPU_VERSION=0.32.0
+venv="$(dirname "$0")/../target/wgpu-venv"
+if ! "$venv/bin/python" -c "import wgpu, sys; sys.exit(wgpu.__version__ != '$WGPU_VERSION')" 2>/dev/null; then
+    echo "softvk: installing wgpu-py $WGPU_VERSION into target/wgpu-venv"
+    mkdir -p "$(dirname "$venv")"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check "wgpu==$WGPU_VERSION"
+fi

@@ -25,7 +25,11 @@ fn reported() -> (vk::ConformanceVersion, vk::ConformanceVersion, Vec<String>) {
             .get_physical_device_properties2(vk.physical, &mut p2)
     };
     let warnings = vk.take_softvk_warnings();
-    (v12.conformance_version, driver.conformance_version, warnings)
+    (
+        v12.conformance_version,
+        driver.conformance_version,
+        warnings,
+    )
 }
 
 fn version(v: vk::ConformanceVersion) -> [u8; 4] {

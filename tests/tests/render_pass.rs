@@ -1398,7 +1398,10 @@ fn multiview_render_pass_loads_clears_resolves_and_queries_per_view() {
         )
     };
     assert_eq!(r, Err(vk::Result::NOT_READY), "query 3 was never written");
-    assert!(results[0][0] > 0 && results[0][1] == 1, "view 0's timestamp");
+    assert!(
+        results[0][0] > 0 && results[0][1] == 1,
+        "view 0's timestamp"
+    );
     assert_eq!(results[1], [0, 1], "the second view's slot: 0, available");
     assert!(results[2][0] >= results[0][0] && results[2][1] == 1);
     assert_eq!(results[3][1], 0, "query 3 is not available");
@@ -1464,7 +1467,11 @@ fn multiview_dynamic_rendering_clears_the_views_layers() {
     });
     for layer in 0..layers {
         let px = read(&vk, &img, COLOR, 0, layer, 4);
-        let want: [u8; 4] = if layer % 2 == 1 { [0, 255, 0, 255] } else { [0; 4] };
+        let want: [u8; 4] = if layer % 2 == 1 {
+            [0, 255, 0, 255]
+        } else {
+            [0; 4]
+        };
         for p in px.chunks(4) {
             assert_eq!(p, want, "layer {layer}");
         }
