@@ -483,3 +483,79 @@ fn subgroup_size_control() {
         p.destroy(&vk);
     }
 }
+
+/// robustImageAccess (Vulkan 1.3): image accesses out of the view's range, here storage and
+/// uniform texel buffers (the image kinds shaders reach today), load (0, 0, 0, 0) and drop
+/// stores; neighbouring memory is untouched. robustBufferAccess (1.0) has its test in
+/// tests/tests/compute.rs (out_of_range_accesses_do_not_crash), on this same device setup with
+/// every reported feature enabled.
+#[test]
+fn robust_image_access() {
+    let vk = Vk::new();
+    assert_eq!(features(&vk).flag("robustImageAccess"), Some(true));
+    let texel = BU::STORAGE_TEXEL_BUFFER | BU::UNIFORM_TEXEL_BUFFER;
+    // One buffer holds the source view (texels 16..32) between guard texels.
+    let src = vk.buffer(64 * 4, texel);
+    let dst = vk.buffer(64 * 4, texel);
+    for (i, c) in src.bytes().chunks_exact_mut(4).enumerate() {
+        c.copy_from_slice(&(1000 + i as u32).to_le_bytes());
+    }
+    dst.bytes().fill(0xEE);
+    let out = vk.buffer(3 * 64 * 16, BU::STORAGE_BUFFER);
+    let p = pipe(
+        &vk,
+        "robust_image",
+        &[&[
+            (0, DT::STORAGE_TEXEL_BUFFER),
+            (1, DT::STORAGE_TEXEL_BUFFER),
+            (2, DT::UNIFORM_TEXEL_BUFFER),
+            (3, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    let r32 = vk::Format::R32_UINT;
+    let src_view = softvk_tests::compute::buffer_view(&vk, &src, r32, 64, 64);
+    let dst_view = softvk_tests::compute::buffer_view(&vk, &dst, r32, 64, 64);
+    let write_texel = softvk_tests::compute::write_texel;
+    write_texel(&vk, p.sets[0], 0, DT::STORAGE_TEXEL_BUFFER, src_view);
+    write_texel(&vk, p.sets[0], 1, DT::STORAGE_TEXEL_BUFFER, dst_view);
+    write_texel(&vk, p.sets[0], 2, DT::UNIFORM_TEXEL_BUFFER, src_view);
+    write_buffer(&vk, p.sets[0], 3, DT::STORAGE_BUFFER, &out, 0, 3 * 64 * 16);
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, 1, 1, 1);
+    });
+    let o = out.u32s();
+    for i in 0..64usize {
+        let load = &o[i * 4..i * 4 + 4];
+        let neg = &o[256 + i * 4..256 + i * 4 + 4];
+        let fetch = &o[512 + i * 4..512 + i * 4 + 4];
+        let want: [u32; 4] = if i < 16 {
+            [1016 + i as u32, 0, 0, 1]
+        } else {
+            [0; 4]
+        };
+        assert_eq!(load, want, "imageLoad({i})");
+        assert_eq!(fetch, want, "texelFetch({i})");
+        assert_eq!(neg, [0; 4], "imageLoad at a negative coordinate ({i})");
+    }
+    let d = dst.u32s();
+    for (i, &v) in d.iter().enumerate() {
+        let want = match i {
+            // The view covers texels 16..32: stores to view texels 8..16 (invocations 0..8)
+            // land, every other store is dropped.
+            24..32 => 100 + (i as u32 - 24),
+            _ => 0xEEEE_EEEE,
+        };
+        assert_eq!(v, want, "destination word {i}");
+    }
+    unsafe {
+        vk.device.destroy_buffer_view(src_view, None);
+        vk.device.destroy_buffer_view(dst_view, None);
+    }
+    p.destroy(&vk);
+    vk.destroy_buffer(src);
+    vk.destroy_buffer(dst);
+    vk.destroy_buffer(out);
+}
