@@ -654,6 +654,7 @@ pub fn isolated(name: &str, body: impl FnOnce()) {
 
 /// Passing file descriptors between processes over a unix socket (SCM_RIGHTS).
 pub mod compute;
+pub mod reference;
 
 pub mod ipc {
     use nix::sys::socket::{
