@@ -12,6 +12,8 @@
 //!   "Image Copies with Scaling" gives (decode source -> filter -> convert -> encode), texels
 //!   outside the destination region stay untouched.
 //! * Clears run on optimal and (where reported) linear tiling; blits on optimal tiling.
+//! * Render-pass clears (load op CLEAR, dynamic rendering) of every COLOR_ATTACHMENT and
+//!   DEPTH_STENCIL_ATTACHMENT format follow the same clear-value rules.
 //! * Not reported, hence not tested here: USCALED/SSCALED (no features: the spec treats them
 //!   as float formats, the CTS as integer ones) and 64-bit blits (no BLIT feature); the test
 //!   `scaled_formats_report_nothing_and_64_bit_formats_do_not_blit` pins that down.
@@ -346,6 +348,170 @@ fn clears_of_every_reported_format_follow_the_spec() {
         vk.destroy_image(img);
     }
     assert!(checked > 1000, "only {checked} clears checked");
+}
+
+/// A layout transition of every subresource, synchronising all commands (attachment writes
+/// and transfers alike).
+fn barrier(
+    vk: &Vk,
+    cb: vk::CommandBuffer,
+    image: vk::Image,
+    aspect: vk::ImageAspectFlags,
+    old: vk::ImageLayout,
+    new: vk::ImageLayout,
+) {
+    let b = [vk::ImageMemoryBarrier2::default()
+        .src_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+        .src_access_mask(vk::AccessFlags2::MEMORY_WRITE)
+        .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+        .dst_access_mask(vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE)
+        .old_layout(old)
+        .new_layout(new)
+        .image(image)
+        .subresource_range(softvk_tests::full_range(aspect))];
+    unsafe {
+        vk.device
+            .cmd_pipeline_barrier2(cb, &vk::DependencyInfo::default().image_memory_barriers(&b))
+    };
+}
+
+/// Render-pass clears (VK_ATTACHMENT_LOAD_OP_CLEAR with dynamic rendering) of every format
+/// with COLOR_ATTACHMENT or DEPTH_STENCIL_ATTACHMENT take the same VkClearValue rules as
+/// vkCmdClearColorImage (spec "Clear Values").
+#[test]
+fn attachment_clears_of_every_attachment_format_follow_the_spec() {
+    type A = vk::ImageAspectFlags;
+    let vk = Vk::new();
+    let mut checked = 0;
+    for (format, f) in reported(&vk) {
+        let color = f.contains(F2::COLOR_ATTACHMENT);
+        if !color && !f.contains(F2::DEPTH_STENCIL_ATTACHMENT) {
+            continue;
+        }
+        let planes = planes(format);
+        let mask = aspect_mask(&planes);
+        let clears: Vec<vk::ClearValue> = if color {
+            clear_values(&planes[0].1)
+                .into_iter()
+                .map(|c| vk::ClearValue {
+                    color: vk::ClearColorValue { uint32: c },
+                })
+                .collect()
+        } else {
+            [(0.0f32, 0u32), (1.0, 0x1FF), (0.3, 0x7F), (1.0 / 3.0, 0x80)]
+                .iter()
+                .map(|(d, s)| vk::ClearValue {
+                    depth_stencil: vk::ClearDepthStencilValue {
+                        depth: *d,
+                        stencil: *s,
+                    },
+                })
+                .collect()
+        };
+        let usage = vk::ImageUsageFlags::TRANSFER_SRC
+            | if color {
+                vk::ImageUsageFlags::COLOR_ATTACHMENT
+            } else {
+                vk::ImageUsageFlags::DEPTH_STENCIL_ATTACHMENT
+            };
+        let img = vk.image(&softvk_tests::image_2d(format, CW, CH).usage(usage));
+        let view = unsafe {
+            vk.device.create_image_view(
+                &vk::ImageViewCreateInfo::default()
+                    .image(img.image)
+                    .view_type(vk::ImageViewType::TYPE_2D)
+                    .format(format)
+                    .subresource_range(softvk_tests::full_range(mask)),
+                None,
+            )
+        }
+        .expect("vkCreateImageView");
+        let stride: u64 = planes
+            .iter()
+            .map(|(_, l)| (l.bytes as u64 * (CW * CH) as u64).next_multiple_of(4))
+            .sum();
+        let out = vk.buffer(stride * clears.len() as u64, USAGE);
+        let att_layout = if color {
+            vk::ImageLayout::COLOR_ATTACHMENT_OPTIMAL
+        } else {
+            vk::ImageLayout::DEPTH_STENCIL_ATTACHMENT_OPTIMAL
+        };
+        vk.run(|cb| unsafe {
+            let mut old = vk::ImageLayout::UNDEFINED;
+            for (k, c) in clears.iter().enumerate() {
+                barrier(&vk, cb, img.image, mask, old, att_layout);
+                let att = vk::RenderingAttachmentInfo::default()
+                    .image_view(view)
+                    .image_layout(att_layout)
+                    .load_op(vk::AttachmentLoadOp::CLEAR)
+                    .store_op(vk::AttachmentStoreOp::STORE)
+                    .clear_value(*c);
+                let colors = [att];
+                let mut info = vk::RenderingInfo::default()
+                    .render_area(vk::Rect2D {
+                        offset: vk::Offset2D::default(),
+                        extent: vk::Extent2D {
+                            width: CW,
+                            height: CH,
+                        },
+                    })
+                    .layer_count(1);
+                if color {
+                    info = info.color_attachments(&colors);
+                }
+                if mask.contains(A::DEPTH) {
+                    info = info.depth_attachment(&att);
+                }
+                if mask.contains(A::STENCIL) {
+                    info = info.stencil_attachment(&att);
+                }
+                vk.device.cmd_begin_rendering(cb, &info);
+                vk.device.cmd_end_rendering(cb);
+                barrier(&vk, cb, img.image, mask, att_layout, SRC);
+                old = SRC;
+                let mut off = stride * k as u64;
+                for (aspect, l) in &planes {
+                    vk.device.cmd_copy_image_to_buffer(
+                        cb,
+                        img.image,
+                        SRC,
+                        out.buffer,
+                        &[copy_region(*aspect, off, CW, CH)],
+                    );
+                    off += (l.bytes as u64 * (CW * CH) as u64).next_multiple_of(4);
+                }
+            }
+        });
+        let bytes = out.bytes();
+        for (k, c) in clears.iter().enumerate() {
+            let mut off = (stride * k as u64) as usize;
+            for (aspect, l) in &planes {
+                let want = if color {
+                    clear_want(l, unsafe { c.color.uint32 })
+                } else {
+                    let ds = unsafe { c.depth_stencil };
+                    if *aspect == A::STENCIL {
+                        let s = (ds.stencil & 0xFF) as i64;
+                        [Want::Code(s, s), Want::Any, Want::Any, Want::Any]
+                    } else {
+                        r::encode(l, [ds.depth as f64, 0.0, 0.0, 1.0])
+                    }
+                };
+                for t in 0..(CW * CH) as usize {
+                    let texel = &bytes[off + t * l.bytes..off + (t + 1) * l.bytes];
+                    if let Err(e) = r::check(l, texel, &want) {
+                        panic!("{format:?} {aspect:?}: load-op clear {k}, texel {t}: {e}");
+                    }
+                }
+                off += (l.bytes * (CW * CH) as usize).next_multiple_of(4);
+            }
+            checked += 1;
+        }
+        unsafe { vk.device.destroy_image_view(view, None) };
+        vk.destroy_buffer(out);
+        vk.destroy_image(img);
+    }
+    assert!(checked > 300, "only {checked} attachment clears checked");
 }
 
 // ---------------------------------------------------------------------------------------------
