@@ -319,7 +319,7 @@ fn clear_texel(view: &ImageView, aspect: A, bits: ClearBits) -> Result<Vec<u8>> 
     let (fmt, value) = if aspect == A::COLOR {
         let info = format::info(view.format)
             .ok_or_else(|| Error::unsupported_format("view format has no texel codec"))?;
-        (view.format, color_texel(info.domain, bits.0))
+        (view.format, color_texel(info, bits.0))
     } else {
         let value = depth_stencil_texel(aspect, f32::from_bits(bits.0[0]), bits.0[1])?;
         (plane.format, value)

@@ -360,13 +360,50 @@ fn fill_ranges(
     Ok(())
 }
 
-/// The texel a VkClearColorValue's bits mean in a format of `domain`.
-pub(super) fn color_texel(domain: Domain, bits: [u32; 4]) -> Texel {
-    match domain {
+/// The texel a VkClearColorValue's bits mean for color format `info` (spec "Clear Values",
+/// VkClearColorValue): formats of a floating-point numeric type take `float32` (converted by the
+/// codec: clamped and rounded for UNORM/SNORM, sRGB-encoded, ...); UINT formats take `uint32`
+/// "cast to the integer type with fewer bits", i.e. its low bits; SINT formats take `int32`
+/// cast the same way (low bits, sign-extended: in-range negative values stay negative; values
+/// the component cannot represent are undefined by the spec). 64-bit formats do not go through
+/// a `Texel`: see [`clear_color_bytes`].
+pub(super) fn color_texel(info: &format::FormatInfo, bits: [u32; 4]) -> Texel {
+    let width = |i: usize| match info.bits[i] as u32 {
+        0 | 32.. => 32,
+        b => b,
+    };
+    match info.domain {
         Domain::Float => Texel::Float(bits.map(f32::from_bits)),
-        Domain::Uint => Texel::Uint(bits),
-        Domain::Sint => Texel::Sint(bits.map(|c| c as i32)),
+        Domain::Uint => Texel::Uint(std::array::from_fn(|i| {
+            bits[i] & (u32::MAX >> (32 - width(i)))
+        })),
+        Domain::Sint => Texel::Sint(std::array::from_fn(|i| {
+            let shift = 32 - width(i);
+            ((bits[i] << shift) as i32) >> shift
+        })),
     }
+}
+
+/// One texel of color format `format` cleared to the VkClearColorValue `bits`.
+///
+/// 64-bit formats follow the spec's rule for them (VkClearColorValue): "the first 2 array
+/// elements of each of the arrays are reinterpreted as a single 64-bit element for the R
+/// component. The next 2 array elements are used in the same way for the G component", i.e.
+/// the union is read as `uint64[2]` / `int64[2]` / `float64[2]` and stored bit for bit. The
+/// spec gives no value for B and A of R64G64B64(A64): they are cleared to zero.
+pub(super) fn clear_color_bytes(format: vk::Format, bits: [u32; 4]) -> Result<Vec<u8>> {
+    let info = format::info(format)
+        .ok_or_else(|| Error::unsupported_format("image format has no texel codec"))?;
+    let mut bytes = vec![0u8; info.bytes as usize];
+    if info.wide {
+        for c in 0..(info.components as usize).min(2) {
+            let v = bits[2 * c] as u64 | (bits[2 * c + 1] as u64) << 32;
+            bytes[8 * c..8 * c + 8].copy_from_slice(&v.to_le_bytes());
+        }
+    } else {
+        format::encode(format, color_texel(info, bits), &mut bytes);
+    }
+    Ok(bytes)
 }
 
 /// The texel a depth or stencil clear value means for `aspect`.
@@ -399,8 +436,7 @@ pub fn clear_color(
             "vkCmdClearColorImage on a depth/stencil image (VUID-vkCmdClearColorImage-image-00007)",
         ));
     }
-    let mut bytes = vec![0u8; info.bytes as usize];
-    format::encode(image.format(), color_texel(info.domain, color), &mut bytes);
+    let bytes = clear_color_bytes(image.format(), color)?;
     fill_ranges(image, vk::ImageAspectFlags::COLOR, &bytes, ranges)
 }
 
@@ -863,6 +899,33 @@ mod tests {
     use crate::memory::{DeviceMemory, Heap};
     use crate::resource::ImageDesc;
     use std::sync::Arc;
+
+    /// VkClearColorValue: UINT/SINT take the low bits of the 32-bit value ("casting to the
+    /// integer type with fewer bits"); 64-bit formats read two words per component.
+    #[test]
+    fn clear_values_follow_the_union_rules() {
+        let c = |f, bits| clear_color_bytes(f, bits).unwrap();
+        assert_eq!(c(vk::Format::R8G8_UINT, [300, 0xFF, 0, 0]), [44, 0xFF]);
+        assert_eq!(
+            c(vk::Format::R8G8_SINT, [(-3i32) as u32, 0x17F, 0, 0]),
+            [0xFD, 0x7F]
+        );
+        assert_eq!(
+            c(vk::Format::A2B10G10R10_UINT_PACK32, [0x401, 3, 0, 7]),
+            (1u32 | 3 << 10 | 3 << 30).to_le_bytes()
+        );
+        let mut want = 0x0123_4567_89AB_CDEFu64.to_le_bytes().to_vec();
+        want.extend((-2i64).to_le_bytes());
+        let words = [0x89AB_CDEF, 0x0123_4567, (-2i64) as u32, u32::MAX];
+        assert_eq!(c(vk::Format::R64G64_SINT, words), want);
+        want.extend([0; 16]);
+        assert_eq!(c(vk::Format::R64G64B64A64_UINT, words), want);
+        let d = 0.1f64.to_bits();
+        assert_eq!(
+            c(vk::Format::R64_SFLOAT, [d as u32, (d >> 32) as u32, 0, 0]),
+            0.1f64.to_le_bytes()
+        );
+    }
 
     fn image(format: vk::Format, w: u32, h: u32, samples: vk::SampleCountFlags) -> Image {
         let img = Image::new(ImageDesc {

@@ -28,7 +28,8 @@
 //!   little-endian word, stencil in the top 8).
 //! * 64-bit formats (`wide`) only round-trip through [`Texel`] for values that fit in
 //!   u32/i32/f32: decode truncates integers to their low 32 bits and narrows f64 to f32;
-//!   encode zero/sign-extends or widens. Copies of such formats must move raw bytes.
+//!   encode zero/sign-extends or widens. Copies and clears of such formats move raw bytes
+//!   (clears: `command::transfer::clear_color_bytes`, by the spec's 64-bit clear-value rule).
 //! * Passing a slice shorter than `info.bytes`, or an unsupported format, is a caller bug:
 //!   it trips a `debug_assert!`; in release builds missing bytes read as 0 and writes past
 //!   the slice are dropped, and an unsupported format decodes as (0, 0, 0, 1) / encodes nothing.

@@ -685,6 +685,7 @@ pub fn isolated(name: &str, body: impl FnOnce()) {
 
 /// Passing file descriptors between processes over a unix socket (SCM_RIGHTS).
 pub mod compute;
+pub mod reference;
 pub mod requirements;
 pub mod structs;
 

@@ -248,5 +248,6 @@ fn every_reported_format_feature_works() {
         "formats exercised: {} (blit {}, linear blit {}, depth/stencil {})",
         exercised.0, exercised.1, exercised.2, exercised.3
     );
-    assert!(exercised.0 >= 120, "{exercised:?}");
+    // 130 core formats less the 26 USCALED/SSCALED ones, which report nothing.
+    assert!(exercised.0 >= 104, "{exercised:?}");
 }

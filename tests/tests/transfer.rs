@@ -461,8 +461,8 @@ fn clear_color_encodes_per_format() {
             },
             1
         ),
-        [255],
-        "integer clears clamp to the component range"
+        [44],
+        "UINT clears take the low bits: VkClearColorValue \"casting to the integer type with fewer bits\""
     );
 }
 
