@@ -75,6 +75,35 @@ impl Members {
         }
     }
 
+    /// Every top-level `member: value` pair of one structure's Debug output (snake_case names),
+    /// without sType and pNext.
+    pub fn pairs(one: &dyn Debug) -> Vec<(String, String)> {
+        let text = format!("{one:?}");
+        let Some(open) = text.find('{') else {
+            return vec![];
+        };
+        let body = &text[open + 1..text.len().saturating_sub(1)];
+        let (mut depth, mut start, mut items) = (0i32, 0, vec![]);
+        for (i, c) in body.char_indices() {
+            match c {
+                '[' | '{' | '(' => depth += 1,
+                ']' | '}' | ')' => depth -= 1,
+                ',' if depth == 0 => {
+                    items.push(&body[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        items.push(&body[start..]);
+        items
+            .iter()
+            .filter_map(|item| item.split_once(": "))
+            .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            .filter(|(k, _)| k != "s_type" && k != "p_next" && k != "_marker")
+            .collect()
+    }
+
     /// A numeric member (integers, floats, VkBool32).
     pub fn num(&self, name: &str) -> Option<f64> {
         self.raw(name)?.parse().ok()

@@ -559,3 +559,136 @@ fn robust_image_access() {
     vk.destroy_buffer(dst);
     vk.destroy_buffer(out);
 }
+
+/// The same member in two structures has the same value: every member of an extension's (or
+/// a promoted) properties or features structure equals the member of the same name in
+/// VkPhysicalDeviceVulkan11/12/13Properties/Features (the CTS compares them; FloatControls and
+/// DescriptorIndexing properties once disagreed with Vulkan12Properties).
+#[test]
+fn promoted_structures_agree_with_the_vulkan_1x_structures() {
+    let vk = Vk::new();
+    let (i, p) = (&vk.instance, vk.physical);
+    macro_rules! props {
+        ($($t:ident),*) => {{
+            let mut v: Vec<(&str, Vec<(String, String)>)> = vec![];
+            $(
+                let mut s = vk::$t::default();
+                let mut p2 = vk::PhysicalDeviceProperties2::default().push_next(&mut s);
+                unsafe { i.get_physical_device_properties2(p, &mut p2) };
+                v.push((stringify!($t), Members::pairs(&s)));
+            )*
+            v
+        }};
+    }
+    macro_rules! feats {
+        ($($t:ident),*) => {{
+            let mut v: Vec<(&str, Vec<(String, String)>)> = vec![];
+            $(
+                let mut s = vk::$t::default();
+                let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut s);
+                unsafe { i.get_physical_device_features2(p, &mut f2) };
+                v.push((stringify!($t), Members::pairs(&s)));
+            )*
+            v
+        }};
+    }
+    let core_props = props!(
+        PhysicalDeviceVulkan11Properties,
+        PhysicalDeviceVulkan12Properties,
+        PhysicalDeviceVulkan13Properties
+    );
+    let ext_props = props!(
+        PhysicalDeviceIDProperties,
+        PhysicalDeviceSubgroupProperties,
+        PhysicalDevicePointClippingProperties,
+        PhysicalDeviceMultiviewProperties,
+        PhysicalDeviceProtectedMemoryProperties,
+        PhysicalDeviceMaintenance3Properties,
+        PhysicalDeviceDriverProperties,
+        PhysicalDeviceFloatControlsProperties,
+        PhysicalDeviceDepthStencilResolveProperties,
+        PhysicalDeviceSamplerFilterMinmaxProperties,
+        PhysicalDeviceTimelineSemaphoreProperties,
+        PhysicalDeviceDescriptorIndexingProperties,
+        PhysicalDeviceMaintenance4Properties,
+        PhysicalDeviceSubgroupSizeControlProperties,
+        PhysicalDeviceInlineUniformBlockProperties,
+        PhysicalDeviceShaderIntegerDotProductProperties,
+        PhysicalDeviceTexelBufferAlignmentProperties
+    );
+    let core_feats = feats!(
+        PhysicalDeviceVulkan11Features,
+        PhysicalDeviceVulkan12Features,
+        PhysicalDeviceVulkan13Features
+    );
+    let ext_feats = feats!(
+        PhysicalDevice16BitStorageFeatures,
+        PhysicalDeviceMultiviewFeatures,
+        PhysicalDeviceVariablePointersFeatures,
+        PhysicalDeviceProtectedMemoryFeatures,
+        PhysicalDeviceSamplerYcbcrConversionFeatures,
+        PhysicalDeviceShaderDrawParametersFeatures,
+        PhysicalDevice8BitStorageFeatures,
+        PhysicalDeviceShaderAtomicInt64Features,
+        PhysicalDeviceShaderFloat16Int8Features,
+        PhysicalDeviceDescriptorIndexingFeatures,
+        PhysicalDeviceScalarBlockLayoutFeatures,
+        PhysicalDeviceImagelessFramebufferFeatures,
+        PhysicalDeviceUniformBufferStandardLayoutFeatures,
+        PhysicalDeviceShaderSubgroupExtendedTypesFeatures,
+        PhysicalDeviceSeparateDepthStencilLayoutsFeatures,
+        PhysicalDeviceHostQueryResetFeatures,
+        PhysicalDeviceTimelineSemaphoreFeatures,
+        PhysicalDeviceBufferDeviceAddressFeatures,
+        PhysicalDeviceVulkanMemoryModelFeatures,
+        PhysicalDeviceImageRobustnessFeatures,
+        PhysicalDeviceInlineUniformBlockFeatures,
+        PhysicalDevicePipelineCreationCacheControlFeatures,
+        PhysicalDevicePrivateDataFeatures,
+        PhysicalDeviceShaderDemoteToHelperInvocationFeatures,
+        PhysicalDeviceShaderTerminateInvocationFeatures,
+        PhysicalDeviceSubgroupSizeControlFeatures,
+        PhysicalDeviceSynchronization2Features,
+        PhysicalDeviceZeroInitializeWorkgroupMemoryFeatures,
+        PhysicalDeviceDynamicRenderingFeatures,
+        PhysicalDeviceShaderIntegerDotProductFeatures,
+        PhysicalDeviceMaintenance4Features
+    );
+    // The 1.1 structures name some members differently (subgroup_size vs supported_stages):
+    // the spec's aliases, compared explicitly.
+    let renamed = [
+        ("supported_stages", "subgroup_supported_stages"),
+        ("supported_operations", "subgroup_supported_operations"),
+        (
+            "quad_operations_in_all_stages",
+            "subgroup_quad_operations_in_all_stages",
+        ),
+        ("variable_pointers", "variable_pointers"),
+    ];
+    let mut compared = 0;
+    let mut differ = vec![];
+    for (ext, core) in [(&ext_props, &core_props), (&ext_feats, &core_feats)] {
+        for (name, members) in ext.iter() {
+            for (k, v) in members {
+                let key = renamed
+                    .iter()
+                    .find(|(a, _)| a == k)
+                    .map_or(k.as_str(), |(_, b)| b);
+                let found: Vec<&String> = core
+                    .iter()
+                    .flat_map(|(_, m)| m.iter().filter(|(ck, _)| ck == key).map(|(_, cv)| cv))
+                    .collect();
+                let Some(cv) = found.first() else {
+                    continue;
+                };
+                compared += 1;
+                if *cv != v {
+                    differ.push(format!("{name}::{k} = {v}, Vulkan1x: {cv}"));
+                }
+            }
+        }
+    }
+    assert!(differ.is_empty(), "structures disagree: {differ:#?}");
+    assert!(compared > 100, "only {compared} members compared");
+    println!("{compared} members agree");
+}
