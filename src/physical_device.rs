@@ -50,6 +50,8 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // compute::every_texel_buffer_format_fetches_loads_and_stores)
     "shaderStorageImageReadWithoutFormat",
     "shaderStorageImageWriteWithoutFormat",
+    // VK_DESCRIPTOR_TYPE_INLINE_UNIFORM_BLOCK (tests: inline_uniform::*)
+    "inlineUniformBlock",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -502,6 +504,16 @@ impl PhysicalDevice {
             uniform_texel_buffer_offset_alignment_bytes: 16,
             uniform_texel_buffer_offset_single_texel_alignment: vk::FALSE,
             max_buffer_size: self.heap.size(),
+            max_inline_uniform_block_size: resource::descriptor::MAX_INLINE_UNIFORM_BLOCK_SIZE,
+            max_per_stage_descriptor_inline_uniform_blocks:
+                resource::descriptor::MAX_INLINE_UNIFORM_BLOCKS,
+            max_per_stage_descriptor_update_after_bind_inline_uniform_blocks:
+                resource::descriptor::MAX_INLINE_UNIFORM_BLOCKS,
+            max_descriptor_set_inline_uniform_blocks:
+                resource::descriptor::MAX_INLINE_UNIFORM_BLOCKS,
+            max_descriptor_set_update_after_bind_inline_uniform_blocks:
+                resource::descriptor::MAX_INLINE_UNIFORM_BLOCKS,
+            max_inline_uniform_total_size: resource::descriptor::MAX_INLINE_UNIFORM_TOTAL_SIZE,
             ..Default::default()
         }
     }

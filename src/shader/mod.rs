@@ -161,6 +161,9 @@ pub enum Resource<'a> {
     None,
     /// A uniform/storage buffer range (offset/range and dynamic offsets already applied).
     Buffer(crate::memory::Span<'a>),
+    /// Bytes held by the driver (an inline uniform block). The dispatch gives the shader its
+    /// own copy, so even a shader that (invalidly) stores to it cannot change the descriptor.
+    Bytes(&'a [u8]),
     /// A buffer view: its range and format.
     TexelBuffer {
         span: crate::memory::Span<'a>,
@@ -311,6 +314,8 @@ impl ComputeKernel {
             format: 0,
             _pad: 0,
         };
+        // Per-dispatch copies of inline bytes (boxes: their addresses do not move).
+        let mut copies: Vec<Box<[u8]>> = Vec::new();
         let mut table: Vec<SlotDesc> = slots
             .iter()
             .map(|r| match r {
@@ -321,6 +326,17 @@ impl ComputeKernel {
                     format: 0,
                     _pad: 0,
                 },
+                Resource::Bytes(b) => {
+                    let mut copy: Box<[u8]> = (*b).into();
+                    let ptr = copy.as_mut_ptr();
+                    copies.push(copy);
+                    SlotDesc {
+                        ptr,
+                        len: b.len() as u64,
+                        format: 0,
+                        _pad: 0,
+                    }
+                }
                 Resource::TexelBuffer { span, format } => SlotDesc {
                     ptr: span.as_ptr(),
                     len: span.len() as u64,
@@ -347,6 +363,7 @@ impl ComputeKernel {
             ];
             runtime::run_workgroup(&run, table.get(), push_constants, wg, groups, &stopper);
         });
+        drop(copies);
         if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
             Err(Stopped)
         } else {

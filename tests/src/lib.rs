@@ -235,7 +235,8 @@ impl Vk {
             .synchronization2(true)
             .private_data(true)
             .maintenance4(true)
-            .dynamic_rendering(true);
+            .dynamic_rendering(true)
+            .inline_uniform_block(true);
         let mut dinfo = vk::DeviceCreateInfo::default()
             .queue_create_infos(&qinfo)
             .enabled_extension_names(&ext_ptrs);
