@@ -52,6 +52,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "shaderStorageImageWriteWithoutFormat",
     // VK_DESCRIPTOR_TYPE_INLINE_UNIFORM_BLOCK (tests: inline_uniform::*)
     "inlineUniformBlock",
+    // vkGetBufferDeviceAddress and PhysicalStorageBuffer pointers in shaders, checked against
+    // the live buffers (tests: device_address::*); not capture/replay, not multi-device
+    "bufferDeviceAddress",
 ];
 
 pub fn feature_supported(name: &str) -> bool {

@@ -230,7 +230,8 @@ impl Vk {
             .timeline_semaphore(true)
             .host_query_reset(true)
             .separate_depth_stencil_layouts(true)
-            .imageless_framebuffer(true);
+            .imageless_framebuffer(true)
+            .buffer_device_address(true);
         let mut f13 = vk::PhysicalDeviceVulkan13Features::default()
             .synchronization2(true)
             .private_data(true)
