@@ -1056,10 +1056,6 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let v = self.ptr_access_chain(i)?;
                 self.set(i.id, v);
             }
-            PtrEqual | PtrNotEqual => {
-                let v = self.ptr_compare(i, i.op == PtrEqual)?;
-                self.set(i.id, v);
-            }
             ArrayLength => {
                 let p = self.ptr(i.w(0))?;
                 let m = i.w(1);

@@ -198,8 +198,6 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | InBoundsAccessChain
             | PtrAccessChain
             | InBoundsPtrAccessChain
-            | PtrEqual
-            | PtrNotEqual
             | ArrayLength
             | VectorExtractDynamic
             | VectorInsertDynamic

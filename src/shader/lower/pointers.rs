@@ -20,7 +20,6 @@ use super::super::runtime::{CTX_SCRATCH, Ctx};
 use super::{Lower, Ptr, PtrKind, Val, err, flags};
 use crate::memory::addresses::AddressMap;
 use crate::shader::ShaderError;
-use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{InstBuilder, Value, types};
 
 /// Looks `addr` up in the dispatch's address map: returns the start of the live range that
@@ -120,28 +119,5 @@ impl Lower<'_, '_> {
         let off = self.scaled(off, eid, cidx, stride as i64)?;
         p.kind = PtrKind::Mem { base, len, off };
         self.access_chain_from(p, i, 2)
-    }
-
-    /// OpPtrEqual / OpPtrNotEqual of two PhysicalStorageBuffer pointers: their addresses.
-    pub(super) fn ptr_compare(&mut self, i: &super::Inst, equal: bool) -> Result<Val, ShaderError> {
-        if self.phys_pointee(i.w(0)).is_none() || self.phys_pointee(i.w(1)).is_none() {
-            return err(
-                "OpPtrEqual/OpPtrNotEqual are supported on PhysicalStorageBuffer pointers only",
-            );
-        }
-        let a = self.s(i.w(0))?;
-        let b = self.s(i.w(1))?;
-        let (Some(&[a0, a1]), Some(&[b0, b1])) = (a.get(..2), b.get(..2)) else {
-            return err("malformed pointer comparison");
-        };
-        let e0 = self.b.ins().icmp(IntCC::Equal, a0, b0);
-        let e1 = self.b.ins().icmp(IntCC::Equal, a1, b1);
-        let eq = self.b.ins().band(e0, e1);
-        let r = if equal {
-            eq
-        } else {
-            self.b.ins().bxor_imm_u(eq, 1)
-        };
-        Ok(Val::S(vec![r]))
     }
 }
