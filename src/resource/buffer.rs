@@ -41,6 +41,16 @@ impl Buffer {
                 "sparse buffers are not supported (sparseBinding is not reported)",
             ));
         }
+        if desc
+            .flags
+            .contains(vk::BufferCreateFlags::DEVICE_ADDRESS_CAPTURE_REPLAY)
+        {
+            return Err(Error::new(
+                crate::error::ErrorKind::FeatureNotPresent,
+                "device address capture/replay is not supported \
+                 (bufferDeviceAddressCaptureReplay is not reported; VUID-VkBufferCreateInfo-flags-03338)",
+            ));
+        }
         if desc.flags.contains(vk::BufferCreateFlags::PROTECTED) {
             return Err(Error::new(
                 crate::error::ErrorKind::FeatureNotPresent,

@@ -291,3 +291,56 @@ fn features_and_queries() {
     }
     vk.destroy_buffer(b);
 }
+
+/// Capture/replay is not reported, so its flags and addresses are refused (without the
+/// validation layer, which would flag the same calls).
+#[test]
+fn capture_replay_requests_are_refused() {
+    let vk = Vk::with(softvk_tests::Options {
+        validation: false,
+        ..Default::default()
+    });
+    let ty = vk.memory_type(vk::MemoryPropertyFlags::HOST_VISIBLE);
+    let mut flags = vk::MemoryAllocateFlagsInfo::default().flags(
+        vk::MemoryAllocateFlags::DEVICE_ADDRESS
+            | vk::MemoryAllocateFlags::DEVICE_ADDRESS_CAPTURE_REPLAY,
+    );
+    let r = unsafe {
+        vk.device.allocate_memory(
+            &vk::MemoryAllocateInfo::default()
+                .allocation_size(4096)
+                .memory_type_index(ty)
+                .push_next(&mut flags),
+            None,
+        )
+    };
+    assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
+    let mut opaque =
+        vk::MemoryOpaqueCaptureAddressAllocateInfo::default().opaque_capture_address(4096);
+    let r = unsafe {
+        vk.device.allocate_memory(
+            &vk::MemoryAllocateInfo::default()
+                .allocation_size(4096)
+                .memory_type_index(ty)
+                .push_next(&mut opaque),
+            None,
+        )
+    };
+    assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
+    let r = unsafe {
+        vk.device.create_buffer(
+            &vk::BufferCreateInfo::default()
+                .size(64)
+                .usage(ADDRESSED)
+                .flags(vk::BufferCreateFlags::DEVICE_ADDRESS_CAPTURE_REPLAY),
+            None,
+        )
+    };
+    assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
+    let errors = vk.take_softvk_errors();
+    assert_eq!(errors.len(), 3, "{errors:?}");
+    assert!(
+        errors.iter().all(|e| e.contains("CaptureReplay")),
+        "{errors:?}"
+    );
+}

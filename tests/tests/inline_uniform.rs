@@ -272,10 +272,10 @@ fn writes_copies_and_templates_reach_the_shader() {
     f.destroy(&vk);
 }
 
-/// A command buffer reads the contents the set had when it was recorded... and a later update
-/// (before another recording) is what the next dispatch sees.
+/// An update between two dispatches (each recorded after the updates before it) is what the
+/// second one sees, and the block it did not touch keeps its bytes.
 #[test]
-fn each_dispatch_sees_the_contents_it_was_recorded_with() {
+fn updates_between_dispatches_are_seen() {
     let vk = Vk::new();
     let f = fixture(&vk);
     let p = pool(&vk, 1, A_BYTES + B_BYTES, Some(2));
