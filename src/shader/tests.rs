@@ -339,6 +339,7 @@ cases! {
     determinism,
     pointers,
     ptr_chain,
+    refuse_ptr_int64,
 }
 
 #[test]
