@@ -301,11 +301,7 @@ fn updates_between_dispatches_are_seen() {
 /// VK_ERROR_OUT_OF_POOL_MEMORY, and freeing makes room again.
 #[test]
 fn pools_account_bytes_and_bindings() {
-    // The validation layer tracks pool usage itself; what matters here is the driver's answer.
-    let vk = Vk::with(Options {
-        validation: false,
-        ..Options::default()
-    });
+    let vk = Vk::new();
     let f = fixture(&vk);
     // Room for one set's bytes (96) plus 32: the second set does not fit by bytes.
     let p = pool(&vk, 4, 128, Some(8));
