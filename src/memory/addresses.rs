@@ -126,7 +126,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lookups_merge_overlaps_and_keep_neighbours_apart() {
+    fn lookups_find_the_containing_range_and_keep_neighbours_apart() {
         let m = AddressMap {
             ranges: vec![(100, 200), (200, 300), (1000, 1100)],
             _memory: vec![],
@@ -139,5 +139,28 @@ mod tests {
         assert_eq!(m.find(1099), Some((1000, 100)));
         assert_eq!(m.find(u64::MAX), None);
         assert_eq!(AddressMap::default().find(0), None);
+    }
+
+    #[test]
+    fn registered_buffers_are_found_until_unregistered() {
+        let heap = Arc::new(crate::memory::Heap::new(1 << 20));
+        let m = Arc::new(DeviceMemory::allocate(&heap, 4096, 0, None).expect("allocate"));
+        let base = m.host_address(0).expect("address") as u64;
+        // Two buffers aliasing bytes 50..100 (merged), and a neighbour right after them.
+        let a = register(m.clone(), 0, 100).expect("a");
+        let b = register(m.clone(), 50, 150).expect("b");
+        let c = register(m.clone(), 200, 100).expect("c");
+        assert_eq!(register(m.clone(), 4000, 100), None, "past the allocation");
+        let s = snapshot();
+        assert_eq!(s.find(base + 150), Some((base, 200)));
+        assert_eq!(s.find(base + 200), Some((base + 200, 100)));
+        assert_eq!(s.find(base + 300), None);
+        unregister(b);
+        let s = snapshot();
+        assert_eq!(s.find(base + 150), None, "b's bytes are gone");
+        assert_eq!(s.find(base + 99), Some((base, 100)));
+        unregister(a);
+        unregister(c);
+        assert_eq!(snapshot().find(base), None);
     }
 }
