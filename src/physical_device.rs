@@ -76,6 +76,11 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT (VK_EXT_texel_buffer_alignment): the
     // alignments of VkPhysicalDeviceTexelBufferAlignmentProperties are what views check
     "texelBufferAlignment",
+    // VK_DESCRIPTOR_TYPE_INLINE_UNIFORM_BLOCK (tests: inline_uniform::*)
+    "inlineUniformBlock",
+    // vkGetBufferDeviceAddress and PhysicalStorageBuffer pointers in shaders, checked against
+    // the live buffers (tests: device_address::*); not capture/replay, not multi-device
+    "bufferDeviceAddress",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -101,6 +106,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_host_query_reset",
     "VK_EXT_image_drm_format_modifier",
     "VK_EXT_image_robustness",
+    "VK_EXT_inline_uniform_block",
     "VK_EXT_memory_budget",
     "VK_EXT_pipeline_creation_cache_control",
     "VK_EXT_pipeline_creation_feedback",
@@ -110,6 +116,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_texel_buffer_alignment",
     "VK_EXT_tooling_info",
     "VK_KHR_bind_memory2",
+    "VK_KHR_buffer_device_address",
     "VK_KHR_copy_commands2",
     "VK_KHR_create_renderpass2",
     "VK_KHR_dedicated_allocation",
@@ -635,6 +642,16 @@ impl PhysicalDevice {
             uniform_texel_buffer_offset_alignment_bytes: 16,
             uniform_texel_buffer_offset_single_texel_alignment: vk::FALSE,
             max_buffer_size: self.heap.size(),
+            max_inline_uniform_block_size: resource::descriptor::MAX_INLINE_UNIFORM_BLOCK_SIZE,
+            max_per_stage_descriptor_inline_uniform_blocks:
+                resource::descriptor::MAX_INLINE_UNIFORM_BLOCKS,
+            max_per_stage_descriptor_update_after_bind_inline_uniform_blocks:
+                resource::descriptor::MAX_INLINE_UNIFORM_BLOCKS,
+            max_descriptor_set_inline_uniform_blocks:
+                resource::descriptor::MAX_INLINE_UNIFORM_BLOCKS,
+            max_descriptor_set_update_after_bind_inline_uniform_blocks:
+                resource::descriptor::MAX_INLINE_UNIFORM_BLOCKS,
+            max_inline_uniform_total_size: resource::descriptor::MAX_INLINE_UNIFORM_TOTAL_SIZE,
             ..Default::default()
         }
     }

@@ -18,6 +18,7 @@
 //! application order those accesses. Spans therefore use raw copies (`ptr::copy`), never Rust
 //! references that would assert exclusivity.
 
+pub mod addresses;
 mod span;
 
 pub use span::Span;

@@ -12,7 +12,9 @@
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::memory::Span;
-use crate::resource::descriptor::{Descriptor, SetLayout, is_dynamic};
+use crate::resource::descriptor::{
+    Descriptor, MAX_INLINE_UNIFORM_BLOCKS, MAX_INLINE_UNIFORM_TOTAL_SIZE, SetLayout, is_dynamic,
+};
 use crate::shader::{
     self, BindingLayout, ComputeKernel, DescriptorKind, PipelineInterface, Resource,
     ShaderErrorKind, SpecConstants,
@@ -79,6 +81,7 @@ impl PipelineLayout {
             };
             bytes = bytes.max(end);
         }
+        check_inline_limits(&sets)?;
         let mut set_bases = Vec::with_capacity(sets.len());
         let mut slot_count = 0u32;
         for s in &sets {
@@ -96,11 +99,52 @@ impl PipelineLayout {
     }
 }
 
+/// The inline uniform block limits a pipeline layout must respect
+/// (VUID-VkPipelineLayoutCreateInfo-descriptorType-02214, -02216, -06531).
+fn check_inline_limits(sets: &[Option<Arc<SetLayout>>]) -> Result<()> {
+    let inline = || {
+        sets.iter()
+            .flatten()
+            .flat_map(|s| s.bindings())
+            .filter(|b| b.is_inline())
+    };
+    let blocks = inline().count() as u32;
+    if blocks > MAX_INLINE_UNIFORM_BLOCKS {
+        return Err(Error::invalid(format!(
+            "{blocks} inline uniform blocks in the pipeline layout exceed \
+             maxDescriptorSetInlineUniformBlocks {MAX_INLINE_UNIFORM_BLOCKS} \
+             (VUID-VkPipelineLayoutCreateInfo-descriptorType-02216)"
+        )));
+    }
+    // Every stage bit, one at a time: per-stage counts.
+    for bit in 0..32 {
+        let stage = vk::ShaderStageFlags::from_raw(1 << bit);
+        let n = inline().filter(|b| b.stages.intersects(stage)).count() as u32;
+        if n > MAX_INLINE_UNIFORM_BLOCKS {
+            return Err(Error::invalid(format!(
+                "{n} inline uniform blocks visible to stage {stage:?} exceed \
+                 maxPerStageDescriptorInlineUniformBlocks {MAX_INLINE_UNIFORM_BLOCKS} \
+                 (VUID-VkPipelineLayoutCreateInfo-descriptorType-02214)"
+            )));
+        }
+    }
+    let bytes: u64 = inline().map(|b| b.count as u64).sum();
+    if bytes > MAX_INLINE_UNIFORM_TOTAL_SIZE as u64 {
+        return Err(Error::invalid(format!(
+            "{bytes} bytes of inline uniform blocks in the pipeline layout exceed \
+             maxInlineUniformTotalSize {MAX_INLINE_UNIFORM_TOTAL_SIZE} \
+             (VUID-VkPipelineLayoutCreateInfo-descriptorType-06531)"
+        )));
+    }
+    Ok(())
+}
+
 fn kind_of(ty: vk::DescriptorType) -> DescriptorKind {
     match ty {
-        vk::DescriptorType::UNIFORM_BUFFER | vk::DescriptorType::UNIFORM_BUFFER_DYNAMIC => {
-            DescriptorKind::UniformBuffer
-        }
+        // An inline uniform block is a Uniform-storage-class block in the shader.
+        vk::DescriptorType::UNIFORM_BUFFER
+        | vk::DescriptorType::UNIFORM_BUFFER_DYNAMIC
+        | vk::DescriptorType::INLINE_UNIFORM_BLOCK => DescriptorKind::UniformBuffer,
         vk::DescriptorType::STORAGE_BUFFER | vk::DescriptorType::STORAGE_BUFFER_DYNAMIC => {
             DescriptorKind::StorageBuffer
         }
@@ -171,7 +215,7 @@ impl ComputePipeline {
                     set: s as u32,
                     binding: b.binding,
                     kind: kind_of(b.ty),
-                    count: b.count,
+                    count: b.slot_count(),
                     first_slot: bases[s] + b.first_slot,
                 });
             }
@@ -244,7 +288,7 @@ impl Bindings {
             }
             let mut dynamic = bound.dynamic_offsets.iter();
             for b in bound.layout.bindings() {
-                for i in 0..b.count {
+                for i in 0..b.slot_count() {
                     let slot = (b.first_slot + i) as usize;
                     let extra = if is_dynamic(b.ty) {
                         dynamic.next().copied().unwrap_or(0) as u64
@@ -268,6 +312,7 @@ impl Bindings {
                                 format: v.format,
                             })
                             .unwrap_or(Resource::None),
+                        Descriptor::Inline(bytes) => Resource::Bytes(bytes),
                         _ => Resource::None,
                     };
                     out[(bases[s] + b.first_slot + i) as usize] = r;

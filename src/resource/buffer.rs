@@ -1,8 +1,9 @@
 use super::{Binding, Requirements, align_up};
 use crate::error::{Error, Result};
+use crate::memory::addresses::{self, AddressKey};
 use crate::memory::{DeviceMemory, Span};
 use ash::vk;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Alignment of buffer memory: a cache line, so texel and SIMD accesses never straddle one
 /// needlessly.
@@ -20,6 +21,8 @@ pub struct BufferDesc {
 pub struct Buffer {
     desc: BufferDesc,
     binding: OnceLock<Binding>,
+    /// The device-address registration (SHADER_DEVICE_ADDRESS buffers, from bind to destroy).
+    address: Mutex<Option<AddressKey>>,
 }
 
 impl Buffer {
@@ -38,6 +41,16 @@ impl Buffer {
                 "sparse buffers are not supported (sparseBinding is not reported)",
             ));
         }
+        if desc
+            .flags
+            .contains(vk::BufferCreateFlags::DEVICE_ADDRESS_CAPTURE_REPLAY)
+        {
+            return Err(Error::new(
+                crate::error::ErrorKind::FeatureNotPresent,
+                "device address capture/replay is not supported \
+                 (bufferDeviceAddressCaptureReplay is not reported; VUID-VkBufferCreateInfo-flags-03338)",
+            ));
+        }
         if desc.flags.contains(vk::BufferCreateFlags::PROTECTED) {
             return Err(Error::new(
                 crate::error::ErrorKind::FeatureNotPresent,
@@ -47,6 +60,7 @@ impl Buffer {
         Ok(Buffer {
             desc,
             binding: OnceLock::new(),
+            address: Mutex::new(None),
         })
     }
 
@@ -89,9 +103,36 @@ impl Buffer {
                 memory.size()
             )));
         }
-        self.binding.set(Binding { memory, offset }).map_err(|_| {
-            Error::invalid("buffer is already bound (VUID-vkBindBufferMemory-buffer-07459)")
-        })
+        self.binding
+            .set(Binding {
+                memory: memory.clone(),
+                offset,
+            })
+            .map_err(|_| {
+                Error::invalid("buffer is already bound (VUID-vkBindBufferMemory-buffer-07459)")
+            })?;
+        if self
+            .desc
+            .usage
+            .contains(vk::BufferUsageFlags::SHADER_DEVICE_ADDRESS)
+        {
+            *self.address.lock().unwrap_or_else(|e| e.into_inner()) =
+                addresses::register(memory, offset, self.desc.size);
+        }
+        Ok(())
+    }
+
+    /// vkDestroyBuffer: the buffer's device address stops being valid for later dispatches
+    /// (commands already holding the buffer keep its memory alive, not its address).
+    pub fn destroy(&self) {
+        if let Some(k) = self
+            .address
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+        {
+            addresses::unregister(k);
+        }
     }
 
     pub fn binding(&self) -> Option<&Binding> {
@@ -115,12 +156,20 @@ impl Buffer {
             .ok_or_else(|| Error::invalid("buffer range is outside its memory"))
     }
 
-    /// vkGetBufferDeviceAddress: the host address of the buffer's first byte.
+    /// vkGetBufferDeviceAddress: the host address of the buffer's first byte (0 before it is
+    /// bound). Shaders reach it only while the buffer is registered (see
+    /// [`crate::memory::addresses`]).
     pub fn device_address(&self) -> u64 {
         self.binding
             .get()
             .and_then(|b| b.memory.host_address(b.offset))
             .map(|p| p as u64)
             .unwrap_or(0)
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        self.destroy();
     }
 }

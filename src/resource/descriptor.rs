@@ -6,8 +6,16 @@
 //! an `Arc`). A slot holds `Arc`s of the resources it names, so nothing it points at is freed
 //! while a command buffer can still read it.
 //!
-//! Pools account sets and descriptors per type and answer `VK_ERROR_OUT_OF_POOL_MEMORY` when
-//! a request does not fit. Concurrency: a set's slots sit behind a mutex (Vulkan requires
+//! Inline uniform blocks (`VK_DESCRIPTOR_TYPE_INLINE_UNIFORM_BLOCK`, Vulkan 1.3) are the
+//! exception to "one descriptor per slot": the binding's `descriptorCount` is a size in bytes
+//! and the binding owns exactly one slot, a [`Descriptor::Inline`] holding those bytes (zeroed
+//! at allocation). Writes and copies address it in bytes (array element = byte offset, count =
+//! byte count; spec 14.2.4 "VkWriteDescriptorSetInlineUniformBlock"), and a write or copy that
+//! runs past the binding continues into the next binding, like other descriptor types.
+//!
+//! Pools account sets and descriptors per type (inline uniform blocks in bytes, plus their
+//! number of bindings against `maxInlineUniformBlockBindings`) and answer
+//! `VK_ERROR_OUT_OF_POOL_MEMORY` when a request does not fit. Concurrency: a set's slots sit behind a mutex (Vulkan requires
 //! external synchronization of updates; the lock only makes misuse safe).
 
 use super::{Buffer, BufferView, ImageView, Sampler};
@@ -29,7 +37,17 @@ pub const SUPPORTED_TYPES: &[vk::DescriptorType] = &[
     vk::DescriptorType::UNIFORM_BUFFER_DYNAMIC,
     vk::DescriptorType::STORAGE_BUFFER_DYNAMIC,
     vk::DescriptorType::INPUT_ATTACHMENT,
+    vk::DescriptorType::INLINE_UNIFORM_BLOCK,
 ];
+
+/// maxInlineUniformBlockSize (the spec's minimum).
+pub const MAX_INLINE_UNIFORM_BLOCK_SIZE: u32 = 256;
+/// maxPerStageDescriptorInlineUniformBlocks and maxDescriptorSetInlineUniformBlocks (the spec's
+/// minimum; the update-after-bind variants report the same, though update-after-bind is not
+/// supported).
+pub const MAX_INLINE_UNIFORM_BLOCKS: u32 = 4;
+/// maxInlineUniformTotalSize (the spec's minimum).
+pub const MAX_INLINE_UNIFORM_TOTAL_SIZE: u32 = 256;
 
 pub fn is_dynamic(ty: vk::DescriptorType) -> bool {
     matches!(
@@ -49,6 +67,18 @@ pub struct LayoutBinding {
     pub immutable_samplers: Vec<Arc<Sampler>>,
     /// Index of the binding's first slot in a set.
     pub first_slot: u32,
+}
+
+impl LayoutBinding {
+    pub fn is_inline(&self) -> bool {
+        self.ty == vk::DescriptorType::INLINE_UNIFORM_BLOCK
+    }
+
+    /// Slots the binding owns: one for an inline uniform block (its `count` is bytes),
+    /// `count` otherwise.
+    pub fn slot_count(&self) -> u32 {
+        if self.is_inline() { 1 } else { self.count }
+    }
 }
 
 /// One VkDescriptorSetLayout.
@@ -84,9 +114,26 @@ impl SetLayout {
                     "pImmutableSamplers must have descriptorCount entries",
                 ));
             }
+            if b.is_inline() {
+                if !b.count.is_multiple_of(4) {
+                    return Err(Error::invalid(format!(
+                        "inline uniform block binding {} has descriptorCount {}, not a multiple \
+                         of 4 (VUID-VkDescriptorSetLayoutBinding-descriptorType-02209)",
+                        b.binding, b.count
+                    )));
+                }
+                if b.count > MAX_INLINE_UNIFORM_BLOCK_SIZE {
+                    return Err(Error::invalid(format!(
+                        "inline uniform block binding {} has {} bytes, more than \
+                         maxInlineUniformBlockSize {MAX_INLINE_UNIFORM_BLOCK_SIZE} \
+                         (VUID-VkDescriptorSetLayoutBinding-descriptorType-08004)",
+                        b.binding, b.count
+                    )));
+                }
+            }
             b.first_slot = slots;
             slots = slots
-                .checked_add(b.count)
+                .checked_add(b.slot_count())
                 .ok_or_else(|| Error::invalid("descriptor counts overflow"))?;
             if is_dynamic(b.ty) {
                 dynamic += b.count;
@@ -120,7 +167,12 @@ impl SetLayout {
         self.dynamic
     }
 
-    /// Descriptors per type in one set (for pool accounting).
+    /// Inline uniform block bindings in one set.
+    pub fn inline_count(&self) -> u32 {
+        self.bindings.iter().filter(|b| b.is_inline()).count() as u32
+    }
+
+    /// Descriptors per type in one set (for pool accounting; inline uniform blocks in bytes).
     fn demand(&self) -> HashMap<vk::DescriptorType, u32> {
         let mut m = HashMap::new();
         for b in &self.bindings {
@@ -148,6 +200,8 @@ pub enum Descriptor {
         view: Option<Arc<ImageView>>,
         sampler: Option<Arc<Sampler>>,
     },
+    /// The bytes of an inline uniform block (as many as the binding's `descriptorCount`).
+    Inline(Vec<u8>),
 }
 
 /// One VkDescriptorSet.
@@ -161,6 +215,10 @@ impl DescriptorSet {
     fn new(layout: Arc<SetLayout>) -> Self {
         let mut slots = vec![Descriptor::Empty; layout.slots as usize];
         for b in &layout.bindings {
+            if b.is_inline() {
+                // The spec leaves unwritten contents undefined; zeros keep them deterministic.
+                slots[b.first_slot as usize] = Descriptor::Inline(vec![0; b.count as usize]);
+            }
             for (i, s) in b.immutable_samplers.iter().enumerate() {
                 slots[(b.first_slot + i as u32) as usize] = Descriptor::Image {
                     view: None,
@@ -206,9 +264,96 @@ impl DescriptorSet {
         Ok((start, b))
     }
 
+    /// The byte ranges a write or copy of `len` bytes at byte `offset` of inline uniform block
+    /// `binding` covers: (slot, offset in the block, length) per binding, continuing into the
+    /// following bindings (spec: "consecutive binding updates", which for inline uniform
+    /// blocks count bytes). Every binding touched must be an inline uniform block.
+    fn inline_ranges(
+        &self,
+        binding: u32,
+        offset: u32,
+        len: u32,
+    ) -> Result<Vec<(usize, usize, usize)>> {
+        let bindings = self.layout.bindings();
+        let mut i = bindings
+            .binary_search_by_key(&binding, |b| b.binding)
+            .map_err(|_| {
+                Error::invalid(format!(
+                    "binding {binding} is not in the set's layout (VUID-VkWriteDescriptorSet-dstBinding-00315)"
+                ))
+            })?;
+        if !offset.is_multiple_of(4) || !len.is_multiple_of(4) {
+            return Err(Error::invalid(format!(
+                "inline uniform block range {offset}+{len} of binding {binding} is not a multiple \
+                 of 4 bytes (VUID-VkWriteDescriptorSet-descriptorType-02219/02220)"
+            )));
+        }
+        let mut out = Vec::new();
+        let (mut offset, mut left) = (offset, len);
+        loop {
+            let b = bindings.get(i).filter(|b| b.is_inline()).ok_or_else(|| {
+                Error::invalid(format!(
+                    "inline uniform block bytes {offset}+{left} run past binding {binding} into \
+                     a binding that is not an inline uniform block \
+                     (VUID-VkWriteDescriptorSet-descriptorCount-00318)"
+                ))
+            })?;
+            if offset > b.count {
+                return Err(Error::invalid(format!(
+                    "byte offset {offset} is past the {} bytes of inline uniform block binding {} \
+                     (VUID-VkWriteDescriptorSet-dstArrayElement-00321)",
+                    b.count, b.binding
+                )));
+            }
+            let n = left.min(b.count - offset);
+            if n > 0 {
+                out.push((b.first_slot as usize, offset as usize, n as usize));
+            }
+            left -= n;
+            if left == 0 {
+                return Ok(out);
+            }
+            offset = 0;
+            i += 1;
+        }
+    }
+
+    /// vkUpdateDescriptorSets with VkWriteDescriptorSetInlineUniformBlock: `data` goes to the
+    /// inline uniform block `binding` from byte `offset`.
+    pub fn write_inline(&self, binding: u32, offset: u32, data: &[u8]) -> Result<()> {
+        let len = u32::try_from(data.len())
+            .map_err(|_| Error::invalid("inline uniform block data too large"))?;
+        let ranges = self.inline_ranges(binding, offset, len)?;
+        let mut guard = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let slots = Arc::make_mut(&mut guard);
+        let mut src = data;
+        for (slot, off, n) in ranges {
+            if let Descriptor::Inline(bytes) = &mut slots[slot] {
+                bytes[off..off + n].copy_from_slice(&src[..n]);
+            }
+            src = &src[n..];
+        }
+        Ok(())
+    }
+
+    /// The bytes `offset .. offset + len` of inline uniform block `binding` (continuing into
+    /// the following bindings).
+    fn read_inline(&self, binding: u32, offset: u32, len: u32) -> Result<Vec<u8>> {
+        let ranges = self.inline_ranges(binding, offset, len)?;
+        let snap = self.snapshot();
+        let mut out = Vec::with_capacity(len as usize);
+        for (slot, off, n) in ranges {
+            if let Descriptor::Inline(bytes) = &snap[slot] {
+                out.extend_from_slice(&bytes[off..off + n]);
+            }
+        }
+        Ok(out)
+    }
+
     /// vkUpdateDescriptorSets, one write: `values` go to consecutive slots from (binding,
     /// element).
     pub fn write(&self, binding: u32, element: u32, values: Vec<Descriptor>) -> Result<()> {
+        self.refuse_inline(binding)?;
         let (start, b) = self.slots_of(binding, element, values.len() as u32)?;
         let immutable = !b.immutable_samplers.is_empty();
         let mut guard = self.slots.lock().unwrap_or_else(|e| e.into_inner());
@@ -232,7 +377,23 @@ impl DescriptorSet {
         Ok(())
     }
 
-    /// vkUpdateDescriptorSets, one copy.
+    fn refuse_inline(&self, binding: u32) -> Result<()> {
+        if self.layout.binding(binding).is_some_and(|b| b.is_inline()) {
+            return Err(Error::invalid(format!(
+                "binding {binding} is an inline uniform block: its writes take \
+                 VkWriteDescriptorSetInlineUniformBlock (VUID-VkWriteDescriptorSet-descriptorType-02221)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether `binding` is an inline uniform block (writes and copies count bytes).
+    pub fn is_inline(&self, binding: u32) -> bool {
+        self.layout.binding(binding).is_some_and(|b| b.is_inline())
+    }
+
+    /// vkUpdateDescriptorSets, one copy. For inline uniform blocks, elements and `count` are
+    /// bytes (VkCopyDescriptorSet: "srcArrayElement ... specifies the starting byte offset").
     pub fn copy_from(
         &self,
         src: &DescriptorSet,
@@ -242,6 +403,16 @@ impl DescriptorSet {
         element: u32,
         count: u32,
     ) -> Result<()> {
+        if src.is_inline(src_binding) || self.is_inline(binding) {
+            if !(src.is_inline(src_binding) && self.is_inline(binding)) {
+                return Err(Error::invalid(
+                    "a copy between an inline uniform block and another descriptor type \
+                     (VUID-VkCopyDescriptorSet-dstBinding-02753)",
+                ));
+            }
+            let bytes = src.read_inline(src_binding, src_element, count)?;
+            return self.write_inline(binding, element, &bytes);
+        }
         let (from, _) = src.slots_of(src_binding, src_element, count)?;
         let values: Vec<Descriptor> =
             src.snapshot()[from as usize..(from + count) as usize].to_vec();
@@ -258,6 +429,10 @@ impl DescriptorSet {
 pub struct DescriptorPool {
     max_sets: u32,
     capacity: HashMap<vk::DescriptorType, u32>,
+    /// VkDescriptorPoolInlineUniformBlockCreateInfo::maxInlineUniformBlockBindings (0 without
+    /// it: "In order to be able to allocate descriptor sets having inline uniform block
+    /// bindings the descriptor pool must be created with" that structure).
+    max_inline_bindings: u32,
     free_individual: bool,
     state: Mutex<PoolState>,
 }
@@ -265,6 +440,7 @@ pub struct DescriptorPool {
 #[derive(Debug, Default)]
 struct PoolState {
     sets: u32,
+    inline_bindings: u64,
     used: HashMap<vk::DescriptorType, u32>,
 }
 
@@ -273,6 +449,7 @@ impl DescriptorPool {
         max_sets: u32,
         sizes: &[(vk::DescriptorType, u32)],
         flags: vk::DescriptorPoolCreateFlags,
+        max_inline_bindings: u32,
     ) -> Result<Self> {
         if max_sets == 0 {
             return Err(Error::invalid(
@@ -281,11 +458,18 @@ impl DescriptorPool {
         }
         let mut capacity = HashMap::new();
         for &(ty, n) in sizes {
+            if ty == vk::DescriptorType::INLINE_UNIFORM_BLOCK && !n.is_multiple_of(4) {
+                return Err(Error::invalid(format!(
+                    "inline uniform block pool size {n} is not a multiple of 4 \
+                     (VUID-VkDescriptorPoolSize-type-02218)"
+                )));
+            }
             *capacity.entry(ty).or_insert(0u32) += n;
         }
         Ok(DescriptorPool {
             max_sets,
             capacity,
+            max_inline_bindings,
             free_individual: flags.contains(vk::DescriptorPoolCreateFlags::FREE_DESCRIPTOR_SET),
             state: Mutex::new(PoolState::default()),
         })
@@ -305,20 +489,29 @@ impl DescriptorPool {
             }
         }
         let sets = st.sets as u64 + layouts.len() as u64;
+        let inline_bindings =
+            st.inline_bindings + layouts.iter().map(|l| l.inline_count() as u64).sum::<u64>();
         let short = used
             .iter()
             .find(|(ty, n)| **n > self.capacity.get(ty).copied().unwrap_or(0));
-        if sets > self.max_sets as u64 || short.is_some() {
+        let no_inline = inline_bindings > self.max_inline_bindings as u64;
+        if sets > self.max_sets as u64 || short.is_some() || no_inline {
             let what = match short {
                 Some((ty, n)) => format!(
                     "{n} descriptors of type {ty:?} exceed the pool's {}",
                     self.capacity.get(ty).copied().unwrap_or(0)
+                ),
+                None if no_inline => format!(
+                    "{inline_bindings} inline uniform block bindings exceed the pool's \
+                     maxInlineUniformBlockBindings {}",
+                    self.max_inline_bindings
                 ),
                 None => format!("{sets} sets exceed the pool's maxSets {}", self.max_sets),
             };
             return Err(Error::new(ErrorKind::OutOfPoolMemory, what));
         }
         st.sets = sets as u32;
+        st.inline_bindings = inline_bindings;
         st.used = used;
         Ok(layouts
             .iter()
@@ -337,6 +530,9 @@ impl DescriptorPool {
         let mut st = self.lock();
         for s in sets {
             st.sets = st.sets.saturating_sub(1);
+            st.inline_bindings = st
+                .inline_bindings
+                .saturating_sub(s.layout.inline_count() as u64);
             for (ty, n) in s.layout.demand() {
                 if let Some(u) = st.used.get_mut(&ty) {
                     *u = u.saturating_sub(n);
@@ -354,8 +550,16 @@ impl DescriptorPool {
 
 /// vkGetDescriptorSetLayoutSupport: whether a layout of these bindings can be created.
 pub fn layout_supported(bindings: &[(vk::DescriptorType, u32)]) -> bool {
-    let total: u64 = bindings.iter().map(|b| b.1 as u64).sum();
-    bindings.iter().all(|(ty, _)| SUPPORTED_TYPES.contains(ty)) && total <= MAX_SET_DESCRIPTORS
+    let inline = |ty: &vk::DescriptorType| *ty == vk::DescriptorType::INLINE_UNIFORM_BLOCK;
+    // An inline uniform block is one descriptor whatever its size.
+    let total: u64 = bindings
+        .iter()
+        .map(|(ty, n)| if inline(ty) { 1 } else { *n as u64 })
+        .sum();
+    bindings.iter().all(|(ty, n)| {
+        SUPPORTED_TYPES.contains(ty)
+            && (!inline(ty) || (n.is_multiple_of(4) && *n <= MAX_INLINE_UNIFORM_BLOCK_SIZE))
+    }) && total <= MAX_SET_DESCRIPTORS
 }
 
 /// maxPerSetDescriptors.

@@ -45,6 +45,11 @@ pub(crate) enum Ty {
     Pointer {
         pointee: u32,
     },
+    /// A PhysicalStorageBuffer pointer (a buffer device address): a value of 8 bytes, held
+    /// as two 32-bit scalars (low word first, the memory layout of a uvec2).
+    PhysPtr {
+        pointee: u32,
+    },
     Function,
     /// A buffer image; `storage` = sampled 2 (imageBuffer), else samplerBuffer.
     Image {
@@ -354,8 +359,11 @@ impl<'m> Program<'m> {
                 members: (0..i.len()).map(|k| i.w(k)).collect(),
             },
             Op::TypePointer => {
-                storage_class(i.w(0))?;
-                Ty::Pointer { pointee: i.w(1) }
+                if storage_class(i.w(0))? == StorageClass::PhysicalStorageBuffer {
+                    Ty::PhysPtr { pointee: i.w(1) }
+                } else {
+                    Ty::Pointer { pointee: i.w(1) }
+                }
             }
             Op::TypeFunction => Ty::Function,
             Op::TypeImage => {
@@ -474,6 +482,7 @@ impl<'m> Program<'m> {
     pub fn flat(&self, ty: u32, out: &mut Vec<Scalar>) -> Result<(), ShaderError> {
         match self.ty(ty)? {
             Ty::Bool | Ty::Int { .. } | Ty::Float => out.push(self.scalar_of(ty)?),
+            Ty::PhysPtr { .. } => out.extend([Scalar::U32, Scalar::U32]),
             Ty::Vector { elem, n } => {
                 let s = self.scalar_of(*elem)?;
                 out.extend(std::iter::repeat_n(s, *n as usize));
@@ -539,6 +548,7 @@ impl<'m> Program<'m> {
     pub fn size_align(&self, ty: u32, mstride: Option<u32>) -> Result<(u64, u64), ShaderError> {
         Ok(match self.ty(ty)?.clone() {
             Ty::Bool | Ty::Int { .. } | Ty::Float => (4, 4),
+            Ty::PhysPtr { .. } => (8, 8),
             Ty::Vector { n, .. } => (4 * n as u64, 4),
             Ty::Matrix { col, n } => {
                 let (cs, ca) = self.size_align(col, None)?;
@@ -761,8 +771,15 @@ pub(crate) fn storage_class(v: u32) -> Result<StorageClass, ShaderError> {
     use StorageClass::*;
     match StorageClass::from_u32(v) {
         Some(
-            sc @ (UniformConstant | Input | Uniform | Workgroup | Private | Function | PushConstant
-            | StorageBuffer),
+            sc @ (UniformConstant
+            | Input
+            | Uniform
+            | Workgroup
+            | Private
+            | Function
+            | PushConstant
+            | StorageBuffer
+            | PhysicalStorageBuffer),
         ) => Ok(sc),
         Some(sc) => err(format!("unsupported storage class {sc:?}")),
         None => err(format!("unknown storage class {v}")),

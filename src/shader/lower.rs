@@ -60,6 +60,8 @@ pub(crate) struct Jit {
     pub workgroup_bytes: usize,
     pub barriers: bool,
     pub function_bytes: usize,
+    /// The code dereferences PhysicalStorageBuffer pointers (needs the address map).
+    pub device_addresses: bool,
 }
 
 /// A SPIR-V value as the backend holds it.
@@ -121,6 +123,8 @@ struct Lower<'a, 'f> {
     frames: Vec<Frame>,
     calls: Vec<u32>,
     function_bytes: u64,
+    /// Set when a PhysicalStorageBuffer pointer is dereferenced (pointers.rs).
+    device_addresses: bool,
 }
 
 fn flags() -> MemFlagsData {
@@ -165,6 +169,7 @@ const HELPERS: &[(&str, &str, &str)] = &[
     ("sv_pack", "iffff", "i"),
     ("sv_unpack", "pii", ""),
     ("sv_zero", "pl", ""),
+    ("sv_resolve", "pl", "l"),
 ];
 
 fn sig_of(module: &JITModule, params: &str, rets: &str) -> Signature {
@@ -216,6 +221,7 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
         jb.symbol(name, ptr);
     }
     jb.symbol("sv_zero", sv_zero as *const u8);
+    jb.symbol("sv_resolve", pointers::sv_resolve as *const u8);
     let mut module = JITModule::new(jb);
     let mut cctx = module.make_context();
     let mut fctx = FunctionBuilderContext::new();
@@ -246,6 +252,7 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
         frames: Vec::new(),
         calls: Vec::new(),
         function_bytes: 0,
+        device_addresses: false,
     };
     let entry_block = l.b.create_block();
     l.b.append_block_params_for_function_params(entry_block);
@@ -255,6 +262,7 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
     l.function(p.entry, Vec::new(), None)?;
     l.b.seal_all_blocks();
     let function_bytes = l.function_bytes as usize;
+    let device_addresses = l.device_addresses;
     l.b.finalize(module.target_config());
 
     module
@@ -274,6 +282,7 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
         workgroup_bytes,
         barriers,
         function_bytes,
+        device_addresses,
     })
 }
 
@@ -347,6 +356,8 @@ impl<'a, 'f> Lower<'a, 'f> {
     fn s(&mut self, id: u32) -> Result<Vec<Value>, ShaderError> {
         match self.get(id)? {
             Val::S(v) => Ok(v),
+            // A PhysicalStorageBuffer pointer made by an access chain, used as a value.
+            Val::P(p) if self.phys_pointee(id).is_some() => self.address_words(&p),
             _ => err(format!("%{id} is not a value")),
         }
     }
@@ -362,6 +373,10 @@ impl<'a, 'f> Lower<'a, 'f> {
     fn ptr(&mut self, id: u32) -> Result<Ptr, ShaderError> {
         match self.get(id)? {
             Val::P(p) => Ok(p),
+            // A buffer device address being dereferenced (pointers.rs).
+            Val::S(v) if let Some(pointee) = self.phys_pointee(id) => {
+                self.resolve_address(&v, pointee)
+            }
             _ => err(format!("%{id} is not a pointer")),
         }
     }
@@ -657,6 +672,8 @@ impl<'a, 'f> Lower<'a, 'f> {
     ) -> Result<(), ShaderError> {
         match self.p.ty(ty)?.clone() {
             Ty::Bool | Ty::Int { .. } | Ty::Float => out.push((at, self.p.scalar_of(ty)?)),
+            // A buffer device address: 8 bytes, low word first.
+            Ty::PhysPtr { .. } => out.extend([(at, Scalar::U32), (at + 4, Scalar::U32)]),
             Ty::Vector { elem, n } => {
                 let k = self.p.scalar_of(elem)?;
                 for i in 0..n as i64 {
@@ -751,8 +768,18 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     fn access_chain(&mut self, i: &Inst) -> Result<Val, ShaderError> {
-        let mut p = self.ptr(i.w(0))?;
-        for k in 1..i.len() {
+        let p = self.ptr(i.w(0))?;
+        self.access_chain_from(p, i, 1)
+    }
+
+    /// The access chain of indices `i.w(first..)` from `p`.
+    fn access_chain_from(
+        &mut self,
+        mut p: Ptr,
+        i: &Inst,
+        first: usize,
+    ) -> Result<Val, ShaderError> {
+        for k in first..i.len() {
             let idx_id = i.w(k);
             let cidx = self.p.consts.get(&idx_id).and_then(|c| c.first().copied());
             match p.kind.clone() {
@@ -1025,6 +1052,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let v = self.access_chain(i)?;
                 self.set(i.id, v);
             }
+            PtrAccessChain | InBoundsPtrAccessChain => {
+                let v = self.ptr_access_chain(i)?;
+                self.set(i.id, v);
+            }
             ArrayLength => {
                 let p = self.ptr(i.w(0))?;
                 let m = i.w(1);
@@ -1272,3 +1303,4 @@ impl<'a, 'f> Lower<'a, 'f> {
 }
 
 mod ops;
+mod pointers;

@@ -20,7 +20,8 @@
 //! extended instruction set, addressing/memory model and opcode is one this compiler
 //! implements; anything else is a [`ShaderError`] naming it. [`compile_compute`]
 //! (pipeline creation time) checks the rest against the entry point actually compiled: types
-//! (32-bit int/float, bool, vectors, matrices, arrays, structs, buffer images), storage classes,
+//! (32-bit int/float, bool, vectors, matrices, arrays, structs, buffer images,
+//! PhysicalStorageBuffer pointers held as two 32-bit words), storage classes,
 //! decorations (RowMajor and unknown ones are refused), builtins, execution modes, that every
 //! resource the shader uses exists in the [`PipelineInterface`] with a matching
 //! [`DescriptorKind`], and the GLSL.std.450 instructions used. It never panics on bad SPIR-V.
@@ -32,7 +33,12 @@
 //! PushConstant, Workgroup, Function, Private and Input memory is bounds-checked against the
 //! range it addresses (the descriptor's span, the push-constant bytes passed to
 //! [`ComputeKernel::dispatch`], the variable's size): out-of-range loads give 0, stores and
-//! atomics are dropped (atomics return 0). [`Resource::None`] and descriptor-array indices
+//! atomics are dropped (atomics return 0). PhysicalStorageBuffer pointers (buffer device
+//! addresses) are checked at every dereference against the live buffers
+//! ([`crate::memory::addresses`], one snapshot per dispatch): the buffer that contains the
+//! address bounds the access like a storage buffer's range, and an address inside no live
+//! buffer (0, destroyed, past the end) reads 0 and drops writes and atomics. [`Resource::None`]
+//! and descriptor-array indices
 //! beyond the binding's count behave as zero-length buffers. Texel-buffer fetches/reads out of
 //! range (or of a `None` slot, or of an unknown format) return (0, 0, 0, 0); writes are
 //! dropped. Integer division and remainder by zero (and `INT_MIN / -1`) give an unspecified
@@ -161,6 +167,9 @@ pub enum Resource<'a> {
     None,
     /// A uniform/storage buffer range (offset/range and dynamic offsets already applied).
     Buffer(crate::memory::Span<'a>),
+    /// Bytes held by the driver (an inline uniform block). The dispatch gives the shader its
+    /// own copy, so even a shader that (invalidly) stores to it cannot change the descriptor.
+    Bytes(&'a [u8]),
     /// A buffer view: its range and format.
     TexelBuffer {
         span: crate::memory::Span<'a>,
@@ -241,6 +250,7 @@ pub fn compile_compute(
         barriers: jit.barriers,
         stack_bytes: (jit.function_bytes + (64 << 10)).next_multiple_of(4096),
         use_coroutines: jit.barriers || big,
+        device_addresses: jit.device_addresses,
     };
     let slots_needed = iface
         .bindings
@@ -304,6 +314,11 @@ impl ComputeKernel {
         let stopper = runtime::Stopper {
             stopped: std::sync::atomic::AtomicBool::new(false),
             watch,
+            // One snapshot per dispatch: lookups during the dispatch take no lock.
+            addresses: self
+                .run
+                .device_addresses
+                .then(crate::memory::addresses::snapshot),
         };
         let null = SlotDesc {
             ptr: std::ptr::null_mut(),
@@ -311,6 +326,8 @@ impl ComputeKernel {
             format: 0,
             _pad: 0,
         };
+        // Per-dispatch copies of inline bytes (boxes: their addresses do not move).
+        let mut copies: Vec<Box<[u8]>> = Vec::new();
         let mut table: Vec<SlotDesc> = slots
             .iter()
             .map(|r| match r {
@@ -321,6 +338,17 @@ impl ComputeKernel {
                     format: 0,
                     _pad: 0,
                 },
+                Resource::Bytes(b) => {
+                    let mut copy: Box<[u8]> = (*b).into();
+                    let ptr = copy.as_mut_ptr();
+                    copies.push(copy);
+                    SlotDesc {
+                        ptr,
+                        len: b.len() as u64,
+                        format: 0,
+                        _pad: 0,
+                    }
+                }
                 Resource::TexelBuffer { span, format } => SlotDesc {
                     ptr: span.as_ptr(),
                     len: span.len() as u64,
@@ -347,6 +375,7 @@ impl ComputeKernel {
             ];
             runtime::run_workgroup(&run, table.get(), push_constants, wg, groups, &stopper);
         });
+        drop(copies);
         if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
             Err(Stopped)
         } else {

@@ -118,6 +118,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability::StorageImageWriteWithoutFormat,
     Capability::VulkanMemoryModel,
     Capability::GroupNonUniform,
+    // Buffer device addresses (lower/pointers.rs).
+    Capability::PhysicalStorageBufferAddresses,
 ];
 
 const EXTENSIONS: &[&str] = &[
@@ -125,6 +127,8 @@ const EXTENSIONS: &[&str] = &[
     "SPV_KHR_vulkan_memory_model",
     "SPV_KHR_non_semantic_info",
     "SPV_KHR_shader_draw_parameters",
+    "SPV_KHR_physical_storage_buffer",
+    "SPV_EXT_physical_storage_buffer",
 ];
 
 /// Opcodes the compiler translates (or ignores because they carry no meaning for it).
@@ -170,6 +174,7 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | TypeRuntimeArray
             | TypeStruct
             | TypePointer
+            | TypeForwardPointer
             | TypeFunction
             | ConstantTrue
             | ConstantFalse
@@ -191,6 +196,8 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | CopyMemory
             | AccessChain
             | InBoundsAccessChain
+            | PtrAccessChain
+            | InBoundsPtrAccessChain
             | ArrayLength
             | VectorExtractDynamic
             | VectorInsertDynamic
@@ -424,9 +431,11 @@ impl Module {
                 Op::MemoryModel => {
                     let addressing = inst.w(0);
                     let memory = inst.w(1);
-                    if addressing != spirv::AddressingModel::Logical as u32 {
+                    if addressing != spirv::AddressingModel::Logical as u32
+                        && addressing != spirv::AddressingModel::PhysicalStorageBuffer64 as u32
+                    {
                         return Err(ShaderError::new(
-                            "unsupported addressing model (only Logical is)",
+                            "unsupported addressing model (Logical and PhysicalStorageBuffer64 are)",
                         ));
                     }
                     if memory != spirv::MemoryModel::GLSL450 as u32

@@ -76,6 +76,9 @@ pub struct Watch<'a> {
 pub(crate) struct Stopper<'a> {
     pub stopped: std::sync::atomic::AtomicBool,
     pub watch: &'a Watch<'a>,
+    /// The live buffer device addresses for this dispatch (shaders that use
+    /// PhysicalStorageBuffer pointers; see lower/pointers.rs).
+    pub addresses: Option<std::sync::Arc<crate::memory::addresses::AddressMap>>,
 }
 
 impl Stopper<'_> {
@@ -363,6 +366,8 @@ pub(crate) struct RunInfo {
     /// Stack each coroutine gets (shaders with large function memory run on coroutines too).
     pub stack_bytes: usize,
     pub use_coroutines: bool,
+    /// The shader dereferences buffer device addresses (the dispatch needs an address map).
+    pub device_addresses: bool,
 }
 
 thread_local! {

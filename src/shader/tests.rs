@@ -11,6 +11,7 @@
 //! base X Y Z                       # vkCmdDispatchBase base (default 0 0 0)
 //! spec ID VALUES                   # specialization constant (the bytes of VALUES)
 //! push VALUES                      # push-constant bytes
+//! address N [OFFSET]               # then the 8-byte device address of slot N's data (+OFFSET)
 //! binding SET BINDING KIND COUNT FIRST_SLOT    # KIND: ubo ssbo utb stb
 //! slot N buffer VALUES             # a buffer initialised with VALUES
 //! slot N texel FORMAT VALUES       # a texel buffer (FORMAT without VK_FORMAT_)
@@ -104,6 +105,8 @@ struct Case {
     expects: Vec<(usize, Vec<u8>)>,
     error: Option<String>,
     shader: Option<String>,
+    /// `address` directives: (slot, byte offset), appended to the push constants in order.
+    addresses: Vec<(usize, u64)>,
 }
 
 fn format_named(name: &str) -> ash::vk::Format {
@@ -165,11 +168,14 @@ fn parse_case(text: &str) -> Case {
                 c.slots.push((n(1) as usize, init));
             }
             "expect" => c.expects.push((n(1) as usize, values(&t[2..]))),
+            "address" => c
+                .addresses
+                .push((n(1) as usize, t.get(2).map_or(0, |_| n(2) as u64))),
             "error" => c.error = Some(t[1..].join(" ")),
             d => panic!("unknown directive {d}"),
         }
     }
-    c.iface.push_constant_bytes = c.push.len() as u32;
+    c.iface.push_constant_bytes = (c.push.len() + 8 * c.addresses.len()) as u32;
     c
 }
 
@@ -202,8 +208,8 @@ fn run_case(name: &str) {
     let heap = Arc::new(Heap::new(1 << 30));
     let n_slots = c.slots.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
     // (memory, data length, format) per slot.
-    let mut mems: Vec<Option<(DeviceMemory, usize, Option<ash::vk::Format>)>> =
-        (0..n_slots).map(|_| None).collect();
+    type Slot = (Arc<DeviceMemory>, usize, Option<ash::vk::Format>);
+    let mut mems: Vec<Option<Slot>> = (0..n_slots).map(|_| None).collect();
     for (i, init) in &c.slots {
         let (data, format) = match init {
             SlotInit::None => continue,
@@ -211,7 +217,7 @@ fn run_case(name: &str) {
             SlotInit::Texel(f, d) => (d, Some(*f)),
         };
         let size = data.len() + 2 * GUARD;
-        let m = DeviceMemory::allocate(&heap, size as u64, 0, None).expect("allocate");
+        let m = Arc::new(DeviceMemory::allocate(&heap, size as u64, 0, None).expect("allocate"));
         let s = m.span(0, size as u64).expect("span");
         s.fill(&[0xA5]);
         s.write(GUARD, data);
@@ -233,7 +239,23 @@ fn run_case(name: &str) {
             }
         })
         .collect();
-    kernel.dispatch(&resources, &c.push, c.base, c.groups);
+    // Device addresses: each named slot's data (not its guard bytes) is a live buffer.
+    let mut push = c.push.clone();
+    let mut keys = Vec::new();
+    for &(slot, offset) in &c.addresses {
+        let Some(Some((m, len, _))) = mems.get(slot) else {
+            panic!("{name}: address of slot {slot}, which has no memory");
+        };
+        let key = crate::memory::addresses::register(m.clone(), GUARD as u64, *len as u64)
+            .expect("register");
+        keys.push(key);
+        let addr = m.host_address(GUARD as u64).expect("address") as u64 + offset;
+        push.extend(addr.to_le_bytes());
+    }
+    kernel.dispatch(&resources, &push, c.base, c.groups);
+    for k in keys {
+        crate::memory::addresses::unregister(k);
+    }
 
     let mut failures = Vec::new();
     for (i, m) in mems.iter().enumerate() {
@@ -315,6 +337,9 @@ cases! {
     refuse_missing,
     refuse_entry,
     determinism,
+    pointers,
+    ptr_chain,
+    refuse_ptr_int64,
 }
 
 #[test]

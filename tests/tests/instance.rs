@@ -169,6 +169,8 @@ fn features_report_what_works() {
     assert_eq!(v13.maintenance4, vk::TRUE);
     assert_eq!(v13.dynamic_rendering, vk::TRUE);
     assert_eq!(v12.imageless_framebuffer, vk::TRUE);
+    assert_eq!(v12.buffer_device_address, vk::TRUE);
+    assert_eq!(v13.inline_uniform_block, vk::TRUE);
     assert_eq!(timeline.timeline_semaphore, vk::TRUE);
     assert_eq!(sync2.synchronization2, vk::TRUE);
     assert_eq!(core.robust_buffer_access, vk::TRUE);
@@ -178,6 +180,7 @@ fn features_report_what_works() {
     assert_eq!(core.shader_int64, vk::FALSE);
     assert_eq!(v11.sampler_ycbcr_conversion, vk::FALSE);
     assert_eq!(v12.descriptor_indexing, vk::FALSE);
+    assert_eq!(v12.buffer_device_address_capture_replay, vk::FALSE);
 }
 
 #[test]
@@ -201,7 +204,9 @@ fn unsupported_features_and_extensions_are_refused() {
         )
     };
     assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
-    let mut v12 = vk::PhysicalDeviceVulkan12Features::default().buffer_device_address(true);
+    let mut v12 = vk::PhysicalDeviceVulkan12Features::default()
+        .buffer_device_address(true)
+        .buffer_device_address_capture_replay(true);
     let r = unsafe {
         vk.instance.create_device(
             vk.physical,
@@ -215,7 +220,10 @@ fn unsupported_features_and_extensions_are_refused() {
     let errors = vk.take_softvk_errors();
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(errors[0].contains("geometryShader"), "{errors:?}");
-    assert!(errors[1].contains("bufferDeviceAddress"), "{errors:?}");
+    assert!(
+        errors[1].contains("bufferDeviceAddressCaptureReplay"),
+        "{errors:?}"
+    );
 }
 
 #[test]

@@ -128,7 +128,10 @@ pub unsafe extern "system" fn create_descriptor_pool(
             .iter()
             .map(|s| (s.ty, s.descriptor_count))
             .collect();
-        let pool = DescriptorPool::new(info.max_sets, &sizes, info.flags)?;
+        let max_inline =
+            pnext::find::<vk::DescriptorPoolInlineUniformBlockCreateInfo<'_>>(info.p_next)
+                .map_or(0, |i| i.max_inline_uniform_block_bindings);
+        let pool = DescriptorPool::new(info.max_sets, &sizes, info.flags, max_inline)?;
         *p_pool = new_handle(DescriptorPoolObj {
             core: Arc::new(pool),
             sets: Default::default(),
@@ -318,6 +321,30 @@ pub unsafe extern "system" fn update_descriptor_sets(
     call_void("vkUpdateDescriptorSets", rep(dev(device)), || {
         for w in slice(p_writes, write_count, "pDescriptorWrites")? {
             let set = obj::<DescriptorSetObj>(w.dst_set, "dstSet")?;
+            if w.descriptor_type == vk::DescriptorType::INLINE_UNIFORM_BLOCK {
+                // dstArrayElement is a byte offset, descriptorCount a byte count, the bytes
+                // come from VkWriteDescriptorSetInlineUniformBlock
+                // (VUID-VkWriteDescriptorSet-descriptorType-02221, -02220).
+                let inline = pnext::find::<vk::WriteDescriptorSetInlineUniformBlock<'_>>(w.p_next)
+                    .ok_or_else(|| {
+                        Error::invalid(
+                            "an inline uniform block write without \
+                                 VkWriteDescriptorSetInlineUniformBlock \
+                                 (VUID-VkWriteDescriptorSet-descriptorType-02221)",
+                        )
+                    })?;
+                if inline.data_size != w.descriptor_count {
+                    return Err(Error::invalid(format!(
+                        "VkWriteDescriptorSetInlineUniformBlock::dataSize {} differs from \
+                         descriptorCount {} (VUID-VkWriteDescriptorSet-descriptorType-02220)",
+                        inline.data_size, w.descriptor_count
+                    )));
+                }
+                let data = slice(inline.p_data as *const u8, inline.data_size, "pData")?;
+                set.0
+                    .write_inline(w.dst_binding, w.dst_array_element, data)?;
+                continue;
+            }
             let n = w.descriptor_count as usize;
             let mut values = Vec::with_capacity(n);
             for i in 0..n {
@@ -398,6 +425,17 @@ pub unsafe extern "system" fn update_descriptor_set_with_template(
                 return Err(null("pData"));
             }
             for e in &t.0 {
+                if e.descriptor_type == vk::DescriptorType::INLINE_UNIFORM_BLOCK {
+                    // descriptorCount bytes at `offset`; dstArrayElement is a byte offset
+                    // (VkDescriptorUpdateTemplateEntry, inline uniform blocks).
+                    let data = slice(
+                        (p_data as *const u8).add(e.offset),
+                        e.descriptor_count,
+                        "pData",
+                    )?;
+                    s.0.write_inline(e.dst_binding, e.dst_array_element, data)?;
+                    continue;
+                }
                 let mut values = Vec::with_capacity(e.descriptor_count as usize);
                 for i in 0..e.descriptor_count as usize {
                     let p = (p_data as *const u8).add(e.offset + i * e.stride);

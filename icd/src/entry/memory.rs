@@ -56,8 +56,34 @@ pub unsafe extern "system" fn allocate_memory(
                         import_host = Some(*i);
                     }
                 }
-                // VkMemoryDedicatedAllocateInfo, VkMemoryAllocateFlagsInfo,
-                // VkMemoryOpaqueCaptureAddressAllocateInfo: nothing changes for memfd memory.
+                vk::StructureType::MEMORY_ALLOCATE_FLAGS_INFO => {
+                    // DEVICE_ADDRESS needs nothing: every allocation is mapped once, so its
+                    // buffers' addresses are host addresses. Capture/replay is not supported
+                    // (VUID-VkMemoryAllocateInfo-flags-03331).
+                    let f = &*(s as *const _ as *const vk::MemoryAllocateFlagsInfo<'_>);
+                    if f.flags
+                        .contains(vk::MemoryAllocateFlags::DEVICE_ADDRESS_CAPTURE_REPLAY)
+                    {
+                        return Err(Error::new(
+                            ErrorKind::FeatureNotPresent,
+                            "VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_CAPTURE_REPLAY_BIT needs \
+                             bufferDeviceAddressCaptureReplay, which softvk does not report",
+                        ));
+                    }
+                }
+                vk::StructureType::MEMORY_OPAQUE_CAPTURE_ADDRESS_ALLOCATE_INFO => {
+                    let c =
+                        &*(s as *const _ as *const vk::MemoryOpaqueCaptureAddressAllocateInfo<'_>);
+                    if c.opaque_capture_address != 0 {
+                        return Err(Error::new(
+                            ErrorKind::FeatureNotPresent,
+                            "an opaque capture address needs bufferDeviceAddressCaptureReplay, \
+                             which softvk does not report \
+                             (VUID-VkMemoryAllocateInfo-opaqueCaptureAddress-03329)",
+                        ));
+                    }
+                }
+                // VkMemoryDedicatedAllocateInfo: nothing changes for memfd memory.
                 _ => {}
             }
         }
@@ -238,7 +264,9 @@ pub unsafe extern "system" fn get_device_memory_opaque_capture_address(
     let d = dev(device);
     call_value("vkGetDeviceMemoryOpaqueCaptureAddress", rep(d), 0, || {
         let info = p_info.as_ref().ok_or_else(|| null("pInfo"))?;
-        let m = obj::<MemoryObj>(info.memory, "memory")?;
-        Ok(m.0.host_address(0).map_or(0, |p| p as u64))
+        obj::<MemoryObj>(info.memory, "memory")?;
+        // Capture/replay is not supported (bufferDeviceAddressCaptureReplay is not reported):
+        // there is no opaque address to replay, so the answer is 0, as for buffers.
+        Ok(0)
     })
 }

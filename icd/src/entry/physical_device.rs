@@ -291,10 +291,17 @@ pub unsafe extern "system" fn get_properties2(
                     d.required_subgroup_size_stages = v13.required_subgroup_size_stages;
                 }
                 S::PHYSICAL_DEVICE_INLINE_UNIFORM_BLOCK_PROPERTIES => {
-                    pnext::write_keep_chain(
-                        s,
-                        vk::PhysicalDeviceInlineUniformBlockProperties::default(),
-                    );
+                    // The same values as VkPhysicalDeviceVulkan13Properties.
+                    let d = &mut *(s as *mut vk::PhysicalDeviceInlineUniformBlockProperties<'_>);
+                    d.max_inline_uniform_block_size = v13.max_inline_uniform_block_size;
+                    d.max_per_stage_descriptor_inline_uniform_blocks =
+                        v13.max_per_stage_descriptor_inline_uniform_blocks;
+                    d.max_per_stage_descriptor_update_after_bind_inline_uniform_blocks =
+                        v13.max_per_stage_descriptor_update_after_bind_inline_uniform_blocks;
+                    d.max_descriptor_set_inline_uniform_blocks =
+                        v13.max_descriptor_set_inline_uniform_blocks;
+                    d.max_descriptor_set_update_after_bind_inline_uniform_blocks =
+                        v13.max_descriptor_set_update_after_bind_inline_uniform_blocks;
                 }
                 S::PHYSICAL_DEVICE_SHADER_INTEGER_DOT_PRODUCT_PROPERTIES => {
                     pnext::write_keep_chain(

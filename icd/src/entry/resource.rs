@@ -99,7 +99,10 @@ pub unsafe extern "system" fn destroy_buffer(
     buffer: vk::Buffer,
     _alloc: *const vk::AllocationCallbacks<'_>,
 ) {
-    drop(handle::take::<BufferObj>(buffer));
+    if let Some(b) = handle::take::<BufferObj>(buffer) {
+        // Its device address is invalid from now on, even while commands still hold it.
+        b.0.destroy();
+    }
 }
 
 pub unsafe extern "system" fn get_buffer_memory_requirements(
