@@ -86,8 +86,12 @@ impl PayloadRef {
         }
     }
 
+    /// True when the payload's value is at least `target`. Fences and binary semaphores ask
+    /// for 1; a timeline wait for a value at or below the current counter, 0 included, is
+    /// satisfied at once ("the semaphore's current value is greater than or equal to" the
+    /// value: spec, vkWaitSemaphores and "Semaphore Waiting").
     pub fn reached(&self, target: u64) -> bool {
-        self.value() >= target.max(1)
+        target == 0 || self.value() >= target
     }
 
     /// The futex word announcing changes, for cells.
@@ -301,5 +305,23 @@ mod tests {
             &never
         ));
         assert!(PayloadRef::signaled().reached(1));
+    }
+
+    #[test]
+    fn a_timeline_has_reached_its_initial_value_and_below() {
+        let fresh = PayloadRef::local(0);
+        assert!(fresh.reached(0), "value 0 of a new timeline at 0");
+        assert!(!fresh.reached(1));
+        let p = PayloadRef::local(5);
+        assert!((0..=5).all(|v| p.reached(v)));
+        assert!(!p.reached(6));
+        let never = || false;
+        assert!(wait_payloads(
+            &[(&fresh, 0)],
+            true,
+            Some(Instant::now()),
+            None,
+            &never
+        ));
     }
 }
