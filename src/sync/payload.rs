@@ -293,6 +293,33 @@ mod tests {
         assert_eq!(sp.credit.load(SeqCst), CREDIT_MAX);
     }
 
+    /// Many hand-offs between two threads, through spins, sleeps and the score switching
+    /// between them: no wake-up is lost (every wait has a generous deadline and must succeed).
+    #[test]
+    fn ping_pong_never_loses_a_wake_up() {
+        let ping = Arc::new(Payload::new(0));
+        let pong = Arc::new(Payload::new(0));
+        let rounds = 5000u64;
+        let (pi, po) = (ping.clone(), pong.clone());
+        let peer = std::thread::spawn(move || {
+            for k in 1..=rounds {
+                assert!(pi.wait_at_least(k, Some(Instant::now() + Duration::from_secs(10))));
+                if k % 500 == 0 {
+                    std::thread::sleep(Duration::from_micros(200)); // let the other side sleep
+                }
+                po.raise(k);
+            }
+        });
+        for k in 1..=rounds {
+            ping.raise(k);
+            assert!(
+                pong.wait_at_least(k, Some(Instant::now() + Duration::from_secs(10))),
+                "round {k}"
+            );
+        }
+        peer.join().unwrap();
+    }
+
     #[test]
     fn an_expired_deadline_does_not_wait() {
         let p = Payload::new(0);
