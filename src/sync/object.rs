@@ -14,7 +14,7 @@
 //! readable and that stays readable: it can be polled (and imported by this driver) exactly like
 //! a signaled-later sync file, but it is not a sync_file to a GPU driver's kernel interface.
 
-use super::payload::{Payload, Word, wait_until};
+use super::payload::{Payload, Spin, Word, wait_spin_then_sleep, wait_until};
 use super::shared::SharedCell;
 use crate::error::{Error, Result};
 use crate::platform;
@@ -189,6 +189,9 @@ impl PayloadRef {
     }
 }
 
+/// Waits that include sync files never spin.
+static NO_SPIN: Spin = Spin::new(Duration::ZERO);
+
 /// Waits until all (or any) of `items` reach their targets, `cancel()` holds (notified through
 /// `cancel_word`), or `deadline`. Returns whether the targets were reached.
 ///
@@ -236,8 +239,12 @@ pub fn wait_payloads(
         if files.len() == 1 && words.is_empty() {
             platform::poll_readable(files[0].as_fd(), Some(step));
         } else {
-            // Sleep on the cells' words for one step, then check the files again.
-            wait_until(&words, Some(Instant::now() + step), || done() || cancel());
+            // Sleep on the cells' words for one step, then check the files again. No spin: the
+            // check polls the files (a system call each), and the files' readiness is not
+            // announced on any word, so a spin here would say nothing about spinning elsewhere.
+            wait_spin_then_sleep(&words, Some(Instant::now() + step), &NO_SPIN, || {
+                done() || cancel()
+            });
         }
     }
 }
