@@ -230,7 +230,9 @@ fn timeline_host_signal_wait_and_counter() {
 /// A timeline has reached every value up to its current one, 0 included: host waits with
 /// timeout 0 succeed at once and queue waits complete (spec: a timeline wait completes when "the
 /// current value of the semaphore is greater than or equal to" the wait value). The CTS checks
-/// this on newly created timelines (initial value 0, and non-zero initial values).
+/// this on newly created timelines (initial value 0, and non-zero initial values) and after host
+/// signals (dEQP-VK.synchronization.basic.timeline_semaphore: signal 1 or 4, then wait for 1
+/// with timeout 0, with and without VK_SEMAPHORE_WAIT_ANY_BIT).
 #[test]
 fn timeline_waits_up_to_the_initial_value_complete_at_once() {
     let vk = Vk::new();
@@ -270,6 +272,25 @@ fn timeline_waits_up_to_the_initial_value_complete_at_once() {
             wait0(&[fresh, started], &[1, 1000], false),
             Err(vk::Result::TIMEOUT)
         );
+        // After a host signal: the current value and every lesser one, ANY and ALL.
+        let signaled = timeline(&vk, 0);
+        d.signal_semaphore(
+            &vk::SemaphoreSignalInfo::default()
+                .semaphore(signaled)
+                .value(4),
+        )
+        .unwrap();
+        for any in [false, true] {
+            for v in [0, 1, 4] {
+                assert_eq!(
+                    wait0(&[signaled], &[v], any),
+                    Ok(()),
+                    "value {v}, any {any}"
+                );
+            }
+            assert_eq!(wait0(&[signaled], &[5], any), Err(vk::Result::TIMEOUT));
+        }
+        d.destroy_semaphore(signaled, None);
         // Queue waits on values already reached do not block the queue.
         let fence = d
             .create_fence(&vk::FenceCreateInfo::default(), None)
