@@ -91,22 +91,23 @@ impl Spin {
 /// semaphore waits) and of an idle queue worker waiting for its next job.
 ///
 /// Measured with `cargo xtask bench --load` on the 2-core development VM, with other builds
-/// keeping the load average at 4 to 9 even in the "quiet" phase (medians of 3 rounds; us):
+/// keeping the load average at 2.6 to 9 even in the "quiet" phase (medians of 3 rounds; us):
 ///
 /// | waits | 1-command submit, quiet / loaded | signal-to-wake one way, quiet / loaded |
 /// | --- | --- | --- |
-/// | before: 6 400 pauses, then 100 `sched_yield`s | 318 or 6 / 4.6 to 6.3 | 158 / 0.9 |
+/// | before: 6 400 pauses, then 100 `sched_yield`s, 6 runs | 3.6 to 318 / 3.6 to 6.3 | 0.9 to 158 / 0.9 to 159 |
 /// | fixed 50 us spin, then futex | 109 / 111 | 54 / 0.2 |
 /// | fixed 20 us spin | 4.0 / 50 | 0.1 / 20 |
 /// | fixed 5 us spin | 18 / 13 | 8.4 / 8.4 |
 /// | no spin (futex only) | 7.1 / 10 | 2.4 / 2.7 |
-/// | 10 us, scored ([`Spin`]) | 4.1 to 7.2 / 7.4 to 9.5 | 2.4 / 2.4 to 2.8 |
+/// | 10 us, scored ([`Spin`]), 9 runs | 3.3 to 7.6 / 4.1 to 9.5 | 0.1 to 2.4 / 2.4 to 3.9 |
 ///
-/// (lavapipe: 14.5 / 14.3 us for the submit; eventfd floor: 2.2 / 2.6 us for the wake.) A fixed
+/// (lavapipe: 14.5 / 14.3 us for the submit; eventfd floor: 2.2 / 2.6 us for the wake; the old
+/// waits also measured 1 910 us loaded for a wake-up of a sleeping waiter, against 5.5.) A fixed
 /// spin shows up twice in a round trip when both ends share a core (the host waiting for the
 /// fence, then the worker waiting for the next job): 2 x budget plus the wake-ups, which is the
 /// 50 us figure for 20 us and the 110 us one for 50 us; when both ends run at once it beats a
-/// futex wake-up by 5 to 20 times. The scored spin gets the first case without the second. Its
+/// futex wake-up by 5 to 20 times. The scored spin keeps the second case and avoids the first. Its
 /// budget is about what it saves: a futex wake-up of a sleeping thread costs 6 to 13 us here
 /// (the "waiter asleep" row), so spinning longer than that cannot win, and a budget about that
 /// size loses at most as much as it can gain; a round trip on an idle machine (3.5 us) fits
