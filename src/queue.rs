@@ -212,13 +212,18 @@ fn worker(s: &Shared) {
         cancelled: &cancelled,
     };
     loop {
-        let mut job = None;
+        // A job is queued exactly when `submitted` is ahead of `completed` (only this thread
+        // completes jobs, and `submit` counts a job after queueing it): the spin reads two
+        // counters instead of taking the lock the submitting thread needs.
         wait_spin_then_sleep(&[&s.job_word], None, &s.idle_spin, || {
-            job = s.jobs.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
-            job.is_some() || cancelled()
+            s.submitted.load(SeqCst) != s.completed.load(SeqCst) || cancelled()
         });
+        let job = s.jobs.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
         let Some(job) = job else {
-            return; // shutdown
+            if cancelled() {
+                return; // shutdown
+            }
+            continue;
         };
         for batch in &job.batches {
             for op in &batch.waits {
