@@ -5,6 +5,12 @@
 //! host or another queue signals later: wait-before-signal), runs the command buffers, then
 //! signals the batch's semaphores; after the last batch of a job it signals the job's fence.
 //!
+//! Hops: `submit` pushes the job and notifies the worker's job word (a FUTEX_WAKE only if the
+//! worker sleeps); an idle worker spins for its next job under its own score (`Spin`: it stops
+//! spinning when jobs do not follow one another within the budget) and otherwise sleeps on the
+//! word; fences and semaphores are signaled by a store plus a wake of their sleepers. Batches
+//! without waits or command buffers, submitted to an idle queue, complete in `submit` itself.
+//!
 //! Idle tracking: `submitted` counts jobs handed in, `completed` jobs finished; both only grow.
 //! vkQueueWaitIdle waits for `completed` to reach the `submitted` it saw.
 //!
@@ -17,7 +23,9 @@ use crate::command::Recording;
 use crate::command::exec::{self, ExecContext};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{Reporter, Severity};
-use crate::sync::{PayloadRef, SignalOp, WaitOp, Word, wait_until};
+use crate::sync::{
+    PayloadRef, SPIN_BUDGET, SignalOp, Spin, WaitOp, Word, wait_spin_then_sleep, wait_until,
+};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
@@ -53,6 +61,8 @@ struct Shared {
     done_word: Word,
     shutdown: AtomicBool,
     cancel_word: Word,
+    /// The worker's spin for its next job (its own score: how soon jobs follow one another).
+    idle_spin: Spin,
     reporter: Arc<Reporter>,
 }
 
@@ -83,6 +93,7 @@ impl Queue {
             done_word: Word::new(),
             shutdown: AtomicBool::new(false),
             cancel_word: Word::new(),
+            idle_spin: Spin::new(SPIN_BUDGET),
             reporter,
         });
         let s = shared.clone();
@@ -201,13 +212,18 @@ fn worker(s: &Shared) {
         cancelled: &cancelled,
     };
     loop {
-        let mut job = None;
-        wait_until(&[&s.job_word], None, || {
-            job = s.jobs.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
-            job.is_some() || cancelled()
+        // A job is queued exactly when `submitted` is ahead of `completed` (only this thread
+        // completes jobs, and `submit` counts a job after queueing it): the spin reads two
+        // counters instead of taking the lock the submitting thread needs.
+        wait_spin_then_sleep(&[&s.job_word], None, &s.idle_spin, || {
+            s.submitted.load(SeqCst) != s.completed.load(SeqCst) || cancelled()
         });
+        let job = s.jobs.lock().unwrap_or_else(|e| e.into_inner()).pop_front();
         let Some(job) = job else {
-            return; // shutdown
+            if cancelled() {
+                return; // shutdown
+            }
+            continue;
         };
         for batch in &job.batches {
             for op in &batch.waits {

@@ -8,8 +8,11 @@
 //! value after every change of the word, so wake-ups can be spurious but are never lost.
 //!
 //! Wait-any/wait-all over many payloads sleeps on all their words at once
-//! (`futex_waitv`), with a short spin first because a queue worker usually signals within
-//! microseconds. All waits take a deadline and never hold a lock while sleeping.
+//! (`futex_waitv`). Before sleeping, a wait may spin for at most [`SPIN_BUDGET`] (by the clock,
+//! never by yielding), and only while spinning keeps paying off for its class of waits
+//! ([`Spin`]: on a busy machine the spin would delay the very thread it waits for). A signal
+//! makes a system call only when a waiter sleeps on the word. All waits take a deadline (an
+//! expired one returns at once) and never hold a lock while sleeping.
 //!
 //! Concurrency: every type here is `Send + Sync`; signal, wait and reset may race freely.
 
@@ -19,7 +22,7 @@ mod semaphore;
 mod shared;
 
 pub use object::{PayloadRef, wait_payloads};
-pub use payload::{Payload, Word, wait_until};
+pub use payload::{Payload, SPIN_BUDGET, Spin, Word, wait_spin_then_sleep, wait_until};
 pub use semaphore::{
     Event, Fence, HandleCaps, Semaphore, SemaphoreKind, SignalOp, SyncHandle, WaitOp, fence_caps,
     semaphore_caps,

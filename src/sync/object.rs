@@ -14,7 +14,7 @@
 //! readable and that stays readable: it can be polled (and imported by this driver) exactly like
 //! a signaled-later sync file, but it is not a sync_file to a GPU driver's kernel interface.
 
-use super::payload::{Payload, Word, wait_until};
+use super::payload::{Payload, Spin, Word, wait_spin_then_sleep, wait_until};
 use super::shared::SharedCell;
 use crate::error::{Error, Result};
 use crate::platform;
@@ -86,8 +86,12 @@ impl PayloadRef {
         }
     }
 
+    /// True when the payload's value is at least `target`. Fences and binary semaphores ask
+    /// for 1; a timeline wait for a value at or below the current counter, 0 included, is
+    /// satisfied at once ("the semaphore's current value is greater than or equal to" the
+    /// value: spec, vkWaitSemaphores and "Semaphore Waiting").
     pub fn reached(&self, target: u64) -> bool {
-        self.value() >= target.max(1)
+        target == 0 || self.value() >= target
     }
 
     /// The futex word announcing changes, for cells.
@@ -185,6 +189,9 @@ impl PayloadRef {
     }
 }
 
+/// Waits that include sync files never spin.
+static NO_SPIN: Spin = Spin::new(Duration::ZERO);
+
 /// Waits until all (or any) of `items` reach their targets, `cancel()` holds (notified through
 /// `cancel_word`), or `deadline`. Returns whether the targets were reached.
 ///
@@ -232,8 +239,12 @@ pub fn wait_payloads(
         if files.len() == 1 && words.is_empty() {
             platform::poll_readable(files[0].as_fd(), Some(step));
         } else {
-            // Sleep on the cells' words for one step, then check the files again.
-            wait_until(&words, Some(Instant::now() + step), || done() || cancel());
+            // Sleep on the cells' words for one step, then check the files again. No spin: the
+            // check polls the files (a system call each), and the files' readiness is not
+            // announced on any word, so a spin here would say nothing about spinning elsewhere.
+            wait_spin_then_sleep(&words, Some(Instant::now() + step), &NO_SPIN, || {
+                done() || cancel()
+            });
         }
     }
 }
@@ -301,5 +312,23 @@ mod tests {
             &never
         ));
         assert!(PayloadRef::signaled().reached(1));
+    }
+
+    #[test]
+    fn a_timeline_has_reached_its_initial_value_and_below() {
+        let fresh = PayloadRef::local(0);
+        assert!(fresh.reached(0), "value 0 of a new timeline at 0");
+        assert!(!fresh.reached(1));
+        let p = PayloadRef::local(5);
+        assert!((0..=5).all(|v| p.reached(v)));
+        assert!(!p.reached(6));
+        let never = || false;
+        assert!(wait_payloads(
+            &[(&fresh, 0)],
+            true,
+            Some(Instant::now()),
+            None,
+            &never
+        ));
     }
 }

@@ -227,6 +227,98 @@ fn timeline_host_signal_wait_and_counter() {
     }
 }
 
+/// A timeline has reached every value up to its current one, 0 included: host waits with
+/// timeout 0 succeed at once and queue waits complete (spec: a timeline wait completes when "the
+/// current value of the semaphore is greater than or equal to" the wait value). The CTS checks
+/// this on newly created timelines (initial value 0, and non-zero initial values) and after host
+/// signals (dEQP-VK.synchronization.basic.timeline_semaphore: signal 1 or 4, then wait for 1
+/// with timeout 0, with and without VK_SEMAPHORE_WAIT_ANY_BIT).
+#[test]
+fn timeline_waits_up_to_the_initial_value_complete_at_once() {
+    let vk = Vk::new();
+    let d = &vk.device;
+    let fresh = timeline(&vk, 0);
+    let started = timeline(&vk, 1000);
+    let wait0 = |sems: &[vk::Semaphore], vals: &[u64], any: bool| unsafe {
+        let flags = if any {
+            vk::SemaphoreWaitFlags::ANY
+        } else {
+            vk::SemaphoreWaitFlags::empty()
+        };
+        d.wait_semaphores(
+            &vk::SemaphoreWaitInfo::default()
+                .flags(flags)
+                .semaphores(sems)
+                .values(vals),
+            0,
+        )
+    };
+    unsafe {
+        assert_eq!(d.get_semaphore_counter_value(fresh), Ok(0));
+        assert_eq!(d.get_semaphore_counter_value(started), Ok(1000));
+        assert_eq!(
+            wait0(&[fresh], &[0], false),
+            Ok(()),
+            "value 0 of a new timeline"
+        );
+        for v in [0, 1, 999, 1000] {
+            assert_eq!(wait0(&[started], &[v], false), Ok(()), "value {v} <= 1000");
+        }
+        assert_eq!(wait0(&[started], &[1001], false), Err(vk::Result::TIMEOUT));
+        assert_eq!(wait0(&[fresh], &[1], false), Err(vk::Result::TIMEOUT));
+        assert_eq!(wait0(&[fresh, started], &[0, 1000], false), Ok(()));
+        assert_eq!(wait0(&[fresh, started], &[1, 1000], true), Ok(()));
+        assert_eq!(
+            wait0(&[fresh, started], &[1, 1000], false),
+            Err(vk::Result::TIMEOUT)
+        );
+        // After a host signal: the current value and every lesser one, ANY and ALL.
+        let signaled = timeline(&vk, 0);
+        d.signal_semaphore(
+            &vk::SemaphoreSignalInfo::default()
+                .semaphore(signaled)
+                .value(4),
+        )
+        .unwrap();
+        for any in [false, true] {
+            for v in [0, 1, 4] {
+                assert_eq!(
+                    wait0(&[signaled], &[v], any),
+                    Ok(()),
+                    "value {v}, any {any}"
+                );
+            }
+            assert_eq!(wait0(&[signaled], &[5], any), Err(vk::Result::TIMEOUT));
+        }
+        d.destroy_semaphore(signaled, None);
+        // Queue waits on values already reached do not block the queue.
+        let fence = d
+            .create_fence(&vk::FenceCreateInfo::default(), None)
+            .unwrap();
+        let sems = [fresh, started];
+        let vals = [0u64, 1000];
+        let stages = [vk::PipelineStageFlags::ALL_COMMANDS; 2];
+        let mut tl = vk::TimelineSemaphoreSubmitInfo::default().wait_semaphore_values(&vals);
+        d.queue_submit(
+            vk.queue,
+            &[vk::SubmitInfo::default()
+                .wait_semaphores(&sems)
+                .wait_dst_stage_mask(&stages)
+                .push_next(&mut tl)],
+            fence,
+        )
+        .unwrap();
+        assert_eq!(
+            d.wait_for_fences(&[fence], true, 5_000_000_000),
+            Ok(()),
+            "a queue wait for values already reached completes"
+        );
+        d.destroy_fence(fence, None);
+        d.destroy_semaphore(fresh, None);
+        d.destroy_semaphore(started, None);
+    }
+}
+
 /// A host wait for all of two timelines, completed by another thread's host signal.
 ///
 /// Without the validation layer: Debian's layer (1.3.239) races here. The waiting thread's

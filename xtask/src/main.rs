@@ -7,7 +7,8 @@
 //! - `exports`              check that the library exports exactly the three vk_icd* symbols
 //! - `vulkaninfo`           run vulkaninfo with only softvk and fail on any error it prints
 //! - `ci`                   everything CI checks: fmt, clippy, codegen drift, tests, exports, vulkaninfo
-//! - `bench`                benchmarks on softvk and lavapipe in one run, with ratios
+//! - `bench [--rounds N] [--ipc-only | --load]`  benchmarks on softvk and lavapipe in one run,
+//!   with ratios; `--load`: the latency rows quiet and with one busy process per CPU
 //! - `demo`                 the demo program through the real loader
 //! - `share [--mode sync-fd|opaque-fd] [--frames N]`  two processes sharing frames (external handles)
 //! - `shaders [--check]`   compile shaders/**/*.{comp,geom,spvasm} to the .spv beside them (or check)

@@ -11,6 +11,14 @@
 //!   4M floats) and an arithmetic-bound one (256 dependent multiply-adds per element)
 //!
 //! The machine is small and noisy: every figure is a median, and the ratios are what matter.
+//!
+//! `--load` measures the latency rows (device creation, submit round trips, the cross-process
+//! rows) twice: on the machine as it is, then with one busy process per CPU (this binary in
+//! `--burn` mode) competing for every core, as on a busy CI runner. The busy processes are
+//! killed when the loaded phase ends, also on a panic (a guard), die with the benchmark
+//! (PR_SET_PDEATHSIG) and stop by themselves after `BURN_LIMIT` whatever happens. The
+//! throughput rows are left out there: under load they only measure the benchmark's share of
+//! the CPUs.
 
 use ash::vk;
 use std::collections::BTreeMap;
@@ -192,8 +200,8 @@ impl Drop for Ctx {
     }
 }
 
-/// One child run: prints `key value` lines.
-fn child() {
+/// One child run: prints `key value` lines. `latency_only`: creation and round trips only.
+fn child(latency_only: bool) {
     let entry = unsafe { ash::Entry::load() }.expect("libvulkan.so.1");
     // Creation: the first one (library loading, JIT warm-up) separately from the steady state.
     let mut create_times = vec![];
@@ -211,6 +219,10 @@ fn child() {
 
     let ctx = Ctx::new();
     println!("device {}", ctx.name());
+    if latency_only {
+        round_trip_rows(&ctx);
+        return;
+    }
     let (src, sm) = ctx.buffer(COPY_BYTES);
     let (dst, dm) = ctx.buffer(COPY_BYTES);
     let copy = ctx.record(|cb| unsafe {
@@ -246,20 +258,28 @@ fn child() {
     }
     println!("memcpy_gbps {}", COPY_BYTES as f64 / median(m) / 1e9);
 
+    round_trip_rows(&ctx);
+    compute(&ctx, src, dst, dm);
+    unsafe {
+        ctx.device.destroy_buffer(src, None);
+        ctx.device.destroy_buffer(dst, None);
+        for mm in [sm, dm] {
+            ctx.device.free_memory(mm, None);
+        }
+    }
+}
+
+/// Empty and one-command submit + fence wait round trips.
+fn round_trip_rows(ctx: &Ctx) {
     let empty = ctx.round_trips(&[], 3000);
     println!("empty_submit_us {}", median(empty) * 1e6);
     let (tiny, tm) = ctx.buffer(4096);
     let fill = ctx.record(|cb| unsafe { ctx.device.cmd_fill_buffer(cb, tiny, 0, 4, 7) });
     let one = ctx.round_trips(&[fill], 3000);
     println!("one_command_submit_us {}", median(one) * 1e6);
-    compute(&ctx, src, dst, dm);
     unsafe {
-        ctx.device.destroy_buffer(src, None);
-        ctx.device.destroy_buffer(dst, None);
         ctx.device.destroy_buffer(tiny, None);
-        for mm in [sm, dm, tm] {
-            ctx.device.free_memory(mm, None);
-        }
+        ctx.device.free_memory(tm, None);
     }
 }
 
@@ -773,7 +793,36 @@ fn ipc_bench(manifest: &str) -> BTreeMap<String, f64> {
     out
 }
 
-fn ipc_report(rounds: usize, softvk: &str) {
+/// The cross-process rows: (label, key, floor key, what the floor is).
+const IPC_ROWS: [(&str, &str, &str, &str); 4] = [
+    (
+        "semaphore signal-to-wake, one way (us)",
+        "timeline_one_way_us",
+        "eventfd_one_way_us",
+        "eventfd ping-pong",
+    ),
+    (
+        "semaphore signal-to-wake, waiter asleep (us)",
+        "timeline_asleep_us",
+        "eventfd_asleep_us",
+        "eventfd wake-up of a blocked reader",
+    ),
+    (
+        "semaphore export+send+import+ack (us)",
+        "semaphore_export_import_us",
+        "fd_pass_round_trip_us",
+        "eventfd via SCM_RIGHTS",
+    ),
+    (
+        "memory export+send+import+free+ack (us)",
+        "memory_export_import_us",
+        "fd_pass_round_trip_us",
+        "eventfd via SCM_RIGHTS",
+    ),
+];
+
+/// Medians over `rounds` runs of the cross-process benchmark.
+fn ipc_measure(rounds: usize, softvk: &str) -> BTreeMap<String, f64> {
     let mut all: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for r in 0..rounds {
         // The measuring side runs in its own process with softvk selected, like the peer.
@@ -784,7 +833,12 @@ fn ipc_report(rounds: usize, softvk: &str) {
         }
         eprintln!("ipc round {}/{rounds} done", r + 1);
     }
-    let get = |k: &str| median(all.get(k).cloned().unwrap_or_default());
+    all.into_iter().map(|(k, v)| (k, median(v))).collect()
+}
+
+fn ipc_report(rounds: usize, softvk: &str) {
+    let m = ipc_measure(rounds, softvk);
+    let get = |k: &str| m.get(k).copied().unwrap_or(f64::NAN);
     println!();
     println!(
         "cross-process, two processes on this machine (medians of {rounds} rounds x {IPC_ITERS} iterations)"
@@ -793,34 +847,8 @@ fn ipc_report(rounds: usize, softvk: &str) {
         "{:<58} {:>10} {:>12} {:>8}",
         "metric", "softvk", "floor", "ratio"
     );
-    let rows = [
-        (
-            "semaphore signal-to-wake, one way (us)",
-            "timeline_one_way_us",
-            "eventfd_one_way_us",
-            "eventfd ping-pong",
-        ),
-        (
-            "semaphore signal-to-wake, waiter asleep (us)",
-            "timeline_asleep_us",
-            "eventfd_asleep_us",
-            "eventfd wake-up of a blocked reader",
-        ),
-        (
-            "semaphore export+send+import+ack (us)",
-            "semaphore_export_import_us",
-            "fd_pass_round_trip_us",
-            "eventfd via SCM_RIGHTS",
-        ),
-        (
-            "memory export+send+import+free+ack (us)",
-            "memory_export_import_us",
-            "fd_pass_round_trip_us",
-            "eventfd via SCM_RIGHTS",
-        ),
-    ];
     let mut met = true;
-    for (label, k, floor, what) in rows {
+    for (label, k, floor, what) in IPC_ROWS {
         let (a, b) = (get(k), get(floor));
         met &= a / b <= 2.0;
         println!(
@@ -864,7 +892,15 @@ fn run_child_with(manifest: &str, role: &str) -> BTreeMap<String, String> {
 
 fn main() {
     if std::env::args().any(|a| a == "--child") {
-        child();
+        child(false);
+        return;
+    }
+    if std::env::args().any(|a| a == "--latency-child") {
+        child(true);
+        return;
+    }
+    if std::env::args().any(|a| a == "--burn") {
+        burn();
         return;
     }
     if std::env::args().any(|a| a == "--ipc-peer") {
@@ -894,6 +930,10 @@ fn main() {
         .find(|p| std::path::Path::new(p).exists())
         .expect("lavapipe is not installed: apt-get install mesa-vulkan-drivers");
     let drivers = [("softvk", softvk.as_str()), ("lavapipe", *lavapipe)];
+    if std::env::args().any(|a| a == "--load") {
+        load_report(rounds, &drivers);
+        return;
+    }
     let mut results: BTreeMap<(&str, String), Vec<f64>> = BTreeMap::new();
     let mut names = BTreeMap::new();
     let t0 = Instant::now();
@@ -981,4 +1021,171 @@ fn main() {
         }
     );
     ipc_report(rounds, &softvk);
+}
+
+// ---------------------------------------------------------------------------------------------
+// --load: the latency rows on a quiet machine and with every core busy.
+
+/// A busy process never outlives this, whatever happens to the benchmark.
+const BURN_LIMIT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// A busy process: integer work on one core until killed, until its parent dies, or
+/// `BURN_LIMIT`.
+fn burn() {
+    // SAFETY: prctl(PR_SET_PDEATHSIG) only sets a signal for this process.
+    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    let parent = std::env::var("SOFTVK_BENCH_PARENT").ok();
+    if parent != Some(unsafe { libc::getppid() }.to_string()) {
+        return; // the benchmark is already gone (or this was not started by it)
+    }
+    let t0 = Instant::now();
+    let mut x = 1u64;
+    while t0.elapsed() < BURN_LIMIT {
+        for _ in 0..1_000_000 {
+            x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+        }
+    }
+}
+
+/// One busy process per CPU while alive; killed and reaped on drop (also when unwinding).
+struct Burners(Vec<std::process::Child>);
+
+impl Burners {
+    fn start(n: usize) -> Burners {
+        let mut b = Burners(Vec::with_capacity(n));
+        for _ in 0..n {
+            b.0.push(
+                Command::new(std::env::current_exe().unwrap())
+                    .arg("--burn")
+                    .env("SOFTVK_BENCH_PARENT", std::process::id().to_string())
+                    .stdin(std::process::Stdio::null())
+                    .spawn()
+                    .expect("a busy process starts"),
+            );
+        }
+        // Let them reach the CPUs before anything is measured.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        b
+    }
+}
+
+impl Drop for Burners {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+        }
+        for c in &mut self.0 {
+            let _ = c.wait();
+        }
+    }
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Medians of the latency rows per driver and of the cross-process rows (driver "ipc").
+fn latency_phase(
+    rounds: usize,
+    drivers: &[(&'static str, &str)],
+    phase: &str,
+) -> BTreeMap<(&'static str, String), f64> {
+    let mut all: BTreeMap<(&'static str, String), Vec<f64>> = BTreeMap::new();
+    let t0 = Instant::now();
+    for round in 0..rounds {
+        for &(label, manifest) in drivers {
+            for (k, v) in run_child_with(manifest, "--latency-child") {
+                if let Ok(x) = v.parse::<f64>() {
+                    all.entry((label, k)).or_default().push(x);
+                }
+            }
+        }
+        eprintln!(
+            "{phase}: round {}/{rounds} done ({:.1?}, load average {})",
+            round + 1,
+            t0.elapsed(),
+            loadavg()
+        );
+    }
+    let mut out: BTreeMap<(&'static str, String), f64> =
+        all.into_iter().map(|(k, v)| (k, median(v))).collect();
+    for (k, v) in ipc_measure(rounds, drivers[0].1) {
+        out.insert(("ipc", k), v);
+    }
+    eprintln!("{phase}: done ({:.1?})", t0.elapsed());
+    out
+}
+
+fn load_report(rounds: usize, drivers: &[(&'static str, &str); 2]) {
+    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let quiet_load = loadavg();
+    let quiet = latency_phase(rounds, drivers, "quiet");
+    let (loaded, busy_load) = {
+        let _burners = Burners::start(cpus);
+        let m = latency_phase(rounds, drivers, "loaded");
+        (m, loadavg())
+    };
+    let q = |d: &str, k: &str| quiet.get(&(d, k.to_string())).copied().unwrap_or(f64::NAN);
+    let l = |d: &str, k: &str| loaded.get(&(d, k.to_string())).copied().unwrap_or(f64::NAN);
+    println!();
+    println!(
+        "latency, quiet and with {cpus} busy processes (one per CPU); medians of {rounds} rounds"
+    );
+    println!(
+        "load average (1, 5, 15 min) before the quiet phase: {quiet_load}; at the end of the loaded phase: {busy_load}"
+    );
+    println!();
+    println!(
+        "{:<40} {:>9} {:>9} {:>7} | {:>9} {:>9} {:>7}",
+        "metric (us, ms for create)", "softvk", "lavapipe", "ratio", "softvk", "lavapipe", "ratio"
+    );
+    println!("{:<40} {:^27} | {:^27}", "", "quiet", "loaded");
+    let rows = [
+        ("create_ms", "instance+device create, steady (ms)"),
+        ("empty_submit_us", "empty submit + fence wait (us)"),
+        (
+            "one_command_submit_us",
+            "1-command submit + fence wait (us)",
+        ),
+    ];
+    for (k, label) in rows {
+        let (qs, ql, ls, ll) = (
+            q("softvk", k),
+            q("lavapipe", k),
+            l("softvk", k),
+            l("lavapipe", k),
+        );
+        println!(
+            "{label:<40} {qs:>9.2} {ql:>9.2} {:>7.2} | {ls:>9.2} {ll:>9.2} {:>7.2}",
+            qs / ql,
+            ls / ll
+        );
+    }
+    println!();
+    println!(
+        "{:<48} {:>8} {:>8} {:>6} | {:>8} {:>8} {:>6}",
+        "cross-process (us)", "softvk", "floor", "ratio", "softvk", "floor", "ratio"
+    );
+    println!("{:<48} {:^24} | {:^24}", "", "quiet", "loaded");
+    for (label, k, floor, _) in IPC_ROWS {
+        let (qs, qf, ls, lf) = (q("ipc", k), q("ipc", floor), l("ipc", k), l("ipc", floor));
+        println!(
+            "{label:<48} {qs:>8.2} {qf:>8.2} {:>6.2} | {ls:>8.2} {lf:>8.2} {:>6.2}",
+            qs / qf,
+            ls / lf
+        );
+    }
+    let one = l("softvk", "one_command_submit_us") / l("lavapipe", "one_command_submit_us");
+    let wake = l("ipc", "timeline_one_way_us") / l("ipc", "eventfd_one_way_us");
+    println!();
+    println!(
+        "goal under load: 1-command submit at or below lavapipe ({one:.2}x) {}; signal-to-wake within 2x of eventfd ({wake:.2}x) {}",
+        if one <= 1.0 { "MET" } else { "NOT MET" },
+        if wake <= 2.0 { "MET" } else { "NOT MET" }
+    );
 }

@@ -114,7 +114,7 @@ fn producer(mode: Mode, frames: u32) {
                 &f,
                 released,
                 t,
-                fds.into_iter().next().unwrap().into_raw_fd(),
+                fds.into_iter().next().map_or(-1, |fd| fd.into_raw_fd()),
                 true,
             );
         }
@@ -122,9 +122,13 @@ fn producer(mode: Mode, frames: u32) {
         ext::submit(&vk, 0, &waits, &[ready], &[cb], fence);
         if mode == Mode::SyncFd {
             let sync = ext::semaphore_fd(&f, ready, t);
-            ch.send("ready", &[sync]);
+            // -1: the work was done already (the spec's "already signaled" sync file); it
+            // travels as a message without a descriptor and is imported as -1.
             if sync >= 0 {
+                ch.send("ready", &[sync]);
                 unsafe { libc::close(sync) };
+            } else {
+                ch.send("ready", &[]);
             }
         }
         unsafe {
@@ -193,7 +197,7 @@ fn consumer(mode: Mode) {
                 &f,
                 ready,
                 t,
-                fds.into_iter().next().unwrap().into_raw_fd(),
+                fds.into_iter().next().map_or(-1, |fd| fd.into_raw_fd()),
                 true,
             );
         }
@@ -218,9 +222,13 @@ fn consumer(mode: Mode) {
         ext::submit(&vk, 0, &[ready], &[released], &[cb], fence);
         if mode == Mode::SyncFd {
             let sync = ext::semaphore_fd(&f, released, t);
-            ch.send("released", &[sync]);
+            // -1: the work was done already (the spec's "already signaled" sync file); it
+            // travels as a message without a descriptor and is imported as -1.
             if sync >= 0 {
+                ch.send("released", &[sync]);
                 unsafe { libc::close(sync) };
+            } else {
+                ch.send("released", &[]);
             }
         }
         unsafe { vk.device.wait_for_fences(&[fence], true, u64::MAX).unwrap() };
