@@ -276,6 +276,10 @@ impl<'m> Program<'m> {
                 } else if mode == ExecutionMode::LocalSizeHint as u32
                     || mode == ExecutionMode::LocalSizeHintId as u32
                 {
+                } else if let Some(why) = float_controls_refusal(mode, i.w(2)) {
+                    if !why.is_empty() {
+                        return err(why);
+                    }
                 } else {
                     return err(format!("unsupported execution mode {}", mode_name(mode)));
                 }
@@ -305,16 +309,6 @@ impl<'m> Program<'m> {
             return err(format!(
                 "workgroup size {x}x{y}x{z} is outside 1..=1024 invocations"
             ));
-        }
-        // Decorations that change meaning.
-        for ((id, m), ds) in &p.member_decos {
-            for (d, _) in ds {
-                if *d == Decoration::RowMajor {
-                    return err(format!(
-                        "unsupported decoration RowMajor (member {m} of %{id}): row-major matrices"
-                    ));
-                }
-            }
         }
         Ok(p)
     }
@@ -537,26 +531,48 @@ impl<'m> Program<'m> {
     /// (size, alignment) of `ty` in memory. `mstride` is the MatrixStride that applies to a
     /// matrix (from its struct member); without it matrices are tightly packed columns.
     pub fn size_align(&self, ty: u32, mstride: Option<u32>) -> Result<(u64, u64), ShaderError> {
+        self.size_align_l(ty, mstride, false)
+    }
+
+    /// [`Program::size_align`] with the matrix majorness that applies (`row_major`: the
+    /// RowMajor decoration of the enclosing struct member; a row-major matrix stores each row
+    /// as a vector, rows `mstride` apart).
+    pub fn size_align_l(
+        &self,
+        ty: u32,
+        mstride: Option<u32>,
+        row_major: bool,
+    ) -> Result<(u64, u64), ShaderError> {
         Ok(match self.ty(ty)?.clone() {
             Ty::Bool | Ty::Int { .. } | Ty::Float => (4, 4),
             Ty::Vector { n, .. } => (4 * n as u64, 4),
+            Ty::Matrix { col, n } if row_major => {
+                let rows = match self.ty(col)? {
+                    Ty::Vector { n, .. } => *n as u64,
+                    _ => return err("matrix column is not a vector"),
+                };
+                let rs = 4 * n as u64;
+                let stride = mstride.map(u64::from).unwrap_or(rs);
+                (stride * rows.saturating_sub(1) + rs, 4)
+            }
             Ty::Matrix { col, n } => {
                 let (cs, ca) = self.size_align(col, None)?;
                 let stride = mstride.map(u64::from).unwrap_or(cs);
-                (stride * (n as u64 - 1) + cs, ca)
+                (stride * (n as u64).saturating_sub(1) + cs, ca)
             }
             Ty::Array { elem, len } => {
-                let stride = self.array_stride(ty, elem, mstride)?;
-                let (_, a) = self.size_align(elem, mstride)?;
+                let stride = self.array_stride_l(ty, elem, mstride, row_major)?;
+                let (_, a) = self.size_align_l(elem, mstride, row_major)?;
                 (stride * len as u64, a)
             }
-            Ty::RuntimeArray { elem } => (0, self.size_align(elem, mstride)?.1),
+            Ty::RuntimeArray { elem } => (0, self.size_align_l(elem, mstride, row_major)?.1),
             Ty::Struct { members } => {
                 let mut size = 0u64;
                 let mut align = 4u64;
                 for k in 0..members.len() as u32 {
                     let ms = self.member_mstride(ty, k);
-                    let (s, a) = self.size_align(members[k as usize], ms)?;
+                    let rm = self.member_row_major(ty, k);
+                    let (s, a) = self.size_align_l(members[k as usize], ms, rm)?;
                     let off = self.member_offset(ty, k)?;
                     size = size.max(off + s);
                     align = align.max(a);
@@ -572,6 +588,11 @@ impl<'m> Program<'m> {
             .and_then(|a| a.first().copied())
     }
 
+    /// Whether member `m` of struct `st` (a matrix, or an array of them) is RowMajor.
+    pub fn member_row_major(&self, st: u32, m: u32) -> bool {
+        self.member_deco(st, m, Decoration::RowMajor).is_some()
+    }
+
     pub fn member_offset(&self, st: u32, m: u32) -> Result<u64, ShaderError> {
         if let Some(o) = self.member_deco(st, m, Decoration::Offset) {
             return Ok(o.first().copied().unwrap_or(0) as u64);
@@ -582,7 +603,14 @@ impl<'m> Program<'m> {
         };
         let mut off = 0u64;
         for k in 0..=m {
-            let (s, a) = self.size_align(members[k as usize], self.member_mstride(st, k))?;
+            let Some(&mty) = members.get(k as usize) else {
+                return err("member index out of range");
+            };
+            let (s, a) = self.size_align_l(
+                mty,
+                self.member_mstride(st, k),
+                self.member_row_major(st, k),
+            )?;
             off = off.div_ceil(a) * a;
             if k == m {
                 return Ok(off);
@@ -598,10 +626,20 @@ impl<'m> Program<'m> {
         elem: u32,
         mstride: Option<u32>,
     ) -> Result<u64, ShaderError> {
+        self.array_stride_l(arr, elem, mstride, false)
+    }
+
+    pub fn array_stride_l(
+        &self,
+        arr: u32,
+        elem: u32,
+        mstride: Option<u32>,
+        row_major: bool,
+    ) -> Result<u64, ShaderError> {
         if let Some(s) = self.deco(arr, Decoration::ArrayStride) {
             return Ok(s.first().copied().unwrap_or(0) as u64);
         }
-        let (s, a) = self.size_align(elem, mstride)?;
+        let (s, a) = self.size_align_l(elem, mstride, row_major)?;
         Ok(s.div_ceil(a) * a)
     }
 
@@ -747,6 +785,33 @@ fn fold(op: Op, x: u32, y: u32, src: Option<Scalar>, _res: Option<Scalar>) -> Op
             return None;
         }
     })
+}
+
+/// SPV_KHR_float_controls execution modes (operand: the float width they apply to). `None`:
+/// not a float-controls mode; `Some("")`: honoured; `Some(reason)`: refused.
+///
+/// 32-bit float arithmetic is cranelift's IEEE 754 instructions plus Rust's `f32` functions,
+/// run with the default MXCSR (round to nearest even, denormals neither flushed nor treated as
+/// zero) and without fast-math rewrites, so DenormPreserve, SignedZeroInfNanPreserve and
+/// RoundingModeRTE hold for 32-bit floats whether or not they are requested. Flushing denormals
+/// and rounding toward zero are not implemented. Modes for 16- and 64-bit floats have nothing to
+/// apply to (such types are refused wherever they are declared) and are accepted.
+fn float_controls_refusal(mode: u32, width: u32) -> Option<String> {
+    let name = match ExecutionMode::from_u32(mode)? {
+        ExecutionMode::DenormPreserve
+        | ExecutionMode::SignedZeroInfNanPreserve
+        | ExecutionMode::RoundingModeRTE => return Some(String::new()),
+        ExecutionMode::DenormFlushToZero => "DenormFlushToZero",
+        ExecutionMode::RoundingModeRTZ => "RoundingModeRTZ",
+        _ => return None,
+    };
+    if width != 32 {
+        return Some(String::new());
+    }
+    Some(format!(
+        "unsupported execution mode {name} for 32-bit floats (SPV_KHR_float_controls): \
+         denormals are preserved and rounding is to nearest even"
+    ))
 }
 
 fn decoration(v: u32) -> Result<Decoration, ShaderError> {

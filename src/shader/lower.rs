@@ -79,6 +79,10 @@ struct Ptr {
     ty: u32,
     /// MatrixStride in effect (from the enclosing struct member).
     mstride: Option<u32>,
+    /// RowMajor in effect (from the enclosing struct member). For a matrix: rows are stored
+    /// `mstride` apart. For a vector (a column of a row-major matrix): its components are
+    /// `mstride` apart instead of 4 bytes.
+    row_major: bool,
 }
 
 #[derive(Clone)]
@@ -454,6 +458,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             kind: PtrKind::Mem { base, len, off },
             ty,
             mstride: None,
+            row_major: false,
         })
     }
 
@@ -571,6 +576,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                 },
                 ty: pointee,
                 mstride: None,
+                row_major: false,
             }));
         }
         if layout.count == 0 {
@@ -586,6 +592,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                 kind: PtrKind::ImgDesc { desc },
                 ty,
                 mstride: None,
+                row_major: false,
             });
         }
         let base = self.b.ins().load(PTR, flags(), desc, SLOT_PTR);
@@ -648,10 +655,12 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     /// Visits the scalars of `ty` laid out in memory: (byte offset, kind), in flattened order.
+    /// `mstride`/`row_major`: see [`Ptr`].
     fn layout_walk(
         &self,
         ty: u32,
         mstride: Option<u32>,
+        row_major: bool,
         at: i64,
         out: &mut Vec<(i64, Scalar)>,
     ) -> Result<(), ShaderError> {
@@ -659,8 +668,25 @@ impl<'a, 'f> Lower<'a, 'f> {
             Ty::Bool | Ty::Int { .. } | Ty::Float => out.push((at, self.p.scalar_of(ty)?)),
             Ty::Vector { elem, n } => {
                 let k = self.p.scalar_of(elem)?;
+                let cs = match (row_major, mstride) {
+                    (true, Some(s)) => s as i64,
+                    _ => 4,
+                };
                 for i in 0..n as i64 {
-                    out.push((at + 4 * i, k));
+                    out.push((at + cs * i, k));
+                }
+            }
+            Ty::Matrix { col, n } if row_major => {
+                // Element (column c, row r) lives at r * MatrixStride + c * 4.
+                let (rows, k) = match self.p.ty(col)? {
+                    Ty::Vector { elem, n } => (*n as i64, self.p.scalar_of(*elem)?),
+                    _ => return err("matrix column is not a vector"),
+                };
+                let rs = mstride.map(i64::from).unwrap_or(4 * n as i64);
+                for c in 0..n as i64 {
+                    for r in 0..rows {
+                        out.push((at + r * rs + c * 4, k));
+                    }
                 }
             }
             Ty::Matrix { col, n } => {
@@ -668,23 +694,24 @@ impl<'a, 'f> Lower<'a, 'f> {
                     .map(i64::from)
                     .unwrap_or(self.p.size_align(col, None)?.0 as i64);
                 for i in 0..n as i64 {
-                    self.layout_walk(col, None, at + i * cs, out)?;
+                    self.layout_walk(col, None, false, at + i * cs, out)?;
                 }
             }
             Ty::Array { elem, len } => {
-                let stride = self.p.array_stride(ty, elem, mstride)? as i64;
+                let stride = self.p.array_stride_l(ty, elem, mstride, row_major)? as i64;
                 if len > 1 << 16 {
                     return err("array value of more than 65536 elements");
                 }
                 for i in 0..len as i64 {
-                    self.layout_walk(elem, mstride, at + i * stride, out)?;
+                    self.layout_walk(elem, mstride, row_major, at + i * stride, out)?;
                 }
             }
             Ty::Struct { members } => {
                 for (i, m) in members.iter().enumerate() {
                     let off = self.p.member_offset(ty, i as u32)? as i64;
                     let ms = self.p.member_mstride(ty, i as u32);
-                    self.layout_walk(*m, ms, at + off, out)?;
+                    let rm = self.p.member_row_major(ty, i as u32);
+                    self.layout_walk(*m, ms, rm, at + off, out)?;
                 }
             }
             other => return err(format!("cannot load or store a {other:?}")),
@@ -720,7 +747,7 @@ impl<'a, 'f> Lower<'a, 'f> {
         }
         let m = Self::mem_of(p)?;
         let mut walk = Vec::new();
-        self.layout_walk(p.ty, p.mstride, 0, &mut walk)?;
+        self.layout_walk(p.ty, p.mstride, p.row_major, 0, &mut walk)?;
         Ok(Val::S(
             walk.into_iter()
                 .map(|(at, k)| self.load_scalar(m, at, k))
@@ -731,7 +758,7 @@ impl<'a, 'f> Lower<'a, 'f> {
     fn store(&mut self, p: &Ptr, vals: &[Value]) -> Result<(), ShaderError> {
         let m = Self::mem_of(p)?;
         let mut walk = Vec::new();
-        self.layout_walk(p.ty, p.mstride, 0, &mut walk)?;
+        self.layout_walk(p.ty, p.mstride, p.row_major, 0, &mut walk)?;
         if walk.len() != vals.len() {
             return err("store of a value whose type does not match the pointer");
         }
@@ -780,33 +807,55 @@ impl<'a, 'f> Lower<'a, 'f> {
                 }
                 PtrKind::ImgDesc { .. } => return err("access chain into an image"),
                 PtrKind::Mem { base, len, off } => {
-                    let (add, ty, ms): (Value, u32, Option<u32>) = match self.p.ty(p.ty)?.clone() {
-                        Ty::Struct { members } => {
-                            let Some(m) = cidx.filter(|m| (*m as usize) < members.len()) else {
-                                return err("struct member index is not a valid constant");
-                            };
-                            let o = self.p.member_offset(p.ty, m)?;
-                            let add = self.b.ins().iadd_imm_s(off, o as i64);
-                            (add, members[m as usize], self.p.member_mstride(p.ty, m))
-                        }
-                        t @ (Ty::Array { .. } | Ty::RuntimeArray { .. }) => {
-                            let elem = match t {
-                                Ty::Array { elem, .. } | Ty::RuntimeArray { elem } => elem,
-                                _ => unreachable!(),
-                            };
-                            let stride = self.p.array_stride(p.ty, elem, p.mstride)? as i64;
-                            (self.scaled(off, idx_id, cidx, stride)?, elem, p.mstride)
-                        }
-                        Ty::Matrix { col, .. } => {
-                            let cs = p
-                                .mstride
-                                .map(i64::from)
-                                .unwrap_or(self.p.size_align(col, None)?.0 as i64);
-                            (self.scaled(off, idx_id, cidx, cs)?, col, None)
-                        }
-                        Ty::Vector { elem, .. } => (self.scaled(off, idx_id, cidx, 4)?, elem, None),
-                        other => return err(format!("access chain into a {other:?}")),
-                    };
+                    let (add, ty, ms, rm): (Value, u32, Option<u32>, bool) =
+                        match self.p.ty(p.ty)?.clone() {
+                            Ty::Struct { members } => {
+                                let Some(m) = cidx.filter(|m| (*m as usize) < members.len()) else {
+                                    return err("struct member index is not a valid constant");
+                                };
+                                let o = self.p.member_offset(p.ty, m)?;
+                                let add = self.b.ins().iadd_imm_s(off, o as i64);
+                                (
+                                    add,
+                                    members[m as usize],
+                                    self.p.member_mstride(p.ty, m),
+                                    self.p.member_row_major(p.ty, m),
+                                )
+                            }
+                            t @ (Ty::Array { .. } | Ty::RuntimeArray { .. }) => {
+                                let elem = match t {
+                                    Ty::Array { elem, .. } | Ty::RuntimeArray { elem } => elem,
+                                    _ => unreachable!(),
+                                };
+                                let stride =
+                                    self.p.array_stride_l(p.ty, elem, p.mstride, p.row_major)?
+                                        as i64;
+                                let add = self.scaled(off, idx_id, cidx, stride)?;
+                                (add, elem, p.mstride, p.row_major)
+                            }
+                            // A column of a row-major matrix starts 4 bytes per column in,
+                            // its components one row (MatrixStride) apart.
+                            Ty::Matrix { col, n } if p.row_major => {
+                                let rs = p.mstride.unwrap_or(4 * n);
+                                let add = self.scaled(off, idx_id, cidx, 4)?;
+                                (add, col, Some(rs), true)
+                            }
+                            Ty::Matrix { col, .. } => {
+                                let cs = p
+                                    .mstride
+                                    .map(i64::from)
+                                    .unwrap_or(self.p.size_align(col, None)?.0 as i64);
+                                (self.scaled(off, idx_id, cidx, cs)?, col, None, false)
+                            }
+                            Ty::Vector { elem, .. } => {
+                                let cs = match (p.row_major, p.mstride) {
+                                    (true, Some(s)) => s as i64,
+                                    _ => 4,
+                                };
+                                (self.scaled(off, idx_id, cidx, cs)?, elem, None, false)
+                            }
+                            other => return err(format!("access chain into a {other:?}")),
+                        };
                     p = Ptr {
                         kind: PtrKind::Mem {
                             base,
@@ -815,6 +864,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                         },
                         ty,
                         mstride: ms,
+                        row_major: rm,
                     };
                 }
             }
@@ -1109,10 +1159,13 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let (d, da) = self.branch_args(i.w(1))?;
                 self.b.ins().jump(d, &da);
             }
-            ExtInst => {
+            ExtInst | ExtInstWithForwardRefsKHR => {
                 let set = i.w(0);
                 if self.p.nonsemantic_ext.contains(&set) {
                     return Ok(());
+                }
+                if i.op == ExtInstWithForwardRefsKHR {
+                    return err("OpExtInstWithForwardRefsKHR of a semantic instruction set");
                 }
                 let v = self.glsl(i)?;
                 self.set(i.id, Val::S(v));

@@ -18,10 +18,13 @@
 //! **What is validated.** [`Module::parse`] (vkCreateShaderModule time) checks the header
 //! (magic, version 1.0..=1.6), that the binary decodes, and that every capability, extension,
 //! extended instruction set, addressing/memory model and opcode is one this compiler
-//! implements; anything else is a [`ShaderError`] naming it. [`compile_compute`]
+//! implements; anything else is a [`ShaderError`] naming it. Debug strings (OpName, OpString,
+//! ...) may hold any bytes, not only UTF-8; NonSemantic.* instruction sets (debug info,
+//! debugPrintf) are ignored. [`compile_compute`]
 //! (pipeline creation time) checks the rest against the entry point actually compiled: types
-//! (32-bit int/float, bool, vectors, matrices, arrays, structs, buffer images), storage classes,
-//! decorations (RowMajor and unknown ones are refused), builtins, execution modes, that every
+//! (32-bit int/float, bool, vectors, matrices in column- or row-major layout, arrays, structs
+//! including empty ones, buffer images), storage classes,
+//! decorations (unknown ones are refused), builtins, execution modes, that every
 //! resource the shader uses exists in the [`PipelineInterface`] with a matching
 //! [`DescriptorKind`], and the GLSL.std.450 instructions used. It never panics on bad SPIR-V.
 //! Valid-usage rules of SPIR-V itself are not all checked (the application is expected to run
@@ -39,7 +42,10 @@
 //! value (the dividend, or 0 for remainders) instead of trapping; float-to-int conversions
 //! saturate (NaN gives 0). Function and Private variables start zeroed, so results never depend
 //! on stale stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
-//! machine). Results are bit-identical for any thread count: workgroups are independent except
+//! machine). 32-bit float arithmetic rounds to nearest even and keeps denormals, signed zeros,
+//! infinities and NaNs (no fast-math), so the SPV_KHR_float_controls modes DenormPreserve,
+//! SignedZeroInfNanPreserve and RoundingModeRTE are honoured; DenormFlushToZero and
+//! RoundingModeRTZ on 32-bit floats are refused. Results are bit-identical for any thread count: workgroups are independent except
 //! through atomics. Infinite loops in a shader hang the dispatch (the application's problem).
 //!
 //! **Threading.** [`Module`], [`ComputeKernel`] are `Send + Sync`; `dispatch` may be called

@@ -118,6 +118,13 @@ const CAPABILITIES: &[Capability] = &[
     Capability::StorageImageWriteWithoutFormat,
     Capability::VulkanMemoryModel,
     Capability::GroupNonUniform,
+    // SPV_KHR_float_controls: the execution modes each needs are checked per entry point
+    // (front.rs); DenormFlushToZero and RoundingModeRTZ on 32-bit floats are refused there.
+    Capability::DenormPreserve,
+    Capability::DenormFlushToZero,
+    Capability::SignedZeroInfNanPreserve,
+    Capability::RoundingModeRTE,
+    Capability::RoundingModeRTZ,
 ];
 
 const EXTENSIONS: &[&str] = &[
@@ -125,6 +132,8 @@ const EXTENSIONS: &[&str] = &[
     "SPV_KHR_vulkan_memory_model",
     "SPV_KHR_non_semantic_info",
     "SPV_KHR_shader_draw_parameters",
+    "SPV_KHR_relaxed_extended_instruction",
+    "SPV_KHR_float_controls",
 ];
 
 /// Opcodes the compiler translates (or ignores because they carry no meaning for it).
@@ -145,6 +154,7 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | Extension
             | ExtInstImport
             | ExtInst
+            | ExtInstWithForwardRefsKHR
             | MemoryModel
             | EntryPoint
             | ExecutionMode
@@ -318,6 +328,62 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
     )
 }
 
+/// The word where the literal string(s) of a debug instruction start (opcode word = 0), for the
+/// instructions whose strings are only names or text: OpSourceContinued, OpSource,
+/// OpSourceExtension, OpName, OpMemberName, OpString, OpModuleProcessed, OpDecorateString,
+/// OpMemberDecorateString.
+fn debug_string_start(opcode: u32) -> Option<usize> {
+    Some(match opcode {
+        2 | 4 | 330 => 1,
+        3 => 4,
+        5 | 7 => 2,
+        6 => 3,
+        5632 => 3,
+        5633 => 4,
+        _ => return None,
+    })
+}
+
+/// Calls `f` with (first word, end word) of every debug string region of `words` (a module
+/// whose instruction lengths were checked).
+fn debug_string_regions(words: &[u32], mut f: impl FnMut(usize, usize)) {
+    let mut at = 5;
+    while at < words.len() {
+        let n = ((words[at] >> 16) as usize).max(1);
+        let end = (at + n).min(words.len());
+        if let Some(s) = debug_string_start(words[at] & 0xFFFF)
+            && at + s < end
+        {
+            f(at + s, end);
+        }
+        at += n;
+    }
+}
+
+fn debug_strings_need_cleaning(words: &[u32]) -> bool {
+    let mut dirty = false;
+    debug_string_regions(words, |a, b| {
+        dirty |= words[a..b].iter().any(|w| w & 0x8080_8080 != 0);
+    });
+    dirty
+}
+
+fn clean_debug_strings(words: &[u32]) -> Vec<u32> {
+    let mut out = words.to_vec();
+    debug_string_regions(words, |a, b| {
+        for w in &mut out[a..b] {
+            let mut bytes = w.to_le_bytes();
+            for c in &mut bytes {
+                if *c >= 0x80 {
+                    *c = b'?';
+                }
+            }
+            *w = u32::from_le_bytes(bytes);
+        }
+    });
+    out
+}
+
 impl Module {
     /// Parses and checks SPIR-V words: magic, version <= 1.6, capabilities, extensions, extended
     /// instruction sets, addressing/memory model and that every opcode is one this compiler
@@ -346,6 +412,17 @@ impl Module {
             }
             at += n;
         }
+        // Debug strings need not be UTF-8 (a SPIR-V literal string is any nul-terminated
+        // bytes), but rspirv refuses to decode them otherwise: decode a copy whose debug
+        // strings have their non-ASCII bytes replaced by '?'. Only names and source text
+        // change, which carry no meaning for the compiler.
+        let cleaned;
+        let words = if debug_strings_need_cleaning(words) {
+            cleaned = clean_debug_strings(words);
+            &cleaned[..]
+        } else {
+            words
+        };
         let mut c = Collect {
             insts: Vec::new(),
             version: (0, 0),

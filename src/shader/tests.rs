@@ -181,11 +181,19 @@ fn load_module(name: &str) -> Result<Module, ShaderError> {
 
 /// Runs `shaders/compute/NAME.{spv,test}`; panics with every mismatch.
 fn run_case(name: &str) {
+    run_case_with(name, None);
+}
+
+/// [`run_case`] with the shader's words replaced by `words` (a mutated module).
+fn run_case_with(name: &str, words: Option<&[u32]>) {
     let text = std::fs::read_to_string(dir().join(format!("{name}.test")))
         .unwrap_or_else(|e| panic!("{name}.test: {e}"));
     let c = parse_case(&text);
-    let kernel = load_module(c.shader.as_deref().unwrap_or(name))
-        .and_then(|m| compile_compute(&m, &c.entry, &c.spec, &c.iface));
+    let module = match words {
+        Some(w) => Module::parse(w),
+        None => load_module(c.shader.as_deref().unwrap_or(name)),
+    };
+    let kernel = module.and_then(|m| compile_compute(&m, &c.entry, &c.spec, &c.iface));
     if let Some(want) = &c.error {
         match kernel {
             Err(e) => assert!(
@@ -309,8 +317,14 @@ cases! {
     spec_default,
     refuse_geometry,
     refuse_int64,
-    refuse_rowmajor,
+    rowmajor,
     refuse_sampler,
+    frexp_barrier,
+    debuginfo,
+    undef_empty,
+    float_controls,
+    refuse_rtz,
+    refuse_ftz,
     refuse_layout,
     refuse_missing,
     refuse_entry,
@@ -507,4 +521,61 @@ fn kernel_reports_sizes_and_is_send_sync() {
     assert_eq!(k.workgroup_size(), [2, 1, 2]);
     let k = kernel_of("shared", &ssbo_iface(2));
     assert_eq!(k.workgroup_memory_bytes(), 256);
+}
+
+/// The instructions of a module: (word index, opcode, word count).
+fn instructions(w: &[u32]) -> Vec<(usize, u32, usize)> {
+    let mut out = Vec::new();
+    let mut at = 5;
+    while at < w.len() {
+        let n = (w[at] >> 16) as usize;
+        out.push((at, w[at] & 0xFFFF, n));
+        at += n.max(1);
+    }
+    out
+}
+
+/// Debug strings (OpName, OpMemberName, OpString, OpSource text, OpModuleProcessed) need not be
+/// UTF-8: a module whose strings hold bytes >= 0x80 parses, compiles and runs like the original.
+/// So does a NonSemantic instruction written as OpExtInstWithForwardRefsKHR
+/// (SPV_KHR_relaxed_extended_instruction, what newer glslang emits for -gVS).
+#[test]
+fn debug_strings_need_not_be_utf8() {
+    let mut w = words(&std::fs::read(dir().join("debuginfo.spv")).expect("debuginfo.spv"));
+    let mut changed = [0usize; 5];
+    for (at, op, n) in instructions(&w) {
+        let start = match op {
+            5 => 2,   // OpName
+            6 => 3,   // OpMemberName
+            7 => 2,   // OpString
+            3 => 4,   // OpSource
+            330 => 1, // OpModuleProcessed
+            _ => continue,
+        };
+        if start >= n {
+            continue;
+        }
+        // Overwrite the string's first bytes (keeping its terminating nul) with bytes that
+        // are not UTF-8.
+        let bytes = w[at + start].to_le_bytes();
+        let mut nb = bytes;
+        for b in nb.iter_mut().take_while(|b| **b != 0) {
+            *b = 0xFF;
+        }
+        w[at + start] = u32::from_le_bytes(nb);
+        changed[[5, 6, 7, 3, 330].iter().position(|o| *o == op).expect("op")] += 1;
+    }
+    // (glslang -gVS puts the source text in DebugSource, so there is no OpSource text.)
+    assert!(
+        changed[0] > 0 && changed[1] > 0 && changed[2] > 0 && changed[4] > 0,
+        "{changed:?}"
+    );
+    // A NonSemantic OpExtInst (opcode 12) in the global section becomes opcode 4433.
+    let types_start = instructions(&w)
+        .iter()
+        .position(|(_, op, _)| *op == 12)
+        .expect("a global OpExtInst");
+    let (at, _, _) = instructions(&w)[types_start];
+    w[at] = (w[at] & 0xFFFF_0000) | 4433;
+    run_case_with("debuginfo", Some(&w));
 }
