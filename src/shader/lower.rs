@@ -27,6 +27,18 @@ use std::sync::OnceLock;
 
 const PTR: Type = types::I64;
 
+/// maxComputeSharedMemorySize.
+const MAX_WORKGROUP_BYTES: u64 = 32 << 10;
+/// Function and Private memory of one invocation.
+const MAX_FUNCTION_BYTES: u64 = 16 << 20;
+/// Function and Private memory of all the invocations of a workgroup.
+const MAX_WORKGROUP_STACK_BYTES: u64 = 256 << 20;
+/// Scalars the translation of one entry point may produce (values defined plus scalars loaded
+/// and stored, plus one per instruction translated, counting every inlined copy): bounds compile
+/// time and memory for modules that copy huge composites over and over or call functions that
+/// call functions many times.
+const MAX_SCALARS: u64 = 1 << 21;
+
 fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
     Err(ShaderError::new(m))
 }
@@ -125,6 +137,8 @@ struct Lower<'a, 'f> {
     frames: Vec<Frame>,
     calls: Vec<u32>,
     function_bytes: u64,
+    /// Scalars translated so far (see [`MAX_SCALARS`]).
+    scalars: u64,
 }
 
 fn flags() -> MemFlagsData {
@@ -250,6 +264,7 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
         frames: Vec::new(),
         calls: Vec::new(),
         function_bytes: 0,
+        scalars: 0,
     };
     let entry_block = l.b.create_block();
     l.b.append_block_params_for_function_params(entry_block);
@@ -330,6 +345,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             let ty = self.p.value_types.get(&id).copied().unwrap_or(0);
             let mut kinds = Vec::new();
             self.p.flat(ty, &mut kinds)?;
+            self.scalars += kinds.len() as u64;
             let vals = kinds
                 .iter()
                 .zip(c.iter())
@@ -383,6 +399,9 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     fn set(&mut self, id: u32, v: Val) {
+        if let Val::S(s) = &v {
+            self.scalars += s.len() as u64;
+        }
         self.frame().vals.insert(id, v);
     }
 
@@ -436,8 +455,13 @@ impl<'a, 'f> Lower<'a, 'f> {
                     let (size, align) = self.p.size_align(g.pointee, None)?;
                     let off = wg_bytes.div_ceil(align.max(8)) * align.max(8);
                     wg_bytes = off + size;
-                    if wg_bytes > 1 << 20 {
-                        return err("more than 1 MiB of workgroup memory");
+                    // VUID-RuntimeSpirv-Workgroup-06530: the Workgroup variables of an entry
+                    // point fit in maxComputeSharedMemorySize.
+                    if wg_bytes > MAX_WORKGROUP_BYTES {
+                        return Err(ShaderError::malformed(format!(
+                            "the Workgroup variables need at least {wg_bytes} bytes, more than \
+                             maxComputeSharedMemorySize ({MAX_WORKGROUP_BYTES})"
+                        )));
                     }
                     let base = self.b.ins().load(PTR, flags(), self.ctx, CTX_WORKGROUP);
                     let base = self.b.ins().iadd_imm_s(base, off as i64);
@@ -465,9 +489,19 @@ impl<'a, 'f> Lower<'a, 'f> {
     /// A Function or Private variable: a zeroed stack slot (then its initializer, if any).
     fn local_var(&mut self, ty: u32, init: Option<u32>) -> Result<Val, ShaderError> {
         let (size, _) = self.p.size_align(ty, None)?;
-        self.function_bytes += size.max(16);
-        if self.function_bytes > 64 << 20 {
-            return err("more than 64 MiB of function/private memory");
+        self.function_bytes = self.function_bytes.saturating_add(size.max(16));
+        // Each invocation of a workgroup may hold its own stack at once (coroutines): bound
+        // the product as well as the per-invocation size.
+        let invocations = self.p.local_size.iter().map(|&n| n as u64).product::<u64>();
+        if self.function_bytes > MAX_FUNCTION_BYTES
+            || self.function_bytes.saturating_mul(invocations) > MAX_WORKGROUP_STACK_BYTES
+        {
+            return err(format!(
+                "the shader needs {} bytes of function/private memory per invocation; at most \
+                 {MAX_FUNCTION_BYTES} per invocation and {MAX_WORKGROUP_STACK_BYTES} per \
+                 workgroup ({invocations} invocations) are supported",
+                self.function_bytes
+            ));
         }
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
@@ -697,6 +731,9 @@ impl<'a, 'f> Lower<'a, 'f> {
                     self.layout_walk(col, None, false, at + i * cs, out)?;
                 }
             }
+            // Parts without scalars (empty structs) are skipped, so the walk's time is bounded
+            // by the scalars it yields.
+            _ if self.p.flat_len(ty)? == 0 => {}
             Ty::Array { elem, len } => {
                 let stride = self.p.array_stride_l(ty, elem, mstride, row_major)? as i64;
                 if len > 1 << 16 {
@@ -748,6 +785,7 @@ impl<'a, 'f> Lower<'a, 'f> {
         let m = Self::mem_of(p)?;
         let mut walk = Vec::new();
         self.layout_walk(p.ty, p.mstride, p.row_major, 0, &mut walk)?;
+        self.scalars += walk.len() as u64;
         Ok(Val::S(
             walk.into_iter()
                 .map(|(at, k)| self.load_scalar(m, at, k))
@@ -759,6 +797,7 @@ impl<'a, 'f> Lower<'a, 'f> {
         let m = Self::mem_of(p)?;
         let mut walk = Vec::new();
         self.layout_walk(p.ty, p.mstride, p.row_major, 0, &mut walk)?;
+        self.scalars += walk.len() as u64;
         if walk.len() != vals.len() {
             return err("store of a value whose type does not match the pointer");
         }
@@ -968,6 +1007,14 @@ impl<'a, 'f> Lower<'a, 'f> {
                     self.frame().label = inst.id;
                 }
                 _ => self.inst(inst)?,
+            }
+            // Every instruction counts too: inlining calls can repeat a body many times.
+            self.scalars += 1;
+            if self.scalars > MAX_SCALARS {
+                return err(format!(
+                    "the entry point is too large to compile (more than {MAX_SCALARS} scalar \
+                     values after inlining)"
+                ));
             }
         }
         self.frames.pop();

@@ -27,6 +27,17 @@
 //! decorations (unknown ones are refused), builtins, execution modes, that every
 //! resource the shader uses exists in the [`PipelineInterface`] with a matching
 //! [`DescriptorKind`], and the GLSL.std.450 instructions used. It never panics on bad SPIR-V.
+//!
+//! **Sizes taken from the module are checked before anything is sized by them**, with
+//! overflow-free arithmetic: vector widths (2..=4) and matrix column counts (2..=4) are
+//! [`ShaderErrorKind::Malformed`] otherwise; types must use only types declared before them
+//! (no cycles) and nest at most 64 deep; a type's memory layout is at most 2^40 bytes, a value
+//! at most 65536 scalars; Workgroup variables total at most maxComputeSharedMemorySize (32 KiB,
+//! Malformed: VUID-RuntimeSpirv-Workgroup-06530); Function and Private memory at most 16 MiB
+//! per invocation and 256 MiB per workgroup; the translation of an entry point (after
+//! inlining) at most 2^21 scalar values and instructions. Everything else beyond these is
+//! [`ShaderErrorKind::Unsupported`] with a message, so compile time and memory are bounded
+//! by the module's size.
 //! Valid-usage rules of SPIR-V itself are not all checked (the application is expected to run
 //! spirv-val); invalid SPIR-V either gives a `ShaderError` or runs with undefined results, but
 //! never crashes the process.

@@ -579,3 +579,80 @@ fn debug_strings_need_not_be_utf8() {
     w[at] = (w[at] & 0xFFFF_0000) | 4433;
     run_case_with("debuginfo", Some(&w));
 }
+
+/// Hostile SPIR-V: every word of a few small modules (after the header) set in turn to values
+/// that make sizes, counts and ids absurd (0xFFFFFFFF, 0x7FFFFFFF, 0x6A0AAAAE — the vector
+/// width that once made pipeline creation allocate 8 GiB — and 0) must give an error or a
+/// kernel, never a panic, an abort or unbounded memory or time. Run in a child process limited
+/// to 4 GiB of address space, so an unbounded allocation fails the test instead of the machine.
+#[test]
+fn hostile_words_are_refused_within_bounds() {
+    let start = std::time::Instant::now();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 4194304 && exec \"$0\" shader::tests::hostile_child --exact --nocapture")
+        .arg(std::env::current_exe().expect("test binary"))
+        .env("SOFTVK_SHADER_HOSTILE_CHILD", "1")
+        .output()
+        .expect("run the child");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && text.contains("HOSTILE DONE"),
+        "the child failed ({:?}):\n{text}",
+        out.status
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+/// The body of `hostile_words_are_refused_within_bounds` (only in the child it starts).
+#[test]
+fn hostile_child() {
+    if std::env::var_os("SOFTVK_SHADER_HOSTILE_CHILD").is_none() {
+        return;
+    }
+    let iface = ssbo_iface(4);
+    let spec = SpecConstants::default();
+    let mut runs = 0;
+    let mut internal = Vec::new();
+    for name in [
+        "empty",
+        "shared",
+        "undef_empty",
+        "frexp_barrier",
+        "rowmajor",
+        "debuginfo",
+    ] {
+        let good = words(&std::fs::read(dir().join(format!("{name}.spv"))).expect("spv"));
+        for at in 5..good.len() {
+            for v in [0xFFFF_FFFF, 0x7FFF_FFFF, 0x6A0A_AAAE, 0] {
+                let mut w = good.clone();
+                w[at] = v;
+                runs += 1;
+                let r = Module::parse(&w).and_then(|m| {
+                    // Compile every entry point the mutated module still names.
+                    let mut last = Ok(());
+                    for (_, e) in m.entry_points() {
+                        last = compile_compute(&m, &e, &spec, &iface).map(drop);
+                    }
+                    last
+                });
+                if let Err(e) = r
+                    && e.message.contains("internal error")
+                {
+                    internal.push(format!("{name} word {at} = {v:#x}: {e}"));
+                }
+            }
+        }
+    }
+    assert!(
+        internal.is_empty(),
+        "compiler panics:\n{}",
+        internal.join("\n")
+    );
+    println!("HOSTILE DONE {runs}");
+}
