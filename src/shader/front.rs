@@ -982,6 +982,9 @@ pub(crate) fn storage_class(v: u32) -> Result<StorageClass, ShaderError> {
             sc @ (UniformConstant | Input | Uniform | Workgroup | Private | Function | PushConstant
             | StorageBuffer),
         ) => Ok(sc),
+        // Interface variables of other stages' entry points (a compute entry point cannot use
+        // them; setup_globals refuses it if one does).
+        Some(sc @ Output) => Ok(sc),
         Some(sc) => err(format!("unsupported storage class {sc:?}")),
         None => err(format!("unknown storage class {v}")),
     }

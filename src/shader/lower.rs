@@ -433,6 +433,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                         );
                     };
                     let bi = bi.first().copied().unwrap_or(u32::MAX);
+                    if let Some(v) = self.subgroup_mask(bi, g.pointee) {
+                        self.globals.insert(g.id, v);
+                        continue;
+                    }
                     let (off, size) = match BuiltIn::from_u32(bi) {
                         Some(BuiltIn::GlobalInvocationId) => (B_GLOBAL_ID, 12),
                         Some(BuiltIn::LocalInvocationId) => (B_LOCAL_ID, 12),
@@ -469,6 +473,9 @@ impl<'a, 'f> Lower<'a, 'f> {
                     self.mem_ptr(base, len, g.pointee)
                 }
                 StorageClass::Private => self.local_var(g.pointee, g.init)?,
+                StorageClass::Output => {
+                    return err("an Output variable in a compute shader");
+                }
                 other => return err(format!("unsupported storage class {other:?}")),
             };
             self.globals.insert(g.id, v);
@@ -1308,9 +1315,20 @@ impl<'a, 'f> Lower<'a, 'f> {
                 }
                 self.set(i.id, Val::S(v));
             }
+            // Fragment-only instructions (valid only in fragment entry points, which are not
+            // compiled).
+            DemoteToHelperInvocation | IsHelperInvocationEXT | TerminateInvocation | Kill => {
+                return err(format!("Op{:?} outside a fragment shader", i.op));
+            }
             _ => {
-                let v = self.value_op(i)?;
-                self.set(i.id, Val::S(v));
+                if let Some(v) = self.subgroup(i)? {
+                    self.set(i.id, Val::S(v));
+                } else if let Some(v) = self.dot_product(i)? {
+                    self.set(i.id, Val::S(v));
+                } else {
+                    let v = self.value_op(i)?;
+                    self.set(i.id, Val::S(v));
+                }
             }
         }
         Ok(())
@@ -1371,4 +1389,6 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 }
 
+mod dot;
 mod ops;
+mod subgroup;

@@ -60,6 +60,8 @@ pub(crate) fn word(o: &Operand) -> u32 {
         Operand::FunctionControl(x) => x.bits(),
         Operand::SelectionControl(x) => x.bits(),
         Operand::LoopControl(x) => x.bits(),
+        Operand::GroupOperation(x) => *x as u32,
+        Operand::PackedVectorFormat(x) => *x as u32,
         _ => 0,
     }
 }
@@ -125,6 +127,23 @@ const CAPABILITIES: &[Capability] = &[
     Capability::SignedZeroInfNanPreserve,
     Capability::RoundingModeRTE,
     Capability::RoundingModeRTZ,
+    // Vulkan memory model at device scope: see lower/memory_model docs in lower.rs.
+    Capability::VulkanMemoryModelDeviceScope,
+    // Fragment-only: accepted so modules with fragment entry points load; a fragment entry
+    // point is refused when compiled.
+    Capability::DemoteToHelperInvocation,
+    // Subgroups of one invocation (see lower/subgroup.rs).
+    Capability::GroupNonUniformVote,
+    Capability::GroupNonUniformBallot,
+    Capability::GroupNonUniformArithmetic,
+    Capability::GroupNonUniformShuffle,
+    Capability::GroupNonUniformShuffleRelative,
+    Capability::GroupNonUniformClustered,
+    // SPV_KHR_integer_dot_product on 32-bit integer vectors and packed 4x8-bit integers
+    // (DotProductInput4x8Bit needs 8-bit integers, which do not exist here).
+    Capability::DotProduct,
+    Capability::DotProductInputAll,
+    Capability::DotProductInput4x8BitPacked,
 ];
 
 const EXTENSIONS: &[&str] = &[
@@ -134,6 +153,9 @@ const EXTENSIONS: &[&str] = &[
     "SPV_KHR_shader_draw_parameters",
     "SPV_KHR_relaxed_extended_instruction",
     "SPV_KHR_float_controls",
+    "SPV_EXT_demote_to_helper_invocation",
+    "SPV_KHR_terminate_invocation",
+    "SPV_KHR_integer_dot_product",
 ];
 
 /// Opcodes the compiler translates (or ignores because they carry no meaning for it).
@@ -299,6 +321,47 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | BitCount
             | ControlBarrier
             | GroupNonUniformElect
+            | GroupNonUniformAll
+            | GroupNonUniformAny
+            | GroupNonUniformAllEqual
+            | GroupNonUniformBroadcast
+            | GroupNonUniformBroadcastFirst
+            | GroupNonUniformBallot
+            | GroupNonUniformInverseBallot
+            | GroupNonUniformBallotBitExtract
+            | GroupNonUniformBallotBitCount
+            | GroupNonUniformBallotFindLSB
+            | GroupNonUniformBallotFindMSB
+            | GroupNonUniformShuffle
+            | GroupNonUniformShuffleXor
+            | GroupNonUniformShuffleUp
+            | GroupNonUniformShuffleDown
+            | GroupNonUniformIAdd
+            | GroupNonUniformFAdd
+            | GroupNonUniformIMul
+            | GroupNonUniformFMul
+            | GroupNonUniformSMin
+            | GroupNonUniformUMin
+            | GroupNonUniformFMin
+            | GroupNonUniformSMax
+            | GroupNonUniformUMax
+            | GroupNonUniformFMax
+            | GroupNonUniformBitwiseAnd
+            | GroupNonUniformBitwiseOr
+            | GroupNonUniformBitwiseXor
+            | GroupNonUniformLogicalAnd
+            | GroupNonUniformLogicalOr
+            | GroupNonUniformLogicalXor
+            | SDot
+            | UDot
+            | SUDot
+            | SDotAccSat
+            | UDotAccSat
+            | SUDotAccSat
+            | DemoteToHelperInvocation
+            | IsHelperInvocationEXT
+            | TerminateInvocation
+            | Kill
             | MemoryBarrier
             | AtomicLoad
             | AtomicStore
