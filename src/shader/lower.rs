@@ -6,6 +6,24 @@
 //! (base, length, offset) triple of cranelift values plus the pointee type, and every memory
 //! access checks `offset + size <= length` and redirects out-of-range loads to a zero area and
 //! out-of-range stores/atomics to a sink in the context (branch-free robust access).
+//!
+//! **Memory model.** Both the GLSL450 and the Vulkan memory model (with Device and QueueFamily
+//! scopes: VulkanMemoryModelDeviceScope) are lowered the same way, which is correct because all
+//! memory a dispatch touches is ordinary host memory, coherent across every CPU core (there are
+//! no incoherent caches for availability and visibility operations to flush or invalidate):
+//! - every atomic instruction is a cranelift atomic (`atomic_rmw`, `atomic_cas`,
+//!   `atomic_load`, `atomic_store`), which cranelift gives sequentially consistent ordering
+//!   (on x86-64: `lock`-prefixed read-modify-writes, plain loads, stores followed by `mfence`),
+//!   at least as strong as any memory semantics (Relaxed .. SequentiallyConsistent, with or
+//!   without MakeAvailable/MakeVisible) at any scope (Invocation .. CrossDevice);
+//! - OpMemoryBarrier and OpControlBarrier emit a full `fence` (and a workgroup execution
+//!   barrier when the execution scope is Workgroup), which also keeps cranelift from moving or
+//!   merging plain loads and stores across them (its alias analysis treats fences and atomics
+//!   as clobbering all memory);
+//! - MakePointerAvailable/MakePointerVisible/NonPrivatePointer memory operands and
+//!   MakeTexelAvailable/MakeTexelVisible/NonPrivateTexel image operands therefore need no
+//!   code: a plain store is visible to any later acquire that observes a release after it.
+//!   Volatile accesses are fenced so they are neither merged nor dropped.
 
 use super::front::{Program, Scalar, Ty, texel_kind};
 use super::module::Inst;
@@ -70,6 +88,9 @@ pub(crate) struct Jit {
     pub module: JITModule,
     pub entry: EntryFn,
     pub workgroup_bytes: usize,
+    /// The initial contents of workgroup memory (empty: all zero), from the initializers of
+    /// Workgroup variables.
+    pub workgroup_init: Vec<u8>,
     pub barriers: bool,
     pub function_bytes: usize,
 }
@@ -139,6 +160,8 @@ struct Lower<'a, 'f> {
     function_bytes: u64,
     /// Scalars translated so far (see [`MAX_SCALARS`]).
     scalars: u64,
+    /// Initialized Workgroup variables: (byte offset in workgroup memory, type, constant).
+    wg_inits: Vec<(u64, u32, u32)>,
 }
 
 fn flags() -> MemFlagsData {
@@ -265,12 +288,14 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
         calls: Vec::new(),
         function_bytes: 0,
         scalars: 0,
+        wg_inits: Vec::new(),
     };
     let entry_block = l.b.create_block();
     l.b.append_block_params_for_function_params(entry_block);
     l.b.switch_to_block(entry_block);
     l.ctx = l.b.block_params(entry_block)[0];
     let workgroup_bytes = l.setup_globals(iface, &used)?;
+    let workgroup_init = l.workgroup_image(workgroup_bytes)?;
     l.function(p.entry, Vec::new(), None)?;
     l.b.seal_all_blocks();
     let function_bytes = l.function_bytes as usize;
@@ -291,6 +316,7 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
         module,
         entry,
         workgroup_bytes,
+        workgroup_init,
         barriers,
         function_bytes,
     })
@@ -467,6 +493,9 @@ impl<'a, 'f> Lower<'a, 'f> {
                              maxComputeSharedMemorySize ({MAX_WORKGROUP_BYTES})"
                         )));
                     }
+                    if let Some(init) = g.init {
+                        self.wg_inits.push((off, g.pointee, init));
+                    }
                     let base = self.b.ins().load(PTR, flags(), self.ctx, CTX_WORKGROUP);
                     let base = self.b.ins().iadd_imm_s(base, off as i64);
                     let len = self.iconst(PTR, size as i64);
@@ -481,6 +510,33 @@ impl<'a, 'f> Lower<'a, 'f> {
             self.globals.insert(g.id, v);
         }
         Ok(wg_bytes as usize)
+    }
+
+    /// The initial image of workgroup memory: the initializers of Workgroup variables laid out
+    /// at their offsets (empty when there are none, or all are zero). Workgroup memory starts
+    /// as this image for every workgroup, before any invocation runs
+    /// (shaderZeroInitializeWorkgroupMemory: OpConstantNull initializers, and other constants).
+    fn workgroup_image(&self, bytes: usize) -> Result<Vec<u8>, ShaderError> {
+        let mut image = vec![0u8; bytes];
+        let mut any = false;
+        for &(off, ty, init) in &self.wg_inits {
+            let Some(bits) = self.p.consts.get(&init) else {
+                return err("the initializer of a Workgroup variable is not a constant");
+            };
+            let mut walk = Vec::new();
+            self.layout_walk(ty, None, false, off as i64, &mut walk)?;
+            if walk.len() != bits.len() {
+                return err("a Workgroup variable's initializer does not match its type");
+            }
+            for ((at, _), v) in walk.into_iter().zip(bits) {
+                let at = at as usize;
+                if let Some(dst) = image.get_mut(at..at + 4) {
+                    dst.copy_from_slice(&v.to_le_bytes());
+                    any |= *v != 0;
+                }
+            }
+        }
+        Ok(if any { image } else { Vec::new() })
     }
 
     fn mem_ptr(&mut self, base: Value, len: Value, ty: u32) -> Val {
@@ -1107,8 +1163,15 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let v = self.local_var(pointee, init)?;
                 self.set(i.id, v);
             }
+            // Memory operands (Volatile, MakePointerAvailable/Visible, NonPrivatePointer, their
+            // scopes; Aligned, Nontemporal) need nothing beyond the plain access (see the
+            // memory-model paragraph of the module docs), except Volatile: a fence keeps
+            // cranelift from merging or dropping the access.
             Load => {
                 let p = self.ptr(i.w(0))?;
+                if i.len() > 1 && i.w(1) & spirv::MemoryAccess::VOLATILE.bits() != 0 {
+                    self.b.ins().fence();
+                }
                 let v = self.load(&p)?;
                 self.set(i.id, v);
             }
@@ -1116,6 +1179,9 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let p = self.ptr(i.w(0))?;
                 let v = self.s(i.w(1))?;
                 self.store(&p, &v)?;
+                if i.len() > 2 && i.w(2) & spirv::MemoryAccess::VOLATILE.bits() != 0 {
+                    self.b.ins().fence();
+                }
             }
             CopyMemory => {
                 let dst = self.ptr(i.w(0))?;

@@ -209,6 +209,8 @@ pub struct ComputeKernel {
     run: RunInfo,
     /// Slots the binding table must have (the layout's highest first_slot + count).
     slots_needed: usize,
+    /// The initial workgroup memory `run` points to.
+    _workgroup_init: Box<[u8]>,
     // Declared after `run` (whose function pointer points into it).
     _code: Code,
 }
@@ -251,10 +253,13 @@ pub fn compile_compute(
         }
     };
     let big = jit.function_bytes > 48 << 10;
+    let workgroup_init: Box<[u8]> = jit.workgroup_init.into_boxed_slice();
     let run = RunInfo {
         entry: jit.entry,
         local_size,
         workgroup_bytes: jit.workgroup_bytes,
+        workgroup_init: workgroup_init.as_ptr(),
+        workgroup_init_len: workgroup_init.len(),
         barriers: jit.barriers,
         stack_bytes: (jit.function_bytes + (64 << 10)).next_multiple_of(4096),
         use_coroutines: jit.barriers || big,
@@ -268,6 +273,7 @@ pub fn compile_compute(
     Ok(ComputeKernel {
         run,
         slots_needed,
+        _workgroup_init: workgroup_init,
         _code: Code(Some(jit.module)),
     })
 }

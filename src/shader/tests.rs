@@ -332,6 +332,9 @@ cases! {
     dot_product_sat_high,
     dot_product_sat_low,
     dot_product_sat_neg,
+    workgroup_init,
+    memory_model,
+    uniform_layout,
     refuse_layout,
     refuse_missing,
     refuse_entry,
@@ -662,4 +665,112 @@ fn hostile_child() {
         internal.join("\n")
     );
     println!("HOSTILE DONE {runs}");
+}
+
+/// A Workgroup variable with a constant initializer other than OpConstantNull (valid SPIR-V,
+/// though Vulkan only allows null ones): every workgroup starts from it. workgroup_init.spv
+/// with the shared counter's initializer changed from its OpConstantNull to the constant 7.
+#[test]
+fn workgroup_variables_start_from_their_initializers() {
+    let mut w = words(&std::fs::read(dir().join("workgroup_init.spv")).expect("spv"));
+    let insts = instructions(&w);
+    let seven = insts
+        .iter()
+        .find(|(at, op, n)| *op == 43 && *n == 4 && w[at + 3] == 7)
+        .map(|(at, _, _)| w[at + 2])
+        .expect("OpConstant 7");
+    let (at, _, _) = *insts
+        .iter()
+        .find(|(at, op, n)| *op == 59 && *n == 5 && w[at + 3] == 4)
+        .expect("an initialized Workgroup variable");
+    w[at + 4] = seven;
+    let kernel = compile_compute(
+        &Module::parse(&w).expect("parse"),
+        "main",
+        &SpecConstants::default(),
+        &ssbo_iface(1),
+    )
+    .expect("compile");
+    let heap = Arc::new(Heap::new(1 << 20));
+    let m = DeviceMemory::allocate(&heap, 48, 0, None).expect("alloc");
+    let span = m.span(0, 48).expect("span");
+    span.fill(&[0]);
+    kernel.dispatch(&[Resource::Buffer(span)], &[], [0, 0, 0], [3, 1, 1]);
+    let mut out = [0u8; 48];
+    span.read(0, &mut out);
+    let got: Vec<u32> = words(&out);
+    assert_eq!(got, [17, 400, 7, 11].repeat(3));
+}
+
+/// uniformBufferStandardLayout: a uniform block with std430 layout (array stride 4, vec3 at
+/// 16, float at 28). uniform_layout.spv (std140) with its decorations rewritten to std430 (as
+/// glslang emits for `layout(std430) uniform` with GL_EXT_scalar_block_layout, which the
+/// shader build's validation without --uniform-buffer-standard-layout would refuse).
+#[test]
+fn uniform_blocks_with_std430_layout() {
+    let mut w = words(&std::fs::read(dir().join("uniform_layout.spv")).expect("spv"));
+    let mut rewritten = 0;
+    for (at, op, n) in instructions(&w) {
+        // OpDecorate %arr ArrayStride 16 -> 4.
+        if op == 71 && n == 4 && w[at + 2] == 6 && w[at + 3] == 16 {
+            w[at + 3] = 4;
+            rewritten += 1;
+        }
+        // OpMemberDecorate %U 1 Offset 64 -> 16, %U 2 Offset 76 -> 28.
+        if op == 72 && n == 5 && w[at + 3] == 35 {
+            let new = match w[at + 4] {
+                64 => 16,
+                76 => 28,
+                o => o,
+            };
+            rewritten += (new != w[at + 4]) as u32;
+            w[at + 4] = new;
+        }
+    }
+    assert_eq!(rewritten, 3);
+    let kernel = compile_compute(
+        &Module::parse(&w).expect("parse"),
+        "main",
+        &SpecConstants::default(),
+        &PipelineInterface {
+            bindings: vec![
+                BindingLayout {
+                    set: 0,
+                    binding: 0,
+                    kind: DescriptorKind::UniformBuffer,
+                    count: 1,
+                    first_slot: 0,
+                },
+                BindingLayout {
+                    set: 0,
+                    binding: 1,
+                    kind: DescriptorKind::StorageBuffer,
+                    count: 1,
+                    first_slot: 1,
+                },
+            ],
+            push_constant_bytes: 0,
+        },
+    )
+    .expect("compile");
+    let heap = Arc::new(Heap::new(1 << 20));
+    let u = DeviceMemory::allocate(&heap, 32, 0, None).expect("alloc");
+    let o = DeviceMemory::allocate(&heap, 20, 0, None).expect("alloc");
+    let (us, os) = (u.span(0, 32).expect("span"), o.span(0, 20).expect("span"));
+    let input: Vec<u8> = [1f32, 2., 3., 4., 5., 6., 7., 10.]
+        .iter()
+        .flat_map(|f| f.to_le_bytes())
+        .collect();
+    us.write(0, &input);
+    os.fill(&[0]);
+    kernel.dispatch(
+        &[Resource::Buffer(us), Resource::Buffer(os)],
+        &[],
+        [0; 3],
+        [1, 1, 1],
+    );
+    let mut out = [0u8; 20];
+    os.read(0, &mut out);
+    let got: Vec<f32> = words(&out).into_iter().map(f32::from_bits).collect();
+    assert_eq!(got, [1., 4., 2., 7., 10.]);
 }
