@@ -403,3 +403,40 @@ fn hostile_vector_width_fails_pipeline_creation() {
     );
     assert_eq!(out[1][..4], 0.5f32.to_le_bytes());
 }
+
+/// A module with a fragment entry point using demote-to-helper, terminate-invocation and
+/// helper-invocation queries (plus Input/Output variables and OriginUpperLeft) loads with
+/// vkCreateShaderModule, and its compute entry point makes a working pipeline; asking for the
+/// fragment entry point as a compute stage fails cleanly. Without the validation layer: it
+/// checks the module against features (shaderDemoteToHelperInvocation, ...) that the physical
+/// device reports separately (this test is about the compiler).
+#[test]
+fn modules_with_fragment_entry_points() {
+    let vk = Vk::with(softvk_tests::Options {
+        validation: false,
+        ..Default::default()
+    });
+    let words = compute_spirv("fragment_module");
+    let out = run(&vk, &words, &[DT::STORAGE_BUFFER], &[vec![0; 4]], &[]);
+    assert_eq!(out[0], u32s(&[42]));
+    // The fragment entry point named as the compute stage's entry point.
+    let mut renamed = words.clone();
+    let mut at = 5;
+    while at < renamed.len() {
+        let (op, n) = (renamed[at] & 0xFFFF, (renamed[at] >> 16) as usize);
+        // OpEntryPoint Fragment %f "frag": rename it to "main" and the compute one away.
+        if op == 15 && n > 3 {
+            let name = &mut renamed[at + 3];
+            *name = match name.to_le_bytes() {
+                [b'f', b'r', b'a', b'g'] => u32::from_le_bytes(*b"main"),
+                [b'm', b'a', b'i', b'n'] => u32::from_le_bytes(*b"comp"),
+                _ => *name,
+            };
+        }
+        at += n.max(1);
+    }
+    let r = create(&vk, &renamed, &[DT::STORAGE_BUFFER], 0);
+    assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
+    let errors = vk.take_softvk_errors();
+    assert!(errors.iter().any(|e| e.contains("Fragment")), "{errors:?}");
+}
