@@ -105,6 +105,16 @@ const DECORATIONS: &[Decoration] = &[
     Decoration::AliasedPointer,
     Decoration::Alignment,
     Decoration::MaxByteOffset,
+    // Interface decorations of other stages' variables (fragment, geometry, tessellation
+    // entry points in the same module); a compute entry point cannot use such variables.
+    Decoration::Centroid,
+    Decoration::Sample,
+    Decoration::Patch,
+    Decoration::Index,
+    Decoration::InputAttachmentIndex,
+    Decoration::Stream,
+    Decoration::XfbBuffer,
+    Decoration::XfbStride,
 ];
 
 #[derive(Clone, Debug)]

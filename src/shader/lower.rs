@@ -1383,7 +1383,19 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
             // Fragment-only instructions (valid only in fragment entry points, which are not
             // compiled).
-            DemoteToHelperInvocation | IsHelperInvocationEXT | TerminateInvocation | Kill => {
+            DemoteToHelperInvocation
+            | IsHelperInvocationEXT
+            | TerminateInvocation
+            | Kill
+            | DPdx
+            | DPdy
+            | Fwidth
+            | DPdxFine
+            | DPdyFine
+            | FwidthFine
+            | DPdxCoarse
+            | DPdyCoarse
+            | FwidthCoarse => {
                 return err(format!("Op{:?} outside a fragment shader", i.op));
             }
             _ => {

@@ -132,6 +132,7 @@ const CAPABILITIES: &[Capability] = &[
     // Fragment-only: accepted so modules with fragment entry points load; a fragment entry
     // point is refused when compiled.
     Capability::DemoteToHelperInvocation,
+    Capability::DerivativeControl,
     // Subgroups of one invocation (see lower/subgroup.rs).
     Capability::GroupNonUniformVote,
     Capability::GroupNonUniformBallot,
@@ -362,6 +363,15 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | IsHelperInvocationEXT
             | TerminateInvocation
             | Kill
+            | DPdx
+            | DPdy
+            | Fwidth
+            | DPdxFine
+            | DPdyFine
+            | FwidthFine
+            | DPdxCoarse
+            | DPdyCoarse
+            | FwidthCoarse
             | MemoryBarrier
             | AtomicLoad
             | AtomicStore

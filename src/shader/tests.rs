@@ -774,3 +774,19 @@ fn uniform_blocks_with_std430_layout() {
     let got: Vec<f32> = words(&out).into_iter().map(f32::from_bits).collect();
     assert_eq!(got, [1., 4., 2., 7., 10.]);
 }
+
+/// DotProductInput4x8Bit (dot products of 8-bit integer vectors) needs Int8, which this
+/// compiler does not have: refused by name. dot_product.spv with its DotProductInputAll
+/// capability changed to DotProductInput4x8Bit.
+#[test]
+fn dot_product_of_8_bit_vectors_is_refused() {
+    let mut w = words(&std::fs::read(dir().join("dot_product.spv")).expect("spv"));
+    let (at, _, _) = *instructions(&w)
+        .iter()
+        .find(|(at, op, _)| *op == 17 && w[at + 1] == 6016)
+        .expect("OpCapability DotProductInputAll");
+    w[at + 1] = 6017;
+    let e = Module::parse(&w).expect_err("refused");
+    assert_eq!(e.kind, ShaderErrorKind::Unsupported);
+    assert!(e.message.contains("DotProductInput4x8Bit"), "{e}");
+}
