@@ -335,6 +335,7 @@ cases! {
     workgroup_init,
     memory_model,
     uniform_layout,
+    refuse_shared_size,
     refuse_layout,
     refuse_missing,
     refuse_entry,
