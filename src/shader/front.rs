@@ -147,6 +147,8 @@ pub(crate) struct Program<'m> {
     pub value_types: HashMap<u32, u32>,
     /// Type id -> nesting depth (scalars 0).
     depth: HashMap<u32, u32>,
+    /// Pointer types declared ahead by OpTypeForwardPointer.
+    forward_pointers: std::collections::HashSet<u32>,
     /// Memoized [`Program::flat`] and logical struct offsets: each type is visited once, so
     /// hostile nestings (structs of thousands of empty structs, many levels deep) cost time
     /// linear in the module.
@@ -196,6 +198,7 @@ impl<'m> Program<'m> {
             nonsemantic_ext: Vec::new(),
             value_types: HashMap::new(),
             depth: HashMap::new(),
+            forward_pointers: Default::default(),
             flat_cache: RefCell::default(),
             offsets_cache: RefCell::default(),
             size_cache: RefCell::default(),
@@ -431,6 +434,10 @@ impl<'m> Program<'m> {
                 storage_class(i.w(0))?;
                 Ty::Pointer { pointee: i.w(1) }
             }
+            Op::TypeForwardPointer => {
+                self.forward_pointers.insert(i.w(0));
+                return Ok(());
+            }
             Op::TypeFunction => Ty::Function,
             Op::TypeImage => {
                 if i.w(1) != Dim::DimBuffer as u32 {
@@ -501,6 +508,11 @@ impl<'m> Program<'m> {
     fn declared_types(&mut self, id: u32, parts: &[u32]) -> Result<(), ShaderError> {
         let mut depth = 0;
         for p in parts {
+            // A pointer declared by OpTypeForwardPointer (PhysicalStorageBuffer) may be used
+            // before its OpTypePointer; layouts never recurse through pointers.
+            if self.forward_pointers.contains(p) {
+                continue;
+            }
             if !self.types.contains_key(p) {
                 return malformed(format!(
                     "type %{id} uses %{p}, which is not a type declared before it"
