@@ -124,6 +124,18 @@ impl Pipeline {
 /// Runs `words` once (one workgroup) with buffers holding `inputs` (bound as `kinds`) and
 /// `push`; returns the buffers' contents afterwards.
 fn run(vk: &Vk, words: &[u32], kinds: &[DT], inputs: &[Vec<u8>], push: &[u8]) -> Vec<Vec<u8>> {
+    run_groups(vk, words, kinds, inputs, push, 1)
+}
+
+/// [`run`] with `groups` workgroups along x.
+fn run_groups(
+    vk: &Vk,
+    words: &[u32],
+    kinds: &[DT],
+    inputs: &[Vec<u8>],
+    push: &[u8],
+    groups: u32,
+) -> Vec<Vec<u8>> {
     let p = create(vk, words, kinds, push.len() as u32).expect("vkCreateComputePipelines");
     let d = &vk.device;
     let bufs: Vec<Buf> = inputs
@@ -192,7 +204,7 @@ fn run(vk: &Vk, words: &[u32], kinds: &[DT], inputs: &[Vec<u8>], push: &[u8]) ->
             if !push.is_empty() {
                 d.cmd_push_constants(cb, p.layout, vk::ShaderStageFlags::COMPUTE, 0, push);
             }
-            d.cmd_dispatch(cb, 1, 1, 1);
+            d.cmd_dispatch(cb, groups, 1, 1);
         });
         d.destroy_descriptor_pool(pool, None);
     }
@@ -439,4 +451,95 @@ fn modules_with_fragment_entry_points() {
     assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
     let errors = vk.take_softvk_errors();
     assert!(errors.iter().any(|e| e.contains("Fragment")), "{errors:?}");
+}
+
+/// The Vulkan 1.3 shader features the compiler now implements, through the loader: subgroup
+/// operations (subgroups of one invocation), integer dot products, the Vulkan memory model at
+/// device scope (message passing across workgroups) and null-initialized workgroup memory.
+/// Without the validation layer: it checks these against the features and subgroup properties
+/// the physical device reports, which are decided separately (this test is about the compiler).
+#[test]
+fn vulkan_1_3_shader_features() {
+    let vk = Vk::with(softvk_tests::Options {
+        validation: false,
+        ..Default::default()
+    });
+    let ssbo2 = [DT::STORAGE_BUFFER, DT::STORAGE_BUFFER];
+    // Subgroups: invocation 0 (x = 5, f = 1.5, u = 3) of subgroup_ops.test's reference.
+    let mut input = u32s(&[5, -3i32 as u32, 0, 7]);
+    input.extend(f32s(&[1.5, -2.0, 0.0, 3.25]));
+    input.extend(u32s(&[3, 4, 0xffff_ffff, 8]));
+    let out = run(
+        &vk,
+        &compute_spirv("subgroup_ops"),
+        &ssbo2,
+        &[input, vec![0; 1024]],
+        &[],
+    );
+    let f = |x: f32| x.to_bits();
+    let want0: Vec<u32> = [1, 1, 1, 1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0]
+        .into_iter()
+        .chain([5; 3])
+        .chain([5; 14])
+        .chain([0, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0, 0])
+        .chain([3, 3, 0xffff_ffff, 0])
+        .chain([f(1.5); 4])
+        .chain([f(0.0), f(1.0), f(f32::INFINITY), f(f32::NEG_INFINITY)])
+        .chain([1, 0, 0])
+        .chain([5; 5])
+        .chain([f(1.5)])
+        .chain([1, 1, 0, 1, 0])
+        .collect();
+    assert_eq!(out[1][..256], u32s(&want0)[..]);
+    // Dot products: the saturating-high case of dot_product_sat_high.test.
+    let input = u32s(&[
+        1000,
+        2000,
+        3,
+        4,
+        1000,
+        1000,
+        5,
+        6,
+        0x7f7f_7f7f,
+        0x7f7f_7f7f,
+        0x7fff_0000,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ]);
+    let out = run(
+        &vk,
+        &compute_spirv("dot_product"),
+        &ssbo2,
+        &[input, vec![0; 64]],
+        &[],
+    );
+    let want = u32s(&[
+        0x2dc6e7,
+        0x2dc6e7,
+        0x2dc6e7,
+        0x7fff_ffff,
+        0x802c_c6e7,
+        0x7fff_ffff,
+        0xfc04,
+        0xfc04,
+        0xfc04,
+        0x7fff_fc04,
+        0x7fff_fc04,
+        0x7fff_fc04,
+    ]);
+    assert_eq!(out[1][..48], want[..]);
+    // Null-initialized workgroup memory, three workgroups.
+    let out = run_groups(
+        &vk,
+        &compute_spirv("workgroup_init"),
+        &[DT::STORAGE_BUFFER],
+        &[vec![0; 48]],
+        &[],
+        3,
+    );
+    assert_eq!(out[0], u32s(&[10, 400, 7, 11].repeat(3)));
 }
