@@ -55,7 +55,7 @@ const MAX_WORKGROUP_STACK_BYTES: u64 = 256 << 20;
 /// and stored, plus one per instruction translated, counting every inlined copy): bounds compile
 /// time and memory for modules that copy huge composites over and over or call functions that
 /// call functions many times.
-const MAX_SCALARS: u64 = 1 << 21;
+const MAX_SCALARS: u64 = 1 << 17;
 
 fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
     Err(ShaderError::new(m))
