@@ -399,15 +399,13 @@ impl<'m> Program<'m> {
                 if !(2..=4).contains(&n) {
                     return malformed(format!("OpTypeMatrix %{} has {n} columns (2 to 4)", i.id));
                 }
-                match self.types.get(&i.w(0)) {
-                    Some(Ty::Vector { elem, .. })
-                        if matches!(self.types.get(elem), Some(Ty::Float)) => {}
-                    _ => {
-                        return malformed(format!(
-                            "OpTypeMatrix %{} whose column type is not a float vector",
-                            i.id
-                        ));
-                    }
+                // (Columns of integers are not valid SPIR-V, but conformance tests declare such
+                // matrices for OpUndef/OpConstantNull; they are harmless values.)
+                if !matches!(self.types.get(&i.w(0)), Some(Ty::Vector { .. })) {
+                    return malformed(format!(
+                        "OpTypeMatrix %{} whose column type is not a vector",
+                        i.id
+                    ));
                 }
                 Ty::Matrix { col: i.w(0), n }
             }
@@ -484,9 +482,18 @@ impl<'m> Program<'m> {
                 self.consts.insert(i.id, v);
                 return Ok(());
             }
-            Op::ConstantNull | Op::Undef => {
+            Op::ConstantNull => {
                 let n = self.flat_len(i.ty)?;
                 self.consts.insert(i.id, vec![0; n]);
+                return Ok(());
+            }
+            // An undefined value (zeros, so results stay deterministic). Of a type without
+            // scalars to give (a pointer, a runtime array, a function type, an image) it stays
+            // unset: harmless unless used.
+            Op::Undef => {
+                if let Ok(n) = self.flat_len(i.ty) {
+                    self.consts.insert(i.id, vec![0; n]);
+                }
                 return Ok(());
             }
             Op::SpecConstantOp => {

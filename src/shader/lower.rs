@@ -1150,9 +1150,12 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
             Nop | Line | NoLine | Name | MemberName | SelectionMerge | FunctionEnd | Function
             | String | Source | SourceContinued | SourceExtension | ModuleProcessed | Phi => {}
+            // Zeros; undefined values of types without scalars (pointers, runtime arrays,
+            // function types) stay unset: an error only if used.
             Undef => {
-                let z = self.zeros(i.ty)?;
-                self.set(i.id, Val::S(z));
+                if let Ok(z) = self.zeros(i.ty) {
+                    self.set(i.id, Val::S(z));
+                }
             }
             Variable => {
                 let pointee = match self.p.ty(i.ty)? {

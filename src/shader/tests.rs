@@ -322,6 +322,7 @@ cases! {
     frexp_barrier,
     debuginfo,
     undef_empty,
+    undef_types,
     float_controls,
     refuse_rtz,
     refuse_ftz,
@@ -790,4 +791,28 @@ fn dot_product_of_8_bit_vectors_is_refused() {
     let e = Module::parse(&w).expect_err("refused");
     assert_eq!(e.kind, ShaderErrorKind::Unsupported);
     assert!(e.message.contains("DotProductInput4x8Bit"), "{e}");
+}
+
+/// The conformance tests' opundef "matrix" case declares a matrix of uvec3 columns (not valid
+/// SPIR-V, but harmless as an undefined value): undef_types.spv with its mat3 made of uvec3.
+#[test]
+fn undef_of_an_integer_matrix() {
+    let mut w = words(&std::fs::read(dir().join("undef_types.spv")).expect("spv"));
+    let insts = instructions(&w);
+    let int_ids: Vec<u32> = insts
+        .iter()
+        .filter(|(at, op, _)| *op == 21 && w[at + 2] == 32)
+        .map(|(at, _, _)| w[at + 1])
+        .collect();
+    let uvec3 = insts
+        .iter()
+        .find(|(at, op, _)| *op == 23 && int_ids.contains(&w[at + 2]) && w[at + 3] == 3)
+        .map(|(at, _, _)| w[at + 1])
+        .expect("uvec3");
+    let (at, _, _) = *insts
+        .iter()
+        .find(|(_, op, _)| *op == 24)
+        .expect("OpTypeMatrix");
+    w[at + 2] = uvec3;
+    run_case_with("undef_types", Some(&w));
 }

@@ -252,8 +252,8 @@ fn row_major_matrices_in_buffer_blocks() {
     assert_eq!(out[1], f32s(&want_s));
 }
 
-/// OpUndef of vectors, matrices, arrays and structs; empty structs as variables, members,
-/// constants, parameters and results.
+/// OpUndef of vectors, matrices, arrays and structs (used) and of every kind of type
+/// (unused); empty structs as variables, members, constants, parameters and results.
 #[test]
 fn undef_composites_and_empty_structs() {
     let vk = Vk::new();
@@ -265,6 +265,17 @@ fn undef_composites_and_empty_structs() {
         &[],
     );
     assert_eq!(out[0], u32s(&[99, 25, 7, 0]));
+    // Unused OpUndef of every kind of type (runtime arrays and pointers included), as the CTS
+    // opundef cases declare them.
+    let out = run_groups(
+        &vk,
+        &compute_spirv("undef_types"),
+        &[DT::STORAGE_BUFFER, DT::STORAGE_BUFFER],
+        &[f32s(&[1.5, -2.0, 3.0, 0.0]), vec![0; 16]],
+        &[],
+        4,
+    );
+    assert_eq!(out[1], f32s(&[-1.5, 2.0, -3.0, -0.0]));
 }
 
 /// glslang -gVS debug information (NonSemantic.Shader.DebugInfo.100) and debugPrintfEXT
