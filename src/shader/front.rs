@@ -482,15 +482,10 @@ impl<'m> Program<'m> {
                 self.consts.insert(i.id, v);
                 return Ok(());
             }
-            Op::ConstantNull => {
-                let n = self.flat_len(i.ty)?;
-                self.consts.insert(i.id, vec![0; n]);
-                return Ok(());
-            }
-            // An undefined value (zeros, so results stay deterministic). Of a type without
-            // scalars to give (a pointer, a runtime array, a function type, an image) it stays
-            // unset: harmless unless used.
-            Op::Undef => {
+            // An undefined value is zeros (so results stay deterministic). A null or undefined
+            // value of a type without scalars to give (a pointer, a runtime array, a function
+            // type, an image) stays unset: harmless unless used.
+            Op::ConstantNull | Op::Undef => {
                 if let Ok(n) = self.flat_len(i.ty) {
                     self.consts.insert(i.id, vec![0; n]);
                 }
