@@ -337,6 +337,7 @@ cases! {
     memory_model,
     uniform_layout,
     refuse_shared_size,
+    refuse_function_size,
     refuse_layout,
     refuse_missing,
     refuse_entry,
