@@ -5,7 +5,9 @@
 use super::module::{Inst, Module};
 use super::{ShaderError, SpecConstants};
 use spirv::{BuiltIn, Decoration, Dim, ExecutionMode, ExecutionModel, Op, StorageClass};
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// A scalar as the code generator sees it. Only 32-bit numbers (and bool) are supported.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +110,16 @@ const DECORATIONS: &[Decoration] = &[
     Decoration::AliasedPointer,
     Decoration::Alignment,
     Decoration::MaxByteOffset,
+    // Interface decorations of other stages' variables (fragment, geometry, tessellation
+    // entry points in the same module); a compute entry point cannot use such variables.
+    Decoration::Centroid,
+    Decoration::Sample,
+    Decoration::Patch,
+    Decoration::Index,
+    Decoration::InputAttachmentIndex,
+    Decoration::Stream,
+    Decoration::XfbBuffer,
+    Decoration::XfbStride,
 ];
 
 #[derive(Clone, Debug)]
@@ -138,6 +150,16 @@ pub(crate) struct Program<'m> {
     pub nonsemantic_ext: Vec<u32>,
     /// Result id -> result type, for every instruction with both.
     pub value_types: HashMap<u32, u32>,
+    /// Type id -> nesting depth (scalars 0).
+    depth: HashMap<u32, u32>,
+    /// Pointer types declared ahead by OpTypeForwardPointer.
+    forward_pointers: std::collections::HashSet<u32>,
+    /// Memoized [`Program::flat`] and logical struct offsets: each type is visited once, so
+    /// hostile nestings (structs of thousands of empty structs, many levels deep) cost time
+    /// linear in the module.
+    flat_cache: RefCell<HashMap<u32, Rc<[Scalar]>>>,
+    offsets_cache: RefCell<HashMap<u32, Rc<[u64]>>>,
+    size_cache: RefCell<HashMap<LayoutKey, (u64, u64)>>,
     pub entry: u32,
     pub local_size: [u32; 3],
 }
@@ -145,6 +167,23 @@ pub(crate) struct Program<'m> {
 fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
     Err(ShaderError::new(m))
 }
+
+fn malformed<T>(m: impl Into<String>) -> Result<T, ShaderError> {
+    Err(ShaderError::malformed(m))
+}
+
+/// A type with the MatrixStride and RowMajor that apply to it.
+type LayoutKey = (u32, Option<u32>, bool);
+
+/// How deep types may nest (arrays of structs of arrays ...).
+const MAX_TYPE_DEPTH: u32 = 64;
+
+/// The largest memory layout a type may have (a buffer block may be larger than any buffer
+/// range, since only the bytes accessed must exist; this only keeps sizes far from overflow).
+pub(crate) const MAX_TYPE_BYTES: u64 = 1 << 40;
+
+/// The most scalars one value (a flattened composite) may have.
+pub(crate) const MAX_VALUE_SCALARS: usize = 1 << 16;
 
 impl<'m> Program<'m> {
     pub fn new(
@@ -163,6 +202,11 @@ impl<'m> Program<'m> {
             glsl_ext: Vec::new(),
             nonsemantic_ext: Vec::new(),
             value_types: HashMap::new(),
+            depth: HashMap::new(),
+            forward_pointers: Default::default(),
+            flat_cache: RefCell::default(),
+            offsets_cache: RefCell::default(),
+            size_cache: RefCell::default(),
             entry: 0,
             local_size: [1, 1, 1],
         };
@@ -281,6 +325,10 @@ impl<'m> Program<'m> {
                 } else if mode == ExecutionMode::LocalSizeHint as u32
                     || mode == ExecutionMode::LocalSizeHintId as u32
                 {
+                } else if let Some(why) = float_controls_refusal(mode, i.w(2)) {
+                    if !why.is_empty() {
+                        return err(why);
+                    }
                 } else {
                     return err(format!("unsupported execution mode {}", mode_name(mode)));
                 }
@@ -305,21 +353,11 @@ impl<'m> Program<'m> {
             }
         }
         let [x, y, z] = p.local_size;
-        let total = x as u64 * y as u64 * z as u64;
+        let total = (x as u64).saturating_mul(y as u64).saturating_mul(z as u64);
         if total == 0 || total > 1024 {
             return err(format!(
                 "workgroup size {x}x{y}x{z} is outside 1..=1024 invocations"
             ));
-        }
-        // Decorations that change meaning.
-        for ((id, m), ds) in &p.member_decos {
-            for (d, _) in ds {
-                if *d == Decoration::RowMajor {
-                    return err(format!(
-                        "unsupported decoration RowMajor (member {m} of %{id}): row-major matrices"
-                    ));
-                }
-            }
         }
         Ok(p)
     }
@@ -342,28 +380,69 @@ impl<'m> Program<'m> {
                 }
                 Ty::Float
             }
-            Op::TypeVector => Ty::Vector {
-                elem: i.w(0),
-                n: i.w(1),
-            },
-            Op::TypeMatrix => Ty::Matrix {
-                col: i.w(0),
-                n: i.w(1),
-            },
+            // Sizes come from the module: each is checked here, before anything is sized by
+            // it, and every type may only use types declared before it (so types are acyclic
+            // and nest at most MAX_TYPE_DEPTH deep).
+            Op::TypeVector => {
+                let n = i.w(1);
+                if !(2..=4).contains(&n) {
+                    return malformed(format!(
+                        "OpTypeVector %{} has {n} components (2 to 4)",
+                        i.id
+                    ));
+                }
+                if !matches!(
+                    self.types.get(&i.w(0)),
+                    Some(Ty::Bool | Ty::Int { .. } | Ty::Float)
+                ) {
+                    return malformed(format!("OpTypeVector %{} of a non-scalar type", i.id));
+                }
+                Ty::Vector { elem: i.w(0), n }
+            }
+            Op::TypeMatrix => {
+                let n = i.w(1);
+                if !(2..=4).contains(&n) {
+                    return malformed(format!("OpTypeMatrix %{} has {n} columns (2 to 4)", i.id));
+                }
+                // (Columns of integers are not valid SPIR-V, but conformance tests declare such
+                // matrices for OpUndef/OpConstantNull; they are harmless values.)
+                if !matches!(self.types.get(&i.w(0)), Some(Ty::Vector { .. })) {
+                    return malformed(format!(
+                        "OpTypeMatrix %{} whose column type is not a vector",
+                        i.id
+                    ));
+                }
+                Ty::Matrix { col: i.w(0), n }
+            }
             Op::TypeArray => {
                 let len = self.const_scalar(i.w(1))?;
+                if len == 0 {
+                    return malformed(format!("OpTypeArray %{} of length 0", i.id));
+                }
+                self.declared_types(i.id, &[i.w(0)])?;
                 Ty::Array { elem: i.w(0), len }
             }
-            Op::TypeRuntimeArray => Ty::RuntimeArray { elem: i.w(0) },
-            Op::TypeStruct => Ty::Struct {
-                members: (0..i.len()).map(|k| i.w(k)).collect(),
-            },
+            Op::TypeRuntimeArray => {
+                self.declared_types(i.id, &[i.w(0)])?;
+                Ty::RuntimeArray { elem: i.w(0) }
+            }
+            Op::TypeStruct => {
+                let members: Vec<u32> = (0..i.len()).map(|k| i.w(k)).collect();
+                self.declared_types(i.id, &members)?;
+                Ty::Struct { members }
+            }
             Op::TypePointer => {
+                // The pointee may be declared later (OpTypeForwardPointer); layouts never
+                // recurse through pointers.
                 if storage_class(i.w(0))? == StorageClass::PhysicalStorageBuffer {
                     Ty::PhysPtr { pointee: i.w(1) }
                 } else {
                     Ty::Pointer { pointee: i.w(1) }
                 }
+            }
+            Op::TypeForwardPointer => {
+                self.forward_pointers.insert(i.w(0));
+                return Ok(());
             }
             Op::TypeFunction => Ty::Function,
             Op::TypeImage => {
@@ -411,9 +490,13 @@ impl<'m> Program<'m> {
                 self.consts.insert(i.id, v);
                 return Ok(());
             }
+            // An undefined value is zeros (so results stay deterministic). A null or undefined
+            // value of a type without scalars to give (a pointer, a runtime array, a function
+            // type, an image) stays unset: harmless unless used.
             Op::ConstantNull | Op::Undef => {
-                let n = self.flat_len(i.ty)?;
-                self.consts.insert(i.id, vec![0; n]);
+                if let Ok(n) = self.flat_len(i.ty) {
+                    self.consts.insert(i.id, vec![0; n]);
+                }
                 return Ok(());
             }
             Op::SpecConstantOp => {
@@ -423,7 +506,36 @@ impl<'m> Program<'m> {
             }
             _ => return Ok(()),
         };
+        if self.types.contains_key(&i.id) {
+            return malformed(format!("%{} is declared twice", i.id));
+        }
         self.types.insert(i.id, ty);
+        Ok(())
+    }
+
+    /// Checks that the `parts` of type `id` are types declared before it, and that `id` does
+    /// not nest deeper than [`MAX_TYPE_DEPTH`] (the layout code recurses on types).
+    fn declared_types(&mut self, id: u32, parts: &[u32]) -> Result<(), ShaderError> {
+        let mut depth = 0;
+        for p in parts {
+            // A pointer declared by OpTypeForwardPointer (PhysicalStorageBuffer) may be used
+            // before its OpTypePointer; layouts never recurse through pointers.
+            if self.forward_pointers.contains(p) {
+                continue;
+            }
+            if !self.types.contains_key(p) {
+                return malformed(format!(
+                    "type %{id} uses %{p}, which is not a type declared before it"
+                ));
+            }
+            depth = depth.max(self.depth.get(p).copied().unwrap_or(0));
+        }
+        if depth >= MAX_TYPE_DEPTH {
+            return err(format!(
+                "type %{id} nests more than {MAX_TYPE_DEPTH} types deep"
+            ));
+        }
+        self.depth.insert(id, depth + 1);
         Ok(())
     }
 
@@ -480,11 +592,33 @@ impl<'m> Program<'m> {
     /// The scalars of a value of type `ty`, flattened (vectors by component, matrices by column,
     /// arrays by element, structs by member).
     pub fn flat(&self, ty: u32, out: &mut Vec<Scalar>) -> Result<(), ShaderError> {
+        let cached = self.flat_cache.borrow().get(&ty).cloned();
+        let one = match cached {
+            Some(v) => v,
+            None => {
+                let mut v = Vec::new();
+                self.flat_uncached(ty, &mut v)?;
+                let v: Rc<[Scalar]> = v.into();
+                self.flat_cache.borrow_mut().insert(ty, v.clone());
+                v
+            }
+        };
+        if out.len() + one.len() > MAX_VALUE_SCALARS {
+            return err("composite value of more than 65536 scalars");
+        }
+        out.extend_from_slice(&one);
+        Ok(())
+    }
+
+    fn flat_uncached(&self, ty: u32, out: &mut Vec<Scalar>) -> Result<(), ShaderError> {
         match self.ty(ty)? {
             Ty::Bool | Ty::Int { .. } | Ty::Float => out.push(self.scalar_of(ty)?),
             Ty::PhysPtr { .. } => out.extend([Scalar::U32, Scalar::U32]),
             Ty::Vector { elem, n } => {
                 let s = self.scalar_of(*elem)?;
+                if out.len() + *n as usize > MAX_VALUE_SCALARS {
+                    return err("composite value of more than 65536 scalars");
+                }
                 out.extend(std::iter::repeat_n(s, *n as usize));
             }
             Ty::Matrix { col, n } => {
@@ -493,11 +627,14 @@ impl<'m> Program<'m> {
                 }
             }
             Ty::Array { elem, len } => {
-                if *len > 1 << 16 {
+                if *len as usize > MAX_VALUE_SCALARS {
                     return err("array value of more than 65536 elements");
                 }
                 let mut one = Vec::new();
                 self.flat(*elem, &mut one)?;
+                if out.len() + one.len().saturating_mul(*len as usize) > MAX_VALUE_SCALARS {
+                    return err("composite value of more than 65536 scalars");
+                }
                 for _ in 0..*len {
                     out.extend_from_slice(&one);
                 }
@@ -510,7 +647,7 @@ impl<'m> Program<'m> {
             Ty::Void => {}
             other => return err(format!("a value of type {other:?} cannot be flattened")),
         }
-        if out.len() > 1 << 16 {
+        if out.len() > MAX_VALUE_SCALARS {
             return err("composite value of more than 65536 scalars");
         }
         Ok(())
@@ -546,27 +683,74 @@ impl<'m> Program<'m> {
     /// (size, alignment) of `ty` in memory. `mstride` is the MatrixStride that applies to a
     /// matrix (from its struct member); without it matrices are tightly packed columns.
     pub fn size_align(&self, ty: u32, mstride: Option<u32>) -> Result<(u64, u64), ShaderError> {
+        self.size_align_l(ty, mstride, false)
+    }
+
+    /// [`Program::size_align`] with the matrix majorness that applies (`row_major`: the
+    /// RowMajor decoration of the enclosing struct member; a row-major matrix stores each row
+    /// as a vector, rows `mstride` apart).
+    pub fn size_align_l(
+        &self,
+        ty: u32,
+        mstride: Option<u32>,
+        row_major: bool,
+    ) -> Result<(u64, u64), ShaderError> {
+        let key = (ty, mstride, row_major);
+        if let Some(r) = self.size_cache.borrow().get(&key) {
+            return Ok(*r);
+        }
+        let r = self.size_align_unchecked(ty, mstride, row_major)?;
+        if r.0 > MAX_TYPE_BYTES {
+            return err(format!(
+                "type %{ty} is larger than {MAX_TYPE_BYTES} bytes in memory"
+            ));
+        }
+        self.size_cache.borrow_mut().insert(key, r);
+        Ok(r)
+    }
+
+    fn size_align_unchecked(
+        &self,
+        ty: u32,
+        mstride: Option<u32>,
+        row_major: bool,
+    ) -> Result<(u64, u64), ShaderError> {
+        // Every part is at most MAX_TYPE_BYTES (checked by the recursive call) and every
+        // stride, offset and count a u32, so these products and sums fit in u64.
         Ok(match self.ty(ty)?.clone() {
             Ty::Bool | Ty::Int { .. } | Ty::Float => (4, 4),
             Ty::PhysPtr { .. } => (8, 8),
             Ty::Vector { n, .. } => (4 * n as u64, 4),
+            Ty::Matrix { col, n } if row_major => {
+                let rows = match self.ty(col)? {
+                    Ty::Vector { n, .. } => *n as u64,
+                    _ => return err("matrix column is not a vector"),
+                };
+                let rs = 4 * n as u64;
+                let stride = mstride.map(u64::from).unwrap_or(rs);
+                (stride * rows.saturating_sub(1) + rs, 4)
+            }
             Ty::Matrix { col, n } => {
                 let (cs, ca) = self.size_align(col, None)?;
                 let stride = mstride.map(u64::from).unwrap_or(cs);
-                (stride * (n as u64 - 1) + cs, ca)
+                (stride * (n as u64).saturating_sub(1) + cs, ca)
             }
             Ty::Array { elem, len } => {
-                let stride = self.array_stride(ty, elem, mstride)?;
-                let (_, a) = self.size_align(elem, mstride)?;
-                (stride * len as u64, a)
+                let stride = self.array_stride_l(ty, elem, mstride, row_major)?;
+                let (_, a) = self.size_align_l(elem, mstride, row_major)?;
+                let Some(size) = stride.checked_mul(len as u64) else {
+                    return err(format!("array type %{ty} is too large"));
+                };
+                (size, a)
             }
-            Ty::RuntimeArray { elem } => (0, self.size_align(elem, mstride)?.1),
+            Ty::RuntimeArray { elem } => (0, self.size_align_l(elem, mstride, row_major)?.1),
             Ty::Struct { members } => {
                 let mut size = 0u64;
                 let mut align = 4u64;
                 for k in 0..members.len() as u32 {
                     let ms = self.member_mstride(ty, k);
-                    let (s, a) = self.size_align(members[k as usize], ms)?;
+                    let rm = self.member_row_major(ty, k);
+                    let (s, a) = self.size_align_l(members[k as usize], ms, rm)?;
                     let off = self.member_offset(ty, k)?;
                     size = size.max(off + s);
                     align = align.max(a);
@@ -582,24 +766,45 @@ impl<'m> Program<'m> {
             .and_then(|a| a.first().copied())
     }
 
+    /// Whether member `m` of struct `st` (a matrix, or an array of them) is RowMajor.
+    pub fn member_row_major(&self, st: u32, m: u32) -> bool {
+        self.member_deco(st, m, Decoration::RowMajor).is_some()
+    }
+
     pub fn member_offset(&self, st: u32, m: u32) -> Result<u64, ShaderError> {
         if let Some(o) = self.member_deco(st, m, Decoration::Offset) {
             return Ok(o.first().copied().unwrap_or(0) as u64);
         }
         // Logical layout: members in order, each at its alignment.
-        let Ty::Struct { members } = self.ty(st)?.clone() else {
-            return err("member offset of a non-struct");
-        };
-        let mut off = 0u64;
-        for k in 0..=m {
-            let (s, a) = self.size_align(members[k as usize], self.member_mstride(st, k))?;
-            off = off.div_ceil(a) * a;
-            if k == m {
-                return Ok(off);
+        let cached = self.offsets_cache.borrow().get(&st).cloned();
+        let offsets = match cached {
+            Some(o) => o,
+            None => {
+                let Ty::Struct { members } = self.ty(st)?.clone() else {
+                    return err("member offset of a non-struct");
+                };
+                let mut offsets = Vec::with_capacity(members.len());
+                let mut off = 0u64;
+                for (k, mty) in members.iter().enumerate() {
+                    let k = k as u32;
+                    let (s, a) = self.size_align_l(
+                        *mty,
+                        self.member_mstride(st, k),
+                        self.member_row_major(st, k),
+                    )?;
+                    off = off.div_ceil(a) * a;
+                    offsets.push(off);
+                    off += s;
+                }
+                let o: Rc<[u64]> = offsets.into();
+                self.offsets_cache.borrow_mut().insert(st, o.clone());
+                o
             }
-            off += s;
+        };
+        match offsets.get(m as usize) {
+            Some(o) => Ok(*o),
+            None => err("member index out of range"),
         }
-        Ok(off)
     }
 
     pub fn array_stride(
@@ -608,10 +813,20 @@ impl<'m> Program<'m> {
         elem: u32,
         mstride: Option<u32>,
     ) -> Result<u64, ShaderError> {
+        self.array_stride_l(arr, elem, mstride, false)
+    }
+
+    pub fn array_stride_l(
+        &self,
+        arr: u32,
+        elem: u32,
+        mstride: Option<u32>,
+        row_major: bool,
+    ) -> Result<u64, ShaderError> {
         if let Some(s) = self.deco(arr, Decoration::ArrayStride) {
             return Ok(s.first().copied().unwrap_or(0) as u64);
         }
-        let (s, a) = self.size_align(elem, mstride)?;
+        let (s, a) = self.size_align_l(elem, mstride, row_major)?;
         Ok(s.div_ceil(a) * a)
     }
 
@@ -759,6 +974,33 @@ fn fold(op: Op, x: u32, y: u32, src: Option<Scalar>, _res: Option<Scalar>) -> Op
     })
 }
 
+/// SPV_KHR_float_controls execution modes (operand: the float width they apply to). `None`:
+/// not a float-controls mode; `Some("")`: honoured; `Some(reason)`: refused.
+///
+/// 32-bit float arithmetic is cranelift's IEEE 754 instructions plus Rust's `f32` functions,
+/// run with the default MXCSR (round to nearest even, denormals neither flushed nor treated as
+/// zero) and without fast-math rewrites, so DenormPreserve, SignedZeroInfNanPreserve and
+/// RoundingModeRTE hold for 32-bit floats whether or not they are requested. Flushing denormals
+/// and rounding toward zero are not implemented. Modes for 16- and 64-bit floats have nothing to
+/// apply to (such types are refused wherever they are declared) and are accepted.
+fn float_controls_refusal(mode: u32, width: u32) -> Option<String> {
+    let name = match ExecutionMode::from_u32(mode)? {
+        ExecutionMode::DenormPreserve
+        | ExecutionMode::SignedZeroInfNanPreserve
+        | ExecutionMode::RoundingModeRTE => return Some(String::new()),
+        ExecutionMode::DenormFlushToZero => "DenormFlushToZero",
+        ExecutionMode::RoundingModeRTZ => "RoundingModeRTZ",
+        _ => return None,
+    };
+    if width != 32 {
+        return Some(String::new());
+    }
+    Some(format!(
+        "unsupported execution mode {name} for 32-bit floats (SPV_KHR_float_controls): \
+         denormals are preserved and rounding is to nearest even"
+    ))
+}
+
 fn decoration(v: u32) -> Result<Decoration, ShaderError> {
     match Decoration::from_u32(v) {
         Some(d) if DECORATIONS.contains(&d) || d == Decoration::RowMajor => Ok(d),
@@ -781,6 +1023,9 @@ pub(crate) fn storage_class(v: u32) -> Result<StorageClass, ShaderError> {
             | StorageBuffer
             | PhysicalStorageBuffer),
         ) => Ok(sc),
+        // Interface variables of other stages' entry points (a compute entry point cannot use
+        // them; setup_globals refuses it if one does).
+        Some(sc @ Output) => Ok(sc),
         Some(sc) => err(format!("unsupported storage class {sc:?}")),
         None => err(format!("unknown storage class {v}")),
     }

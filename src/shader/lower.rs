@@ -6,6 +6,24 @@
 //! (base, length, offset) triple of cranelift values plus the pointee type, and every memory
 //! access checks `offset + size <= length` and redirects out-of-range loads to a zero area and
 //! out-of-range stores/atomics to a sink in the context (branch-free robust access).
+//!
+//! **Memory model.** Both the GLSL450 and the Vulkan memory model (with Device and QueueFamily
+//! scopes: VulkanMemoryModelDeviceScope) are lowered the same way, which is correct because all
+//! memory a dispatch touches is ordinary host memory, coherent across every CPU core (there are
+//! no incoherent caches for availability and visibility operations to flush or invalidate):
+//! - every atomic instruction is a cranelift atomic (`atomic_rmw`, `atomic_cas`,
+//!   `atomic_load`, `atomic_store`), which cranelift gives sequentially consistent ordering
+//!   (on x86-64: `lock`-prefixed read-modify-writes, plain loads, stores followed by `mfence`),
+//!   at least as strong as any memory semantics (Relaxed .. SequentiallyConsistent, with or
+//!   without MakeAvailable/MakeVisible) at any scope (Invocation .. CrossDevice);
+//! - OpMemoryBarrier and OpControlBarrier emit a full `fence` (and a workgroup execution
+//!   barrier when the execution scope is Workgroup), which also keeps cranelift from moving or
+//!   merging plain loads and stores across them (its alias analysis treats fences and atomics
+//!   as clobbering all memory);
+//! - MakePointerAvailable/MakePointerVisible/NonPrivatePointer memory operands and
+//!   MakeTexelAvailable/MakeTexelVisible/NonPrivateTexel image operands therefore need no
+//!   code: a plain store is visible to any later acquire that observes a release after it.
+//!   Volatile accesses are fenced so they are neither merged nor dropped.
 
 use super::front::{Program, Scalar, Ty, texel_kind};
 use super::module::Inst;
@@ -26,6 +44,18 @@ use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 const PTR: Type = types::I64;
+
+/// maxComputeSharedMemorySize.
+const MAX_WORKGROUP_BYTES: u64 = 32 << 10;
+/// Function and Private memory of one invocation.
+const MAX_FUNCTION_BYTES: u64 = 16 << 20;
+/// Function and Private memory of all the invocations of a workgroup.
+const MAX_WORKGROUP_STACK_BYTES: u64 = 256 << 20;
+/// Scalars the translation of one entry point may produce (values defined plus scalars loaded
+/// and stored, plus one per instruction translated, counting every inlined copy): bounds compile
+/// time and memory for modules that copy huge composites over and over or call functions that
+/// call functions many times.
+const MAX_SCALARS: u64 = 1 << 17;
 
 fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
     Err(ShaderError::new(m))
@@ -58,6 +88,9 @@ pub(crate) struct Jit {
     pub module: JITModule,
     pub entry: EntryFn,
     pub workgroup_bytes: usize,
+    /// The initial contents of workgroup memory (empty: all zero), from the initializers of
+    /// Workgroup variables.
+    pub workgroup_init: Vec<u8>,
     pub barriers: bool,
     pub function_bytes: usize,
     /// The code dereferences PhysicalStorageBuffer pointers (needs the address map).
@@ -81,6 +114,10 @@ struct Ptr {
     ty: u32,
     /// MatrixStride in effect (from the enclosing struct member).
     mstride: Option<u32>,
+    /// RowMajor in effect (from the enclosing struct member). For a matrix: rows are stored
+    /// `mstride` apart. For a vector (a column of a row-major matrix): its components are
+    /// `mstride` apart instead of 4 bytes.
+    row_major: bool,
 }
 
 #[derive(Clone)]
@@ -123,6 +160,10 @@ struct Lower<'a, 'f> {
     frames: Vec<Frame>,
     calls: Vec<u32>,
     function_bytes: u64,
+    /// Scalars translated so far (see [`MAX_SCALARS`]).
+    scalars: u64,
+    /// Initialized Workgroup variables: (byte offset in workgroup memory, type, constant).
+    wg_inits: Vec<(u64, u32, u32)>,
     /// Set when a PhysicalStorageBuffer pointer is dereferenced (pointers.rs).
     device_addresses: bool,
 }
@@ -252,6 +293,8 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
         frames: Vec::new(),
         calls: Vec::new(),
         function_bytes: 0,
+        scalars: 0,
+        wg_inits: Vec::new(),
         device_addresses: false,
     };
     let entry_block = l.b.create_block();
@@ -259,6 +302,7 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
     l.b.switch_to_block(entry_block);
     l.ctx = l.b.block_params(entry_block)[0];
     let workgroup_bytes = l.setup_globals(iface, &used)?;
+    let workgroup_init = l.workgroup_image(workgroup_bytes)?;
     l.function(p.entry, Vec::new(), None)?;
     l.b.seal_all_blocks();
     let function_bytes = l.function_bytes as usize;
@@ -280,6 +324,7 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
         module,
         entry,
         workgroup_bytes,
+        workgroup_init,
         barriers,
         function_bytes,
         device_addresses,
@@ -335,6 +380,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             let ty = self.p.value_types.get(&id).copied().unwrap_or(0);
             let mut kinds = Vec::new();
             self.p.flat(ty, &mut kinds)?;
+            self.scalars += kinds.len() as u64;
             let vals = kinds
                 .iter()
                 .zip(c.iter())
@@ -394,6 +440,9 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     fn set(&mut self, id: u32, v: Val) {
+        if let Val::S(s) = &v {
+            self.scalars += s.len() as u64;
+        }
         self.frame().vals.insert(id, v);
     }
 
@@ -425,6 +474,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                         );
                     };
                     let bi = bi.first().copied().unwrap_or(u32::MAX);
+                    if let Some(v) = self.subgroup_mask(bi, g.pointee) {
+                        self.globals.insert(g.id, v);
+                        continue;
+                    }
                     let (off, size) = match BuiltIn::from_u32(bi) {
                         Some(BuiltIn::GlobalInvocationId) => (B_GLOBAL_ID, 12),
                         Some(BuiltIn::LocalInvocationId) => (B_LOCAL_ID, 12),
@@ -447,8 +500,16 @@ impl<'a, 'f> Lower<'a, 'f> {
                     let (size, align) = self.p.size_align(g.pointee, None)?;
                     let off = wg_bytes.div_ceil(align.max(8)) * align.max(8);
                     wg_bytes = off + size;
-                    if wg_bytes > 1 << 20 {
-                        return err("more than 1 MiB of workgroup memory");
+                    // VUID-RuntimeSpirv-Workgroup-06530: the Workgroup variables of an entry
+                    // point fit in maxComputeSharedMemorySize.
+                    if wg_bytes > MAX_WORKGROUP_BYTES {
+                        return Err(ShaderError::malformed(format!(
+                            "the Workgroup variables need at least {wg_bytes} bytes, more than \
+                             maxComputeSharedMemorySize ({MAX_WORKGROUP_BYTES})"
+                        )));
+                    }
+                    if let Some(init) = g.init {
+                        self.wg_inits.push((off, g.pointee, init));
                     }
                     let base = self.b.ins().load(PTR, flags(), self.ctx, CTX_WORKGROUP);
                     let base = self.b.ins().iadd_imm_s(base, off as i64);
@@ -456,11 +517,41 @@ impl<'a, 'f> Lower<'a, 'f> {
                     self.mem_ptr(base, len, g.pointee)
                 }
                 StorageClass::Private => self.local_var(g.pointee, g.init)?,
+                StorageClass::Output => {
+                    return err("an Output variable in a compute shader");
+                }
                 other => return err(format!("unsupported storage class {other:?}")),
             };
             self.globals.insert(g.id, v);
         }
         Ok(wg_bytes as usize)
+    }
+
+    /// The initial image of workgroup memory: the initializers of Workgroup variables laid out
+    /// at their offsets (empty when there are none, or all are zero). Workgroup memory starts
+    /// as this image for every workgroup, before any invocation runs
+    /// (shaderZeroInitializeWorkgroupMemory: OpConstantNull initializers, and other constants).
+    fn workgroup_image(&self, bytes: usize) -> Result<Vec<u8>, ShaderError> {
+        let mut image = vec![0u8; bytes];
+        let mut any = false;
+        for &(off, ty, init) in &self.wg_inits {
+            let Some(bits) = self.p.consts.get(&init) else {
+                return err("the initializer of a Workgroup variable is not a constant");
+            };
+            let mut walk = Vec::new();
+            self.layout_walk(ty, None, false, off as i64, &mut walk)?;
+            if walk.len() != bits.len() {
+                return err("a Workgroup variable's initializer does not match its type");
+            }
+            for ((at, _), v) in walk.into_iter().zip(bits) {
+                let at = at as usize;
+                if let Some(dst) = image.get_mut(at..at + 4) {
+                    dst.copy_from_slice(&v.to_le_bytes());
+                    any |= *v != 0;
+                }
+            }
+        }
+        Ok(if any { image } else { Vec::new() })
     }
 
     fn mem_ptr(&mut self, base: Value, len: Value, ty: u32) -> Val {
@@ -469,15 +560,26 @@ impl<'a, 'f> Lower<'a, 'f> {
             kind: PtrKind::Mem { base, len, off },
             ty,
             mstride: None,
+            row_major: false,
         })
     }
 
     /// A Function or Private variable: a zeroed stack slot (then its initializer, if any).
     fn local_var(&mut self, ty: u32, init: Option<u32>) -> Result<Val, ShaderError> {
         let (size, _) = self.p.size_align(ty, None)?;
-        self.function_bytes += size.max(16);
-        if self.function_bytes > 64 << 20 {
-            return err("more than 64 MiB of function/private memory");
+        self.function_bytes = self.function_bytes.saturating_add(size.max(16));
+        // Each invocation of a workgroup may hold its own stack at once (coroutines): bound
+        // the product as well as the per-invocation size.
+        let invocations = self.p.local_size.iter().map(|&n| n as u64).product::<u64>();
+        if self.function_bytes > MAX_FUNCTION_BYTES
+            || self.function_bytes.saturating_mul(invocations) > MAX_WORKGROUP_STACK_BYTES
+        {
+            return err(format!(
+                "the shader needs {} bytes of function/private memory per invocation; at most \
+                 {MAX_FUNCTION_BYTES} per invocation and {MAX_WORKGROUP_STACK_BYTES} per \
+                 workgroup ({invocations} invocations) are supported",
+                self.function_bytes
+            ));
         }
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
@@ -586,6 +688,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                 },
                 ty: pointee,
                 mstride: None,
+                row_major: false,
             }));
         }
         if layout.count == 0 {
@@ -601,6 +704,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                 kind: PtrKind::ImgDesc { desc },
                 ty,
                 mstride: None,
+                row_major: false,
             });
         }
         let base = self.b.ins().load(PTR, flags(), desc, SLOT_PTR);
@@ -663,10 +767,12 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     /// Visits the scalars of `ty` laid out in memory: (byte offset, kind), in flattened order.
+    /// `mstride`/`row_major`: see [`Ptr`].
     fn layout_walk(
         &self,
         ty: u32,
         mstride: Option<u32>,
+        row_major: bool,
         at: i64,
         out: &mut Vec<(i64, Scalar)>,
     ) -> Result<(), ShaderError> {
@@ -676,8 +782,25 @@ impl<'a, 'f> Lower<'a, 'f> {
             Ty::PhysPtr { .. } => out.extend([(at, Scalar::U32), (at + 4, Scalar::U32)]),
             Ty::Vector { elem, n } => {
                 let k = self.p.scalar_of(elem)?;
+                let cs = match (row_major, mstride) {
+                    (true, Some(s)) => s as i64,
+                    _ => 4,
+                };
                 for i in 0..n as i64 {
-                    out.push((at + 4 * i, k));
+                    out.push((at + cs * i, k));
+                }
+            }
+            Ty::Matrix { col, n } if row_major => {
+                // Element (column c, row r) lives at r * MatrixStride + c * 4.
+                let (rows, k) = match self.p.ty(col)? {
+                    Ty::Vector { elem, n } => (*n as i64, self.p.scalar_of(*elem)?),
+                    _ => return err("matrix column is not a vector"),
+                };
+                let rs = mstride.map(i64::from).unwrap_or(4 * n as i64);
+                for c in 0..n as i64 {
+                    for r in 0..rows {
+                        out.push((at + r * rs + c * 4, k));
+                    }
                 }
             }
             Ty::Matrix { col, n } => {
@@ -685,23 +808,27 @@ impl<'a, 'f> Lower<'a, 'f> {
                     .map(i64::from)
                     .unwrap_or(self.p.size_align(col, None)?.0 as i64);
                 for i in 0..n as i64 {
-                    self.layout_walk(col, None, at + i * cs, out)?;
+                    self.layout_walk(col, None, false, at + i * cs, out)?;
                 }
             }
+            // Parts without scalars (empty structs) are skipped, so the walk's time is bounded
+            // by the scalars it yields.
+            _ if self.p.flat_len(ty)? == 0 => {}
             Ty::Array { elem, len } => {
-                let stride = self.p.array_stride(ty, elem, mstride)? as i64;
+                let stride = self.p.array_stride_l(ty, elem, mstride, row_major)? as i64;
                 if len > 1 << 16 {
                     return err("array value of more than 65536 elements");
                 }
                 for i in 0..len as i64 {
-                    self.layout_walk(elem, mstride, at + i * stride, out)?;
+                    self.layout_walk(elem, mstride, row_major, at + i * stride, out)?;
                 }
             }
             Ty::Struct { members } => {
                 for (i, m) in members.iter().enumerate() {
                     let off = self.p.member_offset(ty, i as u32)? as i64;
                     let ms = self.p.member_mstride(ty, i as u32);
-                    self.layout_walk(*m, ms, at + off, out)?;
+                    let rm = self.p.member_row_major(ty, i as u32);
+                    self.layout_walk(*m, ms, rm, at + off, out)?;
                 }
             }
             other => return err(format!("cannot load or store a {other:?}")),
@@ -737,7 +864,8 @@ impl<'a, 'f> Lower<'a, 'f> {
         }
         let m = Self::mem_of(p)?;
         let mut walk = Vec::new();
-        self.layout_walk(p.ty, p.mstride, 0, &mut walk)?;
+        self.layout_walk(p.ty, p.mstride, p.row_major, 0, &mut walk)?;
+        self.scalars += walk.len() as u64;
         Ok(Val::S(
             walk.into_iter()
                 .map(|(at, k)| self.load_scalar(m, at, k))
@@ -748,7 +876,8 @@ impl<'a, 'f> Lower<'a, 'f> {
     fn store(&mut self, p: &Ptr, vals: &[Value]) -> Result<(), ShaderError> {
         let m = Self::mem_of(p)?;
         let mut walk = Vec::new();
-        self.layout_walk(p.ty, p.mstride, 0, &mut walk)?;
+        self.layout_walk(p.ty, p.mstride, p.row_major, 0, &mut walk)?;
+        self.scalars += walk.len() as u64;
         if walk.len() != vals.len() {
             return err("store of a value whose type does not match the pointer");
         }
@@ -807,33 +936,55 @@ impl<'a, 'f> Lower<'a, 'f> {
                 }
                 PtrKind::ImgDesc { .. } => return err("access chain into an image"),
                 PtrKind::Mem { base, len, off } => {
-                    let (add, ty, ms): (Value, u32, Option<u32>) = match self.p.ty(p.ty)?.clone() {
-                        Ty::Struct { members } => {
-                            let Some(m) = cidx.filter(|m| (*m as usize) < members.len()) else {
-                                return err("struct member index is not a valid constant");
-                            };
-                            let o = self.p.member_offset(p.ty, m)?;
-                            let add = self.b.ins().iadd_imm_s(off, o as i64);
-                            (add, members[m as usize], self.p.member_mstride(p.ty, m))
-                        }
-                        t @ (Ty::Array { .. } | Ty::RuntimeArray { .. }) => {
-                            let elem = match t {
-                                Ty::Array { elem, .. } | Ty::RuntimeArray { elem } => elem,
-                                _ => unreachable!(),
-                            };
-                            let stride = self.p.array_stride(p.ty, elem, p.mstride)? as i64;
-                            (self.scaled(off, idx_id, cidx, stride)?, elem, p.mstride)
-                        }
-                        Ty::Matrix { col, .. } => {
-                            let cs = p
-                                .mstride
-                                .map(i64::from)
-                                .unwrap_or(self.p.size_align(col, None)?.0 as i64);
-                            (self.scaled(off, idx_id, cidx, cs)?, col, None)
-                        }
-                        Ty::Vector { elem, .. } => (self.scaled(off, idx_id, cidx, 4)?, elem, None),
-                        other => return err(format!("access chain into a {other:?}")),
-                    };
+                    let (add, ty, ms, rm): (Value, u32, Option<u32>, bool) =
+                        match self.p.ty(p.ty)?.clone() {
+                            Ty::Struct { members } => {
+                                let Some(m) = cidx.filter(|m| (*m as usize) < members.len()) else {
+                                    return err("struct member index is not a valid constant");
+                                };
+                                let o = self.p.member_offset(p.ty, m)?;
+                                let add = self.b.ins().iadd_imm_s(off, o as i64);
+                                (
+                                    add,
+                                    members[m as usize],
+                                    self.p.member_mstride(p.ty, m),
+                                    self.p.member_row_major(p.ty, m),
+                                )
+                            }
+                            t @ (Ty::Array { .. } | Ty::RuntimeArray { .. }) => {
+                                let elem = match t {
+                                    Ty::Array { elem, .. } | Ty::RuntimeArray { elem } => elem,
+                                    _ => unreachable!(),
+                                };
+                                let stride =
+                                    self.p.array_stride_l(p.ty, elem, p.mstride, p.row_major)?
+                                        as i64;
+                                let add = self.scaled(off, idx_id, cidx, stride)?;
+                                (add, elem, p.mstride, p.row_major)
+                            }
+                            // A column of a row-major matrix starts 4 bytes per column in,
+                            // its components one row (MatrixStride) apart.
+                            Ty::Matrix { col, n } if p.row_major => {
+                                let rs = p.mstride.unwrap_or(4 * n);
+                                let add = self.scaled(off, idx_id, cidx, 4)?;
+                                (add, col, Some(rs), true)
+                            }
+                            Ty::Matrix { col, .. } => {
+                                let cs = p
+                                    .mstride
+                                    .map(i64::from)
+                                    .unwrap_or(self.p.size_align(col, None)?.0 as i64);
+                                (self.scaled(off, idx_id, cidx, cs)?, col, None, false)
+                            }
+                            Ty::Vector { elem, .. } => {
+                                let cs = match (p.row_major, p.mstride) {
+                                    (true, Some(s)) => s as i64,
+                                    _ => 4,
+                                };
+                                (self.scaled(off, idx_id, cidx, cs)?, elem, None, false)
+                            }
+                            other => return err(format!("access chain into a {other:?}")),
+                        };
                     p = Ptr {
                         kind: PtrKind::Mem {
                             base,
@@ -842,6 +993,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                         },
                         ty,
                         mstride: ms,
+                        row_major: rm,
                     };
                 }
             }
@@ -946,6 +1098,14 @@ impl<'a, 'f> Lower<'a, 'f> {
                 }
                 _ => self.inst(inst)?,
             }
+            // Every instruction counts too: inlining calls can repeat a body many times.
+            self.scalars += 1;
+            if self.scalars > MAX_SCALARS {
+                return err(format!(
+                    "the entry point is too large to compile (more than {MAX_SCALARS} scalar \
+                     values after inlining)"
+                ));
+            }
         }
         self.frames.pop();
         self.calls.pop();
@@ -1017,9 +1177,12 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
             Nop | Line | NoLine | Name | MemberName | SelectionMerge | FunctionEnd | Function
             | String | Source | SourceContinued | SourceExtension | ModuleProcessed | Phi => {}
+            // Zeros; undefined values of types without scalars (pointers, runtime arrays,
+            // function types) stay unset: an error only if used.
             Undef => {
-                let z = self.zeros(i.ty)?;
-                self.set(i.id, Val::S(z));
+                if let Ok(z) = self.zeros(i.ty) {
+                    self.set(i.id, Val::S(z));
+                }
             }
             Variable => {
                 let pointee = match self.p.ty(i.ty)? {
@@ -1030,8 +1193,15 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let v = self.local_var(pointee, init)?;
                 self.set(i.id, v);
             }
+            // Memory operands (Volatile, MakePointerAvailable/Visible, NonPrivatePointer, their
+            // scopes; Aligned, Nontemporal) need nothing beyond the plain access (see the
+            // memory-model paragraph of the module docs), except Volatile: a fence keeps
+            // cranelift from merging or dropping the access.
             Load => {
                 let p = self.ptr(i.w(0))?;
+                if i.len() > 1 && i.w(1) & spirv::MemoryAccess::VOLATILE.bits() != 0 {
+                    self.b.ins().fence();
+                }
                 let v = self.load(&p)?;
                 self.set(i.id, v);
             }
@@ -1039,6 +1209,9 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let p = self.ptr(i.w(0))?;
                 let v = self.s(i.w(1))?;
                 self.store(&p, &v)?;
+                if i.len() > 2 && i.w(2) & spirv::MemoryAccess::VOLATILE.bits() != 0 {
+                    self.b.ins().fence();
+                }
             }
             CopyMemory => {
                 let dst = self.ptr(i.w(0))?;
@@ -1140,10 +1313,13 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let (d, da) = self.branch_args(i.w(1))?;
                 self.b.ins().jump(d, &da);
             }
-            ExtInst => {
+            ExtInst | ExtInstWithForwardRefsKHR => {
                 let set = i.w(0);
                 if self.p.nonsemantic_ext.contains(&set) {
                     return Ok(());
+                }
+                if i.op == ExtInstWithForwardRefsKHR {
+                    return err("OpExtInstWithForwardRefsKHR of a semantic instruction set");
                 }
                 let v = self.glsl(i)?;
                 self.set(i.id, Val::S(v));
@@ -1239,9 +1415,32 @@ impl<'a, 'f> Lower<'a, 'f> {
                 }
                 self.set(i.id, Val::S(v));
             }
+            // Fragment-only instructions (valid only in fragment entry points, which are not
+            // compiled).
+            DemoteToHelperInvocation
+            | IsHelperInvocationEXT
+            | TerminateInvocation
+            | Kill
+            | DPdx
+            | DPdy
+            | Fwidth
+            | DPdxFine
+            | DPdyFine
+            | FwidthFine
+            | DPdxCoarse
+            | DPdyCoarse
+            | FwidthCoarse => {
+                return err(format!("Op{:?} outside a fragment shader", i.op));
+            }
             _ => {
-                let v = self.value_op(i)?;
-                self.set(i.id, Val::S(v));
+                if let Some(v) = self.subgroup(i)? {
+                    self.set(i.id, Val::S(v));
+                } else if let Some(v) = self.dot_product(i)? {
+                    self.set(i.id, Val::S(v));
+                } else {
+                    let v = self.value_op(i)?;
+                    self.set(i.id, Val::S(v));
+                }
             }
         }
         Ok(())
@@ -1302,5 +1501,7 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 }
 
+mod dot;
 mod ops;
 mod pointers;
+mod subgroup;

@@ -60,6 +60,8 @@ pub(crate) fn word(o: &Operand) -> u32 {
         Operand::FunctionControl(x) => x.bits(),
         Operand::SelectionControl(x) => x.bits(),
         Operand::LoopControl(x) => x.bits(),
+        Operand::GroupOperation(x) => *x as u32,
+        Operand::PackedVectorFormat(x) => *x as u32,
         _ => 0,
     }
 }
@@ -118,6 +120,31 @@ const CAPABILITIES: &[Capability] = &[
     Capability::StorageImageWriteWithoutFormat,
     Capability::VulkanMemoryModel,
     Capability::GroupNonUniform,
+    // SPV_KHR_float_controls: the execution modes each needs are checked per entry point
+    // (front.rs); DenormFlushToZero and RoundingModeRTZ on 32-bit floats are refused there.
+    Capability::DenormPreserve,
+    Capability::DenormFlushToZero,
+    Capability::SignedZeroInfNanPreserve,
+    Capability::RoundingModeRTE,
+    Capability::RoundingModeRTZ,
+    // Vulkan memory model at device scope: see lower/memory_model docs in lower.rs.
+    Capability::VulkanMemoryModelDeviceScope,
+    // Fragment-only: accepted so modules with fragment entry points load; a fragment entry
+    // point is refused when compiled.
+    Capability::DemoteToHelperInvocation,
+    Capability::DerivativeControl,
+    // Subgroups of one invocation (see lower/subgroup.rs).
+    Capability::GroupNonUniformVote,
+    Capability::GroupNonUniformBallot,
+    Capability::GroupNonUniformArithmetic,
+    Capability::GroupNonUniformShuffle,
+    Capability::GroupNonUniformShuffleRelative,
+    Capability::GroupNonUniformClustered,
+    // SPV_KHR_integer_dot_product on 32-bit integer vectors and packed 4x8-bit integers
+    // (DotProductInput4x8Bit needs 8-bit integers, which do not exist here).
+    Capability::DotProduct,
+    Capability::DotProductInputAll,
+    Capability::DotProductInput4x8BitPacked,
     // Buffer device addresses (lower/pointers.rs).
     Capability::PhysicalStorageBufferAddresses,
 ];
@@ -127,6 +154,11 @@ const EXTENSIONS: &[&str] = &[
     "SPV_KHR_vulkan_memory_model",
     "SPV_KHR_non_semantic_info",
     "SPV_KHR_shader_draw_parameters",
+    "SPV_KHR_relaxed_extended_instruction",
+    "SPV_KHR_float_controls",
+    "SPV_EXT_demote_to_helper_invocation",
+    "SPV_KHR_terminate_invocation",
+    "SPV_KHR_integer_dot_product",
     "SPV_KHR_physical_storage_buffer",
     "SPV_EXT_physical_storage_buffer",
 ];
@@ -149,6 +181,7 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | Extension
             | ExtInstImport
             | ExtInst
+            | ExtInstWithForwardRefsKHR
             | MemoryModel
             | EntryPoint
             | ExecutionMode
@@ -296,6 +329,56 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | BitCount
             | ControlBarrier
             | GroupNonUniformElect
+            | GroupNonUniformAll
+            | GroupNonUniformAny
+            | GroupNonUniformAllEqual
+            | GroupNonUniformBroadcast
+            | GroupNonUniformBroadcastFirst
+            | GroupNonUniformBallot
+            | GroupNonUniformInverseBallot
+            | GroupNonUniformBallotBitExtract
+            | GroupNonUniformBallotBitCount
+            | GroupNonUniformBallotFindLSB
+            | GroupNonUniformBallotFindMSB
+            | GroupNonUniformShuffle
+            | GroupNonUniformShuffleXor
+            | GroupNonUniformShuffleUp
+            | GroupNonUniformShuffleDown
+            | GroupNonUniformIAdd
+            | GroupNonUniformFAdd
+            | GroupNonUniformIMul
+            | GroupNonUniformFMul
+            | GroupNonUniformSMin
+            | GroupNonUniformUMin
+            | GroupNonUniformFMin
+            | GroupNonUniformSMax
+            | GroupNonUniformUMax
+            | GroupNonUniformFMax
+            | GroupNonUniformBitwiseAnd
+            | GroupNonUniformBitwiseOr
+            | GroupNonUniformBitwiseXor
+            | GroupNonUniformLogicalAnd
+            | GroupNonUniformLogicalOr
+            | GroupNonUniformLogicalXor
+            | SDot
+            | UDot
+            | SUDot
+            | SDotAccSat
+            | UDotAccSat
+            | SUDotAccSat
+            | DemoteToHelperInvocation
+            | IsHelperInvocationEXT
+            | TerminateInvocation
+            | Kill
+            | DPdx
+            | DPdy
+            | Fwidth
+            | DPdxFine
+            | DPdyFine
+            | FwidthFine
+            | DPdxCoarse
+            | DPdyCoarse
+            | FwidthCoarse
             | MemoryBarrier
             | AtomicLoad
             | AtomicStore
@@ -323,6 +406,62 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | ReturnValue
             | Unreachable
     )
+}
+
+/// The word where the literal string(s) of a debug instruction start (opcode word = 0), for the
+/// instructions whose strings are only names or text: OpSourceContinued, OpSource,
+/// OpSourceExtension, OpName, OpMemberName, OpString, OpModuleProcessed, OpDecorateString,
+/// OpMemberDecorateString.
+fn debug_string_start(opcode: u32) -> Option<usize> {
+    Some(match opcode {
+        2 | 4 | 330 => 1,
+        3 => 4,
+        5 | 7 => 2,
+        6 => 3,
+        5632 => 3,
+        5633 => 4,
+        _ => return None,
+    })
+}
+
+/// Calls `f` with (first word, end word) of every debug string region of `words` (a module
+/// whose instruction lengths were checked).
+fn debug_string_regions(words: &[u32], mut f: impl FnMut(usize, usize)) {
+    let mut at = 5;
+    while at < words.len() {
+        let n = ((words[at] >> 16) as usize).max(1);
+        let end = (at + n).min(words.len());
+        if let Some(s) = debug_string_start(words[at] & 0xFFFF)
+            && at + s < end
+        {
+            f(at + s, end);
+        }
+        at += n;
+    }
+}
+
+fn debug_strings_need_cleaning(words: &[u32]) -> bool {
+    let mut dirty = false;
+    debug_string_regions(words, |a, b| {
+        dirty |= words[a..b].iter().any(|w| w & 0x8080_8080 != 0);
+    });
+    dirty
+}
+
+fn clean_debug_strings(words: &[u32]) -> Vec<u32> {
+    let mut out = words.to_vec();
+    debug_string_regions(words, |a, b| {
+        for w in &mut out[a..b] {
+            let mut bytes = w.to_le_bytes();
+            for c in &mut bytes {
+                if *c >= 0x80 {
+                    *c = b'?';
+                }
+            }
+            *w = u32::from_le_bytes(bytes);
+        }
+    });
+    out
 }
 
 impl Module {
@@ -353,6 +492,17 @@ impl Module {
             }
             at += n;
         }
+        // Debug strings need not be UTF-8 (a SPIR-V literal string is any nul-terminated
+        // bytes), but rspirv refuses to decode them otherwise: decode a copy whose debug
+        // strings have their non-ASCII bytes replaced by '?'. Only names and source text
+        // change, which carry no meaning for the compiler.
+        let cleaned;
+        let words = if debug_strings_need_cleaning(words) {
+            cleaned = clean_debug_strings(words);
+            &cleaned[..]
+        } else {
+            words
+        };
         let mut c = Collect {
             insts: Vec::new(),
             version: (0, 0),

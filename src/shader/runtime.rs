@@ -362,6 +362,10 @@ pub(crate) struct RunInfo {
     pub entry: EntryFn,
     pub local_size: [u32; 3],
     pub workgroup_bytes: usize,
+    /// Initial workgroup memory (`workgroup_init_len` bytes, at most `workgroup_bytes`; 0:
+    /// all zero), owned by the kernel.
+    pub workgroup_init: *const u8,
+    pub workgroup_init_len: usize,
     pub barriers: bool,
     /// Stack each coroutine gets (shaders with large function memory run on coroutines too).
     pub stack_bytes: usize,
@@ -419,6 +423,17 @@ pub(crate) fn run_workgroup(
     let [sx, sy, sz] = info.local_size;
     // u64 words: 8-byte aligned shared memory, zeroed for each workgroup.
     let mut shared = vec![0u64; info.workgroup_bytes.div_ceil(8)];
+    if info.workgroup_init_len > 0 {
+        // SAFETY: the kernel owns `workgroup_init_len` bytes at `workgroup_init` for as long as
+        // a dispatch runs; `shared` holds at least `workgroup_bytes` >= that many bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                info.workgroup_init,
+                shared.as_mut_ptr() as *mut u8,
+                info.workgroup_init_len.min(info.workgroup_bytes),
+            );
+        }
+    }
     let make_ctx = |shared: *mut u8| Ctx {
         builtins: {
             let mut b = [0u32; 20];

@@ -187,11 +187,19 @@ fn load_module(name: &str) -> Result<Module, ShaderError> {
 
 /// Runs `shaders/compute/NAME.{spv,test}`; panics with every mismatch.
 fn run_case(name: &str) {
+    run_case_with(name, None);
+}
+
+/// [`run_case`] with the shader's words replaced by `words` (a mutated module).
+fn run_case_with(name: &str, words: Option<&[u32]>) {
     let text = std::fs::read_to_string(dir().join(format!("{name}.test")))
         .unwrap_or_else(|e| panic!("{name}.test: {e}"));
     let c = parse_case(&text);
-    let kernel = load_module(c.shader.as_deref().unwrap_or(name))
-        .and_then(|m| compile_compute(&m, &c.entry, &c.spec, &c.iface));
+    let module = match words {
+        Some(w) => Module::parse(w),
+        None => load_module(c.shader.as_deref().unwrap_or(name)),
+    };
+    let kernel = module.and_then(|m| compile_compute(&m, &c.entry, &c.spec, &c.iface));
     if let Some(want) = &c.error {
         match kernel {
             Err(e) => assert!(
@@ -331,8 +339,27 @@ cases! {
     spec_default,
     refuse_geometry,
     refuse_int64,
-    refuse_rowmajor,
+    rowmajor,
     refuse_sampler,
+    frexp_barrier,
+    debuginfo,
+    undef_empty,
+    undef_types,
+    float_controls,
+    refuse_rtz,
+    refuse_ftz,
+    fragment_module,
+    refuse_fragment,
+    subgroup_ops,
+    dot_product,
+    dot_product_sat_high,
+    dot_product_sat_low,
+    dot_product_sat_neg,
+    workgroup_init,
+    memory_model,
+    uniform_layout,
+    refuse_shared_size,
+    refuse_function_size,
     refuse_layout,
     refuse_missing,
     refuse_entry,
@@ -532,4 +559,286 @@ fn kernel_reports_sizes_and_is_send_sync() {
     assert_eq!(k.workgroup_size(), [2, 1, 2]);
     let k = kernel_of("shared", &ssbo_iface(2));
     assert_eq!(k.workgroup_memory_bytes(), 256);
+}
+
+/// The instructions of a module: (word index, opcode, word count).
+fn instructions(w: &[u32]) -> Vec<(usize, u32, usize)> {
+    let mut out = Vec::new();
+    let mut at = 5;
+    while at < w.len() {
+        let n = (w[at] >> 16) as usize;
+        out.push((at, w[at] & 0xFFFF, n));
+        at += n.max(1);
+    }
+    out
+}
+
+/// Debug strings (OpName, OpMemberName, OpString, OpSource text, OpModuleProcessed) need not be
+/// UTF-8: a module whose strings hold bytes >= 0x80 parses, compiles and runs like the original.
+/// So does a NonSemantic instruction written as OpExtInstWithForwardRefsKHR
+/// (SPV_KHR_relaxed_extended_instruction, what newer glslang emits for -gVS).
+#[test]
+fn debug_strings_need_not_be_utf8() {
+    let mut w = words(&std::fs::read(dir().join("debuginfo.spv")).expect("debuginfo.spv"));
+    let mut changed = [0usize; 5];
+    for (at, op, n) in instructions(&w) {
+        let start = match op {
+            5 => 2,   // OpName
+            6 => 3,   // OpMemberName
+            7 => 2,   // OpString
+            3 => 4,   // OpSource
+            330 => 1, // OpModuleProcessed
+            _ => continue,
+        };
+        if start >= n {
+            continue;
+        }
+        // Overwrite the string's first bytes (keeping its terminating nul) with bytes that
+        // are not UTF-8.
+        let bytes = w[at + start].to_le_bytes();
+        let mut nb = bytes;
+        for b in nb.iter_mut().take_while(|b| **b != 0) {
+            *b = 0xFF;
+        }
+        w[at + start] = u32::from_le_bytes(nb);
+        changed[[5, 6, 7, 3, 330].iter().position(|o| *o == op).expect("op")] += 1;
+    }
+    // (glslang -gVS puts the source text in DebugSource, so there is no OpSource text.)
+    assert!(
+        changed[0] > 0 && changed[1] > 0 && changed[2] > 0 && changed[4] > 0,
+        "{changed:?}"
+    );
+    // A NonSemantic OpExtInst (opcode 12) in the global section becomes opcode 4433.
+    let types_start = instructions(&w)
+        .iter()
+        .position(|(_, op, _)| *op == 12)
+        .expect("a global OpExtInst");
+    let (at, _, _) = instructions(&w)[types_start];
+    w[at] = (w[at] & 0xFFFF_0000) | 4433;
+    run_case_with("debuginfo", Some(&w));
+}
+
+/// Hostile SPIR-V: every word of a few small modules (after the header) set in turn to values
+/// that make sizes, counts and ids absurd (0xFFFFFFFF, 0x7FFFFFFF, 0x6A0AAAAE — the vector
+/// width that once made pipeline creation allocate 8 GiB — and 0) must give an error or a
+/// kernel, never a panic, an abort or unbounded memory or time. Run in a child process limited
+/// to 4 GiB of address space, so an unbounded allocation fails the test instead of the machine.
+#[test]
+fn hostile_words_are_refused_within_bounds() {
+    let start = std::time::Instant::now();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 4194304 && exec \"$0\" shader::tests::hostile_child --exact --nocapture")
+        .arg(std::env::current_exe().expect("test binary"))
+        .env("SOFTVK_SHADER_HOSTILE_CHILD", "1")
+        .output()
+        .expect("run the child");
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && text.contains("HOSTILE DONE"),
+        "the child failed ({:?}):\n{text}",
+        out.status
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(20),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+/// The body of `hostile_words_are_refused_within_bounds` (only in the child it starts).
+#[test]
+fn hostile_child() {
+    if std::env::var_os("SOFTVK_SHADER_HOSTILE_CHILD").is_none() {
+        return;
+    }
+    let iface = ssbo_iface(4);
+    let spec = SpecConstants::default();
+    let mut runs = 0;
+    let mut internal = Vec::new();
+    for name in [
+        "empty",
+        "shared",
+        "undef_empty",
+        "frexp_barrier",
+        "rowmajor",
+        "debuginfo",
+    ] {
+        let good = words(&std::fs::read(dir().join(format!("{name}.spv"))).expect("spv"));
+        for at in 5..good.len() {
+            for v in [0xFFFF_FFFF, 0x7FFF_FFFF, 0x6A0A_AAAE, 0] {
+                let mut w = good.clone();
+                w[at] = v;
+                runs += 1;
+                let r = Module::parse(&w).and_then(|m| {
+                    // Compile every entry point the mutated module still names.
+                    let mut last = Ok(());
+                    for (_, e) in m.entry_points() {
+                        last = compile_compute(&m, &e, &spec, &iface).map(drop);
+                    }
+                    last
+                });
+                if let Err(e) = r
+                    && e.message.contains("internal error")
+                {
+                    internal.push(format!("{name} word {at} = {v:#x}: {e}"));
+                }
+            }
+        }
+    }
+    assert!(
+        internal.is_empty(),
+        "compiler panics:\n{}",
+        internal.join("\n")
+    );
+    println!("HOSTILE DONE {runs}");
+}
+
+/// A Workgroup variable with a constant initializer other than OpConstantNull (valid SPIR-V,
+/// though Vulkan only allows null ones): every workgroup starts from it. workgroup_init.spv
+/// with the shared counter's initializer changed from its OpConstantNull to the constant 7.
+#[test]
+fn workgroup_variables_start_from_their_initializers() {
+    let mut w = words(&std::fs::read(dir().join("workgroup_init.spv")).expect("spv"));
+    let insts = instructions(&w);
+    let seven = insts
+        .iter()
+        .find(|(at, op, n)| *op == 43 && *n == 4 && w[at + 3] == 7)
+        .map(|(at, _, _)| w[at + 2])
+        .expect("OpConstant 7");
+    let (at, _, _) = *insts
+        .iter()
+        .find(|(at, op, n)| *op == 59 && *n == 5 && w[at + 3] == 4)
+        .expect("an initialized Workgroup variable");
+    w[at + 4] = seven;
+    let kernel = compile_compute(
+        &Module::parse(&w).expect("parse"),
+        "main",
+        &SpecConstants::default(),
+        &ssbo_iface(1),
+    )
+    .expect("compile");
+    let heap = Arc::new(Heap::new(1 << 20));
+    let m = DeviceMemory::allocate(&heap, 48, 0, None).expect("alloc");
+    let span = m.span(0, 48).expect("span");
+    span.fill(&[0]);
+    kernel.dispatch(&[Resource::Buffer(span)], &[], [0, 0, 0], [3, 1, 1]);
+    let mut out = [0u8; 48];
+    span.read(0, &mut out);
+    let got: Vec<u32> = words(&out);
+    assert_eq!(got, [17, 400, 7, 11].repeat(3));
+}
+
+/// uniformBufferStandardLayout: a uniform block with std430 layout (array stride 4, vec3 at
+/// 16, float at 28). uniform_layout.spv (std140) with its decorations rewritten to std430 (as
+/// glslang emits for `layout(std430) uniform` with GL_EXT_scalar_block_layout, which the
+/// shader build's validation without --uniform-buffer-standard-layout would refuse).
+#[test]
+fn uniform_blocks_with_std430_layout() {
+    let mut w = words(&std::fs::read(dir().join("uniform_layout.spv")).expect("spv"));
+    let mut rewritten = 0;
+    for (at, op, n) in instructions(&w) {
+        // OpDecorate %arr ArrayStride 16 -> 4.
+        if op == 71 && n == 4 && w[at + 2] == 6 && w[at + 3] == 16 {
+            w[at + 3] = 4;
+            rewritten += 1;
+        }
+        // OpMemberDecorate %U 1 Offset 64 -> 16, %U 2 Offset 76 -> 28.
+        if op == 72 && n == 5 && w[at + 3] == 35 {
+            let new = match w[at + 4] {
+                64 => 16,
+                76 => 28,
+                o => o,
+            };
+            rewritten += (new != w[at + 4]) as u32;
+            w[at + 4] = new;
+        }
+    }
+    assert_eq!(rewritten, 3);
+    let kernel = compile_compute(
+        &Module::parse(&w).expect("parse"),
+        "main",
+        &SpecConstants::default(),
+        &PipelineInterface {
+            bindings: vec![
+                BindingLayout {
+                    set: 0,
+                    binding: 0,
+                    kind: DescriptorKind::UniformBuffer,
+                    count: 1,
+                    first_slot: 0,
+                },
+                BindingLayout {
+                    set: 0,
+                    binding: 1,
+                    kind: DescriptorKind::StorageBuffer,
+                    count: 1,
+                    first_slot: 1,
+                },
+            ],
+            push_constant_bytes: 0,
+        },
+    )
+    .expect("compile");
+    let heap = Arc::new(Heap::new(1 << 20));
+    let u = DeviceMemory::allocate(&heap, 32, 0, None).expect("alloc");
+    let o = DeviceMemory::allocate(&heap, 20, 0, None).expect("alloc");
+    let (us, os) = (u.span(0, 32).expect("span"), o.span(0, 20).expect("span"));
+    let input: Vec<u8> = [1f32, 2., 3., 4., 5., 6., 7., 10.]
+        .iter()
+        .flat_map(|f| f.to_le_bytes())
+        .collect();
+    us.write(0, &input);
+    os.fill(&[0]);
+    kernel.dispatch(
+        &[Resource::Buffer(us), Resource::Buffer(os)],
+        &[],
+        [0; 3],
+        [1, 1, 1],
+    );
+    let mut out = [0u8; 20];
+    os.read(0, &mut out);
+    let got: Vec<f32> = words(&out).into_iter().map(f32::from_bits).collect();
+    assert_eq!(got, [1., 4., 2., 7., 10.]);
+}
+
+/// DotProductInput4x8Bit (dot products of 8-bit integer vectors) needs Int8, which this
+/// compiler does not have: refused by name. dot_product.spv with its DotProductInputAll
+/// capability changed to DotProductInput4x8Bit.
+#[test]
+fn dot_product_of_8_bit_vectors_is_refused() {
+    let mut w = words(&std::fs::read(dir().join("dot_product.spv")).expect("spv"));
+    let (at, _, _) = *instructions(&w)
+        .iter()
+        .find(|(at, op, _)| *op == 17 && w[at + 1] == 6016)
+        .expect("OpCapability DotProductInputAll");
+    w[at + 1] = 6017;
+    let e = Module::parse(&w).expect_err("refused");
+    assert_eq!(e.kind, ShaderErrorKind::Unsupported);
+    assert!(e.message.contains("DotProductInput4x8Bit"), "{e}");
+}
+
+/// The conformance tests' opundef "matrix" case declares a matrix of uvec3 columns (not valid
+/// SPIR-V, but harmless as an undefined value): undef_types.spv with its mat3 made of uvec3.
+#[test]
+fn undef_of_an_integer_matrix() {
+    let mut w = words(&std::fs::read(dir().join("undef_types.spv")).expect("spv"));
+    let insts = instructions(&w);
+    let int_ids: Vec<u32> = insts
+        .iter()
+        .filter(|(at, op, _)| *op == 21 && w[at + 2] == 32)
+        .map(|(at, _, _)| w[at + 1])
+        .collect();
+    let uvec3 = insts
+        .iter()
+        .find(|(at, op, _)| *op == 23 && int_ids.contains(&w[at + 2]) && w[at + 3] == 3)
+        .map(|(at, _, _)| w[at + 1])
+        .expect("uvec3");
+    let (at, _, _) = *insts
+        .iter()
+        .find(|(_, op, _)| *op == 24)
+        .expect("OpTypeMatrix");
+    w[at + 2] = uvec3;
+    run_case_with("undef_types", Some(&w));
 }

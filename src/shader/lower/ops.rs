@@ -736,9 +736,13 @@ impl Lower<'_, '_> {
                 let p = self.ptr(arg(1))?;
                 let whole: Vec<Value> = a.iter().map(|x| self.b.ins().trunc(*x)).collect();
                 self.store(&p, &whole)?;
+                // Both parts carry the sign of x (modf(-3.0) has fraction -0.0).
                 a.iter()
                     .zip(whole.iter())
-                    .map(|(x, w)| self.b.ins().fsub(*x, *w))
+                    .map(|(x, w)| {
+                        let f = self.b.ins().fsub(*x, *w);
+                        self.b.ins().fcopysign(f, *x)
+                    })
                     .collect()
             }
             G::ModfStruct => {
@@ -747,10 +751,28 @@ impl Lower<'_, '_> {
                 let mut out: Vec<Value> = a
                     .iter()
                     .zip(whole.iter())
-                    .map(|(x, w)| self.b.ins().fsub(*x, *w))
+                    .map(|(x, w)| {
+                        let f = self.b.ins().fsub(*x, *w);
+                        self.b.ins().fcopysign(f, *x)
+                    })
                     .collect();
                 out.extend(whole);
                 out
+            }
+            G::Frexp => {
+                let a = self.s(arg(0))?;
+                let p = self.ptr(arg(1))?;
+                let (sig, exp): (Vec<Value>, Vec<Value>) =
+                    a.iter().map(|x| frexp(&mut self.b, *x)).unzip();
+                self.store(&p, &exp)?;
+                sig
+            }
+            G::FrexpStruct => {
+                let a = self.s(arg(0))?;
+                let (mut sig, exp): (Vec<Value>, Vec<Value>) =
+                    a.iter().map(|x| frexp(&mut self.b, *x)).unzip();
+                sig.extend(exp);
+                sig
             }
             G::PackHalf2x16
             | G::PackUnorm4x8
@@ -830,4 +852,36 @@ fn nminmax(b: &mut FunctionBuilder, x: Value, y: Value, max: bool) -> Value {
     let yn = b.ins().fcmp(FloatCC::Unordered, y, y);
     let r = b.ins().select(yn, x, r);
     b.ins().select(xn, y, r)
+}
+
+/// frexp of a 32-bit float: (significand with magnitude in [0.5, 1), exponent) such that
+/// x = significand * 2^exponent. Zero gives (x, 0); infinities and NaN (for which GLSL leaves
+/// the exponent undefined) give (x, 0). Denormals are scaled by 2^32 first so their exponent
+/// is exact.
+fn frexp(b: &mut FunctionBuilder, x: Value) -> (Value, Value) {
+    let bits0 = b.ins().bitcast(types::I32, MemFlagsData::new(), x);
+    let e0 = b.ins().ushr_imm_s(bits0, 23);
+    let e0 = b.ins().band_imm_s(e0, 0xff);
+    let denormal = b.ins().icmp_imm_s(IntCC::Equal, e0, 0);
+    let scale = b.ins().f32const(4294967296.0);
+    let big = b.ins().fmul(x, scale);
+    let y = b.ins().select(denormal, big, x);
+    let bits = b.ins().bitcast(types::I32, MemFlagsData::new(), y);
+    let e = b.ins().ushr_imm_s(bits, 23);
+    let e = b.ins().band_imm_s(e, 0xff);
+    let thirty_two = b.ins().iconst(types::I32, 32);
+    let zero_i = b.ins().iconst(types::I32, 0);
+    let adj = b.ins().select(denormal, thirty_two, zero_i);
+    let exp = b.ins().iadd_imm_s(e, -126);
+    let exp = b.ins().isub(exp, adj);
+    let mant = b.ins().band_imm_s(bits, 0x807f_ffff_u32 as i32 as i64);
+    let mant = b.ins().bor_imm_s(mant, 0x3f00_0000);
+    let sig = b.ins().bitcast(types::F32, MemFlagsData::new(), mant);
+    let zero_f = b.ins().f32const(0.0);
+    let is_zero = b.ins().fcmp(FloatCC::Equal, x, zero_f);
+    let special = b.ins().icmp_imm_s(IntCC::Equal, e0, 0xff);
+    let keep = b.ins().bor(is_zero, special);
+    let sig = b.ins().select(keep, x, sig);
+    let exp = b.ins().select(keep, zero_i, exp);
+    (sig, exp)
 }

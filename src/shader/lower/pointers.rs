@@ -78,6 +78,7 @@ impl Lower<'_, '_> {
             },
             ty: pointee,
             mstride: None,
+            row_major: false,
         })
     }
 

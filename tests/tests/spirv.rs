@@ -1,0 +1,556 @@
+//! SPIR-V that every Vulkan 1.x device must accept, through the loader: the constructs an
+//! independent conformance run (the Khronos CTS) found refused or wrong, each compiled and run
+//! with its result checked; and hostile SPIR-V that must fail pipeline creation cleanly.
+//!
+//! The shaders are the data-driven compute cases of shaders/compute (the core tests in
+//! src/shader/tests.rs run the same shaders without the loader); the expected values here are
+//! the ones those cases check.
+
+use ash::vk;
+use softvk_tests::{Buf, Vk};
+
+type BU = vk::BufferUsageFlags;
+type DT = vk::DescriptorType;
+
+/// The words of shaders/compute/NAME.spv.
+fn compute_spirv(name: &str) -> Vec<u32> {
+    let path = softvk_tests::root()
+        .join("shaders/compute")
+        .join(format!("{name}.spv"));
+    let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().unwrap()))
+        .collect()
+}
+
+fn f32s(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn u32s(v: &[u32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// A compute pipeline from `words` with bindings 0.. of set 0 as `kinds` and `push` bytes of
+/// push constants; the pipeline-creation result as is.
+struct Pipeline {
+    module: vk::ShaderModule,
+    set_layout: vk::DescriptorSetLayout,
+    layout: vk::PipelineLayout,
+    pipeline: vk::Pipeline,
+}
+
+fn create(vk: &Vk, words: &[u32], kinds: &[DT], push: u32) -> Result<Pipeline, vk::Result> {
+    let d = &vk.device;
+    unsafe {
+        let module = d
+            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(words), None)
+            .expect("vkCreateShaderModule");
+        let b: Vec<_> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| {
+                vk::DescriptorSetLayoutBinding::default()
+                    .binding(i as u32)
+                    .descriptor_type(*ty)
+                    .descriptor_count(1)
+                    .stage_flags(vk::ShaderStageFlags::COMPUTE)
+            })
+            .collect();
+        let set_layout = d
+            .create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&b),
+                None,
+            )
+            .expect("vkCreateDescriptorSetLayout");
+        let ranges = [vk::PushConstantRange {
+            stage_flags: vk::ShaderStageFlags::COMPUTE,
+            offset: 0,
+            size: push,
+        }];
+        let sls = [set_layout];
+        let mut li = vk::PipelineLayoutCreateInfo::default().set_layouts(&sls);
+        if push > 0 {
+            li = li.push_constant_ranges(&ranges);
+        }
+        let layout = d
+            .create_pipeline_layout(&li, None)
+            .expect("vkCreatePipelineLayout");
+        let stage = vk::PipelineShaderStageCreateInfo::default()
+            .stage(vk::ShaderStageFlags::COMPUTE)
+            .module(module)
+            .name(c"main");
+        let r = d.create_compute_pipelines(
+            vk::PipelineCache::null(),
+            &[vk::ComputePipelineCreateInfo::default()
+                .stage(stage)
+                .layout(layout)],
+            None,
+        );
+        match r {
+            Ok(p) => Ok(Pipeline {
+                module,
+                set_layout,
+                layout,
+                pipeline: p[0],
+            }),
+            Err((p, e)) => {
+                assert!(
+                    p.iter().all(|p| *p == vk::Pipeline::null()),
+                    "a failed pipeline must be VK_NULL_HANDLE"
+                );
+                d.destroy_pipeline_layout(layout, None);
+                d.destroy_descriptor_set_layout(set_layout, None);
+                d.destroy_shader_module(module, None);
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Pipeline {
+    fn destroy(self, vk: &Vk) {
+        let d = &vk.device;
+        unsafe {
+            d.destroy_pipeline(self.pipeline, None);
+            d.destroy_pipeline_layout(self.layout, None);
+            d.destroy_descriptor_set_layout(self.set_layout, None);
+            d.destroy_shader_module(self.module, None);
+        }
+    }
+}
+
+/// Runs `words` once (one workgroup) with buffers holding `inputs` (bound as `kinds`) and
+/// `push`; returns the buffers' contents afterwards.
+fn run(vk: &Vk, words: &[u32], kinds: &[DT], inputs: &[Vec<u8>], push: &[u8]) -> Vec<Vec<u8>> {
+    run_groups(vk, words, kinds, inputs, push, 1)
+}
+
+/// [`run`] with `groups` workgroups along x.
+fn run_groups(
+    vk: &Vk,
+    words: &[u32],
+    kinds: &[DT],
+    inputs: &[Vec<u8>],
+    push: &[u8],
+    groups: u32,
+) -> Vec<Vec<u8>> {
+    let p = create(vk, words, kinds, push.len() as u32).expect("vkCreateComputePipelines");
+    let d = &vk.device;
+    let bufs: Vec<Buf> = inputs
+        .iter()
+        .zip(kinds)
+        .map(|(data, ty)| {
+            let usage = if *ty == DT::UNIFORM_BUFFER {
+                BU::UNIFORM_BUFFER
+            } else {
+                BU::STORAGE_BUFFER
+            };
+            let b = vk.buffer(data.len().max(4) as u64, usage);
+            b.bytes()[..data.len()].copy_from_slice(data);
+            b
+        })
+        .collect();
+    unsafe {
+        let sizes: Vec<_> = kinds
+            .iter()
+            .map(|ty| vk::DescriptorPoolSize {
+                ty: *ty,
+                descriptor_count: 1,
+            })
+            .collect();
+        let pool = d
+            .create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .max_sets(1)
+                    .pool_sizes(&sizes),
+                None,
+            )
+            .expect("vkCreateDescriptorPool");
+        let sls = [p.set_layout];
+        let set = d
+            .allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default()
+                    .descriptor_pool(pool)
+                    .set_layouts(&sls),
+            )
+            .expect("vkAllocateDescriptorSets")[0];
+        for (i, (b, ty)) in bufs.iter().zip(kinds).enumerate() {
+            let info = [vk::DescriptorBufferInfo {
+                buffer: b.buffer,
+                offset: 0,
+                range: vk::WHOLE_SIZE,
+            }];
+            d.update_descriptor_sets(
+                &[vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(i as u32)
+                    .descriptor_type(*ty)
+                    .buffer_info(&info)],
+                &[],
+            );
+        }
+        vk.run(|cb| {
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, p.pipeline);
+            d.cmd_bind_descriptor_sets(
+                cb,
+                vk::PipelineBindPoint::COMPUTE,
+                p.layout,
+                0,
+                &[set],
+                &[],
+            );
+            if !push.is_empty() {
+                d.cmd_push_constants(cb, p.layout, vk::ShaderStageFlags::COMPUTE, 0, push);
+            }
+            d.cmd_dispatch(cb, groups, 1, 1);
+        });
+        d.destroy_descriptor_pool(pool, None);
+    }
+    p.destroy(vk);
+    let out = bufs.iter().map(|b| b.bytes().to_vec()).collect();
+    for b in bufs {
+        vk.destroy_buffer(b);
+    }
+    out
+}
+
+/// Row-major matrices (RowMajor + MatrixStride) in a std140 uniform block, a std430 storage
+/// block and push constants: whole-matrix loads and stores, columns and single elements
+/// through access chains with constant and dynamic indices (CTS dEQP-VK.ssbo.layout.*
+/// row_major cases).
+#[test]
+fn row_major_matrices_in_buffer_blocks() {
+    let vk = Vk::new();
+    let uniform = f32s(&(0..36).map(|w| w as f32).collect::<Vec<_>>());
+    let mut storage = f32s(&[99.0; 8]);
+    storage.extend(f32s(&(100..116).map(|w| w as f32).collect::<Vec<_>>()));
+    let mut push = f32s(&[10.0, 11.0, 12.0, 13.0]);
+    push.extend(1u32.to_le_bytes());
+    let out = run(
+        &vk,
+        &compute_spirv("rowmajor"),
+        &[DT::UNIFORM_BUFFER, DT::STORAGE_BUFFER, DT::STORAGE_BUFFER],
+        &[uniform, storage, vec![0; 132]],
+        &push,
+    );
+    let want_o: Vec<f32> = [0, 4, 8, 1, 5, 9, 26, 30, 34, 32, 10, 12, 11, 13, 11]
+        .iter()
+        .map(|v| *v as f32)
+        .chain((0..16).map(|i| (100 + (i % 4) * 4 + i / 4) as f32))
+        .chain([3.0, 4.0])
+        .collect();
+    assert_eq!(out[2], f32s(&want_o));
+    let want_s: Vec<f32> = [
+        1, 3, 5, 99, 2, 4, 6, 99, 100, 101, 7, 103, 104, 105, 8, 11, 108, 109, 9, 111, 112, 12, 10,
+        115,
+    ]
+    .iter()
+    .map(|v| *v as f32)
+    .collect();
+    assert_eq!(out[1], f32s(&want_s));
+}
+
+/// OpUndef of vectors, matrices, arrays and structs (used) and of every kind of type
+/// (unused); empty structs as variables, members, constants, parameters and results.
+#[test]
+fn undef_composites_and_empty_structs() {
+    let vk = Vk::new();
+    let out = run(
+        &vk,
+        &compute_spirv("undef_empty"),
+        &[DT::STORAGE_BUFFER],
+        &[u32s(&[99, 0, 0, 0])],
+        &[],
+    );
+    assert_eq!(out[0], u32s(&[99, 25, 7, 0]));
+    // Unused OpUndef of every kind of type (runtime arrays and pointers included), as the CTS
+    // opundef cases declare them.
+    let out = run_groups(
+        &vk,
+        &compute_spirv("undef_types"),
+        &[DT::STORAGE_BUFFER, DT::STORAGE_BUFFER],
+        &[f32s(&[1.5, -2.0, 3.0, 0.0]), vec![0; 16]],
+        &[],
+        4,
+    );
+    assert_eq!(out[1], f32s(&[-1.5, 2.0, -3.0, -0.0]));
+}
+
+/// glslang -gVS debug information (NonSemantic.Shader.DebugInfo.100) and debugPrintfEXT
+/// (NonSemantic.DebugPrintf) are ignored; then the same module with debug strings that are
+/// not UTF-8 (any bytes are valid in OpName, OpMemberName, OpString, OpModuleProcessed).
+#[test]
+fn debug_info_and_non_utf8_debug_strings() {
+    let vk = Vk::new();
+    let words = compute_spirv("debuginfo");
+    let out = run(&vk, &words, &[DT::STORAGE_BUFFER], &[vec![0; 16]], &[]);
+    assert_eq!(out[0], u32s(&[1, 3, 0, 0]));
+    let mut w = words.clone();
+    let mut at = 5;
+    let mut changed = 0;
+    while at < w.len() {
+        let (op, n) = (w[at] & 0xFFFF, (w[at] >> 16) as usize);
+        let start = match op {
+            5 | 7 => 2,
+            6 => 3,
+            330 => 1,
+            _ => 0,
+        };
+        if start > 0 && start < n {
+            let mut b = w[at + start].to_le_bytes();
+            for c in b.iter_mut().take_while(|c| **c != 0) {
+                *c = 0xFE;
+            }
+            w[at + start] = u32::from_le_bytes(b);
+            changed += 1;
+        }
+        at += n.max(1);
+    }
+    assert!(changed > 10);
+    let out = run(&vk, &w, &[DT::STORAGE_BUFFER], &[vec![0; 16]], &[]);
+    assert_eq!(out[0], u32s(&[1, 3, 0, 0]));
+}
+
+/// GLSL.std.450 FrexpStruct and ModfStruct (scalar and vector, with a denormal and -3.0),
+/// subgroupMemoryBarrierBuffer / subgroupBarrier / subgroupMemoryBarrier.
+#[test]
+fn frexp_modf_and_subgroup_barriers() {
+    let vk = Vk::new();
+    let out = run(
+        &vk,
+        &compute_spirv("frexp_barrier"),
+        &[DT::STORAGE_BUFFER, DT::STORAGE_BUFFER],
+        &[f32s(&[8.0, -3.0, 1e-40, 2.75, 0.1, 0.0]), vec![0; 96]],
+        &[],
+    );
+    let mut want = f32s(&[0.5, -0.75, 0.544_448_85, 0.6875]);
+    want.extend(u32s(&[4, 2, -132i32 as u32, 2]));
+    want.extend(f32s(&[0.8, 0.0]));
+    want.extend(u32s(&[-3i32 as u32, 0]));
+    want.extend(f32s(&[0.0, -0.0, 1e-40, 0.75, 8.0, -3.0, 0.0, 2.0]));
+    assert_eq!(out[1][..want.len()], want[..]);
+}
+
+/// SPV_KHR_float_controls: DenormPreserve, SignedZeroInfNanPreserve and RoundingModeRTE on
+/// 32-bit floats compile and hold; RoundingModeRTZ and DenormFlushToZero fail pipeline creation
+/// with VK_ERROR_FEATURE_NOT_PRESENT and a message naming the mode. Without the validation
+/// layer: it checks these modes against VkPhysicalDeviceFloatControlsProperties, which the
+/// physical device reports separately (this test is about the compiler).
+#[test]
+fn float_controls() {
+    let vk = Vk::with(softvk_tests::Options {
+        validation: false,
+        ..Default::default()
+    });
+    let mut input = u32s(&[0x0008_0000]);
+    input.extend(f32s(&[0.5, -0.0, f32::INFINITY, 1.0]));
+    input.extend(u32s(&[0x3380_0000, 0x3f80_0001]));
+    input.extend(f32s(&[-1.0]));
+    input.extend(vec![0; 32]);
+    let kinds = [DT::STORAGE_BUFFER, DT::STORAGE_BUFFER];
+    let out = run(
+        &vk,
+        &compute_spirv("float_controls"),
+        &kinds,
+        &[input, vec![0; 64]],
+        &[],
+    );
+    let want = u32s(&[
+        0x0004_0000,
+        0x8000_0000,
+        0xffc0_0000,
+        0x3f80_0000,
+        0x3f80_0002,
+        0x0010_0000,
+        0,
+        0x7f80_0000,
+    ]);
+    assert_eq!(out[1][..32], want[..]);
+    for (name, mode) in [
+        ("refuse_rtz", "RoundingModeRTZ"),
+        ("refuse_ftz", "DenormFlushToZero"),
+    ] {
+        let r = create(&vk, &compute_spirv(name), &kinds, 0);
+        assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
+        let errors = vk.take_softvk_errors();
+        assert!(
+            errors.iter().any(|e| e.contains(mode)),
+            "{name}: {errors:?}"
+        );
+    }
+}
+
+/// The exact hostile module the conformance run met: glslang output with one word changed so
+/// an OpTypeVector declares 1 778 922 750 components. Pipeline creation used to allocate 8 GiB
+/// and abort the process; now it fails with VK_ERROR_VALIDATION_FAILED_EXT and a message, and
+/// the device goes on working. (Without the validation layer, which would refuse the module
+/// itself.)
+#[test]
+fn hostile_vector_width_fails_pipeline_creation() {
+    let vk = Vk::with(softvk_tests::Options {
+        validation: false,
+        ..Default::default()
+    });
+    let good = compute_spirv("frexp_barrier");
+    let mut bad = good.clone();
+    let mut at = 5;
+    let mut mutated = false;
+    while at < bad.len() {
+        let (op, n) = (bad[at] & 0xFFFF, (bad[at] >> 16) as usize);
+        if op == 23 && n == 4 {
+            // OpTypeVector: result id, component type, component count.
+            bad[at + 3] = 1_778_922_750;
+            mutated = true;
+            break;
+        }
+        at += n.max(1);
+    }
+    assert!(mutated, "no OpTypeVector in the module");
+    let kinds = [DT::STORAGE_BUFFER, DT::STORAGE_BUFFER];
+    let r = create(&vk, &bad, &kinds, 0);
+    assert_eq!(r.err(), Some(vk::Result::ERROR_VALIDATION_FAILED_EXT));
+    let errors = vk.take_softvk_errors();
+    assert!(
+        errors.iter().any(|e| e.contains("1778922750 components")),
+        "{errors:?}"
+    );
+    // The device still works: the original module compiles and runs.
+    let out = run(
+        &vk,
+        &good,
+        &kinds,
+        &[f32s(&[8.0, -3.0, 1e-40, 2.75, 0.1, 0.0]), vec![0; 96]],
+        &[],
+    );
+    assert_eq!(out[1][..4], 0.5f32.to_le_bytes());
+}
+
+/// A module with a fragment entry point using demote-to-helper, terminate-invocation and
+/// helper-invocation queries (plus Input/Output variables and OriginUpperLeft) loads with
+/// vkCreateShaderModule, and its compute entry point makes a working pipeline; asking for the
+/// fragment entry point as a compute stage fails cleanly. Without the validation layer: it
+/// checks the module against features (shaderDemoteToHelperInvocation, ...) that the physical
+/// device reports separately (this test is about the compiler).
+#[test]
+fn modules_with_fragment_entry_points() {
+    let vk = Vk::with(softvk_tests::Options {
+        validation: false,
+        ..Default::default()
+    });
+    let words = compute_spirv("fragment_module");
+    let out = run(&vk, &words, &[DT::STORAGE_BUFFER], &[vec![0; 4]], &[]);
+    assert_eq!(out[0], u32s(&[42]));
+    // The fragment entry point named as the compute stage's entry point.
+    let mut renamed = words.clone();
+    let mut at = 5;
+    while at < renamed.len() {
+        let (op, n) = (renamed[at] & 0xFFFF, (renamed[at] >> 16) as usize);
+        // OpEntryPoint Fragment %f "frag": rename it to "main" and the compute one away.
+        if op == 15 && n > 3 {
+            let name = &mut renamed[at + 3];
+            *name = match name.to_le_bytes() {
+                [b'f', b'r', b'a', b'g'] => u32::from_le_bytes(*b"main"),
+                [b'm', b'a', b'i', b'n'] => u32::from_le_bytes(*b"comp"),
+                _ => *name,
+            };
+        }
+        at += n.max(1);
+    }
+    let r = create(&vk, &renamed, &[DT::STORAGE_BUFFER], 0);
+    assert_eq!(r.err(), Some(vk::Result::ERROR_FEATURE_NOT_PRESENT));
+    let errors = vk.take_softvk_errors();
+    assert!(errors.iter().any(|e| e.contains("Fragment")), "{errors:?}");
+}
+
+/// The Vulkan 1.3 shader features the compiler now implements, through the loader: subgroup
+/// operations (subgroups of one invocation), integer dot products, the Vulkan memory model at
+/// device scope (message passing across workgroups) and null-initialized workgroup memory.
+/// Without the validation layer: it checks these against the features and subgroup properties
+/// the physical device reports, which are decided separately (this test is about the compiler).
+#[test]
+fn vulkan_1_3_shader_features() {
+    let vk = Vk::with(softvk_tests::Options {
+        validation: false,
+        ..Default::default()
+    });
+    let ssbo2 = [DT::STORAGE_BUFFER, DT::STORAGE_BUFFER];
+    // Subgroups: invocation 0 (x = 5, f = 1.5, u = 3) of subgroup_ops.test's reference.
+    let mut input = u32s(&[5, -3i32 as u32, 0, 7]);
+    input.extend(f32s(&[1.5, -2.0, 0.0, 3.25]));
+    input.extend(u32s(&[3, 4, 0xffff_ffff, 8]));
+    let out = run(
+        &vk,
+        &compute_spirv("subgroup_ops"),
+        &ssbo2,
+        &[input, vec![0; 1024]],
+        &[],
+    );
+    let f = |x: f32| x.to_bits();
+    let want0: Vec<u32> = [1, 1, 1, 1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0]
+        .into_iter()
+        .chain([5; 3])
+        .chain([5; 14])
+        .chain([0, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0, 0])
+        .chain([3, 3, 0xffff_ffff, 0])
+        .chain([f(1.5); 4])
+        .chain([f(0.0), f(1.0), f(f32::INFINITY), f(f32::NEG_INFINITY)])
+        .chain([1, 0, 0])
+        .chain([5; 5])
+        .chain([f(1.5)])
+        .chain([1, 1, 0, 1, 0])
+        .collect();
+    assert_eq!(out[1][..256], u32s(&want0)[..]);
+    // Dot products: the saturating-high case of dot_product_sat_high.test.
+    let input = u32s(&[
+        1000,
+        2000,
+        3,
+        4,
+        1000,
+        1000,
+        5,
+        6,
+        0x7f7f_7f7f,
+        0x7f7f_7f7f,
+        0x7fff_0000,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ]);
+    let out = run(
+        &vk,
+        &compute_spirv("dot_product"),
+        &ssbo2,
+        &[input, vec![0; 64]],
+        &[],
+    );
+    let want = u32s(&[
+        0x2dc6e7,
+        0x2dc6e7,
+        0x2dc6e7,
+        0x7fff_ffff,
+        0x802c_c6e7,
+        0x7fff_ffff,
+        0xfc04,
+        0xfc04,
+        0xfc04,
+        0x7fff_fc04,
+        0x7fff_fc04,
+        0x7fff_fc04,
+    ]);
+    assert_eq!(out[1][..48], want[..]);
+    // Null-initialized workgroup memory, three workgroups.
+    let out = run_groups(
+        &vk,
+        &compute_spirv("workgroup_init"),
+        &[DT::STORAGE_BUFFER],
+        &[vec![0; 48]],
+        &[],
+        3,
+    );
+    assert_eq!(out[0], u32s(&[10, 400, 7, 11].repeat(3)));
+}
