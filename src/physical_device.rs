@@ -76,6 +76,27 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT (VK_EXT_texel_buffer_alignment): the
     // alignments of VkPhysicalDeviceTexelBufferAlignmentProperties are what views check
     "texelBufferAlignment",
+    // The Vulkan memory model: every atomic is sequentially consistent and every barrier a
+    // full fence on the CPU, so device scope and availability/visibility chains hold (module
+    // docs of src/shader/lower.rs; tests: shaders/compute/memory_model, spirv::vulkan_1_3_*)
+    "vulkanMemoryModel",
+    "vulkanMemoryModelDeviceScope",
+    "vulkanMemoryModelAvailabilityVisibilityChains",
+    // std430 uniform blocks (tests: shaders/compute/uniform_layout, shader::tests)
+    "uniformBufferStandardLayout",
+    // OpGroupNonUniformBroadcast with a non-constant id (tests: shaders/compute/subgroup_ops)
+    "subgroupBroadcastDynamicId",
+    // Workgroup variable initializers (tests: shaders/compute/workgroup_init,
+    // spirv::vulkan_1_3_shader_features)
+    "shaderZeroInitializeWorkgroupMemory",
+    // OpSDot/OpUDot/OpSUDot and the AccSat forms, 32-bit vectors and packed 4x8 (tests:
+    // shaders/compute/dot_product*, spirv::vulkan_1_3_shader_features)
+    "shaderIntegerDotProduct",
+    // Fragment-only instructions: modules using them load and their compute entry points
+    // compile; fragment execution comes with the graphics work (tests:
+    // spirv::modules_with_fragment_entry_points)
+    "shaderDemoteToHelperInvocation",
+    "shaderTerminateInvocation",
     // VK_DESCRIPTOR_TYPE_INLINE_UNIFORM_BLOCK (tests: inline_uniform::*)
     "inlineUniformBlock",
     // vkGetBufferDeviceAddress and PhysicalStorageBuffer pointers in shaders, checked against
@@ -112,6 +133,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_pipeline_creation_feedback",
     "VK_EXT_private_data",
     "VK_EXT_separate_stencil_usage",
+    "VK_EXT_shader_demote_to_helper_invocation",
     "VK_EXT_subgroup_size_control",
     "VK_EXT_texel_buffer_alignment",
     "VK_EXT_tooling_info",
@@ -142,11 +164,18 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_KHR_multiview",
     "VK_KHR_relaxed_block_layout",
     "VK_KHR_separate_depth_stencil_layouts",
+    "VK_KHR_shader_float_controls",
+    "VK_KHR_shader_integer_dot_product",
+    "VK_KHR_shader_non_semantic_info",
     "VK_KHR_shader_subgroup_extended_types",
+    "VK_KHR_shader_terminate_invocation",
+    "VK_KHR_spirv_1_4",
     "VK_KHR_storage_buffer_storage_class",
     "VK_KHR_synchronization2",
     "VK_KHR_timeline_semaphore",
     "VK_KHR_uniform_buffer_standard_layout",
+    "VK_KHR_vulkan_memory_model",
+    "VK_KHR_zero_initialize_workgroup_memory",
 ];
 
 /// Instance extensions softvk implements.
@@ -558,7 +587,15 @@ impl PhysicalDevice {
             // operations are then trivial and exact; tests: compute::subgroup_basics).
             subgroup_size: SUBGROUP_SIZE,
             subgroup_supported_stages: vk::ShaderStageFlags::COMPUTE,
-            subgroup_supported_operations: vk::SubgroupFeatureFlags::BASIC,
+            // Exact for subgroups of one invocation (tests: shaders/compute/subgroup_ops,
+            // spirv::vulkan_1_3_shader_features). Not QUAD: it needs subgroups of 4.
+            subgroup_supported_operations: vk::SubgroupFeatureFlags::BASIC
+                | vk::SubgroupFeatureFlags::VOTE
+                | vk::SubgroupFeatureFlags::ARITHMETIC
+                | vk::SubgroupFeatureFlags::BALLOT
+                | vk::SubgroupFeatureFlags::SHUFFLE
+                | vk::SubgroupFeatureFlags::SHUFFLE_RELATIVE
+                | vk::SubgroupFeatureFlags::CLUSTERED,
             subgroup_quad_operations_in_all_stages: vk::FALSE,
             point_clipping_behavior: vk::PointClippingBehavior::ALL_CLIP_PLANES,
             // A view mask has 32 bits; every view is one layer of the attachments.
@@ -577,8 +614,15 @@ impl PhysicalDevice {
         let mut p = vk::PhysicalDeviceVulkan12Properties {
             driver_id: DRIVER_ID,
             conformance_version: self.conformance,
-            denorm_behavior_independence: vk::ShaderFloatControlsIndependence::NONE,
-            rounding_mode_independence: vk::ShaderFloatControlsIndependence::NONE,
+            // SPV_KHR_float_controls: the modes the compiler honours for 32-bit floats
+            // (dispatches run on softvk's threads, whose MXCSR keeps IEEE round-to-nearest-even
+            // with denormals; tests: spirv::float_controls). RTZ and flush-to-zero are refused.
+            // There are no 16/64-bit floats whose modes would be tied to the 32-bit ones.
+            denorm_behavior_independence: vk::ShaderFloatControlsIndependence::ALL,
+            rounding_mode_independence: vk::ShaderFloatControlsIndependence::ALL,
+            shader_denorm_preserve_float32: vk::TRUE,
+            shader_signed_zero_inf_nan_preserve_float32: vk::TRUE,
+            shader_rounding_mode_rte_float32: vk::TRUE,
             supported_depth_resolve_modes: vk::ResolveModeFlags::SAMPLE_ZERO
                 | vk::ResolveModeFlags::AVERAGE
                 | vk::ResolveModeFlags::MIN
