@@ -988,8 +988,14 @@ fn subgroup_basics() {
     assert!(sp.supported_stages.contains(vk::ShaderStageFlags::COMPUTE));
     // Every class exact at one invocation (tests/tests/spirv.rs vulkan_1_3_shader_features
     // runs them); not QUAD, which needs subgroups of four.
-    assert!(sp.supported_operations.contains(vk::SubgroupFeatureFlags::BASIC));
-    assert!(!sp.supported_operations.contains(vk::SubgroupFeatureFlags::QUAD));
+    assert!(
+        sp.supported_operations
+            .contains(vk::SubgroupFeatureFlags::BASIC)
+    );
+    assert!(
+        !sp.supported_operations
+            .contains(vk::SubgroupFeatureFlags::QUAD)
+    );
     assert_eq!((p13.min_subgroup_size, p13.max_subgroup_size), (1, 1));
     let out = vk.buffer(16 * 16, STORAGE);
     let p = pipe(&vk, "subgroup", &[&[(0, DT::STORAGE_BUFFER)]], 0, None);
