@@ -329,6 +329,21 @@ impl Vk {
             .collect()
     }
 
+    /// The device extensions softvk lists, with their spec versions.
+    pub fn device_extensions(&self) -> std::collections::BTreeMap<String, u32> {
+        unsafe {
+            self.instance
+                .enumerate_device_extension_properties(self.physical)
+        }
+        .expect("vkEnumerateDeviceExtensionProperties")
+        .iter()
+        .map(|e| {
+            let name = e.extension_name_as_c_str().expect("a NUL-terminated name");
+            (name.to_string_lossy().into_owned(), e.spec_version)
+        })
+        .collect()
+    }
+
     /// Claims the warnings softvk reported (the test expected them): they no longer fail it.
     pub fn take_softvk_warnings(&self) -> Vec<String> {
         let mut log = self.log.lock().unwrap();
