@@ -142,10 +142,10 @@ fn run_groups(
         .iter()
         .zip(kinds)
         .map(|(data, ty)| {
-            let usage = if *ty == DT::UNIFORM_BUFFER {
-                BU::UNIFORM_BUFFER
-            } else {
-                BU::STORAGE_BUFFER
+            let usage = match *ty {
+                DT::UNIFORM_BUFFER => BU::UNIFORM_BUFFER,
+                DT::STORAGE_TEXEL_BUFFER => BU::STORAGE_TEXEL_BUFFER,
+                _ => BU::STORAGE_BUFFER,
             };
             let b = vk.buffer(data.len().max(4) as u64, usage);
             b.bytes()[..data.len()].copy_from_slice(data);
@@ -176,20 +176,32 @@ fn run_groups(
                     .set_layouts(&sls),
             )
             .expect("vkAllocateDescriptorSets")[0];
+        let mut views = vec![];
         for (i, (b, ty)) in bufs.iter().zip(kinds).enumerate() {
             let info = [vk::DescriptorBufferInfo {
                 buffer: b.buffer,
                 offset: 0,
                 range: vk::WHOLE_SIZE,
             }];
-            d.update_descriptor_sets(
-                &[vk::WriteDescriptorSet::default()
-                    .dst_set(set)
-                    .dst_binding(i as u32)
-                    .descriptor_type(*ty)
-                    .buffer_info(&info)],
-                &[],
-            );
+            let write = vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(i as u32)
+                .descriptor_type(*ty);
+            if *ty == DT::STORAGE_TEXEL_BUFFER {
+                // Texel buffers of 32-bit unsigned texels (r32ui in the shaders).
+                let view = softvk_tests::compute::buffer_view(
+                    vk,
+                    b,
+                    vk::Format::R32_UINT,
+                    0,
+                    vk::WHOLE_SIZE,
+                );
+                views.push(view);
+                let v = [view];
+                d.update_descriptor_sets(&[write.texel_buffer_view(&v)], &[]);
+            } else {
+                d.update_descriptor_sets(&[write.buffer_info(&info)], &[]);
+            }
         }
         vk.run(|cb| {
             d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, p.pipeline);
@@ -207,6 +219,9 @@ fn run_groups(
             d.cmd_dispatch(cb, groups, 1, 1);
         });
         d.destroy_descriptor_pool(pool, None);
+        for v in views {
+            d.destroy_buffer_view(v, None);
+        }
     }
     p.destroy(vk);
     let out = bufs.iter().map(|b| b.bytes().to_vec()).collect();
@@ -483,9 +498,10 @@ fn modules_with_fragment_entry_points() {
     assert!(errors.iter().any(|e| e.contains("Fragment")), "{errors:?}");
 }
 
-/// The Vulkan 1.3 shader features the compiler now implements, through the loader: subgroup
-/// operations (subgroups of one invocation), integer dot products, the Vulkan memory model at
-/// device scope (message passing across workgroups) and null-initialized workgroup memory.
+/// The Vulkan 1.2/1.3 shader features the compiler now implements, through the loader:
+/// subgroup operations (subgroups of one invocation, broadcast with a dynamic id included),
+/// integer dot products, null-initialized workgroup memory, the Vulkan memory model at device
+/// scope (message passing across workgroups) and std430 uniform blocks.
 /// Under the validation layer: the device reports each of these features and subgroup
 /// operation classes.
 #[test]
@@ -569,4 +585,76 @@ fn vulkan_1_3_shader_features() {
         3,
     );
     assert_eq!(out[0], u32s(&[10, 400, 7, 11].repeat(3)));
+    // The Vulkan memory model at device scope: message passing across 8 workgroups through
+    // release/acquire atomics, availability/visibility operands, a volatile buffer and a
+    // coherent texel buffer (memory_model.test's reference): every flag seen, no violation.
+    let out = run_groups(
+        &vk,
+        &compute_spirv("memory_model"),
+        &[
+            DT::STORAGE_BUFFER,
+            DT::STORAGE_BUFFER,
+            DT::STORAGE_TEXEL_BUFFER,
+        ],
+        &[vec![0; 68], vec![0; 32], vec![0; 32]],
+        &[],
+        8,
+    );
+    let data: Vec<u32> = (0..8).map(|g| g * 3 + 1).collect();
+    assert_eq!(out[0][..32], u32s(&data)[..]);
+    assert_eq!(out[0][32..64], u32s(&[1; 8])[..], "every flag released");
+    assert_eq!(
+        out[0][64..68],
+        u32s(&[0])[..],
+        "no reader saw a flag without its data"
+    );
+    assert_eq!(out[1], u32s(&(50..58).collect::<Vec<u32>>()));
+    assert_eq!(out[2], u32s(&(100..108).collect::<Vec<u32>>()));
+    // uniformBufferStandardLayout: the uniform block of uniform_layout with its std140
+    // decorations rewritten to std430 ones (array stride 16 -> 4, v at 64 -> 16, w at 76 -> 28),
+    // as the core test does; a std430 uniform block is valid with the feature enabled.
+    let std430 = std430_uniform_layout();
+    let mut ubo = f32s(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 10.0]);
+    ubo.resize(32, 0);
+    let out = run(
+        &vk,
+        &std430,
+        &[DT::UNIFORM_BUFFER, DT::STORAGE_BUFFER],
+        &[ubo, vec![0; 20]],
+        &[],
+    );
+    assert_eq!(out[1], f32s(&[1.0, 4.0, 2.0, 7.0, 10.0]));
+}
+
+/// uniform_layout.spv with std430 decorations on its uniform block.
+fn std430_uniform_layout() -> Vec<u32> {
+    let mut words = compute_spirv("uniform_layout");
+    let mut at = 5;
+    let mut rewritten = 0;
+    while at < words.len() {
+        let (op, n) = (words[at] & 0xFFFF, ((words[at] >> 16) as usize).max(1));
+        // OpDecorate %array ArrayStride 16 (the uniform's float[4]; the storage array has 4).
+        if op == 71 && n == 4 && words[at + 2] == 6 && words[at + 3] == 16 {
+            words[at + 3] = 4;
+            rewritten += 1;
+        }
+        // OpMemberDecorate %U member Offset 64 / 76.
+        if op == 72 && n == 5 && words[at + 3] == 35 {
+            let new = match words[at + 4] {
+                64 => Some(16),
+                76 => Some(28),
+                _ => None,
+            };
+            if let Some(v) = new {
+                words[at + 4] = v;
+                rewritten += 1;
+            }
+        }
+        at += n;
+    }
+    assert_eq!(
+        rewritten, 3,
+        "uniform_layout.spv has the std140 decorations this rewrites"
+    );
+    words
 }
