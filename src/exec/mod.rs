@@ -44,6 +44,15 @@ pub fn for_each(n: usize, f: impl Fn(usize) + Send + Sync) {
     pool().install(|| (0..n).into_par_iter().for_each(f));
 }
 
+/// `f(i)` for every `i in 0..n`, on the pool when `n > 1`, results in index order.
+pub fn map<T: Send>(n: usize, f: impl Fn(usize) -> T + Send + Sync) -> Vec<T> {
+    if n <= 1 || thread_count() == 1 {
+        return (0..n).map(f).collect();
+    }
+    use rayon::prelude::*;
+    pool().install(|| (0..n).into_par_iter().map(f).collect())
+}
+
 /// Fills `out` in chunks of `chunk` elements, `f(first_index, chunk)` on the pool; each element
 /// is written by exactly one call, so the result does not depend on the thread count.
 pub fn fill_chunks<T: Send>(

@@ -675,3 +675,70 @@ fn promoted_structures_agree_with_the_vulkan_1x_structures() {
     assert!(compared > 100, "only {compared} members compared");
     println!("{compared} members agree");
 }
+
+/// Several pipelines in one vkCreateComputePipelines call compile in parallel on the pool, each
+/// one is valid and works, in the order of the create infos; the time of one call with 8
+/// pipelines and of 8 calls with one is printed (not asserted: the machine is shared).
+#[test]
+fn several_pipelines_in_one_call() {
+    let vk = Vk::new();
+    let d = &vk.device;
+    let words = spirv("subgroup");
+    unsafe {
+        let module = d
+            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
+            .unwrap();
+        let p = pipe(&vk, "subgroup", &[&[(0, DT::STORAGE_BUFFER)]], 0, None);
+        let info = vk::ComputePipelineCreateInfo::default()
+            .stage(
+                vk::PipelineShaderStageCreateInfo::default()
+                    .stage(vk::ShaderStageFlags::COMPUTE)
+                    .module(module)
+                    .name(c"main"),
+            )
+            .layout(p.layout);
+        let t0 = std::time::Instant::now();
+        let batch = d
+            .create_compute_pipelines(vk::PipelineCache::null(), &[info; 8], None)
+            .unwrap();
+        let one_call = t0.elapsed();
+        let t0 = std::time::Instant::now();
+        let singles: Vec<vk::Pipeline> = (0..8)
+            .map(|_| {
+                d.create_compute_pipelines(vk::PipelineCache::null(), &[info], None)
+                    .unwrap()[0]
+            })
+            .collect();
+        let eight_calls = t0.elapsed();
+        println!("8 pipelines: one call {one_call:?}, eight calls {eight_calls:?}");
+        let out = vk.buffer(16 * 16, BU::STORAGE_BUFFER);
+        write_buffer(&vk, p.sets[0], 0, DT::STORAGE_BUFFER, &out, 0, 256);
+        for &pl in batch.iter().chain(&singles) {
+            assert_ne!(pl, vk::Pipeline::null());
+            out.bytes().fill(0xFF);
+            vk.run(|cb| {
+                d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pl);
+                d.cmd_bind_descriptor_sets(
+                    cb,
+                    vk::PipelineBindPoint::COMPUTE,
+                    p.layout,
+                    0,
+                    &p.sets,
+                    &[],
+                );
+                d.cmd_dispatch(cb, 1, 1, 1);
+            });
+            let w = out.u32s();
+            for inv in 0..16 {
+                // (gl_SubgroupSize, gl_SubgroupInvocationID, NumSubgroups*100 + SubgroupID, elected)
+                assert_eq!(w[inv * 4..inv * 4 + 4], [1, 0, 1600 + inv as u32, 1]);
+            }
+        }
+        for pl in batch.into_iter().chain(singles) {
+            d.destroy_pipeline(pl, None);
+        }
+        vk.destroy_buffer(out);
+        d.destroy_shader_module(module, None);
+        p.destroy(&vk);
+    }
+}

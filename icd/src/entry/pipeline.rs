@@ -193,7 +193,22 @@ unsafe fn spec_constants(info: Option<&vk::SpecializationInfo<'_>>) -> Result<Sp
     Ok(spec)
 }
 
-unsafe fn compute_pipeline(info: &vk::ComputePipelineCreateInfo<'_>) -> Result<ComputePipeline> {
+/// What one VkComputePipelineCreateInfo asks for, read from the application's structures on the
+/// calling thread; compiling it needs no pointer.
+struct Prepared {
+    module: Arc<ShaderModule>,
+    entry: String,
+    spec: SpecConstants,
+    layout: Arc<PipelineLayout>,
+}
+
+impl Prepared {
+    fn compile(self) -> Result<ComputePipeline> {
+        ComputePipeline::new(&self.module, &self.entry, self.spec, self.layout)
+    }
+}
+
+unsafe fn prepare(info: &vk::ComputePipelineCreateInfo<'_>) -> Result<Prepared> {
     let stage = &info.stage;
     if stage.stage != vk::ShaderStageFlags::COMPUTE {
         return Err(Error::invalid(
@@ -220,18 +235,23 @@ unsafe fn compute_pipeline(info: &vk::ComputePipelineCreateInfo<'_>) -> Result<C
         pnext::find::<vk::PipelineShaderStageRequiredSubgroupSizeCreateInfo<'_>>(stage.p_next)
             .map(|r| r.required_subgroup_size);
     softvk::pipeline::check_subgroup_size(stage.stage, stage.flags, required_size)?;
-    ComputePipeline::new(&module, &entry, spec, layout)
+    Ok(Prepared {
+        module,
+        entry,
+        spec,
+        layout,
+    })
 }
 
 /// Fills VkPipelineCreationFeedbackCreateInfo, if chained: one stage, compiled (softvk has no
 /// cache hits to report), with the time creation took.
-unsafe fn write_feedback(p_next: *const c_void, started: std::time::Instant) {
+unsafe fn write_feedback(p_next: *const c_void, took: std::time::Duration) {
     let Some(fb) = pnext::find::<vk::PipelineCreationFeedbackCreateInfo<'_>>(p_next) else {
         return;
     };
     let feedback = vk::PipelineCreationFeedback {
         flags: vk::PipelineCreationFeedbackFlags::VALID,
-        duration: started.elapsed().as_nanos().min(u64::MAX as u128) as u64,
+        duration: took.as_nanos().min(u64::MAX as u128) as u64,
     };
     if !fb.p_pipeline_creation_feedback.is_null() {
         *fb.p_pipeline_creation_feedback = feedback;
@@ -262,30 +282,45 @@ pub unsafe extern "system" fn create_compute_pipelines(
         for i in 0..infos.len() {
             *p_pipelines.add(i) = vk::Pipeline::null();
         }
+        // VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED_BIT: softvk's pipeline caches
+        // hold no compiled pipelines, so every creation needs a compile; the application asked
+        // not to pay for one there: VK_PIPELINE_COMPILE_REQUIRED and a null handle.
+        let no_compile = |info: &vk::ComputePipelineCreateInfo<'_>| {
+            info.flags
+                .contains(vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED_EXT)
+        };
+        // The application's structures are read here; the compiles (independent, each
+        // deterministic) run on the pool, several pipelines of one call in parallel.
+        let prepared: Vec<Option<Result<Prepared>>> = infos
+            .iter()
+            .map(|info| (!no_compile(info)).then(|| prepare(info)))
+            .collect();
+        let jobs: Vec<std::sync::Mutex<Option<Result<Prepared>>>> =
+            prepared.into_iter().map(std::sync::Mutex::new).collect();
+        let compiled = softvk::exec::map(jobs.len(), |i| {
+            let job = jobs[i].lock().unwrap_or_else(|e| e.into_inner()).take();
+            job.map(|p| {
+                let started = std::time::Instant::now();
+                p.and_then(Prepared::compile)
+                    .map(|c| (c, started.elapsed()))
+            })
+        });
         let mut first_error: Option<Error> = None;
         let mut compile_required = false;
-        for (i, info) in infos.iter().enumerate() {
-            let started = std::time::Instant::now();
-            // VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED_BIT: softvk's pipeline caches
-            // hold no compiled pipelines, so every creation needs a compile; the application
-            // asked not to pay for one here: VK_PIPELINE_COMPILE_REQUIRED, a null handle.
-            let failed = if info
-                .flags
-                .contains(vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED_EXT)
-            {
-                compile_required = true;
-                true
-            } else {
-                match compute_pipeline(info) {
-                    Ok(p) => {
-                        write_feedback(info.p_next, started);
-                        *p_pipelines.add(i) = new_handle(PipelineObj::Compute(Arc::new(p)));
-                        false
-                    }
-                    Err(e) => {
-                        first_error.get_or_insert(e);
-                        true
-                    }
+        for (i, (info, result)) in infos.iter().zip(compiled).enumerate() {
+            let failed = match result {
+                None => {
+                    compile_required = true;
+                    true
+                }
+                Some(Ok((pipeline, took))) => {
+                    write_feedback(info.p_next, took);
+                    *p_pipelines.add(i) = new_handle(PipelineObj::Compute(Arc::new(pipeline)));
+                    false
+                }
+                Some(Err(e)) => {
+                    first_error.get_or_insert(e);
+                    true
                 }
             };
             if failed
@@ -293,6 +328,7 @@ pub unsafe extern "system" fn create_compute_pipelines(
                     .flags
                     .contains(vk::PipelineCreateFlags::EARLY_RETURN_ON_FAILURE_EXT)
             {
+                // The later pipelines were compiled alongside; they are dropped, not returned.
                 break;
             }
         }
