@@ -7,8 +7,12 @@
 //! - a 64 MiB vkCmdCopyBuffer, as throughput, beside memcpy of 64 MiB in the same process
 //! - empty vkQueueSubmit + vkWaitForFences round trip
 //! - a submit of a one-command (4-byte fill) command buffer + fence wait round trip
-//! - compute: pipeline creation (SPIR-V to machine code), a memory-bound dispatch (saxpy over
-//!   4M floats) and an arithmetic-bound one (256 dependent multiply-adds per element)
+//! - compute (the rows of issue 8): pipeline creation (SPIR-V to machine code), the compile time
+//!   of 20 different programs (specializations of one 20-way shader), saxpy over 16M floats
+//!   (memory-bound), 256 dependent multiply-adds per element over 4M floats (arithmetic-bound), a
+//!   512 x 512 tiled matrix multiply with workgroup memory and barriers, a subgroup reduction over
+//!   16M floats, 10 000 tiny dispatches in one command buffer. Results are checked. Mesa's shader
+//!   disk cache is disabled in every child (MESA_SHADER_CACHE_DISABLE), so lavapipe compiles too.
 //!
 //! The machine is small and noisy: every figure is a median, and the ratios are what matter.
 //!
@@ -259,7 +263,7 @@ fn child(latency_only: bool) {
     println!("memcpy_gbps {}", COPY_BYTES as f64 / median(m) / 1e9);
 
     round_trip_rows(&ctx);
-    compute(&ctx, src, dst, dm);
+    compute(&ctx, src, sm, dst, dm);
     unsafe {
         ctx.device.destroy_buffer(src, None);
         ctx.device.destroy_buffer(dst, None);
@@ -283,10 +287,7 @@ fn round_trip_rows(ctx: &Ctx) {
     }
 }
 
-/// Elements of the compute workloads: the largest one-dimensional dispatch of 64-wide
-/// workgroups (maxComputeWorkGroupCount[0] is 65535), 16 MiB of floats per buffer.
-const COMPUTE_N: u32 = 65535 * 64;
-
+/// The words of shaders/bench/NAME.spv.
 fn spirv(name: &str) -> Vec<u32> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shaders/bench")
@@ -298,10 +299,28 @@ fn spirv(name: &str) -> Vec<u32> {
         .collect()
 }
 
-/// Compute workloads over `x` and `y` (at least COMPUTE_N floats each; `y_memory` is y's
-/// memory, host-visible on both drivers, read back to check that the work was done).
-fn compute(ctx: &Ctx, x: vk::Buffer, y: vk::Buffer, y_memory: vk::DeviceMemory) {
+/// Compute workloads over `x` and `y` (64 MiB each: 16M floats). Every result is checked, so a
+/// skipped or wrong dispatch cannot pass for a fast one.
+fn compute(
+    ctx: &Ctx,
+    x: vk::Buffer,
+    x_memory: vk::DeviceMemory,
+    y: vk::Buffer,
+    y_memory: vk::DeviceMemory,
+) {
     let d = &ctx.device;
+    let floats = |m: vk::DeviceMemory, n: usize| unsafe {
+        let p = d
+            .map_memory(m, 0, (n * 4) as u64, vk::MemoryMapFlags::empty())
+            .unwrap() as *mut f32;
+        (p, n)
+    };
+    let read = |m: vk::DeviceMemory, at: &[usize]| -> Vec<f32> {
+        let (p, _) = floats(m, at.iter().max().map_or(1, |&m| m + 1));
+        let v = at.iter().map(|&i| unsafe { p.add(i).read() }).collect();
+        unsafe { d.unmap_memory(m) };
+        v
+    };
     unsafe {
         let bindings: Vec<_> = (0..2)
             .map(|b| {
@@ -331,15 +350,27 @@ fn compute(ctx: &Ctx, x: vk::Buffer, y: vk::Buffer, y_memory: vk::DeviceMemory) 
                 None,
             )
             .unwrap();
-        let make = |name: &str| {
+        let make = |name: &str, variant: Option<i32>| {
             let words = spirv(name);
             let m = d
                 .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
                 .unwrap();
-            let stage = vk::PipelineShaderStageCreateInfo::default()
+            let entries = [vk::SpecializationMapEntry {
+                constant_id: 0,
+                offset: 0,
+                size: 4,
+            }];
+            let data = variant.unwrap_or(0).to_le_bytes();
+            let spec = vk::SpecializationInfo::default()
+                .map_entries(&entries)
+                .data(&data);
+            let mut stage = vk::PipelineShaderStageCreateInfo::default()
                 .stage(vk::ShaderStageFlags::COMPUTE)
                 .module(m)
                 .name(c"main");
+            if variant.is_some() {
+                stage = stage.specialization_info(&spec);
+            }
             let p = d
                 .create_compute_pipelines(
                     vk::PipelineCache::null(),
@@ -355,11 +386,25 @@ fn compute(ctx: &Ctx, x: vk::Buffer, y: vk::Buffer, y_memory: vk::DeviceMemory) 
         let mut t = vec![];
         for _ in 0..9 {
             let t0 = Instant::now();
-            let p = make("alu");
+            let p = make("alu", None);
             t.push(t0.elapsed().as_secs_f64());
             d.destroy_pipeline(p, None);
         }
         println!("compute_pipeline_ms {}", median(t) * 1e3);
+        // Twenty different programs, one pipeline each, one at a time.
+        let mut t = vec![];
+        for round in 0..3 {
+            let t0 = Instant::now();
+            let ps: Vec<vk::Pipeline> = (0..20).map(|v| make("variants", Some(v))).collect();
+            if round > 0 {
+                t.push(t0.elapsed().as_secs_f64() / 20.0);
+            }
+            for p in ps {
+                d.destroy_pipeline(p, None);
+            }
+        }
+        println!("compile_20_ms {}", median(t) * 1e3);
+
         let sizes = [vk::DescriptorPoolSize {
             ty: vk::DescriptorType::STORAGE_BUFFER,
             descriptor_count: 2,
@@ -383,7 +428,7 @@ fn compute(ctx: &Ctx, x: vk::Buffer, y: vk::Buffer, y_memory: vk::DeviceMemory) 
             [vk::DescriptorBufferInfo {
                 buffer: b,
                 offset: 0,
-                range: COMPUTE_N as u64 * 4,
+                range: vk::WHOLE_SIZE,
             }]
         });
         let writes: Vec<_> = (0..2)
@@ -396,48 +441,129 @@ fn compute(ctx: &Ctx, x: vk::Buffer, y: vk::Buffer, y_memory: vk::DeviceMemory) 
             })
             .collect();
         d.update_descriptor_sets(&writes, &[]);
-        for (name, key, per_element) in
-            [("saxpy", "saxpy_gbps", 12.0), ("alu", "alu_gflops", 512.0)]
-        {
-            let p = make(name);
+        let bind = |cb: vk::CommandBuffer, p: vk::Pipeline| {
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, p);
+            d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::COMPUTE, layout, 0, &[set], &[]);
+        };
+        let push = |cb: vk::CommandBuffer, n: u32| {
+            d.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::COMPUTE,
+                0,
+                &n.to_le_bytes(),
+            );
+        };
+        // One command buffer: bind, push n, dispatch `groups`; the median of `iters` round trips.
+        let time = |p: vk::Pipeline, n: u32, groups: [u32; 3], iters: usize| {
             let cb = ctx.record(|cb| {
-                d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, p);
-                d.cmd_bind_descriptor_sets(
-                    cb,
-                    vk::PipelineBindPoint::COMPUTE,
-                    layout,
-                    0,
-                    &[set],
-                    &[],
-                );
-                d.cmd_push_constants(
-                    cb,
-                    layout,
-                    vk::ShaderStageFlags::COMPUTE,
-                    0,
-                    &COMPUTE_N.to_le_bytes(),
-                );
-                d.cmd_dispatch(cb, COMPUTE_N / 64, 1, 1);
+                bind(cb, p);
+                push(cb, n);
+                d.cmd_dispatch(cb, groups[0], groups[1], groups[2]);
             });
             ctx.round_trips(&[cb], 1);
-            let t = median(ctx.round_trips(&[cb], 7));
-            if name == "alu" {
-                // Every element converges towards 250 (v = 0.999 v + 0.25, from a small x): a
-                // skipped or wrong dispatch cannot pass for a fast one.
-                let p = d
-                    .map_memory(y_memory, 0, 16, vk::MemoryMapFlags::empty())
-                    .unwrap() as *const f32;
-                let v = p.read();
-                d.unmap_memory(y_memory);
-                assert!(
-                    (v - 56.0).abs() < 1.0,
-                    "{name}: y[0] = {v}, expected about 56"
-                );
-            }
-            // saxpy: bytes moved (read x and y, write y); alu: 2 flops per multiply-add.
-            println!("{key} {}", COMPUTE_N as f64 * per_element / t / 1e9);
-            d.destroy_pipeline(p, None);
+            median(ctx.round_trips(&[cb], iters))
+        };
+        let fill = |b: vk::Buffer, value: f32| {
+            let cb = ctx.record(|cb| d.cmd_fill_buffer(cb, b, 0, vk::WHOLE_SIZE, value.to_bits()));
+            ctx.round_trips(&[cb], 1);
+        };
+        const BIG: u32 = 1 << 24; // 16M floats = 64 MiB
+        // A 2D grid of 64-wide workgroups covering 16M invocations (65535 workgroups at most
+        // per dimension).
+        let grid = [4096, BIG / 64 / 4096, 1];
+
+        // saxpy over 16M floats: y = 2.5 x + y with x = 1, y = 2 -> 4.5 (exact).
+        fill(x, 1.0);
+        fill(y, 2.0);
+        let p = make("saxpy", None);
+        let cb = ctx.record(|cb| {
+            bind(cb, p);
+            push(cb, BIG);
+            d.cmd_dispatch(cb, grid[0], grid[1], 1);
+        });
+        let mut t = vec![];
+        for _ in 0..7 {
+            let cb_fill =
+                ctx.record(|c| d.cmd_fill_buffer(c, y, 0, vk::WHOLE_SIZE, 2f32.to_bits()));
+            ctx.round_trips(&[cb_fill], 1);
+            t.push(median(ctx.round_trips(&[cb], 1)));
         }
+        let got = read(y_memory, &[0, BIG as usize / 2, BIG as usize - 1]);
+        assert!(got.iter().all(|&v| v == 4.5), "saxpy: {got:?}");
+        // Bytes moved: read x and y, write y.
+        println!("saxpy_gbps {}", BIG as f64 * 12.0 / median(t) / 1e9);
+        d.destroy_pipeline(p, None);
+
+        // 256 dependent multiply-adds per element over 4M floats: from x = 1, v = 0.999 v + 0.25
+        // gives 250 - 249 * 0.999^256 = 57.26.
+        const ALU_N: u32 = 65535 * 64;
+        let p = make("alu", None);
+        let t = time(p, ALU_N, [ALU_N / 64, 1, 1], 7);
+        let v = read(y_memory, &[0])[0];
+        let want = 250.0 - 249.0 * 0.999f64.powi(256);
+        assert!(
+            (v as f64 - want).abs() < 0.05,
+            "alu: y[0] = {v}, expected {want:.2}"
+        );
+        println!("alu_gflops {}", ALU_N as f64 * 512.0 / t / 1e9);
+        d.destroy_pipeline(p, None);
+
+        // 512 x 512 matrix multiply: A[i][k] = (i + k) % 7, B[k][j] = (3k + j) % 5 (small
+        // integers: every sum is exact in f32, in any order).
+        const N: usize = 512;
+        {
+            let (a, _) = floats(x_memory, 2 * N * N);
+            for i in 0..N {
+                for k in 0..N {
+                    a.add(i * N + k).write(((i + k) % 7) as f32);
+                    a.add(N * N + i * N + k).write(((3 * i + k) % 5) as f32);
+                }
+            }
+            d.unmap_memory(x_memory);
+        }
+        let p = make("matmul", None);
+        let t = time(p, N as u32, [N as u32 / 16, N as u32 / 16, 1], 5);
+        let at = [(0, 0), (1, 2), (N - 1, N - 1), (200, 300), (511, 0)];
+        let got = read(y_memory, &at.map(|(i, j)| i * N + j));
+        for ((i, j), g) in at.iter().zip(got) {
+            let want: usize = (0..N).map(|k| ((i + k) % 7) * ((3 * k + j) % 5)).sum();
+            assert_eq!(g, want as f32, "matmul C[{i}][{j}]");
+        }
+        println!("matmul_gflops {}", 2.0 * (N as f64).powi(3) / t / 1e9);
+        d.destroy_pipeline(p, None);
+
+        // Subgroup reduction over 16M floats: x = 1, so every workgroup's partial sum is 64.
+        fill(x, 1.0);
+        let p = make("reduce", None);
+        let t = time(p, BIG, grid, 5);
+        let groups = (BIG / 64) as usize;
+        let got = read(y_memory, &[0, groups / 2, groups - 1]);
+        assert!(got.iter().all(|&v| v == 64.0), "reduce: {got:?}");
+        println!("reduce_gbps {}", BIG as f64 * 4.0 / t / 1e9);
+        d.destroy_pipeline(p, None);
+
+        // 10 000 tiny dispatches in one command buffer: dispatch i writes y[i] = i.
+        const TINY: u32 = 10_000;
+        let p = make("tiny", None);
+        let cb = ctx.record(|cb| {
+            bind(cb, p);
+            for i in 0..TINY {
+                push(cb, i);
+                d.cmd_dispatch(cb, 1, 1, 1);
+            }
+        });
+        ctx.round_trips(&[cb], 1);
+        let t = median(ctx.round_trips(&[cb], 5));
+        let got = read(y_memory, &[0, 1, 4321, TINY as usize - 1]);
+        assert_eq!(
+            got,
+            [0.0, 1.0, 4321.0, (TINY - 1) as f32],
+            "tiny dispatches"
+        );
+        println!("tiny_dispatch_us {}", t / TINY as f64 * 1e6);
+        d.destroy_pipeline(p, None);
+
         d.destroy_descriptor_pool(pool, None);
         d.destroy_pipeline_layout(layout, None);
         d.destroy_descriptor_set_layout(sl[0], None);
@@ -872,6 +998,8 @@ fn run_child_with(manifest: &str, role: &str) -> BTreeMap<String, String> {
         .env("VK_DRIVER_FILES", manifest)
         .env_remove("VK_ICD_FILENAMES")
         .env("NODEVICE_SELECT", "1")
+        // lavapipe compiles every pipeline, as softvk does (no shader disk cache hits).
+        .env("MESA_SHADER_CACHE_DISABLE", "true")
         .output()
         .expect("child runs");
     if !out.status.success() {
@@ -988,8 +1116,18 @@ fn main() {
             "1-command submit + fence wait (us)",
         ),
         ("compute_pipeline_ms", "compute pipeline creation (ms)"),
-        ("saxpy_gbps", "saxpy dispatch, 4M floats (GB/s)"),
+        ("compile_20_ms", "compile, 20 different programs (ms each)"),
+        ("saxpy_gbps", "saxpy dispatch, 16M floats (GB/s)"),
         ("alu_gflops", "256 FMAs/element dispatch (GFLOP/s)"),
+        (
+            "matmul_gflops",
+            "512x512 tiled matmul, shared memory (GFLOP/s)",
+        ),
+        ("reduce_gbps", "subgroup reduction, 16M floats (GB/s)"),
+        (
+            "tiny_dispatch_us",
+            "10 000 tiny dispatches, per dispatch (us)",
+        ),
     ];
     for (k, label) in rows {
         let (s, l) = (get("softvk", k), get("lavapipe", k));
@@ -1018,6 +1156,34 @@ fn main() {
             "MET"
         } else {
             "NOT MET"
+        }
+    );
+    // Issue 8's goal for the compute rows: softvk at least 2x lavapipe on every row (time rows
+    // inverted), saxpy at 50% or more of memcpy.
+    let rows: [(&str, bool); 6] = [
+        ("compile_20_ms", false),
+        ("saxpy_gbps", true),
+        ("alu_gflops", true),
+        ("matmul_gflops", true),
+        ("reduce_gbps", true),
+        ("tiny_dispatch_us", false),
+    ];
+    let short: Vec<String> = rows
+        .iter()
+        .filter_map(|&(key, higher_is_better)| {
+            let r = get("softvk", key) / get("lavapipe", key);
+            let speedup = if higher_is_better { r } else { 1.0 / r };
+            (speedup < 2.0).then(|| format!("{key} {speedup:.2}x"))
+        })
+        .collect();
+    let saxpy_vs_memcpy = get("softvk", "saxpy_gbps") / get("softvk", "memcpy_gbps");
+    println!(
+        "compute vs lavapipe (goal: 2x on every row, saxpy >= 50% of memcpy: {:.0}%): {}",
+        saxpy_vs_memcpy * 100.0,
+        if short.is_empty() && saxpy_vs_memcpy >= 0.5 {
+            "MET".to_string()
+        } else {
+            format!("NOT MET, short: {}", short.join(", "))
         }
     );
     ipc_report(rounds, &softvk);
