@@ -146,6 +146,8 @@ pub enum DescriptorKind {
     StorageBuffer,
     UniformTexelBuffer,
     StorageTexelBuffer,
+    /// VK_DESCRIPTOR_TYPE_STORAGE_IMAGE: OpTypeImage with Sampled 2 and Dim 1D/2D/3D/Cube.
+    StorageImage,
     /// Image and sampler descriptors, which the compiler does not translate yet: a shader that
     /// uses one is refused as unsupported.
     Other,
@@ -193,6 +195,27 @@ pub enum Resource<'a> {
         span: crate::memory::Span<'a>,
         format: vk::Format,
     },
+    /// A storage image view (one mip level).
+    StorageImage(StorageImage<'a>),
+}
+
+/// One mip level of a storage image view, as a shader addresses it: texel `(x, y, z, layer)`
+/// (layer counted from the view's first layer) lies at byte
+/// `layer * layer_pitch + z * depth_pitch + y * row_pitch + x * texel_stride` of `span`.
+/// Accesses outside `extent`/`layers`, or whose bytes would leave `span`, read zeros and drop
+/// writes.
+#[derive(Clone, Copy, Debug)]
+pub struct StorageImage<'a> {
+    /// The bytes of the view's layers at its mip level (from the first layer's start).
+    pub span: crate::memory::Span<'a>,
+    /// The view's format: reads decode and writes encode with it.
+    pub format: vk::Format,
+    pub extent: [u32; 3],
+    pub layers: u32,
+    pub row_pitch: u64,
+    pub depth_pitch: u64,
+    pub layer_pitch: u64,
+    pub texel_stride: u64,
 }
 
 /// Owns JIT'd code; frees it when dropped.
@@ -344,14 +367,11 @@ impl ComputeKernel {
                 .device_addresses
                 .then(crate::memory::addresses::snapshot),
         };
-        let null = SlotDesc {
-            ptr: std::ptr::null_mut(),
-            len: 0,
-            format: 0,
-            _pad: 0,
-        };
+        let null = SlotDesc::NULL;
         // Per-dispatch copies of inline bytes (boxes: their addresses do not move).
         let mut copies: Vec<Box<[u8]>> = Vec::new();
+        // What storage-image slots point to (boxes: their addresses do not move).
+        let mut images: Vec<Box<runtime::ImageSlot>> = Vec::new();
         let mut table: Vec<SlotDesc> = slots
             .iter()
             .map(|r| match r {
@@ -360,7 +380,7 @@ impl ComputeKernel {
                     ptr: s.as_ptr(),
                     len: s.len() as u64,
                     format: 0,
-                    _pad: 0,
+                    tag: 0,
                 },
                 Resource::Bytes(b) => {
                     let mut copy: Box<[u8]> = (*b).into();
@@ -370,15 +390,36 @@ impl ComputeKernel {
                         ptr,
                         len: b.len() as u64,
                         format: 0,
-                        _pad: 0,
+                        tag: 0,
                     }
                 }
                 Resource::TexelBuffer { span, format } => SlotDesc {
                     ptr: span.as_ptr(),
                     len: span.len() as u64,
                     format: format.as_raw(),
-                    _pad: 0,
+                    tag: 0,
                 },
+                Resource::StorageImage(im) => {
+                    let mut slot = Box::new(runtime::ImageSlot {
+                        ptr: im.span.as_ptr(),
+                        len: im.span.len() as u64,
+                        format: im.format.as_raw(),
+                        extent: im.extent,
+                        layers: im.layers,
+                        row_pitch: im.row_pitch,
+                        depth_pitch: im.depth_pitch,
+                        layer_pitch: im.layer_pitch,
+                        texel_stride: im.texel_stride,
+                    });
+                    let ptr = (&mut *slot as *mut runtime::ImageSlot).cast();
+                    images.push(slot);
+                    SlotDesc {
+                        ptr,
+                        len: 0,
+                        format: im.format.as_raw(),
+                        tag: runtime::TAG_IMAGE,
+                    }
+                }
             })
             .collect();
         // The shader may index slots the caller did not pass (a layout larger than `slots`).
@@ -400,6 +441,7 @@ impl ComputeKernel {
             runtime::run_workgroup(&run, table.get(), push_constants, wg, groups, &stopper);
         });
         drop(copies);
+        drop(images);
         if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
             Err(Stopped)
         } else {
