@@ -23,8 +23,8 @@
 //! debugPrintf) are ignored. [`compile_compute`]
 //! (pipeline creation time) checks the rest against the entry point actually compiled: types
 //! (32-bit int/float, bool, vectors, matrices in column- or row-major layout, arrays, structs
-//! including empty ones, buffer images, PhysicalStorageBuffer pointers held as two 32-bit
-//! words), storage classes, decorations (unknown ones are refused), builtins, execution modes,
+//! including empty ones, buffer images, storage images of Dim 1D/2D/3D/Cube (arrayed or not,
+//! not multisampled), PhysicalStorageBuffer pointers held as two 32-bit words), storage classes, decorations (unknown ones are refused), builtins, execution modes,
 //! that every
 //! resource the shader uses exists in the [`PipelineInterface`] with a matching
 //! [`DescriptorKind`], and the GLSL.std.450 instructions used. It never panics on bad SPIR-V.
@@ -56,10 +56,14 @@
 //! and descriptor-array indices
 //! beyond the binding's count behave as zero-length buffers. Texel-buffer fetches/reads out of
 //! range (or of a `None` slot, or of an unknown format) return (0, 0, 0, 0); writes are
-//! dropped. Integer division and remainder by zero (and `INT_MIN / -1`) give an unspecified
-//! value (the dividend, or 0 for remainders) instead of trapping; float-to-int conversions
-//! saturate (NaN gives 0). Function and Private variables start zeroed, so results never depend
-//! on stale stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
+//! dropped. Storage images ([`Resource::StorageImage`]) are addressed per coordinate: a texel
+//! with any coordinate negative or beyond the view's extent or layer count reads (0, 0, 0, 0),
+//! its writes are dropped, and image atomics on it return 0 and change nothing; no access
+//! leaves the view's bytes at its mip level.
+//! Integer division and remainder by zero (and `INT_MIN / -1`) give an unspecified value (the
+//! dividend, or 0 for remainders) instead of trapping; float-to-int conversions saturate (NaN
+//! gives 0). Function and Private variables start zeroed, so results never depend on stale
+//! stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
 //! machine). 32-bit float arithmetic rounds to nearest even and keeps denormals, signed zeros,
 //! infinities and NaNs (no fast-math), so the SPV_KHR_float_controls modes DenormPreserve,
 //! SignedZeroInfNanPreserve and RoundingModeRTE are honoured; DenormFlushToZero and
