@@ -177,10 +177,10 @@ const EXTENDED: [vk::Format; 23] = [
     vk::Format::R8_UINT,
 ];
 
-/// Every format with STORAGE_IMAGE (optimal tiling): a 7x5 image of random texels is loaded
-/// and stored texel by texel by a shader into an image of the same format (no format
-/// qualifier on either: the views' formats apply) and into an R32G32B32A32 image (format
-/// qualifier); the results equal what NEAREST blits of the same texels give. imageSize is the
+/// Every format with STORAGE_IMAGE, in optimal and in linear tiling: a 7x5 image of random
+/// texels is loaded and stored texel by texel by a shader into an image of the same format (no
+/// format qualifier on either: the views' formats apply) and into an R32G32B32A32 image
+/// (format qualifier); the results equal what NEAREST blits of the same texels give. imageSize is the
 /// view's extent. The STORAGE_IMAGE formats are exactly the storage texel buffer formats,
 /// linear tiling has them too, and they include every storage image extended format
 /// (shaderStorageImageExtendedFormats) and the formats the spec requires STORAGE_IMAGE for.
@@ -230,107 +230,120 @@ fn every_storage_image_format_loads_and_stores() {
         let (c, wide) = class(format);
         let copy = &pipes.iter().find(|p| p.0 == c).unwrap().1;
         let tb = bytes_per_texel(&vk, format);
-        let img = |f| vk.image(&softvk_tests::image_2d(f, w, h).usage(usage()));
-        let (src, dst, wimg, same_ref, wide_ref) =
-            (img(format), img(format), img(wide), img(format), img(wide));
-        let data = vk.buffer((w * h * tb) as u64, BU::TRANSFER_SRC);
-        Rng::new(raw as u64).fill(data.bytes());
-        let sizes = vk.buffer(16, BU::STORAGE_BUFFER);
-        let outs: Vec<Buf> = [tb, 16, tb, 16]
-            .iter()
-            .map(|b| vk.buffer((w * h * b) as u64, BU::TRANSFER_DST))
-            .collect();
-        let e = vk::Extent3D {
-            width: w,
-            height: h,
-            depth: 1,
-        };
-        let ty = vk::ImageViewType::TYPE_2D;
-        let views = [
-            view(&vk, src.image, ty, format, 0, 0, 1),
-            view(&vk, dst.image, ty, format, 0, 0, 1),
-            view(&vk, wimg.image, ty, wide, 0, 0, 1),
-        ];
-        for (b, v) in views.iter().enumerate() {
-            write_image(&vk, copy.sets[0], b as u32, *v);
-        }
-        write_buffer(&vk, copy.sets[0], 3, DT::STORAGE_BUFFER, &sizes, 0, 16);
-        vk.run(|cb| unsafe {
-            let d = &vk.device;
-            barrier(&vk, cb, src.image, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
-            d.cmd_copy_buffer_to_image(
-                cb,
-                data.buffer,
-                src.image,
-                TRANSFER_DST,
-                &[region(e, 0, 1, 0)],
+        for tiling in [vk::ImageTiling::OPTIMAL, vk::ImageTiling::LINEAR] {
+            // The shader's images in `tiling`, the blit references optimal.
+            let img = |f, t| vk.image(&softvk_tests::image_2d(f, w, h).usage(usage()).tiling(t));
+            let opt = vk::ImageTiling::OPTIMAL;
+            let (src, dst, wimg, same_ref, wide_ref) = (
+                img(format, tiling),
+                img(format, tiling),
+                img(wide, tiling),
+                img(format, opt),
+                img(wide, opt),
             );
-            barrier(&vk, cb, src.image, TRANSFER_DST, GENERAL);
-            for i in [&dst, &wimg] {
-                barrier(&vk, cb, i.image, vk::ImageLayout::UNDEFINED, GENERAL);
-            }
-            copy.bind(&vk, cb, &[]);
-            d.cmd_dispatch(cb, 2, 2, 1);
-            for i in [&src, &dst, &wimg] {
-                barrier(&vk, cb, i.image, GENERAL, TRANSFER_SRC);
-            }
-            let ends = [
-                vk::Offset3D::default(),
-                vk::Offset3D {
-                    x: w as i32,
-                    y: h as i32,
-                    z: 1,
-                },
+            let data = vk.buffer((w * h * tb) as u64, BU::TRANSFER_SRC);
+            Rng::new(raw as u64).fill(data.bytes());
+            let sizes = vk.buffer(16, BU::STORAGE_BUFFER);
+            let outs: Vec<Buf> = [tb, 16, tb, 16]
+                .iter()
+                .map(|b| vk.buffer((w * h * b) as u64, BU::TRANSFER_DST))
+                .collect();
+            let e = vk::Extent3D {
+                width: w,
+                height: h,
+                depth: 1,
+            };
+            let ty = vk::ImageViewType::TYPE_2D;
+            let views = [
+                view(&vk, src.image, ty, format, 0, 0, 1),
+                view(&vk, dst.image, ty, format, 0, 0, 1),
+                view(&vk, wimg.image, ty, wide, 0, 0, 1),
             ];
-            for r in [&same_ref, &wide_ref] {
-                barrier(&vk, cb, r.image, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
-                d.cmd_blit_image(
-                    cb,
-                    src.image,
-                    TRANSFER_SRC,
-                    r.image,
-                    TRANSFER_DST,
-                    &[vk::ImageBlit {
-                        src_subresource: softvk_tests::color_layers(1),
-                        src_offsets: ends,
-                        dst_subresource: softvk_tests::color_layers(1),
-                        dst_offsets: ends,
-                    }],
-                    vk::Filter::NEAREST,
-                );
-                barrier(&vk, cb, r.image, TRANSFER_DST, TRANSFER_SRC);
+            for (b, v) in views.iter().enumerate() {
+                write_image(&vk, copy.sets[0], b as u32, *v);
             }
-            for (i, out) in [&dst, &wimg, &same_ref, &wide_ref].iter().zip(&outs) {
-                d.cmd_copy_image_to_buffer(
+            write_buffer(&vk, copy.sets[0], 3, DT::STORAGE_BUFFER, &sizes, 0, 16);
+            vk.run(|cb| unsafe {
+                let d = &vk.device;
+                barrier(&vk, cb, src.image, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
+                d.cmd_copy_buffer_to_image(
                     cb,
-                    i.image,
-                    TRANSFER_SRC,
-                    out.buffer,
+                    data.buffer,
+                    src.image,
+                    TRANSFER_DST,
                     &[region(e, 0, 1, 0)],
                 );
+                barrier(&vk, cb, src.image, TRANSFER_DST, GENERAL);
+                for i in [&dst, &wimg] {
+                    barrier(&vk, cb, i.image, vk::ImageLayout::UNDEFINED, GENERAL);
+                }
+                copy.bind(&vk, cb, &[]);
+                d.cmd_dispatch(cb, 2, 2, 1);
+                for i in [&src, &dst, &wimg] {
+                    barrier(&vk, cb, i.image, GENERAL, TRANSFER_SRC);
+                }
+                let ends = [
+                    vk::Offset3D::default(),
+                    vk::Offset3D {
+                        x: w as i32,
+                        y: h as i32,
+                        z: 1,
+                    },
+                ];
+                for r in [&same_ref, &wide_ref] {
+                    barrier(&vk, cb, r.image, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
+                    d.cmd_blit_image(
+                        cb,
+                        src.image,
+                        TRANSFER_SRC,
+                        r.image,
+                        TRANSFER_DST,
+                        &[vk::ImageBlit {
+                            src_subresource: softvk_tests::color_layers(1),
+                            src_offsets: ends,
+                            dst_subresource: softvk_tests::color_layers(1),
+                            dst_offsets: ends,
+                        }],
+                        vk::Filter::NEAREST,
+                    );
+                    barrier(&vk, cb, r.image, TRANSFER_DST, TRANSFER_SRC);
+                }
+                for (i, out) in [&dst, &wimg, &same_ref, &wide_ref].iter().zip(&outs) {
+                    d.cmd_copy_image_to_buffer(
+                        cb,
+                        i.image,
+                        TRANSFER_SRC,
+                        out.buffer,
+                        &[region(e, 0, 1, 0)],
+                    );
+                }
+            });
+            assert_eq!(
+                outs[0].bytes(),
+                outs[2].bytes(),
+                "{format:?} {tiling:?}: imageLoad/imageStore without format"
+            );
+            assert_eq!(
+                outs[1].bytes(),
+                outs[3].bytes(),
+                "{format:?} {tiling:?}: imageLoad into a {wide:?} image"
+            );
+            assert_eq!(
+                sizes.u32s(),
+                vec![w, h, w, h],
+                "{format:?} {tiling:?}: imageSize"
+            );
+            unsafe {
+                for v in views {
+                    vk.device.destroy_image_view(v, None);
+                }
             }
-        });
-        assert_eq!(
-            outs[0].bytes(),
-            outs[2].bytes(),
-            "{format:?}: imageLoad/imageStore without format"
-        );
-        assert_eq!(
-            outs[1].bytes(),
-            outs[3].bytes(),
-            "{format:?}: imageLoad into a {wide:?} image"
-        );
-        assert_eq!(sizes.u32s(), vec![w, h, w, h], "{format:?}: imageSize");
-        unsafe {
-            for v in views {
-                vk.device.destroy_image_view(v, None);
+            for i in [src, dst, wimg, same_ref, wide_ref] {
+                vk.destroy_image(i);
             }
-        }
-        for i in [src, dst, wimg, same_ref, wide_ref] {
-            vk.destroy_image(i);
-        }
-        for b in outs.into_iter().chain([data, sizes]) {
-            vk.destroy_buffer(b);
+            for b in outs.into_iter().chain([data, sizes]) {
+                vk.destroy_buffer(b);
+            }
         }
         covered.push(format);
     }

@@ -210,3 +210,99 @@ pub(crate) fn symbols() -> [(&'static str, *const u8); 4] {
         ("sv_image_texel", sv_image_texel as *const u8),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ash::vk;
+
+    /// A 3x2 image of 2 layers, R32_UINT, rows padded to 16 bytes: one layer is 32 bytes.
+    fn slot(mem: &mut [u8]) -> ImageSlot {
+        ImageSlot {
+            ptr: mem.as_mut_ptr(),
+            len: mem.len() as u64,
+            format: vk::Format::R32_UINT.as_raw(),
+            extent: [3, 2, 1],
+            layers: 2,
+            row_pitch: 16,
+            depth_pitch: 32,
+            layer_pitch: 32,
+            texel_stride: 4,
+        }
+    }
+
+    fn desc(s: &ImageSlot, tag: u32) -> SlotDesc {
+        SlotDesc {
+            ptr: s as *const ImageSlot as *mut u8,
+            len: 0,
+            format: s.format,
+            tag,
+        }
+    }
+
+    #[test]
+    fn texel_offsets_check_every_coordinate() {
+        let mut mem = vec![0u8; 64];
+        let s = slot(&mut mem);
+        assert_eq!(texel_offset(&s, 4, 0, 0, 0, 0), Some(0));
+        assert_eq!(texel_offset(&s, 4, 2, 1, 0, 1), Some(32 + 16 + 8));
+        for (x, y, z, l) in [
+            (3, 0, 0, 0),
+            (0, 2, 0, 0),
+            (0, 0, 1, 0),
+            (0, 0, 0, 2),
+            (-1, 0, 0, 0),
+            (0, -1, 0, 0),
+            (0, 0, -1, 0),
+            (0, 0, 0, -1),
+            (i32::MIN, 0, 0, 0),
+            (i32::MAX, i32::MAX, i32::MAX, i32::MAX),
+        ] {
+            assert_eq!(texel_offset(&s, 4, x, y, z, l), None, "{x} {y} {z} {l}");
+        }
+        // A slot whose pitches claim more than its bytes: refused by the byte check.
+        let short = ImageSlot { len: 40, ..s };
+        assert_eq!(texel_offset(&short, 4, 2, 1, 0, 1), None);
+        assert_eq!(texel_offset(&short, 4, 0, 0, 0, 1), Some(32));
+        // Pitches whose products overflow u64.
+        let huge = ImageSlot {
+            layer_pitch: u64::MAX,
+            ..s
+        };
+        assert_eq!(texel_offset(&huge, 4, 0, 0, 0, 1), None);
+    }
+
+    #[test]
+    fn writes_and_texel_pointers_stay_in_range_and_need_an_image_slot() {
+        let mut mem = vec![0u8; 64];
+        let s = slot(&mut mem);
+        let d = desc(&s, TAG_IMAGE);
+        // SAFETY: `d` points to `s`, whose memory `mem` outlives the calls.
+        unsafe {
+            sv_image_write(&d, 1, 1, 0, 1, 2, 0xAABBCCDD, 0, 0, 0);
+            sv_image_write(&d, 3, 0, 0, 0, 2, 7, 0, 0, 0);
+            sv_image_write(&d, 0, 0, 0, 2, 2, 7, 0, 0, 0);
+            sv_image_write(&d, -1, 0, 0, 0, 2, 7, 0, 0, 0);
+            let p = sv_image_texel(&d, 2, 0, 0, 0);
+            assert_eq!(p, s.ptr.add(8));
+            assert!(sv_image_texel(&d, 0, 0, 0, 2).is_null());
+            // Not tagged as an image (a buffer slot the shader reads as an image): nothing.
+            let untagged = desc(&s, 0);
+            sv_image_write(&untagged, 0, 0, 0, 0, 2, 9, 0, 0, 0);
+            assert!(sv_image_texel(&untagged, 0, 0, 0, 0).is_null());
+            assert!(sv_image_texel(&SlotDesc::NULL, 0, 0, 0, 0).is_null());
+        }
+        let mut want = vec![0u8; 64];
+        want[32 + 16 + 4..32 + 16 + 8].copy_from_slice(&0xAABBCCDDu32.to_le_bytes());
+        assert_eq!(mem, want);
+        // An unknown format (UNDEFINED): nothing.
+        let mut mem2 = vec![0u8; 64];
+        let s2 = ImageSlot {
+            format: vk::Format::UNDEFINED.as_raw(),
+            ..slot(&mut mem2)
+        };
+        // SAFETY: as above.
+        unsafe { sv_image_write(&desc(&s2, TAG_IMAGE), 0, 0, 0, 0, 2, 9, 0, 0, 0) };
+        assert!(mem2.iter().all(|&b| b == 0));
+    }
+}
