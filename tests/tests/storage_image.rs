@@ -10,7 +10,7 @@
 
 use ash::vk;
 use softvk_tests::compute::{Pipe, pipe, write_buffer};
-use softvk_tests::{Buf, Img, Memory, Rng, Vk};
+use softvk_tests::{Buf, Img, Memory, Options, Rng, Vk};
 
 type BU = vk::BufferUsageFlags;
 type DT = vk::DescriptorType;
@@ -736,21 +736,66 @@ fn image_atomics() {
             "{f:?}"
         );
     }
+    let u = vk.image(&softvk_tests::image_2d(vk::Format::R32_UINT, 4, 2).usage(usage()));
+    check_atomics(&vk, &u);
+    vk.destroy_image(u);
+}
+
+/// The atomics of [`image_atomics`] with the R32_UINT image created with DRM_FORMAT_MOD_LINEAR
+/// and an explicit 256-byte row pitch (VK_EXT_image_drm_format_modifier; the modifier reports
+/// the linear features, storage included): the shader addresses rows by the image's pitch.
+#[test]
+fn image_atomics_on_a_drm_modifier_image_with_an_explicit_row_pitch() {
+    let vk = Vk::with(Options {
+        device_extensions: vec![ash::ext::image_drm_format_modifier::NAME],
+        ..Default::default()
+    });
+    let planes = [vk::SubresourceLayout {
+        offset: 0,
+        size: 0,
+        row_pitch: 256,
+        array_pitch: 0,
+        depth_pitch: 0,
+    }];
+    let mut explicit = vk::ImageDrmFormatModifierExplicitCreateInfoEXT::default()
+        .drm_format_modifier(0)
+        .plane_layouts(&planes);
+    let info = softvk_tests::image_2d(vk::Format::R32_UINT, 4, 2)
+        .usage(usage())
+        .tiling(vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT)
+        .push_next(&mut explicit);
+    let u = vk.image(&info);
+    let layout = unsafe {
+        vk.device.get_image_subresource_layout(
+            u.image,
+            vk::ImageSubresource {
+                aspect_mask: vk::ImageAspectFlags::MEMORY_PLANE_0_EXT,
+                mip_level: 0,
+                array_layer: 0,
+            },
+        )
+    };
+    assert_eq!(layout.row_pitch, 256);
+    check_atomics(&vk, &u);
+    vk.destroy_image(u);
+}
+
+/// Runs image_atomics.comp on `u` (R32_UINT, 4x2) and a fresh R32_SINT image; checks both.
+fn check_atomics(vk: &Vk, u: &Img) {
     let d = &vk.device;
     let e = vk::Extent3D {
         width: 4,
         height: 2,
         depth: 1,
     };
-    let u = vk.image(&softvk_tests::image_2d(vk::Format::R32_UINT, 4, 2).usage(usage()));
     let s = vk.image(&softvk_tests::image_2d(vk::Format::R32_SINT, 4, 2).usage(usage()));
     let ty = vk::ImageViewType::TYPE_2D;
     let views = [
-        view(&vk, u.image, ty, vk::Format::R32_UINT, 0, 0, 1),
-        view(&vk, s.image, ty, vk::Format::R32_SINT, 0, 0, 1),
+        view(vk, u.image, ty, vk::Format::R32_UINT, 0, 0, 1),
+        view(vk, s.image, ty, vk::Format::R32_SINT, 0, 0, 1),
     ];
     let p = pipe(
-        &vk,
+        vk,
         "image_atomics",
         &[&[
             (0, DT::STORAGE_IMAGE),
@@ -760,12 +805,12 @@ fn image_atomics() {
         0,
         None,
     );
-    write_image(&vk, p.sets[0], 0, views[0]);
-    write_image(&vk, p.sets[0], 1, views[1]);
+    write_image(vk, p.sets[0], 0, views[0]);
+    write_image(vk, p.sets[0], 1, views[1]);
     let out = vk.buffer(256 * 4, BU::STORAGE_BUFFER);
     out.bytes().fill(0xEE);
     write_buffer(
-        &vk,
+        vk,
         p.sets[0],
         2,
         DT::STORAGE_BUFFER,
@@ -780,8 +825,8 @@ fn image_atomics() {
         vk.buffer(32, BU::TRANSFER_DST),
     ];
     vk.run(|cb| unsafe {
-        for i in [&u, &s] {
-            barrier(&vk, cb, i.image, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
+        for i in [u, &s] {
+            barrier(vk, cb, i.image, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
             d.cmd_copy_buffer_to_image(
                 cb,
                 zeros.buffer,
@@ -789,12 +834,12 @@ fn image_atomics() {
                 TRANSFER_DST,
                 &[region(e, 0, 1, 0)],
             );
-            barrier(&vk, cb, i.image, TRANSFER_DST, GENERAL);
+            barrier(vk, cb, i.image, TRANSFER_DST, GENERAL);
         }
-        p.bind(&vk, cb, &[]);
+        p.bind(vk, cb, &[]);
         d.cmd_dispatch(cb, 4, 1, 1);
-        for (i, down) in [&u, &s].iter().zip(&downs) {
-            barrier(&vk, cb, i.image, GENERAL, TRANSFER_SRC);
+        for (i, down) in [u, &s].iter().zip(&downs) {
+            barrier(vk, cb, i.image, GENERAL, TRANSFER_SRC);
             d.cmd_copy_image_to_buffer(
                 cb,
                 i.image,
@@ -820,13 +865,12 @@ fn image_atomics() {
         out.u32s().iter().all(|&v| v == 0),
         "out-of-range atomics return 0"
     );
-    p.destroy(&vk);
+    p.destroy(vk);
     unsafe {
         for v in views {
             d.destroy_image_view(v, None);
         }
     }
-    vk.destroy_image(u);
     vk.destroy_image(s);
     for b in [out, zeros].into_iter().chain(downs) {
         vk.destroy_buffer(b);
