@@ -54,11 +54,16 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // compute::every_texel_buffer_format_fetches_loads_and_stores)
     "shaderStorageImageReadWithoutFormat",
     "shaderStorageImageWriteWithoutFormat",
+    // Every format of the spec's storage image extended formats list is a STORAGE_IMAGE format,
+    // read and written through the codec with the view's format (tests:
+    // storage_image::every_storage_image_format_loads_and_stores)
+    "shaderStorageImageExtendedFormats",
     // Every shader memory access is bounds-checked against its descriptor range: out-of-range
     // loads give 0, stores and atomics are dropped (tests: features::robust_buffer_access)
     "robustBufferAccess",
-    // Image accesses out of range (texel buffers today, images with the sampler work) return
-    // zeros and drop writes (tests: features::robust_image_access)
+    // Image accesses out of range (texel buffers and storage images today, sampled images with
+    // the sampler work) return zeros and drop writes (tests: features::robust_image_access,
+    // storage_image::every_view_type_addresses_its_texels_and_nothing_else)
     "robustImageAccess",
     // Multiview render pass instances: load ops, vkCmdClearAttachments, resolves and queries
     // act on each view's layer (tests: render_pass::multiview_*)
@@ -224,7 +229,10 @@ pub struct FormatFeatures {
 /// - SAMPLED_IMAGE_FILTER_LINEAR: the format is in the float domain and blits can filter it
 ///   linearly (with BLIT_SRC, that is what the bit means without SAMPLED_IMAGE).
 /// - Depth/stencil: optimal tiling only, blits with NEAREST only.
-/// - Nothing for shaders, attachments or vertex input yet: those come with pipelines.
+/// - STORAGE_IMAGE (+ READ/WRITE_WITHOUT_FORMAT), optimal and linear: the storage texel buffer
+///   formats; compute shaders read and write them through the same codec with the view's
+///   format. STORAGE_IMAGE_ATOMIC for R32_UINT/R32_SINT (tests: storage_image::*).
+/// - Nothing for sampling, vertex input or graphics yet: those come with the graphics work.
 pub fn format_features(f: vk::Format) -> FormatFeatures {
     type F = vk::FormatFeatureFlags2;
     let Some(info) = format::info(f) else {
@@ -277,6 +285,16 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
             buffer |= F::STORAGE_TEXEL_BUFFER
                 | F::STORAGE_READ_WITHOUT_FORMAT
                 | F::STORAGE_WRITE_WITHOUT_FORMAT;
+        }
+    }
+    // Storage images: the same formats and codec as storage texel buffers, addressed per mip
+    // level of the view (tests: storage_image::every_storage_image_format_*).
+    if storage_texel(info) {
+        features |=
+            F::STORAGE_IMAGE | F::STORAGE_READ_WITHOUT_FORMAT | F::STORAGE_WRITE_WITHOUT_FORMAT;
+        if matches!(f, vk::Format::R32_UINT | vk::Format::R32_SINT) {
+            // Atomics through OpImageTexelPointer (tests: storage_image::image_atomics).
+            features |= F::STORAGE_IMAGE_ATOMIC;
         }
     }
     FormatFeatures {
@@ -850,6 +868,8 @@ impl PhysicalDevice {
         let multisample = q.tiling == vk::ImageTiling::OPTIMAL
             && q.image_type == vk::ImageType::TYPE_2D
             && !q.flags.contains(C::CUBE_COMPATIBLE)
+            // storageImageSampleCounts is 1 (shaderStorageImageMultisample is not reported).
+            && !q.usage.contains(U::STORAGE)
             && features.intersects(F2::COLOR_ATTACHMENT | F2::DEPTH_STENCIL_ATTACHMENT);
         let largest = max_extent
             .width

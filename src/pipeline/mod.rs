@@ -150,6 +150,7 @@ fn kind_of(ty: vk::DescriptorType) -> DescriptorKind {
         }
         vk::DescriptorType::UNIFORM_TEXEL_BUFFER => DescriptorKind::UniformTexelBuffer,
         vk::DescriptorType::STORAGE_TEXEL_BUFFER => DescriptorKind::StorageTexelBuffer,
+        vk::DescriptorType::STORAGE_IMAGE => DescriptorKind::StorageImage,
         _ => DescriptorKind::Other,
     }
 }
@@ -209,7 +210,7 @@ impl ComputePipeline {
         for (s, set) in layout.sets.iter().enumerate() {
             let Some(set) = set else { continue };
             for b in set.bindings() {
-                // Image and sampler descriptors are `Other`: a shader that uses one is refused
+                // Sampled image and sampler descriptors are `Other`: a shader that uses one is refused
                 // as unsupported when it is compiled.
                 bindings.push(BindingLayout {
                     set: s as u32,
@@ -273,7 +274,7 @@ pub struct BoundSet {
 
 impl Bindings {
     /// The flat slot table of `layout` from the bound sets. Unbound sets and unwritten
-    /// descriptors give [`Resource::None`]; so does a buffer without memory.
+    /// descriptors give [`Resource::None`]; so does a buffer or image without memory.
     pub fn slots(&self, layout: &PipelineLayout) -> Vec<Resource<'_>> {
         let bases = &layout.set_bases;
         let mut out: Vec<Resource<'_>> = (0..layout.slot_count).map(|_| Resource::None).collect();
@@ -313,6 +314,13 @@ impl Bindings {
                             })
                             .unwrap_or(Resource::None),
                         Descriptor::Inline(bytes) => Resource::Bytes(bytes),
+                        Descriptor::Image { view: Some(v), .. }
+                            if b.ty == vk::DescriptorType::STORAGE_IMAGE =>
+                        {
+                            v.storage_image()
+                                .map(Resource::StorageImage)
+                                .unwrap_or(Resource::None)
+                        }
                         _ => Resource::None,
                     };
                     out[(bases[s] + b.first_slot + i) as usize] = r;

@@ -79,6 +79,33 @@ impl ImageView {
         super::image::mip_extent(self.image.desc().extent, self.range.base_mip_level)
     }
 
+    /// The view as a storage image: its base mip level, over its layers, in its format, for
+    /// the aspect it selects (color). None if the image has no memory bound or the view selects
+    /// more than one aspect. A storage image view has one mip level (the
+    /// spec's storage-image descriptor rule, which the validation layer checks); only the base
+    /// level is addressed whatever the view says, so no access leaves its subresources.
+    pub fn storage_image(&self) -> Option<crate::shader::StorageImage<'_>> {
+        let plane = self.image.plane(self.range.aspect_mask).ok()?;
+        let mip = *plane.mips.get(self.range.base_mip_level as usize)?;
+        let b = self.image.binding()?;
+        let len = mip.layer_pitch.checked_mul(self.range.layer_count as u64)?;
+        let start = mip
+            .offset
+            .checked_add(self.range.base_array_layer as u64 * mip.layer_pitch)?
+            .checked_add(b.offset)?;
+        let span = b.memory.span(start, len)?;
+        Some(crate::shader::StorageImage {
+            span,
+            format: self.format,
+            extent: [mip.extent.width, mip.extent.height, mip.extent.depth],
+            layers: self.range.layer_count,
+            row_pitch: mip.row_pitch,
+            depth_pitch: mip.depth_pitch,
+            layer_pitch: mip.layer_pitch,
+            texel_stride: plane.texel_bytes as u64 * self.image.samples() as u64,
+        })
+    }
+
     pub fn new(
         image: Arc<Image>,
         view_type: vk::ImageViewType,

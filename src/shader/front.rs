@@ -53,10 +53,14 @@ pub(crate) enum Ty {
         pointee: u32,
     },
     Function,
-    /// A buffer image; `storage` = sampled 2 (imageBuffer), else samplerBuffer.
+    /// A buffer image (`dim` = Dim Buffer); `storage` = sampled 2 (imageBuffer), else
+    /// samplerBuffer. Or a storage image (`storage`, `dim` 1D/2D/3D/Cube, see
+    /// lower/images.rs).
     Image {
         sampled: Scalar,
         storage: bool,
+        dim: u32,
+        arrayed: bool,
     },
     SampledImage {
         image: u32,
@@ -446,16 +450,16 @@ impl<'m> Program<'m> {
             }
             Op::TypeFunction => Ty::Function,
             Op::TypeImage => {
-                if i.w(1) != Dim::DimBuffer as u32 {
-                    return err(format!(
-                        "unsupported image type (Dim {}): only buffer images are",
-                        i.w(1)
-                    ));
-                }
                 let sampled = self.scalar_of(i.w(0))?;
+                let (dim, arrayed, ms, storage) = (i.w(1), i.w(3) == 1, i.w(4), i.w(5) == 2);
+                if dim != Dim::DimBuffer as u32 {
+                    super::lower::images::check_image_type(dim, arrayed, ms, storage)?;
+                }
                 Ty::Image {
                     sampled,
-                    storage: i.w(5) == 2,
+                    storage,
+                    dim,
+                    arrayed,
                 }
             }
             Op::TypeSampledImage => Ty::SampledImage { image: i.w(0) },
@@ -1021,7 +1025,9 @@ pub(crate) fn storage_class(v: u32) -> Result<StorageClass, ShaderError> {
             | Function
             | PushConstant
             | StorageBuffer
-            | PhysicalStorageBuffer),
+            | PhysicalStorageBuffer
+            // Pointers made by OpImageTexelPointer (lower/images.rs).
+            | Image),
         ) => Ok(sc),
         // Interface variables of other stages' entry points (a compute entry point cannot use
         // them; setup_globals refuses it if one does).

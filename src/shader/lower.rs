@@ -103,8 +103,8 @@ enum Val {
     /// Flattened scalars.
     S(Vec<Value>),
     P(Ptr),
-    /// A texel-buffer descriptor (address of its `SlotDesc`) and the image's sampled type.
-    Img(Value, Scalar),
+    /// An image descriptor (address of its `SlotDesc`), the image's sampled type and shape.
+    Img(Value, Scalar, images::ImgShape),
 }
 
 #[derive(Clone)]
@@ -132,7 +132,7 @@ enum PtrKind {
         first: Value,
         count: u32,
     },
-    /// One texel-buffer descriptor.
+    /// One texel-buffer or storage-image descriptor.
     ImgDesc {
         desc: Value,
     },
@@ -274,7 +274,7 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
     cctx.func.signature = sig;
     cctx.func.name = UserFuncName::user(0, main.as_u32());
     let mut helpers = HashMap::new();
-    for (name, ps, rs) in HELPERS {
+    for (name, ps, rs) in HELPERS.iter().chain(images::IMAGE_HELPERS) {
         let s = sig_of(&module, ps, rs);
         let id = module
             .declare_function(name, Linkage::Import, &s)
@@ -649,16 +649,23 @@ impl<'a, 'f> Lower<'a, 'f> {
             _ => (pointee, None),
         };
         let image = match self.p.ty(elem)? {
-            Ty::Image { sampled, storage } => Some((*sampled, *storage)),
+            Ty::Image { storage, dim, .. } => {
+                Some((*storage, *dim == spirv::Dim::DimBuffer as u32))
+            }
             Ty::SampledImage { image } => match self.p.ty(*image)? {
-                Ty::Image { sampled, storage } => Some((*sampled, *storage)),
+                Ty::Image { storage, dim, .. } => {
+                    Some((*storage, *dim == spirv::Dim::DimBuffer as u32))
+                }
                 _ => None,
             },
             _ => None,
         };
         let want = match (sc, image) {
-            (StorageClass::UniformConstant, Some((_, true))) => DescriptorKind::StorageTexelBuffer,
-            (StorageClass::UniformConstant, Some((_, false))) => DescriptorKind::UniformTexelBuffer,
+            (StorageClass::UniformConstant, Some((true, false))) => DescriptorKind::StorageImage,
+            (StorageClass::UniformConstant, Some((true, true))) => {
+                DescriptorKind::StorageTexelBuffer
+            }
+            (StorageClass::UniformConstant, Some((false, _))) => DescriptorKind::UniformTexelBuffer,
             (StorageClass::StorageBuffer, None) => DescriptorKind::StorageBuffer,
             (StorageClass::Uniform, None) => {
                 if self.p.deco(elem, Decoration::BufferBlock).is_some() {
@@ -849,15 +856,8 @@ impl<'a, 'f> Lower<'a, 'f> {
     fn load(&mut self, p: &Ptr) -> Result<Val, ShaderError> {
         match &p.kind {
             PtrKind::ImgDesc { desc } => {
-                let sampled = match self.p.ty(p.ty)? {
-                    Ty::Image { sampled, .. } => *sampled,
-                    Ty::SampledImage { image } => match self.p.ty(*image)? {
-                        Ty::Image { sampled, .. } => *sampled,
-                        _ => return err("sampled image of a non-image"),
-                    },
-                    _ => return err("load of a non-image descriptor"),
-                };
-                return Ok(Val::Img(*desc, sampled));
+                let (sampled, shape) = self.image_type(p.ty)?;
+                return Ok(Val::Img(*desc, sampled, shape));
             }
             PtrKind::Descs { .. } => return err("load of a whole descriptor array"),
             PtrKind::Mem { .. } => {}
@@ -1355,25 +1355,25 @@ impl<'a, 'f> Lower<'a, 'f> {
             | AtomicAnd
             | AtomicOr
             | AtomicXor => self.atomic(i)?,
+            ImageTexelPointer => self.image_texel_pointer(i)?,
             SampledImage | Image => {
                 let v = self.get(i.w(0))?;
-                let Val::Img(d, _) = v else {
+                let Val::Img(d, _, _) = v else {
                     return err("OpSampledImage/OpImage of a non-image");
                 };
-                let sampled = match self.p.ty(i.ty)? {
-                    Ty::Image { sampled, .. } => *sampled,
-                    Ty::SampledImage { image } => match self.p.ty(*image)? {
-                        Ty::Image { sampled, .. } => *sampled,
-                        _ => return err("bad sampled image type"),
-                    },
-                    _ => return err("bad image type"),
-                };
-                self.set(i.id, Val::Img(d, sampled));
+                let (sampled, shape) = self.image_type(i.ty)?;
+                self.set(i.id, Val::Img(d, sampled, shape));
             }
             ImageFetch | ImageRead => {
-                let Val::Img(d, sampled) = self.get(i.w(0))? else {
+                let Val::Img(d, sampled, shape) = self.get(i.w(0))? else {
                     return err("image operation on a non-image");
                 };
+                if !shape.is_buffer() {
+                    if i.op == ImageFetch {
+                        return err("OpImageFetch of a storage image");
+                    }
+                    return self.image_read(i, d, sampled, shape);
+                }
                 let coord = self.s1(i.w(1))?;
                 let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
                 self.call("sv_texel_read", &[self.ctx, d, coord, kind]);
@@ -1382,9 +1382,12 @@ impl<'a, 'f> Lower<'a, 'f> {
                 self.set(i.id, Val::S(v));
             }
             ImageWrite => {
-                let Val::Img(d, sampled) = self.get(i.w(0))? else {
+                let Val::Img(d, sampled, shape) = self.get(i.w(0))? else {
                     return err("image operation on a non-image");
                 };
+                if !shape.is_buffer() {
+                    return self.image_write(i, d, sampled, shape);
+                }
                 let coord = self.s1(i.w(1))?;
                 let texel = self.s(i.w(2))?;
                 let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
@@ -1404,9 +1407,12 @@ impl<'a, 'f> Lower<'a, 'f> {
                 self.call("sv_texel_write", &args);
             }
             ImageQuerySize => {
-                let Val::Img(d, _) = self.get(i.w(0))? else {
+                let Val::Img(d, _, shape) = self.get(i.w(0))? else {
                     return err("image query on a non-image");
                 };
+                if !shape.is_buffer() {
+                    return self.image_size(i, d, shape);
+                }
                 let n = self.call("sv_texel_size", &[d]).expect("returns a value");
                 let mut v = vec![n];
                 let extra = self.kinds(i.ty)?.len().saturating_sub(1);
@@ -1502,6 +1508,7 @@ impl<'a, 'f> Lower<'a, 'f> {
 }
 
 mod dot;
+pub(crate) mod images;
 mod ops;
 mod pointers;
 mod subgroup;

@@ -23,8 +23,8 @@
 //! debugPrintf) are ignored. [`compile_compute`]
 //! (pipeline creation time) checks the rest against the entry point actually compiled: types
 //! (32-bit int/float, bool, vectors, matrices in column- or row-major layout, arrays, structs
-//! including empty ones, buffer images, PhysicalStorageBuffer pointers held as two 32-bit
-//! words), storage classes, decorations (unknown ones are refused), builtins, execution modes,
+//! including empty ones, buffer images, storage images of Dim 1D/2D/3D/Cube (arrayed or not,
+//! not multisampled), PhysicalStorageBuffer pointers held as two 32-bit words), storage classes, decorations (unknown ones are refused), builtins, execution modes,
 //! that every
 //! resource the shader uses exists in the [`PipelineInterface`] with a matching
 //! [`DescriptorKind`], and the GLSL.std.450 instructions used. It never panics on bad SPIR-V.
@@ -56,10 +56,14 @@
 //! and descriptor-array indices
 //! beyond the binding's count behave as zero-length buffers. Texel-buffer fetches/reads out of
 //! range (or of a `None` slot, or of an unknown format) return (0, 0, 0, 0); writes are
-//! dropped. Integer division and remainder by zero (and `INT_MIN / -1`) give an unspecified
-//! value (the dividend, or 0 for remainders) instead of trapping; float-to-int conversions
-//! saturate (NaN gives 0). Function and Private variables start zeroed, so results never depend
-//! on stale stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
+//! dropped. Storage images ([`Resource::StorageImage`]) are addressed per coordinate: a texel
+//! with any coordinate negative or beyond the view's extent or layer count reads (0, 0, 0, 0),
+//! its writes are dropped, and image atomics on it return 0 and change nothing; no access
+//! leaves the view's bytes at its mip level.
+//! Integer division and remainder by zero (and `INT_MIN / -1`) give an unspecified value (the
+//! dividend, or 0 for remainders) instead of trapping; float-to-int conversions saturate (NaN
+//! gives 0). Function and Private variables start zeroed, so results never depend on stale
+//! stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
 //! machine). 32-bit float arithmetic rounds to nearest even and keeps denormals, signed zeros,
 //! infinities and NaNs (no fast-math), so the SPV_KHR_float_controls modes DenormPreserve,
 //! SignedZeroInfNanPreserve and RoundingModeRTE are honoured; DenormFlushToZero and
@@ -146,6 +150,8 @@ pub enum DescriptorKind {
     StorageBuffer,
     UniformTexelBuffer,
     StorageTexelBuffer,
+    /// VK_DESCRIPTOR_TYPE_STORAGE_IMAGE: OpTypeImage with Sampled 2 and Dim 1D/2D/3D/Cube.
+    StorageImage,
     /// Image and sampler descriptors, which the compiler does not translate yet: a shader that
     /// uses one is refused as unsupported.
     Other,
@@ -193,6 +199,27 @@ pub enum Resource<'a> {
         span: crate::memory::Span<'a>,
         format: vk::Format,
     },
+    /// A storage image view (one mip level).
+    StorageImage(StorageImage<'a>),
+}
+
+/// One mip level of a storage image view, as a shader addresses it: texel `(x, y, z, layer)`
+/// (layer counted from the view's first layer) lies at byte
+/// `layer * layer_pitch + z * depth_pitch + y * row_pitch + x * texel_stride` of `span`.
+/// Accesses outside `extent`/`layers`, or whose bytes would leave `span`, read zeros and drop
+/// writes.
+#[derive(Clone, Copy, Debug)]
+pub struct StorageImage<'a> {
+    /// The bytes of the view's layers at its mip level (from the first layer's start).
+    pub span: crate::memory::Span<'a>,
+    /// The view's format: reads decode and writes encode with it.
+    pub format: vk::Format,
+    pub extent: [u32; 3],
+    pub layers: u32,
+    pub row_pitch: u64,
+    pub depth_pitch: u64,
+    pub layer_pitch: u64,
+    pub texel_stride: u64,
 }
 
 /// Owns JIT'd code; frees it when dropped.
@@ -344,14 +371,11 @@ impl ComputeKernel {
                 .device_addresses
                 .then(crate::memory::addresses::snapshot),
         };
-        let null = SlotDesc {
-            ptr: std::ptr::null_mut(),
-            len: 0,
-            format: 0,
-            _pad: 0,
-        };
+        let null = SlotDesc::NULL;
         // Per-dispatch copies of inline bytes (boxes: their addresses do not move).
         let mut copies: Vec<Box<[u8]>> = Vec::new();
+        // What storage-image slots point to (boxes: their addresses do not move).
+        let mut images: Vec<Box<runtime::ImageSlot>> = Vec::new();
         let mut table: Vec<SlotDesc> = slots
             .iter()
             .map(|r| match r {
@@ -360,7 +384,7 @@ impl ComputeKernel {
                     ptr: s.as_ptr(),
                     len: s.len() as u64,
                     format: 0,
-                    _pad: 0,
+                    tag: 0,
                 },
                 Resource::Bytes(b) => {
                     let mut copy: Box<[u8]> = (*b).into();
@@ -370,15 +394,36 @@ impl ComputeKernel {
                         ptr,
                         len: b.len() as u64,
                         format: 0,
-                        _pad: 0,
+                        tag: 0,
                     }
                 }
                 Resource::TexelBuffer { span, format } => SlotDesc {
                     ptr: span.as_ptr(),
                     len: span.len() as u64,
                     format: format.as_raw(),
-                    _pad: 0,
+                    tag: 0,
                 },
+                Resource::StorageImage(im) => {
+                    let mut slot = Box::new(runtime::ImageSlot {
+                        ptr: im.span.as_ptr(),
+                        len: im.span.len() as u64,
+                        format: im.format.as_raw(),
+                        extent: im.extent,
+                        layers: im.layers,
+                        row_pitch: im.row_pitch,
+                        depth_pitch: im.depth_pitch,
+                        layer_pitch: im.layer_pitch,
+                        texel_stride: im.texel_stride,
+                    });
+                    let ptr = (&mut *slot as *mut runtime::ImageSlot).cast();
+                    images.push(slot);
+                    SlotDesc {
+                        ptr,
+                        len: 0,
+                        format: im.format.as_raw(),
+                        tag: runtime::TAG_IMAGE,
+                    }
+                }
             })
             .collect();
         // The shader may index slots the caller did not pass (a layout larger than `slots`).
@@ -400,6 +445,7 @@ impl ComputeKernel {
             runtime::run_workgroup(&run, table.get(), push_constants, wg, groups, &stopper);
         });
         drop(copies);
+        drop(images);
         if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
             Err(Stopped)
         } else {

@@ -115,6 +115,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability::ImageBuffer,
     Capability::SampledBuffer,
     Capability::ImageQuery,
+    // image1D / image1DArray storage images (lower/images.rs).
+    Capability::Image1D,
     Capability::StorageImageExtendedFormats,
     Capability::StorageImageReadWithoutFormat,
     Capability::StorageImageWriteWithoutFormat,
@@ -247,6 +249,7 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | ImageRead
             | ImageWrite
             | ImageQuerySize
+            | ImageTexelPointer
             | ConvertFToU
             | ConvertFToS
             | ConvertSToF

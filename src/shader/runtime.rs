@@ -11,15 +11,29 @@ use corosensei::{Coroutine, CoroutineResult, Yielder};
 use std::cell::RefCell;
 use std::mem::offset_of;
 
+mod images;
+pub(crate) use images::{ImageSlot, SHAPE_ARRAYED, TAG_IMAGE};
+
 /// One entry of the binding table as JIT'd code reads it.
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SlotDesc {
     pub ptr: *mut u8,
     pub len: u64,
-    /// `vk::Format` as i32 (texel buffers), else 0.
+    /// `vk::Format` as i32 (texel buffers and storage images), else 0.
     pub format: i32,
-    pub _pad: u32,
+    /// 0, or [`images::TAG_IMAGE`] for a storage image (then `ptr` is an [`images::ImageSlot`]).
+    pub tag: u32,
+}
+
+impl SlotDesc {
+    /// An empty slot: a zero-length buffer.
+    pub(crate) const NULL: SlotDesc = SlotDesc {
+        ptr: std::ptr::null_mut(),
+        len: 0,
+        format: 0,
+        tag: 0,
+    };
 }
 
 pub(crate) const SLOT_SIZE: i64 = std::mem::size_of::<SlotDesc>() as i64;
@@ -323,7 +337,8 @@ pub(crate) unsafe extern "C" fn sv_unpack(ctx: *mut Ctx, kind: u32, x: u32) {
 
 /// Symbols JIT'd code may import, by name.
 pub(crate) fn symbols() -> Vec<(&'static str, *const u8)> {
-    vec![
+    let mut v = images::symbols().to_vec();
+    v.extend([
         ("sv_texel_read", sv_texel_read as *const u8),
         ("sv_texel_write", sv_texel_write as *const u8),
         ("sv_texel_size", sv_texel_size as *const u8),
@@ -351,7 +366,8 @@ pub(crate) fn symbols() -> Vec<(&'static str, *const u8)> {
         ("sv_fmod", sv_fmod as *const u8),
         ("sv_pack", sv_pack as *const u8),
         ("sv_unpack", sv_unpack as *const u8),
-    ]
+    ]);
+    v
 }
 
 // ----- running workgroups -----
@@ -449,12 +465,7 @@ pub(crate) fn run_workgroup(
         push: push.as_ptr(),
         push_len: push.len() as u64,
         workgroup: shared,
-        null_desc: SlotDesc {
-            ptr: std::ptr::null_mut(),
-            len: 0,
-            format: 0,
-            _pad: 0,
-        },
+        null_desc: SlotDesc::NULL,
         yielder: std::ptr::null(),
         scratch: [0; 4],
         zero: [0; 16],

@@ -12,7 +12,7 @@
 //! spec ID VALUES                   # specialization constant (the bytes of VALUES)
 //! push VALUES                      # push-constant bytes
 //! address N [OFFSET]               # then the 8-byte device address of slot N's data (+OFFSET)
-//! binding SET BINDING KIND COUNT FIRST_SLOT    # KIND: ubo ssbo utb stb
+//! binding SET BINDING KIND COUNT FIRST_SLOT    # KIND: ubo ssbo utb stb si
 //! slot N buffer VALUES             # a buffer initialised with VALUES
 //! slot N texel FORMAT VALUES       # a texel buffer (FORMAT without VK_FORMAT_)
 //! slot N none                      # Resource::None
@@ -148,6 +148,7 @@ fn parse_case(text: &str) -> Case {
                     "ssbo" => DescriptorKind::StorageBuffer,
                     "utb" => DescriptorKind::UniformTexelBuffer,
                     "stb" => DescriptorKind::StorageTexelBuffer,
+                    "si" => DescriptorKind::StorageImage,
                     k => panic!("bad kind {k}"),
                 };
                 c.iface.bindings.push(BindingLayout {
@@ -329,6 +330,10 @@ cases! {
     arith,
     control,
     layout,
+    // Storage images (the loader tests in tests/tests/storage_image.rs bind real ones).
+    storage_image_none,
+    storage_image_mismatch,
+    refuse_storage_ms,
     builtins,
     spec,
     texel,

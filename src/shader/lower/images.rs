@@ -1,0 +1,229 @@
+//! Storage images: OpTypeImage with Sampled 2 and Dim 1D, 2D, 3D or Cube (Arrayed or not),
+//! read and written with OpImageRead / OpImageWrite, sized with OpImageQuerySize, and
+//! OpImageTexelPointer for atomics on 32-bit integer texels.
+//!
+//! Texels go through the runtime helpers of runtime/images.rs, which decode and encode with the
+//! view's format (the same codec as texel buffers). The image type's Image Format operand is not
+//! consulted: the Vulkan rules make it equal to the view's format when it is not Unknown
+//! ("Image Format Compatibility"; VUID-vkCmdDispatch-OpTypeImage-07027/07028 for Unknown),
+//! so the view's format is the right one either way. Multisampled storage images
+//! (shaderStorageImageMultisample) are refused.
+//!
+//! Coordinates: a signed integer vector with one component per dimension plus one when arrayed
+//! (cubes: x, y and the face, plus 6 * cube for a cube array: the storage-image rule of "Cube
+//! Map Face Selection", where the third coordinate selects layer `face + 6 * cube` directly).
+//! They become `(x, y, z, layer)` for the helpers; missing ones are 0.
+
+use super::*;
+use crate::shader::runtime::SHAPE_ARRAYED;
+use spirv::Dim;
+
+/// Dim and Arrayed of an image type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ImgShape {
+    pub dim: u32,
+    pub arrayed: bool,
+}
+
+impl ImgShape {
+    pub fn is_buffer(self) -> bool {
+        self.dim == Dim::DimBuffer as u32
+    }
+}
+
+/// Helper signatures (as [`HELPERS`]).
+pub(super) const IMAGE_HELPERS: &[(&str, &str, &str)] = &[
+    ("sv_image_read", "ppiiiii", ""),
+    ("sv_image_write", "piiiiiiiii", ""),
+    ("sv_image_size", "ppi", ""),
+    ("sv_image_texel", "piiii", "p"),
+];
+
+/// Which non-buffer image types the compiler translates (called for OpTypeImage).
+pub(crate) fn check_image_type(
+    dim: u32,
+    arrayed: bool,
+    ms: u32,
+    storage: bool,
+) -> Result<(), ShaderError> {
+    let dims = [
+        Dim::Dim1D as u32,
+        Dim::Dim2D as u32,
+        Dim::Dim3D as u32,
+        Dim::DimCube as u32,
+    ];
+    if !storage {
+        return err(format!(
+            "unsupported image type (Dim {dim}, sampled): only buffer images and storage images \
+             are translated; sampled images come with the sampler work"
+        ));
+    }
+    if !dims.contains(&dim) {
+        return err(format!(
+            "unsupported storage image Dim {dim}: only 1D, 2D, 3D, Cube and Buffer are"
+        ));
+    }
+    if dim == Dim::Dim3D as u32 && arrayed {
+        return Err(ShaderError::malformed("a 3D image type cannot be Arrayed"));
+    }
+    if ms != 0 {
+        return err(
+            "multisampled storage images are not supported (shaderStorageImageMultisample)",
+        );
+    }
+    Ok(())
+}
+
+impl Lower<'_, '_> {
+    /// The sampled type and shape of an image or sampled-image type.
+    pub(super) fn image_type(&self, ty: u32) -> Result<(Scalar, ImgShape), ShaderError> {
+        let t = match self.p.ty(ty)? {
+            Ty::SampledImage { image } => self.p.ty(*image)?,
+            t => t,
+        };
+        match t {
+            Ty::Image {
+                sampled,
+                dim,
+                arrayed,
+                ..
+            } => Ok((
+                *sampled,
+                ImgShape {
+                    dim: *dim,
+                    arrayed: *arrayed,
+                },
+            )),
+            _ => err("an image operand that is not an image"),
+        }
+    }
+
+    /// The coordinate operand `id` as (x, y, z, layer).
+    fn image_coords(&mut self, id: u32, shape: ImgShape) -> Result<[Value; 4], ShaderError> {
+        let c = self.s(id)?;
+        let zero = self.iconst(types::I32, 0);
+        let at = |k: usize| c.get(k).copied().unwrap_or(zero);
+        for v in &c {
+            if self.b.func.dfg.value_type(*v) != types::I32 {
+                return err("image coordinates must be 32-bit integers");
+            }
+        }
+        let d = shape.dim;
+        Ok(if d == Dim::Dim1D as u32 {
+            if shape.arrayed {
+                [at(0), zero, zero, at(1)]
+            } else {
+                [at(0), zero, zero, zero]
+            }
+        } else if d == Dim::Dim3D as u32 {
+            [at(0), at(1), at(2), zero]
+        } else if d == Dim::DimCube as u32 || shape.arrayed {
+            [at(0), at(1), zero, at(2)]
+        } else {
+            [at(0), at(1), zero, zero]
+        })
+    }
+
+    /// OpImageRead of a storage image.
+    pub(super) fn image_read(
+        &mut self,
+        i: &Inst,
+        d: Value,
+        sampled: Scalar,
+        shape: ImgShape,
+    ) -> Result<(), ShaderError> {
+        let [x, y, z, layer] = self.image_coords(i.w(1), shape)?;
+        let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
+        self.call("sv_image_read", &[self.ctx, d, x, y, z, layer, kind]);
+        let n = self.kinds(i.ty)?.len().min(4);
+        let v = self.scratch(n, sampled == Scalar::F32);
+        self.set(i.id, Val::S(v));
+        Ok(())
+    }
+
+    /// OpImageWrite of a storage image.
+    pub(super) fn image_write(
+        &mut self,
+        i: &Inst,
+        d: Value,
+        sampled: Scalar,
+        shape: ImgShape,
+    ) -> Result<(), ShaderError> {
+        let [x, y, z, layer] = self.image_coords(i.w(1), shape)?;
+        let texel = self.s(i.w(2))?;
+        let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
+        let mut args = vec![d, x, y, z, layer, kind];
+        for k in 0..4 {
+            let v = match texel.get(k) {
+                Some(v) => *v,
+                None => self.iconst(types::I32, 0),
+            };
+            let v = if self.b.func.dfg.value_type(v) == types::F32 {
+                self.b.ins().bitcast(types::I32, MemFlagsData::new(), v)
+            } else {
+                v
+            };
+            args.push(v);
+        }
+        self.call("sv_image_write", &args);
+        Ok(())
+    }
+
+    /// OpImageQuerySize of a storage image.
+    pub(super) fn image_size(
+        &mut self,
+        i: &Inst,
+        d: Value,
+        shape: ImgShape,
+    ) -> Result<(), ShaderError> {
+        let code = shape.dim | if shape.arrayed { SHAPE_ARRAYED } else { 0 };
+        let code = self.iconst(types::I32, code as i64);
+        self.call("sv_image_size", &[self.ctx, d, code]);
+        let n = self.kinds(i.ty)?.len().min(4);
+        let v = self.scratch(n, false);
+        self.set(i.id, Val::S(v));
+        Ok(())
+    }
+
+    /// OpImageTexelPointer: a pointer (Image storage class) to one 32-bit texel of a storage
+    /// image, for the atomic instructions. Out of range (or not a 4-byte format), it addresses
+    /// nothing: atomics through it are dropped and return 0, as for buffers.
+    pub(super) fn image_texel_pointer(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        let pointee = match self.p.ty(i.ty)? {
+            Ty::Pointer { pointee } => *pointee,
+            _ => return err("OpImageTexelPointer result is not a pointer"),
+        };
+        let img = self.ptr(i.w(0))?;
+        let PtrKind::ImgDesc { desc } = img.kind else {
+            return err("OpImageTexelPointer of something other than an image variable");
+        };
+        let (_, shape) = self.image_type(img.ty)?;
+        if shape.is_buffer() {
+            return err("OpImageTexelPointer on buffer images is not supported");
+        }
+        match self.p.scalar_of(pointee)? {
+            Scalar::I32 | Scalar::U32 => {}
+            other => return err(format!("image atomics on {other:?} are not supported")),
+        }
+        // Sample (w(2)) must be 0: multisampled storage images are refused at the type.
+        let [x, y, z, layer] = self.image_coords(i.w(1), shape)?;
+        let base = self
+            .call("sv_image_texel", &[desc, x, y, z, layer])
+            .expect("returns a value");
+        let found = self.b.ins().icmp_imm_s(IntCC::NotEqual, base, 0);
+        let four = self.iconst(PTR, 4);
+        let none = self.iconst(PTR, 0);
+        let len = self.b.ins().select(found, four, none);
+        let off = self.iconst(PTR, 0);
+        self.set(
+            i.id,
+            Val::P(Ptr {
+                kind: PtrKind::Mem { base, len, off },
+                ty: pointee,
+                mstride: None,
+                row_major: false,
+            }),
+        );
+        Ok(())
+    }
+}
