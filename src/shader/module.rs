@@ -147,6 +147,9 @@ const CAPABILITIES: &[Capability] = &[
     Capability::DotProductInput4x8BitPacked,
     // Buffer device addresses (lower/pointers.rs).
     Capability::PhysicalStorageBufferAddresses,
+    // 64-bit integers (shaderInt64): one cranelift i64 per scalar. 64-bit atomics
+    // (Int64Atomics), 8/16-bit integers and 16/64-bit floats are not implemented.
+    Capability::Int64,
 ];
 
 const EXTENSIONS: &[&str] = &[
@@ -198,6 +201,8 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | TypeVoid
             | TypeBool
             | TypeInt
+            | ConvertUToPtr
+            | ConvertPtrToU
             | TypeFloat
             | TypeVector
             | TypeMatrix

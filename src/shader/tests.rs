@@ -20,7 +20,7 @@
 //! error TEXT                       # parse or compile must fail with a message containing TEXT
 //! ```
 //!
-//! VALUES are tokens; a type tag (`u32 i32 f32 u16 i16 u8 i8`) applies to the numbers after
+//! VALUES are tokens; a type tag (`u64 i64 u32 i32 f32 u16 i16 u8 i8`) applies to the numbers after
 //! it (default u32); `zero:N` adds N zero bytes; `*` (in expectations) matches any word. Every buffer is surrounded by guard bytes
 //! that must be unchanged after the dispatch (out-of-range stores are dropped).
 
@@ -57,7 +57,10 @@ fn values(tokens: &[&str]) -> Vec<u8> {
             out.extend(std::iter::repeat_n(0u8, n.parse().expect("zero:N")));
             continue;
         }
-        if matches!(*t, "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8") {
+        if matches!(
+            *t,
+            "u64" | "i64" | "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8"
+        ) {
             tag = t;
             continue;
         }
@@ -76,6 +79,18 @@ fn values(tokens: &[&str]) -> Vec<u8> {
                     "inf" => f32::INFINITY,
                     "-inf" => f32::NEG_INFINITY,
                     _ => t.parse().unwrap_or_else(|_| panic!("bad float {t}")),
+                };
+                out.extend(v.to_le_bytes());
+            }
+            // 64-bit values: decimal (signed or not) or hex of up to 16 digits.
+            "u64" | "i64" => {
+                let v: u64 = if let Some(h) = t.strip_prefix("0x") {
+                    u64::from_str_radix(h, 16).expect("hex")
+                } else if t.starts_with('-') {
+                    t.parse::<i64>().expect("i64") as u64
+                } else {
+                    t.parse::<u64>()
+                        .unwrap_or_else(|_| panic!("bad number {t}"))
                 };
                 out.extend(v.to_le_bytes());
             }
@@ -338,7 +353,8 @@ cases! {
     glsl,
     spec_default,
     refuse_geometry,
-    refuse_int64,
+    refuse_int64_atomics,
+    int64_arith,
     rowmajor,
     refuse_sampler,
     frexp_barrier,
@@ -366,7 +382,7 @@ cases! {
     determinism,
     pointers,
     ptr_chain,
-    refuse_ptr_int64,
+    ptr_int64,
 }
 
 #[test]
