@@ -358,6 +358,8 @@ cases! {
     int64_bits,
     int64_convert,
     int64_memory,
+    int64_ext,
+    int64_ext_switch,
     rowmajor,
     refuse_sampler,
     frexp_barrier,
