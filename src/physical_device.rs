@@ -70,9 +70,13 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // the backend's width (tests: features::subgroup_size_control)
     "subgroupSizeControl",
     "computeFullSubgroups",
-    // Subgroup operations on 8/16/64-bit types are allowed wherever those types are: no shader
-    // type of those widths exists yet, so nothing more is needed (Vulkan 1.2 requires it)
+    // Subgroup operations on 8/16/64-bit types are allowed wherever those types are: 64-bit
+    // integers go through the same width-1 paths (tests: int64::int64_hash_matches_the_cpu);
+    // 8/16-bit types do not exist yet (Vulkan 1.2 requires the feature)
     "shaderSubgroupExtendedTypes",
+    // 64-bit integers in shaders (Int64; not 64-bit atomics, which stay refused). Tests:
+    // shaders/compute/int64_* and ptr_int64 (shader::tests), int64::* (through the loader)
+    "shaderInt64",
     // VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT (VK_EXT_texel_buffer_alignment): the
     // alignments of VkPhysicalDeviceTexelBufferAlignmentProperties are what views check
     "texelBufferAlignment",
