@@ -87,7 +87,11 @@ impl Lower<'_, '_> {
             Bitcast => {
                 let kinds = self.kinds(i.ty)?;
                 let a = self.s(i.w(0))?;
-                if a.len() != kinds.len() {
+                let widths_differ = a
+                    .iter()
+                    .zip(&kinds)
+                    .any(|(x, k)| self.b.func.dfg.value_type(*x).bits() != cl_type(*k).bits());
+                if a.len() != kinds.len() || widths_differ {
                     // Between 64-bit integers and pairs of 32-bit scalars (uvec2, pointers).
                     return self.regroup(&a, &kinds);
                 }
