@@ -45,6 +45,9 @@ use std::sync::OnceLock;
 
 const PTR: Type = types::I64;
 
+// The zero area and the sink take out-of-range 8-byte accesses, atomics included.
+const _: () = assert!(CTX_SINK % 8 == 0 && CTX_ZERO % 8 == 0);
+
 /// maxComputeSharedMemorySize.
 const MAX_WORKGROUP_BYTES: u64 = 32 << 10;
 /// Function and Private memory of one invocation.
@@ -1472,14 +1475,25 @@ impl<'a, 'f> Lower<'a, 'f> {
         use Op::*;
         let p = self.ptr(i.w(0))?;
         let m = Self::mem_of(&p)?;
-        match self.p.scalar_of(p.ty)? {
-            Scalar::I32 | Scalar::U32 => {}
+        let k = self.p.scalar_of(p.ty)?;
+        let t = match k {
+            Scalar::I32 | Scalar::U32 | Scalar::I64 | Scalar::U64 => cl_type(k),
             other => return err(format!("atomics on {other:?} are not supported")),
+        };
+        let (mut a, mut ok) = self.addr(m.0, m.1, m.2, 0, k.bytes(), true);
+        if k.wide() {
+            // 64-bit atomics (shaderBufferInt64Atomics, shaderSharedInt64Atomics): an address
+            // that is not 8-byte aligned (possible only through a misaligned device address)
+            // is treated as out of range, so no locked access ever splits a cache line.
+            let low = self.b.ins().band_imm_s(a, 7);
+            let aligned = self.b.ins().icmp_imm_s(IntCC::Equal, low, 0);
+            let sink = self.b.ins().iadd_imm_s(self.ctx, CTX_SINK as i64);
+            a = self.b.ins().select(aligned, a, sink);
+            ok = self.b.ins().band(ok, aligned);
         }
-        let (a, ok) = self.addr(m.0, m.1, m.2, 0, 4, true);
         let fl = flags();
         let old = match i.op {
-            AtomicLoad => self.b.ins().atomic_load(types::I32, fl, a),
+            AtomicLoad => self.b.ins().atomic_load(t, fl, a),
             AtomicStore => {
                 let v = self.s1(i.w(3))?;
                 self.b.ins().atomic_store(fl, v, a);
@@ -1492,8 +1506,8 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
             _ => {
                 let (op, v) = match i.op {
-                    AtomicIIncrement => (AtomicRmwOp::Add, self.iconst(types::I32, 1)),
-                    AtomicIDecrement => (AtomicRmwOp::Sub, self.iconst(types::I32, 1)),
+                    AtomicIIncrement => (AtomicRmwOp::Add, self.iconst(t, 1)),
+                    AtomicIDecrement => (AtomicRmwOp::Sub, self.iconst(t, 1)),
                     _ => {
                         let v = self.s1(i.w(3))?;
                         let op = match i.op {
@@ -1511,10 +1525,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                         (op, v)
                     }
                 };
-                self.b.ins().atomic_rmw(types::I32, fl, op, a, v)
+                self.b.ins().atomic_rmw(t, fl, op, a, v)
             }
         };
-        let zero = self.iconst(types::I32, 0);
+        let zero = self.iconst(t, 0);
         let r = self.b.ins().select(ok, old, zero);
         self.set(i.id, Val::S(vec![r]));
         Ok(())
