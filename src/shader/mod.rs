@@ -59,8 +59,8 @@
 //! range (or of a `None` slot, or of an unknown format) return (0, 0, 0, 0); writes are
 //! dropped. Integer division and remainder by zero (and `INT_MIN / -1`, at 32 and 64 bits) give
 //! an unspecified value (the dividend, or 0 for remainders) instead of trapping; shift amounts
-//! are taken modulo the operand's width (SPIR-V leaves larger ones undefined); 64-bit atomics
-//! (Int64Atomics) are refused; float-to-int conversions
+//! are taken modulo the operand's width (SPIR-V leaves larger ones undefined); a 64-bit atomic
+//! on an address that is not 8-byte aligned is dropped like an out-of-range one; float-to-int conversions
 //! saturate (NaN gives 0). Function and Private variables start zeroed, so results never depend
 //! on stale stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
 //! machine). 32-bit float arithmetic rounds to nearest even and keeps denormals, signed zeros,

@@ -6,7 +6,9 @@
 //! - shaders/tests/buffer_reference2.comp: GL_EXT_buffer_reference2 pointer arithmetic
 //!   (`p + i`, `p[i]`, pointer differences), which glslang lowers to OpConvertPtrToU, 64-bit
 //!   integer arithmetic and OpConvertUToPtr; invocations past the buffer read 0 and their
-//!   writes are dropped.
+//!   writes are dropped;
+//! - shaders/tests/int64_atomics.comp: 64-bit atomic add/max/min on a storage buffer and add on
+//!   shared memory from 1024 invocations (shaderBufferInt64Atomics, shaderSharedInt64Atomics).
 
 use ash::vk;
 use softvk_tests::compute::{pipe, write_buffer};
@@ -199,5 +201,49 @@ fn buffer_reference2_pointer_arithmetic() {
     );
     p.destroy(&vk);
     vk.destroy_buffer(nodes);
+    vk.destroy_buffer(out);
+}
+
+#[test]
+fn int64_atomics_through_the_loader() {
+    let vk = Vk::new();
+    let p = pipe(&vk, "int64_atomics", &[&[(0, DT::STORAGE_BUFFER)]], 0, None);
+    let n = 1024usize;
+    let out = vk.buffer(8 * (3 + 16 + n as u64), BU::STORAGE_BUFFER);
+    let init: [u64; 3] = [5, i64::MIN as u64, i64::MAX as u64];
+    for (k, v) in init.iter().enumerate() {
+        out.bytes()[8 * k..8 * k + 8].copy_from_slice(&v.to_le_bytes());
+    }
+    write_buffer(
+        &vk,
+        p.sets[0],
+        0,
+        DT::STORAGE_BUFFER,
+        &out,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, 16, 1, 1);
+    });
+    let o = u64s(&out);
+    let step = 0x1_0000_0001u64;
+    assert_eq!(o[0], 5 + n as u64 * step, "count");
+    assert_eq!(o[1] as i64, 511 * 1_000_000_000_000, "max");
+    assert_eq!(o[2] as i64, -512 * 1_000_000_000_000, "min");
+    for w in 0..16u64 {
+        let sum: u64 = (64 * w..64 * w + 64).sum();
+        assert_eq!(o[3 + w as usize], sum << 40, "shared sum of workgroup {w}");
+    }
+    let mut old: Vec<u64> = o[19..].iter().map(|v| (v - 5) / step).collect();
+    old.sort_unstable();
+    assert_eq!(
+        old,
+        (0..n as u64).collect::<Vec<_>>(),
+        "each old value once"
+    );
+    assert!(o[19..].iter().all(|v| (v - 5) % step == 0));
+    p.destroy(&vk);
     vk.destroy_buffer(out);
 }
