@@ -354,6 +354,7 @@ cases! {
     spec_default,
     refuse_geometry,
     int64_atomics,
+    int64_subgroup,
     refuse_int16,
     int64_arith,
     int64_bits,
