@@ -59,4 +59,5 @@ void main() {
     i64vec3 v = i64vec3(a, b, mn) + i64vec3(1l);
     o.r[37] = v.x + v.y * 3l;
     o.r[38] = v.z;
+    o.r[39] = int64_t(i.s << (ua & 7ul));   // a 32-bit value shifted by a 64-bit amount
 }
