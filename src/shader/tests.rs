@@ -356,6 +356,7 @@ cases! {
     int64_atomics,
     int64_subgroup,
     refuse_int16,
+    refuse_dot_int64,
     int64_arith,
     int64_bits,
     int64_convert,
