@@ -75,9 +75,18 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // the backend's width (tests: features::subgroup_size_control)
     "subgroupSizeControl",
     "computeFullSubgroups",
-    // Subgroup operations on 8/16/64-bit types are allowed wherever those types are: no shader
-    // type of those widths exists yet, so nothing more is needed (Vulkan 1.2 requires it)
+    // Subgroup operations on 8/16/64-bit types are allowed wherever those types are: 64-bit
+    // integers go through the same width-1 paths (tests: int64::int64_hash_matches_the_cpu);
+    // 8/16-bit types do not exist yet (Vulkan 1.2 requires the feature)
     "shaderSubgroupExtendedTypes",
+    // 64-bit integers in shaders (Int64; not 64-bit atomics, which stay refused). Tests:
+    // shaders/compute/int64_* and ptr_int64 (shader::tests), int64::* (through the loader)
+    "shaderInt64",
+    // 64-bit OpAtomic* on storage buffers (and device addresses) and on shared memory,
+    // bounds-checked like 32-bit ones (tests: shaders/compute/int64_atomics,
+    // int64::int64_atomics_through_the_loader)
+    "shaderBufferInt64Atomics",
+    "shaderSharedInt64Atomics",
     // VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT (VK_EXT_texel_buffer_alignment): the
     // alignments of VkPhysicalDeviceTexelBufferAlignmentProperties are what views check
     "texelBufferAlignment",
@@ -123,7 +132,7 @@ pub fn feature_supported(name: &str) -> bool {
 /// absent are those whose functionality has not landed: draws (draw_indirect_count,
 /// extended_dynamic_state 1/2, shader_draw_parameters), sampling (sampler_ycbcr_conversion,
 /// sampler_filter_minmax, sampler_mirror_clamp_to_edge, astc_hdr, 4444 and ycbcr 444
-/// formats), 8/16/64-bit shader types (8bit/16bit storage, float16_int8, atomic_int64),
+/// formats), 8/16-bit shader types (8bit/16bit storage, float16_int8),
 /// descriptor indexing, variable pointers, scalar block layout, viewport index layer and
 /// device groups. Tests: extensions::* (each name's structures answer, its commands resolve).
 pub const DEVICE_EXTENSIONS: &[&str] = &[
@@ -169,6 +178,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_KHR_multiview",
     "VK_KHR_relaxed_block_layout",
     "VK_KHR_separate_depth_stencil_layouts",
+    "VK_KHR_shader_atomic_int64",
     "VK_KHR_shader_float_controls",
     "VK_KHR_shader_integer_dot_product",
     "VK_KHR_shader_non_semantic_info",

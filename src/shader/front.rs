@@ -9,13 +9,27 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// A scalar as the code generator sees it. Only 32-bit numbers (and bool) are supported.
+/// A scalar as the code generator sees it: bool, 32-bit numbers and 64-bit integers (Int64).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Scalar {
     Bool,
     I32,
     U32,
     F32,
+    I64,
+    U64,
+}
+
+impl Scalar {
+    /// Bytes of the scalar in memory (bools are stored as 32-bit words).
+    pub(crate) fn bytes(self) -> i64 {
+        if self.wide() { 8 } else { 4 }
+    }
+
+    /// A 64-bit integer.
+    pub(crate) fn wide(self) -> bool {
+        matches!(self, Scalar::I64 | Scalar::U64)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -24,6 +38,8 @@ pub(crate) enum Ty {
     Bool,
     Int {
         signed: bool,
+        /// 32 or 64.
+        width: u32,
     },
     Float,
     Vector {
@@ -71,8 +87,8 @@ pub(crate) enum Ty {
 pub(crate) fn texel_kind(s: Scalar) -> u32 {
     match s {
         Scalar::F32 | Scalar::Bool => 0,
-        Scalar::I32 => 1,
-        Scalar::U32 => 2,
+        Scalar::I32 | Scalar::I64 => 1,
+        Scalar::U32 | Scalar::U64 => 2,
     }
 }
 
@@ -144,8 +160,9 @@ pub(crate) struct FuncRange {
 pub(crate) struct Program<'m> {
     pub module: &'m Module,
     pub types: HashMap<u32, Ty>,
-    /// Constant id -> its flattened scalar bit patterns (bool: 0/1).
-    pub consts: HashMap<u32, Vec<u32>>,
+    /// Constant id -> its flattened scalar bit patterns (bool: 0/1; 32-bit scalars in the low
+    /// half).
+    pub consts: HashMap<u32, Vec<u64>>,
     pub decos: HashMap<u32, Decos>,
     pub member_decos: HashMap<(u32, u32), Decos>,
     pub globals: Vec<Global>,
@@ -353,7 +370,7 @@ impl<'m> Program<'m> {
             if let Some(c) = p.consts.get(&id)
                 && c.len() == 3
             {
-                p.local_size = [c[0], c[1], c[2]];
+                p.local_size = [c[0] as u32, c[1] as u32, c[2] as u32];
             }
         }
         let [x, y, z] = p.local_size;
@@ -371,11 +388,13 @@ impl<'m> Program<'m> {
             Op::TypeVoid => Ty::Void,
             Op::TypeBool => Ty::Bool,
             Op::TypeInt => {
-                if i.w(0) != 32 {
+                // 64-bit integers need the Int64 capability, checked at parse time.
+                if i.w(0) != 32 && i.w(0) != 64 {
                     return err(format!("unsupported integer width {}", i.w(0)));
                 }
                 Ty::Int {
                     signed: i.w(1) != 0,
+                    width: i.w(0),
                 }
             }
             Op::TypeFloat => {
@@ -451,6 +470,9 @@ impl<'m> Program<'m> {
             Op::TypeFunction => Ty::Function,
             Op::TypeImage => {
                 let sampled = self.scalar_of(i.w(0))?;
+                if sampled.wide() {
+                    return err("images of 64-bit integers (shaderImageInt64) are not supported");
+                }
                 let (dim, arrayed, ms, storage) = (i.w(1), i.w(3) == 1, i.w(4), i.w(5) == 2);
                 if dim != Dim::DimBuffer as u32 {
                     super::lower::images::check_image_type(dim, arrayed, ms, storage)?;
@@ -464,21 +486,27 @@ impl<'m> Program<'m> {
             }
             Op::TypeSampledImage => Ty::SampledImage { image: i.w(0) },
             Op::Constant | Op::SpecConstant => {
-                let mut v = i.w(0);
+                // A 64-bit literal is two words, low-order first (rspirv hands it over whole).
+                let wide = self.scalar_of(i.ty).is_ok_and(Scalar::wide);
+                let mut v = match i.ops.first() {
+                    Some(rspirv::dr::Operand::LiteralBit64(x)) => *x,
+                    _ if wide => i.w(0) as u64 | (i.w(1) as u64) << 32,
+                    _ => i.w(0) as u64,
+                };
                 if i.op == Op::SpecConstant
                     && let Some(bytes) = self.spec_bytes(i.id, spec)
                 {
-                    v = bytes;
+                    v = if wide { bytes } else { bytes & 0xffff_ffff };
                 }
                 self.consts.insert(i.id, vec![v]);
                 return Ok(());
             }
             Op::ConstantTrue | Op::ConstantFalse | Op::SpecConstantTrue | Op::SpecConstantFalse => {
-                let mut v = matches!(i.op, Op::ConstantTrue | Op::SpecConstantTrue) as u32;
+                let mut v = matches!(i.op, Op::ConstantTrue | Op::SpecConstantTrue) as u64;
                 if matches!(i.op, Op::SpecConstantTrue | Op::SpecConstantFalse)
                     && let Some(bytes) = self.spec_bytes(i.id, spec)
                 {
-                    v = (bytes != 0) as u32;
+                    v = (bytes & 0xffff_ffff != 0) as u64;
                 }
                 self.consts.insert(i.id, vec![v]);
                 return Ok(());
@@ -543,14 +571,16 @@ impl<'m> Program<'m> {
         Ok(())
     }
 
-    fn spec_bytes(&self, id: u32, spec: &SpecConstants) -> Option<u32> {
+    /// The first 8 bytes given for `id`'s SpecId (zero-padded; 32-bit constants use the low
+    /// 4).
+    fn spec_bytes(&self, id: u32, spec: &SpecConstants) -> Option<u64> {
         let sid = self.deco(id, Decoration::SpecId)?.first().copied()?;
         let bytes = spec.values.get(&sid)?;
-        let mut w = [0u8; 4];
+        let mut w = [0u8; 8];
         for (d, s) in w.iter_mut().zip(bytes.iter()) {
             *d = *s;
         }
-        Some(u32::from_le_bytes(w))
+        Some(u64::from_le_bytes(w))
     }
 
     pub fn deco(&self, id: u32, d: Decoration) -> Option<&[u32]> {
@@ -571,7 +601,7 @@ impl<'m> Program<'m> {
 
     pub fn const_scalar(&self, id: u32) -> Result<u32, ShaderError> {
         match self.consts.get(&id) {
-            Some(v) if v.len() == 1 => Ok(v[0]),
+            Some(v) if v.len() == 1 => Ok(v[0] as u32),
             _ => err(format!("%{id} is not a scalar constant")),
         }
     }
@@ -585,8 +615,16 @@ impl<'m> Program<'m> {
     pub fn scalar_of(&self, ty: u32) -> Result<Scalar, ShaderError> {
         match self.ty(ty)? {
             Ty::Bool => Ok(Scalar::Bool),
-            Ty::Int { signed: true } => Ok(Scalar::I32),
-            Ty::Int { signed: false } => Ok(Scalar::U32),
+            Ty::Int {
+                signed: true,
+                width: 64,
+            } => Ok(Scalar::I64),
+            Ty::Int {
+                signed: false,
+                width: 64,
+            } => Ok(Scalar::U64),
+            Ty::Int { signed: true, .. } => Ok(Scalar::I32),
+            Ty::Int { signed: false, .. } => Ok(Scalar::U32),
             Ty::Float => Ok(Scalar::F32),
             Ty::Vector { elem, .. } => self.scalar_of(*elem),
             _ => err(format!("%{ty} is not a scalar or vector type")),
@@ -722,9 +760,14 @@ impl<'m> Program<'m> {
         // Every part is at most MAX_TYPE_BYTES (checked by the recursive call) and every
         // stride, offset and count a u32, so these products and sums fit in u64.
         Ok(match self.ty(ty)?.clone() {
+            Ty::Int { width: 64, .. } => (8, 8),
             Ty::Bool | Ty::Int { .. } | Ty::Float => (4, 4),
             Ty::PhysPtr { .. } => (8, 8),
-            Ty::Vector { n, .. } => (4 * n as u64, 4),
+            // Components are scalar-aligned; buffer blocks carry explicit Offset/ArrayStride.
+            Ty::Vector { elem, n } => {
+                let (s, a) = self.size_align(elem, None)?;
+                (s * n as u64, a)
+            }
             Ty::Matrix { col, n } if row_major => {
                 let rows = match self.ty(col)? {
                     Ty::Vector { n, .. } => *n as u64,
@@ -836,12 +879,12 @@ impl<'m> Program<'m> {
 
     // ----- specialization constant operations -----
 
-    fn spec_op(&self, i: &Inst) -> Result<Vec<u32>, ShaderError> {
+    fn spec_op(&self, i: &Inst) -> Result<Vec<u64>, ShaderError> {
         let op = match i.ops.first() {
             Some(rspirv::dr::Operand::LiteralSpecConstantOpInteger(op)) => *op,
             _ => return err("malformed OpSpecConstantOp"),
         };
-        let c = |k: usize| -> Result<Vec<u32>, ShaderError> {
+        let c = |k: usize| -> Result<Vec<u64>, ShaderError> {
             self.consts
                 .get(&i.w(k))
                 .cloned()
@@ -922,13 +965,73 @@ impl<'m> Program<'m> {
     }
 }
 
-/// Evaluates one scalar lane of a specialization-constant operation (32-bit wrapping
-/// semantics; division by zero gives 0).
-fn fold(op: Op, x: u32, y: u32, src: Option<Scalar>, _res: Option<Scalar>) -> Option<u32> {
+/// Evaluates one scalar lane of a specialization-constant operation: 32-bit operations as
+/// [`fold32`], operations on 64-bit integers in 64 bits (both wrapping; division by zero gives
+/// 0), and conversions between the widths. The result is masked to the result's width.
+fn fold(op: Op, x: u64, y: u64, src: Option<Scalar>, res: Option<Scalar>) -> Option<u64> {
+    let wide_src = src.is_some_and(Scalar::wide);
+    let r = match op {
+        // Width conversions: sign- or zero-extend from the source width.
+        Op::SConvert if !wide_src => x as u32 as i32 as i64 as u64,
+        Op::SConvert | Op::UConvert => x,
+        _ if wide_src => fold64(op, x, y)?,
+        _ => fold32(op, x as u32, y as u32)? as u64,
+    };
+    Some(if res.is_some_and(Scalar::wide) {
+        r
+    } else {
+        r & 0xffff_ffff
+    })
+}
+
+/// [`fold`] on 64-bit integer operands.
+fn fold64(op: Op, x: u64, y: u64) -> Option<u64> {
+    let (sx, sy) = (x as i64, y as i64);
+    let b = |v: bool| v as u64;
+    Some(match op {
+        Op::SNegate => sx.wrapping_neg() as u64,
+        Op::Not => !x,
+        Op::IAdd => x.wrapping_add(y),
+        Op::ISub => x.wrapping_sub(y),
+        Op::IMul => x.wrapping_mul(y),
+        Op::UDiv => x.checked_div(y).unwrap_or(0),
+        Op::SDiv => sx.checked_div(sy).unwrap_or(0) as u64,
+        Op::UMod => x.checked_rem(y).unwrap_or(0),
+        Op::SRem => sx.checked_rem(sy).unwrap_or(0) as u64,
+        Op::SMod => {
+            let r = sx.checked_rem(sy).unwrap_or(0);
+            (if r != 0 && (r < 0) != (sy < 0) {
+                r.wrapping_add(sy)
+            } else {
+                r
+            }) as u64
+        }
+        Op::ShiftRightLogical => x.wrapping_shr(y as u32),
+        Op::ShiftRightArithmetic => sx.wrapping_shr(y as u32) as u64,
+        Op::ShiftLeftLogical => x.wrapping_shl(y as u32),
+        Op::BitwiseOr => x | y,
+        Op::BitwiseXor => x ^ y,
+        Op::BitwiseAnd => x & y,
+        Op::IEqual => b(x == y),
+        Op::INotEqual => b(x != y),
+        Op::ULessThan => b(x < y),
+        Op::SLessThan => b(sx < sy),
+        Op::UGreaterThan => b(x > y),
+        Op::SGreaterThan => b(sx > sy),
+        Op::ULessThanEqual => b(x <= y),
+        Op::SLessThanEqual => b(sx <= sy),
+        Op::UGreaterThanEqual => b(x >= y),
+        Op::SGreaterThanEqual => b(sx >= sy),
+        _ => return None,
+    })
+}
+
+/// [`fold`] on 32-bit (and bool) operands: 32-bit wrapping semantics; division by zero gives
+/// 0.
+fn fold32(op: Op, x: u32, y: u32) -> Option<u32> {
     let (sx, sy) = (x as i32, y as i32);
     let b = |v: bool| v as u32;
     Some(match op {
-        Op::SConvert | Op::UConvert => x,
         Op::FConvert => x,
         Op::SNegate => sx.wrapping_neg() as u32,
         Op::Not => !x,
@@ -971,10 +1074,7 @@ fn fold(op: Op, x: u32, y: u32, src: Option<Scalar>, _res: Option<Scalar>) -> Op
         Op::QuantizeToF16 => {
             crate::format::f16_to_f32(crate::format::f32_to_f16(f32::from_bits(x))).to_bits()
         }
-        _ => {
-            let _ = src;
-            return None;
-        }
+        _ => return None,
     })
 }
 

@@ -45,6 +45,9 @@ use std::sync::OnceLock;
 
 const PTR: Type = types::I64;
 
+// The zero area and the sink take out-of-range 8-byte accesses, atomics included.
+const _: () = assert!(CTX_SINK % 8 == 0 && CTX_ZERO % 8 == 0);
+
 /// maxComputeSharedMemorySize.
 const MAX_WORKGROUP_BYTES: u64 = 32 << 10;
 /// Function and Private memory of one invocation.
@@ -177,6 +180,7 @@ fn cl_type(s: Scalar) -> Type {
         Scalar::Bool => types::I8,
         Scalar::I32 | Scalar::U32 => types::I32,
         Scalar::F32 => types::F32,
+        Scalar::I64 | Scalar::U64 => types::I64,
     }
 }
 
@@ -391,12 +395,24 @@ impl<'a, 'f> Lower<'a, 'f> {
         err(format!("%{id} is used but not defined (or not supported)"))
     }
 
-    fn constant(&mut self, k: Scalar, bits: u32) -> Value {
+    fn constant(&mut self, k: Scalar, bits: u64) -> Value {
         match k {
             Scalar::Bool => self.iconst(types::I8, (bits != 0) as i64),
-            Scalar::F32 => self.b.ins().f32const(f32::from_bits(bits)),
-            _ => self.iconst(types::I32, bits as i32 as i64),
+            Scalar::F32 => self.b.ins().f32const(f32::from_bits(bits as u32)),
+            Scalar::I64 | Scalar::U64 => self.iconst(types::I64, bits as i64),
+            _ => self.iconst(types::I32, bits as u32 as i32 as i64),
         }
+    }
+
+    /// The value of a constant used as an index, sign-extended from its width (32 or 64).
+    fn const_index(&self, id: u32) -> Option<i64> {
+        let c = *self.p.consts.get(&id)?.first()?;
+        let ty = self.p.value_types.get(&id)?;
+        Some(if self.p.scalar_of(*ty).is_ok_and(Scalar::wide) {
+            c as i64
+        } else {
+            c as u32 as i32 as i64
+        })
     }
 
     fn s(&mut self, id: u32) -> Result<Vec<Value>, ShaderError> {
@@ -543,10 +559,11 @@ impl<'a, 'f> Lower<'a, 'f> {
             if walk.len() != bits.len() {
                 return err("a Workgroup variable's initializer does not match its type");
             }
-            for ((at, _), v) in walk.into_iter().zip(bits) {
+            for ((at, k), v) in walk.into_iter().zip(bits) {
                 let at = at as usize;
-                if let Some(dst) = image.get_mut(at..at + 4) {
-                    dst.copy_from_slice(&v.to_le_bytes());
+                let n = k.bytes() as usize;
+                if let Some(dst) = image.get_mut(at..at + n) {
+                    dst.copy_from_slice(&v.to_le_bytes()[..n]);
                     any |= *v != 0;
                 }
             }
@@ -753,7 +770,7 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     fn load_scalar(&mut self, m: (Value, Value, Value), extra: i64, k: Scalar) -> Value {
-        let (a, _) = self.addr(m.0, m.1, m.2, extra, 4, false);
+        let (a, _) = self.addr(m.0, m.1, m.2, extra, k.bytes(), false);
         match k {
             Scalar::Bool => {
                 let v = self.b.ins().load(types::I32, flags(), a, 0);
@@ -764,7 +781,7 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     fn store_scalar(&mut self, m: (Value, Value, Value), extra: i64, k: Scalar, v: Value) {
-        let (a, _) = self.addr(m.0, m.1, m.2, extra, 4, true);
+        let (a, _) = self.addr(m.0, m.1, m.2, extra, k.bytes(), true);
         let v = if k == Scalar::Bool {
             self.b.ins().uextend(types::I32, v)
         } else {
@@ -791,7 +808,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let k = self.p.scalar_of(elem)?;
                 let cs = match (row_major, mstride) {
                     (true, Some(s)) => s as i64,
-                    _ => 4,
+                    _ => k.bytes(),
                 };
                 for i in 0..n as i64 {
                     out.push((at + cs * i, k));
@@ -910,7 +927,7 @@ impl<'a, 'f> Lower<'a, 'f> {
     ) -> Result<Val, ShaderError> {
         for k in first..i.len() {
             let idx_id = i.w(k);
-            let cidx = self.p.consts.get(&idx_id).and_then(|c| c.first().copied());
+            let cidx = self.const_index(idx_id);
             match p.kind.clone() {
                 PtrKind::Descs { first, count } => {
                     let elem = match self.p.ty(p.ty)? {
@@ -939,7 +956,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                     let (add, ty, ms, rm): (Value, u32, Option<u32>, bool) =
                         match self.p.ty(p.ty)?.clone() {
                             Ty::Struct { members } => {
-                                let Some(m) = cidx.filter(|m| (*m as usize) < members.len()) else {
+                                let Some(m) = cidx
+                                    .filter(|m| (0..members.len() as i64).contains(m))
+                                    .map(|m| m as u32)
+                                else {
                                     return err("struct member index is not a valid constant");
                                 };
                                 let o = self.p.member_offset(p.ty, m)?;
@@ -979,7 +999,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                             Ty::Vector { elem, .. } => {
                                 let cs = match (p.row_major, p.mstride) {
                                     (true, Some(s)) => s as i64,
-                                    _ => 4,
+                                    _ => self.p.scalar_of(elem)?.bytes(),
                                 };
                                 (self.scaled(off, idx_id, cidx, cs)?, elem, None, false)
                             }
@@ -1005,11 +1025,11 @@ impl<'a, 'f> Lower<'a, 'f> {
         &mut self,
         off: Value,
         idx_id: u32,
-        cidx: Option<u32>,
+        cidx: Option<i64>,
         stride: i64,
     ) -> Result<Value, ShaderError> {
         if let Some(c) = cidx {
-            return Ok(self.b.ins().iadd_imm_s(off, c as i32 as i64 * stride));
+            return Ok(self.b.ins().iadd_imm_s(off, c.wrapping_mul(stride)));
         }
         let idx = self.s1(idx_id)?;
         let idx = self.index64(idx);
@@ -1297,15 +1317,17 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
             Switch => {
                 let sel = self.s1(i.w(0))?;
+                let wide = self.b.func.dfg.value_type(sel) == types::I64;
                 let mut k = 2;
                 while k + 1 < i.len() {
-                    let lit = i.w(k);
+                    // A 64-bit selector's literals are 64-bit (rspirv decodes both words).
+                    let lit = match &i.ops[k] {
+                        rspirv::dr::Operand::LiteralBit64(x) if wide => *x as i64,
+                        _ => i.w(k) as i32 as i64,
+                    };
                     let (t, ta) = self.branch_args(i.w(k + 1))?;
                     let next = self.b.create_block();
-                    let c = self
-                        .b
-                        .ins()
-                        .icmp_imm_s(IntCC::Equal, sel, lit as i32 as i64);
+                    let c = self.b.ins().icmp_imm_s(IntCC::Equal, sel, lit);
                     self.b.ins().brif(c, t, &ta, next, &[]);
                     self.b.switch_to_block(next);
                     k += 2;
@@ -1326,6 +1348,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
             ControlBarrier => {
                 let exec = self.p.consts.get(&i.w(0)).and_then(|c| c.first().copied());
+                let exec = exec.map(|e| e as u32);
                 self.b.ins().fence();
                 if exec == Some(spirv::Scope::Workgroup as u32) {
                     self.call("sv_barrier", &[self.ctx]);
@@ -1458,14 +1481,25 @@ impl<'a, 'f> Lower<'a, 'f> {
         use Op::*;
         let p = self.ptr(i.w(0))?;
         let m = Self::mem_of(&p)?;
-        match self.p.scalar_of(p.ty)? {
-            Scalar::I32 | Scalar::U32 => {}
+        let k = self.p.scalar_of(p.ty)?;
+        let t = match k {
+            Scalar::I32 | Scalar::U32 | Scalar::I64 | Scalar::U64 => cl_type(k),
             other => return err(format!("atomics on {other:?} are not supported")),
+        };
+        let (mut a, mut ok) = self.addr(m.0, m.1, m.2, 0, k.bytes(), true);
+        if k.wide() {
+            // 64-bit atomics (shaderBufferInt64Atomics, shaderSharedInt64Atomics): an address
+            // that is not 8-byte aligned (possible only through a misaligned device address)
+            // is treated as out of range, so no locked access ever splits a cache line.
+            let low = self.b.ins().band_imm_s(a, 7);
+            let aligned = self.b.ins().icmp_imm_s(IntCC::Equal, low, 0);
+            let sink = self.b.ins().iadd_imm_s(self.ctx, CTX_SINK as i64);
+            a = self.b.ins().select(aligned, a, sink);
+            ok = self.b.ins().band(ok, aligned);
         }
-        let (a, ok) = self.addr(m.0, m.1, m.2, 0, 4, true);
         let fl = flags();
         let old = match i.op {
-            AtomicLoad => self.b.ins().atomic_load(types::I32, fl, a),
+            AtomicLoad => self.b.ins().atomic_load(t, fl, a),
             AtomicStore => {
                 let v = self.s1(i.w(3))?;
                 self.b.ins().atomic_store(fl, v, a);
@@ -1478,8 +1512,8 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
             _ => {
                 let (op, v) = match i.op {
-                    AtomicIIncrement => (AtomicRmwOp::Add, self.iconst(types::I32, 1)),
-                    AtomicIDecrement => (AtomicRmwOp::Sub, self.iconst(types::I32, 1)),
+                    AtomicIIncrement => (AtomicRmwOp::Add, self.iconst(t, 1)),
+                    AtomicIDecrement => (AtomicRmwOp::Sub, self.iconst(t, 1)),
                     _ => {
                         let v = self.s1(i.w(3))?;
                         let op = match i.op {
@@ -1497,10 +1531,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                         (op, v)
                     }
                 };
-                self.b.ins().atomic_rmw(types::I32, fl, op, a, v)
+                self.b.ins().atomic_rmw(t, fl, op, a, v)
             }
         };
-        let zero = self.iconst(types::I32, 0);
+        let zero = self.iconst(t, 0);
         let r = self.b.ins().select(ok, old, zero);
         self.set(i.id, Val::S(vec![r]));
         Ok(())

@@ -22,9 +22,11 @@
 //! ...) may hold any bytes, not only UTF-8; NonSemantic.* instruction sets (debug info,
 //! debugPrintf) are ignored. [`compile_compute`]
 //! (pipeline creation time) checks the rest against the entry point actually compiled: types
-//! (32-bit int/float, bool, vectors, matrices in column- or row-major layout, arrays, structs
-//! including empty ones, buffer images, storage images of Dim 1D/2D/3D/Cube (arrayed or not,
-//! not multisampled), PhysicalStorageBuffer pointers held as two 32-bit words), storage classes, decorations (unknown ones are refused), builtins, execution modes,
+//! (32-bit int/float, 64-bit int (Int64: signed and unsigned, 8-byte size and alignment), bool,
+//! vectors, matrices in column- or row-major layout, arrays, structs including empty ones,
+//! buffer images, storage images of Dim 1D/2D/3D/Cube (arrayed or not, not multisampled),
+//! PhysicalStorageBuffer pointers held as two 32-bit words, converted to and from 64-bit
+//! integers by OpConvertPtrToU/OpConvertUToPtr and OpBitcast), storage classes, decorations (unknown ones are refused), builtins, execution modes,
 //! that every
 //! resource the shader uses exists in the [`PipelineInterface`] with a matching
 //! [`DescriptorKind`], and the GLSL.std.450 instructions used. It never panics on bad SPIR-V.
@@ -60,10 +62,12 @@
 //! with any coordinate negative or beyond the view's extent or layer count reads (0, 0, 0, 0),
 //! its writes are dropped, and image atomics on it return 0 and change nothing; no access
 //! leaves the view's bytes at its mip level.
-//! Integer division and remainder by zero (and `INT_MIN / -1`) give an unspecified value (the
-//! dividend, or 0 for remainders) instead of trapping; float-to-int conversions saturate (NaN
-//! gives 0). Function and Private variables start zeroed, so results never depend on stale
-//! stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
+//! Integer division and remainder by zero (and `INT_MIN / -1`, at 32 and 64 bits) give
+//! an unspecified value (the dividend, or 0 for remainders) instead of trapping; shift amounts
+//! are taken modulo the operand's width (SPIR-V leaves larger ones undefined); a 64-bit atomic
+//! on an address that is not 8-byte aligned is dropped like an out-of-range one; float-to-int conversions
+//! saturate (NaN gives 0). Function and Private variables start zeroed, so results never depend
+//! on stale stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
 //! machine). 32-bit float arithmetic rounds to nearest even and keeps denormals, signed zeros,
 //! infinities and NaNs (no fast-math), so the SPV_KHR_float_controls modes DenormPreserve,
 //! SignedZeroInfNanPreserve and RoundingModeRTE are honoured; DenormFlushToZero and

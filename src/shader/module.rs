@@ -149,6 +149,11 @@ const CAPABILITIES: &[Capability] = &[
     Capability::DotProductInput4x8BitPacked,
     // Buffer device addresses (lower/pointers.rs).
     Capability::PhysicalStorageBufferAddresses,
+    // 64-bit integers (shaderInt64): one cranelift i64 per scalar; 64-bit atomics on storage
+    // buffers, device addresses and shared memory (shaderBufferInt64Atomics,
+    // shaderSharedInt64Atomics). 8/16-bit integers and 16/64-bit floats are not implemented.
+    Capability::Int64,
+    Capability::Int64Atomics,
 ];
 
 const EXTENSIONS: &[&str] = &[
@@ -200,6 +205,8 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | TypeVoid
             | TypeBool
             | TypeInt
+            | ConvertUToPtr
+            | ConvertPtrToU
             | TypeFloat
             | TypeVector
             | TypeMatrix

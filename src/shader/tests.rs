@@ -20,7 +20,7 @@
 //! error TEXT                       # parse or compile must fail with a message containing TEXT
 //! ```
 //!
-//! VALUES are tokens; a type tag (`u32 i32 f32 u16 i16 u8 i8`) applies to the numbers after
+//! VALUES are tokens; a type tag (`u64 i64 u32 i32 f32 u16 i16 u8 i8`) applies to the numbers after
 //! it (default u32); `zero:N` adds N zero bytes; `*` (in expectations) matches any word. Every buffer is surrounded by guard bytes
 //! that must be unchanged after the dispatch (out-of-range stores are dropped).
 
@@ -57,7 +57,10 @@ fn values(tokens: &[&str]) -> Vec<u8> {
             out.extend(std::iter::repeat_n(0u8, n.parse().expect("zero:N")));
             continue;
         }
-        if matches!(*t, "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8") {
+        if matches!(
+            *t,
+            "u64" | "i64" | "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8"
+        ) {
             tag = t;
             continue;
         }
@@ -76,6 +79,18 @@ fn values(tokens: &[&str]) -> Vec<u8> {
                     "inf" => f32::INFINITY,
                     "-inf" => f32::NEG_INFINITY,
                     _ => t.parse().unwrap_or_else(|_| panic!("bad float {t}")),
+                };
+                out.extend(v.to_le_bytes());
+            }
+            // 64-bit values: decimal (signed or not) or hex of up to 16 digits.
+            "u64" | "i64" => {
+                let v: u64 = if let Some(h) = t.strip_prefix("0x") {
+                    u64::from_str_radix(h, 16).expect("hex")
+                } else if t.starts_with('-') {
+                    t.parse::<i64>().expect("i64") as u64
+                } else {
+                    t.parse::<u64>()
+                        .unwrap_or_else(|_| panic!("bad number {t}"))
                 };
                 out.extend(v.to_le_bytes());
             }
@@ -343,7 +358,16 @@ cases! {
     glsl,
     spec_default,
     refuse_geometry,
-    refuse_int64,
+    int64_atomics,
+    int64_subgroup,
+    refuse_int16,
+    refuse_dot_int64,
+    int64_arith,
+    int64_bits,
+    int64_convert,
+    int64_memory,
+    int64_ext,
+    int64_ext_switch,
     rowmajor,
     refuse_sampler,
     frexp_barrier,
@@ -371,7 +395,7 @@ cases! {
     determinism,
     pointers,
     ptr_chain,
-    refuse_ptr_int64,
+    ptr_int64,
 }
 
 #[test]
@@ -846,4 +870,119 @@ fn undef_of_an_integer_matrix() {
         .expect("OpTypeMatrix");
     w[at + 2] = uvec3;
     run_case_with("undef_types", Some(&w));
+}
+
+/// 64-bit OpBitCount (with a 64- and a 32-bit result), OpBitReverse, OpBitFieldInsert/
+/// SExtract/UExtract (counts up to 64, count 0) and GLSL.std.450 FindILsb/FindUMsb/FindSMsb:
+/// valid SPIR-V that Vulkan keeps out of its modules (VUID-StandaloneSpirv-Base-04781 limits
+/// the bit instructions to 32-bit Base; spirv-val limits FindUMsb/FindSMsb to 32 bits), so the
+/// module is built here with rspirv instead of living under shaders/compute (where every shader
+/// passes spirv-val for Vulkan 1.3). Expected values: Rust's u64/i64 operations.
+#[test]
+fn int64_bit_instructions_outside_vulkan_rules() {
+    use rspirv::binary::Assemble;
+    use rspirv::dr::{Builder, Operand};
+    use spirv::{
+        AddressingModel, Capability, Decoration, ExecutionMode, ExecutionModel, FunctionControl,
+        GlslStd450Op as G, MemoryModel, StorageClass,
+    };
+    let (x, y): (u64, u64) = (0xF0E1_D2C3_B4A5_9680, 0x8000_0000_0000_0123);
+    let n = y as i64;
+    let mut b = Builder::new();
+    b.set_version(1, 3);
+    b.capability(Capability::Shader);
+    b.capability(Capability::Int64);
+    b.extension("SPV_KHR_storage_buffer_storage_class");
+    let glsl = b.ext_inst_import("GLSL.std.450");
+    b.memory_model(AddressingModel::Logical, MemoryModel::GLSL450);
+    let void = b.type_void();
+    let fnty = b.type_function(void, vec![]);
+    let u64t = b.type_int(64, 0);
+    let i64t = b.type_int(64, 1);
+    let u32t = b.type_int(32, 0);
+    let rt = b.type_runtime_array(u64t);
+    b.decorate(rt, Decoration::ArrayStride, [Operand::LiteralBit32(8)]);
+    let st = b.type_struct([rt]);
+    b.decorate(st, Decoration::Block, []);
+    b.member_decorate(st, 0, Decoration::Offset, [Operand::LiteralBit32(0)]);
+    let pst = b.type_pointer(None, StorageClass::StorageBuffer, st);
+    let pu = b.type_pointer(None, StorageClass::StorageBuffer, u64t);
+    let var = b.variable(pst, None, StorageClass::StorageBuffer, None);
+    b.decorate(var, Decoration::DescriptorSet, [Operand::LiteralBit32(0)]);
+    b.decorate(var, Decoration::Binding, [Operand::LiteralBit32(0)]);
+    let k: Vec<u32> = (0..=64).map(|v| b.constant_bit32(u32t, v)).collect();
+    let f = b
+        .begin_function(void, None, FunctionControl::NONE, fnty)
+        .unwrap();
+    b.begin_block(None).unwrap();
+    let slot = |b: &mut Builder, i: usize| b.access_chain(pu, None, var, [k[0], k[i]]).unwrap();
+    let p0 = slot(&mut b, 0);
+    let vx = b.load(u64t, None, p0, None, []).unwrap();
+    let p1 = slot(&mut b, 1);
+    let vy = b.load(u64t, None, p1, None, []).unwrap();
+    let vn = b.bitcast(i64t, None, vy).unwrap();
+    let mut out = Vec::new();
+    out.push(b.bit_count(u64t, None, vx).unwrap());
+    let c32 = b.bit_count(u32t, None, vx).unwrap();
+    out.push(b.u_convert(u64t, None, c32).unwrap());
+    out.push(b.bit_reverse(u64t, None, vx).unwrap());
+    out.push(b.bit_field_u_extract(u64t, None, vx, k[20], k[40]).unwrap());
+    let se = b.bit_field_s_extract(i64t, None, vn, k[4], k[60]).unwrap();
+    out.push(b.bitcast(u64t, None, se).unwrap());
+    out.push(b.bit_field_insert(u64t, None, vx, vy, k[8], k[56]).unwrap());
+    out.push(b.bit_field_insert(u64t, None, vx, vy, k[0], k[64]).unwrap());
+    out.push(b.bit_field_u_extract(u64t, None, vx, k[0], k[64]).unwrap());
+    out.push(b.bit_field_u_extract(u64t, None, vx, k[5], k[0]).unwrap());
+    let glsl_op = |b: &mut Builder, t: u32, op: G, a: u32| {
+        b.ext_inst(t, None, glsl, op as u32, [Operand::IdRef(a)])
+            .unwrap()
+    };
+    out.push(glsl_op(&mut b, u64t, G::FindILsb, vx));
+    out.push(glsl_op(&mut b, u64t, G::FindUMsb, vx));
+    let sm = glsl_op(&mut b, i64t, G::FindSMsb, vn);
+    out.push(b.bitcast(u64t, None, sm).unwrap());
+    let zero = b.bitwise_xor(u64t, None, vx, vx).unwrap();
+    out.push(glsl_op(&mut b, u64t, G::FindUMsb, zero));
+    for (i, v) in out.iter().enumerate() {
+        let p = slot(&mut b, 2 + i);
+        b.store(p, *v, None, []).unwrap();
+    }
+    b.ret().unwrap();
+    b.end_function().unwrap();
+    b.entry_point(ExecutionModel::GLCompute, f, "main", [var]);
+    b.execution_mode(f, ExecutionMode::LocalSize, [1, 1, 1]);
+    let words = b.module().assemble();
+
+    let m = Module::parse(&words).expect("parse");
+    let kernel =
+        compile_compute(&m, "main", &SpecConstants::default(), &ssbo_iface(1)).expect("compile");
+    let len = 8 * (2 + out.len()) as u64;
+    let heap = Arc::new(Heap::new(1 << 20));
+    let mem = DeviceMemory::allocate(&heap, len, 0, None).expect("allocate");
+    let span = mem.span(0, len).expect("span");
+    span.write(0, &[x.to_le_bytes(), y.to_le_bytes()].concat());
+    kernel.dispatch(&[Resource::Buffer(span)], &[], [0, 0, 0], [1, 1, 1]);
+    let mut bytes = vec![0u8; len as usize];
+    span.read(0, &mut bytes);
+    let got: Vec<u64> = bytes[16..]
+        .chunks_exact(8)
+        .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    let mask = ((1u64 << 56) - 1) << 8;
+    let want = vec![
+        x.count_ones() as u64,
+        x.count_ones() as u64,
+        x.reverse_bits(),
+        (x >> 20) & ((1 << 40) - 1),
+        (n >> 4) as u64,
+        (x & !mask) | ((y << 8) & mask),
+        y,
+        x,
+        0,
+        x.trailing_zeros() as u64,
+        63 - x.leading_zeros() as u64,
+        63 - (!n).leading_zeros() as u64,
+        u64::MAX,
+    ];
+    assert_eq!(got, want);
 }

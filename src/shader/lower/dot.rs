@@ -30,6 +30,10 @@ impl Lower<'_, '_> {
         if a.len() != b.len() || a.is_empty() {
             return err("dot product of vectors of different sizes");
         }
+        let wide = |l: &Self, v: &Value| l.b.func.dfg.value_type(*v) == types::I64;
+        if a.iter().chain(&b).any(|v| wide(self, v)) || self.p.scalar_of(i.ty)?.wide() {
+            return err("integer dot products of 64-bit integers are not supported");
+        }
         let (a, b) = if a.len() == 1 {
             // Packed: the format operand follows the vectors (and the accumulator).
             let fmt = i.w(if acc { 3 } else { 2 });

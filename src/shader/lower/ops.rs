@@ -55,9 +55,27 @@ impl Lower<'_, '_> {
         use Op::*;
         let i32t = types::I32;
         Ok(match i.op {
-            CopyObject | CopyLogical | UConvert | SConvert | FConvert => self.s(i.w(0))?,
-            ConvertFToS => self.un(i.w(0), |b, x| b.ins().fcvt_to_sint_sat(i32t, x))?,
-            ConvertFToU => self.un(i.w(0), |b, x| b.ins().fcvt_to_uint_sat(i32t, x))?,
+            CopyObject | CopyLogical | FConvert => self.s(i.w(0))?,
+            // Between 32 and 64 bits: sign- or zero-extension, or truncation.
+            UConvert | SConvert => {
+                let kinds = self.kinds(i.ty)?;
+                let a = self.s(i.w(0))?;
+                if a.len() != kinds.len() {
+                    return err("OpUConvert/OpSConvert between vectors of different sizes");
+                }
+                a.iter()
+                    .zip(kinds)
+                    .map(|(x, k)| self.resize(*x, cl_type(k), i.op == SConvert))
+                    .collect()
+            }
+            ConvertFToS | ConvertFToU => {
+                let t = self.kinds(i.ty)?.first().map_or(i32t, |k| cl_type(*k));
+                if i.op == ConvertFToS {
+                    self.un(i.w(0), |b, x| b.ins().fcvt_to_sint_sat(t, x))?
+                } else {
+                    self.un(i.w(0), |b, x| b.ins().fcvt_to_uint_sat(t, x))?
+                }
+            }
             ConvertSToF => self.un(i.w(0), |b, x| b.ins().fcvt_from_sint(types::F32, x))?,
             ConvertUToF => self.un(i.w(0), |b, x| b.ins().fcvt_from_uint(types::F32, x))?,
             QuantizeToF16 => {
@@ -69,8 +87,13 @@ impl Lower<'_, '_> {
             Bitcast => {
                 let kinds = self.kinds(i.ty)?;
                 let a = self.s(i.w(0))?;
-                if a.len() != kinds.len() {
-                    return err("OpBitcast between types of different component counts");
+                let widths_differ = a
+                    .iter()
+                    .zip(&kinds)
+                    .any(|(x, k)| self.b.func.dfg.value_type(*x).bits() != cl_type(*k).bits());
+                if a.len() != kinds.len() || widths_differ {
+                    // Between 64-bit integers and pairs of 32-bit scalars (uvec2, pointers).
+                    return self.regroup(&a, &kinds);
                 }
                 a.iter()
                     .zip(kinds)
@@ -83,6 +106,22 @@ impl Lower<'_, '_> {
                         }
                     })
                     .collect()
+            }
+            // SPV_KHR_physical_storage_buffer: an integer (zero-extended or truncated to 64
+            // bits) is the address; a pointer's address as an integer of the result's width.
+            ConvertUToPtr => {
+                let x = self.s1(i.w(0))?;
+                let x = self.resize(x, types::I64, false);
+                self.regroup(&[x], &[Scalar::U32, Scalar::U32])?
+            }
+            ConvertPtrToU => {
+                let words = self.s(i.w(0))?;
+                let addr = self.regroup(&words, &[Scalar::U64])?;
+                let t = self
+                    .kinds(i.ty)?
+                    .first()
+                    .map_or(types::I64, |k| cl_type(*k));
+                vec![self.resize(addr[0], t, false)]
             }
             SNegate => self.un(i.w(0), |b, x| b.ins().ineg(x))?,
             FNegate => self.un(i.w(0), |b, x| b.ins().fneg(x))?,
@@ -360,7 +399,8 @@ impl Lower<'_, '_> {
                         (r, self.b.ins().icmp(IntCC::UnsignedLessThan, *x, *y))
                     };
                     lo.push(r);
-                    hi.push(self.b.ins().uextend(i32t, c));
+                    let t = self.b.func.dfg.value_type(r);
+                    hi.push(self.b.ins().uextend(t, c));
                 }
                 lo.extend(hi);
                 lo
@@ -371,6 +411,16 @@ impl Lower<'_, '_> {
                 let mut lo = Vec::new();
                 let mut hi = Vec::new();
                 for (x, y) in a.iter().zip(b.iter()) {
+                    if self.b.func.dfg.value_type(*x) == types::I64 {
+                        // 128-bit product: low half, and the high half from umulhi/smulhi.
+                        lo.push(self.b.ins().imul(*x, *y));
+                        hi.push(if i.op == UMulExtended {
+                            self.b.ins().umulhi(*x, *y)
+                        } else {
+                            self.b.ins().smulhi(*x, *y)
+                        });
+                        continue;
+                    }
                     let (x, y) = if i.op == UMulExtended {
                         (
                             self.b.ins().uextend(types::I64, *x),
@@ -390,13 +440,26 @@ impl Lower<'_, '_> {
                 lo.extend(hi);
                 lo
             }
-            BitCount => self.un(i.w(0), |b, x| b.ins().popcnt(x))?,
+            // The result's width may differ from Base's (e.g. a 32-bit count of a 64-bit value).
+            BitCount => {
+                let t = self.kinds(i.ty)?.first().map_or(i32t, |k| cl_type(*k));
+                let a = self.s(i.w(0))?;
+                a.iter()
+                    .map(|x| {
+                        let c = self.b.ins().popcnt(*x);
+                        self.resize(c, t, false)
+                    })
+                    .collect()
+            }
             BitReverse => self.un(i.w(0), |b, x| b.ins().bitrev(x))?,
             BitFieldInsert => {
                 let base = self.s(i.w(0))?;
                 let ins = self.s(i.w(1))?;
+                let t = self.first_type(&base)?;
                 let off = self.s1(i.w(2))?;
+                let off = self.resize(off, t, false);
                 let cnt = self.s1(i.w(3))?;
+                let cnt = self.resize(cnt, t, false);
                 let mask = self.field_mask(off, cnt);
                 base.iter()
                     .zip(ins.iter())
@@ -410,9 +473,12 @@ impl Lower<'_, '_> {
             }
             BitFieldUExtract => {
                 let base = self.s(i.w(0))?;
+                let t = self.first_type(&base)?;
                 let off = self.s1(i.w(1))?;
+                let off = self.resize(off, t, false);
                 let cnt = self.s1(i.w(2))?;
-                let zero = self.iconst(i32t, 0);
+                let cnt = self.resize(cnt, t, false);
+                let zero = self.iconst(t, 0);
                 let mask = self.field_mask(zero, cnt);
                 base.iter()
                     .map(|b0| {
@@ -423,14 +489,17 @@ impl Lower<'_, '_> {
             }
             BitFieldSExtract => {
                 let base = self.s(i.w(0))?;
+                let t = self.first_type(&base)?;
                 let off = self.s1(i.w(1))?;
+                let off = self.resize(off, t, false);
                 let cnt = self.s1(i.w(2))?;
-                let c32 = self.iconst(i32t, 32);
-                let left = self.b.ins().isub(c32, off);
+                let cnt = self.resize(cnt, t, false);
+                let width = self.iconst(t, t.bits() as i64);
+                let left = self.b.ins().isub(width, off);
                 let left = self.b.ins().isub(left, cnt);
-                let right = self.b.ins().isub(c32, cnt);
+                let right = self.b.ins().isub(width, cnt);
                 let is0 = self.b.ins().icmp_imm_s(IntCC::Equal, cnt, 0);
-                let zero = self.iconst(i32t, 0);
+                let zero = self.iconst(t, 0);
                 base.iter()
                     .map(|b0| {
                         let s = self.b.ins().ishl(*b0, left);
@@ -443,14 +512,93 @@ impl Lower<'_, '_> {
         })
     }
 
-    /// ((1 << cnt) - 1) << off, computed in 64 bits so cnt = 32 works.
+    /// ((1 << cnt) - 1) << off, computed in 64 bits so cnt = 32 works (for 64-bit fields:
+    /// all ones shifted right by 64 - cnt, and 0 for cnt = 0).
     fn field_mask(&mut self, off: Value, cnt: Value) -> Value {
+        if self.b.func.dfg.value_type(cnt) == types::I64 {
+            let ones = self.iconst(types::I64, -1);
+            let sixty_four = self.iconst(types::I64, 64);
+            let sh = self.b.ins().isub(sixty_four, cnt);
+            let m = self.b.ins().ushr(ones, sh);
+            let zero = self.iconst(types::I64, 0);
+            let is0 = self.b.ins().icmp_imm_s(IntCC::Equal, cnt, 0);
+            let m = self.b.ins().select(is0, zero, m);
+            return self.b.ins().ishl(m, off);
+        }
         let one = self.iconst(types::I64, 1);
         let c = self.b.ins().uextend(types::I64, cnt);
         let m = self.b.ins().ishl(one, c);
         let m = self.b.ins().iadd_imm_s(m, -1);
         let m = self.b.ins().ireduce(types::I32, m);
         self.b.ins().ishl(m, off)
+    }
+
+    /// `x` as an integer of type `t`: truncated, or sign- (`signed`) or zero-extended.
+    pub(super) fn resize(&mut self, x: Value, t: Type, signed: bool) -> Value {
+        let from = self.b.func.dfg.value_type(x);
+        if from == t {
+            x
+        } else if from.bits() > t.bits() {
+            self.b.ins().ireduce(t, x)
+        } else if signed {
+            self.b.ins().sextend(t, x)
+        } else {
+            self.b.ins().uextend(t, x)
+        }
+    }
+
+    /// The cranelift type of the first scalar of a value.
+    fn first_type(&self, v: &[Value]) -> Result<Type, ShaderError> {
+        match v.first() {
+            Some(x) => Ok(self.b.func.dfg.value_type(*x)),
+            None => err("an operation on a value without components"),
+        }
+    }
+
+    /// Reinterprets the bits of `a` (scalars of 32 or 64 bits, lowest first, a 64-bit scalar
+    /// being its low then high 32-bit word) as scalars of `kinds`: OpBitcast between a 64-bit
+    /// integer (vector) and 32-bit pairs, and pointer/integer conversions.
+    pub(super) fn regroup(
+        &mut self,
+        a: &[Value],
+        kinds: &[Scalar],
+    ) -> Result<Vec<Value>, ShaderError> {
+        let mut words = Vec::new();
+        for x in a {
+            let t = self.b.func.dfg.value_type(*x);
+            if t == types::I64 {
+                words.push(self.b.ins().ireduce(types::I32, *x));
+                let hi = self.b.ins().ushr_imm_u(*x, 32);
+                words.push(self.b.ins().ireduce(types::I32, hi));
+            } else if t == types::I32 {
+                words.push(*x);
+            } else if t == types::F32 {
+                words.push(self.b.ins().bitcast(types::I32, MemFlagsData::new(), *x));
+            } else {
+                return err("OpBitcast of a boolean");
+            }
+        }
+        let need: usize = kinds.iter().map(|k| k.bytes() as usize / 4).sum();
+        if need != words.len() || kinds.contains(&Scalar::Bool) {
+            return err("OpBitcast between types of different sizes");
+        }
+        let mut out = Vec::new();
+        let mut w = words.into_iter();
+        for k in kinds {
+            let lo = w.next().expect("counted");
+            out.push(match k {
+                Scalar::I64 | Scalar::U64 => {
+                    let hi = w.next().expect("counted");
+                    let lo = self.b.ins().uextend(types::I64, lo);
+                    let hi = self.b.ins().uextend(types::I64, hi);
+                    let hi = self.b.ins().ishl_imm_u(hi, 32);
+                    self.b.ins().bor(lo, hi)
+                }
+                Scalar::F32 => self.b.ins().bitcast(types::F32, MemFlagsData::new(), lo),
+                _ => lo,
+            });
+        }
+        Ok(out)
     }
 
     fn icmp(&mut self, i: &Inst, cc: IntCC) -> Result<Vec<Value>, ShaderError> {
@@ -559,8 +707,9 @@ impl Lower<'_, '_> {
             G::SSign => un(self, &|b, x| {
                 let gt = b.ins().icmp_imm_s(IntCC::SignedGreaterThan, x, 0);
                 let lt = b.ins().icmp_imm_s(IntCC::SignedLessThan, x, 0);
-                let gt = b.ins().uextend(types::I32, gt);
-                let lt = b.ins().uextend(types::I32, lt);
+                let t = b.func.dfg.value_type(x);
+                let gt = b.ins().uextend(t, gt);
+                let lt = b.ins().uextend(t, lt);
                 b.ins().isub(gt, lt)
             })?,
             G::Radians => un(self, &|b, x| {
@@ -715,12 +864,14 @@ impl Lower<'_, '_> {
             G::FindILsb => un(self, &|b, x| {
                 let t = b.ins().ctz(x);
                 let z = b.ins().icmp_imm_s(IntCC::Equal, x, 0);
-                let m1 = b.ins().iconst(types::I32, -1);
+                let xt = b.func.dfg.value_type(x);
+                let m1 = b.ins().iconst(xt, -1);
                 b.ins().select(z, m1, t)
             })?,
             G::FindUMsb => un(self, &|b, x| {
+                let t = b.func.dfg.value_type(x);
                 let c = b.ins().clz(x);
-                let k = b.ins().iconst(types::I32, 31);
+                let k = b.ins().iconst(t, t.bits() as i64 - 1);
                 b.ins().isub(k, c)
             })?,
             G::FindSMsb => un(self, &|b, x| {
@@ -728,7 +879,8 @@ impl Lower<'_, '_> {
                 let inv = b.ins().bnot(x);
                 let y = b.ins().select(neg, inv, x);
                 let c = b.ins().clz(y);
-                let k = b.ins().iconst(types::I32, 31);
+                let t = b.func.dfg.value_type(x);
+                let k = b.ins().iconst(t, t.bits() as i64 - 1);
                 b.ins().isub(k, c)
             })?,
             G::Modf => {
@@ -830,10 +982,16 @@ fn same_len(a: &[Value], b: &[Value]) -> Result<(), ShaderError> {
 
 /// A divisor that cannot trap: 1 where `y` is 0 or (signed) where x = MIN and y = -1.
 fn safe_divisor(b: &mut FunctionBuilder, x: Value, y: Value, signed: bool) -> Value {
-    let one = b.ins().iconst(types::I32, 1);
+    let t = b.func.dfg.value_type(y);
+    let one = b.ins().iconst(t, 1);
     let mut bad = b.ins().icmp_imm_s(IntCC::Equal, y, 0);
     if signed {
-        let min = b.ins().icmp_imm_s(IntCC::Equal, x, i32::MIN as i64);
+        let min = if t == types::I64 {
+            i64::MIN
+        } else {
+            i32::MIN as i64
+        };
+        let min = b.ins().icmp_imm_s(IntCC::Equal, x, min);
         let m1 = b.ins().icmp_imm_s(IntCC::Equal, y, -1);
         let ov = b.ins().band(min, m1);
         bad = b.ins().bor(bad, ov);

@@ -12,8 +12,11 @@
 //! buffer, past the end) resolves to length 0: loads read 0, stores and atomics are dropped.
 //! A pointer derived by an access chain turns back into a value as base + offset.
 //!
-//! 64-bit integers are not supported (Int64 is refused), so OpConvertUToPtr/OpConvertPtrToU
-//! cannot occur; GL_EXT_buffer_reference_uvec2 is the integer form of an address.
+//! With 64-bit integers (Int64), OpConvertPtrToU gives the address as an integer and
+//! OpConvertUToPtr makes a pointer of one (zero-extended or truncated to 64 bits; ops.rs): the
+//! pointer arithmetic of GL_EXT_buffer_reference2 (`p + n`, `p[i]`) is integer arithmetic on
+//! the address, and the result is checked at its dereference like any other address.
+//! GL_EXT_buffer_reference_uvec2 (OpBitcast to and from uvec2) is the 32-bit form.
 
 use super::super::front::Ty;
 use super::super::runtime::{CTX_SCRATCH, Ctx};
@@ -116,7 +119,7 @@ impl Lower<'_, '_> {
             return err("OpPtrAccessChain of a non-memory pointer");
         };
         let eid = i.w(1);
-        let cidx = self.p.consts.get(&eid).and_then(|c| c.first().copied());
+        let cidx = self.const_index(eid);
         let off = self.scaled(off, eid, cidx, stride as i64)?;
         p.kind = PtrKind::Mem { base, len, off };
         self.access_chain_from(p, i, 2)

@@ -155,17 +155,19 @@ impl Lower<'_, '_> {
 }
 
 /// The identity of a subgroup arithmetic operation on scalars of kind `k` (bit pattern).
-fn identity(op: Op, k: Scalar) -> u32 {
+fn identity(op: Op, k: Scalar) -> u64 {
     use Op::*;
+    let wide = k.wide();
     match (op, k) {
         (GroupNonUniformIMul, _) => 1,
-        (GroupNonUniformFMul, _) => 1f32.to_bits(),
-        (GroupNonUniformSMin, _) => i32::MAX as u32,
-        (GroupNonUniformUMin, _) => u32::MAX,
-        (GroupNonUniformFMin, _) => f32::INFINITY.to_bits(),
-        (GroupNonUniformSMax, _) => i32::MIN as u32,
-        (GroupNonUniformFMax, _) => f32::NEG_INFINITY.to_bits(),
-        (GroupNonUniformBitwiseAnd, _) => u32::MAX,
+        (GroupNonUniformFMul, _) => 1f32.to_bits() as u64,
+        (GroupNonUniformSMin, _) if wide => i64::MAX as u64,
+        (GroupNonUniformSMin, _) => i32::MAX as u64,
+        (GroupNonUniformUMin | GroupNonUniformBitwiseAnd, _) => u64::MAX,
+        (GroupNonUniformFMin, _) => f32::INFINITY.to_bits() as u64,
+        (GroupNonUniformSMax, _) if wide => i64::MIN as u64,
+        (GroupNonUniformSMax, _) => i32::MIN as u32 as u64,
+        (GroupNonUniformFMax, _) => f32::NEG_INFINITY.to_bits() as u64,
         (GroupNonUniformLogicalAnd, _) => 1,
         // Add (integer 0, float +0.0), UMax, Or, Xor, logical Or and Xor.
         _ => 0,

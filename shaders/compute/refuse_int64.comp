@@ -1,6 +1,0 @@
-#version 450
-#extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
-// 64-bit integers are not implemented: refused with the capability's name.
-layout(local_size_x = 1) in;
-layout(set = 0, binding = 0) buffer B { uint64_t v; } b;
-void main() { b.v += 1ul; }
