@@ -9,7 +9,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// A scalar as the code generator sees it: bool, 32-bit numbers and 64-bit integers (Int64).
+/// A scalar as the code generator sees it: bool, 32-bit numbers, 64-bit integers (Int64) and
+/// 64-bit floats (Float64).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Scalar {
     Bool,
@@ -18,6 +19,7 @@ pub(crate) enum Scalar {
     F32,
     I64,
     U64,
+    F64,
 }
 
 impl Scalar {
@@ -26,9 +28,9 @@ impl Scalar {
         if self.wide() { 8 } else { 4 }
     }
 
-    /// A 64-bit integer.
+    /// A 64-bit scalar (integer or float).
     pub(crate) fn wide(self) -> bool {
-        matches!(self, Scalar::I64 | Scalar::U64)
+        matches!(self, Scalar::I64 | Scalar::U64 | Scalar::F64)
     }
 }
 
@@ -41,7 +43,10 @@ pub(crate) enum Ty {
         /// 32 or 64.
         width: u32,
     },
-    Float,
+    Float {
+        /// 32 or 64.
+        width: u32,
+    },
     Vector {
         elem: u32,
         n: u32,
@@ -86,7 +91,7 @@ pub(crate) enum Ty {
 /// Texel kind passed to the runtime helpers (the image's sampled type).
 pub(crate) fn texel_kind(s: Scalar) -> u32 {
     match s {
-        Scalar::F32 | Scalar::Bool => 0,
+        Scalar::F32 | Scalar::F64 | Scalar::Bool => 0,
         Scalar::I32 | Scalar::I64 => 1,
         Scalar::U32 | Scalar::U64 => 2,
     }
@@ -398,10 +403,11 @@ impl<'m> Program<'m> {
                 }
             }
             Op::TypeFloat => {
-                if i.w(0) != 32 {
+                // 64-bit floats need the Float64 capability, checked at parse time.
+                if i.w(0) != 32 && i.w(0) != 64 {
                     return err(format!("unsupported float width {}", i.w(0)));
                 }
-                Ty::Float
+                Ty::Float { width: i.w(0) }
             }
             // Sizes come from the module: each is checked here, before anything is sized by
             // it, and every type may only use types declared before it (so types are acyclic
@@ -416,7 +422,7 @@ impl<'m> Program<'m> {
                 }
                 if !matches!(
                     self.types.get(&i.w(0)),
-                    Some(Ty::Bool | Ty::Int { .. } | Ty::Float)
+                    Some(Ty::Bool | Ty::Int { .. } | Ty::Float { .. })
                 ) {
                     return malformed(format!("OpTypeVector %{} of a non-scalar type", i.id));
                 }
@@ -471,7 +477,7 @@ impl<'m> Program<'m> {
             Op::TypeImage => {
                 let sampled = self.scalar_of(i.w(0))?;
                 if sampled.wide() {
-                    return err("images of 64-bit integers (shaderImageInt64) are not supported");
+                    return err("images of 64-bit scalars (shaderImageInt64) are not supported");
                 }
                 let (dim, arrayed, ms, storage) = (i.w(1), i.w(3) == 1, i.w(4), i.w(5) == 2);
                 if dim != Dim::DimBuffer as u32 {
@@ -625,7 +631,8 @@ impl<'m> Program<'m> {
             } => Ok(Scalar::U64),
             Ty::Int { signed: true, .. } => Ok(Scalar::I32),
             Ty::Int { signed: false, .. } => Ok(Scalar::U32),
-            Ty::Float => Ok(Scalar::F32),
+            Ty::Float { width: 64 } => Ok(Scalar::F64),
+            Ty::Float { .. } => Ok(Scalar::F32),
             Ty::Vector { elem, .. } => self.scalar_of(*elem),
             _ => err(format!("%{ty} is not a scalar or vector type")),
         }
@@ -654,7 +661,7 @@ impl<'m> Program<'m> {
 
     fn flat_uncached(&self, ty: u32, out: &mut Vec<Scalar>) -> Result<(), ShaderError> {
         match self.ty(ty)? {
-            Ty::Bool | Ty::Int { .. } | Ty::Float => out.push(self.scalar_of(ty)?),
+            Ty::Bool | Ty::Int { .. } | Ty::Float { .. } => out.push(self.scalar_of(ty)?),
             Ty::PhysPtr { .. } => out.extend([Scalar::U32, Scalar::U32]),
             Ty::Vector { elem, n } => {
                 let s = self.scalar_of(*elem)?;
@@ -760,8 +767,8 @@ impl<'m> Program<'m> {
         // Every part is at most MAX_TYPE_BYTES (checked by the recursive call) and every
         // stride, offset and count a u32, so these products and sums fit in u64.
         Ok(match self.ty(ty)?.clone() {
-            Ty::Int { width: 64, .. } => (8, 8),
-            Ty::Bool | Ty::Int { .. } | Ty::Float => (4, 4),
+            Ty::Int { width: 64, .. } | Ty::Float { width: 64 } => (8, 8),
+            Ty::Bool | Ty::Int { .. } | Ty::Float { .. } => (4, 4),
             Ty::PhysPtr { .. } => (8, 8),
             // Components are scalar-aligned; buffer blocks carry explicit Offset/ArrayStride.
             Ty::Vector { elem, n } => {
@@ -769,13 +776,15 @@ impl<'m> Program<'m> {
                 (s * n as u64, a)
             }
             Ty::Matrix { col, n } if row_major => {
-                let rows = match self.ty(col)? {
-                    Ty::Vector { n, .. } => *n as u64,
+                let (rows, elem) = match self.ty(col)? {
+                    Ty::Vector { n, elem } => (*n as u64, *elem),
                     _ => return err("matrix column is not a vector"),
                 };
-                let rs = 4 * n as u64;
+                // A row is a vector of `n` scalars (4 or 8 bytes each).
+                let es = self.scalar_of(elem)?.bytes() as u64;
+                let rs = es * n as u64;
                 let stride = mstride.map(u64::from).unwrap_or(rs);
-                (stride * rows.saturating_sub(1) + rs, 4)
+                (stride * rows.saturating_sub(1) + rs, es)
             }
             Ty::Matrix { col, n } => {
                 let (cs, ca) = self.size_align(col, None)?;
@@ -967,10 +976,25 @@ impl<'m> Program<'m> {
 
 /// Evaluates one scalar lane of a specialization-constant operation: 32-bit operations as
 /// [`fold32`], operations on 64-bit integers in 64 bits (both wrapping; division by zero gives
-/// 0), and conversions between the widths. The result is masked to the result's width.
+/// 0), and conversions between the widths (FConvert between f32 and f64 as the shader's
+/// OpFConvert: exact widening, narrowing to nearest even). The result is masked to the
+/// result's width.
 fn fold(op: Op, x: u64, y: u64, src: Option<Scalar>, res: Option<Scalar>) -> Option<u64> {
     let wide_src = src.is_some_and(Scalar::wide);
-    let r = match op {
+    let r = match (op, src, res) {
+        (Op::FConvert, Some(Scalar::F32), Some(Scalar::F64)) => {
+            return Some((f32::from_bits(x as u32) as f64).to_bits());
+        }
+        (Op::FConvert, Some(Scalar::F64), Some(Scalar::F32)) => {
+            return Some((f64::from_bits(x) as f32).to_bits() as u64);
+        }
+        (Op::FConvert, ..) => return Some(x),
+        // Other operations are integer or logical ones: no other float operand is allowed in
+        // a Shader module's OpSpecConstantOp.
+        (_, Some(Scalar::F64), _) => return None,
+        _ => op,
+    };
+    let r = match r {
         // Width conversions: sign- or zero-extend from the source width.
         Op::SConvert if !wide_src => x as u32 as i32 as i64 as u64,
         Op::SConvert | Op::UConvert => x,
@@ -1084,8 +1108,9 @@ fn fold32(op: Op, x: u32, y: u32) -> Option<u32> {
 /// 32-bit float arithmetic is cranelift's IEEE 754 instructions plus Rust's `f32` functions,
 /// run with the default MXCSR (round to nearest even, denormals neither flushed nor treated as
 /// zero) and without fast-math rewrites, so DenormPreserve, SignedZeroInfNanPreserve and
-/// RoundingModeRTE hold for 32-bit floats whether or not they are requested. Flushing denormals
-/// and rounding toward zero are not implemented. Modes for 16- and 64-bit floats have nothing to
+/// RoundingModeRTE hold for 32-bit floats whether or not they are requested; the same holds for
+/// 64-bit floats (cranelift's f64 instructions, Rust's `f64 %`). Flushing denormals and rounding
+/// toward zero are not implemented at either width. Modes for 16-bit floats have nothing to
 /// apply to (such types are refused wherever they are declared) and are accepted.
 fn float_controls_refusal(mode: u32, width: u32) -> Option<String> {
     let name = match ExecutionMode::from_u32(mode)? {
@@ -1096,11 +1121,11 @@ fn float_controls_refusal(mode: u32, width: u32) -> Option<String> {
         ExecutionMode::RoundingModeRTZ => "RoundingModeRTZ",
         _ => return None,
     };
-    if width != 32 {
+    if width != 32 && width != 64 {
         return Some(String::new());
     }
     Some(format!(
-        "unsupported execution mode {name} for 32-bit floats (SPV_KHR_float_controls): \
+        "unsupported execution mode {name} for {width}-bit floats (SPV_KHR_float_controls): \
          denormals are preserved and rounding is to nearest even"
     ))
 }

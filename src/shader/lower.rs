@@ -181,10 +181,12 @@ fn cl_type(s: Scalar) -> Type {
         Scalar::I32 | Scalar::U32 => types::I32,
         Scalar::F32 => types::F32,
         Scalar::I64 | Scalar::U64 => types::I64,
+        Scalar::F64 => types::F64,
     }
 }
 
-/// Helper signatures: (name, params, returns); "p" = pointer, "i" = i32, "f" = f32, "l" = i64.
+/// Helper signatures: (name, params, returns); "p" = pointer, "i" = i32, "f" = f32, "l" = i64,
+/// "d" = f64.
 const HELPERS: &[(&str, &str, &str)] = &[
     ("sv_texel_read", "ppii", ""),
     ("sv_texel_write", "piiiiii", ""),
@@ -211,6 +213,7 @@ const HELPERS: &[(&str, &str, &str)] = &[
     ("sv_atan2", "ff", "f"),
     ("sv_pow", "ff", "f"),
     ("sv_fmod", "ff", "f"),
+    ("sv_fmod64", "dd", "d"),
     ("sv_pack", "iffff", "i"),
     ("sv_unpack", "pii", ""),
     ("sv_zero", "pl", ""),
@@ -222,6 +225,7 @@ fn sig_of(module: &JITModule, params: &str, rets: &str) -> Signature {
     let t = |c: char| match c {
         'p' | 'l' => PTR,
         'i' => types::I32,
+        'd' => types::F64,
         _ => types::F32,
     };
     s.params.extend(params.chars().map(|c| AbiParam::new(t(c))));
@@ -400,6 +404,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             Scalar::Bool => self.iconst(types::I8, (bits != 0) as i64),
             Scalar::F32 => self.b.ins().f32const(f32::from_bits(bits as u32)),
             Scalar::I64 | Scalar::U64 => self.iconst(types::I64, bits as i64),
+            Scalar::F64 => self.b.ins().f64const(f64::from_bits(bits)),
             _ => self.iconst(types::I32, bits as u32 as i32 as i64),
         }
     }
@@ -801,7 +806,7 @@ impl<'a, 'f> Lower<'a, 'f> {
         out: &mut Vec<(i64, Scalar)>,
     ) -> Result<(), ShaderError> {
         match self.p.ty(ty)?.clone() {
-            Ty::Bool | Ty::Int { .. } | Ty::Float => out.push((at, self.p.scalar_of(ty)?)),
+            Ty::Bool | Ty::Int { .. } | Ty::Float { .. } => out.push((at, self.p.scalar_of(ty)?)),
             // A buffer device address: 8 bytes, low word first.
             Ty::PhysPtr { .. } => out.extend([(at, Scalar::U32), (at + 4, Scalar::U32)]),
             Ty::Vector { elem, n } => {
@@ -815,15 +820,15 @@ impl<'a, 'f> Lower<'a, 'f> {
                 }
             }
             Ty::Matrix { col, n } if row_major => {
-                // Element (column c, row r) lives at r * MatrixStride + c * 4.
+                // Element (column c, row r) lives at r * MatrixStride + c * (4 or 8).
                 let (rows, k) = match self.p.ty(col)? {
                     Ty::Vector { elem, n } => (*n as i64, self.p.scalar_of(*elem)?),
                     _ => return err("matrix column is not a vector"),
                 };
-                let rs = mstride.map(i64::from).unwrap_or(4 * n as i64);
+                let rs = mstride.map(i64::from).unwrap_or(k.bytes() * n as i64);
                 for c in 0..n as i64 {
                     for r in 0..rows {
-                        out.push((at + r * rs + c * 4, k));
+                        out.push((at + r * rs + c * k.bytes(), k));
                     }
                 }
             }
@@ -982,11 +987,12 @@ impl<'a, 'f> Lower<'a, 'f> {
                                 let add = self.scaled(off, idx_id, cidx, stride)?;
                                 (add, elem, p.mstride, p.row_major)
                             }
-                            // A column of a row-major matrix starts 4 bytes per column in,
-                            // its components one row (MatrixStride) apart.
+                            // A column of a row-major matrix starts one scalar (4 or 8 bytes)
+                            // per column in, its components one row (MatrixStride) apart.
                             Ty::Matrix { col, n } if p.row_major => {
-                                let rs = p.mstride.unwrap_or(4 * n);
-                                let add = self.scaled(off, idx_id, cidx, 4)?;
+                                let es = self.p.scalar_of(col)?.bytes();
+                                let rs = p.mstride.unwrap_or(es as u32 * n);
+                                let add = self.scaled(off, idx_id, cidx, es)?;
                                 (add, col, Some(rs), true)
                             }
                             Ty::Matrix { col, .. } => {

@@ -151,9 +151,12 @@ const CAPABILITIES: &[Capability] = &[
     Capability::PhysicalStorageBufferAddresses,
     // 64-bit integers (shaderInt64): one cranelift i64 per scalar; 64-bit atomics on storage
     // buffers, device addresses and shared memory (shaderBufferInt64Atomics,
-    // shaderSharedInt64Atomics). 8/16-bit integers and 16/64-bit floats are not implemented.
+    // shaderSharedInt64Atomics).
     Capability::Int64,
     Capability::Int64Atomics,
+    // 64-bit floats (shaderFloat64): one cranelift f64 per scalar. 8/16-bit integers and
+    // 16-bit floats are not implemented.
+    Capability::Float64,
 ];
 
 const EXTENSIONS: &[&str] = &[

@@ -279,6 +279,9 @@ pub(crate) extern "C" fn sv_pow(x: f32, y: f32) -> f32 {
 pub(crate) extern "C" fn sv_fmod(x: f32, y: f32) -> f32 {
     x % y
 }
+pub(crate) extern "C" fn sv_fmod64(x: f64, y: f64) -> f64 {
+    x % y
+}
 
 /// Pack kinds of [`sv_pack`] / [`sv_unpack`].
 pub(crate) const PACK_HALF2X16: u32 = 0;
@@ -364,6 +367,7 @@ pub(crate) fn symbols() -> Vec<(&'static str, *const u8)> {
         ("sv_atan2", sv_atan2 as *const u8),
         ("sv_pow", sv_pow as *const u8),
         ("sv_fmod", sv_fmod as *const u8),
+        ("sv_fmod64", sv_fmod64 as *const u8),
         ("sv_pack", sv_pack as *const u8),
         ("sv_unpack", sv_unpack as *const u8),
     ]);

@@ -20,7 +20,7 @@
 //! error TEXT                       # parse or compile must fail with a message containing TEXT
 //! ```
 //!
-//! VALUES are tokens; a type tag (`u64 i64 u32 i32 f32 u16 i16 u8 i8`) applies to the numbers after
+//! VALUES are tokens; a type tag (`u64 i64 f64 u32 i32 f32 u16 i16 u8 i8`) applies to the numbers after
 //! it (default u32); `zero:N` adds N zero bytes; `*` (in expectations) matches any word. Every buffer is surrounded by guard bytes
 //! that must be unchanged after the dispatch (out-of-range stores are dropped).
 
@@ -59,7 +59,7 @@ fn values(tokens: &[&str]) -> Vec<u8> {
         }
         if matches!(
             *t,
-            "u64" | "i64" | "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8"
+            "u64" | "i64" | "f64" | "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8"
         ) {
             tag = t;
             continue;
@@ -79,6 +79,15 @@ fn values(tokens: &[&str]) -> Vec<u8> {
                     "inf" => f32::INFINITY,
                     "-inf" => f32::NEG_INFINITY,
                     _ => t.parse().unwrap_or_else(|_| panic!("bad float {t}")),
+                };
+                out.extend(v.to_le_bytes());
+            }
+            "f64" => {
+                let v: f64 = match *t {
+                    "nan" => f64::NAN,
+                    "inf" => f64::INFINITY,
+                    "-inf" => f64::NEG_INFINITY,
+                    _ => t.parse().unwrap_or_else(|_| panic!("bad double {t}")),
                 };
                 out.extend(v.to_le_bytes());
             }
@@ -363,6 +372,8 @@ cases! {
     refuse_int16,
     refuse_dot_int64,
     int64_arith,
+    float64_arith,
+    float64_convert,
     int64_bits,
     int64_convert,
     int64_memory,

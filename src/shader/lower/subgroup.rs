@@ -160,13 +160,16 @@ fn identity(op: Op, k: Scalar) -> u64 {
     let wide = k.wide();
     match (op, k) {
         (GroupNonUniformIMul, _) => 1,
+        (GroupNonUniformFMul, Scalar::F64) => 1f64.to_bits(),
         (GroupNonUniformFMul, _) => 1f32.to_bits() as u64,
         (GroupNonUniformSMin, _) if wide => i64::MAX as u64,
         (GroupNonUniformSMin, _) => i32::MAX as u64,
         (GroupNonUniformUMin | GroupNonUniformBitwiseAnd, _) => u64::MAX,
+        (GroupNonUniformFMin, Scalar::F64) => f64::INFINITY.to_bits(),
         (GroupNonUniformFMin, _) => f32::INFINITY.to_bits() as u64,
         (GroupNonUniformSMax, _) if wide => i64::MIN as u64,
         (GroupNonUniformSMax, _) => i32::MIN as u32 as u64,
+        (GroupNonUniformFMax, Scalar::F64) => f64::NEG_INFINITY.to_bits(),
         (GroupNonUniformFMax, _) => f32::NEG_INFINITY.to_bits() as u64,
         (GroupNonUniformLogicalAnd, _) => 1,
         // Add (integer 0, float +0.0), UMax, Or, Xor, logical Or and Xor.
