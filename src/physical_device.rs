@@ -82,6 +82,10 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // 64-bit integers in shaders (Int64; not 64-bit atomics, which stay refused). Tests:
     // shaders/compute/int64_* and ptr_int64 (shader::tests), int64::* (through the loader)
     "shaderInt64",
+    // 64-bit floats in shaders (Float64): arithmetic, conversions, GLSL.std.450 (the
+    // instructions it allows on doubles), 8-byte layouts. Tests: shaders/compute/float64_*
+    // (shader::tests), float64::* (through the loader)
+    "shaderFloat64",
     // 64-bit OpAtomic* on storage buffers (and device addresses) and on shared memory,
     // bounds-checked like 32-bit ones (tests: shaders/compute/int64_atomics,
     // int64::int64_atomics_through_the_loader)
@@ -645,12 +649,17 @@ impl PhysicalDevice {
             // SPV_KHR_float_controls: the modes the compiler honours for 32-bit floats
             // (dispatches run on softvk's threads, whose MXCSR keeps IEEE round-to-nearest-even
             // with denormals; tests: spirv::float_controls). RTZ and flush-to-zero are refused.
-            // There are no 16/64-bit floats whose modes would be tied to the 32-bit ones.
+            // 64-bit floats are cranelift's f64 instructions under the same MXCSR: the same three
+            // modes hold for them (tests: shaders/compute/float64_ext and refuse_float64_rtz).
+            // There are no 16-bit floats whose modes would be tied to the 32-bit ones.
             denorm_behavior_independence: vk::ShaderFloatControlsIndependence::ALL,
             rounding_mode_independence: vk::ShaderFloatControlsIndependence::ALL,
             shader_denorm_preserve_float32: vk::TRUE,
             shader_signed_zero_inf_nan_preserve_float32: vk::TRUE,
             shader_rounding_mode_rte_float32: vk::TRUE,
+            shader_denorm_preserve_float64: vk::TRUE,
+            shader_signed_zero_inf_nan_preserve_float64: vk::TRUE,
+            shader_rounding_mode_rte_float64: vk::TRUE,
             supported_depth_resolve_modes: vk::ResolveModeFlags::SAMPLE_ZERO
                 | vk::ResolveModeFlags::AVERAGE
                 | vk::ResolveModeFlags::MIN

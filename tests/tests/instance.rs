@@ -176,6 +176,7 @@ fn features_report_what_works() {
     assert_eq!(core.robust_buffer_access, vk::TRUE);
     assert_eq!(v11.multiview, vk::TRUE);
     assert_eq!(core.shader_int64, vk::TRUE);
+    assert_eq!(core.shader_float64, vk::TRUE);
     // Not implemented yet, so not reported.
     assert_eq!(core.geometry_shader, vk::FALSE);
     assert_eq!(core.shader_int16, vk::FALSE);
