@@ -76,8 +76,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "subgroupSizeControl",
     "computeFullSubgroups",
     // Subgroup operations on 8/16/64-bit types are allowed wherever those types are: 64-bit
-    // integers go through the same width-1 paths (tests: int64::int64_hash_matches_the_cpu);
-    // 8/16-bit types do not exist yet (Vulkan 1.2 requires the feature)
+    // integers go through the same width-1 paths (tests: int64::int64_hash_matches_the_cpu),
+    // and so do 16-bit integers (shaders/compute/int16_memory); 8-bit types and 16-bit
+    // floats do not exist yet (Vulkan 1.2 requires the feature)
     "shaderSubgroupExtendedTypes",
     // 64-bit integers in shaders (Int64; not 64-bit atomics, which stay refused). Tests:
     // shaders/compute/int64_* and ptr_int64 (shader::tests), int64::* (through the loader)
@@ -86,6 +87,14 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // instructions it allows on doubles), 8-byte layouts. Tests: shaders/compute/float64_*
     // (shader::tests), float64::* (through the loader)
     "shaderFloat64",
+    // 16-bit integers in shaders (Int16), and 16-bit integers in storage buffers, uniform
+    // buffers and push constants (VK_KHR_16bit_storage; 16-bit floats are not implemented, so
+    // only integer types reach memory). Tests: shaders/compute/int16_* (shader::tests),
+    // float64::int16_through_the_loader
+    "shaderInt16",
+    "storageBuffer16BitAccess",
+    "uniformAndStorageBuffer16BitAccess",
+    "storagePushConstant16",
     // 64-bit OpAtomic* on storage buffers (and device addresses) and on shared memory,
     // bounds-checked like 32-bit ones (tests: shaders/compute/int64_atomics,
     // int64::int64_atomics_through_the_loader)
@@ -136,7 +145,7 @@ pub fn feature_supported(name: &str) -> bool {
 /// absent are those whose functionality has not landed: draws (draw_indirect_count,
 /// extended_dynamic_state 1/2, shader_draw_parameters), sampling (sampler_ycbcr_conversion,
 /// sampler_filter_minmax, sampler_mirror_clamp_to_edge, astc_hdr, 4444 and ycbcr 444
-/// formats), 8/16-bit shader types (8bit/16bit storage, float16_int8),
+/// formats), 8-bit and 16-bit-float shader types (8bit storage, float16_int8),
 /// descriptor indexing, variable pointers, scalar block layout, viewport index layer and
 /// device groups. Tests: extensions::* (each name's structures answer, its commands resolve).
 pub const DEVICE_EXTENSIONS: &[&str] = &[
@@ -155,6 +164,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_subgroup_size_control",
     "VK_EXT_texel_buffer_alignment",
     "VK_EXT_tooling_info",
+    "VK_KHR_16bit_storage",
     "VK_KHR_bind_memory2",
     "VK_KHR_buffer_device_address",
     "VK_KHR_copy_commands2",

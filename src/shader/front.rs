@@ -9,8 +9,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// A scalar as the code generator sees it: bool, 32-bit numbers, 64-bit integers (Int64) and
-/// 64-bit floats (Float64).
+/// A scalar as the code generator sees it: bool, 32-bit numbers, 16-bit integers (Int16 and
+/// the 16-bit storage capabilities), 64-bit integers (Int64) and 64-bit floats (Float64).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Scalar {
     Bool,
@@ -20,12 +20,25 @@ pub(crate) enum Scalar {
     I64,
     U64,
     F64,
+    I16,
+    U16,
 }
 
 impl Scalar {
     /// Bytes of the scalar in memory (bools are stored as 32-bit words).
     pub(crate) fn bytes(self) -> i64 {
-        if self.wide() { 8 } else { 4 }
+        if self.wide() {
+            8
+        } else if self.narrow() {
+            2
+        } else {
+            4
+        }
+    }
+
+    /// A 16-bit integer.
+    pub(crate) fn narrow(self) -> bool {
+        matches!(self, Scalar::I16 | Scalar::U16)
     }
 
     /// A 64-bit scalar (integer or float).
@@ -92,8 +105,8 @@ pub(crate) enum Ty {
 pub(crate) fn texel_kind(s: Scalar) -> u32 {
     match s {
         Scalar::F32 | Scalar::F64 | Scalar::Bool => 0,
-        Scalar::I32 | Scalar::I64 => 1,
-        Scalar::U32 | Scalar::U64 => 2,
+        Scalar::I32 | Scalar::I64 | Scalar::I16 => 1,
+        Scalar::U32 | Scalar::U64 | Scalar::U16 => 2,
     }
 }
 
@@ -393,8 +406,9 @@ impl<'m> Program<'m> {
             Op::TypeVoid => Ty::Void,
             Op::TypeBool => Ty::Bool,
             Op::TypeInt => {
-                // 64-bit integers need the Int64 capability, checked at parse time.
-                if i.w(0) != 32 && i.w(0) != 64 {
+                // 64-bit integers need the Int64 capability, 16-bit ones Int16 or a 16-bit
+                // storage capability, checked at parse time.
+                if !matches!(i.w(0), 16 | 32 | 64) {
                     return err(format!("unsupported integer width {}", i.w(0)));
                 }
                 Ty::Int {
@@ -629,6 +643,14 @@ impl<'m> Program<'m> {
                 signed: false,
                 width: 64,
             } => Ok(Scalar::U64),
+            Ty::Int {
+                signed: true,
+                width: 16,
+            } => Ok(Scalar::I16),
+            Ty::Int {
+                signed: false,
+                width: 16,
+            } => Ok(Scalar::U16),
             Ty::Int { signed: true, .. } => Ok(Scalar::I32),
             Ty::Int { signed: false, .. } => Ok(Scalar::U32),
             Ty::Float { width: 64 } => Ok(Scalar::F64),
@@ -768,6 +790,7 @@ impl<'m> Program<'m> {
         // stride, offset and count a u32, so these products and sums fit in u64.
         Ok(match self.ty(ty)?.clone() {
             Ty::Int { width: 64, .. } | Ty::Float { width: 64 } => (8, 8),
+            Ty::Int { width: 16, .. } => (2, 2),
             Ty::Bool | Ty::Int { .. } | Ty::Float { .. } => (4, 4),
             Ty::PhysPtr { .. } => (8, 8),
             // Components are scalar-aligned; buffer blocks carry explicit Offset/ArrayStride.
@@ -981,6 +1004,33 @@ impl<'m> Program<'m> {
 /// result's width.
 fn fold(op: Op, x: u64, y: u64, src: Option<Scalar>, res: Option<Scalar>) -> Option<u64> {
     let wide_src = src.is_some_and(Scalar::wide);
+    // 16-bit operands are evaluated in 32 bits: sign-extended for the signed operations,
+    // zero-extended for the others (so unsigned division, logical shifts and unsigned
+    // comparisons see the 16-bit values); the result is masked to 16 bits below.
+    let (x, y) = if src.is_some_and(Scalar::narrow) {
+        let signed = matches!(
+            op,
+            Op::SConvert
+                | Op::SDiv
+                | Op::SRem
+                | Op::SMod
+                | Op::ShiftRightArithmetic
+                | Op::SLessThan
+                | Op::SLessThanEqual
+                | Op::SGreaterThan
+                | Op::SGreaterThanEqual
+        );
+        let ext = |v: u64| {
+            if signed {
+                v as u16 as i16 as i32 as u32 as u64
+            } else {
+                v as u16 as u64
+            }
+        };
+        (ext(x), ext(y))
+    } else {
+        (x, y)
+    };
     let r = match (op, src, res) {
         (Op::FConvert, Some(Scalar::F32), Some(Scalar::F64)) => {
             return Some((f32::from_bits(x as u32) as f64).to_bits());
@@ -1003,6 +1053,8 @@ fn fold(op: Op, x: u64, y: u64, src: Option<Scalar>, res: Option<Scalar>) -> Opt
     };
     Some(if res.is_some_and(Scalar::wide) {
         r
+    } else if res.is_some_and(Scalar::narrow) {
+        r & 0xffff
     } else {
         r & 0xffff_ffff
     })

@@ -182,6 +182,7 @@ fn cl_type(s: Scalar) -> Type {
         Scalar::F32 => types::F32,
         Scalar::I64 | Scalar::U64 => types::I64,
         Scalar::F64 => types::F64,
+        Scalar::I16 | Scalar::U16 => types::I16,
     }
 }
 
@@ -405,6 +406,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             Scalar::F32 => self.b.ins().f32const(f32::from_bits(bits as u32)),
             Scalar::I64 | Scalar::U64 => self.iconst(types::I64, bits as i64),
             Scalar::F64 => self.b.ins().f64const(f64::from_bits(bits)),
+            Scalar::I16 | Scalar::U16 => self.iconst(types::I16, bits as u16 as i64),
             _ => self.iconst(types::I32, bits as u32 as i32 as i64),
         }
     }

@@ -23,7 +23,9 @@
 //! debugPrintf) are ignored. [`compile_compute`]
 //! (pipeline creation time) checks the rest against the entry point actually compiled: types
 //! (32-bit int/float, 64-bit int (Int64: signed and unsigned, 8-byte size and alignment),
-//! 64-bit float (Float64: 8-byte size and alignment, row-major rows included), bool,
+//! 64-bit float (Float64: 8-byte size and alignment, row-major rows included), 16-bit int
+//! (Int16 or the 16-bit storage capabilities: 2-byte size and alignment; conversions from
+//! floats saturate to the 16-bit range; no 16-bit atomics or integer dot products), bool,
 //! vectors, matrices in column- or row-major layout, arrays, structs including empty ones,
 //! buffer images, storage images of Dim 1D/2D/3D/Cube (arrayed or not, not multisampled),
 //! PhysicalStorageBuffer pointers held as two 32-bit words, converted to and from 64-bit
@@ -65,7 +67,7 @@
 //! with any coordinate negative or beyond the view's extent or layer count reads (0, 0, 0, 0),
 //! its writes are dropped, and image atomics on it return 0 and change nothing; no access
 //! leaves the view's bytes at its mip level.
-//! Integer division and remainder by zero (and `INT_MIN / -1`, at 32 and 64 bits) give
+//! Integer division and remainder by zero (and `INT_MIN / -1`, at 16, 32 and 64 bits) give
 //! an unspecified value (the dividend, or 0 for remainders) instead of trapping; shift amounts
 //! are taken modulo the operand's width (SPIR-V leaves larger ones undefined); a 64-bit atomic
 //! on an address that is not 8-byte aligned is dropped like an out-of-range one; float-to-int conversions

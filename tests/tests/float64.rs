@@ -5,6 +5,11 @@
 //! std140 dmat3 times a dvec3, and per-workgroup shared-memory sums, with an 8-byte double
 //! specialization constant. Every operation is IEEE 754 binary64 rounded to nearest even, so
 //! the CPU's f64 computation in the same order must match bit for bit.
+//!
+//! shaders/tests/int16_storage.comp runs a 16-bit xorshift with wrapping arithmetic and signed
+//! 16-bit division (`shaderInt16`) on 16-bit values in a storage buffer, with a 16-bit uniform
+//! and a 16-bit push constant (`storageBuffer16BitAccess`, `uniformAndStorageBuffer16BitAccess`,
+//! `storagePushConstant16`), against the same computation with Rust's u16/i16.
 
 use ash::vk;
 use softvk_tests::Vk;
@@ -127,5 +132,80 @@ fn float64_matches_the_cpu_bit_for_bit() {
     }
     p.destroy(&vk);
     vk.destroy_buffer(out);
+    vk.destroy_buffer(ubo);
+}
+
+#[test]
+fn int16_through_the_loader() {
+    let vk = Vk::new();
+    let features = unsafe { vk.instance.get_physical_device_features(vk.physical) };
+    assert_eq!(features.shader_int16, vk::TRUE);
+    let p = pipe(
+        &vk,
+        "int16_storage",
+        &[&[(0, DT::UNIFORM_BUFFER), (1, DT::STORAGE_BUFFER)]],
+        4,
+        None,
+    );
+    const MUL: u16 = 0x9E37;
+    const BIAS: i16 = -1234;
+    let ubo = vk.buffer(16, BU::UNIFORM_BUFFER);
+    ubo.bytes()[..2].copy_from_slice(&MUL.to_le_bytes());
+    let groups = 4u32;
+    let n = 64 * groups as usize;
+    let buf = vk.buffer(16 + 2 * n as u64, BU::STORAGE_BUFFER);
+    let input: Vec<u16> = (0..n as u32)
+        .map(|k| (k.wrapping_mul(40503) ^ 0x5A5A) as u16)
+        .collect();
+    for (k, v) in input.iter().enumerate() {
+        buf.bytes()[16 + 2 * k..][..2].copy_from_slice(&v.to_le_bytes());
+    }
+    write_buffer(
+        &vk,
+        p.sets[0],
+        0,
+        DT::UNIFORM_BUFFER,
+        &ubo,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    write_buffer(
+        &vk,
+        p.sets[0],
+        1,
+        DT::STORAGE_BUFFER,
+        &buf,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    let push = [BIAS.to_le_bytes()[0], BIAS.to_le_bytes()[1], 0, 0];
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device
+            .cmd_push_constants(cb, p.layout, vk::ShaderStageFlags::COMPUTE, 0, &push);
+        vk.device.cmd_dispatch(cb, groups, 1, 1);
+    });
+    let bytes = buf.bytes();
+    for g in 0..groups as usize {
+        let mut sum = 0u32;
+        for l in 0..64 {
+            let gid = g * 64 + l;
+            let mut x = input[gid];
+            for _ in 0..4 {
+                x ^= x << 7;
+                x ^= x >> 9;
+                x ^= x << 8;
+                x = x.wrapping_mul(MUL).wrapping_add(BIAS as u16);
+            }
+            let want = (x as i16 / -7) as u16;
+            let got = u16::from_le_bytes(bytes[16 + 2 * gid..][..2].try_into().unwrap());
+            assert_eq!(got, want, "invocation {gid}");
+            sum += x as u32;
+        }
+        let got = u32::from_le_bytes(bytes[4 * g..][..4].try_into().unwrap());
+        assert_eq!(got, sum, "workgroup {g}");
+    }
+    p.destroy(&vk);
+    vk.destroy_buffer(buf);
     vk.destroy_buffer(ubo);
 }

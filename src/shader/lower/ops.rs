@@ -93,19 +93,53 @@ impl Lower<'_, '_> {
             }
             ConvertFToS | ConvertFToU => {
                 let t = self.kinds(i.ty)?.first().map_or(i32t, |k| cl_type(*k));
+                if t == types::I16 {
+                    // Saturated to 32 bits, then clamped to the 16-bit range.
+                    let signed = i.op == ConvertFToS;
+                    return self.un(i.w(0), |b, x| {
+                        if signed {
+                            let v = b.ins().fcvt_to_sint_sat(i32t, x);
+                            let lo = b.ins().iconst(i32t, i16::MIN as i64);
+                            let hi = b.ins().iconst(i32t, i16::MAX as i64);
+                            let v = b.ins().smax(v, lo);
+                            let v = b.ins().smin(v, hi);
+                            b.ins().ireduce(types::I16, v)
+                        } else {
+                            let v = b.ins().fcvt_to_uint_sat(i32t, x);
+                            let hi = b.ins().iconst(i32t, u16::MAX as i64);
+                            let v = b.ins().umin(v, hi);
+                            b.ins().ireduce(types::I16, v)
+                        }
+                    });
+                }
                 if i.op == ConvertFToS {
                     self.un(i.w(0), |b, x| b.ins().fcvt_to_sint_sat(t, x))?
                 } else {
                     self.un(i.w(0), |b, x| b.ins().fcvt_to_uint_sat(t, x))?
                 }
             }
+            // 16-bit integers are extended to 32 bits first (exact).
             ConvertSToF => {
                 let t = self.float_result(i.ty)?;
-                self.un(i.w(0), |b, x| b.ins().fcvt_from_sint(t, x))?
+                self.un(i.w(0), |b, x| {
+                    let x = if b.func.dfg.value_type(x) == types::I16 {
+                        b.ins().sextend(types::I32, x)
+                    } else {
+                        x
+                    };
+                    b.ins().fcvt_from_sint(t, x)
+                })?
             }
             ConvertUToF => {
                 let t = self.float_result(i.ty)?;
-                self.un(i.w(0), |b, x| b.ins().fcvt_from_uint(t, x))?
+                self.un(i.w(0), |b, x| {
+                    let x = if b.func.dfg.value_type(x) == types::I16 {
+                        b.ins().uextend(types::I32, x)
+                    } else {
+                        x
+                    };
+                    b.ins().fcvt_from_uint(t, x)
+                })?
             }
             QuantizeToF16 => {
                 let a = self.s(i.w(0))?;
@@ -469,9 +503,11 @@ impl Lower<'_, '_> {
                         )
                     };
                     let p = self.b.ins().imul(x, y);
-                    lo.push(self.b.ins().ireduce(i32t, p));
-                    let h = self.b.ins().ushr_imm_s(p, 32);
-                    hi.push(self.b.ins().ireduce(i32t, h));
+                    // 16- or 32-bit operands: the product of the extended values.
+                    let t = self.b.func.dfg.value_type(*a.first().expect("non-empty"));
+                    lo.push(self.b.ins().ireduce(t, p));
+                    let h = self.b.ins().ushr_imm_s(p, t.bits() as i64);
+                    hi.push(self.b.ins().ireduce(t, h));
                 }
                 lo.extend(hi);
                 lo
@@ -565,7 +601,8 @@ impl Lower<'_, '_> {
         let c = self.b.ins().uextend(types::I64, cnt);
         let m = self.b.ins().ishl(one, c);
         let m = self.b.ins().iadd_imm_s(m, -1);
-        let m = self.b.ins().ireduce(types::I32, m);
+        let t = self.b.func.dfg.value_type(cnt);
+        let m = self.b.ins().ireduce(t, m);
         self.b.ins().ishl(m, off)
     }
 
@@ -599,6 +636,12 @@ impl Lower<'_, '_> {
         a: &[Value],
         kinds: &[Scalar],
     ) -> Result<Vec<Value>, ShaderError> {
+        let narrow_in = a
+            .iter()
+            .any(|x| self.b.func.dfg.value_type(*x) == types::I16);
+        if narrow_in || kinds.iter().any(|k| k.narrow()) {
+            return self.regroup16(a, kinds);
+        }
         let mut words = Vec::new();
         for x in a {
             let t = self.b.func.dfg.value_type(*x);
@@ -642,6 +685,60 @@ impl Lower<'_, '_> {
                 }
                 Scalar::F32 => self.b.ins().bitcast(types::F32, MemFlagsData::new(), lo),
                 _ => lo,
+            });
+        }
+        Ok(out)
+    }
+
+    /// [`Self::regroup`] when 16-bit integers are involved (e.g. packUint2x16): every scalar
+    /// split into 16-bit pieces, lowest first, and the pieces joined into the `kinds`.
+    fn regroup16(&mut self, a: &[Value], kinds: &[Scalar]) -> Result<Vec<Value>, ShaderError> {
+        let mut pieces = Vec::new();
+        for x in a {
+            let t = self.b.func.dfg.value_type(*x);
+            let v = match t {
+                types::F32 => self.b.ins().bitcast(types::I32, MemFlagsData::new(), *x),
+                types::F64 => self.b.ins().bitcast(types::I64, MemFlagsData::new(), *x),
+                types::I16 | types::I32 | types::I64 => *x,
+                _ => return err("OpBitcast of a boolean"),
+            };
+            for k in 0..t.bits() / 16 {
+                let s = if k == 0 {
+                    v
+                } else {
+                    self.b.ins().ushr_imm_s(v, 16 * k as i64)
+                };
+                pieces.push(self.resize(s, types::I16, false));
+            }
+        }
+        let need: usize = kinds.iter().map(|k| k.bytes() as usize / 2).sum();
+        if need != pieces.len() || kinds.contains(&Scalar::Bool) {
+            return err("OpBitcast between types of different sizes");
+        }
+        let mut out = Vec::new();
+        let mut p = pieces.into_iter();
+        for k in kinds {
+            let t = cl_type(*k);
+            let int_t = match *k {
+                Scalar::F32 => types::I32,
+                Scalar::F64 => types::I64,
+                _ => t,
+            };
+            let mut v = self.iconst(int_t, 0);
+            for n in 0..k.bytes() / 2 {
+                let piece = p.next().expect("counted");
+                let piece = self.resize(piece, int_t, false);
+                let piece = if n == 0 {
+                    piece
+                } else {
+                    self.b.ins().ishl_imm_s(piece, 16 * n)
+                };
+                v = self.b.ins().bor(v, piece);
+            }
+            out.push(if int_t == t {
+                v
+            } else {
+                self.b.ins().bitcast(t, MemFlagsData::new(), v)
             });
         }
         Ok(out)
@@ -1083,6 +1180,8 @@ fn safe_divisor(b: &mut FunctionBuilder, x: Value, y: Value, signed: bool) -> Va
     if signed {
         let min = if t == types::I64 {
             i64::MIN
+        } else if t == types::I16 {
+            i16::MIN as i64
         } else {
             i32::MIN as i64
         };

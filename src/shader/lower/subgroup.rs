@@ -158,11 +158,14 @@ impl Lower<'_, '_> {
 fn identity(op: Op, k: Scalar) -> u64 {
     use Op::*;
     let wide = k.wide();
+    let narrow = k.narrow();
     match (op, k) {
         (GroupNonUniformIMul, _) => 1,
         (GroupNonUniformFMul, Scalar::F64) => 1f64.to_bits(),
         (GroupNonUniformFMul, _) => 1f32.to_bits() as u64,
         (GroupNonUniformSMin, _) if wide => i64::MAX as u64,
+        (GroupNonUniformSMin, _) if narrow => i16::MAX as u64,
+        (GroupNonUniformSMax, _) if narrow => i16::MIN as u16 as u64,
         (GroupNonUniformSMin, _) => i32::MAX as u64,
         (GroupNonUniformUMin | GroupNonUniformBitwiseAnd, _) => u64::MAX,
         (GroupNonUniformFMin, Scalar::F64) => f64::INFINITY.to_bits(),
