@@ -22,6 +22,8 @@ pub(crate) enum Scalar {
     F64,
     I16,
     U16,
+    /// A 16-bit float (Float16), held in registers as the f32 of the same value.
+    F16,
 }
 
 impl Scalar {
@@ -29,7 +31,7 @@ impl Scalar {
     pub(crate) fn bytes(self) -> i64 {
         if self.wide() {
             8
-        } else if self.narrow() {
+        } else if self.narrow() || self == Scalar::F16 {
             2
         } else {
             4
@@ -104,7 +106,7 @@ pub(crate) enum Ty {
 /// Texel kind passed to the runtime helpers (the image's sampled type).
 pub(crate) fn texel_kind(s: Scalar) -> u32 {
     match s {
-        Scalar::F32 | Scalar::F64 | Scalar::Bool => 0,
+        Scalar::F32 | Scalar::F64 | Scalar::F16 | Scalar::Bool => 0,
         Scalar::I32 | Scalar::I64 | Scalar::I16 => 1,
         Scalar::U32 | Scalar::U64 | Scalar::U16 => 2,
     }
@@ -417,8 +419,9 @@ impl<'m> Program<'m> {
                 }
             }
             Op::TypeFloat => {
-                // 64-bit floats need the Float64 capability, checked at parse time.
-                if i.w(0) != 32 && i.w(0) != 64 {
+                // 64-bit floats need the Float64 capability, 16-bit ones Float16 or a 16-bit
+                // storage capability, checked at parse time.
+                if !matches!(i.w(0), 16 | 32 | 64) {
                     return err(format!("unsupported float width {}", i.w(0)));
                 }
                 Ty::Float { width: i.w(0) }
@@ -654,6 +657,7 @@ impl<'m> Program<'m> {
             Ty::Int { signed: true, .. } => Ok(Scalar::I32),
             Ty::Int { signed: false, .. } => Ok(Scalar::U32),
             Ty::Float { width: 64 } => Ok(Scalar::F64),
+            Ty::Float { width: 16 } => Ok(Scalar::F16),
             Ty::Float { .. } => Ok(Scalar::F32),
             Ty::Vector { elem, .. } => self.scalar_of(*elem),
             _ => err(format!("%{ty} is not a scalar or vector type")),
@@ -724,6 +728,12 @@ impl<'m> Program<'m> {
         Ok(())
     }
 
+    /// Whether a value of type `ty` has 16-bit float components.
+    pub fn has_half(&self, ty: u32) -> bool {
+        let mut v = Vec::new();
+        self.flat(ty, &mut v).is_ok() && v.contains(&Scalar::F16)
+    }
+
     pub fn flat_len(&self, ty: u32) -> Result<usize, ShaderError> {
         let mut v = Vec::new();
         self.flat(ty, &mut v)?;
@@ -790,7 +800,7 @@ impl<'m> Program<'m> {
         // stride, offset and count a u32, so these products and sums fit in u64.
         Ok(match self.ty(ty)?.clone() {
             Ty::Int { width: 64, .. } | Ty::Float { width: 64 } => (8, 8),
-            Ty::Int { width: 16, .. } => (2, 2),
+            Ty::Int { width: 16, .. } | Ty::Float { width: 16 } => (2, 2),
             Ty::Bool | Ty::Int { .. } | Ty::Float { .. } => (4, 4),
             Ty::PhysPtr { .. } => (8, 8),
             // Components are scalar-aligned; buffer blocks carry explicit Offset/ArrayStride.
@@ -1038,10 +1048,25 @@ fn fold(op: Op, x: u64, y: u64, src: Option<Scalar>, res: Option<Scalar>) -> Opt
         (Op::FConvert, Some(Scalar::F64), Some(Scalar::F32)) => {
             return Some((f64::from_bits(x) as f32).to_bits() as u64);
         }
+        // Halves: through f32 (exact from f16; to f16 from f64 through f32 rounded to odd, so
+        // the result is rounded once).
+        (Op::FConvert, Some(Scalar::F16), Some(Scalar::F32)) => {
+            return Some(crate::format::f16_to_f32(x as u16).to_bits() as u64);
+        }
+        (Op::FConvert, Some(Scalar::F16), Some(Scalar::F64)) => {
+            return Some((crate::format::f16_to_f32(x as u16) as f64).to_bits());
+        }
+        (Op::FConvert, Some(Scalar::F32), Some(Scalar::F16)) => {
+            return Some(crate::format::f32_to_f16(f32::from_bits(x as u32)) as u64);
+        }
+        (Op::FConvert, Some(Scalar::F64), Some(Scalar::F16)) => {
+            let f = super::runtime::f64_to_f32_odd(f64::from_bits(x));
+            return Some(crate::format::f32_to_f16(f) as u64);
+        }
         (Op::FConvert, ..) => return Some(x),
         // Other operations are integer or logical ones: no other float operand is allowed in
         // a Shader module's OpSpecConstantOp.
-        (_, Some(Scalar::F64), _) => return None,
+        (_, Some(Scalar::F64 | Scalar::F16), _) => return None,
         _ => op,
     };
     let r = match r {
@@ -1162,8 +1187,9 @@ fn fold32(op: Op, x: u32, y: u32) -> Option<u32> {
 /// zero) and without fast-math rewrites, so DenormPreserve, SignedZeroInfNanPreserve and
 /// RoundingModeRTE hold for 32-bit floats whether or not they are requested; the same holds for
 /// 64-bit floats (cranelift's f64 instructions, Rust's `f64 %`). Flushing denormals and rounding
-/// toward zero are not implemented at either width. Modes for 16-bit floats have nothing to
-/// apply to (such types are refused wherever they are declared) and are accepted.
+/// toward zero are not implemented at either width. 16-bit floats are computed in f32 and
+/// rounded to nearest even after each operation, keeping denormals, signed zeros, infinities
+/// and NaNs, so the same three modes hold for them and the same two are refused.
 fn float_controls_refusal(mode: u32, width: u32) -> Option<String> {
     let name = match ExecutionMode::from_u32(mode)? {
         ExecutionMode::DenormPreserve
@@ -1173,7 +1199,7 @@ fn float_controls_refusal(mode: u32, width: u32) -> Option<String> {
         ExecutionMode::RoundingModeRTZ => "RoundingModeRTZ",
         _ => return None,
     };
-    if width != 32 && width != 64 {
+    if !matches!(width, 16 | 32 | 64) {
         return Some(String::new());
     }
     Some(format!(

@@ -183,6 +183,7 @@ fn cl_type(s: Scalar) -> Type {
         Scalar::I64 | Scalar::U64 => types::I64,
         Scalar::F64 => types::F64,
         Scalar::I16 | Scalar::U16 => types::I16,
+        Scalar::F16 => types::F32,
     }
 }
 
@@ -215,6 +216,9 @@ const HELPERS: &[(&str, &str, &str)] = &[
     ("sv_pow", "ff", "f"),
     ("sv_fmod", "ff", "f"),
     ("sv_fmod64", "dd", "d"),
+    ("sv_h2f", "i", "f"),
+    ("sv_f2h", "f", "i"),
+    ("sv_d2h", "d", "f"),
     ("sv_pack", "iffff", "i"),
     ("sv_unpack", "pii", ""),
     ("sv_zero", "pl", ""),
@@ -407,6 +411,10 @@ impl<'a, 'f> Lower<'a, 'f> {
             Scalar::I64 | Scalar::U64 => self.iconst(types::I64, bits as i64),
             Scalar::F64 => self.b.ins().f64const(f64::from_bits(bits)),
             Scalar::I16 | Scalar::U16 => self.iconst(types::I16, bits as u16 as i64),
+            Scalar::F16 => self
+                .b
+                .ins()
+                .f32const(crate::format::f16_to_f32(bits as u16)),
             _ => self.iconst(types::I32, bits as u32 as i32 as i64),
         }
     }
@@ -454,6 +462,27 @@ impl<'a, 'f> Lower<'a, 'f> {
         let mut kinds = Vec::new();
         self.p.flat(ty, &mut kinds)?;
         Ok(kinds.into_iter().map(|k| self.constant(k, 0)).collect())
+    }
+
+    /// Float16: the 16-bit components of a result (computed in f32) rounded to f16, nearest
+    /// even. For +, -, *, / and sqrt the f32 result rounded to f16 is the correctly rounded
+    /// f16 result (f32's 24-bit significand is at least 2 * 11 + 2 bits, so the double
+    /// rounding is innocuous); other operations are within GLSL's f16 precision. Rounding a
+    /// value that already is an f16 (a copy, a select) leaves it unchanged.
+    fn round_halves(&mut self, ty: u32, mut v: Vec<Value>) -> Result<Vec<Value>, ShaderError> {
+        if !self.p.has_half(ty) {
+            return Ok(v);
+        }
+        let kinds = self.kinds(ty)?;
+        if kinds.len() != v.len() {
+            return Ok(v);
+        }
+        for (x, k) in v.iter_mut().zip(kinds) {
+            if k == Scalar::F16 && self.b.func.dfg.value_type(*x) == types::F32 {
+                *x = self.call("sv_quantize16", &[*x]).expect("value");
+            }
+        }
+        Ok(v)
     }
 
     fn kinds(&self, ty: u32) -> Result<Vec<Scalar>, ShaderError> {
@@ -783,6 +812,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let v = self.b.ins().load(types::I32, flags(), a, 0);
                 self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0)
             }
+            Scalar::F16 => {
+                let v = self.b.ins().uload16(types::I32, flags(), a, 0);
+                self.call("sv_h2f", &[v]).expect("value")
+            }
             _ => self.b.ins().load(cl_type(k), flags(), a, 0),
         }
     }
@@ -791,6 +824,9 @@ impl<'a, 'f> Lower<'a, 'f> {
         let (a, _) = self.addr(m.0, m.1, m.2, extra, k.bytes(), true);
         let v = if k == Scalar::Bool {
             self.b.ins().uextend(types::I32, v)
+        } else if k == Scalar::F16 {
+            let h = self.call("sv_f2h", &[v]).expect("value");
+            self.b.ins().ireduce(types::I16, h)
         } else {
             v
         };
@@ -1352,6 +1388,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                     return err("OpExtInstWithForwardRefsKHR of a semantic instruction set");
                 }
                 let v = self.glsl(i)?;
+                let v = self.round_halves(i.ty, v)?;
                 self.set(i.id, Val::S(v));
             }
             ControlBarrier => {
@@ -1476,6 +1513,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                     self.set(i.id, Val::S(v));
                 } else {
                     let v = self.value_op(i)?;
+                    let v = self.round_halves(i.ty, v)?;
                     self.set(i.id, Val::S(v));
                 }
             }

@@ -25,7 +25,11 @@
 //! (32-bit int/float, 64-bit int (Int64: signed and unsigned, 8-byte size and alignment),
 //! 64-bit float (Float64: 8-byte size and alignment, row-major rows included), 16-bit int
 //! (Int16 or the 16-bit storage capabilities: 2-byte size and alignment; conversions from
-//! floats saturate to the 16-bit range; no 16-bit atomics or integer dot products), bool,
+//! floats saturate to the 16-bit range; no 16-bit atomics or integer dot products), 16-bit
+//! float (Float16: held as the f32 of its value and rounded to f16, nearest even, after every
+//! instruction that makes one: correctly rounded for +, -, *, / and sqrt since f32's 24-bit
+//! significand is at least twice f16's 11 bits plus 2; within GLSL's f16 precision for the
+//! rest; f64 -> f16 rounded once; 2 bytes in memory), bool,
 //! vectors, matrices in column- or row-major layout, arrays, structs including empty ones,
 //! buffer images, storage images of Dim 1D/2D/3D/Cube (arrayed or not, not multisampled),
 //! PhysicalStorageBuffer pointers held as two 32-bit words, converted to and from 64-bit
@@ -77,6 +81,8 @@
 //! zeros, infinities and NaNs (no fast-math, no fused operations except Fma), so the
 //! SPV_KHR_float_controls modes DenormPreserve, SignedZeroInfNanPreserve and RoundingModeRTE
 //! are honoured; DenormFlushToZero and RoundingModeRTZ on 32- and 64-bit floats are refused.
+//! 16-bit floats keep denormals, signed zeros, infinities and NaNs and round to nearest even
+//! too (the same modes honoured, the same two refused).
 //! OpFConvert narrows f64 to f32 to nearest even (beyond f32's range: infinity). Results are
 //! bit-identical for any thread count: workgroups are independent except through atomics. Infinite loops in a shader hang the dispatch (the application's problem).
 //!

@@ -158,8 +158,11 @@ const CAPABILITIES: &[Capability] = &[
     Capability::Float64,
     // 16-bit integers (shaderInt16) and 16-bit loads/stores in storage and uniform buffers and
     // push constants (VK_KHR_16bit_storage): one cranelift i16 per scalar, 2-byte layouts.
-    // 8-bit integers, 16-bit floats and 16-bit Input/Output are not implemented.
+    // 16-bit floats (shaderFloat16) are computed in f32 and rounded to f16 after each
+    // operation (lower.rs round_halves), stored as 2 bytes. 8-bit integers and 16-bit
+    // Input/Output are not implemented.
     Capability::Int16,
+    Capability::Float16,
     Capability::StorageBuffer16BitAccess,
     Capability::UniformAndStorageBuffer16BitAccess,
     Capability::StoragePushConstant16,

@@ -372,6 +372,7 @@ cases! {
     refuse_int8,
     int16_arith,
     int16_memory,
+    float16_arith,
     refuse_dot_int64,
     int64_arith,
     float64_arith,

@@ -10,6 +10,11 @@
 //! 16-bit division (`shaderInt16`) on 16-bit values in a storage buffer, with a 16-bit uniform
 //! and a 16-bit push constant (`storageBuffer16BitAccess`, `uniformAndStorageBuffer16BitAccess`,
 //! `storagePushConstant16`), against the same computation with Rust's u16/i16.
+//!
+//! shaders/tests/float16_loop.comp runs multiplies, adds and divides on halves
+//! (`shaderFloat16`, stored with `storageBuffer16BitAccess`) with a half specialization
+//! constant; the reference computes each operation exactly in f64 and rounds it to f16 (nearest
+//! even), which is what IEEE binary16 arithmetic gives.
 
 use ash::vk;
 use softvk_tests::Vk;
@@ -208,4 +213,96 @@ fn int16_through_the_loader() {
     p.destroy(&vk);
     vk.destroy_buffer(buf);
     vk.destroy_buffer(ubo);
+}
+
+/// `x` rounded to the nearest f16 value (ties to even; beyond the largest half: infinity), as
+/// an f64. Exact: the scaling by powers of two and the rounding to an integer lose nothing.
+fn round_f16(x: f64) -> f64 {
+    let a = x.abs();
+    if !a.is_finite() || a == 0.0 {
+        return x;
+    }
+    let e = (a.log2().floor() as i32).max(-14);
+    let ulp = 2f64.powi(e - 10);
+    let r = (a / ulp).round_ties_even() * ulp;
+    let r = if r >= 65520.0 { f64::INFINITY } else { r };
+    r.copysign(x)
+}
+
+/// IEEE binary16 bits of an f64 that is exactly a half (or infinite).
+fn f16_bits(x: f64) -> u16 {
+    let sign = if x.is_sign_negative() { 0x8000 } else { 0 };
+    let a = x.abs();
+    if a.is_infinite() {
+        return sign | 0x7C00;
+    }
+    if a < 2f64.powi(-14) {
+        return sign | (a / 2f64.powi(-24)) as u16;
+    }
+    let e = a.log2().floor() as i32;
+    let m = (a / 2f64.powi(e) * 1024.0 - 1024.0) as u16;
+    sign | (((e + 15) as u16) << 10) | m
+}
+
+#[test]
+fn float16_through_the_loader() {
+    let vk = Vk::new();
+    let mut f16i8 = vk::PhysicalDeviceShaderFloat16Int8Features::default();
+    let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut f16i8);
+    unsafe {
+        vk.instance
+            .get_physical_device_features2(vk.physical, &mut f2)
+    };
+    assert_eq!(f16i8.shader_float16, vk::TRUE);
+    let k = round_f16(1.1);
+    let entries = [vk::SpecializationMapEntry {
+        constant_id: 0,
+        offset: 0,
+        size: 2,
+    }];
+    let data = f16_bits(k).to_le_bytes();
+    let spec = vk::SpecializationInfo::default()
+        .map_entries(&entries)
+        .data(&data);
+    let p = pipe(
+        &vk,
+        "float16_loop",
+        &[&[(0, DT::STORAGE_BUFFER)]],
+        0,
+        Some(&spec),
+    );
+    let groups = 4u32;
+    let n = 64 * groups as usize;
+    let buf = vk.buffer(2 * n as u64, BU::STORAGE_BUFFER);
+    let input: Vec<f64> = (0..n).map(|g| round_f16(g as f64 * 0.37 + 1.0)).collect();
+    for (g, v) in input.iter().enumerate() {
+        buf.bytes()[2 * g..][..2].copy_from_slice(&f16_bits(*v).to_le_bytes());
+    }
+    write_buffer(
+        &vk,
+        p.sets[0],
+        0,
+        DT::STORAGE_BUFFER,
+        &buf,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, groups, 1, 1);
+    });
+    let bytes = buf.bytes();
+    for (g, v) in input.iter().enumerate() {
+        let mut x = *v;
+        for _ in 0..4 {
+            let y = round_f16(x * k);
+            let y = round_f16(y + 0.5);
+            let y = round_f16(y / round_f16(x + 3.0));
+            x = round_f16(y + round_f16(x * 0.25));
+        }
+        let got = u16::from_le_bytes(bytes[2 * g..][..2].try_into().unwrap());
+        assert_eq!(got, f16_bits(x), "invocation {g}: want {x}");
+    }
+    p.destroy(&vk);
+    vk.destroy_buffer(buf);
 }

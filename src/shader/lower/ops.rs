@@ -52,7 +52,8 @@ impl Lower<'_, '_> {
     fn float_result(&self, ty: u32) -> Result<Type, ShaderError> {
         match self.p.scalar_of(ty)? {
             Scalar::F64 => Ok(types::F64),
-            Scalar::F32 => Ok(types::F32),
+            // A half is held as the f32 of its value (rounded by round_halves).
+            Scalar::F32 | Scalar::F16 => Ok(types::F32),
             other => err(format!("float conversion to {other:?}")),
         }
     }
@@ -71,6 +72,19 @@ impl Lower<'_, '_> {
             FConvert => {
                 let t = self.float_result(i.ty)?;
                 let a = self.s(i.w(0))?;
+                if self.p.has_half(i.ty) {
+                    // To f16: from f32 rounded by round_halves; from f64 rounded once here.
+                    return Ok(a
+                        .iter()
+                        .map(|x| {
+                            if self.b.func.dfg.value_type(*x) == types::F64 {
+                                self.call("sv_d2h", &[*x]).expect("value")
+                            } else {
+                                *x
+                            }
+                        })
+                        .collect());
+                }
                 a.iter()
                     .map(|x| match (self.b.func.dfg.value_type(*x), t) {
                         (f, t) if f == t => *x,
@@ -150,6 +164,10 @@ impl Lower<'_, '_> {
             Bitcast => {
                 let kinds = self.kinds(i.ty)?;
                 let a = self.s(i.w(0))?;
+                let src_ty = self.p.value_types.get(&i.w(0)).copied().unwrap_or(0);
+                if self.p.has_half(src_ty) || kinds.contains(&Scalar::F16) {
+                    return self.bitcast_halves(&a, src_ty, &kinds);
+                }
                 let widths_differ = a
                     .iter()
                     .zip(&kinds)
@@ -742,6 +760,46 @@ impl Lower<'_, '_> {
             });
         }
         Ok(out)
+    }
+
+    /// OpBitcast to or from 16-bit floats: halves become their 16-bit patterns (and back),
+    /// the rest is [`Self::regroup16`].
+    fn bitcast_halves(
+        &mut self,
+        a: &[Value],
+        src_ty: u32,
+        kinds: &[Scalar],
+    ) -> Result<Vec<Value>, ShaderError> {
+        let src = self.kinds(src_ty)?;
+        if src.len() != a.len() {
+            return err("OpBitcast of a value of the wrong size");
+        }
+        let mut bits = Vec::new();
+        for (x, k) in a.iter().zip(&src) {
+            bits.push(if *k == Scalar::F16 {
+                let h = self.call("sv_f2h", &[*x]).expect("value");
+                self.b.ins().ireduce(types::I16, h)
+            } else {
+                *x
+            });
+        }
+        let as_ints: Vec<Scalar> = kinds
+            .iter()
+            .map(|k| if *k == Scalar::F16 { Scalar::U16 } else { *k })
+            .collect();
+        let out = self.regroup16(&bits, &as_ints)?;
+        Ok(out
+            .into_iter()
+            .zip(kinds)
+            .map(|(v, k)| {
+                if *k == Scalar::F16 {
+                    let w = self.b.ins().uextend(types::I32, v);
+                    self.call("sv_h2f", &[w]).expect("value")
+                } else {
+                    v
+                }
+            })
+            .collect())
     }
 
     fn icmp(&mut self, i: &Inst, cc: IntCC) -> Result<Vec<Value>, ShaderError> {

@@ -162,6 +162,10 @@ fn identity(op: Op, k: Scalar) -> u64 {
     match (op, k) {
         (GroupNonUniformIMul, _) => 1,
         (GroupNonUniformFMul, Scalar::F64) => 1f64.to_bits(),
+        // Halves' constants are their f16 bits: 1.0, +inf, -inf.
+        (GroupNonUniformFMul, Scalar::F16) => 0x3C00,
+        (GroupNonUniformFMin, Scalar::F16) => 0x7C00,
+        (GroupNonUniformFMax, Scalar::F16) => 0xFC00,
         (GroupNonUniformFMul, _) => 1f32.to_bits() as u64,
         (GroupNonUniformSMin, _) if wide => i64::MAX as u64,
         (GroupNonUniformSMin, _) if narrow => i16::MAX as u64,
