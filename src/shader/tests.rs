@@ -381,6 +381,7 @@ cases! {
     float64_memory,
     float64_ext,
     refuse_float64_rtz,
+    refuse_float16_rtz,
     int64_bits,
     int64_convert,
     int64_memory,
