@@ -76,12 +76,29 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "subgroupSizeControl",
     "computeFullSubgroups",
     // Subgroup operations on 8/16/64-bit types are allowed wherever those types are: 64-bit
-    // integers go through the same width-1 paths (tests: int64::int64_hash_matches_the_cpu);
-    // 8/16-bit types do not exist yet (Vulkan 1.2 requires the feature)
+    // integers go through the same width-1 paths (tests: int64::int64_hash_matches_the_cpu),
+    // and so do 16-bit integers (shaders/compute/int16_memory) and 16-bit floats (the f32
+    // that holds them); 8-bit types do not exist yet (Vulkan 1.2 requires the feature)
     "shaderSubgroupExtendedTypes",
     // 64-bit integers in shaders (Int64; not 64-bit atomics, which stay refused). Tests:
     // shaders/compute/int64_* and ptr_int64 (shader::tests), int64::* (through the loader)
     "shaderInt64",
+    // 64-bit floats in shaders (Float64): arithmetic, conversions, GLSL.std.450 (the
+    // instructions it allows on doubles), 8-byte layouts. Tests: shaders/compute/float64_*
+    // (shader::tests), float64::* (through the loader)
+    "shaderFloat64",
+    // 16-bit integers in shaders (Int16), and 16-bit integers in storage buffers, uniform
+    // buffers and push constants (VK_KHR_16bit_storage; 16-bit floats are not implemented, so
+    // only integer types reach memory). Tests: shaders/compute/int16_* (shader::tests),
+    // float64::int16_through_the_loader
+    "shaderInt16",
+    "storageBuffer16BitAccess",
+    "uniformAndStorageBuffer16BitAccess",
+    "storagePushConstant16",
+    // 16-bit floats in shaders (Float16): computed in f32, rounded to f16 (nearest even) after
+    // each operation, 2 bytes in memory. Tests: shaders/compute/float16_arith (shader::tests),
+    // float64::float16_through_the_loader
+    "shaderFloat16",
     // 64-bit OpAtomic* on storage buffers (and device addresses) and on shared memory,
     // bounds-checked like 32-bit ones (tests: shaders/compute/int64_atomics,
     // int64::int64_atomics_through_the_loader)
@@ -132,7 +149,7 @@ pub fn feature_supported(name: &str) -> bool {
 /// absent are those whose functionality has not landed: draws (draw_indirect_count,
 /// extended_dynamic_state 1/2, shader_draw_parameters), sampling (sampler_ycbcr_conversion,
 /// sampler_filter_minmax, sampler_mirror_clamp_to_edge, astc_hdr, 4444 and ycbcr 444
-/// formats), 8/16-bit shader types (8bit/16bit storage, float16_int8),
+/// formats), 8-bit shader types (8bit storage),
 /// descriptor indexing, variable pointers, scalar block layout, viewport index layer and
 /// device groups. Tests: extensions::* (each name's structures answer, its commands resolve).
 pub const DEVICE_EXTENSIONS: &[&str] = &[
@@ -151,6 +168,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_subgroup_size_control",
     "VK_EXT_texel_buffer_alignment",
     "VK_EXT_tooling_info",
+    "VK_KHR_16bit_storage",
     "VK_KHR_bind_memory2",
     "VK_KHR_buffer_device_address",
     "VK_KHR_copy_commands2",
@@ -179,6 +197,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_KHR_relaxed_block_layout",
     "VK_KHR_separate_depth_stencil_layouts",
     "VK_KHR_shader_atomic_int64",
+    "VK_KHR_shader_float16_int8",
     "VK_KHR_shader_float_controls",
     "VK_KHR_shader_integer_dot_product",
     "VK_KHR_shader_non_semantic_info",
@@ -645,12 +664,22 @@ impl PhysicalDevice {
             // SPV_KHR_float_controls: the modes the compiler honours for 32-bit floats
             // (dispatches run on softvk's threads, whose MXCSR keeps IEEE round-to-nearest-even
             // with denormals; tests: spirv::float_controls). RTZ and flush-to-zero are refused.
-            // There are no 16/64-bit floats whose modes would be tied to the 32-bit ones.
+            // 64-bit floats are cranelift's f64 instructions under the same MXCSR: the same three
+            // modes hold for them (tests: shaders/compute/float64_ext and refuse_float64_rtz).
+            // 16-bit floats are computed in f32 and rounded to f16 to nearest even after each
+            // operation, denormals, signed zeros, infinities and NaNs kept (tests:
+            // shaders/compute/float16_arith), so the same modes hold for them.
             denorm_behavior_independence: vk::ShaderFloatControlsIndependence::ALL,
             rounding_mode_independence: vk::ShaderFloatControlsIndependence::ALL,
             shader_denorm_preserve_float32: vk::TRUE,
             shader_signed_zero_inf_nan_preserve_float32: vk::TRUE,
             shader_rounding_mode_rte_float32: vk::TRUE,
+            shader_denorm_preserve_float64: vk::TRUE,
+            shader_denorm_preserve_float16: vk::TRUE,
+            shader_signed_zero_inf_nan_preserve_float16: vk::TRUE,
+            shader_rounding_mode_rte_float16: vk::TRUE,
+            shader_signed_zero_inf_nan_preserve_float64: vk::TRUE,
+            shader_rounding_mode_rte_float64: vk::TRUE,
             supported_depth_resolve_modes: vk::ResolveModeFlags::SAMPLE_ZERO
                 | vk::ResolveModeFlags::AVERAGE
                 | vk::ResolveModeFlags::MIN

@@ -9,7 +9,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-/// A scalar as the code generator sees it: bool, 32-bit numbers and 64-bit integers (Int64).
+/// A scalar as the code generator sees it: bool, 32-bit numbers, 16-bit integers (Int16 and
+/// the 16-bit storage capabilities), 64-bit integers (Int64) and 64-bit floats (Float64).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Scalar {
     Bool,
@@ -18,17 +19,33 @@ pub(crate) enum Scalar {
     F32,
     I64,
     U64,
+    F64,
+    I16,
+    U16,
+    /// A 16-bit float (Float16), held in registers as the f32 of the same value.
+    F16,
 }
 
 impl Scalar {
     /// Bytes of the scalar in memory (bools are stored as 32-bit words).
     pub(crate) fn bytes(self) -> i64 {
-        if self.wide() { 8 } else { 4 }
+        if self.wide() {
+            8
+        } else if self.narrow() || self == Scalar::F16 {
+            2
+        } else {
+            4
+        }
     }
 
-    /// A 64-bit integer.
+    /// A 16-bit integer.
+    pub(crate) fn narrow(self) -> bool {
+        matches!(self, Scalar::I16 | Scalar::U16)
+    }
+
+    /// A 64-bit scalar (integer or float).
     pub(crate) fn wide(self) -> bool {
-        matches!(self, Scalar::I64 | Scalar::U64)
+        matches!(self, Scalar::I64 | Scalar::U64 | Scalar::F64)
     }
 }
 
@@ -41,7 +58,10 @@ pub(crate) enum Ty {
         /// 32 or 64.
         width: u32,
     },
-    Float,
+    Float {
+        /// 32 or 64.
+        width: u32,
+    },
     Vector {
         elem: u32,
         n: u32,
@@ -86,9 +106,9 @@ pub(crate) enum Ty {
 /// Texel kind passed to the runtime helpers (the image's sampled type).
 pub(crate) fn texel_kind(s: Scalar) -> u32 {
     match s {
-        Scalar::F32 | Scalar::Bool => 0,
-        Scalar::I32 | Scalar::I64 => 1,
-        Scalar::U32 | Scalar::U64 => 2,
+        Scalar::F32 | Scalar::F64 | Scalar::F16 | Scalar::Bool => 0,
+        Scalar::I32 | Scalar::I64 | Scalar::I16 => 1,
+        Scalar::U32 | Scalar::U64 | Scalar::U16 => 2,
     }
 }
 
@@ -388,8 +408,9 @@ impl<'m> Program<'m> {
             Op::TypeVoid => Ty::Void,
             Op::TypeBool => Ty::Bool,
             Op::TypeInt => {
-                // 64-bit integers need the Int64 capability, checked at parse time.
-                if i.w(0) != 32 && i.w(0) != 64 {
+                // 64-bit integers need the Int64 capability, 16-bit ones Int16 or a 16-bit
+                // storage capability, checked at parse time.
+                if !matches!(i.w(0), 16 | 32 | 64) {
                     return err(format!("unsupported integer width {}", i.w(0)));
                 }
                 Ty::Int {
@@ -398,10 +419,12 @@ impl<'m> Program<'m> {
                 }
             }
             Op::TypeFloat => {
-                if i.w(0) != 32 {
+                // 64-bit floats need the Float64 capability, 16-bit ones Float16 or a 16-bit
+                // storage capability, checked at parse time.
+                if !matches!(i.w(0), 16 | 32 | 64) {
                     return err(format!("unsupported float width {}", i.w(0)));
                 }
-                Ty::Float
+                Ty::Float { width: i.w(0) }
             }
             // Sizes come from the module: each is checked here, before anything is sized by
             // it, and every type may only use types declared before it (so types are acyclic
@@ -416,7 +439,7 @@ impl<'m> Program<'m> {
                 }
                 if !matches!(
                     self.types.get(&i.w(0)),
-                    Some(Ty::Bool | Ty::Int { .. } | Ty::Float)
+                    Some(Ty::Bool | Ty::Int { .. } | Ty::Float { .. })
                 ) {
                     return malformed(format!("OpTypeVector %{} of a non-scalar type", i.id));
                 }
@@ -471,7 +494,7 @@ impl<'m> Program<'m> {
             Op::TypeImage => {
                 let sampled = self.scalar_of(i.w(0))?;
                 if sampled.wide() {
-                    return err("images of 64-bit integers (shaderImageInt64) are not supported");
+                    return err("images of 64-bit scalars (shaderImageInt64) are not supported");
                 }
                 let (dim, arrayed, ms, storage) = (i.w(1), i.w(3) == 1, i.w(4), i.w(5) == 2);
                 if dim != Dim::DimBuffer as u32 {
@@ -623,9 +646,19 @@ impl<'m> Program<'m> {
                 signed: false,
                 width: 64,
             } => Ok(Scalar::U64),
+            Ty::Int {
+                signed: true,
+                width: 16,
+            } => Ok(Scalar::I16),
+            Ty::Int {
+                signed: false,
+                width: 16,
+            } => Ok(Scalar::U16),
             Ty::Int { signed: true, .. } => Ok(Scalar::I32),
             Ty::Int { signed: false, .. } => Ok(Scalar::U32),
-            Ty::Float => Ok(Scalar::F32),
+            Ty::Float { width: 64 } => Ok(Scalar::F64),
+            Ty::Float { width: 16 } => Ok(Scalar::F16),
+            Ty::Float { .. } => Ok(Scalar::F32),
             Ty::Vector { elem, .. } => self.scalar_of(*elem),
             _ => err(format!("%{ty} is not a scalar or vector type")),
         }
@@ -654,7 +687,7 @@ impl<'m> Program<'m> {
 
     fn flat_uncached(&self, ty: u32, out: &mut Vec<Scalar>) -> Result<(), ShaderError> {
         match self.ty(ty)? {
-            Ty::Bool | Ty::Int { .. } | Ty::Float => out.push(self.scalar_of(ty)?),
+            Ty::Bool | Ty::Int { .. } | Ty::Float { .. } => out.push(self.scalar_of(ty)?),
             Ty::PhysPtr { .. } => out.extend([Scalar::U32, Scalar::U32]),
             Ty::Vector { elem, n } => {
                 let s = self.scalar_of(*elem)?;
@@ -693,6 +726,12 @@ impl<'m> Program<'m> {
             return err("composite value of more than 65536 scalars");
         }
         Ok(())
+    }
+
+    /// Whether a value of type `ty` has 16-bit float components.
+    pub fn has_half(&self, ty: u32) -> bool {
+        let mut v = Vec::new();
+        self.flat(ty, &mut v).is_ok() && v.contains(&Scalar::F16)
     }
 
     pub fn flat_len(&self, ty: u32) -> Result<usize, ShaderError> {
@@ -760,8 +799,9 @@ impl<'m> Program<'m> {
         // Every part is at most MAX_TYPE_BYTES (checked by the recursive call) and every
         // stride, offset and count a u32, so these products and sums fit in u64.
         Ok(match self.ty(ty)?.clone() {
-            Ty::Int { width: 64, .. } => (8, 8),
-            Ty::Bool | Ty::Int { .. } | Ty::Float => (4, 4),
+            Ty::Int { width: 64, .. } | Ty::Float { width: 64 } => (8, 8),
+            Ty::Int { width: 16, .. } | Ty::Float { width: 16 } => (2, 2),
+            Ty::Bool | Ty::Int { .. } | Ty::Float { .. } => (4, 4),
             Ty::PhysPtr { .. } => (8, 8),
             // Components are scalar-aligned; buffer blocks carry explicit Offset/ArrayStride.
             Ty::Vector { elem, n } => {
@@ -769,13 +809,15 @@ impl<'m> Program<'m> {
                 (s * n as u64, a)
             }
             Ty::Matrix { col, n } if row_major => {
-                let rows = match self.ty(col)? {
-                    Ty::Vector { n, .. } => *n as u64,
+                let (rows, elem) = match self.ty(col)? {
+                    Ty::Vector { n, elem } => (*n as u64, *elem),
                     _ => return err("matrix column is not a vector"),
                 };
-                let rs = 4 * n as u64;
+                // A row is a vector of `n` scalars (4 or 8 bytes each).
+                let es = self.scalar_of(elem)?.bytes() as u64;
+                let rs = es * n as u64;
                 let stride = mstride.map(u64::from).unwrap_or(rs);
-                (stride * rows.saturating_sub(1) + rs, 4)
+                (stride * rows.saturating_sub(1) + rs, es)
             }
             Ty::Matrix { col, n } => {
                 let (cs, ca) = self.size_align(col, None)?;
@@ -967,10 +1009,67 @@ impl<'m> Program<'m> {
 
 /// Evaluates one scalar lane of a specialization-constant operation: 32-bit operations as
 /// [`fold32`], operations on 64-bit integers in 64 bits (both wrapping; division by zero gives
-/// 0), and conversions between the widths. The result is masked to the result's width.
+/// 0), and conversions between the widths (FConvert between f32 and f64 as the shader's
+/// OpFConvert: exact widening, narrowing to nearest even). The result is masked to the
+/// result's width.
 fn fold(op: Op, x: u64, y: u64, src: Option<Scalar>, res: Option<Scalar>) -> Option<u64> {
     let wide_src = src.is_some_and(Scalar::wide);
-    let r = match op {
+    // 16-bit operands are evaluated in 32 bits: sign-extended for the signed operations,
+    // zero-extended for the others (so unsigned division, logical shifts and unsigned
+    // comparisons see the 16-bit values); the result is masked to 16 bits below.
+    let (x, y) = if src.is_some_and(Scalar::narrow) {
+        let signed = matches!(
+            op,
+            Op::SConvert
+                | Op::SDiv
+                | Op::SRem
+                | Op::SMod
+                | Op::ShiftRightArithmetic
+                | Op::SLessThan
+                | Op::SLessThanEqual
+                | Op::SGreaterThan
+                | Op::SGreaterThanEqual
+        );
+        let ext = |v: u64| {
+            if signed {
+                v as u16 as i16 as i32 as u32 as u64
+            } else {
+                v as u16 as u64
+            }
+        };
+        (ext(x), ext(y))
+    } else {
+        (x, y)
+    };
+    let r = match (op, src, res) {
+        (Op::FConvert, Some(Scalar::F32), Some(Scalar::F64)) => {
+            return Some((f32::from_bits(x as u32) as f64).to_bits());
+        }
+        (Op::FConvert, Some(Scalar::F64), Some(Scalar::F32)) => {
+            return Some((f64::from_bits(x) as f32).to_bits() as u64);
+        }
+        // Halves: through f32 (exact from f16; to f16 from f64 through f32 rounded to odd, so
+        // the result is rounded once).
+        (Op::FConvert, Some(Scalar::F16), Some(Scalar::F32)) => {
+            return Some(crate::format::f16_to_f32(x as u16).to_bits() as u64);
+        }
+        (Op::FConvert, Some(Scalar::F16), Some(Scalar::F64)) => {
+            return Some((crate::format::f16_to_f32(x as u16) as f64).to_bits());
+        }
+        (Op::FConvert, Some(Scalar::F32), Some(Scalar::F16)) => {
+            return Some(crate::format::f32_to_f16(f32::from_bits(x as u32)) as u64);
+        }
+        (Op::FConvert, Some(Scalar::F64), Some(Scalar::F16)) => {
+            let f = super::runtime::f64_to_f32_odd(f64::from_bits(x));
+            return Some(crate::format::f32_to_f16(f) as u64);
+        }
+        (Op::FConvert, ..) => return Some(x),
+        // Other operations are integer or logical ones: no other float operand is allowed in
+        // a Shader module's OpSpecConstantOp.
+        (_, Some(Scalar::F64 | Scalar::F16), _) => return None,
+        _ => op,
+    };
+    let r = match r {
         // Width conversions: sign- or zero-extend from the source width.
         Op::SConvert if !wide_src => x as u32 as i32 as i64 as u64,
         Op::SConvert | Op::UConvert => x,
@@ -979,6 +1078,8 @@ fn fold(op: Op, x: u64, y: u64, src: Option<Scalar>, res: Option<Scalar>) -> Opt
     };
     Some(if res.is_some_and(Scalar::wide) {
         r
+    } else if res.is_some_and(Scalar::narrow) {
+        r & 0xffff
     } else {
         r & 0xffff_ffff
     })
@@ -1084,9 +1185,11 @@ fn fold32(op: Op, x: u32, y: u32) -> Option<u32> {
 /// 32-bit float arithmetic is cranelift's IEEE 754 instructions plus Rust's `f32` functions,
 /// run with the default MXCSR (round to nearest even, denormals neither flushed nor treated as
 /// zero) and without fast-math rewrites, so DenormPreserve, SignedZeroInfNanPreserve and
-/// RoundingModeRTE hold for 32-bit floats whether or not they are requested. Flushing denormals
-/// and rounding toward zero are not implemented. Modes for 16- and 64-bit floats have nothing to
-/// apply to (such types are refused wherever they are declared) and are accepted.
+/// RoundingModeRTE hold for 32-bit floats whether or not they are requested; the same holds for
+/// 64-bit floats (cranelift's f64 instructions, Rust's `f64 %`). Flushing denormals and rounding
+/// toward zero are not implemented at either width. 16-bit floats are computed in f32 and
+/// rounded to nearest even after each operation, keeping denormals, signed zeros, infinities
+/// and NaNs, so the same three modes hold for them and the same two are refused.
 fn float_controls_refusal(mode: u32, width: u32) -> Option<String> {
     let name = match ExecutionMode::from_u32(mode)? {
         ExecutionMode::DenormPreserve
@@ -1096,11 +1199,11 @@ fn float_controls_refusal(mode: u32, width: u32) -> Option<String> {
         ExecutionMode::RoundingModeRTZ => "RoundingModeRTZ",
         _ => return None,
     };
-    if width != 32 {
+    if !matches!(width, 16 | 32 | 64) {
         return Some(String::new());
     }
     Some(format!(
-        "unsupported execution mode {name} for 32-bit floats (SPV_KHR_float_controls): \
+        "unsupported execution mode {name} for {width}-bit floats (SPV_KHR_float_controls): \
          denormals are preserved and rounding is to nearest even"
     ))
 }

@@ -181,10 +181,14 @@ fn cl_type(s: Scalar) -> Type {
         Scalar::I32 | Scalar::U32 => types::I32,
         Scalar::F32 => types::F32,
         Scalar::I64 | Scalar::U64 => types::I64,
+        Scalar::F64 => types::F64,
+        Scalar::I16 | Scalar::U16 => types::I16,
+        Scalar::F16 => types::F32,
     }
 }
 
-/// Helper signatures: (name, params, returns); "p" = pointer, "i" = i32, "f" = f32, "l" = i64.
+/// Helper signatures: (name, params, returns); "p" = pointer, "i" = i32, "f" = f32, "l" = i64,
+/// "d" = f64.
 const HELPERS: &[(&str, &str, &str)] = &[
     ("sv_texel_read", "ppii", ""),
     ("sv_texel_write", "piiiiii", ""),
@@ -211,6 +215,10 @@ const HELPERS: &[(&str, &str, &str)] = &[
     ("sv_atan2", "ff", "f"),
     ("sv_pow", "ff", "f"),
     ("sv_fmod", "ff", "f"),
+    ("sv_fmod64", "dd", "d"),
+    ("sv_h2f", "i", "f"),
+    ("sv_f2h", "f", "i"),
+    ("sv_d2h", "d", "f"),
     ("sv_pack", "iffff", "i"),
     ("sv_unpack", "pii", ""),
     ("sv_zero", "pl", ""),
@@ -222,6 +230,7 @@ fn sig_of(module: &JITModule, params: &str, rets: &str) -> Signature {
     let t = |c: char| match c {
         'p' | 'l' => PTR,
         'i' => types::I32,
+        'd' => types::F64,
         _ => types::F32,
     };
     s.params.extend(params.chars().map(|c| AbiParam::new(t(c))));
@@ -400,6 +409,12 @@ impl<'a, 'f> Lower<'a, 'f> {
             Scalar::Bool => self.iconst(types::I8, (bits != 0) as i64),
             Scalar::F32 => self.b.ins().f32const(f32::from_bits(bits as u32)),
             Scalar::I64 | Scalar::U64 => self.iconst(types::I64, bits as i64),
+            Scalar::F64 => self.b.ins().f64const(f64::from_bits(bits)),
+            Scalar::I16 | Scalar::U16 => self.iconst(types::I16, bits as u16 as i64),
+            Scalar::F16 => self
+                .b
+                .ins()
+                .f32const(crate::format::f16_to_f32(bits as u16)),
             _ => self.iconst(types::I32, bits as u32 as i32 as i64),
         }
     }
@@ -447,6 +462,27 @@ impl<'a, 'f> Lower<'a, 'f> {
         let mut kinds = Vec::new();
         self.p.flat(ty, &mut kinds)?;
         Ok(kinds.into_iter().map(|k| self.constant(k, 0)).collect())
+    }
+
+    /// Float16: the 16-bit components of a result (computed in f32) rounded to f16, nearest
+    /// even. For +, -, *, / and sqrt the f32 result rounded to f16 is the correctly rounded
+    /// f16 result (f32's 24-bit significand is at least 2 * 11 + 2 bits, so the double
+    /// rounding is innocuous); other operations are within GLSL's f16 precision. Rounding a
+    /// value that already is an f16 (a copy, a select) leaves it unchanged.
+    fn round_halves(&mut self, ty: u32, mut v: Vec<Value>) -> Result<Vec<Value>, ShaderError> {
+        if !self.p.has_half(ty) {
+            return Ok(v);
+        }
+        let kinds = self.kinds(ty)?;
+        if kinds.len() != v.len() {
+            return Ok(v);
+        }
+        for (x, k) in v.iter_mut().zip(kinds) {
+            if k == Scalar::F16 && self.b.func.dfg.value_type(*x) == types::F32 {
+                *x = self.call("sv_quantize16", &[*x]).expect("value");
+            }
+        }
+        Ok(v)
     }
 
     fn kinds(&self, ty: u32) -> Result<Vec<Scalar>, ShaderError> {
@@ -776,6 +812,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                 let v = self.b.ins().load(types::I32, flags(), a, 0);
                 self.b.ins().icmp_imm_s(IntCC::NotEqual, v, 0)
             }
+            Scalar::F16 => {
+                let v = self.b.ins().uload16(types::I32, flags(), a, 0);
+                self.call("sv_h2f", &[v]).expect("value")
+            }
             _ => self.b.ins().load(cl_type(k), flags(), a, 0),
         }
     }
@@ -784,6 +824,9 @@ impl<'a, 'f> Lower<'a, 'f> {
         let (a, _) = self.addr(m.0, m.1, m.2, extra, k.bytes(), true);
         let v = if k == Scalar::Bool {
             self.b.ins().uextend(types::I32, v)
+        } else if k == Scalar::F16 {
+            let h = self.call("sv_f2h", &[v]).expect("value");
+            self.b.ins().ireduce(types::I16, h)
         } else {
             v
         };
@@ -801,7 +844,7 @@ impl<'a, 'f> Lower<'a, 'f> {
         out: &mut Vec<(i64, Scalar)>,
     ) -> Result<(), ShaderError> {
         match self.p.ty(ty)?.clone() {
-            Ty::Bool | Ty::Int { .. } | Ty::Float => out.push((at, self.p.scalar_of(ty)?)),
+            Ty::Bool | Ty::Int { .. } | Ty::Float { .. } => out.push((at, self.p.scalar_of(ty)?)),
             // A buffer device address: 8 bytes, low word first.
             Ty::PhysPtr { .. } => out.extend([(at, Scalar::U32), (at + 4, Scalar::U32)]),
             Ty::Vector { elem, n } => {
@@ -815,15 +858,15 @@ impl<'a, 'f> Lower<'a, 'f> {
                 }
             }
             Ty::Matrix { col, n } if row_major => {
-                // Element (column c, row r) lives at r * MatrixStride + c * 4.
+                // Element (column c, row r) lives at r * MatrixStride + c * (4 or 8).
                 let (rows, k) = match self.p.ty(col)? {
                     Ty::Vector { elem, n } => (*n as i64, self.p.scalar_of(*elem)?),
                     _ => return err("matrix column is not a vector"),
                 };
-                let rs = mstride.map(i64::from).unwrap_or(4 * n as i64);
+                let rs = mstride.map(i64::from).unwrap_or(k.bytes() * n as i64);
                 for c in 0..n as i64 {
                     for r in 0..rows {
-                        out.push((at + r * rs + c * 4, k));
+                        out.push((at + r * rs + c * k.bytes(), k));
                     }
                 }
             }
@@ -982,11 +1025,12 @@ impl<'a, 'f> Lower<'a, 'f> {
                                 let add = self.scaled(off, idx_id, cidx, stride)?;
                                 (add, elem, p.mstride, p.row_major)
                             }
-                            // A column of a row-major matrix starts 4 bytes per column in,
-                            // its components one row (MatrixStride) apart.
+                            // A column of a row-major matrix starts one scalar (4 or 8 bytes)
+                            // per column in, its components one row (MatrixStride) apart.
                             Ty::Matrix { col, n } if p.row_major => {
-                                let rs = p.mstride.unwrap_or(4 * n);
-                                let add = self.scaled(off, idx_id, cidx, 4)?;
+                                let es = self.p.scalar_of(col)?.bytes();
+                                let rs = p.mstride.unwrap_or(es as u32 * n);
+                                let add = self.scaled(off, idx_id, cidx, es)?;
                                 (add, col, Some(rs), true)
                             }
                             Ty::Matrix { col, .. } => {
@@ -1344,6 +1388,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                     return err("OpExtInstWithForwardRefsKHR of a semantic instruction set");
                 }
                 let v = self.glsl(i)?;
+                let v = self.round_halves(i.ty, v)?;
                 self.set(i.id, Val::S(v));
             }
             ControlBarrier => {
@@ -1468,6 +1513,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                     self.set(i.id, Val::S(v));
                 } else {
                     let v = self.value_op(i)?;
+                    let v = self.round_halves(i.ty, v)?;
                     self.set(i.id, Val::S(v));
                 }
             }

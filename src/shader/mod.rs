@@ -22,14 +22,23 @@
 //! ...) may hold any bytes, not only UTF-8; NonSemantic.* instruction sets (debug info,
 //! debugPrintf) are ignored. [`compile_compute`]
 //! (pipeline creation time) checks the rest against the entry point actually compiled: types
-//! (32-bit int/float, 64-bit int (Int64: signed and unsigned, 8-byte size and alignment), bool,
+//! (32-bit int/float, 64-bit int (Int64: signed and unsigned, 8-byte size and alignment),
+//! 64-bit float (Float64: 8-byte size and alignment, row-major rows included), 16-bit int
+//! (Int16 or the 16-bit storage capabilities: 2-byte size and alignment; conversions from
+//! floats saturate to the 16-bit range; no 16-bit atomics or integer dot products), 16-bit
+//! float (Float16: held as the f32 of its value and rounded to f16, nearest even, after every
+//! instruction that makes one: correctly rounded for +, -, *, / and sqrt since f32's 24-bit
+//! significand is at least twice f16's 11 bits plus 2; within GLSL's f16 precision for the
+//! rest; f64 -> f16 rounded once; 2 bytes in memory), bool,
 //! vectors, matrices in column- or row-major layout, arrays, structs including empty ones,
 //! buffer images, storage images of Dim 1D/2D/3D/Cube (arrayed or not, not multisampled),
 //! PhysicalStorageBuffer pointers held as two 32-bit words, converted to and from 64-bit
 //! integers by OpConvertPtrToU/OpConvertUToPtr and OpBitcast), storage classes, decorations (unknown ones are refused), builtins, execution modes,
 //! that every
 //! resource the shader uses exists in the [`PipelineInterface`] with a matching
-//! [`DescriptorKind`], and the GLSL.std.450 instructions used. It never panics on bad SPIR-V.
+//! [`DescriptorKind`], and the GLSL.std.450 instructions used (those GLSL.std.450 defines for
+//! 16/32-bit floats only, e.g. Sin, Exp, Pow, Radians, PackHalf2x16, are refused on doubles).
+//! It never panics on bad SPIR-V.
 //!
 //! **Sizes taken from the module are checked before anything is sized by them**, with
 //! overflow-free arithmetic: vector widths (2..=4) and matrix column counts (2..=4) are
@@ -62,17 +71,20 @@
 //! with any coordinate negative or beyond the view's extent or layer count reads (0, 0, 0, 0),
 //! its writes are dropped, and image atomics on it return 0 and change nothing; no access
 //! leaves the view's bytes at its mip level.
-//! Integer division and remainder by zero (and `INT_MIN / -1`, at 32 and 64 bits) give
+//! Integer division and remainder by zero (and `INT_MIN / -1`, at 16, 32 and 64 bits) give
 //! an unspecified value (the dividend, or 0 for remainders) instead of trapping; shift amounts
 //! are taken modulo the operand's width (SPIR-V leaves larger ones undefined); a 64-bit atomic
 //! on an address that is not 8-byte aligned is dropped like an out-of-range one; float-to-int conversions
-//! saturate (NaN gives 0). Function and Private variables start zeroed, so results never depend
-//! on stale stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
-//! machine). 32-bit float arithmetic rounds to nearest even and keeps denormals, signed zeros,
-//! infinities and NaNs (no fast-math), so the SPV_KHR_float_controls modes DenormPreserve,
-//! SignedZeroInfNanPreserve and RoundingModeRTE are honoured; DenormFlushToZero and
-//! RoundingModeRTZ on 32-bit floats are refused. Results are bit-identical for any thread count: workgroups are independent except
-//! through atomics. Infinite loops in a shader hang the dispatch (the application's problem).
+//! saturate (NaN gives 0), from f32 and f64 alike. Function and Private variables start
+//! zeroed, so results never depend on stale stack contents. Transcendentals call Rust's `f32` functions (deterministic on one
+//! machine). 32- and 64-bit float arithmetic rounds to nearest even and keeps denormals, signed
+//! zeros, infinities and NaNs (no fast-math, no fused operations except Fma), so the
+//! SPV_KHR_float_controls modes DenormPreserve, SignedZeroInfNanPreserve and RoundingModeRTE
+//! are honoured; DenormFlushToZero and RoundingModeRTZ on 32- and 64-bit floats are refused.
+//! 16-bit floats keep denormals, signed zeros, infinities and NaNs and round to nearest even
+//! too (the same modes honoured, the same two refused).
+//! OpFConvert narrows f64 to f32 to nearest even (beyond f32's range: infinity). Results are
+//! bit-identical for any thread count: workgroups are independent except through atomics. Infinite loops in a shader hang the dispatch (the application's problem).
 //!
 //! **Threading.** [`Module`], [`ComputeKernel`] are `Send + Sync`; `dispatch` may be called
 //! from several threads at once. A dispatch splits its workgroups over the pool

@@ -151,13 +151,26 @@ const CAPABILITIES: &[Capability] = &[
     Capability::PhysicalStorageBufferAddresses,
     // 64-bit integers (shaderInt64): one cranelift i64 per scalar; 64-bit atomics on storage
     // buffers, device addresses and shared memory (shaderBufferInt64Atomics,
-    // shaderSharedInt64Atomics). 8/16-bit integers and 16/64-bit floats are not implemented.
+    // shaderSharedInt64Atomics).
     Capability::Int64,
     Capability::Int64Atomics,
+    // 64-bit floats (shaderFloat64): one cranelift f64 per scalar.
+    Capability::Float64,
+    // 16-bit integers (shaderInt16) and 16-bit loads/stores in storage and uniform buffers and
+    // push constants (VK_KHR_16bit_storage): one cranelift i16 per scalar, 2-byte layouts.
+    // 16-bit floats (shaderFloat16) are computed in f32 and rounded to f16 after each
+    // operation (lower.rs round_halves), stored as 2 bytes. 8-bit integers and 16-bit
+    // Input/Output are not implemented.
+    Capability::Int16,
+    Capability::Float16,
+    Capability::StorageBuffer16BitAccess,
+    Capability::UniformAndStorageBuffer16BitAccess,
+    Capability::StoragePushConstant16,
 ];
 
 const EXTENSIONS: &[&str] = &[
     "SPV_KHR_storage_buffer_storage_class",
+    "SPV_KHR_16bit_storage",
     "SPV_KHR_vulkan_memory_model",
     "SPV_KHR_non_semantic_info",
     "SPV_KHR_shader_draw_parameters",

@@ -279,6 +279,37 @@ pub(crate) extern "C" fn sv_pow(x: f32, y: f32) -> f32 {
 pub(crate) extern "C" fn sv_fmod(x: f32, y: f32) -> f32 {
     x % y
 }
+pub(crate) extern "C" fn sv_fmod64(x: f64, y: f64) -> f64 {
+    x % y
+}
+
+/// `x` rounded to f32 toward zero, with the lowest bit set when inexact (round to odd): an f32
+/// with 13 more bits than an f16, so rounding it to f16 then gives `x` rounded to f16 once.
+pub(crate) fn f64_to_f32_odd(x: f64) -> f32 {
+    let t = x as f32;
+    if !t.is_finite() || t as f64 == x || t.to_bits() & 1 == 1 {
+        return t;
+    }
+    // `t` (even) was rounded away from `x`; its neighbour toward `x` is odd.
+    if (t as f64).abs() > x.abs() {
+        f32::from_bits(t.to_bits() - 1)
+    } else {
+        f32::from_bits(t.to_bits() + 1)
+    }
+}
+
+/// A 16-bit float's bits as the f32 of its value (exact).
+pub(crate) extern "C" fn sv_h2f(h: u32) -> f32 {
+    format::f16_to_f32(h as u16)
+}
+/// The bits of an f32 rounded to a 16-bit float (nearest even; overflow gives infinity).
+pub(crate) extern "C" fn sv_f2h(x: f32) -> u32 {
+    format::f32_to_f16(x) as u32
+}
+/// An f64 rounded once to a 16-bit float, as an f32.
+pub(crate) extern "C" fn sv_d2h(x: f64) -> f32 {
+    format::f16_to_f32(format::f32_to_f16(f64_to_f32_odd(x)))
+}
 
 /// Pack kinds of [`sv_pack`] / [`sv_unpack`].
 pub(crate) const PACK_HALF2X16: u32 = 0;
@@ -364,6 +395,10 @@ pub(crate) fn symbols() -> Vec<(&'static str, *const u8)> {
         ("sv_atan2", sv_atan2 as *const u8),
         ("sv_pow", sv_pow as *const u8),
         ("sv_fmod", sv_fmod as *const u8),
+        ("sv_fmod64", sv_fmod64 as *const u8),
+        ("sv_h2f", sv_h2f as *const u8),
+        ("sv_f2h", sv_f2h as *const u8),
+        ("sv_d2h", sv_d2h as *const u8),
         ("sv_pack", sv_pack as *const u8),
         ("sv_unpack", sv_unpack as *const u8),
     ]);

@@ -20,7 +20,7 @@
 //! error TEXT                       # parse or compile must fail with a message containing TEXT
 //! ```
 //!
-//! VALUES are tokens; a type tag (`u64 i64 u32 i32 f32 u16 i16 u8 i8`) applies to the numbers after
+//! VALUES are tokens; a type tag (`u64 i64 f64 u32 i32 f32 u16 i16 u8 i8`) applies to the numbers after
 //! it (default u32); `zero:N` adds N zero bytes; `*` (in expectations) matches any word. Every buffer is surrounded by guard bytes
 //! that must be unchanged after the dispatch (out-of-range stores are dropped).
 
@@ -59,7 +59,7 @@ fn values(tokens: &[&str]) -> Vec<u8> {
         }
         if matches!(
             *t,
-            "u64" | "i64" | "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8"
+            "u64" | "i64" | "f64" | "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8"
         ) {
             tag = t;
             continue;
@@ -79,6 +79,15 @@ fn values(tokens: &[&str]) -> Vec<u8> {
                     "inf" => f32::INFINITY,
                     "-inf" => f32::NEG_INFINITY,
                     _ => t.parse().unwrap_or_else(|_| panic!("bad float {t}")),
+                };
+                out.extend(v.to_le_bytes());
+            }
+            "f64" => {
+                let v: f64 = match *t {
+                    "nan" => f64::NAN,
+                    "inf" => f64::INFINITY,
+                    "-inf" => f64::NEG_INFINITY,
+                    _ => t.parse().unwrap_or_else(|_| panic!("bad double {t}")),
                 };
                 out.extend(v.to_le_bytes());
             }
@@ -360,9 +369,19 @@ cases! {
     refuse_geometry,
     int64_atomics,
     int64_subgroup,
-    refuse_int16,
+    refuse_int8,
+    int16_arith,
+    int16_memory,
+    float16_arith,
     refuse_dot_int64,
     int64_arith,
+    float64_arith,
+    float64_convert,
+    float64_glsl,
+    float64_memory,
+    float64_ext,
+    refuse_float64_rtz,
+    refuse_float16_rtz,
     int64_bits,
     int64_convert,
     int64_memory,
@@ -985,4 +1004,73 @@ fn int64_bit_instructions_outside_vulkan_rules() {
         u64::MAX,
     ];
     assert_eq!(got, want);
+}
+
+/// GLSL.std.450 instructions that the extended set defines for 16/32-bit floats only (Sin, Exp,
+/// Pow, Radians, ...) are refused on doubles with a message, not compiled with a guessed
+/// meaning. Such modules are invalid SPIR-V (spirv-val rejects them), so each is built here with
+/// rspirv instead of living under shaders/compute.
+#[test]
+fn float64_refuses_32_bit_only_glsl_instructions() {
+    use rspirv::binary::Assemble;
+    use rspirv::dr::{Builder, Operand};
+    use spirv::{
+        AddressingModel, Capability, Decoration, ExecutionMode, ExecutionModel, FunctionControl,
+        GlslStd450Op as G, MemoryModel, StorageClass,
+    };
+    for (op, two) in [
+        (G::Sin, false),
+        (G::Exp, false),
+        (G::Radians, false),
+        (G::Pow, true),
+    ] {
+        let mut b = Builder::new();
+        b.set_version(1, 3);
+        b.capability(Capability::Shader);
+        b.capability(Capability::Float64);
+        let glsl = b.ext_inst_import("GLSL.std.450");
+        b.memory_model(AddressingModel::Logical, MemoryModel::GLSL450);
+        let void = b.type_void();
+        let fnty = b.type_function(void, vec![]);
+        let f64t = b.type_float(64, None);
+        let u32t = b.type_int(32, 0);
+        let rt = b.type_runtime_array(f64t);
+        b.decorate(rt, Decoration::ArrayStride, [Operand::LiteralBit32(8)]);
+        let st = b.type_struct([rt]);
+        b.decorate(st, Decoration::Block, []);
+        b.member_decorate(st, 0, Decoration::Offset, [Operand::LiteralBit32(0)]);
+        let pst = b.type_pointer(None, StorageClass::StorageBuffer, st);
+        let pd = b.type_pointer(None, StorageClass::StorageBuffer, f64t);
+        let var = b.variable(pst, None, StorageClass::StorageBuffer, None);
+        b.decorate(var, Decoration::DescriptorSet, [Operand::LiteralBit32(0)]);
+        b.decorate(var, Decoration::Binding, [Operand::LiteralBit32(0)]);
+        let zero = b.constant_bit32(u32t, 0);
+        let f = b
+            .begin_function(void, None, FunctionControl::NONE, fnty)
+            .unwrap();
+        b.begin_block(None).unwrap();
+        let p = b.access_chain(pd, None, var, [zero, zero]).unwrap();
+        let x = b.load(f64t, None, p, None, []).unwrap();
+        let mut args = vec![Operand::IdRef(x)];
+        if two {
+            args.push(Operand::IdRef(x));
+        }
+        let r = b.ext_inst(f64t, None, glsl, op as u32, args).unwrap();
+        b.store(p, r, None, []).unwrap();
+        b.ret().unwrap();
+        b.end_function().unwrap();
+        b.entry_point(ExecutionModel::GLCompute, f, "main", [var]);
+        b.execution_mode(f, ExecutionMode::LocalSize, [1, 1, 1]);
+        let words = b.module().assemble();
+        let m = Module::parse(&words).expect("parse");
+        let e = compile_compute(&m, "main", &SpecConstants::default(), &ssbo_iface(1))
+            .err()
+            .unwrap_or_else(|| panic!("{op:?} of a double compiled"));
+        assert_eq!(e.kind, ShaderErrorKind::Unsupported, "{op:?}");
+        assert!(
+            e.message.contains(&format!("{op:?} of a 64-bit float")),
+            "{op:?}: {}",
+            e.message
+        );
+    }
 }

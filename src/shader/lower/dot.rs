@@ -30,9 +30,13 @@ impl Lower<'_, '_> {
         if a.len() != b.len() || a.is_empty() {
             return err("dot product of vectors of different sizes");
         }
-        let wide = |l: &Self, v: &Value| l.b.func.dfg.value_type(*v) == types::I64;
-        if a.iter().chain(&b).any(|v| wide(self, v)) || self.p.scalar_of(i.ty)?.wide() {
+        let ty_is = |l: &Self, v: &Value, t: Type| l.b.func.dfg.value_type(*v) == t;
+        let rk = self.p.scalar_of(i.ty)?;
+        if a.iter().chain(&b).any(|v| ty_is(self, v, types::I64)) || rk.wide() {
             return err("integer dot products of 64-bit integers are not supported");
+        }
+        if a.iter().chain(&b).any(|v| ty_is(self, v, types::I16)) || rk.narrow() {
+            return err("integer dot products of 16-bit integers are not supported");
         }
         let (a, b) = if a.len() == 1 {
             // Packed: the format operand follows the vectors (and the accumulator).

@@ -31,8 +31,9 @@ impl Lower<'_, '_> {
         Ok(a.iter().map(|x| f(&mut self.b, *x)).collect())
     }
 
-    fn fconst(&mut self, v: f32) -> Value {
-        self.b.ins().f32const(v)
+    /// A float constant of the type of `like` (f32 or f64).
+    fn fconst(&mut self, like: Value, v: f64) -> Value {
+        fc(&mut self.b, like, v)
     }
 
     fn dot(&mut self, a: &[Value], b: &[Value]) -> Value {
@@ -47,6 +48,16 @@ impl Lower<'_, '_> {
         acc
     }
 
+    /// The cranelift float type of a float (vector) result type.
+    fn float_result(&self, ty: u32) -> Result<Type, ShaderError> {
+        match self.p.scalar_of(ty)? {
+            Scalar::F64 => Ok(types::F64),
+            // A half is held as the f32 of its value (rounded by round_halves).
+            Scalar::F32 | Scalar::F16 => Ok(types::F32),
+            other => err(format!("float conversion to {other:?}")),
+        }
+    }
+
     fn vec_len(&mut self, ty: u32) -> Result<usize, ShaderError> {
         Ok(self.kinds(ty)?.len())
     }
@@ -55,7 +66,33 @@ impl Lower<'_, '_> {
         use Op::*;
         let i32t = types::I32;
         Ok(match i.op {
-            CopyObject | CopyLogical | FConvert => self.s(i.w(0))?,
+            CopyObject | CopyLogical => self.s(i.w(0))?,
+            // Between 32 and 64 bits: exact widening, or narrowing rounded to nearest even
+            // (NaN stays NaN, values beyond f32's range become infinities).
+            FConvert => {
+                let t = self.float_result(i.ty)?;
+                let a = self.s(i.w(0))?;
+                if self.p.has_half(i.ty) {
+                    // To f16: from f32 rounded by round_halves; from f64 rounded once here.
+                    return Ok(a
+                        .iter()
+                        .map(|x| {
+                            if self.b.func.dfg.value_type(*x) == types::F64 {
+                                self.call("sv_d2h", &[*x]).expect("value")
+                            } else {
+                                *x
+                            }
+                        })
+                        .collect());
+                }
+                a.iter()
+                    .map(|x| match (self.b.func.dfg.value_type(*x), t) {
+                        (f, t) if f == t => *x,
+                        (_, types::F64) => self.b.ins().fpromote(types::F64, *x),
+                        _ => self.b.ins().fdemote(types::F32, *x),
+                    })
+                    .collect()
+            }
             // Between 32 and 64 bits: sign- or zero-extension, or truncation.
             UConvert | SConvert => {
                 let kinds = self.kinds(i.ty)?;
@@ -70,14 +107,54 @@ impl Lower<'_, '_> {
             }
             ConvertFToS | ConvertFToU => {
                 let t = self.kinds(i.ty)?.first().map_or(i32t, |k| cl_type(*k));
+                if t == types::I16 {
+                    // Saturated to 32 bits, then clamped to the 16-bit range.
+                    let signed = i.op == ConvertFToS;
+                    return self.un(i.w(0), |b, x| {
+                        if signed {
+                            let v = b.ins().fcvt_to_sint_sat(i32t, x);
+                            let lo = b.ins().iconst(i32t, i16::MIN as i64);
+                            let hi = b.ins().iconst(i32t, i16::MAX as i64);
+                            let v = b.ins().smax(v, lo);
+                            let v = b.ins().smin(v, hi);
+                            b.ins().ireduce(types::I16, v)
+                        } else {
+                            let v = b.ins().fcvt_to_uint_sat(i32t, x);
+                            let hi = b.ins().iconst(i32t, u16::MAX as i64);
+                            let v = b.ins().umin(v, hi);
+                            b.ins().ireduce(types::I16, v)
+                        }
+                    });
+                }
                 if i.op == ConvertFToS {
                     self.un(i.w(0), |b, x| b.ins().fcvt_to_sint_sat(t, x))?
                 } else {
                     self.un(i.w(0), |b, x| b.ins().fcvt_to_uint_sat(t, x))?
                 }
             }
-            ConvertSToF => self.un(i.w(0), |b, x| b.ins().fcvt_from_sint(types::F32, x))?,
-            ConvertUToF => self.un(i.w(0), |b, x| b.ins().fcvt_from_uint(types::F32, x))?,
+            // 16-bit integers are extended to 32 bits first (exact).
+            ConvertSToF => {
+                let t = self.float_result(i.ty)?;
+                self.un(i.w(0), |b, x| {
+                    let x = if b.func.dfg.value_type(x) == types::I16 {
+                        b.ins().sextend(types::I32, x)
+                    } else {
+                        x
+                    };
+                    b.ins().fcvt_from_sint(t, x)
+                })?
+            }
+            ConvertUToF => {
+                let t = self.float_result(i.ty)?;
+                self.un(i.w(0), |b, x| {
+                    let x = if b.func.dfg.value_type(x) == types::I16 {
+                        b.ins().uextend(types::I32, x)
+                    } else {
+                        x
+                    };
+                    b.ins().fcvt_from_uint(t, x)
+                })?
+            }
             QuantizeToF16 => {
                 let a = self.s(i.w(0))?;
                 a.iter()
@@ -87,6 +164,10 @@ impl Lower<'_, '_> {
             Bitcast => {
                 let kinds = self.kinds(i.ty)?;
                 let a = self.s(i.w(0))?;
+                let src_ty = self.p.value_types.get(&i.w(0)).copied().unwrap_or(0);
+                if self.p.has_half(src_ty) || kinds.contains(&Scalar::F16) {
+                    return self.bitcast_halves(&a, src_ty, &kinds);
+                }
                 let widths_differ = a
                     .iter()
                     .zip(&kinds)
@@ -165,7 +246,14 @@ impl Lower<'_, '_> {
                 let c = self.s(i.w(1))?;
                 a.iter()
                     .zip(c.iter())
-                    .map(|(x, y)| self.call("sv_fmod", &[*x, *y]).expect("value"))
+                    .map(|(x, y)| {
+                        let f = if self.b.func.dfg.value_type(*x) == types::F64 {
+                            "sv_fmod64"
+                        } else {
+                            "sv_fmod"
+                        };
+                        self.call(f, &[*x, *y]).expect("value")
+                    })
                     .collect()
             }
             FMod => self.bin(i, |b, x, y| {
@@ -207,7 +295,7 @@ impl Lower<'_, '_> {
             IsNan => self.un(i.w(0), |b, x| b.ins().fcmp(FloatCC::Unordered, x, x))?,
             IsInf => self.un(i.w(0), |b, x| {
                 let a = b.ins().fabs(x);
-                let inf = b.ins().f32const(f32::INFINITY);
+                let inf = fc(b, x, f64::INFINITY);
                 b.ins().fcmp(FloatCC::Equal, a, inf)
             })?,
             Any | All => {
@@ -433,9 +521,11 @@ impl Lower<'_, '_> {
                         )
                     };
                     let p = self.b.ins().imul(x, y);
-                    lo.push(self.b.ins().ireduce(i32t, p));
-                    let h = self.b.ins().ushr_imm_s(p, 32);
-                    hi.push(self.b.ins().ireduce(i32t, h));
+                    // 16- or 32-bit operands: the product of the extended values.
+                    let t = self.b.func.dfg.value_type(*a.first().expect("non-empty"));
+                    lo.push(self.b.ins().ireduce(t, p));
+                    let h = self.b.ins().ushr_imm_s(p, t.bits() as i64);
+                    hi.push(self.b.ins().ireduce(t, h));
                 }
                 lo.extend(hi);
                 lo
@@ -529,7 +619,8 @@ impl Lower<'_, '_> {
         let c = self.b.ins().uextend(types::I64, cnt);
         let m = self.b.ins().ishl(one, c);
         let m = self.b.ins().iadd_imm_s(m, -1);
-        let m = self.b.ins().ireduce(types::I32, m);
+        let t = self.b.func.dfg.value_type(cnt);
+        let m = self.b.ins().ireduce(t, m);
         self.b.ins().ishl(m, off)
     }
 
@@ -563,6 +654,12 @@ impl Lower<'_, '_> {
         a: &[Value],
         kinds: &[Scalar],
     ) -> Result<Vec<Value>, ShaderError> {
+        let narrow_in = a
+            .iter()
+            .any(|x| self.b.func.dfg.value_type(*x) == types::I16);
+        if narrow_in || kinds.iter().any(|k| k.narrow()) {
+            return self.regroup16(a, kinds);
+        }
         let mut words = Vec::new();
         for x in a {
             let t = self.b.func.dfg.value_type(*x);
@@ -574,6 +671,11 @@ impl Lower<'_, '_> {
                 words.push(*x);
             } else if t == types::F32 {
                 words.push(self.b.ins().bitcast(types::I32, MemFlagsData::new(), *x));
+            } else if t == types::F64 {
+                let x = self.b.ins().bitcast(types::I64, MemFlagsData::new(), *x);
+                words.push(self.b.ins().ireduce(types::I32, x));
+                let hi = self.b.ins().ushr_imm_u(x, 32);
+                words.push(self.b.ins().ireduce(types::I32, hi));
             } else {
                 return err("OpBitcast of a boolean");
             }
@@ -587,18 +689,117 @@ impl Lower<'_, '_> {
         for k in kinds {
             let lo = w.next().expect("counted");
             out.push(match k {
-                Scalar::I64 | Scalar::U64 => {
+                Scalar::I64 | Scalar::U64 | Scalar::F64 => {
                     let hi = w.next().expect("counted");
                     let lo = self.b.ins().uextend(types::I64, lo);
                     let hi = self.b.ins().uextend(types::I64, hi);
                     let hi = self.b.ins().ishl_imm_u(hi, 32);
-                    self.b.ins().bor(lo, hi)
+                    let v = self.b.ins().bor(lo, hi);
+                    if *k == Scalar::F64 {
+                        self.b.ins().bitcast(types::F64, MemFlagsData::new(), v)
+                    } else {
+                        v
+                    }
                 }
                 Scalar::F32 => self.b.ins().bitcast(types::F32, MemFlagsData::new(), lo),
                 _ => lo,
             });
         }
         Ok(out)
+    }
+
+    /// [`Self::regroup`] when 16-bit integers are involved (e.g. packUint2x16): every scalar
+    /// split into 16-bit pieces, lowest first, and the pieces joined into the `kinds`.
+    fn regroup16(&mut self, a: &[Value], kinds: &[Scalar]) -> Result<Vec<Value>, ShaderError> {
+        let mut pieces = Vec::new();
+        for x in a {
+            let t = self.b.func.dfg.value_type(*x);
+            let v = match t {
+                types::F32 => self.b.ins().bitcast(types::I32, MemFlagsData::new(), *x),
+                types::F64 => self.b.ins().bitcast(types::I64, MemFlagsData::new(), *x),
+                types::I16 | types::I32 | types::I64 => *x,
+                _ => return err("OpBitcast of a boolean"),
+            };
+            for k in 0..t.bits() / 16 {
+                let s = if k == 0 {
+                    v
+                } else {
+                    self.b.ins().ushr_imm_s(v, 16 * k as i64)
+                };
+                pieces.push(self.resize(s, types::I16, false));
+            }
+        }
+        let need: usize = kinds.iter().map(|k| k.bytes() as usize / 2).sum();
+        if need != pieces.len() || kinds.contains(&Scalar::Bool) {
+            return err("OpBitcast between types of different sizes");
+        }
+        let mut out = Vec::new();
+        let mut p = pieces.into_iter();
+        for k in kinds {
+            let t = cl_type(*k);
+            let int_t = match *k {
+                Scalar::F32 => types::I32,
+                Scalar::F64 => types::I64,
+                _ => t,
+            };
+            let mut v = self.iconst(int_t, 0);
+            for n in 0..k.bytes() / 2 {
+                let piece = p.next().expect("counted");
+                let piece = self.resize(piece, int_t, false);
+                let piece = if n == 0 {
+                    piece
+                } else {
+                    self.b.ins().ishl_imm_s(piece, 16 * n)
+                };
+                v = self.b.ins().bor(v, piece);
+            }
+            out.push(if int_t == t {
+                v
+            } else {
+                self.b.ins().bitcast(t, MemFlagsData::new(), v)
+            });
+        }
+        Ok(out)
+    }
+
+    /// OpBitcast to or from 16-bit floats: halves become their 16-bit patterns (and back),
+    /// the rest is [`Self::regroup16`].
+    fn bitcast_halves(
+        &mut self,
+        a: &[Value],
+        src_ty: u32,
+        kinds: &[Scalar],
+    ) -> Result<Vec<Value>, ShaderError> {
+        let src = self.kinds(src_ty)?;
+        if src.len() != a.len() {
+            return err("OpBitcast of a value of the wrong size");
+        }
+        let mut bits = Vec::new();
+        for (x, k) in a.iter().zip(&src) {
+            bits.push(if *k == Scalar::F16 {
+                let h = self.call("sv_f2h", &[*x]).expect("value");
+                self.b.ins().ireduce(types::I16, h)
+            } else {
+                *x
+            });
+        }
+        let as_ints: Vec<Scalar> = kinds
+            .iter()
+            .map(|k| if *k == Scalar::F16 { Scalar::U16 } else { *k })
+            .collect();
+        let out = self.regroup16(&bits, &as_ints)?;
+        Ok(out
+            .into_iter()
+            .zip(kinds)
+            .map(|(v, k)| {
+                if *k == Scalar::F16 {
+                    let w = self.b.ins().uextend(types::I32, v);
+                    self.call("sv_h2f", &[w]).expect("value")
+                } else {
+                    v
+                }
+            })
+            .collect())
     }
 
     fn icmp(&mut self, i: &Inst, cc: IntCC) -> Result<Vec<Value>, ShaderError> {
@@ -641,6 +842,46 @@ impl Lower<'_, '_> {
             return err(format!("unknown GLSL.std.450 instruction {n}"));
         };
         let arg = |k: usize| i.w(2 + k);
+        // GLSL.std.450 defines these for 16- and 32-bit floats only (its "Float64" notes); a
+        // 64-bit operand is invalid SPIR-V and is refused rather than given a meaning.
+        let only32 = matches!(
+            op,
+            G::Radians
+                | G::Degrees
+                | G::Sin
+                | G::Cos
+                | G::Tan
+                | G::Asin
+                | G::Acos
+                | G::Atan
+                | G::Sinh
+                | G::Cosh
+                | G::Tanh
+                | G::Asinh
+                | G::Acosh
+                | G::Atanh
+                | G::Atan2
+                | G::Pow
+                | G::Exp
+                | G::Log
+                | G::Exp2
+                | G::Log2
+                | G::PackHalf2x16
+                | G::PackUnorm4x8
+                | G::PackSnorm4x8
+                | G::PackUnorm2x16
+                | G::PackSnorm2x16
+        );
+        if only32 {
+            let a = self.s(arg(0))?;
+            if a.iter()
+                .any(|x| self.b.func.dfg.value_type(*x) == types::F64)
+            {
+                return err(format!(
+                    "GLSL.std.450 {op:?} of a 64-bit float (defined for 16/32-bit floats only)"
+                ));
+            }
+        }
         let helper1 = |l: &mut Self, name: &str| -> Result<Vec<Value>, ShaderError> {
             let a = l.s(arg(0))?;
             Ok(a.iter()
@@ -696,9 +937,9 @@ impl Lower<'_, '_> {
             G::FAbs => un(self, &|b, x| b.ins().fabs(x))?,
             G::SAbs => un(self, &|b, x| b.ins().iabs(x))?,
             G::FSign => un(self, &|b, x| {
-                let zero = b.ins().f32const(0.0);
-                let one = b.ins().f32const(1.0);
-                let m1 = b.ins().f32const(-1.0);
+                let zero = fc(b, x, 0.0);
+                let one = fc(b, x, 1.0);
+                let m1 = fc(b, x, -1.0);
                 let gt = b.ins().fcmp(FloatCC::GreaterThan, x, zero);
                 let lt = b.ins().fcmp(FloatCC::LessThan, x, zero);
                 let r = b.ins().select(lt, m1, x);
@@ -741,7 +982,7 @@ impl Lower<'_, '_> {
             G::Sqrt => un(self, &|b, x| b.ins().sqrt(x))?,
             G::InverseSqrt => un(self, &|b, x| {
                 let s = b.ins().sqrt(x);
-                let one = b.ins().f32const(1.0);
+                let one = fc(b, x, 1.0);
                 b.ins().fdiv(one, s)
             })?,
             G::FMin => bin(self, &|b, x, y| b.ins().fmin(x, y))?,
@@ -769,28 +1010,28 @@ impl Lower<'_, '_> {
                 b.ins().smin(m, hi)
             })?,
             G::FMix => tri(self, &|b, x, y, a| {
-                let one = b.ins().f32const(1.0);
+                let one = fc(b, x, 1.0);
                 let ia = b.ins().fsub(one, a);
                 let l = b.ins().fmul(x, ia);
                 let r = b.ins().fmul(y, a);
                 b.ins().fadd(l, r)
             })?,
             G::Step => bin(self, &|b, edge, x| {
-                let zero = b.ins().f32const(0.0);
-                let one = b.ins().f32const(1.0);
+                let zero = fc(b, x, 0.0);
+                let one = fc(b, x, 1.0);
                 let lt = b.ins().fcmp(FloatCC::LessThan, x, edge);
                 b.ins().select(lt, zero, one)
             })?,
             G::SmoothStep => tri(self, &|b, e0, e1, x| {
-                let zero = b.ins().f32const(0.0);
-                let one = b.ins().f32const(1.0);
+                let zero = fc(b, x, 0.0);
+                let one = fc(b, x, 1.0);
                 let num = b.ins().fsub(x, e0);
                 let den = b.ins().fsub(e1, e0);
                 let t = b.ins().fdiv(num, den);
                 let t = b.ins().fmax(t, zero);
                 let t = b.ins().fmin(t, one);
-                let two = b.ins().f32const(2.0);
-                let three = b.ins().f32const(3.0);
+                let two = fc(b, x, 2.0);
+                let three = fc(b, x, 3.0);
                 let tt = b.ins().fmul(two, t);
                 let k = b.ins().fsub(three, tt);
                 let t2 = b.ins().fmul(t, t);
@@ -838,7 +1079,7 @@ impl Lower<'_, '_> {
                 let inc = self.s(arg(1))?;
                 let nref = self.s(arg(2))?;
                 let d = self.dot(&nref, &inc);
-                let zero = self.fconst(0.0);
+                let zero = self.fconst(d, 0.0);
                 let lt = self.b.ins().fcmp(FloatCC::LessThan, d, zero);
                 n.iter()
                     .map(|x| {
@@ -851,7 +1092,7 @@ impl Lower<'_, '_> {
                 let inc = self.s(arg(0))?;
                 let n = self.s(arg(1))?;
                 let d = self.dot(&n, &inc);
-                let two = self.fconst(2.0);
+                let two = self.fconst(d, 2.0);
                 let d2 = self.b.ins().fmul(two, d);
                 inc.iter()
                     .zip(n.iter())
@@ -944,7 +1185,7 @@ impl Lower<'_, '_> {
                 for c in 0..4 {
                     args.push(match a.get(c) {
                         Some(v) => *v,
-                        None => self.fconst(0.0),
+                        None => self.b.ins().f32const(0.0),
                     });
                 }
                 vec![self.call("sv_pack", &args).expect("value")]
@@ -967,6 +1208,15 @@ impl Lower<'_, '_> {
                 let n = self.vec_len(i.ty)?;
                 self.scratch(n, true)
             }
+            // A double from two 32-bit words (low word first) and back: the bits regrouped.
+            G::PackDouble2x32 => {
+                let a = self.s(arg(0))?;
+                self.regroup(&a, &[Scalar::F64])?
+            }
+            G::UnpackDouble2x32 => {
+                let a = self.s(arg(0))?;
+                self.regroup(&a, &[Scalar::U32, Scalar::U32])?
+            }
             other => return err(format!("unsupported GLSL.std.450 instruction {other:?}")),
         })
     }
@@ -988,6 +1238,8 @@ fn safe_divisor(b: &mut FunctionBuilder, x: Value, y: Value, signed: bool) -> Va
     if signed {
         let min = if t == types::I64 {
             i64::MIN
+        } else if t == types::I16 {
+            i16::MIN as i64
         } else {
             i32::MIN as i64
         };
@@ -1012,11 +1264,23 @@ fn nminmax(b: &mut FunctionBuilder, x: Value, y: Value, max: bool) -> Value {
     b.ins().select(xn, y, r)
 }
 
-/// frexp of a 32-bit float: (significand with magnitude in [0.5, 1), exponent) such that
-/// x = significand * 2^exponent. Zero gives (x, 0); infinities and NaN (for which GLSL leaves
-/// the exponent undefined) give (x, 0). Denormals are scaled by 2^32 first so their exponent
-/// is exact.
+/// A float constant of the type of `like` (f32 or f64; `v` rounded to f32 for the former).
+pub(super) fn fc(b: &mut FunctionBuilder, like: Value, v: f64) -> Value {
+    if b.func.dfg.value_type(like) == types::F64 {
+        b.ins().f64const(v)
+    } else {
+        b.ins().f32const(v as f32)
+    }
+}
+
+/// frexp of a 32- or 64-bit float: (significand with magnitude in [0.5, 1), exponent (32-bit))
+/// such that x = significand * 2^exponent. Zero gives (x, 0); infinities and NaN (for which
+/// GLSL leaves the exponent undefined) give (x, 0). Denormals are scaled by 2^32 (2^64 for
+/// doubles) first so their exponent is exact.
 fn frexp(b: &mut FunctionBuilder, x: Value) -> (Value, Value) {
+    if b.func.dfg.value_type(x) == types::F64 {
+        return frexp64(b, x);
+    }
     let bits0 = b.ins().bitcast(types::I32, MemFlagsData::new(), x);
     let e0 = b.ins().ushr_imm_s(bits0, 23);
     let e0 = b.ins().band_imm_s(e0, 0xff);
@@ -1038,6 +1302,36 @@ fn frexp(b: &mut FunctionBuilder, x: Value) -> (Value, Value) {
     let zero_f = b.ins().f32const(0.0);
     let is_zero = b.ins().fcmp(FloatCC::Equal, x, zero_f);
     let special = b.ins().icmp_imm_s(IntCC::Equal, e0, 0xff);
+    let keep = b.ins().bor(is_zero, special);
+    let sig = b.ins().select(keep, x, sig);
+    let exp = b.ins().select(keep, zero_i, exp);
+    (sig, exp)
+}
+
+/// [`frexp`] of a 64-bit float (11-bit exponent, bias 1022 for a significand in [0.5, 1)).
+fn frexp64(b: &mut FunctionBuilder, x: Value) -> (Value, Value) {
+    let bits0 = b.ins().bitcast(types::I64, MemFlagsData::new(), x);
+    let e0 = b.ins().ushr_imm_s(bits0, 52);
+    let e0 = b.ins().band_imm_s(e0, 0x7ff);
+    let denormal = b.ins().icmp_imm_s(IntCC::Equal, e0, 0);
+    let scale = b.ins().f64const(18446744073709551616.0);
+    let big = b.ins().fmul(x, scale);
+    let y = b.ins().select(denormal, big, x);
+    let bits = b.ins().bitcast(types::I64, MemFlagsData::new(), y);
+    let e = b.ins().ushr_imm_s(bits, 52);
+    let e = b.ins().band_imm_s(e, 0x7ff);
+    let e = b.ins().ireduce(types::I32, e);
+    let sixty_four = b.ins().iconst(types::I32, 64);
+    let zero_i = b.ins().iconst(types::I32, 0);
+    let adj = b.ins().select(denormal, sixty_four, zero_i);
+    let exp = b.ins().iadd_imm_s(e, -1022);
+    let exp = b.ins().isub(exp, adj);
+    let mant = b.ins().band_imm_s(bits, 0x800f_ffff_ffff_ffff_u64 as i64);
+    let mant = b.ins().bor_imm_s(mant, 0x3fe0_0000_0000_0000);
+    let sig = b.ins().bitcast(types::F64, MemFlagsData::new(), mant);
+    let zero_f = b.ins().f64const(0.0);
+    let is_zero = b.ins().fcmp(FloatCC::Equal, x, zero_f);
+    let special = b.ins().icmp_imm_s(IntCC::Equal, e0, 0x7ff);
     let keep = b.ins().bor(is_zero, special);
     let sig = b.ins().select(keep, x, sig);
     let exp = b.ins().select(keep, zero_i, exp);

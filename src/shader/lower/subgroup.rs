@@ -158,15 +158,25 @@ impl Lower<'_, '_> {
 fn identity(op: Op, k: Scalar) -> u64 {
     use Op::*;
     let wide = k.wide();
+    let narrow = k.narrow();
     match (op, k) {
         (GroupNonUniformIMul, _) => 1,
+        (GroupNonUniformFMul, Scalar::F64) => 1f64.to_bits(),
+        // Halves' constants are their f16 bits: 1.0, +inf, -inf.
+        (GroupNonUniformFMul, Scalar::F16) => 0x3C00,
+        (GroupNonUniformFMin, Scalar::F16) => 0x7C00,
+        (GroupNonUniformFMax, Scalar::F16) => 0xFC00,
         (GroupNonUniformFMul, _) => 1f32.to_bits() as u64,
         (GroupNonUniformSMin, _) if wide => i64::MAX as u64,
+        (GroupNonUniformSMin, _) if narrow => i16::MAX as u64,
+        (GroupNonUniformSMax, _) if narrow => i16::MIN as u16 as u64,
         (GroupNonUniformSMin, _) => i32::MAX as u64,
         (GroupNonUniformUMin | GroupNonUniformBitwiseAnd, _) => u64::MAX,
+        (GroupNonUniformFMin, Scalar::F64) => f64::INFINITY.to_bits(),
         (GroupNonUniformFMin, _) => f32::INFINITY.to_bits() as u64,
         (GroupNonUniformSMax, _) if wide => i64::MIN as u64,
         (GroupNonUniformSMax, _) => i32::MIN as u32 as u64,
+        (GroupNonUniformFMax, Scalar::F64) => f64::NEG_INFINITY.to_bits(),
         (GroupNonUniformFMax, _) => f32::NEG_INFINITY.to_bits() as u64,
         (GroupNonUniformLogicalAnd, _) => 1,
         // Add (integer 0, float +0.0), UMax, Or, Xor, logical Or and Xor.
