@@ -356,24 +356,9 @@ fn frexp_modf_and_subgroup_barriers() {
 #[test]
 fn float_controls() {
     let vk = Vk::new();
-    // The core test module also names modes for 16- and 64-bit floats (the compiler accepts
-    // them: the module has no such types); the device does not report those properties, so
-    // through the loader the module keeps its 32-bit modes only.
-    let module: Vec<u32> = {
-        let words = compute_spirv("float_controls");
-        let mut out = words[..5].to_vec();
-        let mut at = 5;
-        while at < words.len() {
-            let n = ((words[at] >> 16) as usize).max(1);
-            let inst = &words[at..(at + n).min(words.len())];
-            let other_width = inst[0] & 0xFFFF == 16 && n == 4 && inst[3] != 32;
-            if !other_width {
-                out.extend_from_slice(inst);
-            }
-            at += n;
-        }
-        out
-    };
+    // The module also names modes for 16- and 64-bit floats (DenormPreserve 16,
+    // RoundingModeRTE 64), which the device reports too.
+    let module = compute_spirv("float_controls");
     let mut input = u32s(&[0x0008_0000]);
     input.extend(f32s(&[0.5, -0.0, f32::INFINITY, 1.0]));
     input.extend(u32s(&[0x3380_0000, 0x3f80_0001]));
