@@ -283,6 +283,11 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
     if info.domain == Domain::Float && !info.wide {
         features |= F::SAMPLED_IMAGE_FILTER_LINEAR;
     }
+    // Sampled images: compute shaders fetch and sample every level and layer of the view
+    // through the same codec (shader/runtime/sampling.rs; tests: sampling::*).
+    if !info.wide {
+        features |= F::SAMPLED_IMAGE;
+    }
     if color_attachment(info) {
         features |= F::COLOR_ATTACHMENT;
     }
