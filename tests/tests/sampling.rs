@@ -433,3 +433,396 @@ fn every_sampled_format_fetches_and_samples() {
         p.destroy(&vk);
     }
 }
+
+/// One mip level of an RGBA32F image for the reference: `texels[((layer * d + z) * h + y) * w
+/// + x]`.
+struct Level {
+    size: [u32; 3],
+    layers: u32,
+    texels: Vec<[f32; 4]>,
+}
+
+impl Level {
+    fn at(&self, x: i64, y: i64, z: i64, layer: i64) -> Option<[f32; 4]> {
+        let [w, h, d] = self.size.map(|v| v as i64);
+        let inside = (0..w).contains(&x)
+            && (0..h).contains(&y)
+            && (0..d).contains(&z)
+            && (0..self.layers as i64).contains(&layer);
+        inside.then(|| self.texels[(((layer * d + z) * h + y) * w + x) as usize])
+    }
+}
+
+/// "Wrapping Operation": the wrapped coordinate, or None for a border texel.
+fn wrap(i: i64, size: i64, mode: AM) -> Option<i64> {
+    let mirror = |a: i64| if a >= 0 { a } else { -(1 + a) };
+    match mode {
+        AM::REPEAT => Some(i.rem_euclid(size)),
+        AM::MIRRORED_REPEAT => Some((size - 1) - mirror(i.rem_euclid(2 * size) - size)),
+        AM::CLAMP_TO_EDGE => Some(i.clamp(0, size - 1)),
+        AM::CLAMP_TO_BORDER => (0..size).contains(&i).then_some(i),
+        m => panic!("{m:?}"),
+    }
+}
+
+fn border_color(b: vk::BorderColor) -> [f32; 4] {
+    match b {
+        vk::BorderColor::FLOAT_OPAQUE_BLACK => [0.0, 0.0, 0.0, 1.0],
+        vk::BorderColor::FLOAT_OPAQUE_WHITE => [1.0; 4],
+        _ => [0.0; 4],
+    }
+}
+
+/// The spec's filtering of one level at (u, v, w) texel-space coordinates over `axes` axes.
+fn filter_level(
+    l: &Level,
+    smp: &Smp,
+    uvw: [f32; 3],
+    axes: usize,
+    layer: i64,
+    offset: [i64; 3],
+    linear: bool,
+) -> [f32; 4] {
+    let texel = |c: [i64; 3]| -> [f32; 4] {
+        let mut w = [0i64; 3];
+        for k in 0..axes {
+            let mode = if smp.unnormalized || k >= 2 {
+                smp.mode[k.min(1)]
+            } else {
+                smp.mode[k]
+            };
+            match wrap(c[k], l.size[k] as i64, mode) {
+                Some(v) => w[k] = v,
+                None => return border_color(smp.border),
+            }
+        }
+        l.at(w[0], w[1], w[2], layer)
+            .expect("wrapped texels are inside")
+    };
+    if !linear {
+        let c: [i64; 3] = std::array::from_fn(|k| {
+            if k < axes {
+                uvw[k].floor() as i64 + offset[k]
+            } else {
+                0
+            }
+        });
+        return texel(c);
+    }
+    let mut sum = [0.0f32; 4];
+    for corner in 0..1 << axes {
+        let mut c = [0i64; 3];
+        let mut weight = 1.0;
+        for k in 0..axes {
+            let u = uvw[k] - 0.5;
+            let (i0, a) = (u.floor() as i64 + offset[k], u - u.floor());
+            if corner >> k & 1 == 1 {
+                c[k] = i0 + 1;
+                weight *= a;
+            } else {
+                c[k] = i0;
+                weight *= 1.0 - a;
+            }
+        }
+        let t = texel(c);
+        for q in 0..4 {
+            sum[q] += weight * t[q];
+        }
+    }
+    sum
+}
+
+/// The spec's "Level-of-Detail Operation" and mipmap selection, then [`filter_level`].
+/// `coord` are normalized (or unnormalized) coordinates per axis.
+fn reference(
+    levels: &[Level],
+    smp: &Smp,
+    coord: [f32; 3],
+    axes: usize,
+    layer: i64,
+    lambda_base: f32,
+    offset: [i64; 3],
+) -> [f32; 4] {
+    let at = |l: &Level, linear: bool| {
+        let uvw: [f32; 3] = std::array::from_fn(|k| {
+            if smp.unnormalized {
+                coord[k]
+            } else {
+                coord[k] * l.size[k] as f32
+            }
+        });
+        filter_level(l, smp, uvw, axes, layer, offset, linear)
+    };
+    if smp.unnormalized {
+        return at(&levels[0], smp.mag == vk::Filter::LINEAR);
+    }
+    let lambda = (lambda_base + smp.bias.clamp(-2.0, 2.0))
+        .max(smp.min_lod)
+        .min(smp.max_lod);
+    let filter = if lambda <= 0.0 { smp.mag } else { smp.min };
+    let linear = filter == vk::Filter::LINEAR;
+    let q = (levels.len() - 1) as f32;
+    let d = lambda.clamp(0.0, q);
+    if lambda <= 0.0 {
+        return at(&levels[0], linear);
+    }
+    if smp.mip == vk::SamplerMipmapMode::NEAREST {
+        let n = ((d + 0.5).ceil() - 1.0) as usize;
+        return at(&levels[n], linear);
+    }
+    let hi = d.floor() as usize;
+    let lo = (hi + 1).min(levels.len() - 1);
+    let delta = d - d.floor();
+    let (a, b) = (at(&levels[hi], linear), at(&levels[lo], linear));
+    std::array::from_fn(|k| (1.0 - delta) * a[k] + delta * b[k])
+}
+
+/// Uploads `levels` (every layer of each) into `image` and moves it to SHADER_READ_ONLY.
+fn upload(vk: &Vk, image: vk::Image, levels: &[Level]) -> softvk_tests::Buf {
+    let total: usize = levels.iter().map(|l| l.texels.len() * 16).sum();
+    let data = vk.buffer(total as u64, BU::TRANSFER_SRC);
+    let mut regions = Vec::new();
+    let mut off = 0usize;
+    for (m, l) in levels.iter().enumerate() {
+        for t in &l.texels {
+            for (q, c) in t.iter().enumerate() {
+                data.bytes()[off + 4 * q..off + 4 * q + 4].copy_from_slice(&c.to_le_bytes());
+            }
+            off += 16;
+        }
+        let start = off - l.texels.len() * 16;
+        regions.push(vk::BufferImageCopy {
+            buffer_offset: start as u64,
+            image_subresource: vk::ImageSubresourceLayers {
+                aspect_mask: COLOR,
+                mip_level: m as u32,
+                base_array_layer: 0,
+                layer_count: l.layers,
+            },
+            image_extent: vk::Extent3D {
+                width: l.size[0],
+                height: l.size[1],
+                depth: l.size[2],
+            },
+            ..Default::default()
+        });
+    }
+    vk.run(|cb| unsafe {
+        barrier(vk, cb, image, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
+        vk.device
+            .cmd_copy_buffer_to_image(cb, data.buffer, image, TRANSFER_DST, &regions);
+        barrier(vk, cb, image, TRANSFER_DST, RO);
+    });
+    data
+}
+
+fn put_vec4s(b: &softvk_tests::Buf, v: &[[f32; 4]]) {
+    for (k, c) in v.iter().flatten().enumerate() {
+        b.bytes()[4 * k..4 * k + 4].copy_from_slice(&c.to_le_bytes());
+    }
+}
+
+fn get_vec4s(b: &softvk_tests::Buf, first: usize, n: usize) -> Vec<[f32; 4]> {
+    let f: Vec<f32> = b.u32s().into_iter().map(f32::from_bits).collect();
+    (0..n)
+        .map(|k| f[4 * (first + k)..4 * (first + k) + 4].try_into().unwrap())
+        .collect()
+}
+
+/// Every filter x mipmap mode x address mode, the three float border colors, lodBias, minLod /
+/// maxLod, explicit gradients, texel offsets and unnormalized coordinates on a 4x4 RGBA32F
+/// image with 3 levels, against [`reference`].
+#[test]
+fn filters_mipmaps_and_address_modes_follow_the_spec() {
+    let vk = Vk::new();
+    let mut rng = Rng::new(7);
+    let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+    let levels: Vec<Level> = (0..3)
+        .map(|m| {
+            let s = 4u32 >> m;
+            Level {
+                size: [s, s, 1],
+                layers: 1,
+                texels: (0..s * s)
+                    .map(|_| [unit(), unit(), unit(), unit()])
+                    .collect(),
+            }
+        })
+        .collect();
+    let img = vk.image(
+        &softvk_tests::image_2d(RGBA32F, 4, 4)
+            .mip_levels(3)
+            .usage(IU::SAMPLED | IU::TRANSFER_DST),
+    );
+    let data = upload(&vk, img.image, &levels);
+    let all = view(&vk, img.image, vk::ImageViewType::TYPE_2D, RGBA32F, 3);
+    let base = view(&vk, img.image, vk::ImageViewType::TYPE_2D, RGBA32F, 1);
+    let p = pipe(
+        &vk,
+        "sample_modes",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::STORAGE_BUFFER),
+            (2, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    // (s, t, lod, mode): mode 0 Lod, 1 Grad (d/dx = (lod, 0), d/dy = (0, lod)), 2 Lod + offset (1, -1).
+    let mut at = Vec::new();
+    for lod in [-0.5, 0.0, 0.3, 0.5, 0.7, 1.0, 1.25, 1.6, 2.5, 6.0] {
+        for _ in 0..6 {
+            at.push([unit() * 2.6 - 0.8, unit() * 2.6 - 0.8, lod, 0.0]);
+        }
+    }
+    for g in [0.1, 0.25, 0.4, 0.9] {
+        at.push([unit(), unit(), g, 1.0]);
+    }
+    for lod in [0.0, 1.0] {
+        for _ in 0..3 {
+            at.push([unit(), unit(), lod, 2.0]);
+        }
+    }
+    let n = at.len();
+    let coords = vk.buffer((16 * n) as u64, BU::STORAGE_BUFFER);
+    let out = vk.buffer((16 * n) as u64, BU::STORAGE_BUFFER);
+    put_vec4s(&coords, &at);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        1,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, p.sets[0], 2, DT::STORAGE_BUFFER, &out, 0, out.size);
+    use vk::Filter as F;
+    use vk::SamplerMipmapMode as M;
+    let mut samplers = Vec::new();
+    for f in [F::NEAREST, F::LINEAR] {
+        for m in [M::NEAREST, M::LINEAR] {
+            for a in [
+                AM::REPEAT,
+                AM::MIRRORED_REPEAT,
+                AM::CLAMP_TO_EDGE,
+                AM::CLAMP_TO_BORDER,
+            ] {
+                samplers.push(Smp::new(f, m, a));
+            }
+        }
+    }
+    for b in [
+        vk::BorderColor::FLOAT_OPAQUE_BLACK,
+        vk::BorderColor::FLOAT_OPAQUE_WHITE,
+    ] {
+        samplers.push(Smp {
+            border: b,
+            ..Smp::new(F::LINEAR, M::LINEAR, AM::CLAMP_TO_BORDER)
+        });
+    }
+    // Different mag and min filters, per-axis modes, bias and LOD clamps.
+    samplers.push(Smp {
+        mag: F::LINEAR,
+        min: F::NEAREST,
+        mode: [AM::REPEAT, AM::MIRRORED_REPEAT],
+        bias: 0.6,
+        ..Smp::new(F::LINEAR, M::LINEAR, AM::REPEAT)
+    });
+    samplers.push(Smp {
+        mag: F::NEAREST,
+        min: F::LINEAR,
+        bias: -1.3,
+        min_lod: 0.4,
+        max_lod: 1.2,
+        ..Smp::new(F::LINEAR, M::LINEAR, AM::CLAMP_TO_EDGE)
+    });
+    samplers.push(Smp {
+        bias: 2.0,
+        max_lod: 1.5,
+        ..Smp::new(F::LINEAR, M::NEAREST, AM::MIRRORED_REPEAT)
+    });
+    for smp in &samplers {
+        let s = smp.create(&vk);
+        write_image(&vk, p.sets[0], 0, DT::COMBINED_IMAGE_SAMPLER, all, s, RO);
+        vk.run(|cb| unsafe {
+            p.bind(&vk, cb, &[]);
+            vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+        });
+        let got = get_vec4s(&out, 0, n);
+        for (a, g) in at.iter().zip(&got) {
+            let (lambda, offset) = match a[3] {
+                1.0 => ((a[2] * 4.0).log2(), [0, 0, 0]),
+                2.0 => (a[2], [1, -1, 0]),
+                _ => (a[2], [0, 0, 0]),
+            };
+            let r = reference(&levels, smp, [a[0], a[1], 0.0], 2, 0, lambda, offset);
+            assert!(close(*g, r, 1e-5), "{smp:?} at {a:?}: {g:?} != {r:?}");
+        }
+        unsafe { vk.device.destroy_sampler(s, None) };
+    }
+    // Unnormalized coordinates (one level, CLAMP_TO_EDGE / CLAMP_TO_BORDER, lod 0, no offsets).
+    let texel_at: Vec<[f32; 4]> = at
+        .iter()
+        .filter(|a| a[3] == 0.0)
+        .map(|a| [a[0] * 4.0, a[1] * 4.0, 0.0, 0.0])
+        .collect();
+    put_vec4s(&coords, &texel_at);
+    let m = texel_at.len();
+    let un = pipe(
+        &vk,
+        "sample_unnorm",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::STORAGE_BUFFER),
+            (2, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    write_buffer(
+        &vk,
+        un.sets[0],
+        1,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, un.sets[0], 2, DT::STORAGE_BUFFER, &out, 0, out.size);
+    for (f, a) in [
+        (F::NEAREST, AM::CLAMP_TO_EDGE),
+        (F::LINEAR, AM::CLAMP_TO_BORDER),
+        (F::LINEAR, AM::CLAMP_TO_EDGE),
+    ] {
+        let smp = Smp {
+            unnormalized: true,
+            max_lod: 0.0,
+            border: vk::BorderColor::FLOAT_OPAQUE_WHITE,
+            ..Smp::new(f, M::NEAREST, a)
+        };
+        let s = smp.create(&vk);
+        write_image(&vk, un.sets[0], 0, DT::COMBINED_IMAGE_SAMPLER, base, s, RO);
+        vk.run(|cb| unsafe {
+            un.bind(&vk, cb, &[]);
+            vk.device.cmd_dispatch(cb, m as u32, 1, 1);
+        });
+        let got = get_vec4s(&out, 0, m);
+        for (a, g) in texel_at.iter().zip(&got) {
+            let r = reference(&levels[..1], &smp, [a[0], a[1], 0.0], 2, 0, 0.0, [0; 3]);
+            assert!(close(*g, r, 1e-5), "{smp:?} at {a:?}: {g:?} != {r:?}");
+        }
+        unsafe { vk.device.destroy_sampler(s, None) };
+    }
+    println!("{} samplers x {n} coordinates checked", samplers.len());
+    unsafe {
+        vk.device.destroy_image_view(all, None);
+        vk.device.destroy_image_view(base, None);
+    }
+    vk.destroy_image(img);
+    for b in [data, coords, out] {
+        vk.destroy_buffer(b);
+    }
+    p.destroy(&vk);
+    un.destroy(&vk);
+}
