@@ -250,7 +250,21 @@ fn every_sampled_format_fetches_and_samples() {
         } else {
             vk::Filter::NEAREST
         };
-        let smp = Smp::new(filter, vk::SamplerMipmapMode::NEAREST, AM::CLAMP_TO_EDGE).create(&vk);
+        // NEAREST samplers clamp to an opaque white border (the integer one for integer
+        // formats), so (1, 1) reads the border.
+        let smp = if linear {
+            Smp::new(filter, vk::SamplerMipmapMode::NEAREST, AM::CLAMP_TO_EDGE)
+        } else {
+            Smp {
+                border: if c == "f" {
+                    vk::BorderColor::FLOAT_OPAQUE_WHITE
+                } else {
+                    vk::BorderColor::INT_OPAQUE_WHITE
+                },
+                ..Smp::new(filter, vk::SamplerMipmapMode::NEAREST, AM::CLAMP_TO_BORDER)
+            }
+        }
+        .create(&vk);
         for tiling in [vk::ImageTiling::OPTIMAL, vk::ImageTiling::LINEAR] {
             let src = vk.image(
                 &softvk_tests::image_2d(format, w, h)
@@ -366,7 +380,13 @@ fn every_sampled_format_fetches_and_samples() {
                 let g: [u32; 4] = got[4 + 4 * k..8 + 4 * k].try_into().unwrap();
                 let (u, v) = (a[0] * w as f32, a[1] * h as f32);
                 if !linear {
-                    let r = texel(u.floor() as i64, v.floor() as i64);
+                    let (x, y) = (u.floor() as i64, v.floor() as i64);
+                    let one = if c == "f" { 1.0f32.to_bits() } else { 1 };
+                    let r = if x < w as i64 && y < h as i64 {
+                        texel(x, y)
+                    } else {
+                        [one; 4]
+                    };
                     assert_eq!(g, r, "{format:?} {tiling:?}: NEAREST at {a:?}");
                     continue;
                 }
@@ -814,6 +834,54 @@ fn filters_mipmaps_and_address_modes_follow_the_spec() {
         }
         unsafe { vk.device.destroy_sampler(s, None) };
     }
+    // A view with a component mapping: the swizzle applies to the filtered texels.
+    let swizzled = unsafe {
+        vk.device.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(img.image)
+                .view_type(vk::ImageViewType::TYPE_2D)
+                .format(RGBA32F)
+                .components(vk::ComponentMapping {
+                    r: vk::ComponentSwizzle::B,
+                    g: vk::ComponentSwizzle::ONE,
+                    b: vk::ComponentSwizzle::ZERO,
+                    a: vk::ComponentSwizzle::R,
+                })
+                .subresource_range(softvk_tests::full_range(COLOR)),
+            None,
+        )
+    }
+    .expect("vkCreateImageView");
+    put_vec4s(&coords, &at);
+    let smp = Smp::new(F::LINEAR, M::LINEAR, AM::REPEAT);
+    let s = smp.create(&vk);
+    write_image(
+        &vk,
+        p.sets[0],
+        0,
+        DT::COMBINED_IMAGE_SAMPLER,
+        swizzled,
+        s,
+        RO,
+    );
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+    });
+    for (a, g) in at.iter().zip(get_vec4s(&out, 0, n)) {
+        let (lambda, offset) = match a[3] {
+            1.0 => ((a[2] * 4.0).log2(), [0, 0, 0]),
+            2.0 => (a[2], [1, -1, 0]),
+            _ => (a[2], [0, 0, 0]),
+        };
+        let r = reference(&levels, &smp, [a[0], a[1], 0.0], 2, 0, lambda, offset);
+        let r = [r[2], 1.0, 0.0, r[0]];
+        assert!(close(g, r, 1e-5), "swizzled view at {a:?}: {g:?} != {r:?}");
+    }
+    unsafe {
+        vk.device.destroy_sampler(s, None);
+        vk.device.destroy_image_view(swizzled, None);
+    }
     println!("{} samplers x {n} coordinates checked", samplers.len());
     unsafe {
         vk.device.destroy_image_view(all, None);
@@ -825,4 +893,230 @@ fn filters_mipmaps_and_address_modes_follow_the_spec() {
     }
     p.destroy(&vk);
     un.destroy(&vk);
+}
+
+/// "Cube Map Face Selection": the face and (s, t) of direction `r` (the spec's table).
+fn cube_face(r: [f32; 3]) -> (i64, f32, f32) {
+    let [x, y, z] = r;
+    let (face, sc, tc, ma) = if z.abs() >= x.abs() && z.abs() >= y.abs() {
+        if z >= 0.0 {
+            (4, x, -y, z.abs())
+        } else {
+            (5, -x, -y, z.abs())
+        }
+    } else if y.abs() >= x.abs() {
+        if y >= 0.0 {
+            (2, x, z, y.abs())
+        } else {
+            (3, x, -z, y.abs())
+        }
+    } else if x >= 0.0 {
+        (0, -z, -y, x.abs())
+    } else {
+        (1, z, -y, x.abs())
+    };
+    (face, 0.5 * (sc / ma + 1.0), 0.5 * (tc / ma + 1.0))
+}
+
+/// An image of `levels` levels whose texel (x, y, z, layer) of level m holds
+/// (x, y, z, layer + 10 m), uploaded; with its reference levels.
+fn coded(
+    vk: &Vk,
+    ty: vk::ImageType,
+    size: [u32; 3],
+    levels: u32,
+    layers: u32,
+    flags: vk::ImageCreateFlags,
+) -> (softvk_tests::Img, Vec<Level>, softvk_tests::Buf) {
+    let lv: Vec<Level> = (0..levels)
+        .map(|m| {
+            let s = size.map(|v| (v >> m).max(1));
+            let mut texels = Vec::new();
+            for l in 0..layers {
+                for z in 0..s[2] {
+                    for y in 0..s[1] {
+                        for x in 0..s[0] {
+                            texels.push([x as f32, y as f32, z as f32, (l + 10 * m) as f32]);
+                        }
+                    }
+                }
+            }
+            Level {
+                size: s,
+                layers,
+                texels,
+            }
+        })
+        .collect();
+    let img = vk.image(
+        &softvk_tests::image_2d(RGBA32F, size[0], size[1])
+            .image_type(ty)
+            .extent(vk::Extent3D {
+                width: size[0],
+                height: size[1],
+                depth: size[2],
+            })
+            .mip_levels(levels)
+            .array_layers(layers)
+            .flags(flags)
+            .usage(IU::SAMPLED | IU::TRANSFER_DST),
+    );
+    let data = upload(vk, img.image, &lv);
+    (img, lv, data)
+}
+
+/// NEAREST sampling (with LOD selection), texelFetch (in and out of range: zeros) and the size
+/// and level queries of 1D, 1D array, 2D array, 3D and cube images, against the reference.
+#[test]
+fn every_image_shape_samples_fetches_and_reports_its_size() {
+    let vk = Vk::new();
+    type T = vk::ImageType;
+    type V = vk::ImageViewType;
+    let none = vk::ImageCreateFlags::empty();
+    let shapes = [
+        (T::TYPE_1D, [8, 1, 1], 2, 1, none, V::TYPE_1D),
+        (T::TYPE_1D, [8, 1, 1], 1, 3, none, V::TYPE_1D_ARRAY),
+        (T::TYPE_2D, [4, 4, 1], 1, 3, none, V::TYPE_2D_ARRAY),
+        (T::TYPE_3D, [4, 4, 4], 2, 1, none, V::TYPE_3D),
+        (
+            T::TYPE_2D,
+            [4, 4, 1],
+            1,
+            6,
+            vk::ImageCreateFlags::CUBE_COMPATIBLE,
+            V::CUBE,
+        ),
+    ];
+    let p = pipe(
+        &vk,
+        "sample_shapes",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::COMBINED_IMAGE_SAMPLER),
+            (2, DT::COMBINED_IMAGE_SAMPLER),
+            (3, DT::COMBINED_IMAGE_SAMPLER),
+            (4, DT::COMBINED_IMAGE_SAMPLER),
+            (5, DT::STORAGE_BUFFER),
+            (6, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    let smp = Smp::new(
+        vk::Filter::NEAREST,
+        vk::SamplerMipmapMode::NEAREST,
+        AM::CLAMP_TO_EDGE,
+    );
+    let sampler = smp.create(&vk);
+    let mut made = Vec::new();
+    for (b, (ty, size, levels, layers, flags, vt)) in shapes.into_iter().enumerate() {
+        let (img, lv, data) = coded(&vk, ty, size, levels, layers, flags);
+        let v = view(&vk, img.image, vt, RGBA32F, levels);
+        write_image(
+            &vk,
+            p.sets[0],
+            b as u32,
+            DT::COMBINED_IMAGE_SAMPLER,
+            v,
+            sampler,
+            RO,
+        );
+        made.push((img, lv, data, v));
+    }
+    let mut rng = Rng::new(11);
+    let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+    let mut at = Vec::new();
+    for k in 0..48 {
+        let wide = k % 2 == 1;
+        let x = unit() * 1.4 - 0.2;
+        let (scale, shift) = if wide { (4.0, 0.5) } else { (1.4, 0.2) };
+        let (y, z) = (unit() * scale - shift, unit() * scale - shift);
+        let lod = [0.0, 0.4, 0.6, 1.0, 1.7, -1.0][k % 6];
+        at.push([x, y, z, lod]);
+    }
+    let n = at.len();
+    let coords = vk.buffer((16 * n) as u64, BU::STORAGE_BUFFER);
+    let out = vk.buffer((80 + 16 * 9 * n) as u64, BU::STORAGE_BUFFER);
+    put_vec4s(&coords, &at);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        5,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, p.sets[0], 6, DT::STORAGE_BUFFER, &out, 0, out.size);
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+    });
+    let sizes: Vec<u32> = out.u32s()[..20].to_vec();
+    assert_eq!(
+        sizes,
+        [4, 0, 0, 2, 8, 3, 0, 1, 4, 4, 3, 1, 2, 2, 2, 2, 4, 4, 0, 1],
+        "textureSize / textureQueryLevels of 1D (lod 1), 1D array, 2D array, 3D (lod 1), cube"
+    );
+    let got = get_vec4s(&out, 5, 9 * n);
+    let lv = |b: usize| &made[b].1;
+    let layer = |c: f32, n: i64| (c.round_ties_even() as i64).clamp(0, n - 1);
+    let mut outside = 0;
+    for (k, c) in at.iter().enumerate() {
+        let lod = c[3];
+        let f = c.map(|v| (v * 8.0).floor() as i64 - 2);
+        let (face, s, t) = cube_face([c[0] * 2.0 - 1.0, c[1] * 2.0 - 1.0, c[2] * 2.0 - 1.0]);
+        let zero = [0.0; 4];
+        let want = [
+            reference(lv(0), &smp, [c[0], 0.0, 0.0], 1, 0, lod, [0; 3]),
+            reference(
+                lv(1),
+                &smp,
+                [c[0], 0.0, 0.0],
+                1,
+                layer(c[1], 3),
+                lod,
+                [0; 3],
+            ),
+            reference(
+                lv(2),
+                &smp,
+                [c[0], c[1], 0.0],
+                2,
+                layer(c[2], 3),
+                lod,
+                [0; 3],
+            ),
+            reference(lv(3), &smp, [c[0], c[1], c[2]], 3, 0, lod, [0; 3]),
+            reference(lv(4), &smp, [s, t, 0.0], 2, face, lod, [0; 3]),
+            lv(0)[0].at(f[0], 0, 0, 0).unwrap_or(zero),
+            lv(1)[0].at(f[0], 0, 0, f[1]).unwrap_or(zero),
+            lv(2)[0].at(f[0], f[1], 0, f[2]).unwrap_or(zero),
+            lv(3)[1].at(f[0], f[1], f[2], 0).unwrap_or(zero),
+        ];
+        for (q, w) in want.iter().enumerate() {
+            let g = got[9 * k + q];
+            if q >= 5 && *w == zero {
+                outside += 1;
+            }
+            assert_eq!(
+                g, *w,
+                "coordinate {c:?}, result {q} (0-4 textureLod of 1D, 1D array, 2D array, 3D, cube; 5-8 texelFetch)"
+            );
+        }
+    }
+    assert!(
+        outside > 10 && outside < 4 * n,
+        "out-of-range fetches: {outside}"
+    );
+    unsafe { vk.device.destroy_sampler(sampler, None) };
+    for (img, _, data, v) in made {
+        unsafe { vk.device.destroy_image_view(v, None) };
+        vk.destroy_image(img);
+        vk.destroy_buffer(data);
+    }
+    for b in [coords, out] {
+        vk.destroy_buffer(b);
+    }
+    p.destroy(&vk);
 }
