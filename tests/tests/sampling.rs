@@ -1109,6 +1109,39 @@ fn every_image_shape_samples_fetches_and_reports_its_size() {
         outside > 10 && outside < 4 * n,
         "out-of-range fetches: {outside}"
     );
+    // LINEAR on the cube: seamless across faces ("Cube Map Edge Handling").
+    let linear = Smp::new(
+        vk::Filter::LINEAR,
+        vk::SamplerMipmapMode::NEAREST,
+        AM::REPEAT,
+    );
+    let ls = linear.create(&vk);
+    write_image(
+        &vk,
+        p.sets[0],
+        4,
+        DT::COMBINED_IMAGE_SAMPLER,
+        made[4].3,
+        ls,
+        RO,
+    );
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+    });
+    let got = get_vec4s(&out, 5, 9 * n);
+    let mut edges = 0;
+    for (k, c) in at.iter().enumerate() {
+        let (r, edge) = cube_linear(
+            &made[4].1[0],
+            [c[0] * 2.0 - 1.0, c[1] * 2.0 - 1.0, c[2] * 2.0 - 1.0],
+        );
+        edges += edge as usize;
+        let g = got[9 * k + 4];
+        assert!(close(g, r, 1e-5), "LINEAR cube at {c:?}: {g:?} != {r:?}");
+    }
+    assert!(edges > 5, "samples across cube edges: {edges}");
+    unsafe { vk.device.destroy_sampler(ls, None) };
     unsafe { vk.device.destroy_sampler(sampler, None) };
     for (img, _, data, v) in made {
         unsafe { vk.device.destroy_image_view(v, None) };
@@ -1119,4 +1152,69 @@ fn every_image_shape_samples_fetches_and_reports_its_size() {
         vk.destroy_buffer(b);
     }
     p.destroy(&vk);
+}
+
+/// The direction through the center of texel (i, j) of `face` (n x n): the inverse of the
+/// face table of "Cube Map Face Selection".
+fn cube_texel_dir(face: i64, i: i64, j: i64, n: i64) -> [f32; 3] {
+    let sc = 2.0 * (i as f32 + 0.5) / n as f32 - 1.0;
+    let tc = 2.0 * (j as f32 + 0.5) / n as f32 - 1.0;
+    match face {
+        0 => [1.0, -tc, -sc],
+        1 => [-1.0, -tc, sc],
+        2 => [sc, 1.0, tc],
+        3 => [sc, -1.0, -tc],
+        4 => [sc, -tc, 1.0],
+        _ => [-sc, -tc, -1.0],
+    }
+}
+
+/// LINEAR sampling of a cube level with seamless edges: a texel past one edge is the texel of
+/// the adjacent face at the same place, one past a corner the average of the three texels
+/// meeting at the corner. Also says whether any texel came from outside the face.
+fn cube_linear(l: &Level, dir: [f32; 3]) -> ([f32; 4], bool) {
+    let n = l.size[0] as i64;
+    let (face, s, t) = cube_face(dir);
+    let inside = |v: i64| (0..n).contains(&v);
+    let adjacent = |i: i64, j: i64| {
+        let (f, s, t) = cube_face(cube_texel_dir(face, i, j, n));
+        let to = |v: f32| ((v * n as f32).floor() as i64).clamp(0, n - 1);
+        l.at(to(s), to(t), 0, f).unwrap()
+    };
+    let mut edge = false;
+    let mut texel = |i: i64, j: i64| -> [f32; 4] {
+        match (inside(i), inside(j)) {
+            (true, true) => l.at(i, j, 0, face).unwrap(),
+            (false, false) => {
+                edge = true;
+                let (ci, cj) = (i.clamp(0, n - 1), j.clamp(0, n - 1));
+                let three = [
+                    l.at(ci, cj, 0, face).unwrap(),
+                    adjacent(i, cj),
+                    adjacent(ci, j),
+                ];
+                std::array::from_fn(|q| three.iter().map(|t| t[q] / 3.0).sum())
+            }
+            _ => {
+                edge = true;
+                adjacent(i, j)
+            }
+        }
+    };
+    let (u, v) = (s * n as f32 - 0.5, t * n as f32 - 0.5);
+    let (i0, j0) = (u.floor() as i64, v.floor() as i64);
+    let (a, b) = (u - u.floor(), v - v.floor());
+    let mut sum = [0.0f32; 4];
+    for (di, dj, w) in [
+        (0, 0, (1.0 - a) * (1.0 - b)),
+        (1, 0, a * (1.0 - b)),
+        (0, 1, (1.0 - a) * b),
+        (1, 1, a * b),
+    ] {
+        let t = texel(i0 + di, j0 + dj);
+        for q in 0..4 {
+            sum[q] += w * t[q];
+        }
+    }
+    (sum, edge)
 }

@@ -20,8 +20,9 @@
 //! - "Integer Texel Coordinate Operations" / "Texel Coordinate Offset": NEAREST i = floor(u);
 //!   LINEAR i0 = floor(u - 0.5), α = frac(u - 0.5); ConstOffset is added to the integers.
 //! - "Wrapping Operation": REPEAT, MIRRORED_REPEAT, CLAMP_TO_EDGE, CLAMP_TO_BORDER (texels
-//!   outside take the border color, "Texel Replacement"). Cube maps clamp to the edge of the face
-//!   (no seamless filtering across faces).
+//!   outside take the border color, "Texel Replacement"). Cube maps ignore the address modes
+//!   ("Cube Map Edge Handling"): a texel past an edge of the face is taken from the adjacent
+//!   face, one past a corner is the average of the three texels meeting at the corner.
 //! - Texels decode with the view's format (sRGB linearised before filtering), then the view's
 //!   component swizzle applies; integer formats are never filtered (NEAREST).
 //!
@@ -234,6 +235,32 @@ struct At {
     offset: [i32; 3],
     modes: [vk::SamplerAddressMode; 3],
     unnormalized: bool,
+    /// Cube maps: the face sampled and the layer of the cube's face 0.
+    cube: Option<(i32, i32)>,
+}
+
+/// The direction through the center of texel (i, j) of `face` (size `n`), inverting the table
+/// of "Cube Map Face Selection".
+fn cube_dir(face: i32, i: i64, j: i64, n: i64) -> [f32; 3] {
+    let sc = 2.0 * (i as f32 + 0.5) / n as f32 - 1.0;
+    let tc = 2.0 * (j as f32 + 0.5) / n as f32 - 1.0;
+    match face {
+        0 => [1.0, -tc, -sc],
+        1 => [-1.0, -tc, sc],
+        2 => [sc, 1.0, tc],
+        3 => [sc, -1.0, -tc],
+        4 => [sc, -tc, 1.0],
+        _ => [-sc, -tc, -1.0],
+    }
+}
+
+/// "Cube Map Edge Handling": texel (i, j) of `face` just outside the face is the texel of the
+/// adjacent face at the same place: (face, x, y) inside.
+fn cube_edge(face: i32, i: i64, j: i64, n: i64) -> (i32, i64, i64) {
+    let [x, y, z] = cube_dir(face, i, j, n);
+    let (f, s, t) = cube_face(x, y, z);
+    let to = |v: f32| sat((v * n as f32).floor()).clamp(0, n - 1);
+    (f, to(s), to(t))
 }
 
 /// One level, filtered with `linear` (or NEAREST): a texel or a weighted sum.
@@ -269,6 +296,34 @@ fn sample_level(
         }
     }
     let fetch = |c: [i64; 3]| -> Texel {
+        if let Some((face, base)) = at.cube {
+            // Seamless cube maps: texels past an edge come from the adjacent face; past a
+            // corner, the average of the three texels meeting there.
+            let n = l.extent[0].max(1) as i64;
+            let out = |v: i64| !(0..n).contains(&v);
+            let get = |(f, x, y): (i32, i64, i64)| {
+                texel(s, info, level, [x as i32, y as i32, 0, base + f]).unwrap_or(border_color)
+            };
+            return match (out(c[0]), out(c[1])) {
+                (false, false) => get((face, c[0], c[1])),
+                (true, false) | (false, true) => get(cube_edge(face, c[0], c[1], n)),
+                (true, true) => {
+                    let (ci, cj) = (c[0].clamp(0, n - 1), c[1].clamp(0, n - 1));
+                    let three = [
+                        get((face, ci, cj)),
+                        get(cube_edge(face, c[0], cj, n)),
+                        get(cube_edge(face, ci, c[1], n)),
+                    ];
+                    let mut sum = [0.0f32; 4];
+                    for t in three {
+                        for (acc, v) in sum.iter_mut().zip(as_f32(t)) {
+                            *acc += v / 3.0;
+                        }
+                    }
+                    Texel::Float(sum)
+                }
+            };
+        }
         let mut w = [0i32; 3];
         for k in 0..3 {
             if k >= at.axes {
@@ -390,6 +445,7 @@ pub(crate) unsafe extern "C" fn sv_sample(
         offset: [ox, oy, oz],
         modes: sampler.address_mode,
         unnormalized: sampler.unnormalized_coordinates,
+        cube: None,
     };
     match dim {
         0 => {
@@ -417,6 +473,7 @@ pub(crate) unsafe extern "C" fn sv_sample(
                 0
             };
             at.layer = cube * 6 + face;
+            at.cube = Some((face, cube * 6));
         }
     }
     // "Level-of-Detail Operation".
