@@ -885,6 +885,8 @@ impl PhysicalDevice {
             && !q.flags.contains(C::CUBE_COMPATIBLE)
             // storageImageSampleCounts is 1 (shaderStorageImageMultisample is not reported).
             && !q.usage.contains(U::STORAGE)
+            // Shaders do not sample multisampled images (lower/images.rs refuses MS types).
+            && !q.usage.contains(U::SAMPLED)
             && features.intersects(F2::COLOR_ATTACHMENT | F2::DEPTH_STENCIL_ATTACHMENT);
         let largest = max_extent
             .width
