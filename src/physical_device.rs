@@ -273,10 +273,12 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
         .aspects
         .intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
     if depth_stencil {
-        // Load/clear, vkCmdClearAttachments and depth/stencil resolves (command::attachments).
+        // Load/clear, vkCmdClearAttachments and depth/stencil resolves (command::attachments);
+        // shaders fetch and sample (NEAREST) either aspect through its plane's format
+        // (tests: sampling::depth_and_stencil_aspects_fetch_and_sample).
         return FormatFeatures {
             linear: F::empty(),
-            optimal: features | F::DEPTH_STENCIL_ATTACHMENT,
+            optimal: features | F::DEPTH_STENCIL_ATTACHMENT | F::SAMPLED_IMAGE,
             buffer: F::empty(),
         };
     }
@@ -943,8 +945,10 @@ mod tests {
         };
         assert!(pd.image_format_properties(&q).is_ok());
         for bad in [
+            // 64-bit formats are not sampled (the codec's texels are 32-bit).
             ImageFormatQuery {
                 usage: vk::ImageUsageFlags::SAMPLED,
+                format: vk::Format::R64_UINT,
                 ..q
             },
             ImageFormatQuery {

@@ -137,9 +137,16 @@ impl ImageView {
         }
         let span = b.memory.span(b.offset, end)?;
         let c = self.components;
+        // Depth or stencil views decode with the aspect's own format (X8_D24_UNORM_PACK32,
+        // D32_SFLOAT, S8_UINT...), the one its plane is stored in.
+        let format = if self.range.aspect_mask == vk::ImageAspectFlags::COLOR {
+            self.format
+        } else {
+            plane.format
+        };
         Some(crate::shader::SampledImage {
             span,
-            format: self.format,
+            format,
             swizzle: [c.r, c.g, c.b, c.a],
             layers: self.range.layer_count,
             levels,

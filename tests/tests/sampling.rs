@@ -230,7 +230,9 @@ fn every_sampled_format_fetches_and_samples() {
             vk.instance
                 .get_physical_device_format_properties(vk.physical, format)
         };
-        let sampled = props.optimal_tiling_features.contains(FF::SAMPLED_IMAGE);
+        // Depth/stencil formats: depth_and_stencil_aspects_fetch_and_sample.
+        let depth_stencil = (124..=130).contains(&raw);
+        let sampled = props.optimal_tiling_features.contains(FF::SAMPLED_IMAGE) && !depth_stencil;
         assert_eq!(
             sampled,
             props.linear_tiling_features.contains(FF::SAMPLED_IMAGE),
@@ -1217,4 +1219,221 @@ fn cube_linear(l: &Level, dir: [f32; 3]) -> ([f32; 4], bool) {
         }
     }
     (sum, edge)
+}
+
+/// Every depth/stencil format with SAMPLED_IMAGE (optimal tiling): each aspect of a 7x5 image,
+/// filled by buffer copies with random values (depth D32 in [0, 1]), viewed alone; texelFetch of
+/// every texel and NEAREST textureLod give the value the copy wrote in R (depth as the format's
+/// normalized or float value, stencil as an unsigned integer), decoded here from the copy's
+/// bytes ("Depth/Stencil" formats of the copy rules).
+#[test]
+fn depth_and_stencil_aspects_fetch_and_sample() {
+    let vk = Vk::new();
+    let (w, h) = (7u32, 5u32);
+    let sets: &[(u32, DT)] = &[
+        (0, DT::SAMPLED_IMAGE),
+        (1, DT::SAMPLER),
+        (2, DT::STORAGE_BUFFER),
+        (3, DT::STORAGE_BUFFER),
+    ];
+    let pf = pipe(&vk, "sample_fetch_f", &[sets], 0, None);
+    let pu = pipe(&vk, "sample_fetch_u", &[sets], 0, None);
+    let coords = vk.buffer(16 * 8, BU::STORAGE_BUFFER);
+    for (k, c) in AT.iter().flatten().enumerate() {
+        coords.bytes()[4 * k..4 * k + 4].copy_from_slice(&c.to_le_bytes());
+    }
+    let smp = Smp::new(
+        vk::Filter::NEAREST,
+        vk::SamplerMipmapMode::NEAREST,
+        AM::CLAMP_TO_EDGE,
+    );
+    let sampler = smp.create(&vk);
+    let mut covered = Vec::new();
+    type A = vk::ImageAspectFlags;
+    let formats = [
+        (vk::Format::D16_UNORM, A::DEPTH),
+        (vk::Format::X8_D24_UNORM_PACK32, A::DEPTH),
+        (vk::Format::D32_SFLOAT, A::DEPTH),
+        (vk::Format::S8_UINT, A::STENCIL),
+        (vk::Format::D16_UNORM_S8_UINT, A::DEPTH | A::STENCIL),
+        (vk::Format::D24_UNORM_S8_UINT, A::DEPTH | A::STENCIL),
+        (vk::Format::D32_SFLOAT_S8_UINT, A::DEPTH | A::STENCIL),
+    ];
+    for (format, aspects) in formats {
+        let props = unsafe {
+            vk.instance
+                .get_physical_device_format_properties(vk.physical, format)
+        };
+        if !props.optimal_tiling_features.contains(FF::SAMPLED_IMAGE) {
+            continue;
+        }
+        assert!(
+            !props
+                .optimal_tiling_features
+                .contains(FF::SAMPLED_IMAGE_FILTER_LINEAR)
+        );
+        let img =
+            vk.image(&softvk_tests::image_2d(format, w, h).usage(IU::SAMPLED | IU::TRANSFER_DST));
+        for aspect in [A::DEPTH, A::STENCIL] {
+            if !aspects.contains(aspect) {
+                continue;
+            }
+            // Bytes per texel in the copy layout, and the value each texel decodes to.
+            let name = format!("{format:?}");
+            let (bytes, stencil) = if aspect == A::STENCIL {
+                (1, true)
+            } else if name.starts_with("D16") {
+                (2, false)
+            } else {
+                (4, false)
+            };
+            let data = vk.buffer((w * h * bytes) as u64, BU::TRANSFER_SRC);
+            let mut rng = Rng::new(format.as_raw() as u64 + aspect.as_raw() as u64);
+            let mut want = Vec::new();
+            for t in 0..(w * h) as usize {
+                let r = rng.next_u64();
+                let (raw, v): (Vec<u8>, u32) = if stencil {
+                    (vec![r as u8], r as u8 as u32)
+                } else if bytes == 2 {
+                    let x = r as u16;
+                    (
+                        x.to_le_bytes().to_vec(),
+                        ((x as f64 / 65535.0) as f32).to_bits(),
+                    )
+                } else if name.starts_with("D32") {
+                    let x = (r >> 40) as f32 / (1u64 << 24) as f32;
+                    (x.to_le_bytes().to_vec(), x.to_bits())
+                } else {
+                    let x = r as u32 & 0xFF_FFFF;
+                    (
+                        x.to_le_bytes().to_vec(),
+                        ((x as f64 / 16777215.0) as f32).to_bits(),
+                    )
+                };
+                let b = bytes as usize;
+                data.bytes()[t * b..t * b + b].copy_from_slice(&raw);
+                want.push(v);
+            }
+            let out = vk.buffer((16 + 16 * 8 + w * h * 16) as u64, BU::STORAGE_BUFFER);
+            let p = if stencil { &pu } else { &pf };
+            let v = unsafe {
+                vk.device.create_image_view(
+                    &vk::ImageViewCreateInfo::default()
+                        .image(img.image)
+                        .view_type(vk::ImageViewType::TYPE_2D)
+                        .format(format)
+                        .subresource_range(vk::ImageSubresourceRange {
+                            aspect_mask: aspect,
+                            base_mip_level: 0,
+                            level_count: 1,
+                            base_array_layer: 0,
+                            layer_count: 1,
+                        }),
+                    None,
+                )
+            }
+            .expect("vkCreateImageView");
+            write_image(
+                &vk,
+                p.sets[0],
+                0,
+                DT::SAMPLED_IMAGE,
+                v,
+                vk::Sampler::null(),
+                RO,
+            );
+            write_image(
+                &vk,
+                p.sets[0],
+                1,
+                DT::SAMPLER,
+                vk::ImageView::null(),
+                sampler,
+                RO,
+            );
+            write_buffer(&vk, p.sets[0], 2, DT::STORAGE_BUFFER, &coords, 0, 16 * 8);
+            write_buffer(&vk, p.sets[0], 3, DT::STORAGE_BUFFER, &out, 0, out.size);
+            let all = aspects;
+            let range = vk::ImageSubresourceRange {
+                aspect_mask: all,
+                base_mip_level: 0,
+                level_count: 1,
+                base_array_layer: 0,
+                layer_count: 1,
+            };
+            let layout_barrier = |cb, old, new| unsafe {
+                let access = vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE;
+                let b = [vk::ImageMemoryBarrier2::default()
+                    .src_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+                    .src_access_mask(access)
+                    .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+                    .dst_access_mask(access)
+                    .old_layout(old)
+                    .new_layout(new)
+                    .image(img.image)
+                    .subresource_range(range)];
+                vk.device.cmd_pipeline_barrier2(
+                    cb,
+                    &vk::DependencyInfo::default().image_memory_barriers(&b),
+                )
+            };
+            vk.run(|cb| unsafe {
+                layout_barrier(cb, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
+                vk.device.cmd_copy_buffer_to_image(
+                    cb,
+                    data.buffer,
+                    img.image,
+                    TRANSFER_DST,
+                    &[vk::BufferImageCopy {
+                        image_subresource: vk::ImageSubresourceLayers {
+                            aspect_mask: aspect,
+                            mip_level: 0,
+                            base_array_layer: 0,
+                            layer_count: 1,
+                        },
+                        image_extent: vk::Extent3D {
+                            width: w,
+                            height: h,
+                            depth: 1,
+                        },
+                        ..Default::default()
+                    }],
+                );
+                layout_barrier(cb, TRANSFER_DST, RO);
+                p.bind(&vk, cb, &[]);
+                vk.device.cmd_dispatch(cb, 1, 1, 1);
+            });
+            let got = out.u32s();
+            assert_eq!(
+                &got[..4],
+                &[w, h, 1, 0],
+                "{format:?} {aspect:?}: size and levels"
+            );
+            for (t, want) in want.iter().enumerate() {
+                assert_eq!(got[36 + 4 * t], *want, "{format:?} {aspect:?}: texel {t}");
+            }
+            for (k, a) in AT.iter().enumerate() {
+                let x = ((a[0] * w as f32).floor() as usize).min(w as usize - 1);
+                let y = ((a[1] * h as f32).floor() as usize).min(h as usize - 1);
+                assert_eq!(
+                    got[4 + 4 * k],
+                    want[y * w as usize + x],
+                    "{format:?} {aspect:?}: NEAREST at {a:?}"
+                );
+            }
+            unsafe { vk.device.destroy_image_view(v, None) };
+            vk.destroy_buffer(data);
+            vk.destroy_buffer(out);
+        }
+        vk.destroy_image(img);
+        covered.push(format);
+    }
+    // Required Format Support: SAMPLED_IMAGE for D16_UNORM and for X8_D24_UNORM_PACK32 or
+    // D32_SFLOAT.
+    assert!(covered.contains(&vk::Format::D16_UNORM), "{covered:?}");
+    assert!(covered.contains(&vk::Format::D32_SFLOAT), "{covered:?}");
+    unsafe { vk.device.destroy_sampler(sampler, None) };
+    vk.destroy_buffer(coords);
+    pf.destroy(&vk);
+    pu.destroy(&vk);
 }
