@@ -61,9 +61,10 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // Every shader memory access is bounds-checked against its descriptor range: out-of-range
     // loads give 0, stores and atomics are dropped (tests: features::robust_buffer_access)
     "robustBufferAccess",
-    // Image accesses out of range (texel buffers and storage images today, sampled images with
-    // the sampler work) return zeros and drop writes (tests: features::robust_image_access,
-    // storage_image::every_view_type_addresses_its_texels_and_nothing_else)
+    // Image accesses out of range (texel buffers, storage images, texelFetch of sampled images)
+    // return zeros and drop writes (tests: features::robust_image_access,
+    // storage_image::every_view_type_addresses_its_texels_and_nothing_else,
+    // sampling::every_image_shape_samples_fetches_and_reports_its_size)
     "robustImageAccess",
     // Multiview render pass instances: load ops, vkCmdClearAttachments, resolves and queries
     // act on each view's layer (tests: render_pass::multiview_*)
@@ -116,6 +117,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // vkGetBufferDeviceAddress and PhysicalStorageBuffer pointers in shaders, checked against
     // the live buffers (tests: device_address::*); not capture/replay, not multi-device
     "bufferDeviceAddress",
+    // VK_SAMPLER_ADDRESS_MODE_MIRROR_CLAMP_TO_EDGE in sampled-image lookups (tests:
+    // sampling::filters_mipmaps_and_address_modes_follow_the_spec)
+    "samplerMirrorClampToEdge",
 ];
 
 pub fn feature_supported(name: &str) -> bool {

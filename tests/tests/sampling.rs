@@ -483,6 +483,7 @@ fn wrap(i: i64, size: i64, mode: AM) -> Option<i64> {
         AM::MIRRORED_REPEAT => Some((size - 1) - mirror(i.rem_euclid(2 * size) - size)),
         AM::CLAMP_TO_EDGE => Some(i.clamp(0, size - 1)),
         AM::CLAMP_TO_BORDER => (0..size).contains(&i).then_some(i),
+        AM::MIRROR_CLAMP_TO_EDGE => Some(mirror(i).clamp(0, size - 1)),
         m => panic!("{m:?}"),
     }
 }
@@ -729,6 +730,7 @@ fn filters_mipmaps_and_address_modes_follow_the_spec() {
                 AM::MIRRORED_REPEAT,
                 AM::CLAMP_TO_EDGE,
                 AM::CLAMP_TO_BORDER,
+                AM::MIRROR_CLAMP_TO_EDGE,
             ] {
                 samplers.push(Smp::new(f, m, a));
             }
