@@ -90,7 +90,18 @@ impl Lower<'_, '_> {
             return Ok([zero; 3]);
         };
         let v = self.s(id)?;
+        self.int32s(&v, "texel offsets")?;
         Ok(std::array::from_fn(|k| v.get(k).copied().unwrap_or(zero)))
+    }
+
+    /// Refuses values that are not 32-bit integers (what the helpers take).
+    fn int32s(&self, v: &[Value], what: &str) -> Result<(), ShaderError> {
+        if v.iter()
+            .any(|x| self.b.func.dfg.value_type(*x) != types::I32)
+        {
+            return err(format!("{what} must be 32-bit integers"));
+        }
+        Ok(())
     }
 
     /// OpSampledImage and OpImage.
@@ -154,6 +165,7 @@ impl Lower<'_, '_> {
             Some(id) => self.s1(id)?,
             None => zero,
         };
+        self.int32s(&[lod], "the Lod of OpImageFetch")?;
         let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
         self.call(
             "sv_fetch",
@@ -252,6 +264,7 @@ impl Lower<'_, '_> {
             return Ok(());
         }
         let lod = self.s1(i.w(1))?;
+        self.int32s(&[lod], "the Lod of OpImageQuerySizeLod")?;
         let code = self.iconst(types::I32, shape_code(shape) as i64);
         self.call("sv_size_lod", &[self.ctx, d, code, lod]);
         let n = self.kinds(i.ty)?.len().min(4);
