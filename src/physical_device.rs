@@ -61,9 +61,10 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // Every shader memory access is bounds-checked against its descriptor range: out-of-range
     // loads give 0, stores and atomics are dropped (tests: features::robust_buffer_access)
     "robustBufferAccess",
-    // Image accesses out of range (texel buffers and storage images today, sampled images with
-    // the sampler work) return zeros and drop writes (tests: features::robust_image_access,
-    // storage_image::every_view_type_addresses_its_texels_and_nothing_else)
+    // Image accesses out of range (texel buffers, storage images, texelFetch of sampled images)
+    // return zeros and drop writes (tests: features::robust_image_access,
+    // storage_image::every_view_type_addresses_its_texels_and_nothing_else,
+    // sampling::every_image_shape_samples_fetches_and_reports_its_size)
     "robustImageAccess",
     // Multiview render pass instances: load ops, vkCmdClearAttachments, resolves and queries
     // act on each view's layer (tests: render_pass::multiview_*)
@@ -133,6 +134,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // vkGetBufferDeviceAddress and PhysicalStorageBuffer pointers in shaders, checked against
     // the live buffers (tests: device_address::*); not capture/replay, not multi-device
     "bufferDeviceAddress",
+    // VK_SAMPLER_ADDRESS_MODE_MIRROR_CLAMP_TO_EDGE in sampled-image lookups (tests:
+    // sampling::filters_mipmaps_and_address_modes_follow_the_spec)
+    "samplerMirrorClampToEdge",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -292,15 +296,22 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
         .aspects
         .intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
     if depth_stencil {
-        // Load/clear, vkCmdClearAttachments and depth/stencil resolves (command::attachments).
+        // Load/clear, vkCmdClearAttachments and depth/stencil resolves (command::attachments);
+        // shaders fetch and sample (NEAREST) either aspect through its plane's format
+        // (tests: sampling::depth_and_stencil_aspects_fetch_and_sample).
         return FormatFeatures {
             linear: F::empty(),
-            optimal: features | F::DEPTH_STENCIL_ATTACHMENT,
+            optimal: features | F::DEPTH_STENCIL_ATTACHMENT | F::SAMPLED_IMAGE,
             buffer: F::empty(),
         };
     }
     if info.domain == Domain::Float && !info.wide {
         features |= F::SAMPLED_IMAGE_FILTER_LINEAR;
+    }
+    // Sampled images: compute shaders fetch and sample every level and layer of the view
+    // through the same codec (shader/runtime/sampling.rs; tests: sampling::*).
+    if !info.wide {
+        features |= F::SAMPLED_IMAGE;
     }
     if color_attachment(info) {
         features |= F::COLOR_ATTACHMENT;
@@ -909,6 +920,8 @@ impl PhysicalDevice {
             && !q.flags.contains(C::CUBE_COMPATIBLE)
             // storageImageSampleCounts is 1 (shaderStorageImageMultisample is not reported).
             && !q.usage.contains(U::STORAGE)
+            // Shaders do not sample multisampled images (lower/images.rs refuses MS types).
+            && !q.usage.contains(U::SAMPLED)
             && features.intersects(F2::COLOR_ATTACHMENT | F2::DEPTH_STENCIL_ATTACHMENT);
         let largest = max_extent
             .width
@@ -965,8 +978,10 @@ mod tests {
         };
         assert!(pd.image_format_properties(&q).is_ok());
         for bad in [
+            // 64-bit formats are not sampled (the codec's texels are 32-bit).
             ImageFormatQuery {
                 usage: vk::ImageUsageFlags::SAMPLED,
+                format: vk::Format::R64_UINT,
                 ..q
             },
             ImageFormatQuery {

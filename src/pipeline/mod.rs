@@ -151,6 +151,9 @@ fn kind_of(ty: vk::DescriptorType) -> DescriptorKind {
         vk::DescriptorType::UNIFORM_TEXEL_BUFFER => DescriptorKind::UniformTexelBuffer,
         vk::DescriptorType::STORAGE_TEXEL_BUFFER => DescriptorKind::StorageTexelBuffer,
         vk::DescriptorType::STORAGE_IMAGE => DescriptorKind::StorageImage,
+        vk::DescriptorType::SAMPLED_IMAGE => DescriptorKind::SampledImage,
+        vk::DescriptorType::SAMPLER => DescriptorKind::Sampler,
+        vk::DescriptorType::COMBINED_IMAGE_SAMPLER => DescriptorKind::CombinedImageSampler,
         _ => DescriptorKind::Other,
     }
 }
@@ -210,8 +213,8 @@ impl ComputePipeline {
         for (s, set) in layout.sets.iter().enumerate() {
             let Some(set) = set else { continue };
             for b in set.bindings() {
-                // Sampled image and sampler descriptors are `Other`: a shader that uses one is refused
-                // as unsupported when it is compiled.
+                // Input attachments are `Other`: a shader that uses one is refused as
+                // unsupported when it is compiled.
                 bindings.push(BindingLayout {
                     set: s as u32,
                     binding: b.binding,
@@ -320,6 +323,22 @@ impl Bindings {
                             v.storage_image()
                                 .map(Resource::StorageImage)
                                 .unwrap_or(Resource::None)
+                        }
+                        Descriptor::Image { view, sampler }
+                            if matches!(
+                                b.ty,
+                                vk::DescriptorType::SAMPLED_IMAGE
+                                    | vk::DescriptorType::SAMPLER
+                                    | vk::DescriptorType::COMBINED_IMAGE_SAMPLER
+                            ) =>
+                        {
+                            let image = view.as_ref().and_then(|v| v.sampled_image());
+                            let sampler = sampler.as_ref().map(|s| s.desc);
+                            if image.is_none() && sampler.is_none() {
+                                Resource::None
+                            } else {
+                                Resource::Sampled { image, sampler }
+                            }
                         }
                         _ => Resource::None,
                     };

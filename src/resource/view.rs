@@ -106,6 +106,55 @@ impl ImageView {
         })
     }
 
+    /// The view as a sampled image: every level and layer it selects, in its format and
+    /// component mapping, for its one aspect (color, or depth/stencil views of one aspect).
+    /// None if the image has no memory bound, the view selects more than one aspect or has more
+    /// levels than [`crate::shader::MAX_LEVELS`]. Offsets are relative to the start of the
+    /// image's memory binding, and every level's bytes lie inside the span.
+    pub fn sampled_image(&self) -> Option<crate::shader::SampledImage<'_>> {
+        let plane = self.image.plane(self.range.aspect_mask).ok()?;
+        let b = self.image.binding()?;
+        let levels = self.range.level_count;
+        if levels == 0 || levels as usize > crate::shader::MAX_LEVELS {
+            return None;
+        }
+        let mut level = [crate::shader::SampledLevel::default(); crate::shader::MAX_LEVELS];
+        let mut end = 0u64;
+        for (k, l) in level.iter_mut().enumerate().take(levels as usize) {
+            let mip = *plane.mips.get(self.range.base_mip_level as usize + k)?;
+            let offset = mip
+                .offset
+                .checked_add(self.range.base_array_layer as u64 * mip.layer_pitch)?;
+            let len = mip.layer_pitch.checked_mul(self.range.layer_count as u64)?;
+            end = end.max(offset.checked_add(len)?);
+            *l = crate::shader::SampledLevel {
+                offset,
+                extent: [mip.extent.width, mip.extent.height, mip.extent.depth],
+                row_pitch: mip.row_pitch,
+                depth_pitch: mip.depth_pitch,
+                layer_pitch: mip.layer_pitch,
+            };
+        }
+        let span = b.memory.span(b.offset, end)?;
+        let c = self.components;
+        // Depth or stencil views decode with the aspect's own format (X8_D24_UNORM_PACK32,
+        // D32_SFLOAT, S8_UINT...), the one its plane is stored in.
+        let format = if self.range.aspect_mask == vk::ImageAspectFlags::COLOR {
+            self.format
+        } else {
+            plane.format
+        };
+        Some(crate::shader::SampledImage {
+            span,
+            format,
+            swizzle: [c.r, c.g, c.b, c.a],
+            layers: self.range.layer_count,
+            levels,
+            level,
+            texel_stride: plane.texel_bytes as u64 * self.image.samples() as u64,
+        })
+    }
+
     pub fn new(
         image: Arc<Image>,
         view_type: vk::ImageViewType,

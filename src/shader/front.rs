@@ -101,6 +101,8 @@ pub(crate) enum Ty {
     SampledImage {
         image: u32,
     },
+    /// OpTypeSampler (lower/sampling.rs).
+    Sampler,
 }
 
 /// Texel kind passed to the runtime helpers (the image's sampled type).
@@ -498,7 +500,7 @@ impl<'m> Program<'m> {
                 }
                 let (dim, arrayed, ms, storage) = (i.w(1), i.w(3) == 1, i.w(4), i.w(5) == 2);
                 if dim != Dim::DimBuffer as u32 {
-                    super::lower::images::check_image_type(dim, arrayed, ms, storage)?;
+                    super::lower::images::check_image_type(dim, arrayed, ms, i.w(5))?;
                 }
                 Ty::Image {
                     sampled,
@@ -508,6 +510,7 @@ impl<'m> Program<'m> {
                 }
             }
             Op::TypeSampledImage => Ty::SampledImage { image: i.w(0) },
+            Op::TypeSampler => Ty::Sampler,
             Op::Constant | Op::SpecConstant => {
                 // A 64-bit literal is two words, low-order first (rspirv hands it over whole).
                 let wide = self.scalar_of(i.ty).is_ok_and(Scalar::wide);

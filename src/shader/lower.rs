@@ -108,6 +108,11 @@ enum Val {
     P(Ptr),
     /// An image descriptor (address of its `SlotDesc`), the image's sampled type and shape.
     Img(Value, Scalar, images::ImgShape),
+    /// A sampled image (lower/sampling.rs): image descriptor, sampler descriptor, sampled type
+    /// and shape.
+    SImg(Value, Value, Scalar, images::ImgShape),
+    /// A sampler descriptor (address of its `SlotDesc`).
+    Smp(Value),
 }
 
 #[derive(Clone)]
@@ -287,7 +292,11 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
     cctx.func.signature = sig;
     cctx.func.name = UserFuncName::user(0, main.as_u32());
     let mut helpers = HashMap::new();
-    for (name, ps, rs) in HELPERS.iter().chain(images::IMAGE_HELPERS) {
+    for (name, ps, rs) in HELPERS
+        .iter()
+        .chain(images::IMAGE_HELPERS)
+        .chain(sampling::SAMPLING_HELPERS)
+    {
         let s = sig_of(&module, ps, rs);
         let id = module
             .declare_function(name, Linkage::Import, &s)
@@ -713,7 +722,20 @@ impl<'a, 'f> Lower<'a, 'f> {
             },
             _ => None,
         };
+        // Sampled images and samplers (lower/sampling.rs).
+        let sampling = match (sc, self.p.ty(elem)?, image) {
+            (StorageClass::UniformConstant, Ty::Sampler, _) => Some(DescriptorKind::Sampler),
+            (StorageClass::UniformConstant, Ty::SampledImage { .. }, Some((false, false))) => {
+                Some(DescriptorKind::CombinedImageSampler)
+            }
+            (StorageClass::UniformConstant, Ty::Image { .. }, Some((false, false))) => {
+                Some(DescriptorKind::SampledImage)
+            }
+            _ => None,
+        };
+        let image = image.or(sampling.map(|_| (false, false)));
         let want = match (sc, image) {
+            _ if sampling.is_some() => sampling.unwrap_or(DescriptorKind::Other),
             (StorageClass::UniformConstant, Some((true, false))) => DescriptorKind::StorageImage,
             (StorageClass::UniformConstant, Some((true, true))) => {
                 DescriptorKind::StorageTexelBuffer
@@ -916,7 +938,13 @@ impl<'a, 'f> Lower<'a, 'f> {
     fn load(&mut self, p: &Ptr) -> Result<Val, ShaderError> {
         match &p.kind {
             PtrKind::ImgDesc { desc } => {
+                if matches!(self.p.ty(p.ty)?, Ty::Sampler) {
+                    return Ok(Val::Smp(*desc));
+                }
                 let (sampled, shape) = self.image_type(p.ty)?;
+                if matches!(self.p.ty(p.ty)?, Ty::SampledImage { .. }) && !shape.is_buffer() {
+                    return Ok(Val::SImg(*desc, *desc, sampled, shape));
+                }
                 return Ok(Val::Img(*desc, sampled, shape));
             }
             PtrKind::Descs { .. } => return err("load of a whole descriptor array"),
@@ -977,8 +1005,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                         Ty::Array { elem, .. } => *elem,
                         _ => return err("descriptor array of a non-array type"),
                     };
-                    let image =
-                        matches!(self.p.ty(elem)?, Ty::Image { .. } | Ty::SampledImage { .. });
+                    let image = matches!(
+                        self.p.ty(elem)?,
+                        Ty::Image { .. } | Ty::SampledImage { .. } | Ty::Sampler
+                    );
                     let idx = self.s1(idx_id)?;
                     let idx = self.index64(idx);
                     let ok = self
@@ -1424,21 +1454,16 @@ impl<'a, 'f> Lower<'a, 'f> {
             | AtomicOr
             | AtomicXor => self.atomic(i)?,
             ImageTexelPointer => self.image_texel_pointer(i)?,
-            SampledImage | Image => {
-                let v = self.get(i.w(0))?;
-                let Val::Img(d, _, _) = v else {
-                    return err("OpSampledImage/OpImage of a non-image");
-                };
-                let (sampled, shape) = self.image_type(i.ty)?;
-                self.set(i.id, Val::Img(d, sampled, shape));
-            }
+            SampledImage | Image => self.sampled_image_op(i)?,
+            ImageSampleExplicitLod => self.image_sample(i)?,
+            ImageQuerySizeLod | ImageQueryLevels => self.image_query_lod(i)?,
             ImageFetch | ImageRead => {
                 let Val::Img(d, sampled, shape) = self.get(i.w(0))? else {
                     return err("image operation on a non-image");
                 };
                 if !shape.is_buffer() {
                     if i.op == ImageFetch {
-                        return err("OpImageFetch of a storage image");
+                        return self.image_fetch(i, d, sampled, shape);
                     }
                     return self.image_read(i, d, sampled, shape);
                 }
@@ -1591,4 +1616,5 @@ mod dot;
 pub(crate) mod images;
 mod ops;
 mod pointers;
+mod sampling;
 mod subgroup;

@@ -104,6 +104,7 @@ pub use module::Module;
 
 use ash::vk;
 pub use runtime::Watch;
+pub use runtime::sampling::{Level as SampledLevel, MAX_LEVELS};
 use runtime::{RunInfo, SlotDesc};
 use std::collections::HashMap;
 use std::fmt;
@@ -168,8 +169,14 @@ pub enum DescriptorKind {
     StorageTexelBuffer,
     /// VK_DESCRIPTOR_TYPE_STORAGE_IMAGE: OpTypeImage with Sampled 2 and Dim 1D/2D/3D/Cube.
     StorageImage,
-    /// Image and sampler descriptors, which the compiler does not translate yet: a shader that
-    /// uses one is refused as unsupported.
+    /// VK_DESCRIPTOR_TYPE_SAMPLED_IMAGE: OpTypeImage with Sampled 1 (lower/sampling.rs).
+    SampledImage,
+    /// VK_DESCRIPTOR_TYPE_SAMPLER: OpTypeSampler.
+    Sampler,
+    /// VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER: OpTypeSampledImage.
+    CombinedImageSampler,
+    /// Descriptors the compiler does not translate (input attachments): a shader that uses
+    /// one is refused as unsupported.
     Other,
 }
 
@@ -201,6 +208,8 @@ pub struct SpecConstants {
 }
 
 /// What a slot of the binding table holds at dispatch time.
+// A sampled image carries its level table inline: one table per dispatch, built once.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Copy, Debug)]
 pub enum Resource<'a> {
     /// Unwritten descriptor: reads give 0, writes are dropped.
@@ -217,6 +226,30 @@ pub enum Resource<'a> {
     },
     /// A storage image view (one mip level).
     StorageImage(StorageImage<'a>),
+    /// A sampled image view (every level and layer) and/or a sampler: SAMPLED_IMAGE,
+    /// SAMPLER and COMBINED_IMAGE_SAMPLER descriptors.
+    Sampled {
+        image: Option<SampledImage<'a>>,
+        sampler: Option<crate::resource::SamplerDesc>,
+    },
+}
+
+/// A sampled image view as shaders address it: level `m` (relative to the view's base level)
+/// has texel `(x, y, z, layer)` at byte `levels[m].offset + layer * layer_pitch + z *
+/// depth_pitch + y * row_pitch + x * texel_stride` of `span`. Every access is checked against
+/// the level's extent, `layers` and `span`.
+#[derive(Clone, Copy, Debug)]
+pub struct SampledImage<'a> {
+    pub span: crate::memory::Span<'a>,
+    /// The view's format: texels decode with it.
+    pub format: vk::Format,
+    /// The view's component mapping.
+    pub swizzle: [vk::ComponentSwizzle; 4],
+    pub layers: u32,
+    /// Number of levels in `level` (1..=MAX_LEVELS).
+    pub levels: u32,
+    pub level: [runtime::sampling::Level; runtime::sampling::MAX_LEVELS],
+    pub texel_stride: u64,
 }
 
 /// One mip level of a storage image view, as a shader addresses it: texel `(x, y, z, layer)`
@@ -392,6 +425,7 @@ impl ComputeKernel {
         let mut copies: Vec<Box<[u8]>> = Vec::new();
         // What storage-image slots point to (boxes: their addresses do not move).
         let mut images: Vec<Box<runtime::ImageSlot>> = Vec::new();
+        let mut sampled: Vec<Box<runtime::sampling::SampledSlot>> = Vec::new();
         let mut table: Vec<SlotDesc> = slots
             .iter()
             .map(|r| match r {
@@ -440,6 +474,29 @@ impl ComputeKernel {
                         tag: runtime::TAG_IMAGE,
                     }
                 }
+                Resource::Sampled { image, sampler } => {
+                    let mut slot = Box::new(runtime::sampling::SampledSlot {
+                        image: image.map(|im| runtime::sampling::SampledImageSlot {
+                            ptr: im.span.as_ptr(),
+                            len: im.span.len() as u64,
+                            format: im.format,
+                            swizzle: im.swizzle,
+                            layers: im.layers,
+                            levels: im.levels.min(runtime::sampling::MAX_LEVELS as u32),
+                            level: im.level,
+                            texel_stride: im.texel_stride,
+                        }),
+                        sampler: *sampler,
+                    });
+                    let ptr = (&mut *slot as *mut runtime::sampling::SampledSlot).cast();
+                    sampled.push(slot);
+                    SlotDesc {
+                        ptr,
+                        len: 0,
+                        format: 0,
+                        tag: runtime::sampling::TAG_SAMPLED,
+                    }
+                }
             })
             .collect();
         // The shader may index slots the caller did not pass (a layout larger than `slots`).
@@ -462,6 +519,7 @@ impl ComputeKernel {
         });
         drop(copies);
         drop(images);
+        drop(sampled);
         if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
             Err(Stopped)
         } else {

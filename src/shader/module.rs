@@ -117,6 +117,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability::ImageQuery,
     // image1D / image1DArray storage images (lower/images.rs).
     Capability::Image1D,
+    // Sampled images (lower/sampling.rs).
+    Capability::Sampled1D,
     Capability::StorageImageExtendedFormats,
     Capability::StorageImageReadWithoutFormat,
     Capability::StorageImageWriteWithoutFormat,
@@ -225,6 +227,7 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | TypeMatrix
             | TypeImage
             | TypeSampledImage
+            | TypeSampler
             | TypeArray
             | TypeRuntimeArray
             | TypeStruct
@@ -266,6 +269,9 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | SampledImage
             | Image
             | ImageFetch
+            | ImageSampleExplicitLod
+            | ImageQuerySizeLod
+            | ImageQueryLevels
             | ImageRead
             | ImageWrite
             | ImageQuerySize

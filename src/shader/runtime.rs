@@ -12,6 +12,7 @@ use std::cell::RefCell;
 use std::mem::offset_of;
 
 mod images;
+pub(crate) mod sampling;
 pub(crate) use images::{ImageSlot, SHAPE_ARRAYED, TAG_IMAGE};
 
 /// One entry of the binding table as JIT'd code reads it.
@@ -369,6 +370,7 @@ pub(crate) unsafe extern "C" fn sv_unpack(ctx: *mut Ctx, kind: u32, x: u32) {
 /// Symbols JIT'd code may import, by name.
 pub(crate) fn symbols() -> Vec<(&'static str, *const u8)> {
     let mut v = images::symbols().to_vec();
+    v.extend(sampling::symbols());
     v.extend([
         ("sv_texel_read", sv_texel_read as *const u8),
         ("sv_texel_write", sv_texel_write as *const u8),

@@ -388,7 +388,6 @@ cases! {
     int64_ext,
     int64_ext_switch,
     rowmajor,
-    refuse_sampler,
     frexp_barrier,
     debuginfo,
     undef_empty,

@@ -44,32 +44,35 @@ pub(crate) fn check_image_type(
     dim: u32,
     arrayed: bool,
     ms: u32,
-    storage: bool,
+    sampled: u32,
 ) -> Result<(), ShaderError> {
+    let storage = sampled == 2;
     let dims = [
         Dim::Dim1D as u32,
         Dim::Dim2D as u32,
         Dim::Dim3D as u32,
         Dim::DimCube as u32,
     ];
-    if !storage {
-        return err(format!(
-            "unsupported image type (Dim {dim}, sampled): only buffer images and storage images \
-             are translated; sampled images come with the sampler work"
-        ));
+    if sampled != 1 && sampled != 2 {
+        return Err(ShaderError::malformed(format!(
+            "image type with Sampled {sampled}: Vulkan requires 1 or 2"
+        )));
     }
     if !dims.contains(&dim) {
         return err(format!(
-            "unsupported storage image Dim {dim}: only 1D, 2D, 3D, Cube and Buffer are"
+            "unsupported image Dim {dim}: only 1D, 2D, 3D, Cube and Buffer are"
         ));
     }
     if dim == Dim::Dim3D as u32 && arrayed {
         return Err(ShaderError::malformed("a 3D image type cannot be Arrayed"));
     }
-    if ms != 0 {
+    if ms != 0 && storage {
         return err(
             "multisampled storage images are not supported (shaderStorageImageMultisample)",
         );
+    }
+    if ms != 0 {
+        return err("multisampled sampled images are not supported (sampling of MS images)");
     }
     Ok(())
 }

@@ -1,0 +1,275 @@
+//! Sampled images and samplers: OpTypeImage with Sampled 1 (Dim 1D, 2D, 3D, Cube, Arrayed or
+//! not, single-sampled), OpTypeSampler, OpTypeSampledImage; OpSampledImage and OpImage;
+//! OpImageFetch (with the Lod operand), OpImageSampleExplicitLod (Lod or Grad, plus ConstOffset
+//! / Offset), OpImageQuerySizeLod and OpImageQueryLevels. Compute shaders have no implicit
+//! derivatives, so the implicit-LOD instructions are not translated.
+//!
+//! Values: a loaded sampled image (separate) is `Val::Img(desc, ..)`, a loaded sampler
+//! `Val::Smp(desc)`, a sampled image (combined descriptor, or made by OpSampledImage)
+//! `Val::SImg(image desc, sampler desc, ..)`; a combined descriptor is both. The runtime helpers
+//! (runtime/sampling.rs) implement the spec's texel filtering and check every access.
+//!
+//! Coordinates for sampling are floats, passed in order as `(a, b, c, d)` with the shape code
+//! (Dim | 4 if arrayed): 1D (s), 1D array (s, layer), 2D (s, t), 2D array (s, t, layer), 3D (s,
+//! t, r), cube (x, y, z), cube array (x, y, z, cube). For OpImageFetch they are integers mapped to
+//! `(x, y, z, layer)` as for storage images (fetch is not defined on cube images).
+
+use super::images::ImgShape;
+use super::*;
+use crate::shader::runtime::SHAPE_ARRAYED;
+use spirv::Dim;
+
+/// Helper signatures (as [`HELPERS`]).
+pub(super) const SAMPLING_HELPERS: &[(&str, &str, &str)] = &[
+    ("sv_fetch", "ppiiiiii", ""),
+    ("sv_sample", "pppifffffiiii", ""),
+    ("sv_grad_lod", "ppiffffff", "f"),
+    ("sv_size_lod", "ppii", ""),
+    ("sv_levels", "p", "i"),
+];
+
+/// Image operand bits ("Image Operands" in the SPIR-V spec).
+const BIAS: u32 = 0x1;
+const LOD: u32 = 0x2;
+const GRAD: u32 = 0x4;
+const CONST_OFFSET: u32 = 0x8;
+const OFFSET: u32 = 0x10;
+/// Operand-less bits that change nothing here: Nontemporal, SignExtend, ZeroExtend.
+const IGNORED: u32 = 0x4000 | 0x1000 | 0x2000;
+
+/// The operands after the mask, as ids.
+struct Operands {
+    lod: Option<u32>,
+    grad: Option<(u32, u32)>,
+    offset: Option<u32>,
+}
+
+fn shape_code(shape: ImgShape) -> u32 {
+    shape.dim | if shape.arrayed { SHAPE_ARRAYED } else { 0 }
+}
+
+/// Number of coordinate axes (without the array layer) of a shape.
+fn axes(shape: ImgShape) -> usize {
+    match shape.dim {
+        d if d == Dim::Dim1D as u32 => 1,
+        d if d == Dim::Dim3D as u32 || d == Dim::DimCube as u32 => 3,
+        _ => 2,
+    }
+}
+
+impl Lower<'_, '_> {
+    fn image_operands(&self, i: &Inst, mask_at: usize) -> Result<Operands, ShaderError> {
+        let mask = i.w(mask_at);
+        let known = BIAS | LOD | GRAD | CONST_OFFSET | OFFSET | IGNORED;
+        if mask & !known != 0 {
+            return err(format!(
+                "image operands {:#x} are not supported (only Lod, Grad, ConstOffset, Offset)",
+                mask & !known
+            ));
+        }
+        if mask & BIAS != 0 {
+            return err(
+                "the Bias image operand is only valid with implicit LOD (fragment shaders)",
+            );
+        }
+        let mut k = mask_at + 1;
+        let mut next = || {
+            k += 1;
+            i.w(k - 1)
+        };
+        let lod = (mask & LOD != 0).then(&mut next);
+        let grad = (mask & GRAD != 0).then(|| (next(), next()));
+        let offset = (mask & (CONST_OFFSET | OFFSET) != 0).then(&mut next);
+        Ok(Operands { lod, grad, offset })
+    }
+
+    /// Up to three offset integers (zeros past the operand's width).
+    fn offsets(&mut self, id: Option<u32>) -> Result<[Value; 3], ShaderError> {
+        let zero = self.iconst(types::I32, 0);
+        let Some(id) = id else {
+            return Ok([zero; 3]);
+        };
+        let v = self.s(id)?;
+        self.int32s(&v, "texel offsets")?;
+        Ok(std::array::from_fn(|k| v.get(k).copied().unwrap_or(zero)))
+    }
+
+    /// Refuses values that are not 32-bit integers (what the helpers take).
+    fn int32s(&self, v: &[Value], what: &str) -> Result<(), ShaderError> {
+        if v.iter()
+            .any(|x| self.b.func.dfg.value_type(*x) != types::I32)
+        {
+            return err(format!("{what} must be 32-bit integers"));
+        }
+        Ok(())
+    }
+
+    /// OpSampledImage and OpImage.
+    pub(super) fn sampled_image_op(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        let (sampled, shape) = self.image_type(i.ty)?;
+        let v = match (i.op, self.get(i.w(0))?) {
+            // Buffer images keep their texel-buffer path.
+            (_, Val::Img(d, _, _)) if shape.is_buffer() => Val::Img(d, sampled, shape),
+            (Op::SampledImage, Val::Img(d, _, _)) => match self.get(i.w(1))? {
+                Val::Smp(s) => Val::SImg(d, s, sampled, shape),
+                _ => return err("OpSampledImage of something other than a sampler"),
+            },
+            (Op::Image, Val::SImg(d, _, _, _)) | (Op::Image, Val::Img(d, _, _)) => {
+                Val::Img(d, sampled, shape)
+            }
+            _ => return err("OpSampledImage/OpImage of a non-image"),
+        };
+        self.set(i.id, v);
+        Ok(())
+    }
+
+    /// OpImageFetch of a sampled (non-buffer) image.
+    pub(super) fn image_fetch(
+        &mut self,
+        i: &Inst,
+        d: Value,
+        sampled: Scalar,
+        shape: ImgShape,
+    ) -> Result<(), ShaderError> {
+        if shape.dim == Dim::DimCube as u32 {
+            return Err(ShaderError::malformed("OpImageFetch of a cube image"));
+        }
+        let ops = if i.len() > 2 {
+            self.image_operands(i, 2)?
+        } else {
+            Operands {
+                lod: None,
+                grad: None,
+                offset: None,
+            }
+        };
+        let c = self.s(i.w(1))?;
+        for v in &c {
+            if self.b.func.dfg.value_type(*v) != types::I32 {
+                return err("OpImageFetch coordinates must be 32-bit integers");
+            }
+        }
+        let zero = self.iconst(types::I32, 0);
+        let at = |k: usize| c.get(k).copied().unwrap_or(zero);
+        let n = axes(shape);
+        let mut xyz = [zero; 3];
+        for (k, v) in xyz.iter_mut().enumerate().take(n) {
+            *v = at(k);
+        }
+        let off = self.offsets(ops.offset)?;
+        for k in 0..n {
+            xyz[k] = self.b.ins().iadd(xyz[k], off[k]);
+        }
+        let layer = if shape.arrayed { at(n) } else { zero };
+        let lod = match ops.lod {
+            Some(id) => self.s1(id)?,
+            None => zero,
+        };
+        self.int32s(&[lod], "the Lod of OpImageFetch")?;
+        let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
+        self.call(
+            "sv_fetch",
+            &[self.ctx, d, xyz[0], xyz[1], xyz[2], layer, lod, kind],
+        );
+        let n = self.kinds(i.ty)?.len().min(4);
+        let v = self.scratch(n, sampled == Scalar::F32);
+        self.set(i.id, Val::S(v));
+        Ok(())
+    }
+
+    /// OpImageSampleExplicitLod.
+    pub(super) fn image_sample(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        let Val::SImg(d, smp, sampled, shape) = self.get(i.w(0))? else {
+            return err("OpImageSampleExplicitLod of something other than a sampled image");
+        };
+        if shape.is_buffer() {
+            return Err(ShaderError::malformed("sampling a buffer image"));
+        }
+        let ops = self.image_operands(i, 2)?;
+        let c = self.s(i.w(1))?;
+        let fzero = self.b.ins().f32const(0.0);
+        let mut coord = [fzero; 4];
+        for (k, v) in c.iter().take(4).enumerate() {
+            if self.b.func.dfg.value_type(*v) != types::F32 {
+                return err("sampling coordinates must be 32-bit floats");
+            }
+            coord[k] = *v;
+        }
+        let n = axes(shape);
+        let lod = match (ops.lod, ops.grad) {
+            (Some(id), None) => {
+                let v = self.s1(id)?;
+                if self.b.func.dfg.value_type(v) != types::F32 {
+                    return err("the Lod of a sample must be a 32-bit float");
+                }
+                v
+            }
+            (None, Some((dx, dy))) => {
+                if shape.dim == Dim::DimCube as u32 {
+                    return err("Grad on cube images is not supported");
+                }
+                let gx = self.s(dx)?;
+                let gy = self.s(dy)?;
+                let g = |v: &Vec<Value>, k: usize| v.get(k).copied().unwrap_or(fzero);
+                let axes_v = self.iconst(types::I32, n as i64);
+                let args = [
+                    d,
+                    smp,
+                    axes_v,
+                    g(&gx, 0),
+                    g(&gx, 1),
+                    g(&gx, 2),
+                    g(&gy, 0),
+                    g(&gy, 1),
+                    g(&gy, 2),
+                ];
+                for v in &args[3..] {
+                    if self.b.func.dfg.value_type(*v) != types::F32 {
+                        return err("gradients must be 32-bit floats");
+                    }
+                }
+                self.call("sv_grad_lod", &args).expect("returns a value")
+            }
+            _ => {
+                return Err(ShaderError::malformed(
+                    "OpImageSampleExplicitLod needs exactly one of Lod and Grad",
+                ));
+            }
+        };
+        let off = self.offsets(ops.offset)?;
+        let code = self.iconst(types::I32, shape_code(shape) as i64);
+        let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
+        self.call(
+            "sv_sample",
+            &[
+                self.ctx, d, smp, code, coord[0], coord[1], coord[2], coord[3], lod, off[0],
+                off[1], off[2], kind,
+            ],
+        );
+        let n = self.kinds(i.ty)?.len().min(4);
+        let v = self.scratch(n, sampled == Scalar::F32);
+        self.set(i.id, Val::S(v));
+        Ok(())
+    }
+
+    /// OpImageQuerySizeLod and OpImageQueryLevels of a sampled image.
+    pub(super) fn image_query_lod(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        let (d, shape) = match self.get(i.w(0))? {
+            Val::Img(d, _, shape) | Val::SImg(d, _, _, shape) => (d, shape),
+            _ => return err("image query on a non-image"),
+        };
+        if i.op == Op::ImageQueryLevels {
+            let n = self.call("sv_levels", &[d]).expect("returns a value");
+            self.set(i.id, Val::S(vec![n]));
+            return Ok(());
+        }
+        let lod = self.s1(i.w(1))?;
+        self.int32s(&[lod], "the Lod of OpImageQuerySizeLod")?;
+        let code = self.iconst(types::I32, shape_code(shape) as i64);
+        self.call("sv_size_lod", &[self.ctx, d, code, lod]);
+        let n = self.kinds(i.ty)?.len().min(4);
+        let v = self.scratch(n, false);
+        self.set(i.id, Val::S(v));
+        Ok(())
+    }
+}

@@ -1,0 +1,658 @@
+//! Sampled images and samplers (OpTypeImage Sampled 1, OpTypeSampler, OpTypeSampledImage):
+//! what the binding table holds for SAMPLED_IMAGE, SAMPLER and COMBINED_IMAGE_SAMPLER
+//! descriptors, and the helpers JIT'd code calls for OpImageFetch, OpImageSampleExplicitLod,
+//! OpImageQuerySizeLod and OpImageQueryLevels.
+//!
+//! A slot is a [`SlotDesc`] tagged [`TAG_SAMPLED`] whose `ptr` points to a [`SampledSlot`] the
+//! dispatch owns (`len` 0): the image part (every mip level and layer of the view) and/or the
+//! sampler part. Helpers take the descriptor holding the image and the one holding the sampler
+//! (the same slot for a combined image sampler); an empty or untagged slot reads zeros.
+//!
+//! The algorithm is the Vulkan spec's "Texel Filtering" chapter step by step, in f32:
+//! - "Level-of-Detail Operation": λ' = λ_base + clamp(mipLodBias, ±maxSamplerLodBias),
+//!   λ = clamp(λ', minLod, maxLod); λ ≤ 0 selects magFilter, else minFilter; d' = clamp(λ, 0,
+//!   q) over the view's levels; mipmapMode NEAREST takes level `ceil(d' + 0.5) - 1` (the base
+//!   level when λ ≤ 0), LINEAR blends levels floor(d') and floor(d') + 1 by frac(d').
+//! - "Cube Map Face Selection and Transformations": the major axis picks the face (the spec's
+//!   table), s = (sc / |rc| + 1) / 2, t = (tc / |rc| + 1) / 2.
+//! - "Unnormalized Texel Coordinate Operations": u = s * width (unless unnormalized), array
+//!   layer = clamp(RNE(a), 0, layers - 1) (cube arrays: cube index, times 6, plus the face).
+//! - "Integer Texel Coordinate Operations" / "Texel Coordinate Offset": NEAREST i = floor(u);
+//!   LINEAR i0 = floor(u - 0.5), α = frac(u - 0.5); ConstOffset is added to the integers.
+//! - "Wrapping Operation": REPEAT, MIRRORED_REPEAT, CLAMP_TO_EDGE, CLAMP_TO_BORDER (texels
+//!   outside take the border color, "Texel Replacement"). Cube maps ignore the address modes
+//!   ("Cube Map Edge Handling"): a texel past an edge of the face is taken from the adjacent
+//!   face, one past a corner is the average of the three texels meeting at the corner.
+//! - Texels decode with the view's format (sRGB linearised before filtering), then the view's
+//!   component swizzle applies; integer formats are never filtered (NEAREST).
+//!
+//! OpImageFetch: integer coordinates and a level relative to the view's base level; any
+//! coordinate out of range gives (0, 0, 0, 0) ("Texel Coordinate Validation", robustImageAccess's
+//! allowed replacement).
+
+use super::{Ctx, SlotDesc, to_bits};
+use crate::format::{self, Texel};
+use ash::vk;
+
+/// [`SlotDesc::tag`] of a sampled image / sampler slot.
+pub(crate) const TAG_SAMPLED: u32 = 2;
+
+/// At most this many mip levels per view (16384-texel images have 15).
+pub const MAX_LEVELS: usize = 16;
+
+/// One mip level: texel `(x, y, z, layer)` is at byte `offset + layer * layer_pitch + z *
+/// depth_pitch + y * row_pitch + x * texel_stride` of the image's span.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Level {
+    pub offset: u64,
+    pub extent: [u32; 3],
+    pub row_pitch: u64,
+    pub depth_pitch: u64,
+    pub layer_pitch: u64,
+}
+
+/// The image part of a sampled-image slot (every level and layer of the view).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SampledImageSlot {
+    pub ptr: *mut u8,
+    pub len: u64,
+    pub format: vk::Format,
+    pub swizzle: [vk::ComponentSwizzle; 4],
+    pub layers: u32,
+    pub levels: u32,
+    pub level: [Level; MAX_LEVELS],
+    pub texel_stride: u64,
+}
+
+/// What a TAG_SAMPLED slot points to.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct SampledSlot {
+    pub image: Option<SampledImageSlot>,
+    pub sampler: Option<crate::resource::SamplerDesc>,
+}
+
+/// maxSamplerLodBias (physical_device limits).
+const MAX_LOD_BIAS: f32 = 2.0;
+
+/// Shape codes: SPIR-V Dim (0 1D, 1 2D, 2 3D, 3 Cube) plus [`super::SHAPE_ARRAYED`].
+const ARRAYED: u32 = super::SHAPE_ARRAYED;
+
+fn slot_of(d: &SlotDesc) -> Option<&SampledSlot> {
+    if d.tag != TAG_SAMPLED || d.ptr.is_null() {
+        return None;
+    }
+    // SAFETY: slots tagged TAG_SAMPLED are made only by the dispatch, pointing to a SampledSlot
+    // it owns for the whole dispatch.
+    Some(unsafe { &*(d.ptr as *const SampledSlot) })
+}
+
+fn image_of(d: &SlotDesc) -> Option<(&SampledImageSlot, &'static format::FormatInfo)> {
+    let s = slot_of(d)?.image.as_ref()?;
+    let info = format::info(s.format)?;
+    if info.bytes == 0 || info.bytes > 32 || s.ptr.is_null() || s.levels == 0 {
+        return None;
+    }
+    Some((s, info))
+}
+
+/// The texel at integer coordinates of `level`, decoded and swizzled; None when outside.
+fn texel(
+    s: &SampledImageSlot,
+    info: &format::FormatInfo,
+    level: u32,
+    c: [i32; 4],
+) -> Option<Texel> {
+    if level >= s.levels || c.iter().any(|&v| v < 0) {
+        return None;
+    }
+    let l = s.level.get(level as usize)?;
+    let [x, y, z, layer] = c.map(|v| v as u64);
+    if x >= l.extent[0] as u64
+        || y >= l.extent[1] as u64
+        || z >= l.extent[2] as u64
+        || layer >= s.layers as u64
+    {
+        return None;
+    }
+    let off = l
+        .offset
+        .checked_add(layer.checked_mul(l.layer_pitch)?)?
+        .checked_add(z.checked_mul(l.depth_pitch)?)?
+        .checked_add(y.checked_mul(l.row_pitch)?)?
+        .checked_add(x.checked_mul(s.texel_stride)?)?;
+    let size = info.bytes as usize;
+    if off.checked_add(size as u64)? > s.len {
+        return None;
+    }
+    let mut bytes = [0u8; 32];
+    let b = bytes.get_mut(..size)?;
+    // SAFETY: off + size <= len: inside the image's span; a raw copy tolerates concurrent
+    // writers.
+    unsafe { std::ptr::copy(s.ptr.add(off as usize), b.as_mut_ptr(), size) };
+    Some(swizzle(format::decode(info.format, b), s.swizzle))
+}
+
+/// The view's component mapping ("Image View Component Swizzle"): ZERO / ONE are 0 and 1 (or
+/// 1.0), IDENTITY keeps the component.
+fn swizzle(t: Texel, sw: [vk::ComponentSwizzle; 4]) -> Texel {
+    fn pick<T: Copy>(v: [T; 4], sw: [vk::ComponentSwizzle; 4], zero: T, one: T) -> [T; 4] {
+        let mut out = v;
+        for (k, s) in sw.iter().enumerate() {
+            out[k] = match *s {
+                vk::ComponentSwizzle::ZERO => zero,
+                vk::ComponentSwizzle::ONE => one,
+                vk::ComponentSwizzle::R => v[0],
+                vk::ComponentSwizzle::G => v[1],
+                vk::ComponentSwizzle::B => v[2],
+                vk::ComponentSwizzle::A => v[3],
+                _ => v[k],
+            };
+        }
+        out
+    }
+    match t {
+        Texel::Float(v) => Texel::Float(pick(v, sw, 0.0, 1.0)),
+        Texel::Uint(v) => Texel::Uint(pick(v, sw, 0, 1)),
+        Texel::Sint(v) => Texel::Sint(pick(v, sw, 0, 1)),
+    }
+}
+
+/// OpImageFetch of a sampled image: texel `(x, y, z, layer)` of level `lod` (relative to the
+/// view's base level) into `ctx.scratch`, zeros when out of range.
+///
+/// # Safety
+/// `ctx` and `desc` point to live values; a sampled slot's memory is mapped for the dispatch.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe extern "C" fn sv_fetch(
+    ctx: *mut Ctx,
+    desc: *const SlotDesc,
+    x: i32,
+    y: i32,
+    z: i32,
+    layer: i32,
+    lod: i32,
+    kind: u32,
+) {
+    // SAFETY: the caller passes its live context and a descriptor from the table.
+    let (ctx, d) = unsafe { (&mut *ctx, &*desc) };
+    ctx.scratch = [0; 4];
+    let Some((s, info)) = image_of(d) else { return };
+    if lod < 0 {
+        return;
+    }
+    if let Some(t) = texel(s, info, lod as u32, [x, y, z, layer]) {
+        ctx.scratch = to_bits(t, kind);
+    }
+}
+
+/// The border color of a standard VkBorderColor, as a texel of `kind` ("Texel Replacement").
+fn border(color: vk::BorderColor, kind: u32) -> Texel {
+    let (f, i) = match color {
+        vk::BorderColor::FLOAT_OPAQUE_BLACK | vk::BorderColor::INT_OPAQUE_BLACK => {
+            ([0.0, 0.0, 0.0, 1.0], [0, 0, 0, 1])
+        }
+        vk::BorderColor::FLOAT_OPAQUE_WHITE | vk::BorderColor::INT_OPAQUE_WHITE => {
+            ([1.0; 4], [1; 4])
+        }
+        _ => ([0.0; 4], [0; 4]),
+    };
+    match kind {
+        0 => Texel::Float(f),
+        1 => Texel::Sint(i),
+        _ => Texel::Uint(i.map(|v| v as u32)),
+    }
+}
+
+/// "Wrapping Operation" of integer coordinate `i` over `size` texels; None for a border texel.
+fn wrap(i: i64, size: i64, mode: vk::SamplerAddressMode) -> Option<i64> {
+    let mirror = |a: i64| if a >= 0 { a } else { -(1 + a) };
+    match mode {
+        vk::SamplerAddressMode::REPEAT => Some(i.rem_euclid(size)),
+        vk::SamplerAddressMode::MIRRORED_REPEAT => {
+            Some((size - 1) - mirror(i.rem_euclid(2 * size) - size))
+        }
+        vk::SamplerAddressMode::CLAMP_TO_BORDER => (0..size).contains(&i).then_some(i),
+        vk::SamplerAddressMode::MIRROR_CLAMP_TO_EDGE => Some(mirror(i).clamp(0, size - 1)),
+        _ => Some(i.clamp(0, size - 1)),
+    }
+}
+
+fn as_f32(t: Texel) -> [f32; 4] {
+    match t {
+        Texel::Float(v) => v,
+        Texel::Uint(v) => v.map(|x| x as f32),
+        Texel::Sint(v) => v.map(|x| x as f32),
+    }
+}
+
+/// Where one level is sampled.
+struct At {
+    /// Normalized (or unnormalized) coordinates per axis.
+    coord: [f32; 3],
+    /// Number of coordinate axes (1, 2 or 3).
+    axes: usize,
+    layer: i32,
+    offset: [i32; 3],
+    modes: [vk::SamplerAddressMode; 3],
+    unnormalized: bool,
+    /// Cube maps: the face sampled and the layer of the cube's face 0.
+    cube: Option<(i32, i32)>,
+}
+
+/// The direction through the center of texel (i, j) of `face` (size `n`), inverting the table
+/// of "Cube Map Face Selection".
+fn cube_dir(face: i32, i: i64, j: i64, n: i64) -> [f32; 3] {
+    let sc = 2.0 * (i as f32 + 0.5) / n as f32 - 1.0;
+    let tc = 2.0 * (j as f32 + 0.5) / n as f32 - 1.0;
+    match face {
+        0 => [1.0, -tc, -sc],
+        1 => [-1.0, -tc, sc],
+        2 => [sc, 1.0, tc],
+        3 => [sc, -1.0, -tc],
+        4 => [sc, -tc, 1.0],
+        _ => [-sc, -tc, -1.0],
+    }
+}
+
+/// "Cube Map Edge Handling": texel (i, j) of `face` just outside the face is the texel of the
+/// adjacent face at the same place: (face, x, y) inside.
+fn cube_edge(face: i32, i: i64, j: i64, n: i64) -> (i32, i64, i64) {
+    let [x, y, z] = cube_dir(face, i, j, n);
+    let (f, s, t) = cube_face(x, y, z);
+    let to = |v: f32| sat((v * n as f32).floor()).clamp(0, n - 1);
+    (f, to(s), to(t))
+}
+
+/// One level, filtered with `linear` (or NEAREST): a texel or a weighted sum.
+fn sample_level(
+    s: &SampledImageSlot,
+    info: &format::FormatInfo,
+    level: u32,
+    at: &At,
+    linear: bool,
+    border_color: Texel,
+) -> Texel {
+    let Some(l) = s.level.get(level as usize) else {
+        return border_color;
+    };
+    // Per axis: (i0, i1, alpha) ("Unnormalized Texel Coordinate Operations").
+    let mut ax = [(0i64, 0i64, 0.0f32); 3];
+    for (k, a) in ax.iter_mut().enumerate().take(at.axes) {
+        let size = l.extent[k].max(1) as f32;
+        let u = if at.unnormalized {
+            at.coord[k]
+        } else {
+            at.coord[k] * size
+        };
+        let off = at.offset[k] as i64;
+        if linear {
+            let u = u - 0.5;
+            let f = u.floor();
+            let i0 = sat(f) + off;
+            *a = (i0, i0 + 1, u - f);
+        } else {
+            let i = sat(u.floor()) + off;
+            *a = (i, i, 0.0);
+        }
+    }
+    let fetch = |c: [i64; 3]| -> Texel {
+        if let Some((face, base)) = at.cube {
+            // Seamless cube maps: texels past an edge come from the adjacent face; past a
+            // corner, the average of the three texels meeting there.
+            let n = l.extent[0].max(1) as i64;
+            let out = |v: i64| !(0..n).contains(&v);
+            let get = |(f, x, y): (i32, i64, i64)| {
+                texel(s, info, level, [x as i32, y as i32, 0, base + f]).unwrap_or(border_color)
+            };
+            return match (out(c[0]), out(c[1])) {
+                (false, false) => get((face, c[0], c[1])),
+                (true, false) | (false, true) => get(cube_edge(face, c[0], c[1], n)),
+                (true, true) => {
+                    let (ci, cj) = (c[0].clamp(0, n - 1), c[1].clamp(0, n - 1));
+                    let three = [
+                        get((face, ci, cj)),
+                        get(cube_edge(face, c[0], cj, n)),
+                        get(cube_edge(face, ci, c[1], n)),
+                    ];
+                    let mut sum = [0.0f32; 4];
+                    for t in three {
+                        for (acc, v) in sum.iter_mut().zip(as_f32(t)) {
+                            *acc += v / 3.0;
+                        }
+                    }
+                    Texel::Float(sum)
+                }
+            };
+        }
+        let mut w = [0i32; 3];
+        for k in 0..3 {
+            if k >= at.axes {
+                continue;
+            }
+            let size = l.extent[k].max(1) as i64;
+            match wrap(c[k], size, at.modes[k]) {
+                Some(v) => w[k] = v as i32,
+                None => return border_color,
+            }
+        }
+        texel(s, info, level, [w[0], w[1], w[2], at.layer]).unwrap_or(border_color)
+    };
+    if !linear {
+        return fetch([ax[0].0, ax[1].0, ax[2].0]);
+    }
+    let corners = 1usize << at.axes;
+    let mut sum = [0.0f32; 4];
+    for c in 0..corners {
+        let mut coord = [0i64; 3];
+        let mut weight = 1.0f32;
+        for (k, (i0, i1, alpha)) in ax.iter().enumerate().take(at.axes) {
+            if c >> k & 1 == 1 {
+                coord[k] = *i1;
+                weight *= alpha;
+            } else {
+                coord[k] = *i0;
+                weight *= 1.0 - alpha;
+            }
+        }
+        let t = as_f32(fetch(coord));
+        for (acc, v) in sum.iter_mut().zip(t) {
+            *acc += weight * v;
+        }
+    }
+    Texel::Float(sum)
+}
+
+/// f32 to i64, saturating (NaN gives 0).
+fn sat(f: f32) -> i64 {
+    if f.is_nan() {
+        0
+    } else {
+        f.clamp(-1.0e12, 1.0e12) as i64
+    }
+}
+
+/// "Cube Map Face Selection": (face, s, t) from the direction (rx, ry, rz).
+fn cube_face(rx: f32, ry: f32, rz: f32) -> (i32, f32, f32) {
+    let (ax, ay, az) = (rx.abs(), ry.abs(), rz.abs());
+    // Ties: z over y over x (as the spec's table lists the larger index last).
+    let (face, sc, tc, ma) = if az >= ax && az >= ay {
+        if rz >= 0.0 {
+            (4, rx, -ry, az)
+        } else {
+            (5, -rx, -ry, az)
+        }
+    } else if ay >= ax {
+        if ry >= 0.0 {
+            (2, rx, rz, ay)
+        } else {
+            (3, rx, -rz, ay)
+        }
+    } else if rx >= 0.0 {
+        (0, -rz, -ry, ax)
+    } else {
+        (1, rz, -ry, ax)
+    };
+    if ma == 0.0 || ma.is_nan() {
+        return (face, 0.5, 0.5);
+    }
+    (face, 0.5 * (sc / ma + 1.0), 0.5 * (tc / ma + 1.0))
+}
+
+/// OpImageSampleExplicitLod: the filtered value at coordinates `(a, b, c, d)` (the shader's
+/// coordinate components in order; see [`sv_sample`] callers in lower/sampling.rs) and level of
+/// detail `lod`, with texel offsets `(ox, oy, oz)`, into `ctx.scratch` (zeros when a slot is
+/// empty).
+///
+/// # Safety
+/// As [`sv_fetch`]; `smp` also points to a live descriptor.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe extern "C" fn sv_sample(
+    ctx: *mut Ctx,
+    desc: *const SlotDesc,
+    smp: *const SlotDesc,
+    shape: u32,
+    a: f32,
+    b: f32,
+    c: f32,
+    d: f32,
+    lod: f32,
+    ox: i32,
+    oy: i32,
+    oz: i32,
+    kind: u32,
+) {
+    // SAFETY: the caller passes its live context and descriptors from the table.
+    let (ctx, dimg, dsmp) = unsafe { (&mut *ctx, &*desc, &*smp) };
+    ctx.scratch = [0; 4];
+    let Some((s, info)) = image_of(dimg) else {
+        return;
+    };
+    let Some(sampler) = slot_of(dsmp).and_then(|x| x.sampler) else {
+        return;
+    };
+    let border_color = border(sampler.border_color, kind);
+    let dim = shape & 3;
+    let arrayed = shape & ARRAYED != 0;
+    let layer_of = |x: f32, count: u32| -> i32 {
+        // RNE, clamped to [0, count - 1].
+        let r = x.round_ties_even();
+        sat(r).clamp(0, count.max(1) as i64 - 1) as i32
+    };
+    let mut at = At {
+        coord: [a, b, c],
+        axes: 1,
+        layer: 0,
+        offset: [ox, oy, oz],
+        modes: sampler.address_mode,
+        unnormalized: sampler.unnormalized_coordinates,
+        cube: None,
+    };
+    match dim {
+        0 => {
+            at.axes = 1;
+            if arrayed {
+                at.layer = layer_of(b, s.layers);
+            }
+        }
+        1 => {
+            at.axes = 2;
+            if arrayed {
+                at.layer = layer_of(c, s.layers);
+            }
+        }
+        2 => at.axes = 3,
+        _ => {
+            let (face, fs, ft) = cube_face(a, b, c);
+            at.coord = [fs, ft, 0.0];
+            at.axes = 2;
+            at.offset = [0; 3];
+            at.modes = [vk::SamplerAddressMode::CLAMP_TO_EDGE; 3];
+            let cube = if arrayed {
+                layer_of(d, s.layers / 6)
+            } else {
+                0
+            };
+            at.layer = cube * 6 + face;
+            at.cube = Some((face, cube * 6));
+        }
+    }
+    // "Level-of-Detail Operation".
+    let (level_lo, level_hi, delta, linear) = if sampler.unnormalized_coordinates {
+        (0, 0, 0.0, sampler.mag_filter == vk::Filter::LINEAR)
+    } else {
+        let bias = sampler.mip_lod_bias.clamp(-MAX_LOD_BIAS, MAX_LOD_BIAS);
+        let lambda = (lod + bias).max(sampler.min_lod).min(sampler.max_lod);
+        let lambda = if lambda.is_nan() { 0.0 } else { lambda };
+        let filter = if lambda <= 0.0 {
+            sampler.mag_filter
+        } else {
+            sampler.min_filter
+        };
+        let q = (s.levels - 1) as f32;
+        let dp = lambda.clamp(0.0, q);
+        let (lo, hi, delta) = if lambda <= 0.0 {
+            (0, 0, 0.0)
+        } else if sampler.mipmap_mode == vk::SamplerMipmapMode::NEAREST {
+            let n = ((dp + 0.5).ceil() - 1.0).max(0.0) as u32;
+            (n, n, 0.0)
+        } else {
+            let hi = dp.floor();
+            let lo = (hi as u32 + 1).min(s.levels - 1);
+            (hi as u32, lo, dp - hi)
+        };
+        (lo, hi, delta, filter == vk::Filter::LINEAR)
+    };
+    // Integer formats are never filtered (FILTER_LINEAR is not reported for them).
+    let linear = linear && info.domain == format::Domain::Float;
+    let t0 = sample_level(s, info, level_lo, &at, linear, border_color);
+    let t = if level_hi != level_lo && delta != 0.0 {
+        let t1 = as_f32(sample_level(s, info, level_hi, &at, linear, border_color));
+        let t0 = as_f32(t0);
+        Texel::Float(std::array::from_fn(|k| {
+            (1.0 - delta) * t0[k] + delta * t1[k]
+        }))
+    } else {
+        t0
+    };
+    ctx.scratch = to_bits(t, kind);
+}
+
+/// λ_base from explicit gradients ("Scale Factor Operation"): ρ = max over x and y of the
+/// length of (du, dv, dw) scaled by the base level's size; log2(ρ).
+///
+/// # Safety
+/// `desc` points to a live descriptor.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe extern "C" fn sv_grad_lod(
+    desc: *const SlotDesc,
+    smp: *const SlotDesc,
+    axes: u32,
+    dx0: f32,
+    dx1: f32,
+    dx2: f32,
+    dy0: f32,
+    dy1: f32,
+    dy2: f32,
+) -> f32 {
+    // SAFETY: descriptors from the table.
+    let (d, ds) = unsafe { (&*desc, &*smp) };
+    let Some((s, _)) = image_of(d) else {
+        return 0.0;
+    };
+    let unnorm = slot_of(ds)
+        .and_then(|x| x.sampler)
+        .is_some_and(|x| x.unnormalized_coordinates);
+    let e = s.level[0].extent;
+    let scale = |k: usize| {
+        if k >= axes as usize {
+            0.0
+        } else if unnorm {
+            1.0
+        } else {
+            e[k] as f32
+        }
+    };
+    let len = |v: [f32; 3]| {
+        (0..3)
+            .map(|k| (v[k] * scale(k)) * (v[k] * scale(k)))
+            .sum::<f32>()
+            .sqrt()
+    };
+    let rho = len([dx0, dx1, dx2]).max(len([dy0, dy1, dy2]));
+    rho.log2()
+}
+
+/// OpImageQuerySizeLod: the size of level `lod` (relative to the view's base level) for
+/// `shape` into `ctx.scratch` (width, then height unless 1D, then depth (3D) or layers
+/// (arrayed; cube arrays count cubes)). Zeros for an empty slot or a level out of range.
+///
+/// # Safety
+/// As [`sv_fetch`].
+pub(crate) unsafe extern "C" fn sv_size_lod(
+    ctx: *mut Ctx,
+    desc: *const SlotDesc,
+    shape: u32,
+    lod: i32,
+) {
+    // SAFETY: the caller passes its live context and a descriptor from the table.
+    let (ctx, d) = unsafe { (&mut *ctx, &*desc) };
+    ctx.scratch = [0; 4];
+    let Some((s, _)) = image_of(d) else { return };
+    if lod < 0 || lod as u32 >= s.levels {
+        return;
+    }
+    let Some(l) = s.level.get(lod as usize) else {
+        return;
+    };
+    let [w, h, depth] = l.extent;
+    let arrayed = shape & ARRAYED != 0;
+    ctx.scratch = match (shape & 3, arrayed) {
+        (0, false) => [w, 0, 0, 0],
+        (0, true) => [w, s.layers, 0, 0],
+        (2, _) => [w, h, depth, 0],
+        (3, true) => [w, h, s.layers / 6, 0],
+        (_, true) => [w, h, s.layers, 0],
+        (_, false) => [w, h, 0, 0],
+    };
+}
+
+/// OpImageQueryLevels: the view's level count (0 for an empty slot).
+///
+/// # Safety
+/// `desc` points to a live descriptor.
+pub(crate) unsafe extern "C" fn sv_levels(desc: *const SlotDesc) -> i32 {
+    // SAFETY: a descriptor from the table.
+    let d = unsafe { &*desc };
+    image_of(d).map_or(0, |(s, _)| s.levels as i32)
+}
+
+/// The sampling helpers JIT'd code may import, by name.
+pub(crate) fn symbols() -> [(&'static str, *const u8); 5] {
+    [
+        ("sv_fetch", sv_fetch as *const u8),
+        ("sv_sample", sv_sample as *const u8),
+        ("sv_grad_lod", sv_grad_lod as *const u8),
+        ("sv_size_lod", sv_size_lod as *const u8),
+        ("sv_levels", sv_levels as *const u8),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_follows_the_spec_table() {
+        use vk::SamplerAddressMode as M;
+        let w = |i, m| wrap(i, 4, m);
+        assert_eq!(
+            [-5, -1, 0, 3, 4, 9].map(|i| w(i, M::REPEAT)),
+            [3, 3, 0, 3, 0, 1].map(Some)
+        );
+        // Mirrored: ... 1 0 | 0 1 2 3 | 3 2 1 0 | 0 ...
+        assert_eq!(
+            [-2, -1, 0, 3, 4, 7, 8].map(|i| w(i, M::MIRRORED_REPEAT)),
+            [1, 0, 0, 3, 3, 0, 0].map(Some)
+        );
+        assert_eq!(
+            [-1, 0, 4].map(|i| w(i, M::CLAMP_TO_EDGE)),
+            [0, 0, 3].map(Some)
+        );
+        assert_eq!(
+            [-1, 0, 3, 4].map(|i| w(i, M::CLAMP_TO_BORDER)),
+            [None, Some(0), Some(3), None]
+        );
+    }
+
+    #[test]
+    fn cube_faces_follow_the_major_axis() {
+        assert_eq!(cube_face(1.0, 0.0, 0.0), (0, 0.5, 0.5));
+        assert_eq!(cube_face(-1.0, 0.0, 0.0), (1, 0.5, 0.5));
+        assert_eq!(cube_face(0.0, 1.0, 0.0), (2, 0.5, 0.5));
+        assert_eq!(cube_face(0.0, -1.0, 0.0), (3, 0.5, 0.5));
+        assert_eq!(cube_face(0.0, 0.0, 1.0), (4, 0.5, 0.5));
+        assert_eq!(cube_face(0.0, 0.0, -1.0), (5, 0.5, 0.5));
+        // +X face: sc = -rz, tc = -ry.
+        assert_eq!(cube_face(1.0, 0.5, -0.5), (0, 0.75, 0.25));
+    }
+}

@@ -1,0 +1,1441 @@
+//! Sampled images and samplers in compute shaders, through the loader with the validation
+//! layer: every format softvk reports SAMPLED_IMAGE for, fetched texel by texel (and sampled
+//! with LINEAR where FILTER_LINEAR is reported) against NEAREST blits of the same texels; every
+//! filter, mipmap mode, address mode and border color against a reference written here from
+//! the spec's "Texel Filtering" chapter ("Level-of-Detail Operation", "Unnormalized Texel
+//! Coordinate Operations", "Wrapping Operation", "Texel Replacement", "Linear Filtering");
+//! 1D, 1D array, 2D array, 3D and cube images ("Cube Map Face Selection"); out-of-range
+//! texelFetch giving zeros.
+//!
+//! Tolerance: the spec lets weights carry only subTexelPrecisionBits / mipmapPrecisionBits (4)
+//! of fraction; softvk computes them exactly in f32, so results are compared to the exact
+//! formulas within f32 rounding (1e-5), which is inside what the spec allows.
+//!
+//! The shaders are GLSL under shaders/tests/sample_*.comp.
+
+use ash::vk;
+use softvk_tests::compute::{Pipe, pipe, write_buffer};
+use softvk_tests::{Rng, Vk};
+
+type BU = vk::BufferUsageFlags;
+type DT = vk::DescriptorType;
+type IU = vk::ImageUsageFlags;
+type FF = vk::FormatFeatureFlags;
+type AM = vk::SamplerAddressMode;
+
+const COLOR: vk::ImageAspectFlags = vk::ImageAspectFlags::COLOR;
+const RO: vk::ImageLayout = vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL;
+const TRANSFER_SRC: vk::ImageLayout = vk::ImageLayout::TRANSFER_SRC_OPTIMAL;
+const TRANSFER_DST: vk::ImageLayout = vk::ImageLayout::TRANSFER_DST_OPTIMAL;
+const RGBA32F: vk::Format = vk::Format::R32G32B32A32_SFLOAT;
+
+fn barrier(
+    vk: &Vk,
+    cb: vk::CommandBuffer,
+    image: vk::Image,
+    old: vk::ImageLayout,
+    new: vk::ImageLayout,
+) {
+    let all = vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE;
+    let b = [vk::ImageMemoryBarrier2::default()
+        .src_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+        .src_access_mask(all)
+        .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+        .dst_access_mask(all)
+        .old_layout(old)
+        .new_layout(new)
+        .image(image)
+        .subresource_range(softvk_tests::full_range(COLOR))];
+    unsafe {
+        vk.device
+            .cmd_pipeline_barrier2(cb, &vk::DependencyInfo::default().image_memory_barriers(&b))
+    };
+}
+
+fn view(
+    vk: &Vk,
+    image: vk::Image,
+    ty: vk::ImageViewType,
+    format: vk::Format,
+    levels: u32,
+) -> vk::ImageView {
+    unsafe {
+        vk.device.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(image)
+                .view_type(ty)
+                .format(format)
+                .subresource_range(vk::ImageSubresourceRange {
+                    aspect_mask: COLOR,
+                    base_mip_level: 0,
+                    level_count: levels,
+                    base_array_layer: 0,
+                    layer_count: vk::REMAINING_ARRAY_LAYERS,
+                }),
+            None,
+        )
+    }
+    .expect("vkCreateImageView")
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Smp {
+    mag: vk::Filter,
+    min: vk::Filter,
+    mip: vk::SamplerMipmapMode,
+    mode: [AM; 2],
+    bias: f32,
+    min_lod: f32,
+    max_lod: f32,
+    border: vk::BorderColor,
+    unnormalized: bool,
+}
+
+impl Smp {
+    fn new(filter: vk::Filter, mip: vk::SamplerMipmapMode, mode: AM) -> Smp {
+        Smp {
+            mag: filter,
+            min: filter,
+            mip,
+            mode: [mode; 2],
+            bias: 0.0,
+            min_lod: 0.0,
+            max_lod: vk::LOD_CLAMP_NONE,
+            border: vk::BorderColor::FLOAT_TRANSPARENT_BLACK,
+            unnormalized: false,
+        }
+    }
+
+    fn create(&self, vk: &Vk) -> vk::Sampler {
+        unsafe {
+            vk.device.create_sampler(
+                &vk::SamplerCreateInfo::default()
+                    .mag_filter(self.mag)
+                    .min_filter(self.min)
+                    .mipmap_mode(self.mip)
+                    .address_mode_u(self.mode[0])
+                    .address_mode_v(self.mode[1])
+                    .address_mode_w(self.mode[1])
+                    .mip_lod_bias(self.bias)
+                    .min_lod(self.min_lod)
+                    .max_lod(self.max_lod)
+                    .border_color(self.border)
+                    .unnormalized_coordinates(self.unnormalized),
+                None,
+            )
+        }
+        .expect("vkCreateSampler")
+    }
+}
+
+fn write_image(
+    vk: &Vk,
+    set: vk::DescriptorSet,
+    binding: u32,
+    ty: DT,
+    v: vk::ImageView,
+    s: vk::Sampler,
+    layout: vk::ImageLayout,
+) {
+    let info = [vk::DescriptorImageInfo {
+        sampler: s,
+        image_view: v,
+        image_layout: layout,
+    }];
+    unsafe {
+        vk.device.update_descriptor_sets(
+            &[vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(binding)
+                .descriptor_type(ty)
+                .image_info(&info)],
+            &[],
+        )
+    };
+}
+
+fn close(a: [f32; 4], b: [f32; 4], tol: f32) -> bool {
+    a.iter()
+        .zip(b)
+        .all(|(x, y)| (x - y).abs() <= tol * (1.0f32).max(y.abs()))
+}
+
+fn class(format: vk::Format) -> (&'static str, vk::Format) {
+    let name = format!("{format:?}");
+    if name.contains("UINT") {
+        ("u", vk::Format::R32G32B32A32_UINT)
+    } else if name.contains("SINT") {
+        ("i", vk::Format::R32G32B32A32_SINT)
+    } else {
+        ("f", RGBA32F)
+    }
+}
+
+fn bytes_per_texel(vk: &Vk, format: vk::Format) -> u32 {
+    let img = |w| vk.image(&softvk_tests::image_2d(format, w, 1).tiling(vk::ImageTiling::LINEAR));
+    let (a, b) = (img(16), img(32));
+    let sub = vk::ImageSubresource {
+        aspect_mask: COLOR,
+        mip_level: 0,
+        array_layer: 0,
+    };
+    let la = unsafe { vk.device.get_image_subresource_layout(a.image, sub) };
+    let lb = unsafe { vk.device.get_image_subresource_layout(b.image, sub) };
+    vk.destroy_image(a);
+    vk.destroy_image(b);
+    ((lb.size - la.size) / 16) as u32
+}
+
+/// Coordinates (s, t, lod, 0) the per-format test samples at.
+const AT: [[f32; 4]; 8] = [
+    [0.5, 0.5, 0.0, 0.0],
+    [0.1, 0.9, 0.0, 0.0],
+    [0.33, 0.61, 0.0, 0.0],
+    [0.0, 0.0, 0.0, 0.0],
+    [1.0, 1.0, 0.0, 0.0],
+    [0.77, 0.23, 0.0, 0.0],
+    [0.5 / 7.0, 0.5 / 5.0, 0.0, 0.0],
+    [0.9, 0.4, 0.0, 0.0],
+];
+
+/// Every format with SAMPLED_IMAGE (optimal and linear tiling): a 7x5 image of random texels,
+/// fetched texel by texel through a separate texture and sampler, equals a NEAREST blit of the
+/// same texels to R32G32B32A32; textureLod at 8 points with a LINEAR (FILTER_LINEAR formats) or
+/// NEAREST sampler, CLAMP_TO_EDGE, equals the spec's bilinear formula over the blit's texels;
+/// textureSize and textureQueryLevels are the view's.
+#[test]
+fn every_sampled_format_fetches_and_samples() {
+    let vk = Vk::new();
+    let (w, h) = (7u32, 5u32);
+    let pipes: Vec<(&str, Pipe)> = ["f", "i", "u"]
+        .into_iter()
+        .map(|c| {
+            let sets: &[(u32, DT)] = &[
+                (0, DT::SAMPLED_IMAGE),
+                (1, DT::SAMPLER),
+                (2, DT::STORAGE_BUFFER),
+                (3, DT::STORAGE_BUFFER),
+            ];
+            (c, pipe(&vk, &format!("sample_fetch_{c}"), &[sets], 0, None))
+        })
+        .collect();
+    let coords = vk.buffer(16 * 8, BU::STORAGE_BUFFER);
+    for (k, c) in AT.iter().flatten().enumerate() {
+        coords.bytes()[4 * k..4 * k + 4].copy_from_slice(&c.to_le_bytes());
+    }
+    let mut covered = Vec::new();
+    for raw in 1..=184 {
+        let format = vk::Format::from_raw(raw);
+        let props = unsafe {
+            vk.instance
+                .get_physical_device_format_properties(vk.physical, format)
+        };
+        // Depth/stencil formats: depth_and_stencil_aspects_fetch_and_sample.
+        let depth_stencil = (124..=130).contains(&raw);
+        let sampled = props.optimal_tiling_features.contains(FF::SAMPLED_IMAGE) && !depth_stencil;
+        assert_eq!(
+            sampled,
+            props.linear_tiling_features.contains(FF::SAMPLED_IMAGE),
+            "{format:?}: linear tiling"
+        );
+        if !sampled {
+            continue;
+        }
+        let linear = props
+            .optimal_tiling_features
+            .contains(FF::SAMPLED_IMAGE_FILTER_LINEAR);
+        let (c, wide) = class(format);
+        let p = &pipes.iter().find(|p| p.0 == c).unwrap().1;
+        let tb = bytes_per_texel(&vk, format);
+        let filter = if linear {
+            vk::Filter::LINEAR
+        } else {
+            vk::Filter::NEAREST
+        };
+        // NEAREST samplers clamp to an opaque white border (the integer one for integer
+        // formats), so (1, 1) reads the border.
+        let smp = if linear {
+            Smp::new(filter, vk::SamplerMipmapMode::NEAREST, AM::CLAMP_TO_EDGE)
+        } else {
+            Smp {
+                border: if c == "f" {
+                    vk::BorderColor::FLOAT_OPAQUE_WHITE
+                } else {
+                    vk::BorderColor::INT_OPAQUE_WHITE
+                },
+                ..Smp::new(filter, vk::SamplerMipmapMode::NEAREST, AM::CLAMP_TO_BORDER)
+            }
+        }
+        .create(&vk);
+        for tiling in [vk::ImageTiling::OPTIMAL, vk::ImageTiling::LINEAR] {
+            let src = vk.image(
+                &softvk_tests::image_2d(format, w, h)
+                    .usage(IU::SAMPLED | IU::TRANSFER_SRC | IU::TRANSFER_DST)
+                    .tiling(tiling),
+            );
+            let reference = vk.image(&softvk_tests::image_2d(wide, w, h));
+            let data = vk.buffer((w * h * tb) as u64, BU::TRANSFER_SRC);
+            Rng::new(raw as u64).fill(data.bytes());
+            let want_buf = vk.buffer((w * h * 16) as u64, BU::TRANSFER_DST);
+            let out = vk.buffer((16 + 16 * 8 + w * h * 16) as u64, BU::STORAGE_BUFFER);
+            let v = view(&vk, src.image, vk::ImageViewType::TYPE_2D, format, 1);
+            write_image(
+                &vk,
+                p.sets[0],
+                0,
+                DT::SAMPLED_IMAGE,
+                v,
+                vk::Sampler::null(),
+                RO,
+            );
+            write_image(
+                &vk,
+                p.sets[0],
+                1,
+                DT::SAMPLER,
+                vk::ImageView::null(),
+                smp,
+                RO,
+            );
+            write_buffer(&vk, p.sets[0], 2, DT::STORAGE_BUFFER, &coords, 0, 16 * 8);
+            write_buffer(&vk, p.sets[0], 3, DT::STORAGE_BUFFER, &out, 0, out.size);
+            let e = vk::Extent3D {
+                width: w,
+                height: h,
+                depth: 1,
+            };
+            let region = vk::BufferImageCopy {
+                image_subresource: softvk_tests::color_layers(1),
+                image_extent: e,
+                ..Default::default()
+            };
+            vk.run(|cb| unsafe {
+                let d = &vk.device;
+                barrier(&vk, cb, src.image, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
+                d.cmd_copy_buffer_to_image(cb, data.buffer, src.image, TRANSFER_DST, &[region]);
+                barrier(&vk, cb, src.image, TRANSFER_DST, RO);
+                p.bind(&vk, cb, &[]);
+                d.cmd_dispatch(cb, 1, 1, 1);
+                barrier(&vk, cb, src.image, RO, TRANSFER_SRC);
+                barrier(
+                    &vk,
+                    cb,
+                    reference.image,
+                    vk::ImageLayout::UNDEFINED,
+                    TRANSFER_DST,
+                );
+                let ends = [
+                    vk::Offset3D::default(),
+                    vk::Offset3D {
+                        x: w as i32,
+                        y: h as i32,
+                        z: 1,
+                    },
+                ];
+                d.cmd_blit_image(
+                    cb,
+                    src.image,
+                    TRANSFER_SRC,
+                    reference.image,
+                    TRANSFER_DST,
+                    &[vk::ImageBlit {
+                        src_subresource: softvk_tests::color_layers(1),
+                        src_offsets: ends,
+                        dst_subresource: softvk_tests::color_layers(1),
+                        dst_offsets: ends,
+                    }],
+                    vk::Filter::NEAREST,
+                );
+                barrier(&vk, cb, reference.image, TRANSFER_DST, TRANSFER_SRC);
+                d.cmd_copy_image_to_buffer(
+                    cb,
+                    reference.image,
+                    TRANSFER_SRC,
+                    want_buf.buffer,
+                    &[region],
+                );
+            });
+            let got = out.u32s();
+            assert_eq!(
+                &got[..4],
+                &[w, h, 1, 0],
+                "{format:?} {tiling:?}: size and levels"
+            );
+            let texels = &got[4 + 32..];
+            let want = want_buf.u32s();
+            for (k, (g, r)) in texels.iter().zip(&want).enumerate() {
+                let nan = c == "f" && f32::from_bits(*g).is_nan() && f32::from_bits(*r).is_nan();
+                assert!(
+                    g == r || nan,
+                    "{format:?} {tiling:?}: texelFetch of texel {} component {}: {g:#x} != {r:#x}",
+                    k / 4,
+                    k % 4
+                );
+            }
+            // textureLod against the spec's formulas over the reference texels.
+            let texel = |x: i64, y: i64| -> [u32; 4] {
+                let (x, y) = (x.clamp(0, w as i64 - 1), y.clamp(0, h as i64 - 1));
+                let i = (y as usize * w as usize + x as usize) * 4;
+                [want[i], want[i + 1], want[i + 2], want[i + 3]]
+            };
+            for (k, a) in AT.iter().enumerate() {
+                let g: [u32; 4] = got[4 + 4 * k..8 + 4 * k].try_into().unwrap();
+                let (u, v) = (a[0] * w as f32, a[1] * h as f32);
+                if !linear {
+                    let (x, y) = (u.floor() as i64, v.floor() as i64);
+                    let one = if c == "f" { 1.0f32.to_bits() } else { 1 };
+                    let r = if x < w as i64 && y < h as i64 {
+                        texel(x, y)
+                    } else {
+                        [one; 4]
+                    };
+                    assert_eq!(g, r, "{format:?} {tiling:?}: NEAREST at {a:?}");
+                    continue;
+                }
+                let (u, v) = (u - 0.5, v - 0.5);
+                let (i0, j0) = (u.floor() as i64, v.floor() as i64);
+                let (al, be) = (u - u.floor(), v - v.floor());
+                let mut r = [0.0f32; 4];
+                let mut finite = true;
+                for (di, dj, wt) in [
+                    (0, 0, (1.0 - al) * (1.0 - be)),
+                    (1, 0, al * (1.0 - be)),
+                    (0, 1, (1.0 - al) * be),
+                    (1, 1, al * be),
+                ] {
+                    let t = texel(i0 + di, j0 + dj).map(f32::from_bits);
+                    finite &= t.iter().all(|x| x.is_finite() && x.abs() < 1e30);
+                    for q in 0..4 {
+                        r[q] += wt * t[q];
+                    }
+                }
+                if finite {
+                    let g = g.map(f32::from_bits);
+                    assert!(
+                        close(g, r, 1e-5),
+                        "{format:?} {tiling:?}: LINEAR at {a:?}: {g:?} != {r:?}"
+                    );
+                }
+            }
+            unsafe { vk.device.destroy_image_view(v, None) };
+            vk.destroy_image(src);
+            vk.destroy_image(reference);
+            for b in [data, want_buf, out] {
+                vk.destroy_buffer(b);
+            }
+        }
+        unsafe { vk.device.destroy_sampler(smp, None) };
+        covered.push(format);
+    }
+    println!("sampled image formats exercised: {}", covered.len());
+    // The spec's "Required Format Support" tables: SAMPLED_IMAGE (and FILTER_LINEAR for the
+    // float ones) for these.
+    for f in [
+        vk::Format::R8_UNORM,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::Format::R8G8B8A8_SRGB,
+        vk::Format::B8G8R8A8_UNORM,
+        vk::Format::B8G8R8A8_SRGB,
+        vk::Format::R8G8B8A8_SNORM,
+        vk::Format::R8G8B8A8_UINT,
+        vk::Format::R16G16B16A16_SFLOAT,
+        vk::Format::R32_SFLOAT,
+        vk::Format::R32G32B32A32_SFLOAT,
+        vk::Format::R32G32B32A32_UINT,
+        vk::Format::A2B10G10R10_UNORM_PACK32,
+        vk::Format::B10G11R11_UFLOAT_PACK32,
+        vk::Format::E5B9G9R9_UFLOAT_PACK32,
+        vk::Format::R5G6B5_UNORM_PACK16,
+        vk::Format::A1R5G5B5_UNORM_PACK16,
+    ] {
+        assert!(covered.contains(&f), "required sampled format {f:?}");
+    }
+    vk.destroy_buffer(coords);
+    for (_, p) in pipes {
+        p.destroy(&vk);
+    }
+}
+
+/// One mip level of an RGBA32F image for the reference: `texels[((layer * d + z) * h + y) * w
+/// + x]`.
+struct Level {
+    size: [u32; 3],
+    layers: u32,
+    texels: Vec<[f32; 4]>,
+}
+
+impl Level {
+    fn at(&self, x: i64, y: i64, z: i64, layer: i64) -> Option<[f32; 4]> {
+        let [w, h, d] = self.size.map(|v| v as i64);
+        let inside = (0..w).contains(&x)
+            && (0..h).contains(&y)
+            && (0..d).contains(&z)
+            && (0..self.layers as i64).contains(&layer);
+        inside.then(|| self.texels[(((layer * d + z) * h + y) * w + x) as usize])
+    }
+}
+
+/// "Wrapping Operation": the wrapped coordinate, or None for a border texel.
+fn wrap(i: i64, size: i64, mode: AM) -> Option<i64> {
+    let mirror = |a: i64| if a >= 0 { a } else { -(1 + a) };
+    match mode {
+        AM::REPEAT => Some(i.rem_euclid(size)),
+        AM::MIRRORED_REPEAT => Some((size - 1) - mirror(i.rem_euclid(2 * size) - size)),
+        AM::CLAMP_TO_EDGE => Some(i.clamp(0, size - 1)),
+        AM::CLAMP_TO_BORDER => (0..size).contains(&i).then_some(i),
+        AM::MIRROR_CLAMP_TO_EDGE => Some(mirror(i).clamp(0, size - 1)),
+        m => panic!("{m:?}"),
+    }
+}
+
+fn border_color(b: vk::BorderColor) -> [f32; 4] {
+    match b {
+        vk::BorderColor::FLOAT_OPAQUE_BLACK => [0.0, 0.0, 0.0, 1.0],
+        vk::BorderColor::FLOAT_OPAQUE_WHITE => [1.0; 4],
+        _ => [0.0; 4],
+    }
+}
+
+/// The spec's filtering of one level at (u, v, w) texel-space coordinates over `axes` axes.
+fn filter_level(
+    l: &Level,
+    smp: &Smp,
+    uvw: [f32; 3],
+    axes: usize,
+    layer: i64,
+    offset: [i64; 3],
+    linear: bool,
+) -> [f32; 4] {
+    let texel = |c: [i64; 3]| -> [f32; 4] {
+        let mut w = [0i64; 3];
+        for k in 0..axes {
+            let mode = if smp.unnormalized || k >= 2 {
+                smp.mode[k.min(1)]
+            } else {
+                smp.mode[k]
+            };
+            match wrap(c[k], l.size[k] as i64, mode) {
+                Some(v) => w[k] = v,
+                None => return border_color(smp.border),
+            }
+        }
+        l.at(w[0], w[1], w[2], layer)
+            .expect("wrapped texels are inside")
+    };
+    if !linear {
+        let c: [i64; 3] = std::array::from_fn(|k| {
+            if k < axes {
+                uvw[k].floor() as i64 + offset[k]
+            } else {
+                0
+            }
+        });
+        return texel(c);
+    }
+    let mut sum = [0.0f32; 4];
+    for corner in 0..1 << axes {
+        let mut c = [0i64; 3];
+        let mut weight = 1.0;
+        for k in 0..axes {
+            let u = uvw[k] - 0.5;
+            let (i0, a) = (u.floor() as i64 + offset[k], u - u.floor());
+            if corner >> k & 1 == 1 {
+                c[k] = i0 + 1;
+                weight *= a;
+            } else {
+                c[k] = i0;
+                weight *= 1.0 - a;
+            }
+        }
+        let t = texel(c);
+        for q in 0..4 {
+            sum[q] += weight * t[q];
+        }
+    }
+    sum
+}
+
+/// The spec's "Level-of-Detail Operation" and mipmap selection, then [`filter_level`].
+/// `coord` are normalized (or unnormalized) coordinates per axis.
+fn reference(
+    levels: &[Level],
+    smp: &Smp,
+    coord: [f32; 3],
+    axes: usize,
+    layer: i64,
+    lambda_base: f32,
+    offset: [i64; 3],
+) -> [f32; 4] {
+    let at = |l: &Level, linear: bool| {
+        let uvw: [f32; 3] = std::array::from_fn(|k| {
+            if smp.unnormalized {
+                coord[k]
+            } else {
+                coord[k] * l.size[k] as f32
+            }
+        });
+        filter_level(l, smp, uvw, axes, layer, offset, linear)
+    };
+    if smp.unnormalized {
+        return at(&levels[0], smp.mag == vk::Filter::LINEAR);
+    }
+    let lambda = (lambda_base + smp.bias.clamp(-2.0, 2.0))
+        .max(smp.min_lod)
+        .min(smp.max_lod);
+    let filter = if lambda <= 0.0 { smp.mag } else { smp.min };
+    let linear = filter == vk::Filter::LINEAR;
+    let q = (levels.len() - 1) as f32;
+    let d = lambda.clamp(0.0, q);
+    if lambda <= 0.0 {
+        return at(&levels[0], linear);
+    }
+    if smp.mip == vk::SamplerMipmapMode::NEAREST {
+        let n = ((d + 0.5).ceil() - 1.0) as usize;
+        return at(&levels[n], linear);
+    }
+    let hi = d.floor() as usize;
+    let lo = (hi + 1).min(levels.len() - 1);
+    let delta = d - d.floor();
+    let (a, b) = (at(&levels[hi], linear), at(&levels[lo], linear));
+    std::array::from_fn(|k| (1.0 - delta) * a[k] + delta * b[k])
+}
+
+/// Uploads `levels` (every layer of each) into `image` and moves it to SHADER_READ_ONLY.
+fn upload(vk: &Vk, image: vk::Image, levels: &[Level]) -> softvk_tests::Buf {
+    let total: usize = levels.iter().map(|l| l.texels.len() * 16).sum();
+    let data = vk.buffer(total as u64, BU::TRANSFER_SRC);
+    let mut regions = Vec::new();
+    let mut off = 0usize;
+    for (m, l) in levels.iter().enumerate() {
+        for t in &l.texels {
+            for (q, c) in t.iter().enumerate() {
+                data.bytes()[off + 4 * q..off + 4 * q + 4].copy_from_slice(&c.to_le_bytes());
+            }
+            off += 16;
+        }
+        let start = off - l.texels.len() * 16;
+        regions.push(vk::BufferImageCopy {
+            buffer_offset: start as u64,
+            image_subresource: vk::ImageSubresourceLayers {
+                aspect_mask: COLOR,
+                mip_level: m as u32,
+                base_array_layer: 0,
+                layer_count: l.layers,
+            },
+            image_extent: vk::Extent3D {
+                width: l.size[0],
+                height: l.size[1],
+                depth: l.size[2],
+            },
+            ..Default::default()
+        });
+    }
+    vk.run(|cb| unsafe {
+        barrier(vk, cb, image, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
+        vk.device
+            .cmd_copy_buffer_to_image(cb, data.buffer, image, TRANSFER_DST, &regions);
+        barrier(vk, cb, image, TRANSFER_DST, RO);
+    });
+    data
+}
+
+fn put_vec4s(b: &softvk_tests::Buf, v: &[[f32; 4]]) {
+    for (k, c) in v.iter().flatten().enumerate() {
+        b.bytes()[4 * k..4 * k + 4].copy_from_slice(&c.to_le_bytes());
+    }
+}
+
+fn get_vec4s(b: &softvk_tests::Buf, first: usize, n: usize) -> Vec<[f32; 4]> {
+    let f: Vec<f32> = b.u32s().into_iter().map(f32::from_bits).collect();
+    (0..n)
+        .map(|k| f[4 * (first + k)..4 * (first + k) + 4].try_into().unwrap())
+        .collect()
+}
+
+/// Every filter x mipmap mode x address mode, the three float border colors, lodBias, minLod /
+/// maxLod, explicit gradients, texel offsets and unnormalized coordinates on a 4x4 RGBA32F
+/// image with 3 levels, against [`reference`].
+#[test]
+fn filters_mipmaps_and_address_modes_follow_the_spec() {
+    let vk = Vk::new();
+    let mut rng = Rng::new(7);
+    let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+    let levels: Vec<Level> = (0..3)
+        .map(|m| {
+            let s = 4u32 >> m;
+            Level {
+                size: [s, s, 1],
+                layers: 1,
+                texels: (0..s * s)
+                    .map(|_| [unit(), unit(), unit(), unit()])
+                    .collect(),
+            }
+        })
+        .collect();
+    let img = vk.image(
+        &softvk_tests::image_2d(RGBA32F, 4, 4)
+            .mip_levels(3)
+            .usage(IU::SAMPLED | IU::TRANSFER_DST),
+    );
+    let data = upload(&vk, img.image, &levels);
+    let all = view(&vk, img.image, vk::ImageViewType::TYPE_2D, RGBA32F, 3);
+    let base = view(&vk, img.image, vk::ImageViewType::TYPE_2D, RGBA32F, 1);
+    let p = pipe(
+        &vk,
+        "sample_modes",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::STORAGE_BUFFER),
+            (2, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    // (s, t, lod, mode): mode 0 Lod, 1 Grad (d/dx = (lod, 0), d/dy = (0, lod)), 2 Lod + offset (1, -1).
+    let mut at = Vec::new();
+    for lod in [-0.5, 0.0, 0.3, 0.5, 0.7, 1.0, 1.25, 1.6, 2.5, 6.0] {
+        for _ in 0..6 {
+            at.push([unit() * 2.6 - 0.8, unit() * 2.6 - 0.8, lod, 0.0]);
+        }
+    }
+    for g in [0.1, 0.25, 0.4, 0.9] {
+        at.push([unit(), unit(), g, 1.0]);
+    }
+    for lod in [0.0, 1.0] {
+        for _ in 0..3 {
+            at.push([unit(), unit(), lod, 2.0]);
+        }
+    }
+    let n = at.len();
+    let coords = vk.buffer((16 * n) as u64, BU::STORAGE_BUFFER);
+    let out = vk.buffer((16 * n) as u64, BU::STORAGE_BUFFER);
+    put_vec4s(&coords, &at);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        1,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, p.sets[0], 2, DT::STORAGE_BUFFER, &out, 0, out.size);
+    use vk::Filter as F;
+    use vk::SamplerMipmapMode as M;
+    let mut samplers = Vec::new();
+    for f in [F::NEAREST, F::LINEAR] {
+        for m in [M::NEAREST, M::LINEAR] {
+            for a in [
+                AM::REPEAT,
+                AM::MIRRORED_REPEAT,
+                AM::CLAMP_TO_EDGE,
+                AM::CLAMP_TO_BORDER,
+                AM::MIRROR_CLAMP_TO_EDGE,
+            ] {
+                samplers.push(Smp::new(f, m, a));
+            }
+        }
+    }
+    for b in [
+        vk::BorderColor::FLOAT_OPAQUE_BLACK,
+        vk::BorderColor::FLOAT_OPAQUE_WHITE,
+    ] {
+        samplers.push(Smp {
+            border: b,
+            ..Smp::new(F::LINEAR, M::LINEAR, AM::CLAMP_TO_BORDER)
+        });
+    }
+    // Different mag and min filters, per-axis modes, bias and LOD clamps.
+    samplers.push(Smp {
+        mag: F::LINEAR,
+        min: F::NEAREST,
+        mode: [AM::REPEAT, AM::MIRRORED_REPEAT],
+        bias: 0.6,
+        ..Smp::new(F::LINEAR, M::LINEAR, AM::REPEAT)
+    });
+    samplers.push(Smp {
+        mag: F::NEAREST,
+        min: F::LINEAR,
+        bias: -1.3,
+        min_lod: 0.4,
+        max_lod: 1.2,
+        ..Smp::new(F::LINEAR, M::LINEAR, AM::CLAMP_TO_EDGE)
+    });
+    samplers.push(Smp {
+        bias: 2.0,
+        max_lod: 1.5,
+        ..Smp::new(F::LINEAR, M::NEAREST, AM::MIRRORED_REPEAT)
+    });
+    for smp in &samplers {
+        let s = smp.create(&vk);
+        write_image(&vk, p.sets[0], 0, DT::COMBINED_IMAGE_SAMPLER, all, s, RO);
+        vk.run(|cb| unsafe {
+            p.bind(&vk, cb, &[]);
+            vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+        });
+        let got = get_vec4s(&out, 0, n);
+        for (a, g) in at.iter().zip(&got) {
+            let (lambda, offset) = match a[3] {
+                1.0 => ((a[2] * 4.0).log2(), [0, 0, 0]),
+                2.0 => (a[2], [1, -1, 0]),
+                _ => (a[2], [0, 0, 0]),
+            };
+            let r = reference(&levels, smp, [a[0], a[1], 0.0], 2, 0, lambda, offset);
+            assert!(close(*g, r, 1e-5), "{smp:?} at {a:?}: {g:?} != {r:?}");
+        }
+        unsafe { vk.device.destroy_sampler(s, None) };
+    }
+    // Unnormalized coordinates (one level, CLAMP_TO_EDGE / CLAMP_TO_BORDER, lod 0, no offsets).
+    let texel_at: Vec<[f32; 4]> = at
+        .iter()
+        .filter(|a| a[3] == 0.0)
+        .map(|a| [a[0] * 4.0, a[1] * 4.0, 0.0, 0.0])
+        .collect();
+    put_vec4s(&coords, &texel_at);
+    let m = texel_at.len();
+    let un = pipe(
+        &vk,
+        "sample_unnorm",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::STORAGE_BUFFER),
+            (2, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    write_buffer(
+        &vk,
+        un.sets[0],
+        1,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, un.sets[0], 2, DT::STORAGE_BUFFER, &out, 0, out.size);
+    for (f, a) in [
+        (F::NEAREST, AM::CLAMP_TO_EDGE),
+        (F::LINEAR, AM::CLAMP_TO_BORDER),
+        (F::LINEAR, AM::CLAMP_TO_EDGE),
+    ] {
+        let smp = Smp {
+            unnormalized: true,
+            max_lod: 0.0,
+            border: vk::BorderColor::FLOAT_OPAQUE_WHITE,
+            ..Smp::new(f, M::NEAREST, a)
+        };
+        let s = smp.create(&vk);
+        write_image(&vk, un.sets[0], 0, DT::COMBINED_IMAGE_SAMPLER, base, s, RO);
+        vk.run(|cb| unsafe {
+            un.bind(&vk, cb, &[]);
+            vk.device.cmd_dispatch(cb, m as u32, 1, 1);
+        });
+        let got = get_vec4s(&out, 0, m);
+        for (a, g) in texel_at.iter().zip(&got) {
+            let r = reference(&levels[..1], &smp, [a[0], a[1], 0.0], 2, 0, 0.0, [0; 3]);
+            assert!(close(*g, r, 1e-5), "{smp:?} at {a:?}: {g:?} != {r:?}");
+        }
+        unsafe { vk.device.destroy_sampler(s, None) };
+    }
+    // A view with a component mapping: the swizzle applies to the filtered texels.
+    let swizzled = unsafe {
+        vk.device.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(img.image)
+                .view_type(vk::ImageViewType::TYPE_2D)
+                .format(RGBA32F)
+                .components(vk::ComponentMapping {
+                    r: vk::ComponentSwizzle::B,
+                    g: vk::ComponentSwizzle::ONE,
+                    b: vk::ComponentSwizzle::ZERO,
+                    a: vk::ComponentSwizzle::R,
+                })
+                .subresource_range(softvk_tests::full_range(COLOR)),
+            None,
+        )
+    }
+    .expect("vkCreateImageView");
+    put_vec4s(&coords, &at);
+    let smp = Smp::new(F::LINEAR, M::LINEAR, AM::REPEAT);
+    let s = smp.create(&vk);
+    write_image(
+        &vk,
+        p.sets[0],
+        0,
+        DT::COMBINED_IMAGE_SAMPLER,
+        swizzled,
+        s,
+        RO,
+    );
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+    });
+    for (a, g) in at.iter().zip(get_vec4s(&out, 0, n)) {
+        let (lambda, offset) = match a[3] {
+            1.0 => ((a[2] * 4.0).log2(), [0, 0, 0]),
+            2.0 => (a[2], [1, -1, 0]),
+            _ => (a[2], [0, 0, 0]),
+        };
+        let r = reference(&levels, &smp, [a[0], a[1], 0.0], 2, 0, lambda, offset);
+        let r = [r[2], 1.0, 0.0, r[0]];
+        assert!(close(g, r, 1e-5), "swizzled view at {a:?}: {g:?} != {r:?}");
+    }
+    unsafe {
+        vk.device.destroy_sampler(s, None);
+        vk.device.destroy_image_view(swizzled, None);
+    }
+    println!("{} samplers x {n} coordinates checked", samplers.len());
+    unsafe {
+        vk.device.destroy_image_view(all, None);
+        vk.device.destroy_image_view(base, None);
+    }
+    vk.destroy_image(img);
+    for b in [data, coords, out] {
+        vk.destroy_buffer(b);
+    }
+    p.destroy(&vk);
+    un.destroy(&vk);
+}
+
+/// "Cube Map Face Selection": the face and (s, t) of direction `r` (the spec's table).
+fn cube_face(r: [f32; 3]) -> (i64, f32, f32) {
+    let [x, y, z] = r;
+    let (face, sc, tc, ma) = if z.abs() >= x.abs() && z.abs() >= y.abs() {
+        if z >= 0.0 {
+            (4, x, -y, z.abs())
+        } else {
+            (5, -x, -y, z.abs())
+        }
+    } else if y.abs() >= x.abs() {
+        if y >= 0.0 {
+            (2, x, z, y.abs())
+        } else {
+            (3, x, -z, y.abs())
+        }
+    } else if x >= 0.0 {
+        (0, -z, -y, x.abs())
+    } else {
+        (1, z, -y, x.abs())
+    };
+    (face, 0.5 * (sc / ma + 1.0), 0.5 * (tc / ma + 1.0))
+}
+
+/// An image of `levels` levels whose texel (x, y, z, layer) of level m holds
+/// (x, y, z, layer + 10 m), uploaded; with its reference levels.
+fn coded(
+    vk: &Vk,
+    ty: vk::ImageType,
+    size: [u32; 3],
+    levels: u32,
+    layers: u32,
+    flags: vk::ImageCreateFlags,
+) -> (softvk_tests::Img, Vec<Level>, softvk_tests::Buf) {
+    let lv: Vec<Level> = (0..levels)
+        .map(|m| {
+            let s = size.map(|v| (v >> m).max(1));
+            let mut texels = Vec::new();
+            for l in 0..layers {
+                for z in 0..s[2] {
+                    for y in 0..s[1] {
+                        for x in 0..s[0] {
+                            texels.push([x as f32, y as f32, z as f32, (l + 10 * m) as f32]);
+                        }
+                    }
+                }
+            }
+            Level {
+                size: s,
+                layers,
+                texels,
+            }
+        })
+        .collect();
+    let img = vk.image(
+        &softvk_tests::image_2d(RGBA32F, size[0], size[1])
+            .image_type(ty)
+            .extent(vk::Extent3D {
+                width: size[0],
+                height: size[1],
+                depth: size[2],
+            })
+            .mip_levels(levels)
+            .array_layers(layers)
+            .flags(flags)
+            .usage(IU::SAMPLED | IU::TRANSFER_DST),
+    );
+    let data = upload(vk, img.image, &lv);
+    (img, lv, data)
+}
+
+/// NEAREST sampling (with LOD selection), texelFetch (in and out of range: zeros) and the size
+/// and level queries of 1D, 1D array, 2D array, 3D and cube images, against the reference.
+#[test]
+fn every_image_shape_samples_fetches_and_reports_its_size() {
+    let vk = Vk::new();
+    type T = vk::ImageType;
+    type V = vk::ImageViewType;
+    let none = vk::ImageCreateFlags::empty();
+    let shapes = [
+        (T::TYPE_1D, [8, 1, 1], 2, 1, none, V::TYPE_1D),
+        (T::TYPE_1D, [8, 1, 1], 1, 3, none, V::TYPE_1D_ARRAY),
+        (T::TYPE_2D, [4, 4, 1], 1, 3, none, V::TYPE_2D_ARRAY),
+        (T::TYPE_3D, [4, 4, 4], 2, 1, none, V::TYPE_3D),
+        (
+            T::TYPE_2D,
+            [4, 4, 1],
+            1,
+            6,
+            vk::ImageCreateFlags::CUBE_COMPATIBLE,
+            V::CUBE,
+        ),
+    ];
+    let p = pipe(
+        &vk,
+        "sample_shapes",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::COMBINED_IMAGE_SAMPLER),
+            (2, DT::COMBINED_IMAGE_SAMPLER),
+            (3, DT::COMBINED_IMAGE_SAMPLER),
+            (4, DT::COMBINED_IMAGE_SAMPLER),
+            (5, DT::STORAGE_BUFFER),
+            (6, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    let smp = Smp::new(
+        vk::Filter::NEAREST,
+        vk::SamplerMipmapMode::NEAREST,
+        AM::CLAMP_TO_EDGE,
+    );
+    let sampler = smp.create(&vk);
+    let mut made = Vec::new();
+    for (b, (ty, size, levels, layers, flags, vt)) in shapes.into_iter().enumerate() {
+        let (img, lv, data) = coded(&vk, ty, size, levels, layers, flags);
+        let v = view(&vk, img.image, vt, RGBA32F, levels);
+        write_image(
+            &vk,
+            p.sets[0],
+            b as u32,
+            DT::COMBINED_IMAGE_SAMPLER,
+            v,
+            sampler,
+            RO,
+        );
+        made.push((img, lv, data, v));
+    }
+    let mut rng = Rng::new(11);
+    let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+    let mut at = Vec::new();
+    for k in 0..48 {
+        let wide = k % 2 == 1;
+        let x = unit() * 1.4 - 0.2;
+        let (scale, shift) = if wide { (4.0, 0.5) } else { (1.4, 0.2) };
+        let (y, z) = (unit() * scale - shift, unit() * scale - shift);
+        let lod = [0.0, 0.4, 0.6, 1.0, 1.7, -1.0][k % 6];
+        at.push([x, y, z, lod]);
+    }
+    let n = at.len();
+    let coords = vk.buffer((16 * n) as u64, BU::STORAGE_BUFFER);
+    let out = vk.buffer((80 + 16 * 9 * n) as u64, BU::STORAGE_BUFFER);
+    put_vec4s(&coords, &at);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        5,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, p.sets[0], 6, DT::STORAGE_BUFFER, &out, 0, out.size);
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+    });
+    let sizes: Vec<u32> = out.u32s()[..20].to_vec();
+    assert_eq!(
+        sizes,
+        [4, 0, 0, 2, 8, 3, 0, 1, 4, 4, 3, 1, 2, 2, 2, 2, 4, 4, 0, 1],
+        "textureSize / textureQueryLevels of 1D (lod 1), 1D array, 2D array, 3D (lod 1), cube"
+    );
+    let got = get_vec4s(&out, 5, 9 * n);
+    let lv = |b: usize| &made[b].1;
+    let layer = |c: f32, n: i64| (c.round_ties_even() as i64).clamp(0, n - 1);
+    let mut outside = 0;
+    for (k, c) in at.iter().enumerate() {
+        let lod = c[3];
+        let f = c.map(|v| (v * 8.0).floor() as i64 - 2);
+        let (face, s, t) = cube_face([c[0] * 2.0 - 1.0, c[1] * 2.0 - 1.0, c[2] * 2.0 - 1.0]);
+        let zero = [0.0; 4];
+        let want = [
+            reference(lv(0), &smp, [c[0], 0.0, 0.0], 1, 0, lod, [0; 3]),
+            reference(
+                lv(1),
+                &smp,
+                [c[0], 0.0, 0.0],
+                1,
+                layer(c[1], 3),
+                lod,
+                [0; 3],
+            ),
+            reference(
+                lv(2),
+                &smp,
+                [c[0], c[1], 0.0],
+                2,
+                layer(c[2], 3),
+                lod,
+                [0; 3],
+            ),
+            reference(lv(3), &smp, [c[0], c[1], c[2]], 3, 0, lod, [0; 3]),
+            reference(lv(4), &smp, [s, t, 0.0], 2, face, lod, [0; 3]),
+            lv(0)[0].at(f[0], 0, 0, 0).unwrap_or(zero),
+            lv(1)[0].at(f[0], 0, 0, f[1]).unwrap_or(zero),
+            lv(2)[0].at(f[0], f[1], 0, f[2]).unwrap_or(zero),
+            lv(3)[1].at(f[0], f[1], f[2], 0).unwrap_or(zero),
+        ];
+        for (q, w) in want.iter().enumerate() {
+            let g = got[9 * k + q];
+            if q >= 5 && *w == zero {
+                outside += 1;
+            }
+            assert_eq!(
+                g, *w,
+                "coordinate {c:?}, result {q} (0-4 textureLod of 1D, 1D array, 2D array, 3D, cube; 5-8 texelFetch)"
+            );
+        }
+    }
+    assert!(
+        outside > 10 && outside < 4 * n,
+        "out-of-range fetches: {outside}"
+    );
+    // LINEAR on the cube: seamless across faces ("Cube Map Edge Handling").
+    let linear = Smp::new(
+        vk::Filter::LINEAR,
+        vk::SamplerMipmapMode::NEAREST,
+        AM::REPEAT,
+    );
+    let ls = linear.create(&vk);
+    write_image(
+        &vk,
+        p.sets[0],
+        4,
+        DT::COMBINED_IMAGE_SAMPLER,
+        made[4].3,
+        ls,
+        RO,
+    );
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+    });
+    let got = get_vec4s(&out, 5, 9 * n);
+    let mut edges = 0;
+    for (k, c) in at.iter().enumerate() {
+        let (r, edge) = cube_linear(
+            &made[4].1[0],
+            [c[0] * 2.0 - 1.0, c[1] * 2.0 - 1.0, c[2] * 2.0 - 1.0],
+        );
+        edges += edge as usize;
+        let g = got[9 * k + 4];
+        assert!(close(g, r, 1e-5), "LINEAR cube at {c:?}: {g:?} != {r:?}");
+    }
+    assert!(edges > 5, "samples across cube edges: {edges}");
+    unsafe { vk.device.destroy_sampler(ls, None) };
+    unsafe { vk.device.destroy_sampler(sampler, None) };
+    for (img, _, data, v) in made {
+        unsafe { vk.device.destroy_image_view(v, None) };
+        vk.destroy_image(img);
+        vk.destroy_buffer(data);
+    }
+    for b in [coords, out] {
+        vk.destroy_buffer(b);
+    }
+    p.destroy(&vk);
+}
+
+/// The direction through the center of texel (i, j) of `face` (n x n): the inverse of the
+/// face table of "Cube Map Face Selection".
+fn cube_texel_dir(face: i64, i: i64, j: i64, n: i64) -> [f32; 3] {
+    let sc = 2.0 * (i as f32 + 0.5) / n as f32 - 1.0;
+    let tc = 2.0 * (j as f32 + 0.5) / n as f32 - 1.0;
+    match face {
+        0 => [1.0, -tc, -sc],
+        1 => [-1.0, -tc, sc],
+        2 => [sc, 1.0, tc],
+        3 => [sc, -1.0, -tc],
+        4 => [sc, -tc, 1.0],
+        _ => [-sc, -tc, -1.0],
+    }
+}
+
+/// LINEAR sampling of a cube level with seamless edges: a texel past one edge is the texel of
+/// the adjacent face at the same place, one past a corner the average of the three texels
+/// meeting at the corner. Also says whether any texel came from outside the face.
+fn cube_linear(l: &Level, dir: [f32; 3]) -> ([f32; 4], bool) {
+    let n = l.size[0] as i64;
+    let (face, s, t) = cube_face(dir);
+    let inside = |v: i64| (0..n).contains(&v);
+    let adjacent = |i: i64, j: i64| {
+        let (f, s, t) = cube_face(cube_texel_dir(face, i, j, n));
+        let to = |v: f32| ((v * n as f32).floor() as i64).clamp(0, n - 1);
+        l.at(to(s), to(t), 0, f).unwrap()
+    };
+    let mut edge = false;
+    let mut texel = |i: i64, j: i64| -> [f32; 4] {
+        match (inside(i), inside(j)) {
+            (true, true) => l.at(i, j, 0, face).unwrap(),
+            (false, false) => {
+                edge = true;
+                let (ci, cj) = (i.clamp(0, n - 1), j.clamp(0, n - 1));
+                let three = [
+                    l.at(ci, cj, 0, face).unwrap(),
+                    adjacent(i, cj),
+                    adjacent(ci, j),
+                ];
+                std::array::from_fn(|q| three.iter().map(|t| t[q] / 3.0).sum())
+            }
+            _ => {
+                edge = true;
+                adjacent(i, j)
+            }
+        }
+    };
+    let (u, v) = (s * n as f32 - 0.5, t * n as f32 - 0.5);
+    let (i0, j0) = (u.floor() as i64, v.floor() as i64);
+    let (a, b) = (u - u.floor(), v - v.floor());
+    let mut sum = [0.0f32; 4];
+    for (di, dj, w) in [
+        (0, 0, (1.0 - a) * (1.0 - b)),
+        (1, 0, a * (1.0 - b)),
+        (0, 1, (1.0 - a) * b),
+        (1, 1, a * b),
+    ] {
+        let t = texel(i0 + di, j0 + dj);
+        for q in 0..4 {
+            sum[q] += w * t[q];
+        }
+    }
+    (sum, edge)
+}
+
+/// Every depth/stencil format with SAMPLED_IMAGE (optimal tiling): each aspect of a 7x5 image,
+/// filled by buffer copies with random values (depth D32 in [0, 1]), viewed alone; texelFetch of
+/// every texel and NEAREST textureLod give the value the copy wrote in R (depth as the format's
+/// normalized or float value, stencil as an unsigned integer), decoded here from the copy's
+/// bytes ("Depth/Stencil" formats of the copy rules).
+#[test]
+fn depth_and_stencil_aspects_fetch_and_sample() {
+    let vk = Vk::new();
+    let (w, h) = (7u32, 5u32);
+    let sets: &[(u32, DT)] = &[
+        (0, DT::SAMPLED_IMAGE),
+        (1, DT::SAMPLER),
+        (2, DT::STORAGE_BUFFER),
+        (3, DT::STORAGE_BUFFER),
+    ];
+    let pf = pipe(&vk, "sample_fetch_f", &[sets], 0, None);
+    let pu = pipe(&vk, "sample_fetch_u", &[sets], 0, None);
+    let coords = vk.buffer(16 * 8, BU::STORAGE_BUFFER);
+    for (k, c) in AT.iter().flatten().enumerate() {
+        coords.bytes()[4 * k..4 * k + 4].copy_from_slice(&c.to_le_bytes());
+    }
+    let smp = Smp::new(
+        vk::Filter::NEAREST,
+        vk::SamplerMipmapMode::NEAREST,
+        AM::CLAMP_TO_EDGE,
+    );
+    let sampler = smp.create(&vk);
+    let mut covered = Vec::new();
+    type A = vk::ImageAspectFlags;
+    let formats = [
+        (vk::Format::D16_UNORM, A::DEPTH),
+        (vk::Format::X8_D24_UNORM_PACK32, A::DEPTH),
+        (vk::Format::D32_SFLOAT, A::DEPTH),
+        (vk::Format::S8_UINT, A::STENCIL),
+        (vk::Format::D16_UNORM_S8_UINT, A::DEPTH | A::STENCIL),
+        (vk::Format::D24_UNORM_S8_UINT, A::DEPTH | A::STENCIL),
+        (vk::Format::D32_SFLOAT_S8_UINT, A::DEPTH | A::STENCIL),
+    ];
+    for (format, aspects) in formats {
+        let props = unsafe {
+            vk.instance
+                .get_physical_device_format_properties(vk.physical, format)
+        };
+        if !props.optimal_tiling_features.contains(FF::SAMPLED_IMAGE) {
+            continue;
+        }
+        assert!(
+            !props
+                .optimal_tiling_features
+                .contains(FF::SAMPLED_IMAGE_FILTER_LINEAR)
+        );
+        let img =
+            vk.image(&softvk_tests::image_2d(format, w, h).usage(IU::SAMPLED | IU::TRANSFER_DST));
+        for aspect in [A::DEPTH, A::STENCIL] {
+            if !aspects.contains(aspect) {
+                continue;
+            }
+            // Bytes per texel in the copy layout, and the value each texel decodes to.
+            let name = format!("{format:?}");
+            let (bytes, stencil) = if aspect == A::STENCIL {
+                (1, true)
+            } else if name.starts_with("D16") {
+                (2, false)
+            } else {
+                (4, false)
+            };
+            let data = vk.buffer((w * h * bytes) as u64, BU::TRANSFER_SRC);
+            let mut rng = Rng::new(format.as_raw() as u64 + aspect.as_raw() as u64);
+            let mut want = Vec::new();
+            for t in 0..(w * h) as usize {
+                let r = rng.next_u64();
+                let (raw, v): (Vec<u8>, u32) = if stencil {
+                    (vec![r as u8], r as u8 as u32)
+                } else if bytes == 2 {
+                    let x = r as u16;
+                    (
+                        x.to_le_bytes().to_vec(),
+                        ((x as f64 / 65535.0) as f32).to_bits(),
+                    )
+                } else if name.starts_with("D32") {
+                    let x = (r >> 40) as f32 / (1u64 << 24) as f32;
+                    (x.to_le_bytes().to_vec(), x.to_bits())
+                } else {
+                    let x = r as u32 & 0xFF_FFFF;
+                    (
+                        x.to_le_bytes().to_vec(),
+                        ((x as f64 / 16777215.0) as f32).to_bits(),
+                    )
+                };
+                let b = bytes as usize;
+                data.bytes()[t * b..t * b + b].copy_from_slice(&raw);
+                want.push(v);
+            }
+            let out = vk.buffer((16 + 16 * 8 + w * h * 16) as u64, BU::STORAGE_BUFFER);
+            let p = if stencil { &pu } else { &pf };
+            let v = unsafe {
+                vk.device.create_image_view(
+                    &vk::ImageViewCreateInfo::default()
+                        .image(img.image)
+                        .view_type(vk::ImageViewType::TYPE_2D)
+                        .format(format)
+                        .subresource_range(vk::ImageSubresourceRange {
+                            aspect_mask: aspect,
+                            base_mip_level: 0,
+                            level_count: 1,
+                            base_array_layer: 0,
+                            layer_count: 1,
+                        }),
+                    None,
+                )
+            }
+            .expect("vkCreateImageView");
+            write_image(
+                &vk,
+                p.sets[0],
+                0,
+                DT::SAMPLED_IMAGE,
+                v,
+                vk::Sampler::null(),
+                RO,
+            );
+            write_image(
+                &vk,
+                p.sets[0],
+                1,
+                DT::SAMPLER,
+                vk::ImageView::null(),
+                sampler,
+                RO,
+            );
+            write_buffer(&vk, p.sets[0], 2, DT::STORAGE_BUFFER, &coords, 0, 16 * 8);
+            write_buffer(&vk, p.sets[0], 3, DT::STORAGE_BUFFER, &out, 0, out.size);
+            let all = aspects;
+            let range = vk::ImageSubresourceRange {
+                aspect_mask: all,
+                base_mip_level: 0,
+                level_count: 1,
+                base_array_layer: 0,
+                layer_count: 1,
+            };
+            let layout_barrier = |cb, old, new| unsafe {
+                let access = vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE;
+                let b = [vk::ImageMemoryBarrier2::default()
+                    .src_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+                    .src_access_mask(access)
+                    .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+                    .dst_access_mask(access)
+                    .old_layout(old)
+                    .new_layout(new)
+                    .image(img.image)
+                    .subresource_range(range)];
+                vk.device.cmd_pipeline_barrier2(
+                    cb,
+                    &vk::DependencyInfo::default().image_memory_barriers(&b),
+                )
+            };
+            vk.run(|cb| unsafe {
+                layout_barrier(cb, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
+                vk.device.cmd_copy_buffer_to_image(
+                    cb,
+                    data.buffer,
+                    img.image,
+                    TRANSFER_DST,
+                    &[vk::BufferImageCopy {
+                        image_subresource: vk::ImageSubresourceLayers {
+                            aspect_mask: aspect,
+                            mip_level: 0,
+                            base_array_layer: 0,
+                            layer_count: 1,
+                        },
+                        image_extent: vk::Extent3D {
+                            width: w,
+                            height: h,
+                            depth: 1,
+                        },
+                        ..Default::default()
+                    }],
+                );
+                layout_barrier(cb, TRANSFER_DST, RO);
+                p.bind(&vk, cb, &[]);
+                vk.device.cmd_dispatch(cb, 1, 1, 1);
+            });
+            let got = out.u32s();
+            assert_eq!(
+                &got[..4],
+                &[w, h, 1, 0],
+                "{format:?} {aspect:?}: size and levels"
+            );
+            for (t, want) in want.iter().enumerate() {
+                assert_eq!(got[36 + 4 * t], *want, "{format:?} {aspect:?}: texel {t}");
+            }
+            for (k, a) in AT.iter().enumerate() {
+                let x = ((a[0] * w as f32).floor() as usize).min(w as usize - 1);
+                let y = ((a[1] * h as f32).floor() as usize).min(h as usize - 1);
+                assert_eq!(
+                    got[4 + 4 * k],
+                    want[y * w as usize + x],
+                    "{format:?} {aspect:?}: NEAREST at {a:?}"
+                );
+            }
+            unsafe { vk.device.destroy_image_view(v, None) };
+            vk.destroy_buffer(data);
+            vk.destroy_buffer(out);
+        }
+        vk.destroy_image(img);
+        covered.push(format);
+    }
+    // Required Format Support: SAMPLED_IMAGE for D16_UNORM and for X8_D24_UNORM_PACK32 or
+    // D32_SFLOAT.
+    assert!(covered.contains(&vk::Format::D16_UNORM), "{covered:?}");
+    assert!(covered.contains(&vk::Format::D32_SFLOAT), "{covered:?}");
+    unsafe { vk.device.destroy_sampler(sampler, None) };
+    vk.destroy_buffer(coords);
+    pf.destroy(&vk);
+    pu.destroy(&vk);
+}
