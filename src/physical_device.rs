@@ -152,8 +152,8 @@ pub fn feature_supported(name: &str) -> bool {
 /// ones, its required feature is in [`SUPPORTED_FEATURES`]). Promoted extensions that are
 /// absent are those whose functionality has not landed: draws (draw_indirect_count,
 /// extended_dynamic_state 1/2, shader_draw_parameters), sampling (sampler_ycbcr_conversion,
-/// sampler_filter_minmax, sampler_mirror_clamp_to_edge, astc_hdr, 4444 and ycbcr 444
-/// formats), 8-bit shader types (8bit storage),
+/// sampler_filter_minmax, astc_hdr, 4444 and ycbcr 444 formats), 8-bit shader types (8bit
+/// storage),
 /// descriptor indexing, variable pointers, scalar block layout, viewport index layer and
 /// device groups. Tests: extensions::* (each name's structures answer, its commands resolve).
 pub const DEVICE_EXTENSIONS: &[&str] = &[
@@ -199,6 +199,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_KHR_map_memory2",
     "VK_KHR_multiview",
     "VK_KHR_relaxed_block_layout",
+    "VK_KHR_sampler_mirror_clamp_to_edge",
     "VK_KHR_separate_depth_stencil_layouts",
     "VK_KHR_shader_atomic_int64",
     "VK_KHR_shader_float16_int8",

@@ -69,6 +69,12 @@ pub const EXTENSION_FEATURES: &[(&str, &str)] = &[
     ("VK_KHR_maintenance4", "maintenance4"),
     ("VK_KHR_multiview", "multiview"),
     (
+        "VK_KHR_sampler_mirror_clamp_to_edge",
+        "samplerMirrorClampToEdge",
+    ),
+    ("VK_KHR_16bit_storage", "storageBuffer16BitAccess"),
+    ("VK_KHR_shader_atomic_int64", "shaderBufferInt64Atomics"),
+    (
         "VK_KHR_separate_depth_stencil_layouts",
         "separateDepthStencilLayouts",
     ),
