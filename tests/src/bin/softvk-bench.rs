@@ -11,7 +11,8 @@
 //!   of 20 different programs (specializations of one 20-way shader), saxpy over 16M floats
 //!   (memory-bound), 256 dependent multiply-adds per element over 4M floats (arithmetic-bound), a
 //!   512 x 512 tiled matrix multiply with workgroup memory and barriers, a subgroup reduction over
-//!   16M floats, 10 000 tiny dispatches in one command buffer. Results are checked. Mesa's shader
+//!   16M floats, 10 000 tiny dispatches in one command buffer, a 3x3 blur of a 1024 x 1024
+//!   image through a LINEAR sampler. Results are checked. Mesa's shader
 //!   disk cache is disabled in every child (MESA_SHADER_CACHE_DISABLE), so lavapipe compiles too.
 //!
 //! The machine is small and noisy: every figure is a median, and the ratios are what matter.
@@ -567,6 +568,256 @@ fn compute(
         d.destroy_descriptor_pool(pool, None);
         d.destroy_pipeline_layout(layout, None);
         d.destroy_descriptor_set_layout(sl[0], None);
+    }
+    blur(ctx, x, y, y_memory);
+}
+
+/// A 3x3 blur of a 1024 x 1024 RGBA8 image through a LINEAR sampler into `y` (vec4 per pixel).
+/// The image is uniform (every channel 0x80), so every output is 128/255: checked.
+fn blur(ctx: &Ctx, staging: vk::Buffer, y: vk::Buffer, y_memory: vk::DeviceMemory) {
+    const W: u32 = 1024;
+    let d = &ctx.device;
+    unsafe {
+        let image = d
+            .create_image(
+                &vk::ImageCreateInfo::default()
+                    .image_type(vk::ImageType::TYPE_2D)
+                    .format(vk::Format::R8G8B8A8_UNORM)
+                    .extent(vk::Extent3D {
+                        width: W,
+                        height: W,
+                        depth: 1,
+                    })
+                    .mip_levels(1)
+                    .array_layers(1)
+                    .samples(vk::SampleCountFlags::TYPE_1)
+                    .tiling(vk::ImageTiling::OPTIMAL)
+                    .usage(vk::ImageUsageFlags::SAMPLED | vk::ImageUsageFlags::TRANSFER_DST),
+                None,
+            )
+            .unwrap();
+        let req = d.get_image_memory_requirements(image);
+        let props = ctx
+            .instance
+            .get_physical_device_memory_properties(ctx.physical);
+        let ty = (0..props.memory_type_count)
+            .find(|&i| req.memory_type_bits & (1 << i) != 0)
+            .unwrap();
+        let memory = d
+            .allocate_memory(
+                &vk::MemoryAllocateInfo::default()
+                    .allocation_size(req.size)
+                    .memory_type_index(ty),
+                None,
+            )
+            .unwrap();
+        d.bind_image_memory(image, memory, 0).unwrap();
+        let range = vk::ImageSubresourceRange {
+            aspect_mask: vk::ImageAspectFlags::COLOR,
+            base_mip_level: 0,
+            level_count: 1,
+            base_array_layer: 0,
+            layer_count: 1,
+        };
+        let barrier = |cb, old, new| {
+            d.cmd_pipeline_barrier(
+                cb,
+                vk::PipelineStageFlags::ALL_COMMANDS,
+                vk::PipelineStageFlags::ALL_COMMANDS,
+                vk::DependencyFlags::empty(),
+                &[],
+                &[],
+                &[vk::ImageMemoryBarrier::default()
+                    .src_access_mask(vk::AccessFlags::MEMORY_WRITE)
+                    .dst_access_mask(vk::AccessFlags::MEMORY_READ)
+                    .old_layout(old)
+                    .new_layout(new)
+                    .image(image)
+                    .subresource_range(range)],
+            )
+        };
+        let upload = ctx.record(|cb| {
+            d.cmd_fill_buffer(cb, staging, 0, (W * W * 4) as u64, 0x8080_8080);
+            barrier(
+                cb,
+                vk::ImageLayout::UNDEFINED,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+            );
+            d.cmd_copy_buffer_to_image(
+                cb,
+                staging,
+                image,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                &[vk::BufferImageCopy {
+                    image_subresource: vk::ImageSubresourceLayers {
+                        aspect_mask: vk::ImageAspectFlags::COLOR,
+                        mip_level: 0,
+                        base_array_layer: 0,
+                        layer_count: 1,
+                    },
+                    image_extent: vk::Extent3D {
+                        width: W,
+                        height: W,
+                        depth: 1,
+                    },
+                    ..Default::default()
+                }],
+            );
+            barrier(
+                cb,
+                vk::ImageLayout::TRANSFER_DST_OPTIMAL,
+                vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL,
+            );
+        });
+        ctx.round_trips(&[upload], 1);
+        let view = d
+            .create_image_view(
+                &vk::ImageViewCreateInfo::default()
+                    .image(image)
+                    .view_type(vk::ImageViewType::TYPE_2D)
+                    .format(vk::Format::R8G8B8A8_UNORM)
+                    .subresource_range(range),
+                None,
+            )
+            .unwrap();
+        let sampler = d
+            .create_sampler(
+                &vk::SamplerCreateInfo::default()
+                    .mag_filter(vk::Filter::LINEAR)
+                    .min_filter(vk::Filter::LINEAR)
+                    .address_mode_u(vk::SamplerAddressMode::CLAMP_TO_EDGE)
+                    .address_mode_v(vk::SamplerAddressMode::CLAMP_TO_EDGE)
+                    .address_mode_w(vk::SamplerAddressMode::CLAMP_TO_EDGE),
+                None,
+            )
+            .unwrap();
+        let bindings = [
+            vk::DescriptorSetLayoutBinding::default()
+                .binding(0)
+                .descriptor_type(vk::DescriptorType::COMBINED_IMAGE_SAMPLER)
+                .descriptor_count(1)
+                .stage_flags(vk::ShaderStageFlags::COMPUTE),
+            vk::DescriptorSetLayoutBinding::default()
+                .binding(1)
+                .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                .descriptor_count(1)
+                .stage_flags(vk::ShaderStageFlags::COMPUTE),
+        ];
+        let sl = [d
+            .create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&bindings),
+                None,
+            )
+            .unwrap()];
+        let layout = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default().set_layouts(&sl),
+                None,
+            )
+            .unwrap();
+        let sizes = [
+            vk::DescriptorPoolSize {
+                ty: vk::DescriptorType::COMBINED_IMAGE_SAMPLER,
+                descriptor_count: 1,
+            },
+            vk::DescriptorPoolSize {
+                ty: vk::DescriptorType::STORAGE_BUFFER,
+                descriptor_count: 1,
+            },
+        ];
+        let pool = d
+            .create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .max_sets(1)
+                    .pool_sizes(&sizes),
+                None,
+            )
+            .unwrap();
+        let set = d
+            .allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default()
+                    .descriptor_pool(pool)
+                    .set_layouts(&sl),
+            )
+            .unwrap()[0];
+        let image_info = [vk::DescriptorImageInfo {
+            sampler,
+            image_view: view,
+            image_layout: vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL,
+        }];
+        let buffer_info = [vk::DescriptorBufferInfo {
+            buffer: y,
+            offset: 0,
+            range: vk::WHOLE_SIZE,
+        }];
+        d.update_descriptor_sets(
+            &[
+                vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(0)
+                    .descriptor_type(vk::DescriptorType::COMBINED_IMAGE_SAMPLER)
+                    .image_info(&image_info),
+                vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(1)
+                    .descriptor_type(vk::DescriptorType::STORAGE_BUFFER)
+                    .buffer_info(&buffer_info),
+            ],
+            &[],
+        );
+        let words = spirv("blur");
+        let module = d
+            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
+            .unwrap();
+        let pipeline = d
+            .create_compute_pipelines(
+                vk::PipelineCache::null(),
+                &[vk::ComputePipelineCreateInfo::default()
+                    .stage(
+                        vk::PipelineShaderStageCreateInfo::default()
+                            .stage(vk::ShaderStageFlags::COMPUTE)
+                            .module(module)
+                            .name(c"main"),
+                    )
+                    .layout(layout)],
+                None,
+            )
+            .unwrap()[0];
+        let cb = ctx.record(|cb| {
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
+            d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::COMPUTE, layout, 0, &[set], &[]);
+            d.cmd_dispatch(cb, W / 8, W / 8, 1);
+        });
+        ctx.round_trips(&[cb], 1);
+        let t = median(ctx.round_trips(&[cb], 5));
+        let p = d
+            .map_memory(
+                y_memory,
+                0,
+                (W * W * 16) as u64,
+                vk::MemoryMapFlags::empty(),
+            )
+            .unwrap() as *const f32;
+        let want = 128.0 / 255.0;
+        for i in [0usize, 4 * 1000, 4 * (W * W) as usize - 4] {
+            let v = p.add(i).read();
+            assert!(
+                (v - want).abs() < 2e-3,
+                "blur: o[{}] = {v}, want {want}",
+                i / 4
+            );
+        }
+        d.unmap_memory(y_memory);
+        println!("blur_mpix {}", (W * W) as f64 / t / 1e6);
+        d.destroy_pipeline(pipeline, None);
+        d.destroy_shader_module(module, None);
+        d.destroy_descriptor_pool(pool, None);
+        d.destroy_pipeline_layout(layout, None);
+        d.destroy_descriptor_set_layout(sl[0], None);
+        d.destroy_sampler(sampler, None);
+        d.destroy_image_view(view, None);
+        d.destroy_image(image, None);
+        d.free_memory(memory, None);
     }
 }
 
@@ -1128,6 +1379,10 @@ fn main() {
             "tiny_dispatch_us",
             "10 000 tiny dispatches, per dispatch (us)",
         ),
+        (
+            "blur_mpix",
+            "3x3 blur through a sampler, 1024x1024 (Mpixel/s)",
+        ),
     ];
     for (k, label) in rows {
         let (s, l) = (get("softvk", k), get("lavapipe", k));
@@ -1160,13 +1415,14 @@ fn main() {
     );
     // Issue 8's goal for the compute rows: softvk at least 2x lavapipe on every row (time rows
     // inverted), saxpy at 50% or more of memcpy.
-    let rows: [(&str, bool); 6] = [
+    let rows: [(&str, bool); 7] = [
         ("compile_20_ms", false),
         ("saxpy_gbps", true),
         ("alu_gflops", true),
         ("matmul_gflops", true),
         ("reduce_gbps", true),
         ("tiny_dispatch_us", false),
+        ("blur_mpix", true),
     ];
     let short: Vec<String> = rows
         .iter()
