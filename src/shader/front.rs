@@ -1088,97 +1088,73 @@ fn fold(op: Op, x: u64, y: u64, src: Option<Scalar>, res: Option<Scalar>) -> Opt
     })
 }
 
+/// The integer operations [`fold32`] and [`fold64`] share, at one width (`$u` unsigned, `$i`
+/// signed): wrapping arithmetic, division and remainder by zero give 0, shift amounts taken
+/// modulo the width.
+macro_rules! fold_int {
+    ($op:expr, $x:expr, $y:expr, $u:ty, $i:ty) => {{
+        let (x, y): ($u, $u) = ($x, $y);
+        let (sx, sy) = (x as $i, y as $i);
+        let b = |v: bool| v as $u;
+        Some(match $op {
+            Op::SNegate => sx.wrapping_neg() as $u,
+            Op::Not => !x,
+            Op::IAdd => x.wrapping_add(y),
+            Op::ISub => x.wrapping_sub(y),
+            Op::IMul => x.wrapping_mul(y),
+            Op::UDiv => x.checked_div(y).unwrap_or(0),
+            Op::SDiv => sx.checked_div(sy).unwrap_or(0) as $u,
+            Op::UMod => x.checked_rem(y).unwrap_or(0),
+            Op::SRem => sx.checked_rem(sy).unwrap_or(0) as $u,
+            Op::SMod => {
+                let r = sx.checked_rem(sy).unwrap_or(0);
+                (if r != 0 && (r < 0) != (sy < 0) {
+                    r.wrapping_add(sy)
+                } else {
+                    r
+                }) as $u
+            }
+            Op::ShiftRightLogical => x.wrapping_shr(y as u32),
+            Op::ShiftRightArithmetic => sx.wrapping_shr(y as u32) as $u,
+            Op::ShiftLeftLogical => x.wrapping_shl(y as u32),
+            Op::BitwiseOr => x | y,
+            Op::BitwiseXor => x ^ y,
+            Op::BitwiseAnd => x & y,
+            Op::IEqual => b(x == y),
+            Op::INotEqual => b(x != y),
+            Op::ULessThan => b(x < y),
+            Op::SLessThan => b(sx < sy),
+            Op::UGreaterThan => b(x > y),
+            Op::SGreaterThan => b(sx > sy),
+            Op::ULessThanEqual => b(x <= y),
+            Op::SLessThanEqual => b(sx <= sy),
+            Op::UGreaterThanEqual => b(x >= y),
+            Op::SGreaterThanEqual => b(sx >= sy),
+            _ => return None,
+        })
+    }};
+}
+
 /// [`fold`] on 64-bit integer operands.
 fn fold64(op: Op, x: u64, y: u64) -> Option<u64> {
-    let (sx, sy) = (x as i64, y as i64);
-    let b = |v: bool| v as u64;
-    Some(match op {
-        Op::SNegate => sx.wrapping_neg() as u64,
-        Op::Not => !x,
-        Op::IAdd => x.wrapping_add(y),
-        Op::ISub => x.wrapping_sub(y),
-        Op::IMul => x.wrapping_mul(y),
-        Op::UDiv => x.checked_div(y).unwrap_or(0),
-        Op::SDiv => sx.checked_div(sy).unwrap_or(0) as u64,
-        Op::UMod => x.checked_rem(y).unwrap_or(0),
-        Op::SRem => sx.checked_rem(sy).unwrap_or(0) as u64,
-        Op::SMod => {
-            let r = sx.checked_rem(sy).unwrap_or(0);
-            (if r != 0 && (r < 0) != (sy < 0) {
-                r.wrapping_add(sy)
-            } else {
-                r
-            }) as u64
-        }
-        Op::ShiftRightLogical => x.wrapping_shr(y as u32),
-        Op::ShiftRightArithmetic => sx.wrapping_shr(y as u32) as u64,
-        Op::ShiftLeftLogical => x.wrapping_shl(y as u32),
-        Op::BitwiseOr => x | y,
-        Op::BitwiseXor => x ^ y,
-        Op::BitwiseAnd => x & y,
-        Op::IEqual => b(x == y),
-        Op::INotEqual => b(x != y),
-        Op::ULessThan => b(x < y),
-        Op::SLessThan => b(sx < sy),
-        Op::UGreaterThan => b(x > y),
-        Op::SGreaterThan => b(sx > sy),
-        Op::ULessThanEqual => b(x <= y),
-        Op::SLessThanEqual => b(sx <= sy),
-        Op::UGreaterThanEqual => b(x >= y),
-        Op::SGreaterThanEqual => b(sx >= sy),
-        _ => return None,
-    })
+    fold_int!(op, x, y, u64, i64)
 }
 
 /// [`fold`] on 32-bit (and bool) operands: 32-bit wrapping semantics; division by zero gives
 /// 0.
 fn fold32(op: Op, x: u32, y: u32) -> Option<u32> {
-    let (sx, sy) = (x as i32, y as i32);
     let b = |v: bool| v as u32;
     Some(match op {
         Op::FConvert => x,
-        Op::SNegate => sx.wrapping_neg() as u32,
-        Op::Not => !x,
-        Op::IAdd => x.wrapping_add(y),
-        Op::ISub => x.wrapping_sub(y),
-        Op::IMul => x.wrapping_mul(y),
-        Op::UDiv => x.checked_div(y).unwrap_or(0),
-        Op::SDiv => sx.checked_div(sy).unwrap_or(0) as u32,
-        Op::UMod => x.checked_rem(y).unwrap_or(0),
-        Op::SRem => sx.checked_rem(sy).unwrap_or(0) as u32,
-        Op::SMod => {
-            let r = sx.checked_rem(sy).unwrap_or(0);
-            (if r != 0 && (r < 0) != (sy < 0) {
-                r + sy
-            } else {
-                r
-            }) as u32
-        }
-        Op::ShiftRightLogical => x.wrapping_shr(y),
-        Op::ShiftRightArithmetic => sx.wrapping_shr(y) as u32,
-        Op::ShiftLeftLogical => x.wrapping_shl(y),
-        Op::BitwiseOr => x | y,
-        Op::BitwiseXor => x ^ y,
-        Op::BitwiseAnd => x & y,
         Op::LogicalOr => b(x != 0 || y != 0),
         Op::LogicalAnd => b(x != 0 && y != 0),
         Op::LogicalNot => b(x == 0),
         Op::LogicalEqual => b((x != 0) == (y != 0)),
         Op::LogicalNotEqual => b((x != 0) != (y != 0)),
-        Op::IEqual => b(x == y),
-        Op::INotEqual => b(x != y),
-        Op::ULessThan => b(x < y),
-        Op::SLessThan => b(sx < sy),
-        Op::UGreaterThan => b(x > y),
-        Op::SGreaterThan => b(sx > sy),
-        Op::ULessThanEqual => b(x <= y),
-        Op::SLessThanEqual => b(sx <= sy),
-        Op::UGreaterThanEqual => b(x >= y),
-        Op::SGreaterThanEqual => b(sx >= sy),
         Op::QuantizeToF16 => {
             crate::format::f16_to_f32(crate::format::f32_to_f16(f32::from_bits(x))).to_bits()
         }
-        _ => return None,
+        _ => return fold_int!(op, x, y, u32, i32),
     })
 }
 

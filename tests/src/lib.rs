@@ -536,6 +536,32 @@ impl Vk {
         };
     }
 
+    /// Moves every subresource of `aspect` of `image` from `old` to `new`, ordering every earlier
+    /// access before every later one (all stages, all memory accesses).
+    pub fn layout_barrier(
+        &self,
+        cb: vk::CommandBuffer,
+        image: vk::Image,
+        aspect: vk::ImageAspectFlags,
+        old: vk::ImageLayout,
+        new: vk::ImageLayout,
+    ) {
+        let all = vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE;
+        let b = [vk::ImageMemoryBarrier2::default()
+            .src_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+            .src_access_mask(all)
+            .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
+            .dst_access_mask(all)
+            .old_layout(old)
+            .new_layout(new)
+            .image(image)
+            .subresource_range(full_range(aspect))];
+        unsafe {
+            self.device
+                .cmd_pipeline_barrier2(cb, &vk::DependencyInfo::default().image_memory_barriers(&b))
+        };
+    }
+
     pub fn destroy_buffer(&self, b: Buf) {
         unsafe {
             self.device.destroy_buffer(b.buffer, None);

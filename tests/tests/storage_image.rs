@@ -35,20 +35,7 @@ fn barrier(
     old: vk::ImageLayout,
     new: vk::ImageLayout,
 ) {
-    let all = vk::AccessFlags2::MEMORY_READ | vk::AccessFlags2::MEMORY_WRITE;
-    let b = [vk::ImageMemoryBarrier2::default()
-        .src_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
-        .src_access_mask(all)
-        .dst_stage_mask(vk::PipelineStageFlags2::ALL_COMMANDS)
-        .dst_access_mask(all)
-        .old_layout(old)
-        .new_layout(new)
-        .image(image)
-        .subresource_range(softvk_tests::full_range(COLOR))];
-    unsafe {
-        vk.device
-            .cmd_pipeline_barrier2(cb, &vk::DependencyInfo::default().image_memory_barriers(&b))
-    };
+    vk.layout_barrier(cb, image, COLOR, old, new);
 }
 
 fn view(
