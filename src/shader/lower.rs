@@ -98,6 +98,8 @@ pub(crate) struct Jit {
     pub function_bytes: usize,
     /// The code dereferences PhysicalStorageBuffer pointers (needs the address map).
     pub device_addresses: bool,
+    /// Invocations one call runs: 1 (scalar backend) or [`uniformity::LANES`] (SoA).
+    pub lanes: usize,
 }
 
 /// A SPIR-V value as the backend holds it.
@@ -113,6 +115,22 @@ enum Val {
     SImg(Value, Value, Scalar, images::ImgShape),
     /// A sampler descriptor (address of its `SlotDesc`).
     Smp(Value),
+    /// SoA (simd.rs): a value with varying scalars.
+    W(Vec<simd::Lv>),
+    /// SoA: a pointer or image that differs per lane, one per lane.
+    Lanes(Vec<Val>),
+    /// SoA: a pointer to scalars `start..` of promoted variable `var`, of type `ty`.
+    Prom {
+        var: u32,
+        start: usize,
+        ty: u32,
+    },
+    /// SoA: a pointer into built-in input `bi` from its scalar `comp`, of type `ty`.
+    Builtin {
+        bi: u32,
+        comp: usize,
+        ty: u32,
+    },
 }
 
 #[derive(Clone)]
@@ -174,6 +192,8 @@ struct Lower<'a, 'f> {
     wg_inits: Vec<(u64, u32, u32)>,
     /// Set when a PhysicalStorageBuffer pointer is dereferenced (pointers.rs).
     device_addresses: bool,
+    /// The SoA backend's state (simd.rs); `None` for the scalar backend.
+    soa: Option<Box<simd::Soa<'a>>>,
 }
 
 fn flags() -> MemFlagsData {
@@ -273,7 +293,13 @@ fn used_ids(p: &Program) -> Result<(HashSet<u32>, bool), ShaderError> {
     Ok((used, barrier))
 }
 
-pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, ShaderError> {
+/// Compiles the entry point with the scalar backend (`lanes` 1) or the SoA backend (`lanes`
+/// [`uniformity::LANES`]: one call runs a subgroup).
+pub(crate) fn compile(
+    p: &Program,
+    iface: &PipelineInterface,
+    lanes: usize,
+) -> Result<Jit, ShaderError> {
     let isa = isa()?;
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
     for (name, ptr) in runtime::symbols() {
@@ -318,14 +344,23 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
         scalars: 0,
         wg_inits: Vec::new(),
         device_addresses: false,
+        soa: None,
     };
     let entry_block = l.b.create_block();
     l.b.append_block_params_for_function_params(entry_block);
     l.b.switch_to_block(entry_block);
     l.ctx = l.b.block_params(entry_block)[0];
+    if lanes > 1 {
+        l.start_soa();
+    }
     let workgroup_bytes = l.setup_globals(iface, &used)?;
     let workgroup_init = l.workgroup_image(workgroup_bytes)?;
-    l.function(p.entry, Vec::new(), None)?;
+    if lanes > 1 {
+        l.function_soa(p.entry, Vec::new())?;
+        l.b.ins().return_(&[]);
+    } else {
+        l.function(p.entry, Vec::new(), None)?;
+    }
     l.b.seal_all_blocks();
     let function_bytes = l.function_bytes as usize;
     let device_addresses = l.device_addresses;
@@ -350,6 +385,7 @@ pub(crate) fn compile(p: &Program, iface: &PipelineInterface) -> Result<Jit, Sha
         barriers,
         function_bytes,
         device_addresses,
+        lanes,
     })
 }
 
@@ -392,11 +428,23 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     fn get(&mut self, id: u32) -> Result<Val, ShaderError> {
+        let v = self.get_raw(id)?;
+        if self.soa.is_some() {
+            return self.view_of(v);
+        }
+        Ok(v)
+    }
+
+    fn get_raw(&mut self, id: u32) -> Result<Val, ShaderError> {
         if let Some(v) = self.frames.last().and_then(|f| f.vals.get(&id)) {
             return Ok(v.clone());
         }
         if let Some(v) = self.globals.get(&id) {
             return Ok(v.clone());
+        }
+        if let Some(v) = self.load_cross(id) {
+            self.frame().vals.insert(id, v.clone());
+            return Ok(v);
         }
         if let Some(c) = self.p.consts.get(&id).cloned() {
             let ty = self.p.value_types.get(&id).copied().unwrap_or(0);
@@ -504,6 +552,9 @@ impl<'a, 'f> Lower<'a, 'f> {
         if let Val::S(s) = &v {
             self.scalars += s.len() as u64;
         }
+        if self.soa.is_some() {
+            return self.set_soa(id, v);
+        }
         self.frame().vals.insert(id, v);
     }
 
@@ -535,6 +586,20 @@ impl<'a, 'f> Lower<'a, 'f> {
                         );
                     };
                     let bi = bi.first().copied().unwrap_or(u32::MAX);
+                    if self.soa.is_some() {
+                        if uniformity::builtin_flags(bi, self.p.local_size).is_none() {
+                            return err(format!("SoA backend: built-in {bi}"));
+                        }
+                        self.globals.insert(
+                            g.id,
+                            Val::Builtin {
+                                bi,
+                                comp: 0,
+                                ty: g.pointee,
+                            },
+                        );
+                        continue;
+                    }
                     if let Some(v) = self.subgroup_mask(bi, g.pointee) {
                         self.globals.insert(g.id, v);
                         continue;
@@ -576,6 +641,13 @@ impl<'a, 'f> Lower<'a, 'f> {
                     let base = self.b.ins().iadd_imm_s(base, off as i64);
                     let len = self.iconst(PTR, size as i64);
                     self.mem_ptr(base, len, g.pointee)
+                }
+                StorageClass::Private if self.soa.is_some() => {
+                    let mut lanes = Vec::new();
+                    for _ in 0..uniformity::LANES {
+                        lanes.push(self.local_var(g.pointee, g.init)?);
+                    }
+                    Val::Lanes(lanes)
                 }
                 StorageClass::Private => self.local_var(g.pointee, g.init)?,
                 StorageClass::Output => {
@@ -1237,6 +1309,9 @@ impl<'a, 'f> Lower<'a, 'f> {
 
     fn inst(&mut self, i: &Inst) -> Result<(), ShaderError> {
         use Op::*;
+        if self.soa_whole() {
+            return self.inst_soa(i);
+        }
         match i.op {
             // Ignored: debug info, hints.
             // A loop header: spend one unit of fuel; when it runs out, ask the runtime whether
@@ -1617,4 +1692,6 @@ pub(crate) mod images;
 mod ops;
 mod pointers;
 mod sampling;
+mod simd;
 mod subgroup;
+pub(crate) mod uniformity;

@@ -293,6 +293,8 @@ impl Drop for Code {
 /// A compiled compute entry point. `Send + Sync`; dispatches may run concurrently.
 pub struct ComputeKernel {
     run: RunInfo,
+    /// Why the SoA backend did not translate the shader (it runs on the scalar backend).
+    declined: Option<String>,
     /// Slots the binding table must have (the layout's highest first_slot + count).
     slots_needed: usize,
     /// The initial workgroup memory `run` points to.
@@ -316,6 +318,31 @@ impl fmt::Debug for ComputeKernel {
 unsafe impl Send for RunInfo {}
 unsafe impl Sync for RunInfo {}
 
+/// Which backend compiles compute shaders (`SOFTVK_SHADER_BACKEND`: `scalar`, `soa`, or unset
+/// for the SoA backend with the scalar one as fallback).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Backend {
+    Auto,
+    Scalar,
+    Soa,
+}
+
+thread_local! {
+    /// Tests pin a backend per thread (overrides the environment).
+    pub(crate) static BACKEND: std::cell::Cell<Option<Backend>> = const { std::cell::Cell::new(None) };
+}
+
+pub(crate) fn backend() -> Backend {
+    if let Some(b) = BACKEND.with(|b| b.get()) {
+        return b;
+    }
+    match std::env::var("SOFTVK_SHADER_BACKEND").as_deref() {
+        Ok("scalar") => Backend::Scalar,
+        Ok("soa") => Backend::Soa,
+        _ => Backend::Auto,
+    }
+}
+
 /// Compiles entry point `entry` (which must be GLCompute) for `iface`, with `spec` applied.
 pub fn compile_compute(
     module: &Module,
@@ -325,9 +352,26 @@ pub fn compile_compute(
 ) -> Result<ComputeKernel, ShaderError> {
     // Bad SPIR-V is reported as errors by the code below; this only keeps a compiler bug from
     // unwinding into the caller.
+    let mut declined = None;
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let program = front::Program::new(module, entry, spec)?;
-        let jit = lower::compile(&program, iface)?;
+        let jit = match backend() {
+            Backend::Scalar => lower::compile(&program, iface, 1)?,
+            Backend::Soa => lower::compile(&program, iface, lower::uniformity::LANES)?,
+            // The SoA backend where it translates the shader, else the scalar one (whose
+            // errors are the ones reported).
+            Backend::Auto => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                lower::compile(&program, iface, lower::uniformity::LANES)
+            }))
+            .unwrap_or_else(|_| Err(ShaderError::new("SoA backend: internal error")))
+            {
+                Ok(j) => j,
+                Err(e) => {
+                    declined = Some(e.message);
+                    lower::compile(&program, iface, 1)?
+                }
+            },
+        };
         Ok::<_, ShaderError>((program.local_size, jit))
     }));
     let (local_size, jit) = match compiled {
@@ -350,6 +394,7 @@ pub fn compile_compute(
         stack_bytes: (jit.function_bytes + (64 << 10)).next_multiple_of(4096),
         use_coroutines: jit.barriers || big,
         device_addresses: jit.device_addresses,
+        lanes: jit.lanes,
     };
     let slots_needed = iface
         .bindings
@@ -359,6 +404,7 @@ pub fn compile_compute(
         .unwrap_or(0);
     Ok(ComputeKernel {
         run,
+        declined,
         slots_needed,
         _workgroup_init: workgroup_init,
         _code: Code(Some(jit.module)),
@@ -366,6 +412,12 @@ pub fn compile_compute(
 }
 
 impl ComputeKernel {
+    /// Invocations one call runs (1: scalar backend; 4: SoA backend) and, for the scalar
+    /// backend, why the SoA backend declined the shader.
+    pub fn backend(&self) -> (usize, Option<&str>) {
+        (self.run.lanes, self.declined.as_deref())
+    }
+
     /// LocalSize (after specialization).
     pub fn workgroup_size(&self) -> [u32; 3] {
         self.run.local_size

@@ -75,6 +75,10 @@ pub(crate) struct Ctx {
     pub fuel: i64,
     /// The dispatch's [`Stopper`].
     pub stopper: *const Stopper<'static>,
+    /// SoA backend: per lane of the subgroup, global id x y z, local id x y z, local index,
+    /// and the initial lane mask (all ones for a lane that exists, else 0). `builtins` holds
+    /// the ids of the subgroup's first lane.
+    pub lanes: [[u32; 4]; 8],
 }
 
 /// Loop iterations between two checks of a dispatch's [`Watch`].
@@ -136,6 +140,7 @@ pub(crate) const CTX_FUEL: i32 = offset_of!(Ctx, fuel) as i32;
 pub(crate) const CTX_SCRATCH: i32 = offset_of!(Ctx, scratch) as i32;
 pub(crate) const CTX_ZERO: i32 = offset_of!(Ctx, zero) as i32;
 pub(crate) const CTX_SINK: i32 = offset_of!(Ctx, sink) as i32;
+pub(crate) const CTX_LANES: i32 = offset_of!(Ctx, lanes) as i32;
 
 /// The JIT'd entry: runs one invocation.
 pub(crate) type EntryFn = unsafe extern "C" fn(*mut Ctx);
@@ -425,6 +430,8 @@ pub(crate) struct RunInfo {
     pub use_coroutines: bool,
     /// The shader dereferences buffer device addresses (the dispatch needs an address map).
     pub device_addresses: bool,
+    /// Invocations one call of `entry` runs (1, or 4 for the SoA backend).
+    pub lanes: usize,
 }
 
 thread_local! {
@@ -509,40 +516,58 @@ pub(crate) fn run_workgroup(
         sink: [0; 16],
         fuel: FUEL,
         stopper,
+        lanes: [[0; 4]; 8],
     };
-    let set_ids = |ctx: &mut Ctx, x: u32, y: u32, z: u32| {
-        let local = [x, y, z];
-        for k in 0..3 {
-            ctx.builtins[k] = wg[k]
+    let ids = |i: u32| -> ([u32; 3], [u32; 3]) {
+        let local = [i % sx, (i / sx) % sy, i / (sx * sy)];
+        let global = std::array::from_fn(|k| {
+            wg[k]
                 .wrapping_mul(info.local_size[k])
-                .wrapping_add(local[k]);
-            ctx.builtins[3 + k] = local[k];
-        }
-        ctx.builtins[12] = x + y * sx + z * sx * sy;
-        ctx.builtins[19] = ctx.builtins[12]; // SubgroupId
+                .wrapping_add(local[k])
+        });
+        (global, local)
     };
+    let n = sx * sy * sz;
+    // Invocation `first` (and, for the SoA backend, the lanes after it) into `ctx`.
+    let set_ids = |ctx: &mut Ctx, first: u32| {
+        let (global, local) = ids(first);
+        ctx.builtins[0..3].copy_from_slice(&global);
+        ctx.builtins[3..6].copy_from_slice(&local);
+        ctx.builtins[12] = first;
+        ctx.builtins[19] = first; // SubgroupId
+        if info.lanes > 1 {
+            for l in 0..4u32 {
+                let i = first + l;
+                let live = i < n;
+                let (g, lo) = if live { ids(i) } else { (global, local) };
+                for k in 0..3 {
+                    ctx.lanes[k][l as usize] = g[k];
+                    ctx.lanes[3 + k][l as usize] = lo[k];
+                }
+                ctx.lanes[6][l as usize] = if live { i } else { first };
+                ctx.lanes[7][l as usize] = if live { u32::MAX } else { 0 };
+            }
+        }
+    };
+    let step = info.lanes.max(1) as u32;
     let shared_ptr = shared.as_mut_ptr() as *mut u8;
     if !info.use_coroutines {
         let mut ctx = make_ctx(shared_ptr);
-        for z in 0..sz {
-            for y in 0..sy {
-                for x in 0..sx {
-                    set_ids(&mut ctx, x, y, z);
-                    // SAFETY: `entry` is JIT'd code compiled for this context layout; `ctx`,
-                    // the slot table, push constants and shared memory outlive the call.
-                    unsafe { (info.entry)(&mut ctx) };
-                }
-            }
+        for first in (0..n).step_by(step as usize) {
+            set_ids(&mut ctx, first);
+            // SAFETY: `entry` is JIT'd code compiled for this context layout; `ctx`,
+            // the slot table, push constants and shared memory outlive the call.
+            unsafe { (info.entry)(&mut ctx) };
         }
         return;
     }
-    // One coroutine per invocation, resumed round-robin: a barrier suspends the invocation, so
-    // no invocation passes a barrier before every other one reached it (or finished).
-    let n = (sx * sy * sz) as usize;
-    let mut ctxs: Vec<Ctx> = (0..n).map(|_| make_ctx(shared_ptr)).collect();
+    // One coroutine per invocation (per subgroup for the SoA backend), resumed round-robin:
+    // a barrier suspends it, so none passes a barrier before every other one reached it (or
+    // finished).
+    let count = n.div_ceil(step) as usize;
+    let mut ctxs: Vec<Ctx> = (0..count).map(|_| make_ctx(shared_ptr)).collect();
     for (i, ctx) in ctxs.iter_mut().enumerate() {
-        let i = i as u32;
-        set_ids(ctx, i % sx, (i / sx) % sy, i / (sx * sy));
+        set_ids(ctx, i as u32 * step);
     }
     let entry = info.entry;
     let mut coros: Vec<Option<Coroutine<(), (), (), DefaultStack>>> = ctxs
@@ -564,7 +589,7 @@ pub(crate) fn run_workgroup(
             ))
         })
         .collect();
-    let mut live = n;
+    let mut live = count;
     while live > 0 {
         for slot in coros.iter_mut() {
             let Some(co) = slot else { continue };

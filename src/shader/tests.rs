@@ -210,9 +210,24 @@ fn load_module(name: &str) -> Result<Module, ShaderError> {
     Module::parse(&words(&bytes))
 }
 
-/// Runs `shaders/compute/NAME.{spv,test}`; panics with every mismatch.
+/// Cases the SoA backend declines (they run on the scalar backend): subgroup operations,
+/// whose subgroups are one invocation wide.
+const SCALAR_ONLY: &[&str] = &[
+    "float64_memory",
+    "int16_memory",
+    "int64_subgroup",
+    "subgroup_ops",
+    "subgroup_builtins",
+];
+
+/// Runs `shaders/compute/NAME.{spv,test}` on the scalar backend and on the default one (the
+/// SoA backend, which must take every case but [`SCALAR_ONLY`]); panics with every mismatch.
 fn run_case(name: &str) {
-    run_case_with(name, None);
+    for backend in [Backend::Scalar, Backend::Auto] {
+        BACKEND.with(|b| b.set(Some(backend)));
+        run_case_with(name, None);
+        BACKEND.with(|b| b.set(None));
+    }
 }
 
 /// [`run_case`] with the shader's words replaced by `words` (a mutated module).
@@ -237,6 +252,17 @@ fn run_case_with(name: &str, words: Option<&[u32]>) {
         return;
     }
     let kernel = kernel.unwrap_or_else(|e| panic!("{name}: {e}"));
+    if words.is_none() && backend() == Backend::Auto {
+        let (lanes, why) = kernel.backend();
+        if SCALAR_ONLY.contains(&name) {
+            assert_eq!(
+                lanes, 1,
+                "{name}: listed as scalar-only but the SoA backend took it"
+            );
+        } else {
+            assert_eq!(lanes, 4, "{name}: the SoA backend declined it: {why:?}");
+        }
+    }
 
     let heap = Arc::new(Heap::new(1 << 30));
     let n_slots = c.slots.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
@@ -353,6 +379,7 @@ cases! {
     empty,
     arith,
     control,
+    divergence,
     layout,
     // Storage images (the loader tests in tests/tests/storage_image.rs bind real ones).
     storage_image_none,
