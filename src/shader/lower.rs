@@ -131,6 +131,16 @@ enum Val {
         comp: usize,
         ty: u32,
     },
+    /// SoA: per lane, element `idx[lane]` (an `I32X4`, sign-extended) of `stride`-byte
+    /// 32-bit numbers of type `ty` starting at byte `off` of the buffer `base`/`len`.
+    Seq {
+        base: Value,
+        len: Value,
+        off: Value,
+        idx: Value,
+        stride: i64,
+        ty: u32,
+    },
 }
 
 #[derive(Clone)]
@@ -1062,13 +1072,19 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     /// The access chain of indices `i.w(first..)` from `p`.
-    fn access_chain_from(
+    fn access_chain_from(&mut self, p: Ptr, i: &Inst, first: usize) -> Result<Val, ShaderError> {
+        self.access_chain_range(p, i, first, i.len())
+    }
+
+    /// The access chain of indices `i.w(first..end)` from `p`.
+    fn access_chain_range(
         &mut self,
         mut p: Ptr,
         i: &Inst,
         first: usize,
+        end: usize,
     ) -> Result<Val, ShaderError> {
-        for k in first..i.len() {
+        for k in first..end {
             let idx_id = i.w(k);
             let cidx = self.const_index(idx_id);
             match p.kind.clone() {

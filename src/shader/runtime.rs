@@ -518,43 +518,61 @@ pub(crate) fn run_workgroup(
         stopper,
         lanes: [[0; 4]; 8],
     };
-    let ids = |i: u32| -> ([u32; 3], [u32; 3]) {
-        let local = [i % sx, (i / sx) % sy, i / (sx * sy)];
-        let global = std::array::from_fn(|k| {
-            wg[k]
-                .wrapping_mul(info.local_size[k])
-                .wrapping_add(local[k])
-        });
-        (global, local)
-    };
     let n = sx * sy * sz;
-    // Invocation `first` (and, for the SoA backend, the lanes after it) into `ctx`.
-    let set_ids = |ctx: &mut Ctx, first: u32| {
-        let (global, local) = ids(first);
-        ctx.builtins[0..3].copy_from_slice(&global);
+    let next = |l: &mut [u32; 3]| {
+        l[0] += 1;
+        if l[0] == sx {
+            l[0] = 0;
+            l[1] += 1;
+            if l[1] == sy {
+                l[1] = 0;
+                l[2] += 1;
+            }
+        }
+    };
+    let global = |l: [u32; 3]| -> [u32; 3] {
+        std::array::from_fn(|k| wg[k].wrapping_mul(info.local_size[k]).wrapping_add(l[k]))
+    };
+    // Invocation `first`, whose local id is `local` (and, for the SoA backend, the lanes after
+    // it) into `ctx`; returns the local id of the invocation after the last one set.
+    let set_ids = |ctx: &mut Ctx, first: u32, mut local: [u32; 3]| -> [u32; 3] {
+        let g = global(local);
+        ctx.builtins[0..3].copy_from_slice(&g);
         ctx.builtins[3..6].copy_from_slice(&local);
         ctx.builtins[12] = first;
         ctx.builtins[19] = first; // SubgroupId
-        if info.lanes > 1 {
-            for l in 0..4u32 {
-                let i = first + l;
-                let live = i < n;
-                let (g, lo) = if live { ids(i) } else { (global, local) };
-                for k in 0..3 {
-                    ctx.lanes[k][l as usize] = g[k];
-                    ctx.lanes[3 + k][l as usize] = lo[k];
-                }
-                ctx.lanes[6][l as usize] = if live { i } else { first };
-                ctx.lanes[7][l as usize] = if live { u32::MAX } else { 0 };
+        if info.lanes <= 1 {
+            next(&mut local);
+            return local;
+        }
+        let (g0, l0) = (g, local);
+        for l in 0..4usize {
+            let i = first + l as u32;
+            let live = i < n;
+            let (gl, ll) = if live {
+                (global(local), local)
+            } else {
+                (g0, l0)
+            };
+            for k in 0..3 {
+                ctx.lanes[k][l] = gl[k];
+                ctx.lanes[3 + k][l] = ll[k];
+            }
+            ctx.lanes[6][l] = if live { i } else { first };
+            ctx.lanes[7][l] = if live { u32::MAX } else { 0 };
+            if live {
+                next(&mut local);
             }
         }
+        local
     };
     let step = info.lanes.max(1) as u32;
     let shared_ptr = shared.as_mut_ptr() as *mut u8;
     if !info.use_coroutines {
         let mut ctx = make_ctx(shared_ptr);
+        let mut local = [0; 3];
         for first in (0..n).step_by(step as usize) {
-            set_ids(&mut ctx, first);
+            local = set_ids(&mut ctx, first, local);
             // SAFETY: `entry` is JIT'd code compiled for this context layout; `ctx`,
             // the slot table, push constants and shared memory outlive the call.
             unsafe { (info.entry)(&mut ctx) };
@@ -566,8 +584,9 @@ pub(crate) fn run_workgroup(
     // finished).
     let count = n.div_ceil(step) as usize;
     let mut ctxs: Vec<Ctx> = (0..count).map(|_| make_ctx(shared_ptr)).collect();
+    let mut local = [0; 3];
     for (i, ctx) in ctxs.iter_mut().enumerate() {
-        set_ids(ctx, i as u32 * step);
+        local = set_ids(ctx, i as u32 * step, local);
     }
     let entry = info.entry;
     let mut coros: Vec<Option<Coroutine<(), (), (), DefaultStack>>> = ctxs

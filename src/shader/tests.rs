@@ -380,6 +380,7 @@ cases! {
     arith,
     control,
     divergence,
+    seq_access,
     layout,
     // Storage images (the loader tests in tests/tests/storage_image.rs bind real ones).
     storage_image_none,

@@ -284,7 +284,7 @@ impl<'a> Lower<'a, '_> {
     pub(super) fn is_uniform(v: &Val) -> bool {
         !matches!(
             v,
-            Val::W(_) | Val::Lanes(_) | Val::Prom { .. } | Val::Builtin { .. }
+            Val::W(_) | Val::Lanes(_) | Val::Prom { .. } | Val::Builtin { .. } | Val::Seq { .. }
         )
     }
 
@@ -326,6 +326,25 @@ impl<'a> Lower<'a, '_> {
             Val::Lanes(vs) => Ok(vs[l].clone()),
             Val::Prom { .. } | Val::Builtin { .. } => {
                 soa_err("a register or built-in pointer used per lane")
+            }
+            Val::Seq {
+                base,
+                len,
+                off,
+                idx,
+                stride,
+                ty,
+            } => {
+                let x = self.b.ins().extractlane(idx, l as u8);
+                let x = self.b.ins().sextend(PTR, x);
+                let x = self.b.ins().imul_imm_s(x, stride);
+                let off = self.b.ins().iadd(off, x);
+                Ok(Val::P(Ptr {
+                    kind: PtrKind::Mem { base, len, off },
+                    ty,
+                    mstride: None,
+                    row_major: false,
+                }))
             }
             other => Ok(other),
         }
@@ -482,6 +501,18 @@ impl<'a> Lower<'a, '_> {
                     Self::values_of(x, Some(l), out);
                 }
             }
+            Val::Seq {
+                base,
+                len,
+                off,
+                idx,
+                ..
+            } => out.extend([
+                (*base, lane, false),
+                (*len, lane, false),
+                (*off, lane, false),
+                (*idx, None, true),
+            ]),
             Val::Prom { .. } | Val::Builtin { .. } => {}
         }
     }
@@ -523,6 +554,14 @@ impl<'a> Lower<'a, '_> {
                 Val::SImg(a, next(), *s, *sh)
             }
             Val::Lanes(vs) => Val::Lanes(vs.iter().map(|x| Self::rebuild(x, vals)).collect()),
+            Val::Seq { stride, ty, .. } => Val::Seq {
+                base: next(),
+                len: next(),
+                off: next(),
+                idx: next(),
+                stride: *stride,
+                ty: *ty,
+            },
             other => other.clone(),
         }
     }
@@ -543,7 +582,7 @@ impl<'a> Lower<'a, '_> {
                     .collect();
                 Ok(Val::W(w))
             }
-            Val::Lanes(_) | Val::Prom { .. } | Val::Builtin { .. } => Ok(v),
+            Val::Lanes(_) | Val::Prom { .. } | Val::Builtin { .. } | Val::Seq { .. } => Ok(v),
             other => Ok(Val::Lanes(vec![other; LANES])),
         }
     }
@@ -723,7 +762,9 @@ impl<'a> Lower<'a, '_> {
         match (v, self.p.ty(ty)) {
             (Val::P(_), _) => ArgU::Ptr(PtrU::Uniform),
             (Val::Lanes(_), Ok(Ty::Pointer { .. })) => ArgU::Ptr(PtrU::Varying),
-            (Val::Builtin { .. }, _) | (Val::Prom { .. }, _) => ArgU::Ptr(PtrU::Varying),
+            (Val::Builtin { .. }, _) | (Val::Prom { .. }, _) | (Val::Seq { .. }, _) => {
+                ArgU::Ptr(PtrU::Varying)
+            }
             (Val::S(s), _) => ArgU::Value(vec![false; s.len()]),
             (Val::W(w), _) => ArgU::Value(w.iter().map(|x| !matches!(x, Lv::U(_))).collect()),
             (Val::Lanes(_), _) => ArgU::Opaque(true),
@@ -748,7 +789,7 @@ impl<'a> Lower<'a, '_> {
             return err(format!("function %{fid} has no body"));
         };
         let insts = &p.module.insts[r.start..=r.end];
-        let cfg = Cfg::new(insts)?;
+        let cfg = Cfg::new(insts, &p.consts)?;
         let params: Vec<&Inst> = insts
             .iter()
             .take_while(|i| i.op != Op::Label)
@@ -974,6 +1015,10 @@ impl<'a> Lower<'a, '_> {
                 let Some(k) = (0..i.len() / 2).find(|k| i.w(2 * k + 1) == from) else {
                     continue;
                 };
+                // A block no constant-folded branch reaches is not emitted.
+                if !self.fs_ref().phis.contains_key(&i.id) {
+                    continue;
+                }
                 let v = self.get(i.w(2 * k))?;
                 let Some(lvs) = self.lvs(&v) else {
                     return soa_err("OpPhi of a value without scalars");
@@ -1633,7 +1678,11 @@ impl<'a> Lower<'a, '_> {
 
     fn load_soa(&mut self, i: &Inst) -> Result<(), ShaderError> {
         let p = self.get(i.w(0))?;
-        match p {
+        let volatile = i.len() > 1 && i.w(1) & spirv::MemoryAccess::VOLATILE.bits() != 0;
+        if volatile && !Self::is_uniform(&p) {
+            return self.per_lane(i);
+        }
+        match p.clone() {
             Val::Prom { var, start, ty } => {
                 let n = self.p.flat_len(ty)?;
                 let slots = self.fs_ref().prom[&var].clone();
@@ -1671,6 +1720,46 @@ impl<'a> Lower<'a, '_> {
                 }
                 let v = self.mk(lvs);
                 self.set(i.id, v);
+                Ok(())
+            }
+            Val::Seq {
+                base,
+                len,
+                off,
+                idx,
+                stride,
+                ty,
+            } => {
+                let k = self.p.scalar_of(ty)?;
+                let vt = vec_type(cl_type(k)).expect("32-bit");
+                let (fast, o0) = self.seq_fast(len, off, idx, stride);
+                let (fb, sb, join) = (
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                );
+                let r = self.b.append_block_param(join, vt);
+                self.b.ins().brif(fast, fb, &[], sb, &[]);
+                self.b.switch_to_block(fb);
+                let a = self.b.ins().iadd(base, o0);
+                let v = self.b.ins().load(vt, flags(), a, 0);
+                self.b.ins().jump(join, &[BlockArg::Value(v)]);
+                self.b.switch_to_block(sb);
+                let mut xs = Vec::new();
+                for l in 0..LANES {
+                    let Val::P(p) = self.lane_of(p.clone(), l)? else {
+                        unreachable!()
+                    };
+                    let m = Self::mem_of(&p)?;
+                    xs.push(self.load_scalar(m, 0, k));
+                }
+                let mut v = self.b.ins().scalar_to_vector(vt, xs[0]);
+                for (l, x) in xs.iter().enumerate().skip(1) {
+                    v = self.b.ins().insertlane(v, *x, l as u8);
+                }
+                self.b.ins().jump(join, &[BlockArg::Value(v)]);
+                self.b.switch_to_block(join);
+                self.set(i.id, Val::W(vec![Lv::V(r)]));
                 Ok(())
             }
             Val::Lanes(ptrs) => {
@@ -1779,6 +1868,10 @@ impl<'a> Lower<'a, '_> {
 
     fn store_soa(&mut self, i: &Inst) -> Result<(), ShaderError> {
         let p = self.get(i.w(0))?;
+        let volatile = i.len() > 2 && i.w(2) & spirv::MemoryAccess::VOLATILE.bits() != 0;
+        if volatile && !Self::is_uniform(&p) {
+            return self.per_lane_masked(i);
+        }
         match p {
             Val::Prom { var, start, ty } => {
                 let v = self.get(i.w(1))?;
@@ -1806,6 +1899,48 @@ impl<'a> Lower<'a, '_> {
             }
             Val::Builtin { .. } => soa_err("a store to a built-in"),
             Val::P(_) if self.all_uniform(i) => self.uniform(i),
+            Val::Seq {
+                base,
+                len,
+                off,
+                idx,
+                stride,
+                ty,
+            } => {
+                let k = self.p.scalar_of(ty)?;
+                let v = self.get(i.w(1))?;
+                let Some(&x) = self.lvs(&v).as_ref().and_then(|l| l.first()) else {
+                    return self.per_lane_masked(i);
+                };
+                let (Lv::V(x) | Lv::M(x)) = self.varying_form(x, k) else {
+                    return self.per_lane_masked(i);
+                };
+                if Some(self.b.func.dfg.value_type(x)) != vec_type(cl_type(k)) {
+                    return self.per_lane_masked(i);
+                }
+                let bits = self.exec_bits();
+                let all = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, bits, (1 << LANES) - 1);
+                let (fast, o0) = self.seq_fast(len, off, idx, stride);
+                let fast = self.b.ins().band(fast, all);
+                let (fb, sb, join) = (
+                    self.b.create_block(),
+                    self.b.create_block(),
+                    self.b.create_block(),
+                );
+                self.b.ins().brif(fast, fb, &[], sb, &[]);
+                self.b.switch_to_block(fb);
+                let a = self.b.ins().iadd(base, o0);
+                self.b.ins().store(flags(), x, a, 0);
+                self.b.ins().jump(join, &[]);
+                self.b.switch_to_block(sb);
+                self.per_lane_masked(i)?;
+                self.b.ins().jump(join, &[]);
+                self.b.switch_to_block(join);
+                Ok(())
+            }
             Val::Lanes(ptrs) => {
                 let Some((base, len, offs, k)) = self.consecutive(&ptrs)? else {
                     return self.per_lane_masked(i);
@@ -1899,12 +2034,107 @@ impl<'a> Lower<'a, '_> {
             }
             _ => {
                 if self.all_uniform(i) {
-                    self.uniform(i)
-                } else {
-                    self.per_lane(i)
+                    return self.uniform(i);
                 }
+                if let Some(v) = self.seq_chain(i)? {
+                    self.set(i.id, v);
+                    return Ok(());
+                }
+                self.per_lane(i)
             }
         }
+    }
+
+    /// An access chain whose only varying index is the last, a 32-bit vector, selecting
+    /// 32-bit numbers of an array in a buffer the lanes share: a [`Val::Seq`].
+    fn seq_chain(&mut self, i: &Inst) -> Result<Option<Val>, ShaderError> {
+        let n = i.len();
+        if n < 2 {
+            return Ok(None);
+        }
+        let Val::P(base) = self.get(i.w(0))? else {
+            return Ok(None);
+        };
+        let last = self.get(i.w(n - 1))?;
+        let Val::W(w) = &last else { return Ok(None) };
+        let [Lv::V(idx)] = w.as_slice() else {
+            return Ok(None);
+        };
+        if self.b.func.dfg.value_type(*idx) != types::I32X4 {
+            return Ok(None);
+        }
+        let idx = *idx;
+        for k in 1..n - 1 {
+            if !self.operand(i.w(k)).is_some_and(|v| Self::is_uniform(&v)) {
+                return Ok(None);
+            }
+        }
+        let old = std::mem::replace(&mut self.soa().view, View::Uniform);
+        let prefix = self.access_chain_range(base, i, 1, n - 1);
+        self.soa().view = old;
+        let Val::P(p) = prefix? else { return Ok(None) };
+        let PtrKind::Mem { base, len, off } = p.kind else {
+            return Ok(None);
+        };
+        let elem = match self.p.ty(p.ty)? {
+            Ty::Array { elem, .. } | Ty::RuntimeArray { elem } => *elem,
+            _ => return Ok(None),
+        };
+        if !matches!(
+            self.p.ty(elem)?,
+            Ty::Int { width: 32, .. } | Ty::Float { width: 32 }
+        ) {
+            return Ok(None);
+        }
+        let stride = self.p.array_stride_l(p.ty, elem, p.mstride, p.row_major)? as i64;
+        Ok(Some(Val::Seq {
+            base,
+            len,
+            off,
+            idx,
+            stride,
+            ty: elem,
+        }))
+    }
+
+    /// Whether the lanes of a [`Val::Seq`] address consecutive numbers inside the buffer, and
+    /// the byte offset of lane 0.
+    fn seq_fast(&mut self, len: Value, off: Value, idx: Value, stride: i64) -> (Value, Value) {
+        let i0 = self.b.ins().extractlane(idx, 0);
+        let first = self.b.ins().splat(types::I32X4, i0);
+        let iota = self.b.func.dfg.constants.insert(
+            [0u32, 1, 2, 3]
+                .iter()
+                .flat_map(|x| x.to_le_bytes())
+                .collect::<Vec<u8>>()
+                .into(),
+        );
+        let iota = self.b.ins().vconst(types::I32X4, iota);
+        let want = self.b.ins().iadd(first, iota);
+        let eq = self.b.ins().icmp(IntCC::Equal, idx, want);
+        let all = self.b.ins().vall_true(eq);
+        // Lane 0's index plus 3 does not wrap.
+        let no_wrap =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::SignedLessThanOrEqual, i0, i32::MAX as i64 - 3);
+        let x = self.b.ins().sextend(PTR, i0);
+        let x = self.b.ins().imul_imm_s(x, stride);
+        let o0 = self.b.ins().iadd(off, x);
+        let lim = self.b.ins().iadd_imm_s(len, -(4 * LANES as i64));
+        let in_lim = self.b.ins().icmp(IntCC::UnsignedLessThanOrEqual, o0, lim);
+        let lim_ok = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, lim, 0);
+        let mut ok = self.b.ins().band(in_lim, lim_ok);
+        ok = self.b.ins().band(ok, no_wrap);
+        let all = self.b.ins().icmp_imm_s(IntCC::NotEqual, all, 0);
+        ok = self.b.ins().band(ok, all);
+        if stride != 4 {
+            ok = self.iconst(types::I8, 0);
+        }
+        (ok, o0)
     }
 }
 

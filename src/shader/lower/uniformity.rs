@@ -61,7 +61,9 @@ fn unsupported<T>(m: &str) -> Result<T, ShaderError> {
 }
 
 impl Cfg {
-    pub fn new(insts: &[Inst]) -> Result<Cfg, ShaderError> {
+    /// The control flow of a function; branches on constants (specialization constants
+    /// included) only reach the target they select, so code for other values is not emitted.
+    pub fn new(insts: &[Inst], consts: &HashMap<u32, Vec<u64>>) -> Result<Cfg, ShaderError> {
         let mut blocks: Vec<BlockInfo> = Vec::new();
         let mut index = HashMap::new();
         let mut merges: Vec<Option<u32>> = Vec::new();
@@ -104,9 +106,34 @@ impl Cfg {
         }
         for b in 0..n {
             let t = &insts[blocks[b].end];
+            let known = consts.get(&t.w(0)).and_then(|c| c.first()).copied();
             let targets: Vec<u32> = match t.op {
                 Op::Branch => vec![t.w(0)],
-                Op::BranchConditional => vec![t.w(1), t.w(2)],
+                Op::BranchConditional => match known {
+                    Some(c) => vec![if c != 0 { t.w(1) } else { t.w(2) }],
+                    None => vec![t.w(1), t.w(2)],
+                },
+                Op::Switch if let Some(c) = known => {
+                    // Literals are as wide as the selector (rspirv reads 64-bit ones whole).
+                    let mut target = t.w(1);
+                    let mut k = 2;
+                    while k + 1 < t.len() {
+                        let lit = match &t.ops[k] {
+                            rspirv::dr::Operand::LiteralBit64(x) => *x,
+                            _ => t.w(k) as u64,
+                        };
+                        let sel = match &t.ops[k] {
+                            rspirv::dr::Operand::LiteralBit64(_) => c,
+                            _ => c & 0xFFFF_FFFF,
+                        };
+                        if lit == sel {
+                            target = t.w(k + 1);
+                            break;
+                        }
+                        k += 2;
+                    }
+                    vec![target]
+                }
                 Op::Switch => t.ops[1..]
                     .iter()
                     .filter_map(|o| match o {
@@ -759,7 +786,7 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                     Some(f) => f.clone(),
                     None => {
                         let r = p.functions[&callee];
-                        let cfg = Cfg::new(&p.module.insts[r.start..=r.end])?;
+                        let cfg = Cfg::new(&p.module.insts[r.start..=r.end], &p.consts)?;
                         let cu = self.function(callee, &args, u.div_ctl[b], &cfg)?;
                         self.memo.insert(key, cu.ret.clone());
                         cu.ret
