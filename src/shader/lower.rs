@@ -273,6 +273,45 @@ fn sig_of(module: &JITModule, params: &str, rets: &str) -> Signature {
     s
 }
 
+/// `sv_fuel_pa(ctx)`: calls [`runtime::sv_fuel`] and leaves its answer in `ctx.scratch[0]`,
+/// preserving every register, so the (rarely taken) fuel check at loop headers does not make
+/// the register allocator spill the values a loop carries.
+fn fuel_trampoline(module: &mut JITModule) -> Result<cranelift_module::FuncId, ShaderError> {
+    let jit = |e: cranelift_module::ModuleError| ShaderError::new(format!("JIT: {e}"));
+    let mut sig = module.make_signature();
+    sig.call_conv = cranelift_codegen::isa::CallConv::PreserveAll;
+    sig.params.push(AbiParam::new(PTR));
+    let id = module
+        .declare_function("sv_fuel_pa", Linkage::Local, &sig)
+        .map_err(jit)?;
+    let inner_sig = sig_of(module, "p", "i");
+    let inner = module
+        .declare_function("sv_fuel", Linkage::Import, &inner_sig)
+        .map_err(jit)?;
+    let mut cctx = module.make_context();
+    cctx.func.signature = sig;
+    cctx.func.name = UserFuncName::user(0, id.as_u32());
+    let mut fctx = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut cctx.func, &mut fctx);
+        let blk = b.create_block();
+        b.append_block_params_for_function_params(blk);
+        b.switch_to_block(blk);
+        let ctx = b.block_params(blk)[0];
+        let f = module.declare_func_in_func(inner, b.func);
+        let call = b.ins().call(f, &[ctx]);
+        let r = b.inst_results(call)[0];
+        b.ins().store(flags(), r, ctx, CTX_SCRATCH);
+        b.ins().return_(&[]);
+        b.seal_all_blocks();
+        b.finalize(module.target_config());
+    }
+    module
+        .define_function(id, &mut cctx)
+        .map_err(|e| ShaderError::new(format!("JIT compilation failed: {e:?}")))?;
+    Ok(id)
+}
+
 /// Ids referenced by the functions reachable from the entry point.
 fn used_ids(p: &Program) -> Result<(HashSet<u32>, bool), ShaderError> {
     let mut used = HashSet::new();
@@ -339,6 +378,11 @@ pub(crate) fn compile(
             .map_err(|e| ShaderError::new(format!("JIT: {e}")))?;
         helpers.insert(*name, module.declare_func_in_func(id, &mut cctx.func));
     }
+    let fuel = fuel_trampoline(&mut module)?;
+    helpers.insert(
+        "sv_fuel_pa",
+        module.declare_func_in_func(fuel, &mut cctx.func),
+    );
     let (used, barriers) = used_ids(p)?;
 
     let b = FunctionBuilder::new(&mut cctx.func, &mut fctx);
@@ -375,10 +419,19 @@ pub(crate) fn compile(
     let function_bytes = l.function_bytes as usize;
     let device_addresses = l.device_addresses;
     l.b.finalize(module.target_config());
+    if std::env::var_os("SOFTVK_DUMP_CLIF").is_some() {
+        cctx.set_disasm(true);
+    }
 
     module
         .define_function(main, &mut cctx)
         .map_err(|e| ShaderError::new(format!("JIT compilation failed: {e:?}")))?;
+    if std::env::var_os("SOFTVK_DUMP_CLIF").is_some()
+        && let Some(c) = cctx.compiled_code()
+        && let Some(v) = &c.vcode
+    {
+        eprintln!("{v}");
+    }
     module.clear_context(&mut cctx);
     module
         .finalize_definitions()
@@ -1352,9 +1405,8 @@ impl<'a, 'f> Lower<'a, 'f> {
                 self.b.ins().brif(out, slow, &[], cont, &[]);
                 self.b.switch_to_block(slow);
                 let ctx = self.ctx;
-                let r = self
-                    .call("sv_fuel", &[ctx])
-                    .expect("sv_fuel returns a value");
+                self.call("sv_fuel_pa", &[ctx]);
+                let r = self.b.ins().load(types::I32, flags(), ctx, CTX_SCRATCH);
                 self.b.ins().brif(r, stop, &[], cont, &[]);
                 self.b.switch_to_block(stop);
                 self.b.ins().return_(&[]);

@@ -380,6 +380,7 @@ cases! {
     arith,
     control,
     divergence,
+    early_exit,
     seq_access,
     layout,
     // Storage images (the loader tests in tests/tests/storage_image.rs bind real ones).
@@ -715,8 +716,10 @@ fn hostile_words_are_refused_within_bounds() {
         "the child failed ({:?}):\n{text}",
         out.status
     );
+    // 14 848 mutated modules, each tried by the SoA backend and, where it declines, the
+    // scalar one; on a busy 2-core machine about 20 s.
     assert!(
-        start.elapsed() < std::time::Duration::from_secs(20),
+        start.elapsed() < std::time::Duration::from_secs(60),
         "took {:?}",
         start.elapsed()
     );

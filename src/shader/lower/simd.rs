@@ -81,7 +81,13 @@ struct Stored {
 pub(super) struct FuncState {
     cfg: Cfg,
     u: Uniformity,
+    /// Per block: its execution mask (`I32X4`), or for a [`FuncState::flag`] block a boolean.
     masks: Vec<Variable>,
+    /// Blocks entered only through uniform branches of blocks outside divergent control: they
+    /// run with every lane of [`FuncState::uexec`] or not at all, so a boolean says which.
+    flag: Vec<bool>,
+    /// The lanes of the flag blocks.
+    uexec: Variable,
     check: Vec<Block>,
     /// Phi id -> per scalar storage.
     phis: HashMap<u32, Vec<Slot>>,
@@ -812,13 +818,26 @@ impl<'a> Lower<'a, '_> {
         self.calls.push(fid);
         let n = cfg.blocks.len();
         let zero = self.zero_mask();
+        let no = self.iconst(types::I8, 0);
+        let flag: Vec<bool> = (0..n)
+            .map(|b| !u.div_ctl[b] && cfg.blocks[b].preds.iter().all(|p| !u.div_ctl[*p]))
+            .collect();
         let masks: Vec<Variable> = (0..n)
-            .map(|_| {
-                let v = self.b.declare_var(types::I32X4);
-                self.b.def_var(v, zero);
-                v
+            .map(|b| {
+                if flag[b] {
+                    let v = self.b.declare_var(types::I8);
+                    self.b.def_var(v, no);
+                    v
+                } else {
+                    let v = self.b.declare_var(types::I32X4);
+                    self.b.def_var(v, zero);
+                    v
+                }
             })
             .collect();
+        let uexec = self.b.declare_var(types::I32X4);
+        let e = self.soa().exec;
+        self.b.def_var(uexec, e);
         let check: Vec<Block> = (0..n).map(|_| self.b.create_block()).collect();
         // Phi storage.
         let mut phis = HashMap::new();
@@ -855,6 +874,8 @@ impl<'a> Lower<'a, '_> {
             cfg,
             u,
             masks,
+            flag,
+            uexec,
             check,
             phis,
             cross: HashMap::new(),
@@ -903,17 +924,30 @@ impl<'a> Lower<'a, '_> {
                 self.b.ins().jump(check, &[]);
                 self.b.switch_to_block(check);
                 let mv = self.fs_ref().masks[b];
-                let m = self.b.use_var(mv);
-                let bits = self.bits_of(m);
                 let (body, after) = (self.b.create_block(), self.b.create_block());
-                self.b.ins().brif(bits, body, &[], after, &[]);
-                self.b.switch_to_block(body);
-                self.set_exec(m);
-                self.soa().bits = Some(bits);
+                if self.fs_ref().flag[b] {
+                    let f = self.b.use_var(mv);
+                    self.b.ins().brif(f, body, &[], after, &[]);
+                    self.b.switch_to_block(body);
+                    let ue = self.fs_ref().uexec;
+                    let m = self.b.use_var(ue);
+                    self.set_exec(m);
+                } else {
+                    let m = self.b.use_var(mv);
+                    let bits = self.bits_of(m);
+                    self.b.ins().brif(bits, body, &[], after, &[]);
+                    self.b.switch_to_block(body);
+                    self.set_exec(m);
+                    self.soa().bits = Some(bits);
+                }
                 Some(after)
             };
             let mv = self.fs_ref().masks[b];
-            let z = self.zero_mask();
+            let z = if self.fs_ref().flag[b] {
+                self.iconst(types::I8, 0)
+            } else {
+                self.zero_mask()
+            };
             self.b.def_var(mv, z);
             // Values of other blocks are read from their variables.
             let stale: Vec<u32> = {
@@ -967,7 +1001,11 @@ impl<'a> Lower<'a, '_> {
             for (_, h) in tails {
                 let mv = self.fs_ref().masks[h];
                 let m = self.b.use_var(mv);
-                let bits = self.bits_of(m);
+                let bits = if self.fs_ref().flag[h] {
+                    m
+                } else {
+                    self.bits_of(m)
+                };
                 let next = self.b.create_block();
                 let check = self.fs_ref().check[h];
                 self.b.ins().brif(bits, check, &[], next, &[]);
@@ -983,18 +1021,28 @@ impl<'a> Lower<'a, '_> {
     /// An unconditional branch with every live lane: phis are written without blending.
     fn edges_full(&mut self, t: u32) -> Result<(), ShaderError> {
         let exec = self.soa().exec;
-        self.edges_with(&[(t, exec, None)], false)
+        self.edges_with(&[(t, exec, None)], false, true)
     }
 
-    fn edges(&mut self, targets: &[(u32, Value, Option<Value>)]) -> Result<(), ShaderError> {
-        self.edges_with(targets, true)
+    /// `whole`: each target gets every lane of the execution mask or none (a uniform branch).
+    fn edges(
+        &mut self,
+        targets: &[(u32, Value, Option<Value>)],
+        whole: bool,
+    ) -> Result<(), ShaderError> {
+        self.edges_with(targets, true, whole)
     }
 
     fn edges_with(
         &mut self,
         targets: &[(u32, Value, Option<Value>)],
         blend: bool,
+        whole: bool,
     ) -> Result<(), ShaderError> {
+        let from_flag = {
+            let fs = self.fs_ref();
+            fs.flag[fs.cur]
+        };
         let from = self.fs_ref().label;
         // Parallel copies: every incoming value is read before any phi is written.
         let mut writes = Vec::new();
@@ -1028,8 +1076,29 @@ impl<'a> Lower<'a, '_> {
             }
             let mv = self.fs_ref().masks[tb];
             let old = self.b.use_var(mv);
-            let new = self.b.ins().bor(old, m);
-            self.b.def_var(mv, new);
+            if self.fs_ref().flag[tb] {
+                let (new, ue) = match m_any {
+                    None => (self.iconst(types::I8, 1), m),
+                    Some(any) => {
+                        let ue = self.fs_ref().uexec;
+                        let old_ue = self.b.use_var(ue);
+                        (
+                            self.b.ins().bor(old, any),
+                            self.b.ins().select(any, m, old_ue),
+                        )
+                    }
+                };
+                self.b.def_var(mv, new);
+                // From a flag block through a uniform branch the lanes stay those of uexec.
+                // Lanes sent to a block that only returns keep nothing alive.
+                if !(whole && from_flag) && !self.fs_ref().u.dead[tb] {
+                    let uv = self.fs_ref().uexec;
+                    self.b.def_var(uv, ue);
+                }
+            } else {
+                let new = self.b.ins().bor(old, m);
+                self.b.def_var(mv, new);
+            }
         }
         for (id, lvs, kinds, m, m_any) in writes {
             let slots = self.fs_ref().phis[&id].clone();
@@ -1059,10 +1128,11 @@ impl<'a> Lower<'a, '_> {
                 if full {
                     return self.edges_full(i.w(0));
                 }
-                self.edges(&[(i.w(0), exec, None)])
+                self.edges(&[(i.w(0), exec, None)], true)
             }
             Op::BranchConditional => {
                 let c = self.get(i.w(0))?;
+                let whole = matches!(c, Val::S(_));
                 let (mt, mf, at, af) = match c {
                     Val::S(s) => {
                         let z = self.zero_mask();
@@ -1087,9 +1157,9 @@ impl<'a> Lower<'a, '_> {
                     _ => return soa_err("a branch condition that is not a value"),
                 };
                 if i.w(1) == i.w(2) {
-                    return self.edges(&[(i.w(1), exec, None)]);
+                    return self.edges(&[(i.w(1), exec, None)], true);
                 }
-                self.edges(&[(i.w(1), mt, at), (i.w(2), mf, af)])
+                self.edges(&[(i.w(1), mt, at), (i.w(2), mf, af)], whole)
             }
             Op::Switch => {
                 let sel = self.get(i.w(0))?;
@@ -1158,7 +1228,7 @@ impl<'a> Lower<'a, '_> {
                     let any = self.b.ins().icmp_imm_s(IntCC::NotEqual, bits, 0);
                     ts.push((t, m, Some(any)));
                 }
-                self.edges(&ts)
+                self.edges(&ts, matches!(sel, Lv::U(_)))
             }
             Op::Return => Ok(()),
             Op::ReturnValue | Op::Unreachable => {

@@ -339,6 +339,8 @@ pub(super) struct Uniformity {
     pub def_block: HashMap<u32, usize>,
     /// The returned value's flags.
     pub ret: Vec<bool>,
+    /// Blocks of the entry point that only return (lanes that reach them are done).
+    pub dead: Vec<bool>,
 }
 
 /// Varying flags of built-in `bi` (flattened), for a workgroup of `local` invocations whose
@@ -421,6 +423,7 @@ impl<'a, 'p> Analyzer<'a, 'p> {
             cross: HashSet::new(),
             def_block: HashMap::new(),
             ret: Vec::new(),
+            dead: Vec::new(),
         };
         // Parameters.
         let mut k = 0;
@@ -479,6 +482,11 @@ impl<'a, 'p> Analyzer<'a, 'p> {
         }
         let promoted = promotable(p, insts)?;
         let entry = fid == p.entry && self.depth == 1;
+        u.dead = cfg
+            .blocks
+            .iter()
+            .map(|b| entry && dead_end(insts, b))
+            .collect();
         for &v in &promoted {
             let ty = p.value_types.get(&v).copied().unwrap_or(0);
             let pointee = match p.ty(ty)? {
@@ -501,12 +509,8 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                 let t = &insts[bi.end];
                 // Lanes that go to a block that only returns from the entry point are done:
                 // a branch that sends lanes there is not a divergence among the lanes left.
-                let live: HashSet<usize> = bi
-                    .succs
-                    .iter()
-                    .copied()
-                    .filter(|s| !(entry && dead_end(insts, &cfg.blocks[*s])))
-                    .collect();
+                let live: HashSet<usize> =
+                    bi.succs.iter().copied().filter(|s| !u.dead[*s]).collect();
                 let cond_varying = match t.op {
                     Op::BranchConditional | Op::Switch => {
                         live.len() > 1 && self.any_varying(&u, t.w(0))
