@@ -1091,7 +1091,8 @@ impl<'a> Lower<'a, '_> {
                 self.b.def_var(mv, new);
                 // From a flag block through a uniform branch the lanes stay those of uexec.
                 // Lanes sent to a block that only returns keep nothing alive.
-                if !(whole && from_flag) && !self.fs_ref().u.dead[tb] {
+                let keep = whole && from_flag;
+                if !keep && !self.fs_ref().u.dead[tb] {
                     let uv = self.fs_ref().uexec;
                     self.b.def_var(uv, ue);
                 }
