@@ -279,7 +279,8 @@ fn shader_sources(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> Result {
 }
 
 /// Compiles each shaders/**/NAME.comp with glslangValidator (Vulkan 1.3 target) into NAME.spv
-/// beside it and validates it with spirv-val; with `check`, fails if a committed .spv differs
+/// beside it (and NAME_opt.spv through `spirv-opt -O` where that file exists) and validates it
+/// with spirv-val; with `check`, fails if a committed .spv differs
 /// (the tests load the committed files, so they must be what the sources say).
 fn task_shaders(check: bool) -> Result {
     let mut sources = Vec::new();
@@ -319,13 +320,32 @@ fn task_shaders(check: bool) -> Result {
         run(Command::new("spirv-val")
             .args(["--target-env", "vulkan1.3"])
             .arg(&out))?;
-        let new = std::fs::read(&out).map_err(|e| e.to_string())?;
-        if std::fs::read(&spv).ok().as_ref() != Some(&new) {
-            if check {
-                stale.push(spv.display().to_string());
-            } else {
-                std::fs::write(&spv, &new).map_err(|e| e.to_string())?;
-                println!("wrote {}", spv.display());
+        let mut outputs = vec![(out.clone(), spv.clone())];
+        // NAME_opt.spv beside a source: the same shader through `spirv-opt -O` (SSA form, phis
+        // across blocks, as optimizing front ends emit it).
+        let stem = spv.file_stem().unwrap().to_string_lossy().to_string();
+        let opt = spv.with_file_name(format!("{stem}_opt.spv"));
+        if opt.exists() {
+            let opt_out = tmp.join(opt.file_name().unwrap());
+            run(Command::new("spirv-opt")
+                .arg("-O")
+                .arg(&out)
+                .arg("-o")
+                .arg(&opt_out))?;
+            run(Command::new("spirv-val")
+                .args(["--target-env", "vulkan1.3"])
+                .arg(&opt_out))?;
+            outputs.push((opt_out, opt));
+        }
+        for (out, spv) in outputs {
+            let new = std::fs::read(&out).map_err(|e| e.to_string())?;
+            if std::fs::read(&spv).ok().as_ref() != Some(&new) {
+                if check {
+                    stale.push(spv.display().to_string());
+                } else {
+                    std::fs::write(&spv, &new).map_err(|e| e.to_string())?;
+                    println!("wrote {}", spv.display());
+                }
             }
         }
     }

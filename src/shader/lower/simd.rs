@@ -965,6 +965,10 @@ impl<'a> Lower<'a, '_> {
                 let slots = self.fs_ref().phis[&i.id].clone();
                 let lvs: Vec<Lv> = slots.into_iter().map(|s| self.read_slot(s)).collect();
                 let v = self.mk(lvs);
+                // Edges may rewrite the phi's slots before another block reads the value.
+                if self.fs_ref().u.cross.contains(&i.id) {
+                    self.store_cross(i.id, v.clone())?;
+                }
                 self.frame().vals.insert(i.id, v);
             }
             for i in &insts[start..=end] {

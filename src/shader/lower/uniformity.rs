@@ -464,6 +464,12 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                 u.def_block.insert(i.id, b);
             }
             if i.op == Op::Phi {
+                // An incoming value is read at the end of its parent block.
+                for k in 0..i.len() / 2 {
+                    if let Some(&pb) = cfg.index.get(&i.w(2 * k + 1)) {
+                        uses.entry(i.w(2 * k)).or_default().push(pb);
+                    }
+                }
                 continue;
             }
             for o in &i.ops {
