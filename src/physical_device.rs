@@ -116,6 +116,10 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "vulkanMemoryModelAvailabilityVisibilityChains",
     // std430 uniform blocks (tests: shaders/compute/uniform_layout, shader::tests)
     "uniformBufferStandardLayout",
+    // Blocks with scalar alignment (VK_EXT_scalar_block_layout): the compiler takes every
+    // offset and stride from the module's decorations (tests: shaders/compute/scalar_layout
+    // (shader::tests), spirv::scalar_block_layout)
+    "scalarBlockLayout",
     // OpGroupNonUniformBroadcast with a non-constant id (tests: shaders/compute/subgroup_ops)
     "subgroupBroadcastDynamicId",
     // Workgroup variable initializers (tests: shaders/compute/workgroup_init,
@@ -167,6 +171,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_pipeline_creation_cache_control",
     "VK_EXT_pipeline_creation_feedback",
     "VK_EXT_private_data",
+    "VK_EXT_scalar_block_layout",
     "VK_EXT_separate_stencil_usage",
     "VK_EXT_shader_demote_to_helper_invocation",
     "VK_EXT_subgroup_size_control",

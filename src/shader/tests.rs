@@ -399,6 +399,7 @@ cases! {
     int64_arith_opt,
     early_exit,
     seq_access,
+    scalar_layout,
     layout,
     // Storage images (the loader tests in tests/tests/storage_image.rs bind real ones).
     storage_image_none,

@@ -643,3 +643,36 @@ fn std430_uniform_layout() -> Vec<u32> {
     );
     words
 }
+
+/// scalarBlockLayout: scalar_layout.spv (a vec3 at offset 4, vec3 arrays with a 12-byte
+/// stride, a 12-byte struct of a float and a vec2), valid with the feature enabled, through the
+/// loader under the validation layer; the same expectations as the core test of the shader.
+#[test]
+fn scalar_block_layout() {
+    let vk = Vk::new();
+    let a = 2.0f32;
+    let b = [0.5f32, 1.0, 1.5];
+    let arr: Vec<[f32; 3]> = (0..4)
+        .map(|i| [i as f32 + 1.0, i as f32 + 2.0, i as f32 + 3.0])
+        .collect();
+    let s: Vec<[f32; 3]> = (0..4)
+        .map(|i| [i as f32, i as f32 + 0.25, i as f32 + 0.5])
+        .collect();
+    let mut src = vec![a];
+    src.extend(b);
+    src.extend(arr.iter().flatten());
+    src.extend(s.iter().flatten());
+    let out = run(
+        &vk,
+        &compute_spirv("scalar_layout"),
+        &[DT::STORAGE_BUFFER, DT::STORAGE_BUFFER],
+        &[f32s(&src), vec![0; 64]],
+        &[],
+    );
+    let mut want: Vec<f32> = arr
+        .iter()
+        .flat_map(|v| (0..3).map(move |k| v[k] * a + b[k]))
+        .collect();
+    want.extend(s.iter().map(|v| v[0] + v[1] * 10.0 + v[2] * 100.0));
+    assert_eq!(out[1], f32s(&want));
+}
