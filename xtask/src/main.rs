@@ -317,9 +317,15 @@ fn task_shaders(check: bool) -> Result {
                 String::from_utf8_lossy(&o.stderr)
             ));
         }
-        run(Command::new("spirv-val")
-            .args(["--target-env", "vulkan1.3"])
-            .arg(&out))?;
+        // Shaders using GL_EXT_scalar_block_layout are valid with scalarBlockLayout enabled.
+        let scalar =
+            std::fs::read_to_string(src).is_ok_and(|t| t.contains("GL_EXT_scalar_block_layout"));
+        let val_args: &[&str] = if scalar {
+            &["--target-env", "vulkan1.3", "--scalar-block-layout"]
+        } else {
+            &["--target-env", "vulkan1.3"]
+        };
+        run(Command::new("spirv-val").args(val_args).arg(&out))?;
         let mut outputs = vec![(out.clone(), spv.clone())];
         // NAME_opt.spv beside a source: the same shader through `spirv-opt -O` (SSA form, phis
         // across blocks, as optimizing front ends emit it).
@@ -332,9 +338,7 @@ fn task_shaders(check: bool) -> Result {
                 .arg(&out)
                 .arg("-o")
                 .arg(&opt_out))?;
-            run(Command::new("spirv-val")
-                .args(["--target-env", "vulkan1.3"])
-                .arg(&opt_out))?;
+            run(Command::new("spirv-val").args(val_args).arg(&opt_out))?;
             outputs.push((opt_out, opt));
         }
         for (out, spv) in outputs {
