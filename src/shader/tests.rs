@@ -380,6 +380,8 @@ cases! {
     arith,
     control,
     divergence,
+    calls,
+    calls_opt,
     divergence_opt,
     early_exit_opt,
     seq_access_opt,
