@@ -203,6 +203,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_KHR_maintenance4",
     "VK_KHR_map_memory2",
     "VK_KHR_multiview",
+    "VK_KHR_push_descriptor",
     "VK_KHR_relaxed_block_layout",
     "VK_KHR_sampler_mirror_clamp_to_edge",
     "VK_KHR_separate_depth_stencil_layouts",

@@ -199,6 +199,8 @@ pub const IMPLEMENTED: Entrypoints = Entrypoints {
     vkCmdBindPipeline: Some(record::cmd_bind_pipeline),
     vkCmdBindDescriptorSets: Some(record::cmd_bind_descriptor_sets),
     vkCmdPushConstants: Some(record::cmd_push_constants),
+    vkCmdPushDescriptorSetKHR: Some(record::cmd_push_descriptor_set_khr),
+    vkCmdPushDescriptorSetWithTemplateKHR: Some(record::cmd_push_descriptor_set_with_template_khr),
     vkCmdDispatch: Some(record::cmd_dispatch),
     vkCmdDispatchBase: Some(record::cmd_dispatch_base),
     vkCmdDispatchIndirect: Some(record::cmd_dispatch_indirect),

@@ -83,7 +83,15 @@ pub struct DescriptorPoolObj {
     pub sets: Mutex<Vec<u64>>,
 }
 pub struct DescriptorSetObj(pub Arc<DescriptorSet>);
-pub struct UpdateTemplateObj(pub Vec<vk::DescriptorUpdateTemplateEntry>);
+pub struct UpdateTemplateObj {
+    pub entries: Vec<vk::DescriptorUpdateTemplateEntry>,
+    /// For a push-descriptor template: the pipeline layout's set layout it writes.
+    pub push: Option<(
+        vk::PipelineBindPoint,
+        std::sync::Arc<softvk::pipeline::PipelineLayout>,
+        u32,
+    )>,
+}
 pub struct ShaderModuleObj(pub Arc<ShaderModule>);
 pub struct PipelineCacheObj(pub PipelineCache);
 pub struct PipelineLayoutObj(pub Arc<PipelineLayout>);

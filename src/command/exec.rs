@@ -219,6 +219,36 @@ fn run(
             state.pipeline = Some(p.clone());
             Ok(())
         }
+        Command::PushDescriptors {
+            bind_point,
+            set,
+            layout,
+            writes,
+        } => {
+            if *bind_point != ash::vk::PipelineBindPoint::COMPUTE {
+                return Ok(());
+            }
+            let index = *set as usize;
+            if state.compute.sets.len() <= index {
+                state.compute.sets.resize(index + 1, None);
+            }
+            // Push descriptor sets are never allocated, so a bound set with this layout holds
+            // what was pushed before.
+            let base = state.compute.sets[index]
+                .as_ref()
+                .filter(|b| Arc::ptr_eq(&b.layout, layout))
+                .map(|b| b.slots.clone());
+            let ds = crate::resource::descriptor::DescriptorSet::pushed(layout.clone(), base);
+            for (binding, element, values) in writes {
+                ds.write(*binding, *element, values.clone())?;
+            }
+            state.compute.sets[index] = Some(BoundSet {
+                layout: layout.clone(),
+                slots: ds.snapshot(),
+                dynamic_offsets: Vec::new(),
+            });
+            Ok(())
+        }
         Command::BindDescriptorSets {
             bind_point,
             first_set,

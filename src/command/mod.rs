@@ -148,6 +148,15 @@ pub enum Command {
         offset: u32,
         data: Vec<u8>,
     },
+    /// vkCmdPushDescriptorSetKHR / vkCmdPushDescriptorSetWithTemplateKHR: writes (binding,
+    /// first array element, descriptors) into push descriptor set `set` of `layout`, on top of
+    /// what was pushed before with that layout (push descriptors update incrementally).
+    PushDescriptors {
+        bind_point: vk::PipelineBindPoint,
+        set: u32,
+        layout: Arc<SetLayout>,
+        writes: Vec<(u32, u32, Vec<Descriptor>)>,
+    },
     /// vkCmdDispatch / vkCmdDispatchBase.
     Dispatch {
         base: [u32; 3],
@@ -195,6 +204,7 @@ impl Command {
             Command::ClearAttachments { .. } => "vkCmdClearAttachments",
             Command::BindComputePipeline(_) => "vkCmdBindPipeline",
             Command::BindDescriptorSets { .. } => "vkCmdBindDescriptorSets",
+            Command::PushDescriptors { .. } => "vkCmdPushDescriptorSetKHR",
             Command::PushConstants { .. } => "vkCmdPushConstants",
             Command::Dispatch { .. } => "vkCmdDispatch",
             Command::DispatchIndirect { .. } => "vkCmdDispatchIndirect",

@@ -69,6 +69,12 @@ impl PipelineLayout {
         ranges: &[vk::PushConstantRange],
         max_push: u32,
     ) -> Result<Self> {
+        if sets.iter().flatten().filter(|l| l.is_push()).count() > 1 {
+            return Err(Error::invalid(
+                "more than one push descriptor set layout in a pipeline layout \
+                 (VUID-VkPipelineLayoutCreateInfo-pSetLayouts-00293)",
+            ));
+        }
         let mut bytes = 0u32;
         for r in ranges {
             let end = r.offset.checked_add(r.size).filter(|&e| e <= max_push);

@@ -81,6 +81,9 @@ impl LayoutBinding {
     }
 }
 
+/// Descriptors a push descriptor set layout may hold (maxPushDescriptors).
+pub const MAX_PUSH_DESCRIPTORS: u32 = 32;
+
 /// One VkDescriptorSetLayout.
 #[derive(Debug)]
 pub struct SetLayout {
@@ -88,6 +91,9 @@ pub struct SetLayout {
     bindings: Vec<LayoutBinding>,
     slots: u32,
     dynamic: u32,
+    /// VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR: the set is written by
+    /// vkCmdPushDescriptorSetKHR, never allocated.
+    push: bool,
 }
 
 impl SetLayout {
@@ -143,7 +149,40 @@ impl SetLayout {
             bindings,
             slots,
             dynamic,
+            push: false,
         })
+    }
+
+    /// A push descriptor set layout (VK_KHR_push_descriptor): no dynamic buffers and no
+    /// inline uniform blocks, at most [`MAX_PUSH_DESCRIPTORS`] descriptors.
+    pub fn new_push(bindings: Vec<LayoutBinding>) -> Result<Self> {
+        let mut l = Self::new(bindings)?;
+        if l.bindings.iter().any(|b| is_dynamic(b.ty)) {
+            return Err(Error::invalid(
+                "a push descriptor set layout with a dynamic buffer binding \
+                 (VUID-VkDescriptorSetLayoutCreateInfo-flags-00280)",
+            ));
+        }
+        if l.bindings.iter().any(|b| b.is_inline()) {
+            return Err(Error::invalid(
+                "a push descriptor set layout with an inline uniform block binding \
+                 (VUID-VkDescriptorSetLayoutCreateInfo-flags-02208)",
+            ));
+        }
+        let total: u64 = l.bindings.iter().map(|b| b.count as u64).sum();
+        if total > MAX_PUSH_DESCRIPTORS as u64 {
+            return Err(Error::invalid(format!(
+                "a push descriptor set layout with {total} descriptors, more than \
+                 maxPushDescriptors {MAX_PUSH_DESCRIPTORS} \
+                 (VUID-VkDescriptorSetLayoutCreateInfo-flags-00281)"
+            )));
+        }
+        l.push = true;
+        Ok(l)
+    }
+
+    pub fn is_push(&self) -> bool {
+        self.push
     }
 
     pub fn bindings(&self) -> &[LayoutBinding] {
@@ -234,6 +273,18 @@ impl DescriptorSet {
 
     pub fn layout(&self) -> &Arc<SetLayout> {
         &self.layout
+    }
+
+    /// The set vkCmdPushDescriptorSetKHR writes into: `base` (what was pushed before with
+    /// this layout, since push descriptors update incrementally) or a fresh set.
+    pub fn pushed(layout: Arc<SetLayout>, base: Option<Arc<Vec<Descriptor>>>) -> Self {
+        let set = DescriptorSet::new(layout);
+        if let Some(b) = base
+            && b.len() == set.layout.slots as usize
+        {
+            *set.slots.lock().unwrap_or_else(|e| e.into_inner()) = b;
+        }
+        set
     }
 
     /// The current contents (what vkCmdBindDescriptorSets captures).
@@ -481,6 +532,12 @@ impl DescriptorPool {
 
     /// vkAllocateDescriptorSets: all sets or none.
     pub fn allocate(&self, layouts: &[Arc<SetLayout>]) -> Result<Vec<Arc<DescriptorSet>>> {
+        if layouts.iter().any(|l| l.is_push()) {
+            return Err(Error::invalid(
+                "a descriptor set allocated with a push descriptor set layout \
+                 (VUID-VkDescriptorSetAllocateInfo-pSetLayouts-00308)",
+            ));
+        }
         let mut st = self.lock();
         let mut used = st.used.clone();
         for l in layouts {

@@ -79,6 +79,7 @@ const STRUCTS: &[(&str, Check)] = structs! {
         PhysicalDeviceMultiviewProperties,
         PhysicalDevicePointClippingProperties,
         PhysicalDeviceProtectedMemoryProperties,
+        PhysicalDevicePushDescriptorPropertiesKHR,
         PhysicalDeviceSamplerFilterMinmaxProperties,
         PhysicalDeviceShaderIntegerDotProductProperties,
         PhysicalDeviceSubgroupProperties,

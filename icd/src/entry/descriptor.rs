@@ -48,7 +48,7 @@ unsafe fn layout_bindings(
 }
 
 unsafe fn check_layout_flags(info: &vk::DescriptorSetLayoutCreateInfo<'_>) -> Result<()> {
-    if !info.flags.is_empty() {
+    if !(info.flags & !vk::DescriptorSetLayoutCreateFlags::PUSH_DESCRIPTOR_KHR).is_empty() {
         return Err(Error::invalid(format!(
             "descriptor set layout flags {:?} need features softvk does not report",
             info.flags
@@ -80,7 +80,14 @@ pub unsafe extern "system" fn create_descriptor_set_layout(
         }
         *p_layout = vk::DescriptorSetLayout::null();
         check_layout_flags(info)?;
-        let l = SetLayout::new(layout_bindings(info)?)?;
+        let l = if info
+            .flags
+            .contains(vk::DescriptorSetLayoutCreateFlags::PUSH_DESCRIPTOR_KHR)
+        {
+            SetLayout::new_push(layout_bindings(info)?)?
+        } else {
+            SetLayout::new(layout_bindings(info)?)?
+        };
         *p_layout = new_handle(SetLayoutObj(Arc::new(l)));
         Ok(vk::Result::SUCCESS)
     })
@@ -311,6 +318,19 @@ unsafe fn descriptor(
     })
 }
 
+/// The descriptors of a (non-inline) VkWriteDescriptorSet.
+pub(super) unsafe fn write_values(w: &vk::WriteDescriptorSet<'_>) -> Result<Vec<Descriptor>> {
+    let n = w.descriptor_count as usize;
+    let mut values = Vec::with_capacity(n);
+    for i in 0..n {
+        let image = (!w.p_image_info.is_null()).then(|| &*w.p_image_info.add(i));
+        let buffer = (!w.p_buffer_info.is_null()).then(|| &*w.p_buffer_info.add(i));
+        let texel = (!w.p_texel_buffer_view.is_null()).then(|| *w.p_texel_buffer_view.add(i));
+        values.push(descriptor(w.descriptor_type, image, buffer, texel)?);
+    }
+    Ok(values)
+}
+
 pub unsafe extern "system" fn update_descriptor_sets(
     device: vk::Device,
     write_count: u32,
@@ -345,16 +365,8 @@ pub unsafe extern "system" fn update_descriptor_sets(
                     .write_inline(w.dst_binding, w.dst_array_element, data)?;
                 continue;
             }
-            let n = w.descriptor_count as usize;
-            let mut values = Vec::with_capacity(n);
-            for i in 0..n {
-                let image = (!w.p_image_info.is_null()).then(|| &*w.p_image_info.add(i));
-                let buffer = (!w.p_buffer_info.is_null()).then(|| &*w.p_buffer_info.add(i));
-                let texel =
-                    (!w.p_texel_buffer_view.is_null()).then(|| *w.p_texel_buffer_view.add(i));
-                values.push(descriptor(w.descriptor_type, image, buffer, texel)?);
-            }
-            set.0.write(w.dst_binding, w.dst_array_element, values)?;
+            set.0
+                .write(w.dst_binding, w.dst_array_element, write_values(w)?)?;
         }
         for c in slice(p_copies, copy_count, "pDescriptorCopies")? {
             let src = obj::<DescriptorSetObj>(c.src_set, "srcSet")?;
@@ -384,19 +396,27 @@ pub unsafe extern "system" fn create_descriptor_update_template(
             return Err(null("pDescriptorUpdateTemplate"));
         }
         *p_template = vk::DescriptorUpdateTemplate::null();
-        if info.template_type != vk::DescriptorUpdateTemplateType::DESCRIPTOR_SET {
-            return Err(Error::invalid(
-                "push-descriptor update templates need VK_KHR_push_descriptor, which softvk \
-                 does not report",
-            ));
-        }
+        let push = if info.template_type == vk::DescriptorUpdateTemplateType::PUSH_DESCRIPTORS_KHR {
+            let layout = obj::<PipelineLayoutObj>(info.pipeline_layout, "pipelineLayout")?;
+            let set = layout.0.sets.get(info.set as usize).cloned().flatten();
+            if !set.is_some_and(|l| l.is_push()) {
+                return Err(Error::invalid(format!(
+                    "set {} of the template's pipeline layout is not a push descriptor set \
+                     layout (VUID-VkDescriptorUpdateTemplateCreateInfo-templateType-00353)",
+                    info.set
+                )));
+            }
+            Some((info.pipeline_bind_point, layout.0.clone(), info.set))
+        } else {
+            None
+        };
         let entries = slice(
             info.p_descriptor_update_entries,
             info.descriptor_update_entry_count,
             "pDescriptorUpdateEntries",
         )?
         .to_vec();
-        *p_template = new_handle(UpdateTemplateObj(entries));
+        *p_template = new_handle(UpdateTemplateObj { entries, push });
         Ok(vk::Result::SUCCESS)
     })
 }
@@ -407,6 +427,76 @@ pub unsafe extern "system" fn destroy_descriptor_update_template(
     _alloc: *const vk::AllocationCallbacks<'_>,
 ) {
     drop(handle::take::<UpdateTemplateObj>(t));
+}
+
+/// What one template entry writes.
+pub(super) enum TemplateWrite {
+    Inline(Vec<u8>),
+    Descriptors(Vec<Descriptor>),
+}
+
+/// The writes of a descriptor update template applied to `p_data`: (binding, first array
+/// element or byte offset, what).
+pub(super) unsafe fn template_writes(
+    entries: &[vk::DescriptorUpdateTemplateEntry],
+    p_data: *const c_void,
+) -> Result<Vec<(u32, u32, TemplateWrite)>> {
+    if p_data.is_null() && entries.iter().any(|e| e.descriptor_count > 0) {
+        return Err(null("pData"));
+    }
+    let mut out = Vec::new();
+    for e in entries {
+        if e.descriptor_type == vk::DescriptorType::INLINE_UNIFORM_BLOCK {
+            // descriptorCount bytes at `offset`; dstArrayElement is a byte offset
+            // (VkDescriptorUpdateTemplateEntry, inline uniform blocks).
+            let data = slice(
+                (p_data as *const u8).add(e.offset),
+                e.descriptor_count,
+                "pData",
+            )?;
+            out.push((
+                e.dst_binding,
+                e.dst_array_element,
+                TemplateWrite::Inline(data.to_vec()),
+            ));
+            continue;
+        }
+        let mut values = Vec::with_capacity(e.descriptor_count as usize);
+        for i in 0..e.descriptor_count as usize {
+            let p = (p_data as *const u8).add(e.offset + i * e.stride);
+            type T = vk::DescriptorType;
+            let d = match e.descriptor_type {
+                T::UNIFORM_BUFFER
+                | T::STORAGE_BUFFER
+                | T::UNIFORM_BUFFER_DYNAMIC
+                | T::STORAGE_BUFFER_DYNAMIC => descriptor(
+                    e.descriptor_type,
+                    None,
+                    Some(&(p as *const vk::DescriptorBufferInfo).read_unaligned()),
+                    None,
+                )?,
+                T::UNIFORM_TEXEL_BUFFER | T::STORAGE_TEXEL_BUFFER => descriptor(
+                    e.descriptor_type,
+                    None,
+                    None,
+                    Some((p as *const vk::BufferView).read_unaligned()),
+                )?,
+                _ => descriptor(
+                    e.descriptor_type,
+                    Some(&(p as *const vk::DescriptorImageInfo).read_unaligned()),
+                    None,
+                    None,
+                )?,
+            };
+            values.push(d);
+        }
+        out.push((
+            e.dst_binding,
+            e.dst_array_element,
+            TemplateWrite::Descriptors(values),
+        ));
+    }
+    Ok(out)
 }
 
 pub unsafe extern "system" fn update_descriptor_set_with_template(
@@ -421,51 +511,17 @@ pub unsafe extern "system" fn update_descriptor_set_with_template(
         || {
             let s = obj::<DescriptorSetObj>(set, "descriptorSet")?;
             let t = obj::<UpdateTemplateObj>(template, "descriptorUpdateTemplate")?;
-            if p_data.is_null() && t.0.iter().any(|e| e.descriptor_count > 0) {
-                return Err(null("pData"));
+            if t.push.is_some() {
+                return Err(Error::invalid(
+                    "a push-descriptor template used to update a descriptor set \
+                     (VUID-vkUpdateDescriptorSetWithTemplate-descriptorUpdateTemplate-parameter)",
+                ));
             }
-            for e in &t.0 {
-                if e.descriptor_type == vk::DescriptorType::INLINE_UNIFORM_BLOCK {
-                    // descriptorCount bytes at `offset`; dstArrayElement is a byte offset
-                    // (VkDescriptorUpdateTemplateEntry, inline uniform blocks).
-                    let data = slice(
-                        (p_data as *const u8).add(e.offset),
-                        e.descriptor_count,
-                        "pData",
-                    )?;
-                    s.0.write_inline(e.dst_binding, e.dst_array_element, data)?;
-                    continue;
+            for (binding, element, w) in template_writes(&t.entries, p_data)? {
+                match w {
+                    TemplateWrite::Inline(data) => s.0.write_inline(binding, element, &data)?,
+                    TemplateWrite::Descriptors(values) => s.0.write(binding, element, values)?,
                 }
-                let mut values = Vec::with_capacity(e.descriptor_count as usize);
-                for i in 0..e.descriptor_count as usize {
-                    let p = (p_data as *const u8).add(e.offset + i * e.stride);
-                    type T = vk::DescriptorType;
-                    let d = match e.descriptor_type {
-                        T::UNIFORM_BUFFER
-                        | T::STORAGE_BUFFER
-                        | T::UNIFORM_BUFFER_DYNAMIC
-                        | T::STORAGE_BUFFER_DYNAMIC => descriptor(
-                            e.descriptor_type,
-                            None,
-                            Some(&(p as *const vk::DescriptorBufferInfo).read_unaligned()),
-                            None,
-                        )?,
-                        T::UNIFORM_TEXEL_BUFFER | T::STORAGE_TEXEL_BUFFER => descriptor(
-                            e.descriptor_type,
-                            None,
-                            None,
-                            Some((p as *const vk::BufferView).read_unaligned()),
-                        )?,
-                        _ => descriptor(
-                            e.descriptor_type,
-                            Some(&(p as *const vk::DescriptorImageInfo).read_unaligned()),
-                            None,
-                            None,
-                        )?,
-                    };
-                    values.push(d);
-                }
-                s.0.write(e.dst_binding, e.dst_array_element, values)?;
             }
             Ok(())
         },

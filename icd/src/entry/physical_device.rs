@@ -290,6 +290,10 @@ pub unsafe extern "system" fn get_properties2(
                     d.max_compute_workgroup_subgroups = v13.max_compute_workgroup_subgroups;
                     d.required_subgroup_size_stages = v13.required_subgroup_size_stages;
                 }
+                S::PHYSICAL_DEVICE_PUSH_DESCRIPTOR_PROPERTIES_KHR => {
+                    (*(s as *mut vk::PhysicalDevicePushDescriptorPropertiesKHR<'_>))
+                        .max_push_descriptors = softvk::resource::descriptor::MAX_PUSH_DESCRIPTORS;
+                }
                 S::PHYSICAL_DEVICE_INLINE_UNIFORM_BLOCK_PROPERTIES => {
                     // The same values as VkPhysicalDeviceVulkan13Properties.
                     let d = &mut *(s as *mut vk::PhysicalDeviceInlineUniformBlockProperties<'_>);

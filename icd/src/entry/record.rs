@@ -661,6 +661,93 @@ pub unsafe extern "system" fn cmd_bind_descriptor_sets(
     })
 }
 
+/// The push descriptor set layout `set` of `layout`, checked.
+unsafe fn push_set_layout(
+    layout: vk::PipelineLayout,
+    set: u32,
+) -> Result<Arc<softvk::resource::descriptor::SetLayout>> {
+    let l = obj::<PipelineLayoutObj>(layout, "layout")?;
+    match l.0.sets.get(set as usize).cloned().flatten() {
+        Some(s) if s.is_push() => Ok(s),
+        _ => Err(Error::invalid(format!(
+            "set {set} of the pipeline layout is not a push descriptor set layout \
+             (VUID-vkCmdPushDescriptorSetKHR-set-00365)"
+        ))),
+    }
+}
+
+/// Checks the writes against the layout now, so execution cannot fail on them.
+fn push_command(
+    bind_point: vk::PipelineBindPoint,
+    set: u32,
+    layout: Arc<softvk::resource::descriptor::SetLayout>,
+    writes: Vec<(u32, u32, Vec<softvk::resource::descriptor::Descriptor>)>,
+) -> Result<Command> {
+    let check = softvk::resource::descriptor::DescriptorSet::pushed(layout.clone(), None);
+    for (b, e, v) in &writes {
+        check.write(*b, *e, v.clone())?;
+    }
+    Ok(Command::PushDescriptors {
+        bind_point,
+        set,
+        layout,
+        writes,
+    })
+}
+
+pub unsafe extern "system" fn cmd_push_descriptor_set_khr(
+    cb: vk::CommandBuffer,
+    bind_point: vk::PipelineBindPoint,
+    layout: vk::PipelineLayout,
+    set: u32,
+    count: u32,
+    p_writes: *const vk::WriteDescriptorSet<'_>,
+) {
+    record("vkCmdPushDescriptorSetKHR", cb, || {
+        let sl = push_set_layout(layout, set)?;
+        let mut writes = Vec::new();
+        for w in slice(p_writes, count, "pDescriptorWrites")? {
+            writes.push((
+                w.dst_binding,
+                w.dst_array_element,
+                super::descriptor::write_values(w)?,
+            ));
+        }
+        push_command(bind_point, set, sl, writes)
+    })
+}
+
+pub unsafe extern "system" fn cmd_push_descriptor_set_with_template_khr(
+    cb: vk::CommandBuffer,
+    template: vk::DescriptorUpdateTemplate,
+    layout: vk::PipelineLayout,
+    set: u32,
+    p_data: *const std::ffi::c_void,
+) {
+    record("vkCmdPushDescriptorSetWithTemplateKHR", cb, || {
+        let t = obj::<UpdateTemplateObj>(template, "descriptorUpdateTemplate")?;
+        let Some((bind_point, _, _)) = &t.push else {
+            return Err(Error::invalid(
+                "a descriptor-set update template used to push descriptors \
+                 (VUID-vkCmdPushDescriptorSetWithTemplateKHR-descriptorUpdateTemplate-07994)",
+            ));
+        };
+        let sl = push_set_layout(layout, set)?;
+        let mut writes = Vec::new();
+        for (b, e, w) in super::descriptor::template_writes(&t.entries, p_data)? {
+            match w {
+                super::descriptor::TemplateWrite::Descriptors(v) => writes.push((b, e, v)),
+                super::descriptor::TemplateWrite::Inline(_) => {
+                    return Err(Error::invalid(
+                        "an inline uniform block in a push descriptor template",
+                    ));
+                }
+            }
+        }
+        push_command(*bind_point, set, sl, writes)
+    })
+}
+
 pub unsafe extern "system" fn cmd_push_constants(
     cb: vk::CommandBuffer,
     _layout: vk::PipelineLayout,
