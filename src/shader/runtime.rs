@@ -545,6 +545,21 @@ pub(crate) fn run_workgroup(
             next(&mut local);
             return local;
         }
+        if local[0] + 4 <= sx && first + 4 <= n {
+            // Four lanes along one row (the common case): x counts up, the rest is shared.
+            let step = [0u32, 1, 2, 3];
+            ctx.lanes[0] = step.map(|d| g[0].wrapping_add(d));
+            ctx.lanes[1] = [g[1]; 4];
+            ctx.lanes[2] = [g[2]; 4];
+            ctx.lanes[3] = step.map(|d| local[0] + d);
+            ctx.lanes[4] = [local[1]; 4];
+            ctx.lanes[5] = [local[2]; 4];
+            ctx.lanes[6] = step.map(|d| first + d);
+            ctx.lanes[7] = [u32::MAX; 4];
+            local[0] += 3;
+            next(&mut local);
+            return local;
+        }
         let (g0, l0) = (g, local);
         for l in 0..4usize {
             let i = first + l as u32;
