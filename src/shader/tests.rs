@@ -210,23 +210,44 @@ fn load_module(name: &str) -> Result<Module, ShaderError> {
     Module::parse(&words(&bytes))
 }
 
-/// Cases the SoA backend declines (they run on the scalar backend): subgroup operations,
-/// whose subgroups are one invocation wide.
-const SCALAR_ONLY: &[&str] = &[
+/// Cases with subgroup operations or built-ins: only the SoA backend runs them (its subgroups
+/// are the 4 invocations the device reports); the scalar backend must refuse them.
+const SUBGROUP_CASES: &[&str] = &[
     "float64_memory",
     "int16_memory",
     "int64_subgroup",
     "subgroup_ops",
-    "subgroup_builtins",
+    "subgroup_types",
 ];
 
 /// Runs `shaders/compute/NAME.{spv,test}` on the scalar backend and on the default one (the
-/// SoA backend, which must take every case but [`SCALAR_ONLY`]); panics with every mismatch.
+/// SoA backend, which must take every case); panics with every mismatch. The scalar backend
+/// must refuse the [`SUBGROUP_CASES`].
 fn run_case(name: &str) {
     for backend in [Backend::Scalar, Backend::Auto] {
         BACKEND.with(|b| b.set(Some(backend)));
-        run_case_with(name, None);
+        if backend == Backend::Scalar && SUBGROUP_CASES.contains(&name) {
+            scalar_refuses(name);
+        } else {
+            run_case_with(name, None);
+        }
         BACKEND.with(|b| b.set(None));
+    }
+}
+
+/// The scalar backend refuses a case with subgroup operations (it would run subgroups of one).
+fn scalar_refuses(name: &str) {
+    let text = std::fs::read_to_string(dir().join(format!("{name}.test")))
+        .unwrap_or_else(|e| panic!("{name}.test: {e}"));
+    let c = parse_case(&text);
+    let module = load_module(c.shader.as_deref().unwrap_or(name)).expect("parses");
+    match compile_compute(&module, &c.entry, &c.spec, &c.iface) {
+        Err(e) => assert!(
+            e.message.contains("subgroup"),
+            "{name}: the scalar backend's error does not name subgroups: {}",
+            e.message
+        ),
+        Ok(_) => panic!("{name}: the scalar backend ran subgroup operations"),
     }
 }
 
@@ -254,14 +275,7 @@ fn run_case_with(name: &str, words: Option<&[u32]>) {
     let kernel = kernel.unwrap_or_else(|e| panic!("{name}: {e}"));
     if words.is_none() && backend() == Backend::Auto {
         let (lanes, why) = kernel.backend();
-        if SCALAR_ONLY.contains(&name) {
-            assert_eq!(
-                lanes, 1,
-                "{name}: listed as scalar-only but the SoA backend took it"
-            );
-        } else {
-            assert_eq!(lanes, 4, "{name}: the SoA backend declined it: {why:?}");
-        }
+        assert_eq!(lanes, 4, "{name}: the SoA backend declined it: {why:?}");
     }
 
     let heap = Arc::new(Heap::new(1 << 30));
@@ -425,6 +439,7 @@ cases! {
     fragment_module,
     refuse_fragment,
     subgroup_ops,
+    subgroup_types,
     dot_product,
     dot_product_sat_high,
     dot_product_sat_low,

@@ -27,6 +27,9 @@ use super::uniformity::{Analyzer, ArgU, Cfg, LANES, PtrU, Uniformity, builtin_fl
 use super::*;
 use cranelift_frontend::Variable;
 
+#[path = "simd_subgroup.rs"]
+pub(super) mod simd_subgroup;
+
 /// Offsets into [`runtime::Ctx::lanes`] rows: global id x y z, local id x y z, local index,
 /// initial lane mask.
 const ROW_GLOBAL: usize = 0;
@@ -1244,9 +1247,7 @@ impl<'a> Lower<'a, '_> {
                 // Modf/Frexp with an out pointer store through it.
                 self.per_lane_masked(i)
             }
-            op if format!("{op:?}").starts_with("GroupNonUniform") => {
-                soa_err("subgroup operations (subgroups are one invocation wide)")
-            }
+            op if simd_subgroup::is_subgroup_op(op) => self.subgroup_soa(i),
             _ => self.pure(i),
         }
     }
@@ -1654,6 +1655,11 @@ impl<'a> Lower<'a, '_> {
                     .get(&i.id)
                     .cloned()
                     .unwrap_or(vec![true; n]);
+                if let Some(lvs) = self.subgroup_builtin(bi, comp, n)? {
+                    let v = self.mk(lvs);
+                    self.set(i.id, v);
+                    return Ok(());
+                }
                 let (row, off) = builtin_row(bi)?;
                 let mut lvs = Vec::new();
                 for k in 0..n {
