@@ -22,6 +22,9 @@
 //!   a value used in another block is a variable too, blended by the mask when it is defined
 //!   inside a loop (lanes that left the loop keep the value they left with).
 //! - **Barriers.** The subgroup's coroutine suspends at a workgroup barrier (runtime.rs).
+//! - **Subgroups.** The [`LANES`] lanes of a call are the subgroup: GroupNonUniform
+//!   instructions and the subgroup built-ins are translated in `simd_subgroup.rs` over the
+//!   lanes of the current execution mask (the scalar backend refuses them).
 
 use super::uniformity::{Analyzer, ArgU, Cfg, LANES, PtrU, Uniformity, builtin_flags};
 use super::*;
