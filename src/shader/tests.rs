@@ -216,6 +216,7 @@ const SUBGROUP_CASES: &[&str] = &[
     "float64_memory",
     "int16_memory",
     "int64_subgroup",
+    "subgroup_declined",
     "subgroup_ops",
     "subgroup_types",
 ];
@@ -438,6 +439,7 @@ cases! {
     refuse_ftz,
     fragment_module,
     refuse_fragment,
+    subgroup_declined,
     subgroup_ops,
     subgroup_types,
     dot_product,
