@@ -213,6 +213,7 @@ fn load_module(name: &str) -> Result<Module, ShaderError> {
 /// Cases with subgroup operations or built-ins: only the SoA backend runs them (its subgroups
 /// are the 4 invocations the device reports); the scalar backend must refuse them.
 const SUBGROUP_CASES: &[&str] = &[
+    "bench_reduce",
     "float64_memory",
     "int16_memory",
     "int64_subgroup",
@@ -439,6 +440,7 @@ cases! {
     refuse_ftz,
     fragment_module,
     refuse_fragment,
+    bench_reduce,
     subgroup_declined,
     subgroup_ops,
     subgroup_types,
