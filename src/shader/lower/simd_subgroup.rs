@@ -253,6 +253,20 @@ impl Lower<'_, '_> {
             | GroupNonUniformLogicalXor => self.arithmetic(i)?,
             _ => return err(format!("unsupported subgroup instruction Op{:?}", i.op)),
         };
+        // uniformity.rs (`subgroup_flags`) must not call uniform what is per lane here: a
+        // uniform variable or phi could not hold it.
+        let flags = self.fs_ref().u.varying.get(&i.id).cloned();
+        if let Some(f) = flags
+            && f.iter()
+                .zip(&lvs)
+                .any(|(v, x)| !*v && !matches!(x, Lv::U(_)))
+        {
+            return err(format!(
+                "SoA backend: internal error: Op{:?} gives per-lane values the analysis calls \
+                 uniform",
+                i.op
+            ));
+        }
         let v = self.mk(lvs);
         self.set(i.id, v);
         Ok(())
