@@ -37,9 +37,9 @@ use spirv::GroupOperation;
 
 /// How a subgroup operation reads another lane.
 enum Src {
-    /// The given id, the same for every lane? (id operand).
+    /// Lane `x` (operand x: one id for every lane, or one per lane).
     Id(u32),
-    /// `l ^ x`, `l - x`, `l + x` with operand x.
+    /// Lane `l ^ x`, `l - x`, `l + x` for lane `l` (operand x).
     Xor(u32),
     Up(u32),
     Down(u32),
@@ -57,10 +57,11 @@ impl Lower<'_, '_> {
         // Subgroup.
         let scope = self.p.consts.get(&i.w(0)).and_then(|c| c.first().copied());
         if scope != Some(spirv::Scope::Subgroup as u64) {
-            return err(format!(
-                "Op{:?} with an execution scope other than Subgroup",
+            return Err(ShaderError::malformed(format!(
+                "Op{:?} with an execution scope other than Subgroup \
+                 (VUID-StandaloneSpirv-None-04642)",
                 i.op
-            ));
+            )));
         }
         let lvs: Vec<Lv> = match i.op {
             GroupNonUniformElect => {
@@ -409,7 +410,7 @@ impl Lower<'_, '_> {
         let group = GroupOperation::from_u32(i.w(1));
         let cluster = match group {
             Some(GroupOperation::ClusteredReduce) => {
-                let c = i.len().gt(&3).then(|| self.p.consts.get(&i.w(3)));
+                let c = (i.len() > 3).then(|| self.p.consts.get(&i.w(3)));
                 match c.flatten().and_then(|c| c.first().copied()) {
                     // A cluster larger than the subgroup is undefined behavior; it reduces the
                     // whole subgroup here.
