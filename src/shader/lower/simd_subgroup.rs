@@ -438,6 +438,14 @@ impl Lower<'_, '_> {
             let ident = self.constant(k, identity(op, k));
             // Inactive lanes contribute the identity.
             let xs: [Value; LANES] = match x {
+                Lv::V(vx)
+                    if vec_type(self.b.func.dfg.value_type(ident))
+                        != Some(self.b.func.dfg.value_type(vx)) =>
+                {
+                    return err(format!(
+                        "Op{op:?} whose value does not match its result type"
+                    ));
+                }
                 Lv::V(vx) => {
                     let e = self.soa().exec;
                     let s = self.splat(ident);
