@@ -24,6 +24,9 @@
 //!   MakeTexelAvailable/MakeTexelVisible/NonPrivateTexel image operands therefore need no
 //!   code: a plain store is visible to any later acquire that observes a release after it.
 //!   Volatile accesses are fenced so they are neither merged nor dropped.
+//!
+//! **Subgroups.** Subgroup operations and built-ins are the SoA backend's (`simd_subgroup.rs`,
+//! subgroups of 4); this backend refuses them rather than run subgroups of one invocation.
 
 use super::front::{Program, Scalar, Ty, texel_kind};
 use super::module::Inst;
