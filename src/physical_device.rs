@@ -23,9 +23,10 @@ pub const DRIVER_ID: vk::DriverId = vk::DriverId::from_raw(0x534F_4654);
 /// Queues in the one queue family; each queue has its own worker thread.
 pub const QUEUE_COUNT: u32 = 4;
 
-/// Invocations per subgroup: one, the exact truth of the scalar backend (a JIT'd call runs one
-/// invocation), so every subgroup operation is exact.
-pub const SUBGROUP_SIZE: u32 = 1;
+/// Invocations per subgroup: the SoA backend's lanes (one JIT'd call runs a subgroup of 4
+/// consecutive local invocation indices; shaders with subgroup operations or built-ins never run
+/// on the scalar backend: src/shader/lower/simd_subgroup.rs).
+pub const SUBGROUP_SIZE: u32 = 4;
 
 /// SIMD lanes per JIT'd shader call (cranelift's 128-bit vectors: f32x4).
 pub const SIMD_LANES: u32 = 4;
@@ -72,14 +73,14 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED / EARLY_RETURN_ON_FAILURE and
     // externally synchronized caches (tests: features::pipeline_creation_cache_control)
     "pipelineCreationCacheControl",
-    // VkPipelineShaderStageRequiredSubgroupSizeCreateInfo and the subgroup size flags, exact at
-    // the backend's width (tests: features::subgroup_size_control)
+    // VkPipelineShaderStageRequiredSubgroupSizeCreateInfo and the subgroup size flags: the one
+    // size there is, 4 (min = max; tests: features::subgroup_size_control)
     "subgroupSizeControl",
     "computeFullSubgroups",
     // Subgroup operations on 8/16/64-bit types are allowed wherever those types are: 64-bit
-    // integers go through the same width-1 paths (tests: int64::int64_hash_matches_the_cpu),
-    // and so do 16-bit integers (shaders/compute/int16_memory) and 16-bit floats (the f32
-    // that holds them); 8-bit types do not exist yet (Vulkan 1.2 requires the feature)
+    // and 16-bit integers, halves and doubles, one scalar per lane (tests:
+    // shaders/compute/subgroup_types, int64_subgroup, int64::int64_hash_matches_the_cpu); 8-bit
+    // types do not exist yet (Vulkan 1.2 requires the feature)
     "shaderSubgroupExtendedTypes",
     // 64-bit integers in shaders (Int64; not 64-bit atomics, which stay refused). Tests:
     // shaders/compute/int64_* and ptr_int64 (shader::tests), int64::* (through the loader)
@@ -648,19 +649,22 @@ impl PhysicalDevice {
             device_luid: [0; 8],
             device_node_mask: 0,
             device_luid_valid: vk::FALSE,
-            // One invocation per subgroup until the SIMD backend lands (basic subgroup
-            // operations are then trivial and exact; tests: compute::subgroup_basics).
+            // Four invocations per subgroup, the SoA backend's lanes (tests:
+            // compute::subgroup_basics).
             subgroup_size: SUBGROUP_SIZE,
             subgroup_supported_stages: vk::ShaderStageFlags::COMPUTE,
-            // Exact for subgroups of one invocation (tests: shaders/compute/subgroup_ops,
-            // spirv::vulkan_1_3_shader_features). Not QUAD: it needs subgroups of 4.
+            // Over the active lanes of a subgroup of 4, checked against a CPU reference (tests:
+            // shaders/compute/subgroup_ops, subgroup_types, spirv::vulkan_1_3_shader_features).
+            // A subgroup is one quad. Quad operations are not claimed for all stages: only
+            // compute has subgroup operations.
             subgroup_supported_operations: vk::SubgroupFeatureFlags::BASIC
                 | vk::SubgroupFeatureFlags::VOTE
                 | vk::SubgroupFeatureFlags::ARITHMETIC
                 | vk::SubgroupFeatureFlags::BALLOT
                 | vk::SubgroupFeatureFlags::SHUFFLE
                 | vk::SubgroupFeatureFlags::SHUFFLE_RELATIVE
-                | vk::SubgroupFeatureFlags::CLUSTERED,
+                | vk::SubgroupFeatureFlags::CLUSTERED
+                | vk::SubgroupFeatureFlags::QUAD,
             subgroup_quad_operations_in_all_stages: vk::FALSE,
             point_clipping_behavior: vk::PointClippingBehavior::ALL_CLIP_PLANES,
             // A view mask has 32 bits; every view is one layer of the attachments.
@@ -752,7 +756,8 @@ impl PhysicalDevice {
         vk::PhysicalDeviceVulkan13Properties {
             min_subgroup_size: SUBGROUP_SIZE,
             max_subgroup_size: SUBGROUP_SIZE,
-            max_compute_workgroup_subgroups: 1024,
+            // maxComputeWorkGroupInvocations / 4.
+            max_compute_workgroup_subgroups: 1024 / SUBGROUP_SIZE,
             // A compute stage may require the one size there is (min = max = the backend's
             // width); VkPipelineShaderStageRequiredSubgroupSizeCreateInfo is checked against it.
             required_subgroup_size_stages: vk::ShaderStageFlags::COMPUTE,

@@ -2,7 +2,8 @@
 // 16-bit integers in memory: u16vec3/i16vec2 members at 2-byte alignment (std430), a 16-bit
 // array indexed dynamically in a storage buffer, Function and shared memory (barrier), stores
 // of single 16-bit elements that leave their neighbours alone, subgroup operations on 16-bit
-// values (shaderSubgroupExtendedTypes; exclusive scans give the 16-bit identities), and
+// values (shaderSubgroupExtendedTypes; exclusive scans give the 16-bit identities) with one
+// active lane, and
 // specialization-constant operations on 16-bit operands (unsigned division, logical shift).
 #extension GL_EXT_shader_explicit_arithmetic_types_int16 : require
 #extension GL_KHR_shader_subgroup_arithmetic : require
@@ -30,7 +31,7 @@ void main() {
         s.out_[4] = SU_DIV;
         s.out_[5] = SU_SHR;
         s.out_[6] = uint16_t(SS);
-        s.out_[7] = uint16_t(subgroupAdd(mine));                 // one invocation: 0
+        s.out_[7] = uint16_t(subgroupAdd(mine));                 // only lane 0 is active: 0
         s.out_[8] = uint16_t(subgroupExclusiveMin(mine));        // INT16_MAX
         s.out_[9] = uint16_t(subgroupExclusiveMax(mine));        // INT16_MIN
         s.out_[10] = subgroupExclusiveMin(s.h);                  // UINT16_MAX

@@ -1,7 +1,7 @@
 #version 450
 #extension GL_KHR_shader_subgroup_basic : require
 // Loader test (tests/tests/compute.rs): the basic subgroup operations every Vulkan 1.1 device
-// supports in compute, with softvk's subgroups of one invocation.
+// supports in compute, with softvk's subgroups of four invocations (consecutive local indices).
 layout(local_size_x = 8, local_size_y = 2) in;
 layout(set = 0, binding = 0, std430) writeonly buffer O { uvec4 v[]; } o;
 void main() {

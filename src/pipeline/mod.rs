@@ -171,9 +171,10 @@ fn kind_of(ty: vk::DescriptorType) -> DescriptorKind {
 ///   which must be a power of two within minSubgroupSize..=maxSubgroupSize
 ///   (VUID-VkPipelineShaderStageRequiredSubgroupSizeCreateInfo-requiredSubgroupSize-02760/02761/02762)
 ///   for a stage in requiredSubgroupSizeStages (VUID-VkPipelineShaderStageCreateInfo-pNext-02755).
-/// - ALLOW_VARYING_SUBGROUP_SIZE and REQUIRE_FULL_SUBGROUPS hold by construction: the size
-///   never varies, and every subgroup of a workgroup is full because the local size is a
-///   multiple of a subgroup of one invocation.
+/// - ALLOW_VARYING_SUBGROUP_SIZE holds by construction: the size never varies.
+///   REQUIRE_FULL_SUBGROUPS: the application makes the local size X a multiple of
+///   maxSubgroupSize (VUID-VkPipelineShaderStageCreateInfo-flags-02759); subgroups are
+///   consecutive local indices, so each is then full.
 pub fn check_subgroup_size(
     stage: vk::ShaderStageFlags,
     flags: vk::PipelineShaderStageCreateFlags,

@@ -24,6 +24,9 @@
 //!   MakeTexelAvailable/MakeTexelVisible/NonPrivateTexel image operands therefore need no
 //!   code: a plain store is visible to any later acquire that observes a release after it.
 //!   Volatile accesses are fenced so they are neither merged nor dropped.
+//!
+//! **Subgroups.** Subgroup operations and built-ins are the SoA backend's (`simd_subgroup.rs`,
+//! subgroups of 4); this backend refuses them rather than run subgroups of one invocation.
 
 use super::front::{Program, Scalar, Ty, texel_kind};
 use super::module::Inst;
@@ -663,9 +666,8 @@ impl<'a, 'f> Lower<'a, 'f> {
                         );
                         continue;
                     }
-                    if let Some(v) = self.subgroup_mask(bi, g.pointee) {
-                        self.globals.insert(g.id, v);
-                        continue;
+                    if simd::simd_subgroup::is_subgroup_builtin(bi) {
+                        return err(SCALAR_SUBGROUPS);
                     }
                     let (off, size) = match BuiltIn::from_u32(bi) {
                         Some(BuiltIn::GlobalInvocationId) => (B_GLOBAL_ID, 12),
@@ -674,10 +676,6 @@ impl<'a, 'f> Lower<'a, 'f> {
                         Some(BuiltIn::NumWorkgroups) => (B_NUM_WORKGROUPS, 12),
                         Some(BuiltIn::LocalInvocationIndex) => (B_LOCAL_INDEX, 4),
                         Some(BuiltIn::WorkgroupSize) => (B_WORKGROUP_SIZE, 12),
-                        Some(BuiltIn::SubgroupSize) => (B_SUBGROUP_SIZE, 4),
-                        Some(BuiltIn::SubgroupLocalInvocationId) => (B_SUBGROUP_LOCAL_ID, 4),
-                        Some(BuiltIn::NumSubgroups) => (B_NUM_SUBGROUPS, 4),
-                        Some(BuiltIn::SubgroupId) => (B_SUBGROUP_ID, 4),
                         Some(other) => return err(format!("unsupported builtin {other:?}")),
                         None => return err(format!("unknown builtin {bi}")),
                     };
@@ -1576,11 +1574,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             MemoryBarrier => {
                 self.b.ins().fence();
             }
-            // A subgroup is one invocation: it is always the elected one.
-            GroupNonUniformElect => {
-                let t = self.iconst(types::I8, 1);
-                self.set(i.id, Val::S(vec![t]));
-            }
+            op if simd::simd_subgroup::is_subgroup_op(op) => return err(SCALAR_SUBGROUPS),
             AtomicLoad
             | AtomicStore
             | AtomicExchange
@@ -1675,9 +1669,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                 return err(format!("Op{:?} outside a fragment shader", i.op));
             }
             _ => {
-                if let Some(v) = self.subgroup(i)? {
-                    self.set(i.id, Val::S(v));
-                } else if let Some(v) = self.dot_product(i)? {
+                if let Some(v) = self.dot_product(i)? {
                     self.set(i.id, Val::S(v));
                 } else {
                     let v = self.value_op(i)?;
@@ -1761,5 +1753,11 @@ mod ops;
 mod pointers;
 mod sampling;
 mod simd;
-mod subgroup;
 pub(crate) mod uniformity;
+
+pub(crate) use simd::simd_subgroup::uses_subgroups;
+
+/// Why the scalar backend refuses subgroup operations and built-ins: its subgroups would be
+/// one invocation wide, not the size the device reports.
+const SCALAR_SUBGROUPS: &str = "subgroup operations and built-ins run on the SoA backend only \
+                                (subgroups are 4 invocations wide)";

@@ -319,7 +319,8 @@ unsafe impl Send for RunInfo {}
 unsafe impl Sync for RunInfo {}
 
 /// Which backend compiles compute shaders (`SOFTVK_SHADER_BACKEND`: `scalar`, `soa`, or unset
-/// for the SoA backend with the scalar one as fallback).
+/// for the SoA backend with the scalar one as fallback, except for shaders that use subgroup
+/// operations or built-ins: only the SoA backend runs those, with subgroups of 4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Backend {
     Auto,
@@ -366,6 +367,9 @@ pub fn compile_compute(
             .unwrap_or_else(|_| Err(ShaderError::new("SoA backend: internal error")))
             {
                 Ok(j) => j,
+                // Subgroups are as wide as the SoA backend's: a shader using them has no
+                // fallback, and the SoA backend's reason is the error.
+                Err(e) if lower::uses_subgroups(&program)? => return Err(e),
                 Err(e) => {
                     declined = Some(e.message);
                     lower::compile(&program, iface, 1)?

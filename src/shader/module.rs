@@ -137,13 +137,14 @@ const CAPABILITIES: &[Capability] = &[
     // point is refused when compiled.
     Capability::DemoteToHelperInvocation,
     Capability::DerivativeControl,
-    // Subgroups of one invocation (see lower/subgroup.rs).
+    // Subgroups of 4 invocations, SoA backend only (see lower/simd_subgroup.rs).
     Capability::GroupNonUniformVote,
     Capability::GroupNonUniformBallot,
     Capability::GroupNonUniformArithmetic,
     Capability::GroupNonUniformShuffle,
     Capability::GroupNonUniformShuffleRelative,
     Capability::GroupNonUniformClustered,
+    Capability::GroupNonUniformQuad,
     // SPV_KHR_integer_dot_product on 32-bit integer vectors and packed 4x8-bit integers
     // (DotProductInput4x8Bit needs 8-bit integers, which do not exist here).
     Capability::DotProduct,
@@ -389,6 +390,8 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | GroupNonUniformLogicalAnd
             | GroupNonUniformLogicalOr
             | GroupNonUniformLogicalXor
+            | GroupNonUniformQuadBroadcast
+            | GroupNonUniformQuadSwap
             | SDot
             | UDot
             | SUDot

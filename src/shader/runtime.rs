@@ -48,9 +48,9 @@ pub(crate) const B_WORKGROUP_ID: u32 = 24;
 pub(crate) const B_NUM_WORKGROUPS: u32 = 36;
 pub(crate) const B_LOCAL_INDEX: u32 = 48;
 pub(crate) const B_WORKGROUP_SIZE: u32 = 52;
-// Subgroups are one invocation each with this scalar backend (subgroupSize = 1).
+// Subgroup built-ins of the SoA backend (uniform over a subgroup; SubgroupLocalInvocationId is
+// the lane index, word 17 is unused). The scalar backend refuses subgroup built-ins.
 pub(crate) const B_SUBGROUP_SIZE: u32 = 64;
-pub(crate) const B_SUBGROUP_LOCAL_ID: u32 = 68;
 pub(crate) const B_NUM_SUBGROUPS: u32 = 72;
 pub(crate) const B_SUBGROUP_ID: u32 = 76;
 
@@ -500,9 +500,9 @@ pub(crate) fn run_workgroup(
             b[6..9].copy_from_slice(&wg);
             b[9..12].copy_from_slice(&num);
             b[13..16].copy_from_slice(&info.local_size);
-            b[16] = 1; // SubgroupSize
-            b[17] = 0; // SubgroupLocalInvocationId
-            b[18] = info.local_size.iter().product(); // NumSubgroups
+            let lanes = info.lanes.max(1) as u32;
+            b[16] = lanes; // SubgroupSize
+            b[18] = info.local_size.iter().product::<u32>().div_ceil(lanes); // NumSubgroups
             b
         },
         slots: slots.as_ptr(),
@@ -540,7 +540,7 @@ pub(crate) fn run_workgroup(
         ctx.builtins[0..3].copy_from_slice(&g);
         ctx.builtins[3..6].copy_from_slice(&local);
         ctx.builtins[12] = first;
-        ctx.builtins[19] = first; // SubgroupId
+        ctx.builtins[19] = first / info.lanes.max(1) as u32; // SubgroupId
         if info.lanes <= 1 {
             next(&mut local);
             return local;

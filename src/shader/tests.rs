@@ -210,23 +210,47 @@ fn load_module(name: &str) -> Result<Module, ShaderError> {
     Module::parse(&words(&bytes))
 }
 
-/// Cases the SoA backend declines (they run on the scalar backend): subgroup operations,
-/// whose subgroups are one invocation wide.
-const SCALAR_ONLY: &[&str] = &[
+/// Cases with subgroup operations or built-ins: only the SoA backend runs them (its subgroups
+/// are the 4 invocations the device reports); the scalar backend must refuse them.
+const SUBGROUP_CASES: &[&str] = &[
+    "bench_reduce",
     "float64_memory",
     "int16_memory",
     "int64_subgroup",
+    "subgroup_declined",
     "subgroup_ops",
-    "subgroup_builtins",
+    "subgroup_small",
+    "subgroup_types",
 ];
 
 /// Runs `shaders/compute/NAME.{spv,test}` on the scalar backend and on the default one (the
-/// SoA backend, which must take every case but [`SCALAR_ONLY`]); panics with every mismatch.
+/// SoA backend, which must take every case); panics with every mismatch. The scalar backend
+/// must refuse the [`SUBGROUP_CASES`].
 fn run_case(name: &str) {
     for backend in [Backend::Scalar, Backend::Auto] {
         BACKEND.with(|b| b.set(Some(backend)));
-        run_case_with(name, None);
+        if backend == Backend::Scalar && SUBGROUP_CASES.contains(&name) {
+            scalar_refuses(name);
+        } else {
+            run_case_with(name, None);
+        }
         BACKEND.with(|b| b.set(None));
+    }
+}
+
+/// The scalar backend refuses a case with subgroup operations (it would run subgroups of one).
+fn scalar_refuses(name: &str) {
+    let text = std::fs::read_to_string(dir().join(format!("{name}.test")))
+        .unwrap_or_else(|e| panic!("{name}.test: {e}"));
+    let c = parse_case(&text);
+    let module = load_module(c.shader.as_deref().unwrap_or(name)).expect("parses");
+    match compile_compute(&module, &c.entry, &c.spec, &c.iface) {
+        Err(e) => assert!(
+            e.message.contains("subgroup"),
+            "{name}: the scalar backend's error does not name subgroups: {}",
+            e.message
+        ),
+        Ok(_) => panic!("{name}: the scalar backend ran subgroup operations"),
     }
 }
 
@@ -254,14 +278,7 @@ fn run_case_with(name: &str, words: Option<&[u32]>) {
     let kernel = kernel.unwrap_or_else(|e| panic!("{name}: {e}"));
     if words.is_none() && backend() == Backend::Auto {
         let (lanes, why) = kernel.backend();
-        if SCALAR_ONLY.contains(&name) {
-            assert_eq!(
-                lanes, 1,
-                "{name}: listed as scalar-only but the SoA backend took it"
-            );
-        } else {
-            assert_eq!(lanes, 4, "{name}: the SoA backend declined it: {why:?}");
-        }
+        assert_eq!(lanes, 4, "{name}: the SoA backend declined it: {why:?}");
     }
 
     let heap = Arc::new(Heap::new(1 << 30));
@@ -446,7 +463,11 @@ cases! {
     refuse_ftz,
     fragment_module,
     refuse_fragment,
+    bench_reduce,
+    subgroup_declined,
     subgroup_ops,
+    subgroup_small,
+    subgroup_types,
     dot_product,
     dot_product_sat_high,
     dot_product_sat_low,
@@ -721,12 +742,19 @@ fn debug_strings_need_not_be_utf8() {
 /// to 4 GiB of address space, so an unbounded allocation fails the test instead of the machine.
 #[test]
 fn hostile_words_are_refused_within_bounds() {
+    // subgroup_small's function body: the SoA backend's subgroup translation and its
+    // uniformity rules (its types and decorations are like the other modules').
+    hostile("empty,shared,undef_empty,frexp_barrier,rowmajor,debuginfo,subgroup_small@body");
+}
+
+/// Runs [`hostile_child`] on the comma-separated cases `names`.
+fn hostile(names: &str) {
     let start = std::time::Instant::now();
     let out = std::process::Command::new("sh")
         .arg("-c")
         .arg("ulimit -v 4194304 && exec \"$0\" shader::tests::hostile_child --exact --nocapture")
         .arg(std::env::current_exe().expect("test binary"))
-        .env("SOFTVK_SHADER_HOSTILE_CHILD", "1")
+        .env("SOFTVK_SHADER_HOSTILE_CHILD", names)
         .output()
         .expect("run the child");
     let text =
@@ -748,23 +776,28 @@ fn hostile_words_are_refused_within_bounds() {
 /// The body of `hostile_words_are_refused_within_bounds` (only in the child it starts).
 #[test]
 fn hostile_child() {
-    if std::env::var_os("SOFTVK_SHADER_HOSTILE_CHILD").is_none() {
+    let Ok(names) = std::env::var("SOFTVK_SHADER_HOSTILE_CHILD") else {
         return;
-    }
+    };
     let iface = ssbo_iface(4);
     let spec = SpecConstants::default();
     let mut runs = 0;
     let mut internal = Vec::new();
-    for name in [
-        "empty",
-        "shared",
-        "undef_empty",
-        "frexp_barrier",
-        "rowmajor",
-        "debuginfo",
-    ] {
+    for name in names.split(',') {
+        // NAME@body: only the words from the first OpFunction on.
+        let (name, body) = match name.split_once('@') {
+            Some((n, _)) => (n, true),
+            None => (name, false),
+        };
         let good = words(&std::fs::read(dir().join(format!("{name}.spv"))).expect("spv"));
-        for at in 5..good.len() {
+        let first = match body {
+            true => instructions(&good)
+                .iter()
+                .find(|(_, op, _)| *op == 54)
+                .map_or(5, |(at, _, _)| *at),
+            false => 5,
+        };
+        for at in first..good.len() {
             for v in [0xFFFF_FFFF, 0x7FFF_FFFF, 0x6A0A_AAAE, 0] {
                 let mut w = good.clone();
                 w[at] = v;

@@ -970,8 +970,9 @@ fn a_shader_that_never_ends_cannot_hang_the_application() {
     }
 }
 
-/// Basic subgroup operations (required in compute by Vulkan 1.1): the properties say one
-/// invocation per subgroup, and the built-ins, subgroupElect and the subgroup barriers agree.
+/// Basic subgroup operations (required in compute by Vulkan 1.1): the properties say four
+/// invocations per subgroup (the SoA backend's lanes), and the built-ins, subgroupElect and the
+/// subgroup barriers agree: subgroups are consecutive local indices.
 #[test]
 fn subgroup_basics() {
     let vk = device();
@@ -984,19 +985,22 @@ fn subgroup_basics() {
         vk.instance
             .get_physical_device_properties2(vk.physical, &mut p2);
     }
-    assert_eq!(sp.subgroup_size, 1);
+    assert_eq!(sp.subgroup_size, 4);
     assert!(sp.supported_stages.contains(vk::ShaderStageFlags::COMPUTE));
-    // Every class exact at one invocation (tests/tests/spirv.rs vulkan_1_3_shader_features
-    // runs them); not QUAD, which needs subgroups of four.
-    assert!(
-        sp.supported_operations
-            .contains(vk::SubgroupFeatureFlags::BASIC)
-    );
-    assert!(
-        !sp.supported_operations
-            .contains(vk::SubgroupFeatureFlags::QUAD)
-    );
-    assert_eq!((p13.min_subgroup_size, p13.max_subgroup_size), (1, 1));
+    // Every class, checked against a CPU reference in shaders/compute/subgroup_ops (and run
+    // through the loader by tests/tests/spirv.rs vulkan_1_3_shader_features); a subgroup of
+    // four is one quad.
+    let all = vk::SubgroupFeatureFlags::BASIC
+        | vk::SubgroupFeatureFlags::VOTE
+        | vk::SubgroupFeatureFlags::ARITHMETIC
+        | vk::SubgroupFeatureFlags::BALLOT
+        | vk::SubgroupFeatureFlags::SHUFFLE
+        | vk::SubgroupFeatureFlags::SHUFFLE_RELATIVE
+        | vk::SubgroupFeatureFlags::CLUSTERED
+        | vk::SubgroupFeatureFlags::QUAD;
+    assert_eq!(sp.supported_operations, all);
+    assert_eq!((p13.min_subgroup_size, p13.max_subgroup_size), (4, 4));
+    assert_eq!(p13.max_compute_workgroup_subgroups, 1024 / 4);
     let out = vk.buffer(16 * 16, STORAGE);
     let p = pipe(&vk, "subgroup", &[&[(0, DT::STORAGE_BUFFER)]], 0, None);
     write_buffer(
@@ -1015,7 +1019,9 @@ fn subgroup_basics() {
     let w = out.u32s();
     for i in 0..16u32 {
         let k = i as usize * 4;
-        assert_eq!(w[k..k + 4], [1, 0, 1600 + i, 1], "invocation {i}");
+        // (gl_SubgroupSize, gl_SubgroupInvocationID, NumSubgroups * 100 + SubgroupID, elected)
+        let want = [4, i % 4, 400 + i / 4, i.is_multiple_of(4) as u32];
+        assert_eq!(w[k..k + 4], want, "invocation {i}");
     }
     p.destroy(&vk);
     vk.destroy_buffer(out);

@@ -402,11 +402,12 @@ fn subgroup_size_control() {
             d.cmd_dispatch(cb, 1, 1, 1);
         });
         let words = out.u32s();
+        assert_eq!(size, 4);
         for inv in 0..16 {
             assert_eq!(
-                words[inv * 4],
-                size,
-                "gl_SubgroupSize seen by invocation {inv}"
+                words[inv * 4..inv * 4 + 2],
+                [size, inv as u32 % size],
+                "gl_SubgroupSize and gl_SubgroupInvocationID seen by invocation {inv}"
             );
         }
         // ALLOW_VARYING_SUBGROUP_SIZE alone is accepted too.
@@ -429,8 +430,8 @@ fn subgroup_size_control() {
     }
     vk.destroy_buffer(out);
 
-    // A size outside min..=max: invalid usage, refused with a message (no validation layer:
-    // the layer would object first).
+    // Sizes outside min..=max (smaller and larger powers of two): invalid usage, refused with a
+    // message (no validation layer: the layer would object first).
     let vk = Vk::with(Options {
         validation: false,
         ..Options::default()
@@ -441,27 +442,29 @@ fn subgroup_size_control() {
             .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
             .unwrap();
         let p = pipe(&vk, "subgroup", &[&[(0, DT::STORAGE_BUFFER)]], 0, None);
-        let mut required = vk::PipelineShaderStageRequiredSubgroupSizeCreateInfo::default()
-            .required_subgroup_size(size * 64);
-        let info = vk::ComputePipelineCreateInfo::default()
-            .stage(
-                vk::PipelineShaderStageCreateInfo::default()
-                    .stage(vk::ShaderStageFlags::COMPUTE)
-                    .module(module)
-                    .name(c"main")
-                    .push_next(&mut required),
-            )
-            .layout(p.layout);
-        let err = d
-            .create_compute_pipelines(vk::PipelineCache::null(), &[info], None)
-            .unwrap_err();
-        assert_eq!(err.1, vk::Result::ERROR_VALIDATION_FAILED_EXT);
-        assert_eq!(err.0, vec![vk::Pipeline::null()]);
-        let errors = vk.take_softvk_errors();
-        assert!(
-            errors.iter().any(|e| e.contains("requiredSubgroupSize")),
-            "{errors:?}"
-        );
+        for bad in [1, size / 2, size * 2, size * 64] {
+            let mut required = vk::PipelineShaderStageRequiredSubgroupSizeCreateInfo::default()
+                .required_subgroup_size(bad);
+            let info = vk::ComputePipelineCreateInfo::default()
+                .stage(
+                    vk::PipelineShaderStageCreateInfo::default()
+                        .stage(vk::ShaderStageFlags::COMPUTE)
+                        .module(module)
+                        .name(c"main")
+                        .push_next(&mut required),
+                )
+                .layout(p.layout);
+            let err = d
+                .create_compute_pipelines(vk::PipelineCache::null(), &[info], None)
+                .unwrap_err();
+            assert_eq!(err.1, vk::Result::ERROR_VALIDATION_FAILED_EXT, "size {bad}");
+            assert_eq!(err.0, vec![vk::Pipeline::null()]);
+            let errors = vk.take_softvk_errors();
+            assert!(
+                errors.iter().any(|e| e.contains("requiredSubgroupSize")),
+                "{errors:?}"
+            );
+        }
         d.destroy_shader_module(module, None);
         p.destroy(&vk);
     }
@@ -731,7 +734,9 @@ fn several_pipelines_in_one_call() {
             let w = out.u32s();
             for inv in 0..16 {
                 // (gl_SubgroupSize, gl_SubgroupInvocationID, NumSubgroups*100 + SubgroupID, elected)
-                assert_eq!(w[inv * 4..inv * 4 + 4], [1, 0, 1600 + inv as u32, 1]);
+                let i = inv as u32;
+                let want = [4, i % 4, 400 + i / 4, i.is_multiple_of(4) as u32];
+                assert_eq!(w[inv * 4..inv * 4 + 4], want);
             }
         }
         for pl in batch.into_iter().chain(singles) {

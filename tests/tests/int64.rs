@@ -1,8 +1,9 @@
 //! 64-bit integers in compute shaders (`shaderInt64`) through the loader, under the validation
 //! layer (the harness enables every reported feature, so shaderInt64 is on):
 //! - shaders/tests/int64_hash.comp: splitmix64 with a 64-bit specialization constant (an
-//!   8-byte VkSpecializationMapEntry), a 64-bit subgroup sum, a shared-memory reduction and
-//!   signed 64-bit division, over 4 workgroups of 64, against the same computation on the CPU;
+//!   8-byte VkSpecializationMapEntry), a 64-bit subgroup sum (subgroups of 4), a shared-memory
+//!   reduction and signed 64-bit division, over 4 workgroups of 64, against the same
+//!   computation on the CPU;
 //! - shaders/tests/buffer_reference2.comp: GL_EXT_buffer_reference2 pointer arithmetic
 //!   (`p + i`, `p[i]`, pointer differences), which glslang lowers to OpConvertPtrToU, 64-bit
 //!   integer arithmetic and OpConvertUToPtr; invocations past the buffer read 0 and their
@@ -72,9 +73,13 @@ fn int64_hash_matches_the_cpu() {
         let mut sum = 0u64;
         for l in 0..64 {
             let gid = g * 64 + l;
-            let z = splitmix64(SEED ^ gid as u64);
+            // subgroupAdd over the subgroup of 4 consecutive invocations.
+            let first = gid & !3;
+            let z = (first..first + 4)
+                .map(|i| splitmix64(SEED ^ i as u64))
+                .fold(0u64, u64::wrapping_add);
             let s = z as i64;
-            assert_eq!(o[8 + 3 * gid], z, "hash {gid}");
+            assert_eq!(o[8 + 3 * gid], z, "subgroup sum of hashes {gid}");
             assert_eq!(o[8 + 3 * gid + 1], (s / -7) as u64, "quotient {gid}");
             // GLSL % on signed integers is OpSMod: the sign of the (positive) divisor.
             let r = s.rem_euclid(1_000_003);

@@ -484,41 +484,38 @@ fn modules_with_fragment_entry_points() {
 }
 
 /// The Vulkan 1.2/1.3 shader features the compiler now implements, through the loader:
-/// subgroup operations (subgroups of one invocation, broadcast with a dynamic id included),
-/// integer dot products, null-initialized workgroup memory, the Vulkan memory model at device
-/// scope (message passing across workgroups) and std430 uniform blocks.
+/// subgroup operations (subgroups of four, a partial one and divergent control flow included,
+/// broadcast with a dynamic id, quad operations), integer dot products, null-initialized
+/// workgroup memory, the Vulkan memory model at device scope (message passing across
+/// workgroups) and std430 uniform blocks.
 /// Under the validation layer: the device reports each of these features and subgroup
 /// operation classes.
 #[test]
 fn vulkan_1_3_shader_features() {
     let vk = Vk::new();
     let ssbo2 = [DT::STORAGE_BUFFER, DT::STORAGE_BUFFER];
-    // Subgroups: invocation 0 (x = 5, f = 1.5, u = 3) of subgroup_ops.test's reference.
-    let mut input = u32s(&[5, -3i32 as u32, 0, 7]);
-    input.extend(f32s(&[1.5, -2.0, 0.0, 3.25]));
-    input.extend(u32s(&[3, 4, 0xffff_ffff, 8]));
+    // Subgroups: subgroup_ops.test's input and its CPU reference (subgroup_ops.py).
+    let mut input = u32s(&[5, -3i32 as u32, 0, 7, 2, -8i32 as u32]);
+    input.extend(f32s(&[1.5, -2.0, 0.0, 3.25, 0.5, -0.75]));
+    input.extend(u32s(&[3, 4, 0xffff_ffff, 8, 5, 2]));
     let out = run(
         &vk,
         &compute_spirv("subgroup_ops"),
         &ssbo2,
-        &[input, vec![0; 1024]],
+        &[input, vec![0; 6 * 160 * 4]],
         &[],
     );
-    let f = |x: f32| x.to_bits();
-    let want0: Vec<u32> = [1, 1, 1, 1, 0, 0, 0, 1, 0, 1, 1, 0, 0, 0]
-        .into_iter()
-        .chain([5; 3])
-        .chain([5; 14])
-        .chain([0, 1, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0, 0])
-        .chain([3, 3, 0xffff_ffff, 0])
-        .chain([f(1.5); 4])
-        .chain([f(0.0), f(1.0), f(f32::INFINITY), f(f32::NEG_INFINITY)])
-        .chain([1, 0, 0])
-        .chain([5; 5])
-        .chain([f(1.5)])
-        .chain([1, 1, 0, 1, 0])
+    let path = softvk_tests::root().join("shaders/compute/subgroup_ops.test");
+    let text = std::fs::read_to_string(&path).expect("subgroup_ops.test");
+    let want: Vec<u32> = text
+        .lines()
+        .find_map(|l| l.strip_prefix("expect 1 "))
+        .expect("an expect line")
+        .split_whitespace()
+        .map(|t| u32::from_str_radix(t.trim_start_matches("0x"), 16).expect("hex"))
         .collect();
-    assert_eq!(out[1][..256], u32s(&want0)[..]);
+    assert_eq!(want.len(), 6 * 160);
+    assert_eq!(out[1], u32s(&want));
     // Dot products: the saturating-high case of dot_product_sat_high.test.
     let input = u32s(&[
         1000,

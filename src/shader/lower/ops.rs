@@ -1252,7 +1252,7 @@ fn safe_divisor(b: &mut FunctionBuilder, x: Value, y: Value, signed: bool) -> Va
 }
 
 /// NMin/NMax: if one operand is NaN, the other.
-fn nminmax(b: &mut FunctionBuilder, x: Value, y: Value, max: bool) -> Value {
+pub(super) fn nminmax(b: &mut FunctionBuilder, x: Value, y: Value, max: bool) -> Value {
     let r = if max {
         b.ins().fmax(x, y)
     } else {

@@ -22,10 +22,16 @@
 //!   a value used in another block is a variable too, blended by the mask when it is defined
 //!   inside a loop (lanes that left the loop keep the value they left with).
 //! - **Barriers.** The subgroup's coroutine suspends at a workgroup barrier (runtime.rs).
+//! - **Subgroups.** The [`LANES`] lanes of a call are the subgroup: GroupNonUniform
+//!   instructions and the subgroup built-ins are translated in `simd_subgroup.rs` over the
+//!   lanes of the current execution mask (the scalar backend refuses them).
 
 use super::uniformity::{Analyzer, ArgU, Cfg, LANES, PtrU, Uniformity, builtin_flags};
 use super::*;
 use cranelift_frontend::Variable;
+
+#[path = "simd_subgroup.rs"]
+pub(super) mod simd_subgroup;
 
 /// Offsets into [`runtime::Ctx::lanes`] rows: global id x y z, local id x y z, local index,
 /// initial lane mask.
@@ -1364,9 +1370,7 @@ impl<'a> Lower<'a, '_> {
                 // Modf/Frexp with an out pointer store through it.
                 self.per_lane_masked(i)
             }
-            op if format!("{op:?}").starts_with("GroupNonUniform") => {
-                soa_err("subgroup operations (subgroups are one invocation wide)")
-            }
+            op if simd_subgroup::is_subgroup_op(op) => self.subgroup_soa(i),
             _ => self.pure(i),
         }
     }
@@ -1778,6 +1782,11 @@ impl<'a> Lower<'a, '_> {
                     .get(&i.id)
                     .cloned()
                     .unwrap_or(vec![true; n]);
+                if let Some(lvs) = self.subgroup_builtin(bi, comp, n)? {
+                    let v = self.mk(lvs);
+                    self.set(i.id, v);
+                    return Ok(());
+                }
                 let (row, off) = builtin_row(bi)?;
                 let mut lvs = Vec::new();
                 for k in 0..n {

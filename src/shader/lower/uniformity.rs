@@ -24,6 +24,7 @@
 //!
 //! The fixed point only ever turns components varying, so it terminates.
 
+use super::simd::simd_subgroup::is_subgroup_op;
 use super::*;
 
 /// Invocations one JIT'd call of the SoA backend runs.
@@ -356,6 +357,14 @@ pub(super) fn builtin_flags(bi: u32, local: [u32; 3]) -> Option<Vec<bool>> {
         BuiltIn::WorkgroupId | BuiltIn::NumWorkgroups | BuiltIn::WorkgroupSize => {
             vec![false; 3]
         }
+        // Subgroups are the LANES lanes of one call (simd_subgroup.rs).
+        BuiltIn::SubgroupSize | BuiltIn::NumSubgroups | BuiltIn::SubgroupId => vec![false],
+        BuiltIn::SubgroupLocalInvocationId => vec![true],
+        BuiltIn::SubgroupEqMask
+        | BuiltIn::SubgroupGeMask
+        | BuiltIn::SubgroupGtMask
+        | BuiltIn::SubgroupLeMask
+        | BuiltIn::SubgroupLtMask => vec![true, false, false, false],
         _ => return None,
     })
 }
@@ -883,6 +892,11 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                 let f = if f.len() == n { f } else { vec![true; n] };
                 Ok(Self::merge(u, i.id, f))
             }
+            op if is_subgroup_op(op) && n.is_some() => {
+                let n = n.unwrap_or(0);
+                let f = self.subgroup_flags(u, i, n);
+                Ok(Self::merge(u, i.id, f))
+            }
             _ => {
                 // Generic: component-wise where the operands have the result's size, else
                 // varying if any operand is.
@@ -919,6 +933,69 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                 }
                 Ok(Self::merge(u, i.id, f))
             }
+        }
+    }
+}
+
+impl Analyzer<'_, '_> {
+    /// Varying flags of a subgroup instruction's `n` result scalars, exactly as
+    /// simd_subgroup.rs produces them: one scalar for every lane from votes, ballots,
+    /// broadcasts, shuffles with a uniform id and reductions over the whole subgroup; the
+    /// value's own flags from relative shuffles and quad swaps (a uniform value stays uniform);
+    /// one value per lane from scans, clusters smaller than the subgroup, Elect and
+    /// InverseBallot; the operands' from the pure ballot queries.
+    fn subgroup_flags(&self, u: &Uniformity, i: &Inst, n: usize) -> Vec<bool> {
+        use Op::*;
+        use spirv::GroupOperation as G;
+        let uni = vec![false; n];
+        let var = vec![true; n];
+        let any = |k: std::ops::Range<usize>| {
+            let v = k.into_iter().any(|k| self.any_varying(u, i.w(k)));
+            vec![v; n]
+        };
+        let value = |k: usize| {
+            let f = self.flags(u, i.w(k));
+            if f.len() == n { f } else { vec![true; n] }
+        };
+        match i.op {
+            GroupNonUniformElect | GroupNonUniformInverseBallot => var,
+            GroupNonUniformAll
+            | GroupNonUniformAny
+            | GroupNonUniformAllEqual
+            | GroupNonUniformBallot
+            | GroupNonUniformBroadcastFirst => uni,
+            GroupNonUniformBroadcast | GroupNonUniformShuffle | GroupNonUniformQuadBroadcast => {
+                if self.any_varying(u, i.w(2)) {
+                    value(1)
+                } else {
+                    uni
+                }
+            }
+            GroupNonUniformShuffleXor
+            | GroupNonUniformShuffleUp
+            | GroupNonUniformShuffleDown
+            | GroupNonUniformQuadSwap => value(1),
+            GroupNonUniformBallotBitExtract => any(1..3),
+            GroupNonUniformBallotFindLSB | GroupNonUniformBallotFindMSB => any(1..2),
+            GroupNonUniformBallotBitCount => match G::from_u32(i.w(1)) {
+                Some(G::Reduce) => any(2..3),
+                _ => var,
+            },
+            _ => match G::from_u32(i.w(1)) {
+                Some(G::Reduce) => uni,
+                Some(G::ClusteredReduce) => {
+                    let c = (i.len() > 3)
+                        .then(|| self.p.consts.get(&i.w(3)))
+                        .flatten()
+                        .and_then(|c| c.first().copied());
+                    if c.is_some_and(|c| c >= LANES as u64 && c.is_power_of_two()) {
+                        uni
+                    } else {
+                        var
+                    }
+                }
+                _ => var,
+            },
         }
     }
 }
