@@ -103,6 +103,11 @@ pub(crate) struct Jit {
     pub device_addresses: bool,
     /// Invocations one call runs: 1 (scalar backend) or [`uniformity::LANES`] (SoA).
     pub lanes: usize,
+    /// Barriers split the shader into phases: each call runs to the next barrier (simd.rs).
+    pub split: bool,
+    /// Per subgroup: bytes a barrier saves, bytes of function/private memory (split only).
+    pub spill_bytes: usize,
+    pub locals_bytes: usize,
 }
 
 /// A SPIR-V value as the backend holds it.
@@ -182,6 +187,8 @@ type Phis = Vec<(u32, u32, Vec<(u32, u32)>)>;
 
 struct Frame {
     vals: HashMap<u32, Val>,
+    /// SoA: ids defined in the frame's current block (what a barrier must carry over).
+    live: Vec<u32>,
     blocks: HashMap<u32, Block>,
     /// label -> phis: (result id, result type, [(value, parent label)])
     phis: HashMap<u32, Phis>,
@@ -207,6 +214,8 @@ struct Lower<'a, 'f> {
     device_addresses: bool,
     /// The SoA backend's state (simd.rs); `None` for the scalar backend.
     soa: Option<Box<simd::Soa<'a>>>,
+    /// Split mode: function/private memory lives at `ctx.locals`, this many bytes so far.
+    locals_bytes: u64,
 }
 
 fn flags() -> MemFlagsData {
@@ -347,10 +356,13 @@ fn used_ids(p: &Program) -> Result<(HashSet<u32>, bool), ShaderError> {
 
 /// Compiles the entry point with the scalar backend (`lanes` 1) or the SoA backend (`lanes`
 /// [`uniformity::LANES`]: one call runs a subgroup).
+/// `split` (SoA with barriers): barriers split the shader into phases instead of suspending
+/// a coroutine.
 pub(crate) fn compile(
     p: &Program,
     iface: &PipelineInterface,
     lanes: usize,
+    split: bool,
 ) -> Result<Jit, ShaderError> {
     let isa = isa()?;
     let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
@@ -402,25 +414,34 @@ pub(crate) fn compile(
         wg_inits: Vec::new(),
         device_addresses: false,
         soa: None,
+        locals_bytes: 0,
     };
     let entry_block = l.b.create_block();
     l.b.append_block_params_for_function_params(entry_block);
     l.b.switch_to_block(entry_block);
     l.ctx = l.b.block_params(entry_block)[0];
+    let split = lanes > 1 && split && barriers;
     if lanes > 1 {
-        l.start_soa();
+        l.start_soa(split);
     }
     let workgroup_bytes = l.setup_globals(iface, &used)?;
     let workgroup_init = l.workgroup_image(workgroup_bytes)?;
     if lanes > 1 {
+        let dispatch = split.then(|| l.resume_dispatch());
         l.function_soa(p.entry, Vec::new())?;
-        l.b.ins().return_(&[]);
+        if let Some((dispatch, point)) = dispatch {
+            l.finish_phases(dispatch, point);
+        } else {
+            l.b.ins().return_(&[]);
+        }
     } else {
         l.function(p.entry, Vec::new(), None)?;
     }
     l.b.seal_all_blocks();
     let function_bytes = l.function_bytes as usize;
     let device_addresses = l.device_addresses;
+    let spill_bytes = l.soa.as_ref().map_or(0, |s| s.spill_bytes as usize);
+    let locals_bytes = l.locals_bytes as usize;
     l.b.finalize(module.target_config());
     if std::env::var_os("SOFTVK_DUMP_CLIF").is_some() {
         cctx.set_disasm(true);
@@ -452,6 +473,9 @@ pub(crate) fn compile(
         function_bytes,
         device_addresses,
         lanes,
+        split,
+        spill_bytes,
+        locals_bytes,
     })
 }
 
@@ -509,7 +533,9 @@ impl<'a, 'f> Lower<'a, 'f> {
             return Ok(v.clone());
         }
         if let Some(v) = self.load_cross(id) {
-            self.frame().vals.insert(id, v.clone());
+            let f = self.frame();
+            f.vals.insert(id, v.clone());
+            f.live.push(id);
             return Ok(v);
         }
         if let Some(c) = self.p.consts.get(&id).cloned() {
@@ -776,14 +802,33 @@ impl<'a, 'f> Lower<'a, 'f> {
                 self.function_bytes
             ));
         }
-        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
-            StackSlotKind::ExplicitSlot,
-            size.max(16) as u32,
-            4,
-        ));
-        let base = self.b.ins().stack_addr(PTR, slot, 0);
+        let split = self.soa.as_ref().is_some_and(|s| s.split);
+        let base = if split {
+            // Phases return between barriers: the memory lives in the subgroup's area.
+            let off = self.locals_bytes;
+            self.locals_bytes += size.max(16).next_multiple_of(16);
+            let area = self.b.ins().load(PTR, flags(), self.ctx, CTX_LOCALS);
+            self.b.ins().iadd_imm_s(area, off as i64)
+        } else {
+            let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+                StackSlotKind::ExplicitSlot,
+                size.max(16) as u32,
+                4,
+            ));
+            self.b.ins().stack_addr(PTR, slot, 0)
+        };
         let len = self.iconst(PTR, size as i64);
         let v = self.mem_ptr(base, len, ty);
+        if split && self.frames.is_empty() {
+            // A private variable: the area starts zeroed, and the code that sets it up runs
+            // again at every phase.
+            if init.is_some() {
+                return err(
+                    "SoA backend: a private variable with an initializer in a shader split at barriers",
+                );
+            }
+            return Ok(v);
+        }
         if size <= 64 {
             let z = self.iconst(types::I32, 0);
             for k in 0..size.div_ceil(4) {
@@ -1269,6 +1314,7 @@ impl<'a, 'f> Lower<'a, 'f> {
         let insts = &self.p.module.insts[r.start..=r.end];
         let mut frame = Frame {
             vals: HashMap::new(),
+            live: Vec::new(),
             blocks: HashMap::new(),
             phis: HashMap::new(),
             ret,

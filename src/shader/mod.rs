@@ -356,23 +356,30 @@ pub fn compile_compute(
     let mut declined = None;
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let program = front::Program::new(module, entry, spec)?;
+        let lanes = lower::uniformity::LANES;
+        // The SoA backend with barriers split into phases, else with a coroutine per subgroup.
+        let soa = || {
+            let attempt = |split: bool| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    lower::compile(&program, iface, lanes, split)
+                }))
+                .unwrap_or_else(|_| Err(ShaderError::new("SoA backend: internal error")))
+            };
+            attempt(true).or_else(|_| attempt(false))
+        };
         let jit = match backend() {
-            Backend::Scalar => lower::compile(&program, iface, 1)?,
-            Backend::Soa => lower::compile(&program, iface, lower::uniformity::LANES)?,
+            Backend::Scalar => lower::compile(&program, iface, 1, false)?,
+            Backend::Soa => soa()?,
             // The SoA backend where it translates the shader, else the scalar one (whose
             // errors are the ones reported).
-            Backend::Auto => match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                lower::compile(&program, iface, lower::uniformity::LANES)
-            }))
-            .unwrap_or_else(|_| Err(ShaderError::new("SoA backend: internal error")))
-            {
+            Backend::Auto => match soa() {
                 Ok(j) => j,
                 // Subgroups are as wide as the SoA backend's: a shader using them has no
                 // fallback, and the SoA backend's reason is the error.
                 Err(e) if lower::uses_subgroups(&program)? => return Err(e),
                 Err(e) => {
                     declined = Some(e.message);
-                    lower::compile(&program, iface, 1)?
+                    lower::compile(&program, iface, 1, false)?
                 }
             },
         };
@@ -396,9 +403,12 @@ pub fn compile_compute(
         workgroup_init_len: workgroup_init.len(),
         barriers: jit.barriers,
         stack_bytes: (jit.function_bytes + (64 << 10)).next_multiple_of(4096),
-        use_coroutines: jit.barriers || big,
+        use_coroutines: (jit.barriers && !jit.split) || big,
         device_addresses: jit.device_addresses,
         lanes: jit.lanes,
+        split: jit.split,
+        spill_bytes: jit.spill_bytes,
+        locals_bytes: jit.locals_bytes,
     };
     let slots_needed = iface
         .bindings
@@ -420,6 +430,17 @@ impl ComputeKernel {
     /// backend, why the SoA backend declined the shader.
     pub fn backend(&self) -> (usize, Option<&str>) {
         (self.run.lanes, self.declined.as_deref())
+    }
+
+    /// Whether workgroup barriers split the shader into phases (SoA backend) rather than
+    /// suspend a coroutine per invocation or subgroup; false without barriers.
+    pub fn phases(&self) -> bool {
+        self.run.split
+    }
+
+    /// Whether the shader has workgroup barriers.
+    pub fn has_barriers(&self) -> bool {
+        self.run.barriers
     }
 
     /// LocalSize (after specialization).

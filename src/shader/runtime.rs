@@ -79,6 +79,12 @@ pub(crate) struct Ctx {
     /// and the initial lane mask (all ones for a lane that exists, else 0). `builtins` holds
     /// the ids of the subgroup's first lane.
     pub lanes: [[u32; 4]; 8],
+    /// Phases (SoA with barriers): 0 to start, else the barrier to resume after; the code
+    /// sets it when it returns (0 when done).
+    pub resume: u32,
+    /// Phases: where a barrier saves the subgroup's state, and its function/private memory.
+    pub spill: *mut u8,
+    pub locals: *mut u8,
 }
 
 /// Loop iterations between two checks of a dispatch's [`Watch`].
@@ -141,6 +147,9 @@ pub(crate) const CTX_SCRATCH: i32 = offset_of!(Ctx, scratch) as i32;
 pub(crate) const CTX_ZERO: i32 = offset_of!(Ctx, zero) as i32;
 pub(crate) const CTX_SINK: i32 = offset_of!(Ctx, sink) as i32;
 pub(crate) const CTX_LANES: i32 = offset_of!(Ctx, lanes) as i32;
+pub(crate) const CTX_RESUME: i32 = offset_of!(Ctx, resume) as i32;
+pub(crate) const CTX_SPILL: i32 = offset_of!(Ctx, spill) as i32;
+pub(crate) const CTX_LOCALS: i32 = offset_of!(Ctx, locals) as i32;
 
 /// The JIT'd entry: runs one invocation.
 pub(crate) type EntryFn = unsafe extern "C" fn(*mut Ctx);
@@ -432,6 +441,12 @@ pub(crate) struct RunInfo {
     pub device_addresses: bool,
     /// Invocations one call of `entry` runs (1, or 4 for the SoA backend).
     pub lanes: usize,
+    /// Barriers split the shader into phases: each call runs a subgroup to its next barrier
+    /// (or the end), saving its state in `spill_bytes` bytes; function/private memory is
+    /// `locals_bytes` per subgroup.
+    pub split: bool,
+    pub spill_bytes: usize,
+    pub locals_bytes: usize,
 }
 
 thread_local! {
@@ -517,6 +532,9 @@ pub(crate) fn run_workgroup(
         fuel: FUEL,
         stopper,
         lanes: [[0; 4]; 8],
+        resume: 0,
+        spill: std::ptr::null_mut(),
+        locals: std::ptr::null_mut(),
     };
     let n = sx * sy * sz;
     let next = |l: &mut [u32; 3]| {
@@ -583,6 +601,53 @@ pub(crate) fn run_workgroup(
     };
     let step = info.lanes.max(1) as u32;
     let shared_ptr = shared.as_mut_ptr() as *mut u8;
+    if info.split && !info.use_coroutines {
+        // Phases: every unfinished subgroup runs to its next barrier, then the next phase
+        // starts; a subgroup is done when its call returns with `resume` 0.
+        let count = n.div_ceil(step) as usize;
+        let spill = info.spill_bytes.next_multiple_of(16);
+        let locals = info.locals_bytes.next_multiple_of(16);
+        // u128 words: 16-byte aligned, zeroed (private memory starts zeroed).
+        let mut area = vec![0u128; (count * (spill + locals)).div_ceil(16)];
+        let base = area.as_mut_ptr() as *mut u8;
+        let mut ctxs: Vec<Ctx> = (0..count).map(|_| make_ctx(shared_ptr)).collect();
+        let mut local = [0; 3];
+        for (i, ctx) in ctxs.iter_mut().enumerate() {
+            local = set_ids(ctx, i as u32 * step, local);
+            // SAFETY: offsets within `area`, which holds count * (spill + locals) bytes.
+            unsafe {
+                ctx.spill = base.add(i * (spill + locals));
+                ctx.locals = base.add(i * (spill + locals) + spill);
+            }
+        }
+        let mut done = vec![false; count];
+        let mut left = count;
+        while left > 0 {
+            for (ctx, d) in ctxs.iter_mut().zip(done.iter_mut()) {
+                if *d {
+                    continue;
+                }
+                // SAFETY: as for the plain loop below; `spill` and `locals` point into `area`,
+                // which outlives every call.
+                unsafe { (info.entry)(ctx) };
+                if ctx.resume == 0 {
+                    *d = true;
+                    left -= 1;
+                }
+            }
+            // SAFETY: `stopper` outlives this call.
+            if unsafe {
+                (*stopper)
+                    .stopped
+                    .load(std::sync::atomic::Ordering::Relaxed)
+            } {
+                break;
+            }
+        }
+        drop(ctxs);
+        drop(area);
+        return;
+    }
     if !info.use_coroutines {
         let mut ctx = make_ctx(shared_ptr);
         let mut local = [0; 3];

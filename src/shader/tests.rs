@@ -278,6 +278,9 @@ fn run_case_with(name: &str, words: Option<&[u32]>) {
     let kernel = kernel.unwrap_or_else(|e| panic!("{name}: {e}"));
     if words.is_none() && backend() == Backend::Auto {
         let (lanes, why) = kernel.backend();
+        if kernel.has_barriers() {
+            assert!(kernel.phases(), "{name}: barriers without phases");
+        }
         assert_eq!(lanes, 4, "{name}: the SoA backend declined it: {why:?}");
     }
 
@@ -397,6 +400,8 @@ cases! {
     arith,
     control,
     divergence,
+    phases,
+    phases_opt,
     calls,
     calls_opt,
     divergence_opt,

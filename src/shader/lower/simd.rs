@@ -107,6 +107,14 @@ pub(super) struct FuncState {
 
 pub(super) struct Soa<'a> {
     pub analyzer: Analyzer<'a, 'a>,
+    /// Every variable declared so far, with its type (what a barrier saves).
+    pub vars: Vec<(Variable, Type)>,
+    /// Barriers split the shader into phases (see [`Lower::barrier_split`]).
+    pub split: bool,
+    /// Resume blocks, by resume point - 1.
+    pub resumes: Vec<Block>,
+    /// Bytes of the largest state a barrier saves.
+    pub spill_bytes: u32,
     pub view: View,
     pub staged: Vec<(u32, Val)>,
     /// The current execution mask (`I32X4`) and its bits.
@@ -153,6 +161,13 @@ impl<'a> Lower<'a, '_> {
     }
 
     // ----- masks -----
+
+    /// A new cranelift variable of type `t`, recorded for barriers.
+    pub(super) fn new_var(&mut self, t: Type) -> Variable {
+        let v = self.b.declare_var(t);
+        self.soa().vars.push((v, t));
+        v
+    }
 
     fn zero_mask(&mut self) -> Value {
         let z = self.iconst(types::I32, 0);
@@ -624,7 +639,7 @@ impl<'a> Lower<'a, '_> {
                 .iter()
                 .map(|(x, ..)| {
                     let t = self.b.func.dfg.value_type(*x);
-                    self.b.declare_var(t)
+                    self.new_var(t)
                 })
                 .collect(),
         };
@@ -674,7 +689,9 @@ impl<'a> Lower<'a, '_> {
         if cross && let Err(e) = self.store_cross(id, v.clone()) {
             self.soa().error.get_or_insert(e);
         }
-        self.frame().vals.insert(id, v);
+        let f = self.frame();
+        f.vals.insert(id, v);
+        f.live.push(id);
     }
 
     // ----- variables in registers -----
@@ -682,14 +699,14 @@ impl<'a> Lower<'a, '_> {
     fn slot_for(&mut self, k: Scalar, varying: bool) -> Slot {
         let t = cl_type(k);
         if !varying {
-            return Slot::U(self.b.declare_var(t));
+            return Slot::U(self.new_var(t));
         }
         if k == Scalar::Bool {
-            return Slot::M(self.b.declare_var(types::I32X4));
+            return Slot::M(self.new_var(types::I32X4));
         }
         match vec_type(t) {
-            Some(vt) => Slot::V(self.b.declare_var(vt)),
-            None => Slot::L(std::array::from_fn(|_| self.b.declare_var(t))),
+            Some(vt) => Slot::V(self.new_var(vt)),
+            None => Slot::L(std::array::from_fn(|_| self.new_var(t))),
         }
     }
 
@@ -831,17 +848,17 @@ impl<'a> Lower<'a, '_> {
         let masks: Vec<Variable> = (0..n)
             .map(|b| {
                 if flag[b] {
-                    let v = self.b.declare_var(types::I8);
+                    let v = self.new_var(types::I8);
                     self.b.def_var(v, no);
                     v
                 } else {
-                    let v = self.b.declare_var(types::I32X4);
+                    let v = self.new_var(types::I32X4);
                     self.b.def_var(v, zero);
                     v
                 }
             })
             .collect();
-        let uexec = self.b.declare_var(types::I32X4);
+        let uexec = self.new_var(types::I32X4);
         let e = self.soa().exec;
         self.b.def_var(uexec, e);
         let check: Vec<Block> = (0..n).map(|_| self.b.create_block()).collect();
@@ -869,6 +886,7 @@ impl<'a> Lower<'a, '_> {
         }
         self.frames.push(Frame {
             vals: HashMap::new(),
+            live: Vec::new(),
             blocks: HashMap::new(),
             phis: HashMap::new(),
             ret: None,
@@ -908,10 +926,14 @@ impl<'a> Lower<'a, '_> {
         params: Vec<&Inst>,
         args: Vec<Val>,
     ) -> Result<(), ShaderError> {
+        let params_ids: Vec<u32> = params.iter().map(|p| p.id).collect();
         for (pi, a) in params.into_iter().zip(args) {
             self.set(pi.id, a);
         }
-        let entry_exec = self.soa().exec;
+        // In a variable: a barrier may end the call before the function does.
+        let entry_var = self.new_var(types::I32X4);
+        let e = self.soa().exec;
+        self.b.def_var(entry_var, e);
         let order = self.fs_ref().cfg.order.clone();
         for (pos, &b) in order.iter().enumerate() {
             self.fs().cur = b;
@@ -923,7 +945,8 @@ impl<'a> Lower<'a, '_> {
             self.fs().label = label;
             self.frame().label = label;
             let after = if pos == 0 {
-                self.set_exec(entry_exec);
+                let e = self.b.use_var(entry_var);
+                self.set_exec(e);
                 None
             } else {
                 let check = self.fs_ref().check[b];
@@ -963,6 +986,10 @@ impl<'a> Lower<'a, '_> {
             for id in stale {
                 self.frame().vals.remove(&id);
             }
+            // Parameters stay valid in every block of the function.
+            let f = self.frame();
+            f.live.clear();
+            f.live.extend(params_ids.iter().copied());
             // Phis.
             for i in &insts[start..=end] {
                 if i.op != Op::Phi {
@@ -975,7 +1002,9 @@ impl<'a> Lower<'a, '_> {
                 if self.fs_ref().u.cross.contains(&i.id) {
                     self.store_cross(i.id, v.clone())?;
                 }
-                self.frame().vals.insert(i.id, v);
+                let f = self.frame();
+                f.vals.insert(i.id, v);
+                f.live.push(i.id);
             }
             for i in &insts[start..=end] {
                 match i.op {
@@ -1022,7 +1051,8 @@ impl<'a> Lower<'a, '_> {
                 self.b.switch_to_block(next);
             }
         }
-        self.set_exec(entry_exec);
+        let e = self.b.use_var(entry_var);
+        self.set_exec(e);
         Ok(())
     }
 
@@ -1318,6 +1348,7 @@ impl<'a> Lower<'a, '_> {
             Nop | Line | NoLine | Name | MemberName | SelectionMerge | FunctionEnd | Function
             | String | Source | SourceContinued | SourceExtension | ModuleProcessed | Phi
             | Label | FunctionParameter => Ok(()),
+            ControlBarrier if self.soa().split && self.workgroup_barrier(i) => self.barrier_split(),
             LoopMerge | ControlBarrier | MemoryBarrier => self.uniform(i),
             Branch | BranchConditional | Switch | Return | ReturnValue | Unreachable => {
                 self.terminator(i)
@@ -2224,7 +2255,7 @@ impl<'a> Lower<'a, '_> {
 
 impl<'a> Lower<'a, '_> {
     /// Switches this lowering to the SoA backend (before the globals are set up).
-    pub(super) fn start_soa(&mut self) {
+    pub(super) fn start_soa(&mut self, split: bool) {
         let mut globals = HashMap::new();
         for g in &self.p.globals {
             let pu = match g.sc {
@@ -2242,8 +2273,16 @@ impl<'a> Lower<'a, '_> {
             globals.insert(g.id, pu);
         }
         let exec = entry_mask(self);
+        let mut analyzer = Analyzer::new(self.p, globals);
+        // After a barrier the code resumes in a later call: nothing defined before it is in
+        // a register, so values of a function's first block go through variables too.
+        analyzer.first_block_dominates = !split;
         self.soa = Some(Box::new(Soa {
-            analyzer: Analyzer::new(self.p, globals),
+            analyzer,
+            vars: Vec::new(),
+            split,
+            resumes: Vec::new(),
+            spill_bytes: 0,
             view: View::Whole,
             staged: Vec::new(),
             exec,
@@ -2251,6 +2290,131 @@ impl<'a> Lower<'a, '_> {
             funcs: Vec::new(),
             error: None,
         }));
+    }
+}
+
+impl Lower<'_, '_> {
+    fn workgroup_barrier(&self, i: &Inst) -> bool {
+        let exec = self.p.consts.get(&i.w(0)).and_then(|c| c.first().copied());
+        exec == Some(spirv::Scope::Workgroup as u64)
+    }
+
+    /// Split mode, at the function's start: a call with `ctx.resume` k > 0 continues after
+    /// barrier k. Returns the dispatch block (filled by [`Lower::finish_phases`]) and k.
+    pub(super) fn resume_dispatch(&mut self) -> (Block, Value) {
+        let point = self.b.ins().load(types::I32, flags(), self.ctx, CTX_RESUME);
+        let (dispatch, start) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(point, dispatch, &[], start, &[]);
+        self.b.switch_to_block(start);
+        (dispatch, point)
+    }
+
+    /// Split mode, after the entry point: the end (`resume` 0: done) and the dispatch to the
+    /// resume blocks.
+    pub(super) fn finish_phases(&mut self, dispatch: Block, point: Value) {
+        let z = self.iconst(types::I32, 0);
+        self.b.ins().store(flags(), z, self.ctx, CTX_RESUME);
+        self.b.ins().return_(&[]);
+        self.b.switch_to_block(dispatch);
+        let resumes = self.soa().resumes.clone();
+        for (k, r) in resumes.into_iter().enumerate() {
+            let next = self.b.create_block();
+            let c = self.b.ins().icmp_imm_s(IntCC::Equal, point, k as i64 + 1);
+            self.b.ins().brif(c, r, &[], next, &[]);
+            self.b.switch_to_block(next);
+        }
+        // Not a resume point this shader has: done.
+        let z = self.iconst(types::I32, 0);
+        self.b.ins().store(flags(), z, self.ctx, CTX_RESUME);
+        self.b.ins().return_(&[]);
+    }
+
+    /// OpControlBarrier with Workgroup execution scope in split mode: the subgroup's state
+    /// (every variable, the values of the current blocks of every inlined function, the
+    /// execution mask) goes to `ctx.spill`, the call returns with `resume` = this barrier, and
+    /// the next phase's call continues in a block that loads the state back.
+    fn barrier_split(&mut self) -> Result<(), ShaderError> {
+        let div = {
+            let fs = self.fs_ref();
+            fs.u.div_ctl[fs.cur]
+        };
+        if div {
+            // The spec requires barriers in uniform control flow; a shader that breaks the
+            // rule runs with coroutines, where it cannot hang.
+            return soa_err("a workgroup barrier under divergent control");
+        }
+        self.b.ins().fence();
+        // What to save: (variable or frame value, type).
+        let vars = self.soa().vars.clone();
+        let mut frame_vals: Vec<(usize, u32, Val)> = Vec::new();
+        for (fi, f) in self.frames.iter().enumerate() {
+            let mut seen = HashSet::new();
+            for id in &f.live {
+                if seen.insert(*id)
+                    && let Some(v) = f.vals.get(id)
+                {
+                    frame_vals.push((fi, *id, v.clone()));
+                }
+            }
+        }
+        let spill = self.b.ins().load(PTR, flags(), self.ctx, CTX_SPILL);
+        let mut off: i32 = 0;
+        let mut slots: Vec<(Type, i32)> = Vec::new();
+        let mut save = |l: &mut Self, x: Value| {
+            let t = l.b.func.dfg.value_type(x);
+            let size = t.bytes().max(1) as i32;
+            off = (off + size - 1) / size * size;
+            l.b.ins().store(flags(), x, spill, off);
+            slots.push((t, off));
+            off += size;
+        };
+        for (v, _) in &vars {
+            let x = self.b.use_var(*v);
+            save(self, x);
+        }
+        let mut frame_values = Vec::new();
+        for (_, _, v) in &frame_vals {
+            let mut xs = Vec::new();
+            Self::values_of(v, None, &mut xs);
+            for (x, ..) in &xs {
+                save(self, *x);
+            }
+            frame_values.push(xs.len());
+        }
+        let exec = self.soa().exec;
+        save(self, exec);
+        let total = off.max(0) as u32;
+        let k = {
+            let s = self.soa();
+            s.spill_bytes = s.spill_bytes.max(total);
+            s.resumes.len() as i64 + 1
+        };
+        let kv = self.iconst(types::I32, k);
+        self.b.ins().store(flags(), kv, self.ctx, CTX_RESUME);
+        self.b.ins().return_(&[]);
+        // The next phase continues here.
+        let resume = self.b.create_block();
+        self.soa().resumes.push(resume);
+        self.b.switch_to_block(resume);
+        let spill = self.b.ins().load(PTR, flags(), self.ctx, CTX_SPILL);
+        let mut loaded = slots
+            .into_iter()
+            .map(|(t, o)| self.b.ins().load(t, flags(), spill, o))
+            .collect::<Vec<_>>()
+            .into_iter();
+        for (v, _) in &vars {
+            let x = loaded.next().expect("a value per variable");
+            self.b.def_var(*v, x);
+        }
+        for ((fi, id, v), n) in frame_vals.into_iter().zip(frame_values) {
+            let xs: Vec<Value> = loaded.by_ref().take(n).collect();
+            let nv = Self::rebuild(&v, &mut xs.into_iter());
+            self.frames[fi].vals.insert(id, nv);
+        }
+        let e = loaded.next().expect("the execution mask");
+        self.set_exec(e);
+        self.b.ins().fence();
+        Ok(())
     }
 }
 

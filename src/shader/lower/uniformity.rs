@@ -371,6 +371,9 @@ pub(super) fn builtin_flags(bi: u32, local: [u32; 3]) -> Option<Vec<bool>> {
 
 pub(super) struct Analyzer<'a, 'p> {
     pub p: &'a Program<'p>,
+    /// A function's first block runs first and dominates the rest, so its values need no
+    /// variables (not when barriers split the shader into phases).
+    pub first_block_dominates: bool,
     pub globals: HashMap<u32, PtrU>,
     /// Function calls analysed so far, by callee and argument flags.
     memo: HashMap<(u32, String, bool), Vec<bool>>,
@@ -381,6 +384,7 @@ impl<'a, 'p> Analyzer<'a, 'p> {
     pub fn new(p: &'a Program<'p>, globals: HashMap<u32, PtrU>) -> Self {
         Analyzer {
             p,
+            first_block_dominates: true,
             globals,
             memo: HashMap::new(),
             depth: 0,
@@ -489,7 +493,7 @@ impl<'a, 'p> Analyzer<'a, 'p> {
         }
         for (id, bs) in &uses {
             if let Some(&d) = u.def_block.get(id)
-                && d != 0
+                && (d != 0 || !self.first_block_dominates)
                 && bs.iter().any(|&b| b != d)
             {
                 u.cross.insert(*id);
