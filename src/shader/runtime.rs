@@ -451,6 +451,10 @@ pub(crate) struct RunInfo {
 
 thread_local! {
     static STACKS: RefCell<Vec<DefaultStack>> = const { RefCell::new(Vec::new()) };
+    /// Phases: the subgroups' spill and local areas, resume points and first local ids.
+    #[allow(clippy::type_complexity)]
+    static PHASES: RefCell<(Vec<u128>, Vec<u32>, Vec<[u32; 3]>)> =
+        const { RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
 }
 
 fn take_stack(size: usize) -> DefaultStack {
@@ -603,49 +607,62 @@ pub(crate) fn run_workgroup(
     let shared_ptr = shared.as_mut_ptr() as *mut u8;
     if info.split && !info.use_coroutines {
         // Phases: every unfinished subgroup runs to its next barrier, then the next phase
-        // starts; a subgroup is done when its call returns with `resume` 0.
+        // starts; a subgroup is done when its call returns with `resume` 0. One context
+        // serves every subgroup (ids, resume point and areas set before each call); the
+        // per-subgroup state lives in a per-thread scratch area reused across workgroups.
         let count = n.div_ceil(step) as usize;
         let spill = info.spill_bytes.next_multiple_of(16);
         let locals = info.locals_bytes.next_multiple_of(16);
-        // u128 words: 16-byte aligned, zeroed (private memory starts zeroed).
-        let mut area = vec![0u128; (count * (spill + locals)).div_ceil(16)];
-        let base = area.as_mut_ptr() as *mut u8;
-        let mut ctxs: Vec<Ctx> = (0..count).map(|_| make_ctx(shared_ptr)).collect();
-        let mut local = [0; 3];
-        for (i, ctx) in ctxs.iter_mut().enumerate() {
-            local = set_ids(ctx, i as u32 * step, local);
-            // SAFETY: offsets within `area`, which holds count * (spill + locals) bytes.
-            unsafe {
-                ctx.spill = base.add(i * (spill + locals));
-                ctx.locals = base.add(i * (spill + locals) + spill);
-            }
-        }
-        let mut done = vec![false; count];
-        let mut left = count;
-        while left > 0 {
-            for (ctx, d) in ctxs.iter_mut().zip(done.iter_mut()) {
-                if *d {
-                    continue;
-                }
-                // SAFETY: as for the plain loop below; `spill` and `locals` point into `area`,
-                // which outlives every call.
-                unsafe { (info.entry)(ctx) };
-                if ctx.resume == 0 {
-                    *d = true;
-                    left -= 1;
+        PHASES.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let (area, resume, starts) = &mut *scratch;
+            area.clear();
+            // u128 words: 16-byte aligned, zeroed (private memory starts zeroed).
+            area.resize((count * (spill + locals)).div_ceil(16), 0);
+            resume.clear();
+            resume.resize(count, 0);
+            starts.clear();
+            let mut local = [0; 3];
+            for _ in 0..count {
+                starts.push(local);
+                for _ in 0..step {
+                    next(&mut local);
                 }
             }
-            // SAFETY: `stopper` outlives this call.
-            if unsafe {
-                (*stopper)
-                    .stopped
-                    .load(std::sync::atomic::Ordering::Relaxed)
-            } {
-                break;
+            let base = area.as_mut_ptr() as *mut u8;
+            let mut ctx = make_ctx(shared_ptr);
+            let mut left = count;
+            let mut first_phase = true;
+            while left > 0 {
+                for (i, r) in resume.iter_mut().enumerate() {
+                    if *r == 0 && !first_phase {
+                        continue;
+                    }
+                    set_ids(&mut ctx, i as u32 * step, starts[i]);
+                    ctx.resume = *r;
+                    // SAFETY: offsets within `area`, which holds count * (spill + locals)
+                    // bytes and outlives the call; otherwise as for the plain loop below.
+                    unsafe {
+                        ctx.spill = base.add(i * (spill + locals));
+                        ctx.locals = base.add(i * (spill + locals) + spill);
+                        (info.entry)(&mut ctx);
+                    }
+                    *r = ctx.resume;
+                    if *r == 0 {
+                        left -= 1;
+                    }
+                }
+                first_phase = false;
+                // SAFETY: `stopper` outlives this call.
+                if unsafe {
+                    (*stopper)
+                        .stopped
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                } {
+                    break;
+                }
             }
-        }
-        drop(ctxs);
-        drop(area);
+        });
         return;
     }
     if !info.use_coroutines {
