@@ -139,6 +139,18 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // vkGetBufferDeviceAddress and PhysicalStorageBuffer pointers in shaders, checked against
     // the live buffers (tests: device_address::*); not capture/replay, not multi-device
     "bufferDeviceAddress",
+    // Float atomics on storage buffers (and device addresses) and shared memory
+    // (VK_EXT_shader_atomic_float): load/store/exchange on the bits, add as a compare-exchange
+    // loop; not on images (tests: shaders/compute/float_atomics (shader::tests),
+    // float64::float_atomics_through_the_loader)
+    "shaderBufferFloat32Atomics",
+    "shaderBufferFloat32AtomicAdd",
+    "shaderBufferFloat64Atomics",
+    "shaderBufferFloat64AtomicAdd",
+    "shaderSharedFloat32Atomics",
+    "shaderSharedFloat32AtomicAdd",
+    "shaderSharedFloat64Atomics",
+    "shaderSharedFloat64AtomicAdd",
     // VK_SAMPLER_ADDRESS_MODE_MIRROR_CLAMP_TO_EDGE in sampled-image lookups (tests:
     // sampling::filters_mipmaps_and_address_modes_follow_the_spec)
     "samplerMirrorClampToEdge",
@@ -173,6 +185,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_pipeline_creation_feedback",
     "VK_EXT_private_data",
     "VK_EXT_scalar_block_layout",
+    "VK_EXT_shader_atomic_float",
     "VK_EXT_separate_stencil_usage",
     "VK_EXT_shader_demote_to_helper_invocation",
     "VK_EXT_subgroup_size_control",

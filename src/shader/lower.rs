@@ -1635,7 +1635,8 @@ impl<'a, 'f> Lower<'a, 'f> {
             | AtomicUMax
             | AtomicAnd
             | AtomicOr
-            | AtomicXor => self.atomic(i)?,
+            | AtomicXor
+            | AtomicFAddEXT => self.atomic(i)?,
             ImageTexelPointer => self.image_texel_pointer(i)?,
             SampledImage | Image => self.sampled_image_op(i)?,
             ImageSampleExplicitLod => self.image_sample(i)?,
@@ -1734,9 +1735,32 @@ impl<'a, 'f> Lower<'a, 'f> {
         let p = self.ptr(i.w(0))?;
         let m = Self::mem_of(&p)?;
         let k = self.p.scalar_of(p.ty)?;
+        // Float atomics (VK_EXT_shader_atomic_float) work on the bits: load, store and
+        // exchange as integers of the same width, add as a compare-exchange loop.
+        let float = matches!(k, Scalar::F32 | Scalar::F64);
         let t = match k {
             Scalar::I32 | Scalar::U32 | Scalar::I64 | Scalar::U64 => cl_type(k),
+            Scalar::F32 => types::I32,
+            Scalar::F64 => types::I64,
             other => return err(format!("atomics on {other:?} are not supported")),
+        };
+        if float
+            && !matches!(
+                i.op,
+                AtomicLoad | AtomicStore | AtomicExchange | AtomicFAddEXT
+            )
+        {
+            return err(format!("Op{:?} on a float", i.op));
+        }
+        if !float && i.op == AtomicFAddEXT {
+            return err("OpAtomicFAddEXT on an integer");
+        }
+        let to_bits = |l: &mut Self, v: Value| {
+            if float {
+                l.b.ins().bitcast(t, MemFlagsData::new(), v)
+            } else {
+                v
+            }
         };
         let (mut a, mut ok) = self.addr(m.0, m.1, m.2, 0, k.bytes(), true);
         if k.wide() {
@@ -1754,8 +1778,39 @@ impl<'a, 'f> Lower<'a, 'f> {
             AtomicLoad => self.b.ins().atomic_load(t, fl, a),
             AtomicStore => {
                 let v = self.s1(i.w(3))?;
+                let v = to_bits(self, v);
                 self.b.ins().atomic_store(fl, v, a);
                 return Ok(());
+            }
+            AtomicFAddEXT => {
+                // old = load; loop { seen = cas(old, bits(float(old) + v)); if seen == old
+                // break; old = seen }: the add lands exactly once, on the value it read.
+                let v = self.s1(i.w(3))?;
+                let ft = if t == types::I32 {
+                    types::F32
+                } else {
+                    types::F64
+                };
+                let first = self.b.ins().atomic_load(t, fl, a);
+                let (head, done) = (self.b.create_block(), self.b.create_block());
+                let cur = self.b.append_block_param(head, t);
+                let res = self.b.append_block_param(done, t);
+                self.b.ins().jump(head, &[BlockArg::Value(first)]);
+                self.b.switch_to_block(head);
+                let f = self.b.ins().bitcast(ft, MemFlagsData::new(), cur);
+                let sum = self.b.ins().fadd(f, v);
+                let new = self.b.ins().bitcast(t, MemFlagsData::new(), sum);
+                let seen = self.b.ins().atomic_cas(fl, a, cur, new);
+                let same = self.b.ins().icmp(IntCC::Equal, seen, cur);
+                self.b.ins().brif(
+                    same,
+                    done,
+                    &[BlockArg::Value(cur)],
+                    head,
+                    &[BlockArg::Value(seen)],
+                );
+                self.b.switch_to_block(done);
+                res
             }
             AtomicCompareExchange => {
                 let v = self.s1(i.w(4))?;
@@ -1768,6 +1823,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                     AtomicIDecrement => (AtomicRmwOp::Sub, self.iconst(t, 1)),
                     _ => {
                         let v = self.s1(i.w(3))?;
+                        let v = to_bits(self, v);
                         let op = match i.op {
                             AtomicExchange => AtomicRmwOp::Xchg,
                             AtomicIAdd => AtomicRmwOp::Add,
@@ -1788,6 +1844,16 @@ impl<'a, 'f> Lower<'a, 'f> {
         };
         let zero = self.iconst(t, 0);
         let r = self.b.ins().select(ok, old, zero);
+        let r = if float {
+            let ft = if t == types::I32 {
+                types::F32
+            } else {
+                types::F64
+            };
+            self.b.ins().bitcast(ft, MemFlagsData::new(), r)
+        } else {
+            r
+        };
         self.set(i.id, Val::S(vec![r]));
         Ok(())
     }

@@ -169,6 +169,10 @@ const CAPABILITIES: &[Capability] = &[
     Capability::StorageBuffer16BitAccess,
     Capability::UniformAndStorageBuffer16BitAccess,
     Capability::StoragePushConstant16,
+    // Float atomics on buffers and shared memory (VK_EXT_shader_atomic_float): load, store,
+    // exchange and add on 32- and 64-bit floats (lower.rs `atomic`).
+    Capability::AtomicFloat32AddEXT,
+    Capability::AtomicFloat64AddEXT,
 ];
 
 const EXTENSIONS: &[&str] = &[
@@ -184,6 +188,7 @@ const EXTENSIONS: &[&str] = &[
     "SPV_KHR_integer_dot_product",
     "SPV_KHR_physical_storage_buffer",
     "SPV_EXT_physical_storage_buffer",
+    "SPV_EXT_shader_atomic_float_add",
 ];
 
 /// Opcodes the compiler translates (or ignores because they carry no meaning for it).
@@ -427,6 +432,7 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | AtomicAnd
             | AtomicOr
             | AtomicXor
+            | AtomicFAddEXT
             | Phi
             | LoopMerge
             | SelectionMerge

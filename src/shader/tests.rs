@@ -400,6 +400,7 @@ cases! {
     arith,
     control,
     divergence,
+    float_atomics,
     phases,
     phases_opt,
     calls,

@@ -260,12 +260,22 @@ impl Vk {
         let mut dinfo = vk::DeviceCreateInfo::default()
             .queue_create_infos(&qinfo)
             .enabled_extension_names(&ext_ptrs);
+        // Extension feature structures: what the device reports, for requested extensions.
+        let mut atomic_float = vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::default();
+        let wants = |name: &CStr| options.device_extensions.contains(&name);
+        if wants(ash::ext::shader_atomic_float::NAME) {
+            let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut atomic_float);
+            unsafe { instance.get_physical_device_features2(physical, &mut f2) };
+        }
         if options.features && options.api_version >= vk::API_VERSION_1_3 {
             dinfo = dinfo
                 .push_next(&mut f11)
                 .push_next(&mut f12)
                 .push_next(&mut f13)
                 .enabled_features(&core);
+            if wants(ash::ext::shader_atomic_float::NAME) {
+                dinfo = dinfo.push_next(&mut atomic_float);
+            }
         }
         let device =
             unsafe { instance.create_device(physical, &dinfo, None) }.expect("vkCreateDevice");

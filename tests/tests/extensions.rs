@@ -46,6 +46,7 @@ const STRUCTS: &[(&str, Check)] = structs! {
         PhysicalDeviceProtectedMemoryFeatures,
         PhysicalDeviceSamplerYcbcrConversionFeatures,
         PhysicalDeviceScalarBlockLayoutFeatures,
+        PhysicalDeviceShaderAtomicFloatFeaturesEXT,
         PhysicalDeviceSeparateDepthStencilLayoutsFeatures,
         PhysicalDeviceShaderAtomicInt64Features,
         PhysicalDeviceShaderDemoteToHelperInvocationFeatures,

@@ -306,3 +306,60 @@ fn float16_through_the_loader() {
     p.destroy(&vk);
     vk.destroy_buffer(buf);
 }
+
+/// VK_EXT_shader_atomic_float (shaderBuffer/SharedFloat32/64Atomics and AtomicAdd): 64
+/// workgroups of 64 invocations add multiples of 1/8 to a float and a double in a storage buffer
+/// and to a shared float (every sum exact whatever the order), under the validation layer.
+#[test]
+fn float_atomics_through_the_loader() {
+    let vk = Vk::with(softvk_tests::Options {
+        device_extensions: vec![ash::ext::shader_atomic_float::NAME],
+        ..Default::default()
+    });
+    let mut f = vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::default();
+    let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut f);
+    unsafe {
+        vk.instance
+            .get_physical_device_features2(vk.physical, &mut f2)
+    };
+    assert_eq!(f.shader_buffer_float32_atomic_add, vk::TRUE);
+    assert_eq!(f.shader_shared_float64_atomic_add, vk::TRUE);
+    assert_eq!(f.shader_image_float32_atomics, vk::FALSE, "not on images");
+    let p = pipe(
+        &vk,
+        "float_atomic_sum",
+        &[&[(0, DT::STORAGE_BUFFER)]],
+        0,
+        None,
+    );
+    let groups = 64u32;
+    let buf = vk.buffer(16 + 4 * groups as u64, BU::STORAGE_BUFFER);
+    buf.bytes()[..4].copy_from_slice(&1.5f32.to_le_bytes());
+    buf.bytes()[8..16].copy_from_slice(&0.25f64.to_le_bytes());
+    write_buffer(
+        &vk,
+        p.sets[0],
+        0,
+        DT::STORAGE_BUFFER,
+        &buf,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, groups, 1, 1);
+    });
+    let b = buf.bytes();
+    // Per workgroup: 4 times the sum of k / 8 for k < 16 = 4 * 15 = 60.
+    let per_group = 60.0f32;
+    let got = f32::from_le_bytes(b[..4].try_into().unwrap());
+    assert_eq!(got, 1.5 + per_group * groups as f32);
+    let got = f64::from_le_bytes(b[8..16].try_into().unwrap());
+    assert_eq!(got, 0.25 + 2.0 * (per_group * groups as f32) as f64);
+    for g in 0..groups as usize {
+        let got = f32::from_le_bytes(b[16 + 4 * g..][..4].try_into().unwrap());
+        assert_eq!(got, per_group, "workgroup {g}");
+    }
+    p.destroy(&vk);
+    vk.destroy_buffer(buf);
+}

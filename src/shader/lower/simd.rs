@@ -1382,6 +1382,7 @@ impl<'a> Lower<'a, '_> {
             | AtomicAnd
             | AtomicOr
             | AtomicXor
+            | AtomicFAddEXT
             | CopyMemory => self.per_lane_masked(i),
             ImageWrite => {
                 if self.all_uniform(i) {

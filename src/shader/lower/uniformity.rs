@@ -834,7 +834,8 @@ impl<'a, 'p> Analyzer<'a, 'p> {
             | AtomicUMax
             | AtomicAnd
             | AtomicOr
-            | AtomicXor => {
+            | AtomicXor
+            | AtomicFAddEXT => {
                 let n = n.unwrap_or(1);
                 Ok(Self::merge(u, i.id, vec![true; n]))
             }
