@@ -34,6 +34,8 @@ use super::{Ctx, SlotDesc, to_bits};
 use crate::format::{self, Texel};
 use ash::vk;
 
+mod fast;
+
 /// [`SlotDesc::tag`] of a sampled image / sampler slot.
 pub(crate) const TAG_SAMPLED: u32 = 2;
 
@@ -62,6 +64,27 @@ pub(crate) struct SampledImageSlot {
     pub levels: u32,
     pub level: [Level; MAX_LEVELS],
     pub texel_stride: u64,
+    /// The fast path's per-view data (None: the general path only).
+    fast: Option<fast::Fast>,
+}
+
+impl SampledImageSlot {
+    /// The slot of a bound view, with its fast-path data.
+    pub(crate) fn new(im: &crate::shader::SampledImage<'_>) -> Self {
+        let mut s = SampledImageSlot {
+            ptr: im.span.as_ptr(),
+            len: im.span.len() as u64,
+            format: im.format,
+            swizzle: im.swizzle,
+            layers: im.layers,
+            levels: im.levels.min(MAX_LEVELS as u32),
+            level: im.level,
+            texel_stride: im.texel_stride,
+            fast: None,
+        };
+        s.fast = fast::Fast::of(&s);
+        s
+    }
 }
 
 /// What a TAG_SAMPLED slot points to.
@@ -204,7 +227,12 @@ fn border(color: vk::BorderColor, kind: u32) -> Texel {
 }
 
 /// "Wrapping Operation" of integer coordinate `i` over `size` texels; None for a border texel.
+#[inline]
 fn wrap(i: i64, size: i64, mode: vk::SamplerAddressMode) -> Option<i64> {
+    // Every mode maps a coordinate inside the level to itself.
+    if (0..size).contains(&i) {
+        return Some(i);
+    }
     let mirror = |a: i64| if a >= 0 { a } else { -(1 + a) };
     match mode {
         vk::SamplerAddressMode::REPEAT => Some(i.rem_euclid(size)),
@@ -263,6 +291,25 @@ fn cube_edge(face: i32, i: i64, j: i64, n: i64) -> (i32, i64, i64) {
     (f, to(s), to(t))
 }
 
+/// One axis of a level of `extent` texels: (i0, i1, alpha) ("Unnormalized Texel Coordinate
+/// Operations", "Integer Texel Coordinate Operations", "Texel Coordinate Offset"); NEAREST
+/// gives (i, i, 0).
+#[inline]
+fn axis(coord: f32, extent: u32, unnormalized: bool, offset: i32, linear: bool) -> (i64, i64, f32) {
+    let size = extent.max(1) as f32;
+    let u = if unnormalized { coord } else { coord * size };
+    let off = offset as i64;
+    if linear {
+        let u = u - 0.5;
+        let f = fast::floor(u);
+        let i0 = sat(f) + off;
+        (i0, i0 + 1, u - f)
+    } else {
+        let i = sat(fast::floor(u)) + off;
+        (i, i, 0.0)
+    }
+}
+
 /// One level, filtered with `linear` (or NEAREST): a texel or a weighted sum.
 fn sample_level(
     s: &SampledImageSlot,
@@ -275,25 +322,15 @@ fn sample_level(
     let Some(l) = s.level.get(level as usize) else {
         return border_color;
     };
-    // Per axis: (i0, i1, alpha) ("Unnormalized Texel Coordinate Operations").
     let mut ax = [(0i64, 0i64, 0.0f32); 3];
     for (k, a) in ax.iter_mut().enumerate().take(at.axes) {
-        let size = l.extent[k].max(1) as f32;
-        let u = if at.unnormalized {
-            at.coord[k]
-        } else {
-            at.coord[k] * size
-        };
-        let off = at.offset[k] as i64;
-        if linear {
-            let u = u - 0.5;
-            let f = u.floor();
-            let i0 = sat(f) + off;
-            *a = (i0, i0 + 1, u - f);
-        } else {
-            let i = sat(u.floor()) + off;
-            *a = (i, i, 0.0);
-        }
+        *a = axis(
+            at.coord[k],
+            l.extent[k],
+            at.unnormalized,
+            at.offset[k],
+            linear,
+        );
     }
     let fetch = |c: [i64; 3]| -> Texel {
         if let Some((face, base)) = at.cube {
@@ -363,6 +400,7 @@ fn sample_level(
 }
 
 /// f32 to i64, saturating (NaN gives 0).
+#[inline]
 fn sat(f: f32) -> i64 {
     if f.is_nan() {
         0
@@ -398,6 +436,18 @@ fn cube_face(rx: f32, ry: f32, rz: f32) -> (i32, f32, f32) {
     (face, 0.5 * (sc / ma + 1.0), 0.5 * (tc / ma + 1.0))
 }
 
+/// One OpImageSampleExplicitLod: coordinates `(a, b, c, d)` (the shader's coordinate
+/// components in order; see [`sv_sample`] callers in lower/sampling.rs), level of detail `lod`,
+/// texel offsets, shape code and texel kind.
+#[derive(Clone, Copy, Debug)]
+struct Query {
+    shape: u32,
+    coord: [f32; 4],
+    lod: f32,
+    offset: [i32; 3],
+    kind: u32,
+}
+
 /// OpImageSampleExplicitLod: the filtered value at coordinates `(a, b, c, d)` (the shader's
 /// coordinate components in order; see [`sv_sample`] callers in lower/sampling.rs) and level of
 /// detail `lod`, with texel offsets `(ox, oy, oz)`, into `ctx.scratch` (zeros when a slot is
@@ -423,13 +473,29 @@ pub(crate) unsafe extern "C" fn sv_sample(
 ) {
     // SAFETY: the caller passes its live context and descriptors from the table.
     let (ctx, dimg, dsmp) = unsafe { (&mut *ctx, &*desc, &*smp) };
-    ctx.scratch = [0; 4];
+    let q = Query {
+        shape,
+        coord: [a, b, c, d],
+        lod,
+        offset: [ox, oy, oz],
+        kind,
+    };
+    ctx.scratch = sample(dimg, dsmp, &q, true);
+}
+
+/// The result bits of `q` (zeros when a slot is empty); `allow_fast` false forces the general
+/// path (the fast path's tests compare the two).
+fn sample(dimg: &SlotDesc, dsmp: &SlotDesc, q: &Query, allow_fast: bool) -> [u32; 4] {
     let Some((s, info)) = image_of(dimg) else {
-        return;
+        return [0; 4];
     };
-    let Some(sampler) = slot_of(dsmp).and_then(|x| x.sampler) else {
-        return;
+    let Some(sampler) = slot_of(dsmp).and_then(|x| x.sampler.as_ref()) else {
+        return [0; 4];
     };
+    let [a, b, c, d] = q.coord;
+    let kind = q.kind;
+    let shape = q.shape;
+    let lod = q.lod;
     let border_color = border(sampler.border_color, kind);
     let dim = shape & 3;
     let arrayed = shape & ARRAYED != 0;
@@ -442,7 +508,7 @@ pub(crate) unsafe extern "C" fn sv_sample(
         coord: [a, b, c],
         axes: 1,
         layer: 0,
-        offset: [ox, oy, oz],
+        offset: q.offset,
         modes: sampler.address_mode,
         unnormalized: sampler.unnormalized_coordinates,
         cube: None,
@@ -504,9 +570,17 @@ pub(crate) unsafe extern "C" fn sv_sample(
     };
     // Integer formats are never filtered (FILTER_LINEAR is not reported for them).
     let linear = linear && info.domain == format::Domain::Float;
-    let t0 = sample_level(s, info, level_lo, &at, linear, border_color);
+    // The fast path: 2D and 2D array images whose format it decodes, levels inside the span.
+    let fast = s.fast.as_ref().filter(|f| {
+        allow_fast && at.axes == 2 && at.cube.is_none() && f.inside(level_lo) && f.inside(level_hi)
+    });
+    let level = |m: u32| match fast {
+        Some(f) => fast::sample_level_2d(s, f, m, &at, linear, border_color),
+        None => sample_level(s, info, m, &at, linear, border_color),
+    };
+    let t0 = level(level_lo);
     let t = if level_hi != level_lo && delta != 0.0 {
-        let t1 = as_f32(sample_level(s, info, level_hi, &at, linear, border_color));
+        let t1 = as_f32(level(level_hi));
         let t0 = as_f32(t0);
         Texel::Float(std::array::from_fn(|k| {
             (1.0 - delta) * t0[k] + delta * t1[k]
@@ -514,7 +588,7 @@ pub(crate) unsafe extern "C" fn sv_sample(
     } else {
         t0
     };
-    ctx.scratch = to_bits(t, kind);
+    to_bits(t, kind)
 }
 
 /// λ_base from explicit gradients ("Scale Factor Operation"): ρ = max over x and y of the
