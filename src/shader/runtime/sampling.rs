@@ -227,7 +227,7 @@ fn border(color: vk::BorderColor, kind: u32) -> Texel {
 }
 
 /// "Wrapping Operation" of integer coordinate `i` over `size` texels; None for a border texel.
-#[inline]
+#[inline(never)]
 fn wrap(i: i64, size: i64, mode: vk::SamplerAddressMode) -> Option<i64> {
     // Every mode maps a coordinate inside the level to itself.
     if (0..size).contains(&i) {
@@ -486,16 +486,76 @@ pub(crate) unsafe extern "C" fn sv_sample(
 /// The result bits of `q` (zeros when a slot is empty); `allow_fast` false forces the general
 /// path (the fast path's tests compare the two).
 fn sample(dimg: &SlotDesc, dsmp: &SlotDesc, q: &Query, allow_fast: bool) -> [u32; 4] {
-    let Some((s, info)) = image_of(dimg) else {
-        return [0; 4];
-    };
-    let Some(sampler) = slot_of(dsmp).and_then(|x| x.sampler.as_ref()) else {
-        return [0; 4];
-    };
+    match resolve(dimg, dsmp) {
+        Some((s, info, sampler)) => {
+            let sel = select_levels(s, sampler, q.lod);
+            sample_in(s, info, sampler, q, sel, allow_fast)
+        }
+        None => [0; 4],
+    }
+}
+
+/// The image and sampler parts of two slots (None when either is empty).
+fn resolve<'a>(
+    dimg: &'a SlotDesc,
+    dsmp: &'a SlotDesc,
+) -> Option<(
+    &'a SampledImageSlot,
+    &'static format::FormatInfo,
+    &'a crate::resource::SamplerDesc,
+)> {
+    let (s, info) = image_of(dimg)?;
+    let sampler = slot_of(dsmp)?.sampler.as_ref()?;
+    Some((s, info, sampler))
+}
+
+/// The levels one sample reads: (first level, second level, weight of the second, whether
+/// the filter is LINEAR), from the "Level-of-Detail Operation".
+type Levels = (u32, u32, f32, bool);
+
+/// "Level-of-Detail Operation": the levels sampled at level of detail `lod`.
+#[inline]
+fn select_levels(s: &SampledImageSlot, sampler: &crate::resource::SamplerDesc, lod: f32) -> Levels {
+    if sampler.unnormalized_coordinates {
+        (0, 0, 0.0, sampler.mag_filter == vk::Filter::LINEAR)
+    } else {
+        let bias = sampler.mip_lod_bias.clamp(-MAX_LOD_BIAS, MAX_LOD_BIAS);
+        let lambda = (lod + bias).max(sampler.min_lod).min(sampler.max_lod);
+        let lambda = if lambda.is_nan() { 0.0 } else { lambda };
+        let filter = if lambda <= 0.0 {
+            sampler.mag_filter
+        } else {
+            sampler.min_filter
+        };
+        let q = (s.levels - 1) as f32;
+        let dp = lambda.clamp(0.0, q);
+        let (lo, hi, delta) = if lambda <= 0.0 {
+            (0, 0, 0.0)
+        } else if sampler.mipmap_mode == vk::SamplerMipmapMode::NEAREST {
+            let n = ((dp + 0.5).ceil() - 1.0).max(0.0) as u32;
+            (n, n, 0.0)
+        } else {
+            let hi = dp.floor();
+            let lo = (hi as u32 + 1).min(s.levels - 1);
+            (hi as u32, lo, dp - hi)
+        };
+        (lo, hi, delta, filter == vk::Filter::LINEAR)
+    }
+}
+
+/// [`sample`] once the slots are resolved and the levels selected (`sel`, for `q.lod`).
+#[inline]
+fn sample_in(
+    s: &SampledImageSlot,
+    info: &format::FormatInfo,
+    sampler: &crate::resource::SamplerDesc,
+    q: &Query,
+    sel: Levels,
+    allow_fast: bool,
+) -> [u32; 4] {
     let [a, b, c, d] = q.coord;
     let kind = q.kind;
     let shape = q.shape;
-    let lod = q.lod;
     let border_color = border(sampler.border_color, kind);
     let dim = shape & 3;
     let arrayed = shape & ARRAYED != 0;
@@ -542,32 +602,7 @@ fn sample(dimg: &SlotDesc, dsmp: &SlotDesc, q: &Query, allow_fast: bool) -> [u32
             at.cube = Some((face, cube * 6));
         }
     }
-    // "Level-of-Detail Operation".
-    let (level_lo, level_hi, delta, linear) = if sampler.unnormalized_coordinates {
-        (0, 0, 0.0, sampler.mag_filter == vk::Filter::LINEAR)
-    } else {
-        let bias = sampler.mip_lod_bias.clamp(-MAX_LOD_BIAS, MAX_LOD_BIAS);
-        let lambda = (lod + bias).max(sampler.min_lod).min(sampler.max_lod);
-        let lambda = if lambda.is_nan() { 0.0 } else { lambda };
-        let filter = if lambda <= 0.0 {
-            sampler.mag_filter
-        } else {
-            sampler.min_filter
-        };
-        let q = (s.levels - 1) as f32;
-        let dp = lambda.clamp(0.0, q);
-        let (lo, hi, delta) = if lambda <= 0.0 {
-            (0, 0, 0.0)
-        } else if sampler.mipmap_mode == vk::SamplerMipmapMode::NEAREST {
-            let n = ((dp + 0.5).ceil() - 1.0).max(0.0) as u32;
-            (n, n, 0.0)
-        } else {
-            let hi = dp.floor();
-            let lo = (hi as u32 + 1).min(s.levels - 1);
-            (hi as u32, lo, dp - hi)
-        };
-        (lo, hi, delta, filter == vk::Filter::LINEAR)
-    };
+    let (level_lo, level_hi, delta, linear) = sel;
     // Integer formats are never filtered (FILTER_LINEAR is not reported for them).
     let linear = linear && info.domain == format::Domain::Float;
     // The fast path: 2D and 2D array images whose format it decodes, levels inside the span.
@@ -589,6 +624,65 @@ fn sample(dimg: &SlotDesc, dsmp: &SlotDesc, q: &Query, allow_fast: bool) -> [u32
         t0
     };
     to_bits(t, kind)
+}
+
+/// Invocations per call of [`sv_sample4`] (the SoA backend's subgroup).
+const LANES: usize = 4;
+
+/// OpImageSampleExplicitLod for the [`LANES`] invocations of an SoA subgroup (one descriptor
+/// pair, offsets and shape for all): `io` holds five rows of one 32-bit word per lane, the
+/// coordinates `a`, `b`, `c`, `d` and the Lod (floats), and receives the result, one row per
+/// component. Each lane gets exactly what [`sv_sample`] gives it.
+///
+/// # Safety
+/// As [`sv_sample`]; `io` points to 5 * LANES writable, aligned words.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe extern "C" fn sv_sample4(
+    _ctx: *mut Ctx,
+    desc: *const SlotDesc,
+    smp: *const SlotDesc,
+    shape: u32,
+    io: *mut u32,
+    ox: i32,
+    oy: i32,
+    oz: i32,
+    kind: u32,
+) {
+    // SAFETY: the caller passes descriptors from the table and its stack slot of 5 rows.
+    let (dimg, dsmp, io) = unsafe { (&*desc, &*smp, &mut *(io as *mut [[u32; LANES]; 5])) };
+    let out: [[u32; 4]; LANES] = match resolve(dimg, dsmp) {
+        Some((s, info, sampler)) => {
+            // The same Lod for every lane (the common case): its levels once.
+            let same = io[4].iter().all(|&x| x == io[4][0]);
+            let sel0 = select_levels(s, sampler, f32::from_bits(io[4][0]));
+            std::array::from_fn(|l| {
+                let q = Query {
+                    shape,
+                    coord: [
+                        f32::from_bits(io[0][l]),
+                        f32::from_bits(io[1][l]),
+                        f32::from_bits(io[2][l]),
+                        f32::from_bits(io[3][l]),
+                    ],
+                    lod: f32::from_bits(io[4][l]),
+                    offset: [ox, oy, oz],
+                    kind,
+                };
+                let sel = if same {
+                    sel0
+                } else {
+                    select_levels(s, sampler, q.lod)
+                };
+                sample_in(s, info, sampler, &q, sel, true)
+            })
+        }
+        None => [[0; 4]; LANES],
+    };
+    for (k, row) in io.iter_mut().enumerate().take(4) {
+        for (l, w) in row.iter_mut().enumerate() {
+            *w = out[l][k];
+        }
+    }
 }
 
 /// λ_base from explicit gradients ("Scale Factor Operation"): ρ = max over x and y of the
@@ -681,10 +775,11 @@ pub(crate) unsafe extern "C" fn sv_levels(desc: *const SlotDesc) -> i32 {
 }
 
 /// The sampling helpers JIT'd code may import, by name.
-pub(crate) fn symbols() -> [(&'static str, *const u8); 5] {
+pub(crate) fn symbols() -> [(&'static str, *const u8); 6] {
     [
         ("sv_fetch", sv_fetch as *const u8),
         ("sv_sample", sv_sample as *const u8),
+        ("sv_sample4", sv_sample4 as *const u8),
         ("sv_grad_lod", sv_grad_lod as *const u8),
         ("sv_size_lod", sv_size_lod as *const u8),
         ("sv_levels", sv_levels as *const u8),

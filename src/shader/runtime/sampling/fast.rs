@@ -82,11 +82,12 @@ fn byte_formats() -> &'static [ByteFormat] {
 /// How texels of one view decode (swizzle included).
 #[derive(Clone, Copy, Debug)]
 enum Decoder {
-    /// Whole-byte fields through tables; `n` bytes per texel.
+    /// Whole-byte fields through tables; `n` bytes per texel, read as a little-endian word:
+    /// output k is `lut[k][(word >> shift[k]) & 0xff]`.
     Bytes {
         n: u8,
         lut: [&'static Lut; 4],
-        pos: [u8; 4],
+        shift: [u32; 4],
     },
     /// `n` 32-bit floats; output k is `[c0, c1, c2, c3, 0.0, 1.0][sw[k]]`.
     F32 { n: u8, sw: [u8; 4] },
@@ -132,14 +133,14 @@ impl Fast {
                 5 => &ONE,
                 c => &b.lut[c as usize],
             });
-            let pos = std::array::from_fn(|k| match src[k] {
-                c @ 0..=3 => b.pos[c as usize],
+            let shift = std::array::from_fn(|k| match src[k] {
+                c @ 0..=3 => 8 * b.pos[c as usize] as u32,
                 _ => 0,
             });
             Decoder::Bytes {
                 n: info.bytes as u8,
                 lut,
-                pos,
+                shift,
             }
         } else if s.format == F::D32_SFLOAT {
             Decoder::F32 { n: 1, sw: src }
@@ -274,7 +275,7 @@ impl Decoder {
     #[inline(always)]
     unsafe fn decode(&self, p: *const u8) -> [f32; 4] {
         match *self {
-            Decoder::Bytes { n, lut, pos } => {
+            Decoder::Bytes { n, lut, shift } => {
                 // SAFETY: the texel is `n` bytes.
                 let b: [u8; 4] = unsafe {
                     match n {
@@ -290,7 +291,8 @@ impl Decoder {
                         _ => [*p, 0, 0, 0],
                     }
                 };
-                std::array::from_fn(|k| lut[k][b[pos[k] as usize & 3] as usize])
+                let word = u32::from_le_bytes(b);
+                std::array::from_fn(|k| lut[k][((word >> (shift[k] & 31)) & 0xff) as usize])
             }
             Decoder::F32 { n, sw } => {
                 // SAFETY: the texel is `4 n` bytes.
@@ -322,14 +324,24 @@ pub(super) fn sample_level_2d(
     border: Texel,
 ) -> Texel {
     match f.decoder {
-        Decoder::Bytes { n: 4, lut, pos } => level_2d(s, level, at, linear, border, |p| {
+        Decoder::Bytes { n: 4, lut, shift } => level_2d(s, level, at, linear, border, |p| {
             // SAFETY: as `Decoder::decode`, which this is for 4-byte texels.
-            unsafe { Decoder::Bytes { n: 4, lut, pos }.decode(p) }
+            unsafe { Decoder::Bytes { n: 4, lut, shift }.decode(p) }
         }),
         d => level_2d(s, level, at, linear, border, |p| {
             // SAFETY: `level_2d` passes whole texels inside the span.
             unsafe { d.decode(p) }
         }),
+    }
+}
+
+/// [`wrap`] with its common case (inside the level) inlined.
+#[inline(always)]
+fn wrap_in(i: i64, size: i64, mode: vk::SamplerAddressMode) -> Option<i64> {
+    if (i as u64) < size as u64 {
+        Some(i)
+    } else {
+        wrap(i, size, mode)
     }
 }
 
@@ -361,21 +373,25 @@ fn level_2d(
     // The layer is in 0..layers (`layer_of`); every texel of it is inside the span.
     let base = (l.offset + at.layer as u64 * l.layer_pitch) as usize;
     let (row, stride) = (l.row_pitch as usize, s.texel_stride as usize);
-    let fetch = |x: i64, y: i64| -> Option<[f32; 4]> {
-        let x = wrap(x, w, at.modes[0])? as usize;
-        let y = wrap(y, h, at.modes[1])? as usize;
-        // SAFETY: x < w, y < h, and the level is inside the span (`Fast::inside`).
-        Some(decode(unsafe { s.ptr.add(base + y * row + x * stride) }))
+    // Byte offsets of the wrapped columns and rows (None: the border), each axis wrapped once
+    // (the general path wraps per texel: the same function of the same integers).
+    let col = |x: i64| wrap_in(x, w, at.modes[0]).map(|x| x as usize * stride);
+    let line = |y: i64| wrap_in(y, h, at.modes[1]).map(|y| base + y as usize * row);
+    let get = |r: Option<usize>, c: Option<usize>| -> Option<[f32; 4]> {
+        // SAFETY: the column and row are inside the level, which is inside the span
+        // (`Fast::inside`).
+        Some(decode(unsafe { s.ptr.add(r? + c?) }))
     };
     if !linear {
-        return fetch(x0, y0).map_or(border, Texel::Float);
+        return get(line(y0), col(x0)).map_or(border, Texel::Float);
     }
+    let (c0, c1, r0, r1) = (col(x0), col(x1), line(y0), line(y1));
     let bf = super::as_f32(border);
     let t = [
-        fetch(x0, y0).unwrap_or(bf),
-        fetch(x1, y0).unwrap_or(bf),
-        fetch(x0, y1).unwrap_or(bf),
-        fetch(x1, y1).unwrap_or(bf),
+        get(r0, c0).unwrap_or(bf),
+        get(r0, c1).unwrap_or(bf),
+        get(r1, c0).unwrap_or(bf),
+        get(r1, c1).unwrap_or(bf),
     ];
     // As the general loop: weight = 1.0 * (x weight) * (y weight), corners in bit order.
     let weight = [
@@ -395,7 +411,9 @@ fn level_2d(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Level, MAX_LEVELS, Query, SampledSlot, TAG_SAMPLED, sample, swizzle};
+    use super::super::{
+        LANES, Level, MAX_LEVELS, Query, SampledSlot, TAG_SAMPLED, sample, sv_sample4, swizzle,
+    };
     use super::*;
     use crate::shader::runtime::SlotDesc;
 
@@ -673,6 +691,7 @@ mod tests {
                 format: 0,
                 tag: TAG_SAMPLED,
             };
+            let mut group = Vec::new();
             for _ in 0..40 {
                 let shape = r.pick(&[1, 1 | super::super::ARRAYED]);
                 let q = Query {
@@ -711,6 +730,52 @@ mod tests {
                     .unwrap()
                     .fast
                     .is_some_and(|f| f.inside(0)) as usize;
+                group.push(q);
+            }
+            // The SoA backend's helper: four lanes of one shape, offsets and kind (the same Lod
+            // in every lane now and then), each lane as the general path.
+            for four in group.chunks_exact(LANES) {
+                let q0 = four[0];
+                let same_lod = r.below(2) == 0;
+                let mut io = [[0u32; LANES]; 5];
+                let mut want = [[0u32; 4]; LANES];
+                for (l, q) in four.iter().enumerate() {
+                    let q = Query {
+                        coord: q.coord,
+                        lod: if same_lod { q0.lod } else { q.lod },
+                        ..q0
+                    };
+                    for (row, c) in io.iter_mut().zip(q.coord) {
+                        row[l] = c.to_bits();
+                    }
+                    io[4][l] = q.lod.to_bits();
+                    want[l] = sample(&desc, &desc, &q, false);
+                }
+                let [ox, oy, oz] = q0.offset;
+                // SAFETY: live descriptors and a 5-row buffer.
+                unsafe {
+                    sv_sample4(
+                        std::ptr::null_mut(),
+                        &desc,
+                        &desc,
+                        q0.shape,
+                        io.as_mut_ptr().cast(),
+                        ox,
+                        oy,
+                        oz,
+                        q0.kind,
+                    )
+                };
+                for (l, w) in want.iter().enumerate() {
+                    for k in 0..4 {
+                        let (a, b) = (io[k][l], w[k]);
+                        let nan = |x: u32| f32::from_bits(x).is_nan();
+                        assert!(
+                            a == b || (q0.kind == 0 && nan(a) && nan(b)),
+                            "case {case} lane {l} component {k}: {a:x} != {b:x}"
+                        );
+                    }
+                }
             }
         }
         assert!(fast_taken > 100_000, "the fast path ran {fast_taken} times");
