@@ -509,6 +509,13 @@ fn resolve<'a>(
     Some((s, info, sampler))
 }
 
+/// The array layer of coordinate `x` over `count` layers: RNE, clamped to [0, count - 1]
+/// ("Unnormalized Texel Coordinate Operations").
+#[inline]
+fn layer_of(x: f32, count: u32) -> i32 {
+    sat(x.round_ties_even()).clamp(0, count.max(1) as i64 - 1) as i32
+}
+
 /// The levels one sample reads: (first level, second level, weight of the second, whether
 /// the filter is LINEAR), from the "Level-of-Detail Operation".
 type Levels = (u32, u32, f32, bool);
@@ -559,11 +566,6 @@ fn sample_in(
     let border_color = border(sampler.border_color, kind);
     let dim = shape & 3;
     let arrayed = shape & ARRAYED != 0;
-    let layer_of = |x: f32, count: u32| -> i32 {
-        // RNE, clamped to [0, count - 1].
-        let r = x.round_ties_even();
-        sat(r).clamp(0, count.max(1) as i64 - 1) as i32
-    };
     let mut at = At {
         coord: [a, b, c],
         axes: 1,
@@ -655,25 +657,34 @@ pub(crate) unsafe extern "C" fn sv_sample4(
             // The same Lod for every lane (the common case): its levels once.
             let same = io[4].iter().all(|&x| x == io[4][0]);
             let sel0 = select_levels(s, sampler, f32::from_bits(io[4][0]));
-            std::array::from_fn(|l| {
-                let q = Query {
-                    shape,
-                    coord: [
-                        f32::from_bits(io[0][l]),
-                        f32::from_bits(io[1][l]),
-                        f32::from_bits(io[2][l]),
-                        f32::from_bits(io[3][l]),
-                    ],
-                    lod: f32::from_bits(io[4][l]),
-                    offset: [ox, oy, oz],
-                    kind,
-                };
-                let sel = if same {
-                    sel0
-                } else {
-                    select_levels(s, sampler, q.lod)
-                };
-                sample_in(s, info, sampler, &q, sel, true)
+            let rows = [0, 1, 2].map(|k| io[k].map(f32::from_bits));
+            let offset = [ox, oy, oz];
+            let lanes = s
+                .fast
+                .as_ref()
+                .filter(|_| same)
+                .and_then(|f| fast::sample4_2d(s, f, sampler, sel0, shape, rows, offset, kind));
+            lanes.unwrap_or_else(|| {
+                std::array::from_fn(|l| {
+                    let q = Query {
+                        shape,
+                        coord: [
+                            f32::from_bits(io[0][l]),
+                            f32::from_bits(io[1][l]),
+                            f32::from_bits(io[2][l]),
+                            f32::from_bits(io[3][l]),
+                        ],
+                        lod: f32::from_bits(io[4][l]),
+                        offset: [ox, oy, oz],
+                        kind,
+                    };
+                    let sel = if same {
+                        sel0
+                    } else {
+                        select_levels(s, sampler, q.lod)
+                    };
+                    sample_in(s, info, sampler, &q, sel, true)
+                })
             })
         }
         None => [[0; 4]; LANES],

@@ -15,8 +15,9 @@
 //! - R32.._SFLOAT and D32_SFLOAT (the bits), R16.._SFLOAT (binary16, exact), R16.._UNORM and
 //!   D16_UNORM (one division, as the codec).
 
-use super::{At, SampledImageSlot, axis, wrap};
+use super::{ARRAYED, At, LANES, Levels, SampledImageSlot, axis, border, layer_of, wrap};
 use crate::format::{self, Texel};
+use crate::shader::runtime::to_bits;
 use ash::vk;
 use std::sync::OnceLock;
 
@@ -333,6 +334,74 @@ pub(super) fn sample_level_2d(
             unsafe { d.decode(p) }
         }),
     }
+}
+
+/// [`super::sv_sample4`]'s fast path: every lane of a 2D (or 2D array) view on one level
+/// (`sel`, the same for every lane) inside the span. `rows`: the coordinates a, b, c of every
+/// lane. Each lane gets what `super::sample_in` gives it (None: not this case).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn sample4_2d(
+    s: &SampledImageSlot,
+    f: &Fast,
+    sampler: &crate::resource::SamplerDesc,
+    sel: Levels,
+    shape: u32,
+    rows: [[f32; LANES]; 3],
+    offset: [i32; 3],
+    kind: u32,
+) -> Option<[[u32; 4]; LANES]> {
+    let (lo, hi, delta, linear) = sel;
+    // One level (`sample_in` blends only when hi != lo and delta != 0); fast formats are all
+    // of the float domain, so `linear` stands.
+    if shape & 3 != 1 || (hi != lo && delta != 0.0) || !f.inside(lo) {
+        return None;
+    }
+    let border = border(sampler.border_color, kind);
+    let arrayed = shape & ARRAYED != 0;
+    /// The lanes with one decoder (monomorphized: the decoder inlines).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn lanes(
+        s: &SampledImageSlot,
+        sampler: &crate::resource::SamplerDesc,
+        level: u32,
+        linear: bool,
+        arrayed: bool,
+        rows: [[f32; LANES]; 3],
+        offset: [i32; 3],
+        (border, kind): (Texel, u32),
+        decode: impl Fn(*const u8) -> [f32; 4],
+    ) -> [[u32; 4]; LANES] {
+        std::array::from_fn(|l| {
+            let at = At {
+                coord: [rows[0][l], rows[1][l], rows[2][l]],
+                axes: 2,
+                layer: if arrayed {
+                    layer_of(rows[2][l], s.layers)
+                } else {
+                    0
+                },
+                offset,
+                modes: sampler.address_mode,
+                unnormalized: sampler.unnormalized_coordinates,
+                cube: None,
+            };
+            to_bits(level_2d(s, level, &at, linear, border, &decode), kind)
+        })
+    }
+    let bk = (border, kind);
+    Some(match f.decoder {
+        Decoder::Bytes { n: 4, lut, shift } => {
+            lanes(s, sampler, lo, linear, arrayed, rows, offset, bk, |p| {
+                // SAFETY: as `Decoder::decode`, which this is for 4-byte texels.
+                unsafe { Decoder::Bytes { n: 4, lut, shift }.decode(p) }
+            })
+        }
+        d => lanes(s, sampler, lo, linear, arrayed, rows, offset, bk, |p| {
+            // SAFETY: `level_2d` passes whole texels inside the span.
+            unsafe { d.decode(p) }
+        }),
+    })
 }
 
 /// [`wrap`] with its common case (inside the level) inlined.
