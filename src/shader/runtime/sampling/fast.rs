@@ -325,11 +325,13 @@ pub(super) fn sample_level_2d(
     border: Texel,
 ) -> Texel {
     match f.decoder {
-        Decoder::Bytes { n: 4, lut, shift } => level_2d(s, level, at, linear, border, |p| {
-            // SAFETY: as `Decoder::decode`, which this is for 4-byte texels.
-            unsafe { Decoder::Bytes { n: 4, lut, shift }.decode(p) }
-        }),
-        d => level_2d(s, level, at, linear, border, |p| {
+        Decoder::Bytes { n: 4, lut, shift } => {
+            level_2d::<false>(s, level, at, linear, border, |p| {
+                // SAFETY: as `Decoder::decode`, which this is for 4-byte texels.
+                unsafe { Decoder::Bytes { n: 4, lut, shift }.decode(p) }
+            })
+        }
+        d => level_2d::<false>(s, level, at, linear, border, |p| {
             // SAFETY: `level_2d` passes whole texels inside the span.
             unsafe { d.decode(p) }
         }),
@@ -372,22 +374,35 @@ pub(super) fn sample4_2d(
         (border, kind): (Texel, u32),
         decode: impl Fn(*const u8) -> [f32; 4],
     ) -> [[u32; 4]; LANES] {
-        std::array::from_fn(|l| {
-            let at = At {
-                coord: [rows[0][l], rows[1][l], rows[2][l]],
-                axes: 2,
-                layer: if arrayed {
-                    layer_of(rows[2][l], s.layers)
-                } else {
-                    0
-                },
-                offset,
-                modes: sampler.address_mode,
-                unnormalized: sampler.unnormalized_coordinates,
-                cube: None,
-            };
-            to_bits(level_2d(s, level, &at, linear, border, &decode), kind)
-        })
+        let clamp = sampler.address_mode[..2] == [vk::SamplerAddressMode::CLAMP_TO_EDGE; 2];
+        let at = |l: usize| At {
+            coord: [rows[0][l], rows[1][l], rows[2][l]],
+            axes: 2,
+            layer: if arrayed {
+                layer_of(rows[2][l], s.layers)
+            } else {
+                0
+            },
+            offset,
+            modes: sampler.address_mode,
+            unnormalized: sampler.unnormalized_coordinates,
+            cube: None,
+        };
+        if clamp {
+            std::array::from_fn(|l| {
+                to_bits(
+                    level_2d::<true>(s, level, &at(l), linear, border, &decode),
+                    kind,
+                )
+            })
+        } else {
+            std::array::from_fn(|l| {
+                to_bits(
+                    level_2d::<false>(s, level, &at(l), linear, border, &decode),
+                    kind,
+                )
+            })
+        }
     }
     let bk = (border, kind);
     Some(match f.decoder {
@@ -415,7 +430,7 @@ fn wrap_in(i: i64, size: i64, mode: vk::SamplerAddressMode) -> Option<i64> {
 }
 
 #[inline(always)]
-fn level_2d(
+fn level_2d<const CLAMP: bool>(
     s: &SampledImageSlot,
     level: u32,
     at: &At,
@@ -444,8 +459,16 @@ fn level_2d(
     let (row, stride) = (l.row_pitch as usize, s.texel_stride as usize);
     // Byte offsets of the wrapped columns and rows (None: the border), each axis wrapped once
     // (the general path wraps per texel: the same function of the same integers).
-    let col = |x: i64| wrap_in(x, w, at.modes[0]).map(|x| x as usize * stride);
-    let line = |y: i64| wrap_in(y, h, at.modes[1]).map(|y| base + y as usize * row);
+    // CLAMP: both modes are CLAMP_TO_EDGE (what `wrap` does for them, without its match).
+    let wrap_to = |i: i64, size: i64, mode| {
+        if CLAMP {
+            Some(i.clamp(0, size - 1))
+        } else {
+            wrap_in(i, size, mode)
+        }
+    };
+    let col = |x: i64| wrap_to(x, w, at.modes[0]).map(|x| x as usize * stride);
+    let line = |y: i64| wrap_to(y, h, at.modes[1]).map(|y| base + y as usize * row);
     let get = |r: Option<usize>, c: Option<usize>| -> Option<[f32; 4]> {
         // SAFETY: the column and row are inside the level, which is inside the span
         // (`Fast::inside`).
@@ -679,7 +702,12 @@ mod tests {
                 vk::SamplerMipmapMode::NEAREST,
                 vk::SamplerMipmapMode::LINEAR,
             ]),
-            address_mode: [0; 3].map(|_| r.pick(&modes)),
+            // Both axes CLAMP_TO_EDGE (the fast path's special case) now and then.
+            address_mode: if r.below(5) == 0 {
+                [M::CLAMP_TO_EDGE; 3]
+            } else {
+                [0; 3].map(|_| r.pick(&modes))
+            },
             mip_lod_bias: r.pick(&[0.0, 0.0, 0.25, -1.5, 3.0]),
             anisotropy: None,
             compare: None,
