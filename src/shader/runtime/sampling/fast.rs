@@ -90,6 +90,9 @@ enum Decoder {
         lut: [&'static Lut; 4],
         shift: [u32; 4],
     },
+    /// R, G, B, A in bytes 0..4, each an 8-bit UNORM field (`Bytes` whose tables are exactly
+    /// `code as f32 / 255.0`, the codec's one division): converted and divided, vectorizable.
+    Unorm8Rgba,
     /// `n` 32-bit floats; output k is `[c0, c1, c2, c3, 0.0, 1.0][sw[k]]`.
     F32 { n: u8, sw: [u8; 4] },
     /// `n` binary16 floats.
@@ -138,10 +141,19 @@ impl Fast {
                 c @ 0..=3 => 8 * b.pos[c as usize] as u32,
                 _ => 0,
             });
-            Decoder::Bytes {
-                n: info.bytes as u8,
-                lut,
-                shift,
+            let unorm: Lut = std::array::from_fn(|c| c as f32 / 255.0);
+            let bits = |t: &Lut| t.map(f32::to_bits);
+            if info.bytes == 4
+                && shift == [0, 8, 16, 24]
+                && lut.iter().all(|t| bits(t) == bits(&unorm))
+            {
+                Decoder::Unorm8Rgba
+            } else {
+                Decoder::Bytes {
+                    n: info.bytes as u8,
+                    lut,
+                    shift,
+                }
             }
         } else if s.format == F::D32_SFLOAT {
             Decoder::F32 { n: 1, sw: src }
@@ -295,6 +307,11 @@ impl Decoder {
                 let word = u32::from_le_bytes(b);
                 std::array::from_fn(|k| lut[k][((word >> (shift[k] & 31)) & 0xff) as usize])
             }
+            Decoder::Unorm8Rgba => {
+                // SAFETY: the texel is 4 bytes.
+                let b: [u8; 4] = unsafe { read(p) };
+                b.map(|x| x as f32 / 255.0)
+            }
             Decoder::F32 { n, sw } => {
                 // SAFETY: the texel is `4 n` bytes.
                 let w = unsafe { words::<4>(p, n) };
@@ -325,6 +342,10 @@ pub(super) fn sample_level_2d(
     border: Texel,
 ) -> Texel {
     match f.decoder {
+        Decoder::Unorm8Rgba => level_2d::<false>(s, level, at, linear, border, |p| {
+            // SAFETY: as `Decoder::decode`.
+            unsafe { Decoder::Unorm8Rgba.decode(p) }
+        }),
         Decoder::Bytes { n: 4, lut, shift } => {
             level_2d::<false>(s, level, at, linear, border, |p| {
                 // SAFETY: as `Decoder::decode`, which this is for 4-byte texels.
@@ -342,6 +363,7 @@ pub(super) fn sample_level_2d(
 /// (`sel`, the same for every lane) inside the span. `rows`: the coordinates a, b, c of every
 /// lane. Each lane gets what `super::sample_in` gives it (None: not this case).
 #[allow(clippy::too_many_arguments)]
+#[inline]
 pub(super) fn sample4_2d(
     s: &SampledImageSlot,
     f: &Fast,
@@ -388,24 +410,30 @@ pub(super) fn sample4_2d(
             unnormalized: sampler.unnormalized_coordinates,
             cube: None,
         };
+        let mut out = [[0u32; 4]; LANES];
         if clamp {
-            std::array::from_fn(|l| {
-                to_bits(
+            for (l, o) in out.iter_mut().enumerate() {
+                *o = to_bits(
                     level_2d::<true>(s, level, &at(l), linear, border, &decode),
                     kind,
-                )
-            })
+                );
+            }
         } else {
-            std::array::from_fn(|l| {
-                to_bits(
+            for (l, o) in out.iter_mut().enumerate() {
+                *o = to_bits(
                     level_2d::<false>(s, level, &at(l), linear, border, &decode),
                     kind,
-                )
-            })
+                );
+            }
         }
+        out
     }
     let bk = (border, kind);
     Some(match f.decoder {
+        Decoder::Unorm8Rgba => lanes(s, sampler, lo, linear, arrayed, rows, offset, bk, |p| {
+            // SAFETY: as `Decoder::decode`.
+            unsafe { Decoder::Unorm8Rgba.decode(p) }
+        }),
         Decoder::Bytes { n: 4, lut, shift } => {
             lanes(s, sampler, lo, linear, arrayed, rows, offset, bk, |p| {
                 // SAFETY: as `Decoder::decode`, which this is for 4-byte texels.
@@ -665,7 +693,11 @@ mod tests {
                 texels.push((0..n).map(|_| r.next() as u8).collect());
             }
             for t in texels {
-                let sw = [0; 4].map(|_| r.pick(&SWIZZLES));
+                let sw = if r.below(4) == 0 {
+                    [vk::ComponentSwizzle::IDENTITY; 4]
+                } else {
+                    [0; 4].map(|_| r.pick(&SWIZZLES))
+                };
                 let mut mem = t.clone();
                 let mut s = slot(f, 1, 1, &mut mem, 1);
                 s.swizzle = sw;
