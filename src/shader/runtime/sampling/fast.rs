@@ -33,6 +33,8 @@ struct ByteFormat {
     format: vk::Format,
     pos: [u8; 4],
     lut: [Lut; 4],
+    /// Per component: its table is exactly `code as f32 / 255.0` (the codec's UNORM).
+    unorm: [bool; 4],
 }
 
 /// (format prefix, byte of R, G, B, A; 4 when absent).
@@ -70,9 +72,12 @@ fn byte_formats() -> &'static [ByteFormat] {
                     }
                 }
             }
+            let unorm: Lut = std::array::from_fn(|c| c as f32 / 255.0);
+            let bits = |t: &Lut| t.map(f32::to_bits);
             out.push(ByteFormat {
                 format: info.format,
                 pos: pos.map(|p| p & 3),
+                unorm: std::array::from_fn(|k| pos[k] < 4 && bits(&lut[k]) == bits(&unorm)),
                 lut,
             });
         }
@@ -141,11 +146,9 @@ impl Fast {
                 c @ 0..=3 => 8 * b.pos[c as usize] as u32,
                 _ => 0,
             });
-            let unorm: Lut = std::array::from_fn(|c| c as f32 / 255.0);
-            let bits = |t: &Lut| t.map(f32::to_bits);
             if info.bytes == 4
                 && shift == [0, 8, 16, 24]
-                && lut.iter().all(|t| bits(t) == bits(&unorm))
+                && src.iter().all(|&c| c < 4 && b.unorm[c as usize])
             {
                 Decoder::Unorm8Rgba
             } else {
@@ -630,6 +633,34 @@ mod tests {
             assert!(have.contains(&f), "{f:?} has no fast decoder");
         }
         assert!(!have.contains(&vk::Format::R8G8B8A8_UINT));
+        // RGBA-ordered UNORM views convert and divide; sRGB and swizzled ones use the tables.
+        let decoder = |f, sw| {
+            let mut s = slot(f, 1, 1, &mut [0u8; 4], 1);
+            s.swizzle = sw;
+            Fast::of(&s).unwrap().decoder
+        };
+        let id = [vk::ComponentSwizzle::IDENTITY; 4];
+        use vk::ComponentSwizzle as C;
+        assert!(matches!(
+            decoder(vk::Format::R8G8B8A8_UNORM, id),
+            Decoder::Unorm8Rgba
+        ));
+        assert!(matches!(
+            decoder(vk::Format::A8B8G8R8_UNORM_PACK32, [C::R, C::G, C::B, C::A]),
+            Decoder::Unorm8Rgba
+        ));
+        assert!(matches!(
+            decoder(vk::Format::R8G8B8A8_SRGB, id),
+            Decoder::Bytes { .. }
+        ));
+        assert!(matches!(
+            decoder(vk::Format::R8G8B8A8_UNORM, [C::B, C::G, C::R, C::A]),
+            Decoder::Bytes { .. }
+        ));
+        assert!(matches!(
+            decoder(vk::Format::B8G8R8A8_UNORM, id),
+            Decoder::Bytes { .. }
+        ));
         assert!(!have.contains(&vk::Format::A2B10G10R10_UNORM_PACK32));
     }
 
