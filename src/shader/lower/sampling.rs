@@ -13,6 +13,10 @@
 //! (Dim | 4 if arrayed): 1D (s), 1D array (s, layer), 2D (s, t), 2D array (s, t, layer), 3D (s,
 //! t, r), cube (x, y, z), cube array (x, y, z, cube). For OpImageFetch they are integers mapped to
 //! `(x, y, z, layer)` as for storage images (fetch is not defined on cube images).
+//!
+//! The SoA backend (simd.rs) calls [`Lower::image_sample_lanes`] for OpImageSampleExplicitLod:
+//! one `sv_sample4` call per subgroup when the descriptors and offsets are uniform and the Lod
+//! explicit, the per-lane `sv_sample` path otherwise.
 
 use super::images::ImgShape;
 use super::*;

@@ -26,6 +26,11 @@
 //! - Texels decode with the view's format (sRGB linearised before filtering), then the view's
 //!   component swizzle applies; integer formats are never filtered (NEAREST).
 //!
+//! Speed without other bits: `fast` (sampling/fast.rs) does the same computation for 2D and 2D
+//! array views of the common formats with per-view data made once per dispatch
+//! ([`SampledImageSlot::new`]), and [`sv_sample4`] samples the four lanes of an SoA subgroup in
+//! one call. Both are tested against the general path in-process.
+//!
 //! OpImageFetch: integer coordinates and a level relative to the view's base level; any
 //! coordinate out of range gives (0, 0, 0, 0) ("Texel Coordinate Validation", robustImageAccess's
 //! allowed replacement).
