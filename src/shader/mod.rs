@@ -553,16 +553,7 @@ impl ComputeKernel {
                 }
                 Resource::Sampled { image, sampler } => {
                     let mut slot = Box::new(runtime::sampling::SampledSlot {
-                        image: image.map(|im| runtime::sampling::SampledImageSlot {
-                            ptr: im.span.as_ptr(),
-                            len: im.span.len() as u64,
-                            format: im.format,
-                            swizzle: im.swizzle,
-                            layers: im.layers,
-                            levels: im.levels.min(runtime::sampling::MAX_LEVELS as u32),
-                            level: im.level,
-                            texel_stride: im.texel_stride,
-                        }),
+                        image: image.as_ref().map(runtime::sampling::SampledImageSlot::new),
                         sampler: *sampler,
                     });
                     let ptr = (&mut *slot as *mut runtime::sampling::SampledSlot).cast();

@@ -165,6 +165,7 @@ fn texels(d: &SlotDesc) -> (u64, Option<&'static format::FormatInfo>) {
     }
 }
 
+#[inline]
 fn to_bits(t: Texel, kind: u32) -> [u32; 4] {
     match (t, kind) {
         (Texel::Float(f), 0) => f.map(f32::to_bits),

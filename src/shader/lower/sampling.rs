@@ -13,6 +13,10 @@
 //! (Dim | 4 if arrayed): 1D (s), 1D array (s, layer), 2D (s, t), 2D array (s, t, layer), 3D (s,
 //! t, r), cube (x, y, z), cube array (x, y, z, cube). For OpImageFetch they are integers mapped to
 //! `(x, y, z, layer)` as for storage images (fetch is not defined on cube images).
+//!
+//! The SoA backend (simd.rs) calls [`Lower::image_sample_lanes`] for OpImageSampleExplicitLod:
+//! one `sv_sample4` call per subgroup when the descriptors and offsets are uniform and the Lod
+//! explicit, the per-lane `sv_sample` path otherwise.
 
 use super::images::ImgShape;
 use super::*;
@@ -23,6 +27,7 @@ use spirv::Dim;
 pub(super) const SAMPLING_HELPERS: &[(&str, &str, &str)] = &[
     ("sv_fetch", "ppiiiiii", ""),
     ("sv_sample", "pppifffffiiii", ""),
+    ("sv_sample4", "pppipiiii", ""),
     ("sv_grad_lod", "ppiffffff", "f"),
     ("sv_size_lod", "ppii", ""),
     ("sv_levels", "p", "i"),
@@ -250,6 +255,89 @@ impl Lower<'_, '_> {
         let v = self.scratch(n, sampled == Scalar::F32);
         self.set(i.id, Val::S(v));
         Ok(())
+    }
+
+    /// OpImageSampleExplicitLod in the SoA backend (simd.rs) with uniform descriptors and
+    /// offsets and an explicit Lod: one `sv_sample4` call for the subgroup, whose coordinates
+    /// and Lod (rows of [`LANES`] floats) and results (one row per component) pass through a
+    /// stack slot, instead of one `sv_sample` per lane. Every lane is sampled (sampling has no
+    /// side effects), as the per-lane path does. False, with nothing emitted, for other forms
+    /// (which take the per-lane path).
+    pub(super) fn image_sample_lanes(&mut self, i: &Inst) -> Result<bool, ShaderError> {
+        use super::simd::Lv;
+        use super::uniformity::LANES;
+        let Val::SImg(d, smp, sampled, shape) = self.get(i.w(0))? else {
+            return Ok(false);
+        };
+        if shape.is_buffer() || i.len() < 3 {
+            return Ok(false);
+        }
+        let ops = self.image_operands(i, 2)?;
+        let (Some(lod_id), None) = (ops.lod, ops.grad) else {
+            return Ok(false);
+        };
+        if let Some(id) = ops.offset
+            && !Self::is_uniform(&self.get(id)?)
+        {
+            return Ok(false);
+        }
+        // 32-bit float rows: a vector per row (uniform scalars splatted).
+        let rows = |l: &mut Self, id: u32| -> Result<Option<Vec<Value>>, ShaderError> {
+            let lvs: Vec<Lv> = match l.get(id)? {
+                Val::S(s) => s.into_iter().map(Lv::U).collect(),
+                Val::W(w) => w,
+                _ => return Ok(None),
+            };
+            let mut out = Vec::new();
+            for x in lvs {
+                out.push(match x {
+                    Lv::U(u) if l.b.func.dfg.value_type(u) == types::F32 => {
+                        l.b.ins().splat(types::F32X4, u)
+                    }
+                    Lv::V(v) if l.b.func.dfg.value_type(v) == types::F32X4 => v,
+                    _ => return Ok(None),
+                });
+            }
+            Ok(Some(out))
+        };
+        let (Some(coord), Some(lod)) = (rows(self, i.w(1))?, rows(self, lod_id)?) else {
+            return Ok(false);
+        };
+        let n = self.kinds(i.ty)?.len().min(4);
+        if coord.is_empty() || lod.len() != 1 || n == 0 {
+            return Ok(false);
+        }
+        let row = (4 * LANES) as i32;
+        let slot = self.b.create_sized_stack_slot(StackSlotData::new(
+            StackSlotKind::ExplicitSlot,
+            5 * row as u32,
+            4,
+        ));
+        let io = self.b.ins().stack_addr(PTR, slot, 0);
+        let fzero = self.b.ins().f32const(0.0);
+        let zeros = self.b.ins().splat(types::F32X4, fzero);
+        for k in 0..4 {
+            let v = coord.get(k).copied().unwrap_or(zeros);
+            self.b.ins().store(flags(), v, io, row * k as i32);
+        }
+        self.b.ins().store(flags(), lod[0], io, 4 * row);
+        let off = self.offsets(ops.offset)?;
+        let code = self.iconst(types::I32, shape_code(shape) as i64);
+        let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
+        self.call(
+            "sv_sample4",
+            &[self.ctx, d, smp, code, io, off[0], off[1], off[2], kind],
+        );
+        let t = if sampled == Scalar::F32 {
+            types::F32X4
+        } else {
+            types::I32X4
+        };
+        let v = (0..n)
+            .map(|k| Lv::V(self.b.ins().load(t, flags(), io, row * k as i32)))
+            .collect();
+        self.set(i.id, Val::W(v));
+        Ok(true)
     }
 
     /// OpImageQuerySizeLod and OpImageQueryLevels of a sampled image.

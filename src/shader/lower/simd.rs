@@ -1512,6 +1512,9 @@ impl<'a> Lower<'a, '_> {
                 _ => {}
             }
         }
+        if i.op == ImageSampleExplicitLod && self.image_sample_lanes(i)? {
+            return Ok(());
+        }
         self.per_lane(i)
     }
 

@@ -26,6 +26,11 @@
 //! - Texels decode with the view's format (sRGB linearised before filtering), then the view's
 //!   component swizzle applies; integer formats are never filtered (NEAREST).
 //!
+//! Speed without other bits: `fast` (sampling/fast.rs) does the same computation for 2D and 2D
+//! array views of the common formats with per-view data made once per dispatch
+//! ([`SampledImageSlot::new`]), and [`sv_sample4`] samples the four lanes of an SoA subgroup in
+//! one call. Both are tested against the general path in-process.
+//!
 //! OpImageFetch: integer coordinates and a level relative to the view's base level; any
 //! coordinate out of range gives (0, 0, 0, 0) ("Texel Coordinate Validation", robustImageAccess's
 //! allowed replacement).
@@ -33,6 +38,8 @@
 use super::{Ctx, SlotDesc, to_bits};
 use crate::format::{self, Texel};
 use ash::vk;
+
+mod fast;
 
 /// [`SlotDesc::tag`] of a sampled image / sampler slot.
 pub(crate) const TAG_SAMPLED: u32 = 2;
@@ -62,6 +69,27 @@ pub(crate) struct SampledImageSlot {
     pub levels: u32,
     pub level: [Level; MAX_LEVELS],
     pub texel_stride: u64,
+    /// The fast path's per-view data (None: the general path only).
+    fast: Option<fast::Fast>,
+}
+
+impl SampledImageSlot {
+    /// The slot of a bound view, with its fast-path data.
+    pub(crate) fn new(im: &crate::shader::SampledImage<'_>) -> Self {
+        let mut s = SampledImageSlot {
+            ptr: im.span.as_ptr(),
+            len: im.span.len() as u64,
+            format: im.format,
+            swizzle: im.swizzle,
+            layers: im.layers,
+            levels: im.levels.min(MAX_LEVELS as u32),
+            level: im.level,
+            texel_stride: im.texel_stride,
+            fast: None,
+        };
+        s.fast = fast::Fast::of(&s);
+        s
+    }
 }
 
 /// What a TAG_SAMPLED slot points to.
@@ -204,7 +232,12 @@ fn border(color: vk::BorderColor, kind: u32) -> Texel {
 }
 
 /// "Wrapping Operation" of integer coordinate `i` over `size` texels; None for a border texel.
+#[inline(never)]
 fn wrap(i: i64, size: i64, mode: vk::SamplerAddressMode) -> Option<i64> {
+    // Every mode maps a coordinate inside the level to itself.
+    if (0..size).contains(&i) {
+        return Some(i);
+    }
     let mirror = |a: i64| if a >= 0 { a } else { -(1 + a) };
     match mode {
         vk::SamplerAddressMode::REPEAT => Some(i.rem_euclid(size)),
@@ -263,6 +296,25 @@ fn cube_edge(face: i32, i: i64, j: i64, n: i64) -> (i32, i64, i64) {
     (f, to(s), to(t))
 }
 
+/// One axis of a level of `extent` texels: (i0, i1, alpha) ("Unnormalized Texel Coordinate
+/// Operations", "Integer Texel Coordinate Operations", "Texel Coordinate Offset"); NEAREST
+/// gives (i, i, 0).
+#[inline]
+fn axis(coord: f32, extent: u32, unnormalized: bool, offset: i32, linear: bool) -> (i64, i64, f32) {
+    let size = extent.max(1) as f32;
+    let u = if unnormalized { coord } else { coord * size };
+    let off = offset as i64;
+    if linear {
+        let u = u - 0.5;
+        let f = fast::floor(u);
+        let i0 = sat(f) + off;
+        (i0, i0 + 1, u - f)
+    } else {
+        let i = sat(fast::floor(u)) + off;
+        (i, i, 0.0)
+    }
+}
+
 /// One level, filtered with `linear` (or NEAREST): a texel or a weighted sum.
 fn sample_level(
     s: &SampledImageSlot,
@@ -275,25 +327,15 @@ fn sample_level(
     let Some(l) = s.level.get(level as usize) else {
         return border_color;
     };
-    // Per axis: (i0, i1, alpha) ("Unnormalized Texel Coordinate Operations").
     let mut ax = [(0i64, 0i64, 0.0f32); 3];
     for (k, a) in ax.iter_mut().enumerate().take(at.axes) {
-        let size = l.extent[k].max(1) as f32;
-        let u = if at.unnormalized {
-            at.coord[k]
-        } else {
-            at.coord[k] * size
-        };
-        let off = at.offset[k] as i64;
-        if linear {
-            let u = u - 0.5;
-            let f = u.floor();
-            let i0 = sat(f) + off;
-            *a = (i0, i0 + 1, u - f);
-        } else {
-            let i = sat(u.floor()) + off;
-            *a = (i, i, 0.0);
-        }
+        *a = axis(
+            at.coord[k],
+            l.extent[k],
+            at.unnormalized,
+            at.offset[k],
+            linear,
+        );
     }
     let fetch = |c: [i64; 3]| -> Texel {
         if let Some((face, base)) = at.cube {
@@ -363,6 +405,7 @@ fn sample_level(
 }
 
 /// f32 to i64, saturating (NaN gives 0).
+#[inline]
 fn sat(f: f32) -> i64 {
     if f.is_nan() {
         0
@@ -398,6 +441,18 @@ fn cube_face(rx: f32, ry: f32, rz: f32) -> (i32, f32, f32) {
     (face, 0.5 * (sc / ma + 1.0), 0.5 * (tc / ma + 1.0))
 }
 
+/// One OpImageSampleExplicitLod: coordinates `(a, b, c, d)` (the shader's coordinate
+/// components in order; see [`sv_sample`] callers in lower/sampling.rs), level of detail `lod`,
+/// texel offsets, shape code and texel kind.
+#[derive(Clone, Copy, Debug)]
+struct Query {
+    shape: u32,
+    coord: [f32; 4],
+    lod: f32,
+    offset: [i32; 3],
+    kind: u32,
+}
+
 /// OpImageSampleExplicitLod: the filtered value at coordinates `(a, b, c, d)` (the shader's
 /// coordinate components in order; see [`sv_sample`] callers in lower/sampling.rs) and level of
 /// detail `lod`, with texel offsets `(ox, oy, oz)`, into `ctx.scratch` (zeros when a slot is
@@ -423,26 +478,104 @@ pub(crate) unsafe extern "C" fn sv_sample(
 ) {
     // SAFETY: the caller passes its live context and descriptors from the table.
     let (ctx, dimg, dsmp) = unsafe { (&mut *ctx, &*desc, &*smp) };
-    ctx.scratch = [0; 4];
-    let Some((s, info)) = image_of(dimg) else {
-        return;
+    let q = Query {
+        shape,
+        coord: [a, b, c, d],
+        lod,
+        offset: [ox, oy, oz],
+        kind,
     };
-    let Some(sampler) = slot_of(dsmp).and_then(|x| x.sampler) else {
-        return;
-    };
+    ctx.scratch = sample(dimg, dsmp, &q, true);
+}
+
+/// The result bits of `q` (zeros when a slot is empty); `allow_fast` false forces the general
+/// path (the fast path's tests compare the two).
+fn sample(dimg: &SlotDesc, dsmp: &SlotDesc, q: &Query, allow_fast: bool) -> [u32; 4] {
+    match resolve(dimg, dsmp) {
+        Some((s, info, sampler)) => {
+            let sel = select_levels(s, sampler, q.lod);
+            sample_in(s, info, sampler, q, sel, allow_fast)
+        }
+        None => [0; 4],
+    }
+}
+
+/// The image and sampler parts of two slots (None when either is empty).
+fn resolve<'a>(
+    dimg: &'a SlotDesc,
+    dsmp: &'a SlotDesc,
+) -> Option<(
+    &'a SampledImageSlot,
+    &'static format::FormatInfo,
+    &'a crate::resource::SamplerDesc,
+)> {
+    let (s, info) = image_of(dimg)?;
+    let sampler = slot_of(dsmp)?.sampler.as_ref()?;
+    Some((s, info, sampler))
+}
+
+/// The array layer of coordinate `x` over `count` layers: RNE, clamped to [0, count - 1]
+/// ("Unnormalized Texel Coordinate Operations").
+#[inline]
+fn layer_of(x: f32, count: u32) -> i32 {
+    sat(x.round_ties_even()).clamp(0, count.max(1) as i64 - 1) as i32
+}
+
+/// The levels one sample reads: (first level, second level, weight of the second, whether
+/// the filter is LINEAR), from the "Level-of-Detail Operation".
+type Levels = (u32, u32, f32, bool);
+
+/// "Level-of-Detail Operation": the levels sampled at level of detail `lod`.
+#[inline]
+fn select_levels(s: &SampledImageSlot, sampler: &crate::resource::SamplerDesc, lod: f32) -> Levels {
+    if sampler.unnormalized_coordinates {
+        (0, 0, 0.0, sampler.mag_filter == vk::Filter::LINEAR)
+    } else {
+        let bias = sampler.mip_lod_bias.clamp(-MAX_LOD_BIAS, MAX_LOD_BIAS);
+        let lambda = (lod + bias).max(sampler.min_lod).min(sampler.max_lod);
+        let lambda = if lambda.is_nan() { 0.0 } else { lambda };
+        let filter = if lambda <= 0.0 {
+            sampler.mag_filter
+        } else {
+            sampler.min_filter
+        };
+        let q = (s.levels - 1) as f32;
+        let dp = lambda.clamp(0.0, q);
+        let (lo, hi, delta) = if lambda <= 0.0 {
+            (0, 0, 0.0)
+        } else if sampler.mipmap_mode == vk::SamplerMipmapMode::NEAREST {
+            let n = ((dp + 0.5).ceil() - 1.0).max(0.0) as u32;
+            (n, n, 0.0)
+        } else {
+            let hi = dp.floor();
+            let lo = (hi as u32 + 1).min(s.levels - 1);
+            (hi as u32, lo, dp - hi)
+        };
+        (lo, hi, delta, filter == vk::Filter::LINEAR)
+    }
+}
+
+/// [`sample`] once the slots are resolved and the levels selected (`sel`, for `q.lod`).
+#[inline]
+fn sample_in(
+    s: &SampledImageSlot,
+    info: &format::FormatInfo,
+    sampler: &crate::resource::SamplerDesc,
+    q: &Query,
+    sel: Levels,
+    allow_fast: bool,
+) -> [u32; 4] {
+    let [a, b, c, d] = q.coord;
+    let kind = q.kind;
+    let shape = q.shape;
     let border_color = border(sampler.border_color, kind);
     let dim = shape & 3;
     let arrayed = shape & ARRAYED != 0;
-    let layer_of = |x: f32, count: u32| -> i32 {
-        // RNE, clamped to [0, count - 1].
-        let r = x.round_ties_even();
-        sat(r).clamp(0, count.max(1) as i64 - 1) as i32
-    };
     let mut at = At {
         coord: [a, b, c],
         axes: 1,
         layer: 0,
-        offset: [ox, oy, oz],
+        offset: q.offset,
         modes: sampler.address_mode,
         unnormalized: sampler.unnormalized_coordinates,
         cube: None,
@@ -476,37 +609,20 @@ pub(crate) unsafe extern "C" fn sv_sample(
             at.cube = Some((face, cube * 6));
         }
     }
-    // "Level-of-Detail Operation".
-    let (level_lo, level_hi, delta, linear) = if sampler.unnormalized_coordinates {
-        (0, 0, 0.0, sampler.mag_filter == vk::Filter::LINEAR)
-    } else {
-        let bias = sampler.mip_lod_bias.clamp(-MAX_LOD_BIAS, MAX_LOD_BIAS);
-        let lambda = (lod + bias).max(sampler.min_lod).min(sampler.max_lod);
-        let lambda = if lambda.is_nan() { 0.0 } else { lambda };
-        let filter = if lambda <= 0.0 {
-            sampler.mag_filter
-        } else {
-            sampler.min_filter
-        };
-        let q = (s.levels - 1) as f32;
-        let dp = lambda.clamp(0.0, q);
-        let (lo, hi, delta) = if lambda <= 0.0 {
-            (0, 0, 0.0)
-        } else if sampler.mipmap_mode == vk::SamplerMipmapMode::NEAREST {
-            let n = ((dp + 0.5).ceil() - 1.0).max(0.0) as u32;
-            (n, n, 0.0)
-        } else {
-            let hi = dp.floor();
-            let lo = (hi as u32 + 1).min(s.levels - 1);
-            (hi as u32, lo, dp - hi)
-        };
-        (lo, hi, delta, filter == vk::Filter::LINEAR)
-    };
+    let (level_lo, level_hi, delta, linear) = sel;
     // Integer formats are never filtered (FILTER_LINEAR is not reported for them).
     let linear = linear && info.domain == format::Domain::Float;
-    let t0 = sample_level(s, info, level_lo, &at, linear, border_color);
+    // The fast path: 2D and 2D array images whose format it decodes, levels inside the span.
+    let fast = s.fast.as_ref().filter(|f| {
+        allow_fast && at.axes == 2 && at.cube.is_none() && f.inside(level_lo) && f.inside(level_hi)
+    });
+    let level = |m: u32| match fast {
+        Some(f) => fast::sample_level_2d(s, f, m, &at, linear, border_color),
+        None => sample_level(s, info, m, &at, linear, border_color),
+    };
+    let t0 = level(level_lo);
     let t = if level_hi != level_lo && delta != 0.0 {
-        let t1 = as_f32(sample_level(s, info, level_hi, &at, linear, border_color));
+        let t1 = as_f32(level(level_hi));
         let t0 = as_f32(t0);
         Texel::Float(std::array::from_fn(|k| {
             (1.0 - delta) * t0[k] + delta * t1[k]
@@ -514,7 +630,75 @@ pub(crate) unsafe extern "C" fn sv_sample(
     } else {
         t0
     };
-    ctx.scratch = to_bits(t, kind);
+    to_bits(t, kind)
+}
+
+/// Invocations per call of [`sv_sample4`] (the SoA backend's subgroup).
+const LANES: usize = 4;
+
+/// OpImageSampleExplicitLod for the [`LANES`] invocations of an SoA subgroup (one descriptor
+/// pair, offsets and shape for all): `io` holds five rows of one 32-bit word per lane, the
+/// coordinates `a`, `b`, `c`, `d` and the Lod (floats), and receives the result, one row per
+/// component. Each lane gets exactly what [`sv_sample`] gives it.
+///
+/// # Safety
+/// As [`sv_sample`]; `io` points to 5 * LANES writable, aligned words.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe extern "C" fn sv_sample4(
+    _ctx: *mut Ctx,
+    desc: *const SlotDesc,
+    smp: *const SlotDesc,
+    shape: u32,
+    io: *mut u32,
+    ox: i32,
+    oy: i32,
+    oz: i32,
+    kind: u32,
+) {
+    // SAFETY: the caller passes descriptors from the table and its stack slot of 5 rows.
+    let (dimg, dsmp, io) = unsafe { (&*desc, &*smp, &mut *(io as *mut [[u32; LANES]; 5])) };
+    let out: [[u32; 4]; LANES] = match resolve(dimg, dsmp) {
+        Some((s, info, sampler)) => {
+            // The same Lod for every lane (the common case): its levels once.
+            let same = io[4].iter().all(|&x| x == io[4][0]);
+            let sel0 = select_levels(s, sampler, f32::from_bits(io[4][0]));
+            let rows = [0, 1, 2].map(|k| io[k].map(f32::from_bits));
+            let offset = [ox, oy, oz];
+            let lanes = s
+                .fast
+                .as_ref()
+                .filter(|_| same)
+                .and_then(|f| fast::sample4_2d(s, f, sampler, sel0, shape, rows, offset, kind));
+            lanes.unwrap_or_else(|| {
+                std::array::from_fn(|l| {
+                    let q = Query {
+                        shape,
+                        coord: [
+                            f32::from_bits(io[0][l]),
+                            f32::from_bits(io[1][l]),
+                            f32::from_bits(io[2][l]),
+                            f32::from_bits(io[3][l]),
+                        ],
+                        lod: f32::from_bits(io[4][l]),
+                        offset: [ox, oy, oz],
+                        kind,
+                    };
+                    let sel = if same {
+                        sel0
+                    } else {
+                        select_levels(s, sampler, q.lod)
+                    };
+                    sample_in(s, info, sampler, &q, sel, true)
+                })
+            })
+        }
+        None => [[0; 4]; LANES],
+    };
+    for (k, row) in io.iter_mut().enumerate().take(4) {
+        for (l, w) in row.iter_mut().enumerate() {
+            *w = out[l][k];
+        }
+    }
 }
 
 /// λ_base from explicit gradients ("Scale Factor Operation"): ρ = max over x and y of the
@@ -607,10 +791,11 @@ pub(crate) unsafe extern "C" fn sv_levels(desc: *const SlotDesc) -> i32 {
 }
 
 /// The sampling helpers JIT'd code may import, by name.
-pub(crate) fn symbols() -> [(&'static str, *const u8); 5] {
+pub(crate) fn symbols() -> [(&'static str, *const u8); 6] {
     [
         ("sv_fetch", sv_fetch as *const u8),
         ("sv_sample", sv_sample as *const u8),
+        ("sv_sample4", sv_sample4 as *const u8),
         ("sv_grad_lod", sv_grad_lod as *const u8),
         ("sv_size_lod", sv_size_lod as *const u8),
         ("sv_levels", sv_levels as *const u8),
