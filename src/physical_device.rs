@@ -28,6 +28,9 @@ pub const QUEUE_COUNT: u32 = 4;
 /// on the scalar backend: src/shader/lower/simd_subgroup.rs).
 pub const SUBGROUP_SIZE: u32 = 4;
 
+/// The per-stage and per-set descriptor limits (maxPerStageDescriptor*, maxDescriptorSet*).
+pub const MAX_DESCRIPTORS: u32 = 1 << 20;
+
 /// SIMD lanes per JIT'd shader call (cranelift's 128-bit vectors: f32x4).
 pub const SIMD_LANES: u32 = 4;
 
@@ -139,6 +142,25 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // vkGetBufferDeviceAddress and PhysicalStorageBuffer pointers in shaders, checked against
     // the live buffers (tests: device_address::*); not capture/replay, not multi-device
     "bufferDeviceAddress",
+    // Arrays of descriptors indexed by any value (uniform or not, per lane in the SoA backend,
+    // every index checked against the binding's count: out of range reads a null descriptor),
+    // runtime-sized descriptor arrays, partially bound bindings and variable descriptor counts
+    // (descriptor indexing without update-after-bind; tests: descriptor_indexing::*)
+    "shaderUniformBufferArrayDynamicIndexing",
+    "shaderSampledImageArrayDynamicIndexing",
+    "shaderStorageBufferArrayDynamicIndexing",
+    "shaderStorageImageArrayDynamicIndexing",
+    "shaderUniformTexelBufferArrayDynamicIndexing",
+    "shaderStorageTexelBufferArrayDynamicIndexing",
+    "shaderUniformBufferArrayNonUniformIndexing",
+    "shaderSampledImageArrayNonUniformIndexing",
+    "shaderStorageBufferArrayNonUniformIndexing",
+    "shaderStorageImageArrayNonUniformIndexing",
+    "shaderUniformTexelBufferArrayNonUniformIndexing",
+    "shaderStorageTexelBufferArrayNonUniformIndexing",
+    "runtimeDescriptorArray",
+    "descriptorBindingPartiallyBound",
+    "descriptorBindingVariableDescriptorCount",
     // Float atomics on storage buffers (and device addresses) and shared memory
     // (VK_EXT_shader_atomic_float): load/store/exchange on the bits, add as a compare-exchange
     // loop; not on images (tests: shaders/compute/float_atomics (shader::tests),
@@ -554,21 +576,23 @@ impl PhysicalDevice {
             buffer_image_granularity: 64,
             sparse_address_space_size: 0,
             max_bound_descriptor_sets: 8,
-            max_per_stage_descriptor_samplers: 16,
-            max_per_stage_descriptor_uniform_buffers: 12,
-            max_per_stage_descriptor_storage_buffers: 8,
-            max_per_stage_descriptor_sampled_images: 16,
-            max_per_stage_descriptor_storage_images: 4,
-            max_per_stage_descriptor_input_attachments: 4,
-            max_per_stage_resources: 128,
-            max_descriptor_set_samplers: 96,
-            max_descriptor_set_uniform_buffers: 72,
-            max_descriptor_set_uniform_buffers_dynamic: 8,
-            max_descriptor_set_storage_buffers: 24,
-            max_descriptor_set_storage_buffers_dynamic: 4,
-            max_descriptor_set_sampled_images: 96,
-            max_descriptor_set_storage_images: 24,
-            max_descriptor_set_input_attachments: 4,
+            // Descriptors are slots in a vector (resource/descriptor.rs): nothing bounds them
+            // but memory, so the limits are large enough for runtime-sized arrays.
+            max_per_stage_descriptor_samplers: MAX_DESCRIPTORS,
+            max_per_stage_descriptor_uniform_buffers: MAX_DESCRIPTORS,
+            max_per_stage_descriptor_storage_buffers: MAX_DESCRIPTORS,
+            max_per_stage_descriptor_sampled_images: MAX_DESCRIPTORS,
+            max_per_stage_descriptor_storage_images: MAX_DESCRIPTORS,
+            max_per_stage_descriptor_input_attachments: 8,
+            max_per_stage_resources: MAX_DESCRIPTORS,
+            max_descriptor_set_samplers: MAX_DESCRIPTORS,
+            max_descriptor_set_uniform_buffers: MAX_DESCRIPTORS,
+            max_descriptor_set_uniform_buffers_dynamic: 16,
+            max_descriptor_set_storage_buffers: MAX_DESCRIPTORS,
+            max_descriptor_set_storage_buffers_dynamic: 16,
+            max_descriptor_set_sampled_images: MAX_DESCRIPTORS,
+            max_descriptor_set_storage_images: MAX_DESCRIPTORS,
+            max_descriptor_set_input_attachments: 8,
             max_vertex_input_attributes: 16,
             max_vertex_input_bindings: 16,
             max_vertex_input_attribute_offset: 2047,

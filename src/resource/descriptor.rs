@@ -65,6 +65,10 @@ pub struct LayoutBinding {
     pub stages: vk::ShaderStageFlags,
     /// Immutable samplers (empty if none).
     pub immutable_samplers: Vec<Arc<Sampler>>,
+    /// VkDescriptorSetLayoutBindingFlagsCreateInfo: PARTIALLY_BOUND (nothing to do: an unwritten
+    /// descriptor reads as a null one) and VARIABLE_DESCRIPTOR_COUNT (`count` is the upper
+    /// bound; each set gets its own count at allocation).
+    pub flags: vk::DescriptorBindingFlags,
     /// Index of the binding's first slot in a set.
     pub first_slot: u32,
 }
@@ -105,6 +109,37 @@ impl SetLayout {
                 "two layout bindings have the same binding number \
                  (VUID-VkDescriptorSetLayoutCreateInfo-binding-00279)",
             ));
+        }
+        let supported = vk::DescriptorBindingFlags::PARTIALLY_BOUND
+            | vk::DescriptorBindingFlags::VARIABLE_DESCRIPTOR_COUNT;
+        if let Some(b) = bindings.iter().find(|b| !(b.flags & !supported).is_empty()) {
+            return Err(Error::invalid(format!(
+                "binding {} has descriptor binding flags {:?}; softvk reports only \
+                 descriptorBindingPartiallyBound and descriptorBindingVariableDescriptorCount",
+                b.binding, b.flags
+            )));
+        }
+        let last = bindings.len().saturating_sub(1);
+        for (k, b) in bindings.iter().enumerate() {
+            if b.flags
+                .contains(vk::DescriptorBindingFlags::VARIABLE_DESCRIPTOR_COUNT)
+            {
+                if k != last {
+                    return Err(Error::invalid(format!(
+                        "binding {} has a variable descriptor count but is not the binding \
+                         with the largest number \
+                         (VUID-VkDescriptorSetLayoutBindingFlagsCreateInfo-pBindingFlags-03004)",
+                        b.binding
+                    )));
+                }
+                if is_dynamic(b.ty) || b.is_inline() {
+                    return Err(Error::invalid(format!(
+                        "binding {} ({:?}) cannot have a variable descriptor count \
+                         (VUID-VkDescriptorSetLayoutBindingFlagsCreateInfo-pBindingFlags-03015)",
+                        b.binding, b.ty
+                    )));
+                }
+            }
         }
         let mut slots = 0u32;
         let mut dynamic = 0;
@@ -185,6 +220,14 @@ impl SetLayout {
         self.push
     }
 
+    /// The binding with VARIABLE_DESCRIPTOR_COUNT, if any (always the last).
+    pub fn variable_binding(&self) -> Option<&LayoutBinding> {
+        self.bindings.last().filter(|b| {
+            b.flags
+                .contains(vk::DescriptorBindingFlags::VARIABLE_DESCRIPTOR_COUNT)
+        })
+    }
+
     pub fn bindings(&self) -> &[LayoutBinding] {
         &self.bindings
     }
@@ -212,10 +255,17 @@ impl SetLayout {
     }
 
     /// Descriptors per type in one set (for pool accounting; inline uniform blocks in bytes).
-    fn demand(&self) -> HashMap<vk::DescriptorType, u32> {
+    /// Descriptors of each type a set takes from its pool; `variable`: the count of the
+    /// variable-count binding.
+    fn demand(&self, variable: Option<u32>) -> HashMap<vk::DescriptorType, u32> {
         let mut m = HashMap::new();
+        let var = self.variable_binding().map(|b| b.binding);
         for b in &self.bindings {
-            *m.entry(b.ty).or_insert(0) += b.count;
+            let n = match (var, variable) {
+                (Some(v), Some(n)) if v == b.binding => n,
+                _ => b.count,
+            };
+            *m.entry(b.ty).or_insert(0) += n;
         }
         m
     }
@@ -248,6 +298,9 @@ pub enum Descriptor {
 pub struct DescriptorSet {
     layout: Arc<SetLayout>,
     slots: Mutex<Arc<Vec<Descriptor>>>,
+    /// Descriptors of the variable-count binding this set was allocated with (its layout's
+    /// count without one).
+    variable: Option<u32>,
 }
 
 impl DescriptorSet {
@@ -268,6 +321,7 @@ impl DescriptorSet {
         DescriptorSet {
             layout,
             slots: Mutex::new(Arc::new(slots)),
+            variable: None,
         }
     }
 
@@ -406,6 +460,16 @@ impl DescriptorSet {
     pub fn write(&self, binding: u32, element: u32, values: Vec<Descriptor>) -> Result<()> {
         self.refuse_inline(binding)?;
         let (start, b) = self.slots_of(binding, element, values.len() as u32)?;
+        // The variable-count binding is the last: writes cannot run past it into another.
+        if let (Some(n), Some(v)) = (self.variable, self.layout.variable_binding())
+            && start as u64 + values.len() as u64 > v.first_slot as u64 + n as u64
+        {
+            return Err(Error::invalid(format!(
+                "descriptors {element}..+{} of binding {binding} run past the {n} descriptors \
+                 this set was allocated with (VUID-VkWriteDescriptorSet-dstArrayElement-00321)",
+                values.len()
+            )));
+        }
         let immutable = !b.immutable_samplers.is_empty();
         let mut guard = self.slots.lock().unwrap_or_else(|e| e.into_inner());
         let slots = Arc::make_mut(&mut guard);
@@ -532,6 +596,40 @@ impl DescriptorPool {
 
     /// vkAllocateDescriptorSets: all sets or none.
     pub fn allocate(&self, layouts: &[Arc<SetLayout>]) -> Result<Vec<Arc<DescriptorSet>>> {
+        self.allocate_counts(layouts, &[])
+    }
+
+    /// vkAllocateDescriptorSets with VkDescriptorSetVariableDescriptorCountAllocateInfo:
+    /// `counts[i]` is set i's count for its variable-count binding (empty: none given, so
+    /// zero for such bindings, as the spec says).
+    pub fn allocate_counts(
+        &self,
+        layouts: &[Arc<SetLayout>],
+        counts: &[u32],
+    ) -> Result<Vec<Arc<DescriptorSet>>> {
+        if !counts.is_empty() && counts.len() != layouts.len() {
+            return Err(Error::invalid(
+                "descriptorSetCount of VkDescriptorSetVariableDescriptorCountAllocateInfo differs \
+                 from the allocation's (VUID-VkDescriptorSetVariableDescriptorCountAllocateInfo-descriptorSetCount-03045)",
+            ));
+        }
+        let mut variable = Vec::with_capacity(layouts.len());
+        for (i, l) in layouts.iter().enumerate() {
+            variable.push(match l.variable_binding() {
+                Some(b) => {
+                    let n = counts.get(i).copied().unwrap_or(0);
+                    if n > b.count {
+                        return Err(Error::invalid(format!(
+                            "variable descriptor count {n} exceeds binding {}'s {} \
+                             (VUID-VkDescriptorSetVariableDescriptorCountAllocateInfo-pSetLayouts-03046)",
+                            b.binding, b.count
+                        )));
+                    }
+                    Some(n)
+                }
+                None => None,
+            });
+        }
         if layouts.iter().any(|l| l.is_push()) {
             return Err(Error::invalid(
                 "a descriptor set allocated with a push descriptor set layout \
@@ -540,8 +638,8 @@ impl DescriptorPool {
         }
         let mut st = self.lock();
         let mut used = st.used.clone();
-        for l in layouts {
-            for (ty, n) in l.demand() {
+        for (l, v) in layouts.iter().zip(&variable) {
+            for (ty, n) in l.demand(*v) {
                 *used.entry(ty).or_insert(0) += n;
             }
         }
@@ -572,7 +670,12 @@ impl DescriptorPool {
         st.used = used;
         Ok(layouts
             .iter()
-            .map(|l| Arc::new(DescriptorSet::new(l.clone())))
+            .zip(variable)
+            .map(|(l, v)| {
+                let mut set = DescriptorSet::new(l.clone());
+                set.variable = v;
+                Arc::new(set)
+            })
             .collect())
     }
 
@@ -590,7 +693,7 @@ impl DescriptorPool {
             st.inline_bindings = st
                 .inline_bindings
                 .saturating_sub(s.layout.inline_count() as u64);
-            for (ty, n) in s.layout.demand() {
+            for (ty, n) in s.layout.demand(s.variable) {
                 if let Some(u) = st.used.get_mut(&ty) {
                     *u = u.saturating_sub(n);
                 }

@@ -152,6 +152,8 @@ const DECORATIONS: &[Decoration] = &[
     Decoration::AliasedPointer,
     Decoration::Alignment,
     Decoration::MaxByteOffset,
+    // Descriptor indexing: every index is handled per lane anyway.
+    Decoration::NonUniform,
     // Interface decorations of other stages' variables (fragment, geometry, tessellation
     // entry points in the same module); a compute entry point cannot use such variables.
     Decoration::Centroid,

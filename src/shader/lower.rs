@@ -883,9 +883,9 @@ impl<'a, 'f> Lower<'a, 'f> {
         // Array of descriptors?
         let (elem, shader_count) = match self.p.ty(pointee)? {
             Ty::Array { elem, len } => (*elem, Some(*len)),
-            Ty::RuntimeArray { .. } => {
-                return err("runtime-sized descriptor arrays are not supported");
-            }
+            // A runtime descriptor array (runtimeDescriptorArray): as many descriptors as the
+            // binding has; indices past a set's variable count read null descriptors.
+            Ty::RuntimeArray { elem } => (*elem, Some(layout.count)),
             _ => (pointee, None),
         };
         let image = match self.p.ty(elem)? {
@@ -1186,7 +1186,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             match p.kind.clone() {
                 PtrKind::Descs { first, count } => {
                     let elem = match self.p.ty(p.ty)? {
-                        Ty::Array { elem, .. } => *elem,
+                        Ty::Array { elem, .. } | Ty::RuntimeArray { elem } => *elem,
                         _ => return err("descriptor array of a non-array type"),
                     };
                     let image = matches!(

@@ -169,6 +169,23 @@ const CAPABILITIES: &[Capability] = &[
     Capability::StorageBuffer16BitAccess,
     Capability::UniformAndStorageBuffer16BitAccess,
     Capability::StoragePushConstant16,
+    // Arrays of descriptors indexed by any value, uniform or not, and runtime-sized ones
+    // (descriptor indexing without update-after-bind): every index is checked against the
+    // binding's count, and lanes index separately (lower.rs `access_chain_from`, simd.rs).
+    Capability::UniformBufferArrayDynamicIndexing,
+    Capability::SampledImageArrayDynamicIndexing,
+    Capability::StorageBufferArrayDynamicIndexing,
+    Capability::StorageImageArrayDynamicIndexing,
+    Capability::UniformTexelBufferArrayDynamicIndexing,
+    Capability::StorageTexelBufferArrayDynamicIndexing,
+    Capability::RuntimeDescriptorArray,
+    Capability::ShaderNonUniform,
+    Capability::UniformBufferArrayNonUniformIndexing,
+    Capability::SampledImageArrayNonUniformIndexing,
+    Capability::StorageBufferArrayNonUniformIndexing,
+    Capability::StorageImageArrayNonUniformIndexing,
+    Capability::UniformTexelBufferArrayNonUniformIndexing,
+    Capability::StorageTexelBufferArrayNonUniformIndexing,
     // Float atomics on buffers and shared memory (VK_EXT_shader_atomic_float): load, store,
     // exchange and add on 32- and 64-bit floats (lower.rs `atomic`).
     Capability::AtomicFloat32AddEXT,
@@ -189,6 +206,7 @@ const EXTENSIONS: &[&str] = &[
     "SPV_KHR_physical_storage_buffer",
     "SPV_EXT_physical_storage_buffer",
     "SPV_EXT_shader_atomic_float_add",
+    "SPV_EXT_descriptor_indexing",
 ];
 
 /// Opcodes the compiler translates (or ignores because they carry no meaning for it).

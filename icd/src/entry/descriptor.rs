@@ -18,7 +18,24 @@ unsafe fn layout_bindings(
     info: &vk::DescriptorSetLayoutCreateInfo<'_>,
 ) -> Result<Vec<LayoutBinding>> {
     let mut out = Vec::new();
-    for b in slice(info.p_bindings, info.binding_count, "pBindings")? {
+    let binding_flags = match pnext::find::<vk::DescriptorSetLayoutBindingFlagsCreateInfo<'_>>(
+        info.p_next,
+    ) {
+        Some(f) if f.binding_count != 0 => {
+            if f.binding_count != info.binding_count {
+                return Err(Error::invalid(
+                    "VkDescriptorSetLayoutBindingFlagsCreateInfo::bindingCount differs from \
+                         bindingCount (VUID-VkDescriptorSetLayoutBindingFlagsCreateInfo-bindingCount-03002)",
+                ));
+            }
+            slice(f.p_binding_flags, f.binding_count, "pBindingFlags")?.to_vec()
+        }
+        _ => Vec::new(),
+    };
+    for (k, b) in slice(info.p_bindings, info.binding_count, "pBindings")?
+        .iter()
+        .enumerate()
+    {
         let samplers_allowed = matches!(
             b.descriptor_type,
             vk::DescriptorType::SAMPLER | vk::DescriptorType::COMBINED_IMAGE_SAMPLER
@@ -41,6 +58,7 @@ unsafe fn layout_bindings(
             count: b.descriptor_count,
             stages: b.stage_flags,
             immutable_samplers,
+            flags: binding_flags.get(k).copied().unwrap_or_default(),
             first_slot: 0,
         });
     }
@@ -53,16 +71,6 @@ unsafe fn check_layout_flags(info: &vk::DescriptorSetLayoutCreateInfo<'_>) -> Re
             "descriptor set layout flags {:?} need features softvk does not report",
             info.flags
         )));
-    }
-    if pnext::find::<vk::DescriptorSetLayoutBindingFlagsCreateInfo<'_>>(info.p_next).is_some_and(
-        |f| {
-            slice(f.p_binding_flags, f.binding_count, "pBindingFlags")
-                .is_ok_and(|fl| fl.iter().any(|x| !x.is_empty()))
-        },
-    ) {
-        return Err(Error::invalid(
-            "descriptor binding flags need descriptor indexing, which softvk does not report",
-        ));
     }
     Ok(())
 }
@@ -113,8 +121,26 @@ pub unsafe extern "system" fn get_descriptor_set_layout_support(
             .iter()
             .map(|b| (b.descriptor_type, b.descriptor_count))
             .collect();
-        let ok = check_layout_flags(info).is_ok() && layout_supported(&bindings);
+        let ok = check_layout_flags(info).is_ok()
+            && layout_supported(&bindings)
+            && layout_bindings(info).is_ok_and(|b| SetLayout::new(b).is_ok());
         out.supported = ok.into();
+        // VkDescriptorSetVariableDescriptorCountLayoutSupport: the binding's own count.
+        let mut next = out.p_next as *mut vk::BaseOutStructure<'_>;
+        while !next.is_null() {
+            if (*next).s_type
+                == vk::StructureType::DESCRIPTOR_SET_VARIABLE_DESCRIPTOR_COUNT_LAYOUT_SUPPORT
+            {
+                let v =
+                    &mut *(next as *mut vk::DescriptorSetVariableDescriptorCountLayoutSupport<'_>);
+                v.max_variable_descriptor_count = layout_bindings(info)
+                    .ok()
+                    .and_then(|b| SetLayout::new(b).ok())
+                    .and_then(|l| l.variable_binding().map(|b| b.count))
+                    .unwrap_or(0);
+            }
+            next = (*next).p_next;
+        }
         Ok(())
     })
 }
@@ -194,19 +220,23 @@ pub unsafe extern "system" fn allocate_descriptor_sets(
         for i in 0..info.descriptor_set_count as usize {
             *p_sets.add(i) = vk::DescriptorSet::null();
         }
-        if pnext::find::<vk::DescriptorSetVariableDescriptorCountAllocateInfo<'_>>(info.p_next)
-            .is_some_and(|v| v.descriptor_set_count > 0)
-        {
-            return Err(Error::invalid(
-                "variable descriptor counts need descriptor indexing, which softvk does not report",
-            ));
-        }
+        let counts = match pnext::find::<vk::DescriptorSetVariableDescriptorCountAllocateInfo<'_>>(
+            info.p_next,
+        ) {
+            Some(v) if v.descriptor_set_count > 0 => slice(
+                v.p_descriptor_counts,
+                v.descriptor_set_count,
+                "pDescriptorCounts",
+            )?
+            .to_vec(),
+            _ => Vec::new(),
+        };
         let pool = obj::<DescriptorPoolObj>(info.descriptor_pool, "descriptorPool")?;
         let layouts = slice(info.p_set_layouts, info.descriptor_set_count, "pSetLayouts")?
             .iter()
             .map(|&l| Ok(obj::<SetLayoutObj>(l, "pSetLayouts[i]")?.0.clone()))
             .collect::<Result<Vec<_>>>()?;
-        let sets = pool.core.allocate(&layouts)?;
+        let sets = pool.core.allocate_counts(&layouts, &counts)?;
         let mut owned = pool.sets.lock().unwrap_or_else(|e| e.into_inner());
         for (i, s) in sets.into_iter().enumerate() {
             let h = new_handle(DescriptorSetObj(s));
