@@ -145,7 +145,7 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // Arrays of descriptors indexed by any value (uniform or not, per lane in the SoA backend,
     // every index checked against the binding's count: out of range reads a null descriptor),
     // runtime-sized descriptor arrays, partially bound bindings and variable descriptor counts
-    // (descriptor indexing without update-after-bind; tests: descriptor_indexing::*)
+    // (tests: descriptor_indexing::*)
     "shaderUniformBufferArrayDynamicIndexing",
     "shaderSampledImageArrayDynamicIndexing",
     "shaderStorageBufferArrayDynamicIndexing",
@@ -161,6 +161,18 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "runtimeDescriptorArray",
     "descriptorBindingPartiallyBound",
     "descriptorBindingVariableDescriptorCount",
+    // Update-after-bind: a command buffer reads an UPDATE_AFTER_BIND_POOL set when it executes
+    // (after submission), so updates between the bind and the submission are seen; unused
+    // descriptors may change while it is pending (the read takes the set's lock). Not for
+    // dynamic buffers or inline uniform blocks (not reported).
+    "descriptorBindingSampledImageUpdateAfterBind",
+    "descriptorBindingStorageImageUpdateAfterBind",
+    "descriptorBindingStorageBufferUpdateAfterBind",
+    "descriptorBindingUniformTexelBufferUpdateAfterBind",
+    "descriptorBindingStorageTexelBufferUpdateAfterBind",
+    "descriptorBindingUniformBufferUpdateAfterBind",
+    "descriptorBindingUpdateUnusedWhilePending",
+    "descriptorIndexing",
     // Float atomics on storage buffers (and device addresses) and shared memory
     // (VK_EXT_shader_atomic_float): load/store/exchange on the bits, add as a compare-exchange
     // loop; not on images (tests: shaders/compute/float_atomics (shader::tests),
@@ -196,6 +208,7 @@ pub fn feature_supported(name: &str) -> bool {
 /// descriptor indexing, variable pointers, scalar block layout, viewport index layer and
 /// device groups. Tests: extensions::* (each name's structures answer, its commands resolve).
 pub const DEVICE_EXTENSIONS: &[&str] = &[
+    "VK_EXT_descriptor_indexing",
     "VK_EXT_external_memory_dma_buf",
     "VK_EXT_external_memory_host",
     "VK_EXT_host_query_reset",

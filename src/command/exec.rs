@@ -260,14 +260,18 @@ fn run(
                 return Ok(());
             }
             let mut offsets = dynamic_offsets.iter().copied();
-            for (i, (layout, slots)) in sets.iter().enumerate() {
+            for (i, (layout, contents)) in sets.iter().enumerate() {
                 let index = *first_set as usize + i;
                 if state.compute.sets.len() <= index {
                     state.compute.sets.resize(index + 1, None);
                 }
+                let slots = match contents {
+                    super::BoundContents::Snapshot(s) => s.clone(),
+                    super::BoundContents::Live(set) => set.snapshot(),
+                };
                 state.compute.sets[index] = Some(BoundSet {
                     layout: layout.clone(),
-                    slots: slots.clone(),
+                    slots,
                     dynamic_offsets: offsets
                         .by_ref()
                         .take(layout.dynamic_count() as usize)

@@ -25,6 +25,16 @@ use crate::sync::Event;
 use ash::vk;
 use std::sync::{Arc, Mutex, Weak};
 
+/// What vkCmdBindDescriptorSets captured of one set.
+#[derive(Debug, Clone)]
+pub enum BoundContents {
+    /// The contents when bound.
+    Snapshot(Arc<Vec<Descriptor>>),
+    /// An update-after-bind set: its contents when the command executes (updates between the
+    /// bind and the submission are seen).
+    Live(Arc<crate::resource::descriptor::DescriptorSet>),
+}
+
 /// One recorded command: a variant per vkCmd* (the *2 forms map to the same variant).
 #[derive(Debug)]
 pub enum Command {
@@ -137,11 +147,12 @@ pub enum Command {
     },
     /// vkCmdBindPipeline with the compute bind point (graphics pipelines are pending).
     BindComputePipeline(Arc<ComputePipeline>),
-    /// vkCmdBindDescriptorSets: the sets' contents as they were when bound.
+    /// vkCmdBindDescriptorSets: the sets' contents as they were when bound, or the set itself
+    /// for update-after-bind layouts (read when the command executes).
     BindDescriptorSets {
         bind_point: vk::PipelineBindPoint,
         first_set: u32,
-        sets: Vec<(Arc<SetLayout>, Arc<Vec<Descriptor>>)>,
+        sets: Vec<(Arc<SetLayout>, BoundContents)>,
         dynamic_offsets: Vec<u32>,
     },
     PushConstants {

@@ -98,6 +98,9 @@ pub struct SetLayout {
     /// VK_DESCRIPTOR_SET_LAYOUT_CREATE_PUSH_DESCRIPTOR_BIT_KHR: the set is written by
     /// vkCmdPushDescriptorSetKHR, never allocated.
     push: bool,
+    /// VK_DESCRIPTOR_SET_LAYOUT_CREATE_UPDATE_AFTER_BIND_POOL_BIT: sets come from
+    /// update-after-bind pools, and a command buffer reads them when it executes.
+    update_after_bind: bool,
 }
 
 impl SetLayout {
@@ -111,12 +114,24 @@ impl SetLayout {
             ));
         }
         let supported = vk::DescriptorBindingFlags::PARTIALLY_BOUND
-            | vk::DescriptorBindingFlags::VARIABLE_DESCRIPTOR_COUNT;
+            | vk::DescriptorBindingFlags::VARIABLE_DESCRIPTOR_COUNT
+            | vk::DescriptorBindingFlags::UPDATE_AFTER_BIND
+            | vk::DescriptorBindingFlags::UPDATE_UNUSED_WHILE_PENDING;
         if let Some(b) = bindings.iter().find(|b| !(b.flags & !supported).is_empty()) {
             return Err(Error::invalid(format!(
-                "binding {} has descriptor binding flags {:?}; softvk reports only \
-                 descriptorBindingPartiallyBound and descriptorBindingVariableDescriptorCount",
+                "binding {} has descriptor binding flags {:?} softvk does not report",
                 b.binding, b.flags
+            )));
+        }
+        if let Some(b) = bindings.iter().find(|b| {
+            b.flags
+                .contains(vk::DescriptorBindingFlags::UPDATE_AFTER_BIND)
+                && (is_dynamic(b.ty) || b.is_inline())
+        }) {
+            return Err(Error::invalid(format!(
+                "binding {} ({:?}) cannot be updated after bind: softvk does not report that \
+                 feature for its type",
+                b.binding, b.ty
             )));
         }
         let last = bindings.len().saturating_sub(1);
@@ -185,13 +200,39 @@ impl SetLayout {
             slots,
             dynamic,
             push: false,
+            update_after_bind: false,
         })
+    }
+
+    /// A layout created with UPDATE_AFTER_BIND_POOL: bindings may carry UPDATE_AFTER_BIND.
+    /// Without it they may not (VUID-VkDescriptorSetLayoutCreateInfo-flags-03000).
+    pub fn new_update_after_bind(bindings: Vec<LayoutBinding>, pool_flag: bool) -> Result<Self> {
+        let mut l = Self::new(bindings)?;
+        if !pool_flag
+            && let Some(b) = l.bindings.iter().find(|b| {
+                b.flags
+                    .contains(vk::DescriptorBindingFlags::UPDATE_AFTER_BIND)
+            })
+        {
+            return Err(Error::invalid(format!(
+                "binding {} is UPDATE_AFTER_BIND in a layout created without \
+                 UPDATE_AFTER_BIND_POOL (VUID-VkDescriptorSetLayoutCreateInfo-flags-03000)",
+                b.binding
+            )));
+        }
+        l.update_after_bind = pool_flag;
+        Ok(l)
+    }
+
+    /// Sets of this layout are read when the command buffer executes, not when bound.
+    pub fn is_update_after_bind(&self) -> bool {
+        self.update_after_bind
     }
 
     /// A push descriptor set layout (VK_KHR_push_descriptor): no dynamic buffers and no
     /// inline uniform blocks, at most [`MAX_PUSH_DESCRIPTORS`] descriptors.
     pub fn new_push(bindings: Vec<LayoutBinding>) -> Result<Self> {
-        let mut l = Self::new(bindings)?;
+        let mut l = Self::new_update_after_bind(bindings, false)?;
         if l.bindings.iter().any(|b| is_dynamic(b.ty)) {
             return Err(Error::invalid(
                 "a push descriptor set layout with a dynamic buffer binding \
@@ -549,6 +590,7 @@ pub struct DescriptorPool {
     /// bindings the descriptor pool must be created with" that structure).
     max_inline_bindings: u32,
     free_individual: bool,
+    update_after_bind: bool,
     state: Mutex<PoolState>,
 }
 
@@ -586,6 +628,7 @@ impl DescriptorPool {
             capacity,
             max_inline_bindings,
             free_individual: flags.contains(vk::DescriptorPoolCreateFlags::FREE_DESCRIPTOR_SET),
+            update_after_bind: flags.contains(vk::DescriptorPoolCreateFlags::UPDATE_AFTER_BIND),
             state: Mutex::new(PoolState::default()),
         })
     }
@@ -607,6 +650,12 @@ impl DescriptorPool {
         layouts: &[Arc<SetLayout>],
         counts: &[u32],
     ) -> Result<Vec<Arc<DescriptorSet>>> {
+        if layouts.iter().any(|l| l.is_update_after_bind()) && !self.update_after_bind {
+            return Err(Error::invalid(
+                "a set of an UPDATE_AFTER_BIND_POOL layout allocated from a pool created without \
+                 UPDATE_AFTER_BIND (VUID-VkDescriptorSetAllocateInfo-pSetLayouts-03044)",
+            ));
+        }
         if !counts.is_empty() && counts.len() != layouts.len() {
             return Err(Error::invalid(
                 "descriptorSetCount of VkDescriptorSetVariableDescriptorCountAllocateInfo differs \

@@ -90,6 +90,7 @@ pub const EXTENSION_FEATURES: &[(&str, &str)] = &[
         "VK_KHR_shader_terminate_invocation",
         "shaderTerminateInvocation",
     ),
+    ("VK_EXT_descriptor_indexing", "descriptorIndexing"),
     ("VK_EXT_scalar_block_layout", "scalarBlockLayout"),
     ("VK_KHR_synchronization2", "synchronization2"),
     ("VK_KHR_timeline_semaphore", "timelineSemaphore"),

@@ -258,3 +258,140 @@ fn descriptor_indexing_misuse_is_refused() {
     }
     vk.destroy_buffer(b);
 }
+
+/// Update-after-bind: a set of an UPDATE_AFTER_BIND_POOL layout is read when the command
+/// buffer executes, so a descriptor written after vkCmdBindDescriptorSets (before the
+/// submission) is the one the dispatch uses; a set of an ordinary layout keeps what it held
+/// when bound.
+#[test]
+fn update_after_bind_sets_are_read_at_execution() {
+    let vk = Vk::new();
+    let d = &vk.device;
+    let uab = BF::UPDATE_AFTER_BIND | BF::PARTIALLY_BOUND;
+    let bindings = [
+        vk::DescriptorSetLayoutBinding::default()
+            .binding(0)
+            .descriptor_type(DT::STORAGE_BUFFER)
+            .descriptor_count(1)
+            .stage_flags(vk::ShaderStageFlags::COMPUTE),
+        vk::DescriptorSetLayoutBinding::default()
+            .binding(1)
+            .descriptor_type(DT::STORAGE_BUFFER)
+            .descriptor_count(MAX)
+            .stage_flags(vk::ShaderStageFlags::COMPUTE),
+    ];
+    let flags = [uab, uab];
+    let mut bf = vk::DescriptorSetLayoutBindingFlagsCreateInfo::default().binding_flags(&flags);
+    let words = spirv("descriptor_indexing");
+    let buf = |v: u32| {
+        let b = vk.buffer(32, BU::STORAGE_BUFFER);
+        for w in b.bytes().chunks_exact_mut(4) {
+            w.copy_from_slice(&v.to_le_bytes());
+        }
+        b
+    };
+    let (old, new) = (buf(7), buf(9));
+    let out = vk.buffer(32, BU::STORAGE_BUFFER);
+    unsafe {
+        let set_layout = d
+            .create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default()
+                    .flags(vk::DescriptorSetLayoutCreateFlags::UPDATE_AFTER_BIND_POOL)
+                    .bindings(&bindings)
+                    .push_next(&mut bf),
+                None,
+            )
+            .unwrap();
+        let sizes = [vk::DescriptorPoolSize::default()
+            .ty(DT::STORAGE_BUFFER)
+            .descriptor_count(1 + MAX)];
+        let pool = d
+            .create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .flags(vk::DescriptorPoolCreateFlags::UPDATE_AFTER_BIND)
+                    .max_sets(1)
+                    .pool_sizes(&sizes),
+                None,
+            )
+            .unwrap();
+        let sl = [set_layout];
+        let set = d
+            .allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default()
+                    .descriptor_pool(pool)
+                    .set_layouts(&sl),
+            )
+            .unwrap()[0];
+        let write = |binding: u32, b: vk::Buffer| {
+            let info = [vk::DescriptorBufferInfo::default()
+                .buffer(b)
+                .range(vk::WHOLE_SIZE)];
+            d.update_descriptor_sets(
+                &[vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(binding)
+                    .descriptor_type(DT::STORAGE_BUFFER)
+                    .buffer_info(&info)],
+                &[],
+            );
+        };
+        write(0, out.buffer);
+        write(1, old.buffer);
+        let ranges = [vk::PushConstantRange::default()
+            .stage_flags(vk::ShaderStageFlags::COMPUTE)
+            .size(4)];
+        let pl = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default()
+                    .set_layouts(&sl)
+                    .push_constant_ranges(&ranges),
+                None,
+            )
+            .unwrap();
+        let module = d
+            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
+            .unwrap();
+        let stage = vk::PipelineShaderStageCreateInfo::default()
+            .stage(vk::ShaderStageFlags::COMPUTE)
+            .module(module)
+            .name(c"main");
+        let pipeline = d
+            .create_compute_pipelines(
+                vk::PipelineCache::null(),
+                &[vk::ComputePipelineCreateInfo::default()
+                    .stage(stage)
+                    .layout(pl)],
+                None,
+            )
+            .map_err(|(_, e)| e)
+            .unwrap()[0];
+        vk.run(|cb| {
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
+            d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::COMPUTE, pl, 0, &[set], &[]);
+            d.cmd_push_constants(
+                cb,
+                pl,
+                vk::ShaderStageFlags::COMPUTE,
+                0,
+                &1u32.to_le_bytes(),
+            );
+            d.cmd_dispatch(cb, 1, 1, 1);
+            // After the bind, before the submission.
+            write(1, new.buffer);
+        });
+        assert_eq!(
+            out.u32s(),
+            vec![9 + 9 * 1000; 8],
+            "the dispatch read the new descriptor"
+        );
+        d.destroy_pipeline(pipeline, None);
+        d.destroy_shader_module(module, None);
+        d.destroy_pipeline_layout(pl, None);
+        d.destroy_descriptor_pool(pool, None);
+        d.destroy_descriptor_set_layout(set_layout, None);
+    }
+    for b in [old, new, out] {
+        vk.destroy_buffer(b);
+    }
+    vk.assert_clean();
+}

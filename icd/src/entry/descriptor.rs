@@ -66,7 +66,11 @@ unsafe fn layout_bindings(
 }
 
 unsafe fn check_layout_flags(info: &vk::DescriptorSetLayoutCreateInfo<'_>) -> Result<()> {
-    if !(info.flags & !vk::DescriptorSetLayoutCreateFlags::PUSH_DESCRIPTOR_KHR).is_empty() {
+    if !(info.flags
+        & !(vk::DescriptorSetLayoutCreateFlags::PUSH_DESCRIPTOR_KHR
+            | vk::DescriptorSetLayoutCreateFlags::UPDATE_AFTER_BIND_POOL))
+        .is_empty()
+    {
         return Err(Error::invalid(format!(
             "descriptor set layout flags {:?} need features softvk does not report",
             info.flags
@@ -94,7 +98,11 @@ pub unsafe extern "system" fn create_descriptor_set_layout(
         {
             SetLayout::new_push(layout_bindings(info)?)?
         } else {
-            SetLayout::new(layout_bindings(info)?)?
+            SetLayout::new_update_after_bind(
+                layout_bindings(info)?,
+                info.flags
+                    .contains(vk::DescriptorSetLayoutCreateFlags::UPDATE_AFTER_BIND_POOL),
+            )?
         };
         *p_layout = new_handle(SetLayoutObj(Arc::new(l)));
         Ok(vk::Result::SUCCESS)

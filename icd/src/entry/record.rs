@@ -649,7 +649,12 @@ pub unsafe extern "system" fn cmd_bind_descriptor_sets(
             .iter()
             .map(|&s| {
                 let s = obj::<DescriptorSetObj>(s, "pDescriptorSets[i]")?;
-                Ok((s.0.layout().clone(), s.0.snapshot()))
+                let contents = if s.0.layout().is_update_after_bind() {
+                    softvk::command::BoundContents::Live(s.0.clone())
+                } else {
+                    softvk::command::BoundContents::Snapshot(s.0.snapshot())
+                };
+                Ok((s.0.layout().clone(), contents))
             })
             .collect::<Result<Vec<_>>>()?;
         Ok(Command::BindDescriptorSets {
