@@ -108,6 +108,8 @@ pub(crate) struct Jit {
     /// Per subgroup: bytes a barrier saves, bytes of function/private memory (split only).
     pub spill_bytes: usize,
     pub locals_bytes: usize,
+    /// One call runs every subgroup of a workgroup (SoA without barriers or private memory).
+    pub looped: bool,
 }
 
 /// A SPIR-V value as the backend holds it.
@@ -426,7 +428,14 @@ pub(crate) fn compile(
     }
     let workgroup_bytes = l.setup_globals(iface, &used)?;
     let workgroup_init = l.workgroup_image(workgroup_bytes)?;
-    if lanes > 1 {
+    let private = p
+        .globals
+        .iter()
+        .any(|g| g.sc == StorageClass::Private && used.contains(&g.id));
+    let looped = lanes > 1 && !barriers && !private;
+    if looped {
+        l.subgroup_loop()?;
+    } else if lanes > 1 {
         let dispatch = split.then(|| l.resume_dispatch());
         l.function_soa(p.entry, Vec::new())?;
         if let Some((dispatch, point)) = dispatch {
@@ -476,6 +485,7 @@ pub(crate) fn compile(
         split,
         spill_bytes,
         locals_bytes,
+        looped,
     })
 }
 

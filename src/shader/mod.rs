@@ -295,6 +295,8 @@ pub struct ComputeKernel {
     run: RunInfo,
     /// Why the SoA backend did not translate the shader (it runs on the scalar backend).
     declined: Option<String>,
+    /// What `run.table` points to (subgroup loop).
+    _lane_table: Box<[[[u32; 4]; 8]]>,
     /// Slots the binding table must have (the layout's highest first_slot + count).
     slots_needed: usize,
     /// The initial workgroup memory `run` points to.
@@ -394,6 +396,11 @@ pub fn compile_compute(
         }
     };
     let big = jit.function_bytes > 48 << 10;
+    let lane_table: Box<[[[u32; 4]; 8]]> = if jit.looped {
+        runtime::lane_table(local_size).into_boxed_slice()
+    } else {
+        Box::new([])
+    };
     let workgroup_init: Box<[u8]> = jit.workgroup_init.into_boxed_slice();
     let run = RunInfo {
         entry: jit.entry,
@@ -409,6 +416,8 @@ pub fn compile_compute(
         split: jit.split,
         spill_bytes: jit.spill_bytes,
         locals_bytes: jit.locals_bytes,
+        looped: jit.looped && !big,
+        table: lane_table.as_ptr(),
     };
     let slots_needed = iface
         .bindings
@@ -419,6 +428,7 @@ pub fn compile_compute(
     Ok(ComputeKernel {
         run,
         declined,
+        _lane_table: lane_table,
         slots_needed,
         _workgroup_init: workgroup_init,
         _code: Code(Some(jit.module)),

@@ -85,6 +85,9 @@ pub(crate) struct Ctx {
     /// Phases: where a barrier saves the subgroup's state, and its function/private memory.
     pub spill: *mut u8,
     pub locals: *mut u8,
+    /// Subgroup loop (SoA without barriers): per subgroup of the workgroup, its lane rows as
+    /// in `lanes` with the global ids of workgroup 0 (the code adds the workgroup's base).
+    pub table: *const [[u32; 4]; 8],
 }
 
 /// Loop iterations between two checks of a dispatch's [`Watch`].
@@ -150,6 +153,8 @@ pub(crate) const CTX_LANES: i32 = offset_of!(Ctx, lanes) as i32;
 pub(crate) const CTX_RESUME: i32 = offset_of!(Ctx, resume) as i32;
 pub(crate) const CTX_SPILL: i32 = offset_of!(Ctx, spill) as i32;
 pub(crate) const CTX_LOCALS: i32 = offset_of!(Ctx, locals) as i32;
+pub(crate) const CTX_TABLE: i32 = offset_of!(Ctx, table) as i32;
+pub(crate) const CTX_BUILTINS: i32 = offset_of!(Ctx, builtins) as i32;
 
 /// The JIT'd entry: runs one invocation.
 pub(crate) type EntryFn = unsafe extern "C" fn(*mut Ctx);
@@ -448,6 +453,35 @@ pub(crate) struct RunInfo {
     pub split: bool,
     pub spill_bytes: usize,
     pub locals_bytes: usize,
+    /// The code loops over the workgroup's subgroups itself (one call per workgroup), taking
+    /// each subgroup's lane rows from `table` (see [`lane_table`]).
+    pub looped: bool,
+    pub table: *const [[u32; 4]; 8],
+}
+
+/// The lane rows of every subgroup of a workgroup of `local` invocations (global ids as for
+/// workgroup 0): what [`Ctx::lanes`] holds for that subgroup.
+pub(crate) fn lane_table(local: [u32; 3]) -> Vec<[[u32; 4]; 8]> {
+    let [sx, sy, sz] = local;
+    let n = sx * sy * sz;
+    let mut out = Vec::with_capacity(n.div_ceil(4) as usize);
+    for first in (0..n).step_by(4) {
+        let mut rows = [[0u32; 4]; 8];
+        for l in 0..4usize {
+            let i = first + l as u32;
+            let live = i < n;
+            let j = if live { i } else { first };
+            let ids = [j % sx, (j / sx) % sy, j / (sx * sy)];
+            for k in 0..3 {
+                rows[k][l] = ids[k];
+                rows[3 + k][l] = ids[k];
+            }
+            rows[6][l] = j;
+            rows[7][l] = if live { u32::MAX } else { 0 };
+        }
+        out.push(rows);
+    }
+    out
 }
 
 thread_local! {
@@ -540,6 +574,7 @@ pub(crate) fn run_workgroup(
         resume: 0,
         spill: std::ptr::null_mut(),
         locals: std::ptr::null_mut(),
+        table: info.table,
     };
     let n = sx * sy * sz;
     let next = |l: &mut [u32; 3]| {
@@ -664,6 +699,14 @@ pub(crate) fn run_workgroup(
                 }
             }
         });
+        return;
+    }
+    if info.looped && !info.use_coroutines {
+        // The code runs every subgroup of the workgroup in one call.
+        let mut ctx = make_ctx(shared_ptr);
+        // SAFETY: as for the plain loop below; `table` is the kernel's, one entry per
+        // subgroup of this local size.
+        unsafe { (info.entry)(&mut ctx) };
         return;
     }
     if !info.use_coroutines {

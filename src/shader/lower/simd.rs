@@ -2422,6 +2422,86 @@ impl Lower<'_, '_> {
     }
 }
 
+impl Lower<'_, '_> {
+    /// The subgroup loop: the entry point runs once per subgroup of the workgroup inside one
+    /// call. Each iteration copies the subgroup's lane rows from the kernel's table into
+    /// `ctx.lanes` (global ids offset by the workgroup's base) and lane 0's ids into
+    /// `ctx.builtins`, so the built-in loads are those of a call per subgroup.
+    pub(super) fn subgroup_loop(&mut self) -> Result<(), ShaderError> {
+        let count = self
+            .p
+            .local_size
+            .iter()
+            .map(|&n| n as u64)
+            .product::<u64>()
+            .div_ceil(LANES as u64) as i64;
+        let mut bases = Vec::new();
+        for k in 0..3 {
+            let wg = self.b.ins().load(
+                types::I32,
+                flags(),
+                self.ctx,
+                CTX_BUILTINS + (B_WORKGROUP_ID + 4 * k) as i32,
+            );
+            let base = self
+                .b
+                .ins()
+                .imul_imm_s(wg, self.p.local_size[k as usize] as i64);
+            bases.push(self.b.ins().splat(types::I32X4, base));
+        }
+        let table = self.b.ins().load(PTR, flags(), self.ctx, CTX_TABLE);
+        let (head, exit) = (self.b.create_block(), self.b.create_block());
+        let s = self.b.append_block_param(head, types::I32);
+        let zero = self.iconst(types::I32, 0);
+        self.b.ins().jump(head, &[BlockArg::Value(zero)]);
+        self.b.switch_to_block(head);
+        let s64 = self.b.ins().uextend(PTR, s);
+        let off = self.b.ins().imul_imm_s(s64, 128);
+        let src = self.b.ins().iadd(table, off);
+        let mut rows = Vec::new();
+        for r in 0..8usize {
+            let mut v = self
+                .b
+                .ins()
+                .load(types::I32X4, flags(), src, (r * 16) as i32);
+            if r < 3 {
+                v = self.b.ins().iadd(v, bases[r]);
+            }
+            self.b
+                .ins()
+                .store(flags(), v, self.ctx, CTX_LANES + (r * 16) as i32);
+            rows.push(v);
+        }
+        for (k, off) in [
+            (0, B_GLOBAL_ID),
+            (1, B_GLOBAL_ID + 4),
+            (2, B_GLOBAL_ID + 8),
+            (3, B_LOCAL_ID),
+            (4, B_LOCAL_ID + 4),
+            (5, B_LOCAL_ID + 8),
+            (6, B_LOCAL_INDEX),
+        ] {
+            let x = self.b.ins().extractlane(rows[k], 0);
+            self.b
+                .ins()
+                .store(flags(), x, self.ctx, CTX_BUILTINS + off as i32);
+        }
+        self.b
+            .ins()
+            .store(flags(), s, self.ctx, CTX_BUILTINS + B_SUBGROUP_ID as i32);
+        self.set_exec(rows[7]);
+        self.function_soa(self.p.entry, Vec::new())?;
+        let next = self.b.ins().iadd_imm_s(s, 1);
+        let more = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, next, count);
+        self.b
+            .ins()
+            .brif(more, head, &[BlockArg::Value(next)], exit, &[]);
+        self.b.switch_to_block(exit);
+        self.b.ins().return_(&[]);
+        Ok(())
+    }
+}
+
 /// (first lane row, scalar offset) of a built-in.
 fn builtin_row(bi: u32) -> Result<(Option<usize>, u32), ShaderError> {
     Ok(match BuiltIn::from_u32(bi) {
