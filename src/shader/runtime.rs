@@ -472,9 +472,9 @@ pub(crate) fn lane_table(local: [u32; 3]) -> Vec<[[u32; 4]; 8]> {
             let live = i < n;
             let j = if live { i } else { first };
             let ids = [j % sx, (j / sx) % sy, j / (sx * sy)];
-            for k in 0..3 {
-                rows[k][l] = ids[k];
-                rows[3 + k][l] = ids[k];
+            for (k, id) in ids.into_iter().enumerate() {
+                rows[k][l] = id;
+                rows[3 + k][l] = id;
             }
             rows[6][l] = j;
             rows[7][l] = if live { u32::MAX } else { 0 };

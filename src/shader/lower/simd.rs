@@ -2464,8 +2464,8 @@ impl Lower<'_, '_> {
                 .b
                 .ins()
                 .load(types::I32X4, flags(), src, (r * 16) as i32);
-            if r < 3 {
-                v = self.b.ins().iadd(v, bases[r]);
+            if let Some(base) = bases.get(r) {
+                v = self.b.ins().iadd(v, *base);
             }
             self.b
                 .ins()
