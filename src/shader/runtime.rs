@@ -466,19 +466,20 @@ pub(crate) fn lane_table(local: [u32; 3]) -> Vec<[[u32; 4]; 8]> {
     let n = sx * sy * sz;
     let mut out = Vec::with_capacity(n.div_ceil(4) as usize);
     for first in (0..n).step_by(4) {
-        let mut rows = [[0u32; 4]; 8];
-        for l in 0..4usize {
-            let i = first + l as u32;
+        // Per lane: (local id, local index, live); a lane past the end repeats lane 0.
+        let lane = |l: u32| {
+            let i = first + l;
             let live = i < n;
             let j = if live { i } else { first };
-            let ids = [j % sx, (j / sx) % sy, j / (sx * sy)];
-            for (k, id) in ids.into_iter().enumerate() {
-                rows[k][l] = id;
-                rows[3 + k][l] = id;
-            }
-            rows[6][l] = j;
-            rows[7][l] = if live { u32::MAX } else { 0 };
+            ([j % sx, (j / sx) % sy, j / (sx * sy)], j, live)
+        };
+        let lanes: [([u32; 3], u32, bool); 4] = std::array::from_fn(|l| lane(l as u32));
+        let mut rows = [[0u32; 4]; 8];
+        for (k, row) in rows.iter_mut().enumerate().take(6) {
+            *row = lanes.map(|(ids, _, _)| ids[k % 3]);
         }
+        rows[6] = lanes.map(|(_, j, _)| j);
+        rows[7] = lanes.map(|(_, _, live)| if live { u32::MAX } else { 0 });
         out.push(rows);
     }
     out
