@@ -416,7 +416,7 @@ pub fn compile_compute(
         split: jit.split,
         spill_bytes: jit.spill_bytes,
         locals_bytes: jit.locals_bytes,
-        looped: jit.looped && !big,
+        looped: jit.looped,
         table: lane_table.as_ptr(),
     };
     let slots_needed = iface

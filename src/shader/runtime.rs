@@ -702,12 +702,28 @@ pub(crate) fn run_workgroup(
         });
         return;
     }
-    if info.looped && !info.use_coroutines {
-        // The code runs every subgroup of the workgroup in one call.
+    if info.looped {
+        // The code runs every subgroup of the workgroup in one call; on a coroutine with a
+        // stack of the shader's size when its function memory is large.
         let mut ctx = make_ctx(shared_ptr);
-        // SAFETY: as for the plain loop below; `table` is the kernel's, one entry per
-        // subgroup of this local size.
-        unsafe { (info.entry)(&mut ctx) };
+        if !info.use_coroutines {
+            // SAFETY: as for the plain loop below; `table` is the kernel's, one entry per
+            // subgroup of this local size.
+            unsafe { (info.entry)(&mut ctx) };
+            return;
+        }
+        let p = &mut ctx as *mut Ctx as usize;
+        let entry = info.entry;
+        let mut co = Coroutine::with_stack(
+            take_stack(info.stack_bytes),
+            move |_: &Yielder<(), ()>, ()| {
+                // SAFETY: `ctx` outlives the coroutine, which completes below; the code has
+                // no barriers, so it never suspends.
+                unsafe { entry(p as *mut Ctx) };
+            },
+        );
+        while let CoroutineResult::Yield(()) = co.resume(()) {}
+        give_stack(co.into_stack());
         return;
     }
     if !info.use_coroutines {

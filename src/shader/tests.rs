@@ -400,6 +400,7 @@ cases! {
     arith,
     control,
     divergence,
+    big_local,
     float_atomics,
     phases,
     phases_opt,
