@@ -1631,22 +1631,7 @@ impl<'a, 'f> Lower<'a, 'f> {
                 self.b.ins().fence();
             }
             op if simd::simd_subgroup::is_subgroup_op(op) => return err(SCALAR_SUBGROUPS),
-            AtomicLoad
-            | AtomicStore
-            | AtomicExchange
-            | AtomicCompareExchange
-            | AtomicIIncrement
-            | AtomicIDecrement
-            | AtomicIAdd
-            | AtomicISub
-            | AtomicSMin
-            | AtomicUMin
-            | AtomicSMax
-            | AtomicUMax
-            | AtomicAnd
-            | AtomicOr
-            | AtomicXor
-            | AtomicFAddEXT => self.atomic(i)?,
+            op if crate::shader::module::is_atomic(op) => self.atomic(i)?,
             ImageTexelPointer => self.image_texel_pointer(i)?,
             SampledImage | Image => self.sampled_image_op(i)?,
             ImageSampleExplicitLod => self.image_sample(i)?,

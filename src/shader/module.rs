@@ -209,6 +209,30 @@ const EXTENSIONS: &[&str] = &[
     "SPV_EXT_descriptor_indexing",
 ];
 
+/// The atomic instructions the compiler translates (on memory through a pointer).
+pub(crate) fn is_atomic(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        AtomicLoad
+            | AtomicStore
+            | AtomicExchange
+            | AtomicCompareExchange
+            | AtomicIIncrement
+            | AtomicIDecrement
+            | AtomicIAdd
+            | AtomicISub
+            | AtomicSMin
+            | AtomicUMin
+            | AtomicSMax
+            | AtomicUMax
+            | AtomicAnd
+            | AtomicOr
+            | AtomicXor
+            | AtomicFAddEXT
+    )
+}
+
 /// Opcodes the compiler translates (or ignores because they carry no meaning for it).
 pub(crate) fn opcode_supported(op: Op) -> bool {
     use Op::*;

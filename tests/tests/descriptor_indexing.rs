@@ -77,6 +77,48 @@ fn allocate(
     }
 }
 
+/// descriptor_indexing.comp's pipeline for `set_layout` (and a 4-byte push constant): the
+/// pipeline layout, shader module and pipeline.
+fn pipeline(
+    vk: &Vk,
+    set_layout: vk::DescriptorSetLayout,
+) -> (vk::PipelineLayout, vk::ShaderModule, vk::Pipeline) {
+    let d = &vk.device;
+    let words = spirv("descriptor_indexing");
+    unsafe {
+        let sl = [set_layout];
+        let ranges = [vk::PushConstantRange::default()
+            .stage_flags(vk::ShaderStageFlags::COMPUTE)
+            .size(4)];
+        let pl = d
+            .create_pipeline_layout(
+                &vk::PipelineLayoutCreateInfo::default()
+                    .set_layouts(&sl)
+                    .push_constant_ranges(&ranges),
+                None,
+            )
+            .unwrap();
+        let module = d
+            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
+            .unwrap();
+        let stage = vk::PipelineShaderStageCreateInfo::default()
+            .stage(vk::ShaderStageFlags::COMPUTE)
+            .module(module)
+            .name(c"main");
+        let pipeline = d
+            .create_compute_pipelines(
+                vk::PipelineCache::null(),
+                &[vk::ComputePipelineCreateInfo::default()
+                    .stage(stage)
+                    .layout(pl)],
+                None,
+            )
+            .map_err(|(_, e)| e)
+            .unwrap()[0];
+        (pl, module, pipeline)
+    }
+}
+
 #[test]
 fn runtime_descriptor_arrays_with_variable_counts() {
     let vk = Vk::new();
@@ -110,7 +152,6 @@ fn runtime_descriptor_arrays_with_variable_counts() {
     assert_eq!(support.supported, vk::TRUE);
     assert_eq!(var_support.max_variable_descriptor_count, MAX);
 
-    let words = spirv("descriptor_indexing");
     let count = 3u32;
     let pool = pool(&vk);
     let set = allocate(&vk, pool, set_layout, count).unwrap();
@@ -151,35 +192,7 @@ fn runtime_descriptor_arrays_with_variable_counts() {
             ],
             &[],
         );
-        let sl = [set_layout];
-        let ranges = [vk::PushConstantRange::default()
-            .stage_flags(vk::ShaderStageFlags::COMPUTE)
-            .size(4)];
-        let pl = d
-            .create_pipeline_layout(
-                &vk::PipelineLayoutCreateInfo::default()
-                    .set_layouts(&sl)
-                    .push_constant_ranges(&ranges),
-                None,
-            )
-            .unwrap();
-        let module = d
-            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
-            .unwrap();
-        let stage = vk::PipelineShaderStageCreateInfo::default()
-            .stage(vk::ShaderStageFlags::COMPUTE)
-            .module(module)
-            .name(c"main");
-        let pipeline = d
-            .create_compute_pipelines(
-                vk::PipelineCache::null(),
-                &[vk::ComputePipelineCreateInfo::default()
-                    .stage(stage)
-                    .layout(pl)],
-                None,
-            )
-            .map_err(|(_, e)| e)
-            .unwrap()[0];
+        let (pl, module, pipeline) = pipeline(&vk, set_layout);
         vk.run(|cb| {
             d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
             d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::COMPUTE, pl, 0, &[set], &[]);
@@ -282,7 +295,6 @@ fn update_after_bind_sets_are_read_at_execution() {
     ];
     let flags = [uab, uab];
     let mut bf = vk::DescriptorSetLayoutBindingFlagsCreateInfo::default().binding_flags(&flags);
-    let words = spirv("descriptor_indexing");
     let buf = |v: u32| {
         let b = vk.buffer(32, BU::STORAGE_BUFFER);
         for w in b.bytes().chunks_exact_mut(4) {
@@ -337,34 +349,7 @@ fn update_after_bind_sets_are_read_at_execution() {
         };
         write(0, out.buffer);
         write(1, old.buffer);
-        let ranges = [vk::PushConstantRange::default()
-            .stage_flags(vk::ShaderStageFlags::COMPUTE)
-            .size(4)];
-        let pl = d
-            .create_pipeline_layout(
-                &vk::PipelineLayoutCreateInfo::default()
-                    .set_layouts(&sl)
-                    .push_constant_ranges(&ranges),
-                None,
-            )
-            .unwrap();
-        let module = d
-            .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
-            .unwrap();
-        let stage = vk::PipelineShaderStageCreateInfo::default()
-            .stage(vk::ShaderStageFlags::COMPUTE)
-            .module(module)
-            .name(c"main");
-        let pipeline = d
-            .create_compute_pipelines(
-                vk::PipelineCache::null(),
-                &[vk::ComputePipelineCreateInfo::default()
-                    .stage(stage)
-                    .layout(pl)],
-                None,
-            )
-            .map_err(|(_, e)| e)
-            .unwrap()[0];
+        let (pl, module, pipeline) = pipeline(&vk, set_layout);
         vk.run(|cb| {
             d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::COMPUTE, pipeline);
             d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::COMPUTE, pl, 0, &[set], &[]);

@@ -28,6 +28,7 @@
 
 use super::uniformity::{Analyzer, ArgU, Cfg, LANES, PtrU, Uniformity, builtin_flags};
 use super::*;
+use crate::shader::module::is_atomic;
 use cranelift_frontend::Variable;
 
 #[path = "simd_subgroup.rs"]
@@ -1367,23 +1368,8 @@ impl<'a> Lower<'a, '_> {
                 }
                 Ok(())
             }
-            AtomicLoad
-            | AtomicStore
-            | AtomicExchange
-            | AtomicCompareExchange
-            | AtomicIIncrement
-            | AtomicIDecrement
-            | AtomicIAdd
-            | AtomicISub
-            | AtomicSMin
-            | AtomicUMin
-            | AtomicSMax
-            | AtomicUMax
-            | AtomicAnd
-            | AtomicOr
-            | AtomicXor
-            | AtomicFAddEXT
-            | CopyMemory => self.per_lane_masked(i),
+            CopyMemory => self.per_lane_masked(i),
+            op if is_atomic(op) => self.per_lane_masked(i),
             ImageWrite => {
                 if self.all_uniform(i) {
                     self.uniform(i)
@@ -1850,42 +1836,24 @@ impl<'a> Lower<'a, '_> {
                 ty,
             } => {
                 let k = self.p.scalar_of(ty)?;
-                let vt = vec_type(cl_type(k)).expect("32-bit");
                 let (fast, o0) = self.seq_fast(len, off, idx, stride);
-                let (fb, sb, join) = (
-                    self.b.create_block(),
-                    self.b.create_block(),
-                    self.b.create_block(),
-                );
-                let r = self.b.append_block_param(join, vt);
-                self.b.ins().brif(fast, fb, &[], sb, &[]);
-                self.b.switch_to_block(fb);
-                let a = self.b.ins().iadd(base, o0);
-                let v = self.b.ins().load(vt, flags(), a, 0);
-                self.b.ins().jump(join, &[BlockArg::Value(v)]);
-                self.b.switch_to_block(sb);
-                let mut xs = Vec::new();
-                for l in 0..LANES {
-                    let Val::P(p) = self.lane_of(p.clone(), l)? else {
+                let v = self.vector_load(base, o0, fast, k, |l, lane| {
+                    let Val::P(p) = l.lane_of(p.clone(), lane)? else {
                         unreachable!()
                     };
                     let m = Self::mem_of(&p)?;
-                    xs.push(self.load_scalar(m, 0, k));
-                }
-                let mut v = self.b.ins().scalar_to_vector(vt, xs[0]);
-                for (l, x) in xs.iter().enumerate().skip(1) {
-                    v = self.b.ins().insertlane(v, *x, l as u8);
-                }
-                self.b.ins().jump(join, &[BlockArg::Value(v)]);
-                self.b.switch_to_block(join);
-                self.set(i.id, Val::W(vec![Lv::V(r)]));
+                    Ok(l.load_scalar(m, 0, k))
+                })?;
+                self.set(i.id, Val::W(vec![v]));
                 Ok(())
             }
             Val::Lanes(ptrs) => {
                 if let Some((base, len, offs, k)) = self.consecutive(&ptrs)? {
-                    let v = self.load_consecutive(base, len, offs, k);
-                    let v = self.mk(vec![v]);
-                    self.set(i.id, v);
+                    let fast = self.consecutive_in_range(len, offs);
+                    let v = self.vector_load(base, offs[0], fast, k, |l, lane| {
+                        Ok(l.load_scalar((base, len, offs[lane]), 0, k))
+                    })?;
+                    self.set(i.id, Val::W(vec![v]));
                     return Ok(());
                 }
                 self.per_lane(i)
@@ -1955,11 +1923,17 @@ impl<'a> Lower<'a, '_> {
         self.b.ins().band(ok.expect("lanes"), r)
     }
 
-    /// One vector load when the lanes read consecutive numbers inside the buffer, else one
-    /// bounds-checked load per lane.
-    fn load_consecutive(&mut self, base: Value, len: Value, offs: [Value; LANES], k: Scalar) -> Lv {
+    /// One vector load at `base + o0` when `fast` (the lanes read consecutive numbers of kind
+    /// `k` inside the buffer), else `lane_scalar(lane)`: one bounds-checked load per lane.
+    fn vector_load(
+        &mut self,
+        base: Value,
+        o0: Value,
+        fast: Value,
+        k: Scalar,
+        mut lane_scalar: impl FnMut(&mut Self, usize) -> Result<Value, ShaderError>,
+    ) -> Result<Lv, ShaderError> {
         let vt = vec_type(cl_type(k)).expect("32-bit");
-        let fast = self.consecutive_in_range(len, offs);
         let (fb, sb, join) = (
             self.b.create_block(),
             self.b.create_block(),
@@ -1968,21 +1942,65 @@ impl<'a> Lower<'a, '_> {
         let r = self.b.append_block_param(join, vt);
         self.b.ins().brif(fast, fb, &[], sb, &[]);
         self.b.switch_to_block(fb);
-        let a = self.b.ins().iadd(base, offs[0]);
+        let a = self.b.ins().iadd(base, o0);
         let v = self.b.ins().load(vt, flags(), a, 0);
         self.b.ins().jump(join, &[BlockArg::Value(v)]);
         self.b.switch_to_block(sb);
-        let xs: Vec<Value> = offs
-            .iter()
-            .map(|o| self.load_scalar((base, len, *o), 0, k))
-            .collect();
+        let mut xs = Vec::with_capacity(LANES);
+        for lane in 0..LANES {
+            xs.push(lane_scalar(self, lane)?);
+        }
         let mut v = self.b.ins().scalar_to_vector(vt, xs[0]);
         for (l, x) in xs.iter().enumerate().skip(1) {
             v = self.b.ins().insertlane(v, *x, l as u8);
         }
         self.b.ins().jump(join, &[BlockArg::Value(v)]);
         self.b.switch_to_block(join);
-        Lv::V(r)
+        Ok(Lv::V(r))
+    }
+
+    /// OpStore `i` of numbers of kind `k`: one vector store at `base + o0` when every lane is
+    /// active and `fast` (the lanes write consecutive numbers inside the buffer), else the
+    /// store lane by lane.
+    fn vector_store(
+        &mut self,
+        i: &Inst,
+        base: Value,
+        o0: Value,
+        fast: Value,
+        k: Scalar,
+    ) -> Result<(), ShaderError> {
+        let v = self.get(i.w(1))?;
+        let Some(&x) = self.lvs(&v).as_ref().and_then(|l| l.first()) else {
+            return self.per_lane_masked(i);
+        };
+        let (Lv::V(x) | Lv::M(x)) = self.varying_form(x, k) else {
+            return self.per_lane_masked(i);
+        };
+        if Some(self.b.func.dfg.value_type(x)) != vec_type(cl_type(k)) {
+            return self.per_lane_masked(i);
+        }
+        let bits = self.exec_bits();
+        let all = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, bits, (1 << LANES) - 1);
+        let fast = self.b.ins().band(fast, all);
+        let (fb, sb, join) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().brif(fast, fb, &[], sb, &[]);
+        self.b.switch_to_block(fb);
+        let a = self.b.ins().iadd(base, o0);
+        self.b.ins().store(flags(), x, a, 0);
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(sb);
+        self.per_lane_masked(i)?;
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+        Ok(())
     }
 
     fn store_soa(&mut self, i: &Inst) -> Result<(), ShaderError> {
@@ -2027,78 +2045,15 @@ impl<'a> Lower<'a, '_> {
                 ty,
             } => {
                 let k = self.p.scalar_of(ty)?;
-                let v = self.get(i.w(1))?;
-                let Some(&x) = self.lvs(&v).as_ref().and_then(|l| l.first()) else {
-                    return self.per_lane_masked(i);
-                };
-                let (Lv::V(x) | Lv::M(x)) = self.varying_form(x, k) else {
-                    return self.per_lane_masked(i);
-                };
-                if Some(self.b.func.dfg.value_type(x)) != vec_type(cl_type(k)) {
-                    return self.per_lane_masked(i);
-                }
-                let bits = self.exec_bits();
-                let all = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, bits, (1 << LANES) - 1);
                 let (fast, o0) = self.seq_fast(len, off, idx, stride);
-                let fast = self.b.ins().band(fast, all);
-                let (fb, sb, join) = (
-                    self.b.create_block(),
-                    self.b.create_block(),
-                    self.b.create_block(),
-                );
-                self.b.ins().brif(fast, fb, &[], sb, &[]);
-                self.b.switch_to_block(fb);
-                let a = self.b.ins().iadd(base, o0);
-                self.b.ins().store(flags(), x, a, 0);
-                self.b.ins().jump(join, &[]);
-                self.b.switch_to_block(sb);
-                self.per_lane_masked(i)?;
-                self.b.ins().jump(join, &[]);
-                self.b.switch_to_block(join);
-                Ok(())
+                self.vector_store(i, base, o0, fast, k)
             }
             Val::Lanes(ptrs) => {
                 let Some((base, len, offs, k)) = self.consecutive(&ptrs)? else {
                     return self.per_lane_masked(i);
                 };
-                let v = self.get(i.w(1))?;
-                let Some(&x) = self.lvs(&v).as_ref().and_then(|l| l.first()) else {
-                    return self.per_lane_masked(i);
-                };
-                let x = self.varying_form(x, k);
-                let (Lv::V(x) | Lv::M(x)) = x else {
-                    return self.per_lane_masked(i);
-                };
-                if Some(self.b.func.dfg.value_type(x)) != vec_type(cl_type(k)) {
-                    return self.per_lane_masked(i);
-                }
-                // One vector store when every lane is active and the lanes write consecutive
-                // numbers inside the buffer.
-                let bits = self.exec_bits();
-                let all = self
-                    .b
-                    .ins()
-                    .icmp_imm_s(IntCC::Equal, bits, (1 << LANES) - 1);
                 let fast = self.consecutive_in_range(len, offs);
-                let fast = self.b.ins().band(fast, all);
-                let (fb, sb, join) = (
-                    self.b.create_block(),
-                    self.b.create_block(),
-                    self.b.create_block(),
-                );
-                self.b.ins().brif(fast, fb, &[], sb, &[]);
-                self.b.switch_to_block(fb);
-                let a = self.b.ins().iadd(base, offs[0]);
-                self.b.ins().store(flags(), x, a, 0);
-                self.b.ins().jump(join, &[]);
-                self.b.switch_to_block(sb);
-                self.per_lane_masked(i)?;
-                self.b.ins().jump(join, &[]);
-                self.b.switch_to_block(join);
-                Ok(())
+                self.vector_store(i, base, offs[0], fast, k)
             }
             _ => self.per_lane_masked(i),
         }

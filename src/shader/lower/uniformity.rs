@@ -821,21 +821,7 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                     None => Ok(false),
                 }
             }
-            AtomicLoad
-            | AtomicExchange
-            | AtomicCompareExchange
-            | AtomicIIncrement
-            | AtomicIDecrement
-            | AtomicIAdd
-            | AtomicISub
-            | AtomicSMin
-            | AtomicUMin
-            | AtomicSMax
-            | AtomicUMax
-            | AtomicAnd
-            | AtomicOr
-            | AtomicXor
-            | AtomicFAddEXT => {
+            op if crate::shader::module::is_atomic(op) => {
                 let n = n.unwrap_or(1);
                 Ok(Self::merge(u, i.id, vec![true; n]))
             }
