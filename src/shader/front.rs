@@ -24,6 +24,9 @@ pub(crate) enum Scalar {
     U16,
     /// A 16-bit float (Float16), held in registers as the f32 of the same value.
     F16,
+    /// 8-bit integers (Int8 and the 8-bit storage capabilities): one cranelift i8.
+    I8,
+    U8,
 }
 
 impl Scalar {
@@ -33,9 +36,16 @@ impl Scalar {
             8
         } else if self.narrow() || self == Scalar::F16 {
             2
+        } else if self.byte() {
+            1
         } else {
             4
         }
+    }
+
+    /// An 8-bit integer.
+    pub(crate) fn byte(self) -> bool {
+        matches!(self, Scalar::I8 | Scalar::U8)
     }
 
     /// A 16-bit integer.
@@ -109,8 +119,8 @@ pub(crate) enum Ty {
 pub(crate) fn texel_kind(s: Scalar) -> u32 {
     match s {
         Scalar::F32 | Scalar::F64 | Scalar::F16 | Scalar::Bool => 0,
-        Scalar::I32 | Scalar::I64 | Scalar::I16 => 1,
-        Scalar::U32 | Scalar::U64 | Scalar::U16 => 2,
+        Scalar::I32 | Scalar::I64 | Scalar::I16 | Scalar::I8 => 1,
+        Scalar::U32 | Scalar::U64 | Scalar::U16 | Scalar::U8 => 2,
     }
 }
 
@@ -414,7 +424,7 @@ impl<'m> Program<'m> {
             Op::TypeInt => {
                 // 64-bit integers need the Int64 capability, 16-bit ones Int16 or a 16-bit
                 // storage capability, checked at parse time.
-                if !matches!(i.w(0), 16 | 32 | 64) {
+                if !matches!(i.w(0), 8 | 16 | 32 | 64) {
                     return err(format!("unsupported integer width {}", i.w(0)));
                 }
                 Ty::Int {
@@ -425,7 +435,7 @@ impl<'m> Program<'m> {
             Op::TypeFloat => {
                 // 64-bit floats need the Float64 capability, 16-bit ones Float16 or a 16-bit
                 // storage capability, checked at parse time.
-                if !matches!(i.w(0), 16 | 32 | 64) {
+                if !matches!(i.w(0), 8 | 16 | 32 | 64) {
                     return err(format!("unsupported float width {}", i.w(0)));
                 }
                 Ty::Float { width: i.w(0) }
@@ -659,6 +669,14 @@ impl<'m> Program<'m> {
                 signed: false,
                 width: 16,
             } => Ok(Scalar::U16),
+            Ty::Int {
+                signed: true,
+                width: 8,
+            } => Ok(Scalar::I8),
+            Ty::Int {
+                signed: false,
+                width: 8,
+            } => Ok(Scalar::U8),
             Ty::Int { signed: true, .. } => Ok(Scalar::I32),
             Ty::Int { signed: false, .. } => Ok(Scalar::U32),
             Ty::Float { width: 64 } => Ok(Scalar::F64),
@@ -806,6 +824,7 @@ impl<'m> Program<'m> {
         Ok(match self.ty(ty)?.clone() {
             Ty::Int { width: 64, .. } | Ty::Float { width: 64 } => (8, 8),
             Ty::Int { width: 16, .. } | Ty::Float { width: 16 } => (2, 2),
+            Ty::Int { width: 8, .. } => (1, 1),
             Ty::Bool | Ty::Int { .. } | Ty::Float { .. } => (4, 4),
             Ty::PhysPtr { .. } => (8, 8),
             // Components are scalar-aligned; buffer blocks carry explicit Offset/ArrayStride.

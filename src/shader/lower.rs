@@ -232,6 +232,7 @@ fn cl_type(s: Scalar) -> Type {
         Scalar::I64 | Scalar::U64 => types::I64,
         Scalar::F64 => types::F64,
         Scalar::I16 | Scalar::U16 => types::I16,
+        Scalar::I8 | Scalar::U8 => types::I8,
         Scalar::F16 => types::F32,
     }
 }
@@ -570,6 +571,7 @@ impl<'a, 'f> Lower<'a, 'f> {
             Scalar::I64 | Scalar::U64 => self.iconst(types::I64, bits as i64),
             Scalar::F64 => self.b.ins().f64const(f64::from_bits(bits)),
             Scalar::I16 | Scalar::U16 => self.iconst(types::I16, bits as u16 as i64),
+            Scalar::I8 | Scalar::U8 => self.iconst(types::I8, bits as u8 as i64),
             Scalar::F16 => self
                 .b
                 .ins()

@@ -107,22 +107,27 @@ impl Lower<'_, '_> {
             }
             ConvertFToS | ConvertFToU => {
                 let t = self.kinds(i.ty)?.first().map_or(i32t, |k| cl_type(*k));
-                if t == types::I16 {
-                    // Saturated to 32 bits, then clamped to the 16-bit range.
+                if t == types::I16 || t == types::I8 {
+                    // Saturated to 32 bits, then clamped to the 16- or 8-bit range.
                     let signed = i.op == ConvertFToS;
+                    let (smin, smax, umax) = if t == types::I16 {
+                        (i16::MIN as i64, i16::MAX as i64, u16::MAX as i64)
+                    } else {
+                        (i8::MIN as i64, i8::MAX as i64, u8::MAX as i64)
+                    };
                     return self.un(i.w(0), |b, x| {
                         if signed {
                             let v = b.ins().fcvt_to_sint_sat(i32t, x);
-                            let lo = b.ins().iconst(i32t, i16::MIN as i64);
-                            let hi = b.ins().iconst(i32t, i16::MAX as i64);
+                            let lo = b.ins().iconst(i32t, smin);
+                            let hi = b.ins().iconst(i32t, smax);
                             let v = b.ins().smax(v, lo);
                             let v = b.ins().smin(v, hi);
-                            b.ins().ireduce(types::I16, v)
+                            b.ins().ireduce(t, v)
                         } else {
                             let v = b.ins().fcvt_to_uint_sat(i32t, x);
-                            let hi = b.ins().iconst(i32t, u16::MAX as i64);
+                            let hi = b.ins().iconst(i32t, umax);
                             let v = b.ins().umin(v, hi);
-                            b.ins().ireduce(types::I16, v)
+                            b.ins().ireduce(t, v)
                         }
                     });
                 }
@@ -136,7 +141,8 @@ impl Lower<'_, '_> {
             ConvertSToF => {
                 let t = self.float_result(i.ty)?;
                 self.un(i.w(0), |b, x| {
-                    let x = if b.func.dfg.value_type(x) == types::I16 {
+                    let xt = b.func.dfg.value_type(x);
+                    let x = if xt == types::I16 || xt == types::I8 {
                         b.ins().sextend(types::I32, x)
                     } else {
                         x
@@ -147,7 +153,8 @@ impl Lower<'_, '_> {
             ConvertUToF => {
                 let t = self.float_result(i.ty)?;
                 self.un(i.w(0), |b, x| {
-                    let x = if b.func.dfg.value_type(x) == types::I16 {
+                    let xt = b.func.dfg.value_type(x);
+                    let x = if xt == types::I16 || xt == types::I8 {
                         b.ins().uextend(types::I32, x)
                     } else {
                         x
@@ -654,11 +661,17 @@ impl Lower<'_, '_> {
         a: &[Value],
         kinds: &[Scalar],
     ) -> Result<Vec<Value>, ShaderError> {
+        let byte_in = a
+            .iter()
+            .any(|x| self.b.func.dfg.value_type(*x) == types::I8);
+        if byte_in || kinds.iter().any(|k| k.byte()) {
+            return self.regroup_pieces(a, kinds, 8);
+        }
         let narrow_in = a
             .iter()
             .any(|x| self.b.func.dfg.value_type(*x) == types::I16);
         if narrow_in || kinds.iter().any(|k| k.narrow()) {
-            return self.regroup16(a, kinds);
+            return self.regroup_pieces(a, kinds, 16);
         }
         let mut words = Vec::new();
         for x in a {
@@ -708,28 +721,39 @@ impl Lower<'_, '_> {
         Ok(out)
     }
 
-    /// [`Self::regroup`] when 16-bit integers are involved (e.g. packUint2x16): every scalar
-    /// split into 16-bit pieces, lowest first, and the pieces joined into the `kinds`.
-    fn regroup16(&mut self, a: &[Value], kinds: &[Scalar]) -> Result<Vec<Value>, ShaderError> {
+    /// [`Self::regroup`] when 16- or 8-bit integers are involved (e.g. packUint2x16, u8vec4
+    /// to uint): every scalar split into `bits`-bit pieces, lowest first, and the pieces
+    /// joined into the `kinds`. (OpBitcast takes numbers only, so an i8 here is a number.)
+    fn regroup_pieces(
+        &mut self,
+        a: &[Value],
+        kinds: &[Scalar],
+        bits: u32,
+    ) -> Result<Vec<Value>, ShaderError> {
+        let piece_t = if bits == 8 { types::I8 } else { types::I16 };
         let mut pieces = Vec::new();
         for x in a {
             let t = self.b.func.dfg.value_type(*x);
             let v = match t {
                 types::F32 => self.b.ins().bitcast(types::I32, MemFlagsData::new(), *x),
                 types::F64 => self.b.ins().bitcast(types::I64, MemFlagsData::new(), *x),
-                types::I16 | types::I32 | types::I64 => *x,
-                _ => return err("OpBitcast of a boolean"),
+                types::I8 | types::I16 | types::I32 | types::I64 => *x,
+                _ => return err("OpBitcast of a value that is not a number"),
             };
-            for k in 0..t.bits() / 16 {
+            if t.bits() < bits {
+                return err("OpBitcast of a value narrower than its pieces");
+            }
+            for k in 0..t.bits() / bits {
                 let s = if k == 0 {
                     v
                 } else {
-                    self.b.ins().ushr_imm_s(v, 16 * k as i64)
+                    self.b.ins().ushr_imm_s(v, (bits * k) as i64)
                 };
-                pieces.push(self.resize(s, types::I16, false));
+                pieces.push(self.resize(s, piece_t, false));
             }
         }
-        let need: usize = kinds.iter().map(|k| k.bytes() as usize / 2).sum();
+        let per = bits as usize / 8;
+        let need: usize = kinds.iter().map(|k| k.bytes() as usize / per).sum();
         if need != pieces.len() || kinds.contains(&Scalar::Bool) {
             return err("OpBitcast between types of different sizes");
         }
@@ -743,13 +767,13 @@ impl Lower<'_, '_> {
                 _ => t,
             };
             let mut v = self.iconst(int_t, 0);
-            for n in 0..k.bytes() / 2 {
+            for n in 0..k.bytes() / per as i64 {
                 let piece = p.next().expect("counted");
                 let piece = self.resize(piece, int_t, false);
                 let piece = if n == 0 {
                     piece
                 } else {
-                    self.b.ins().ishl_imm_s(piece, 16 * n)
+                    self.b.ins().ishl_imm_s(piece, bits as i64 * n)
                 };
                 v = self.b.ins().bor(v, piece);
             }
@@ -763,7 +787,7 @@ impl Lower<'_, '_> {
     }
 
     /// OpBitcast to or from 16-bit floats: halves become their 16-bit patterns (and back),
-    /// the rest is [`Self::regroup16`].
+    /// the rest is [`Self::regroup`].
     fn bitcast_halves(
         &mut self,
         a: &[Value],
@@ -787,7 +811,7 @@ impl Lower<'_, '_> {
             .iter()
             .map(|k| if *k == Scalar::F16 { Scalar::U16 } else { *k })
             .collect();
-        let out = self.regroup16(&bits, &as_ints)?;
+        let out = self.regroup(&bits, &as_ints)?;
         Ok(out
             .into_iter()
             .zip(kinds)
