@@ -80,10 +80,10 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // size there is, 4 (min = max; tests: features::subgroup_size_control)
     "subgroupSizeControl",
     "computeFullSubgroups",
-    // Subgroup operations on 8/16/64-bit types are allowed wherever those types are: 64-bit
-    // and 16-bit integers, halves and doubles, one scalar per lane (tests:
-    // shaders/compute/subgroup_types, int64_subgroup, int64::int64_hash_matches_the_cpu); 8-bit
-    // types do not exist yet (Vulkan 1.2 requires the feature)
+    // Subgroup operations on 8/16/64-bit types are allowed wherever those types are: 64-, 16-
+    // and 8-bit integers, halves and doubles, one scalar per lane (tests:
+    // shaders/compute/subgroup_types, int64_subgroup, int8_subgroup,
+    // int64::int64_hash_matches_the_cpu, float64::int8_through_the_loader)
     "shaderSubgroupExtendedTypes",
     // 64-bit integers in shaders (Int64; not 64-bit atomics, which stay refused). Tests:
     // shaders/compute/int64_* and ptr_int64 (shader::tests), int64::* (through the loader)
@@ -92,14 +92,21 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // instructions it allows on doubles), 8-byte layouts. Tests: shaders/compute/float64_*
     // (shader::tests), float64::* (through the loader)
     "shaderFloat64",
-    // 16-bit integers in shaders (Int16), and 16-bit integers in storage buffers, uniform
-    // buffers and push constants (VK_KHR_16bit_storage; 16-bit floats are not implemented, so
-    // only integer types reach memory). Tests: shaders/compute/int16_* (shader::tests),
-    // float64::int16_through_the_loader
+    // 16-bit integers in shaders (Int16), and 16-bit integers and halves in storage buffers,
+    // uniform buffers and push constants (VK_KHR_16bit_storage). Tests:
+    // shaders/compute/int16_* (shader::tests), float64::int16_through_the_loader
     "shaderInt16",
     "storageBuffer16BitAccess",
     "uniformAndStorageBuffer16BitAccess",
     "storagePushConstant16",
+    // 8-bit integers in shaders (Int8) and in storage buffers, uniform buffers and push
+    // constants (VK_KHR_8bit_storage), subgroup operations and integer dot products on them.
+    // Tests: shaders/compute/int8_arith(_opt), int8_subgroup, dot_widths (shader::tests),
+    // float64::int8_through_the_loader
+    "shaderInt8",
+    "storageBuffer8BitAccess",
+    "uniformAndStorageBuffer8BitAccess",
+    "storagePushConstant8",
     // 16-bit floats in shaders (Float16): computed in f32, rounded to f16 (nearest even) after
     // each operation, 2 bytes in memory. Tests: shaders/compute/float16_arith (shader::tests),
     // float64::float16_through_the_loader
@@ -227,6 +234,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_texel_buffer_alignment",
     "VK_EXT_tooling_info",
     "VK_KHR_16bit_storage",
+    "VK_KHR_8bit_storage",
     "VK_KHR_bind_memory2",
     "VK_KHR_buffer_device_address",
     "VK_KHR_copy_commands2",

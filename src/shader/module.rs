@@ -145,10 +145,11 @@ const CAPABILITIES: &[Capability] = &[
     Capability::GroupNonUniformShuffleRelative,
     Capability::GroupNonUniformClustered,
     Capability::GroupNonUniformQuad,
-    // SPV_KHR_integer_dot_product on 32-bit integer vectors and packed 4x8-bit integers
-    // (DotProductInput4x8Bit needs 8-bit integers, which do not exist here).
+    // SPV_KHR_integer_dot_product on vectors of 8- to 64-bit integers and packed 4x8-bit
+    // integers (lower/dot.rs).
     Capability::DotProduct,
     Capability::DotProductInputAll,
+    Capability::DotProductInput4x8Bit,
     Capability::DotProductInput4x8BitPacked,
     // Buffer device addresses (lower/pointers.rs).
     Capability::PhysicalStorageBufferAddresses,
@@ -162,13 +163,21 @@ const CAPABILITIES: &[Capability] = &[
     // 16-bit integers (shaderInt16) and 16-bit loads/stores in storage and uniform buffers and
     // push constants (VK_KHR_16bit_storage): one cranelift i16 per scalar, 2-byte layouts.
     // 16-bit floats (shaderFloat16) are computed in f32 and rounded to f16 after each
-    // operation (lower.rs round_halves), stored as 2 bytes. 8-bit integers and 16-bit
-    // Input/Output are not implemented.
+    // operation (lower.rs round_halves), stored as 2 bytes. 16-bit Input/Output is not
+    // implemented.
     Capability::Int16,
     Capability::Float16,
     Capability::StorageBuffer16BitAccess,
     Capability::UniformAndStorageBuffer16BitAccess,
     Capability::StoragePushConstant16,
+    // 8-bit integers (shaderInt8) and 8-bit loads/stores in storage and uniform buffers and
+    // push constants (VK_KHR_8bit_storage): one cranelift i8 per scalar (booleans are i8 too:
+    // the SoA backend tells them apart by kind and keeps 8-bit integers one per lane), 1-byte
+    // layouts.
+    Capability::Int8,
+    Capability::StorageBuffer8BitAccess,
+    Capability::UniformAndStorageBuffer8BitAccess,
+    Capability::StoragePushConstant8,
     // Arrays of descriptors indexed by any value, uniform or not, and runtime-sized ones
     // (descriptor indexing without update-after-bind): every index is checked against the
     // binding's count, and lanes index separately (lower.rs `access_chain_from`, simd.rs).
@@ -195,6 +204,7 @@ const CAPABILITIES: &[Capability] = &[
 const EXTENSIONS: &[&str] = &[
     "SPV_KHR_storage_buffer_storage_class",
     "SPV_KHR_16bit_storage",
+    "SPV_KHR_8bit_storage",
     "SPV_KHR_vulkan_memory_model",
     "SPV_KHR_non_semantic_info",
     "SPV_KHR_shader_draw_parameters",

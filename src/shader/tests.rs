@@ -216,6 +216,7 @@ const SUBGROUP_CASES: &[&str] = &[
     "bench_reduce",
     "float64_memory",
     "int16_memory",
+    "int8_subgroup",
     "int64_subgroup",
     "subgroup_declined",
     "subgroup_ops",
@@ -442,11 +443,13 @@ cases! {
     refuse_geometry,
     int64_atomics,
     int64_subgroup,
-    refuse_int8,
+    int8_arith,
+    int8_arith_opt,
+    int8_subgroup,
     int16_arith,
     int16_memory,
     float16_arith,
-    refuse_dot_int64,
+    dot_widths,
     int64_arith,
     float64_arith,
     float64_convert,
@@ -751,7 +754,9 @@ fn debug_strings_need_not_be_utf8() {
 fn hostile_words_are_refused_within_bounds() {
     // subgroup_small's function body: the SoA backend's subgroup translation and its
     // uniformity rules (its types and decorations are like the other modules').
-    hostile("empty,shared,undef_empty,frexp_barrier,rowmajor,debuginfo,subgroup_small@body");
+    hostile(
+        "empty,shared,undef_empty,frexp_barrier,rowmajor,debuginfo,subgroup_small@body,int8_subgroup@body",
+    );
 }
 
 /// Runs [`hostile_child`] on the comma-separated cases `names`.
@@ -939,22 +944,6 @@ fn uniform_blocks_with_std430_layout() {
     os.read(0, &mut out);
     let got: Vec<f32> = words(&out).into_iter().map(f32::from_bits).collect();
     assert_eq!(got, [1., 4., 2., 7., 10.]);
-}
-
-/// DotProductInput4x8Bit (dot products of 8-bit integer vectors) needs Int8, which this
-/// compiler does not have: refused by name. dot_product.spv with its DotProductInputAll
-/// capability changed to DotProductInput4x8Bit.
-#[test]
-fn dot_product_of_8_bit_vectors_is_refused() {
-    let mut w = words(&std::fs::read(dir().join("dot_product.spv")).expect("spv"));
-    let (at, _, _) = *instructions(&w)
-        .iter()
-        .find(|(at, op, _)| *op == 17 && w[at + 1] == 6016)
-        .expect("OpCapability DotProductInputAll");
-    w[at + 1] = 6017;
-    let e = Module::parse(&w).expect_err("refused");
-    assert_eq!(e.kind, ShaderErrorKind::Unsupported);
-    assert!(e.message.contains("DotProductInput4x8Bit"), "{e}");
 }
 
 /// The conformance tests' opundef "matrix" case declares a matrix of uvec3 columns (not valid

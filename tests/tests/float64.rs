@@ -215,6 +215,99 @@ fn int16_through_the_loader() {
     vk.destroy_buffer(ubo);
 }
 
+#[test]
+fn int8_through_the_loader() {
+    let vk = Vk::new();
+    let mut f8 = vk::PhysicalDevice8BitStorageFeatures::default();
+    let mut f16i8 = vk::PhysicalDeviceShaderFloat16Int8Features::default();
+    let mut f2 = vk::PhysicalDeviceFeatures2::default()
+        .push_next(&mut f8)
+        .push_next(&mut f16i8);
+    unsafe {
+        vk.instance
+            .get_physical_device_features2(vk.physical, &mut f2)
+    };
+    assert_eq!(f16i8.shader_int8, vk::TRUE);
+    assert_eq!(f8.storage_buffer8_bit_access, vk::TRUE);
+    assert_eq!(f8.uniform_and_storage_buffer8_bit_access, vk::TRUE);
+    assert_eq!(f8.storage_push_constant8, vk::TRUE);
+    let p = pipe(
+        &vk,
+        "int8_storage",
+        &[&[(0, DT::UNIFORM_BUFFER), (1, DT::STORAGE_BUFFER)]],
+        4,
+        None,
+    );
+    const MUL: u8 = 0x9D;
+    const BIAS: i8 = -77;
+    let ubo = vk.buffer(16, BU::UNIFORM_BUFFER);
+    ubo.bytes()[0] = MUL;
+    let groups = 4u32;
+    let n = 64 * groups as usize;
+    let buf = vk.buffer(16 + 2 * n as u64, BU::STORAGE_BUFFER);
+    let input: Vec<u8> = (0..n as u32)
+        .map(|k| (k.wrapping_mul(40503) >> 3) as u8 ^ 0x5A)
+        .collect();
+    buf.bytes()[16..16 + n].copy_from_slice(&input);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        0,
+        DT::UNIFORM_BUFFER,
+        &ubo,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    write_buffer(
+        &vk,
+        p.sets[0],
+        1,
+        DT::STORAGE_BUFFER,
+        &buf,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    let push = [BIAS as u8, 0, 0, 0];
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device
+            .cmd_push_constants(cb, p.layout, vk::ShaderStageFlags::COMPUTE, 0, &push);
+        vk.device.cmd_dispatch(cb, groups, 1, 1);
+    });
+    let bytes = buf.bytes();
+    let xs: Vec<u8> = input
+        .iter()
+        .map(|&v| {
+            let mut x = v;
+            for _ in 0..4 {
+                x ^= x << 3;
+                x ^= x >> 5;
+                x ^= x << 1;
+                x = x.wrapping_mul(MUL).wrapping_add(BIAS as u8);
+            }
+            x
+        })
+        .collect();
+    for g in 0..groups as usize {
+        let mut sum = 0u32;
+        for l in 0..64 {
+            let gid = g * 64 + l;
+            let x = xs[gid];
+            let want = (x as i8 / -7) as u8;
+            assert_eq!(bytes[16 + gid], want, "invocation {gid}");
+            let sg = gid & !3;
+            let add = xs[sg..sg + 4].iter().fold(0u8, |a, b| a.wrapping_add(*b));
+            assert_eq!(bytes[16 + n + gid], add, "subgroup sum of invocation {gid}");
+            sum += x as u32;
+        }
+        let got = u32::from_le_bytes(bytes[4 * g..][..4].try_into().unwrap());
+        assert_eq!(got, sum, "workgroup {g}");
+    }
+    p.destroy(&vk);
+    vk.destroy_buffer(buf);
+    vk.destroy_buffer(ubo);
+}
+
 /// `x` rounded to the nearest f16 value (ties to even; beyond the largest half: infinity), as
 /// an f64. Exact: the scaling by powers of two and the rounding to an integer lose nothing.
 fn round_f16(x: f64) -> f64 {

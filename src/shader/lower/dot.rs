@@ -1,11 +1,12 @@
 //! SPV_KHR_integer_dot_product: OpSDot, OpUDot, OpSUDot and their AccSat forms, on vectors of
-//! 32-bit integers and on 32-bit integers holding four packed 8-bit components
-//! (PackedVectorFormat4x8Bit, component 0 in the low byte).
+//! 8-, 16-, 32- and 64-bit integers and on 32-bit integers holding four packed 8-bit components
+//! (PackedVectorFormat4x8Bit, component 0 in the low byte), with results of any integer width
+//! at least the components'.
 //!
 //! Semantics (SPIR-V 1.6 §3.42.13): the components are sign-extended (S: both operands; SU: the
 //! first) or zero-extended (U: both; SU: the second) to the result width, multiplied
-//! component-wise and summed; the result is the low 32 bits of the exact sum, which is what
-//! wrapping 32-bit arithmetic gives. AccSat then adds the accumulator with saturation, signed
+//! component-wise and summed; the result is the low bits of the exact sum, which is what
+//! wrapping arithmetic at the result's width gives. AccSat then adds the accumulator with saturation, signed
 //! for S and SU, unsigned for U (the dot product itself overflowing is undefined there; it is
 //! the wrapped sum, extended by the result's signedness). Packed 4x8 products and sums never
 //! overflow 32 bits.
@@ -30,15 +31,9 @@ impl Lower<'_, '_> {
         if a.len() != b.len() || a.is_empty() {
             return err("dot product of vectors of different sizes");
         }
-        let ty_is = |l: &Self, v: &Value, t: Type| l.b.func.dfg.value_type(*v) == t;
         let rk = self.p.scalar_of(i.ty)?;
-        if a.iter().chain(&b).any(|v| ty_is(self, v, types::I64)) || rk.wide() {
-            return err("integer dot products of 64-bit integers are not supported");
-        }
-        if a.iter().chain(&b).any(|v| ty_is(self, v, types::I16)) || rk.narrow() {
-            return err("integer dot products of 16-bit integers are not supported");
-        }
-        let (a, b) = if a.len() == 1 {
+        let rt = cl_type(rk);
+        let (a, b) = if a.len() == 1 && self.b.func.dfg.value_type(a[0]) == types::I32 {
             // Packed: the format operand follows the vectors (and the accumulator).
             let fmt = i.w(if acc { 3 } else { 2 });
             if i.len() <= if acc { 3 } else { 2 } || fmt != 0 {
@@ -48,39 +43,64 @@ impl Lower<'_, '_> {
         } else {
             (a, b)
         };
-        let mut sum = self.b.ins().imul(a[0], b[0]);
-        for k in 1..a.len() {
-            let m = self.b.ins().imul(a[k], b[k]);
-            sum = self.b.ins().iadd(sum, m);
+        // Components extended to the result's width (at least theirs: SPIR-V's rule), so the
+        // wrapping sum at that width is the low bits of the exact one.
+        let ext = |l: &mut Self, x: Value, signed: bool| -> Value {
+            let t = l.b.func.dfg.value_type(x);
+            if t.bits() > rt.bits() {
+                // Unpacked 4x8 components are 32-bit; a narrower result keeps their low bits.
+                return l.b.ins().ireduce(rt, x);
+            }
+            if t == rt {
+                x
+            } else if signed {
+                l.b.ins().sextend(rt, x)
+            } else {
+                l.b.ins().uextend(rt, x)
+            }
+        };
+        let mut sum = None;
+        for k in 0..a.len() {
+            let x = ext(self, a[k], sa);
+            let y = ext(self, b[k], sb);
+            let m = self.b.ins().imul(x, y);
+            sum = Some(match sum {
+                None => m,
+                Some(s) => self.b.ins().iadd(s, m),
+            });
         }
+        let sum = sum.expect("at least one component");
         if !acc {
             return Ok(Some(vec![sum]));
         }
         let c = self.s1(i.w(2))?;
-        // The result's signedness: signed for S and SU, unsigned for U.
-        let signed = sa;
-        let (sum64, c64) = if signed {
-            (
-                self.b.ins().sextend(types::I64, sum),
-                self.b.ins().sextend(types::I64, c),
-            )
+        // Saturating add at the result's width; signed for S and SU, unsigned for U.
+        let total = self.b.ins().iadd(sum, c);
+        let bits = rt.bits() as i64;
+        let r = if sa {
+            // Overflow: both operands of one sign and the sum of the other.
+            let x1 = self.b.ins().bxor(sum, total);
+            let x2 = self.b.ins().bxor(c, total);
+            let ov = self.b.ins().band(x1, x2);
+            let ov = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, ov, 0);
+            // MAX when the operands were non-negative, MIN otherwise: MAX ^ (c >> (bits-1)).
+            let sign = self.b.ins().sshr_imm_s(c, bits - 1);
+            let max = self.iconst(
+                rt,
+                if bits == 64 {
+                    i64::MAX
+                } else {
+                    (1i64 << (bits - 1)) - 1
+                },
+            );
+            let sat = self.b.ins().bxor(max, sign);
+            self.b.ins().select(ov, sat, total)
         } else {
-            (
-                self.b.ins().uextend(types::I64, sum),
-                self.b.ins().uextend(types::I64, c),
-            )
+            let ov = self.b.ins().icmp(IntCC::UnsignedLessThan, total, c);
+            let max = self.iconst(rt, -1);
+            self.b.ins().select(ov, max, total)
         };
-        let total = self.b.ins().iadd(sum64, c64);
-        let (lo, hi) = if signed {
-            (i32::MIN as i64, i32::MAX as i64)
-        } else {
-            (0, u32::MAX as i64)
-        };
-        let lo = self.iconst(types::I64, lo);
-        let hi = self.iconst(types::I64, hi);
-        let t = self.b.ins().smax(total, lo);
-        let t = self.b.ins().smin(t, hi);
-        Ok(Some(vec![self.b.ins().ireduce(types::I32, t)]))
+        Ok(Some(vec![r]))
     }
 
     /// The four 8-bit components of `x` (component 0 in bits 0..8), extended to 32 bits.

@@ -1264,6 +1264,8 @@ fn safe_divisor(b: &mut FunctionBuilder, x: Value, y: Value, signed: bool) -> Va
             i64::MIN
         } else if t == types::I16 {
             i16::MIN as i64
+        } else if t == types::I8 {
+            i8::MIN as i64
         } else {
             i32::MIN as i64
         };

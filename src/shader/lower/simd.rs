@@ -238,14 +238,15 @@ impl<'a> Lower<'a, '_> {
         }
     }
 
-    /// Packs one scalar per lane into an [`Lv`].
-    fn pack(&mut self, xs: [Value; LANES]) -> Lv {
+    /// Packs one scalar per lane into an [`Lv`]; `boolean`: the scalars are booleans (an `i8`
+    /// is a boolean or an 8-bit integer, which stays one scalar per lane).
+    fn pack(&mut self, xs: [Value; LANES], boolean: bool) -> Lv {
         if xs.iter().all(|x| *x == xs[0]) {
             return Lv::U(xs[0]);
         }
         let t = self.b.func.dfg.value_type(xs[0]);
         match t {
-            types::I8 => {
+            types::I8 if boolean => {
                 let m1 = self.iconst(types::I32, -1);
                 let z = self.iconst(types::I32, 0);
                 let w: Vec<Value> = xs.iter().map(|x| self.b.ins().select(*x, m1, z)).collect();
@@ -274,7 +275,7 @@ impl<'a> Lower<'a, '_> {
                 let t = self.b.func.dfg.value_type(x);
                 if k == Scalar::Bool {
                     Lv::M(self.splat(x))
-                } else if vec_type(t).is_some() {
+                } else if vec_type(t).is_some() && !k.byte() {
                     Lv::V(self.splat(x))
                 } else {
                     Lv::L([x; LANES])
@@ -394,8 +395,8 @@ impl<'a> Lower<'a, '_> {
 
     // ----- per-lane execution -----
 
-    /// Combines the per-lane results of one id.
-    fn combine(&mut self, vals: Vec<Val>) -> Val {
+    /// Combines the per-lane results of one id (of type `ty`, 0 if unknown).
+    fn combine(&mut self, vals: Vec<Val>, ty: u32) -> Val {
         let all_s = vals.iter().all(|v| matches!(v, Val::S(_)));
         if all_s {
             let ss: Vec<&Vec<Value>> = vals
@@ -407,9 +408,12 @@ impl<'a> Lower<'a, '_> {
                 .collect();
             let n = ss[0].len();
             if ss.iter().all(|s| s.len() == n) {
+                // Booleans by kind where the type is known (an i8 may be an 8-bit integer).
+                let kinds = self.kinds(ty).ok().filter(|k| k.len() == n);
                 let mut lvs = Vec::with_capacity(n);
                 for (k, &x0) in ss[0].iter().enumerate() {
-                    lvs.push(self.pack([x0, ss[1][k], ss[2][k], ss[3][k]]));
+                    let boolean = kinds.as_ref().is_none_or(|ks| ks[k] == Scalar::Bool);
+                    lvs.push(self.pack([x0, ss[1][k], ss[2][k], ss[3][k]], boolean));
                 }
                 return self.mk(lvs);
             }
@@ -430,7 +434,8 @@ impl<'a> Lower<'a, '_> {
         let ids: Vec<u32> = per[0].iter().map(|(id, _)| *id).collect();
         for (k, id) in ids.into_iter().enumerate() {
             let vals: Vec<Val> = per.iter().map(|p| p[k].1.clone()).collect();
-            let v = self.combine(vals);
+            let ty = self.p.value_types.get(&id).copied().unwrap_or(0);
+            let v = self.combine(vals, ty);
             self.set(id, v);
         }
         Ok(())
@@ -706,8 +711,8 @@ impl<'a> Lower<'a, '_> {
             return Slot::M(self.new_var(types::I32X4));
         }
         match vec_type(t) {
-            Some(vt) => Slot::V(self.new_var(vt)),
-            None => Slot::L(std::array::from_fn(|_| self.new_var(t))),
+            Some(vt) if !k.byte() => Slot::V(self.new_var(vt)),
+            _ => Slot::L(std::array::from_fn(|_| self.new_var(t))),
         }
     }
 
@@ -1238,7 +1243,7 @@ impl<'a> Lower<'a, '_> {
                                 .iter()
                                 .map(|x| self.b.ins().icmp_imm_s(IntCC::Equal, *x, lit))
                                 .collect();
-                            match self.pack([cs[0], cs[1], cs[2], cs[3]]) {
+                            match self.pack([cs[0], cs[1], cs[2], cs[3]], true) {
                                 Lv::M(m) => m,
                                 Lv::U(c) => {
                                     let z = self.zero_mask();

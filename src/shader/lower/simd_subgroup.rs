@@ -150,7 +150,7 @@ impl Lower<'_, '_> {
                 }
                 let mut all = v.clone();
                 all.push(idx[0]);
-                vec![self.per_lane_fn(&all, |s, x| {
+                vec![self.per_lane_fn(&all, true, |s, x| {
                     // Word idx / 32 (indices past 127 read word 3), bit idx % 32.
                     let idx = x[4];
                     let word = s.b.ins().ushr_imm_s(idx, 5);
@@ -173,7 +173,7 @@ impl Lower<'_, '_> {
                 let m = self.lane_mask_bits();
                 let w0 = v[0];
                 match op {
-                    Some(GroupOperation::Reduce) => vec![self.per_lane_fn(&[w0], |s, x| {
+                    Some(GroupOperation::Reduce) => vec![self.per_lane_fn(&[w0], false, |s, x| {
                         let b = s.b.ins().band_imm_s(x[0], m);
                         s.b.ins().popcnt(b)
                     })],
@@ -190,7 +190,7 @@ impl Lower<'_, '_> {
                             let b = self.b.ins().band_imm_s(wl, upto);
                             *x = self.b.ins().popcnt(b);
                         }
-                        vec![self.pack(xs)]
+                        vec![self.pack(xs, false)]
                     }
                     _ => {
                         return err(
@@ -203,7 +203,7 @@ impl Lower<'_, '_> {
                 let v = self.value_lvs(i.w(1))?;
                 let m = self.lane_mask_bits();
                 let lsb = i.op == GroupNonUniformBallotFindLSB;
-                vec![self.per_lane_fn(&[v[0]], |s, x| {
+                vec![self.per_lane_fn(&[v[0]], false, |s, x| {
                     let b = s.b.ins().band_imm_s(x[0], m);
                     if lsb {
                         let t = s.b.ins().ctz(b);
@@ -288,8 +288,14 @@ impl Lower<'_, '_> {
         std::array::from_fn(|l| self.lane(x, l))
     }
 
-    /// `f` applied to lane `l` of every operand, for each lane (once when all are uniform).
-    fn per_lane_fn(&mut self, xs: &[Lv], f: impl Fn(&mut Self, &[Value]) -> Value) -> Lv {
+    /// `f` applied to lane `l` of every operand, for each lane (once when all are uniform);
+    /// `boolean`: `f` gives booleans.
+    fn per_lane_fn(
+        &mut self,
+        xs: &[Lv],
+        boolean: bool,
+        f: impl Fn(&mut Self, &[Value]) -> Value,
+    ) -> Lv {
         if xs.iter().all(|x| matches!(x, Lv::U(_))) {
             let s: Vec<Value> = xs.iter().map(|x| self.lane(*x, 0)).collect();
             return Lv::U(f(self, &s));
@@ -299,7 +305,7 @@ impl Lower<'_, '_> {
             let s: Vec<Value> = xs.iter().map(|x| self.lane(*x, l)).collect();
             *o = f(self, &s);
         }
-        self.pack(out)
+        self.pack(out, boolean)
     }
 
     /// The bits of the subgroup's invocations in a ballot word.
@@ -354,6 +360,10 @@ impl Lower<'_, '_> {
             // Every lane holds the value: whichever lane is read gives it.
             return Ok(v);
         }
+        let kinds = self.kinds(self.p.value_types.get(&value).copied().unwrap_or(0))?;
+        if kinds.len() != v.len() {
+            return err("a subgroup shuffle whose value does not match its type");
+        }
         // The lane each lane reads: one index for all lanes, or one per lane.
         let idx: Result<Value, [Value; LANES]> = match src {
             Src::First => Ok(self.first_lane()),
@@ -380,7 +390,7 @@ impl Lower<'_, '_> {
             }
         };
         let mut out = Vec::with_capacity(v.len());
-        for x in v {
+        for (x, k) in v.into_iter().zip(kinds) {
             if let Lv::U(_) = x {
                 out.push(x);
                 continue;
@@ -390,7 +400,7 @@ impl Lower<'_, '_> {
                 Ok(j) => Lv::U(self.read_lane(xs, j)),
                 Err(js) => {
                     let r: [Value; LANES] = std::array::from_fn(|l| self.read_lane(xs, js[l]));
-                    self.pack(r)
+                    self.pack(r, k == Scalar::Bool)
                 }
             });
         }
@@ -461,7 +471,7 @@ impl Lower<'_, '_> {
                 }
             };
             out.push(match cluster {
-                Some(1) => self.pack(xs),
+                Some(1) => self.pack(xs, k == Scalar::Bool),
                 Some(c) => {
                     let mut r = [ident; LANES];
                     for g in (0..LANES).step_by(c) {
@@ -474,7 +484,7 @@ impl Lower<'_, '_> {
                     if c == LANES {
                         Lv::U(r[0])
                     } else {
-                        self.pack(r)
+                        self.pack(r, k == Scalar::Bool)
                     }
                 }
                 None => {
@@ -489,7 +499,7 @@ impl Lower<'_, '_> {
                         r[l] = if exclusive { acc } else { next };
                         acc = next;
                     }
-                    self.pack(r)
+                    self.pack(r, k == Scalar::Bool)
                 }
             });
         }
@@ -622,6 +632,7 @@ fn identity(op: Op, k: Scalar) -> u64 {
     use Op::*;
     let wide = k.wide();
     let narrow = k.narrow();
+    let byte = k.byte();
     match (op, k) {
         (GroupNonUniformIMul, _) => 1,
         (GroupNonUniformFMul, Scalar::F64) => 1f64.to_bits(),
@@ -632,6 +643,8 @@ fn identity(op: Op, k: Scalar) -> u64 {
         (GroupNonUniformFMul, _) => 1f32.to_bits() as u64,
         (GroupNonUniformSMin, _) if wide => i64::MAX as u64,
         (GroupNonUniformSMin, _) if narrow => i16::MAX as u64,
+        (GroupNonUniformSMin, _) if byte => i8::MAX as u64,
+        (GroupNonUniformSMax, _) if byte => i8::MIN as u8 as u64,
         (GroupNonUniformSMax, _) if narrow => i16::MIN as u16 as u64,
         (GroupNonUniformSMin, _) => i32::MAX as u64,
         (GroupNonUniformUMin | GroupNonUniformBitwiseAnd, _) => u64::MAX,
