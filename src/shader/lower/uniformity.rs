@@ -905,13 +905,14 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                     return Ok(false);
                 };
                 let mut f = vec![false; n];
+                let lanewise = componentwise(p, i);
                 for k in 0..i.len() {
                     if !idref(k) {
                         continue;
                     }
                     let x = i.w(k);
                     if let Some(of) = u.varying.get(&x) {
-                        if of.len() == n {
+                        if of.len() == n && lanewise {
                             for (a, b) in f.iter_mut().zip(of) {
                                 *a |= *b;
                             }
@@ -925,6 +926,154 @@ impl<'a, 'p> Analyzer<'a, 'p> {
                 Ok(Self::merge(u, i.id, f))
             }
         }
+    }
+}
+
+/// Whether result component `c` of `i` depends only on component `c` of each operand of the
+/// result's size (so varying flags carry over component by component). Everything else, e.g.
+/// OpMatrixTimesVector, OpTranspose, cross or normalize, makes every component varying when
+/// any operand component is.
+fn componentwise(p: &Program, i: &Inst) -> bool {
+    use Op::*;
+    match i.op {
+        SNegate
+        | FNegate
+        | Not
+        | IAdd
+        | ISub
+        | IMul
+        | FAdd
+        | FSub
+        | FMul
+        | FDiv
+        | UDiv
+        | SDiv
+        | UMod
+        | SRem
+        | SMod
+        | FRem
+        | FMod
+        | ShiftLeftLogical
+        | ShiftRightLogical
+        | ShiftRightArithmetic
+        | BitwiseOr
+        | BitwiseXor
+        | BitwiseAnd
+        | LogicalOr
+        | LogicalAnd
+        | LogicalNot
+        | LogicalEqual
+        | LogicalNotEqual
+        | IEqual
+        | INotEqual
+        | UGreaterThan
+        | SGreaterThan
+        | UGreaterThanEqual
+        | SGreaterThanEqual
+        | ULessThan
+        | SLessThan
+        | ULessThanEqual
+        | SLessThanEqual
+        | FOrdEqual
+        | FUnordEqual
+        | FOrdNotEqual
+        | FUnordNotEqual
+        | FOrdLessThan
+        | FUnordLessThan
+        | FOrdGreaterThan
+        | FUnordGreaterThan
+        | FOrdLessThanEqual
+        | FUnordLessThanEqual
+        | FOrdGreaterThanEqual
+        | FUnordGreaterThanEqual
+        | IsNan
+        | IsInf
+        | IsFinite
+        | IsNormal
+        | SignBitSet
+        | Ordered
+        | Unordered
+        | Select
+        | ConvertFToU
+        | ConvertFToS
+        | ConvertSToF
+        | ConvertUToF
+        | UConvert
+        | SConvert
+        | FConvert
+        | QuantizeToF16
+        | Bitcast
+        | CopyObject
+        | CopyLogical
+        | VectorTimesScalar
+        | MatrixTimesScalar
+        | BitFieldInsert
+        | BitFieldSExtract
+        | BitFieldUExtract
+        | BitReverse
+        | BitCount => true,
+        ExtInst if p.glsl_ext.contains(&i.w(0)) => {
+            use spirv::GlslStd450Op as G;
+            matches!(
+                G::from_u32(i.w(1)),
+                Some(
+                    G::Round
+                        | G::RoundEven
+                        | G::Trunc
+                        | G::FAbs
+                        | G::SAbs
+                        | G::FSign
+                        | G::SSign
+                        | G::Floor
+                        | G::Ceil
+                        | G::Fract
+                        | G::Radians
+                        | G::Degrees
+                        | G::Sin
+                        | G::Cos
+                        | G::Tan
+                        | G::Asin
+                        | G::Acos
+                        | G::Atan
+                        | G::Sinh
+                        | G::Cosh
+                        | G::Tanh
+                        | G::Asinh
+                        | G::Acosh
+                        | G::Atanh
+                        | G::Atan2
+                        | G::Pow
+                        | G::Exp
+                        | G::Log
+                        | G::Exp2
+                        | G::Log2
+                        | G::Sqrt
+                        | G::InverseSqrt
+                        | G::FMin
+                        | G::UMin
+                        | G::SMin
+                        | G::FMax
+                        | G::UMax
+                        | G::SMax
+                        | G::FClamp
+                        | G::UClamp
+                        | G::SClamp
+                        | G::FMix
+                        | G::IMix
+                        | G::Step
+                        | G::SmoothStep
+                        | G::Fma
+                        | G::Ldexp
+                        | G::FindILsb
+                        | G::FindSMsb
+                        | G::FindUMsb
+                        | G::NMin
+                        | G::NMax
+                        | G::NClamp
+                )
+            )
+        }
+        _ => false,
     }
 }
 
