@@ -433,7 +433,9 @@ pub(crate) fn compile(
         .globals
         .iter()
         .any(|g| g.sc == StorageClass::Private && used.contains(&g.id));
-    let looped = lanes > 1 && !barriers && !private;
+    // One call runs every subgroup of the workgroup (per phase, with barriers); private
+    // variables are set up once per call, so they keep one call per subgroup.
+    let looped = lanes > 1 && (!barriers || split) && !private;
     if looped {
         l.subgroup_loop()?;
     } else if lanes > 1 {

@@ -410,7 +410,8 @@ pub fn compile_compute(
         workgroup_init_len: workgroup_init.len(),
         barriers: jit.barriers,
         stack_bytes: (jit.function_bytes + (64 << 10)).next_multiple_of(4096),
-        use_coroutines: (jit.barriers && !jit.split) || big,
+        // Split code keeps function memory in the subgroups' areas, not on the stack.
+        use_coroutines: !jit.split && (jit.barriers || big),
         device_addresses: jit.device_addresses,
         lanes: jit.lanes,
         split: jit.split,
@@ -446,6 +447,12 @@ impl ComputeKernel {
     /// suspend a coroutine per invocation or subgroup; false without barriers.
     pub fn phases(&self) -> bool {
         self.run.split
+    }
+
+    /// Whether one call runs every subgroup of a workgroup (per phase, with barriers), the
+    /// compiled code looping over them, rather than one call per subgroup.
+    pub fn subgroup_loop(&self) -> bool {
+        self.run.looped
     }
 
     /// Whether the shader has workgroup barriers.

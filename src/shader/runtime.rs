@@ -88,7 +88,18 @@ pub(crate) struct Ctx {
     /// Subgroup loop (SoA without barriers): per subgroup of the workgroup, its lane rows as
     /// in `lanes` with the global ids of workgroup 0 (the code adds the workgroup's base).
     pub table: *const [[u32; 4]; 8],
+    /// Phase loop (SoA with barriers, one call per phase runs every subgroup): per subgroup,
+    /// its state (0: not started, k: resume after barrier k, [`PHASE_DONE`]: finished), and
+    /// the subgroups' areas, `stride` bytes each: the spill area, then the function/private
+    /// memory at `locals_off`.
+    pub states: *mut u32,
+    pub area: *mut u8,
+    pub stride: u64,
+    pub locals_off: u64,
 }
+
+/// A subgroup's state in [`Ctx::states`] once it has run to the end.
+pub(crate) const PHASE_DONE: u32 = u32::MAX;
 
 /// Loop iterations between two checks of a dispatch's [`Watch`].
 pub(crate) const FUEL: i64 = 1 << 16;
@@ -154,6 +165,10 @@ pub(crate) const CTX_RESUME: i32 = offset_of!(Ctx, resume) as i32;
 pub(crate) const CTX_SPILL: i32 = offset_of!(Ctx, spill) as i32;
 pub(crate) const CTX_LOCALS: i32 = offset_of!(Ctx, locals) as i32;
 pub(crate) const CTX_TABLE: i32 = offset_of!(Ctx, table) as i32;
+pub(crate) const CTX_STATES: i32 = offset_of!(Ctx, states) as i32;
+pub(crate) const CTX_AREA: i32 = offset_of!(Ctx, area) as i32;
+pub(crate) const CTX_STRIDE: i32 = offset_of!(Ctx, stride) as i32;
+pub(crate) const CTX_LOCALS_OFF: i32 = offset_of!(Ctx, locals_off) as i32;
 pub(crate) const CTX_BUILTINS: i32 = offset_of!(Ctx, builtins) as i32;
 
 /// The JIT'd entry: runs one invocation.
@@ -576,6 +591,10 @@ pub(crate) fn run_workgroup(
         spill: std::ptr::null_mut(),
         locals: std::ptr::null_mut(),
         table: info.table,
+        states: std::ptr::null_mut(),
+        area: std::ptr::null_mut(),
+        stride: 0,
+        locals_off: 0,
     };
     let n = sx * sy * sz;
     let next = |l: &mut [u32; 3]| {
@@ -642,6 +661,46 @@ pub(crate) fn run_workgroup(
     };
     let step = info.lanes.max(1) as u32;
     let shared_ptr = shared.as_mut_ptr() as *mut u8;
+    if info.split && info.looped && !info.use_coroutines {
+        // The phase loop: each call runs every unfinished subgroup of the workgroup to its
+        // next barrier (or the end), in subgroup order, and records where each one stopped in
+        // `states`; the calls repeat until every subgroup is done.
+        let count = n.div_ceil(step) as usize;
+        let spill = info.spill_bytes.next_multiple_of(16);
+        let locals = info.locals_bytes.next_multiple_of(16);
+        PHASES.with(|scratch| {
+            let mut scratch = scratch.borrow_mut();
+            let (area, states, _) = &mut *scratch;
+            area.clear();
+            // u128 words: 16-byte aligned, zeroed (private memory starts zeroed).
+            area.resize((count * (spill + locals)).div_ceil(16), 0);
+            states.clear();
+            states.resize(count, 0);
+            let mut ctx = make_ctx(shared_ptr);
+            ctx.area = area.as_mut_ptr() as *mut u8;
+            ctx.stride = (spill + locals) as u64;
+            ctx.locals_off = spill as u64;
+            ctx.states = states.as_mut_ptr();
+            loop {
+                // SAFETY: as for the plain loop below; `area` holds count * stride bytes and
+                // `states` count entries, one per subgroup of the kernel's `table`, and both
+                // outlive the call.
+                unsafe { (info.entry)(&mut ctx) };
+                if states.iter().all(|s| *s == PHASE_DONE) {
+                    break;
+                }
+                // SAFETY: `stopper` outlives this call.
+                if unsafe {
+                    (*stopper)
+                        .stopped
+                        .load(std::sync::atomic::Ordering::Relaxed)
+                } {
+                    break;
+                }
+            }
+        });
+        return;
+    }
     if info.split && !info.use_coroutines {
         // Phases: every unfinished subgroup runs to its next barrier, then the next phase
         // starts; a subgroup is done when its call returns with `resume` 0. One context

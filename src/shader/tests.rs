@@ -282,6 +282,18 @@ fn run_case_with(name: &str, words: Option<&[u32]>) {
         if kernel.has_barriers() {
             assert!(kernel.phases(), "{name}: barriers without phases");
         }
+        // Without private variables, one call runs every subgroup (per phase).
+        if [
+            "phases",
+            "shared",
+            "big_barrier",
+            "bench_reduce",
+            "wgsl_scan",
+        ]
+        .contains(&name)
+        {
+            assert!(kernel.subgroup_loop(), "{name}: one call per subgroup");
+        }
         assert_eq!(lanes, 4, "{name}: the SoA backend declined it: {why:?}");
     }
 
@@ -402,6 +414,7 @@ cases! {
     control,
     divergence,
     big_local,
+    big_barrier,
     float_atomics,
     phases,
     phases_opt,

@@ -114,6 +114,9 @@ pub(super) struct Soa<'a> {
     pub split: bool,
     /// Resume blocks, by resume point - 1.
     pub resumes: Vec<Block>,
+    /// The phase loop's latch (block parameter: the subgroup's new state), where barriers and
+    /// the end go instead of returning.
+    pub latch: Option<Block>,
     /// Bytes of the largest state a barrier saves.
     pub spill_bytes: u32,
     pub view: View,
@@ -2246,6 +2249,7 @@ impl<'a> Lower<'a, '_> {
             vars: Vec::new(),
             split,
             resumes: Vec::new(),
+            latch: None,
             spill_bytes: 0,
             view: View::Whole,
             staged: Vec::new(),
@@ -2276,9 +2280,7 @@ impl Lower<'_, '_> {
     /// Split mode, after the entry point: the end (`resume` 0: done) and the dispatch to the
     /// resume blocks.
     pub(super) fn finish_phases(&mut self, dispatch: Block, point: Value) {
-        let z = self.iconst(types::I32, 0);
-        self.b.ins().store(flags(), z, self.ctx, CTX_RESUME);
-        self.b.ins().return_(&[]);
+        self.phase_end();
         self.b.switch_to_block(dispatch);
         let resumes = self.soa().resumes.clone();
         for (k, r) in resumes.into_iter().enumerate() {
@@ -2288,6 +2290,17 @@ impl Lower<'_, '_> {
             self.b.switch_to_block(next);
         }
         // Not a resume point this shader has: done.
+        self.phase_end();
+    }
+
+    /// The subgroup has run to the end: `resume` 0 and return, or its state set to done in
+    /// the phase loop.
+    fn phase_end(&mut self) {
+        if let Some(latch) = self.soa().latch {
+            let done = self.iconst(types::I32, PHASE_DONE as i64);
+            self.b.ins().jump(latch, &[BlockArg::Value(done)]);
+            return;
+        }
         let z = self.iconst(types::I32, 0);
         self.b.ins().store(flags(), z, self.ctx, CTX_RESUME);
         self.b.ins().return_(&[]);
@@ -2354,8 +2367,15 @@ impl Lower<'_, '_> {
             s.resumes.len() as i64 + 1
         };
         let kv = self.iconst(types::I32, k);
-        self.b.ins().store(flags(), kv, self.ctx, CTX_RESUME);
-        self.b.ins().return_(&[]);
+        match self.soa().latch {
+            Some(latch) => {
+                self.b.ins().jump(latch, &[BlockArg::Value(kv)]);
+            }
+            None => {
+                self.b.ins().store(flags(), kv, self.ctx, CTX_RESUME);
+                self.b.ins().return_(&[]);
+            }
+        }
         // The next phase continues here.
         let resume = self.b.create_block();
         self.soa().resumes.push(resume);
@@ -2387,6 +2407,11 @@ impl Lower<'_, '_> {
     /// call. Each iteration copies the subgroup's lane rows from the kernel's table into
     /// `ctx.lanes` (global ids offset by the workgroup's base) and lane 0's ids into
     /// `ctx.builtins`, so the built-in loads are those of a call per subgroup.
+    ///
+    /// In split mode (barriers as phases) this is the phase loop: one call runs every
+    /// unfinished subgroup to its next barrier; an iteration skips a subgroup whose state in
+    /// `ctx.states` is [`PHASE_DONE`], points `ctx.spill` / `ctx.locals` at its area, resumes
+    /// it at its state, and a barrier or the end jumps to the latch with the new state.
     pub(super) fn subgroup_loop(&mut self) -> Result<(), ShaderError> {
         let count = self
             .p
@@ -2416,6 +2441,37 @@ impl Lower<'_, '_> {
         self.b.ins().jump(head, &[BlockArg::Value(zero)]);
         self.b.switch_to_block(head);
         let s64 = self.b.ins().uextend(PTR, s);
+        let split = self.soa().split;
+        let phase = if split {
+            let latch = self.b.create_block();
+            let st = self.b.append_block_param(latch, types::I32);
+            let states = self.b.ins().load(PTR, flags(), self.ctx, CTX_STATES);
+            let at = self.b.ins().imul_imm_s(s64, 4);
+            let at = self.b.ins().iadd(states, at);
+            let state = self.b.ins().load(types::I32, flags(), at, 0);
+            let done = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::Equal, state, PHASE_DONE as i64);
+            let body = self.b.create_block();
+            self.b
+                .ins()
+                .brif(done, latch, &[BlockArg::Value(state)], body, &[]);
+            self.b.switch_to_block(body);
+            let area = self.b.ins().load(PTR, flags(), self.ctx, CTX_AREA);
+            let stride = self.b.ins().load(PTR, flags(), self.ctx, CTX_STRIDE);
+            let lo = self.b.ins().load(PTR, flags(), self.ctx, CTX_LOCALS_OFF);
+            let o = self.b.ins().imul(s64, stride);
+            let spill = self.b.ins().iadd(area, o);
+            let locals = self.b.ins().iadd(spill, lo);
+            self.b.ins().store(flags(), spill, self.ctx, CTX_SPILL);
+            self.b.ins().store(flags(), locals, self.ctx, CTX_LOCALS);
+            self.b.ins().store(flags(), state, self.ctx, CTX_RESUME);
+            self.soa().latch = Some(latch);
+            Some((latch, st, at))
+        } else {
+            None
+        };
         let off = self.b.ins().imul_imm_s(s64, 128);
         let src = self.b.ins().iadd(table, off);
         let mut rows = Vec::new();
@@ -2450,7 +2506,15 @@ impl Lower<'_, '_> {
             .ins()
             .store(flags(), s, self.ctx, CTX_BUILTINS + B_SUBGROUP_ID as i32);
         self.set_exec(rows[7]);
-        self.function_soa(self.p.entry, Vec::new())?;
+        if let Some((latch, st, at)) = phase {
+            let (dispatch, point) = self.resume_dispatch();
+            self.function_soa(self.p.entry, Vec::new())?;
+            self.finish_phases(dispatch, point);
+            self.b.switch_to_block(latch);
+            self.b.ins().store(flags(), st, at, 0);
+        } else {
+            self.function_soa(self.p.entry, Vec::new())?;
+        }
         let next = self.b.ins().iadd_imm_s(s, 1);
         let more = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, next, count);
         self.b
