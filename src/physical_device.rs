@@ -116,6 +116,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // int64::int64_atomics_through_the_loader)
     "shaderBufferInt64Atomics",
     "shaderSharedInt64Atomics",
+    // 64-bit integer atomics, loads and stores on R64_UINT / R64_SINT storage images
+    // (VK_EXT_shader_image_atomic_int64; tests: storage_image::r64_image_atomics_load_and_store)
+    "shaderImageInt64Atomics",
     // VkPhysicalDeviceTexelBufferAlignmentFeaturesEXT (VK_EXT_texel_buffer_alignment): the
     // alignments of VkPhysicalDeviceTexelBufferAlignmentProperties are what views check
     "texelBufferAlignment",
@@ -228,6 +231,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_private_data",
     "VK_EXT_scalar_block_layout",
     "VK_EXT_shader_atomic_float",
+    "VK_EXT_shader_image_atomic_int64",
     "VK_EXT_separate_stencil_usage",
     "VK_EXT_shader_demote_to_helper_invocation",
     "VK_EXT_subgroup_size_control",
@@ -328,7 +332,8 @@ pub struct FormatFeatures {
 /// - Depth/stencil: optimal tiling only, blits with NEAREST only.
 /// - STORAGE_IMAGE (+ READ/WRITE_WITHOUT_FORMAT), optimal and linear: the storage texel buffer
 ///   formats; compute shaders read and write them through the same codec with the view's
-///   format. STORAGE_IMAGE_ATOMIC for R32_UINT/R32_SINT (tests: storage_image::*).
+///   format. STORAGE_IMAGE_ATOMIC for R32_UINT/R32_SINT (tests: storage_image::*). R64_UINT /
+///   R64_SINT: STORAGE_IMAGE and STORAGE_IMAGE_ATOMIC (64-bit integer images).
 /// - Nothing for sampling, vertex input or graphics yet: those come with the graphics work.
 pub fn format_features(f: vk::Format) -> FormatFeatures {
     type F = vk::FormatFeatureFlags2;
@@ -400,6 +405,15 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
             // Atomics through OpImageTexelPointer (tests: storage_image::image_atomics).
             features |= F::STORAGE_IMAGE_ATOMIC;
         }
+    }
+    // 64-bit integer storage images (VK_EXT_shader_image_atomic_int64, Int64ImageEXT): loads,
+    // stores and atomics move the 8-byte texels as they are (tests:
+    // storage_image::r64_image_atomics_load_and_store).
+    if matches!(f, vk::Format::R64_UINT | vk::Format::R64_SINT) {
+        features |= F::STORAGE_IMAGE
+            | F::STORAGE_READ_WITHOUT_FORMAT
+            | F::STORAGE_WRITE_WITHOUT_FORMAT
+            | F::STORAGE_IMAGE_ATOMIC;
     }
     FormatFeatures {
         linear: features,

@@ -507,10 +507,21 @@ impl<'m> Program<'m> {
             Op::TypeFunction => Ty::Function,
             Op::TypeImage => {
                 let sampled = self.scalar_of(i.w(0))?;
-                if sampled.wide() {
-                    return err("images of 64-bit scalars (shaderImageInt64) are not supported");
-                }
                 let (dim, arrayed, ms, storage) = (i.w(1), i.w(3) == 1, i.w(4), i.w(5) == 2);
+                // Int64ImageEXT: 64-bit integer storage images (R64_UINT / R64_SINT views,
+                // VK_EXT_shader_image_atomic_int64); no 64-bit texel buffers or sampling.
+                if sampled.wide() && (!storage || dim == Dim::DimBuffer as u32) {
+                    return err(
+                        "64-bit integer images are supported as storage images only (not \
+                         texel buffers or sampled images)",
+                    );
+                }
+                if sampled == Scalar::F64 {
+                    return Err(ShaderError::malformed(
+                        "an image of 64-bit floats (the sampled type must be a 32-bit scalar or \
+                         a 64-bit integer)",
+                    ));
+                }
                 if dim != Dim::DimBuffer as u32 {
                     super::lower::images::check_image_type(dim, arrayed, ms, i.w(5))?;
                 }

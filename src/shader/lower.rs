@@ -78,6 +78,16 @@ fn isa() -> Result<OwnedTargetIsa, ShaderError> {
         set(&mut flags, "opt_level", "speed")?;
         set(&mut flags, "is_pic", "false")?;
         set(&mut flags, "use_colocated_libcalls", "false")?;
+        // Cranelift's IR verifier was the largest single part of compile time (perf: more than
+        // the register allocator or the e-graph pass). Debug builds (every test) keep it;
+        // release builds skip it, as wasmtime does, unless SOFTVK_JIT_VERIFY=1. The lowering's
+        // own checks and the bounds checks in the generated code do not depend on it.
+        let verify = cfg!(debug_assertions) || std::env::var_os("SOFTVK_JIT_VERIFY").is_some();
+        set(
+            &mut flags,
+            "enable_verifier",
+            if verify { "true" } else { "false" },
+        )?;
         set(&mut flags, "enable_probestack", "true")?;
         set(&mut flags, "probestack_strategy", "inline")?;
         let builder = cranelift_native::builder().map_err(|e| e.to_string())?;

@@ -158,6 +158,9 @@ const CAPABILITIES: &[Capability] = &[
     // shaderSharedInt64Atomics).
     Capability::Int64,
     Capability::Int64Atomics,
+    // 64-bit integer storage images (VK_EXT_shader_image_atomic_int64): R64ui/R64i load, store
+    // and atomics (lower/images.rs).
+    Capability::Int64ImageEXT,
     // 64-bit floats (shaderFloat64): one cranelift f64 per scalar.
     Capability::Float64,
     // 16-bit integers (shaderInt16) and 16-bit loads/stores in storage and uniform buffers and
@@ -217,6 +220,7 @@ const EXTENSIONS: &[&str] = &[
     "SPV_EXT_physical_storage_buffer",
     "SPV_EXT_shader_atomic_float_add",
     "SPV_EXT_descriptor_indexing",
+    "SPV_EXT_shader_image_int64",
 ];
 
 /// The atomic instructions the compiler translates (on memory through a pointer).

@@ -262,9 +262,14 @@ impl Vk {
             .enabled_extension_names(&ext_ptrs);
         // Extension feature structures: what the device reports, for requested extensions.
         let mut atomic_float = vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::default();
+        let mut image_int64 = vk::PhysicalDeviceShaderImageAtomicInt64FeaturesEXT::default();
         let wants = |name: &CStr| options.device_extensions.contains(&name);
         if wants(ash::ext::shader_atomic_float::NAME) {
             let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut atomic_float);
+            unsafe { instance.get_physical_device_features2(physical, &mut f2) };
+        }
+        if wants(ash::ext::shader_image_atomic_int64::NAME) {
+            let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut image_int64);
             unsafe { instance.get_physical_device_features2(physical, &mut f2) };
         }
         if options.features && options.api_version >= vk::API_VERSION_1_3 {
@@ -275,6 +280,9 @@ impl Vk {
                 .enabled_features(&core);
             if wants(ash::ext::shader_atomic_float::NAME) {
                 dinfo = dinfo.push_next(&mut atomic_float);
+            }
+            if wants(ash::ext::shader_image_atomic_int64::NAME) {
+                dinfo = dinfo.push_next(&mut image_int64);
             }
         }
         let device =

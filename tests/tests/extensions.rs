@@ -49,6 +49,7 @@ const STRUCTS: &[(&str, Check)] = structs! {
         PhysicalDeviceShaderAtomicFloatFeaturesEXT,
         PhysicalDeviceSeparateDepthStencilLayoutsFeatures,
         PhysicalDeviceShaderAtomicInt64Features,
+        PhysicalDeviceShaderImageAtomicInt64FeaturesEXT,
         PhysicalDeviceShaderDemoteToHelperInvocationFeatures,
         PhysicalDeviceShaderDrawParametersFeatures,
         PhysicalDeviceShaderFloat16Int8Features,

@@ -201,6 +201,11 @@ fn every_storage_image_format_loads_and_stores() {
                 .get_physical_device_format_properties(vk.physical, format)
         };
         let storage = props.optimal_tiling_features.contains(FF::STORAGE_IMAGE);
+        if matches!(format, vk::Format::R64_UINT | vk::Format::R64_SINT) {
+            // 64-bit integer images: r64_image_atomics_load_and_store.
+            assert!(storage, "{format:?}");
+            continue;
+        }
         assert_eq!(
             storage,
             props.buffer_features.contains(FF::STORAGE_TEXEL_BUFFER),
@@ -726,6 +731,167 @@ fn image_atomics() {
     let u = vk.image(&softvk_tests::image_2d(vk::Format::R32_UINT, 4, 2).usage(usage()));
     check_atomics(&vk, &u);
     vk.destroy_image(u);
+}
+
+/// 64-bit integer storage images (VK_EXT_shader_image_atomic_int64, shaderImageInt64Atomics):
+/// R64_UINT and R64_SINT report STORAGE_IMAGE_ATOMIC; 256 invocations add, or, min and max
+/// 64-bit values (high halves included) into 4x2 images; imageStore/imageLoad move whole
+/// 64-bit texels (a load gives (R, 0, 0, 1)); out of range, atomics and loads give 0 and stores
+/// are dropped.
+#[test]
+fn r64_image_atomics_load_and_store() {
+    let vk = Vk::with(Options {
+        device_extensions: vec![ash::ext::shader_image_atomic_int64::NAME],
+        ..Default::default()
+    });
+    let mut f64i = vk::PhysicalDeviceShaderImageAtomicInt64FeaturesEXT::default();
+    let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut f64i);
+    unsafe {
+        vk.instance
+            .get_physical_device_features2(vk.physical, &mut f2)
+    };
+    assert_eq!(f64i.shader_image_int64_atomics, vk::TRUE);
+    for f in [vk::Format::R64_UINT, vk::Format::R64_SINT] {
+        let props = unsafe {
+            vk.instance
+                .get_physical_device_format_properties(vk.physical, f)
+        };
+        assert!(
+            props
+                .optimal_tiling_features
+                .contains(FF::STORAGE_IMAGE | FF::STORAGE_IMAGE_ATOMIC),
+            "{f:?}"
+        );
+    }
+    let d = &vk.device;
+    let e = vk::Extent3D {
+        width: 4,
+        height: 2,
+        depth: 1,
+    };
+    let img = |f| vk.image(&softvk_tests::image_2d(f, 4, 2).usage(usage()));
+    let (u, s, t) = (
+        img(vk::Format::R64_UINT),
+        img(vk::Format::R64_SINT),
+        img(vk::Format::R64_UINT),
+    );
+    let ty = vk::ImageViewType::TYPE_2D;
+    let views = [
+        view(&vk, u.image, ty, vk::Format::R64_UINT, 0, 0, 1),
+        view(&vk, s.image, ty, vk::Format::R64_SINT, 0, 0, 1),
+        view(&vk, t.image, ty, vk::Format::R64_UINT, 0, 0, 1),
+    ];
+    let p = pipe(
+        &vk,
+        "image_atomics64",
+        &[&[
+            (0, DT::STORAGE_IMAGE),
+            (1, DT::STORAGE_IMAGE),
+            (2, DT::STORAGE_IMAGE),
+            (3, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    for (b, v) in views.iter().enumerate() {
+        write_image(&vk, p.sets[0], b as u32, *v);
+    }
+    let out = vk.buffer(256 * 8 + 4 * 32, BU::STORAGE_BUFFER);
+    out.bytes().fill(0xEE);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        3,
+        DT::STORAGE_BUFFER,
+        &out,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    // u and s start zeroed; t's first row holds 0x1111_2222_3333_0000 + x.
+    let init = [
+        vk.buffer(64, BU::TRANSFER_SRC),
+        vk.buffer(64, BU::TRANSFER_SRC),
+    ];
+    init[0].bytes().fill(0);
+    for (x, c) in init[1].bytes().chunks_mut(8).enumerate() {
+        let v = if x < 4 {
+            0x1111_2222_3333_0000u64 + x as u64
+        } else {
+            0
+        };
+        c.copy_from_slice(&v.to_le_bytes());
+    }
+    let downs: Vec<_> = (0..3).map(|_| vk.buffer(64, BU::TRANSFER_DST)).collect();
+    vk.run(|cb| unsafe {
+        for (i, src) in [(&u, &init[0]), (&s, &init[0]), (&t, &init[1])] {
+            barrier(&vk, cb, i.image, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
+            d.cmd_copy_buffer_to_image(
+                cb,
+                src.buffer,
+                i.image,
+                TRANSFER_DST,
+                &[region(e, 0, 1, 0)],
+            );
+            barrier(&vk, cb, i.image, TRANSFER_DST, GENERAL);
+        }
+        p.bind(&vk, cb, &[]);
+        d.cmd_dispatch(cb, 4, 1, 1);
+        for (i, down) in [&u, &s, &t].iter().zip(&downs) {
+            barrier(&vk, cb, i.image, GENERAL, TRANSFER_SRC);
+            d.cmd_copy_image_to_buffer(
+                cb,
+                i.image,
+                TRANSFER_SRC,
+                down.buffer,
+                &[region(e, 0, 1, 0)],
+            );
+        }
+    });
+    let words = |b: &softvk_tests::Buf| -> Vec<u64> {
+        b.bytes()
+            .chunks(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap()))
+            .collect()
+    };
+    let mut want_u = [0u64; 8];
+    let mut want_s = [0i64; 8];
+    for i in 0..256u64 {
+        let x = (i % 4) as usize;
+        want_u[x] = want_u[x].wrapping_add(i << 33);
+        want_u[4 + x] |= 1 << (i / 4);
+        want_s[x] = want_s[x].min(-((i as i64) << 40));
+        want_s[4 + x] = want_s[4 + x].max(i as i64 * 0x1_0000_0001);
+    }
+    assert_eq!(words(&downs[0]), want_u.to_vec(), "R64_UINT atomics");
+    let got_s: Vec<i64> = words(&downs[1]).into_iter().map(|v| v as i64).collect();
+    assert_eq!(got_s, want_s.to_vec(), "R64_SINT atomics");
+    let mut want_t = [0u64; 8];
+    for x in 0..4u64 {
+        want_t[x as usize] = 0x1111_2222_3333_0000 + x;
+        want_t[4 + x as usize] = 0xF_0000_0000 + x * 0x1_2345_6789;
+    }
+    assert_eq!(words(&downs[2]), want_t.to_vec(), "R64_UINT stores");
+    let o = words(&out);
+    assert!(
+        o[..256].iter().all(|&v| v == 0),
+        "out-of-range atomics return 0"
+    );
+    for x in 0..4 {
+        let want = [0x1111_2222_3333_0000 + x as u64, 0, 0, 1];
+        assert_eq!(o[256 + 4 * x..260 + 4 * x], want, "imageLoad of texel {x}");
+    }
+    p.destroy(&vk);
+    unsafe {
+        for v in views {
+            d.destroy_image_view(v, None);
+        }
+    }
+    for i in [u, s, t] {
+        vk.destroy_image(i);
+    }
+    for b in init.into_iter().chain(downs).chain([out]) {
+        vk.destroy_buffer(b);
+    }
 }
 
 /// The atomics of [`image_atomics`] with the R32_UINT image created with DRM_FORMAT_MOD_LINEAR

@@ -1,6 +1,7 @@
 //! Storage images: OpTypeImage with Sampled 2 and Dim 1D, 2D, 3D or Cube (Arrayed or not),
 //! read and written with OpImageRead / OpImageWrite, sized with OpImageQuerySize, and
-//! OpImageTexelPointer for atomics on 32-bit integer texels.
+//! OpImageTexelPointer for atomics on 32- and 64-bit integer texels. Images of 64-bit integers
+//! (Int64ImageEXT, R64ui/R64i) move their 8-byte texels as they are: a read gives (R, 0, 0, 1).
 //!
 //! Texels go through the runtime helpers of runtime/images.rs, which decode and encode with the
 //! view's format (the same codec as texel buffers). The image type's Image Format operand is not
@@ -36,7 +37,9 @@ pub(super) const IMAGE_HELPERS: &[(&str, &str, &str)] = &[
     ("sv_image_read", "ppiiiii", ""),
     ("sv_image_write", "piiiiiiiii", ""),
     ("sv_image_size", "ppi", ""),
-    ("sv_image_texel", "piiii", "p"),
+    ("sv_image_texel", "piiiii", "p"),
+    ("sv_image_read64", "ppiiii", ""),
+    ("sv_image_write64", "piiiil", ""),
 ];
 
 /// Which non-buffer image types the compiler translates (called for OpTypeImage).
@@ -136,9 +139,26 @@ impl Lower<'_, '_> {
         shape: ImgShape,
     ) -> Result<(), ShaderError> {
         let [x, y, z, layer] = self.image_coords(i.w(1), shape)?;
+        let n = self.kinds(i.ty)?.len().min(4);
+        if sampled.wide() {
+            // A 64-bit texel: (R, 0, 0, 1) ("Conversion to RGBA"); out of range (0, 0, 0, 0).
+            self.call("sv_image_read64", &[self.ctx, d, x, y, z, layer]);
+            let r = self
+                .b
+                .ins()
+                .load(types::I64, flags(), self.ctx, CTX_SCRATCH);
+            let a = self
+                .b
+                .ins()
+                .load(types::I32, flags(), self.ctx, CTX_SCRATCH + 8);
+            let a = self.b.ins().uextend(types::I64, a);
+            let zero = self.iconst(types::I64, 0);
+            let v = [r, zero, zero, a];
+            self.set(i.id, Val::S(v[..n].to_vec()));
+            return Ok(());
+        }
         let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
         self.call("sv_image_read", &[self.ctx, d, x, y, z, layer, kind]);
-        let n = self.kinds(i.ty)?.len().min(4);
         let v = self.scratch(n, sampled == Scalar::F32);
         self.set(i.id, Val::S(v));
         Ok(())
@@ -154,6 +174,16 @@ impl Lower<'_, '_> {
     ) -> Result<(), ShaderError> {
         let [x, y, z, layer] = self.image_coords(i.w(1), shape)?;
         let texel = self.s(i.w(2))?;
+        if sampled.wide() {
+            let Some(&r) = texel.first() else {
+                return err("OpImageWrite without a texel");
+            };
+            if self.b.func.dfg.value_type(r) != types::I64 {
+                return err("OpImageWrite of a 64-bit image with a texel of another type");
+            }
+            self.call("sv_image_write64", &[d, x, y, z, layer, r]);
+            return Ok(());
+        }
         let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
         let mut args = vec![d, x, y, z, layer, kind];
         for k in 0..4 {
@@ -188,9 +218,10 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
-    /// OpImageTexelPointer: a pointer (Image storage class) to one 32-bit texel of a storage
-    /// image, for the atomic instructions. Out of range (or not a 4-byte format), it addresses
-    /// nothing: atomics through it are dropped and return 0, as for buffers.
+    /// OpImageTexelPointer: a pointer (Image storage class) to one 32- or 64-bit texel of a
+    /// storage image, for the atomic instructions. Out of range (or when the view's texels are
+    /// not of the pointee's size), it addresses nothing: atomics through it are dropped and
+    /// return 0, as for buffers.
     pub(super) fn image_texel_pointer(&mut self, i: &Inst) -> Result<(), ShaderError> {
         let pointee = match self.p.ty(i.ty)? {
             Ty::Pointer { pointee } => *pointee,
@@ -204,17 +235,19 @@ impl Lower<'_, '_> {
         if shape.is_buffer() {
             return err("OpImageTexelPointer on buffer images is not supported");
         }
-        match self.p.scalar_of(pointee)? {
-            Scalar::I32 | Scalar::U32 => {}
+        let bytes = match self.p.scalar_of(pointee)? {
+            Scalar::I32 | Scalar::U32 => 4,
+            Scalar::I64 | Scalar::U64 => 8,
             other => return err(format!("image atomics on {other:?} are not supported")),
-        }
+        };
         // Sample (w(2)) must be 0: multisampled storage images are refused at the type.
         let [x, y, z, layer] = self.image_coords(i.w(1), shape)?;
+        let size = self.iconst(types::I32, bytes);
         let base = self
-            .call("sv_image_texel", &[desc, x, y, z, layer])
+            .call("sv_image_texel", &[desc, x, y, z, layer, size])
             .expect("returns a value");
         let found = self.b.ins().icmp_imm_s(IntCC::NotEqual, base, 0);
-        let four = self.iconst(PTR, 4);
+        let four = self.iconst(PTR, bytes);
         let none = self.iconst(PTR, 0);
         let len = self.b.ins().select(found, four, none);
         let off = self.iconst(PTR, 0);

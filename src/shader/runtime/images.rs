@@ -174,8 +174,9 @@ pub(crate) unsafe extern "C" fn sv_image_size(ctx: *mut Ctx, desc: *const SlotDe
     };
 }
 
-/// OpImageTexelPointer of a storage image with a 4-byte texel (R32_UINT / R32_SINT): the
-/// texel's address, or null when out of range (the atomic on it is then dropped and returns 0).
+/// OpImageTexelPointer of a storage image whose texels are `bytes` (4: R32_UINT / R32_SINT, 8:
+/// R64_UINT / R64_SINT) long: the texel's address, or null when out of range or of another size
+/// (the atomic on it is then dropped and returns 0).
 ///
 /// # Safety
 /// As [`sv_image_read`].
@@ -185,29 +186,92 @@ pub(crate) unsafe extern "C" fn sv_image_texel(
     y: i32,
     z: i32,
     layer: i32,
+    bytes: u32,
 ) -> *mut u8 {
     // SAFETY: a descriptor from the table.
     let d = unsafe { &*desc };
     let Some((s, info)) = image_of(d) else {
         return std::ptr::null_mut();
     };
-    if info.bytes != 4 {
+    if info.bytes != bytes || !matches!(bytes, 4 | 8) {
         return std::ptr::null_mut();
     }
-    match texel_offset(s, 4, x, y, z, layer) {
-        // SAFETY: off + 4 <= len: inside the view's span.
+    match texel_offset(s, bytes, x, y, z, layer) {
+        // SAFETY: off + bytes <= len: inside the view's span.
         Some(off) => unsafe { s.ptr.add(off) },
         None => std::ptr::null_mut(),
     }
 }
 
+/// OpImageRead of a 64-bit integer storage image: the 8-byte texel `(x, y, z, layer)` into
+/// `ctx.scratch[0..2]` and its alpha, 1, into `ctx.scratch[2]` (all zeros when out of range,
+/// as for other images, or when the view's texels are not 8 bytes).
+///
+/// # Safety
+/// As [`sv_image_read`].
+pub(crate) unsafe extern "C" fn sv_image_read64(
+    ctx: *mut Ctx,
+    desc: *const SlotDesc,
+    x: i32,
+    y: i32,
+    z: i32,
+    layer: i32,
+) {
+    // SAFETY: the caller passes its live context and a descriptor from the table.
+    let (ctx, d) = unsafe { (&mut *ctx, &*desc) };
+    ctx.scratch = [0; 4];
+    let Some((s, info)) = image_of(d) else { return };
+    if info.bytes != 8 {
+        return;
+    }
+    let Some(off) = texel_offset(s, 8, x, y, z, layer) else {
+        return;
+    };
+    let mut b = [0u8; 8];
+    // SAFETY: off + 8 <= len: inside the view's span; raw copy tolerates concurrent writers.
+    unsafe { std::ptr::copy(s.ptr.add(off), b.as_mut_ptr(), 8) };
+    let v = u64::from_le_bytes(b);
+    ctx.scratch[0] = v as u32;
+    ctx.scratch[1] = (v >> 32) as u32;
+    // The texel's alpha: 1 (what "Conversion to RGBA" adds to a one-component texel).
+    ctx.scratch[2] = 1;
+}
+
+/// OpImageWrite of a 64-bit integer storage image (dropped when out of range or when the
+/// view's texels are not 8 bytes).
+///
+/// # Safety
+/// As [`sv_image_read`].
+pub(crate) unsafe extern "C" fn sv_image_write64(
+    desc: *const SlotDesc,
+    x: i32,
+    y: i32,
+    z: i32,
+    layer: i32,
+    v: u64,
+) {
+    // SAFETY: a descriptor from the table.
+    let d = unsafe { &*desc };
+    let Some((s, info)) = image_of(d) else { return };
+    if info.bytes != 8 {
+        return;
+    }
+    let Some(off) = texel_offset(s, 8, x, y, z, layer) else {
+        return;
+    };
+    // SAFETY: off + 8 <= len: inside the view's span.
+    unsafe { std::ptr::copy(v.to_le_bytes().as_ptr(), s.ptr.add(off), 8) };
+}
+
 /// The image helpers JIT'd code may import, by name.
-pub(crate) fn symbols() -> [(&'static str, *const u8); 4] {
+pub(crate) fn symbols() -> [(&'static str, *const u8); 6] {
     [
         ("sv_image_read", sv_image_read as *const u8),
         ("sv_image_write", sv_image_write as *const u8),
         ("sv_image_size", sv_image_size as *const u8),
         ("sv_image_texel", sv_image_texel as *const u8),
+        ("sv_image_read64", sv_image_read64 as *const u8),
+        ("sv_image_write64", sv_image_write64 as *const u8),
     ]
 }
 
@@ -283,14 +347,14 @@ mod tests {
             sv_image_write(&d, 3, 0, 0, 0, 2, 7, 0, 0, 0);
             sv_image_write(&d, 0, 0, 0, 2, 2, 7, 0, 0, 0);
             sv_image_write(&d, -1, 0, 0, 0, 2, 7, 0, 0, 0);
-            let p = sv_image_texel(&d, 2, 0, 0, 0);
+            let p = sv_image_texel(&d, 2, 0, 0, 0, 4);
             assert_eq!(p, s.ptr.add(8));
-            assert!(sv_image_texel(&d, 0, 0, 0, 2).is_null());
+            assert!(sv_image_texel(&d, 0, 0, 0, 2, 4).is_null());
             // Not tagged as an image (a buffer slot the shader reads as an image): nothing.
             let untagged = desc(&s, 0);
             sv_image_write(&untagged, 0, 0, 0, 0, 2, 9, 0, 0, 0);
-            assert!(sv_image_texel(&untagged, 0, 0, 0, 0).is_null());
-            assert!(sv_image_texel(&SlotDesc::NULL, 0, 0, 0, 0).is_null());
+            assert!(sv_image_texel(&untagged, 0, 0, 0, 0, 4).is_null());
+            assert!(sv_image_texel(&SlotDesc::NULL, 0, 0, 0, 0, 4).is_null());
         }
         let mut want = vec![0u8; 64];
         want[32 + 16 + 4..32 + 16 + 8].copy_from_slice(&0xAABBCCDDu32.to_le_bytes());
