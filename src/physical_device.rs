@@ -188,6 +188,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // VK_SAMPLER_ADDRESS_MODE_MIRROR_CLAMP_TO_EDGE in sampled-image lookups (tests:
     // sampling::filters_mipmaps_and_address_modes_follow_the_spec)
     "samplerMirrorClampToEdge",
+    // OpImageGather with Offset and ConstOffsets (ImageGatherExtended) (tests:
+    // sampling::gathers_follow_the_spec)
+    "shaderImageGatherExtended",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -317,11 +320,13 @@ pub struct FormatFeatures {
 ///   formats, whose values do not fit the f32/u32 path).
 /// - SAMPLED_IMAGE_FILTER_LINEAR: the format is in the float domain and blits can filter it
 ///   linearly (with BLIT_SRC, that is what the bit means without SAMPLED_IMAGE).
-/// - Depth/stencil: optimal tiling only, blits with NEAREST only.
+/// - Depth/stencil: optimal tiling only, blits with NEAREST only; sampled (either aspect), the
+///   depth aspect with FILTER_LINEAR and SAMPLED_IMAGE_DEPTH_COMPARISON.
 /// - STORAGE_IMAGE (+ READ/WRITE_WITHOUT_FORMAT), optimal and linear: the storage texel buffer
 ///   formats; compute shaders read and write them through the same codec with the view's
 ///   format. STORAGE_IMAGE_ATOMIC for R32_UINT/R32_SINT (tests: storage_image::*).
-/// - Nothing for sampling, vertex input or graphics yet: those come with the graphics work.
+/// - SAMPLED_IMAGE on both tilings for the non-64-bit color formats (tests: sampling::*).
+/// - Nothing for vertex input or graphics yet: those come with the graphics work.
 pub fn format_features(f: vk::Format) -> FormatFeatures {
     type F = vk::FormatFeatureFlags2;
     let Some(info) = format::info(f) else {
@@ -353,11 +358,18 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
         .intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
     if depth_stencil {
         // Load/clear, vkCmdClearAttachments and depth/stencil resolves (command::attachments);
-        // shaders fetch and sample (NEAREST) either aspect through its plane's format
-        // (tests: sampling::depth_and_stencil_aspects_fetch_and_sample).
+        // shaders fetch and sample either aspect through its plane's format
+        // (tests: sampling::depth_and_stencil_aspects_fetch_and_sample). The depth aspect
+        // filters linearly and compares (OpImage*Dref*, each texel compared before filtering;
+        // FILTER_LINEAR on a depth/stencil format is about the depth aspect only) (tests:
+        // sampling::depth_compare_follows_the_spec).
+        let mut optimal = features | F::DEPTH_STENCIL_ATTACHMENT | F::SAMPLED_IMAGE;
+        if info.aspects.contains(vk::ImageAspectFlags::DEPTH) {
+            optimal |= F::SAMPLED_IMAGE_FILTER_LINEAR | F::SAMPLED_IMAGE_DEPTH_COMPARISON;
+        }
         return FormatFeatures {
             linear: F::empty(),
-            optimal: features | F::DEPTH_STENCIL_ATTACHMENT | F::SAMPLED_IMAGE,
+            optimal,
             buffer: F::empty(),
         };
     }
@@ -651,8 +663,9 @@ impl PhysicalDevice {
             min_storage_buffer_offset_alignment: 64,
             min_texel_offset: -8,
             max_texel_offset: 7,
-            min_texel_gather_offset: 0,
-            max_texel_gather_offset: 0,
+            // What lower/sampling.rs accepts for gather offsets (the spec's minimum range).
+            min_texel_gather_offset: -8,
+            max_texel_gather_offset: 7,
             min_interpolation_offset: 0.0,
             max_interpolation_offset: 0.0,
             sub_pixel_interpolation_offset_bits: 0,

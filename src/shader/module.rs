@@ -119,6 +119,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability::Image1D,
     // Sampled images (lower/sampling.rs).
     Capability::Sampled1D,
+    // Gathers with Offset / ConstOffsets (shaderImageGatherExtended; lower/sampling.rs).
+    Capability::ImageGatherExtended,
     Capability::StorageImageExtendedFormats,
     Capability::StorageImageReadWithoutFormat,
     Capability::StorageImageWriteWithoutFormat,
@@ -318,6 +320,11 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | Image
             | ImageFetch
             | ImageSampleExplicitLod
+            | ImageSampleDrefExplicitLod
+            | ImageSampleProjExplicitLod
+            | ImageSampleProjDrefExplicitLod
+            | ImageGather
+            | ImageDrefGather
             | ImageQuerySizeLod
             | ImageQueryLevels
             | ImageRead

@@ -76,6 +76,9 @@ struct Smp {
     max_lod: f32,
     border: vk::BorderColor,
     unnormalized: bool,
+    /// compareEnable / compareOp; with `dref`, the reference [`filter_level`] compares with.
+    cmp: Option<vk::CompareOp>,
+    dref: f32,
 }
 
 impl Smp {
@@ -90,6 +93,8 @@ impl Smp {
             max_lod: vk::LOD_CLAMP_NONE,
             border: vk::BorderColor::FLOAT_TRANSPARENT_BLACK,
             unnormalized: false,
+            cmp: None,
+            dref: 0.0,
         }
     }
 
@@ -107,7 +112,9 @@ impl Smp {
                     .min_lod(self.min_lod)
                     .max_lod(self.max_lod)
                     .border_color(self.border)
-                    .unnormalized_coordinates(self.unnormalized),
+                    .unnormalized_coordinates(self.unnormalized)
+                    .compare_enable(self.cmp.is_some())
+                    .compare_op(self.cmp.unwrap_or(vk::CompareOp::NEVER)),
                 None,
             )
         }
@@ -478,12 +485,32 @@ fn wrap(i: i64, size: i64, mode: AM) -> Option<i64> {
 fn border_color(b: vk::BorderColor) -> [f32; 4] {
     match b {
         vk::BorderColor::FLOAT_OPAQUE_BLACK => [0.0, 0.0, 0.0, 1.0],
-        vk::BorderColor::FLOAT_OPAQUE_WHITE => [1.0; 4],
+        vk::BorderColor::INT_OPAQUE_BLACK => [0.0, 0.0, 0.0, 1.0],
+        vk::BorderColor::FLOAT_OPAQUE_WHITE | vk::BorderColor::INT_OPAQUE_WHITE => [1.0; 4],
         _ => [0.0; 4],
     }
 }
 
-/// The spec's filtering of one level at (u, v, w) texel-space coordinates over `axes` axes.
+/// "Depth Compare Operation": 1.0 if `reference op test` holds, else 0.0.
+fn compare(op: vk::CompareOp, reference: f32, test: f32) -> f32 {
+    use vk::CompareOp as C;
+    let pass = match op {
+        C::NEVER => false,
+        C::LESS => reference < test,
+        C::EQUAL => reference == test,
+        C::LESS_OR_EQUAL => reference <= test,
+        C::GREATER => reference > test,
+        C::NOT_EQUAL => reference != test,
+        C::GREATER_OR_EQUAL => reference >= test,
+        C::ALWAYS => true,
+        op => panic!("{op:?}"),
+    };
+    if pass { 1.0 } else { 0.0 }
+}
+
+/// The spec's filtering of one level at (u, v, w) texel-space coordinates over `axes` axes;
+/// with `smp.cmp`, each texel (border texels included) is first replaced by its comparison
+/// with `smp.dref` ("Depth Compare Operation" comes before filtering).
 fn filter_level(
     l: &Level,
     smp: &Smp,
@@ -493,7 +520,7 @@ fn filter_level(
     offset: [i64; 3],
     linear: bool,
 ) -> [f32; 4] {
-    let texel = |c: [i64; 3]| -> [f32; 4] {
+    let texel_of = |c: [i64; 3]| -> [f32; 4] {
         let mut w = [0i64; 3];
         for k in 0..axes {
             let mode = if smp.unnormalized || k >= 2 {
@@ -508,6 +535,13 @@ fn filter_level(
         }
         l.at(w[0], w[1], w[2], layer)
             .expect("wrapped texels are inside")
+    };
+    let texel = |c: [i64; 3]| -> [f32; 4] {
+        let t = texel_of(c);
+        match smp.cmp {
+            Some(op) => [compare(op, smp.dref, t[0]), 0.0, 0.0, 1.0],
+            None => t,
+        }
     };
     if !linear {
         let c: [i64; 3] = std::array::from_fn(|k| {
@@ -1160,38 +1194,41 @@ fn cube_texel_dir(face: i64, i: i64, j: i64, n: i64) -> [f32; 3] {
     }
 }
 
-/// LINEAR sampling of a cube level with seamless edges: a texel past one edge is the texel of
-/// the adjacent face at the same place, one past a corner the average of the three texels
-/// meeting at the corner. Also says whether any texel came from outside the face.
-fn cube_linear(l: &Level, dir: [f32; 3]) -> ([f32; 4], bool) {
+/// Texel (i, j) of `face` of a cube level, seamless ("Cube Map Edge Handling"): a texel past
+/// one edge is the texel of the adjacent face at the same place, one past a corner the average
+/// of the three texels meeting at the corner. Also says whether it came from outside the face.
+fn cube_texel(l: &Level, face: i64, i: i64, j: i64) -> ([f32; 4], bool) {
     let n = l.size[0] as i64;
-    let (face, s, t) = cube_face(dir);
     let inside = |v: i64| (0..n).contains(&v);
     let adjacent = |i: i64, j: i64| {
         let (f, s, t) = cube_face(cube_texel_dir(face, i, j, n));
         let to = |v: f32| ((v * n as f32).floor() as i64).clamp(0, n - 1);
         l.at(to(s), to(t), 0, f).unwrap()
     };
-    let mut edge = false;
-    let mut texel = |i: i64, j: i64| -> [f32; 4] {
-        match (inside(i), inside(j)) {
-            (true, true) => l.at(i, j, 0, face).unwrap(),
-            (false, false) => {
-                edge = true;
-                let (ci, cj) = (i.clamp(0, n - 1), j.clamp(0, n - 1));
-                let three = [
-                    l.at(ci, cj, 0, face).unwrap(),
-                    adjacent(i, cj),
-                    adjacent(ci, j),
-                ];
-                std::array::from_fn(|q| three.iter().map(|t| t[q] / 3.0).sum())
-            }
-            _ => {
-                edge = true;
-                adjacent(i, j)
-            }
+    match (inside(i), inside(j)) {
+        (true, true) => (l.at(i, j, 0, face).unwrap(), false),
+        (false, false) => {
+            let (ci, cj) = (i.clamp(0, n - 1), j.clamp(0, n - 1));
+            let three = [
+                l.at(ci, cj, 0, face).unwrap(),
+                adjacent(i, cj),
+                adjacent(ci, j),
+            ];
+            (
+                std::array::from_fn(|q| three.iter().map(|t| t[q] / 3.0).sum()),
+                true,
+            )
         }
-    };
+        _ => (adjacent(i, j), true),
+    }
+}
+
+/// LINEAR sampling of a cube level with seamless edges ([`cube_texel`]). Also says whether any
+/// texel came from outside the face.
+fn cube_linear(l: &Level, dir: [f32; 3]) -> ([f32; 4], bool) {
+    let n = l.size[0] as i64;
+    let (face, s, t) = cube_face(dir);
+    let mut edge = false;
     let (u, v) = (s * n as f32 - 0.5, t * n as f32 - 0.5);
     let (i0, j0) = (u.floor() as i64, v.floor() as i64);
     let (a, b) = (u - u.floor(), v - v.floor());
@@ -1202,12 +1239,49 @@ fn cube_linear(l: &Level, dir: [f32; 3]) -> ([f32; 4], bool) {
         (0, 1, (1.0 - a) * b),
         (1, 1, a * b),
     ] {
-        let t = texel(i0 + di, j0 + dj);
+        let (t, e) = cube_texel(l, face, i0 + di, j0 + dj);
+        edge |= e;
         for q in 0..4 {
             sum[q] += w * t[q];
         }
     }
     (sum, edge)
+}
+
+/// "Texel Gathering" on a cube level: the texels i0j1, i1j1, i1j0, i0j0 of the LINEAR
+/// footprint, seamless; and whether any came from outside the face.
+fn cube_gather(l: &Level, dir: [f32; 3]) -> ([[f32; 4]; 4], bool) {
+    let n = l.size[0] as f32;
+    let (face, s, t) = cube_face(dir);
+    let (i0, j0) = ((s * n - 0.5).floor() as i64, (t * n - 0.5).floor() as i64);
+    let mut edge = false;
+    let texels = GATHER_ORDER.map(|(di, dj)| {
+        let (t, e) = cube_texel(l, face, i0 + di, j0 + dj);
+        edge |= e;
+        t
+    });
+    (texels, edge)
+}
+
+/// The spec's order of gathered texels: i0j1, i1j1, i1j0, i0j0.
+const GATHER_ORDER: [(i64, i64); 4] = [(0, 1), (1, 1), (1, 0), (0, 0)];
+
+/// "Texel Gathering" on a 2D level (layer `layer`): texel `k` at (i0, j0) of the LINEAR rules
+/// plus `offsets[k]`, wrapped, replaced and (with `smp.cmp`) compared like a filtered texel
+/// ([`filter_level`] with NEAREST at that texel's center).
+fn gather_2d(
+    l: &Level,
+    smp: &Smp,
+    st: [f32; 2],
+    layer: i64,
+    offsets: [(i64, i64); 4],
+) -> [[f32; 4]; 4] {
+    let (u, v) = (
+        st[0] * l.size[0] as f32 - 0.5,
+        st[1] * l.size[1] as f32 - 0.5,
+    );
+    let center = [u.floor() + 0.5, v.floor() + 0.5, 0.0];
+    offsets.map(|(dx, dy)| filter_level(l, smp, center, 2, layer, [dx, dy, 0], false))
 }
 
 /// Every depth/stencil format with SAMPLED_IMAGE (optimal tiling): each aspect of a 7x5 image,
@@ -1256,10 +1330,14 @@ fn depth_and_stencil_aspects_fetch_and_sample() {
         if !props.optimal_tiling_features.contains(FF::SAMPLED_IMAGE) {
             continue;
         }
-        assert!(
-            !props
+        // FILTER_LINEAR on a depth/stencil format is about its depth aspect
+        // (depth_compare_follows_the_spec filters it).
+        assert_eq!(
+            props
                 .optimal_tiling_features
-                .contains(FF::SAMPLED_IMAGE_FILTER_LINEAR)
+                .contains(FF::SAMPLED_IMAGE_FILTER_LINEAR),
+            aspects.contains(A::DEPTH),
+            "{format:?}"
         );
         let img =
             vk.image(&softvk_tests::image_2d(format, w, h).usage(IU::SAMPLED | IU::TRANSFER_DST));
@@ -1425,4 +1503,674 @@ fn depth_and_stencil_aspects_fetch_and_sample() {
     vk.destroy_buffer(coords);
     pf.destroy(&vk);
     pu.destroy(&vk);
+}
+
+/// The depth formats (and the bytes per texel of their depth aspect in a buffer copy), with a
+/// value of that format for raw `r`: the bytes the copy writes and the depth they decode to
+/// (UNORM: x / (2^n - 1), rounded once; D32: a float in [0, 1)).
+const DEPTH_FORMATS: [(vk::Format, u32); 5] = [
+    (vk::Format::D16_UNORM, 2),
+    (vk::Format::X8_D24_UNORM_PACK32, 4),
+    (vk::Format::D32_SFLOAT, 4),
+    (vk::Format::D24_UNORM_S8_UINT, 4),
+    (vk::Format::D32_SFLOAT_S8_UINT, 4),
+];
+
+fn depth_value(format: vk::Format, r: u64) -> (Vec<u8>, f32) {
+    let name = format!("{format:?}");
+    if name.starts_with("D16") {
+        let x = r as u16;
+        (x.to_le_bytes().to_vec(), (x as f64 / 65535.0) as f32)
+    } else if name.starts_with("D32") {
+        let x = (r >> 40) as f32 / (1u64 << 24) as f32;
+        (x.to_le_bytes().to_vec(), x)
+    } else {
+        let x = r as u32 & 0xFF_FFFF;
+        (x.to_le_bytes().to_vec(), (x as f64 / 16777215.0) as f32)
+    }
+}
+
+/// A depth image of `levels` levels and `layers` layers filled with random depths (some levels
+/// repeat values so EQUAL finds them), uploaded and moved to SHADER_READ_ONLY; with its
+/// reference levels ([d, 0, 0, 1] texels).
+fn depth_image(
+    vk: &Vk,
+    format: vk::Format,
+    size: u32,
+    levels: u32,
+    layers: u32,
+    flags: vk::ImageCreateFlags,
+    seed: u64,
+) -> (softvk_tests::Img, Vec<Level>) {
+    let bytes = DEPTH_FORMATS.iter().find(|f| f.0 == format).unwrap().1 as usize;
+    let mut rng = Rng::new(seed);
+    let mut data = Vec::new();
+    let mut regions = Vec::new();
+    let aspect = vk::ImageAspectFlags::DEPTH;
+    let lv: Vec<Level> = (0..levels)
+        .map(|m| {
+            let s = (size >> m).max(1);
+            let start = data.len();
+            let mut texels = Vec::new();
+            for _ in 0..s * s * layers {
+                let (raw, d) = depth_value(format, rng.next_u64());
+                data.extend_from_slice(&raw[..bytes]);
+                texels.push([d, 0.0, 0.0, 1.0]);
+            }
+            regions.push(vk::BufferImageCopy {
+                buffer_offset: start as u64,
+                image_subresource: vk::ImageSubresourceLayers {
+                    aspect_mask: aspect,
+                    mip_level: m,
+                    base_array_layer: 0,
+                    layer_count: layers,
+                },
+                image_extent: vk::Extent3D {
+                    width: s,
+                    height: s,
+                    depth: 1,
+                },
+                ..Default::default()
+            });
+            Level {
+                size: [s, s, 1],
+                layers,
+                texels,
+            }
+        })
+        .collect();
+    let img = vk.image(
+        &softvk_tests::image_2d(format, size, size)
+            .mip_levels(levels)
+            .array_layers(layers)
+            .flags(flags)
+            .usage(IU::SAMPLED | IU::TRANSFER_DST),
+    );
+    let buf = vk.buffer(data.len() as u64, BU::TRANSFER_SRC);
+    buf.bytes()[..data.len()].copy_from_slice(&data);
+    let all = format::aspects(format);
+    vk.run(|cb| unsafe {
+        vk.layout_barrier(cb, img.image, all, vk::ImageLayout::UNDEFINED, TRANSFER_DST);
+        vk.device
+            .cmd_copy_buffer_to_image(cb, buf.buffer, img.image, TRANSFER_DST, &regions);
+        vk.layout_barrier(cb, img.image, all, TRANSFER_DST, RO);
+    });
+    vk.destroy_buffer(buf);
+    (img, lv)
+}
+
+mod format {
+    use ash::vk;
+    /// Every aspect of a depth (or depth/stencil) format.
+    pub fn aspects(format: vk::Format) -> vk::ImageAspectFlags {
+        if format!("{format:?}").contains("_S8") {
+            vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL
+        } else {
+            vk::ImageAspectFlags::DEPTH
+        }
+    }
+}
+
+/// A view of the depth aspect of `image`.
+fn depth_view(
+    vk: &Vk,
+    image: vk::Image,
+    ty: vk::ImageViewType,
+    format: vk::Format,
+    layers: (u32, u32),
+) -> vk::ImageView {
+    unsafe {
+        vk.device.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(image)
+                .view_type(ty)
+                .format(format)
+                .subresource_range(vk::ImageSubresourceRange {
+                    aspect_mask: vk::ImageAspectFlags::DEPTH,
+                    base_mip_level: 0,
+                    level_count: vk::REMAINING_MIP_LEVELS,
+                    base_array_layer: layers.0,
+                    layer_count: layers.1,
+                }),
+            None,
+        )
+    }
+    .expect("vkCreateImageView")
+}
+
+const COMPARE_OPS: [vk::CompareOp; 8] = [
+    vk::CompareOp::NEVER,
+    vk::CompareOp::LESS,
+    vk::CompareOp::EQUAL,
+    vk::CompareOp::LESS_OR_EQUAL,
+    vk::CompareOp::GREATER,
+    vk::CompareOp::NOT_EQUAL,
+    vk::CompareOp::GREATER_OR_EQUAL,
+    vk::CompareOp::ALWAYS,
+];
+
+/// Depth comparison ("Depth Compare Operation"): every depth format reports
+/// SAMPLED_IMAGE_DEPTH_COMPARISON and FILTER_LINEAR; for each, every compare op with NEAREST
+/// (CLAMP_TO_EDGE), LINEAR + LINEAR mipmaps (CLAMP_TO_BORDER, opaque white and transparent
+/// black borders) and LINEAR + NEAREST mipmaps (REPEAT) samplers, textureLod, textureLodOffset,
+/// textureProjLod (2D) and textureGrad (2D array) at 48 coordinates with references below,
+/// equal to, above and outside [0, 1], against [`reference`] with each texel compared before
+/// filtering (the reference clamped to [0, 1] for UNORM formats).
+#[test]
+fn depth_compare_follows_the_spec() {
+    let vk = Vk::new();
+    let p = pipe(
+        &vk,
+        "sample_dref",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::COMBINED_IMAGE_SAMPLER),
+            (2, DT::STORAGE_BUFFER),
+            (3, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    let n = 48usize;
+    let coords = vk.buffer(16 * 64 + 4 * 64, BU::STORAGE_BUFFER);
+    let out = vk.buffer((16 * n) as u64, BU::STORAGE_BUFFER);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        2,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, p.sets[0], 3, DT::STORAGE_BUFFER, &out, 0, out.size);
+    use vk::Filter as F;
+    use vk::SamplerMipmapMode as M;
+    let configs = [
+        Smp::new(F::NEAREST, M::NEAREST, AM::CLAMP_TO_EDGE),
+        Smp {
+            border: vk::BorderColor::FLOAT_OPAQUE_WHITE,
+            ..Smp::new(F::LINEAR, M::LINEAR, AM::CLAMP_TO_BORDER)
+        },
+        Smp::new(F::LINEAR, M::LINEAR, AM::CLAMP_TO_BORDER),
+        Smp::new(F::LINEAR, M::NEAREST, AM::REPEAT),
+    ];
+    let (mut fractions, mut checked) = (0usize, 0usize);
+    for (fi, &(format, _)) in DEPTH_FORMATS.iter().enumerate() {
+        let props = unsafe {
+            vk.instance
+                .get_physical_device_format_properties(vk.physical, format)
+        };
+        assert!(
+            props
+                .optimal_tiling_features
+                .contains(FF::SAMPLED_IMAGE | FF::SAMPLED_IMAGE_FILTER_LINEAR),
+            "{format:?}"
+        );
+        let mut p3 = vk::FormatProperties3::default();
+        let mut p2 = vk::FormatProperties2::default().push_next(&mut p3);
+        unsafe {
+            vk.instance
+                .get_physical_device_format_properties2(vk.physical, format, &mut p2)
+        };
+        assert!(
+            p3.optimal_tiling_features
+                .contains(vk::FormatFeatureFlags2::SAMPLED_IMAGE_DEPTH_COMPARISON),
+            "{format:?}"
+        );
+        let unorm = format!("{format:?}").contains("UNORM");
+        let (img, lv) = depth_image(
+            &vk,
+            format,
+            4,
+            3,
+            3,
+            vk::ImageCreateFlags::empty(),
+            fi as u64 + 40,
+        );
+        let v2 = depth_view(&vk, img.image, vk::ImageViewType::TYPE_2D, format, (1, 1));
+        let va = depth_view(
+            &vk,
+            img.image,
+            vk::ImageViewType::TYPE_2D_ARRAY,
+            format,
+            (0, 3),
+        );
+        // Layer 1 alone, for the 2D view.
+        let layer1: Vec<Level> = lv
+            .iter()
+            .map(|l| {
+                let per = (l.size[0] * l.size[1]) as usize;
+                Level {
+                    size: l.size,
+                    layers: 1,
+                    texels: l.texels[per..2 * per].to_vec(),
+                }
+            })
+            .collect();
+        let mut rng = Rng::new(fi as u64 + 99);
+        let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+        let mut at = Vec::new();
+        let mut layers = Vec::new();
+        for k in 0..n {
+            let (s, t) = (unit() * 1.6 - 0.3, unit() * 1.6 - 0.3);
+            let lod = [0.0, 0.4, 1.0, 1.5, -0.5, 0.25][k % 6];
+            // References: some equal to a texel of the base level, some outside [0, 1].
+            let dref = match k % 4 {
+                0 => layer1[0].texels[(unit() * 15.99) as usize][0],
+                1 => unit() * 1.6 - 0.3,
+                _ => unit(),
+            };
+            at.push([s, t, dref, lod]);
+            layers.push((unit() * 3.4 - 0.2).to_le_bytes());
+        }
+        put_vec4s(&coords, &at);
+        for (k, l) in layers.iter().enumerate() {
+            coords.bytes()[16 * 64 + 4 * k..16 * 64 + 4 * k + 4].copy_from_slice(l);
+        }
+        for config in &configs {
+            for op in COMPARE_OPS {
+                let smp = Smp {
+                    cmp: Some(op),
+                    ..*config
+                };
+                let sampler = smp.create(&vk);
+                write_image(
+                    &vk,
+                    p.sets[0],
+                    0,
+                    DT::COMBINED_IMAGE_SAMPLER,
+                    v2,
+                    sampler,
+                    RO,
+                );
+                write_image(
+                    &vk,
+                    p.sets[0],
+                    1,
+                    DT::COMBINED_IMAGE_SAMPLER,
+                    va,
+                    sampler,
+                    RO,
+                );
+                vk.run(|cb| unsafe {
+                    p.bind(&vk, cb, &[]);
+                    vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+                });
+                let got: Vec<f32> = out.u32s().into_iter().map(f32::from_bits).collect();
+                for (k, a) in at.iter().enumerate() {
+                    let dref = if unorm { a[2].clamp(0.0, 1.0) } else { a[2] };
+                    let s = Smp { dref, ..smp };
+                    let layer = f32::from_le_bytes(layers[k])
+                        .round_ties_even()
+                        .clamp(0.0, 2.0);
+                    let want = [
+                        reference(&layer1, &s, [a[0], a[1], 0.0], 2, 0, a[3], [0; 3])[0],
+                        reference(&layer1, &s, [a[0], a[1], 0.0], 2, 0, a[3], [1, -1, 0])[0],
+                        reference(&layer1, &s, [a[0], a[1], 0.0], 2, 0, a[3], [0; 3])[0],
+                        reference(
+                            &lv,
+                            &s,
+                            [a[0], a[1], 0.0],
+                            2,
+                            layer as i64,
+                            (a[3].abs() * 4.0).log2(),
+                            [0; 3],
+                        )[0],
+                    ];
+                    for (q, w) in want.iter().enumerate() {
+                        let g = got[4 * k + q];
+                        assert!(
+                            (g - w).abs() <= 1e-5,
+                            "{format:?} {smp:?} at {a:?}: result {q} (0 Lod, 1 LodOffset, 2 \
+                             ProjLod, 3 Grad on the array) is {g}, the spec's is {w}"
+                        );
+                        fractions += (*w > 0.0 && *w < 1.0) as usize;
+                        checked += 1;
+                    }
+                }
+                unsafe { vk.device.destroy_sampler(sampler, None) };
+            }
+        }
+        unsafe {
+            vk.device.destroy_image_view(v2, None);
+            vk.device.destroy_image_view(va, None);
+        }
+        vk.destroy_image(img);
+    }
+    println!("{checked} depth comparisons checked, {fractions} filtered to a fraction");
+    assert!(fractions > checked / 20, "{fractions} of {checked}");
+    vk.destroy_buffer(coords);
+    vk.destroy_buffer(out);
+    p.destroy(&vk);
+}
+
+/// A view of `layers` (first, count) of `image` with `aspect`.
+fn layer_view(
+    vk: &Vk,
+    image: vk::Image,
+    ty: vk::ImageViewType,
+    format: vk::Format,
+    aspect: vk::ImageAspectFlags,
+    layers: (u32, u32),
+) -> vk::ImageView {
+    unsafe {
+        vk.device.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(image)
+                .view_type(ty)
+                .format(format)
+                .subresource_range(vk::ImageSubresourceRange {
+                    aspect_mask: aspect,
+                    base_mip_level: 0,
+                    level_count: vk::REMAINING_MIP_LEVELS,
+                    base_array_layer: layers.0,
+                    layer_count: layers.1,
+                }),
+            None,
+        )
+    }
+    .expect("vkCreateImageView")
+}
+
+/// One level of random texels (components in [0, 1), or integers below 256 with `int`).
+fn random_level(rng: &mut Rng, size: [u32; 3], layers: u32, int: bool) -> Level {
+    let count = size.iter().product::<u32>() * layers;
+    let texels = (0..count)
+        .map(|_| {
+            std::array::from_fn(|_| {
+                let r = rng.next_u64();
+                if int {
+                    (r >> 56) as f32
+                } else {
+                    (r >> 40) as f32 / (1u64 << 24) as f32
+                }
+            })
+        })
+        .collect();
+    Level {
+        size,
+        layers,
+        texels,
+    }
+}
+
+/// Gathers ("Texel Gathering"): textureGather of each component, with a ConstOffset at the
+/// limits (-8, 7), a runtime Offset, ConstOffsets; on 2D, 2D array and cube views (seamless
+/// across faces), an R8G8B8A8_UINT view, and textureGather with a depth reference on 2D
+/// (D32_SFLOAT) and cube (D16_UNORM: reference clamped) views; with every address mode, both
+/// border colors and every compare op, against the four texels the spec names (i0j1, i1j1, i1j0,
+/// i0j0 of the LINEAR footprint, or i0j0 plus each ConstOffsets offset) taken from the
+/// reference levels. The limits and shaderImageGatherExtended are what this needs.
+#[test]
+fn gathers_follow_the_spec() {
+    let vk = Vk::new();
+    let props = unsafe { vk.instance.get_physical_device_properties(vk.physical) };
+    let features = unsafe { vk.instance.get_physical_device_features(vk.physical) };
+    assert_eq!(features.shader_image_gather_extended, vk::TRUE);
+    assert_eq!(
+        (
+            props.limits.min_texel_gather_offset,
+            props.limits.max_texel_gather_offset
+        ),
+        (-8, 7)
+    );
+    type V = vk::ImageViewType;
+    let mut rng = Rng::new(23);
+    // RGBA32F 5x4, 3 layers; a cube of 4x4 faces; RGBA8UI 5x4.
+    let flat = random_level(&mut rng, [5, 4, 1], 3, false);
+    let cube = random_level(&mut rng, [4, 4, 1], 6, false);
+    let uint = random_level(&mut rng, [5, 4, 1], 1, true);
+    let fimg = vk.image(
+        &softvk_tests::image_2d(RGBA32F, 5, 4)
+            .array_layers(3)
+            .usage(IU::SAMPLED | IU::TRANSFER_DST),
+    );
+    let cimg = vk.image(
+        &softvk_tests::image_2d(RGBA32F, 4, 4)
+            .array_layers(6)
+            .flags(vk::ImageCreateFlags::CUBE_COMPATIBLE)
+            .usage(IU::SAMPLED | IU::TRANSFER_DST),
+    );
+    let u8x4 = vk::Format::R8G8B8A8_UINT;
+    let uimg = vk.image(&softvk_tests::image_2d(u8x4, 5, 4).usage(IU::SAMPLED | IU::TRANSFER_DST));
+    let staged = [
+        upload(&vk, fimg.image, std::slice::from_ref(&flat)),
+        upload(&vk, cimg.image, std::slice::from_ref(&cube)),
+    ];
+    {
+        let data = vk.buffer(5 * 4 * 4, BU::TRANSFER_SRC);
+        for (k, t) in uint.texels.iter().enumerate() {
+            for (q, c) in t.iter().enumerate() {
+                data.bytes()[4 * k + q] = *c as u8;
+            }
+        }
+        vk.run(|cb| unsafe {
+            barrier(
+                &vk,
+                cb,
+                uimg.image,
+                vk::ImageLayout::UNDEFINED,
+                TRANSFER_DST,
+            );
+            vk.device.cmd_copy_buffer_to_image(
+                cb,
+                data.buffer,
+                uimg.image,
+                TRANSFER_DST,
+                &[vk::BufferImageCopy {
+                    image_subresource: softvk_tests::color_layers(1),
+                    image_extent: vk::Extent3D {
+                        width: 5,
+                        height: 4,
+                        depth: 1,
+                    },
+                    ..Default::default()
+                }],
+            );
+            barrier(&vk, cb, uimg.image, TRANSFER_DST, RO);
+        });
+        vk.destroy_buffer(data);
+    }
+    let none = vk::ImageCreateFlags::empty();
+    let d32 = vk::Format::D32_SFLOAT;
+    let d16 = vk::Format::D16_UNORM;
+    let (dimg, dlv) = depth_image(&vk, d32, 4, 1, 1, none, 5);
+    let cube_flag = vk::ImageCreateFlags::CUBE_COMPATIBLE;
+    let (dcimg, dclv) = depth_image(&vk, d16, 4, 1, 6, cube_flag, 6);
+    let depth = vk::ImageAspectFlags::DEPTH;
+    let views = [
+        layer_view(&vk, fimg.image, V::TYPE_2D, RGBA32F, COLOR, (0, 1)),
+        layer_view(&vk, fimg.image, V::TYPE_2D_ARRAY, RGBA32F, COLOR, (0, 3)),
+        layer_view(&vk, cimg.image, V::CUBE, RGBA32F, COLOR, (0, 6)),
+        layer_view(&vk, uimg.image, V::TYPE_2D, u8x4, COLOR, (0, 1)),
+        layer_view(&vk, dimg.image, V::TYPE_2D, d32, depth, (0, 1)),
+        layer_view(&vk, dcimg.image, V::CUBE, d16, depth, (0, 6)),
+    ];
+    let mut sets: Vec<(u32, DT)> = (0..6).map(|b| (b, DT::COMBINED_IMAGE_SAMPLER)).collect();
+    sets.extend([(6, DT::STORAGE_BUFFER), (7, DT::STORAGE_BUFFER)]);
+    let p = pipe(&vk, "sample_gather", &[&sets], 0, None);
+    let n = 64usize;
+    let coords = vk.buffer(48 * 64, BU::STORAGE_BUFFER);
+    let out = vk.buffer((16 * 12 * n) as u64, BU::STORAGE_BUFFER);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        6,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, p.sets[0], 7, DT::STORAGE_BUFFER, &out, 0, out.size);
+    let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+    let mut at = Vec::new();
+    let mut dirs = Vec::new();
+    let mut offs = Vec::new();
+    for k in 0..n {
+        let dref = match k % 3 {
+            0 => dlv[0].texels[(unit() * 15.99) as usize][0],
+            1 => unit() * 1.4 - 0.2,
+            _ => unit(),
+        };
+        at.push([
+            unit() * 1.8 - 0.4,
+            unit() * 1.8 - 0.4,
+            unit() * 3.4 - 0.3,
+            dref,
+        ]);
+        dirs.push([
+            unit() * 2.0 - 1.0,
+            unit() * 2.0 - 1.0,
+            unit() * 2.0 - 1.0,
+            0.0,
+        ]);
+        offs.push([(unit() * 16.0) as i32 - 8, (unit() * 16.0) as i32 - 8, 0, 0]);
+    }
+    put_vec4s(&coords, &at);
+    for (k, d) in dirs.iter().enumerate() {
+        for q in 0..4 {
+            let o = 16 * 64 + 16 * k + 4 * q;
+            coords.bytes()[o..o + 4].copy_from_slice(&d[q].to_le_bytes());
+            let o = o + 16 * 64;
+            coords.bytes()[o..o + 4].copy_from_slice(&offs[k][q].to_le_bytes());
+        }
+    }
+    use vk::Filter as F;
+    use vk::SamplerMipmapMode as M;
+    let modes = [
+        (AM::CLAMP_TO_EDGE, vk::BorderColor::FLOAT_TRANSPARENT_BLACK),
+        (AM::REPEAT, vk::BorderColor::FLOAT_TRANSPARENT_BLACK),
+        (AM::CLAMP_TO_BORDER, vk::BorderColor::FLOAT_OPAQUE_WHITE),
+        (
+            AM::MIRRORED_REPEAT,
+            vk::BorderColor::FLOAT_TRANSPARENT_BLACK,
+        ),
+        (AM::CLAMP_TO_BORDER, vk::BorderColor::FLOAT_OPAQUE_BLACK),
+        (
+            AM::MIRROR_CLAMP_TO_EDGE,
+            vk::BorderColor::FLOAT_TRANSPARENT_BLACK,
+        ),
+    ];
+    // Gathers that took a texel from another face, and ones that read an opaque white border
+    // (texels are below 1.0).
+    let (mut edges, mut borders) = (0, 0);
+    for (oi, op) in COMPARE_OPS.into_iter().enumerate() {
+        let (mode, border) = modes[oi % modes.len()];
+        let filter = if oi % 2 == 0 { F::NEAREST } else { F::LINEAR };
+        let smp = Smp {
+            border,
+            ..Smp::new(filter, M::NEAREST, mode)
+        };
+        let int_border = match border {
+            vk::BorderColor::FLOAT_OPAQUE_WHITE => vk::BorderColor::INT_OPAQUE_WHITE,
+            vk::BorderColor::FLOAT_OPAQUE_BLACK => vk::BorderColor::INT_OPAQUE_BLACK,
+            _ => vk::BorderColor::INT_TRANSPARENT_BLACK,
+        };
+        // Integer formats take NEAREST samplers only (no FILTER_LINEAR).
+        let ismp = Smp {
+            border: int_border,
+            ..Smp::new(F::NEAREST, M::NEAREST, mode)
+        };
+        let csmp = Smp {
+            cmp: Some(op),
+            ..smp
+        };
+        let samplers = [smp.create(&vk), ismp.create(&vk), csmp.create(&vk)];
+        for (b, v) in views.iter().enumerate() {
+            let s = samplers[[0, 0, 0, 1, 2, 2][b]];
+            write_image(
+                &vk,
+                p.sets[0],
+                b as u32,
+                DT::COMBINED_IMAGE_SAMPLER,
+                *v,
+                s,
+                RO,
+            );
+        }
+        vk.run(|cb| unsafe {
+            p.bind(&vk, cb, &[]);
+            vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+        });
+        let got = out.u32s();
+        let standard = |d: (i64, i64)| GATHER_ORDER.map(|(x, y)| (x + d.0, y + d.1));
+        for (k, a) in at.iter().enumerate() {
+            let st = [a[0], a[1]];
+            let pick = |t: [[f32; 4]; 4], c: usize| t.map(|t| t[c]);
+            let off = (offs[k][0] as i64, offs[k][1] as i64);
+            let layer = (a[2].round_ties_even() as i64).clamp(0, 2);
+            let dir = [dirs[k][0], dirs[k][1], dirs[k][2]];
+            let (cg, edge) = cube_gather(&cube, dir);
+            edges += edge as usize;
+            let s32 = Smp { dref: a[3], ..csmp };
+            let s16 = Smp {
+                dref: a[3].clamp(0.0, 1.0),
+                ..csmp
+            };
+            let compared = Level {
+                texels: dclv[0]
+                    .texels
+                    .iter()
+                    .map(|t| [compare(op, s16.dref, t[0]), 0.0, 0.0, 1.0])
+                    .collect(),
+                ..dclv[0]
+            };
+            let g0 = |c| pick(gather_2d(&flat, &smp, st, 0, standard((0, 0))), c);
+            let want: [[f32; 4]; 12] = [
+                g0(0),
+                g0(1),
+                g0(2),
+                g0(3),
+                pick(gather_2d(&flat, &smp, st, 0, standard((-8, 7))), 1),
+                pick(gather_2d(&flat, &smp, st, 0, standard(off)), 2),
+                pick(
+                    gather_2d(&flat, &smp, st, 0, [(0, 0), (-8, 7), (3, -2), (7, -8)]),
+                    3,
+                ),
+                pick(gather_2d(&flat, &smp, st, layer, standard((0, 0))), 0),
+                pick(cg, 1),
+                pick(gather_2d(&uint, &ismp, st, 0, standard((0, 0))), 3),
+                pick(gather_2d(&dlv[0], &s32, st, 0, standard((0, 0))), 0),
+                pick(cube_gather(&compared, dir).0, 0),
+            ];
+            for (q, w) in want.iter().enumerate() {
+                let g: [u32; 4] = got[(12 * k + q) * 4..(12 * k + q) * 4 + 4]
+                    .try_into()
+                    .unwrap();
+                let w_bits = if q == 9 {
+                    w.map(|x| x as u32)
+                } else {
+                    w.map(f32::to_bits)
+                };
+                let close = g
+                    .iter()
+                    .zip(w)
+                    .all(|(g, w)| (f32::from_bits(*g) - w).abs() <= 1e-6);
+                assert!(
+                    g == w_bits || (q != 9 && close),
+                    "{smp:?} {op:?} at {a:?} dir {dir:?} offset {off:?}: gather {q} is {g:?}, \
+                     the spec's {w_bits:?} ({w:?})"
+                );
+                borders += (q < 8 && w.contains(&1.0)) as usize;
+            }
+        }
+        for s in samplers {
+            unsafe { vk.device.destroy_sampler(s, None) };
+        }
+    }
+    assert!(edges > 5, "gathers across cube edges: {edges}");
+    assert!(borders > 5, "gathers with border texels: {borders}");
+    unsafe {
+        for v in views {
+            vk.device.destroy_image_view(v, None);
+        }
+    }
+    for i in [fimg, cimg, uimg, dimg, dcimg] {
+        vk.destroy_image(i);
+    }
+    for b in staged.into_iter().chain([coords, out]) {
+        vk.destroy_buffer(b);
+    }
+    p.destroy(&vk);
 }

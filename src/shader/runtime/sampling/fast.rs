@@ -412,6 +412,7 @@ pub(super) fn sample4_2d(
             modes: sampler.address_mode,
             unnormalized: sampler.unnormalized_coordinates,
             cube: None,
+            cmp: None,
         };
         let mut out = [[0u32; 4]; LANES];
         if clamp {
@@ -869,6 +870,7 @@ mod tests {
                     },
                     offset: [0; 3].map(|_| r.below(16) as i32 - 8),
                     kind: r.pick(&[0, 0, 0, 1, 2]),
+                    cmp: None,
                 };
                 let general = sample(&desc, &desc, &q, false);
                 let fast = sample(&desc, &desc, &q, true);
