@@ -674,7 +674,8 @@ fn get_vec4s(b: &softvk_tests::Buf, first: usize, n: usize) -> Vec<[f32; 4]> {
 }
 
 /// Every filter x mipmap mode x address mode, the three float border colors, lodBias, minLod /
-/// maxLod, explicit gradients, texel offsets and unnormalized coordinates on a 4x4 RGBA32F
+/// maxLod, explicit gradients, texel offsets, projection (textureProjLod) and unnormalized
+/// coordinates on a 4x4 RGBA32F
 /// image with 3 levels, against [`reference`].
 #[test]
 fn filters_mipmaps_and_address_modes_follow_the_spec() {
@@ -712,7 +713,8 @@ fn filters_mipmaps_and_address_modes_follow_the_spec() {
         0,
         None,
     );
-    // (s, t, lod, mode): mode 0 Lod, 1 Grad (d/dx = (lod, 0), d/dy = (0, lod)), 2 Lod + offset (1, -1).
+    // (s, t, lod, mode): mode 0 Lod, 1 Grad (d/dx = (lod, 0), d/dy = (0, lod)), 2 Lod + offset
+    // (1, -1), 3 ProjLod (the same as 0).
     let mut at = Vec::new();
     for lod in [-0.5, 0.0, 0.3, 0.5, 0.7, 1.0, 1.25, 1.6, 2.5, 6.0] {
         for _ in 0..6 {
@@ -725,6 +727,11 @@ fn filters_mipmaps_and_address_modes_follow_the_spec() {
     for lod in [0.0, 1.0] {
         for _ in 0..3 {
             at.push([unit(), unit(), lod, 2.0]);
+        }
+    }
+    for lod in [0.0, 0.6, 1.3] {
+        for _ in 0..3 {
+            at.push([unit() * 2.6 - 0.8, unit() * 2.6 - 0.8, lod, 3.0]);
         }
     }
     let n = at.len();
