@@ -675,8 +675,7 @@ fn get_vec4s(b: &softvk_tests::Buf, first: usize, n: usize) -> Vec<[f32; 4]> {
 
 /// Every filter x mipmap mode x address mode, the three float border colors, lodBias, minLod /
 /// maxLod, explicit gradients, texel offsets, projection (textureProjLod) and unnormalized
-/// coordinates on a 4x4 RGBA32F
-/// image with 3 levels, against [`reference`].
+/// coordinates on a 4x4 RGBA32F image with 3 levels, against [`reference`].
 #[test]
 fn filters_mipmaps_and_address_modes_follow_the_spec() {
     let vk = Vk::new();
