@@ -191,6 +191,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // OpImageGather with Offset and ConstOffsets (ImageGatherExtended) (tests:
     // sampling::gathers_follow_the_spec)
     "shaderImageGatherExtended",
+    // CUBE_ARRAY views, sampled (SampledCubeArray) and storage (ImageCubeArray) (tests:
+    // sampling::cube_arrays_sample_gather_load_and_store)
+    "imageCubeArray",
 ];
 
 pub fn feature_supported(name: &str) -> bool {

@@ -121,6 +121,10 @@ const CAPABILITIES: &[Capability] = &[
     Capability::Sampled1D,
     // Gathers with Offset / ConstOffsets (shaderImageGatherExtended; lower/sampling.rs).
     Capability::ImageGatherExtended,
+    // Cube array images, sampled and storage (imageCubeArray; lower/sampling.rs and
+    // lower/images.rs: a cube array's layer is 6 * cube + face).
+    Capability::SampledCubeArray,
+    Capability::ImageCubeArray,
     Capability::StorageImageExtendedFormats,
     Capability::StorageImageReadWithoutFormat,
     Capability::StorageImageWriteWithoutFormat,

@@ -27,6 +27,7 @@ const COLOR: vk::ImageAspectFlags = vk::ImageAspectFlags::COLOR;
 const RO: vk::ImageLayout = vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL;
 const TRANSFER_SRC: vk::ImageLayout = vk::ImageLayout::TRANSFER_SRC_OPTIMAL;
 const TRANSFER_DST: vk::ImageLayout = vk::ImageLayout::TRANSFER_DST_OPTIMAL;
+const GENERAL: vk::ImageLayout = vk::ImageLayout::GENERAL;
 const RGBA32F: vk::Format = vk::Format::R32G32B32A32_SFLOAT;
 
 fn barrier(
@@ -2176,6 +2177,228 @@ fn gathers_follow_the_spec() {
         vk.destroy_image(i);
     }
     for b in staged.into_iter().chain([coords, out]) {
+        vk.destroy_buffer(b);
+    }
+    p.destroy(&vk);
+}
+
+/// Layers `first .. first + count` of a level, as a level of their own.
+fn layers_of(l: &Level, first: u32, count: u32) -> Level {
+    let per = l.size.iter().product::<u32>() as usize;
+    Level {
+        size: l.size,
+        layers: count,
+        texels: l.texels[per * first as usize..per * (first + count) as usize].to_vec(),
+    }
+}
+
+/// Cube arrays (imageCubeArray, SampledCubeArray, ImageCubeArray): a CUBE_ARRAY view of 2
+/// cubes of 4x4 faces with 2 levels, sampled with NEAREST and LINEAR (seamless) at both levels
+/// and gathered, cube index rounded and clamped ("Unnormalized Texel Coordinate Operations":
+/// layer = 6 * clamp(RNE(cube), 0, cubes - 1) + face), against the references; textureSize /
+/// textureQueryLevels / imageSize count cubes; a storage CUBE_ARRAY view of the base level
+/// loads every texel at (x, y, 6 * cube + face) and stores 2t + 1 to the same place of
+/// another image, read back by a copy.
+#[test]
+fn cube_arrays_sample_gather_load_and_store() {
+    let vk = Vk::new();
+    let features = unsafe { vk.instance.get_physical_device_features(vk.physical) };
+    assert_eq!(features.image_cube_array, vk::TRUE);
+    let mut rng = Rng::new(31);
+    let levels = [
+        random_level(&mut rng, [4, 4, 1], 12, false),
+        random_level(&mut rng, [2, 2, 1], 12, false),
+    ];
+    let cube = vk::ImageCreateFlags::CUBE_COMPATIBLE;
+    let usage = IU::SAMPLED | IU::STORAGE | IU::TRANSFER_DST | IU::TRANSFER_SRC;
+    let img = vk.image(
+        &softvk_tests::image_2d(RGBA32F, 4, 4)
+            .mip_levels(2)
+            .array_layers(12)
+            .flags(cube)
+            .usage(usage),
+    );
+    let dst = vk.image(
+        &softvk_tests::image_2d(RGBA32F, 4, 4)
+            .array_layers(12)
+            .flags(cube)
+            .usage(usage),
+    );
+    let staged = upload(&vk, img.image, &levels);
+    vk.run(|cb| barrier(&vk, cb, dst.image, vk::ImageLayout::UNDEFINED, GENERAL));
+    type V = vk::ImageViewType;
+    let sampled = layer_view(&vk, img.image, V::CUBE_ARRAY, RGBA32F, COLOR, (0, 12));
+    let storage_view = |image| {
+        unsafe {
+            vk.device.create_image_view(
+                &vk::ImageViewCreateInfo::default()
+                    .image(image)
+                    .view_type(V::CUBE_ARRAY)
+                    .format(RGBA32F)
+                    .subresource_range(vk::ImageSubresourceRange {
+                        aspect_mask: COLOR,
+                        base_mip_level: 0,
+                        level_count: 1,
+                        base_array_layer: 0,
+                        layer_count: 12,
+                    }),
+                None,
+            )
+        }
+        .expect("vkCreateImageView")
+    };
+    let (src_view, dst_view) = (storage_view(img.image), storage_view(dst.image));
+    let p = pipe(
+        &vk,
+        "sample_cube_array",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::STORAGE_IMAGE),
+            (2, DT::STORAGE_IMAGE),
+            (3, DT::STORAGE_BUFFER),
+            (4, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    // The sampled image stays in SHADER_READ_ONLY for sampling; its storage view reads it in
+    // GENERAL, so move it there (both descriptors say GENERAL).
+    vk.run(|cb| barrier(&vk, cb, img.image, RO, GENERAL));
+    write_image(
+        &vk,
+        p.sets[0],
+        1,
+        DT::STORAGE_IMAGE,
+        src_view,
+        vk::Sampler::null(),
+        GENERAL,
+    );
+    write_image(
+        &vk,
+        p.sets[0],
+        2,
+        DT::STORAGE_IMAGE,
+        dst_view,
+        vk::Sampler::null(),
+        GENERAL,
+    );
+    let n = 4 * 4 * 12;
+    let coords = vk.buffer(16 * n as u64, BU::STORAGE_BUFFER);
+    let out = vk.buffer(32 + 64 * n as u64, BU::STORAGE_BUFFER);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        3,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, p.sets[0], 4, DT::STORAGE_BUFFER, &out, 0, out.size);
+    let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+    let dirs: Vec<[f32; 4]> = (0..n)
+        .map(|_| {
+            [
+                unit() * 2.0 - 1.0,
+                unit() * 2.0 - 1.0,
+                unit() * 2.0 - 1.0,
+                unit() * 2.4 - 0.5,
+            ]
+        })
+        .collect();
+    put_vec4s(&coords, &dirs);
+    use vk::Filter as F;
+    use vk::SamplerMipmapMode as M;
+    let readback = vk.buffer(16 * n as u64, BU::TRANSFER_DST);
+    let (mut edges, mut clamped) = (0, 0);
+    for smp in [
+        Smp::new(F::NEAREST, M::NEAREST, AM::CLAMP_TO_EDGE),
+        Smp::new(F::LINEAR, M::LINEAR, AM::REPEAT),
+    ] {
+        let s = smp.create(&vk);
+        write_image(
+            &vk,
+            p.sets[0],
+            0,
+            DT::COMBINED_IMAGE_SAMPLER,
+            sampled,
+            s,
+            GENERAL,
+        );
+        vk.run(|cb| unsafe {
+            p.bind(&vk, cb, &[]);
+            vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+            barrier(&vk, cb, dst.image, GENERAL, TRANSFER_SRC);
+            vk.device.cmd_copy_image_to_buffer(
+                cb,
+                dst.image,
+                TRANSFER_SRC,
+                readback.buffer,
+                &[vk::BufferImageCopy {
+                    image_subresource: softvk_tests::color_layers(12),
+                    image_extent: vk::Extent3D {
+                        width: 4,
+                        height: 4,
+                        depth: 1,
+                    },
+                    ..Default::default()
+                }],
+            );
+            barrier(&vk, cb, dst.image, TRANSFER_SRC, GENERAL);
+        });
+        unsafe { vk.device.destroy_sampler(s, None) };
+        let sizes = &out.u32s()[..8];
+        assert_eq!(
+            sizes,
+            [4, 4, 2, 2, 4, 4, 2, 2],
+            "textureSize (lod 0), textureQueryLevels, imageSize, textureSize (lod 1).x"
+        );
+        let got = get_vec4s(&out, 2, 4 * n);
+        let stored = get_vec4s(&readback, 0, n);
+        for (i, d) in dirs.iter().enumerate() {
+            let dir = [d[0], d[1], d[2]];
+            let c = (d[3].round_ties_even() as i64).clamp(0, 1);
+            clamped += (c as f32 != d[3].round_ties_even()) as usize;
+            let (face, s, t) = cube_face(dir);
+            let cube_of = |m: usize| layers_of(&levels[m], 6 * c as u32, 6);
+            let mut at_level = |m: usize, lod: f32| {
+                if smp.mag == F::NEAREST {
+                    reference(&levels, &smp, [s, t, 0.0], 2, 6 * c + face, lod, [0; 3])
+                } else {
+                    let (v, e) = cube_linear(&cube_of(m), dir);
+                    edges += e as usize;
+                    v
+                }
+            };
+            let (gather, _) = cube_gather(&cube_of(0), dir);
+            let want = [
+                at_level(0, 0.0),
+                at_level(1, 1.0),
+                gather.map(|t| t[2]),
+                levels[0].texels[i],
+            ];
+            for (q, w) in want.iter().enumerate() {
+                let g = got[4 * i + q];
+                assert!(
+                    close(g, *w, 1e-5),
+                    "{smp:?} at {d:?}: result {q} (0 textureLod 0, 1 textureLod 1, 2 \
+                     textureGather, 3 imageLoad of texel {i}) is {g:?}, the spec's {w:?}"
+                );
+            }
+            let w = levels[0].texels[i].map(|x| x * 2.0 + 1.0);
+            assert_eq!(stored[i], w, "imageStore of texel {i}");
+        }
+    }
+    assert!(edges > 5, "LINEAR samples across cube edges: {edges}");
+    assert!(clamped > 5, "cube indices clamped: {clamped}");
+    unsafe {
+        for v in [sampled, src_view, dst_view] {
+            vk.device.destroy_image_view(v, None);
+        }
+    }
+    vk.destroy_image(img);
+    vk.destroy_image(dst);
+    for b in [staged, coords, out, readback] {
         vk.destroy_buffer(b);
     }
     p.destroy(&vk);
