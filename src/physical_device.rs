@@ -194,6 +194,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // CUBE_ARRAY views, sampled (SampledCubeArray) and storage (ImageCubeArray) (tests:
     // sampling::cube_arrays_sample_gather_load_and_store)
     "imageCubeArray",
+    // VkSamplerReductionModeCreateInfo MIN / MAX on every FILTER_LINEAR format, after the
+    // view's swizzle (tests: sampling::min_max_reduction_follows_the_spec)
+    "samplerFilterMinmax",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -209,7 +212,7 @@ pub fn feature_supported(name: &str) -> bool {
 /// ones, its required feature is in [`SUPPORTED_FEATURES`]). Promoted extensions that are
 /// absent are those whose functionality has not landed: draws (draw_indirect_count,
 /// extended_dynamic_state 1/2, shader_draw_parameters), sampling (sampler_ycbcr_conversion,
-/// sampler_filter_minmax, astc_hdr, 4444 and ycbcr 444 formats), 8-bit shader types (8bit
+/// astc_hdr, 4444 and ycbcr 444 formats), 8-bit shader types (8bit
 /// storage),
 /// descriptor indexing, variable pointers, scalar block layout, viewport index layer and
 /// device groups. Tests: extensions::* (each name's structures answer, its commands resolve).
@@ -225,6 +228,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_pipeline_creation_cache_control",
     "VK_EXT_pipeline_creation_feedback",
     "VK_EXT_private_data",
+    "VK_EXT_sampler_filter_minmax",
     "VK_EXT_scalar_block_layout",
     "VK_EXT_shader_atomic_float",
     "VK_EXT_separate_stencil_usage",
@@ -323,8 +327,9 @@ pub struct FormatFeatures {
 ///   formats, whose values do not fit the f32/u32 path).
 /// - SAMPLED_IMAGE_FILTER_LINEAR: the format is in the float domain and blits can filter it
 ///   linearly (with BLIT_SRC, that is what the bit means without SAMPLED_IMAGE).
+/// - SAMPLED_IMAGE_FILTER_MINMAX: wherever SAMPLED_IMAGE_FILTER_LINEAR is (min/max reduction).
 /// - Depth/stencil: optimal tiling only, blits with NEAREST only; sampled (either aspect), the
-///   depth aspect with FILTER_LINEAR and SAMPLED_IMAGE_DEPTH_COMPARISON.
+///   depth aspect with FILTER_LINEAR, FILTER_MINMAX and SAMPLED_IMAGE_DEPTH_COMPARISON.
 /// - STORAGE_IMAGE (+ READ/WRITE_WITHOUT_FORMAT), optimal and linear: the storage texel buffer
 ///   formats; compute shaders read and write them through the same codec with the view's
 ///   format. STORAGE_IMAGE_ATOMIC for R32_UINT/R32_SINT (tests: storage_image::*).
@@ -368,7 +373,9 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
         // sampling::depth_compare_follows_the_spec).
         let mut optimal = features | F::DEPTH_STENCIL_ATTACHMENT | F::SAMPLED_IMAGE;
         if info.aspects.contains(vk::ImageAspectFlags::DEPTH) {
-            optimal |= F::SAMPLED_IMAGE_FILTER_LINEAR | F::SAMPLED_IMAGE_DEPTH_COMPARISON;
+            optimal |= F::SAMPLED_IMAGE_FILTER_LINEAR
+                | F::SAMPLED_IMAGE_DEPTH_COMPARISON
+                | F::SAMPLED_IMAGE_FILTER_MINMAX;
         }
         return FormatFeatures {
             linear: F::empty(),
@@ -377,7 +384,9 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
         };
     }
     if info.domain == Domain::Float && !info.wide {
-        features |= F::SAMPLED_IMAGE_FILTER_LINEAR;
+        // Linear blits and sampling; min/max reduction of the same texels (tests:
+        // sampling::min_max_reduction_follows_the_spec).
+        features |= F::SAMPLED_IMAGE_FILTER_LINEAR | F::SAMPLED_IMAGE_FILTER_MINMAX;
     }
     // Sampled images: compute shaders fetch and sample every level and layer of the view
     // through the same codec (shader/runtime/sampling.rs; tests: sampling::*).
@@ -749,6 +758,11 @@ impl PhysicalDevice {
         let mut p = vk::PhysicalDeviceVulkan12Properties {
             driver_id: DRIVER_ID,
             conformance_version: self.conformance,
+            // Min/max reduction works on every format with FILTER_MINMAX (all components,
+            // any component mapping: it reduces the swizzled texels) (tests:
+            // sampling::min_max_reduction_follows_the_spec).
+            filter_minmax_single_component_formats: vk::TRUE,
+            filter_minmax_image_component_mapping: vk::TRUE,
             // SPV_KHR_float_controls: the modes the compiler honours for 32-bit floats
             // (dispatches run on softvk's threads, whose MXCSR keeps IEEE round-to-nearest-even
             // with denormals; tests: spirv::float_controls). RTZ and flush-to-zero are refused.

@@ -80,6 +80,8 @@ struct Smp {
     /// compareEnable / compareOp; with `dref`, the reference [`filter_level`] compares with.
     cmp: Option<vk::CompareOp>,
     dref: f32,
+    /// VkSamplerReductionModeCreateInfo (chained unless WEIGHTED_AVERAGE).
+    reduction: vk::SamplerReductionMode,
 }
 
 impl Smp {
@@ -96,13 +98,20 @@ impl Smp {
             unnormalized: false,
             cmp: None,
             dref: 0.0,
+            reduction: vk::SamplerReductionMode::WEIGHTED_AVERAGE,
         }
     }
 
     fn create(&self, vk: &Vk) -> vk::Sampler {
+        let mut reduction =
+            vk::SamplerReductionModeCreateInfo::default().reduction_mode(self.reduction);
+        let mut info = vk::SamplerCreateInfo::default();
+        if self.reduction != vk::SamplerReductionMode::WEIGHTED_AVERAGE {
+            info = info.push_next(&mut reduction);
+        }
         unsafe {
             vk.device.create_sampler(
-                &vk::SamplerCreateInfo::default()
+                &info
                     .mag_filter(self.mag)
                     .min_filter(self.min)
                     .mipmap_mode(self.mip)
@@ -555,6 +564,7 @@ fn filter_level(
         return texel(c);
     }
     let mut sum = [0.0f32; 4];
+    let mut picked = None;
     for corner in 0..1 << axes {
         let mut c = [0i64; 3];
         let mut weight = 1.0;
@@ -570,11 +580,32 @@ fn filter_level(
             }
         }
         let t = texel(c);
+        if smp.reduction != vk::SamplerReductionMode::WEIGHTED_AVERAGE {
+            // MIN / MAX: over the texels with non-zero weights.
+            if weight != 0.0 {
+                picked = Some(match picked {
+                    Some(p) => min_max(smp.reduction, p, t),
+                    None => t,
+                });
+            }
+            continue;
+        }
         for q in 0..4 {
             sum[q] += weight * t[q];
         }
     }
-    sum
+    picked.unwrap_or(sum)
+}
+
+/// Component-wise min (MIN) or max (MAX) of two texels.
+fn min_max(mode: vk::SamplerReductionMode, a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
+    std::array::from_fn(|q| {
+        if mode == vk::SamplerReductionMode::MIN {
+            a[q].min(b[q])
+        } else {
+            a[q].max(b[q])
+        }
+    })
 }
 
 /// The spec's "Level-of-Detail Operation" and mipmap selection, then [`filter_level`].
@@ -619,6 +650,14 @@ fn reference(
     let lo = (hi + 1).min(levels.len() - 1);
     let delta = d - d.floor();
     let (a, b) = (at(&levels[hi], linear), at(&levels[lo], linear));
+    if smp.reduction != vk::SamplerReductionMode::WEIGHTED_AVERAGE {
+        // Both levels weigh when delta is not 0.
+        return if delta == 0.0 {
+            a
+        } else {
+            min_max(smp.reduction, a, b)
+        };
+    }
     std::array::from_fn(|k| (1.0 - delta) * a[k] + delta * b[k])
 }
 
@@ -1709,9 +1748,11 @@ fn depth_compare_follows_the_spec() {
                 .get_physical_device_format_properties(vk.physical, format)
         };
         assert!(
-            props
-                .optimal_tiling_features
-                .contains(FF::SAMPLED_IMAGE | FF::SAMPLED_IMAGE_FILTER_LINEAR),
+            props.optimal_tiling_features.contains(
+                FF::SAMPLED_IMAGE
+                    | FF::SAMPLED_IMAGE_FILTER_LINEAR
+                    | FF::SAMPLED_IMAGE_FILTER_MINMAX
+            ),
             "{format:?}"
         );
         let mut p3 = vk::FormatProperties3::default();
@@ -2399,6 +2440,207 @@ fn cube_arrays_sample_gather_load_and_store() {
     vk.destroy_image(img);
     vk.destroy_image(dst);
     for b in [staged, coords, out, readback] {
+        vk.destroy_buffer(b);
+    }
+    p.destroy(&vk);
+}
+
+/// Min/max reduction (samplerFilterMinmax): every filter x mipmap mode x address mode with MIN
+/// and MAX samplers, on the 4x4 RGBA32F image with 3 levels of
+/// [`filters_mipmaps_and_address_modes_follow_the_spec`] and on a swizzled view of it
+/// (filterMinmaxImageComponentMapping: the reduction sees the swizzled components) and on the
+/// depth aspect of a D16_UNORM image, against
+/// [`reference`] (component-wise min / max of the texels, and levels, with non-zero weights);
+/// FILTER_MINMAX is reported for the spec's required formats and the properties say so.
+#[test]
+fn min_max_reduction_follows_the_spec() {
+    let vk = Vk::new();
+    let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
+    let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut f12);
+    let mut p12 = vk::PhysicalDeviceVulkan12Properties::default();
+    let mut p2 = vk::PhysicalDeviceProperties2::default().push_next(&mut p12);
+    unsafe {
+        vk.instance
+            .get_physical_device_features2(vk.physical, &mut f2);
+        vk.instance
+            .get_physical_device_properties2(vk.physical, &mut p2);
+    }
+    assert_eq!(f12.sampler_filter_minmax, vk::TRUE);
+    assert_eq!(p12.filter_minmax_single_component_formats, vk::TRUE);
+    assert_eq!(p12.filter_minmax_image_component_mapping, vk::TRUE);
+    // "Required Format Support": FILTER_MINMAX on these when samplerFilterMinmax is reported.
+    for f in [
+        vk::Format::R8_UNORM,
+        vk::Format::R8_SNORM,
+        vk::Format::R16_UNORM,
+        vk::Format::R16_SNORM,
+        vk::Format::R16_SFLOAT,
+        vk::Format::R32_SFLOAT,
+        vk::Format::D16_UNORM,
+        vk::Format::X8_D24_UNORM_PACK32,
+        vk::Format::D32_SFLOAT,
+        vk::Format::D16_UNORM_S8_UINT,
+        vk::Format::D24_UNORM_S8_UINT,
+        vk::Format::D32_SFLOAT_S8_UINT,
+    ] {
+        let props = unsafe {
+            vk.instance
+                .get_physical_device_format_properties(vk.physical, f)
+        };
+        assert!(
+            props
+                .optimal_tiling_features
+                .contains(FF::SAMPLED_IMAGE_FILTER_MINMAX),
+            "{f:?}"
+        );
+    }
+    let mut rng = Rng::new(77);
+    let levels: Vec<Level> = (0..3)
+        .map(|m| random_level(&mut rng, [4 >> m, 4 >> m, 1], 1, false))
+        .collect();
+    let img = vk.image(
+        &softvk_tests::image_2d(RGBA32F, 4, 4)
+            .mip_levels(3)
+            .usage(IU::SAMPLED | IU::TRANSFER_DST),
+    );
+    let data = upload(&vk, img.image, &levels);
+    let plain = view(&vk, img.image, vk::ImageViewType::TYPE_2D, RGBA32F, 3);
+    let swizzled = unsafe {
+        vk.device.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(img.image)
+                .view_type(vk::ImageViewType::TYPE_2D)
+                .format(RGBA32F)
+                .components(vk::ComponentMapping {
+                    r: vk::ComponentSwizzle::A,
+                    g: vk::ComponentSwizzle::R,
+                    b: vk::ComponentSwizzle::G,
+                    a: vk::ComponentSwizzle::B,
+                })
+                .subresource_range(softvk_tests::full_range(COLOR)),
+            None,
+        )
+    }
+    .expect("vkCreateImageView");
+    // The depth aspect of D16_UNORM with 3 levels (FILTER_MINMAX on depth formats).
+    let d16 = vk::Format::D16_UNORM;
+    let none = vk::ImageCreateFlags::empty();
+    let (dimg, depth_levels) = depth_image(&vk, d16, 4, 3, 1, none, 78);
+    let dview = depth_view(&vk, dimg.image, vk::ImageViewType::TYPE_2D, d16, (0, 1));
+    let swizzle = |t: [f32; 4]| [t[3], t[0], t[1], t[2]];
+    let swizzled_levels: Vec<Level> = levels
+        .iter()
+        .map(|l| Level {
+            size: l.size,
+            layers: 1,
+            texels: l.texels.iter().map(|t| swizzle(*t)).collect(),
+        })
+        .collect();
+    let p = pipe(
+        &vk,
+        "sample_modes",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::STORAGE_BUFFER),
+            (2, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+    let mut at = Vec::new();
+    for lod in [-0.5, 0.0, 0.3, 0.5, 0.7, 1.0, 1.25, 1.6, 2.5] {
+        for _ in 0..6 {
+            at.push([unit() * 2.6 - 0.8, unit() * 2.6 - 0.8, lod, 0.0]);
+        }
+    }
+    for g in [0.1, 0.25, 0.4, 0.9] {
+        at.push([unit(), unit(), g, 1.0]);
+    }
+    for lod in [0.0, 1.0] {
+        for _ in 0..3 {
+            at.push([unit(), unit(), lod, 2.0]);
+        }
+    }
+    // Texel centers and edges, where some weights are exactly 0.
+    for (s, t) in [(0.125, 0.125), (0.375, 0.5), (0.5, 0.625), (0.25, 0.25)] {
+        at.push([s, t, 0.0, 0.0]);
+    }
+    let n = at.len();
+    let coords = vk.buffer((16 * n) as u64, BU::STORAGE_BUFFER);
+    let out = vk.buffer((16 * n) as u64, BU::STORAGE_BUFFER);
+    put_vec4s(&coords, &at);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        1,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, p.sets[0], 2, DT::STORAGE_BUFFER, &out, 0, out.size);
+    use vk::Filter as F;
+    use vk::SamplerMipmapMode as M;
+    let (mut checked, mut differ) = (0, 0);
+    for reduction in [vk::SamplerReductionMode::MIN, vk::SamplerReductionMode::MAX] {
+        for f in [F::NEAREST, F::LINEAR] {
+            for m in [M::NEAREST, M::LINEAR] {
+                for a in [
+                    AM::REPEAT,
+                    AM::MIRRORED_REPEAT,
+                    AM::CLAMP_TO_EDGE,
+                    AM::CLAMP_TO_BORDER,
+                    AM::MIRROR_CLAMP_TO_EDGE,
+                ] {
+                    let smp = Smp {
+                        reduction,
+                        border: vk::BorderColor::FLOAT_OPAQUE_WHITE,
+                        ..Smp::new(f, m, a)
+                    };
+                    let s = smp.create(&vk);
+                    for (v, lv) in [
+                        (plain, &levels),
+                        (swizzled, &swizzled_levels),
+                        (dview, &depth_levels),
+                    ] {
+                        write_image(&vk, p.sets[0], 0, DT::COMBINED_IMAGE_SAMPLER, v, s, RO);
+                        vk.run(|cb| unsafe {
+                            p.bind(&vk, cb, &[]);
+                            vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+                        });
+                        for (c, g) in at.iter().zip(get_vec4s(&out, 0, n)) {
+                            let (lambda, offset) = match c[3] {
+                                1.0 => ((c[2] * 4.0).log2(), [0, 0, 0]),
+                                2.0 => (c[2], [1, -1, 0]),
+                                _ => (c[2], [0, 0, 0]),
+                            };
+                            let r = reference(lv, &smp, [c[0], c[1], 0.0], 2, 0, lambda, offset);
+                            assert!(close(g, r, 1e-6), "{smp:?} at {c:?}: {g:?} != {r:?}");
+                            let avg = Smp {
+                                reduction: vk::SamplerReductionMode::WEIGHTED_AVERAGE,
+                                ..smp
+                            };
+                            let w = reference(lv, &avg, [c[0], c[1], 0.0], 2, 0, lambda, offset);
+                            differ += !close(w, r, 1e-6) as usize;
+                            checked += 1;
+                        }
+                    }
+                    unsafe { vk.device.destroy_sampler(s, None) };
+                }
+            }
+        }
+    }
+    println!("{checked} min/max samples checked, {differ} differ from the weighted average");
+    assert!(differ > checked / 4, "{differ} of {checked}");
+    unsafe {
+        vk.device.destroy_image_view(plain, None);
+        vk.device.destroy_image_view(swizzled, None);
+        vk.device.destroy_image_view(dview, None);
+    }
+    vk.destroy_image(img);
+    vk.destroy_image(dimg);
+    for b in [data, coords, out] {
         vk.destroy_buffer(b);
     }
     p.destroy(&vk);

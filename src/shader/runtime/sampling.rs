@@ -32,6 +32,9 @@
 //!   [r, 0, 0, 1] that is swizzled and filtered like any other (cube corners average three
 //!   compared texels). A Dref instruction with a sampler without compareEnable, or on a color
 //!   view, reads the texel as it is (undefined behaviour in the spec).
+//! - Min/max reduction (VkSamplerReductionModeCreateInfo MIN / MAX): LINEAR takes the
+//!   component-wise min / max of the (swizzled) texels with non-zero weights instead of the
+//!   weighted sum, and mipmap LINEAR of the two levels when both weigh (δ ≠ 0).
 //! - "Texel Gathering": the four texels of the LINEAR footprint on the base level, in the order
 //!   the compiled code passes (i0j1, i1j1, i1j0, i0j0, or ConstOffsets), each wrapped / replaced
 //!   / compared / swizzled as above, one component of each.
@@ -292,6 +295,20 @@ struct At {
     cube: Option<(i32, i32)>,
     /// OpImage*Dref*: the depth comparison applied to each texel before filtering.
     cmp: Option<Compare>,
+    /// How LINEAR combines texels (and mipmap LINEAR levels): weighted average, or the
+    /// component-wise min / max of those with non-zero weights.
+    reduction: vk::SamplerReductionMode,
+}
+
+/// Component-wise min or max of `a` and `b` (`MIN` / `MAX` reduction).
+fn reduce(mode: vk::SamplerReductionMode, a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
+    std::array::from_fn(|k| {
+        if mode == vk::SamplerReductionMode::MIN {
+            a[k].min(b[k])
+        } else {
+            a[k].max(b[k])
+        }
+    })
 }
 
 /// "Depth Compare Operation": the sampler's compareOp with the instruction's reference value
@@ -393,6 +410,7 @@ fn sample_level(
     }
     let corners = 1usize << at.axes;
     let mut sum = [0.0f32; 4];
+    let mut picked = None;
     for c in 0..corners {
         let mut coord = [0i64; 3];
         let mut weight = 1.0f32;
@@ -406,11 +424,21 @@ fn sample_level(
             }
         }
         let t = as_f32(fetch(coord));
+        if at.reduction != vk::SamplerReductionMode::WEIGHTED_AVERAGE {
+            // "Texel Linear Filtering": the min / max of the texels with non-zero weights.
+            if weight != 0.0 {
+                picked = Some(match picked {
+                    Some(p) => reduce(at.reduction, p, t),
+                    None => t,
+                });
+            }
+            continue;
+        }
         for (acc, v) in sum.iter_mut().zip(t) {
             *acc += weight * v;
         }
     }
-    Texel::Float(sum)
+    Texel::Float(picked.unwrap_or(sum))
 }
 
 /// The texel at integer coordinates `c` (before wrapping) of `level` (`l`), as filtering
@@ -777,6 +805,7 @@ fn place(s: &SampledImageSlot, sampler: &crate::resource::SamplerDesc, q: &Query
         unnormalized: sampler.unnormalized_coordinates,
         cube: None,
         cmp: q.cmp,
+        reduction: sampler.reduction,
     };
     match dim {
         0 => {
@@ -832,6 +861,7 @@ fn sample_in(
             && at.axes == 2
             && at.cube.is_none()
             && at.cmp.is_none()
+            && at.reduction == vk::SamplerReductionMode::WEIGHTED_AVERAGE
             && f.inside(level_lo)
             && f.inside(level_hi)
     });
@@ -843,9 +873,14 @@ fn sample_in(
     let t = if level_hi != level_lo && delta != 0.0 {
         let t1 = as_f32(level(level_hi));
         let t0 = as_f32(t0);
-        Texel::Float(std::array::from_fn(|k| {
-            (1.0 - delta) * t0[k] + delta * t1[k]
-        }))
+        if at.reduction != vk::SamplerReductionMode::WEIGHTED_AVERAGE {
+            // "Texel Mipmap Filtering": both levels have non-zero weights here.
+            Texel::Float(reduce(at.reduction, t0, t1))
+        } else {
+            Texel::Float(std::array::from_fn(|k| {
+                (1.0 - delta) * t0[k] + delta * t1[k]
+            }))
+        }
     } else {
         t0
     };
@@ -886,7 +921,7 @@ pub(crate) unsafe extern "C" fn sv_sample4(
             let lanes = s
                 .fast
                 .as_ref()
-                .filter(|_| same)
+                .filter(|_| same && sampler.reduction == vk::SamplerReductionMode::WEIGHTED_AVERAGE)
                 .and_then(|f| fast::sample4_2d(s, f, sampler, sel0, shape, rows, offset, kind));
             lanes.unwrap_or_else(|| {
                 std::array::from_fn(|l| {

@@ -413,6 +413,7 @@ pub(super) fn sample4_2d(
             unnormalized: sampler.unnormalized_coordinates,
             cube: None,
             cmp: None,
+            reduction: sampler.reduction,
         };
         let mut out = [[0u32; 4]; LANES];
         if clamp {
@@ -784,6 +785,7 @@ mod tests {
                 vk::BorderColor::INT_OPAQUE_WHITE,
             ]),
             unnormalized_coordinates: r.below(8) == 0,
+            reduction: vk::SamplerReductionMode::WEIGHTED_AVERAGE,
         }
     }
 
