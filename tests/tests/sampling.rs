@@ -2645,3 +2645,158 @@ fn min_max_reduction_follows_the_spec() {
     }
     p.destroy(&vk);
 }
+
+/// LINEAR (mipmap LINEAR) sampling of a cube's `levels` at level of detail `lod`, seamless.
+fn cube_mip_linear(levels: &[Level], dir: [f32; 3], lod: f32) -> [f32; 4] {
+    let q = (levels.len() - 1) as f32;
+    if lod <= 0.0 {
+        return cube_linear(&levels[0], dir).0;
+    }
+    let d = lod.min(q);
+    let hi = d.floor();
+    let lo = (hi + 1.0).min(q);
+    let delta = d - hi;
+    let a = cube_linear(&levels[hi as usize], dir).0;
+    let b = cube_linear(&levels[lo as usize], dir).0;
+    std::array::from_fn(|k| (1.0 - delta) * a[k] + delta * b[k])
+}
+
+/// Depth comparison with an explicit Lod on cube views (shaders/tests/sample_cube_dref.spvasm):
+/// a D16_UNORM cube and a D32_SFLOAT cube array, 2 levels each, every compare op with NEAREST
+/// and LINEAR (mipmap LINEAR, seamless across faces) samplers, against the references over the
+/// compared texels (each texel compared before filtering, corners averaging three compared
+/// texels; the D16 reference clamped to [0, 1]).
+#[test]
+fn cube_depth_compare_follows_the_spec() {
+    let vk = Vk::new();
+    let cube = vk::ImageCreateFlags::CUBE_COMPATIBLE;
+    let (d16, d32) = (vk::Format::D16_UNORM, vk::Format::D32_SFLOAT);
+    let (cimg, clv) = depth_image(&vk, d16, 4, 2, 6, cube, 61);
+    let (aimg, alv) = depth_image(&vk, d32, 4, 2, 12, cube, 62);
+    type V = vk::ImageViewType;
+    let cview = depth_view(&vk, cimg.image, V::CUBE, d16, (0, 6));
+    let aview = depth_view(&vk, aimg.image, V::CUBE_ARRAY, d32, (0, 12));
+    let p = pipe(
+        &vk,
+        "sample_cube_dref",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::COMBINED_IMAGE_SAMPLER),
+            (2, DT::STORAGE_BUFFER),
+            (3, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    let n = 64usize;
+    let coords = vk.buffer(32 * 64, BU::STORAGE_BUFFER);
+    let out = vk.buffer(8 * n as u64, BU::STORAGE_BUFFER);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        2,
+        DT::STORAGE_BUFFER,
+        &coords,
+        0,
+        coords.size,
+    );
+    write_buffer(&vk, p.sets[0], 3, DT::STORAGE_BUFFER, &out, 0, out.size);
+    let mut rng = Rng::new(63);
+    let mut unit = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+    let mut dirs = Vec::new();
+    let mut refs = Vec::new();
+    for k in 0..n {
+        dirs.push([
+            unit() * 2.0 - 1.0,
+            unit() * 2.0 - 1.0,
+            unit() * 2.0 - 1.0,
+            unit() * 2.4 - 0.5,
+        ]);
+        let dref = match k % 3 {
+            0 => clv[0].texels[(unit() * 95.99) as usize][0],
+            1 => unit() * 1.4 - 0.2,
+            _ => unit(),
+        };
+        let lod = [0.0, 0.5, 1.0, -0.5, 1.7, 0.25][k % 6];
+        refs.push([dref, lod, 0.0, 0.0]);
+    }
+    put_vec4s(
+        &coords,
+        &dirs.iter().chain(&refs).copied().collect::<Vec<_>>(),
+    );
+    use vk::Filter as F;
+    use vk::SamplerMipmapMode as M;
+    let (mut fractions, mut edges) = (0, 0);
+    for op in COMPARE_OPS {
+        for (f, m) in [(F::NEAREST, M::NEAREST), (F::LINEAR, M::LINEAR)] {
+            let smp = Smp {
+                cmp: Some(op),
+                ..Smp::new(f, m, AM::CLAMP_TO_EDGE)
+            };
+            let s = smp.create(&vk);
+            write_image(&vk, p.sets[0], 0, DT::COMBINED_IMAGE_SAMPLER, cview, s, RO);
+            write_image(&vk, p.sets[0], 1, DT::COMBINED_IMAGE_SAMPLER, aview, s, RO);
+            vk.run(|cb| unsafe {
+                p.bind(&vk, cb, &[]);
+                vk.device.cmd_dispatch(cb, n as u32, 1, 1);
+            });
+            unsafe { vk.device.destroy_sampler(s, None) };
+            let got: Vec<f32> = out.u32s().into_iter().map(f32::from_bits).collect();
+            let plain = Smp { cmp: None, ..smp };
+            for (k, (d, r)) in dirs.iter().zip(&refs).enumerate() {
+                let dir = [d[0], d[1], d[2]];
+                let (face, s, t) = cube_face(dir);
+                let c = (d[3].round_ties_even() as i64).clamp(0, 1);
+                // The levels with every texel replaced by its comparison.
+                let compared = |lv: &[Level], dref: f32, first: u32, count: u32| -> Vec<Level> {
+                    lv.iter()
+                        .map(|l| {
+                            let l = layers_of(l, first, count);
+                            Level {
+                                texels: l
+                                    .texels
+                                    .iter()
+                                    .map(|t| [compare(op, dref, t[0]), 0.0, 0.0, 1.0])
+                                    .collect(),
+                                ..l
+                            }
+                        })
+                        .collect()
+                };
+                let mut one = |lv: &[Level], dref: f32, first: u32| {
+                    let cl = compared(lv, dref, first, 6);
+                    if f == F::NEAREST {
+                        reference(&cl, &plain, [s, t, 0.0], 2, face, r[1], [0; 3])[0]
+                    } else {
+                        edges += cube_linear(&cl[0], dir).1 as usize;
+                        cube_mip_linear(&cl, dir, r[1])[0]
+                    }
+                };
+                let want = [
+                    one(&clv, r[0].clamp(0.0, 1.0), 0),
+                    one(&alv, r[0], 6 * c as u32),
+                ];
+                for (q, w) in want.iter().enumerate() {
+                    let g = got[2 * k + q];
+                    assert!(
+                        (g - w).abs() <= 1e-5,
+                        "{smp:?} dir {d:?} ref {r:?}: {} is {g}, the spec's {w}",
+                        ["cube (D16)", "cube array (D32)"][q]
+                    );
+                    fractions += (*w > 0.0 && *w < 1.0) as usize;
+                }
+            }
+        }
+    }
+    assert!(fractions > 20, "filtered comparisons: {fractions}");
+    assert!(edges > 5, "LINEAR samples across cube edges: {edges}");
+    unsafe {
+        vk.device.destroy_image_view(cview, None);
+        vk.device.destroy_image_view(aview, None);
+    }
+    vk.destroy_image(cimg);
+    vk.destroy_image(aimg);
+    vk.destroy_buffer(coords);
+    vk.destroy_buffer(out);
+    p.destroy(&vk);
+}
