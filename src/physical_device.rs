@@ -198,6 +198,15 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // VK_SAMPLER_ADDRESS_MODE_MIRROR_CLAMP_TO_EDGE in sampled-image lookups (tests:
     // sampling::filters_mipmaps_and_address_modes_follow_the_spec)
     "samplerMirrorClampToEdge",
+    // OpImageGather with Offset and ConstOffsets (ImageGatherExtended) (tests:
+    // sampling::gathers_follow_the_spec)
+    "shaderImageGatherExtended",
+    // CUBE_ARRAY views, sampled (SampledCubeArray) and storage (ImageCubeArray) (tests:
+    // sampling::cube_arrays_sample_gather_load_and_store)
+    "imageCubeArray",
+    // VkSamplerReductionModeCreateInfo MIN / MAX on every FILTER_LINEAR format, after the
+    // view's swizzle (tests: sampling::min_max_reduction_follows_the_spec)
+    "samplerFilterMinmax",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -213,7 +222,7 @@ pub fn feature_supported(name: &str) -> bool {
 /// ones, its required feature is in [`SUPPORTED_FEATURES`]). Promoted extensions that are
 /// absent are those whose functionality has not landed: draws (draw_indirect_count,
 /// extended_dynamic_state 1/2, shader_draw_parameters), sampling (sampler_ycbcr_conversion,
-/// sampler_filter_minmax, astc_hdr, 4444 and ycbcr 444 formats), 8-bit shader types (8bit
+/// astc_hdr, 4444 and ycbcr 444 formats), 8-bit shader types (8bit
 /// storage),
 /// descriptor indexing, variable pointers, scalar block layout, viewport index layer and
 /// device groups. Tests: extensions::* (each name's structures answer, its commands resolve).
@@ -229,6 +238,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_pipeline_creation_cache_control",
     "VK_EXT_pipeline_creation_feedback",
     "VK_EXT_private_data",
+    "VK_EXT_sampler_filter_minmax",
     "VK_EXT_scalar_block_layout",
     "VK_EXT_shader_atomic_float",
     "VK_EXT_shader_image_atomic_int64",
@@ -329,12 +339,15 @@ pub struct FormatFeatures {
 ///   formats, whose values do not fit the f32/u32 path).
 /// - SAMPLED_IMAGE_FILTER_LINEAR: the format is in the float domain and blits can filter it
 ///   linearly (with BLIT_SRC, that is what the bit means without SAMPLED_IMAGE).
-/// - Depth/stencil: optimal tiling only, blits with NEAREST only.
+/// - SAMPLED_IMAGE_FILTER_MINMAX: wherever SAMPLED_IMAGE_FILTER_LINEAR is (min/max reduction).
+/// - Depth/stencil: optimal tiling only, blits with NEAREST only; sampled (either aspect), the
+///   depth aspect with FILTER_LINEAR, FILTER_MINMAX and SAMPLED_IMAGE_DEPTH_COMPARISON.
 /// - STORAGE_IMAGE (+ READ/WRITE_WITHOUT_FORMAT), optimal and linear: the storage texel buffer
 ///   formats; compute shaders read and write them through the same codec with the view's
 ///   format. STORAGE_IMAGE_ATOMIC for R32_UINT/R32_SINT (tests: storage_image::*). R64_UINT /
 ///   R64_SINT: STORAGE_IMAGE and STORAGE_IMAGE_ATOMIC (64-bit integer images).
-/// - Nothing for sampling, vertex input or graphics yet: those come with the graphics work.
+/// - SAMPLED_IMAGE on both tilings for the non-64-bit color formats (tests: sampling::*).
+/// - Nothing for vertex input or graphics yet: those come with the graphics work.
 pub fn format_features(f: vk::Format) -> FormatFeatures {
     type F = vk::FormatFeatureFlags2;
     let Some(info) = format::info(f) else {
@@ -366,16 +379,27 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
         .intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
     if depth_stencil {
         // Load/clear, vkCmdClearAttachments and depth/stencil resolves (command::attachments);
-        // shaders fetch and sample (NEAREST) either aspect through its plane's format
-        // (tests: sampling::depth_and_stencil_aspects_fetch_and_sample).
+        // shaders fetch and sample either aspect through its plane's format
+        // (tests: sampling::depth_and_stencil_aspects_fetch_and_sample). The depth aspect
+        // filters linearly and compares (OpImage*Dref*, each texel compared before filtering;
+        // FILTER_LINEAR on a depth/stencil format is about the depth aspect only) (tests:
+        // sampling::depth_compare_follows_the_spec).
+        let mut optimal = features | F::DEPTH_STENCIL_ATTACHMENT | F::SAMPLED_IMAGE;
+        if info.aspects.contains(vk::ImageAspectFlags::DEPTH) {
+            optimal |= F::SAMPLED_IMAGE_FILTER_LINEAR
+                | F::SAMPLED_IMAGE_DEPTH_COMPARISON
+                | F::SAMPLED_IMAGE_FILTER_MINMAX;
+        }
         return FormatFeatures {
             linear: F::empty(),
-            optimal: features | F::DEPTH_STENCIL_ATTACHMENT | F::SAMPLED_IMAGE,
+            optimal,
             buffer: F::empty(),
         };
     }
     if info.domain == Domain::Float && !info.wide {
-        features |= F::SAMPLED_IMAGE_FILTER_LINEAR;
+        // Linear blits and sampling; min/max reduction of the same texels (tests:
+        // sampling::min_max_reduction_follows_the_spec).
+        features |= F::SAMPLED_IMAGE_FILTER_LINEAR | F::SAMPLED_IMAGE_FILTER_MINMAX;
     }
     // Sampled images: compute shaders fetch and sample every level and layer of the view
     // through the same codec (shader/runtime/sampling.rs; tests: sampling::*).
@@ -673,8 +697,9 @@ impl PhysicalDevice {
             min_storage_buffer_offset_alignment: 64,
             min_texel_offset: -8,
             max_texel_offset: 7,
-            min_texel_gather_offset: 0,
-            max_texel_gather_offset: 0,
+            // What lower/sampling.rs accepts for gather offsets (the spec's minimum range).
+            min_texel_gather_offset: -8,
+            max_texel_gather_offset: 7,
             min_interpolation_offset: 0.0,
             max_interpolation_offset: 0.0,
             sub_pixel_interpolation_offset_bits: 0,
@@ -755,6 +780,11 @@ impl PhysicalDevice {
         let mut p = vk::PhysicalDeviceVulkan12Properties {
             driver_id: DRIVER_ID,
             conformance_version: self.conformance,
+            // Min/max reduction works on every format with FILTER_MINMAX (all components,
+            // any component mapping: it reduces the swizzled texels) (tests:
+            // sampling::min_max_reduction_follows_the_spec).
+            filter_minmax_single_component_formats: vk::TRUE,
+            filter_minmax_image_component_mapping: vk::TRUE,
             // SPV_KHR_float_controls: the modes the compiler honours for 32-bit floats
             // (dispatches run on softvk's threads, whose MXCSR keeps IEEE round-to-nearest-even
             // with denormals; tests: spirv::float_controls). RTZ and flush-to-zero are refused.

@@ -239,6 +239,9 @@ pub struct SamplerDesc {
     pub max_lod: f32,
     pub border_color: vk::BorderColor,
     pub unnormalized_coordinates: bool,
+    /// VkSamplerReductionModeCreateInfo (WEIGHTED_AVERAGE without one): WEIGHTED_AVERAGE, MIN
+    /// or MAX.
+    pub reduction: vk::SamplerReductionMode,
 }
 
 #[derive(Debug)]
@@ -252,6 +255,24 @@ impl Sampler {
             return Err(Error::new(
                 crate::error::ErrorKind::FeatureNotPresent,
                 "anisotropic filtering is not supported (samplerAnisotropy is not reported)",
+            ));
+        }
+        if !matches!(
+            desc.reduction,
+            vk::SamplerReductionMode::WEIGHTED_AVERAGE
+                | vk::SamplerReductionMode::MIN
+                | vk::SamplerReductionMode::MAX
+        ) {
+            return Err(Error::invalid(format!(
+                "sampler reduction mode {:?} is not WEIGHTED_AVERAGE, MIN or MAX \
+                 (VUID-VkSamplerReductionModeCreateInfo-reductionMode-parameter)",
+                desc.reduction
+            )));
+        }
+        if desc.compare.is_some() && desc.reduction != vk::SamplerReductionMode::WEIGHTED_AVERAGE {
+            return Err(Error::invalid(
+                "a sampler with compareEnable must use the WEIGHTED_AVERAGE reduction \
+                 (VUID-VkSamplerCreateInfo-compareEnable-01423)",
             ));
         }
         if desc.min_lod.is_nan() || desc.max_lod.is_nan() || desc.min_lod > desc.max_lod {

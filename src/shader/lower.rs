@@ -1648,7 +1648,11 @@ impl<'a, 'f> Lower<'a, 'f> {
             op if crate::shader::module::is_atomic(op) => self.atomic(i)?,
             ImageTexelPointer => self.image_texel_pointer(i)?,
             SampledImage | Image => self.sampled_image_op(i)?,
-            ImageSampleExplicitLod => self.image_sample(i)?,
+            ImageSampleExplicitLod
+            | ImageSampleDrefExplicitLod
+            | ImageSampleProjExplicitLod
+            | ImageSampleProjDrefExplicitLod => self.image_sample(i)?,
+            ImageGather | ImageDrefGather => self.image_gather(i)?,
             ImageQuerySizeLod | ImageQueryLevels => self.image_query_lod(i)?,
             ImageFetch | ImageRead => {
                 let Val::Img(d, sampled, shape) = self.get(i.w(0))? else {

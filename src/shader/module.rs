@@ -119,6 +119,12 @@ const CAPABILITIES: &[Capability] = &[
     Capability::Image1D,
     // Sampled images (lower/sampling.rs).
     Capability::Sampled1D,
+    // Gathers with Offset / ConstOffsets (shaderImageGatherExtended; lower/sampling.rs).
+    Capability::ImageGatherExtended,
+    // Cube array images, sampled and storage (imageCubeArray; lower/sampling.rs and
+    // lower/images.rs: a cube array's layer is 6 * cube + face).
+    Capability::SampledCubeArray,
+    Capability::ImageCubeArray,
     Capability::StorageImageExtendedFormats,
     Capability::StorageImageReadWithoutFormat,
     Capability::StorageImageWriteWithoutFormat,
@@ -332,6 +338,11 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | Image
             | ImageFetch
             | ImageSampleExplicitLod
+            | ImageSampleDrefExplicitLod
+            | ImageSampleProjExplicitLod
+            | ImageSampleProjDrefExplicitLod
+            | ImageGather
+            | ImageDrefGather
             | ImageQuerySizeLod
             | ImageQueryLevels
             | ImageRead

@@ -1169,3 +1169,147 @@ fn float64_refuses_32_bit_only_glsl_instructions() {
         );
     }
 }
+
+/// Invalid uses of the depth-compare and gather instructions are refused as malformed SPIR-V,
+/// with a message naming the rule, by both backends (never compiled, never a crash): mutations
+/// of the loader tests' shaders/tests/sample_dref.spv and sample_gather.spv.
+#[test]
+fn invalid_dref_and_gather_are_refused() {
+    let load = |name: &str| {
+        let path = dir().join(format!("../tests/{name}.spv"));
+        words(&std::fs::read(&path).unwrap_or_else(|e| panic!("{path:?}: {e}")))
+    };
+    let iface = |images: u32| PipelineInterface {
+        bindings: (0..images + 2)
+            .map(|b| BindingLayout {
+                set: 0,
+                binding: b,
+                kind: if b < images {
+                    DescriptorKind::CombinedImageSampler
+                } else {
+                    DescriptorKind::StorageBuffer
+                },
+                count: 1,
+                first_slot: b,
+            })
+            .collect(),
+        push_constant_bytes: 0,
+    };
+    // The id of the OpVariable named `name` (OpName 5), its pointee's sampled image type and
+    // that type's image: the word index of the OpTypeImage (25).
+    let image_type_of = |w: &[u32], name: &str| -> usize {
+        let insts = instructions(w);
+        let bytes: Vec<u8> = name
+            .bytes()
+            .chain([0; 4])
+            .take(name.len() / 4 * 4 + 4)
+            .collect();
+        let want = words(&bytes);
+        let var = insts
+            .iter()
+            .find(|(at, op, n)| *op == 5 && w[at + 2..at + n] == want[..])
+            .map(|(at, _, _)| w[at + 1])
+            .expect("OpName");
+        // The type instruction `op` whose result id is `id`.
+        let def = |id: u32, op: u32| {
+            insts
+                .iter()
+                .find(|(at, o, _)| *o == op && w[at + 1] == id)
+                .map(|(at, _, _)| *at)
+        };
+        // OpVariable (59): result type at +1, id at +2.
+        let var_at = insts
+            .iter()
+            .find(|(at, o, _)| *o == 59 && w[at + 2] == var)
+            .map(|(at, _, _)| *at)
+            .expect("OpVariable");
+        let ptr = def(w[var_at + 1], 32).expect("OpTypePointer");
+        let simg = def(w[ptr + 3], 27).expect("OpTypeSampledImage");
+        def(w[simg + 2], 25).expect("OpTypeImage")
+    };
+    // OpConstant (43) of `value` of the first 32-bit signed int type.
+    let constant = |w: &[u32], value: i32| -> usize {
+        let insts = instructions(w);
+        let int = insts
+            .iter()
+            .find(|(at, op, _)| *op == 21 && w[at + 2] == 32 && w[at + 3] == 1)
+            .map(|(at, _, _)| w[at + 1])
+            .expect("OpTypeInt 32 1");
+        insts
+            .iter()
+            .find(|(at, op, _)| *op == 43 && w[at + 1] == int && w[at + 3] == value as u32)
+            .map(|(at, _, _)| *at)
+            .unwrap_or_else(|| panic!("OpConstant {value}"))
+    };
+    let float_ty = |w: &[u32]| {
+        instructions(w)
+            .iter()
+            .find(|(at, op, _)| *op == 22 && w[at + 2] == 32)
+            .map(|(at, _, _)| w[at + 1])
+            .expect("OpTypeFloat 32")
+    };
+    let mut cases: Vec<(&str, Vec<u32>, u32, &str)> = Vec::new();
+    // Gathers on 1D and 3D images (Dim 0 and 2 in OpTypeImage's word 3).
+    for dim in [0, 2] {
+        let mut w = load("sample_gather");
+        let t = image_type_of(&w, "t2");
+        w[t + 3] = dim;
+        cases.push(("gather on a 1D/3D image", w, 6, "2D or cube"));
+    }
+    // Component 7 (the constant 7 of the offsets) instead of 0.
+    {
+        let mut w = load("sample_gather");
+        let seven = w[constant(&w, 7) + 2];
+        let zero = w[constant(&w, 0) + 2];
+        let (at, _, _) = *instructions(&w)
+            .iter()
+            .find(|(at, op, _)| *op == 96 && w[at + 5] == zero)
+            .expect("OpImageGather with component 0");
+        w[at + 5] = seven;
+        cases.push(("gather component 7", w, 6, "component 7"));
+    }
+    // ConstOffset / ConstOffsets values past the gather limits: 7 becomes 8, -8 becomes -9.
+    for (from, to) in [(7, 8), (-8, -9)] {
+        let mut w = load("sample_gather");
+        let at = constant(&w, from);
+        w[at + 3] = to as u32;
+        cases.push(("gather offsets out of range", w, 6, "outside [-8, 7]"));
+    }
+    // Dref on a 3D image, and on an image whose sampled type is an integer.
+    {
+        let mut w = load("sample_dref");
+        let t = image_type_of(&w, "t2");
+        w[t + 3] = 2;
+        cases.push(("Dref on a 3D image", w, 2, "3D image"));
+        let mut w = load("sample_dref");
+        let t = image_type_of(&w, "t2");
+        assert_eq!(w[t + 2], float_ty(&w));
+        let int = instructions(&w)
+            .iter()
+            .find(|(at, op, _)| *op == 21 && w[at + 2] == 32)
+            .map(|(at, _, _)| w[at + 1])
+            .expect("OpTypeInt");
+        w[t + 2] = int;
+        cases.push((
+            "Dref on an integer image",
+            w,
+            2,
+            "32-bit float sampled type",
+        ));
+    }
+    for (what, w, images, needle) in cases {
+        let module = Module::parse(&w).unwrap_or_else(|e| panic!("{what}: parse: {e}"));
+        for backend in [Backend::Scalar, Backend::Auto] {
+            BACKEND.with(|b| b.set(Some(backend)));
+            let r = compile_compute(&module, "main", &SpecConstants::default(), &iface(images));
+            BACKEND.with(|b| b.set(None));
+            match r {
+                Ok(_) => panic!("{what} ({backend:?}): compiled"),
+                Err(e) => {
+                    assert_eq!(e.kind, ShaderErrorKind::Malformed, "{what}: {e}");
+                    assert!(e.message.contains(needle), "{what} ({backend:?}): {e}");
+                }
+            }
+        }
+    }
+}

@@ -251,16 +251,9 @@ pub const LIMITS: &[Limit] = &[
     max("minStorageBufferOffsetAlignment", 256.0),
     max("minTexelOffset", -8.0),
     min("maxTexelOffset", 7.0),
-    unsupported(
-        "minTexelGatherOffset",
-        Bound::Max(0.0),
-        "shaderImageGatherExtended",
-    ),
-    unsupported(
-        "maxTexelGatherOffset",
-        Bound::Min(0.0),
-        "shaderImageGatherExtended",
-    ),
+    // shaderImageGatherExtended is reported: the Supported Limit column.
+    max("minTexelGatherOffset", -8.0),
+    min("maxTexelGatherOffset", 7.0),
     unsupported(
         "minInterpolationOffset",
         Bound::Max(0.0),

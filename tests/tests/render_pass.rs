@@ -919,9 +919,10 @@ fn render_pass2_imageless_subpasses_and_depth_stencil_resolve() {
     }
 }
 
-/// Image views of every view type are created (CUBE_ARRAY needs imageCubeArray, which softvk
-/// does not report until sampling lands); a format-reinterpreting view (sRGB over a UNORM
-/// image) of one mip level and a layer range renders there and nowhere else.
+/// Image views of every view type are created (CUBE_ARRAY: imageCubeArray, whose sampling and
+/// storage sampling::cube_arrays_sample_gather_load_and_store tests); a format-reinterpreting
+/// view (sRGB over a UNORM image) of one mip level and a layer range renders there and nowhere
+/// else.
 #[test]
 fn image_views_of_every_type_and_subresource() {
     let vk = Vk::new();
@@ -968,6 +969,13 @@ fn image_views_of_every_type_and_subresource() {
             vk::ImageViewType::CUBE,
             RGBA8,
             range(COLOR, 0, 3, 6, 6),
+        ),
+        view(
+            &vk,
+            cube.image,
+            vk::ImageViewType::CUBE_ARRAY,
+            RGBA8,
+            range(COLOR, 0, 3, 0, 12),
         ),
         view(
             &vk,

@@ -516,6 +516,7 @@ pub unsafe extern "system" fn create_sampler(
             return Err(null("pSampler"));
         }
         *p_sampler = vk::Sampler::null();
+        let mut reduction = vk::SamplerReductionMode::WEIGHTED_AVERAGE;
         for s in pnext::iter(info.p_next) {
             match s.s_type {
                 vk::StructureType::SAMPLER_YCBCR_CONVERSION_INFO => {
@@ -523,9 +524,7 @@ pub unsafe extern "system" fn create_sampler(
                 }
                 vk::StructureType::SAMPLER_REDUCTION_MODE_CREATE_INFO => {
                     let r = &*(s as *const _ as *const vk::SamplerReductionModeCreateInfo<'_>);
-                    if r.reduction_mode != vk::SamplerReductionMode::WEIGHTED_AVERAGE {
-                        return Err(Error::invalid("min/max sampler reduction is not supported"));
-                    }
+                    reduction = r.reduction_mode;
                 }
                 _ => {}
             }
@@ -546,6 +545,7 @@ pub unsafe extern "system" fn create_sampler(
             max_lod: info.max_lod,
             border_color: info.border_color,
             unnormalized_coordinates: info.unnormalized_coordinates != vk::FALSE,
+            reduction,
         };
         *p_sampler = new_handle(SamplerObj(Arc::new(Sampler::new(desc)?)));
         Ok(vk::Result::SUCCESS)

@@ -1,8 +1,18 @@
 //! Sampled images and samplers: OpTypeImage with Sampled 1 (Dim 1D, 2D, 3D, Cube, Arrayed or
 //! not, single-sampled), OpTypeSampler, OpTypeSampledImage; OpSampledImage and OpImage;
-//! OpImageFetch (with the Lod operand), OpImageSampleExplicitLod (Lod or Grad, plus ConstOffset
-//! / Offset), OpImageQuerySizeLod and OpImageQueryLevels. Compute shaders have no implicit
-//! derivatives, so the implicit-LOD instructions are not translated.
+//! OpImageFetch (with the Lod operand), OpImageSampleExplicitLod,
+//! OpImageSampleDrefExplicitLod, OpImageSampleProjExplicitLod and
+//! OpImageSampleProjDrefExplicitLod (Lod or Grad, plus ConstOffset / Offset; Proj divides the
+//! coordinates and Dref by q here), OpImageGather and OpImageDrefGather (2D and cube images,
+//! arrayed or not; ConstOffset, Offset or ConstOffsets), OpImageQuerySizeLod and
+//! OpImageQueryLevels. Compute shaders have no implicit derivatives, so the implicit-LOD
+//! instructions are not translated.
+//!
+//! Invalid SPIR-V is refused as malformed with a message, at compile time: Dref on a 3D image
+//! or a non-float sampled type, Proj on cube or arrayed images, gathers on 1D/3D images, a
+//! gather Component that is not a constant 0..3, ConstOffsets off gathers, offsets on cube
+//! images, constant offsets outside [`MIN_TEXEL_OFFSET`, `MAX_TEXEL_OFFSET`] (the limits
+//! physical_device.rs reports for both plain and gather offsets).
 //!
 //! Values: a loaded sampled image (separate) is `Val::Img(desc, ..)`, a loaded sampler
 //! `Val::Smp(desc)`, a sampled image (combined descriptor, or made by OpSampledImage)
@@ -16,7 +26,9 @@
 //!
 //! The SoA backend (simd.rs) calls [`Lower::image_sample_lanes`] for OpImageSampleExplicitLod:
 //! one `sv_sample4` call per subgroup when the descriptors and offsets are uniform and the Lod
-//! explicit, the per-lane `sv_sample` path otherwise.
+//! explicit, the per-lane `sv_sample` path otherwise; the Dref, Proj and gather instructions
+//! always run per lane (`sv_sample_dref`, `sv_sample`, `sv_gather`), so both backends give the
+//! same bits.
 
 use super::images::ImgShape;
 use super::*;
@@ -28,6 +40,8 @@ pub(super) const SAMPLING_HELPERS: &[(&str, &str, &str)] = &[
     ("sv_fetch", "ppiiiiii", ""),
     ("sv_sample", "pppifffffiiii", ""),
     ("sv_sample4", "pppipiiii", ""),
+    ("sv_sample_dref", "pppifffffiiif", ""),
+    ("sv_gather", "pppiffffifiiiiiiiiii", ""),
     ("sv_grad_lod", "ppiffffff", "f"),
     ("sv_size_lod", "ppii", ""),
     ("sv_levels", "p", "i"),
@@ -39,6 +53,7 @@ const LOD: u32 = 0x2;
 const GRAD: u32 = 0x4;
 const CONST_OFFSET: u32 = 0x8;
 const OFFSET: u32 = 0x10;
+const CONST_OFFSETS: u32 = 0x20;
 /// Operand-less bits that change nothing here: Nontemporal, SignExtend, ZeroExtend.
 const IGNORED: u32 = 0x4000 | 0x1000 | 0x2000;
 
@@ -47,7 +62,28 @@ struct Operands {
     lod: Option<u32>,
     grad: Option<(u32, u32)>,
     offset: Option<u32>,
+    /// Whether `offset` is a ConstOffset (a constant, checked against the limits).
+    const_offset: bool,
+    /// ConstOffsets (gathers only): a constant array of four 2-component offsets.
+    offsets4: Option<u32>,
 }
+
+impl Operands {
+    const NONE: Operands = Operands {
+        lod: None,
+        grad: None,
+        offset: None,
+        const_offset: false,
+        offsets4: None,
+    };
+}
+
+/// minTexelOffset / maxTexelOffset (the ConstOffset of OpImageSample* and OpImageFetch) and
+/// minTexelGatherOffset / maxTexelGatherOffset (Offset, ConstOffset and ConstOffsets of
+/// OpImage*Gather), as physical_device.rs reports them: constant offsets outside are refused at
+/// pipeline creation (the limits' descriptions in "Limits"). The runtime takes any offset.
+pub(crate) const MIN_TEXEL_OFFSET: i32 = -8;
+pub(crate) const MAX_TEXEL_OFFSET: i32 = 7;
 
 fn shape_code(shape: ImgShape) -> u32 {
     shape.dim | if shape.arrayed { SHAPE_ARRAYED } else { 0 }
@@ -64,18 +100,28 @@ fn axes(shape: ImgShape) -> usize {
 
 impl Lower<'_, '_> {
     fn image_operands(&self, i: &Inst, mask_at: usize) -> Result<Operands, ShaderError> {
+        if i.len() <= mask_at {
+            return Ok(Operands::NONE);
+        }
         let mask = i.w(mask_at);
-        let known = BIAS | LOD | GRAD | CONST_OFFSET | OFFSET | IGNORED;
+        let known = BIAS | LOD | GRAD | CONST_OFFSET | OFFSET | CONST_OFFSETS | IGNORED;
         if mask & !known != 0 {
             return err(format!(
-                "image operands {:#x} are not supported (only Lod, Grad, ConstOffset, Offset)",
+                "image operands {:#x} are not supported (only Lod, Grad, ConstOffset, Offset, \
+                 ConstOffsets)",
                 mask & !known
             ));
         }
         if mask & BIAS != 0 {
-            return err(
+            return Err(ShaderError::malformed(
                 "the Bias image operand is only valid with implicit LOD (fragment shaders)",
-            );
+            ));
+        }
+        let offsets = mask & (CONST_OFFSET | OFFSET | CONST_OFFSETS);
+        if offsets.count_ones() > 1 {
+            return Err(ShaderError::malformed(
+                "at most one of the ConstOffset, Offset and ConstOffsets image operands",
+            ));
         }
         let mut k = mask_at + 1;
         let mut next = || {
@@ -85,7 +131,43 @@ impl Lower<'_, '_> {
         let lod = (mask & LOD != 0).then(&mut next);
         let grad = (mask & GRAD != 0).then(|| (next(), next()));
         let offset = (mask & (CONST_OFFSET | OFFSET) != 0).then(&mut next);
-        Ok(Operands { lod, grad, offset })
+        let offsets4 = (mask & CONST_OFFSETS != 0).then(&mut next);
+        if k > i.len() {
+            return Err(ShaderError::malformed(format!(
+                "{:?}: image operands {mask:#x} need {} more operands",
+                i.op,
+                k - i.len()
+            )));
+        }
+        Ok(Operands {
+            lod,
+            grad,
+            offset,
+            const_offset: mask & CONST_OFFSET != 0,
+            offsets4,
+        })
+    }
+
+    /// Checks a ConstOffset's constant values against the offset limits.
+    fn check_const_offset(&self, ops: &Operands, what: &str) -> Result<(), ShaderError> {
+        let Some(id) = ops.offset.filter(|_| ops.const_offset) else {
+            return Ok(());
+        };
+        let Some(c) = self.p.consts.get(&id) else {
+            return Err(ShaderError::malformed(
+                "the ConstOffset image operand must be a constant",
+            ));
+        };
+        for v in c {
+            let v = *v as u32 as i32;
+            if !(MIN_TEXEL_OFFSET..=MAX_TEXEL_OFFSET).contains(&v) {
+                return Err(ShaderError::malformed(format!(
+                    "ConstOffset {v} is outside [{MIN_TEXEL_OFFSET}, {MAX_TEXEL_OFFSET}] \
+                     ({what})"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Up to three offset integers (zeros past the operand's width).
@@ -139,15 +221,13 @@ impl Lower<'_, '_> {
         if shape.dim == Dim::DimCube as u32 {
             return Err(ShaderError::malformed("OpImageFetch of a cube image"));
         }
-        let ops = if i.len() > 2 {
-            self.image_operands(i, 2)?
-        } else {
-            Operands {
-                lod: None,
-                grad: None,
-                offset: None,
-            }
-        };
+        let ops = self.image_operands(i, 2)?;
+        if ops.grad.is_some() || ops.offsets4.is_some() {
+            return Err(ShaderError::malformed(
+                "OpImageFetch takes only the Lod, ConstOffset and Offset image operands",
+            ));
+        }
+        self.check_const_offset(&ops, "minTexelOffset / maxTexelOffset")?;
         let c = self.s(i.w(1))?;
         for v in &c {
             if self.b.func.dfg.value_type(*v) != types::I32 {
@@ -182,24 +262,112 @@ impl Lower<'_, '_> {
         Ok(())
     }
 
-    /// OpImageSampleExplicitLod.
+    /// The float coordinates of a sample or gather as `(a, b, c, d)` (see the module docs);
+    /// for the Proj forms, the first `axes` divided by q (the component after them) and the
+    /// Dref too ("Projection Operation"). Returns the coordinates and the divided Dref.
+    fn sample_coords(
+        &mut self,
+        id: u32,
+        shape: ImgShape,
+        proj: bool,
+        dref: Option<Value>,
+    ) -> Result<([Value; 4], Option<Value>), ShaderError> {
+        let c = self.s(id)?;
+        let fzero = self.b.ins().f32const(0.0);
+        if c.iter()
+            .any(|v| self.b.func.dfg.value_type(*v) != types::F32)
+        {
+            return err("sampling coordinates must be 32-bit floats");
+        }
+        let mut coord = [fzero; 4];
+        for (k, v) in c.iter().take(4).enumerate() {
+            coord[k] = *v;
+        }
+        if !proj {
+            return Ok((coord, dref));
+        }
+        let n = axes(shape);
+        let Some(&q) = c.get(n) else {
+            return Err(ShaderError::malformed(
+                "a Proj coordinate needs its q component after the image's axes",
+            ));
+        };
+        for v in coord.iter_mut().take(n) {
+            *v = self.b.ins().fdiv(*v, q);
+        }
+        for v in coord.iter_mut().skip(n) {
+            *v = fzero;
+        }
+        let dref = dref.map(|d| self.b.ins().fdiv(d, q));
+        Ok((coord, dref))
+    }
+
+    /// The Dref operand: a 32-bit float scalar.
+    fn dref(&mut self, id: u32) -> Result<Value, ShaderError> {
+        let v = self.s(id)?;
+        match v.as_slice() {
+            [d] if self.b.func.dfg.value_type(*d) == types::F32 => Ok(*d),
+            _ => Err(ShaderError::malformed("Dref must be a 32-bit float scalar")),
+        }
+    }
+
+    /// OpImageSampleExplicitLod, OpImageSampleDrefExplicitLod, OpImageSampleProjExplicitLod
+    /// and OpImageSampleProjDrefExplicitLod.
     pub(super) fn image_sample(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        let name = format!("Op{:?}", i.op);
         let Val::SImg(d, smp, sampled, shape) = self.get(i.w(0))? else {
-            return err("OpImageSampleExplicitLod of something other than a sampled image");
+            return Err(ShaderError::malformed(format!(
+                "{name} of something other than a sampled image"
+            )));
         };
         if shape.is_buffer() {
             return Err(ShaderError::malformed("sampling a buffer image"));
         }
-        let ops = self.image_operands(i, 2)?;
-        let c = self.s(i.w(1))?;
-        let fzero = self.b.ins().f32const(0.0);
-        let mut coord = [fzero; 4];
-        for (k, v) in c.iter().take(4).enumerate() {
-            if self.b.func.dfg.value_type(*v) != types::F32 {
-                return err("sampling coordinates must be 32-bit floats");
-            }
-            coord[k] = *v;
+        let is_dref = matches!(
+            i.op,
+            Op::ImageSampleDrefExplicitLod | Op::ImageSampleProjDrefExplicitLod
+        );
+        let proj = matches!(
+            i.op,
+            Op::ImageSampleProjExplicitLod | Op::ImageSampleProjDrefExplicitLod
+        );
+        let cube = shape.dim == Dim::DimCube as u32;
+        if proj && (cube || shape.arrayed) {
+            return Err(ShaderError::malformed(format!(
+                "{name} needs a non-arrayed 1D, 2D or 3D image"
+            )));
         }
+        if is_dref {
+            // Vulkan: "OpImage*Dref* instructions must not consume an image whose Dim is 3D";
+            // the result is the sampled type, a float scalar.
+            if shape.dim == Dim::Dim3D as u32 {
+                return Err(ShaderError::malformed(format!("{name} of a 3D image")));
+            }
+            if sampled != Scalar::F32 || self.kinds(i.ty)? != [Scalar::F32] {
+                return Err(ShaderError::malformed(format!(
+                    "{name} needs a 32-bit float sampled type and result"
+                )));
+            }
+        }
+        let mask_at = if is_dref { 3 } else { 2 };
+        let ops = self.image_operands(i, mask_at)?;
+        if ops.offsets4.is_some() {
+            return Err(ShaderError::malformed(format!(
+                "ConstOffsets is only valid on gathers, not {name}"
+            )));
+        }
+        if cube && ops.offset.is_some() {
+            return Err(ShaderError::malformed(
+                "ConstOffset / Offset cannot be used with a cube image",
+            ));
+        }
+        self.check_const_offset(&ops, "minTexelOffset / maxTexelOffset")?;
+        let dref = match is_dref {
+            true => Some(self.dref(i.w(2))?),
+            false => None,
+        };
+        let (coord, dref) = self.sample_coords(i.w(1), shape, proj, dref)?;
+        let fzero = self.b.ins().f32const(0.0);
         let n = axes(shape);
         let lod = match (ops.lod, ops.grad) {
             (Some(id), None) => {
@@ -210,7 +378,7 @@ impl Lower<'_, '_> {
                 v
             }
             (None, Some((dx, dy))) => {
-                if shape.dim == Dim::DimCube as u32 {
+                if cube {
                     return err("Grad on cube images is not supported");
                 }
                 let gx = self.s(dx)?;
@@ -236,23 +404,133 @@ impl Lower<'_, '_> {
                 self.call("sv_grad_lod", &args).expect("returns a value")
             }
             _ => {
-                return Err(ShaderError::malformed(
-                    "OpImageSampleExplicitLod needs exactly one of Lod and Grad",
-                ));
+                return Err(ShaderError::malformed(format!(
+                    "{name} needs exactly one of Lod and Grad"
+                )));
             }
         };
         let off = self.offsets(ops.offset)?;
         let code = self.iconst(types::I32, shape_code(shape) as i64);
-        let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
-        self.call(
-            "sv_sample",
-            &[
-                self.ctx, d, smp, code, coord[0], coord[1], coord[2], coord[3], lod, off[0],
-                off[1], off[2], kind,
-            ],
-        );
+        let mut args = vec![
+            self.ctx, d, smp, code, coord[0], coord[1], coord[2], coord[3], lod, off[0], off[1],
+            off[2],
+        ];
+        match dref {
+            Some(dref) => {
+                args.push(dref);
+                self.call("sv_sample_dref", &args);
+            }
+            None => {
+                args.push(self.iconst(types::I32, texel_kind(sampled) as i64));
+                self.call("sv_sample", &args);
+            }
+        }
         let n = self.kinds(i.ty)?.len().min(4);
         let v = self.scratch(n, sampled == Scalar::F32);
+        self.set(i.id, Val::S(v));
+        Ok(())
+    }
+
+    /// OpImageGather and OpImageDrefGather ("Texel Gathering"): 2D, 2D array, cube and cube
+    /// array images; ConstOffset / Offset move the 2x2 footprint, ConstOffsets (four constant
+    /// offsets from i0j0) replace it. The four texel positions are computed here, in the
+    /// spec's order (i0j1, i1j1, i1j0, i0j0), and fetched by `sv_gather`.
+    pub(super) fn image_gather(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        let name = format!("Op{:?}", i.op);
+        let Val::SImg(d, smp, sampled, shape) = self.get(i.w(0))? else {
+            return Err(ShaderError::malformed(format!(
+                "{name} of something other than a sampled image"
+            )));
+        };
+        let cube = shape.dim == Dim::DimCube as u32;
+        if !(cube || shape.dim == Dim::Dim2D as u32) {
+            return Err(ShaderError::malformed(format!(
+                "{name} needs a 2D or cube image (Dim {})",
+                shape.dim
+            )));
+        }
+        let is_dref = i.op == Op::ImageDrefGather;
+        let kinds = self.kinds(i.ty)?;
+        if kinds.len() != 4 || kinds.iter().any(|k| *k != sampled) {
+            return Err(ShaderError::malformed(format!(
+                "{name} returns a 4-component vector of the image's sampled type"
+            )));
+        }
+        let (comp, dref) = if is_dref {
+            if sampled != Scalar::F32 {
+                return Err(ShaderError::malformed(format!(
+                    "{name} needs a 32-bit float sampled type"
+                )));
+            }
+            (0, Some(self.dref(i.w(2))?))
+        } else {
+            // Vulkan: the Component operand is the id of a constant.
+            let Some(c) = self.p.consts.get(&i.w(2)).and_then(|c| c.first().copied()) else {
+                return Err(ShaderError::malformed(
+                    "the Component of OpImageGather must be a constant",
+                ));
+            };
+            if c > 3 {
+                return Err(ShaderError::malformed(format!(
+                    "OpImageGather component {c} is not 0, 1, 2 or 3"
+                )));
+            }
+            (c as i64, None)
+        };
+        let ops = self.image_operands(i, 3)?;
+        if ops.lod.is_some() || ops.grad.is_some() {
+            return Err(ShaderError::malformed(format!(
+                "{name} takes no Lod or Grad (SPV_AMD_texture_gather_bias_lod is not supported)"
+            )));
+        }
+        if cube && (ops.offset.is_some() || ops.offsets4.is_some()) {
+            return Err(ShaderError::malformed(
+                "offsets cannot be used with a cube image",
+            ));
+        }
+        self.check_const_offset(&ops, "minTexelGatherOffset / maxTexelGatherOffset")?;
+        let (coord, _) = self.sample_coords(i.w(1), shape, false, None)?;
+        let mut pos = Vec::with_capacity(8);
+        if let Some(id) = ops.offsets4 {
+            let c = match self.p.consts.get(&id) {
+                Some(c) if c.len() == 8 => c.clone(),
+                _ => {
+                    return Err(ShaderError::malformed(
+                        "ConstOffsets must be a constant array of four 2-component integer \
+                         vectors",
+                    ));
+                }
+            };
+            for v in c {
+                let v = v as u32 as i32;
+                if !(MIN_TEXEL_OFFSET..=MAX_TEXEL_OFFSET).contains(&v) {
+                    return Err(ShaderError::malformed(format!(
+                        "ConstOffsets value {v} is outside [{MIN_TEXEL_OFFSET}, \
+                         {MAX_TEXEL_OFFSET}] (minTexelGatherOffset / maxTexelGatherOffset)"
+                    )));
+                }
+                pos.push(self.iconst(types::I32, v as i64));
+            }
+        } else {
+            let [ox, oy, _] = self.offsets(ops.offset)?;
+            for (dx, dy) in [(0, 1), (1, 1), (1, 0), (0, 0)] {
+                pos.push(self.b.ins().iadd_imm_s(ox, dx));
+                pos.push(self.b.ins().iadd_imm_s(oy, dy));
+            }
+        }
+        let code = self.iconst(types::I32, shape_code(shape) as i64);
+        let comp = self.iconst(types::I32, comp);
+        let fzero = self.b.ins().f32const(0.0);
+        let dref_v = dref.unwrap_or(fzero);
+        let is_dref_v = self.iconst(types::I32, is_dref as i64);
+        let kind = self.iconst(types::I32, texel_kind(sampled) as i64);
+        let mut args = vec![
+            self.ctx, d, smp, code, coord[0], coord[1], coord[2], coord[3], comp, dref_v,
+            is_dref_v, kind,
+        ];
+        args.extend(pos);
+        self.call("sv_gather", &args);
+        let v = self.scratch(4, sampled == Scalar::F32);
         self.set(i.id, Val::S(v));
         Ok(())
     }
@@ -276,6 +554,13 @@ impl Lower<'_, '_> {
         let (Some(lod_id), None) = (ops.lod, ops.grad) else {
             return Ok(false);
         };
+        // Forms the per-lane path refuses take it (for its error).
+        if ops.offsets4.is_some()
+            || (shape.dim == Dim::DimCube as u32 && ops.offset.is_some())
+            || self.check_const_offset(&ops, "").is_err()
+        {
+            return Ok(false);
+        }
         if let Some(id) = ops.offset
             && !Self::is_uniform(&self.get(id)?)
         {

@@ -1,7 +1,8 @@
 //! Sampled images and samplers (OpTypeImage Sampled 1, OpTypeSampler, OpTypeSampledImage):
 //! what the binding table holds for SAMPLED_IMAGE, SAMPLER and COMBINED_IMAGE_SAMPLER
-//! descriptors, and the helpers JIT'd code calls for OpImageFetch, OpImageSampleExplicitLod,
-//! OpImageQuerySizeLod and OpImageQueryLevels.
+//! descriptors, and the helpers JIT'd code calls for OpImageFetch, OpImageSample*ExplicitLod
+//! (Dref and Proj forms included: [`sv_sample_dref`]), OpImageGather / OpImageDrefGather
+//! ([`sv_gather`]), OpImageQuerySizeLod and OpImageQueryLevels.
 //!
 //! A slot is a [`SlotDesc`] tagged [`TAG_SAMPLED`] whose `ptr` points to a [`SampledSlot`] the
 //! dispatch owns (`len` 0): the image part (every mip level and layer of the view) and/or the
@@ -25,6 +26,18 @@
 //!   face, one past a corner is the average of the three texels meeting at the corner.
 //! - Texels decode with the view's format (sRGB linearised before filtering), then the view's
 //!   component swizzle applies; integer formats are never filtered (NEAREST).
+//! - "Depth Compare Operation" (Dref, views of a depth aspect, samplers with compareEnable):
+//!   each texel's depth (or the border's R) is compared with the reference (clamped to [0, 1]
+//!   for UNORM depth) by compareOp, reference on the left; the 1.0 / 0.0 result is the texel
+//!   [r, 0, 0, 1] that is swizzled and filtered like any other (cube corners average three
+//!   compared texels). A Dref instruction with a sampler without compareEnable, or on a color
+//!   view, reads the texel as it is (undefined behaviour in the spec).
+//! - Min/max reduction (VkSamplerReductionModeCreateInfo MIN / MAX): LINEAR takes the
+//!   component-wise min / max of the (swizzled) texels with non-zero weights instead of the
+//!   weighted sum, and mipmap LINEAR of the two levels when both weigh (δ ≠ 0).
+//! - "Texel Gathering": the four texels of the LINEAR footprint on the base level, in the order
+//!   the compiled code passes (i0j1, i1j1, i1j0, i0j0, or ConstOffsets), each wrapped / replaced
+//!   / compared / swizzled as above, one component of each.
 //!
 //! Speed without other bits: `fast` (sampling/fast.rs) does the same computation for 2D and 2D
 //! array views of the common formats with per-view data made once per dispatch
@@ -130,6 +143,16 @@ fn texel(
     level: u32,
     c: [i32; 4],
 ) -> Option<Texel> {
+    texel_raw(s, info, level, c).map(|t| swizzle(t, s.swizzle))
+}
+
+/// The texel at integer coordinates of `level`, decoded (not swizzled); None when outside.
+fn texel_raw(
+    s: &SampledImageSlot,
+    info: &format::FormatInfo,
+    level: u32,
+    c: [i32; 4],
+) -> Option<Texel> {
     if level >= s.levels || c.iter().any(|&v| v < 0) {
         return None;
     }
@@ -157,7 +180,7 @@ fn texel(
     // SAFETY: off + size <= len: inside the image's span; a raw copy tolerates concurrent
     // writers.
     unsafe { std::ptr::copy(s.ptr.add(off as usize), b.as_mut_ptr(), size) };
-    Some(swizzle(format::decode(info.format, b), s.swizzle))
+    Some(format::decode(info.format, b))
 }
 
 /// The view's component mapping ("Image View Component Swizzle"): ZERO / ONE are 0 and 1 (or
@@ -270,6 +293,50 @@ struct At {
     unnormalized: bool,
     /// Cube maps: the face sampled and the layer of the cube's face 0.
     cube: Option<(i32, i32)>,
+    /// OpImage*Dref*: the depth comparison applied to each texel before filtering.
+    cmp: Option<Compare>,
+    /// How LINEAR combines texels (and mipmap LINEAR levels): weighted average, or the
+    /// component-wise min / max of those with non-zero weights.
+    reduction: vk::SamplerReductionMode,
+}
+
+/// Component-wise min or max of `a` and `b` (`MIN` / `MAX` reduction).
+fn reduce(mode: vk::SamplerReductionMode, a: [f32; 4], b: [f32; 4]) -> [f32; 4] {
+    std::array::from_fn(|k| {
+        if mode == vk::SamplerReductionMode::MIN {
+            a[k].min(b[k])
+        } else {
+            a[k].max(b[k])
+        }
+    })
+}
+
+/// "Depth Compare Operation": the sampler's compareOp with the instruction's reference value
+/// (already clamped to [0, 1] for UNORM formats), as reference `op` texel.
+#[derive(Clone, Copy, Debug)]
+struct Compare {
+    op: vk::CompareOp,
+    dref: f32,
+}
+
+impl Compare {
+    /// 1.0 if `dref op d` holds, else 0.0 (the reference is the left operand: LESS passes
+    /// when Dref < Dtex).
+    fn apply(self, d: f32) -> f32 {
+        use vk::CompareOp as C;
+        let r = self.dref;
+        let pass = match self.op {
+            C::NEVER => false,
+            C::LESS => r < d,
+            C::EQUAL => r == d,
+            C::LESS_OR_EQUAL => r <= d,
+            C::GREATER => r > d,
+            C::NOT_EQUAL => r != d,
+            C::GREATER_OR_EQUAL => r >= d,
+            _ => true,
+        };
+        if pass { 1.0 } else { 0.0 }
+    }
 }
 
 /// The direction through the center of texel (i, j) of `face` (size `n`), inverting the table
@@ -337,53 +404,13 @@ fn sample_level(
             linear,
         );
     }
-    let fetch = |c: [i64; 3]| -> Texel {
-        if let Some((face, base)) = at.cube {
-            // Seamless cube maps: texels past an edge come from the adjacent face; past a
-            // corner, the average of the three texels meeting there.
-            let n = l.extent[0].max(1) as i64;
-            let out = |v: i64| !(0..n).contains(&v);
-            let get = |(f, x, y): (i32, i64, i64)| {
-                texel(s, info, level, [x as i32, y as i32, 0, base + f]).unwrap_or(border_color)
-            };
-            return match (out(c[0]), out(c[1])) {
-                (false, false) => get((face, c[0], c[1])),
-                (true, false) | (false, true) => get(cube_edge(face, c[0], c[1], n)),
-                (true, true) => {
-                    let (ci, cj) = (c[0].clamp(0, n - 1), c[1].clamp(0, n - 1));
-                    let three = [
-                        get((face, ci, cj)),
-                        get(cube_edge(face, c[0], cj, n)),
-                        get(cube_edge(face, ci, c[1], n)),
-                    ];
-                    let mut sum = [0.0f32; 4];
-                    for t in three {
-                        for (acc, v) in sum.iter_mut().zip(as_f32(t)) {
-                            *acc += v / 3.0;
-                        }
-                    }
-                    Texel::Float(sum)
-                }
-            };
-        }
-        let mut w = [0i32; 3];
-        for k in 0..3 {
-            if k >= at.axes {
-                continue;
-            }
-            let size = l.extent[k].max(1) as i64;
-            match wrap(c[k], size, at.modes[k]) {
-                Some(v) => w[k] = v as i32,
-                None => return border_color,
-            }
-        }
-        texel(s, info, level, [w[0], w[1], w[2], at.layer]).unwrap_or(border_color)
-    };
+    let fetch = |c: [i64; 3]| fetch_texel(s, info, level, l, at, c, border_color);
     if !linear {
         return fetch([ax[0].0, ax[1].0, ax[2].0]);
     }
     let corners = 1usize << at.axes;
     let mut sum = [0.0f32; 4];
+    let mut picked = None;
     for c in 0..corners {
         let mut coord = [0i64; 3];
         let mut weight = 1.0f32;
@@ -397,11 +424,85 @@ fn sample_level(
             }
         }
         let t = as_f32(fetch(coord));
+        if at.reduction != vk::SamplerReductionMode::WEIGHTED_AVERAGE {
+            // "Texel Linear Filtering": the min / max of the texels with non-zero weights.
+            if weight != 0.0 {
+                picked = Some(match picked {
+                    Some(p) => reduce(at.reduction, p, t),
+                    None => t,
+                });
+            }
+            continue;
+        }
         for (acc, v) in sum.iter_mut().zip(t) {
             *acc += weight * v;
         }
     }
-    Texel::Float(sum)
+    Texel::Float(picked.unwrap_or(sum))
+}
+
+/// The texel at integer coordinates `c` (before wrapping) of `level` (`l`), as filtering
+/// sees it: wrapped ("Wrapping Operation"), replaced by the border color outside the level
+/// ("Texel Replacement"), compared ("Depth Compare Operation", Dref only), swizzled. Cube maps
+/// take texels past an edge from the adjacent face and, past a corner, average the three
+/// texels meeting there.
+fn fetch_texel(
+    s: &SampledImageSlot,
+    info: &format::FormatInfo,
+    level: u32,
+    l: &Level,
+    at: &At,
+    c: [i64; 3],
+    border_color: Texel,
+) -> Texel {
+    // One texel at wrapped coordinates (None: a border texel), then the steps after
+    // replacement. Without a comparison the border color is not swizzled (as before Dref
+    // existed); with one, the border's R is the depth compared, then swizzled like a texel.
+    let finish = |t: Option<Texel>| -> Texel {
+        match (at.cmp, t) {
+            (None, Some(t)) => swizzle(t, s.swizzle),
+            (None, None) => border_color,
+            (Some(cmp), t) => {
+                let d = as_f32(t.unwrap_or(border_color))[0];
+                swizzle(Texel::Float([cmp.apply(d), 0.0, 0.0, 1.0]), s.swizzle)
+            }
+        }
+    };
+    if let Some((face, base)) = at.cube {
+        let n = l.extent[0].max(1) as i64;
+        let out = |v: i64| !(0..n).contains(&v);
+        let get = |(f, x, y): (i32, i64, i64)| {
+            finish(texel_raw(s, info, level, [x as i32, y as i32, 0, base + f]))
+        };
+        return match (out(c[0]), out(c[1])) {
+            (false, false) => get((face, c[0], c[1])),
+            (true, false) | (false, true) => get(cube_edge(face, c[0], c[1], n)),
+            (true, true) => {
+                let (ci, cj) = (c[0].clamp(0, n - 1), c[1].clamp(0, n - 1));
+                let three = [
+                    get((face, ci, cj)),
+                    get(cube_edge(face, c[0], cj, n)),
+                    get(cube_edge(face, ci, c[1], n)),
+                ];
+                let mut sum = [0.0f32; 4];
+                for t in three {
+                    for (acc, v) in sum.iter_mut().zip(as_f32(t)) {
+                        *acc += v / 3.0;
+                    }
+                }
+                Texel::Float(sum)
+            }
+        };
+    }
+    let mut w = [0i32; 3];
+    for k in 0..at.axes {
+        let size = l.extent[k].max(1) as i64;
+        match wrap(c[k], size, at.modes[k]) {
+            Some(v) => w[k] = v as i32,
+            None => return finish(None),
+        }
+    }
+    finish(texel_raw(s, info, level, [w[0], w[1], w[2], at.layer]))
 }
 
 /// f32 to i64, saturating (NaN gives 0).
@@ -451,6 +552,8 @@ struct Query {
     lod: f32,
     offset: [i32; 3],
     kind: u32,
+    /// OpImageSample*Dref*: the comparison (None: a plain sample).
+    cmp: Option<Compare>,
 }
 
 /// OpImageSampleExplicitLod: the filtered value at coordinates `(a, b, c, d)` (the shader's
@@ -484,8 +587,139 @@ pub(crate) unsafe extern "C" fn sv_sample(
         lod,
         offset: [ox, oy, oz],
         kind,
+        cmp: None,
     };
     ctx.scratch = sample(dimg, dsmp, &q, true);
+}
+
+/// The comparison of an OpImage*Dref* instruction on a view with format `info` ("Depth
+/// Compare Operation"): only views of a depth aspect compare, with the sampler's compareOp; the
+/// reference is clamped to [0, 1] for UNORM depth. None (the texel's value is used as it is)
+/// for other views and for samplers without compareEnable (both undefined behaviour:
+/// VUID-vkCmdDispatch-None-06479 and the sampler's compareEnable description).
+fn compare_of(
+    info: &format::FormatInfo,
+    sampler: &crate::resource::SamplerDesc,
+    dref: f32,
+) -> Option<Compare> {
+    let op = sampler.compare?;
+    if !info.aspects.contains(vk::ImageAspectFlags::DEPTH) {
+        return None;
+    }
+    let dref = if info.numeric == format::Numeric::Unorm {
+        dref.clamp(0.0, 1.0)
+    } else {
+        dref
+    };
+    Some(Compare { op, dref })
+}
+
+/// OpImageSampleDrefExplicitLod (and the Proj form, divided by q by the caller): as
+/// [`sv_sample`], with each texel replaced by its comparison with `dref` before filtering; the
+/// filtered result in `ctx.scratch[0]` (a float).
+///
+/// # Safety
+/// As [`sv_sample`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe extern "C" fn sv_sample_dref(
+    ctx: *mut Ctx,
+    desc: *const SlotDesc,
+    smp: *const SlotDesc,
+    shape: u32,
+    a: f32,
+    b: f32,
+    c: f32,
+    d: f32,
+    lod: f32,
+    ox: i32,
+    oy: i32,
+    oz: i32,
+    dref: f32,
+) {
+    // SAFETY: the caller passes its live context and descriptors from the table.
+    let (ctx, dimg, dsmp) = unsafe { (&mut *ctx, &*desc, &*smp) };
+    ctx.scratch = match resolve(dimg, dsmp) {
+        Some((s, info, sampler)) => {
+            let q = Query {
+                shape,
+                coord: [a, b, c, d],
+                lod,
+                offset: [ox, oy, oz],
+                kind: 0,
+                cmp: compare_of(info, sampler, dref),
+            };
+            let sel = select_levels(s, sampler, lod);
+            sample_in(s, info, sampler, &q, sel, false)
+        }
+        None => [0; 4],
+    };
+}
+
+/// OpImageGather / OpImageDrefGather ("Texel Gathering"): four texels of the view's base level
+/// chosen by the LINEAR rules, texel `k` at `(i0 + dx[k], j0 + dy[k])` (the caller passes the
+/// spec's order i0j1, i1j1, i1j0, i0j0 with any offset added, or ConstOffsets), each wrapped,
+/// replaced, compared (`is_dref`, component 0) and swizzled like a filtered texel; component
+/// `comp` of each into `ctx.scratch[k]`. 2D, 2D array, cube and cube array shapes.
+///
+/// # Safety
+/// As [`sv_sample`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe extern "C" fn sv_gather(
+    ctx: *mut Ctx,
+    desc: *const SlotDesc,
+    smp: *const SlotDesc,
+    shape: u32,
+    a: f32,
+    b: f32,
+    c: f32,
+    d: f32,
+    comp: u32,
+    dref: f32,
+    is_dref: u32,
+    kind: u32,
+    dx0: i32,
+    dy0: i32,
+    dx1: i32,
+    dy1: i32,
+    dx2: i32,
+    dy2: i32,
+    dx3: i32,
+    dy3: i32,
+) {
+    // SAFETY: the caller passes its live context and descriptors from the table.
+    let (ctx, dimg, dsmp) = unsafe { (&mut *ctx, &*desc, &*smp) };
+    ctx.scratch = [0; 4];
+    let Some((s, info, sampler)) = resolve(dimg, dsmp) else {
+        return;
+    };
+    let q = Query {
+        shape,
+        coord: [a, b, c, d],
+        lod: 0.0,
+        offset: [0; 3],
+        kind,
+        cmp: if is_dref != 0 {
+            compare_of(info, sampler, dref)
+        } else {
+            None
+        },
+    };
+    let at = place(s, sampler, &q);
+    let l = &s.level[0];
+    let border_color = border(sampler.border_color, kind);
+    let i0 = axis(at.coord[0], l.extent[0], at.unnormalized, 0, true).0;
+    let j0 = axis(at.coord[1], l.extent[1], at.unnormalized, 0, true).0;
+    let comp = comp.min(3) as usize;
+    let offsets = [(dx0, dy0), (dx1, dy1), (dx2, dy2), (dx3, dy3)];
+    for (out, (dx, dy)) in ctx.scratch.iter_mut().zip(offsets) {
+        let c = [
+            i0.saturating_add(dx as i64),
+            j0.saturating_add(dy as i64),
+            0,
+        ];
+        let t = fetch_texel(s, info, 0, l, &at, c, border_color);
+        *out = to_bits(t, kind)[comp];
+    }
 }
 
 /// The result bits of `q` (zeros when a slot is empty); `allow_fast` false forces the general
@@ -555,20 +789,11 @@ fn select_levels(s: &SampledImageSlot, sampler: &crate::resource::SamplerDesc, l
     }
 }
 
-/// [`sample`] once the slots are resolved and the levels selected (`sel`, for `q.lod`).
-#[inline]
-fn sample_in(
-    s: &SampledImageSlot,
-    info: &format::FormatInfo,
-    sampler: &crate::resource::SamplerDesc,
-    q: &Query,
-    sel: Levels,
-    allow_fast: bool,
-) -> [u32; 4] {
+/// Where query `q` samples: the axes, array layer (or cube face and cube) and the sampler's
+/// addressing ("Cube Map Face Selection", "Unnormalized Texel Coordinate Operations").
+fn place(s: &SampledImageSlot, sampler: &crate::resource::SamplerDesc, q: &Query) -> At {
     let [a, b, c, d] = q.coord;
-    let kind = q.kind;
     let shape = q.shape;
-    let border_color = border(sampler.border_color, kind);
     let dim = shape & 3;
     let arrayed = shape & ARRAYED != 0;
     let mut at = At {
@@ -579,6 +804,8 @@ fn sample_in(
         modes: sampler.address_mode,
         unnormalized: sampler.unnormalized_coordinates,
         cube: None,
+        cmp: q.cmp,
+        reduction: sampler.reduction,
     };
     match dim {
         0 => {
@@ -609,12 +836,34 @@ fn sample_in(
             at.cube = Some((face, cube * 6));
         }
     }
+    at
+}
+
+/// [`sample`] once the slots are resolved and the levels selected (`sel`, for `q.lod`).
+#[inline]
+fn sample_in(
+    s: &SampledImageSlot,
+    info: &format::FormatInfo,
+    sampler: &crate::resource::SamplerDesc,
+    q: &Query,
+    sel: Levels,
+    allow_fast: bool,
+) -> [u32; 4] {
+    let kind = q.kind;
+    let border_color = border(sampler.border_color, kind);
+    let at = place(s, sampler, q);
     let (level_lo, level_hi, delta, linear) = sel;
     // Integer formats are never filtered (FILTER_LINEAR is not reported for them).
     let linear = linear && info.domain == format::Domain::Float;
     // The fast path: 2D and 2D array images whose format it decodes, levels inside the span.
     let fast = s.fast.as_ref().filter(|f| {
-        allow_fast && at.axes == 2 && at.cube.is_none() && f.inside(level_lo) && f.inside(level_hi)
+        allow_fast
+            && at.axes == 2
+            && at.cube.is_none()
+            && at.cmp.is_none()
+            && at.reduction == vk::SamplerReductionMode::WEIGHTED_AVERAGE
+            && f.inside(level_lo)
+            && f.inside(level_hi)
     });
     let level = |m: u32| match fast {
         Some(f) => fast::sample_level_2d(s, f, m, &at, linear, border_color),
@@ -624,9 +873,14 @@ fn sample_in(
     let t = if level_hi != level_lo && delta != 0.0 {
         let t1 = as_f32(level(level_hi));
         let t0 = as_f32(t0);
-        Texel::Float(std::array::from_fn(|k| {
-            (1.0 - delta) * t0[k] + delta * t1[k]
-        }))
+        if at.reduction != vk::SamplerReductionMode::WEIGHTED_AVERAGE {
+            // "Texel Mipmap Filtering": both levels have non-zero weights here.
+            Texel::Float(reduce(at.reduction, t0, t1))
+        } else {
+            Texel::Float(std::array::from_fn(|k| {
+                (1.0 - delta) * t0[k] + delta * t1[k]
+            }))
+        }
     } else {
         t0
     };
@@ -667,7 +921,7 @@ pub(crate) unsafe extern "C" fn sv_sample4(
             let lanes = s
                 .fast
                 .as_ref()
-                .filter(|_| same)
+                .filter(|_| same && sampler.reduction == vk::SamplerReductionMode::WEIGHTED_AVERAGE)
                 .and_then(|f| fast::sample4_2d(s, f, sampler, sel0, shape, rows, offset, kind));
             lanes.unwrap_or_else(|| {
                 std::array::from_fn(|l| {
@@ -682,6 +936,7 @@ pub(crate) unsafe extern "C" fn sv_sample4(
                         lod: f32::from_bits(io[4][l]),
                         offset: [ox, oy, oz],
                         kind,
+                        cmp: None,
                     };
                     let sel = if same {
                         sel0
@@ -791,8 +1046,10 @@ pub(crate) unsafe extern "C" fn sv_levels(desc: *const SlotDesc) -> i32 {
 }
 
 /// The sampling helpers JIT'd code may import, by name.
-pub(crate) fn symbols() -> [(&'static str, *const u8); 6] {
+pub(crate) fn symbols() -> [(&'static str, *const u8); 8] {
     [
+        ("sv_sample_dref", sv_sample_dref as *const u8),
+        ("sv_gather", sv_gather as *const u8),
         ("sv_fetch", sv_fetch as *const u8),
         ("sv_sample", sv_sample as *const u8),
         ("sv_sample4", sv_sample4 as *const u8),

@@ -412,6 +412,8 @@ pub(super) fn sample4_2d(
             modes: sampler.address_mode,
             unnormalized: sampler.unnormalized_coordinates,
             cube: None,
+            cmp: None,
+            reduction: sampler.reduction,
         };
         let mut out = [[0u32; 4]; LANES];
         if clamp {
@@ -783,6 +785,7 @@ mod tests {
                 vk::BorderColor::INT_OPAQUE_WHITE,
             ]),
             unnormalized_coordinates: r.below(8) == 0,
+            reduction: vk::SamplerReductionMode::WEIGHTED_AVERAGE,
         }
     }
 
@@ -869,6 +872,7 @@ mod tests {
                     },
                     offset: [0; 3].map(|_| r.below(16) as i32 - 8),
                     kind: r.pick(&[0, 0, 0, 1, 2]),
+                    cmp: None,
                 };
                 let general = sample(&desc, &desc, &q, false);
                 let fast = sample(&desc, &desc, &q, true);
