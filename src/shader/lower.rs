@@ -16,10 +16,13 @@
 //!   (on x86-64: `lock`-prefixed read-modify-writes, plain loads, stores followed by `mfence`),
 //!   at least as strong as any memory semantics (Relaxed .. SequentiallyConsistent, with or
 //!   without MakeAvailable/MakeVisible) at any scope (Invocation .. CrossDevice);
-//! - OpMemoryBarrier and OpControlBarrier emit a full `fence` (and a workgroup execution
-//!   barrier when the execution scope is Workgroup), which also keeps cranelift from moving or
-//!   merging plain loads and stores across them (its alias analysis treats fences and atomics
-//!   as clobbering all memory);
+//! - OpMemoryBarrier and OpControlBarrier whose memory scope is wider than Workgroup (Device,
+//!   QueueFamily, CrossDevice) emit a full `fence` on each side, which also keeps cranelift from
+//!   moving or merging plain loads and stores across them (its alias analysis treats fences and
+//!   atomics as clobbering all memory). At Workgroup scope or narrower they need no code: one
+//!   thread runs a whole workgroup, and its invocations only hand over to each other at
+//!   workgroup barriers, which are calls, returns or jumps to another subgroup's code (the
+//!   phase loop), so program order already orders every access of the workgroup;
 //! - MakePointerAvailable/MakePointerVisible/NonPrivatePointer memory operands and
 //!   MakeTexelAvailable/MakeTexelVisible/NonPrivateTexel image operands therefore need no
 //!   code: a plain store is visible to any later acquire that observes a release after it.
@@ -1029,6 +1032,20 @@ impl<'a, 'f> Lower<'a, 'f> {
         (self.b.ins().select(ok, ea, fallback), ok)
     }
 
+    /// Whether a barrier with memory scope id `scope` and semantics id `semantics` needs a
+    /// CPU fence (module docs, memory model): only when the scope is wider than Workgroup and
+    /// the semantics order memory at all (or either is not a constant).
+    pub(super) fn barrier_fences(&self, scope: u32, semantics: u32) -> bool {
+        use spirv::Scope as S;
+        let c = |id: u32| self.p.consts.get(&id).and_then(|c| c.first().copied());
+        let narrow = c(scope).is_some_and(|s| {
+            [S::Workgroup, S::Subgroup, S::Invocation]
+                .iter()
+                .any(|n| *n as u64 == s)
+        });
+        !narrow && c(semantics) != Some(0)
+    }
+
     fn load_scalar(&mut self, m: (Value, Value, Value), extra: i64, k: Scalar) -> Value {
         let (a, _) = self.addr(m.0, m.1, m.2, extra, k.bytes(), false);
         match k {
@@ -1635,14 +1652,21 @@ impl<'a, 'f> Lower<'a, 'f> {
             ControlBarrier => {
                 let exec = self.p.consts.get(&i.w(0)).and_then(|c| c.first().copied());
                 let exec = exec.map(|e| e as u32);
-                self.b.ins().fence();
+                let fence = self.barrier_fences(i.w(1), i.w(2));
+                if fence {
+                    self.b.ins().fence();
+                }
                 if exec == Some(spirv::Scope::Workgroup as u32) {
                     self.call("sv_barrier", &[self.ctx]);
-                    self.b.ins().fence();
+                    if fence {
+                        self.b.ins().fence();
+                    }
                 }
             }
             MemoryBarrier => {
-                self.b.ins().fence();
+                if self.barrier_fences(i.w(0), i.w(1)) {
+                    self.b.ins().fence();
+                }
             }
             op if simd::simd_subgroup::is_subgroup_op(op) => return err(SCALAR_SUBGROUPS),
             op if crate::shader::module::is_atomic(op) => self.atomic(i)?,

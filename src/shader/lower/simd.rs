@@ -1357,7 +1357,10 @@ impl<'a> Lower<'a, '_> {
             Nop | Line | NoLine | Name | MemberName | SelectionMerge | FunctionEnd | Function
             | String | Source | SourceContinued | SourceExtension | ModuleProcessed | Phi
             | Label | FunctionParameter => Ok(()),
-            ControlBarrier if self.soa().split && self.workgroup_barrier(i) => self.barrier_split(),
+            ControlBarrier if self.soa().split && self.workgroup_barrier(i) => {
+                let fence = self.barrier_fences(i.w(1), i.w(2));
+                self.barrier_split(fence)
+            }
             LoopMerge | ControlBarrier | MemoryBarrier => self.uniform(i),
             Branch | BranchConditional | Switch | Return | ReturnValue | Unreachable => {
                 self.terminator(i)
@@ -2306,11 +2309,12 @@ impl Lower<'_, '_> {
         self.b.ins().return_(&[]);
     }
 
-    /// OpControlBarrier with Workgroup execution scope in split mode: the subgroup's state
+    /// OpControlBarrier with Workgroup execution scope in split mode (`fence`: its memory scope is
+    /// wider than Workgroup, see the memory model in lower.rs): the subgroup's state
     /// (every variable, the values of the current blocks of every inlined function, the
     /// execution mask) goes to `ctx.spill`, the call returns with `resume` = this barrier, and
     /// the next phase's call continues in a block that loads the state back.
-    fn barrier_split(&mut self) -> Result<(), ShaderError> {
+    fn barrier_split(&mut self, fence: bool) -> Result<(), ShaderError> {
         let div = {
             let fs = self.fs_ref();
             fs.u.div_ctl[fs.cur]
@@ -2320,7 +2324,9 @@ impl Lower<'_, '_> {
             // rule runs with coroutines, where it cannot hang.
             return soa_err("a workgroup barrier under divergent control");
         }
-        self.b.ins().fence();
+        if fence {
+            self.b.ins().fence();
+        }
         // What to save: (variable or frame value, type).
         let vars = self.soa().vars.clone();
         let mut frame_vals: Vec<(usize, u32, Val)> = Vec::new();
@@ -2397,7 +2403,9 @@ impl Lower<'_, '_> {
         }
         let e = loaded.next().expect("the execution mask");
         self.set_exec(e);
-        self.b.ins().fence();
+        if fence {
+            self.b.ins().fence();
+        }
         Ok(())
     }
 }
