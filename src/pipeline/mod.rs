@@ -10,6 +10,8 @@
 //! `VK_ERROR_FEATURE_NOT_PRESENT` and a message naming what is missing (the same answer the
 //! pending commands give: a core capability that has not landed).
 
+pub mod sha256;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::memory::Span;
 use crate::resource::descriptor::{
