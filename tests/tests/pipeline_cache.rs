@@ -419,6 +419,53 @@ fn cached_pipelines_skip_compilation_here_and_on_a_new_device() {
     s.destroy(&vk);
 }
 
+/// The data loads in another process (where the driver and its runtime helpers sit at other
+/// addresses: the code is relocated again, by symbol name): every pipeline is a hit there and
+/// computes the right results.
+#[test]
+fn cached_pipelines_load_in_another_process() {
+    const NAME: &str = "cached_pipelines_load_in_another_process";
+    if let Ok(path) = std::env::var("SOFTVK_PIPELINE_CACHE_DATA") {
+        let data = std::fs::read(&path).expect("the parent's data");
+        let vk = Vk::new();
+        let s = setup(&vk);
+        let waves = reference(&vk, &s, &KS);
+        let cache = new_cache(&vk, &data);
+        let c = create(&vk, &s, cache, &KS, CACHE_ONLY);
+        assert_eq!(c.result, vk::Result::SUCCESS);
+        assert_eq!(c.hits(), vec![true; KS.len()]);
+        check_results(&vk, &s, &c, &KS, &waves);
+        c.destroy(&vk);
+        unsafe { vk.device.destroy_pipeline_cache(cache, None) };
+        s.destroy(&vk);
+        return;
+    }
+    let vk = Vk::new();
+    let s = setup(&vk);
+    let cache = new_cache(&vk, &[]);
+    create(&vk, &s, cache, &KS, vk::PipelineCreateFlags::empty()).destroy(&vk);
+    let path = std::env::temp_dir().join(format!("softvk-pipeline-cache-{}", std::process::id()));
+    std::fs::write(&path, cache_data(&vk, cache)).unwrap();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", NAME, "--nocapture", "--test-threads", "1"])
+        .env("SOFTVK_PIPELINE_CACHE_DATA", &path)
+        .output()
+        .expect("the test binary runs");
+    let _ = std::fs::remove_file(&path);
+    assert!(
+        out.status.success(),
+        "the other process failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("1 passed"),
+        "the other process ran the test"
+    );
+    unsafe { vk.device.destroy_pipeline_cache(cache, None) };
+    s.destroy(&vk);
+}
+
 /// vkGetPipelineCacheData: the size query, VK_INCOMPLETE with the longest valid data that fits,
 /// nothing and a size of 0 when the header does not fit.
 #[test]
