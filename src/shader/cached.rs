@@ -224,8 +224,9 @@ pub struct KernelBinary {
 }
 
 impl KernelBinary {
-    /// The binary of a kernel just compiled, if all its functions were recorded.
-    pub(crate) fn of(local_size: [u32; 3], jit: &Jit, declined: Option<&str>) -> Option<Self> {
+    /// The binary of a kernel just compiled (taking its recorded code), if all its functions
+    /// were recorded.
+    pub(crate) fn of(local_size: [u32; 3], jit: &mut Jit, declined: Option<&str>) -> Option<Self> {
         let b = KernelBinary {
             local_size,
             declined: declined.map(str::to_owned),
@@ -239,7 +240,7 @@ impl KernelBinary {
             spill_bytes: jit.spill_bytes.try_into().ok()?,
             locals_bytes: jit.locals_bytes.try_into().ok()?,
             looped: jit.looped,
-            funcs: jit.code.clone()?,
+            funcs: jit.code.take()?,
         };
         // What could not be read back is not worth keeping.
         b.check().ok().map(|_| b)

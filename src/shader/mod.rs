@@ -391,7 +391,7 @@ pub fn compile_compute(
         };
         Ok::<_, ShaderError>((program.local_size, jit))
     }));
-    let (local_size, jit) = match compiled {
+    let (local_size, mut jit) = match compiled {
         Ok(r) => r?,
         Err(_) => {
             return Err(ShaderError::new(format!(
@@ -399,7 +399,8 @@ pub fn compile_compute(
             )));
         }
     };
-    let binary = KernelBinary::of(local_size, &jit, declined.as_deref()).map(std::sync::Arc::new);
+    let binary =
+        KernelBinary::of(local_size, &mut jit, declined.as_deref()).map(std::sync::Arc::new);
     Ok(finish(local_size, jit, declined, iface, binary))
 }
 
