@@ -409,8 +409,10 @@ impl KernelBinary {
         {
             return Err("function memory size".into());
         }
+        // Split: barriers become phases (SoA). Looped: one call runs every subgroup (SoA), per
+        // phase with barriers.
         if (self.split && (self.lanes == 1 || !self.barriers))
-            || (self.looped && (self.lanes == 1 || self.barriers))
+            || (self.looped && (self.lanes == 1 || (self.barriers && !self.split)))
         {
             return Err("inconsistent mode flags".into());
         }
@@ -703,6 +705,11 @@ pub(super) mod tests {
         bad(&|d| {
             d.looped = true;
             d.barriers = true;
+            d.split = false;
+        });
+        bad(&|d| {
+            d.split = true;
+            d.barriers = false;
         });
         bad(&|d| d.funcs[0].align = 3);
         bad(&|d| d.funcs[1].name = d.funcs[0].name.clone());

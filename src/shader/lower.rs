@@ -89,7 +89,8 @@ pub(crate) fn isa() -> Result<OwnedTargetIsa, ShaderError> {
     .map_err(|e| ShaderError::new(format!("no JIT for this machine: {e}")))
 }
 
-/// The result of compiling an entry point.
+/// The result of compiling an entry point. A pipeline cache hit makes one from a
+/// `cached::KernelBinary`, which holds every field but `module`, `entry` and `code`.
 pub(crate) struct Jit {
     pub module: JITModule,
     pub entry: EntryFn,
