@@ -50,13 +50,10 @@ impl ShaderModule {
             ));
         }
         let module = shader::Module::parse(words).map_err(shader_error)?;
-        let mut h = sha256::Sha256::new();
-        for w in words {
-            h.u32(*w);
-        }
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         Ok(ShaderModule {
             module,
-            digest: h.finish(),
+            digest: sha256::Sha256::digest(&bytes),
         })
     }
 
