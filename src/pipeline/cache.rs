@@ -342,7 +342,8 @@ mod tests {
                 .collect(),
             push_constant_bytes: 4,
         };
-        let digest = Sha256::digest(bytemuck_words(&w));
+        let bytes: Vec<u8> = w.iter().flat_map(|x| x.to_le_bytes()).collect();
+        let digest = Sha256::digest(&bytes);
         let (cache, why) = PipelineCache::new(identity(), &[]);
         assert!(why.is_none());
         let mut keys = vec![];
@@ -362,11 +363,6 @@ mod tests {
             keys.push(k);
         }
         (cache, keys)
-    }
-
-    fn bytemuck_words(w: &[u32]) -> &[u8] {
-        // SAFETY: u32 has no padding and any byte is a valid u8.
-        unsafe { std::slice::from_raw_parts(w.as_ptr().cast(), w.len() * 4) }
     }
 
     #[test]
