@@ -1,4 +1,4 @@
-//! Shader modules, pipeline layouts, compute pipelines and pipeline caches.
+//! Shader modules, pipeline layouts, compute pipelines and pipeline caches ([`cache`]).
 //!
 //! A compute pipeline is a JIT-compiled kernel ([`crate::shader::ComputeKernel`]) plus the
 //! pipeline layout that maps its `(set, binding)` pairs onto one flat slot table: set `s`'s
@@ -10,13 +10,18 @@
 //! `VK_ERROR_FEATURE_NOT_PRESENT` and a message naming what is missing (the same answer the
 //! pending commands give: a core capability that has not landed).
 
+pub mod cache;
+pub mod sha256;
+
+pub use cache::{CacheIdentity, PipelineCache};
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::memory::Span;
 use crate::resource::descriptor::{
     Descriptor, MAX_INLINE_UNIFORM_BLOCKS, MAX_INLINE_UNIFORM_TOTAL_SIZE, SetLayout, is_dynamic,
 };
 use crate::shader::{
-    self, BindingLayout, ComputeKernel, DescriptorKind, PipelineInterface, Resource,
+    self, BindingLayout, ComputeKernel, DescriptorKind, KernelBinary, PipelineInterface, Resource,
     ShaderErrorKind, SpecConstants,
 };
 use ash::vk;
@@ -33,6 +38,8 @@ fn shader_error(e: shader::ShaderError) -> Error {
 #[derive(Debug)]
 pub struct ShaderModule {
     module: shader::Module,
+    /// SHA-256 of the words (little-endian), for pipeline cache keys.
+    digest: [u8; 32],
 }
 
 impl ShaderModule {
@@ -42,8 +49,11 @@ impl ShaderModule {
                 "pCode is not SPIR-V (magic number 0x07230203 missing; VUID-VkShaderModuleCreateInfo-pCode-08737)",
             ));
         }
+        let module = shader::Module::parse(words).map_err(shader_error)?;
+        let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
         Ok(ShaderModule {
-            module: shader::Module::parse(words).map_err(shader_error)?,
+            module,
+            digest: sha256::Sha256::digest(&bytes),
         })
     }
 
@@ -201,20 +211,29 @@ pub fn check_subgroup_size(
     Ok(())
 }
 
-/// One compute VkPipeline.
+/// What one compute pipeline is made from (VkComputePipelineCreateInfo, read and checked), and
+/// its pipeline cache key.
 #[derive(Debug)]
-pub struct ComputePipeline {
-    kernel: ComputeKernel,
+pub struct ComputeDesc {
+    module: Arc<ShaderModule>,
+    entry: String,
+    spec: SpecConstants,
     layout: Arc<PipelineLayout>,
+    iface: PipelineInterface,
+    key: cache::Key,
 }
 
-impl ComputePipeline {
+impl ComputeDesc {
+    /// `flags` and `required_subgroup_size` must have passed [`check_subgroup_size`]; they do
+    /// not change the code, but are part of the key as inputs that could.
     pub fn new(
-        module: &ShaderModule,
-        entry: &str,
+        module: Arc<ShaderModule>,
+        entry: String,
         spec: SpecConstants,
         layout: Arc<PipelineLayout>,
-    ) -> Result<Self> {
+        flags: vk::PipelineShaderStageCreateFlags,
+        required_subgroup_size: Option<u32>,
+    ) -> Self {
         let bases = &layout.set_bases;
         let mut bindings = Vec::new();
         for (s, set) in layout.sets.iter().enumerate() {
@@ -235,9 +254,66 @@ impl ComputePipeline {
             bindings,
             push_constant_bytes: layout.push_constant_bytes,
         };
+        let key = cache::key(
+            &module.digest,
+            &entry,
+            &spec,
+            &iface,
+            flags,
+            required_subgroup_size,
+        );
+        ComputeDesc {
+            module,
+            entry,
+            spec,
+            layout,
+            iface,
+            key,
+        }
+    }
+
+    /// The pipeline cache key of its kernel.
+    pub fn key(&self) -> &cache::Key {
+        &self.key
+    }
+}
+
+/// One compute VkPipeline.
+#[derive(Debug)]
+pub struct ComputePipeline {
+    kernel: ComputeKernel,
+    layout: Arc<PipelineLayout>,
+}
+
+impl ComputePipeline {
+    /// The pipeline of `desc`: linked from `cached` (what the application's pipeline cache
+    /// held under `desc.key()`, looked up beforehand) when given, else compiled, unless
+    /// `compile` is false (FAIL_ON_PIPELINE_COMPILE_REQUIRED): then `Ok(None)`. A compiled
+    /// kernel is added to `cache`. The flag says whether the kernel came from the cache.
+    pub fn create(
+        desc: &ComputeDesc,
+        cached: Option<&Arc<KernelBinary>>,
+        cache: Option<&PipelineCache>,
+        compile: bool,
+    ) -> Result<Option<(Self, bool)>> {
+        let pipeline = |kernel| ComputePipeline {
+            kernel,
+            layout: desc.layout.clone(),
+        };
+        // A binary that passed every check links; should it not, compiling is the answer.
+        if let Some(kernel) = cached.and_then(|b| ComputeKernel::from_binary(b, &desc.iface).ok()) {
+            return Ok(Some((pipeline(kernel), true)));
+        }
+        if !compile {
+            return Ok(None);
+        }
         let kernel =
-            shader::compile_compute(module.module(), entry, &spec, &iface).map_err(shader_error)?;
-        Ok(ComputePipeline { kernel, layout })
+            shader::compile_compute(desc.module.module(), &desc.entry, &desc.spec, &desc.iface)
+                .map_err(shader_error)?;
+        if let (Some(cache), Some(binary)) = (cache, kernel.binary()) {
+            cache.insert(desc.key, binary.clone());
+        }
+        Ok(Some((pipeline(kernel), false)))
     }
 
     pub fn kernel(&self) -> &ComputeKernel {
@@ -246,25 +322,6 @@ impl ComputePipeline {
 
     pub fn layout(&self) -> &Arc<PipelineLayout> {
         &self.layout
-    }
-}
-
-/// One VkPipelineCache. softvk compiles a compute pipeline in well under a millisecond, so the
-/// cache keeps no entries: its data is the header the spec defines, which any later
-/// vkCreatePipelineCache of this build accepts.
-#[derive(Debug)]
-pub struct PipelineCache;
-
-impl PipelineCache {
-    /// VkPipelineCacheHeaderVersionOne: length, version, vendorID, deviceID, pipelineCacheUUID.
-    pub fn data(vendor_id: u32, device_id: u32, uuid: [u8; 16]) -> Vec<u8> {
-        let mut d = Vec::with_capacity(32);
-        d.extend_from_slice(&32u32.to_le_bytes());
-        d.extend_from_slice(&(vk::PipelineCacheHeaderVersion::ONE.as_raw() as u32).to_le_bytes());
-        d.extend_from_slice(&vendor_id.to_le_bytes());
-        d.extend_from_slice(&device_id.to_le_bytes());
-        d.extend_from_slice(&uuid);
-        d
     }
 }
 

@@ -55,11 +55,11 @@ const PTR: Type = types::I64;
 const _: () = assert!(CTX_SINK % 8 == 0 && CTX_ZERO % 8 == 0);
 
 /// maxComputeSharedMemorySize.
-const MAX_WORKGROUP_BYTES: u64 = 32 << 10;
+pub(crate) const MAX_WORKGROUP_BYTES: u64 = 32 << 10;
 /// Function and Private memory of one invocation.
-const MAX_FUNCTION_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_FUNCTION_BYTES: u64 = 16 << 20;
 /// Function and Private memory of all the invocations of a workgroup.
-const MAX_WORKGROUP_STACK_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_WORKGROUP_STACK_BYTES: u64 = 256 << 20;
 /// Scalars the translation of one entry point may produce (values defined plus scalars loaded
 /// and stored, plus one per instruction translated, counting every inlined copy): bounds compile
 /// time and memory for modules that copy huge composites over and over or call functions that
@@ -70,7 +70,7 @@ fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
     Err(ShaderError::new(m))
 }
 
-fn isa() -> Result<OwnedTargetIsa, ShaderError> {
+pub(crate) fn isa() -> Result<OwnedTargetIsa, ShaderError> {
     static ISA: OnceLock<Result<OwnedTargetIsa, String>> = OnceLock::new();
     ISA.get_or_init(|| {
         let mut flags = settings::builder();
@@ -102,7 +102,8 @@ fn isa() -> Result<OwnedTargetIsa, ShaderError> {
     .map_err(|e| ShaderError::new(format!("no JIT for this machine: {e}")))
 }
 
-/// The result of compiling an entry point.
+/// The result of compiling an entry point. A pipeline cache hit makes one from a
+/// `cached::KernelBinary`, which holds every field but `module`, `entry` and `code`.
 pub(crate) struct Jit {
     pub module: JITModule,
     pub entry: EntryFn,
@@ -123,6 +124,8 @@ pub(crate) struct Jit {
     pub locals_bytes: usize,
     /// One call runs every subgroup of a workgroup (SoA without barriers or private memory).
     pub looped: bool,
+    /// The machine code of each function, the entry first (`None`: not recorded).
+    pub code: Option<Vec<super::cached::Func>>,
 }
 
 /// A SPIR-V value as the backend holds it.
@@ -304,7 +307,9 @@ fn sig_of(module: &JITModule, params: &str, rets: &str) -> Signature {
 /// `sv_fuel_pa(ctx)`: calls [`runtime::sv_fuel`] and leaves its answer in `ctx.scratch[0]`,
 /// preserving every register, so the (rarely taken) fuel check at loop headers does not make
 /// the register allocator spill the values a loop carries.
-fn fuel_trampoline(module: &mut JITModule) -> Result<cranelift_module::FuncId, ShaderError> {
+fn fuel_trampoline(
+    module: &mut JITModule,
+) -> Result<(cranelift_module::FuncId, Option<super::cached::Func>), ShaderError> {
     let jit = |e: cranelift_module::ModuleError| ShaderError::new(format!("JIT: {e}"));
     let mut sig = module.make_signature();
     sig.call_conv = cranelift_codegen::isa::CallConv::PreserveAll;
@@ -334,10 +339,8 @@ fn fuel_trampoline(module: &mut JITModule) -> Result<cranelift_module::FuncId, S
         b.seal_all_blocks();
         b.finalize(module.target_config());
     }
-    module
-        .define_function(id, &mut cctx)
-        .map_err(|e| ShaderError::new(format!("JIT compilation failed: {e:?}")))?;
-    Ok(id)
+    let code = super::cached::define(module, id, &mut cctx)?;
+    Ok((id, code))
 }
 
 /// Ids referenced by the functions reachable from the entry point.
@@ -380,14 +383,7 @@ pub(crate) fn compile(
     lanes: usize,
     split: bool,
 ) -> Result<Jit, ShaderError> {
-    let isa = isa()?;
-    let mut jb = JITBuilder::with_isa(isa, default_libcall_names());
-    for (name, ptr) in runtime::symbols() {
-        jb.symbol(name, ptr);
-    }
-    jb.symbol("sv_zero", sv_zero as *const u8);
-    jb.symbol("sv_resolve", pointers::sv_resolve as *const u8);
-    let mut module = JITModule::new(jb);
+    let mut module = new_module()?;
     let mut cctx = module.make_context();
     let mut fctx = FunctionBuilderContext::new();
     let mut sig = module.make_signature();
@@ -409,7 +405,7 @@ pub(crate) fn compile(
             .map_err(|e| ShaderError::new(format!("JIT: {e}")))?;
         helpers.insert(*name, module.declare_func_in_func(id, &mut cctx.func));
     }
-    let fuel = fuel_trampoline(&mut module)?;
+    let (fuel, fuel_code) = fuel_trampoline(&mut module)?;
     helpers.insert(
         "sv_fuel_pa",
         module.declare_func_in_func(fuel, &mut cctx.func),
@@ -472,9 +468,7 @@ pub(crate) fn compile(
         cctx.set_disasm(true);
     }
 
-    module
-        .define_function(main, &mut cctx)
-        .map_err(|e| ShaderError::new(format!("JIT compilation failed: {e:?}")))?;
+    let main_code = super::cached::define(&mut module, main, &mut cctx)?;
     if std::env::var_os("SOFTVK_DUMP_CLIF").is_some()
         && let Some(c) = cctx.compiled_code()
         && let Some(v) = &c.vcode
@@ -502,7 +496,25 @@ pub(crate) fn compile(
         spill_bytes,
         locals_bytes,
         looped,
+        code: main_code.zip(fuel_code).map(|(m, f)| vec![m, f]),
     })
+}
+
+/// Every symbol compiled code may call: the runtime's helpers.
+pub(crate) fn symbols() -> Vec<(&'static str, *const u8)> {
+    let mut v = runtime::symbols();
+    v.push(("sv_zero", sv_zero as *const u8));
+    v.push(("sv_resolve", pointers::sv_resolve as *const u8));
+    v
+}
+
+/// An empty JIT module for this machine that links against [`symbols`].
+pub(crate) fn new_module() -> Result<JITModule, ShaderError> {
+    let mut jb = JITBuilder::with_isa(isa()?, default_libcall_names());
+    for (name, ptr) in symbols() {
+        jb.symbol(name, ptr);
+    }
+    Ok(JITModule::new(jb))
 }
 
 /// Zeroes `len` bytes (function/private memory start zeroed, so results never depend on stale

@@ -93,6 +93,7 @@
 //! stackful coroutine per invocation (corosensei), switched at each barrier. Workgroup memory
 //! is one zeroed block per workgroup run.
 
+mod cached;
 mod front;
 mod lower;
 mod module;
@@ -100,6 +101,7 @@ mod runtime;
 #[cfg(test)]
 mod tests;
 
+pub use cached::{KernelBinary, compiler_identity};
 pub use module::Module;
 
 use ash::vk;
@@ -301,6 +303,8 @@ pub struct ComputeKernel {
     slots_needed: usize,
     /// The initial workgroup memory `run` points to.
     _workgroup_init: Box<[u8]>,
+    /// The code as data, for pipeline caches (cached.rs).
+    binary: Option<std::sync::Arc<KernelBinary>>,
     // Declared after `run` (whose function pointer points into it).
     _code: Code,
 }
@@ -387,7 +391,7 @@ pub fn compile_compute(
         };
         Ok::<_, ShaderError>((program.local_size, jit))
     }));
-    let (local_size, jit) = match compiled {
+    let (local_size, mut jit) = match compiled {
         Ok(r) => r?,
         Err(_) => {
             return Err(ShaderError::new(format!(
@@ -395,6 +399,19 @@ pub fn compile_compute(
             )));
         }
     };
+    let binary =
+        KernelBinary::of(local_size, &mut jit, declined.as_deref()).map(std::sync::Arc::new);
+    Ok(finish(local_size, jit, declined, iface, binary))
+}
+
+/// The kernel that runs `jit`: what a compile and a pipeline cache hit (cached.rs) share.
+fn finish(
+    local_size: [u32; 3],
+    jit: lower::Jit,
+    declined: Option<String>,
+    iface: &PipelineInterface,
+    binary: Option<std::sync::Arc<KernelBinary>>,
+) -> ComputeKernel {
     let big = jit.function_bytes > 48 << 10;
     let lane_table: Box<[[[u32; 4]; 8]]> = if jit.looped {
         runtime::lane_table(local_size).into_boxed_slice()
@@ -426,14 +443,15 @@ pub fn compile_compute(
         .map(|b| b.first_slot as usize + b.count as usize)
         .max()
         .unwrap_or(0);
-    Ok(ComputeKernel {
+    ComputeKernel {
         run,
         declined,
         _lane_table: lane_table,
         slots_needed,
         _workgroup_init: workgroup_init,
+        binary,
         _code: Code(Some(jit.module)),
-    })
+    }
 }
 
 impl ComputeKernel {

@@ -224,10 +224,15 @@ const SUBGROUP_CASES: &[&str] = &[
     "subgroup_types",
 ];
 
+thread_local! {
+    /// Cases dispatch the kernel read back from its encoded binary (cached.rs tests).
+    pub(super) static RELOAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Runs `shaders/compute/NAME.{spv,test}` on the scalar backend and on the default one (the
 /// SoA backend, which must take every case); panics with every mismatch. The scalar backend
 /// must refuse the [`SUBGROUP_CASES`].
-fn run_case(name: &str) {
+pub(super) fn run_case(name: &str) {
     for backend in [Backend::Scalar, Backend::Auto] {
         BACKEND.with(|b| b.set(Some(backend)));
         if backend == Backend::Scalar && SUBGROUP_CASES.contains(&name) {
@@ -276,7 +281,10 @@ fn run_case_with(name: &str, words: Option<&[u32]>) {
         }
         return;
     }
-    let kernel = kernel.unwrap_or_else(|e| panic!("{name}: {e}"));
+    let mut kernel = kernel.unwrap_or_else(|e| panic!("{name}: {e}"));
+    if RELOAD.with(|r| r.get()) {
+        kernel = super::cached::tests::reload(&kernel, &c.iface);
+    }
     if words.is_none() && backend() == Backend::Auto {
         let (lanes, why) = kernel.backend();
         if kernel.has_barriers() {
@@ -404,7 +412,7 @@ fn pad4(b: &[u8]) -> [u8; 4] {
 macro_rules! cases {
     ($($name:ident),* $(,)?) => {
         $(#[test] fn $name() { run_case(stringify!($name)); })*
-        const CASES: &[&str] = &[$(stringify!($name)),*];
+        pub(super) const CASES: &[&str] = &[$(stringify!($name)),*];
     };
 }
 

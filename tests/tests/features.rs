@@ -240,7 +240,8 @@ fn any_api_version_creates_an_instance() {
 }
 
 /// VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED_BIT gives VK_PIPELINE_COMPILE_REQUIRED
-/// and a null handle (softvk's caches hold no compiled pipelines); EARLY_RETURN_ON_FAILURE
+/// and a null handle unless the pipeline cache holds the pipeline (as it does once one call
+/// compiled it: then it is created, with the cache-hit feedback bit); EARLY_RETURN_ON_FAILURE
 /// leaves the pipelines after a failure null; an externally synchronized cache works; creation
 /// feedback is filled.
 #[test]
@@ -322,15 +323,48 @@ fn pipeline_creation_cache_control_and_feedback() {
                 .contains(vk::PipelineCreationFeedbackFlags::VALID)
         );
         assert!(pipeline_fb.duration > 0, "creation feedback has a duration");
+        assert!(
+            !pipeline_fb
+                .flags
+                .contains(vk::PipelineCreationFeedbackFlags::APPLICATION_PIPELINE_CACHE_HIT),
+            "the first creation compiled"
+        );
         d.destroy_pipeline(out[0], None);
         d.destroy_pipeline(out[2], None);
 
-        // EARLY_RETURN_ON_FAILURE: the failing pipeline and every later one are null.
+        // The cache now holds the pipeline: no compile is required.
+        let mut hit_fb = vk::PipelineCreationFeedback::default();
+        let mut hit_stage_fb = [vk::PipelineCreationFeedback::default()];
+        let mut fb = vk::PipelineCreationFeedbackCreateInfo::default()
+            .pipeline_creation_feedback(&mut hit_fb)
+            .pipeline_stage_creation_feedbacks(&mut hit_stage_fb);
+        let hit = no_compile.push_next(&mut fb);
+        let mut out = [vk::Pipeline::null()];
+        let r = (d.fp_v1_0().create_compute_pipelines)(
+            d.handle(),
+            cache,
+            1,
+            &hit,
+            std::ptr::null(),
+            out.as_mut_ptr(),
+        );
+        assert_eq!(r, vk::Result::SUCCESS);
+        assert_ne!(out[0], vk::Pipeline::null());
+        for f in [hit_fb.flags, hit_stage_fb[0].flags] {
+            assert!(f.contains(
+                vk::PipelineCreationFeedbackFlags::VALID
+                    | vk::PipelineCreationFeedbackFlags::APPLICATION_PIPELINE_CACHE_HIT
+            ));
+        }
+        d.destroy_pipeline(out[0], None);
+
+        // EARLY_RETURN_ON_FAILURE: the failing pipeline and every later one are null. (A cache
+        // that has not seen the pipeline: VK_NULL_HANDLE.)
         let infos = [plain, early, plain];
         let mut out = [<vk::Pipeline as vk::Handle>::from_raw(1); 3];
         let r = (d.fp_v1_0().create_compute_pipelines)(
             d.handle(),
-            cache,
+            vk::PipelineCache::null(),
             3,
             infos.as_ptr(),
             std::ptr::null(),

@@ -8,8 +8,11 @@ use crate::objects::*;
 use crate::pnext;
 use ash::vk;
 use softvk::error::{Error, Result};
-use softvk::pipeline::{ComputePipeline, PipelineCache, PipelineLayout, ShaderModule};
-use softvk::shader::SpecConstants;
+use softvk::log::Severity;
+use softvk::pipeline::{
+    CacheIdentity, ComputeDesc, ComputePipeline, PipelineCache, PipelineLayout, ShaderModule,
+};
+use softvk::shader::{KernelBinary, SpecConstants};
 use std::ffi::c_void;
 use std::sync::Arc;
 
@@ -49,19 +52,48 @@ pub unsafe extern "system" fn destroy_shader_module(
     drop(handle::take::<ShaderModuleObj>(module));
 }
 
+/// The header fields of this device's pipeline cache data.
+fn cache_identity(d: Option<&DeviceObj>) -> Result<CacheIdentity> {
+    let pd = d.ok_or_else(|| null("device"))?.core.physical();
+    let p = pd.properties();
+    Ok(CacheIdentity {
+        vendor_id: p.vendor_id,
+        device_id: p.device_id,
+        uuid: p.pipeline_cache_uuid,
+    })
+}
+
 pub unsafe extern "system" fn create_pipeline_cache(
     device: vk::Device,
     p_info: *const vk::PipelineCacheCreateInfo<'_>,
     _alloc: *const vk::AllocationCallbacks<'_>,
     p_cache: *mut vk::PipelineCache,
 ) -> vk::Result {
-    call("vkCreatePipelineCache", rep(dev(device)), || {
-        p_info.as_ref().ok_or_else(|| null("pCreateInfo"))?;
+    let d = dev(device);
+    call("vkCreatePipelineCache", rep(d), || {
+        let info = p_info.as_ref().ok_or_else(|| null("pCreateInfo"))?;
         if p_cache.is_null() {
             return Err(null("pPipelineCache"));
         }
-        // Initial data of any origin is accepted and, like everything else, not needed.
-        *p_cache = new_handle(PipelineCacheObj(PipelineCache));
+        let initial: &[u8] = if info.initial_data_size == 0 {
+            &[]
+        } else if info.p_initial_data.is_null() {
+            // VUID-VkPipelineCacheCreateInfo-initialDataSize-00769
+            return Err(null("pInitialData"));
+        } else {
+            std::slice::from_raw_parts(info.p_initial_data.cast(), info.initial_data_size)
+        };
+        // Data this device cannot use is ignored (spec: vkCreatePipelineCache "may ignore"
+        // incompatible initial data); the cache starts without it.
+        let (cache, ignored) = PipelineCache::new(cache_identity(d)?, initial);
+        if let (Some(why), Some(r)) = (ignored, rep(d)) {
+            r.report(
+                Severity::Info,
+                "softvk-pipeline-cache",
+                &format!("vkCreatePipelineCache: initial data partly or wholly ignored: {why}"),
+            );
+        }
+        *p_cache = new_handle(PipelineCacheObj(cache));
         Ok(vk::Result::SUCCESS)
     })
 }
@@ -71,8 +103,7 @@ pub unsafe extern "system" fn destroy_pipeline_cache(
     cache: vk::PipelineCache,
     _alloc: *const vk::AllocationCallbacks<'_>,
 ) {
-    // Frees the handle; the cache itself holds nothing.
-    let _ = handle::take::<PipelineCacheObj>(cache);
+    drop(handle::take::<PipelineCacheObj>(cache));
 }
 
 pub unsafe extern "system" fn get_pipeline_cache_data(
@@ -83,23 +114,22 @@ pub unsafe extern "system" fn get_pipeline_cache_data(
 ) -> vk::Result {
     let d = dev(device);
     call("vkGetPipelineCacheData", rep(d), || {
-        obj::<PipelineCacheObj>(cache, "pipelineCache")?;
+        let cache = &obj::<PipelineCacheObj>(cache, "pipelineCache")?.0;
         let size = p_size.as_mut().ok_or_else(|| null("pDataSize"))?;
-        let pd = d.ok_or_else(|| null("device"))?.core.physical();
-        let p = pd.properties();
-        let data = PipelineCache::data(p.vendor_id, p.device_id, p.pipeline_cache_uuid);
         if p_data.is_null() {
-            *size = data.len();
+            *size = cache.data(None).0.len();
             return Ok(vk::Result::SUCCESS);
         }
-        // The header is written whole or not at all (spec: "partial header is not written").
-        if *size < data.len() {
-            *size = 0;
-            return Ok(vk::Result::INCOMPLETE);
-        }
+        // Spec: at most pDataSize bytes, which are themselves valid cache data, and
+        // VK_INCOMPLETE if that is not all; nothing and a size of 0 if the header does not fit.
+        let (data, whole) = cache.data(Some(*size));
         std::ptr::copy_nonoverlapping(data.as_ptr(), p_data as *mut u8, data.len());
         *size = data.len();
-        Ok(vk::Result::SUCCESS)
+        Ok(if whole {
+            vk::Result::SUCCESS
+        } else {
+            vk::Result::INCOMPLETE
+        })
     })
 }
 
@@ -110,9 +140,15 @@ pub unsafe extern "system" fn merge_pipeline_caches(
     p_src: *const vk::PipelineCache,
 ) -> vk::Result {
     call("vkMergePipelineCaches", rep(dev(device)), || {
-        obj::<PipelineCacheObj>(dst, "dstCache")?;
-        for &s in slice(p_src, count, "pSrcCaches")? {
-            obj::<PipelineCacheObj>(s, "pSrcCaches[i]")?;
+        let into = &obj::<PipelineCacheObj>(dst, "dstCache")?.0;
+        let srcs = slice(p_src, count, "pSrcCaches")?;
+        if srcs.contains(&dst) {
+            return Err(Error::invalid(
+                "dstCache is one of pSrcCaches (VUID-vkMergePipelineCaches-dstCache-00770)",
+            ));
+        }
+        for &s in srcs {
+            into.merge_from(&obj::<PipelineCacheObj>(s, "pSrcCaches[i]")?.0);
         }
         Ok(vk::Result::SUCCESS)
     })
@@ -194,21 +230,19 @@ unsafe fn spec_constants(info: Option<&vk::SpecializationInfo<'_>>) -> Result<Sp
 }
 
 /// What one VkComputePipelineCreateInfo asks for, read from the application's structures on the
-/// calling thread; compiling it needs no pointer.
+/// calling thread; creating it needs no pointer.
 struct Prepared {
-    module: Arc<ShaderModule>,
-    entry: String,
-    spec: SpecConstants,
-    layout: Arc<PipelineLayout>,
+    desc: ComputeDesc,
+    /// FAIL_ON_PIPELINE_COMPILE_REQUIRED is not set.
+    compile: bool,
+    /// What the pipeline cache held under the desc's key when the call began.
+    cached: Option<Arc<KernelBinary>>,
 }
 
-impl Prepared {
-    fn compile(self) -> Result<ComputePipeline> {
-        ComputePipeline::new(&self.module, &self.entry, self.spec, self.layout)
-    }
-}
-
-unsafe fn prepare(info: &vk::ComputePipelineCreateInfo<'_>) -> Result<Prepared> {
+unsafe fn prepare(
+    info: &vk::ComputePipelineCreateInfo<'_>,
+    cache: Option<&PipelineCache>,
+) -> Result<Prepared> {
     let stage = &info.stage;
     if stage.stage != vk::ShaderStageFlags::COMPUTE {
         return Err(Error::invalid(
@@ -235,22 +269,31 @@ unsafe fn prepare(info: &vk::ComputePipelineCreateInfo<'_>) -> Result<Prepared> 
         pnext::find::<vk::PipelineShaderStageRequiredSubgroupSizeCreateInfo<'_>>(stage.p_next)
             .map(|r| r.required_subgroup_size);
     softvk::pipeline::check_subgroup_size(stage.stage, stage.flags, required_size)?;
+    let desc = ComputeDesc::new(module, entry, spec, layout, stage.flags, required_size);
+    // VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED_BIT: only a cache hit creates it.
+    let compile = !info
+        .flags
+        .contains(vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED_EXT);
+    let cached = cache.and_then(|c| c.get(desc.key()));
     Ok(Prepared {
-        module,
-        entry,
-        spec,
-        layout,
+        desc,
+        compile,
+        cached,
     })
 }
 
-/// Fills VkPipelineCreationFeedbackCreateInfo, if chained: one stage, compiled (softvk has no
-/// cache hits to report), with the time creation took.
-unsafe fn write_feedback(p_next: *const c_void, took: std::time::Duration) {
+/// Fills VkPipelineCreationFeedbackCreateInfo, if chained: one stage, found in the
+/// application's pipeline cache or compiled, with the time creation took.
+unsafe fn write_feedback(p_next: *const c_void, took: std::time::Duration, hit: bool) {
     let Some(fb) = pnext::find::<vk::PipelineCreationFeedbackCreateInfo<'_>>(p_next) else {
         return;
     };
+    let mut flags = vk::PipelineCreationFeedbackFlags::VALID;
+    if hit {
+        flags |= vk::PipelineCreationFeedbackFlags::APPLICATION_PIPELINE_CACHE_HIT;
+    }
     let feedback = vk::PipelineCreationFeedback {
-        flags: vk::PipelineCreationFeedbackFlags::VALID,
+        flags,
         duration: took.as_nanos().min(u64::MAX as u128) as u64,
     };
     if !fb.p_pipeline_creation_feedback.is_null() {
@@ -265,7 +308,7 @@ unsafe fn write_feedback(p_next: *const c_void, took: std::time::Duration) {
 
 pub unsafe extern "system" fn create_compute_pipelines(
     device: vk::Device,
-    _cache: vk::PipelineCache,
+    pipeline_cache: vk::PipelineCache,
     count: u32,
     p_infos: *const vk::ComputePipelineCreateInfo<'_>,
     _alloc: *const vk::AllocationCallbacks<'_>,
@@ -276,49 +319,43 @@ pub unsafe extern "system" fn create_compute_pipelines(
         if p_pipelines.is_null() && count > 0 {
             return Err(null("pPipelines"));
         }
+        let cache = if pipeline_cache == vk::PipelineCache::null() {
+            None
+        } else {
+            Some(&obj::<PipelineCacheObj>(pipeline_cache, "pipelineCache")?.0)
+        };
         // Spec ("Multiple Pipeline Creation"): the pipelines that failed are VK_NULL_HANDLE, the
         // others valid, and the failure is returned; with EARLY_RETURN_ON_FAILURE the pipelines
         // from the failing one on are VK_NULL_HANDLE.
         for i in 0..infos.len() {
             *p_pipelines.add(i) = vk::Pipeline::null();
         }
-        // VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED_BIT: softvk's pipeline caches
-        // hold no compiled pipelines, so every creation needs a compile; the application asked
-        // not to pay for one there: VK_PIPELINE_COMPILE_REQUIRED and a null handle.
-        let no_compile = |info: &vk::ComputePipelineCreateInfo<'_>| {
-            info.flags
-                .contains(vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED_EXT)
-        };
-        // The application's structures are read here; the compiles (independent, each
+        // The application's structures are read, and the cache looked up, here: whether a
+        // pipeline is a hit depends only on the cache's contents when the call began, not on
+        // which of this call's compiles finished first. The creations (independent, each
         // deterministic) run on the pool, several pipelines of one call in parallel.
-        let prepared: Vec<Option<Result<Prepared>>> = infos
-            .iter()
-            .map(|info| (!no_compile(info)).then(|| prepare(info)))
-            .collect();
-        let jobs: Vec<std::sync::Mutex<Option<Result<Prepared>>>> =
-            prepared.into_iter().map(std::sync::Mutex::new).collect();
-        let compiled = softvk::exec::map(jobs.len(), |i| {
-            let job = jobs[i].lock().unwrap_or_else(|e| e.into_inner()).take();
-            job.map(|p| {
-                let started = std::time::Instant::now();
-                p.and_then(Prepared::compile)
-                    .map(|c| (c, started.elapsed()))
-            })
+        let prepared: Vec<Result<Prepared>> =
+            infos.iter().map(|info| prepare(info, cache)).collect();
+        let created = softvk::exec::map(prepared.len(), |i| {
+            let p = prepared[i].as_ref().map_err(Error::clone)?;
+            let started = std::time::Instant::now();
+            let r = ComputePipeline::create(&p.desc, p.cached.as_ref(), cache, p.compile)?;
+            Ok(r.map(|(pipeline, hit)| (pipeline, hit, started.elapsed())))
         });
         let mut first_error: Option<Error> = None;
         let mut compile_required = false;
-        for (i, (info, result)) in infos.iter().zip(compiled).enumerate() {
+        for (i, (info, result)) in infos.iter().zip(created).enumerate() {
             let failed = match result {
-                None => {
+                Ok(None) => {
                     compile_required = true;
                     true
                 }
-                Some(Ok((pipeline, took))) => {
-                    write_feedback(info.p_next, took);
+                Ok(Some((pipeline, hit, took))) => {
+                    write_feedback(info.p_next, took, hit);
                     *p_pipelines.add(i) = new_handle(PipelineObj::Compute(Arc::new(pipeline)));
                     false
                 }
-                Some(Err(e)) => {
+                Err(e) => {
                     first_error.get_or_insert(e);
                     true
                 }
@@ -328,7 +365,7 @@ pub unsafe extern "system" fn create_compute_pipelines(
                     .flags
                     .contains(vk::PipelineCreateFlags::EARLY_RETURN_ON_FAILURE_EXT)
             {
-                // The later pipelines were compiled alongside; they are dropped, not returned.
+                // The later pipelines were created alongside; they are dropped, not returned.
                 break;
             }
         }

@@ -8,7 +8,8 @@
 //! - empty vkQueueSubmit + vkWaitForFences round trip
 //! - a submit of a one-command (4-byte fill) command buffer + fence wait round trip
 //! - compute (the rows of issue 8): pipeline creation (SPIR-V to machine code), the compile time
-//!   of 20 different programs (specializations of one 20-way shader), saxpy over 16M floats
+//!   of 20 different programs (specializations of one 20-way shader) one call each and all in
+//!   one call, pipeline creation from a warm VkPipelineCache, saxpy over 16M floats
 //!   (memory-bound), 256 dependent multiply-adds per element over 4M floats (arithmetic-bound), a
 //!   512 x 512 tiled matrix multiply with workgroup memory and barriers, a subgroup reduction over
 //!   16M floats, 10 000 tiny dispatches in one command buffer, a 3x3 blur of a 1024 x 1024
@@ -351,7 +352,7 @@ fn compute(
                 None,
             )
             .unwrap();
-        let make = |name: &str, variant: Option<i32>| {
+        let make_in = |name: &str, variant: Option<i32>, cache: vk::PipelineCache| {
             let words = spirv(name);
             let m = d
                 .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
@@ -374,7 +375,7 @@ fn compute(
             }
             let p = d
                 .create_compute_pipelines(
-                    vk::PipelineCache::null(),
+                    cache,
                     &[vk::ComputePipelineCreateInfo::default()
                         .stage(stage)
                         .layout(layout)],
@@ -384,6 +385,8 @@ fn compute(
             d.destroy_shader_module(m, None);
             p
         };
+        let make =
+            |name: &str, variant: Option<i32>| make_in(name, variant, vk::PipelineCache::null());
         let mut t = vec![];
         for _ in 0..9 {
             let t0 = Instant::now();
@@ -405,6 +408,70 @@ fn compute(
             }
         }
         println!("compile_20_ms {}", median(t) * 1e3);
+        // The same twenty in one vkCreateComputePipelines call (softvk compiles them in
+        // parallel on its pool).
+        let mut t = vec![];
+        for round in 0..3 {
+            let words = spirv("variants");
+            let t0 = Instant::now();
+            let m = d
+                .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
+                .unwrap();
+            let entries = [vk::SpecializationMapEntry {
+                constant_id: 0,
+                offset: 0,
+                size: 4,
+            }];
+            let data: Vec<[u8; 4]> = (0..20i32).map(|v| v.to_le_bytes()).collect();
+            let specs: Vec<vk::SpecializationInfo<'_>> = data
+                .iter()
+                .map(|b| {
+                    vk::SpecializationInfo::default()
+                        .map_entries(&entries)
+                        .data(b)
+                })
+                .collect();
+            let infos: Vec<vk::ComputePipelineCreateInfo<'_>> = specs
+                .iter()
+                .map(|sp| {
+                    vk::ComputePipelineCreateInfo::default()
+                        .stage(
+                            vk::PipelineShaderStageCreateInfo::default()
+                                .stage(vk::ShaderStageFlags::COMPUTE)
+                                .module(m)
+                                .name(c"main")
+                                .specialization_info(sp),
+                        )
+                        .layout(layout)
+                })
+                .collect();
+            let ps = d
+                .create_compute_pipelines(vk::PipelineCache::null(), &infos, None)
+                .unwrap();
+            d.destroy_shader_module(m, None);
+            if round > 0 {
+                t.push(t0.elapsed().as_secs_f64() / 20.0);
+            }
+            for p in ps {
+                d.destroy_pipeline(p, None);
+            }
+        }
+        println!("compile_20_batch_ms {}", median(t) * 1e3);
+        // Pipeline creation (module included, as above) from a VkPipelineCache that the first
+        // creation filled.
+        let cache = d
+            .create_pipeline_cache(&vk::PipelineCacheCreateInfo::default(), None)
+            .unwrap();
+        d.destroy_pipeline(make_in("alu", None, cache), None);
+        let mut t = vec![];
+        for _ in 0..9 {
+            let t0 = Instant::now();
+            let p = make_in("alu", None, cache);
+            t.push(t0.elapsed().as_secs_f64());
+            d.destroy_pipeline(p, None);
+        }
+        d.destroy_pipeline_cache(cache, None);
+        println!("cached_pipeline_ms {}", median(t) * 1e3);
 
         let sizes = [vk::DescriptorPoolSize {
             ty: vk::DescriptorType::STORAGE_BUFFER,
@@ -1376,6 +1443,14 @@ fn main() {
         ),
         ("compute_pipeline_ms", "compute pipeline creation (ms)"),
         ("compile_20_ms", "compile, 20 different programs (ms each)"),
+        (
+            "compile_20_batch_ms",
+            "compile, 20 programs in one call (ms each)",
+        ),
+        (
+            "cached_pipeline_ms",
+            "pipeline creation, warm VkPipelineCache (ms)",
+        ),
         ("saxpy_gbps", "saxpy dispatch, 16M floats (GB/s)"),
         ("alu_gflops", "256 FMAs/element dispatch (GFLOP/s)"),
         (

@@ -1,0 +1,740 @@
+//! Compiled kernels as bytes: what a pipeline cache keeps so that a later pipeline with the same
+//! inputs links the machine code instead of compiling it.
+//!
+//! Every function of a kernel is compiled here ([`define`]): cranelift's `Context::compile`,
+//! then `Module::define_function_bytes` with the code and relocations, which are also recorded
+//! (relocation targets by symbol name, since function ids are per JIT module). A
+//! [`KernelBinary`] is those functions plus everything the dispatch needs that the compile
+//! decided (workgroup size, memory sizes, backend and mode flags, the initial workgroup memory).
+//! [`ComputeKernel::from_binary`] links one into a fresh JIT module: nothing is parsed, lowered
+//! or compiled, so a hit skips the whole compiler.
+//!
+//! **Trust.** [`KernelBinary::decode`] validates everything before anything is allocated or
+//! linked by it: lengths within the input, sizes within the compiler's own limits, mode flags
+//! consistent, each relocation of a kind the cache keeps, inside its function, at a target that
+//! is one of the kernel's functions, one of the runtime symbols every kernel links against
+//! (`lower::symbols`), or a cranelift libcall, with PC-relative relocations only within the
+//! kernel. So corrupted bytes never reach the JIT linker (whose failures are panics). The bytes
+//! of the machine code cannot be checked for meaning: the pipeline cache checksums each entry
+//! and keys it by a digest of every input and of the compiler's identity
+//! ([`compiler_identity`]), so code runs only for the inputs and the build that produced it.
+//! Data crafted on purpose to pass those checks is code the application chose to run in its own
+//! process.
+
+use super::lower::{self, Jit, uniformity::LANES};
+use super::{ComputeKernel, PipelineInterface, ShaderError};
+use cranelift_codegen::Context;
+use cranelift_codegen::binemit::Reloc;
+use cranelift_codegen::ir::LibCall;
+use cranelift_jit::JITModule;
+use cranelift_module::{FuncId, Linkage, Module as _, ModuleReloc, ModuleRelocTarget};
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+/// Version of the encoding below; part of [`compiler_identity`].
+const FORMAT: u32 = 1;
+/// At most this many functions per kernel (today: the entry and the fuel trampoline).
+const MAX_FUNCS: usize = 16;
+/// At most this many bytes of machine code per function.
+const MAX_CODE: usize = 64 << 20;
+/// Longest symbol name accepted.
+const MAX_NAME: usize = 64;
+
+/// How a relocation patches the code (the kinds the JIT emits for softvk's non-PIC code on
+/// x86-64 and aarch64; any other kind makes a kernel uncacheable).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Abs8,
+    X86PcRel4,
+    X86CallPcRel4,
+    Arm64Call,
+}
+
+impl Kind {
+    fn of(r: Reloc) -> Option<Kind> {
+        Some(match r {
+            Reloc::Abs8 => Kind::Abs8,
+            Reloc::X86PCRel4 => Kind::X86PcRel4,
+            Reloc::X86CallPCRel4 => Kind::X86CallPcRel4,
+            Reloc::Arm64Call => Kind::Arm64Call,
+            _ => return None,
+        })
+    }
+
+    fn reloc(self) -> Reloc {
+        match self {
+            Kind::Abs8 => Reloc::Abs8,
+            Kind::X86PcRel4 => Reloc::X86PCRel4,
+            Kind::X86CallPcRel4 => Reloc::X86CallPCRel4,
+            Kind::Arm64Call => Reloc::Arm64Call,
+        }
+    }
+
+    fn code(self) -> u8 {
+        self as u8
+    }
+
+    fn from_code(c: u8) -> Option<Kind> {
+        [
+            Kind::Abs8,
+            Kind::X86PcRel4,
+            Kind::X86CallPcRel4,
+            Kind::Arm64Call,
+        ]
+        .get(c as usize)
+        .copied()
+    }
+
+    /// Bytes the relocation writes.
+    fn width(self) -> usize {
+        match self {
+            Kind::Abs8 => 8,
+            _ => 4,
+        }
+    }
+
+    fn pc_relative(self) -> bool {
+        self != Kind::Abs8
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Target {
+    /// A function by name: one of the kernel's or a runtime symbol.
+    Symbol(String),
+    LibCall(LibCall),
+    /// An offset in the function that holds the relocation.
+    Here(u32),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Rel {
+    offset: u32,
+    kind: Kind,
+    target: Target,
+    addend: i64,
+}
+
+/// One compiled function: what `define_function_bytes` takes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Func {
+    name: String,
+    align: u32,
+    code: Vec<u8>,
+    relocs: Vec<Rel>,
+}
+
+/// Compiles function `id` of `module` from `cctx` and defines it from its machine code, which
+/// is returned as a record (`None`: it has a relocation the cache does not keep; the function
+/// is defined all the same).
+pub(crate) fn define(
+    module: &mut JITModule,
+    id: FuncId,
+    cctx: &mut Context,
+) -> Result<Option<Func>, ShaderError> {
+    cctx.compile(module.isa(), &mut Default::default())
+        .map_err(|e| ShaderError::new(format!("JIT compilation failed: {:?}", e.inner)))?;
+    let compiled = cctx.compiled_code().expect("compiled just now");
+    let align = compiled.buffer.alignment;
+    let code = compiled.code_buffer();
+    let relocs: Vec<ModuleReloc> = compiled
+        .buffer
+        .relocs()
+        .iter()
+        .map(|r| ModuleReloc::from_mach_reloc(r, &cctx.func, id))
+        .collect();
+    module
+        .define_function_bytes(id, align as u64, code, &relocs)
+        .map_err(|e| ShaderError::new(format!("JIT compilation failed: {e:?}")))?;
+    let name_of = |id: FuncId| module.declarations().get_function_decl(id).name.clone();
+    let record = || -> Option<Func> {
+        let relocs = relocs
+            .iter()
+            .map(|r| {
+                let target = match &r.name {
+                    ModuleRelocTarget::User {
+                        namespace: 0,
+                        index,
+                    } => Target::Symbol(name_of(FuncId::from_u32(*index))?),
+                    ModuleRelocTarget::LibCall(l) => Target::LibCall(*l),
+                    ModuleRelocTarget::FunctionOffset(f, off) if *f == id => Target::Here(*off),
+                    _ => return None,
+                };
+                Some(Rel {
+                    offset: r.offset,
+                    kind: Kind::of(r.kind)?,
+                    target,
+                    addend: r.addend,
+                })
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Func {
+            name: name_of(id)?,
+            align,
+            code: code.to_vec(),
+            relocs,
+        })
+    };
+    Ok(record())
+}
+
+/// What identifies the compiler that made a kernel, beyond its inputs: the crate version and
+/// build (a hash of the driver's sources), this encoding's version, the target and the CPU
+/// features cranelift detected (the code may use any of them), and the backend selection
+/// (`SOFTVK_SHADER_BACKEND`, or the per-thread override of the tests).
+pub fn compiler_identity() -> String {
+    static FIXED: OnceLock<String> = OnceLock::new();
+    let fixed = FIXED.get_or_init(|| {
+        let isa = match lower::isa() {
+            Ok(isa) => {
+                let flags: Vec<String> = isa.isa_flags().iter().map(|f| f.to_string()).collect();
+                format!("{} [{}]", isa.triple(), flags.join(","))
+            }
+            Err(e) => e.message,
+        };
+        format!(
+            "softvk {} build {} kernel format {FORMAT} isa {isa}",
+            env!("CARGO_PKG_VERSION"),
+            env!("SOFTVK_BUILD_HASH"),
+        )
+    });
+    format!("{fixed} backend {:?}", super::backend())
+}
+
+/// A compiled compute kernel as plain data: its functions' machine code and relocations, and
+/// what the dispatch needs to know. Made by every compile ([`ComputeKernel::binary`]); turned
+/// into a kernel again, without compiling, by [`ComputeKernel::from_binary`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KernelBinary {
+    local_size: [u32; 3],
+    /// Why the SoA backend declined the shader (the scalar backend compiled it).
+    declined: Option<String>,
+    workgroup_bytes: u32,
+    workgroup_init: Vec<u8>,
+    barriers: bool,
+    function_bytes: u32,
+    device_addresses: bool,
+    lanes: u32,
+    split: bool,
+    spill_bytes: u32,
+    locals_bytes: u32,
+    looped: bool,
+    /// `funcs[0]` is the entry point.
+    funcs: Vec<Func>,
+}
+
+impl KernelBinary {
+    /// The binary of a kernel just compiled (taking its recorded code), if all its functions
+    /// were recorded.
+    pub(crate) fn of(local_size: [u32; 3], jit: &mut Jit, declined: Option<&str>) -> Option<Self> {
+        let b = KernelBinary {
+            local_size,
+            declined: declined.map(str::to_owned),
+            workgroup_bytes: jit.workgroup_bytes.try_into().ok()?,
+            workgroup_init: jit.workgroup_init.clone(),
+            barriers: jit.barriers,
+            function_bytes: jit.function_bytes.try_into().ok()?,
+            device_addresses: jit.device_addresses,
+            lanes: jit.lanes.try_into().ok()?,
+            split: jit.split,
+            spill_bytes: jit.spill_bytes.try_into().ok()?,
+            locals_bytes: jit.locals_bytes.try_into().ok()?,
+            looped: jit.looped,
+            funcs: jit.code.take()?,
+        };
+        // What could not be read back is not worth keeping.
+        b.check().ok().map(|_| b)
+    }
+
+    /// Bytes of machine code.
+    pub fn code_bytes(&self) -> usize {
+        self.funcs.iter().map(|f| f.code.len()).sum()
+    }
+
+    /// Appends the encoding (little-endian; read back by [`KernelBinary::decode`]).
+    pub fn encode(&self, out: &mut Vec<u8>) {
+        let mut w = Writer(out);
+        for v in self.local_size {
+            w.u32(v);
+        }
+        let flags = self.barriers as u8
+            | (self.device_addresses as u8) << 1
+            | (self.split as u8) << 2
+            | (self.looped as u8) << 3;
+        w.u8(flags);
+        w.u32(self.lanes);
+        w.u32(self.workgroup_bytes);
+        w.u32(self.function_bytes);
+        w.u32(self.spill_bytes);
+        w.u32(self.locals_bytes);
+        w.bytes(&self.workgroup_init);
+        match &self.declined {
+            None => w.u8(0),
+            Some(m) => {
+                w.u8(1);
+                w.bytes(m.as_bytes());
+            }
+        }
+        w.u32(self.funcs.len() as u32);
+        for f in &self.funcs {
+            w.bytes(f.name.as_bytes());
+            w.u32(f.align);
+            w.bytes(&f.code);
+            w.u32(f.relocs.len() as u32);
+            for r in &f.relocs {
+                w.u32(r.offset);
+                w.u8(r.kind.code());
+                match &r.target {
+                    Target::Symbol(s) => {
+                        w.u8(0);
+                        w.bytes(s.as_bytes());
+                    }
+                    Target::LibCall(l) => {
+                        w.u8(1);
+                        w.bytes(l.to_string().as_bytes());
+                    }
+                    Target::Here(o) => {
+                        w.u8(2);
+                        w.u32(*o);
+                    }
+                }
+                w.u64(r.addend as u64);
+            }
+        }
+    }
+
+    /// Reads an encoding back, checking everything (module docs): an error says what is wrong.
+    pub fn decode(bytes: &[u8]) -> Result<Self, String> {
+        let mut r = Reader(bytes);
+        let local_size = [r.u32()?, r.u32()?, r.u32()?];
+        let flags = r.u8()?;
+        if flags > 0xf {
+            return Err(format!("unknown flags {flags:#x}"));
+        }
+        let lanes = r.u32()?;
+        let workgroup_bytes = r.u32()?;
+        let function_bytes = r.u32()?;
+        let spill_bytes = r.u32()?;
+        let locals_bytes = r.u32()?;
+        let workgroup_init = r.bytes(lower::MAX_WORKGROUP_BYTES as usize)?.to_vec();
+        let declined = match r.u8()? {
+            0 => None,
+            1 => Some(r.string(4096)?),
+            t => return Err(format!("bad tag {t}")),
+        };
+        let n = r.u32()? as usize;
+        if n == 0 || n > MAX_FUNCS {
+            return Err(format!("{n} functions"));
+        }
+        let mut funcs = Vec::with_capacity(n);
+        for _ in 0..n {
+            let name = r.string(MAX_NAME)?;
+            let align = r.u32()?;
+            let code = r.bytes(MAX_CODE)?.to_vec();
+            let count = r.u32()? as usize;
+            // Each relocation takes at least 14 bytes: no allocation beyond the input's size.
+            if count > r.0.len() / 14 {
+                return Err(format!("{count} relocations in {} bytes", r.0.len()));
+            }
+            let mut relocs = Vec::with_capacity(count);
+            for _ in 0..count {
+                let offset = r.u32()?;
+                let kind = Kind::from_code(r.u8()?).ok_or("unknown relocation kind")?;
+                let target = match r.u8()? {
+                    0 => Target::Symbol(r.string(MAX_NAME)?),
+                    1 => Target::LibCall(
+                        r.string(MAX_NAME)?
+                            .parse()
+                            .map_err(|_| "unknown libcall".to_string())?,
+                    ),
+                    2 => Target::Here(r.u32()?),
+                    t => return Err(format!("bad relocation target tag {t}")),
+                };
+                let addend = r.u64()? as i64;
+                relocs.push(Rel {
+                    offset,
+                    kind,
+                    target,
+                    addend,
+                });
+            }
+            funcs.push(Func {
+                name,
+                align,
+                code,
+                relocs,
+            });
+        }
+        if !r.0.is_empty() {
+            return Err(format!("{} bytes after the kernel", r.0.len()));
+        }
+        let b = KernelBinary {
+            local_size,
+            declined,
+            workgroup_bytes,
+            workgroup_init,
+            barriers: flags & 1 != 0,
+            function_bytes,
+            device_addresses: flags & 2 != 0,
+            lanes,
+            split: flags & 4 != 0,
+            spill_bytes,
+            locals_bytes,
+            looped: flags & 8 != 0,
+            funcs,
+        };
+        b.check()?;
+        Ok(b)
+    }
+
+    /// The rules of the module docs: sizes within the compiler's limits, consistent modes,
+    /// relocations inside their function at known targets.
+    fn check(&self) -> Result<(), String> {
+        let [x, y, z] = self.local_size;
+        let total = x as u64 * y as u64 * z as u64;
+        if total == 0 || total > 1024 {
+            return Err(format!("workgroup size {x}x{y}x{z}"));
+        }
+        if self.lanes != 1 && self.lanes != LANES as u32 {
+            return Err(format!("{} lanes", self.lanes));
+        }
+        if self.workgroup_bytes as u64 > lower::MAX_WORKGROUP_BYTES
+            || self.workgroup_init.len() > self.workgroup_bytes as usize
+        {
+            return Err("workgroup memory size".into());
+        }
+        if self.function_bytes as u64 > lower::MAX_FUNCTION_BYTES
+            || self.spill_bytes as u64 > lower::MAX_WORKGROUP_STACK_BYTES
+            || self.locals_bytes as u64 > lower::MAX_WORKGROUP_STACK_BYTES
+        {
+            return Err("function memory size".into());
+        }
+        // Split: barriers become phases (SoA). Looped: one call runs every subgroup (SoA), per
+        // phase with barriers.
+        if (self.split && (self.lanes == 1 || !self.barriers))
+            || (self.looped && (self.lanes == 1 || (self.barriers && !self.split)))
+        {
+            return Err("inconsistent mode flags".into());
+        }
+        let symbols: Vec<&str> = lower::symbols().iter().map(|(n, _)| *n).collect();
+        let valid_name = |n: &str| {
+            !n.is_empty()
+                && n.len() <= MAX_NAME
+                && n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        };
+        let local = |n: &str| self.funcs.iter().any(|f| f.name == n);
+        for (i, f) in self.funcs.iter().enumerate() {
+            if !valid_name(&f.name)
+                || symbols.contains(&f.name.as_str())
+                || self.funcs[..i].iter().any(|g| g.name == f.name)
+            {
+                return Err(format!("function name {:?}", f.name));
+            }
+            if !f.align.is_power_of_two() || f.align > 4096 {
+                return Err(format!("alignment {}", f.align));
+            }
+            if f.code.is_empty() || f.code.len() > MAX_CODE {
+                return Err(format!("{} bytes of code", f.code.len()));
+            }
+            for r in &f.relocs {
+                let end = r.offset as usize + r.kind.width();
+                if end > f.code.len() {
+                    return Err(format!("relocation at {} past the code", r.offset));
+                }
+                // Keeps the linker's address arithmetic from overflowing.
+                if i32::try_from(r.addend).is_err() {
+                    return Err(format!("relocation addend {}", r.addend));
+                }
+                let ok = match &r.target {
+                    Target::Symbol(s) if local(s) => true,
+                    Target::Symbol(s) => !r.kind.pc_relative() && symbols.contains(&s.as_str()),
+                    Target::LibCall(_) => !r.kind.pc_relative(),
+                    Target::Here(o) => (*o as usize) < f.code.len(),
+                };
+                if !ok {
+                    return Err(format!("relocation target {:?}", r.target));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl ComputeKernel {
+    /// The kernel as plain data, for a pipeline cache (`None` when the compile produced a
+    /// relocation the cache does not keep).
+    pub fn binary(&self) -> Option<&Arc<KernelBinary>> {
+        self.binary.as_ref()
+    }
+
+    /// Links `b` (made by a compile with the same inputs and [`compiler_identity`]) into a
+    /// kernel for `iface`, without compiling anything.
+    pub fn from_binary(
+        b: &Arc<KernelBinary>,
+        iface: &PipelineInterface,
+    ) -> Result<Self, ShaderError> {
+        let linked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| link(&b.funcs)))
+            .unwrap_or_else(|_| Err(ShaderError::new("cached kernel: linking failed")))?;
+        let (module, entry) = linked;
+        let jit = Jit {
+            module,
+            entry,
+            workgroup_bytes: b.workgroup_bytes as usize,
+            workgroup_init: b.workgroup_init.clone(),
+            barriers: b.barriers,
+            function_bytes: b.function_bytes as usize,
+            device_addresses: b.device_addresses,
+            lanes: b.lanes as usize,
+            split: b.split,
+            spill_bytes: b.spill_bytes as usize,
+            locals_bytes: b.locals_bytes as usize,
+            looped: b.looped,
+            code: None,
+        };
+        Ok(super::finish(
+            b.local_size,
+            jit,
+            b.declined.clone(),
+            iface,
+            Some(b.clone()),
+        ))
+    }
+}
+
+/// A JIT module with `funcs` defined from their bytes and linked; the first one's address.
+fn link(funcs: &[Func]) -> Result<(JITModule, super::runtime::EntryFn), ShaderError> {
+    let jit = |e: cranelift_module::ModuleError| ShaderError::new(format!("cached kernel: {e}"));
+    let mut module = lower::new_module()?;
+    // Signatures matter only to code that calls through them; these functions are bytes.
+    let sig = module.make_signature();
+    let mut ids: HashMap<&str, FuncId> = HashMap::new();
+    for f in funcs {
+        let id = module
+            .declare_function(&f.name, Linkage::Local, &sig)
+            .map_err(jit)?;
+        ids.insert(&f.name, id);
+    }
+    for f in funcs {
+        for r in &f.relocs {
+            if let Target::Symbol(s) = &r.target
+                && !ids.contains_key(s.as_str())
+            {
+                let id = module
+                    .declare_function(s, Linkage::Import, &sig)
+                    .map_err(jit)?;
+                ids.insert(s, id);
+            }
+        }
+    }
+    for f in funcs {
+        let id = ids[f.name.as_str()];
+        let relocs: Vec<ModuleReloc> = f
+            .relocs
+            .iter()
+            .map(|r| ModuleReloc {
+                offset: r.offset,
+                kind: r.kind.reloc(),
+                name: match &r.target {
+                    Target::Symbol(s) => ids[s.as_str()].into(),
+                    Target::LibCall(l) => ModuleRelocTarget::LibCall(*l),
+                    Target::Here(o) => ModuleRelocTarget::FunctionOffset(id, *o),
+                },
+                addend: r.addend,
+            })
+            .collect();
+        module
+            .define_function_bytes(id, f.align as u64, &f.code, &relocs)
+            .map_err(jit)?;
+    }
+    module
+        .finalize_definitions()
+        .map_err(|e| ShaderError::new(format!("cached kernel: linking failed: {e}")))?;
+    let code = module.get_finalized_function(ids[funcs[0].name.as_str()]);
+    // SAFETY: `funcs[0]` is the `sv_main` of a compile with the same compiler identity (the
+    // cache's key says so), whose signature is `fn(ctx: i64)` in the platform's C convention.
+    let entry = unsafe { std::mem::transmute::<*const u8, super::runtime::EntryFn>(code) };
+    Ok((module, entry))
+}
+
+struct Writer<'a>(&'a mut Vec<u8>);
+
+impl Writer<'_> {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.u32(b.len() as u32);
+        self.0.extend_from_slice(b);
+    }
+}
+
+/// Reads from the front of a slice; every read checks the length left.
+pub(crate) struct Reader<'a>(pub &'a [u8]);
+
+impl<'a> Reader<'a> {
+    pub fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if n > self.0.len() {
+            return Err(format!("{n} bytes wanted, {} left", self.0.len()));
+        }
+        let (a, b) = self.0.split_at(n);
+        self.0 = b;
+        Ok(a)
+    }
+    pub fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    pub fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4")))
+    }
+    pub fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8")))
+    }
+    /// A length-prefixed byte string of at most `max` bytes.
+    pub fn bytes(&mut self, max: usize) -> Result<&'a [u8], String> {
+        let n = self.u32()? as usize;
+        if n > max {
+            return Err(format!("{n} bytes where at most {max} fit"));
+        }
+        self.take(n)
+    }
+    fn string(&mut self, max: usize) -> Result<String, String> {
+        String::from_utf8(self.bytes(max)?.to_vec()).map_err(|_| "name is not UTF-8".to_string())
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::shader::tests::{CASES, RELOAD, run_case, words};
+    use crate::shader::{Module, SpecConstants, compile_compute};
+
+    /// `k` read back from its encoded binary.
+    pub(in crate::shader) fn reload(k: &ComputeKernel, iface: &PipelineInterface) -> ComputeKernel {
+        let b = k
+            .binary()
+            .expect("every kernel of the test cases is recorded");
+        let mut bytes = Vec::new();
+        b.encode(&mut bytes);
+        let d = KernelBinary::decode(&bytes).unwrap_or_else(|e| panic!("decode: {e}"));
+        assert_eq!(&d, &**b, "the encoding round-trips");
+        ComputeKernel::from_binary(&Arc::new(d), iface).expect("links")
+    }
+
+    /// Every shader case, on both backends, gives its expected results when its kernel is
+    /// linked from the encoded binary instead of compiled.
+    #[test]
+    fn every_case_runs_from_its_binary() {
+        RELOAD.with(|r| r.set(true));
+        for name in CASES {
+            run_case(name);
+        }
+        RELOAD.with(|r| r.set(false));
+    }
+
+    fn sample() -> (Arc<KernelBinary>, Vec<u8>) {
+        // A shader with workgroup memory, a barrier and a loop: several relocations.
+        let spv = std::fs::read(
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shaders/compute/shared.spv"),
+        )
+        .expect("shared.spv");
+        let m = Module::parse(&words(&spv)).expect("parses");
+        let iface = PipelineInterface {
+            bindings: (0..2)
+                .map(|i| super::super::BindingLayout {
+                    set: 0,
+                    binding: i,
+                    kind: super::super::DescriptorKind::StorageBuffer,
+                    count: 1,
+                    first_slot: i,
+                })
+                .collect(),
+            push_constant_bytes: 0,
+        };
+        let k = compile_compute(&m, "main", &SpecConstants::default(), &iface).expect("compiles");
+        let b = k.binary().expect("recorded").clone();
+        let mut bytes = Vec::new();
+        b.encode(&mut bytes);
+        (b, bytes)
+    }
+
+    /// Truncated or garbled encodings are refused, or decode to something that passes every
+    /// check; nothing panics.
+    #[test]
+    fn damaged_binaries_are_refused() {
+        let (b, bytes) = sample();
+        assert!(!b.funcs[0].relocs.is_empty(), "the sample has relocations");
+        for n in 0..bytes.len() {
+            assert!(
+                KernelBinary::decode(&bytes[..n]).is_err(),
+                "a truncation to {n} bytes decodes"
+            );
+        }
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(KernelBinary::decode(&longer).is_err(), "a trailing byte");
+        for i in 0..bytes.len() {
+            for bit in [0x01u8, 0x80] {
+                let mut m = bytes.clone();
+                m[i] ^= bit;
+                if let Ok(d) = KernelBinary::decode(&m) {
+                    assert!(d.check().is_ok());
+                }
+            }
+        }
+        // Specific damage, each refused by `check`.
+        let bad = |f: &dyn Fn(&mut KernelBinary)| {
+            let mut d = (*b).clone();
+            f(&mut d);
+            let mut bytes = Vec::new();
+            d.encode(&mut bytes);
+            assert!(
+                KernelBinary::decode(&bytes).is_err(),
+                "damaged binary decodes"
+            );
+        };
+        bad(&|d| d.lanes = 3);
+        bad(&|d| d.local_size = [0, 1, 1]);
+        bad(&|d| d.local_size = [1025, 1, 1]);
+        bad(&|d| d.workgroup_bytes = 1 << 20);
+        bad(&|d| {
+            d.looped = true;
+            d.barriers = true;
+            d.split = false;
+        });
+        bad(&|d| {
+            d.split = true;
+            d.barriers = false;
+        });
+        bad(&|d| d.funcs[0].align = 3);
+        bad(&|d| d.funcs[1].name = d.funcs[0].name.clone());
+        bad(&|d| d.funcs[0].name = "sv_fuel".into());
+        bad(&|d| {
+            let len = d.funcs[0].code.len() as u32;
+            d.funcs[0].relocs[0].offset = len - 2;
+        });
+        bad(&|d| d.funcs[0].relocs[0].target = Target::Symbol("system".into()));
+        bad(&|d| d.funcs[0].relocs[0].addend = 1 << 40);
+        bad(&|d| {
+            let r = &mut d.funcs[0].relocs[0];
+            r.kind = Kind::X86CallPcRel4;
+            r.target = Target::Symbol("sv_fuel".into());
+        });
+    }
+
+    /// A kernel's identity names the build and the backend.
+    #[test]
+    fn identity_names_build_and_backend() {
+        let id = compiler_identity();
+        assert!(id.contains(env!("SOFTVK_BUILD_HASH")), "{id}");
+        crate::shader::BACKEND.with(|b| b.set(Some(crate::shader::Backend::Scalar)));
+        let scalar = compiler_identity();
+        crate::shader::BACKEND.with(|b| b.set(None));
+        assert_ne!(id, scalar);
+    }
+}
