@@ -70,6 +70,15 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // storage_image::every_view_type_addresses_its_texels_and_nothing_else,
     // sampling::every_image_shape_samples_fetches_and_reports_its_size)
     "robustImageAccess",
+    // VK_EXT_robustness2. Buffer accesses are checked against the descriptor's exact range
+    // (robust*BufferAccessSizeAlignment 1): out of range, loads give zeros, stores and atomics
+    // are dropped. Out-of-range image and texel-buffer reads give a zero texel through the
+    // format's conversion to RGBA (missing G, B = 0, A = 1) and the view's swizzle; atomics
+    // there return 0. Null descriptors (VK_NULL_HANDLE buffers, views) read (0, 0, 0, 0),
+    // drop writes and query as size 0. Tests: features::robustness2_*
+    "robustBufferAccess2",
+    "robustImageAccess2",
+    "nullDescriptor",
     // Multiview render pass instances: load ops, vkCmdClearAttachments, resolves and queries
     // act on each view's layer (tests: render_pass::multiview_*)
     "multiview",
@@ -239,6 +248,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_pipeline_creation_feedback",
     "VK_EXT_private_data",
     "VK_EXT_sampler_filter_minmax",
+    "VK_EXT_robustness2",
     "VK_EXT_scalar_block_layout",
     "VK_EXT_shader_atomic_float",
     "VK_EXT_shader_image_atomic_int64",

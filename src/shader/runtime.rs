@@ -215,17 +215,18 @@ pub(crate) unsafe extern "C" fn sv_texel_read(
     ctx.scratch = [0; 4];
     let (n, info) = texels(d);
     let Some(info) = info else { return };
-    if coord < 0 || coord as u64 >= n {
-        return;
-    }
     let size = info.bytes as usize;
     let mut bytes = [0u8; 32];
     let Some(b) = bytes.get_mut(..size) else {
         return;
     };
-    // SAFETY: coord < n, so the texel lies inside the descriptor's range; raw copy tolerates
-    // concurrent writers.
-    unsafe { std::ptr::copy(d.ptr.add(coord as usize * size), b.as_mut_ptr(), size) };
+    // Out of range: a zero texel through the format's conversion (robustBufferAccess2: zeros
+    // with (0, 0, 1) for missing G, B, A).
+    if coord >= 0 && (coord as u64) < n {
+        // SAFETY: coord < n, so the texel lies inside the descriptor's range; raw copy
+        // tolerates concurrent writers.
+        unsafe { std::ptr::copy(d.ptr.add(coord as usize * size), b.as_mut_ptr(), size) };
+    }
     ctx.scratch = to_bits(format::decode(info.format, b), kind);
 }
 

@@ -263,6 +263,7 @@ impl Vk {
         // Extension feature structures: what the device reports, for requested extensions.
         let mut atomic_float = vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::default();
         let mut image_int64 = vk::PhysicalDeviceShaderImageAtomicInt64FeaturesEXT::default();
+        let mut robustness2 = vk::PhysicalDeviceRobustness2FeaturesEXT::default();
         let wants = |name: &CStr| options.device_extensions.contains(&name);
         if wants(ash::ext::shader_atomic_float::NAME) {
             let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut atomic_float);
@@ -270,6 +271,10 @@ impl Vk {
         }
         if wants(ash::ext::shader_image_atomic_int64::NAME) {
             let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut image_int64);
+            unsafe { instance.get_physical_device_features2(physical, &mut f2) };
+        }
+        if wants(ash::ext::robustness2::NAME) {
+            let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut robustness2);
             unsafe { instance.get_physical_device_features2(physical, &mut f2) };
         }
         if options.features && options.api_version >= vk::API_VERSION_1_3 {
@@ -283,6 +288,9 @@ impl Vk {
             }
             if wants(ash::ext::shader_image_atomic_int64::NAME) {
                 dinfo = dinfo.push_next(&mut image_int64);
+            }
+            if wants(ash::ext::robustness2::NAME) {
+                dinfo = dinfo.push_next(&mut robustness2);
             }
         }
         let device =

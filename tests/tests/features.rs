@@ -505,8 +505,7 @@ fn subgroup_size_control() {
 }
 
 /// robustImageAccess (Vulkan 1.3): image accesses out of the view's range, here storage and
-/// uniform texel buffers (the image kinds shaders reach today), load (0, 0, 0, 0) and drop
-/// stores; neighbouring memory is untouched. robustBufferAccess (1.0) has its test in
+/// uniform texel buffers, load (0, 0, 0, 1) for this one-component format and drop stores; neighbouring memory is untouched. robustBufferAccess (1.0) has its test in
 /// tests/tests/compute.rs (out_of_range_accesses_do_not_crash), on this same device setup with
 /// every reported feature enabled.
 #[test]
@@ -551,14 +550,20 @@ fn robust_image_access() {
         let load = &o[i * 4..i * 4 + 4];
         let neg = &o[256 + i * 4..256 + i * 4 + 4];
         let fetch = &o[512 + i * 4..512 + i * 4 + 4];
+        // Out of range: a zero R32_UINT texel converted to RGBA, (0, 0, 0, 1) (one of the
+        // values robustImageAccess allows; the one robustImageAccess2 requires).
         let want: [u32; 4] = if i < 16 {
             [1016 + i as u32, 0, 0, 1]
         } else {
-            [0; 4]
+            [0, 0, 0, 1]
         };
         assert_eq!(load, want, "imageLoad({i})");
         assert_eq!(fetch, want, "texelFetch({i})");
-        assert_eq!(neg, [0; 4], "imageLoad at a negative coordinate ({i})");
+        assert_eq!(
+            neg,
+            [0, 0, 0, 1],
+            "imageLoad at a negative coordinate ({i})"
+        );
     }
     let d = dst.u32s();
     for (i, &v) in d.iter().enumerate() {
@@ -578,6 +583,222 @@ fn robust_image_access() {
     vk.destroy_buffer(src);
     vk.destroy_buffer(dst);
     vk.destroy_buffer(out);
+}
+
+/// VK_EXT_robustness2 (robustBufferAccess2, robustImageAccess2, nullDescriptor): a shader
+/// reads, writes, queries and runs atomics on null descriptors of every kind it can bind
+/// (storage and uniform buffers, storage and uniform texel buffers, storage images, a
+/// combined image sampler with a null view): loads give zeros, stores and atomics are dropped
+/// (atomics return 0), sizes are 0. Out-of-range reads of real views give a zero texel with
+/// (0, 0, 1) for the missing G, B, A of the format: RGBA8 (0, 0, 0, 0), R32F and RG8
+/// (0, 0, 0, 1).
+#[test]
+fn robustness2_null_descriptors_and_out_of_range_reads() {
+    let vk = Vk::with(Options {
+        device_extensions: vec![ash::ext::robustness2::NAME],
+        ..Default::default()
+    });
+    let mut r2 = vk::PhysicalDeviceRobustness2FeaturesEXT::default();
+    let mut r2p = vk::PhysicalDeviceRobustness2PropertiesEXT::default();
+    unsafe {
+        let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut r2);
+        vk.instance
+            .get_physical_device_features2(vk.physical, &mut f2);
+        let mut p2 = vk::PhysicalDeviceProperties2::default().push_next(&mut r2p);
+        vk.instance
+            .get_physical_device_properties2(vk.physical, &mut p2);
+    }
+    assert_eq!(
+        [
+            r2.robust_buffer_access2,
+            r2.robust_image_access2,
+            r2.null_descriptor
+        ],
+        [vk::TRUE; 3]
+    );
+    assert_eq!(r2p.robust_storage_buffer_access_size_alignment, 1);
+    assert_eq!(r2p.robust_uniform_buffer_access_size_alignment, 1);
+    let d = &vk.device;
+    let p = pipe(
+        &vk,
+        "robustness2",
+        &[&[
+            (0, DT::STORAGE_BUFFER),
+            (1, DT::UNIFORM_BUFFER),
+            (2, DT::STORAGE_TEXEL_BUFFER),
+            (3, DT::UNIFORM_TEXEL_BUFFER),
+            (4, DT::STORAGE_IMAGE),
+            (5, DT::COMBINED_IMAGE_SAMPLER),
+            (6, DT::STORAGE_IMAGE),
+            (7, DT::STORAGE_IMAGE),
+            (8, DT::STORAGE_IMAGE),
+            (9, DT::COMBINED_IMAGE_SAMPLER),
+            (10, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    let set = p.sets[0];
+    let usage = vk::ImageUsageFlags::STORAGE
+        | vk::ImageUsageFlags::SAMPLED
+        | vk::ImageUsageFlags::TRANSFER_DST;
+    let rgba = vk.image(&softvk_tests::image_2d(vk::Format::R8G8B8A8_UNORM, 4, 1).usage(usage));
+    let r32 = vk.image(&softvk_tests::image_2d(vk::Format::R32_SFLOAT, 4, 1).usage(usage));
+    let rg8 = vk.image(&softvk_tests::image_2d(vk::Format::R8G8_UNORM, 4, 4).usage(usage));
+    let color = vk::ImageAspectFlags::COLOR;
+    let view = |i: vk::Image, f| unsafe {
+        d.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(i)
+                .view_type(vk::ImageViewType::TYPE_2D)
+                .format(f)
+                .subresource_range(softvk_tests::full_range(color)),
+            None,
+        )
+        .unwrap()
+    };
+    let views = [
+        view(rgba.image, vk::Format::R8G8B8A8_UNORM),
+        view(r32.image, vk::Format::R32_SFLOAT),
+        view(rg8.image, vk::Format::R8G8_UNORM),
+    ];
+    let sampler = unsafe {
+        d.create_sampler(
+            &vk::SamplerCreateInfo::default().max_lod(vk::LOD_CLAMP_NONE),
+            None,
+        )
+        .unwrap()
+    };
+    let out = vk.buffer(64 * 4, BU::STORAGE_BUFFER);
+    out.bytes().fill(0xEE);
+    unsafe {
+        // Null descriptors: VK_NULL_HANDLE resources (offset 0, VK_WHOLE_SIZE for buffers).
+        let null_buf = [vk::DescriptorBufferInfo {
+            buffer: vk::Buffer::null(),
+            offset: 0,
+            range: vk::WHOLE_SIZE,
+        }];
+        let null_view = [vk::BufferView::null()];
+        let image = |v, l, s| {
+            [vk::DescriptorImageInfo {
+                sampler: s,
+                image_view: v,
+                image_layout: l,
+            }]
+        };
+        let general = vk::ImageLayout::GENERAL;
+        let ro = vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL;
+        let imgs = [
+            (
+                4,
+                DT::STORAGE_IMAGE,
+                image(vk::ImageView::null(), general, vk::Sampler::null()),
+            ),
+            (
+                5,
+                DT::COMBINED_IMAGE_SAMPLER,
+                image(vk::ImageView::null(), ro, sampler),
+            ),
+            (
+                6,
+                DT::STORAGE_IMAGE,
+                image(vk::ImageView::null(), general, vk::Sampler::null()),
+            ),
+            (
+                7,
+                DT::STORAGE_IMAGE,
+                image(views[0], general, vk::Sampler::null()),
+            ),
+            (
+                8,
+                DT::STORAGE_IMAGE,
+                image(views[1], general, vk::Sampler::null()),
+            ),
+            (9, DT::COMBINED_IMAGE_SAMPLER, image(views[2], ro, sampler)),
+        ];
+        let mut writes = vec![
+            vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(0)
+                .descriptor_type(DT::STORAGE_BUFFER)
+                .buffer_info(&null_buf),
+            vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(1)
+                .descriptor_type(DT::UNIFORM_BUFFER)
+                .buffer_info(&null_buf),
+            vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(2)
+                .descriptor_type(DT::STORAGE_TEXEL_BUFFER)
+                .texel_buffer_view(&null_view),
+            vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(3)
+                .descriptor_type(DT::UNIFORM_TEXEL_BUFFER)
+                .texel_buffer_view(&null_view),
+        ];
+        for (b, t, info) in &imgs {
+            writes.push(
+                vk::WriteDescriptorSet::default()
+                    .dst_set(set)
+                    .dst_binding(*b)
+                    .descriptor_type(*t)
+                    .image_info(info),
+            );
+        }
+        d.update_descriptor_sets(&writes, &[]);
+    }
+    write_buffer(&vk, set, 10, DT::STORAGE_BUFFER, &out, 0, vk::WHOLE_SIZE);
+    let fill = vk.buffer(64, BU::TRANSFER_SRC);
+    fill.bytes().fill(0xFF);
+    let region = |w, h| vk::BufferImageCopy {
+        image_subresource: softvk_tests::color_layers(1),
+        image_extent: vk::Extent3D {
+            width: w,
+            height: h,
+            depth: 1,
+        },
+        ..Default::default()
+    };
+    vk.run(|cb| unsafe {
+        for (img, w, h, layout) in [
+            (&rgba, 4, 1, vk::ImageLayout::GENERAL),
+            (&r32, 4, 1, vk::ImageLayout::GENERAL),
+            (&rg8, 4, 4, vk::ImageLayout::SHADER_READ_ONLY_OPTIMAL),
+        ] {
+            let dst = vk::ImageLayout::TRANSFER_DST_OPTIMAL;
+            vk.layout_barrier(cb, img.image, color, vk::ImageLayout::UNDEFINED, dst);
+            d.cmd_copy_buffer_to_image(cb, fill.buffer, img.image, dst, &[region(w, h)]);
+            vk.layout_barrier(cb, img.image, color, dst, layout);
+        }
+        p.bind(&vk, cb, &[]);
+        d.cmd_dispatch(cb, 1, 1, 1);
+    });
+    let w = out.u32s();
+    let one = 1f32.to_bits();
+    // Null descriptors: zeros everywhere (and 0 from the atomics, sizes 0).
+    assert!(
+        w[..18].iter().all(|&v| v == 0),
+        "null descriptors: {:?}",
+        &w[..18]
+    );
+    assert_eq!(w[20..24], [0, 0, 0, 0], "RGBA8 out of range");
+    assert_eq!(w[24..28], [0, 0, 0, one], "R32F out of range");
+    assert_eq!(w[28..32], [0, 0, 0, one], "RG8 texelFetch out of range");
+    assert_eq!(w[32..34], [one, one], "in range");
+    unsafe {
+        for v in views {
+            d.destroy_image_view(v, None);
+        }
+        d.destroy_sampler(sampler, None);
+    }
+    p.destroy(&vk);
+    for i in [rgba, r32, rg8] {
+        vk.destroy_image(i);
+    }
+    vk.destroy_buffer(out);
+    vk.destroy_buffer(fill);
 }
 
 /// The same member in two structures has the same value: every member of an extension's (or

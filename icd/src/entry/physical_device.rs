@@ -290,6 +290,12 @@ pub unsafe extern "system" fn get_properties2(
                     d.max_compute_workgroup_subgroups = v13.max_compute_workgroup_subgroups;
                     d.required_subgroup_size_stages = v13.required_subgroup_size_stages;
                 }
+                S::PHYSICAL_DEVICE_ROBUSTNESS_2_PROPERTIES_EXT => {
+                    // Every buffer access is checked against the exact range, byte for byte.
+                    let d = &mut *(s as *mut vk::PhysicalDeviceRobustness2PropertiesEXT<'_>);
+                    d.robust_storage_buffer_access_size_alignment = 1;
+                    d.robust_uniform_buffer_access_size_alignment = 1;
+                }
                 S::PHYSICAL_DEVICE_PUSH_DESCRIPTOR_PROPERTIES_KHR => {
                     (*(s as *mut vk::PhysicalDevicePushDescriptorPropertiesKHR<'_>))
                         .max_push_descriptors = softvk::resource::descriptor::MAX_PUSH_DESCRIPTORS;

@@ -12,8 +12,9 @@
 //! cube (array): x, y, layer, where a cube's third coordinate is the face and a cube array's is
 //! `face + 6 * cube`, "Cube Map Face Selection" for storage images; 3D: x, y, z). A texel is
 //! in range when every coordinate is non-negative and below the view's extent / layer count
-//! (Vulkan "Texel Coordinate Validation"); out-of-range reads give (0, 0, 0, 0), which is one
-//! of the results robustImageAccess's "Texel Replacement" allows, and writes are dropped. The
+//! (Vulkan "Texel Coordinate Validation"); out-of-range reads give a zero texel converted with
+//! the view's format (missing G, B = 0, A = 1: robustImageAccess2, one of the results
+//! robustImageAccess allows), and writes are dropped. A null descriptor reads (0, 0, 0, 0). The
 //! byte offset is checked once more against the view's span, so no access leaves the view's
 //! subresources whatever the slot says.
 
@@ -99,16 +100,18 @@ pub(crate) unsafe extern "C" fn sv_image_read(
     let (ctx, d) = unsafe { (&mut *ctx, &*desc) };
     ctx.scratch = [0; 4];
     let Some((s, info)) = image_of(d) else { return };
-    let Some(off) = texel_offset(s, info.bytes, x, y, z, layer) else {
-        return;
-    };
     let size = info.bytes as usize;
     let mut bytes = [0u8; 32];
     let Some(b) = bytes.get_mut(..size) else {
         return;
     };
-    // SAFETY: off + size <= len: inside the view's span; raw copy tolerates concurrent writers.
-    unsafe { std::ptr::copy(s.ptr.add(off), b.as_mut_ptr(), size) };
+    // Out of range: a zero texel through the format's conversion (robustImageAccess2: zeros
+    // with (0, 0, 1) for missing G, B, A).
+    if let Some(off) = texel_offset(s, info.bytes, x, y, z, layer) {
+        // SAFETY: off + size <= len: inside the view's span; raw copy tolerates concurrent
+        // writers.
+        unsafe { std::ptr::copy(s.ptr.add(off), b.as_mut_ptr(), size) };
+    }
     ctx.scratch = to_bits(format::decode(info.format, b), kind);
 }
 

@@ -228,12 +228,17 @@ pub(crate) unsafe extern "C" fn sv_fetch(
     let (ctx, d) = unsafe { (&mut *ctx, &*desc) };
     ctx.scratch = [0; 4];
     let Some((s, info)) = image_of(d) else { return };
-    if lod < 0 {
-        return;
-    }
-    if let Some(t) = texel(s, info, lod as u32, [x, y, z, layer]) {
-        ctx.scratch = to_bits(t, kind);
-    }
+    let t = (lod >= 0)
+        .then(|| texel(s, info, lod as u32, [x, y, z, layer]))
+        .flatten()
+        .unwrap_or_else(|| {
+            // Out of range (robustImageAccess2): a zero texel through the format's conversion
+            // to RGBA (missing G, B = 0, A = 1) and the view's swizzle.
+            let zero = [0u8; 32];
+            let t = format::decode(info.format, &zero[..(info.bytes as usize).min(32)]);
+            swizzle(t, s.swizzle)
+        });
+    ctx.scratch = to_bits(t, kind);
 }
 
 /// The border color of a standard VkBorderColor, as a texel of `kind` ("Texel Replacement").
