@@ -310,6 +310,17 @@ fn compute(
     y: vk::Buffer,
     y_memory: vk::DeviceMemory,
 ) {
+    // SOFTVK_BENCH_ONLY=blur: only the blur row, SOFTVK_BENCH_REPEAT times (for profiling).
+    if std::env::var("SOFTVK_BENCH_ONLY").is_ok_and(|v| v == "blur") {
+        let repeat: usize = std::env::var("SOFTVK_BENCH_REPEAT")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1);
+        for _ in 0..repeat {
+            blur(ctx, x, y, y_memory);
+        }
+        return;
+    }
     let d = &ctx.device;
     let floats = |m: vk::DeviceMemory, n: usize| unsafe {
         let p = d
