@@ -192,10 +192,12 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "descriptorBindingUniformBufferUpdateAfterBind",
     "descriptorBindingUpdateUnusedWhilePending",
     "descriptorIndexing",
-    // Float atomics on storage buffers (and device addresses) and shared memory
-    // (VK_EXT_shader_atomic_float): load/store/exchange on the bits, add as a compare-exchange
-    // loop; not on images (tests: shaders/compute/float_atomics (shader::tests),
+    // Float atomics on storage buffers (and device addresses), shared memory and R32_SFLOAT
+    // storage images (VK_EXT_shader_atomic_float): load/store/exchange on the bits, add as a
+    // compare-exchange loop (tests: shaders/compute/float_atomics (shader::tests),
     // float64::float_atomics_through_the_loader)
+    "shaderImageFloat32Atomics",
+    "shaderImageFloat32AtomicAdd",
     "shaderBufferFloat32Atomics",
     "shaderBufferFloat32AtomicAdd",
     "shaderBufferFloat64Atomics",
@@ -354,7 +356,8 @@ pub struct FormatFeatures {
 ///   depth aspect with FILTER_LINEAR, FILTER_MINMAX and SAMPLED_IMAGE_DEPTH_COMPARISON.
 /// - STORAGE_IMAGE (+ READ/WRITE_WITHOUT_FORMAT), optimal and linear: the storage texel buffer
 ///   formats; compute shaders read and write them through the same codec with the view's
-///   format. STORAGE_IMAGE_ATOMIC for R32_UINT/R32_SINT (tests: storage_image::*). R64_UINT /
+///   format. STORAGE_IMAGE_ATOMIC for R32_UINT/R32_SINT/R32_SFLOAT (tests: storage_image::*,
+///   float64::float_atomics_through_the_loader). R64_UINT /
 ///   R64_SINT: STORAGE_IMAGE and STORAGE_IMAGE_ATOMIC (64-bit integer images).
 /// - SAMPLED_IMAGE on both tilings for the non-64-bit color formats (tests: sampling::*).
 /// - Nothing for vertex input or graphics yet: those come with the graphics work.
@@ -435,8 +438,12 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
     if storage_texel(info) {
         features |=
             F::STORAGE_IMAGE | F::STORAGE_READ_WITHOUT_FORMAT | F::STORAGE_WRITE_WITHOUT_FORMAT;
-        if matches!(f, vk::Format::R32_UINT | vk::Format::R32_SINT) {
-            // Atomics through OpImageTexelPointer (tests: storage_image::image_atomics).
+        if matches!(
+            f,
+            vk::Format::R32_UINT | vk::Format::R32_SINT | vk::Format::R32_SFLOAT
+        ) {
+            // Atomics through OpImageTexelPointer (tests: storage_image::image_atomics; R32_SFLOAT:
+            // float64::float_atomics_through_the_loader).
             features |= F::STORAGE_IMAGE_ATOMIC;
         }
     }

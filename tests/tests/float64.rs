@@ -308,6 +308,125 @@ fn int8_through_the_loader() {
     vk.destroy_buffer(ubo);
 }
 
+/// Float atomics on an R32_SFLOAT storage image (shaderImageFloat32Atomics,
+/// shaderImageFloat32AtomicAdd; R32_SFLOAT reports STORAGE_IMAGE_ATOMIC): adds of multiples of
+/// 1/8 (exact in any order) into a 4x2 image that starts at 1.5, exchanges that return the
+/// old texel, and atomics out of range that return 0 and change nothing.
+#[test]
+fn float_image_atomics_through_the_loader() {
+    let vk = Vk::with(softvk_tests::Options {
+        device_extensions: vec![ash::ext::shader_atomic_float::NAME],
+        ..Default::default()
+    });
+    let props = unsafe {
+        vk.instance
+            .get_physical_device_format_properties(vk.physical, vk::Format::R32_SFLOAT)
+    };
+    assert!(
+        props
+            .optimal_tiling_features
+            .contains(vk::FormatFeatureFlags::STORAGE_IMAGE_ATOMIC)
+    );
+    let d = &vk.device;
+    let p = pipe(
+        &vk,
+        "image_float_atomics",
+        &[&[(0, DT::STORAGE_IMAGE), (1, DT::STORAGE_BUFFER)]],
+        0,
+        None,
+    );
+    let usage = vk::ImageUsageFlags::STORAGE
+        | vk::ImageUsageFlags::TRANSFER_DST
+        | vk::ImageUsageFlags::TRANSFER_SRC;
+    let img = vk.image(&softvk_tests::image_2d(vk::Format::R32_SFLOAT, 4, 2).usage(usage));
+    let color = vk::ImageAspectFlags::COLOR;
+    let view = unsafe {
+        d.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(img.image)
+                .view_type(vk::ImageViewType::TYPE_2D)
+                .format(vk::Format::R32_SFLOAT)
+                .subresource_range(softvk_tests::full_range(color)),
+            None,
+        )
+        .unwrap()
+    };
+    let info = [vk::DescriptorImageInfo {
+        sampler: vk::Sampler::null(),
+        image_view: view,
+        image_layout: vk::ImageLayout::GENERAL,
+    }];
+    unsafe {
+        d.update_descriptor_sets(
+            &[vk::WriteDescriptorSet::default()
+                .dst_set(p.sets[0])
+                .dst_binding(0)
+                .descriptor_type(DT::STORAGE_IMAGE)
+                .image_info(&info)],
+            &[],
+        )
+    };
+    let out = vk.buffer(4 * 260, BU::STORAGE_BUFFER);
+    out.bytes().fill(0xEE);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        1,
+        DT::STORAGE_BUFFER,
+        &out,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    let up = vk.buffer(32, BU::TRANSFER_SRC);
+    for c in up.bytes().chunks_mut(4) {
+        c.copy_from_slice(&1.5f32.to_le_bytes());
+    }
+    let down = vk.buffer(32, BU::TRANSFER_DST);
+    let region = vk::BufferImageCopy {
+        image_subresource: softvk_tests::color_layers(1),
+        image_extent: vk::Extent3D {
+            width: 4,
+            height: 2,
+            depth: 1,
+        },
+        ..Default::default()
+    };
+    vk.run(|cb| unsafe {
+        let dst = vk::ImageLayout::TRANSFER_DST_OPTIMAL;
+        let general = vk::ImageLayout::GENERAL;
+        vk.layout_barrier(cb, img.image, color, vk::ImageLayout::UNDEFINED, dst);
+        d.cmd_copy_buffer_to_image(cb, up.buffer, img.image, dst, &[region]);
+        vk.layout_barrier(cb, img.image, color, dst, general);
+        p.bind(&vk, cb, &[]);
+        d.cmd_dispatch(cb, 4, 1, 1);
+        let src = vk::ImageLayout::TRANSFER_SRC_OPTIMAL;
+        vk.layout_barrier(cb, img.image, color, general, src);
+        d.cmd_copy_image_to_buffer(cb, img.image, src, down.buffer, &[region]);
+    });
+    let texels: Vec<f32> = down.u32s().into_iter().map(f32::from_bits).collect();
+    // Column x of row 0: 1.5 + the sum over the 64 i with i % 4 = x of (i % 16) / 8.
+    for x in 0..4 {
+        let add: f32 = (0..256)
+            .filter(|i| i % 4 == x)
+            .map(|i| (i % 16) as f32 * 0.125)
+            .sum();
+        assert_eq!(texels[x], 1.5 + add, "row 0, column {x}");
+        assert_eq!(texels[4 + x], x as f32 + 0.5, "row 1, column {x}");
+    }
+    let o: Vec<f32> = out.u32s().into_iter().map(f32::from_bits).collect();
+    assert_eq!(o[..4], [1.5; 4], "the exchanges return the old texels");
+    assert!(
+        o[4..].iter().all(|&v| v == 0.0),
+        "out-of-range atomics return 0"
+    );
+    unsafe { d.destroy_image_view(view, None) };
+    p.destroy(&vk);
+    vk.destroy_image(img);
+    for b in [out, up, down] {
+        vk.destroy_buffer(b);
+    }
+}
+
 /// `x` rounded to the nearest f16 value (ties to even; beyond the largest half: infinity), as
 /// an f64. Exact: the scaling by powers of two and the rounding to an integer lose nothing.
 fn round_f16(x: f64) -> f64 {
@@ -417,7 +536,8 @@ fn float_atomics_through_the_loader() {
     };
     assert_eq!(f.shader_buffer_float32_atomic_add, vk::TRUE);
     assert_eq!(f.shader_shared_float64_atomic_add, vk::TRUE);
-    assert_eq!(f.shader_image_float32_atomics, vk::FALSE, "not on images");
+    assert_eq!(f.shader_image_float32_atomics, vk::TRUE);
+    assert_eq!(f.shader_image_float32_atomic_add, vk::TRUE);
     let p = pipe(
         &vk,
         "float_atomic_sum",

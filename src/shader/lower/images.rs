@@ -1,6 +1,6 @@
 //! Storage images: OpTypeImage with Sampled 2 and Dim 1D, 2D, 3D or Cube (Arrayed or not),
 //! read and written with OpImageRead / OpImageWrite, sized with OpImageQuerySize, and
-//! OpImageTexelPointer for atomics on 32- and 64-bit integer texels. Images of 64-bit integers
+//! OpImageTexelPointer for atomics on 32- and 64-bit integer texels and 32-bit float texels. Images of 64-bit integers
 //! (Int64ImageEXT, R64ui/R64i) move their 8-byte texels as they are: a read gives (R, 0, 0, 1).
 //!
 //! Texels go through the runtime helpers of runtime/images.rs, which decode and encode with the
@@ -236,7 +236,8 @@ impl Lower<'_, '_> {
             return err("OpImageTexelPointer on buffer images is not supported");
         }
         let bytes = match self.p.scalar_of(pointee)? {
-            Scalar::I32 | Scalar::U32 => 4,
+            // 32-bit floats: R32_SFLOAT texels (shaderImageFloat32Atomics / AtomicAdd).
+            Scalar::I32 | Scalar::U32 | Scalar::F32 => 4,
             Scalar::I64 | Scalar::U64 => 8,
             other => return err(format!("image atomics on {other:?} are not supported")),
         };
