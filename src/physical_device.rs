@@ -94,6 +94,12 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // shaders/compute/subgroup_types, int64_subgroup, int8_subgroup,
     // int64::int64_hash_matches_the_cpu, float64::int8_through_the_loader)
     "shaderSubgroupExtendedTypes",
+    // Variable pointers (SPV_KHR_variable_pointers) into storage buffers and workgroup
+    // memory: OpSelect, OpPhi, function returns, Function variables holding pointers, null
+    // pointers, OpPtrEqual/NotEqual; every access through one bounds-checked against what it
+    // points into (tests: shaders/compute/variable_pointers*, spirv::variable_pointers)
+    "variablePointersStorageBuffer",
+    "variablePointers",
     // 64-bit integers in shaders (Int64; not 64-bit atomics, which stay refused). Tests:
     // shaders/compute/int64_* and ptr_int64 (shader::tests), int64::* (through the loader)
     "shaderInt64",

@@ -6,7 +6,7 @@ use super::module::{Inst, Module};
 use super::{ShaderError, SpecConstants};
 use spirv::{BuiltIn, Decoration, Dim, ExecutionMode, ExecutionModel, Op, StorageClass};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 /// A scalar as the code generator sees it: bool, 32-bit numbers, 16-bit integers (Int16 and
@@ -205,6 +205,8 @@ pub(crate) struct Program<'m> {
     pub nonsemantic_ext: Vec<u32>,
     /// Result id -> result type, for every instruction with both.
     pub value_types: HashMap<u32, u32>,
+    /// OpConstantNull / OpUndef of logical pointer types (variable pointers).
+    pub null_ptrs: HashSet<u32>,
     /// Type id -> nesting depth (scalars 0).
     depth: HashMap<u32, u32>,
     /// Pointer types declared ahead by OpTypeForwardPointer.
@@ -257,6 +259,7 @@ impl<'m> Program<'m> {
             glsl_ext: Vec::new(),
             nonsemantic_ext: Vec::new(),
             value_types: HashMap::new(),
+            null_ptrs: HashSet::new(),
             depth: HashMap::new(),
             forward_pointers: Default::default(),
             flat_cache: RefCell::default(),
@@ -577,6 +580,9 @@ impl<'m> Program<'m> {
             Op::ConstantNull | Op::Undef => {
                 if let Ok(n) = self.flat_len(i.ty) {
                     self.consts.insert(i.id, vec![0; n]);
+                } else if matches!(self.types.get(&i.ty), Some(Ty::Pointer { .. })) {
+                    // A null (or undefined) variable pointer: points nowhere.
+                    self.null_ptrs.insert(i.id);
                 }
                 return Ok(());
             }

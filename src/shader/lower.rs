@@ -198,6 +198,11 @@ enum PtrKind {
     ImgDesc {
         desc: Value,
     },
+    /// A Function variable holding a pointer (variable pointers): the base, length and
+    /// offset of the pointer it holds, in cranelift variables.
+    Var {
+        vars: [cranelift_frontend::Variable; 3],
+    },
 }
 
 /// The phis of one block: (result id, result type, [(value, parent label)]).
@@ -588,6 +593,11 @@ impl<'a, 'f> Lower<'a, 'f> {
                 .collect();
             return Ok(Val::S(vals));
         }
+        if self.p.null_ptrs.contains(&id) {
+            let ty = self.p.value_types.get(&id).copied().unwrap_or(0);
+            let parts = self.null_parts();
+            return self.ptr_from_parts(ty, parts);
+        }
         err(format!("%{id} is used but not defined (or not supported)"))
     }
 
@@ -826,6 +836,9 @@ impl<'a, 'f> Lower<'a, 'f> {
 
     /// A Function or Private variable: a zeroed stack slot (then its initializer, if any).
     fn local_var(&mut self, ty: u32, init: Option<u32>) -> Result<Val, ShaderError> {
+        if matches!(self.p.ty(ty)?, Ty::Pointer { .. }) {
+            return self.pointer_var(ty, init);
+        }
         let (size, _) = self.p.size_align(ty, None)?;
         self.function_bytes = self.function_bytes.saturating_add(size.max(16));
         // Each invocation of a workgroup may hold its own stack at once (coroutines): bound
@@ -1159,6 +1172,89 @@ impl<'a, 'f> Lower<'a, 'f> {
         Ok(())
     }
 
+    // ----- variable pointers (SPV_KHR_variable_pointers) -----
+    //
+    // A logical pointer value into memory is (base, len, off): selecting, merging (OpPhi),
+    // returning or storing one in a Function variable moves those three values, so every access
+    // through the result is bounds-checked against the buffer or variable it points into, as
+    // any other. A null pointer (OpConstantNull) has length 0: loads through it give zeros,
+    // stores are dropped. Pointers into row-major matrices or with a MatrixStride in effect
+    // cannot be merged (refused). The SoA backend takes OpSelect of pointers (per lane) and
+    // declines the rest, which the scalar backend then compiles.
+
+    /// The (base, len, off) of pointer value `v`.
+    fn ptr_parts(&mut self, v: Val) -> Result<[Value; 3], ShaderError> {
+        match v {
+            Val::P(Ptr {
+                kind: PtrKind::Mem { base, len, off },
+                mstride: None,
+                row_major: false,
+                ..
+            }) => Ok([base, len, off]),
+            Val::P(Ptr {
+                kind: PtrKind::Mem { .. },
+                ..
+            }) => err(
+                "a variable pointer into a matrix with a MatrixStride or RowMajor layout is not \
+                 supported",
+            ),
+            _ => err("a variable pointer that does not point into memory"),
+        }
+    }
+
+    /// The pointer value of type `ptr_ty` made of `parts`.
+    fn ptr_from_parts(&self, ptr_ty: u32, parts: [Value; 3]) -> Result<Val, ShaderError> {
+        let Ty::Pointer { pointee } = self.p.ty(ptr_ty)? else {
+            return err("a variable pointer whose type is not a logical pointer");
+        };
+        Ok(Val::P(Ptr {
+            kind: PtrKind::Mem {
+                base: parts[0],
+                len: parts[1],
+                off: parts[2],
+            },
+            ty: *pointee,
+            mstride: None,
+            row_major: false,
+        }))
+    }
+
+    fn null_parts(&mut self) -> [Value; 3] {
+        let z = self.iconst(PTR, 0);
+        [z, z, z]
+    }
+
+    /// Whether `ty` is a logical pointer type.
+    fn is_pointer(&self, ty: u32) -> bool {
+        matches!(self.p.ty(ty), Ok(Ty::Pointer { .. }))
+    }
+
+    /// A Function variable of pointer type `ty` (its pointee is a pointer), initialized with
+    /// `init` or null.
+    fn pointer_var(&mut self, ty: u32, init: Option<u32>) -> Result<Val, ShaderError> {
+        if self.soa.is_some() {
+            return err("SoA backend: a variable holding a pointer");
+        }
+        let vars = [0; 3].map(|_| self.b.declare_var(PTR));
+        let parts = match init {
+            Some(id) => {
+                let v = self.get(id)?;
+                self.ptr_parts(v)?
+            }
+            None => self.null_parts(),
+        };
+        for (v, x) in vars.iter().zip(parts) {
+            self.b.def_var(*v, x);
+        }
+        // The variable's pointee is the pointer type it holds.
+        Ok(Val::P(Ptr {
+            kind: PtrKind::Var { vars },
+            ty,
+            mstride: None,
+            row_major: false,
+        }))
+    }
+
     fn mem_of(p: &Ptr) -> Result<(Value, Value, Value), ShaderError> {
         match p.kind {
             PtrKind::Mem { base, len, off } => Ok((base, len, off)),
@@ -1179,6 +1275,10 @@ impl<'a, 'f> Lower<'a, 'f> {
                 return Ok(Val::Img(*desc, sampled, shape));
             }
             PtrKind::Descs { .. } => return err("load of a whole descriptor array"),
+            PtrKind::Var { vars } => {
+                let parts = vars.map(|v| self.b.use_var(v));
+                return self.ptr_from_parts(p.ty, parts);
+            }
             PtrKind::Mem { .. } => {}
         }
         let m = Self::mem_of(p)?;
@@ -1193,6 +1293,9 @@ impl<'a, 'f> Lower<'a, 'f> {
     }
 
     fn store(&mut self, p: &Ptr, vals: &[Value]) -> Result<(), ShaderError> {
+        if let PtrKind::Var { .. } = p.kind {
+            return err("a pointer variable stored with scalars");
+        }
         let m = Self::mem_of(p)?;
         let mut walk = Vec::new();
         self.layout_walk(p.ty, p.mstride, p.row_major, 0, &mut walk)?;
@@ -1262,6 +1365,9 @@ impl<'a, 'f> Lower<'a, 'f> {
                     p = np;
                 }
                 PtrKind::ImgDesc { .. } => return err("access chain into an image"),
+                PtrKind::Var { .. } => {
+                    return err("an access chain into a variable holding a pointer");
+                }
                 PtrKind::Mem { base, len, off } => {
                     let (add, ty, ms, rm): (Value, u32, Option<u32>, bool) =
                         match self.p.ty(p.ty)?.clone() {
@@ -1387,12 +1493,21 @@ impl<'a, 'f> Lower<'a, 'f> {
                     let pairs = (0..inst.len() / 2)
                         .map(|k| (inst.w(2 * k), inst.w(2 * k + 1)))
                         .collect();
-                    if matches!(self.p.ty(inst.ty)?, Ty::Pointer { .. }) {
-                        return err("OpPhi of pointers (VariablePointers) is not supported");
-                    }
                     let Some(&blk) = frame.blocks.get(&cur) else {
                         return err("OpPhi outside a block");
                     };
+                    if self.is_pointer(inst.ty) {
+                        // A variable pointer: its base, length and offset.
+                        let parts = [0; 3].map(|_| self.b.append_block_param(blk, PTR));
+                        let v = self.ptr_from_parts(inst.ty, parts)?;
+                        frame.vals.insert(inst.id, v);
+                        frame
+                            .phis
+                            .entry(cur)
+                            .or_default()
+                            .push((inst.id, inst.ty, pairs));
+                        continue;
+                    }
                     let mut params = Vec::new();
                     for k in self.kinds(inst.ty)? {
                         params.push(self.b.append_block_param(blk, cl_type(k)));
@@ -1452,9 +1567,23 @@ impl<'a, 'f> Lower<'a, 'f> {
         let phis = self.frame().phis.get(&target).cloned().unwrap_or_default();
         let mut args = Vec::new();
         for (_, ty, pairs) in phis {
-            let vals = match pairs.iter().find(|(_, parent)| *parent == from) {
-                Some((v, _)) => self.s(*v)?,
-                None => self.zeros(ty)?,
+            let incoming = pairs
+                .iter()
+                .find(|(_, parent)| *parent == from)
+                .map(|p| p.0);
+            let vals = if self.is_pointer(ty) {
+                match incoming {
+                    Some(v) => {
+                        let v = self.get(v)?;
+                        self.ptr_parts(v)?.to_vec()
+                    }
+                    None => self.null_parts().to_vec(),
+                }
+            } else {
+                match incoming {
+                    Some(v) => self.s(v)?,
+                    None => self.zeros(ty)?,
+                }
             };
             args.extend(vals.into_iter().map(BlockArg::Value));
         }
@@ -1541,6 +1670,14 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
             Store => {
                 let p = self.ptr(i.w(0))?;
+                if let PtrKind::Var { vars } = p.kind {
+                    let v = self.get(i.w(1))?;
+                    let parts = self.ptr_parts(v)?;
+                    for (var, x) in vars.iter().zip(parts) {
+                        self.b.def_var(*var, x);
+                    }
+                    return Ok(());
+                }
                 let v = self.s(i.w(1))?;
                 self.store(&p, &v)?;
                 if i.len() > 2 && i.w(2) & spirv::MemoryAccess::VOLATILE.bits() != 0 {
@@ -1598,8 +1735,17 @@ impl<'a, 'f> Lower<'a, 'f> {
                 for k in 1..i.len() {
                     args.push(self.get(i.w(k))?);
                 }
-                let kinds = self.kinds(i.ty)?;
                 let blk = self.b.create_block();
+                if self.is_pointer(i.ty) {
+                    // A function returning a variable pointer.
+                    let parts = [0; 3].map(|_| self.b.append_block_param(blk, PTR));
+                    self.function(callee, args, Some(blk))?;
+                    self.b.switch_to_block(blk);
+                    let v = self.ptr_from_parts(i.ty, parts)?;
+                    self.set(i.id, v);
+                    return Ok(());
+                }
+                let kinds = self.kinds(i.ty)?;
                 let rets: Vec<Value> = kinds
                     .iter()
                     .map(|k| self.b.append_block_param(blk, cl_type(*k)))
@@ -1610,13 +1756,24 @@ impl<'a, 'f> Lower<'a, 'f> {
             }
             Return => self.ret(Vec::new()),
             ReturnValue => {
+                let ty = self.frame().ret_ty;
+                if self.is_pointer(ty) {
+                    let v = self.get(i.w(0))?;
+                    let parts = self.ptr_parts(v)?;
+                    self.ret(parts.to_vec());
+                    return Ok(());
+                }
                 let v = self.s(i.w(0))?;
                 self.ret(v);
             }
             Unreachable => {
-                // Never trap: leave the function as if it returned zeros.
+                // Never trap: leave the function as if it returned zeros (a null pointer).
                 let ty = self.frame().ret_ty;
-                let z = self.zeros(ty)?;
+                let z = if self.is_pointer(ty) {
+                    self.null_parts().to_vec()
+                } else {
+                    self.zeros(ty)?
+                };
                 self.ret(z);
             }
             Branch => {
@@ -1763,6 +1920,20 @@ impl<'a, 'f> Lower<'a, 'f> {
             | DPdyCoarse
             | FwidthCoarse => {
                 return err(format!("Op{:?} outside a fragment shader", i.op));
+            }
+            Select | CopyObject | CopyLogical if self.is_pointer(i.ty) => {
+                // Variable pointers: the selected (or copied) base, length and offset.
+                let v = if i.op == Select {
+                    let c = self.s1(i.w(0))?;
+                    let a = self.get(i.w(1))?;
+                    let b = self.get(i.w(2))?;
+                    let (a, b) = (self.ptr_parts(a)?, self.ptr_parts(b)?);
+                    let parts = [0, 1, 2].map(|k| self.b.ins().select(c, a[k], b[k]));
+                    self.ptr_from_parts(i.ty, parts)?
+                } else {
+                    self.get(i.w(0))?
+                };
+                self.set(i.id, v);
             }
             _ => {
                 if let Some(v) = self.dot_product(i)? {

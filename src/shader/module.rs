@@ -159,6 +159,11 @@ const CAPABILITIES: &[Capability] = &[
     Capability::DotProductInput4x8BitPacked,
     // Buffer device addresses (lower/pointers.rs).
     Capability::PhysicalStorageBufferAddresses,
+    // Variable pointers (SPV_KHR_variable_pointers): OpSelect, OpPhi, function returns,
+    // pointer variables, null pointers, OpPtrEqual/NotEqual on pointers into storage buffers
+    // and workgroup memory (lower.rs, "variable pointers").
+    Capability::VariablePointersStorageBuffer,
+    Capability::VariablePointers,
     // 64-bit integers (shaderInt64): one cranelift i64 per scalar; 64-bit atomics on storage
     // buffers, device addresses and shared memory (shaderBufferInt64Atomics,
     // shaderSharedInt64Atomics).
@@ -227,6 +232,7 @@ const EXTENSIONS: &[&str] = &[
     "SPV_EXT_shader_atomic_float_add",
     "SPV_EXT_descriptor_indexing",
     "SPV_EXT_shader_image_int64",
+    "SPV_KHR_variable_pointers",
 ];
 
 /// The atomic instructions the compiler translates (on memory through a pointer).
@@ -323,6 +329,8 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
             | AccessChain
             | InBoundsAccessChain
             | PtrAccessChain
+            | PtrEqual
+            | PtrNotEqual
             | InBoundsPtrAccessChain
             | ArrayLength
             | VectorExtractDynamic

@@ -267,6 +267,60 @@ fn row_major_matrices_in_buffer_blocks() {
     assert_eq!(out[1], f32s(&want_s));
 }
 
+/// Variable pointers (variablePointersStorageBuffer, variablePointers) through the loader and
+/// the validation layer: shaders/compute/variable_pointers (pointers selected between two
+/// storage buffers, merged by OpPhi, returned by a function, held in a Function variable, null,
+/// compared; a select between workgroup elements) and variable_pointers_select (the forms the
+/// SoA backend takes), with the expectations of their .test files.
+#[test]
+fn variable_pointers() {
+    let vk = Vk::new();
+    let mut vp = vk::PhysicalDeviceVariablePointersFeatures::default();
+    let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut vp);
+    unsafe {
+        vk.instance
+            .get_physical_device_features2(vk.physical, &mut f2)
+    };
+    assert_eq!(vp.variable_pointers_storage_buffer, vk::TRUE);
+    assert_eq!(vp.variable_pointers, vk::TRUE);
+    let a = u32s(&(1000..1008).collect::<Vec<_>>());
+    let b = u32s(&(2000..2008).collect::<Vec<_>>());
+    let kinds = [DT::STORAGE_BUFFER; 3];
+    let out = run(
+        &vk,
+        &compute_spirv("variable_pointers"),
+        &kinds,
+        &[a.clone(), b.clone(), vec![0; 192]],
+        &[],
+    );
+    let want_a = [1000, 1001, 1002, 1003, 1104, 1105, 1106, 1107];
+    let want_b = [2100, 2101, 2102, 2103, 2004, 2005, 2006, 2007];
+    let want_o = [
+        1000, 2001, 1002, 2003, 1004, 2005, 1006, 2007, 1107, 1106, 1105, 1104, 2100, 2101, 2102,
+        2103, 2100, 1001, 1002, 2103, 1104, 1105, 2006, 1107, 1000, 1001, 1002, 1003, 1104, 2100,
+        1106, 1107, 3, 2, 3, 2, 3, 2, 3, 2, 0, 10, 20, 30, 30, 20, 10, 0,
+    ];
+    assert_eq!(out[0], u32s(&want_a));
+    assert_eq!(out[1], u32s(&want_b));
+    assert_eq!(out[2], u32s(&want_o));
+    let out = run(
+        &vk,
+        &compute_spirv("variable_pointers_select"),
+        &kinds,
+        &[a, b, vec![0; 192]],
+        &[],
+    );
+    let mut want = [0u32; 48];
+    for i in 0..8u32 {
+        let v = if i % 2 == 0 { 1000 + i } else { 2000 + i };
+        want[i as usize] = v;
+        want[24 + i as usize] = v;
+        want[32 + i as usize] = 2 + (i % 2 == 0) as u32;
+        want[40 + i as usize] = if i < 4 { 10 * i } else { 10 * (7 - i) };
+    }
+    assert_eq!(out[2], u32s(&want));
+}
+
 /// OpUndef of vectors, matrices, arrays and structs (used) and of every kind of type
 /// (unused); empty structs as variables, members, constants, parameters and results.
 #[test]

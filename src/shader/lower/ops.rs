@@ -320,6 +320,20 @@ impl Lower<'_, '_> {
                 }
                 vec![acc]
             }
+            PtrEqual | PtrNotEqual => {
+                // The same address: base + offset (a null pointer is 0 + 0).
+                let a = self.get(i.w(0))?;
+                let b = self.get(i.w(1))?;
+                let (a, b) = (self.ptr_parts(a)?, self.ptr_parts(b)?);
+                let ea = self.b.ins().iadd(a[0], a[2]);
+                let eb = self.b.ins().iadd(b[0], b[2]);
+                let cc = if i.op == PtrEqual {
+                    IntCC::Equal
+                } else {
+                    IntCC::NotEqual
+                };
+                vec![self.b.ins().icmp(cc, ea, eb)]
+            }
             Select => {
                 let c = self.s(i.w(0))?;
                 let a = self.s(i.w(1))?;

@@ -580,6 +580,8 @@ impl<'a> Lower<'a, '_> {
                         first: next(),
                         count,
                     },
+                    // Pointer variables live only in the scalar backend.
+                    k @ PtrKind::Var { .. } => k,
                 };
                 Val::P(p)
             }
