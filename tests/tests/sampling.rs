@@ -2800,3 +2800,165 @@ fn cube_depth_compare_follows_the_spec() {
     vk.destroy_buffer(out);
     p.destroy(&vk);
 }
+
+/// The spec's "Cube Map Derivatives" in f64: (face, λ_base) for direction `r` and gradients
+/// `dx`, `dy` on a cube of `size` texels per face edge.
+fn cube_grad_lambda(r: [f64; 3], dx: [f64; 3], dy: [f64; 3], size: f64) -> (usize, f64) {
+    let a = r.map(f64::abs);
+    // Major axis (ties: z over y over x) and, per face, the (axis, sign) of sc and tc.
+    let (face, m) = if a[2] >= a[0] && a[2] >= a[1] {
+        (if r[2] >= 0.0 { 4 } else { 5 }, 2)
+    } else if a[1] >= a[0] {
+        (if r[1] >= 0.0 { 2 } else { 3 }, 1)
+    } else {
+        (if r[0] >= 0.0 { 0 } else { 1 }, 0)
+    };
+    let ((sa, ss), (ta, ts)) = match face {
+        0 => ((2, -1.0), (1, -1.0)),
+        1 => ((2, 1.0), (1, -1.0)),
+        2 => ((0, 1.0), (2, 1.0)),
+        3 => ((0, 1.0), (2, -1.0)),
+        4 => ((0, 1.0), (1, -1.0)),
+        _ => ((0, -1.0), (1, -1.0)),
+    };
+    let (rc, sign) = (a[m], r[m].signum());
+    let (sc, tc) = (ss * r[sa], ts * r[ta]);
+    let rho = |g: [f64; 3]| {
+        // d/dx of 0.5 (sc / |rc|) + 0.5, and of t the same way.
+        let drc = sign * g[m];
+        let ds = 0.5 * (ss * g[sa] * rc - sc * drc) / (rc * rc);
+        let dt = 0.5 * (ts * g[ta] * rc - tc * drc) / (rc * rc);
+        ((ds * size).powi(2) + (dt * size).powi(2)).sqrt()
+    };
+    (face, rho(dx).max(rho(dy)).log2())
+}
+
+/// textureGrad on a cube map (the derivatives of the face coordinates follow the spec's "Cube
+/// Map Derivatives"): a 16x16 RGBA32F cube with 5 levels whose texels are (level, face, 0, 1),
+/// a NEAREST / mipmap NEAREST sampler, 256 random directions and gradients (scales 0.02 .. 2):
+/// each sample comes from the face the direction selects and from the level that the λ of
+/// the spec's formulas selects (cases within 0.02 of a level boundary are not judged).
+#[test]
+fn cube_gradients_select_the_spec_lod() {
+    let vk = Vk::new();
+    let (size, mips) = (16u32, 5u32);
+    let levels: Vec<Level> = (0..mips)
+        .map(|m| {
+            let n = size >> m;
+            let texels = (0..6)
+                .flat_map(|f| (0..n * n).map(move |_| [m as f32, f as f32, 0.0, 1.0]))
+                .collect();
+            Level {
+                size: [n, n, 1],
+                layers: 6,
+                texels,
+            }
+        })
+        .collect();
+    let img = vk.image(
+        &softvk_tests::image_2d(RGBA32F, size, size)
+            .mip_levels(mips)
+            .array_layers(6)
+            .flags(vk::ImageCreateFlags::CUBE_COMPATIBLE)
+            .usage(IU::SAMPLED | IU::TRANSFER_DST),
+    );
+    let data = upload(&vk, img.image, &levels);
+    let cube = view(&vk, img.image, vk::ImageViewType::CUBE, RGBA32F, mips);
+    let smp = Smp::new(
+        vk::Filter::NEAREST,
+        vk::SamplerMipmapMode::NEAREST,
+        AM::CLAMP_TO_EDGE,
+    )
+    .create(&vk);
+    let p = pipe(
+        &vk,
+        "cube_grad",
+        &[&[
+            (0, DT::COMBINED_IMAGE_SAMPLER),
+            (1, DT::STORAGE_BUFFER),
+            (2, DT::STORAGE_BUFFER),
+        ]],
+        0,
+        None,
+    );
+    let n = 256usize;
+    let mut rng = Rng::new(4242);
+    let mut unit = || (rng.next_u64() >> 40) as f64 / (1u64 << 24) as f64;
+    let mut cases = Vec::new();
+    while cases.len() < n {
+        let r = [unit() * 2.0 - 1.0, unit() * 2.0 - 1.0, unit() * 2.0 - 1.0];
+        let mut a = r.map(f64::abs);
+        a.sort_by(f64::total_cmp);
+        if a[2] < 0.2 || a[2] < 1.1 * a[1] {
+            continue; // a clear major axis
+        }
+        let scale = 2.0 * 10f64.powf(-2.0 * unit());
+        let mut g = || [0, 1, 2].map(|_| (unit() * 2.0 - 1.0) * scale);
+        let (dx, dy) = (g(), g());
+        cases.push((r, dx, dy));
+    }
+    let input = vk.buffer((n * 48) as u64, BU::STORAGE_BUFFER);
+    let words: Vec<[f32; 4]> = cases
+        .iter()
+        .flat_map(|(r, dx, dy)| [r, dx, dy].map(|v| [v[0] as f32, v[1] as f32, v[2] as f32, 0.0]))
+        .collect();
+    put_vec4s(&input, &words);
+    let out = vk.buffer((n * 16) as u64, BU::STORAGE_BUFFER);
+    write_image(&vk, p.sets[0], 0, DT::COMBINED_IMAGE_SAMPLER, cube, smp, RO);
+    write_buffer(
+        &vk,
+        p.sets[0],
+        1,
+        DT::STORAGE_BUFFER,
+        &input,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    write_buffer(
+        &vk,
+        p.sets[0],
+        2,
+        DT::STORAGE_BUFFER,
+        &out,
+        0,
+        vk::WHOLE_SIZE,
+    );
+    vk.run(|cb| unsafe {
+        p.bind(&vk, cb, &[]);
+        vk.device.cmd_dispatch(cb, (n / 64) as u32, 1, 1);
+    });
+    let got = get_vec4s(&out, 0, n);
+    let (mut judged, mut above0) = (0, 0);
+    for (k, ((r, dx, dy), g)) in cases.iter().zip(&got).enumerate() {
+        // The f32 inputs the shader saw.
+        let f = |v: &[f64; 3]| v.map(|c| c as f32 as f64);
+        let (face, lambda) = cube_grad_lambda(f(r), f(dx), f(dy), size as f64);
+        assert_eq!(g[1], face as f32, "case {k}: face");
+        // Mipmap NEAREST: level 0 up to λ = 0.5, then ceil(λ + 0.5) - 1, at most 4.
+        let frac = (lambda - 0.5).rem_euclid(1.0);
+        if !(0.02..=0.98).contains(&frac) {
+            continue;
+        }
+        let level = if lambda <= 0.5 {
+            0.0
+        } else {
+            ((lambda + 0.5).ceil() - 1.0).min((mips - 1) as f64)
+        };
+        assert_eq!(g[0] as f64, level, "case {k}: λ = {lambda}");
+        judged += 1;
+        above0 += (level > 0.0) as usize;
+    }
+    assert!(
+        judged > 200 && above0 > 100,
+        "{judged} judged, {above0} above level 0"
+    );
+    unsafe {
+        vk.device.destroy_image_view(cube, None);
+        vk.device.destroy_sampler(smp, None);
+    }
+    p.destroy(&vk);
+    vk.destroy_image(img);
+    for b in [data, input, out] {
+        vk.destroy_buffer(b);
+    }
+}

@@ -3,7 +3,7 @@
 //! OpImageFetch (with the Lod operand), OpImageSampleExplicitLod,
 //! OpImageSampleDrefExplicitLod, OpImageSampleProjExplicitLod and
 //! OpImageSampleProjDrefExplicitLod (Lod or Grad, plus ConstOffset / Offset; Proj divides the
-//! coordinates and Dref by q here), OpImageGather and OpImageDrefGather (2D and cube images,
+//! coordinates and Dref by q here; Grad on cubes: `sv_grad_lod_cube`, "Cube Map Derivatives"), OpImageGather and OpImageDrefGather (2D and cube images,
 //! arrayed or not; ConstOffset, Offset or ConstOffsets), OpImageQuerySizeLod and
 //! OpImageQueryLevels. Compute shaders have no implicit derivatives, so the implicit-LOD
 //! instructions are not translated.
@@ -43,6 +43,7 @@ pub(super) const SAMPLING_HELPERS: &[(&str, &str, &str)] = &[
     ("sv_sample_dref", "pppifffffiiif", ""),
     ("sv_gather", "pppiffffifiiiiiiiiii", ""),
     ("sv_grad_lod", "ppiffffff", "f"),
+    ("sv_grad_lod_cube", "pfffffffff", "f"),
     ("sv_size_lod", "ppii", ""),
     ("sv_levels", "p", "i"),
 ];
@@ -378,17 +379,10 @@ impl Lower<'_, '_> {
                 v
             }
             (None, Some((dx, dy))) => {
-                if cube {
-                    return err("Grad on cube images is not supported");
-                }
                 let gx = self.s(dx)?;
                 let gy = self.s(dy)?;
                 let g = |v: &Vec<Value>, k: usize| v.get(k).copied().unwrap_or(fzero);
-                let axes_v = self.iconst(types::I32, n as i64);
-                let args = [
-                    d,
-                    smp,
-                    axes_v,
+                let grads = [
                     g(&gx, 0),
                     g(&gx, 1),
                     g(&gx, 2),
@@ -396,12 +390,23 @@ impl Lower<'_, '_> {
                     g(&gy, 1),
                     g(&gy, 2),
                 ];
-                for v in &args[3..] {
+                for v in &grads {
                     if self.b.func.dfg.value_type(*v) != types::F32 {
                         return err("gradients must be 32-bit floats");
                     }
                 }
-                self.call("sv_grad_lod", &args).expect("returns a value")
+                if cube {
+                    // "Cube Map Derivatives": the face's coordinates' derivatives.
+                    let mut args = vec![d, coord[0], coord[1], coord[2]];
+                    args.extend(grads);
+                    self.call("sv_grad_lod_cube", &args)
+                        .expect("returns a value")
+                } else {
+                    let axes_v = self.iconst(types::I32, n as i64);
+                    let mut args = vec![d, smp, axes_v];
+                    args.extend(grads);
+                    self.call("sv_grad_lod", &args).expect("returns a value")
+                }
             }
             _ => {
                 return Err(ShaderError::malformed(format!(

@@ -1006,6 +1006,61 @@ pub(crate) unsafe extern "C" fn sv_grad_lod(
     rho.log2()
 }
 
+/// λ_base from explicit gradients of a cube (or cube array) coordinate ("Cube Map Derivatives"):
+/// the face is the one `(x, y, z)` selects ([`cube_face`]); the derivatives of its face
+/// coordinates follow from the quotient rule, ∂s_face/∂x = ½ (∂sc/∂x · |rc| − sc · ∂|rc|/∂x) /
+/// rc², with (sc, tc, rc) and their derivatives taken from the coordinate and the gradients by
+/// the same major-axis table; ρ = max over x and y of the length of (∂u/∂x, ∂v/∂x), u and v
+/// the face coordinates scaled by the base level's size; log2(ρ).
+///
+/// # Safety
+/// `desc` points to a live descriptor.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe extern "C" fn sv_grad_lod_cube(
+    desc: *const SlotDesc,
+    x: f32,
+    y: f32,
+    z: f32,
+    dx0: f32,
+    dx1: f32,
+    dx2: f32,
+    dy0: f32,
+    dy1: f32,
+    dy2: f32,
+) -> f32 {
+    // SAFETY: a descriptor from the table.
+    let d = unsafe { &*desc };
+    let Some((s, _)) = image_of(d) else {
+        return 0.0;
+    };
+    let size = s.level[0].extent[0] as f32;
+    let r = [x, y, z];
+    let (face, _, _) = cube_face(x, y, z);
+    // (axis, sign) of sc and tc, and the major axis, per face (as `cube_face`).
+    let ((sa, ss), (ta, ts), m) = match face {
+        0 => ((2, -1.0), (1, -1.0), 0),
+        1 => ((2, 1.0), (1, -1.0), 0),
+        2 => ((0, 1.0), (2, 1.0), 1),
+        3 => ((0, 1.0), (2, -1.0), 1),
+        4 => ((0, 1.0), (1, -1.0), 2),
+        _ => ((0, -1.0), (1, -1.0), 2),
+    };
+    let ma = r[m].abs();
+    if ma == 0.0 || ma.is_nan() {
+        return 0.0;
+    }
+    let sign = if r[m] < 0.0 { -1.0 } else { 1.0 };
+    let (sc, tc) = (ss * r[sa], ts * r[ta]);
+    let face_len = |g: [f32; 3]| {
+        let dma = sign * g[m];
+        let ds = 0.5 * (ss * g[sa] * ma - sc * dma) / (ma * ma);
+        let dt = 0.5 * (ts * g[ta] * ma - tc * dma) / (ma * ma);
+        ((ds * size) * (ds * size) + (dt * size) * (dt * size)).sqrt()
+    };
+    let rho = face_len([dx0, dx1, dx2]).max(face_len([dy0, dy1, dy2]));
+    rho.log2()
+}
+
 /// OpImageQuerySizeLod: the size of level `lod` (relative to the view's base level) for
 /// `shape` into `ctx.scratch` (width, then height unless 1D, then depth (3D) or layers
 /// (arrayed; cube arrays count cubes)). Zeros for an empty slot or a level out of range.
@@ -1051,7 +1106,7 @@ pub(crate) unsafe extern "C" fn sv_levels(desc: *const SlotDesc) -> i32 {
 }
 
 /// The sampling helpers JIT'd code may import, by name.
-pub(crate) fn symbols() -> [(&'static str, *const u8); 8] {
+pub(crate) fn symbols() -> [(&'static str, *const u8); 9] {
     [
         ("sv_sample_dref", sv_sample_dref as *const u8),
         ("sv_gather", sv_gather as *const u8),
@@ -1059,6 +1114,7 @@ pub(crate) fn symbols() -> [(&'static str, *const u8); 8] {
         ("sv_sample", sv_sample as *const u8),
         ("sv_sample4", sv_sample4 as *const u8),
         ("sv_grad_lod", sv_grad_lod as *const u8),
+        ("sv_grad_lod_cube", sv_grad_lod_cube as *const u8),
         ("sv_size_lod", sv_size_lod as *const u8),
         ("sv_levels", sv_levels as *const u8),
     ]
