@@ -509,6 +509,24 @@ thread_local! {
         const { RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
 }
 
+/// The per-subgroup areas of a split workgroup in `area` (u128 words: 16-byte aligned):
+/// `count` times `spill` bytes of saved state then `locals` bytes of function/private memory.
+/// The locals start zeroed (private memory does); the saved state is always written by a
+/// barrier before it is read, so it is left as it is (no clearing per workgroup).
+fn prepare_area(area: &mut Vec<u128>, count: usize, spill: usize, locals: usize) {
+    let stride = spill + locals;
+    let words = (count * stride).div_ceil(16);
+    if area.len() < words {
+        area.resize(words, 0);
+    }
+    if locals > 0 {
+        for k in 0..count {
+            let at = (k * stride + spill) / 16;
+            area[at..at + locals / 16].fill(0);
+        }
+    }
+}
+
 fn take_stack(size: usize) -> DefaultStack {
     let reuse = STACKS.with(|s| {
         let mut s = s.borrow_mut();
@@ -672,9 +690,7 @@ pub(crate) fn run_workgroup(
         PHASES.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let (area, states, _) = &mut *scratch;
-            area.clear();
-            // u128 words: 16-byte aligned, zeroed (private memory starts zeroed).
-            area.resize((count * (spill + locals)).div_ceil(16), 0);
+            prepare_area(area, count, spill, locals);
             states.clear();
             states.resize(count, 0);
             let mut ctx = make_ctx(shared_ptr);
@@ -713,9 +729,7 @@ pub(crate) fn run_workgroup(
         PHASES.with(|scratch| {
             let mut scratch = scratch.borrow_mut();
             let (area, resume, starts) = &mut *scratch;
-            area.clear();
-            // u128 words: 16-byte aligned, zeroed (private memory starts zeroed).
-            area.resize((count * (spill + locals)).div_ceil(16), 0);
+            prepare_area(area, count, spill, locals);
             resume.clear();
             resume.resize(count, 0);
             starts.clear();
