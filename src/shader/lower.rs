@@ -451,7 +451,7 @@ pub(crate) fn compile(
     // variables are set up once per call, so they keep one call per subgroup.
     let looped = lanes > 1 && (!barriers || split) && !private;
     if looped {
-        l.subgroup_loop()?;
+        l.subgroup_loop(&used)?;
     } else if lanes > 1 {
         let dispatch = split.then(|| l.resume_dispatch());
         l.function_soa(p.entry, Vec::new())?;

@@ -2422,7 +2422,26 @@ impl Lower<'_, '_> {
     /// unfinished subgroup to its next barrier; an iteration skips a subgroup whose state in
     /// `ctx.states` is [`PHASE_DONE`], points `ctx.spill` / `ctx.locals` at its area, resumes
     /// it at its state, and a barrier or the end jumps to the latch with the new state.
-    pub(super) fn subgroup_loop(&mut self) -> Result<(), ShaderError> {
+    pub(super) fn subgroup_loop(&mut self, used: &HashSet<u32>) -> Result<(), ShaderError> {
+        // The lane rows the shader reads (global ids, local ids, local index); the mask row is
+        // always the execution mask.
+        let mut need = [false; 8];
+        need[ROW_MASK] = true;
+        for g in &self.p.globals {
+            if g.sc != StorageClass::Input || !used.contains(&g.id) {
+                continue;
+            }
+            let bi = self
+                .p
+                .deco(g.id, Decoration::BuiltIn)
+                .and_then(|b| b.first().copied());
+            match bi.and_then(BuiltIn::from_u32) {
+                Some(BuiltIn::GlobalInvocationId) => need[ROW_GLOBAL..ROW_GLOBAL + 3].fill(true),
+                Some(BuiltIn::LocalInvocationId) => need[ROW_LOCAL..ROW_LOCAL + 3].fill(true),
+                Some(BuiltIn::LocalInvocationIndex) => need[ROW_INDEX] = true,
+                _ => {}
+            }
+        }
         let count = self
             .p
             .local_size
@@ -2486,6 +2505,10 @@ impl Lower<'_, '_> {
         let src = self.b.ins().iadd(table, off);
         let mut rows = Vec::new();
         for r in 0..8usize {
+            if !need[r] {
+                rows.push(None);
+                continue;
+            }
             let mut v = self
                 .b
                 .ins()
@@ -2496,7 +2519,7 @@ impl Lower<'_, '_> {
             self.b
                 .ins()
                 .store(flags(), v, self.ctx, CTX_LANES + (r * 16) as i32);
-            rows.push(v);
+            rows.push(Some(v));
         }
         for (k, off) in [
             (0, B_GLOBAL_ID),
@@ -2507,7 +2530,8 @@ impl Lower<'_, '_> {
             (5, B_LOCAL_ID + 8),
             (6, B_LOCAL_INDEX),
         ] {
-            let x = self.b.ins().extractlane(rows[k], 0);
+            let Some(row) = rows[k] else { continue };
+            let x = self.b.ins().extractlane(row, 0);
             self.b
                 .ins()
                 .store(flags(), x, self.ctx, CTX_BUILTINS + off as i32);
@@ -2515,7 +2539,7 @@ impl Lower<'_, '_> {
         self.b
             .ins()
             .store(flags(), s, self.ctx, CTX_BUILTINS + B_SUBGROUP_ID as i32);
-        self.set_exec(rows[7]);
+        self.set_exec(rows[ROW_MASK].expect("the mask row"));
         if let Some((latch, st, at)) = phase {
             let (dispatch, point) = self.resume_dispatch();
             self.function_soa(self.p.entry, Vec::new())?;
