@@ -2504,8 +2504,8 @@ impl Lower<'_, '_> {
         let off = self.b.ins().imul_imm_s(s64, 128);
         let src = self.b.ins().iadd(table, off);
         let mut rows = Vec::new();
-        for r in 0..8usize {
-            if !need[r] {
+        for (r, &needed) in need.iter().enumerate() {
+            if !needed {
                 rows.push(None);
                 continue;
             }
