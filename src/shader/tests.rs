@@ -30,8 +30,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 const GUARD: usize = 256;
-/// Marker bytes of a `*` token; an expected word equal to it matches anything.
-const WILD: [u8; 4] = [0xDE, 0xC0, 0xAD, 0x0B];
 
 fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("shaders/compute")
@@ -44,72 +42,10 @@ pub(super) fn words(bytes: &[u8]) -> Vec<u32> {
         .collect()
 }
 
-fn values(tokens: &[&str]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut tag = "u32";
-    for t in tokens {
-        if *t == "*" {
-            // Wildcard word (expectations only): any value.
-            out.extend(WILD);
-            continue;
-        }
-        if let Some(n) = t.strip_prefix("zero:") {
-            out.extend(std::iter::repeat_n(0u8, n.parse().expect("zero:N")));
-            continue;
-        }
-        if matches!(
-            *t,
-            "u64" | "i64" | "f64" | "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8"
-        ) {
-            tag = t;
-            continue;
-        }
-        let int = |t: &str| -> i64 {
-            if let Some(h) = t.strip_prefix("0x") {
-                i64::from_str_radix(h, 16).expect("hex")
-            } else {
-                t.parse::<i64>()
-                    .unwrap_or_else(|_| panic!("bad number {t}"))
-            }
-        };
-        match tag {
-            "f32" => {
-                let v: f32 = match *t {
-                    "nan" => f32::NAN,
-                    "inf" => f32::INFINITY,
-                    "-inf" => f32::NEG_INFINITY,
-                    _ => t.parse().unwrap_or_else(|_| panic!("bad float {t}")),
-                };
-                out.extend(v.to_le_bytes());
-            }
-            "f64" => {
-                let v: f64 = match *t {
-                    "nan" => f64::NAN,
-                    "inf" => f64::INFINITY,
-                    "-inf" => f64::NEG_INFINITY,
-                    _ => t.parse().unwrap_or_else(|_| panic!("bad double {t}")),
-                };
-                out.extend(v.to_le_bytes());
-            }
-            // 64-bit values: decimal (signed or not) or hex of up to 16 digits.
-            "u64" | "i64" => {
-                let v: u64 = if let Some(h) = t.strip_prefix("0x") {
-                    u64::from_str_radix(h, 16).expect("hex")
-                } else if t.starts_with('-') {
-                    t.parse::<i64>().expect("i64") as u64
-                } else {
-                    t.parse::<u64>()
-                        .unwrap_or_else(|_| panic!("bad number {t}"))
-                };
-                out.extend(v.to_le_bytes());
-            }
-            "u32" | "i32" => out.extend((int(t) as u32).to_le_bytes()),
-            "u16" | "i16" => out.extend((int(t) as u16).to_le_bytes()),
-            _ => out.push(int(t) as u8),
-        }
-    }
-    out
-}
+/// The .test parser, shared with the loader tests (tests/tests/corpus.rs).
+#[path = "../../tests/src/case.rs"]
+mod case;
+use case::WILD;
 
 enum SlotInit {
     None,
@@ -117,7 +53,6 @@ enum SlotInit {
     Texel(ash::vk::Format, Vec<u8>),
 }
 
-#[derive(Default)]
 struct Case {
     entry: String,
     groups: [u32; 3],
@@ -142,66 +77,53 @@ fn format_named(name: &str) -> ash::vk::Format {
 }
 
 fn parse_case(text: &str) -> Case {
-    let mut c = Case {
-        entry: "main".into(),
-        groups: [1, 1, 1],
-        ..Default::default()
-    };
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let t: Vec<&str> = line.split_whitespace().collect();
-        let n = |i: usize| -> u32 {
-            t[i].parse()
-                .unwrap_or_else(|_| panic!("bad number in {line}"))
-        };
-        match t[0] {
-            "entry" => c.entry = t[1].into(),
-            "shader" => c.shader = Some(t[1].into()),
-            "groups" => c.groups = [n(1), n(2), n(3)],
-            "base" => c.base = [n(1), n(2), n(3)],
-            "spec" => {
-                c.spec.values.insert(n(1), values(&t[2..]));
-            }
-            "push" => c.push = values(&t[1..]),
-            "binding" => {
-                let kind = match t[3] {
-                    "ubo" => DescriptorKind::UniformBuffer,
-                    "ssbo" => DescriptorKind::StorageBuffer,
-                    "utb" => DescriptorKind::UniformTexelBuffer,
-                    "stb" => DescriptorKind::StorageTexelBuffer,
-                    "si" => DescriptorKind::StorageImage,
-                    k => panic!("bad kind {k}"),
+    let f = case::parse(text);
+    let bindings = f
+        .bindings
+        .iter()
+        .map(|b| BindingLayout {
+            set: b.set,
+            binding: b.binding,
+            kind: match b.kind {
+                case::Kind::UniformBuffer => DescriptorKind::UniformBuffer,
+                case::Kind::StorageBuffer => DescriptorKind::StorageBuffer,
+                case::Kind::UniformTexelBuffer => DescriptorKind::UniformTexelBuffer,
+                case::Kind::StorageTexelBuffer => DescriptorKind::StorageTexelBuffer,
+                case::Kind::StorageImage => DescriptorKind::StorageImage,
+            },
+            count: b.count,
+            first_slot: b.first_slot,
+        })
+        .collect();
+    Case {
+        iface: PipelineInterface {
+            bindings,
+            push_constant_bytes: (f.push.len() + 8 * f.addresses.len()) as u32,
+        },
+        spec: SpecConstants {
+            values: f.spec.into_iter().collect(),
+        },
+        slots: f
+            .slots
+            .into_iter()
+            .map(|(i, s)| {
+                let init = match s {
+                    case::Slot::None => SlotInit::None,
+                    case::Slot::Buffer(d) => SlotInit::Buffer(d),
+                    case::Slot::Texel(name, d) => SlotInit::Texel(format_named(&name), d),
                 };
-                c.iface.bindings.push(BindingLayout {
-                    set: n(1),
-                    binding: n(2),
-                    kind,
-                    count: n(4),
-                    first_slot: n(5),
-                });
-            }
-            "slot" => {
-                let init = match t[2] {
-                    "none" => SlotInit::None,
-                    "buffer" => SlotInit::Buffer(values(&t[3..])),
-                    "texel" => SlotInit::Texel(format_named(t[3]), values(&t[4..])),
-                    k => panic!("bad slot kind {k}"),
-                };
-                c.slots.push((n(1) as usize, init));
-            }
-            "expect" => c.expects.push((n(1) as usize, values(&t[2..]))),
-            "address" => c
-                .addresses
-                .push((n(1) as usize, t.get(2).map_or(0, |_| n(2) as u64))),
-            "error" => c.error = Some(t[1..].join(" ")),
-            d => panic!("unknown directive {d}"),
-        }
+                (i, init)
+            })
+            .collect(),
+        entry: f.entry,
+        groups: f.groups,
+        base: f.base,
+        push: f.push,
+        expects: f.expects,
+        error: f.error,
+        shader: f.shader,
+        addresses: f.addresses,
     }
-    c.iface.push_constant_bytes = (c.push.len() + 8 * c.addresses.len()) as u32;
-    c
 }
 
 fn load_module(name: &str) -> Result<Module, ShaderError> {

@@ -440,6 +440,32 @@ impl Vk {
         Memory { memory, ptr, size }
     }
 
+    /// Mapped memory of `size` bytes allocated with VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT (for
+    /// SHADER_DEVICE_ADDRESS buffers).
+    pub fn address_memory(&self, size: u64) -> Memory {
+        let ty = self.memory_type(
+            vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT,
+        );
+        let mut flags =
+            vk::MemoryAllocateFlagsInfo::default().flags(vk::MemoryAllocateFlags::DEVICE_ADDRESS);
+        let memory = unsafe {
+            self.device.allocate_memory(
+                &vk::MemoryAllocateInfo::default()
+                    .allocation_size(size)
+                    .memory_type_index(ty)
+                    .push_next(&mut flags),
+                None,
+            )
+        }
+        .expect("vkAllocateMemory");
+        let ptr = unsafe {
+            self.device
+                .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
+        }
+        .expect("vkMapMemory") as *mut u8;
+        Memory { memory, ptr, size }
+    }
+
     /// A buffer with its own mapped memory.
     pub fn buffer(&self, size: u64, usage: vk::BufferUsageFlags) -> Buf {
         let buffer = unsafe {
@@ -751,6 +777,7 @@ pub fn isolated(name: &str, body: impl FnOnce()) {
 }
 
 /// Passing file descriptors between processes over a unix socket (SCM_RIGHTS).
+pub mod case;
 pub mod compute;
 pub mod reference;
 pub mod requirements;

@@ -10,6 +10,7 @@
 //! which compare-exchange won).
 
 use ash::vk;
+use softvk_tests::case::{Case, Kind, Slot, WILD};
 use softvk_tests::{Memory, Options, Vk};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,8 +22,6 @@ type DT = vk::DescriptorType;
 /// every buffer offset alignment softvk reports).
 const GUARD: usize = 256;
 const GUARD_BYTE: u8 = 0xA5;
-/// Marker bytes of a `*` token; an expected word equal to it matches anything.
-const WILD: [u8; 4] = [0xDE, 0xC0, 0xAD, 0x0B];
 /// Cases that use Vulkan invalidly on purpose (the compiler's robustness to it), which the
 /// validation layer rightly reports: in-process only (src/shader/tests.rs). `robust` binds a
 /// layout with fewer descriptors than the shader's array declares.
@@ -34,97 +33,14 @@ fn dir() -> PathBuf {
     softvk_tests::root().join("shaders/compute")
 }
 
-fn values(tokens: &[&str]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut tag = "u32";
-    for t in tokens {
-        if *t == "*" {
-            out.extend(WILD);
-            continue;
-        }
-        if let Some(n) = t.strip_prefix("zero:") {
-            out.extend(std::iter::repeat_n(0u8, n.parse().expect("zero:N")));
-            continue;
-        }
-        if matches!(
-            *t,
-            "u64" | "i64" | "f64" | "u32" | "i32" | "f32" | "u16" | "i16" | "u8" | "i8"
-        ) {
-            tag = t;
-            continue;
-        }
-        let int = |t: &str| -> i64 {
-            match t.strip_prefix("0x") {
-                Some(h) => i64::from_str_radix(h, 16).expect("hex"),
-                None => t.parse().unwrap_or_else(|_| panic!("bad number {t}")),
-            }
-        };
-        let float = |t: &str| -> f64 {
-            match t {
-                "nan" => f64::NAN,
-                "inf" => f64::INFINITY,
-                "-inf" => f64::NEG_INFINITY,
-                _ => t.parse().unwrap_or_else(|_| panic!("bad float {t}")),
-            }
-        };
-        match tag {
-            // A float literal is parsed as f32 directly (its nearest f32), as the compiler's
-            // tests do.
-            "f32" => {
-                let v: f32 = match *t {
-                    "nan" => f32::NAN,
-                    "inf" => f32::INFINITY,
-                    "-inf" => f32::NEG_INFINITY,
-                    _ => t.parse().unwrap_or_else(|_| panic!("bad float {t}")),
-                };
-                out.extend(v.to_le_bytes());
-            }
-            "f64" => out.extend(float(t).to_le_bytes()),
-            "u64" | "i64" => {
-                let v: u64 = if let Some(h) = t.strip_prefix("0x") {
-                    u64::from_str_radix(h, 16).expect("hex")
-                } else if t.starts_with('-') {
-                    t.parse::<i64>().expect("i64") as u64
-                } else {
-                    t.parse().unwrap_or_else(|_| panic!("bad number {t}"))
-                };
-                out.extend(v.to_le_bytes());
-            }
-            "u32" | "i32" => out.extend((int(t) as u32).to_le_bytes()),
-            "u16" | "i16" => out.extend((int(t) as u16).to_le_bytes()),
-            _ => out.push(int(t) as u8),
-        }
+fn descriptor_type(k: Kind) -> DT {
+    match k {
+        Kind::UniformBuffer => DT::UNIFORM_BUFFER,
+        Kind::StorageBuffer => DT::STORAGE_BUFFER,
+        Kind::UniformTexelBuffer => DT::UNIFORM_TEXEL_BUFFER,
+        Kind::StorageTexelBuffer => DT::STORAGE_TEXEL_BUFFER,
+        Kind::StorageImage => DT::STORAGE_IMAGE,
     }
-    out
-}
-
-enum Slot {
-    None,
-    Buffer(Vec<u8>),
-    Texel(vk::Format, Vec<u8>),
-}
-
-struct Binding {
-    set: u32,
-    binding: u32,
-    ty: DT,
-    count: u32,
-    first_slot: usize,
-}
-
-#[derive(Default)]
-struct Case {
-    entry: String,
-    shader: Option<String>,
-    groups: [u32; 3],
-    base: [u32; 3],
-    spec: BTreeMap<u32, Vec<u8>>,
-    push: Vec<u8>,
-    bindings: Vec<Binding>,
-    slots: BTreeMap<usize, Slot>,
-    expects: Vec<(usize, Vec<u8>)>,
-    addresses: Vec<(usize, u64)>,
-    error: bool,
 }
 
 fn format_named(name: &str) -> vk::Format {
@@ -132,90 +48,6 @@ fn format_named(name: &str) -> vk::Format {
         .map(vk::Format::from_raw)
         .find(|f| format!("{f:?}") == name)
         .unwrap_or_else(|| panic!("unknown format {name}"))
-}
-
-fn parse(text: &str) -> Case {
-    let mut c = Case {
-        entry: "main".into(),
-        groups: [1, 1, 1],
-        ..Default::default()
-    };
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or("").trim();
-        if line.is_empty() {
-            continue;
-        }
-        let t: Vec<&str> = line.split_whitespace().collect();
-        let n = |i: usize| -> u32 {
-            t[i].parse()
-                .unwrap_or_else(|_| panic!("bad number in {line}"))
-        };
-        match t[0] {
-            "entry" => c.entry = t[1].into(),
-            "shader" => c.shader = Some(t[1].into()),
-            "groups" => c.groups = [n(1), n(2), n(3)],
-            "base" => c.base = [n(1), n(2), n(3)],
-            "spec" => {
-                c.spec.insert(n(1), values(&t[2..]));
-            }
-            "push" => c.push = values(&t[1..]),
-            "binding" => c.bindings.push(Binding {
-                set: n(1),
-                binding: n(2),
-                ty: match t[3] {
-                    "ubo" => DT::UNIFORM_BUFFER,
-                    "ssbo" => DT::STORAGE_BUFFER,
-                    "utb" => DT::UNIFORM_TEXEL_BUFFER,
-                    "stb" => DT::STORAGE_TEXEL_BUFFER,
-                    "si" => DT::STORAGE_IMAGE,
-                    k => panic!("bad kind {k}"),
-                },
-                count: n(4),
-                first_slot: n(5) as usize,
-            }),
-            "slot" => {
-                let s = match t[2] {
-                    "none" => Slot::None,
-                    "buffer" => Slot::Buffer(values(&t[3..])),
-                    "texel" => Slot::Texel(format_named(t[3]), values(&t[4..])),
-                    k => panic!("bad slot kind {k}"),
-                };
-                c.slots.insert(n(1) as usize, s);
-            }
-            "expect" => c.expects.push((n(1) as usize, values(&t[2..]))),
-            "address" => c
-                .addresses
-                .push((n(1) as usize, t.get(2).map_or(0, |_| n(2) as u64))),
-            "error" => c.error = true,
-            d => panic!("unknown directive {d}"),
-        }
-    }
-    c
-}
-
-/// Memory of `size` bytes that can hold a SHADER_DEVICE_ADDRESS buffer, mapped.
-fn address_memory(vk: &Vk, size: u64) -> Memory {
-    let ty = vk.memory_type(
-        vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT,
-    );
-    let mut flags =
-        vk::MemoryAllocateFlagsInfo::default().flags(vk::MemoryAllocateFlags::DEVICE_ADDRESS);
-    let memory = unsafe {
-        vk.device.allocate_memory(
-            &vk::MemoryAllocateInfo::default()
-                .allocation_size(size)
-                .memory_type_index(ty)
-                .push_next(&mut flags),
-            None,
-        )
-    }
-    .expect("vkAllocateMemory");
-    let ptr = unsafe {
-        vk.device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-    }
-    .expect("vkMapMemory") as *mut u8;
-    Memory { memory, ptr, size }
 }
 
 /// One slot's buffer: `guard` bytes, the data, `guard` bytes (guards 0 for buffers the shader
@@ -255,7 +87,7 @@ fn slot_buffer(vk: &Vk, data: &[u8], guard: usize, format: Option<vk::Format>) -
     }
     .expect("vkCreateBuffer");
     let req = unsafe { vk.device.get_buffer_memory_requirements(buffer) };
-    let mem = address_memory(vk, req.size);
+    let mem = vk.address_memory(req.size);
     unsafe { vk.device.bind_buffer_memory(buffer, mem.memory, 0) }.expect("vkBindBufferMemory");
     let view = format.map(|f| unsafe {
         vk.device
@@ -295,12 +127,13 @@ fn run_case(vk: &Vk, name: &str, c: &Case) -> (Vec<u8>, Vec<String>) {
     // Buffers: one per slot with data; the address slots without guards.
     let addressed: Vec<usize> = c.addresses.iter().map(|a| a.0).collect();
     let mut bufs: BTreeMap<usize, SlotBuf> = BTreeMap::new();
-    for (&i, s) in &c.slots {
+    for (i, s) in &c.slots {
+        let i = *i;
         let guard = if addressed.contains(&i) { 0 } else { GUARD };
         let b = match s {
             Slot::None => continue,
             Slot::Buffer(data) => slot_buffer(vk, data, guard, None),
-            Slot::Texel(f, data) => slot_buffer(vk, data, guard, Some(*f)),
+            Slot::Texel(f, data) => slot_buffer(vk, data, guard, Some(format_named(f))),
         };
         bufs.insert(i, b);
     }
@@ -327,7 +160,7 @@ fn run_case(vk: &Vk, name: &str, c: &Case) -> (Vec<u8>, Vec<String>) {
                 .map(|b| {
                     vk::DescriptorSetLayoutBinding::default()
                         .binding(b.binding)
-                        .descriptor_type(b.ty)
+                        .descriptor_type(descriptor_type(b.kind))
                         .descriptor_count(b.count)
                         .stage_flags(vk::ShaderStageFlags::COMPUTE)
                 })
@@ -361,7 +194,8 @@ fn run_case(vk: &Vk, name: &str, c: &Case) -> (Vec<u8>, Vec<String>) {
     .unwrap_or_else(|e| panic!("{name}: vkCreateShaderModule: {e}"));
     let mut spec_data = Vec::new();
     let mut entries = Vec::new();
-    for (&id, v) in &c.spec {
+    for (id, v) in &c.spec {
+        let id = *id;
         entries.push(vk::SpecializationMapEntry {
             constant_id: id,
             offset: spec_data.len() as u32,
@@ -400,7 +234,7 @@ fn run_case(vk: &Vk, name: &str, c: &Case) -> (Vec<u8>, Vec<String>) {
     // has no buffer: nullDescriptor).
     let mut sizes: BTreeMap<i32, u32> = BTreeMap::new();
     for b in &c.bindings {
-        *sizes.entry(b.ty.as_raw()).or_default() += b.count;
+        *sizes.entry(descriptor_type(b.kind).as_raw()).or_default() += b.count;
     }
     let pool_sizes: Vec<vk::DescriptorPoolSize> = sizes
         .iter()
@@ -432,12 +266,13 @@ fn run_case(vk: &Vk, name: &str, c: &Case) -> (Vec<u8>, Vec<String>) {
     };
     for b in &c.bindings {
         for e in 0..b.count {
-            let slot = bufs.get(&(b.first_slot + e as usize));
+            let slot = bufs.get(&(b.first_slot as usize + e as usize));
+            let ty = descriptor_type(b.kind);
             let w = vk::WriteDescriptorSet::default()
                 .dst_set(dsets[b.set as usize])
                 .dst_binding(b.binding)
                 .dst_array_element(e)
-                .descriptor_type(b.ty);
+                .descriptor_type(ty);
             let info = [match slot {
                 Some(s) => vk::DescriptorBufferInfo {
                     buffer: s.buffer,
@@ -456,7 +291,7 @@ fn run_case(vk: &Vk, name: &str, c: &Case) -> (Vec<u8>, Vec<String>) {
                 image_view: vk::ImageView::null(),
                 image_layout: vk::ImageLayout::GENERAL,
             }];
-            let w = match b.ty {
+            let w = match ty {
                 DT::UNIFORM_TEXEL_BUFFER | DT::STORAGE_TEXEL_BUFFER => w.texel_buffer_view(&view),
                 DT::STORAGE_IMAGE => w.image_info(&image),
                 _ => w.buffer_info(&info),
@@ -570,8 +405,8 @@ fn run_all() -> Vec<(String, u64)> {
     let mut failures = Vec::new();
     for name in names {
         let text = std::fs::read_to_string(dir().join(format!("{name}.test"))).unwrap();
-        let c = parse(&text);
-        if c.error || INVALID_USAGE.contains(&name.as_str()) {
+        let c = softvk_tests::case::parse(&text);
+        if c.error.is_some() || INVALID_USAGE.contains(&name.as_str()) {
             continue;
         }
         let (out, f) = run_case(&vk, &name, &c);

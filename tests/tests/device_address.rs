@@ -8,7 +8,7 @@
 
 use ash::vk;
 use softvk_tests::compute::{Pipe, pipe, write_buffer};
-use softvk_tests::{Buf, Memory, Vk};
+use softvk_tests::{Buf, Vk};
 
 type BU = vk::BufferUsageFlags;
 type DT = vk::DescriptorType;
@@ -19,31 +19,6 @@ const ADDRESSED: BU = BU::from_raw(
         | BU::TRANSFER_SRC.as_raw()
         | BU::TRANSFER_DST.as_raw(),
 );
-
-/// Memory of `size` bytes allocated with VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT, mapped.
-fn address_memory(vk: &Vk, size: u64) -> Memory {
-    let ty = vk.memory_type(
-        vk::MemoryPropertyFlags::HOST_VISIBLE | vk::MemoryPropertyFlags::HOST_COHERENT,
-    );
-    let mut flags =
-        vk::MemoryAllocateFlagsInfo::default().flags(vk::MemoryAllocateFlags::DEVICE_ADDRESS);
-    let memory = unsafe {
-        vk.device.allocate_memory(
-            &vk::MemoryAllocateInfo::default()
-                .allocation_size(size)
-                .memory_type_index(ty)
-                .push_next(&mut flags),
-            None,
-        )
-    }
-    .expect("vkAllocateMemory");
-    let ptr = unsafe {
-        vk.device
-            .map_memory(memory, 0, vk::WHOLE_SIZE, vk::MemoryMapFlags::empty())
-    }
-    .expect("vkMapMemory") as *mut u8;
-    Memory { memory, ptr, size }
-}
 
 /// A SHADER_DEVICE_ADDRESS buffer of `size` bytes at the start of its own allocation of
 /// `memory_size` bytes, and its device address.
@@ -56,7 +31,7 @@ fn address_buffer(vk: &Vk, size: u64, memory_size: u64) -> (Buf, u64) {
     }
     .expect("vkCreateBuffer");
     let req = unsafe { vk.device.get_buffer_memory_requirements(buffer) };
-    let mem = address_memory(vk, req.size.max(memory_size));
+    let mem = vk.address_memory(req.size.max(memory_size));
     unsafe { vk.device.bind_buffer_memory(buffer, mem.memory, 0) }.expect("vkBindBufferMemory");
     let address = unsafe {
         vk.device

@@ -28,7 +28,7 @@
 
 use super::uniformity::{Analyzer, ArgU, Cfg, LANES, PtrU, Uniformity, builtin_flags};
 use super::*;
-use crate::shader::module::is_atomic;
+use crate::shader::module::{is_atomic, is_comparison};
 use cranelift_frontend::Variable;
 
 #[path = "simd_subgroup.rs"]
@@ -1445,50 +1445,13 @@ impl<'a> Lower<'a, '_> {
                 | CompositeInsert | VectorShuffle | Transpose => {
                     return self.vector_view(i, View::Mixed);
                 }
-                SNegate
-                | FNegate
-                | Not
-                | IAdd
-                | ISub
-                | IMul
-                | FAdd
-                | FSub
-                | FMul
-                | FDiv
-                | BitwiseOr
-                | BitwiseXor
-                | BitwiseAnd
-                | LogicalOr
-                | LogicalAnd
-                | LogicalNotEqual
-                | LogicalEqual
-                | IEqual
-                | INotEqual
-                | UGreaterThan
-                | SGreaterThan
-                | UGreaterThanEqual
-                | SGreaterThanEqual
-                | ULessThan
-                | SLessThan
-                | ULessThanEqual
-                | SLessThanEqual
-                | FOrdEqual
-                | FUnordEqual
-                | FOrdNotEqual
-                | FUnordNotEqual
-                | FOrdLessThan
-                | FUnordLessThan
-                | FOrdGreaterThan
-                | FUnordGreaterThan
-                | FOrdLessThanEqual
-                | FUnordLessThanEqual
-                | FOrdGreaterThanEqual
-                | FUnordGreaterThanEqual
-                | IsNan
-                | VectorTimesScalar
-                | MatrixTimesScalar
-                | Dot
-                | MatrixTimesVector
+                op if is_comparison(op) && self.operands_32(i) => {
+                    return self.vector_view(i, View::Vector);
+                }
+                SNegate | FNegate | Not | IAdd | ISub | IMul | FAdd | FSub | FMul | FDiv
+                | BitwiseOr | BitwiseXor | BitwiseAnd | LogicalOr | LogicalAnd
+                | LogicalNotEqual | LogicalEqual | IsNan | VectorTimesScalar
+                | MatrixTimesScalar | Dot | MatrixTimesVector
                     if self.operands_32(i) =>
                 {
                     return self.vector_view(i, View::Vector);

@@ -936,82 +936,14 @@ impl<'a, 'p> Analyzer<'a, 'p> {
 fn componentwise(p: &Program, i: &Inst) -> bool {
     use Op::*;
     match i.op {
-        SNegate
-        | FNegate
-        | Not
-        | IAdd
-        | ISub
-        | IMul
-        | FAdd
-        | FSub
-        | FMul
-        | FDiv
-        | UDiv
-        | SDiv
-        | UMod
-        | SRem
-        | SMod
-        | FRem
-        | FMod
-        | ShiftLeftLogical
-        | ShiftRightLogical
-        | ShiftRightArithmetic
-        | BitwiseOr
-        | BitwiseXor
-        | BitwiseAnd
-        | LogicalOr
-        | LogicalAnd
-        | LogicalNot
-        | LogicalEqual
-        | LogicalNotEqual
-        | IEqual
-        | INotEqual
-        | UGreaterThan
-        | SGreaterThan
-        | UGreaterThanEqual
-        | SGreaterThanEqual
-        | ULessThan
-        | SLessThan
-        | ULessThanEqual
-        | SLessThanEqual
-        | FOrdEqual
-        | FUnordEqual
-        | FOrdNotEqual
-        | FUnordNotEqual
-        | FOrdLessThan
-        | FUnordLessThan
-        | FOrdGreaterThan
-        | FUnordGreaterThan
-        | FOrdLessThanEqual
-        | FUnordLessThanEqual
-        | FOrdGreaterThanEqual
-        | FUnordGreaterThanEqual
-        | IsNan
-        | IsInf
-        | IsFinite
-        | IsNormal
-        | SignBitSet
-        | Ordered
-        | Unordered
-        | Select
-        | ConvertFToU
-        | ConvertFToS
-        | ConvertSToF
-        | ConvertUToF
-        | UConvert
-        | SConvert
-        | FConvert
-        | QuantizeToF16
-        | Bitcast
-        | CopyObject
-        | CopyLogical
-        | VectorTimesScalar
-        | MatrixTimesScalar
-        | BitFieldInsert
-        | BitFieldSExtract
-        | BitFieldUExtract
-        | BitReverse
-        | BitCount => true,
+        SNegate | FNegate | Not | IAdd | ISub | IMul | FAdd | FSub | FMul | FDiv | UDiv | SDiv
+        | UMod | SRem | SMod | FRem | FMod | ShiftLeftLogical | ShiftRightLogical
+        | ShiftRightArithmetic | BitwiseOr | BitwiseXor | BitwiseAnd | LogicalOr | LogicalAnd
+        | LogicalNot | LogicalEqual | LogicalNotEqual | IsNan | IsInf | IsFinite | IsNormal
+        | SignBitSet | Ordered | Unordered | Select | ConvertFToU | ConvertFToS | ConvertSToF
+        | ConvertUToF | UConvert | SConvert | FConvert | QuantizeToF16 | Bitcast | CopyObject
+        | CopyLogical | VectorTimesScalar | MatrixTimesScalar | BitFieldInsert
+        | BitFieldSExtract | BitFieldUExtract | BitReverse | BitCount => true,
         ExtInst if p.glsl_ext.contains(&i.w(0)) => {
             use spirv::GlslStd450Op as G;
             matches!(
