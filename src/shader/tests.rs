@@ -350,6 +350,7 @@ macro_rules! cases {
 cases! {
     empty,
     arith,
+    contraction,
     control,
     divergence,
     big_local,
