@@ -587,10 +587,10 @@ impl ComputeKernel {
                     }
                 }
                 Resource::Sampled { image, sampler } => {
-                    let mut slot = Box::new(runtime::sampling::SampledSlot {
-                        image: image.as_ref().map(runtime::sampling::SampledImageSlot::new),
-                        sampler: *sampler,
-                    });
+                    let mut slot = Box::new(runtime::sampling::SampledSlot::new(
+                        image.as_ref().map(runtime::sampling::SampledImageSlot::new),
+                        *sampler,
+                    ));
                     let ptr = (&mut *slot as *mut runtime::sampling::SampledSlot).cast();
                     sampled.push(slot);
                     SlotDesc {

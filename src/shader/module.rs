@@ -109,7 +109,7 @@ impl Consumer for Collect {
 }
 
 /// Whether the CPU has fused multiply-add instructions (cranelift uses them when it does).
-fn hardware_fma() -> bool {
+pub(crate) fn hardware_fma() -> bool {
     #[cfg(target_arch = "x86_64")]
     {
         std::is_x86_feature_detected!("fma")

@@ -40,6 +40,7 @@ impl SlotDesc {
 pub(crate) const SLOT_SIZE: i64 = std::mem::size_of::<SlotDesc>() as i64;
 pub(crate) const SLOT_PTR: i32 = offset_of!(SlotDesc, ptr) as i32;
 pub(crate) const SLOT_LEN: i32 = offset_of!(SlotDesc, len) as i32;
+pub(crate) const SLOT_TAG: i32 = offset_of!(SlotDesc, tag) as i32;
 
 /// Byte offsets of the builtins inside [`Ctx::builtins`] (the Input "memory" of the shader).
 pub(crate) const B_GLOBAL_ID: u32 = 0;

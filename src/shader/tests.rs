@@ -1255,3 +1255,206 @@ fn invalid_dref_and_gather_are_refused() {
         }
     }
 }
+
+/// The inline bilinear path for RGBA8 UNORM views (lower/sampling.rs `linear_rgba8`) gives the
+/// bits of the runtime's general path for every lane (random images with padded rows, sizes
+/// 1..=40, coordinates in and around the image, NaN, infinities, huge values), through
+/// combined and separate samplers, and is taken (no sv_sample4 call) exactly when the view and
+/// sampler allow it: one level or maxLod 0, LINEAR both ways, CLAMP_TO_EDGE.
+#[test]
+fn inline_bilinear_sampling_matches_the_runtime_bit_for_bit() {
+    use crate::resource::SamplerDesc;
+    use crate::shader::runtime::sampling::probe::{general_2d, sample4_calls};
+    use crate::shader::runtime::sampling::{Level, MAX_LEVELS, SampledImageSlot, SampledSlot};
+    use ash::vk;
+    let load = |name: &str| {
+        let path = dir().join(format!("../tests/{name}.spv"));
+        Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse")
+    };
+    let binding = |b: u32, kind| BindingLayout {
+        set: 0,
+        binding: b,
+        kind,
+        count: 1,
+        first_slot: b,
+    };
+    let combined = PipelineInterface {
+        bindings: vec![
+            binding(0, DescriptorKind::CombinedImageSampler),
+            binding(1, DescriptorKind::StorageBuffer),
+            binding(2, DescriptorKind::StorageBuffer),
+        ],
+        push_constant_bytes: 0,
+    };
+    let separate = PipelineInterface {
+        bindings: vec![
+            binding(0, DescriptorKind::SampledImage),
+            binding(1, DescriptorKind::Sampler),
+            binding(2, DescriptorKind::StorageBuffer),
+            binding(3, DescriptorKind::StorageBuffer),
+        ],
+        push_constant_bytes: 0,
+    };
+    let spec = SpecConstants::default();
+    let k_combined =
+        compile_compute(&load("sample_linear"), "main", &spec, &combined).expect("compile");
+    let k_separate = compile_compute(&load("sample_linear_separate"), "main", &spec, &separate)
+        .expect("compile");
+    assert_eq!(k_combined.backend().0, 4, "the SoA backend runs it");
+    let heap = Arc::new(Heap::new(1 << 26));
+    let mut r = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        r
+    };
+    const N: usize = 256;
+    let mut inline_cases = 0;
+    for case in 0..48 {
+        let (w, h) = (1 + next() % 40, 1 + next() % 40);
+        let pitch = (w + next() % 3) * 4;
+        let two_levels = case % 4 == 3;
+        let len = pitch * h + if two_levels { 64 } else { 0 };
+        let mem = DeviceMemory::allocate(&heap, len, 0, None).expect("alloc");
+        let span = mem.span(0, len).expect("span");
+        let bytes: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+        span.write(0, &bytes);
+        // Mostly the inline case; now and then a format, filter, address mode or level count
+        // that must take the call.
+        let variant = case % 8;
+        let format = if variant == 5 {
+            vk::Format::B8G8R8A8_UNORM
+        } else {
+            vk::Format::R8G8B8A8_UNORM
+        };
+        let mut level = [Level::default(); MAX_LEVELS];
+        level[0] = Level {
+            offset: 0,
+            extent: [w as u32, h as u32, 1],
+            row_pitch: pitch,
+            depth_pitch: pitch * h,
+            layer_pitch: pitch * h,
+        };
+        level[1] = Level {
+            offset: pitch * h,
+            extent: [2, 2, 1],
+            row_pitch: 8,
+            depth_pitch: 16,
+            layer_pitch: 16,
+        };
+        let image = SampledImage {
+            span,
+            format,
+            swizzle: [vk::ComponentSwizzle::IDENTITY; 4],
+            layers: 1,
+            levels: if two_levels { 2 } else { 1 },
+            level,
+            texel_stride: 4,
+        };
+        let sampler = SamplerDesc {
+            mag_filter: vk::Filter::LINEAR,
+            min_filter: if variant == 6 {
+                vk::Filter::NEAREST
+            } else {
+                vk::Filter::LINEAR
+            },
+            mipmap_mode: vk::SamplerMipmapMode::NEAREST,
+            address_mode: [if variant == 7 {
+                vk::SamplerAddressMode::REPEAT
+            } else {
+                vk::SamplerAddressMode::CLAMP_TO_EDGE
+            }; 3],
+            mip_lod_bias: 0.0,
+            anisotropy: None,
+            compare: None,
+            min_lod: 0.0,
+            // Two levels: maxLod 0 pins level 0 (inline) half the time.
+            max_lod: if case % 8 == 3 { 0.0 } else { 1000.0 },
+            border_color: vk::BorderColor::FLOAT_TRANSPARENT_BLACK,
+            unnormalized_coordinates: false,
+            reduction: vk::SamplerReductionMode::WEIGHTED_AVERAGE,
+        };
+        let inline = variant < 5 && !(two_levels && case % 8 != 3);
+        let coords: Vec<[f32; 2]> = (0..N)
+            .map(|i| {
+                [0, 1].map(|_| match (next() % 24, i) {
+                    (0, _) => f32::NAN,
+                    (1, _) => f32::INFINITY,
+                    (2, _) => f32::NEG_INFINITY,
+                    (3, _) => 3.0e9,
+                    (4, _) => -3.0e7,
+                    (5, _) => -0.0,
+                    // Texel centers and edges.
+                    (6, _) => (next() % 90) as f32 / 40.0 - 0.5,
+                    _ => (next() % (1 << 24)) as f32 / (1 << 23) as f32 - 0.5,
+                })
+            })
+            .collect();
+        let cmem = DeviceMemory::allocate(&heap, (N * 8) as u64, 0, None).expect("alloc");
+        let cspan = cmem.span(0, (N * 8) as u64).expect("span");
+        let cbytes: Vec<u8> = coords
+            .iter()
+            .flat_map(|c| c.iter().flat_map(|x| x.to_le_bytes()))
+            .collect();
+        cspan.write(0, &cbytes);
+        let omem = DeviceMemory::allocate(&heap, (N * 16) as u64, 0, None).expect("alloc");
+        let ospan = omem.span(0, (N * 16) as u64).expect("span");
+        let sep = case % 2 == 1;
+        let before = sample4_calls(span.as_ptr());
+        if sep {
+            let slots = [
+                Resource::Sampled {
+                    image: Some(image),
+                    sampler: None,
+                },
+                Resource::Sampled {
+                    image: None,
+                    sampler: Some(sampler),
+                },
+                Resource::Buffer(cspan),
+                Resource::Buffer(ospan),
+            ];
+            k_separate.dispatch(&slots, &[], [0; 3], [(N / 16) as u32, 1, 1]);
+        } else {
+            let slots = [
+                Resource::Sampled {
+                    image: Some(image),
+                    sampler: Some(sampler),
+                },
+                Resource::Buffer(cspan),
+                Resource::Buffer(ospan),
+            ];
+            k_combined.dispatch(&slots, &[], [0; 3], [(N / 16) as u32, 1, 1]);
+        }
+        let calls = sample4_calls(span.as_ptr()) - before;
+        assert_eq!(
+            calls == 0,
+            inline,
+            "case {case}: {calls} sv_sample4 calls, inline expected: {inline}"
+        );
+        inline_cases += inline as usize;
+        let reference = SampledSlot::new(Some(SampledImageSlot::new(&image)), Some(sampler));
+        let mut out = vec![0u8; N * 16];
+        ospan.read(0, &mut out);
+        for (i, c) in coords.iter().enumerate() {
+            let want = general_2d(&reference, *c, 0.0);
+            let want = if sep { [want[2]; 4] } else { want };
+            let got: Vec<u32> = out[i * 16..i * 16 + 16]
+                .chunks(4)
+                .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect();
+            let nan = |x: u32| f32::from_bits(x).is_nan();
+            for k in 0..4 {
+                assert!(
+                    got[k] == want[k] || (nan(got[k]) && nan(want[k])),
+                    "case {case} ({w}x{h}, {format:?}) lane {i} at {c:?} component {k}: \
+                     {:x} != {:x}",
+                    got[k],
+                    want[k]
+                );
+            }
+        }
+    }
+    assert!(inline_cases >= 20, "{inline_cases} inline cases");
+}

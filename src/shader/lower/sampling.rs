@@ -597,6 +597,32 @@ impl Lower<'_, '_> {
         if coord.is_empty() || lod.len() != 1 || n == 0 {
             return Ok(false);
         }
+        // RGBA8 UNORM, bilinear, clamped to the edges, level 0: inline (runtime check), else
+        // the call.
+        let inline = shape.dim == Dim::Dim2D as u32
+            && !shape.arrayed
+            && ops.offset.is_none()
+            && sampled == Scalar::F32
+            && coord.len() >= 2
+            && crate::shader::module::hardware_fma();
+        let mut join = None;
+        if inline {
+            let (fb, sb, jb) = (
+                self.b.create_block(),
+                self.b.create_block(),
+                self.b.create_block(),
+            );
+            for _ in 0..4 {
+                self.b.append_block_param(jb, types::F32X4);
+            }
+            self.branch_linear_rgba8(d, smp, fb, sb);
+            self.b.switch_to_block(fb);
+            let rgba = self.linear_rgba8(d, coord[0], coord[1]);
+            let args: Vec<BlockArg> = rgba.iter().map(|&v| BlockArg::Value(v)).collect();
+            self.b.ins().jump(jb, &args);
+            self.b.switch_to_block(sb);
+            join = Some(jb);
+        }
         let row = (4 * LANES) as i32;
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
@@ -623,11 +649,181 @@ impl Lower<'_, '_> {
         } else {
             types::I32X4
         };
-        let v = (0..n)
-            .map(|k| Lv::V(self.b.ins().load(t, flags(), io, row * k as i32)))
+        let mut v: Vec<Value> = (0..if join.is_some() { 4 } else { n })
+            .map(|k| self.b.ins().load(t, flags(), io, row * k as i32))
             .collect();
+        if let Some(jb) = join {
+            let args: Vec<BlockArg> = v.iter().map(|&x| BlockArg::Value(x)).collect();
+            self.b.ins().jump(jb, &args);
+            self.b.switch_to_block(jb);
+            v = self.b.block_params(jb)[..n].to_vec();
+        }
+        let v = v.into_iter().map(Lv::V).collect();
         self.set(i.id, Val::W(v));
         Ok(true)
+    }
+
+    /// Branches to `fast` when the image and sampler descriptors `d`, `smp` take
+    /// [`Self::linear_rgba8`] (runtime::sampling::JitLinear's flags), else to `slow` (anything
+    /// else, including an empty or foreign slot, takes the call).
+    fn branch_linear_rgba8(&mut self, d: Value, smp: Value, fast: Block, slow: Block) {
+        use crate::shader::runtime::sampling::{JitLinear, TAG_SAMPLED};
+        use crate::shader::runtime::{SLOT_PTR, SLOT_TAG};
+        let live = |l: &mut Self, desc: Value| {
+            let tag = l.b.ins().load(types::I32, flags(), desc, SLOT_TAG);
+            let ptr = l.b.ins().load(PTR, flags(), desc, SLOT_PTR);
+            let is = l.b.ins().icmp_imm_s(IntCC::Equal, tag, TAG_SAMPLED as i64);
+            let set = l.b.ins().icmp_imm_s(IntCC::NotEqual, ptr, 0);
+            (l.b.ins().band(is, set), ptr)
+        };
+        let (di, pi) = live(self, d);
+        let (ds, ps) = live(self, smp);
+        let both = self.b.ins().band(di, ds);
+        let check = self.b.create_block();
+        self.b.ins().brif(both, check, &[], slow, &[]);
+        self.b.switch_to_block(check);
+        let at = |f: usize| f as i32;
+        let fi = self.b.ins().load(
+            types::I32,
+            flags(),
+            pi,
+            at(std::mem::offset_of!(JitLinear, image_flags)),
+        );
+        let fs = self.b.ins().load(
+            types::I32,
+            flags(),
+            ps,
+            at(std::mem::offset_of!(JitLinear, sampler_flags)),
+        );
+        let both = self.b.ins().band(fi, fs);
+        let either = self.b.ins().bor(fi, fs);
+        let either = self.b.ins().ushr_imm_u(either, 1);
+        let ok = self.b.ins().band(both, either);
+        let ok = self.b.ins().band_imm_u(ok, 1);
+        self.b.ins().brif(ok, fast, &[], slow, &[]);
+    }
+
+    /// Four lanes of a bilinear, edge-clamped sample of level 0 of an RGBA8 UNORM view (the
+    /// slot's `JitLinear` applies): exactly the f32 operations of the runtime's fast path
+    /// (`level_2d::<true>` with `Decoder::Unorm8Rgba`), so the bits match the call's.
+    fn linear_rgba8(&mut self, d: Value, s: Value, t: Value) -> [Value; 4] {
+        use crate::shader::runtime::sampling::JitLinear;
+        let rec = self
+            .b
+            .ins()
+            .load(PTR, flags(), d, crate::shader::runtime::SLOT_PTR);
+        let field = |name: usize| name as i32;
+        let f32x4 = types::F32X4;
+        let i32x4 = types::I32X4;
+        let ld = |l: &mut Self, t: Type, off: usize| l.b.ins().load(t, flags(), rec, field(off));
+        let base = ld(self, PTR, std::mem::offset_of!(JitLinear, base));
+        let size_at = std::mem::offset_of!(JitLinear, size);
+        let last_at = std::mem::offset_of!(JitLinear, last);
+        let w = ld(self, types::F32, size_at);
+        let h = ld(self, types::F32, size_at + 4);
+        let lim: Vec<Value> = (0..4)
+            .map(|k| {
+                let x = ld(self, types::I32, last_at + 4 * k);
+                self.b.ins().splat(i32x4, x)
+            })
+            .collect();
+        let pitch = ld(self, types::I32, std::mem::offset_of!(JitLinear, row_pitch));
+        let pitch = self.b.ins().splat(i32x4, pitch);
+        let half = self.b.ins().f32const(0.5);
+        let half = self.b.ins().splat(f32x4, half);
+        let izero = self.b.ins().iconst(types::I32, 0);
+        let izero = self.b.ins().splat(i32x4, izero);
+        let ione = self.b.ins().iconst(types::I32, 1);
+        let ione = self.b.ins().splat(i32x4, ione);
+        // runtime::sampling::axis, LINEAR: u = coord * size - 0.5; i0 = floor(u) (saturated;
+        // NaN 0), weight u - floor(u); then CLAMP_TO_EDGE of i0 and i0 + 1.
+        let axis = |l: &mut Self, c: Value, size: Value, last: Value, last2: Value| {
+            let size = l.b.ins().splat(f32x4, size);
+            let u = l.b.ins().fmul(c, size);
+            let u = l.b.ins().fsub(u, half);
+            let f = l.b.ins().floor(u);
+            let a = l.b.ins().fsub(u, f);
+            let i = l.b.ins().fcvt_to_sint_sat(i32x4, f);
+            let i0 = l.b.ins().smax(i, izero);
+            let i0 = l.b.ins().smin(i0, last);
+            // i + 1 clamped without overflow: min(i, size - 2) + 1, at least 0.
+            let i1 = l.b.ins().smin(i, last2);
+            let i1 = l.b.ins().iadd(i1, ione);
+            let i1 = l.b.ins().smax(i1, izero);
+            (i0, i1, a)
+        };
+        let (x0, x1, a) = axis(self, s, w, lim[0], lim[2]);
+        let (y0, y1, b) = axis(self, t, h, lim[1], lim[3]);
+        let c0 = self.b.ins().ishl_imm_u(x0, 2);
+        let c1 = self.b.ins().ishl_imm_u(x1, 2);
+        let r0 = self.b.ins().imul(y0, pitch);
+        let r1 = self.b.ins().imul(y1, pitch);
+        // Corners in the general path's order: (x0, y0), (x1, y0), (x0, y1), (x1, y1).
+        let offs = [
+            self.b.ins().iadd(r0, c0),
+            self.b.ins().iadd(r0, c1),
+            self.b.ins().iadd(r1, c0),
+            self.b.ins().iadd(r1, c1),
+        ];
+        let one = self.b.ins().f32const(1.0);
+        let one = self.b.ins().splat(f32x4, one);
+        let na = self.b.ins().fsub(one, a);
+        let nb = self.b.ins().fsub(one, b);
+        let weights = [
+            self.b.ins().fmul(na, nb),
+            self.b.ins().fmul(a, nb),
+            self.b.ins().fmul(na, b),
+            self.b.ins().fmul(a, b),
+        ];
+        let inv = self
+            .b
+            .ins()
+            .f32const(crate::shader::runtime::sampling::INV_255);
+        let inv = self.b.ins().splat(f32x4, inv);
+        let k255 = self.b.ins().f32const(255.0);
+        let k255 = self.b.ins().splat(f32x4, k255);
+        let mask = self.b.ins().iconst(types::I32, 0xff);
+        let mask = self.b.ins().splat(i32x4, mask);
+        let mut sum: [Option<Value>; 4] = [None; 4];
+        for (off, wgt) in offs.into_iter().zip(weights) {
+            // The four lanes' texels of this corner, one word each.
+            let mut texels = None;
+            for lane in 0..super::uniformity::LANES {
+                let o = self.b.ins().extractlane(off, lane as u8);
+                let o = self.b.ins().uextend(PTR, o);
+                let p = self.b.ins().iadd(base, o);
+                let x = self.b.ins().load(types::I32, flags(), p, 0);
+                texels = Some(match texels {
+                    None => self.b.ins().scalar_to_vector(i32x4, x),
+                    Some(v) => self.b.ins().insertlane(v, x, lane as u8),
+                });
+            }
+            let texels = texels.expect("lanes");
+            for (k, acc) in sum.iter_mut().enumerate() {
+                let c = if k == 0 {
+                    texels
+                } else {
+                    self.b.ins().ushr_imm_u(texels, 8 * k as i64)
+                };
+                let c = if k == 3 {
+                    c
+                } else {
+                    self.b.ins().band(c, mask)
+                };
+                let x = self.b.ins().fcvt_from_sint(f32x4, c);
+                // x / 255 exactly (runtime::sampling::INV_255).
+                let q = self.b.ins().fmul(x, inv);
+                let nq = self.b.ins().fneg(q);
+                let e = self.b.ins().fma(nq, k255, x);
+                let v = self.b.ins().fma(e, inv, q);
+                let term = self.b.ins().fmul(wgt, v);
+                *acc = Some(match *acc {
+                    None => term,
+                    Some(s) => self.b.ins().fadd(s, term),
+                });
+            }
+        }
+        sum.map(|x| x.expect("four corners"))
     }
 
     /// OpImageQuerySizeLod and OpImageQueryLevels of a sampled image.

@@ -105,12 +105,30 @@ impl SampledImageSlot {
     }
 }
 
-/// What a TAG_SAMPLED slot points to.
+/// What a TAG_SAMPLED slot points to. `linear` comes first: JIT'd code reads it at offset 0
+/// ([`fast::JitLinear`]).
+#[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct SampledSlot {
+    pub linear: fast::JitLinear,
     pub image: Option<SampledImageSlot>,
     pub sampler: Option<crate::resource::SamplerDesc>,
 }
+
+impl SampledSlot {
+    pub(crate) fn new(
+        image: Option<SampledImageSlot>,
+        sampler: Option<crate::resource::SamplerDesc>,
+    ) -> SampledSlot {
+        SampledSlot {
+            linear: fast::JitLinear::of(image.as_ref(), sampler.as_ref()),
+            image,
+            sampler,
+        }
+    }
+}
+
+pub(crate) use fast::{INV_255, JitLinear};
 
 /// maxSamplerLodBias (physical_device limits).
 const MAX_LOD_BIAS: f32 = 2.0;
@@ -916,6 +934,8 @@ pub(crate) unsafe extern "C" fn sv_sample4(
 ) {
     // SAFETY: the caller passes descriptors from the table and its stack slot of 5 rows.
     let (dimg, dsmp, io) = unsafe { (&*desc, &*smp, &mut *(io as *mut [[u32; LANES]; 5])) };
+    #[cfg(test)]
+    probe::count_call(dimg);
     let out: [[u32; 4]; LANES] = match resolve(dimg, dsmp) {
         Some((s, info, sampler)) => {
             // The same Lod for every lane (the common case): its levels once.
@@ -1157,5 +1177,52 @@ mod tests {
         assert_eq!(cube_face(0.0, 0.0, -1.0), (5, 0.5, 0.5));
         // +X face: sc = -rz, tc = -ry.
         assert_eq!(cube_face(1.0, 0.5, -0.5), (0, 0.75, 0.25));
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod probe {
+    use super::*;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+
+    /// sv_sample4 calls per image memory address (tests use their own memory each).
+    static CALLS: Mutex<Option<HashMap<usize, usize>>> = Mutex::new(None);
+
+    pub(super) fn count_call(d: &SlotDesc) {
+        if let Some((s, _)) = image_of(d) {
+            let mut m = CALLS.lock().unwrap_or_else(|e| e.into_inner());
+            *m.get_or_insert_with(HashMap::new)
+                .entry(s.ptr as usize)
+                .or_default() += 1;
+        }
+    }
+
+    /// How many times sv_sample4 sampled the image whose memory starts at `ptr`.
+    pub(crate) fn sample4_calls(ptr: *const u8) -> usize {
+        let m = CALLS.lock().unwrap_or_else(|e| e.into_inner());
+        m.as_ref()
+            .and_then(|m| m.get(&(ptr as usize)))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// What the general path (no fast path) gives a float 2D sample at `coord`, `lod`.
+    pub(crate) fn general_2d(slot: &SampledSlot, coord: [f32; 2], lod: f32) -> [u32; 4] {
+        let d = SlotDesc {
+            ptr: slot as *const SampledSlot as *mut u8,
+            len: 0,
+            format: 0,
+            tag: TAG_SAMPLED,
+        };
+        let q = Query {
+            shape: 1,
+            coord: [coord[0], coord[1], 0.0, 0.0],
+            lod,
+            offset: [0; 3],
+            kind: 0,
+            cmp: None,
+        };
+        sample(&d, &d, &q, false)
     }
 }

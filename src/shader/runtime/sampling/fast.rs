@@ -217,6 +217,87 @@ impl Fast {
     }
 }
 
+/// What JIT'd code needs to sample an RGBA8 UNORM 2D view bilinearly, clamped to its edges,
+/// without a call (lower/sampling.rs): read at offset 0 of a [`super::SampledSlot`]. The
+/// image's and the sampler's halves are filled in whichever slot holds them (a combined
+/// image sampler has both), so the code reads `image_flags` from the image's slot and
+/// `sampler_flags` from the sampler's.
+///
+/// The JIT'd code takes its path when bit 0 of both flags is set and bit 1 of either: the view
+/// has one level, or the sampler's maxLod is at most 0 (then every level of detail selects
+/// level 0, with the LINEAR filter either way). It computes exactly what [`sample4_2d`] does
+/// for such lanes (`level_2d::<true>` with [`Decoder::Unorm8Rgba`]), bit for bit.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct JitLinear {
+    /// Bit 0: the view is R8G8B8A8_UNORM-like ([`Decoder::Unorm8Rgba`]), not arrayed in use
+    /// (layer 0 is sampled), level 0 lies inside the span with 4-byte texels, and every byte
+    /// offset `y * row_pitch + x * 4` of it fits in an i32; bit 1: the view has one level.
+    pub image_flags: u32,
+    /// Bit 0: LINEAR magnification and minification, CLAMP_TO_EDGE on u and v, normalized
+    /// coordinates, weighted-average reduction, no anisotropy or comparison; bit 1: maxLod
+    /// is at most 0.
+    pub sampler_flags: u32,
+    /// Level 0's first texel (layer 0).
+    pub base: u64,
+    /// Level 0's width and height as floats (both at most 2^24, so exact).
+    pub size: [f32; 2],
+    /// width - 1, height - 1, width - 2, height - 2.
+    pub last: [i32; 4],
+    pub row_pitch: i32,
+    pub _pad: i32,
+}
+
+impl JitLinear {
+    pub(super) fn of(
+        image: Option<&SampledImageSlot>,
+        sampler: Option<&crate::resource::SamplerDesc>,
+    ) -> JitLinear {
+        let mut j = JitLinear::default();
+        if let Some(s) = image
+            && let Some(f) = &s.fast
+            && matches!(f.decoder, Decoder::Unorm8Rgba)
+            && f.inside(0)
+            && s.texel_stride == 4
+        {
+            let l = &s.level[0];
+            let [w, h, _] = l.extent;
+            let fits = w <= 1 << 24
+                && h <= 1 << 24
+                && l.row_pitch
+                    .checked_mul(h as u64 - 1)
+                    .and_then(|x| x.checked_add(4 * w as u64))
+                    .is_some_and(|x| x <= i32::MAX as u64);
+            if fits {
+                j.image_flags = 1 | if s.levels == 1 { 2 } else { 0 };
+                j.base = s.ptr as u64 + l.offset;
+                j.size = [w as f32, h as f32];
+                j.last = [w as i32 - 1, h as i32 - 1, w as i32 - 2, h as i32 - 2];
+                j.row_pitch = l.row_pitch as i32;
+            }
+        }
+        if let Some(m) = sampler {
+            use vk::SamplerAddressMode as A;
+            let ok = m.mag_filter == vk::Filter::LINEAR
+                && m.min_filter == vk::Filter::LINEAR
+                && m.address_mode[..2] == [A::CLAMP_TO_EDGE; 2]
+                && !m.unnormalized_coordinates
+                && m.reduction == vk::SamplerReductionMode::WEIGHTED_AVERAGE
+                && m.anisotropy.is_none()
+                && m.compare.is_none();
+            if ok {
+                j.sampler_flags = 1 | if m.max_lod <= 0.0 { 2 } else { 0 };
+            }
+        }
+        j
+    }
+}
+
+/// `x / 255.0` for the integers 0..=255 without a division: `q = x r`, then one Newton step
+/// with fused multiply-adds, `q + (x - 255 q) r` (`r` = 1 / 255 in f32). Exact for every code
+/// (the test below checks all 256); JIT'd code does the same on vectors.
+pub(crate) const INV_255: f32 = 1.0 / 255.0;
+
 /// `x` rounded down, as `f32::floor` (bit for bit, signed zeros included) without its libm
 /// call where the value is small.
 #[inline]
@@ -667,6 +748,20 @@ mod tests {
     }
 
     #[test]
+    fn unorm8_division_by_a_fused_newton_step_is_exact() {
+        for x in 0..=255u32 {
+            let x = x as f32;
+            let q = x * INV_255;
+            let e = (-q).mul_add(255.0, x);
+            assert_eq!(
+                e.mul_add(INV_255, q).to_bits(),
+                (x / 255.0).to_bits(),
+                "{x}"
+            );
+        }
+    }
+
+    #[test]
     fn floor_is_f32_floor_bit_for_bit() {
         let mut r = Rng(7);
         let mut xs = vec![
@@ -844,10 +939,7 @@ mod tests {
                 fast: None,
             };
             s.fast = Fast::of(&s);
-            let slot = SampledSlot {
-                image: Some(s),
-                sampler: Some(sampler(&mut r)),
-            };
+            let slot = SampledSlot::new(Some(s), Some(sampler(&mut r)));
             let desc = SlotDesc {
                 ptr: &slot as *const SampledSlot as *mut u8,
                 len: 0,
