@@ -56,6 +56,7 @@ pub mod pipeline;
 pub mod platform;
 pub mod query;
 pub mod queue;
+pub mod raster;
 pub mod render_pass;
 pub mod resource;
 pub mod shader;

@@ -1,0 +1,352 @@
+//! The rasterizer core (issue 9; `../shared/DESIGN.md` "Rasterizer"): triangles in window
+//! coordinates become 2x2 quads of covered pixels, tile by tile, in an order that does not
+//! depend on the thread count.
+//!
+//! - **Setup** ([`Triangle::new`]): the vertices snap to [`SUBPIXEL_BITS`] fractional bits
+//!   (round to nearest even, as the conversion of an f32 to fixed point), the triangle's
+//!   facing follows the spec's signed area ("Basic Polygon Rasterization"), culling drops it,
+//!   and three exact integer edge functions are set up. A sample is inside when every edge
+//!   function is positive there, or zero on a top-left edge: the tie-breaking rule the spec
+//!   asks for ("if two polygons lie on either side of a common edge ... exactly one of the
+//!   polygons must result in a covered sample"), made concrete as D3D's top-left rule in
+//!   Vulkan's framebuffer space (y down). Vertices must lie within the guard band ([`GUARD`]
+//!   pixels of the origin; clipping brings them there), so every edge function fits an i64:
+//!   coordinates have at most 29 bits, products 58.
+//! - **Binning** ([`Bins`]): each triangle goes to the bins of the [`TILE`]-pixel screen tiles
+//!   its bounding box (clipped to the scissor) touches, in submission order.
+//! - **Raster** ([`Triangle::quads`]): inside one tile, 8x8 blocks that lie outside an edge are
+//!   skipped by their corner values, then each 2x2 quad gets its coverage mask (bit `dy * 2 +
+//!   dx`, the SoA lane order of fragment quads) and its pixels' barycentric weights.
+//!   [`Bins::for_each_tile`] runs tiles on the pool, each tile's triangles in submission
+//!   order, so whatever a tile writes is the same for any thread count.
+
+use crate::exec;
+
+/// Fractional bits of snapped vertex positions (subPixelPrecisionBits).
+pub const SUBPIXEL_BITS: u32 = 8;
+const ONE: i64 = 1 << SUBPIXEL_BITS;
+const HALF: i64 = ONE / 2;
+
+/// Screen tiles are TILE x TILE pixels.
+pub const TILE: i32 = 64;
+
+/// The guard band: vertices must satisfy |x|, |y| < GUARD pixels (window coordinates).
+pub const GUARD: f32 = (1 << 20) as f32;
+
+/// Blocks rejected as a whole inside a tile are BLOCK x BLOCK pixels.
+const BLOCK: i32 = 8;
+
+/// A vertex in window (framebuffer) coordinates after the viewport transform: x, y in pixels,
+/// z the depth, `w_inv` 1 / clip w (for perspective-correct interpolation).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct WinVertex {
+    pub x: f32,
+    pub y: f32,
+    pub z: f32,
+    pub w_inv: f32,
+}
+
+/// A half-open rectangle of pixels: x0 <= x < x1, y0 <= y < y1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Rect {
+    pub x0: i32,
+    pub y0: i32,
+    pub x1: i32,
+    pub y1: i32,
+}
+
+impl Rect {
+    pub fn intersect(self, o: Rect) -> Rect {
+        Rect {
+            x0: self.x0.max(o.x0),
+            y0: self.y0.max(o.y0),
+            x1: self.x1.min(o.x1),
+            y1: self.y1.min(o.y1),
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.x0 >= self.x1 || self.y0 >= self.y1
+    }
+}
+
+/// VkCullModeFlags.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cull {
+    None,
+    Front,
+    Back,
+    FrontAndBack,
+}
+
+/// A set-up triangle: exact edge functions over snapped positions.
+#[derive(Clone, Debug)]
+pub struct Triangle {
+    /// Edge i (opposite vertex i): E_i(x, y) = a[i] x + b[i] y + c[i] at fixed-point sample
+    /// positions, positive inside.
+    a: [i64; 3],
+    b: [i64; 3],
+    c: [i64; 3],
+    /// 1 where edge i is not top-left (a zero there is outside), else 0.
+    bias: [i64; 3],
+    /// E_0 + E_1 + E_2 (twice the snapped area, in fixed-point units squared; positive).
+    area: i64,
+    /// The pixels that may be covered (bounding box within the scissor).
+    pub bbox: Rect,
+    pub front_facing: bool,
+    /// The vertices as given (barycentric weight i belongs to vertex i).
+    pub verts: [WinVertex; 3],
+}
+
+/// One 2x2 quad of a triangle: pixels (x, y) .. (x + 1, y + 1) with x, y even.
+#[derive(Clone, Copy, Debug)]
+pub struct Quad {
+    pub x: i32,
+    pub y: i32,
+    /// Bit `dy * 2 + dx`: pixel (x + dx, y + dy) is covered.
+    pub mask: u8,
+    /// Per pixel (same order): the barycentric weights of vertices 0, 1, 2 at the pixel's
+    /// center (helpers included, so derivatives can be taken across the quad).
+    pub bary: [[f32; 3]; 4],
+}
+
+/// A window coordinate snapped to fixed point; None outside the guard band or not finite.
+fn snap(v: f32) -> Option<i64> {
+    if v.is_nan() || v.abs() >= GUARD {
+        return None;
+    }
+    // |v| < 2^20: v * 256 is exact in f64; round half to even as the f32 -> fixed conversion.
+    Some((v as f64 * ONE as f64).round_ties_even() as i64)
+}
+
+impl Triangle {
+    /// Sets up a triangle; None when it is culled, has zero area, has a vertex outside the
+    /// guard band (or NaN), or covers no pixel of `scissor`. `front_ccw`: VkFrontFace is
+    /// COUNTER_CLOCKWISE.
+    pub fn new(v: [WinVertex; 3], cull: Cull, front_ccw: bool, scissor: Rect) -> Option<Triangle> {
+        let mut p = [(0i64, 0i64); 3];
+        for (k, q) in v.iter().enumerate() {
+            p[k] = (snap(q.x)?, snap(q.y)?);
+        }
+        // The spec's a = -1/2 sum(x_i y_(i+1) - x_(i+1) y_i): a > 0 is counter-clockwise
+        // (for y pointing down, as framebuffer coordinates do).
+        let cross: i64 = (0..3)
+            .map(|i| {
+                let j = (i + 1) % 3;
+                p[i].0 * p[j].1 - p[j].0 * p[i].1
+            })
+            .sum();
+        if cross == 0 {
+            return None;
+        }
+        let ccw = cross < 0;
+        let front_facing = ccw == front_ccw;
+        match cull {
+            Cull::FrontAndBack => return None,
+            Cull::Front if front_facing => return None,
+            Cull::Back if !front_facing => return None,
+            _ => {}
+        }
+        // Edge i runs from vertex i+1 to vertex i+2; E(p) = d.x (p.y - y0) - d.y (p.x - x0),
+        // negated where the winding makes the interior negative.
+        let sign = if cross > 0 { 1 } else { -1 };
+        let mut t = Triangle {
+            a: [0; 3],
+            b: [0; 3],
+            c: [0; 3],
+            bias: [0; 3],
+            area: 0,
+            bbox: Rect::default(),
+            front_facing,
+            verts: v,
+        };
+        for i in 0..3 {
+            let (x0, y0) = p[(i + 1) % 3];
+            let (x1, y1) = p[(i + 2) % 3];
+            let (dx, dy) = (sign * (x1 - x0), sign * (y1 - y0));
+            t.a[i] = -dy;
+            t.b[i] = dx;
+            t.c[i] = dy * x0 - dx * y0;
+            let top_left = (dy == 0 && dx > 0) || dy < 0;
+            t.bias[i] = if top_left { 0 } else { 1 };
+        }
+        let (v0x, v0y) = p[0];
+        t.area = t.a[0] * v0x + t.b[0] * v0y + t.c[0];
+        debug_assert!(t.area > 0);
+        // Pixels whose centers may be inside: centers x + 1/2 within [min, max].
+        let lo = |m: i64| (m - HALF + ONE - 1).div_euclid(ONE);
+        let hi = |m: i64| (m - HALF).div_euclid(ONE) + 1;
+        let xs = p.map(|q| q.0);
+        let ys = p.map(|q| q.1);
+        let (xmin, xmax) = (*xs.iter().min()?, *xs.iter().max()?);
+        let (ymin, ymax) = (*ys.iter().min()?, *ys.iter().max()?);
+        let bbox = Rect {
+            x0: lo(xmin).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+            y0: lo(ymin).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+            x1: hi(xmax).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+            y1: hi(ymax).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
+        };
+        t.bbox = bbox.intersect(scissor);
+        if t.bbox.is_empty() {
+            return None;
+        }
+        Some(t)
+    }
+
+    /// The edge functions at the center of pixel (x, y).
+    #[inline]
+    fn edges_at(&self, x: i32, y: i32) -> [i64; 3] {
+        let (px, py) = (x as i64 * ONE + HALF, y as i64 * ONE + HALF);
+        std::array::from_fn(|i| self.a[i] * px + self.b[i] * py + self.c[i])
+    }
+
+    /// Whether the center of pixel (x, y) is covered.
+    pub fn covers(&self, x: i32, y: i32) -> bool {
+        let e = self.edges_at(x, y);
+        (0..3).all(|i| e[i] - self.bias[i] >= 0)
+    }
+
+    /// Calls `f` for every quad of `area` (a rectangle with even corners, e.g. a tile) with at
+    /// least one covered pixel, row by row.
+    pub fn quads(&self, area: Rect, mut f: impl FnMut(&Quad)) {
+        let r = self.bbox.intersect(area);
+        if r.is_empty() {
+            return;
+        }
+        // Quad-aligned bounds.
+        let (qx0, qy0) = (r.x0 & !1, r.y0 & !1);
+        let inv_area = 1.0 / self.area as f64;
+        let mut by = qy0;
+        while by < r.y1 {
+            let bh = BLOCK.min(r.y1 - by);
+            let mut bx = qx0;
+            while bx < r.x1 {
+                let bw = BLOCK.min(r.x1 - bx);
+                if !self.block_outside(bx, by, bw, bh) {
+                    let mut y = by;
+                    while y < by + bh {
+                        let mut x = bx;
+                        while x < bx + bw {
+                            self.quad(x, y, r, inv_area, &mut f);
+                            x += 2;
+                        }
+                        y += 2;
+                    }
+                }
+                bx += BLOCK;
+            }
+            by += BLOCK;
+        }
+    }
+
+    /// Whether every pixel center of the w x h block at (x, y) is outside one edge (the edge
+    /// function is linear: its largest value over the block is at a corner).
+    fn block_outside(&self, x: i32, y: i32, w: i32, h: i32) -> bool {
+        let e = self.edges_at(x, y);
+        (0..3).any(|i| {
+            let dx = (w as i64 - 1) * ONE * self.a[i];
+            let dy = (h as i64 - 1) * ONE * self.b[i];
+            let max = e[i] + dx.max(0) + dy.max(0);
+            max - self.bias[i] < 0
+        })
+    }
+
+    fn quad(&self, x: i32, y: i32, r: Rect, inv_area: f64, f: &mut impl FnMut(&Quad)) {
+        let mut q = Quad {
+            x,
+            y,
+            mask: 0,
+            bary: [[0.0; 3]; 4],
+        };
+        for k in 0..4 {
+            let (px, py) = (x + (k & 1), y + (k >> 1));
+            let e = self.edges_at(px, py);
+            let inside = (0..3).all(|i| e[i] - self.bias[i] >= 0);
+            let in_rect = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
+            if inside && in_rect {
+                q.mask |= 1 << k;
+            }
+            q.bary[k as usize] = e.map(|v| (v as f64 * inv_area) as f32);
+        }
+        if q.mask != 0 {
+            f(&q);
+        }
+    }
+}
+
+/// Triangles binned into screen tiles, in submission order.
+pub struct Bins {
+    /// The framebuffer area the bins cover.
+    pub area: Rect,
+    tiles_x: i32,
+    bins: Vec<Vec<u32>>,
+}
+
+impl Bins {
+    /// Empty bins over `area` (its origin is the first tile's corner).
+    pub fn new(area: Rect) -> Bins {
+        let w = (area.x1 - area.x0).max(0);
+        let h = (area.y1 - area.y0).max(0);
+        let (tiles_x, tiles_y) = ((w + TILE - 1) / TILE, (h + TILE - 1) / TILE);
+        Bins {
+            area,
+            tiles_x,
+            bins: vec![Vec::new(); (tiles_x * tiles_y) as usize],
+        }
+    }
+
+    /// The pixels of tile `k`.
+    pub fn tile(&self, k: usize) -> Rect {
+        let (tx, ty) = (k as i32 % self.tiles_x, k as i32 / self.tiles_x);
+        let x0 = self.area.x0 + tx * TILE;
+        let y0 = self.area.y0 + ty * TILE;
+        Rect {
+            x0,
+            y0,
+            x1: (x0 + TILE).min(self.area.x1),
+            y1: (y0 + TILE).min(self.area.y1),
+        }
+    }
+
+    pub fn tiles(&self) -> usize {
+        self.bins.len()
+    }
+
+    /// Adds triangle `index` to the bins of the tiles its bounding box touches (tiles it
+    /// cannot cover, judged by their corners, are left out).
+    pub fn add(&mut self, index: u32, t: &Triangle) {
+        let r = t.bbox.intersect(self.area);
+        if r.is_empty() {
+            return;
+        }
+        let tx0 = (r.x0 - self.area.x0) / TILE;
+        let ty0 = (r.y0 - self.area.y0) / TILE;
+        let tx1 = (r.x1 - 1 - self.area.x0) / TILE;
+        let ty1 = (r.y1 - 1 - self.area.y0) / TILE;
+        for ty in ty0..=ty1 {
+            for tx in tx0..=tx1 {
+                let k = (ty * self.tiles_x + tx) as usize;
+                let tile = self.tile(k).intersect(r);
+                if !t.block_outside(tile.x0, tile.y0, tile.x1 - tile.x0, tile.y1 - tile.y0) {
+                    self.bins[k].push(index);
+                }
+            }
+        }
+    }
+
+    /// Runs `f(tile, triangle indices in submission order)` for every tile with triangles, on
+    /// the pool (one task per tile: whatever `f` writes inside its tile does not depend on
+    /// the thread count).
+    pub fn for_each_tile(&self, f: impl Fn(Rect, &[u32]) + Send + Sync) {
+        let busy: Vec<usize> = (0..self.bins.len())
+            .filter(|&k| !self.bins[k].is_empty())
+            .collect();
+        exec::for_each(busy.len(), |i| {
+            let k = busy[i];
+            f(self.tile(k), &self.bins[k]);
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests;

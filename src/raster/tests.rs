@@ -1,0 +1,339 @@
+use super::*;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// xorshift64: deterministic test data.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+fn v(x: f32, y: f32) -> WinVertex {
+    WinVertex {
+        x,
+        y,
+        z: 0.0,
+        w_inv: 1.0,
+    }
+}
+
+const SCREEN: Rect = Rect {
+    x0: 0,
+    y0: 0,
+    x1: 200,
+    y1: 150,
+};
+
+/// Draws `tris` through bins on the pool, adding 1 per covered pixel; returns the counts.
+fn coverage_counts(tris: &[[WinVertex; 3]], screen: Rect) -> Vec<u32> {
+    let set: Vec<Triangle> = tris
+        .iter()
+        .filter_map(|t| Triangle::new(*t, Cull::None, true, screen))
+        .collect();
+    let mut bins = Bins::new(screen);
+    for (k, t) in set.iter().enumerate() {
+        bins.add(k as u32, t);
+    }
+    let w = (screen.x1 - screen.x0) as usize;
+    let counts: Vec<AtomicU32> = (0..w * (screen.y1 - screen.y0) as usize)
+        .map(|_| AtomicU32::new(0))
+        .collect();
+    bins.for_each_tile(|tile, list| {
+        for &k in list {
+            set[k as usize].quads(tile, |q| {
+                for b in 0..4 {
+                    if q.mask >> b & 1 == 1 {
+                        let (x, y) = (q.x + (b & 1), q.y + (b >> 1));
+                        assert!(
+                            x >= tile.x0 && x < tile.x1 && y >= tile.y0 && y < tile.y1,
+                            "pixel ({x}, {y}) outside its tile {tile:?}"
+                        );
+                        let i = (y - screen.y0) as usize * w + (x - screen.x0) as usize;
+                        counts[i].fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    counts.into_iter().map(|c| c.into_inner()).collect()
+}
+
+/// A grid of cells over a rectangle, each split into two triangles with random diagonals and
+/// windings, interior vertices jittered (some onto pixel centers and edges exactly): the
+/// triangles share every inner edge, so each pixel whose center lies in the rectangle (left and
+/// top sides inclusive, right and bottom exclusive: the top-left rule on the rectangle) is
+/// covered exactly once, and no other pixel is covered.
+#[test]
+fn shared_edges_cover_every_pixel_exactly_once() {
+    let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+    for case in 0..40 {
+        let (n, m) = (2 + r.below(7) as usize, 2 + r.below(7) as usize);
+        // Rectangle corners on 1/256 pixel, half the time on pixel centers or edges.
+        let coord = |r: &mut Rng, lo: f32, span: f32| {
+            let base = lo + (r.below((span * 256.0) as u64) as f32) / 256.0;
+            match r.below(4) {
+                0 => base.floor() + 0.5,
+                1 => base.floor(),
+                _ => base,
+            }
+        };
+        let (x0, y0) = (coord(&mut r, 2.0, 40.0), coord(&mut r, 2.0, 30.0));
+        let (x1, y1) = (
+            x0 + 20.0 + coord(&mut r, 0.0, 120.0),
+            y0 + 20.0 + coord(&mut r, 0.0, 90.0),
+        );
+        let mut grid = vec![vec![(0.0f32, 0.0f32); m + 1]; n + 1];
+        for (i, row) in grid.iter_mut().enumerate() {
+            for (j, p) in row.iter_mut().enumerate() {
+                let fx = x0 + (x1 - x0) * i as f32 / n as f32;
+                let fy = y0 + (y1 - y0) * j as f32 / m as f32;
+                let jx = if i == 0 || i == n {
+                    0.0
+                } else {
+                    (r.below(200) as f32 - 100.0) / 100.0
+                };
+                let jy = if j == 0 || j == m {
+                    0.0
+                } else {
+                    (r.below(200) as f32 - 100.0) / 100.0
+                };
+                let (mut px, mut py) = (fx + jx, fy + jy);
+                if r.below(3) == 0 && i != 0 && i != n {
+                    px = px.floor() + 0.5;
+                }
+                if r.below(3) == 0 && j != 0 && j != m {
+                    py = py.floor() + 0.5;
+                }
+                *p = (px, py);
+            }
+        }
+        let mut tris = Vec::new();
+        for i in 0..n {
+            for j in 0..m {
+                let [a, b, c, d] = [
+                    grid[i][j],
+                    grid[i + 1][j],
+                    grid[i + 1][j + 1],
+                    grid[i][j + 1],
+                ]
+                .map(|(x, y)| v(x, y));
+                let halves = if r.below(2) == 0 {
+                    [[a, b, c], [a, c, d]]
+                } else {
+                    [[a, b, d], [b, c, d]]
+                };
+                for mut t in halves {
+                    if r.below(2) == 0 {
+                        t.swap(1, 2);
+                    }
+                    tris.push(t);
+                }
+            }
+        }
+        let counts = coverage_counts(&tris, SCREEN);
+        let w = SCREEN.x1 as usize;
+        // Snapped rectangle, centers in fixed point.
+        let s = |x: f32| (x as f64 * 256.0).round_ties_even() as i64;
+        let (sx0, sy0, sx1, sy1) = (s(x0), s(y0), s(x1), s(y1));
+        for (k, &c) in counts.iter().enumerate() {
+            let (px, py) = ((k % w) as i64, (k / w) as i64);
+            let (cx, cy) = (px * 256 + 128, py * 256 + 128);
+            let inside = cx >= sx0 && cx < sx1 && cy >= sy0 && cy < sy1;
+            assert_eq!(
+                c, inside as u32,
+                "case {case}: pixel ({px}, {py}) covered {c} times (inside: {inside}) \
+                 rect ({x0}, {y0})-({x1}, {y1})"
+            );
+        }
+    }
+}
+
+/// A fan of triangles around a center, sharing every spoke: exactly-once coverage, against
+/// the convex polygon's own test.
+#[test]
+fn a_fan_covers_its_polygon_exactly_once() {
+    let mut r = Rng(77);
+    for case in 0..30 {
+        let (cx, cy) = (
+            60.0 + r.below(8000) as f32 / 100.0,
+            50.0 + r.below(5000) as f32 / 100.0,
+        );
+        let n = 3 + r.below(30) as usize;
+        let radius = 5.0 + r.below(4000) as f32 / 100.0;
+        let pts: Vec<(f32, f32)> = (0..n)
+            .map(|k| {
+                let t = k as f32 / n as f32 * std::f32::consts::TAU;
+                (cx + radius * t.cos(), cy + radius * t.sin())
+            })
+            .collect();
+        let tris: Vec<[WinVertex; 3]> = (0..n)
+            .map(|k| {
+                let (a, b) = (pts[k], pts[(k + 1) % n]);
+                [v(cx, cy), v(a.0, a.1), v(b.0, b.1)]
+            })
+            .collect();
+        let counts = coverage_counts(&tris, SCREEN);
+        // The polygon (convex, angles increasing: positive orientation in y-down space): a
+        // center is inside when on the inner side of every rim edge, ties by the same
+        // top-left convention.
+        let s = |x: f32| (x as f64 * 256.0).round_ties_even() as i64;
+        let sp: Vec<(i64, i64)> = pts.iter().map(|&(x, y)| (s(x), s(y))).collect();
+        let w = SCREEN.x1 as usize;
+        let mut covered = 0;
+        for (k, &c) in counts.iter().enumerate() {
+            let (px, py) = ((k % w) as i64 * 256 + 128, (k / w) as i64 * 256 + 128);
+            let inside = (0..n).all(|e| {
+                let (a, b) = (sp[e], sp[(e + 1) % n]);
+                let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+                if dx == 0 && dy == 0 {
+                    return true;
+                }
+                // Interior to the right of a -> b in y-down coordinates means cross > 0.
+                let cross = dx * (py - a.1) - dy * (px - a.0);
+                let top_left = (dy == 0 && dx > 0) || dy < 0;
+                cross > 0 || (cross == 0 && top_left)
+            });
+            covered += c as usize;
+            assert_eq!(
+                c, inside as u32,
+                "case {case}: pixel {k} covered {c} times, inside {inside}"
+            );
+        }
+        assert!(covered > 0, "case {case}: nothing drawn");
+    }
+}
+
+/// Overlapping triangles write their index into each covered pixel ("last one wins"): the
+/// pool's tile order gives the image of drawing them one by one in order.
+#[test]
+fn overlapping_triangles_keep_submission_order_on_the_pool() {
+    let mut r = Rng(5);
+    let tris: Vec<[WinVertex; 3]> = (0..400)
+        .map(|_| {
+            [0; 3].map(|_| {
+                v(
+                    r.below(260 * 16) as f32 / 16.0 - 30.0,
+                    r.below(210 * 16) as f32 / 16.0 - 30.0,
+                )
+            })
+        })
+        .collect();
+    let set: Vec<(u32, Triangle)> = tris
+        .iter()
+        .enumerate()
+        .filter_map(|(k, t)| Triangle::new(*t, Cull::None, true, SCREEN).map(|t| (k as u32, t)))
+        .collect();
+    let w = SCREEN.x1 as usize;
+    let mut serial = vec![u32::MAX; w * SCREEN.y1 as usize];
+    for (k, t) in &set {
+        for y in SCREEN.y0..SCREEN.y1 {
+            for x in SCREEN.x0..SCREEN.x1 {
+                if t.covers(x, y) {
+                    serial[y as usize * w + x as usize] = *k;
+                }
+            }
+        }
+    }
+    let mut bins = Bins::new(SCREEN);
+    for (i, (_, t)) in set.iter().enumerate() {
+        bins.add(i as u32, t);
+    }
+    let image: Vec<AtomicU32> = (0..serial.len())
+        .map(|_| AtomicU32::new(u32::MAX))
+        .collect();
+    bins.for_each_tile(|tile, list| {
+        for &i in list {
+            let (k, t) = &set[i as usize];
+            t.quads(tile, |q| {
+                for b in 0..4 {
+                    if q.mask >> b & 1 == 1 {
+                        let (x, y) = (q.x + (b & 1), q.y + (b >> 1));
+                        image[y as usize * w + x as usize].store(*k, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let image: Vec<u32> = image.into_iter().map(|x| x.into_inner()).collect();
+    assert!(image == serial, "tiled image differs from the serial one");
+    assert!(image.iter().filter(|&&k| k != u32::MAX).count() > 10_000);
+}
+
+/// Facing follows the spec's signed area with y down; culling drops what it names.
+#[test]
+fn facing_and_culling_follow_the_spec() {
+    // On screen (y down) a -> b -> c turns clockwise: a = -1/2 sum(...) is negative.
+    let cw = [v(10.0, 10.0), v(30.0, 10.0), v(10.0, 30.0)];
+    let ccw = [cw[0], cw[2], cw[1]];
+    let t = |v, cull, front_ccw| Triangle::new(v, cull, front_ccw, SCREEN);
+    assert!(!t(cw, Cull::None, true).unwrap().front_facing);
+    assert!(t(ccw, Cull::None, true).unwrap().front_facing);
+    assert!(t(cw, Cull::None, false).unwrap().front_facing);
+    assert!(t(cw, Cull::Back, true).is_none());
+    assert!(t(cw, Cull::Front, true).is_some());
+    assert!(t(ccw, Cull::Front, true).is_none());
+    assert!(t(ccw, Cull::FrontAndBack, true).is_none());
+    // Barycentric weights: 1 at their own vertex, summing to 1.
+    let tri = t(cw, Cull::None, true).unwrap();
+    let mut seen = 0;
+    tri.quads(SCREEN, |q| {
+        for b in &q.bary {
+            assert!((b[0] + b[1] + b[2] - 1.0).abs() < 1e-5, "{b:?}");
+        }
+        if q.x == 10 && q.y == 10 {
+            // Pixel (10, 10)'s center is (10.5, 10.5): weights 0.95, 0.025, 0.025.
+            let b = q.bary[0];
+            assert!(
+                (b[0] - 0.95).abs() < 1e-6 && (b[1] - 0.025).abs() < 1e-6,
+                "{b:?}"
+            );
+            seen += 1;
+        }
+    });
+    assert_eq!(seen, 1);
+}
+
+/// Hostile vertices: NaN, infinities, outside the guard band, zero area, a triangle as large
+/// as the guard band: refused or clipped to the scissor, never a panic or a pixel outside.
+#[test]
+fn hostile_triangles_are_refused_or_bounded() {
+    let big = GUARD - 1.0;
+    let bad = [
+        [v(f32::NAN, 0.0), v(10.0, 0.0), v(0.0, 10.0)],
+        [v(f32::INFINITY, 0.0), v(10.0, 0.0), v(0.0, 10.0)],
+        [v(GUARD, 0.0), v(10.0, 0.0), v(0.0, 10.0)],
+        [v(0.0, -GUARD * 4.0), v(10.0, 0.0), v(0.0, 10.0)],
+        // Zero area: collinear and coincident.
+        [v(0.0, 0.0), v(10.0, 10.0), v(20.0, 20.0)],
+        [v(5.0, 5.0), v(5.0, 5.0), v(5.0, 5.0)],
+        // Outside the scissor.
+        [v(-50.0, -50.0), v(-10.0, -50.0), v(-50.0, -10.0)],
+        // Too thin to reach a pixel center.
+        [v(10.1, 10.1), v(10.4, 10.1), v(10.1, 10.4)],
+    ];
+    for t in bad {
+        assert!(
+            Triangle::new(t, Cull::None, true, SCREEN).is_none(),
+            "{t:?}"
+        );
+    }
+    // As large as the guard band allows, every screen pixel inside (the hypotenuse x + y =
+    // GUARD - 1001 is far away) ...
+    let huge = [v(-big, -1000.0), v(big, -1000.0), v(-1000.0, big)];
+    let counts = coverage_counts(&[huge], SCREEN);
+    assert!(counts.iter().all(|&c| c == 1));
+    // ... and its mirror image, whose hypotenuse x + y = 0 passes the screen's corner: no
+    // pixel center of the screen has x + y < 0, or = 0 on this edge.
+    let corner = [v(-big, -big), v(big, -big), v(-big, big)];
+    let counts = coverage_counts(&[corner], SCREEN);
+    assert!(counts.iter().all(|&c| c == 0));
+    let t = Triangle::new(huge, Cull::None, true, SCREEN).unwrap();
+    assert_eq!(t.bbox, SCREEN);
+}
