@@ -102,7 +102,11 @@ impl Planes {
         }
         // A polygon whose vertices all have w <= 0 is behind the eye (the guard band planes
         // keep w >= 0; exactly 0 only at the degenerate apex).
-        if out.chunks(stride).take(n).any(|v| v[3].is_nan() || v[3] <= 0.0) {
+        if out
+            .chunks(stride)
+            .take(n)
+            .any(|v| v[3].is_nan() || v[3] <= 0.0)
+        {
             out.clear();
             return 0;
         }

@@ -219,6 +219,8 @@ pub(crate) struct Program<'m> {
     size_cache: RefCell<HashMap<LayoutKey, (u64, u64)>>,
     pub entry: u32,
     pub local_size: [u32; 3],
+    /// The entry point's execution model.
+    pub model: ExecutionModel,
 }
 
 fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
@@ -248,6 +250,16 @@ impl<'m> Program<'m> {
         entry_name: &str,
         spec: &SpecConstants,
     ) -> Result<Program<'m>, ShaderError> {
+        Self::with_model(module, entry_name, spec, ExecutionModel::GLCompute)
+    }
+
+    /// [`Program::new`] for an entry point of execution model `model`.
+    pub fn with_model(
+        module: &'m Module,
+        entry_name: &str,
+        spec: &SpecConstants,
+        model: ExecutionModel,
+    ) -> Result<Program<'m>, ShaderError> {
         let mut p = Program {
             module,
             types: HashMap::new(),
@@ -267,6 +279,7 @@ impl<'m> Program<'m> {
             size_cache: RefCell::default(),
             entry: 0,
             local_size: [1, 1, 1],
+            model,
         };
         let insts = &module.insts;
         // Decorations first (they precede types, but groups may be used anywhere before).
@@ -326,11 +339,14 @@ impl<'m> Program<'m> {
         let mut found = None;
         for i in insts.iter().filter(|i| i.op == Op::EntryPoint) {
             if i.string(2) == entry_name {
-                let model = i.w(0);
-                if model != ExecutionModel::GLCompute as u32 {
+                if i.w(0) != model as u32 {
+                    let want = match model {
+                        ExecutionModel::GLCompute => "a compute shader".to_string(),
+                        m => format!("a {m:?} shader"),
+                    };
                     return err(format!(
-                        "entry point \"{entry_name}\" is not a compute shader (execution model {})",
-                        model_name(model)
+                        "entry point \"{entry_name}\" is not {want} (execution model {})",
+                        model_name(i.w(0))
                     ));
                 }
                 found = Some(i.w(1));

@@ -157,6 +157,13 @@ enum Val {
         comp: usize,
         ty: u32,
     },
+    /// SoA, graphics stages: a pointer to scalars `start..` (of type `ty`) of an interface
+    /// variable whose flattened scalars live in interface rows `rows` (lower/stage.rs).
+    Io {
+        rows: std::rc::Rc<[u32]>,
+        start: usize,
+        ty: u32,
+    },
     /// SoA: per lane, element `idx[lane]` (an `I32X4`, sign-extended) of `stride`-byte
     /// 32-bit numbers of type `ty` starting at byte `off` of the buffer `base`/`len`.
     Seq {
@@ -449,7 +456,10 @@ pub(crate) fn compile(
         .any(|g| g.sc == StorageClass::Private && used.contains(&g.id));
     // One call runs every subgroup of the workgroup (per phase, with barriers); private
     // variables are set up once per call, so they keep one call per subgroup.
-    let looped = lanes > 1 && (!barriers || split) && !private;
+    let looped = lanes > 1
+        && (!barriers || split)
+        && !private
+        && p.model == spirv::ExecutionModel::GLCompute;
     if looped {
         l.subgroup_loop(&used)?;
     } else if lanes > 1 {
@@ -719,6 +729,18 @@ impl<'a, 'f> Lower<'a, 'f> {
                     let base = self.b.ins().load(PTR, flags(), self.ctx, CTX_PUSH);
                     let len = self.b.ins().load(PTR, flags(), self.ctx, CTX_PUSH_LEN);
                     self.mem_ptr(base, len, g.pointee)
+                }
+                StorageClass::Input | StorageClass::Output
+                    if self.p.model != spirv::ExecutionModel::GLCompute
+                        && (g.sc == StorageClass::Output
+                            || self
+                                .p
+                                .deco(g.id, Decoration::BuiltIn)
+                                .and_then(|b| b.first().copied())
+                                .and_then(|b| uniformity::builtin_flags(b, self.p.local_size))
+                                .is_none()) =>
+                {
+                    self.stage_var(g.id, g.sc, g.pointee)?
                 }
                 StorageClass::Input => {
                     let Some(bi) = self.p.deco(g.id, Decoration::BuiltIn) else {
@@ -2085,6 +2107,8 @@ mod ops;
 mod pointers;
 mod sampling;
 mod simd;
+pub(crate) use simd::rows as simd_rows;
+mod stage;
 pub(crate) mod uniformity;
 
 pub(crate) use simd::simd_subgroup::uses_subgroups;

@@ -404,6 +404,133 @@ pub fn compile_compute(
     Ok(finish(local_size, jit, declined, iface, binary))
 }
 
+/// A compiled vertex shader (the graphics work of issue 9, not yet reachable from the API):
+/// each call runs four vertices on the SoA backend, their built-ins in lane rows and their
+/// inputs and outputs in interface rows (lower/stage.rs).
+#[derive(Debug)]
+pub struct VertexKernel {
+    kernel: ComputeKernel,
+}
+
+/// What one vertex reads: its VertexIndex and InstanceIndex, and per input location the four
+/// 32-bit components the vertex fetch produced.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct VertexIn {
+    pub vertex_index: u32,
+    pub instance_index: u32,
+    pub inputs: [[u32; 4]; runtime::IO_LOCATIONS as usize],
+}
+
+/// What one vertex wrote (words it did not write are 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct VertexOut {
+    pub position: [f32; 4],
+    pub point_size: f32,
+    pub clip: [f32; 8],
+    pub cull: [f32; 8],
+    pub locations: [[u32; 4]; runtime::IO_LOCATIONS as usize],
+}
+
+/// Compiles vertex entry point `entry` for `iface`, with `spec` applied.
+pub fn compile_vertex(
+    module: &Module,
+    entry: &str,
+    spec: &SpecConstants,
+    iface: &PipelineInterface,
+) -> Result<VertexKernel, ShaderError> {
+    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let program =
+            front::Program::with_model(module, entry, spec, spirv::ExecutionModel::Vertex)?;
+        lower::compile(&program, iface, lower::uniformity::LANES, false)
+    }));
+    let jit = match compiled {
+        Ok(r) => r?,
+        Err(_) => {
+            return Err(ShaderError::new(format!(
+                "internal error while compiling entry point \"{entry}\""
+            )));
+        }
+    };
+    let kernel = finish([1, 1, 1], jit, None, iface, None);
+    if kernel.run.use_coroutines || kernel.run.barriers {
+        return Err(ShaderError::new(
+            "a vertex shader with more than 48 KiB of function memory",
+        ));
+    }
+    Ok(VertexKernel { kernel })
+}
+
+impl VertexKernel {
+    /// Runs the shader for `vertices` (four per call, in order) with `slots` bound.
+    pub fn run(
+        &self,
+        slots: &[Resource<'_>],
+        push: &[u8],
+        vertices: &[VertexIn],
+    ) -> Vec<VertexOut> {
+        use runtime::{
+            IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE, IO_OUT_POSITION,
+        };
+        let never = || false;
+        let watch = Watch {
+            deadline: None,
+            cancelled: &never,
+        };
+        let stopper = runtime::Stopper {
+            stopped: std::sync::atomic::AtomicBool::new(false),
+            watch: &watch,
+            addresses: self
+                .kernel
+                .run
+                .device_addresses
+                .then(crate::memory::addresses::snapshot),
+        };
+        let bound = BoundSlots::new(slots, self.kernel.slots_needed);
+        let mut io = vec![[0u32; 4]; runtime::IO_ROWS];
+        let mut out = Vec::with_capacity(vertices.len());
+        for group in vertices.chunks(4) {
+            let mut lanes = [[0u32; 4]; 8];
+            io.iter_mut().for_each(|r| *r = [0; 4]);
+            for (l, v) in group.iter().enumerate() {
+                lanes[lower::simd_rows::VERTEX_INDEX][l] = v.vertex_index;
+                lanes[lower::simd_rows::INSTANCE_INDEX][l] = v.instance_index;
+                lanes[lower::simd_rows::MASK][l] = u32::MAX;
+                for (loc, words) in v.inputs.iter().enumerate() {
+                    for (c, w) in words.iter().enumerate() {
+                        io[4 * loc + c][l] = *w;
+                    }
+                }
+            }
+            runtime::run_stage_call(
+                &self.kernel.run,
+                bound.table.get(),
+                push,
+                lanes,
+                &mut io,
+                &stopper,
+            );
+            let f = |row: u32, l: usize| f32::from_bits(io[row as usize][l]);
+            for (l, _) in group.iter().enumerate() {
+                let mut o = VertexOut {
+                    position: std::array::from_fn(|c| f(IO_OUT_POSITION + c as u32, l)),
+                    point_size: f(IO_OUT_POINT_SIZE, l),
+                    clip: std::array::from_fn(|c| f(IO_OUT_CLIP + c as u32, l)),
+                    cull: std::array::from_fn(|c| f(IO_OUT_CULL + c as u32, l)),
+                    ..Default::default()
+                };
+                for (loc, words) in o.locations.iter_mut().enumerate() {
+                    for (c, w) in words.iter_mut().enumerate() {
+                        *w = io[(IO_OUT_LOCATIONS as usize) + 4 * loc + c][l];
+                    }
+                }
+                out.push(o);
+            }
+        }
+        drop(bound);
+        out
+    }
+}
+
 /// The kernel that runs `jit`: what a compile and a pipeline cache hit (cached.rs) share.
 fn finish(
     local_size: [u32; 3],
@@ -532,6 +659,47 @@ impl ComputeKernel {
                 .device_addresses
                 .then(crate::memory::addresses::snapshot),
         };
+        let bound = BoundSlots::new(slots, self.slots_needed);
+        let table = &bound.table;
+        let run = self.run;
+        let [gx, gy, _] = groups;
+        crate::exec::for_each(total, |g| {
+            let x = (g % gx as usize) as u32;
+            let y = ((g / gx as usize) % gy as usize) as u32;
+            let z = (g / (gx as usize * gy as usize)) as u32;
+            let wg = [
+                base[0].wrapping_add(x),
+                base[1].wrapping_add(y),
+                base[2].wrapping_add(z),
+            ];
+            runtime::run_workgroup(&run, table.get(), push_constants, wg, groups, &stopper);
+        });
+        drop(bound);
+        if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
+            Err(Stopped)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// A dispatch that [`Watch`] stopped before it finished.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stopped;
+
+/// The binding table of one dispatch, shared read-only by the workers.
+/// The binding table a call reads (`SlotDesc`s) with what its entries point to, alive as long
+/// as this is (boxes: the table points into them, so they must not move).
+#[allow(clippy::vec_box)]
+struct BoundSlots {
+    table: SlotTable,
+    _copies: Vec<Box<[u8]>>,
+    _images: Vec<Box<runtime::ImageSlot>>,
+    _sampled: Vec<Box<runtime::sampling::SampledSlot>>,
+}
+
+impl BoundSlots {
+    fn new(slots: &[Resource<'_>], slots_needed: usize) -> BoundSlots {
         let null = SlotDesc::NULL;
         // Per-dispatch copies of inline bytes (boxes: their addresses do not move).
         let mut copies: Vec<Box<[u8]>> = Vec::new();
@@ -603,39 +771,18 @@ impl ComputeKernel {
             })
             .collect();
         // The shader may index slots the caller did not pass (a layout larger than `slots`).
-        if table.len() < self.slots_needed {
-            table.resize(self.slots_needed, null);
+        if table.len() < slots_needed {
+            table.resize(slots_needed, null);
         }
-        let table = SlotTable(table);
-        let run = self.run;
-        let [gx, gy, _] = groups;
-        crate::exec::for_each(total, |g| {
-            let x = (g % gx as usize) as u32;
-            let y = ((g / gx as usize) % gy as usize) as u32;
-            let z = (g / (gx as usize * gy as usize)) as u32;
-            let wg = [
-                base[0].wrapping_add(x),
-                base[1].wrapping_add(y),
-                base[2].wrapping_add(z),
-            ];
-            runtime::run_workgroup(&run, table.get(), push_constants, wg, groups, &stopper);
-        });
-        drop(copies);
-        drop(images);
-        drop(sampled);
-        if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
-            Err(Stopped)
-        } else {
-            Ok(())
+        BoundSlots {
+            table: SlotTable(table),
+            _copies: copies,
+            _images: images,
+            _sampled: sampled,
         }
     }
 }
 
-/// A dispatch that [`Watch`] stopped before it finished.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stopped;
-
-/// The binding table of one dispatch, shared read-only by the workers.
 struct SlotTable(Vec<SlotDesc>);
 
 impl SlotTable {

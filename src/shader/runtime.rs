@@ -97,7 +97,22 @@ pub(crate) struct Ctx {
     pub area: *mut u8,
     pub stride: u64,
     pub locals_off: u64,
+    /// Graphics stages: the subgroup's interface rows ([`IO_ROWS`] rows of one 32-bit word per
+    /// lane), inputs and outputs (lower/stage.rs).
+    pub io: *mut [u32; 4],
 }
+
+/// Interface rows of a graphics-stage call (lower/stage.rs): input location L, component c is
+/// row 4 L + c; outputs follow at [`IO_OUT_POSITION`] (gl_Position x y z w), the point size,
+/// 8 clip and 8 cull distances, then output location L, component c at [`IO_OUT_LOCATIONS`] +
+/// 4 L + c. Each row holds one word per lane.
+pub(crate) const IO_LOCATIONS: u32 = 32;
+pub(crate) const IO_OUT_POSITION: u32 = 4 * IO_LOCATIONS;
+pub(crate) const IO_OUT_POINT_SIZE: u32 = IO_OUT_POSITION + 4;
+pub(crate) const IO_OUT_CLIP: u32 = IO_OUT_POINT_SIZE + 1;
+pub(crate) const IO_OUT_CULL: u32 = IO_OUT_CLIP + 8;
+pub(crate) const IO_OUT_LOCATIONS: u32 = IO_OUT_CULL + 8;
+pub(crate) const IO_ROWS: usize = (IO_OUT_LOCATIONS + 4 * IO_LOCATIONS) as usize;
 
 /// A subgroup's state in [`Ctx::states`] once it has run to the end.
 pub(crate) const PHASE_DONE: u32 = u32::MAX;
@@ -171,6 +186,7 @@ pub(crate) const CTX_AREA: i32 = offset_of!(Ctx, area) as i32;
 pub(crate) const CTX_STRIDE: i32 = offset_of!(Ctx, stride) as i32;
 pub(crate) const CTX_LOCALS_OFF: i32 = offset_of!(Ctx, locals_off) as i32;
 pub(crate) const CTX_BUILTINS: i32 = offset_of!(Ctx, builtins) as i32;
+pub(crate) const CTX_IO: i32 = offset_of!(Ctx, io) as i32;
 
 /// The JIT'd entry: runs one invocation.
 pub(crate) type EntryFn = unsafe extern "C" fn(*mut Ctx);
@@ -556,35 +572,18 @@ fn give_stack(s: DefaultStack) {
     });
 }
 
-/// Runs workgroup `wg` (its WorkgroupId) with `num` = NumWorkgroups.
-pub(crate) fn run_workgroup(
+/// A context for one call of a kernel: ids of workgroup `wg` of `num`, nothing resumed.
+#[allow(clippy::too_many_arguments)]
+fn new_ctx(
     info: &RunInfo,
     slots: &[SlotDesc],
     push: &[u8],
+    shared: *mut u8,
     wg: [u32; 3],
     num: [u32; 3],
-    stopper: &Stopper<'_>,
-) {
-    if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
-        return;
-    }
-    // The context stores it without a lifetime; it outlives every invocation of this call.
-    let stopper: *const Stopper<'static> = (stopper as *const Stopper<'_>).cast();
-    let [sx, sy, sz] = info.local_size;
-    // u64 words: 8-byte aligned shared memory, zeroed for each workgroup.
-    let mut shared = vec![0u64; info.workgroup_bytes.div_ceil(8)];
-    if info.workgroup_init_len > 0 {
-        // SAFETY: the kernel owns `workgroup_init_len` bytes at `workgroup_init` for as long as
-        // a dispatch runs; `shared` holds at least `workgroup_bytes` >= that many bytes.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                info.workgroup_init,
-                shared.as_mut_ptr() as *mut u8,
-                info.workgroup_init_len.min(info.workgroup_bytes),
-            );
-        }
-    }
-    let make_ctx = |shared: *mut u8| Ctx {
+    stopper: *const Stopper<'static>,
+) -> Ctx {
+    Ctx {
         builtins: {
             let mut b = [0u32; 20];
             b[6..9].copy_from_slice(&wg);
@@ -615,7 +614,69 @@ pub(crate) fn run_workgroup(
         area: std::ptr::null_mut(),
         stride: 0,
         locals_off: 0,
-    };
+        io: std::ptr::null_mut(),
+    }
+}
+
+/// Graphics stages (lower/stage.rs): one call of `info.entry` for a subgroup whose lane rows
+/// (built-ins such as VertexIndex, and the lane mask) are `lanes` and whose interface rows are
+/// `io` (at least [`IO_ROWS`]).
+pub(crate) fn run_stage_call(
+    info: &RunInfo,
+    slots: &[SlotDesc],
+    push: &[u8],
+    lanes: [[u32; 4]; 8],
+    io: &mut [[u32; 4]],
+    stopper: &Stopper<'_>,
+) {
+    assert!(io.len() >= IO_ROWS, "interface rows");
+    // The context stores it without a lifetime; it outlives the call.
+    let stopper: *const Stopper<'static> = (stopper as *const Stopper<'_>).cast();
+    let mut ctx = new_ctx(
+        info,
+        slots,
+        push,
+        std::ptr::null_mut(),
+        [0; 3],
+        [1; 3],
+        stopper,
+    );
+    ctx.lanes = lanes;
+    ctx.io = io.as_mut_ptr();
+    // SAFETY: `ctx` points to live slots, push constants and interface rows for the call; the
+    // code reads and writes rows below IO_ROWS only (lower/stage.rs).
+    unsafe { (info.entry)(&mut ctx) };
+}
+
+/// Runs workgroup `wg` (its WorkgroupId) with `num` = NumWorkgroups.
+pub(crate) fn run_workgroup(
+    info: &RunInfo,
+    slots: &[SlotDesc],
+    push: &[u8],
+    wg: [u32; 3],
+    num: [u32; 3],
+    stopper: &Stopper<'_>,
+) {
+    if stopper.stopped.load(std::sync::atomic::Ordering::Relaxed) {
+        return;
+    }
+    // The context stores it without a lifetime; it outlives every invocation of this call.
+    let stopper: *const Stopper<'static> = (stopper as *const Stopper<'_>).cast();
+    let [sx, sy, sz] = info.local_size;
+    // u64 words: 8-byte aligned shared memory, zeroed for each workgroup.
+    let mut shared = vec![0u64; info.workgroup_bytes.div_ceil(8)];
+    if info.workgroup_init_len > 0 {
+        // SAFETY: the kernel owns `workgroup_init_len` bytes at `workgroup_init` for as long as
+        // a dispatch runs; `shared` holds at least `workgroup_bytes` >= that many bytes.
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                info.workgroup_init,
+                shared.as_mut_ptr() as *mut u8,
+                info.workgroup_init_len.min(info.workgroup_bytes),
+            );
+        }
+    }
+    let make_ctx = |shared: *mut u8| new_ctx(info, slots, push, shared, wg, num, stopper);
     let n = sx * sy * sz;
     let next = |l: &mut [u32; 3]| {
         l[0] += 1;

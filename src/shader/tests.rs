@@ -1458,3 +1458,95 @@ fn inline_bilinear_sampling_matches_the_runtime_bit_for_bit() {
     }
     assert!(inline_cases >= 20, "{inline_cases} inline cases");
 }
+
+/// A vertex shader through the stage interface (shaders/tests/vertex_basic.vert): inputs by
+/// location, VertexIndex / InstanceIndex, a matrix in push constants, a storage buffer,
+/// outputs by location, gl_Position and a gl_PointSize written under divergent control; for
+/// vertex counts that leave the last call partly empty. Expected values computed here.
+#[test]
+fn vertex_shaders_run_four_vertices_per_call() {
+    let path = dir().join("../tests/vertex_basic.spv");
+    let m = Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse");
+    let iface = ssbo_iface(1);
+    let spec = SpecConstants::default();
+    // A compute entry point is not a vertex shader, and the other way round.
+    let e = compile_compute(&m, "main", &spec, &iface).unwrap_err();
+    assert!(e.message.contains("not a compute shader"), "{}", e.message);
+    let k = compile_vertex(&m, "main", &spec, &iface).expect("compile");
+    let heap = Arc::new(Heap::new(1 << 20));
+    let colors: Vec<f32> = (0..16).map(|i| i as f32 * 0.5 - 1.0).collect();
+    let mem = DeviceMemory::allocate(&heap, 64, 0, None).expect("alloc");
+    let span = mem.span(0, 64).expect("span");
+    span.write(
+        0,
+        &colors
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect::<Vec<u8>>(),
+    );
+    // Column-major mvp: a scale, a shear and a translation.
+    let mvp: [f32; 16] = [
+        2.0, 0.0, 0.0, 0.0, //
+        0.5, 3.0, 0.0, 0.0, //
+        0.0, 0.0, 1.0, 0.25, //
+        1.0, -1.0, 0.0, 1.0,
+    ];
+    let push: Vec<u8> = mvp.iter().flat_map(|x| x.to_le_bytes()).collect();
+    for count in [1usize, 4, 6, 11] {
+        let verts: Vec<VertexIn> = (0..count)
+            .map(|i| {
+                let mut v = VertexIn {
+                    vertex_index: 2 * i as u32 + 1,
+                    instance_index: i as u32 % 2,
+                    ..Default::default()
+                };
+                let f = |x: f32| x.to_bits();
+                v.inputs[0] = [
+                    f(i as f32),
+                    f(-(i as f32) * 0.5),
+                    f(0.25 * i as f32),
+                    f(1.0),
+                ];
+                v.inputs[1] = [f(0.125 * i as f32), f(7.0), 0, f(1.0)];
+                v.inputs[2] = [40 + i as u32, 0, 0, 1];
+                v
+            })
+            .collect();
+        let out = k.run(&[Resource::Buffer(span)], &push, &verts);
+        assert_eq!(out.len(), count);
+        for (i, (v, o)) in verts.iter().zip(&out).enumerate() {
+            let p = [i as f32, -(i as f32) * 0.5, 0.25 * i as f32, 1.0];
+            let want: [f32; 4] =
+                std::array::from_fn(|r| (0..4).map(|c| mvp[c * 4 + r] * p[c]).sum::<f32>());
+            for c in 0..4 {
+                assert!(
+                    (o.position[c] - want[c]).abs() < 1e-5,
+                    "vertex {i}: position {:?} != {want:?}",
+                    o.position
+                );
+            }
+            let vi = v.vertex_index;
+            assert_eq!(
+                o.point_size,
+                if vi % 3 == 1 { 7.0 } else { 1.0 },
+                "vertex {i}"
+            );
+            assert_eq!(
+                o.locations[0][..2],
+                [(0.25 * i as f32).to_bits(), 14.0f32.to_bits()],
+                "vertex {i}: o_uv"
+            );
+            assert_eq!(
+                o.locations[1][0],
+                40 + i as u32 + vi * 100 + v.instance_index * 10000,
+                "vertex {i}: o_tag"
+            );
+            let c = (vi % 4) as usize;
+            let want: Vec<u32> = colors[4 * c..4 * c + 4]
+                .iter()
+                .map(|x| x.to_bits())
+                .collect();
+            assert_eq!(o.locations[2][..], want[..], "vertex {i}: o_color");
+        }
+    }
+}

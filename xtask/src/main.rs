@@ -268,10 +268,9 @@ fn shader_sources(dir: &std::path::Path, out: &mut Vec<PathBuf>) -> Result {
         let p = e.map_err(|e| e.to_string())?.path();
         if p.is_dir() {
             shader_sources(&p, out)?;
-        } else if p
-            .extension()
-            .is_some_and(|x| x == "comp" || x == "geom" || x == "spvasm" || x == "wgsl")
-        {
+        } else if p.extension().is_some_and(|x| {
+            x == "comp" || x == "geom" || x == "vert" || x == "frag" || x == "spvasm" || x == "wgsl"
+        }) {
             out.push(p);
         }
     }

@@ -40,6 +40,16 @@ const ROW_GLOBAL: usize = 0;
 const ROW_LOCAL: usize = 3;
 const ROW_INDEX: usize = 6;
 const ROW_MASK: usize = 7;
+/// Graphics stages: per lane, VertexIndex and InstanceIndex (vertex shaders).
+const ROW_VERTEX_INDEX: usize = 0;
+const ROW_INSTANCE_INDEX: usize = 1;
+
+/// The lane rows a graphics-stage call reads ([`runtime::Ctx::lanes`]).
+pub(crate) mod rows {
+    pub(crate) const VERTEX_INDEX: usize = super::ROW_VERTEX_INDEX;
+    pub(crate) const INSTANCE_INDEX: usize = super::ROW_INSTANCE_INDEX;
+    pub(crate) const MASK: usize = super::ROW_MASK;
+}
 
 /// One flattened scalar of an SoA value.
 #[derive(Clone, Copy, Debug)]
@@ -171,6 +181,52 @@ impl<'a> Lower<'a, '_> {
         let v = self.b.declare_var(t);
         self.soa().vars.push((v, t));
         v
+    }
+
+    /// A value made of `lvs` (for lower/stage.rs).
+    pub(super) fn soa_value(&self, lvs: Vec<Lv>) -> Val {
+        self.mk(lvs)
+    }
+
+    /// Operand `id` as one vector per scalar of `kinds` (uniform scalars splatted, per-lane
+    /// scalars packed).
+    pub(super) fn soa_vectors(
+        &mut self,
+        id: u32,
+        kinds: &[Scalar],
+    ) -> Result<Vec<Value>, ShaderError> {
+        let v = self.get(id)?;
+        let lvs = self
+            .lvs(&v)
+            .ok_or_else(|| ShaderError::new("SoA backend: a non-value operand"))?;
+        if lvs.len() != kinds.len() {
+            return err("a value whose type does not match");
+        }
+        let mut out = Vec::with_capacity(lvs.len());
+        for (x, k) in lvs.into_iter().zip(kinds) {
+            let x = match self.varying_form(x, *k) {
+                Lv::L(xs) => self.pack(xs, *k == Scalar::Bool),
+                other => other,
+            };
+            match x {
+                Lv::V(v) | Lv::M(v) => out.push(v),
+                _ => return soa_err("a value that is not a vector"),
+            }
+        }
+        Ok(out)
+    }
+
+    /// The execution mask where control is divergent here (None: every live lane is active).
+    pub(super) fn divergent_exec(&mut self) -> Option<Value> {
+        let d = {
+            let fs = self.fs_ref();
+            fs.u.div_ctl[fs.cur]
+        };
+        d.then(|| self.soa().exec)
+    }
+
+    pub(super) fn soa_blend(&mut self, m: Value, new: Value, old: Value) -> Value {
+        self.blend(m, new, old)
     }
 
     fn zero_mask(&mut self) -> Value {
@@ -316,7 +372,12 @@ impl<'a> Lower<'a, '_> {
     pub(super) fn is_uniform(v: &Val) -> bool {
         !matches!(
             v,
-            Val::W(_) | Val::Lanes(_) | Val::Prom { .. } | Val::Builtin { .. } | Val::Seq { .. }
+            Val::W(_)
+                | Val::Lanes(_)
+                | Val::Prom { .. }
+                | Val::Builtin { .. }
+                | Val::Io { .. }
+                | Val::Seq { .. }
         )
     }
 
@@ -356,8 +417,8 @@ impl<'a> Lower<'a, '_> {
         match v {
             Val::W(w) => Ok(Val::S(w.into_iter().map(|x| self.lane(x, l)).collect())),
             Val::Lanes(vs) => Ok(vs[l].clone()),
-            Val::Prom { .. } | Val::Builtin { .. } => {
-                soa_err("a register or built-in pointer used per lane")
+            Val::Prom { .. } | Val::Builtin { .. } | Val::Io { .. } => {
+                soa_err("a register, built-in or interface pointer used per lane")
             }
             Val::Seq {
                 base,
@@ -549,7 +610,7 @@ impl<'a> Lower<'a, '_> {
                 (*off, lane, false),
                 (*idx, None, true),
             ]),
-            Val::Prom { .. } | Val::Builtin { .. } => {}
+            Val::Prom { .. } | Val::Builtin { .. } | Val::Io { .. } => {}
         }
     }
 
@@ -620,7 +681,11 @@ impl<'a> Lower<'a, '_> {
                     .collect();
                 Ok(Val::W(w))
             }
-            Val::Lanes(_) | Val::Prom { .. } | Val::Builtin { .. } | Val::Seq { .. } => Ok(v),
+            Val::Lanes(_)
+            | Val::Prom { .. }
+            | Val::Builtin { .. }
+            | Val::Io { .. }
+            | Val::Seq { .. } => Ok(v),
             other => Ok(Val::Lanes(vec![other; LANES])),
         }
     }
@@ -802,9 +867,10 @@ impl<'a> Lower<'a, '_> {
         match (v, self.p.ty(ty)) {
             (Val::P(_), _) => ArgU::Ptr(PtrU::Uniform),
             (Val::Lanes(_), Ok(Ty::Pointer { .. })) => ArgU::Ptr(PtrU::Varying),
-            (Val::Builtin { .. }, _) | (Val::Prom { .. }, _) | (Val::Seq { .. }, _) => {
-                ArgU::Ptr(PtrU::Varying)
-            }
+            (Val::Builtin { .. }, _)
+            | (Val::Prom { .. }, _)
+            | (Val::Io { .. }, _)
+            | (Val::Seq { .. }, _) => ArgU::Ptr(PtrU::Varying),
             (Val::S(s), _) => ArgU::Value(vec![false; s.len()]),
             (Val::W(w), _) => ArgU::Value(w.iter().map(|x| !matches!(x, Lv::U(_))).collect()),
             (Val::Lanes(_), _) => ArgU::Opaque(true),
@@ -1803,6 +1869,13 @@ impl<'a> Lower<'a, '_> {
                 self.set(i.id, v);
                 Ok(())
             }
+            Val::Io { rows, start, ty } => {
+                let n = self.p.flat_len(ty)?;
+                let Some(rows) = rows.get(start..start + n) else {
+                    return err("a load outside its interface variable");
+                };
+                self.load_io(i.id, rows, ty)
+            }
             Val::Seq {
                 base,
                 len,
@@ -2011,6 +2084,13 @@ impl<'a> Lower<'a, '_> {
                 Ok(())
             }
             Val::Builtin { .. } => soa_err("a store to a built-in"),
+            Val::Io { rows, start, ty } => {
+                let n = self.p.flat_len(ty)?;
+                let Some(rows) = rows.get(start..start + n) else {
+                    return err("a store outside its interface variable");
+                };
+                self.store_io(i.w(1), rows, ty)
+            }
             Val::P(_) if self.all_uniform(i) => self.uniform(i),
             Val::Seq {
                 base,
@@ -2061,6 +2141,26 @@ impl<'a> Lower<'a, '_> {
                     i.id,
                     Val::Prom {
                         var,
+                        start: start + off,
+                        ty: t,
+                    },
+                );
+                Ok(())
+            }
+            Val::Io { rows, start, ty } => {
+                let Some(c) = consts else {
+                    return soa_err("an interface variable indexed dynamically");
+                };
+                let (mut off, mut t) = (0usize, ty);
+                for x in c {
+                    let (o, nt) = self.p.flat_index(t, x)?;
+                    off += o;
+                    t = nt;
+                }
+                self.set(
+                    i.id,
+                    Val::Io {
+                        rows,
                         start: start + off,
                         ty: t,
                     },
@@ -2202,7 +2302,9 @@ impl<'a> Lower<'a, '_> {
                         None => PtrU::Varying,
                     }
                 }
-                StorageClass::Private | StorageClass::Function => PtrU::Varying,
+                StorageClass::Private | StorageClass::Function | StorageClass::Output => {
+                    PtrU::Varying
+                }
                 _ => PtrU::Uniform,
             };
             globals.insert(g.id, pu);
@@ -2532,6 +2634,9 @@ fn builtin_row(bi: u32) -> Result<(Option<usize>, u32), ShaderError> {
         Some(BuiltIn::WorkgroupId) => (None, B_WORKGROUP_ID),
         Some(BuiltIn::NumWorkgroups) => (None, B_NUM_WORKGROUPS),
         Some(BuiltIn::WorkgroupSize) => (None, B_WORKGROUP_SIZE),
+        // Graphics stages (lower/stage.rs): the driver fills these rows per call.
+        Some(BuiltIn::VertexIndex) => (Some(ROW_VERTEX_INDEX), 0),
+        Some(BuiltIn::InstanceIndex) => (Some(ROW_INSTANCE_INDEX), 0),
         _ => return soa_err(format!("built-in {bi}")),
     })
 }

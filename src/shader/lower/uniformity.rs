@@ -354,6 +354,7 @@ pub(super) fn builtin_flags(bi: u32, local: [u32; 3]) -> Option<Vec<bool>> {
     Some(match BuiltIn::from_u32(bi)? {
         BuiltIn::GlobalInvocationId | BuiltIn::LocalInvocationId => vec![true, y, z],
         BuiltIn::LocalInvocationIndex => vec![true],
+        BuiltIn::VertexIndex | BuiltIn::InstanceIndex => vec![true],
         BuiltIn::WorkgroupId | BuiltIn::NumWorkgroups | BuiltIn::WorkgroupSize => {
             vec![false; 3]
         }

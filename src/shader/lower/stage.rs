@@ -1,0 +1,210 @@
+//! Graphics-stage interfaces (vertex now; fragment to come): an entry point's Input and Output
+//! variables live in the call's interface rows (`Ctx::io`, one 32-bit word per lane per row;
+//! layout in runtime.rs at [`IO_ROWS`]), so a load or store of one scalar is one vector access
+//! for the subgroup. A variable at Location L (Component c) takes rows 4 L + c onwards, each
+//! vector, matrix column, array element or struct member at the next location; output
+//! built-ins (gl_Position, gl_PointSize, gl_ClipDistance, gl_CullDistance, alone or as members
+//! of the gl_PerVertex block) have rows of their own. Only the SoA backend runs graphics
+//! stages; access chains into interface variables need constant indices, and only 32-bit
+//! scalars cross the interface (others are refused with a message).
+
+use super::simd::Lv;
+use super::*;
+use crate::shader::runtime::{
+    CTX_IO, IO_LOCATIONS, IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE,
+    IO_OUT_POSITION, IO_ROWS,
+};
+
+impl Lower<'_, '_> {
+    /// The rows of Input or Output variable `g` of a graphics entry point.
+    pub(super) fn stage_var(
+        &mut self,
+        id: u32,
+        sc: StorageClass,
+        ty: u32,
+    ) -> Result<Val, ShaderError> {
+        if self.soa.is_none() {
+            return err("graphics stages run on the SoA backend only");
+        }
+        let output = sc == StorageClass::Output;
+        let mut rows = Vec::new();
+        if let Some(bi) = self.p.deco(id, Decoration::BuiltIn) {
+            let bi = bi.first().copied().unwrap_or(u32::MAX);
+            self.builtin_rows(bi, ty, output, &mut rows)?;
+        } else if let Some(Ty::Struct { members }) = self.p.ty(ty).ok().cloned()
+            && (0..members.len() as u32)
+                .any(|m| self.p.member_deco(ty, m, Decoration::BuiltIn).is_some())
+        {
+            // gl_PerVertex: every member a built-in.
+            for (m, mt) in members.iter().enumerate() {
+                let Some(bi) = self.p.member_deco(ty, m as u32, Decoration::BuiltIn) else {
+                    return err("an interface block mixing built-ins and locations");
+                };
+                let bi = bi.first().copied().unwrap_or(u32::MAX);
+                self.builtin_rows(bi, *mt, output, &mut rows)?;
+            }
+        } else {
+            let Some(loc) = self
+                .p
+                .deco(id, Decoration::Location)
+                .and_then(|l| l.first().copied())
+            else {
+                return err("an interface variable without a Location or BuiltIn decoration");
+            };
+            let comp = self
+                .p
+                .deco(id, Decoration::Component)
+                .and_then(|c| c.first().copied())
+                .unwrap_or(0);
+            let base = if output { IO_OUT_LOCATIONS } else { 0 };
+            let mut at = loc;
+            self.location_rows(ty, base, &mut at, comp, &mut rows)?;
+        }
+        if rows.len() != self.p.flat_len(ty)? {
+            return err("an interface variable whose rows do not match its type");
+        }
+        Ok(Val::Io {
+            rows: rows.into(),
+            start: 0,
+            ty,
+        })
+    }
+
+    fn builtin_rows(
+        &self,
+        bi: u32,
+        ty: u32,
+        output: bool,
+        rows: &mut Vec<u32>,
+    ) -> Result<(), ShaderError> {
+        let n = self.p.flat_len(ty)? as u32;
+        let (first, most) = match BuiltIn::from_u32(bi) {
+            Some(BuiltIn::Position) if output => (IO_OUT_POSITION, 4),
+            Some(BuiltIn::PointSize) if output => (IO_OUT_POINT_SIZE, 1),
+            Some(BuiltIn::ClipDistance) if output => (IO_OUT_CLIP, 8),
+            Some(BuiltIn::CullDistance) if output => (IO_OUT_CULL, 8),
+            Some(b) => return err(format!("unsupported built-in {b:?} in a graphics stage")),
+            None => return err(format!("unknown built-in {bi}")),
+        };
+        if n > most || !self.kinds(ty)?.iter().all(|k| *k == Scalar::F32) {
+            return err(format!("built-in {bi} of an unexpected type"));
+        }
+        rows.extend(first..first + n);
+        Ok(())
+    }
+
+    /// Rows of a Location-decorated variable of type `ty` starting at location `*loc`,
+    /// component `comp` (advances `*loc` past it).
+    fn location_rows(
+        &self,
+        ty: u32,
+        base: u32,
+        loc: &mut u32,
+        comp: u32,
+        rows: &mut Vec<u32>,
+    ) -> Result<(), ShaderError> {
+        let vector = |l: &Self, n: u32, elem: u32, loc: &mut u32, rows: &mut Vec<u32>| {
+            let k = l.p.scalar_of(elem)?;
+            if !matches!(k, Scalar::F32 | Scalar::I32 | Scalar::U32) {
+                return err(format!(
+                    "a {k:?} interface variable (32-bit scalars are supported)"
+                ));
+            }
+            if comp + n > 4 || *loc >= IO_LOCATIONS {
+                return err(format!(
+                    "interface location {} component {comp} is out of range",
+                    *loc
+                ));
+            }
+            rows.extend((0..n).map(|c| base + 4 * *loc + comp + c));
+            *loc += 1;
+            Ok(())
+        };
+        match self.p.ty(ty)?.clone() {
+            Ty::Int { .. } | Ty::Float { .. } | Ty::Bool => vector(self, 1, ty, loc, rows),
+            Ty::Vector { elem, n } => vector(self, n, elem, loc, rows),
+            Ty::Matrix { col, n } => {
+                for _ in 0..n {
+                    self.location_rows(col, base, loc, comp, rows)?;
+                }
+                Ok(())
+            }
+            Ty::Array { elem, len } => {
+                if len > IO_LOCATIONS {
+                    return err("an interface array longer than the locations");
+                }
+                for _ in 0..len {
+                    self.location_rows(elem, base, loc, comp, rows)?;
+                }
+                Ok(())
+            }
+            Ty::Struct { members } => {
+                for (m, mt) in members.iter().enumerate() {
+                    if let Some(l) = self
+                        .p
+                        .member_deco(ty, m as u32, Decoration::Location)
+                        .and_then(|l| l.first().copied())
+                    {
+                        *loc = l;
+                    }
+                    self.location_rows(*mt, base, loc, 0, rows)?;
+                }
+                Ok(())
+            }
+            _ => err("an interface variable of an unsupported type"),
+        }
+    }
+
+    /// The address of interface row `row` for the current call.
+    fn io_row(&mut self, row: u32) -> (Value, i32) {
+        debug_assert!((row as usize) < IO_ROWS);
+        let io = self.b.ins().load(PTR, flags(), self.ctx, CTX_IO);
+        (io, 16 * row as i32)
+    }
+
+    /// OpLoad through an interface pointer.
+    pub(super) fn load_io(&mut self, id: u32, rows: &[u32], ty: u32) -> Result<(), ShaderError> {
+        let kinds = self.kinds(ty)?;
+        let mut lvs = Vec::with_capacity(kinds.len());
+        for (row, k) in rows.iter().zip(kinds) {
+            let t = if k == Scalar::F32 {
+                types::F32X4
+            } else {
+                types::I32X4
+            };
+            let (io, at) = self.io_row(*row);
+            lvs.push(Lv::V(self.b.ins().load(t, flags(), io, at)));
+        }
+        let v = self.soa_value(lvs);
+        self.set(id, v);
+        Ok(())
+    }
+
+    /// OpStore through an interface pointer: the active lanes' words.
+    pub(super) fn store_io(
+        &mut self,
+        value: u32,
+        rows: &[u32],
+        ty: u32,
+    ) -> Result<(), ShaderError> {
+        let kinds = self.kinds(ty)?;
+        let xs = self.soa_vectors(value, &kinds)?;
+        if xs.len() != rows.len() {
+            return err("store of a value whose type does not match the pointer");
+        }
+        let mask = self.divergent_exec();
+        for (row, x) in rows.iter().zip(xs) {
+            let (io, at) = self.io_row(*row);
+            let x = match mask {
+                Some(m) => {
+                    let t = self.b.func.dfg.value_type(x);
+                    let old = self.b.ins().load(t, flags(), io, at);
+                    self.soa_blend(m, x, old)
+                }
+                None => x,
+            };
+            self.b.ins().store(flags(), x, io, at);
+        }
+        Ok(())
+    }
+}
