@@ -221,6 +221,8 @@ pub(crate) struct Program<'m> {
     pub local_size: [u32; 3],
     /// The entry point's execution model.
     pub model: ExecutionModel,
+    /// Fragment shaders: the EarlyFragmentTests execution mode.
+    pub early_fragment_tests: bool,
 }
 
 fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
@@ -280,6 +282,7 @@ impl<'m> Program<'m> {
             entry: 0,
             local_size: [1, 1, 1],
             model,
+            early_fragment_tests: false,
         };
         let insts = &module.insts;
         // Decorations first (they precede types, but groups may be used anywhere before).
@@ -398,7 +401,23 @@ impl<'m> Program<'m> {
                     }
                 } else if mode == ExecutionMode::LocalSizeHint as u32
                     || mode == ExecutionMode::LocalSizeHintId as u32
+                    || (model == ExecutionModel::Fragment
+                        && [
+                            ExecutionMode::OriginUpperLeft,
+                            ExecutionMode::DepthReplacing,
+                            ExecutionMode::DepthGreater,
+                            ExecutionMode::DepthLess,
+                            ExecutionMode::DepthUnchanged,
+                        ]
+                        .iter()
+                        .any(|m| *m as u32 == mode))
                 {
+                    // Hints, and fragment modes that need nothing here (upper-left origin is
+                    // Vulkan's; depth layouts are promises about FragDepth).
+                } else if model == ExecutionModel::Fragment
+                    && mode == ExecutionMode::EarlyFragmentTests as u32
+                {
+                    p.early_fragment_tests = true;
                 } else if let Some(why) = float_controls_refusal(mode, i.w(2)) {
                     if !why.is_empty() {
                         return err(why);

@@ -531,6 +531,109 @@ impl VertexKernel {
     }
 }
 
+/// A compiled fragment shader (the graphics work of issue 9, not yet reachable from the API):
+/// each call runs one 2x2 quad (lane `dy * 2 + dx`), its uncovered pixels as helper lanes
+/// that compute (for derivatives) but are outside the execution mask, so they store nothing.
+#[derive(Debug)]
+pub struct FragmentKernel {
+    kernel: ComputeKernel,
+    /// The EarlyFragmentTests execution mode.
+    pub early_fragment_tests: bool,
+}
+
+/// Compiles fragment entry point `entry` for `iface`, with `spec` applied.
+pub fn compile_fragment(
+    module: &Module,
+    entry: &str,
+    spec: &SpecConstants,
+    iface: &PipelineInterface,
+) -> Result<FragmentKernel, ShaderError> {
+    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let program =
+            front::Program::with_model(module, entry, spec, spirv::ExecutionModel::Fragment)?;
+        let early = program.early_fragment_tests;
+        lower::compile(&program, iface, lower::uniformity::LANES, false).map(|j| (j, early))
+    }));
+    let (jit, early_fragment_tests) = match compiled {
+        Ok(r) => r?,
+        Err(_) => {
+            return Err(ShaderError::new(format!(
+                "internal error while compiling entry point \"{entry}\""
+            )));
+        }
+    };
+    let kernel = finish([1, 1, 1], jit, None, iface, None);
+    if kernel.run.use_coroutines || kernel.run.barriers {
+        return Err(ShaderError::new(
+            "a fragment shader with more than 48 KiB of function memory",
+        ));
+    }
+    Ok(FragmentKernel {
+        kernel,
+        early_fragment_tests,
+    })
+}
+
+impl FragmentKernel {
+    /// Runs `quads` quads with `slots` bound: `fill(q, rows)` writes quad q's input rows
+    /// (locations and built-ins, `runtime::IO_*`) and returns its coverage (bit `l`: lane l is
+    /// covered); after the call `take(q, rows, live)` reads its outputs, `live` the covered
+    /// lanes that were not discarded.
+    pub fn run_quads(
+        &self,
+        slots: &[Resource<'_>],
+        push: &[u8],
+        quads: usize,
+        mut fill: impl FnMut(usize, &mut [[u32; 4]]) -> u8,
+        mut take: impl FnMut(usize, &[[u32; 4]], u8),
+    ) {
+        let never = || false;
+        let watch = Watch {
+            deadline: None,
+            cancelled: &never,
+        };
+        let stopper = runtime::Stopper {
+            stopped: std::sync::atomic::AtomicBool::new(false),
+            watch: &watch,
+            addresses: self
+                .kernel
+                .run
+                .device_addresses
+                .then(crate::memory::addresses::snapshot),
+        };
+        let bound = BoundSlots::new(slots, self.kernel.slots_needed);
+        let mut io = vec![[0u32; 4]; runtime::IO_ROWS];
+        for q in 0..quads {
+            io.iter_mut().for_each(|r| *r = [0; 4]);
+            let cover = fill(q, &mut io) & 0xf;
+            if cover == 0 {
+                continue;
+            }
+            let mut lanes = [[0u32; 4]; 8];
+            for l in 0..4 {
+                let on = cover >> l & 1 == 1;
+                lanes[lower::simd_rows::MASK][l] = if on { u32::MAX } else { 0 };
+                io[runtime::IO_IN_HELPER as usize][l] = if on { 0 } else { u32::MAX };
+            }
+            io[runtime::IO_DISCARD as usize] = [0; 4];
+            runtime::run_stage_call(
+                &self.kernel.run,
+                bound.table.get(),
+                push,
+                lanes,
+                &mut io,
+                &stopper,
+            );
+            let discarded = io[runtime::IO_DISCARD as usize];
+            let live = (0..4).fold(0u8, |m, l| {
+                m | (((cover >> l & 1 == 1) && discarded[l] == 0) as u8) << l
+            });
+            take(q, &io, live);
+        }
+        drop(bound);
+    }
+}
+
 /// The kernel that runs `jit`: what a compile and a pipeline cache hit (cached.rs) share.
 fn finish(
     local_size: [u32; 3],

@@ -105,14 +105,22 @@ pub(crate) struct Ctx {
 /// Interface rows of a graphics-stage call (lower/stage.rs): input location L, component c is
 /// row 4 L + c; outputs follow at [`IO_OUT_POSITION`] (gl_Position x y z w), the point size,
 /// 8 clip and 8 cull distances, then output location L, component c at [`IO_OUT_LOCATIONS`] +
-/// 4 L + c. Each row holds one word per lane.
+/// 4 L + c; then the fragment stage's built-ins. Each row holds one word per lane.
 pub(crate) const IO_LOCATIONS: u32 = 32;
 pub(crate) const IO_OUT_POSITION: u32 = 4 * IO_LOCATIONS;
 pub(crate) const IO_OUT_POINT_SIZE: u32 = IO_OUT_POSITION + 4;
 pub(crate) const IO_OUT_CLIP: u32 = IO_OUT_POINT_SIZE + 1;
 pub(crate) const IO_OUT_CULL: u32 = IO_OUT_CLIP + 8;
 pub(crate) const IO_OUT_LOCATIONS: u32 = IO_OUT_CULL + 8;
-pub(crate) const IO_ROWS: usize = (IO_OUT_LOCATIONS + 4 * IO_LOCATIONS) as usize;
+/// Fragment shaders: FragCoord x y z w, FrontFacing and HelperInvocation (0 or all ones),
+/// PointCoord s t, FragDepth, and the lanes OpKill discarded (all ones).
+pub(crate) const IO_IN_FRAG_COORD: u32 = IO_OUT_LOCATIONS + 4 * IO_LOCATIONS;
+pub(crate) const IO_IN_FRONT_FACING: u32 = IO_IN_FRAG_COORD + 4;
+pub(crate) const IO_IN_HELPER: u32 = IO_IN_FRONT_FACING + 1;
+pub(crate) const IO_IN_POINT_COORD: u32 = IO_IN_HELPER + 1;
+pub(crate) const IO_OUT_FRAG_DEPTH: u32 = IO_IN_POINT_COORD + 2;
+pub(crate) const IO_DISCARD: u32 = IO_OUT_FRAG_DEPTH + 1;
+pub(crate) const IO_ROWS: usize = (IO_DISCARD + 1) as usize;
 
 /// A subgroup's state in [`Ctx::states`] once it has run to the end.
 pub(crate) const PHASE_DONE: u32 = u32::MAX;

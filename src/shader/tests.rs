@@ -1550,3 +1550,124 @@ fn vertex_shaders_run_four_vertices_per_call() {
         }
     }
 }
+
+/// A fragment shader through the stage interface (shaders/tests/fragment_basic.frag): quads
+/// with partial coverage (helper lanes compute for the derivatives but write nothing),
+/// discard in one lane, fine and coarse derivatives of interpolated inputs against their
+/// definitions, FragCoord, FrontFacing, HelperInvocation and FragDepth.
+#[test]
+fn fragment_shaders_run_quads_with_derivatives() {
+    use crate::shader::runtime::{
+        IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
+    };
+    let path = dir().join("../tests/fragment_basic.spv");
+    let m = Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse");
+    let iface = ssbo_iface(0);
+    let spec = SpecConstants::default();
+    let e = compile_vertex(&m, "main", &spec, &iface).unwrap_err();
+    assert!(e.message.contains("not a Vertex shader"), "{}", e.message);
+    let k = compile_fragment(&m, "main", &spec, &iface).expect("compile");
+    assert!(!k.early_fragment_tests);
+    // Quad q at pixel (2q, 4): uv = (0.5 x^2 + y, x y / 4 + q) at pixel centers; lane l at
+    // (x + l % 2, y + l / 2). Coverage and the discarded lane vary by quad.
+    let covers = [0b1111u8, 0b0110, 0b1000, 0b1011, 0b0000];
+    let uv = |q: usize, l: usize| {
+        let (x, y) = ((2 * q + l % 2) as f32 + 0.5, (4 + l / 2) as f32 + 0.5);
+        [0.5 * x * x + y, x * y / 4.0 + q as f32]
+    };
+    let mut seen = 0;
+    k.run_quads(
+        &[],
+        &[],
+        covers.len(),
+        |q, rows| {
+            #[allow(clippy::needless_range_loop)]
+            for l in 0..4 {
+                let [u, v] = uv(q, l);
+                rows[0][l] = u.to_bits();
+                rows[1][l] = v.to_bits();
+                // Lane 1 of quad 3 discards.
+                rows[4][l] = if q == 3 && l == 1 { 7 } else { 3 };
+                let (x, y) = ((2 * q + l % 2) as f32 + 0.5, (4 + l / 2) as f32 + 0.5);
+                let fc = IO_IN_FRAG_COORD as usize;
+                rows[fc][l] = x.to_bits();
+                rows[fc + 1][l] = y.to_bits();
+                rows[fc + 2][l] = 0.5f32.to_bits();
+                rows[fc + 3][l] = 1.0f32.to_bits();
+                rows[IO_IN_FRONT_FACING as usize][l] = if q % 2 == 0 { u32::MAX } else { 0 };
+            }
+            covers[q]
+        },
+        |q, rows, live| {
+            seen += 1;
+            let want_live = covers[q] & if q == 3 { !0b0010 } else { 0xff };
+            assert_eq!(live, want_live, "quad {q}");
+            let out =
+                |loc: usize, c: usize, l: usize| rows[IO_OUT_LOCATIONS as usize + 4 * loc + c][l];
+            let f = |loc, c, l| f32::from_bits(out(loc, c, l));
+            for l in (0..4).filter(|l| live >> l & 1 == 1) {
+                let [u, v] = uv(q, l);
+                let (row, col) = (l / 2, l % 2);
+                // Fine: along the lane's row and column.
+                let dudx = uv(q, row * 2 + 1)[0] - uv(q, row * 2)[0];
+                let dvdy = uv(q, 2 + col)[1] - uv(q, col)[1];
+                let p = |l: usize| uv(q, l)[0] * uv(q, l)[1];
+                let fw = (p(row * 2 + 1) - p(row * 2)).abs() + (p(2 + col) - p(col)).abs();
+                assert_eq!(f(0, 0, l), u * 2.0, "quad {q} lane {l}");
+                assert_eq!(f(0, 1, l), v * 2.0, "quad {q} lane {l}");
+                assert_eq!(
+                    f(0, 2, l),
+                    dudx + dvdy * 10.0,
+                    "quad {q} lane {l}: derivatives"
+                );
+                assert_eq!(f(0, 3, l), fw, "quad {q} lane {l}: fwidth");
+                let (x, y) = (2 * q + col, 4 + row);
+                let facing = if q % 2 == 0 { 1 } else { 2 };
+                assert_eq!(out(1, 0, l), facing, "quad {q} lane {l}: FrontFacing");
+                assert_eq!(out(1, 1, l), (x + 1000 * y) as u32, "quad {q} lane {l}");
+                // Coarse: from the top-left pixel's row and column.
+                assert_eq!(
+                    f(2, 0, l),
+                    uv(q, 1)[1] - uv(q, 0)[1],
+                    "quad {q}: dFdxCoarse"
+                );
+                assert_eq!(
+                    f(2, 1, l),
+                    uv(q, 2)[0] - uv(q, 0)[0],
+                    "quad {q}: dFdyCoarse"
+                );
+                let depth = f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l]);
+                assert_eq!(
+                    depth,
+                    (x as f32 + 0.5) * 0.01,
+                    "quad {q} lane {l}: FragDepth"
+                );
+            }
+            // Helper lanes store nothing.
+            for l in (0..4).filter(|l| covers[q] >> l & 1 == 0) {
+                assert_eq!(out(0, 0, l), 0, "quad {q} helper lane {l} wrote its color");
+            }
+        },
+    );
+    assert_eq!(seen, 4, "quads with coverage run, the empty one does not");
+}
+
+/// What the graphics stages do not implement yet is refused with a message, never compiled
+/// wrongly: 64-bit interface variables, helper demotion, stage-only instructions in compute.
+#[test]
+fn graphics_stages_refuse_what_they_do_not_implement() {
+    let load = |name: &str| {
+        let path = dir().join(format!("../tests/{name}.spv"));
+        Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse")
+    };
+    let spec = SpecConstants::default();
+    let iface = ssbo_iface(0);
+    let e = compile_vertex(&load("vertex_double_input"), "main", &spec, &iface).unwrap_err();
+    assert!(e.message.contains("interface variable"), "{}", e.message);
+    let e = compile_fragment(&load("fragment_demote"), "main", &spec, &iface).unwrap_err();
+    assert!(
+        e.message.contains("OpDemoteToHelperInvocation"),
+        "{}",
+        e.message
+    );
+}

@@ -216,6 +216,37 @@ impl<'a> Lower<'a, '_> {
         Ok(out)
     }
 
+    /// The scalars of `v` (for lower/stage.rs).
+    pub(super) fn soa_lvs(&self, v: &Val) -> Option<Vec<Lv>> {
+        self.lvs(v)
+    }
+
+    /// A per-lane float scalar as one F32X4.
+    pub(super) fn soa_pack_f32(&mut self, x: Lv) -> Option<Value> {
+        match self.varying_form(x, Scalar::F32) {
+            Lv::V(v) => Some(v),
+            Lv::L(xs) => match self.pack(xs, false) {
+                Lv::V(v) => Some(v),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The current execution mask.
+    pub(super) fn soa_exec(&mut self) -> Value {
+        self.soa().exec
+    }
+
+    /// How many functions deep the translation is (1: the entry point).
+    pub(super) fn soa_call_depth(&self) -> usize {
+        self.soa.as_ref().map_or(0, |s| s.funcs.len())
+    }
+
+    pub(super) fn soa_terminator(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        self.terminator(i)
+    }
+
     /// The execution mask where control is divergent here (None: every live lane is active).
     pub(super) fn divergent_exec(&mut self) -> Option<Value> {
         let d = {
@@ -1468,6 +1499,11 @@ impl<'a> Lower<'a, '_> {
                 self.per_lane_masked(i)
             }
             op if simd_subgroup::is_subgroup_op(op) => self.subgroup_soa(i),
+            Kill | TerminateInvocation => self.kill_soa(),
+            IsHelperInvocationEXT => self.is_helper_soa(i),
+            DPdx | DPdy | Fwidth | DPdxFine | DPdyFine | FwidthFine | DPdxCoarse | DPdyCoarse
+            | FwidthCoarse => self.derivative_soa(i),
+            DemoteToHelperInvocation => err("OpDemoteToHelperInvocation is not supported yet"),
             _ => self.pure(i),
         }
     }

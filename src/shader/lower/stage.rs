@@ -11,7 +11,8 @@
 use super::simd::Lv;
 use super::*;
 use crate::shader::runtime::{
-    CTX_IO, IO_LOCATIONS, IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE,
+    CTX_IO, IO_DISCARD, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_HELPER, IO_IN_POINT_COORD,
+    IO_LOCATIONS, IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE,
     IO_OUT_POSITION, IO_ROWS,
 };
 
@@ -78,15 +79,25 @@ impl Lower<'_, '_> {
         rows: &mut Vec<u32>,
     ) -> Result<(), ShaderError> {
         let n = self.p.flat_len(ty)? as u32;
-        let (first, most) = match BuiltIn::from_u32(bi) {
-            Some(BuiltIn::Position) if output => (IO_OUT_POSITION, 4),
-            Some(BuiltIn::PointSize) if output => (IO_OUT_POINT_SIZE, 1),
-            Some(BuiltIn::ClipDistance) if output => (IO_OUT_CLIP, 8),
-            Some(BuiltIn::CullDistance) if output => (IO_OUT_CULL, 8),
+        let fragment = self.p.model == spirv::ExecutionModel::Fragment;
+        let (first, most, kind) = match BuiltIn::from_u32(bi) {
+            Some(BuiltIn::Position) if output && !fragment => (IO_OUT_POSITION, 4, Scalar::F32),
+            Some(BuiltIn::PointSize) if output && !fragment => (IO_OUT_POINT_SIZE, 1, Scalar::F32),
+            Some(BuiltIn::ClipDistance) if output && !fragment => (IO_OUT_CLIP, 8, Scalar::F32),
+            Some(BuiltIn::CullDistance) if output && !fragment => (IO_OUT_CULL, 8, Scalar::F32),
+            Some(BuiltIn::FragCoord) if !output && fragment => (IO_IN_FRAG_COORD, 4, Scalar::F32),
+            Some(BuiltIn::FrontFacing) if !output && fragment => {
+                (IO_IN_FRONT_FACING, 1, Scalar::Bool)
+            }
+            Some(BuiltIn::HelperInvocation) if !output && fragment => {
+                (IO_IN_HELPER, 1, Scalar::Bool)
+            }
+            Some(BuiltIn::PointCoord) if !output && fragment => (IO_IN_POINT_COORD, 2, Scalar::F32),
+            Some(BuiltIn::FragDepth) if output && fragment => (IO_OUT_FRAG_DEPTH, 1, Scalar::F32),
             Some(b) => return err(format!("unsupported built-in {b:?} in a graphics stage")),
             None => return err(format!("unknown built-in {bi}")),
         };
-        if n > most || !self.kinds(ty)?.iter().all(|k| *k == Scalar::F32) {
+        if n > most || !self.kinds(ty)?.iter().all(|k| *k == kind) {
             return err(format!("built-in {bi} of an unexpected type"));
         }
         rows.extend(first..first + n);
@@ -173,7 +184,12 @@ impl Lower<'_, '_> {
                 types::I32X4
             };
             let (io, at) = self.io_row(*row);
-            lvs.push(Lv::V(self.b.ins().load(t, flags(), io, at)));
+            let x = self.b.ins().load(t, flags(), io, at);
+            lvs.push(if k == Scalar::Bool {
+                Lv::M(x)
+            } else {
+                Lv::V(x)
+            });
         }
         let v = self.soa_value(lvs);
         self.set(id, v);
@@ -206,5 +222,127 @@ impl Lower<'_, '_> {
             self.b.ins().store(flags(), x, io, at);
         }
         Ok(())
+    }
+}
+
+impl Lower<'_, '_> {
+    /// OpKill / OpTerminateInvocation: the active lanes are discarded (their outputs dropped)
+    /// and leave, as an OpReturn from the entry point.
+    pub(super) fn kill_soa(&mut self) -> Result<(), ShaderError> {
+        if self.p.model != spirv::ExecutionModel::Fragment {
+            return err("OpKill outside a fragment shader");
+        }
+        if self.soa_call_depth() > 1 {
+            return err("OpKill inside a called function is not supported yet");
+        }
+        let exec = self.soa_exec();
+        let (io, at) = self.io_row(IO_DISCARD);
+        let old = self.b.ins().load(types::I32X4, flags(), io, at);
+        let new = self.b.ins().bor(old, exec);
+        self.b.ins().store(flags(), new, io, at);
+        let ret = Inst {
+            op: Op::Return,
+            ty: 0,
+            id: 0,
+            ops: Vec::new(),
+        };
+        self.soa_terminator(&ret)
+    }
+
+    /// OpIsHelperInvocationEXT: the lanes the rasterizer added to complete the quad.
+    pub(super) fn is_helper_soa(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        let (io, at) = self.io_row(IO_IN_HELPER);
+        let m = self.b.ins().load(types::I32X4, flags(), io, at);
+        let v = self.soa_value(vec![Lv::M(m)]);
+        self.set(i.id, v);
+        Ok(())
+    }
+
+    /// Derivatives (OpDPdx ... OpFwidthCoarse) across the 2x2 quad the four lanes are (lane
+    /// `dy * 2 + dx`): fine ones per row or column, coarse ones from the top-left pixel's row
+    /// and column, the unsuffixed ones fine. A uniform value's derivative is 0.
+    pub(super) fn derivative_soa(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        use Op::*;
+        if self.p.model != spirv::ExecutionModel::Fragment {
+            return err(format!("Op{:?} outside a fragment shader", i.op));
+        }
+        let kinds = self.kinds(i.ty)?;
+        if kinds.iter().any(|k| *k != Scalar::F32) {
+            return err(format!("Op{:?} on a type other than 32-bit floats", i.op));
+        }
+        let v = self.get(i.w(0))?;
+        let lvs = self
+            .soa_lvs(&v)
+            .ok_or_else(|| ShaderError::new("a derivative of a non-value"))?;
+        let coarse = matches!(i.op, DPdxCoarse | DPdyCoarse | FwidthCoarse);
+        let (x, y) = match i.op {
+            DPdx | DPdxFine | DPdxCoarse => (true, false),
+            DPdy | DPdyFine | DPdyCoarse => (false, true),
+            _ => (true, true),
+        };
+        let mut out = Vec::with_capacity(lvs.len());
+        for lv in lvs {
+            let v = match lv {
+                Lv::U(_) => {
+                    let z = self.b.ins().f32const(0.0);
+                    out.push(Lv::U(z));
+                    continue;
+                }
+                Lv::V(v) => v,
+                other => match self.soa_pack_f32(other) {
+                    Some(v) => v,
+                    None => return err("a derivative of a non-float value"),
+                },
+            };
+            let dx = if coarse {
+                self.quad_diff(v, [1, 1, 1, 1], [0, 0, 0, 0])
+            } else {
+                self.quad_diff(v, [1, 1, 3, 3], [0, 0, 2, 2])
+            };
+            let dy = if coarse {
+                self.quad_diff(v, [2, 2, 2, 2], [0, 0, 0, 0])
+            } else {
+                self.quad_diff(v, [2, 3, 2, 3], [0, 1, 0, 1])
+            };
+            let r = match (x, y) {
+                (true, false) => dx,
+                (false, true) => dy,
+                _ => {
+                    let ax = self.b.ins().fabs(dx);
+                    let ay = self.b.ins().fabs(dy);
+                    self.b.ins().fadd(ax, ay)
+                }
+            };
+            out.push(Lv::V(r));
+        }
+        let v = self.soa_value(out);
+        self.set(i.id, v);
+        Ok(())
+    }
+
+    /// Lanes `a` of `v` minus lanes `b` of `v` (F32X4).
+    fn quad_diff(&mut self, v: Value, a: [u8; 4], b: [u8; 4]) -> Value {
+        let pa = self.permute(v, a);
+        let pb = self.permute(v, b);
+        self.b.ins().fsub(pa, pb)
+    }
+
+    /// Lane `lanes[l]` of `v` in lane l.
+    fn permute(&mut self, v: Value, lanes: [u8; 4]) -> Value {
+        let t = self.b.func.dfg.value_type(v);
+        let bytes: Vec<u8> = lanes
+            .iter()
+            .flat_map(|&l| (0..4).map(move |k| 4 * l + k))
+            .collect();
+        let mask = self
+            .b
+            .func
+            .dfg
+            .immediates
+            .push(cranelift_codegen::ir::ConstantData::from(bytes));
+        let le = MemFlagsData::new().with_endianness(cranelift_codegen::ir::Endianness::Little);
+        let x = self.b.ins().bitcast(types::I8X16, le, v);
+        let s = self.b.ins().shuffle(x, x, mask);
+        self.b.ins().bitcast(t, le, s)
     }
 }

@@ -142,7 +142,11 @@ impl Cfg {
                         _ => None,
                     })
                     .collect(),
-                Op::Return | Op::ReturnValue | Op::Unreachable => Vec::new(),
+                Op::Return
+                | Op::ReturnValue
+                | Op::Unreachable
+                | Op::Kill
+                | Op::TerminateInvocation => Vec::new(),
                 _ => return unsupported(&format!("block terminator Op{:?}", t.op)),
             };
             for x in targets {
@@ -660,10 +664,24 @@ impl<'a, 'p> Analyzer<'a, 'p> {
         let n = if i.ty != 0 { self.flat_len(i.ty) } else { None };
         let idref = |k: usize| matches!(i.ops.get(k), Some(rspirv::dr::Operand::IdRef(_)));
         match i.op {
-            Label | LoopMerge | SelectionMerge | Branch | BranchConditional | Switch | Return
-            | Unreachable | Nop | Line | NoLine | Function | FunctionParameter | FunctionEnd => {
-                Ok(false)
-            }
+            Label
+            | LoopMerge
+            | SelectionMerge
+            | Branch
+            | BranchConditional
+            | Switch
+            | Return
+            | Unreachable
+            | Nop
+            | Line
+            | NoLine
+            | Function
+            | FunctionParameter
+            | FunctionEnd
+            | Kill
+            | TerminateInvocation
+            | DemoteToHelperInvocation => Ok(false),
+            IsHelperInvocationEXT => Ok(Self::merge(u, i.id, vec![true])),
             ReturnValue => {
                 let mut f = self.flags(u, i.w(0));
                 if u.div_ctl[b] {
