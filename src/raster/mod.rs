@@ -21,6 +21,7 @@
 //!   order, so whatever a tile writes is the same for any thread count.
 
 pub mod clip;
+pub mod draw;
 
 use crate::exec;
 

@@ -490,6 +490,8 @@ impl ComputeKernel {
             locals_bytes: b.locals_bytes as usize,
             looped: b.looped,
             code: None,
+            // Cached kernels are compute kernels.
+            inputs: Vec::new(),
         };
         Ok(super::finish(
             b.local_size,

@@ -126,6 +126,17 @@ pub(crate) struct Jit {
     pub looped: bool,
     /// The machine code of each function, the entry first (`None`: not recorded).
     pub code: Option<Vec<super::cached::Func>>,
+    /// Graphics stages: the interface rows of the entry point's Location inputs and how each
+    /// is interpolated (lower/stage.rs).
+    pub inputs: Vec<(u32, Interp)>,
+}
+
+/// How a fragment input is interpolated (vertex inputs: `Smooth`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Interp {
+    Smooth,
+    Flat,
+    NoPerspective,
 }
 
 /// A SPIR-V value as the backend holds it.
@@ -246,6 +257,8 @@ struct Lower<'a, 'f> {
     soa: Option<Box<simd::Soa<'a>>>,
     /// Split mode: function/private memory lives at `ctx.locals`, this many bytes so far.
     locals_bytes: u64,
+    /// See [`Jit::inputs`].
+    inputs: Vec<(u32, Interp)>,
 }
 
 fn flags() -> MemFlagsData {
@@ -439,6 +452,7 @@ pub(crate) fn compile(
         device_addresses: false,
         soa: None,
         locals_bytes: 0,
+        inputs: Vec::new(),
     };
     let entry_block = l.b.create_block();
     l.b.append_block_params_for_function_params(entry_block);
@@ -478,6 +492,7 @@ pub(crate) fn compile(
     let device_addresses = l.device_addresses;
     let spill_bytes = l.soa.as_ref().map_or(0, |s| s.spill_bytes as usize);
     let locals_bytes = l.locals_bytes as usize;
+    let inputs = std::mem::take(&mut l.inputs);
     l.b.finalize(module.target_config());
     if std::env::var_os("SOFTVK_DUMP_CLIF").is_some() {
         cctx.set_disasm(true);
@@ -512,6 +527,7 @@ pub(crate) fn compile(
         locals_bytes,
         looped,
         code: main_code.zip(fuel_code).map(|(m, f)| vec![m, f]),
+        inputs,
     })
 }
 

@@ -105,8 +105,10 @@ pub use cached::{KernelBinary, compiler_identity};
 pub use module::Module;
 
 use ash::vk;
+pub use lower::Interp;
 pub use runtime::Watch;
 pub use runtime::sampling::{Level as SampledLevel, MAX_LEVELS};
+pub(crate) use runtime::{IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_OUT_LOCATIONS};
 use runtime::{RunInfo, SlotDesc};
 use std::collections::HashMap;
 use std::fmt;
@@ -539,6 +541,8 @@ pub struct FragmentKernel {
     kernel: ComputeKernel,
     /// The EarlyFragmentTests execution mode.
     pub early_fragment_tests: bool,
+    /// The interface rows of its Location inputs and their interpolation.
+    pub inputs: Vec<(u32, lower::Interp)>,
 }
 
 /// Compiles fragment entry point `entry` for `iface`, with `spec` applied.
@@ -554,7 +558,7 @@ pub fn compile_fragment(
         let early = program.early_fragment_tests;
         lower::compile(&program, iface, lower::uniformity::LANES, false).map(|j| (j, early))
     }));
-    let (jit, early_fragment_tests) = match compiled {
+    let (mut jit, early_fragment_tests) = match compiled {
         Ok(r) => r?,
         Err(_) => {
             return Err(ShaderError::new(format!(
@@ -562,6 +566,7 @@ pub fn compile_fragment(
             )));
         }
     };
+    let inputs = std::mem::take(&mut jit.inputs);
     let kernel = finish([1, 1, 1], jit, None, iface, None);
     if kernel.run.use_coroutines || kernel.run.barriers {
         return Err(ShaderError::new(
@@ -571,6 +576,7 @@ pub fn compile_fragment(
     Ok(FragmentKernel {
         kernel,
         early_fragment_tests,
+        inputs,
     })
 }
 

@@ -60,6 +60,18 @@ impl Lower<'_, '_> {
             let base = if output { IO_OUT_LOCATIONS } else { 0 };
             let mut at = loc;
             self.location_rows(ty, base, &mut at, comp, &mut rows)?;
+            if !output {
+                let interp = if self.p.deco(id, Decoration::Flat).is_some()
+                    || self.kinds(ty)?.iter().any(|k| *k != Scalar::F32)
+                {
+                    Interp::Flat
+                } else if self.p.deco(id, Decoration::NoPerspective).is_some() {
+                    Interp::NoPerspective
+                } else {
+                    Interp::Smooth
+                };
+                self.inputs.extend(rows.iter().map(|r| (*r, interp)));
+            }
         }
         if rows.len() != self.p.flat_len(ty)? {
             return err("an interface variable whose rows do not match its type");
