@@ -20,6 +20,7 @@
 //!   [`Bins::for_each_tile`] runs tiles on the pool, each tile's triangles in submission
 //!   order, so whatever a tile writes is the same for any thread count.
 
+pub mod assembly;
 pub mod clip;
 pub mod draw;
 

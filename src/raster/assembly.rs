@@ -1,0 +1,184 @@
+//! Input assembly ("Drawing Commands", "Primitive Topologies"): the vertices a draw reads, in
+//! order (from `firstVertex` or through the index buffer, with primitive restart), and the
+//! primitives built from them for every topology without adjacency, each primitive's
+//! vertices listed provoking vertex first as the spec orders them.
+
+use ash::vk;
+
+/// One vertex the vertex shader runs for: its VertexIndex and InstanceIndex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VertexRef {
+    pub vertex_index: u32,
+    pub instance_index: u32,
+}
+
+/// The vertex stream of one instance of a draw: each vertex's VertexIndex, or None for a
+/// primitive restart.
+pub type Stream = Vec<Option<u32>>;
+
+/// vkCmdDraw: `count` vertices from `first`.
+pub fn direct(first: u32, count: u32) -> Stream {
+    (0..count).map(|k| Some(first.wrapping_add(k))).collect()
+}
+
+/// vkCmdDrawIndexed: `count` indices from `first` of `indices` (the bound index buffer from
+/// its offset), each plus `vertex_offset`. An index past the end of the buffer reads as 0 (as
+/// robust buffer access allows); with `restart`, the all-ones value of the index type
+/// restarts assembly.
+pub fn indexed(
+    indices: &[u8],
+    index_type: vk::IndexType,
+    first: u32,
+    count: u32,
+    vertex_offset: i32,
+    restart: bool,
+) -> Stream {
+    let size = match index_type {
+        vk::IndexType::UINT8_EXT => 1,
+        vk::IndexType::UINT16 => 2,
+        _ => 4,
+    };
+    let all_ones = if size == 4 {
+        u32::MAX
+    } else {
+        (1u32 << (8 * size)) - 1
+    };
+    (0..count as u64)
+        .map(|k| {
+            let at = (first as u64 + k) * size as u64;
+            let raw = usize::try_from(at)
+                .ok()
+                .and_then(|at| indices.get(at..at + size))
+                .map_or(0, |b| {
+                    let mut w = [0u8; 4];
+                    w[..size].copy_from_slice(b);
+                    u32::from_le_bytes(w)
+                });
+            if restart && raw == all_ones {
+                None
+            } else {
+                Some(raw.wrapping_add(vertex_offset as u32))
+            }
+        })
+        .collect()
+}
+
+/// The primitives of `topology` over a stream: each as positions in the stream (provoking
+/// vertex first), 1, 2 or 3 of them. Restarts end the current strip or fan (and, for the
+/// list topologies, the current incomplete primitive); incomplete primitives are dropped.
+pub fn primitives(topology: vk::PrimitiveTopology, stream: &[Option<u32>]) -> Vec<Vec<usize>> {
+    use vk::PrimitiveTopology as T;
+    let mut out = Vec::new();
+    // Runs of vertices between restarts, as stream positions.
+    let mut runs: Vec<Vec<usize>> = vec![Vec::new()];
+    for (k, v) in stream.iter().enumerate() {
+        match v {
+            Some(_) => runs.last_mut().expect("a run").push(k),
+            None => runs.push(Vec::new()),
+        }
+    }
+    for r in &runs {
+        match topology {
+            T::POINT_LIST => out.extend(r.iter().map(|&k| vec![k])),
+            T::LINE_LIST => out.extend(r.chunks_exact(2).map(|c| c.to_vec())),
+            T::LINE_STRIP => out.extend(r.windows(2).map(|c| c.to_vec())),
+            T::TRIANGLE_LIST => out.extend(r.chunks_exact(3).map(|c| c.to_vec())),
+            T::TRIANGLE_STRIP => {
+                // Primitive i: vertices i, i + (1 + i % 2), i + (2 - i % 2).
+                for i in 0..r.len().saturating_sub(2) {
+                    let o = i % 2;
+                    out.push(vec![r[i], r[i + 1 + o], r[i + 2 - o]]);
+                }
+            }
+            T::TRIANGLE_FAN => {
+                // Primitive i: vertices i + 1, i + 2, 0.
+                for i in 0..r.len().saturating_sub(2) {
+                    out.push(vec![r[i + 1], r[i + 2], r[0]]);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vk::PrimitiveTopology as T;
+
+    fn ids(s: &Stream, prims: &[Vec<usize>]) -> Vec<Vec<u32>> {
+        prims
+            .iter()
+            .map(|p| p.iter().map(|&k| s[k].unwrap()).collect())
+            .collect()
+    }
+
+    #[test]
+    fn every_topology_follows_the_spec_order() {
+        let s = direct(10, 7);
+        let p = |t| ids(&s, &primitives(t, &s));
+        assert_eq!(p(T::POINT_LIST).len(), 7);
+        assert_eq!(
+            p(T::LINE_LIST),
+            vec![vec![10, 11], vec![12, 13], vec![14, 15]]
+        );
+        assert_eq!(p(T::LINE_STRIP).len(), 6);
+        assert_eq!(p(T::LINE_STRIP)[5], vec![15, 16]);
+        assert_eq!(
+            p(T::TRIANGLE_LIST),
+            vec![vec![10, 11, 12], vec![13, 14, 15]]
+        );
+        assert_eq!(
+            p(T::TRIANGLE_STRIP),
+            vec![
+                vec![10, 11, 12],
+                vec![11, 13, 12],
+                vec![12, 13, 14],
+                vec![13, 15, 14],
+                vec![14, 15, 16]
+            ]
+        );
+        assert_eq!(
+            p(T::TRIANGLE_FAN),
+            vec![
+                vec![11, 12, 10],
+                vec![12, 13, 10],
+                vec![13, 14, 10],
+                vec![14, 15, 10],
+                vec![15, 16, 10]
+            ]
+        );
+        // Adjacency topologies need geometry shaders: nothing here.
+        assert!(p(T::TRIANGLE_LIST_WITH_ADJACENCY).is_empty());
+    }
+
+    #[test]
+    fn indices_restart_and_stay_in_range() {
+        let words: Vec<u8> = [0u16, 1, 2, 0xffff, 3, 4, 5, 6]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect();
+        let s = indexed(&words, vk::IndexType::UINT16, 0, 8, 100, true);
+        assert_eq!(s[3], None);
+        assert_eq!(
+            ids(&s, &primitives(T::TRIANGLE_STRIP, &s)),
+            vec![
+                vec![100, 101, 102],
+                vec![103, 104, 105],
+                vec![104, 106, 105]
+            ]
+        );
+        // Without restart the all-ones index is an index.
+        let s = indexed(&words, vk::IndexType::UINT16, 0, 8, 0, false);
+        assert_eq!(s[3], Some(0xffff));
+        // Past the buffer: index 0 (plus the offset); a huge first index does not overflow.
+        let s = indexed(&words, vk::IndexType::UINT16, 6, 4, 5, true);
+        assert_eq!(s, vec![Some(10), Some(11), Some(5), Some(5)]);
+        let s = indexed(&words, vk::IndexType::UINT32, u32::MAX, 2, 0, false);
+        assert_eq!(s, vec![Some(0), Some(0)]);
+        let bytes = [7u8, 255, 9];
+        let s = indexed(&bytes, vk::IndexType::UINT8_EXT, 0, 3, -7, true);
+        assert_eq!(s, vec![Some(0), None, Some(2)]);
+    }
+}
