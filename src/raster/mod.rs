@@ -23,6 +23,7 @@
 pub mod assembly;
 pub mod clip;
 pub mod draw;
+pub mod fetch;
 
 use crate::exec;
 

@@ -1,0 +1,145 @@
+//! Vertex input ("Fixed-Function Vertex Processing"): each attribute of a vertex read from
+//! its binding's buffer at `offset + index * stride + attribute offset`, where the index is
+//! the VertexIndex for per-vertex bindings and, for per-instance ones, `firstInstance +
+//! (InstanceIndex - firstInstance) / divisor` (the divisor 1 without
+//! VK_EXT_vertex_attribute_divisor; 0 keeps every instance on `firstInstance`). The texel is
+//! converted by the format codec (missing components G, B = 0 and A = 1) into the 32-bit
+//! words the vertex shader's input rows take. An attribute whose bytes are not all inside the
+//! bound range reads as a zero texel (robust vertex access), and an unbound binding too.
+
+use crate::format::{self, Texel};
+use ash::vk;
+
+/// One vertex buffer binding as the draw sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding<'a> {
+    /// The bound range (from the bind offset to the end of the buffer or the given size);
+    /// None: nothing bound.
+    pub data: Option<&'a [u8]>,
+    pub stride: u64,
+    pub per_instance: bool,
+    pub divisor: u32,
+}
+
+/// VkVertexInputAttributeDescription.
+#[derive(Clone, Copy, Debug)]
+pub struct Attribute {
+    pub location: u32,
+    pub binding: u32,
+    pub format: vk::Format,
+    pub offset: u32,
+}
+
+/// Whether vertex input can read `format` (a color format of at most 32-bit components).
+pub fn supported(format: vk::Format) -> bool {
+    format::info(format).is_some_and(|i| {
+        i.aspects == vk::ImageAspectFlags::COLOR && !i.wide && i.bytes > 0 && i.bytes <= 16
+    })
+}
+
+/// The words of attribute `a` for vertex `vertex_index` of instance `instance_index`.
+pub fn fetch(
+    a: &Attribute,
+    bindings: &[Binding<'_>],
+    vertex_index: u32,
+    instance_index: u32,
+    first_instance: u32,
+) -> [u32; 4] {
+    let Some(info) = format::info(a.format).filter(|_| supported(a.format)) else {
+        return [0; 4];
+    };
+    let n = info.bytes as usize;
+    let zero = [0u8; 16];
+    let bytes = bindings.get(a.binding as usize).and_then(|b| {
+        let index = if b.per_instance {
+            match b.divisor {
+                0 => first_instance,
+                d => first_instance.wrapping_add(instance_index.wrapping_sub(first_instance) / d),
+            }
+        } else {
+            vertex_index
+        };
+        let at = (index as u64)
+            .checked_mul(b.stride)?
+            .checked_add(a.offset as u64)?;
+        let at = usize::try_from(at).ok()?;
+        b.data?.get(at..at.checked_add(n)?)
+    });
+    match format::decode(a.format, bytes.unwrap_or(&zero[..n])) {
+        Texel::Float(v) => v.map(f32::to_bits),
+        Texel::Uint(v) => v,
+        Texel::Sint(v) => v.map(|x| x as u32),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attributes_decode_with_defaults_strides_and_instances() {
+        // Two vertices of 12 bytes: RG32F at 0, RGBA8_UNORM at 8; instances: R16_SINT.
+        let mut v = Vec::new();
+        for k in 0..2u8 {
+            v.extend(1.5f32.to_le_bytes());
+            v.extend((-2.0f32 - k as f32).to_le_bytes());
+            v.extend([0, 51, 255, 102 + k]);
+        }
+        let inst: Vec<u8> = [-3i16, 7, 9].iter().flat_map(|x| x.to_le_bytes()).collect();
+        let bindings = [
+            Binding {
+                data: Some(&v),
+                stride: 12,
+                per_instance: false,
+                divisor: 1,
+            },
+            Binding {
+                data: Some(&inst),
+                stride: 2,
+                per_instance: true,
+                divisor: 2,
+            },
+        ];
+        let pos = Attribute {
+            location: 0,
+            binding: 0,
+            format: vk::Format::R32G32_SFLOAT,
+            offset: 0,
+        };
+        let color = Attribute {
+            format: vk::Format::R8G8B8A8_UNORM,
+            offset: 8,
+            ..pos
+        };
+        let id = Attribute {
+            binding: 1,
+            format: vk::Format::R16_SINT,
+            ..pos
+        };
+        let f = |w: [u32; 4]| w.map(f32::from_bits);
+        assert_eq!(f(fetch(&pos, &bindings, 1, 0, 0)), [1.5, -3.0, 0.0, 1.0]);
+        assert_eq!(f(fetch(&color, &bindings, 0, 0, 0)), [0.0, 0.2, 1.0, 0.4]);
+        // Instance 5 of a draw from instance 4, divisor 2: element 4 + 1/2 = 4 -> past the
+        // 3 elements: zeros; instance 3 from 1: element 1 + 2/2 = 2.
+        assert_eq!(fetch(&id, &bindings, 0, 3, 1), [9, 0, 0, 1]);
+        assert_eq!(fetch(&id, &bindings, 0, 5, 4), [0, 0, 0, 1]);
+        assert_eq!(fetch(&id, &bindings, 0, 0, 0)[0] as i32, -3);
+        // Out of range, a straddling texel, an unbound binding, a huge index: zero texels.
+        assert_eq!(f(fetch(&pos, &bindings, 2, 0, 0)), [0.0, 0.0, 0.0, 1.0]);
+        let straddle = Attribute { offset: 20, ..pos };
+        assert_eq!(
+            f(fetch(&straddle, &bindings, 0, 0, 0)),
+            [0.0, 0.0, 0.0, 1.0]
+        );
+        let unbound = Attribute { binding: 5, ..pos };
+        assert_eq!(f(fetch(&unbound, &bindings, 0, 0, 0)), [0.0, 0.0, 0.0, 1.0]);
+        assert_eq!(
+            f(fetch(&pos, &bindings, u32::MAX, 0, 0)),
+            [0.0, 0.0, 0.0, 1.0]
+        );
+        // Depth and 64-bit formats are not vertex formats.
+        assert!(!supported(vk::Format::D32_SFLOAT));
+        assert!(!supported(vk::Format::R64_SFLOAT));
+        assert!(supported(vk::Format::A2B10G10R10_UNORM_PACK32));
+    }
+}
