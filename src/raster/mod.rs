@@ -21,6 +21,7 @@
 //!   order, so whatever a tile writes is the same for any thread count.
 
 pub mod assembly;
+pub mod blend;
 pub mod clip;
 pub mod draw;
 pub mod fetch;
