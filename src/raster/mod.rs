@@ -23,6 +23,7 @@
 pub mod assembly;
 pub mod blend;
 pub mod clip;
+pub mod depth;
 pub mod draw;
 pub mod fetch;
 
