@@ -5,11 +5,14 @@
 //! color written to the attachment. No depth, stencil or blending yet: the last fragment
 //! written to a pixel wins.
 
+use super::blend::{self, BlendAttachment};
 use super::clip::Planes;
+use super::depth::{self, DepthStencil};
 use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
+use crate::format::{Domain, Texel};
 use crate::shader::{
-    FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_OUT_LOCATIONS, Interp, Resource,
-    VertexIn, VertexKernel,
+    FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
+    Interp, Resource, VertexIn, VertexKernel,
 };
 use ash::vk;
 
@@ -33,28 +36,31 @@ pub struct RasterState {
     /// VkFrontFace is COUNTER_CLOCKWISE.
     pub front_ccw: bool,
     pub depth_clamp: bool,
+    pub depth_stencil: DepthStencil,
+    pub blend_constants: [f32; 4],
 }
 
-/// A color attachment the draw writes: `width` x `height` texels, rows `row_pitch` bytes
-/// apart, R32G32B32A32_SFLOAT or R8G8B8A8_UNORM.
+/// One attachment plane the draw reads and writes: `width` x `height` texels of `format`
+/// (a color format, or one aspect of a depth/stencil format: D16_UNORM, X8_D24_UNORM_PACK32,
+/// D32_SFLOAT, S8_UINT), rows `row_pitch` bytes apart, through the format codec.
 pub struct Target<'a> {
     ptr: *mut u8,
-    _mem: std::marker::PhantomData<&'a mut [u8]>,
     len: usize,
+    _mem: std::marker::PhantomData<&'a mut [u8]>,
     pub width: u32,
     pub height: u32,
     pub row_pitch: usize,
     pub format: vk::Format,
+    texel: usize,
 }
 
-// SAFETY: tiles write disjoint texels (each tile's own pixels) through `ptr`, which borrows
-// the memory mutably for 'a.
+// SAFETY: tiles read and write disjoint texels (each tile's own pixels) through `ptr`, which
+// borrows the memory mutably for 'a.
 unsafe impl Sync for Target<'_> {}
 unsafe impl Send for Target<'_> {}
 
 impl<'a> Target<'a> {
-    /// A target over `mem` (None when the format is not one of the supported ones or the
-    /// rows do not fit).
+    /// A target over `mem` (None when the format has no codec or the rows do not fit).
     pub fn new(
         mem: &'a mut [u8],
         width: u32,
@@ -62,58 +68,61 @@ impl<'a> Target<'a> {
         row_pitch: usize,
         format: vk::Format,
     ) -> Option<Target<'a>> {
-        let texel = match format {
-            vk::Format::R32G32B32A32_SFLOAT => 16,
-            vk::Format::R8G8B8A8_UNORM => 4,
-            _ => return None,
-        };
+        let info = crate::format::info(format)?;
+        let texel = info.bytes as usize;
+        if texel == 0 || texel > 16 {
+            return None;
+        }
         let need = (height as usize).checked_sub(1).map_or(Some(0), |h| {
             h.checked_mul(row_pitch)?
-                .checked_add(texel * width as usize)
+                .checked_add(texel.checked_mul(width as usize)?)
         })?;
         if row_pitch < texel * width as usize || need > mem.len() {
             return None;
         }
         Some(Target {
             ptr: mem.as_mut_ptr(),
-            _mem: std::marker::PhantomData,
             len: mem.len(),
+            _mem: std::marker::PhantomData,
             width,
             height,
             row_pitch,
             format,
+            texel,
         })
     }
 
-    fn write(&self, x: i32, y: i32, rgba: [f32; 4]) {
+    fn at(&self, x: i32, y: i32) -> Option<usize> {
         if x < 0 || y < 0 || x as u32 >= self.width || y as u32 >= self.height {
-            return;
+            return None;
         }
-        let at = y as usize * self.row_pitch;
-        let (bytes, n): ([u8; 16], usize) = match self.format {
-            vk::Format::R32G32B32A32_SFLOAT => {
-                let mut b = [0u8; 16];
-                for (k, v) in rgba.iter().enumerate() {
-                    b[4 * k..4 * k + 4].copy_from_slice(&v.to_le_bytes());
-                }
-                (b, 16)
-            }
-            _ => {
-                let mut b = [0u8; 16];
-                for (k, v) in rgba.iter().enumerate() {
-                    // UNORM: clamp, scale, round to nearest (NaN becomes 0).
-                    let v = if v.is_nan() { 0.0 } else { v.clamp(0.0, 1.0) };
-                    b[k] = (v * 255.0).round() as u8;
-                }
-                (b, 4)
-            }
-        };
-        let at = at + x as usize * n;
-        if at + n <= self.len {
-            // SAFETY: inside the target's memory (checked); only this tile writes the texel.
-            unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.ptr.add(at), n) };
-        }
+        let at = y as usize * self.row_pitch + x as usize * self.texel;
+        (at + self.texel <= self.len).then_some(at)
     }
+
+    fn read(&self, x: i32, y: i32) -> Option<Texel> {
+        let at = self.at(x, y)?;
+        let mut b = [0u8; 16];
+        // SAFETY: inside the target's memory (checked); only this tile touches the texel.
+        unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(at), b.as_mut_ptr(), self.texel) };
+        Some(crate::format::decode(self.format, &b[..self.texel]))
+    }
+
+    fn write(&self, x: i32, y: i32, t: Texel) {
+        let Some(at) = self.at(x, y) else { return };
+        let mut b = [0u8; 16];
+        crate::format::encode(self.format, t, &mut b[..self.texel]);
+        // SAFETY: as in `read`.
+        unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), self.ptr.add(at), self.texel) };
+    }
+}
+
+/// The attachments of a draw: color attachment k takes fragment output location k, blended
+/// by its state; an optional depth plane and stencil plane.
+pub struct Attachments<'a, 't> {
+    pub color: Vec<(&'t Target<'a>, BlendAttachment)>,
+    pub depth: Option<&'t Target<'a>>,
+    pub stencil: Option<&'t Target<'a>>,
 }
 
 /// One set-up triangle with its vertices' interpolated inputs.
@@ -154,7 +163,7 @@ pub fn draw_triangle_list(
     push: &[u8],
     vertices: &[VertexIn],
     state: &RasterState,
-    target: &Target<'_>,
+    att: &Attachments<'_, '_>,
 ) {
     let outs = vs.run(vs_slots, push, vertices);
     let mut inputs = Inputs {
@@ -173,11 +182,23 @@ pub fn draw_triangle_list(
     let (hw, hh) = (vp.width * 0.5, vp.height * 0.5);
     let (cx, cy) = (vp.x + hw, vp.y + hh);
     let planes = Planes::new(state.depth_clamp, [cx, cy], [hw, hh]);
+    let (w, h) = att
+        .color
+        .iter()
+        .map(|(t, _)| *t)
+        .chain(att.depth)
+        .chain(att.stencil)
+        .fold((u32::MAX, u32::MAX), |(w, h), t| {
+            (w.min(t.width), h.min(t.height))
+        });
+    if w == u32::MAX {
+        return;
+    }
     let area = Rect {
         x0: 0,
         y0: 0,
-        x1: target.width as i32,
-        y1: target.height as i32,
+        x1: w.min(i32::MAX as u32) as i32,
+        y1: h.min(i32::MAX as u32) as i32,
     };
     let scissor = state.scissor.intersect(viewport_rect(&vp)).intersect(area);
     // Clip records: x, y, z, w, then the varying inputs.
@@ -277,18 +298,122 @@ pub fn draw_triangle_list(
                 quad.mask
             },
             |q, rows, live| {
-                let quad = &quads[q].1;
+                let (k, quad) = &quads[q];
+                let p = &prims[*k as usize];
                 for l in 0..4 {
                     if live >> l & 1 == 0 {
                         continue;
                     }
-                    let o = IO_OUT_LOCATIONS as usize;
-                    let rgba = std::array::from_fn(|c| f32::from_bits(rows[o + c][l]));
-                    target.write(quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1), rgba);
+                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                    let fc = IO_IN_FRAG_COORD as usize + 2;
+                    let depth_row = if fs.writes_depth {
+                        IO_OUT_FRAG_DEPTH as usize
+                    } else {
+                        fc
+                    };
+                    let z = f32::from_bits(rows[depth_row][l]);
+                    if !fragment_tests(&state.depth_stencil, att, p.tri.front_facing, x, y, z) {
+                        continue;
+                    }
+                    for (c, (target, ba)) in att.color.iter().enumerate() {
+                        let o = IO_OUT_LOCATIONS as usize + 4 * c;
+                        let src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
+                        write_color(target, ba, state.blend_constants, x, y, src);
+                    }
                 }
             },
         );
     });
+}
+
+/// The depth bounds, stencil and depth tests of a fragment at (x, y) of depth `z`, with the
+/// depth and stencil writes; whether it survives.
+fn fragment_tests(
+    ds: &DepthStencil,
+    att: &Attachments<'_, '_>,
+    front: bool,
+    x: i32,
+    y: i32,
+    z: f32,
+) -> bool {
+    let za = att.depth.and_then(|d| match d.read(x, y)? {
+        Texel::Float(v) => Some((v[0], d.format)),
+        _ => None,
+    });
+    let sa = att.stencil.and_then(|s| match s.read(x, y)? {
+        Texel::Uint(v) => Some(v[0] as u8),
+        _ => None,
+    });
+    let zf = za.map_or(z, |(_, f)| depth::quantize(f, z));
+    let o = depth::test(ds, front, zf, za.map(|(v, _)| v), sa);
+    if let (Some(v), Some(d)) = (o.depth, att.depth) {
+        d.write(x, y, Texel::Float([v, 0.0, 0.0, 1.0]));
+    }
+    if let (Some(v), Some(s)) = (o.stencil, att.stencil) {
+        s.write(x, y, Texel::Uint([v as u32, 0, 0, 1]));
+    }
+    o.pass
+}
+
+/// Writes the fragment output `src` (words of location k) to color attachment `t` at (x, y),
+/// blended for float-domain formats (integer formats take the value, masked).
+fn write_color(
+    t: &Target<'_>,
+    ba: &BlendAttachment,
+    constants: [f32; 4],
+    x: i32,
+    y: i32,
+    src: [u32; 4],
+) {
+    let Some(info) = crate::format::info(t.format) else {
+        return;
+    };
+    let Some(dst) = t.read(x, y) else { return };
+    let texel = match (info.domain, dst) {
+        (Domain::Float, Texel::Float(d)) => {
+            let range = match info.numeric {
+                crate::format::Numeric::Unorm | crate::format::Numeric::Srgb => blend::Range::Unorm,
+                crate::format::Numeric::Snorm => blend::Range::Snorm,
+                _ => blend::Range::Float,
+            };
+            let i = blend::Inputs {
+                src: src.map(f32::from_bits),
+                src1: [0.0; 4],
+                dst: d,
+                constants,
+            };
+            Texel::Float(blend::blend(ba, &i, range))
+        }
+        (_, Texel::Uint(d)) => {
+            let plain = BlendAttachment {
+                enable: false,
+                ..*ba
+            };
+            let i = blend::Inputs {
+                src: src.map(f32::from_bits),
+                src1: [0.0; 4],
+                dst: d.map(f32::from_bits),
+                constants,
+            };
+            Texel::Uint(blend::blend(&plain, &i, blend::Range::Float).map(f32::to_bits))
+        }
+        (_, Texel::Sint(d)) => {
+            let plain = BlendAttachment {
+                enable: false,
+                ..*ba
+            };
+            let i = blend::Inputs {
+                src: src.map(f32::from_bits),
+                src1: [0.0; 4],
+                dst: d.map(|v| f32::from_bits(v as u32)),
+                constants,
+            };
+            let v = blend::blend(&plain, &i, blend::Range::Float);
+            Texel::Sint(v.map(|x| x.to_bits() as i32))
+        }
+        _ => return,
+    };
+    t.write(x, y, texel);
 }
 
 #[cfg(test)]

@@ -129,6 +129,8 @@ pub(crate) struct Jit {
     /// Graphics stages: the interface rows of the entry point's Location inputs and how each
     /// is interpolated (lower/stage.rs).
     pub inputs: Vec<(u32, Interp)>,
+    /// Fragment shaders: the entry point has a FragDepth output.
+    pub writes_depth: bool,
 }
 
 /// How a fragment input is interpolated (vertex inputs: `Smooth`).
@@ -259,6 +261,7 @@ struct Lower<'a, 'f> {
     locals_bytes: u64,
     /// See [`Jit::inputs`].
     inputs: Vec<(u32, Interp)>,
+    writes_depth: bool,
 }
 
 fn flags() -> MemFlagsData {
@@ -453,6 +456,7 @@ pub(crate) fn compile(
         soa: None,
         locals_bytes: 0,
         inputs: Vec::new(),
+        writes_depth: false,
     };
     let entry_block = l.b.create_block();
     l.b.append_block_params_for_function_params(entry_block);
@@ -493,6 +497,7 @@ pub(crate) fn compile(
     let spill_bytes = l.soa.as_ref().map_or(0, |s| s.spill_bytes as usize);
     let locals_bytes = l.locals_bytes as usize;
     let inputs = std::mem::take(&mut l.inputs);
+    let writes_depth = l.writes_depth;
     l.b.finalize(module.target_config());
     if std::env::var_os("SOFTVK_DUMP_CLIF").is_some() {
         cctx.set_disasm(true);
@@ -528,6 +533,7 @@ pub(crate) fn compile(
         looped,
         code: main_code.zip(fuel_code).map(|(m, f)| vec![m, f]),
         inputs,
+        writes_depth,
     })
 }
 

@@ -108,7 +108,9 @@ use ash::vk;
 pub use lower::Interp;
 pub use runtime::Watch;
 pub use runtime::sampling::{Level as SampledLevel, MAX_LEVELS};
-pub(crate) use runtime::{IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_OUT_LOCATIONS};
+pub(crate) use runtime::{
+    IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
+};
 use runtime::{RunInfo, SlotDesc};
 use std::collections::HashMap;
 use std::fmt;
@@ -543,6 +545,8 @@ pub struct FragmentKernel {
     pub early_fragment_tests: bool,
     /// The interface rows of its Location inputs and their interpolation.
     pub inputs: Vec<(u32, lower::Interp)>,
+    /// It writes FragDepth.
+    pub writes_depth: bool,
 }
 
 /// Compiles fragment entry point `entry` for `iface`, with `spec` applied.
@@ -567,6 +571,7 @@ pub fn compile_fragment(
         }
     };
     let inputs = std::mem::take(&mut jit.inputs);
+    let writes_depth = jit.writes_depth;
     let kernel = finish([1, 1, 1], jit, None, iface, None);
     if kernel.run.use_coroutines || kernel.run.barriers {
         return Err(ShaderError::new(
@@ -577,6 +582,7 @@ pub fn compile_fragment(
         kernel,
         early_fragment_tests,
         inputs,
+        writes_depth,
     })
 }
 

@@ -1,4 +1,5 @@
 use super::*;
+use crate::raster::depth::StencilFace;
 use crate::shader::{Module, PipelineInterface, SpecConstants, compile_fragment, compile_vertex};
 
 fn kernels() -> (VertexKernel, FragmentKernel) {
@@ -47,7 +48,31 @@ fn state(viewport: Viewport) -> RasterState {
         cull: Cull::None,
         front_ccw: true,
         depth_clamp: false,
+        depth_stencil: DepthStencil {
+            depth_test: false,
+            depth_write: false,
+            depth_compare: vk::CompareOp::ALWAYS,
+            depth_bounds: None,
+            stencil: None,
+        },
+        blend_constants: [0.0; 4],
     }
+}
+
+fn only_color<'a, 't>(t: &'t Target<'a>) -> Attachments<'a, 't> {
+    Attachments {
+        color: vec![(t, BlendAttachment::default())],
+        depth: None,
+        stencil: None,
+    }
+}
+
+fn texels(mem: &[u8]) -> Vec<[f32; 4]> {
+    mem.chunks_exact(16)
+        .map(|t| {
+            std::array::from_fn(|k| f32::from_le_bytes(t[4 * k..4 * k + 4].try_into().unwrap()))
+        })
+        .collect()
 }
 
 /// Draws into a fresh R32G32B32A32_SFLOAT target filled with SENTINEL; returns its texels.
@@ -64,12 +89,8 @@ fn draw(vertices: &[VertexIn], st: &RasterState) -> Vec<[f32; 4]> {
         vk::Format::R32G32B32A32_SFLOAT,
     )
     .expect("target");
-    draw_triangle_list(&vs, &[], &fs, &[], &[], vertices, st, &target);
-    mem.chunks_exact(16)
-        .map(|t| {
-            std::array::from_fn(|k| f32::from_le_bytes(t[4 * k..4 * k + 4].try_into().unwrap()))
-        })
-        .collect()
+    draw_triangle_list(&vs, &[], &fs, &[], &[], vertices, st, &only_color(&target));
+    texels(&mem)
 }
 
 const VIEWPORT: Viewport = Viewport {
@@ -216,14 +237,9 @@ fn one_draw_equals_the_same_triangles_drawn_one_by_one() {
     )
     .unwrap();
     for t in verts.chunks(3) {
-        draw_triangle_list(&vs, &[], &fs, &[], &[], t, &st, &target);
+        draw_triangle_list(&vs, &[], &fs, &[], &[], t, &st, &only_color(&target));
     }
-    let one_by_one: Vec<[f32; 4]> = mem
-        .chunks_exact(16)
-        .map(|t| {
-            std::array::from_fn(|k| f32::from_le_bytes(t[4 * k..4 * k + 4].try_into().unwrap()))
-        })
-        .collect();
+    let one_by_one = texels(&mem);
     assert!(all == one_by_one, "one draw differs from 80 draws");
     assert!(all.iter().filter(|t| **t != [SENTINEL; 4]).count() > 1000);
 }
@@ -255,4 +271,207 @@ fn clipping_and_hostile_positions() {
     ];
     let img = draw(&bad, &state(VIEWPORT));
     assert!(img.iter().all(|t| *t == [SENTINEL; 4]));
+}
+
+/// Issue 9, acceptance 2 (in-process): a fan of triangles sharing edges, drawn with additive
+/// blending onto zero, adds its color exactly once to every covered pixel: no pixel is 2x.
+#[test]
+fn an_additive_fan_writes_every_covered_pixel_exactly_once() {
+    let (vs, fs) = kernels();
+    let mut mem = vec![0u8; (W * H * 16) as usize];
+    let target = Target::new(
+        &mut mem,
+        W,
+        H,
+        16 * W as usize,
+        vk::Format::R32G32B32A32_SFLOAT,
+    )
+    .unwrap();
+    let add = BlendAttachment {
+        enable: true,
+        src_color: vk::BlendFactor::ONE,
+        dst_color: vk::BlendFactor::ONE,
+        color_op: vk::BlendOp::ADD,
+        src_alpha: vk::BlendFactor::ONE,
+        dst_alpha: vk::BlendFactor::ONE,
+        alpha_op: vk::BlendOp::ADD,
+        write_mask: vk::ColorComponentFlags::RGBA,
+    };
+    let att = Attachments {
+        color: vec![(&target, add)],
+        depth: None,
+        stencil: None,
+    };
+    let c = [0.25, 0.25, 0.25, 0.0];
+    let n = 37;
+    let (cx, cy) = (0.03, -0.07);
+    let mut verts = Vec::new();
+    for k in 0..n {
+        let a = |k: usize| k as f32 / n as f32 * std::f32::consts::TAU;
+        let p = |t: f32| [cx + 0.8 * t.cos(), cy + 0.9 * t.sin(), 0.5, 1.0];
+        verts.push(vertex([cx, cy, 0.5, 1.0], c, 0));
+        verts.push(vertex(p(a(k)), c, 0));
+        verts.push(vertex(p(a(k + 1)), c, 0));
+    }
+    let st = state(VIEWPORT);
+    draw_triangle_list(&vs, &[], &fs, &[], &[], &verts, &st, &att);
+    let img = texels(&mem);
+    let once = img.iter().filter(|t| t[0] == 0.25).count();
+    let twice = img.iter().filter(|t| t[0] > 0.25).count();
+    assert_eq!(twice, 0, "pixels covered twice");
+    assert!(once > 1500, "{once} pixels covered");
+    assert!(img.iter().all(|t| t[0] == 0.0 || t[0] == 0.25));
+}
+
+/// Depth testing with LESS and writes: the nearer of two overlapping triangles wins in either
+/// draw order; with the test off the later one wins. D16_UNORM and D32_SFLOAT planes.
+#[test]
+fn depth_testing_keeps_the_nearest_fragment() {
+    let (vs, fs) = kernels();
+    let tri = |z: f32, color: [f32; 4]| {
+        [
+            vertex([-0.9, -0.9, z, 1.0], color, 0),
+            vertex([0.9, -0.8, z, 1.0], color, 0),
+            vertex([0.0, 0.9, z, 1.0], color, 0),
+        ]
+    };
+    let near = tri(0.25, [1.0, 0.0, 0.0, 1.0]);
+    let far = tri(0.75, [0.0, 1.0, 0.0, 1.0]);
+    for format in [vk::Format::D16_UNORM, vk::Format::D32_SFLOAT] {
+        let bytes = crate::format::info(format).unwrap().bytes as usize;
+        for (order, test) in [(0, true), (1, true), (0, false)] {
+            let mut cmem = vec![0u8; (W * H * 16) as usize];
+            let mut dmem = vec![0u8; W as usize * H as usize * bytes];
+            let color = Target::new(
+                &mut cmem,
+                W,
+                H,
+                16 * W as usize,
+                vk::Format::R32G32B32A32_SFLOAT,
+            )
+            .unwrap();
+            let depth = Target::new(&mut dmem, W, H, bytes * W as usize, format).unwrap();
+            for y in 0..H as i32 {
+                for x in 0..W as i32 {
+                    depth.write(x, y, Texel::Float([1.0, 0.0, 0.0, 1.0]));
+                }
+            }
+            let att = Attachments {
+                color: vec![(&color, BlendAttachment::default())],
+                depth: Some(&depth),
+                stencil: None,
+            };
+            let mut st = state(VIEWPORT);
+            st.depth_stencil.depth_test = test;
+            st.depth_stencil.depth_write = true;
+            st.depth_stencil.depth_compare = vk::CompareOp::LESS;
+            let verts: Vec<VertexIn> = if order == 0 {
+                near.iter().chain(&far).copied().collect()
+            } else {
+                far.iter().chain(&near).copied().collect()
+            };
+            draw_triangle_list(&vs, &[], &fs, &[], &[], &verts, &st, &att);
+            let img = texels(&cmem);
+            let red = img.iter().filter(|t| t[0] == 1.0).count();
+            let green = img.iter().filter(|t| t[1] == 1.0).count();
+            if test {
+                assert!(
+                    red > 1000 && green == 0,
+                    "{format:?} order {order}: {red} {green}"
+                );
+                let d =
+                    crate::format::decode(format, &dmem[(40 * W as usize + 42) * bytes..][..bytes]);
+                let Texel::Float(d) = d else { panic!() };
+                assert!((d[0] - 0.25).abs() < 1e-4, "{format:?}: depth {d:?}");
+            } else {
+                assert!(
+                    green > 1000 && red == 0,
+                    "{format:?} without the test: {red} {green}"
+                );
+            }
+        }
+    }
+}
+
+/// Stencil outlining in two draws: the first writes 1 where a triangle covers (always pass,
+/// REPLACE), the second draws a bigger triangle only where the stencil is not 1.
+#[test]
+fn stencil_masks_a_second_draw() {
+    let (vs, fs) = kernels();
+    let mut cmem = vec![0u8; (W * H * 16) as usize];
+    let mut smem = vec![0u8; (W * H) as usize];
+    let color = Target::new(
+        &mut cmem,
+        W,
+        H,
+        16 * W as usize,
+        vk::Format::R32G32B32A32_SFLOAT,
+    )
+    .unwrap();
+    let stencil = Target::new(&mut smem, W, H, W as usize, vk::Format::S8_UINT).unwrap();
+    let att = Attachments {
+        color: vec![(&color, BlendAttachment::default())],
+        depth: None,
+        stencil: Some(&stencil),
+    };
+    let face = |compare, pass| StencilFace {
+        fail: vk::StencilOp::KEEP,
+        pass,
+        depth_fail: vk::StencilOp::KEEP,
+        compare,
+        compare_mask: 0xff,
+        write_mask: 0xff,
+        reference: 1,
+    };
+    let tri = |s: f32, color: [f32; 4]| {
+        [
+            vertex([-0.5 * s, -0.5 * s, 0.5, 1.0], color, 0),
+            vertex([0.5 * s, -0.5 * s, 0.5, 1.0], color, 0),
+            vertex([0.0, 0.5 * s, 0.5, 1.0], color, 0),
+        ]
+    };
+    let mut st = state(VIEWPORT);
+    let f = face(vk::CompareOp::ALWAYS, vk::StencilOp::REPLACE);
+    st.depth_stencil.stencil = Some([f, f]);
+    draw_triangle_list(
+        &vs,
+        &[],
+        &fs,
+        &[],
+        &[],
+        &tri(1.0, [1.0, 0.0, 0.0, 1.0]),
+        &st,
+        &att,
+    );
+    let ones = |t: &Target<'_>| {
+        let mut n = 0;
+        for y in 0..H as i32 {
+            for x in 0..W as i32 {
+                n += (t.read(x, y) == Some(Texel::Uint([1, 0, 0, 1]))) as usize;
+            }
+        }
+        n
+    };
+    let inner = ones(&stencil);
+    let f = face(vk::CompareOp::NOT_EQUAL, vk::StencilOp::KEEP);
+    st.depth_stencil.stencil = Some([f, f]);
+    draw_triangle_list(
+        &vs,
+        &[],
+        &fs,
+        &[],
+        &[],
+        &tri(1.6, [0.0, 1.0, 0.0, 1.0]),
+        &st,
+        &att,
+    );
+    let img = texels(&cmem);
+    let red = img.iter().filter(|t| t[0] == 1.0).count();
+    let green = img.iter().filter(|t| t[1] == 1.0).count();
+    assert!(inner > 300, "{inner}");
+    assert_eq!(
+        red, inner,
+        "the first triangle survives where the stencil is 1"
+    );
+    assert!(green > inner, "the outline: {green}");
 }

@@ -84,7 +84,7 @@ impl Lower<'_, '_> {
     }
 
     fn builtin_rows(
-        &self,
+        &mut self,
         bi: u32,
         ty: u32,
         output: bool,
@@ -112,6 +112,7 @@ impl Lower<'_, '_> {
         if n > most || !self.kinds(ty)?.iter().all(|k| *k == kind) {
             return err(format!("built-in {bi} of an unexpected type"));
         }
+        self.writes_depth |= first == IO_OUT_FRAG_DEPTH;
         rows.extend(first..first + n);
         Ok(())
     }
