@@ -52,6 +52,59 @@ impl Planes {
             .all(|v| self.planes.iter().all(|p| Self::distance(p, v) >= 0.0))
     }
 
+    /// Whether a point's vertex survives clipping: inside the near/far planes (or w > 0 under
+    /// depth clamp) and the guard band; NaN never.
+    pub fn point_inside(&self, v: &[f32]) -> bool {
+        self.all_inside(&[v])
+    }
+
+    /// Clips the segment from `a` to `b` (records of `stride` floats, parametric clipping
+    /// against every plane); None when nothing remains. Ends inside every plane stay exactly
+    /// as given.
+    pub fn clip_segment(
+        &self,
+        a: &[f32],
+        b: &[f32],
+        stride: usize,
+    ) -> Option<(Vec<f32>, Vec<f32>)> {
+        if a.len() < stride || b.len() < stride {
+            return None;
+        }
+        if a[..4].iter().chain(&b[..4]).any(|x| !x.is_finite()) {
+            return None;
+        }
+        let (mut t0, mut t1) = (0.0f32, 1.0f32);
+        for p in &self.planes {
+            let (da, db) = (Self::distance(p, a), Self::distance(p, b));
+            if da < 0.0 && db < 0.0 {
+                return None;
+            }
+            if da < 0.0 {
+                t0 = t0.max(da / (da - db));
+            } else if db < 0.0 {
+                t1 = t1.min(da / (da - db));
+            }
+        }
+        if t0 > t1 {
+            return None;
+        }
+        let at = |t: f32| -> Vec<f32> {
+            (0..stride)
+                .map(|k| {
+                    if t == 0.0 {
+                        a[k]
+                    } else if t == 1.0 {
+                        b[k]
+                    } else {
+                        a[k] + (b[k] - a[k]) * t
+                    }
+                })
+                .collect()
+        };
+        let (pa, pb) = (at(t0), at(t1));
+        (pa[3] > 0.0 && pb[3] > 0.0).then_some((pa, pb))
+    }
+
     /// Clips the triangle `tri` (three records of `stride` floats) into a convex polygon,
     /// written to `out` as records; returns the number of vertices (0: nothing remains, e.g.
     /// behind the eye or NaN). A vertex w of zero or less never survives.

@@ -11,8 +11,8 @@ use super::depth::{self, DepthStencil};
 use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
 use crate::format::{Domain, Texel};
 use crate::shader::{
-    FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
-    Interp, Resource, VertexIn, VertexKernel,
+    FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_OUT_FRAG_DEPTH,
+    IO_OUT_LOCATIONS, Interp, Resource, VertexIn, VertexKernel,
 };
 use ash::vk;
 
@@ -132,6 +132,8 @@ struct Prim {
     attrs: [Vec<f32>; 3],
     /// The flat inputs (from the provoking vertex, the first), in `Inputs::flat` order.
     flat: Vec<u32>,
+    /// Points: center x, y and size (for PointCoord).
+    point: Option<[f32; 3]>,
 }
 
 /// Which vertex outputs feed which fragment inputs.
@@ -154,7 +156,7 @@ fn viewport_rect(v: &Viewport) -> Rect {
 }
 
 /// Draws `vertices` as a triangle list (a trailing incomplete triangle is ignored).
-#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+#[allow(clippy::too_many_arguments)]
 pub fn draw_triangle_list(
     vs: &VertexKernel,
     vs_slots: &[Resource<'_>],
@@ -162,6 +164,31 @@ pub fn draw_triangle_list(
     fs_slots: &[Resource<'_>],
     push: &[u8],
     vertices: &[VertexIn],
+    state: &RasterState,
+    att: &Attachments<'_, '_>,
+) {
+    let prims: Vec<Vec<usize>> = (0..vertices.len() / 3)
+        .map(|t| vec![3 * t, 3 * t + 1, 3 * t + 2])
+        .collect();
+    draw(
+        vs, vs_slots, fs, fs_slots, push, vertices, &prims, state, att,
+    );
+}
+
+/// Draws the primitives `prims` (from [`super::assembly::primitives`]: positions in
+/// `vertices`, provoking vertex first; one per point, two per line, three per triangle).
+/// Lines are rectangles one pixel wide centered on the segment (the spec's strict lines,
+/// which non-strict lines may be) and points squares of their PointSize, each rasterized as
+/// two triangles sharing a diagonal, always front-facing and never culled.
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+pub fn draw(
+    vs: &VertexKernel,
+    vs_slots: &[Resource<'_>],
+    fs: &FragmentKernel,
+    fs_slots: &[Resource<'_>],
+    push: &[u8],
+    vertices: &[VertexIn],
+    prims_in: &[Vec<usize>],
     state: &RasterState,
     att: &Attachments<'_, '_>,
 ) {
@@ -214,37 +241,117 @@ pub fn draw_triangle_list(
         );
         r
     };
+    let window = |v: &[f32]| {
+        let w_inv = 1.0 / v[3];
+        WinVertex {
+            x: cx + hw * (v[0] * w_inv),
+            y: cy + hh * (v[1] * w_inv),
+            z: vp.min_depth + (vp.max_depth - vp.min_depth) * (v[2] * w_inv),
+            w_inv,
+        }
+    };
     let mut prims = Vec::new();
     let mut polygon = Vec::new();
-    for t in 0..vertices.len() / 3 {
-        let recs = [record(3 * t), record(3 * t + 1), record(3 * t + 2)];
+    for pv in prims_in {
+        if pv.iter().any(|&k| k >= outs.len()) || pv.is_empty() || pv.len() > 3 {
+            continue;
+        }
         let flat: Vec<u32> = inputs
             .flat
             .iter()
-            .map(|&(_, loc, c)| outs[3 * t].locations[loc][c])
+            .map(|&(_, loc, c)| outs[pv[0]].locations[loc][c])
             .collect();
-        let n = planes.clip_triangle([&recs[0], &recs[1], &recs[2]], stride, &mut polygon);
-        let window = |v: &[f32]| {
-            let w_inv = 1.0 / v[3];
-            WinVertex {
-                x: cx + hw * (v[0] * w_inv),
-                y: cy + hh * (v[1] * w_inv),
-                z: vp.min_depth + (vp.max_depth - vp.min_depth) * (v[2] * w_inv),
-                w_inv,
+        let recs: Vec<Vec<f32>> = pv.iter().map(|&k| record(k)).collect();
+        match pv.len() {
+            3 => {
+                let n = planes.clip_triangle([&recs[0], &recs[1], &recs[2]], stride, &mut polygon);
+                for k in 1..n.saturating_sub(1) {
+                    let idx = [0, k, k + 1];
+                    let verts = idx.map(|i| window(&polygon[i * stride..(i + 1) * stride]));
+                    let Some(tri) = Triangle::new(verts, state.cull, state.front_ccw, scissor)
+                    else {
+                        continue;
+                    };
+                    let attrs = idx.map(|i| polygon[i * stride + 4..(i + 1) * stride].to_vec());
+                    prims.push(Prim {
+                        tri,
+                        attrs,
+                        flat: flat.clone(),
+                        point: None,
+                    });
+                }
             }
-        };
-        for k in 1..n.saturating_sub(1) {
-            let idx = [0, k, k + 1];
-            let verts = idx.map(|i| window(&polygon[i * stride..(i + 1) * stride]));
-            let Some(tri) = Triangle::new(verts, state.cull, state.front_ccw, scissor) else {
-                continue;
-            };
-            let attrs = idx.map(|i| polygon[i * stride + 4..(i + 1) * stride].to_vec());
-            prims.push(Prim {
-                tri,
-                attrs,
-                flat: flat.clone(),
-            });
+            2 => {
+                let Some((a, b)) = planes.clip_segment(&recs[0], &recs[1], stride) else {
+                    continue;
+                };
+                let (pa, pb) = (window(&a), window(&b));
+                let (dx, dy) = (pb.x - pa.x, pb.y - pa.y);
+                let len = (dx * dx + dy * dy).sqrt();
+                if !(len > 0.0 && len.is_finite()) {
+                    continue;
+                }
+                // Half a pixel to each side of the segment.
+                let (nx, ny) = (-dy / len * 0.5, dx / len * 0.5);
+                let off = |v: WinVertex, s: f32| WinVertex {
+                    x: v.x + s * nx,
+                    y: v.y + s * ny,
+                    ..v
+                };
+                let corners = [off(pa, 1.0), off(pa, -1.0), off(pb, -1.0), off(pb, 1.0)];
+                let ends = [&a[4..], &a[4..], &b[4..], &b[4..]];
+                for idx in [[0, 1, 2], [0, 2, 3]] {
+                    let verts = idx.map(|i| corners[i]);
+                    let Some(mut tri) = Triangle::new(verts, Cull::None, true, scissor) else {
+                        continue;
+                    };
+                    tri.front_facing = true;
+                    prims.push(Prim {
+                        tri,
+                        attrs: idx.map(|i| ends[i].to_vec()),
+                        flat: flat.clone(),
+                        point: None,
+                    });
+                }
+            }
+            _ => {
+                if !planes.point_inside(&recs[0]) {
+                    continue;
+                }
+                let p = window(&recs[0]);
+                let size = f32::from_bits(outs[pv[0]].point_size.to_bits());
+                // The point size range is [1, 1]; an unwritten or odd size draws 1 pixel.
+                let size = if size.is_finite() {
+                    size.clamp(1.0, 1.0)
+                } else {
+                    1.0
+                };
+                let r = size * 0.5;
+                let corner = |sx: f32, sy: f32| WinVertex {
+                    x: p.x + sx * r,
+                    y: p.y + sy * r,
+                    ..p
+                };
+                let corners = [
+                    corner(-1.0, -1.0),
+                    corner(1.0, -1.0),
+                    corner(1.0, 1.0),
+                    corner(-1.0, 1.0),
+                ];
+                for idx in [[0, 1, 2], [0, 2, 3]] {
+                    let verts = idx.map(|i| corners[i]);
+                    let Some(mut tri) = Triangle::new(verts, Cull::None, true, scissor) else {
+                        continue;
+                    };
+                    tri.front_facing = true;
+                    prims.push(Prim {
+                        tri,
+                        attrs: [0; 3].map(|_| recs[0][4..].to_vec()),
+                        flat: flat.clone(),
+                        point: Some([p.x, p.y, size]),
+                    });
+                }
+            }
         }
     }
     let mut bins = Bins::new(area);
@@ -294,6 +401,11 @@ pub fn draw_triangle_list(
                     rows[fc + 3][l] = w.to_bits();
                     rows[IO_IN_FRONT_FACING as usize][l] =
                         if p.tri.front_facing { u32::MAX } else { 0 };
+                    if let Some([px, py, size]) = p.point {
+                        let pc = IO_IN_POINT_COORD as usize;
+                        rows[pc][l] = ((x as f32 + 0.5 - px) / size + 0.5).to_bits();
+                        rows[pc + 1][l] = ((y as f32 + 0.5 - py) / size + 0.5).to_bits();
+                    }
                 }
                 quad.mask
             },

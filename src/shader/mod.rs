@@ -109,7 +109,7 @@ pub use lower::Interp;
 pub use runtime::Watch;
 pub use runtime::sampling::{Level as SampledLevel, MAX_LEVELS};
 pub(crate) use runtime::{
-    IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
+    IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
 };
 use runtime::{RunInfo, SlotDesc};
 use std::collections::HashMap;

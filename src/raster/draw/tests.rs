@@ -475,3 +475,182 @@ fn stencil_masks_a_second_draw() {
     );
     assert!(green > inner, "the outline: {green}");
 }
+
+/// Clip coordinates of window position (x, y) in VIEWPORT.
+fn at(x: f32, y: f32) -> [f32; 4] {
+    [(x - 42.0) / 32.0, (y - 29.0) / 24.0, 0.5, 1.0]
+}
+
+/// Points are squares of size 1 around their vertex: one pixel each when the vertex is at a
+/// pixel center, with PointCoord (0.5, 0.5) there and the vertex's flat value.
+#[test]
+fn points_draw_one_pixel_with_point_coordinates() {
+    let (vs, _) = kernels();
+    let load = |name: &str| {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("shaders/tests")
+            .join(name);
+        let bytes = std::fs::read(&path).expect("spv");
+        let words: Vec<u32> = bytes
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
+        Module::parse(&words).expect("parse")
+    };
+    let iface = PipelineInterface {
+        bindings: Vec::new(),
+        push_constant_bytes: 0,
+    };
+    let fs = compile_fragment(
+        &load("draw_pointcoord_fs.spv"),
+        "main",
+        &SpecConstants::default(),
+        &iface,
+    )
+    .expect("fragment");
+    let pts = [
+        (12.5f32, 7.5f32),
+        (40.5, 30.5),
+        (73.5, 52.5),
+        (5.5, 5.5),
+        (50.5, 60.5),
+    ];
+    let verts: Vec<VertexIn> = pts
+        .iter()
+        .enumerate()
+        .map(|(k, &(x, y))| vertex(at(x, y), [1.0; 4], k as u32 + 1))
+        .collect();
+    let stream = crate::raster::assembly::direct(0, verts.len() as u32);
+    let prims = crate::raster::assembly::primitives(vk::PrimitiveTopology::POINT_LIST, &stream);
+    let mut mem = vec![0u8; (W * H * 16) as usize];
+    let target = Target::new(
+        &mut mem,
+        W,
+        H,
+        16 * W as usize,
+        vk::Format::R32G32B32A32_SFLOAT,
+    )
+    .unwrap();
+    super::draw(
+        &vs,
+        &[],
+        &fs,
+        &[],
+        &[],
+        &verts,
+        &prims,
+        &state(VIEWPORT),
+        &only_color(&target),
+    );
+    let img = texels(&mem);
+    let drawn: Vec<(usize, [f32; 4])> = img
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t[3] != 0.0)
+        .map(|(k, t)| (k, *t))
+        .collect();
+    // The last two lie outside the viewport (x 10..74, y 5..53): not drawn.
+    let want: Vec<usize> = pts[..3]
+        .iter()
+        .map(|&(x, y)| y as usize * W as usize + x as usize)
+        .collect();
+    assert_eq!(drawn.iter().map(|d| d.0).collect::<Vec<_>>(), want);
+    for (k, (_, t)) in drawn.iter().enumerate() {
+        assert_eq!(*t, [0.5, 0.5, 0.0, k as f32 + 1.0], "point {k}");
+    }
+}
+
+/// Lines are one pixel wide: a horizontal line covers one row from its start to its end, a
+/// line strip's segments each draw, attributes interpolate along the segment, and a line
+/// crossing the near plane is cut there.
+#[test]
+fn lines_draw_one_pixel_wide_with_interpolation() {
+    let (vs, fs) = kernels();
+    let red = [1.0, 0.0, 0.0, 1.0];
+    let green = [0.0, 1.0, 0.0, 1.0];
+    let verts = [
+        vertex(at(20.0, 20.5), red, 1),
+        vertex(at(40.0, 20.5), green, 2),
+        vertex(at(40.0, 40.0), red, 3),
+    ];
+    let stream = crate::raster::assembly::direct(0, 3);
+    let run = |topology| {
+        let prims = crate::raster::assembly::primitives(topology, &stream);
+        let mut mem = vec![0u8; (W * H * 16) as usize];
+        let target = Target::new(
+            &mut mem,
+            W,
+            H,
+            16 * W as usize,
+            vk::Format::R32G32B32A32_SFLOAT,
+        )
+        .unwrap();
+        super::draw(
+            &vs,
+            &[],
+            &fs,
+            &[],
+            &[],
+            &verts,
+            &prims,
+            &state(VIEWPORT),
+            &only_color(&target),
+        );
+        texels(&mem)
+    };
+    let img = run(vk::PrimitiveTopology::LINE_LIST);
+    let lit: Vec<usize> = (0..img.len()).filter(|&k| img[k][3] != 0.0).collect();
+    let row: Vec<usize> = (20..40).map(|x| 20 * W as usize + x).collect();
+    assert_eq!(lit, row, "one row, x from 20 to 39");
+    for x in 20..40usize {
+        let t = img[20 * W as usize + x];
+        let f = (x as f32 + 0.5 - 20.0) / 20.0;
+        assert!(
+            (t[0] - (1.0 - f)).abs() < 1e-5 && (t[1] - f).abs() < 1e-5,
+            "x {x}: {t:?}"
+        );
+        assert_eq!(t[3], 1.0, "the provoking vertex's flat value");
+    }
+    let strip = run(vk::PrimitiveTopology::LINE_STRIP);
+    let vertical = (21..40)
+        .filter(|&y| strip[y * W as usize + 39][3] == 2.0)
+        .count();
+    assert!(
+        vertical >= 18,
+        "the strip's second segment: {vertical} pixels"
+    );
+    // Across the near plane: drawn only where z >= 0, finite everywhere.
+    let cut = [
+        vertex([-0.5, 0.0, 0.5, 1.0], red, 1),
+        vertex([0.5, 0.0, -0.5, 1.0], red, 1),
+    ];
+    let prims = vec![vec![0usize, 1]];
+    let mut mem = vec![0u8; (W * H * 16) as usize];
+    let target = Target::new(
+        &mut mem,
+        W,
+        H,
+        16 * W as usize,
+        vk::Format::R32G32B32A32_SFLOAT,
+    )
+    .unwrap();
+    super::draw(
+        &vs,
+        &[],
+        &fs,
+        &[],
+        &[],
+        &cut,
+        &prims,
+        &state(VIEWPORT),
+        &only_color(&target),
+    );
+    let img = texels(&mem);
+    let lit: Vec<usize> = (0..img.len())
+        .filter(|&k| img[k][3] != 0.0)
+        .map(|k| k % W as usize)
+        .collect();
+    assert!(!lit.is_empty());
+    // z reaches 0 halfway: x_ndc 0, window x 42.
+    assert!(lit.iter().all(|&x| (26..43).contains(&x)), "{lit:?}");
+}
