@@ -38,6 +38,12 @@ pub struct RasterState {
     pub depth_clamp: bool,
     pub depth_stencil: DepthStencil,
     pub blend_constants: [f32; 4],
+    /// rasterizationSamples (1 or 4; the attachments have as many), pSampleMask's bits,
+    /// alphaToCoverageEnable, alphaToOneEnable.
+    pub samples: u32,
+    pub sample_mask: u32,
+    pub alpha_to_coverage: bool,
+    pub alpha_to_one: bool,
 }
 
 /// One attachment plane the draw reads and writes: `width` x `height` texels of `format`
@@ -51,6 +57,9 @@ pub struct Target<'a> {
     pub height: u32,
     pub row_pitch: usize,
     pub format: vk::Format,
+    /// Samples per pixel (1 or 4), stored side by side: sample s of pixel x at texel
+    /// `x * samples + s` of its row.
+    pub samples: u32,
     texel: usize,
 }
 
@@ -60,7 +69,8 @@ unsafe impl Sync for Target<'_> {}
 unsafe impl Send for Target<'_> {}
 
 impl<'a> Target<'a> {
-    /// A target over `mem` (None when the format has no codec or the rows do not fit).
+    /// A single-sample target over `mem` (None when the format has no codec or the rows do
+    /// not fit).
     pub fn new(
         mem: &'a mut [u8],
         width: u32,
@@ -68,16 +78,30 @@ impl<'a> Target<'a> {
         row_pitch: usize,
         format: vk::Format,
     ) -> Option<Target<'a>> {
+        Self::with_samples(mem, width, height, row_pitch, format, 1)
+    }
+
+    /// A target of `samples` samples per pixel (1 or 4).
+    pub fn with_samples(
+        mem: &'a mut [u8],
+        width: u32,
+        height: u32,
+        row_pitch: usize,
+        format: vk::Format,
+        samples: u32,
+    ) -> Option<Target<'a>> {
         let info = crate::format::info(format)?;
         let texel = info.bytes as usize;
-        if texel == 0 || texel > 16 {
+        if texel == 0 || texel > 16 || !matches!(samples, 1 | 4) {
             return None;
         }
-        let need = (height as usize).checked_sub(1).map_or(Some(0), |h| {
-            h.checked_mul(row_pitch)?
-                .checked_add(texel.checked_mul(width as usize)?)
-        })?;
-        if row_pitch < texel * width as usize || need > mem.len() {
+        let row = texel
+            .checked_mul(width as usize)?
+            .checked_mul(samples as usize)?;
+        let need = (height as usize)
+            .checked_sub(1)
+            .map_or(Some(0), |h| h.checked_mul(row_pitch)?.checked_add(row))?;
+        if row_pitch < row || need > mem.len() {
             return None;
         }
         Some(Target {
@@ -88,28 +112,33 @@ impl<'a> Target<'a> {
             height,
             row_pitch,
             format,
+            samples,
             texel,
         })
     }
 
-    fn at(&self, x: i32, y: i32) -> Option<usize> {
+    fn at(&self, x: i32, y: i32, s: u32) -> Option<usize> {
         if x < 0 || y < 0 || x as u32 >= self.width || y as u32 >= self.height {
             return None;
         }
-        let at = y as usize * self.row_pitch + x as usize * self.texel;
+        let s = s.min(self.samples - 1) as usize;
+        let at =
+            y as usize * self.row_pitch + (x as usize * self.samples as usize + s) * self.texel;
         (at + self.texel <= self.len).then_some(at)
     }
 
-    fn read(&self, x: i32, y: i32) -> Option<Texel> {
-        let at = self.at(x, y)?;
+    /// Sample `s` of pixel (x, y), decoded (None outside).
+    pub fn read(&self, x: i32, y: i32, s: u32) -> Option<Texel> {
+        let at = self.at(x, y, s)?;
         let mut b = [0u8; 16];
         // SAFETY: inside the target's memory (checked); only this tile touches the texel.
         unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(at), b.as_mut_ptr(), self.texel) };
         Some(crate::format::decode(self.format, &b[..self.texel]))
     }
 
-    fn write(&self, x: i32, y: i32, t: Texel) {
-        let Some(at) = self.at(x, y) else { return };
+    /// Encodes `t` into sample `s` of pixel (x, y) (nothing outside).
+    pub fn write(&self, x: i32, y: i32, s: u32, t: Texel) {
+        let Some(at) = self.at(x, y, s) else { return };
         let mut b = [0u8; 16];
         crate::format::encode(self.format, t, &mut b[..self.texel]);
         // SAFETY: as in `read`.
@@ -361,7 +390,9 @@ pub fn draw(
     bins.for_each_tile(|tile, list| {
         let mut quads: Vec<(u32, Quad)> = Vec::new();
         for &k in list {
-            prims[k as usize].tri.quads(tile, |q| quads.push((k, *q)));
+            prims[k as usize]
+                .tri
+                .quads_sampled(tile, state.samples, |q| quads.push((k, *q)));
         }
         fs.run_quads(
             fs_slots,
@@ -417,20 +448,44 @@ pub fn draw(
                         continue;
                     }
                     let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                    let fc = IO_IN_FRAG_COORD as usize + 2;
-                    let depth_row = if fs.writes_depth {
-                        IO_OUT_FRAG_DEPTH as usize
-                    } else {
-                        fc
-                    };
-                    let z = f32::from_bits(rows[depth_row][l]);
-                    if !fragment_tests(&state.depth_stencil, att, p.tri.front_facing, x, y, z) {
-                        continue;
+                    let o = IO_OUT_LOCATIONS as usize;
+                    let alpha = f32::from_bits(rows[o + 3][l]);
+                    let mut cover = quad.samples[l] as u32 & state.sample_mask;
+                    if state.alpha_to_coverage {
+                        cover &= coverage_of_alpha(alpha, state.samples);
                     }
-                    for (c, (target, ba)) in att.color.iter().enumerate() {
-                        let o = IO_OUT_LOCATIONS as usize + 4 * c;
-                        let src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
-                        write_color(target, ba, state.blend_constants, x, y, src);
+                    for s in 0..state.samples.max(1) {
+                        if cover >> s & 1 == 0 {
+                            continue;
+                        }
+                        let z = if fs.writes_depth {
+                            f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
+                        } else if state.samples > 1 {
+                            // Depth at the sample's location.
+                            let (sx, sy) = super::SAMPLES_4[s as usize];
+                            let b = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
+                            let v = &p.tri.verts;
+                            b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z
+                        } else {
+                            f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
+                        };
+                        if !fragment_tests(
+                            &state.depth_stencil,
+                            att,
+                            p.tri.front_facing,
+                            (x, y, s),
+                            z,
+                        ) {
+                            continue;
+                        }
+                        for (c, (target, ba)) in att.color.iter().enumerate() {
+                            let o = IO_OUT_LOCATIONS as usize + 4 * c;
+                            let mut src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
+                            if state.alpha_to_one {
+                                src[3] = 1.0f32.to_bits();
+                            }
+                            write_color(target, ba, state.blend_constants, (x, y, s), src);
+                        }
                     }
                 }
             },
@@ -444,27 +499,38 @@ fn fragment_tests(
     ds: &DepthStencil,
     att: &Attachments<'_, '_>,
     front: bool,
-    x: i32,
-    y: i32,
+    (x, y, s): (i32, i32, u32),
     z: f32,
 ) -> bool {
-    let za = att.depth.and_then(|d| match d.read(x, y)? {
+    let za = att.depth.and_then(|d| match d.read(x, y, s)? {
         Texel::Float(v) => Some((v[0], d.format)),
         _ => None,
     });
-    let sa = att.stencil.and_then(|s| match s.read(x, y)? {
+    let sa = att.stencil.and_then(|t| match t.read(x, y, s)? {
         Texel::Uint(v) => Some(v[0] as u8),
         _ => None,
     });
     let zf = za.map_or(z, |(_, f)| depth::quantize(f, z));
     let o = depth::test(ds, front, zf, za.map(|(v, _)| v), sa);
     if let (Some(v), Some(d)) = (o.depth, att.depth) {
-        d.write(x, y, Texel::Float([v, 0.0, 0.0, 1.0]));
+        d.write(x, y, s, Texel::Float([v, 0.0, 0.0, 1.0]));
     }
-    if let (Some(v), Some(s)) = (o.stencil, att.stencil) {
-        s.write(x, y, Texel::Uint([v as u32, 0, 0, 1]));
+    if let (Some(v), Some(t)) = (o.stencil, att.stencil) {
+        t.write(x, y, s, Texel::Uint([v as u32, 0, 0, 1]));
     }
     o.pass
+}
+
+/// The samples alpha-to-coverage keeps for `alpha`: the first round(alpha * samples) of them
+/// (alpha clamped to [0, 1]; NaN keeps none).
+fn coverage_of_alpha(alpha: f32, samples: u32) -> u32 {
+    let a = if alpha.is_nan() {
+        0.0
+    } else {
+        alpha.clamp(0.0, 1.0)
+    };
+    let n = (a * samples as f32).round() as u32;
+    (1u32 << n.min(31)) - 1
 }
 
 /// Writes the fragment output `src` (words of location k) to color attachment `t` at (x, y),
@@ -473,14 +539,13 @@ fn write_color(
     t: &Target<'_>,
     ba: &BlendAttachment,
     constants: [f32; 4],
-    x: i32,
-    y: i32,
+    (x, y, s): (i32, i32, u32),
     src: [u32; 4],
 ) {
     let Some(info) = crate::format::info(t.format) else {
         return;
     };
-    let Some(dst) = t.read(x, y) else { return };
+    let Some(dst) = t.read(x, y, s) else { return };
     let texel = match (info.domain, dst) {
         (Domain::Float, Texel::Float(d)) => {
             let range = match info.numeric {
@@ -525,7 +590,7 @@ fn write_color(
         }
         _ => return,
     };
-    t.write(x, y, texel);
+    t.write(x, y, s, texel);
 }
 
 #[cfg(test)]

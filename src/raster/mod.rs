@@ -98,8 +98,11 @@ pub struct Triangle {
     bias: [i64; 3],
     /// E_0 + E_1 + E_2 (twice the snapped area, in fixed-point units squared; positive).
     area: i64,
-    /// The pixels that may be covered (bounding box within the scissor).
+    /// The pixels whose centers may be covered (bounding box within the scissor).
     pub bbox: Rect,
+    /// The pixels whose area the snapped vertices' bounding box touches (within the scissor):
+    /// where samples away from the center may be covered.
+    pub bbox_any: Rect,
     pub front_facing: bool,
     /// The vertices as given (barycentric weight i belongs to vertex i).
     pub verts: [WinVertex; 3],
@@ -115,7 +118,15 @@ pub struct Quad {
     /// Per pixel (same order): the barycentric weights of vertices 0, 1, 2 at the pixel's
     /// center (helpers included, so derivatives can be taken across the quad).
     pub bary: [[f32; 3]; 4],
+    /// Per pixel (same order): the covered samples (bit s: sample s; one sample: bit 0 at the
+    /// pixel center).
+    pub samples: [u8; 4],
 }
+
+/// The standard sample locations of 4 samples per pixel ("Standard Sample Locations"), in
+/// 1/256 pixel from the pixel's top-left corner: (0.375, 0.125), (0.875, 0.375), (0.125,
+/// 0.625), (0.625, 0.875).
+pub const SAMPLES_4: [(i64, i64); 4] = [(96, 32), (224, 96), (32, 160), (160, 224)];
 
 /// A window coordinate snapped to fixed point; None outside the guard band or not finite.
 fn snap(v: f32) -> Option<i64> {
@@ -164,6 +175,7 @@ impl Triangle {
             bias: [0; 3],
             area: 0,
             bbox: Rect::default(),
+            bbox_any: Rect::default(),
             front_facing,
             verts: v,
         };
@@ -194,7 +206,14 @@ impl Triangle {
             y1: hi(ymax).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
         };
         t.bbox = bbox.intersect(scissor);
-        if t.bbox.is_empty() {
+        let any = Rect {
+            x0: xmin.div_euclid(ONE) as i32,
+            y0: ymin.div_euclid(ONE) as i32,
+            x1: xmax.div_euclid(ONE) as i32 + 1,
+            y1: ymax.div_euclid(ONE) as i32 + 1,
+        };
+        t.bbox_any = any.intersect(scissor);
+        if t.bbox_any.is_empty() {
             return None;
         }
         Some(t)
@@ -215,7 +234,29 @@ impl Triangle {
 
     /// Calls `f` for every quad of `area` (a rectangle with even corners, e.g. a tile) with at
     /// least one covered pixel, row by row.
-    pub fn quads(&self, area: Rect, mut f: impl FnMut(&Quad)) {
+    pub fn quads(&self, area: Rect, f: impl FnMut(&Quad)) {
+        self.quads_sampled(area, 1, f)
+    }
+
+    /// The edge functions at fixed-point position (fx, fy).
+    #[inline]
+    fn edges_fixed(&self, fx: i64, fy: i64) -> [i64; 3] {
+        std::array::from_fn(|i| self.a[i] * fx + self.b[i] * fy + self.c[i])
+    }
+
+    /// The barycentric weights of the vertices at fixed-point position (fx, fy) (1/256 pixel).
+    pub fn bary_at(&self, fx: i64, fy: i64) -> [f32; 3] {
+        let inv = 1.0 / self.area as f64;
+        self.edges_fixed(fx, fy).map(|v| (v as f64 * inv) as f32)
+    }
+
+    /// [`Triangle::quads`] with `samples` samples per pixel (1, or 4 at [`SAMPLES_4`]): a
+    /// pixel is in the quad's mask when any of its samples is covered, and `Quad::samples`
+    /// says which.
+    pub fn quads_sampled(&self, area: Rect, samples: u32, mut f: impl FnMut(&Quad)) {
+        if samples > 1 {
+            return self.quads_4(area, &mut f);
+        }
         let r = self.bbox.intersect(area);
         if r.is_empty() {
             return;
@@ -246,13 +287,14 @@ impl Triangle {
         }
     }
 
-    /// Whether every pixel center of the w x h block at (x, y) is outside one edge (the edge
-    /// function is linear: its largest value over the block is at a corner).
+    /// Whether the whole area of the w x h pixel block at (x, y) (every sample position of
+    /// it) is outside one edge: the edge function is linear, so its largest value over the
+    /// block is at a corner.
     fn block_outside(&self, x: i32, y: i32, w: i32, h: i32) -> bool {
-        let e = self.edges_at(x, y);
+        let e = self.edges_fixed(x as i64 * ONE, y as i64 * ONE);
         (0..3).any(|i| {
-            let dx = (w as i64 - 1) * ONE * self.a[i];
-            let dy = (h as i64 - 1) * ONE * self.b[i];
+            let dx = w as i64 * ONE * self.a[i];
+            let dy = h as i64 * ONE * self.b[i];
             let max = e[i] + dx.max(0) + dy.max(0);
             max - self.bias[i] < 0
         })
@@ -264,6 +306,7 @@ impl Triangle {
             y,
             mask: 0,
             bary: [[0.0; 3]; 4],
+            samples: [0; 4],
         };
         for k in 0..4 {
             let (px, py) = (x + (k & 1), y + (k >> 1));
@@ -272,11 +315,57 @@ impl Triangle {
             let in_rect = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
             if inside && in_rect {
                 q.mask |= 1 << k;
+                q.samples[k as usize] = 1;
             }
             q.bary[k as usize] = e.map(|v| (v as f64 * inv_area) as f32);
         }
         if q.mask != 0 {
             f(&q);
+        }
+    }
+
+    /// Quads at 4 samples per pixel: every pixel whose area the bounding box of the snapped
+    /// vertices touches, each sample tested with the same edge functions and tie rule.
+    fn quads_4(&self, area: Rect, f: &mut impl FnMut(&Quad)) {
+        let r = self.bbox_any.intersect(area);
+        if r.is_empty() {
+            return;
+        }
+        let inv_area = 1.0 / self.area as f64;
+        let (qx0, qy0) = (r.x0 & !1, r.y0 & !1);
+        let mut y = qy0;
+        while y < r.y1 {
+            let mut x = qx0;
+            while x < r.x1 {
+                let mut q = Quad {
+                    x,
+                    y,
+                    mask: 0,
+                    bary: [[0.0; 3]; 4],
+                    samples: [0; 4],
+                };
+                for k in 0..4 {
+                    let (px, py) = (x + (k & 1), y + (k >> 1));
+                    let in_rect = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
+                    let (fx, fy) = (px as i64 * ONE, py as i64 * ONE);
+                    for (s, (sx, sy)) in SAMPLES_4.iter().enumerate() {
+                        let e = self.edges_fixed(fx + sx, fy + sy);
+                        if in_rect && (0..3).all(|i| e[i] - self.bias[i] >= 0) {
+                            q.samples[k as usize] |= 1 << s;
+                        }
+                    }
+                    if q.samples[k as usize] != 0 {
+                        q.mask |= 1 << k;
+                    }
+                    let e = self.edges_at(px, py);
+                    q.bary[k as usize] = e.map(|v| (v as f64 * inv_area) as f32);
+                }
+                if q.mask != 0 {
+                    f(&q);
+                }
+                x += 2;
+            }
+            y += 2;
         }
     }
 }
@@ -322,7 +411,7 @@ impl Bins {
     /// Adds triangle `index` to the bins of the tiles its bounding box touches (tiles it
     /// cannot cover, judged by their corners, are left out).
     pub fn add(&mut self, index: u32, t: &Triangle) {
-        let r = t.bbox.intersect(self.area);
+        let r = t.bbox_any.intersect(self.area);
         if r.is_empty() {
             return;
         }

@@ -315,8 +315,6 @@ fn hostile_triangles_are_refused_or_bounded() {
         [v(5.0, 5.0), v(5.0, 5.0), v(5.0, 5.0)],
         // Outside the scissor.
         [v(-50.0, -50.0), v(-10.0, -50.0), v(-50.0, -10.0)],
-        // Too thin to reach a pixel center.
-        [v(10.1, 10.1), v(10.4, 10.1), v(10.1, 10.4)],
     ];
     for t in bad {
         assert!(
@@ -336,4 +334,87 @@ fn hostile_triangles_are_refused_or_bounded() {
     assert!(counts.iter().all(|&c| c == 0));
     let t = Triangle::new(huge, Cull::None, true, SCREEN).unwrap();
     assert_eq!(t.bbox, SCREEN);
+}
+
+/// At 4 samples per pixel, triangles sharing edges (a jittered grid over a rectangle) cover
+/// every sample inside the rectangle exactly once and no other, each quad's pixel mask being
+/// the pixels with any sample covered.
+#[test]
+fn shared_edges_cover_every_sample_exactly_once() {
+    let mut r = Rng(0xfeed_beef);
+    for case in 0..20 {
+        let (n, m) = (2 + r.below(5) as usize, 2 + r.below(5) as usize);
+        let (x0, y0) = (
+            3.0 + r.below(4000) as f32 / 256.0,
+            2.0 + r.below(3000) as f32 / 256.0,
+        );
+        let (x1, y1) = (
+            x0 + 30.0 + r.below(20000) as f32 / 256.0,
+            y0 + 30.0 + r.below(15000) as f32 / 256.0,
+        );
+        let mut tris = Vec::new();
+        let mut grid = vec![vec![(0.0f32, 0.0f32); m + 1]; n + 1];
+        for (i, row) in grid.iter_mut().enumerate() {
+            for (j, p) in row.iter_mut().enumerate() {
+                let jx = if i == 0 || i == n {
+                    0.0
+                } else {
+                    (r.below(160) as f32 - 80.0) / 100.0
+                };
+                let jy = if j == 0 || j == m {
+                    0.0
+                } else {
+                    (r.below(160) as f32 - 80.0) / 100.0
+                };
+                *p = (
+                    x0 + (x1 - x0) * i as f32 / n as f32 + jx,
+                    y0 + (y1 - y0) * j as f32 / m as f32 + jy,
+                );
+            }
+        }
+        for i in 0..n {
+            for j in 0..m {
+                let [a, b, c, d] = [
+                    grid[i][j],
+                    grid[i + 1][j],
+                    grid[i + 1][j + 1],
+                    grid[i][j + 1],
+                ]
+                .map(|(x, y)| v(x, y));
+                tris.push([a, b, c]);
+                tris.push([a, c, d]);
+            }
+        }
+        let w = SCREEN.x1 as usize;
+        let mut counts = vec![0u32; 4 * w * SCREEN.y1 as usize];
+        for t in &tris {
+            let Some(t) = Triangle::new(*t, Cull::None, true, SCREEN) else {
+                continue;
+            };
+            t.quads_sampled(SCREEN, 4, |q| {
+                for k in 0..4 {
+                    let s = q.samples[k];
+                    assert_eq!(q.mask >> k & 1 == 1, s != 0);
+                    let (px, py) = (q.x + (k as i32 & 1), q.y + (k as i32 >> 1));
+                    for b in 0..4 {
+                        if s >> b & 1 == 1 {
+                            counts[4 * (py as usize * w + px as usize) + b] += 1;
+                        }
+                    }
+                }
+            });
+        }
+        let snap = |x: f32| (x as f64 * 256.0).round_ties_even() as i64;
+        let (sx0, sy0, sx1, sy1) = (snap(x0), snap(y0), snap(x1), snap(y1));
+        for (k, &c) in counts.iter().enumerate() {
+            let (p, s) = (k / 4, k % 4);
+            let (px, py) = ((p % w) as i64, (p / w) as i64);
+            let (fx, fy) = (px * 256 + SAMPLES_4[s].0, py * 256 + SAMPLES_4[s].1);
+            let inside = fx >= sx0 && fx < sx1 && fy >= sy0 && fy < sy1;
+            assert_eq!(
+                c, inside as u32,
+                "case {case}: pixel ({px}, {py}) sample {s}"
+            );
+        }
+    }
 }

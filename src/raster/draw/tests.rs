@@ -56,6 +56,10 @@ fn state(viewport: Viewport) -> RasterState {
             stencil: None,
         },
         blend_constants: [0.0; 4],
+        samples: 1,
+        sample_mask: !0,
+        alpha_to_coverage: false,
+        alpha_to_one: false,
     }
 }
 
@@ -353,7 +357,7 @@ fn depth_testing_keeps_the_nearest_fragment() {
             let depth = Target::new(&mut dmem, W, H, bytes * W as usize, format).unwrap();
             for y in 0..H as i32 {
                 for x in 0..W as i32 {
-                    depth.write(x, y, Texel::Float([1.0, 0.0, 0.0, 1.0]));
+                    depth.write(x, y, 0, Texel::Float([1.0, 0.0, 0.0, 1.0]));
                 }
             }
             let att = Attachments {
@@ -447,7 +451,7 @@ fn stencil_masks_a_second_draw() {
         let mut n = 0;
         for y in 0..H as i32 {
             for x in 0..W as i32 {
-                n += (t.read(x, y) == Some(Texel::Uint([1, 0, 0, 1]))) as usize;
+                n += (t.read(x, y, 0) == Some(Texel::Uint([1, 0, 0, 1]))) as usize;
             }
         }
         n
@@ -654,3 +658,179 @@ fn lines_draw_one_pixel_wide_with_interpolation() {
     // z reaches 0 halfway: x_ndc 0, window x 42.
     assert!(lit.iter().all(|&x| (26..43).contains(&x)), "{lit:?}");
 }
+
+/// 4x multisampling: each sample covered by the triangle (the rasterizer's own per-sample
+/// test) gets the color, the others keep the clear value; the sample mask and alpha to
+/// coverage remove samples; depth is tested per sample at the sample's location.
+#[test]
+fn four_samples_cover_and_test_per_sample() {
+    let (vs, fs) = kernels();
+    let tri = [
+        vertex(at(12.3, 6.1), [1.0, 0.5, 0.25, 1.0], 0),
+        vertex(at(70.6, 20.2), [1.0, 0.5, 0.25, 1.0], 0),
+        vertex(at(30.1, 51.7), [1.0, 0.5, 0.25, 1.0], 0),
+    ];
+    let win = [(12.3f32, 6.1f32), (70.6, 20.2), (30.1, 51.7)];
+    let st4 = RasterState {
+        samples: 4,
+        ..state(VIEWPORT)
+    };
+    let run = |st: &RasterState, verts: &[VertexIn]| {
+        let mut mem = vec![0u8; (W * H * 16 * 4) as usize];
+        let t = Target::with_samples(
+            &mut mem,
+            W,
+            H,
+            64 * W as usize,
+            vk::Format::R32G32B32A32_SFLOAT,
+            4,
+        )
+        .unwrap();
+        draw_triangle_list(&vs, &[], &fs, &[], &[], verts, st, &only_color(&t));
+        texels(&mem)
+    };
+    let img = run(&st4, &tri);
+    // The reference coverage: the rasterizer's per-sample test on the same window triangle.
+    let wt = Triangle::new(
+        win.map(|(x, y)| WinVertex {
+            x,
+            y,
+            z: 0.5,
+            w_inv: 1.0,
+        }),
+        Cull::None,
+        true,
+        VIEWPORT_RECT,
+    )
+    .unwrap();
+    let mut want = vec![false; (W * H * 4) as usize];
+    wt.quads_sampled(VIEWPORT_RECT, 4, |q| {
+        for k in 0..4 {
+            for s in 0..4 {
+                if q.samples[k] >> s & 1 == 1 {
+                    let (x, y) = (q.x + (k as i32 & 1), q.y + (k as i32 >> 1));
+                    want[((y as u32 * W + x as u32) * 4 + s) as usize] = true;
+                }
+            }
+        }
+    });
+    let partial = (0..(W * H) as usize)
+        .filter(|p| {
+            let n = (0..4).filter(|s| want[p * 4 + s]).count();
+            n > 0 && n < 4
+        })
+        .count();
+    assert!(partial > 50, "{partial} partly covered pixels");
+    for (k, t) in img.iter().enumerate() {
+        let colored = t[0] == 1.0;
+        assert_eq!(colored, want[k], "pixel {} sample {}", k / 4, k % 4);
+    }
+    // Sample mask 0b0101: only samples 0 and 2.
+    let masked = run(
+        &RasterState {
+            sample_mask: 0b0101,
+            ..st4
+        },
+        &tri,
+    );
+    for (k, t) in masked.iter().enumerate() {
+        assert_eq!(
+            t[0] == 1.0,
+            want[k] && (k % 4 == 0 || k % 4 == 2),
+            "masked {k}"
+        );
+    }
+    // Alpha to coverage (the shader's alpha is the flat tag): 0 keeps no sample, 1 all.
+    for (tag, keep) in [(0u32, false), (1, true)] {
+        let tagged: Vec<VertexIn> = tri
+            .iter()
+            .map(|v| {
+                let mut v = *v;
+                v.inputs[2][0] = tag;
+                v
+            })
+            .collect();
+        let a2c = run(
+            &RasterState {
+                alpha_to_coverage: true,
+                ..st4
+            },
+            &tagged,
+        );
+        for (k, t) in a2c.iter().enumerate() {
+            assert_eq!(t[0] == 1.0, want[k] && keep, "alpha {tag} to coverage {k}");
+        }
+    }
+    // Depth per sample: z runs from 0 to 1 across x; stored depth 0.51 with LESS keeps the
+    // samples whose own z (at their location, not the pixel center's) is below 0.51.
+    let ramp = [
+        vertex([-1.0, -1.0, 0.0, 1.0], [1.0; 4], 0),
+        vertex([1.0, -1.0, 1.0, 1.0], [1.0; 4], 0),
+        vertex([-1.0, 1.0, 0.0, 1.0], [1.0; 4], 0),
+    ];
+    let mut cmem = vec![0u8; (W * H * 16 * 4) as usize];
+    let mut dmem = vec![0u8; (W * H * 4 * 4) as usize];
+    let color = Target::with_samples(
+        &mut cmem,
+        W,
+        H,
+        64 * W as usize,
+        vk::Format::R32G32B32A32_SFLOAT,
+        4,
+    )
+    .unwrap();
+    let depth =
+        Target::with_samples(&mut dmem, W, H, 16 * W as usize, vk::Format::D32_SFLOAT, 4).unwrap();
+    for y in 0..H as i32 {
+        for x in 0..W as i32 {
+            for s in 0..4 {
+                depth.write(x, y, s, Texel::Float([0.51, 0.0, 0.0, 1.0]));
+            }
+        }
+    }
+    let mut st = st4;
+    st.depth_stencil.depth_test = true;
+    st.depth_stencil.depth_compare = vk::CompareOp::LESS;
+    let att = Attachments {
+        color: vec![(&color, BlendAttachment::default())],
+        depth: Some(&depth),
+        stencil: None,
+    };
+    draw_triangle_list(&vs, &[], &fs, &[], &[], &ramp, &st, &att);
+    let img = texels(&cmem);
+    let mut split = 0;
+    for (k, t) in img.iter().enumerate() {
+        let (p, smp) = (k / 4, k % 4);
+        let (x, y) = ((p % W as usize) as f64, (p / W as usize) as f64);
+        let (sx, sy) = crate::raster::SAMPLES_4[smp];
+        let (fx, fy) = (x + sx as f64 / 256.0, y + sy as f64 / 256.0);
+        // Window x 10..74 maps z 0..1 along the bottom edge; the triangle is x/64 + y/48
+        // below 1 (viewport units).
+        let (u, v) = ((fx - 10.0) / 64.0, (fy - 5.0) / 48.0);
+        if !(0.0..1.0).contains(&u) || !(0.0..1.0).contains(&v) || (u + v - 1.0).abs() < 0.01 {
+            continue;
+        }
+        let z = u;
+        if (z - 0.51).abs() < 1e-3 {
+            continue;
+        }
+        let want = u + v < 1.0 && z < 0.51;
+        assert_eq!(t[0] == 1.0, want, "pixel ({x}, {y}) sample {smp}: z {z}");
+        // Pixel 42 straddles z = 0.51 (x 42.64): samples 0, 2, 3 pass, 1 fails.
+        split += (x == 42.0 && v < 0.3 && smp == 0 && want) as usize;
+        split += (x == 42.0 && v < 0.3 && smp == 1 && !want && t[0] != 1.0) as usize;
+    }
+    assert!(split > 0, "no pixel tested its samples apart");
+    assert_eq!(coverage_of_alpha(0.5, 4), 0b0011);
+    assert_eq!(coverage_of_alpha(0.3, 4), 0b0001);
+    assert_eq!(coverage_of_alpha(f32::NAN, 4), 0);
+    assert_eq!(coverage_of_alpha(7.0, 4), 0b1111);
+    assert_eq!(coverage_of_alpha(0.4, 1), 0);
+}
+
+const VIEWPORT_RECT: Rect = Rect {
+    x0: 10,
+    y0: 5,
+    x1: 74,
+    y1: 53,
+};
