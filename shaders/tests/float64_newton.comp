@@ -2,7 +2,9 @@
 // 64-bit floats through the loader (tests/tests/float64.rs): per invocation, a value derived
 // from its index and a double specialization constant, Newton iterations for its square root,
 // sqrt, division, a fused fma, floor/fract, conversions to int64 and float, a dmat3 from a
-// std140 uniform buffer times a dvec3, and a per-workgroup sum in shared memory.
+// std140 uniform buffer times a dvec3, and a per-workgroup sum in shared memory. `precise`
+// keeps x's multiply-add unfused (softvk contracts a * b + c where the CPU has FMA), so the
+// CPU's separate multiply and add are the reference.
 #extension GL_EXT_shader_explicit_arithmetic_types_int64 : require
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const double SCALE = 1.0;
@@ -12,7 +14,7 @@ shared double part[64];
 
 void main() {
     uint gid = gl_GlobalInvocationID.x, lid = gl_LocalInvocationID.x;
-    double x = double(gid) * SCALE + u.bias;
+    precise double x = double(gid) * SCALE + u.bias;
     double g = x > 1.0lf ? x * 0.5lf : 1.0lf;
     for (int k = 0; k < 8; ++k) {
         g = 0.5lf * (g + x / g);
