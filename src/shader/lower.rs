@@ -1890,6 +1890,15 @@ impl<'a, 'f> Lower<'a, 'f> {
             | ImageSampleProjExplicitLod
             | ImageSampleProjDrefExplicitLod => self.image_sample(i)?,
             ImageGather | ImageDrefGather => self.image_gather(i)?,
+            ImageSampleImplicitLod
+            | ImageSampleDrefImplicitLod
+            | ImageSampleProjImplicitLod
+            | ImageSampleProjDrefImplicitLod => {
+                return err(format!(
+                    "Op{:?} needs implicit derivatives: fragment shaders only",
+                    i.op
+                ));
+            }
             ImageQuerySizeLod | ImageQueryLevels => self.image_query_lod(i)?,
             ImageFetch | ImageRead => {
                 let Val::Img(d, sampled, shape) = self.get(i.w(0))? else {

@@ -392,6 +392,10 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
                 | ImageSampleDrefExplicitLod
                 | ImageSampleProjExplicitLod
                 | ImageSampleProjDrefExplicitLod
+                | ImageSampleImplicitLod
+                | ImageSampleDrefImplicitLod
+                | ImageSampleProjImplicitLod
+                | ImageSampleProjDrefImplicitLod
                 | ImageGather
                 | ImageDrefGather
                 | ImageQuerySizeLod

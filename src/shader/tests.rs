@@ -1671,3 +1671,104 @@ fn graphics_stages_refuse_what_they_do_not_implement() {
         e.message
     );
 }
+
+/// Implicit LOD in fragment shaders (shaders/tests/fragment_texture.frag): a 16x16 image with
+/// 3 levels, each one constant color, NEAREST filtering and mipmaps; quads whose uv steps
+/// 1, 2 and 4 texels of level 0 per pixel select levels 0, 1 and 2 (λ = log2 of the step),
+/// through the Grad path with the quad's coarse derivatives.
+#[test]
+#[allow(clippy::needless_range_loop)]
+fn implicit_lod_follows_quad_derivatives() {
+    use crate::resource::SamplerDesc;
+    use crate::shader::runtime::sampling::{Level, MAX_LEVELS};
+    use ash::vk;
+    let path = dir().join("../tests/fragment_texture.spv");
+    let m = Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse");
+    let iface = PipelineInterface {
+        bindings: vec![BindingLayout {
+            set: 0,
+            binding: 0,
+            kind: DescriptorKind::CombinedImageSampler,
+            count: 1,
+            first_slot: 0,
+        }],
+        push_constant_bytes: 0,
+    };
+    let k = compile_fragment(&m, "main", &SpecConstants::default(), &iface).expect("compile");
+    let heap = Arc::new(Heap::new(1 << 20));
+    let sizes = [16u32, 8, 4];
+    let colors: [[u8; 4]; 3] = [[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 255]];
+    let mut level = [Level::default(); MAX_LEVELS];
+    let mut bytes = Vec::new();
+    for (m, &s) in sizes.iter().enumerate() {
+        level[m] = Level {
+            offset: bytes.len() as u64,
+            extent: [s, s, 1],
+            row_pitch: 4 * s as u64,
+            depth_pitch: 4 * (s * s) as u64,
+            layer_pitch: 4 * (s * s) as u64,
+        };
+        for _ in 0..s * s {
+            bytes.extend(colors[m]);
+        }
+    }
+    let mem = DeviceMemory::allocate(&heap, bytes.len() as u64, 0, None).expect("alloc");
+    let span = mem.span(0, bytes.len() as u64).expect("span");
+    span.write(0, &bytes);
+    let image = SampledImage {
+        span,
+        format: vk::Format::R8G8B8A8_UNORM,
+        swizzle: [vk::ComponentSwizzle::IDENTITY; 4],
+        layers: 1,
+        levels: 3,
+        level,
+        texel_stride: 4,
+    };
+    let sampler = SamplerDesc {
+        mag_filter: vk::Filter::NEAREST,
+        min_filter: vk::Filter::NEAREST,
+        mipmap_mode: vk::SamplerMipmapMode::NEAREST,
+        address_mode: [vk::SamplerAddressMode::REPEAT; 3],
+        mip_lod_bias: 0.0,
+        anisotropy: None,
+        compare: None,
+        min_lod: 0.0,
+        max_lod: 1000.0,
+        border_color: vk::BorderColor::FLOAT_TRANSPARENT_BLACK,
+        unnormalized_coordinates: false,
+        reduction: vk::SamplerReductionMode::WEIGHTED_AVERAGE,
+    };
+    let slots = [Resource::Sampled {
+        image: Some(image),
+        sampler: Some(sampler),
+    }];
+    // Quad q: uv steps of 2^q texels (of 16) per pixel in x and y.
+    let mut got = Vec::new();
+    k.run_quads(
+        &slots,
+        &[],
+        3,
+        |q, rows| {
+            let step = (1u32 << q) as f32 / 16.0;
+            for l in 0..4 {
+                let (dx, dy) = ((l % 2) as f32, (l / 2) as f32);
+                rows[0][l] = (0.1 + step * dx).to_bits();
+                rows[1][l] = (0.2 + step * dy).to_bits();
+            }
+            0b1111
+        },
+        |q, rows, live| {
+            assert_eq!(live, 0b1111);
+            let o = crate::shader::runtime::IO_OUT_LOCATIONS as usize;
+            for l in 0..4 {
+                let c: Vec<f32> = (0..4).map(|k| f32::from_bits(rows[o + k][l])).collect();
+                got.push((q, c));
+            }
+        },
+    );
+    assert_eq!(got.len(), 12);
+    for (q, c) in got {
+        let want: Vec<f32> = colors[q].iter().map(|&b| b as f32 / 255.0).collect();
+        assert_eq!(c, want, "quad {q}: level {q} expected");
+    }
+}

@@ -1501,6 +1501,13 @@ impl<'a> Lower<'a, '_> {
             op if simd_subgroup::is_subgroup_op(op) => self.subgroup_soa(i),
             Kill | TerminateInvocation => self.kill_soa(),
             IsHelperInvocationEXT => self.is_helper_soa(i),
+            ImageSampleImplicitLod | ImageSampleDrefImplicitLod => {
+                let e = self.implicit_lod_soa(i)?;
+                self.pure(&e)
+            }
+            ImageSampleProjImplicitLod | ImageSampleProjDrefImplicitLod => {
+                err(format!("Op{:?} is not supported yet", i.op))
+            }
             DPdx | DPdy | Fwidth | DPdxFine | DPdyFine | FwidthFine | DPdxCoarse | DPdyCoarse
             | FwidthCoarse => self.derivative_soa(i),
             DemoteToHelperInvocation => err("OpDemoteToHelperInvocation is not supported yet"),

@@ -359,3 +359,103 @@ impl Lower<'_, '_> {
         self.b.ins().bitcast(t, le, s)
     }
 }
+
+/// Synthetic ids of the derivatives an implicit-LOD sample passes on as Grad operands (above
+/// any id a module can declare: the SPIR-V id bound is checked to be lower at parse time by
+/// the ids the module uses, and these are refused if a module uses them).
+const IMPLICIT_DX: u32 = u32::MAX - 1;
+const IMPLICIT_DY: u32 = u32::MAX - 2;
+
+impl Lower<'_, '_> {
+    /// OpImageSampleImplicitLod / OpImageSampleDrefImplicitLod in a fragment shader: the
+    /// coordinates' derivatives across the quad (coarse: from the top-left pixel, so the four
+    /// pixels share one level of detail) become the Grad operands of the explicit-LOD form,
+    /// which the caller translates.
+    pub(super) fn implicit_lod_soa(&mut self, i: &Inst) -> Result<Inst, ShaderError> {
+        if self.p.model != spirv::ExecutionModel::Fragment {
+            return err(format!(
+                "Op{:?} needs implicit derivatives: fragment shaders only",
+                i.op
+            ));
+        }
+        if self.p.value_types.contains_key(&IMPLICIT_DX)
+            || self.p.value_types.contains_key(&IMPLICIT_DY)
+        {
+            return err("a module using the ids softvk reserves for implicit derivatives");
+        }
+        let dref = i.op == Op::ImageSampleDrefImplicitLod;
+        let mask_at = if dref { 3 } else { 2 };
+        let mask = if i.len() > mask_at { i.w(mask_at) } else { 0 };
+        const BIAS: u32 = 0x1;
+        const LOD_OR_GRAD: u32 = 0x2 | 0x4;
+        if mask & BIAS != 0 {
+            return err("the Bias image operand is not supported yet");
+        }
+        if mask & LOD_OR_GRAD != 0 {
+            return Err(ShaderError::malformed(format!(
+                "Op{:?} with a Lod or Grad operand",
+                i.op
+            )));
+        }
+        let shape = match self.get(i.w(0))? {
+            Val::SImg(_, _, _, shape) => shape,
+            _ => {
+                return Err(ShaderError::malformed(format!(
+                    "Op{:?} of something other than a sampled image",
+                    i.op
+                )));
+            }
+        };
+        let n = match shape.dim {
+            d if d == spirv::Dim::Dim1D as u32 => 1,
+            d if d == spirv::Dim::Dim3D as u32 || d == spirv::Dim::DimCube as u32 => 3,
+            _ => 2,
+        };
+        let c = self.get(i.w(1))?;
+        let lvs = self
+            .soa_lvs(&c)
+            .ok_or_else(|| ShaderError::new("a sample coordinate that is not a value"))?;
+        if lvs.len() < n {
+            return Err(ShaderError::malformed("too few sample coordinates"));
+        }
+        let (mut dx, mut dy) = (Vec::new(), Vec::new());
+        for lv in lvs.into_iter().take(n) {
+            let v = match lv {
+                Lv::U(_) => {
+                    let z = self.b.ins().f32const(0.0);
+                    dx.push(Lv::U(z));
+                    dy.push(Lv::U(z));
+                    continue;
+                }
+                Lv::V(v) if self.b.func.dfg.value_type(v) == types::F32X4 => v,
+                other => match self.soa_pack_f32(other) {
+                    Some(v) => v,
+                    None => return err("sample coordinates that are not 32-bit floats"),
+                },
+            };
+            dx.push(Lv::V(self.quad_diff(v, [1, 1, 1, 1], [0, 0, 0, 0])));
+            dy.push(Lv::V(self.quad_diff(v, [2, 2, 2, 2], [0, 0, 0, 0])));
+        }
+        let (dxv, dyv) = (self.soa_value(dx), self.soa_value(dy));
+        self.set(IMPLICIT_DX, dxv);
+        self.set(IMPLICIT_DY, dyv);
+        let op = if dref {
+            Op::ImageSampleDrefExplicitLod
+        } else {
+            Op::ImageSampleExplicitLod
+        };
+        let mut ops: Vec<rspirv::dr::Operand> = i.ops[..mask_at].to_vec();
+        ops.push(rspirv::dr::Operand::ImageOperands(
+            spirv::ImageOperands::from_bits_retain(mask | 0x4),
+        ));
+        ops.push(rspirv::dr::Operand::IdRef(IMPLICIT_DX));
+        ops.push(rspirv::dr::Operand::IdRef(IMPLICIT_DY));
+        ops.extend(i.ops.iter().skip(mask_at + 1).cloned());
+        Ok(Inst {
+            op,
+            ty: i.ty,
+            id: i.id,
+            ops,
+        })
+    }
+}
