@@ -170,19 +170,7 @@ impl Planes {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn f(&mut self, lo: f32, hi: f32) -> f32 {
-            lo + (hi - lo) * (self.next() % 1_000_000) as f32 / 1_000_000.0
-        }
-    }
+    use crate::raster::tests::Rng;
 
     /// An attribute that is a linear function of the position stays that function at every
     /// clipped vertex; every vertex satisfies every plane; inside triangles pass unchanged.

@@ -329,19 +329,7 @@ pub fn draw(
                 };
                 let corners = [off(pa, 1.0), off(pa, -1.0), off(pb, -1.0), off(pb, 1.0)];
                 let ends = [&a[4..], &a[4..], &b[4..], &b[4..]];
-                for idx in [[0, 1, 2], [0, 2, 3]] {
-                    let verts = idx.map(|i| corners[i]);
-                    let Some(mut tri) = Triangle::new(verts, Cull::None, true, scissor) else {
-                        continue;
-                    };
-                    tri.front_facing = true;
-                    prims.push(Prim {
-                        tri,
-                        attrs: idx.map(|i| ends[i].to_vec()),
-                        flat: flat.clone(),
-                        point: None,
-                    });
-                }
+                rectangle(&mut prims, corners, ends, &flat, None, scissor);
             }
             _ => {
                 if !planes.point_inside(&recs[0]) {
@@ -367,19 +355,9 @@ pub fn draw(
                     corner(1.0, 1.0),
                     corner(-1.0, 1.0),
                 ];
-                for idx in [[0, 1, 2], [0, 2, 3]] {
-                    let verts = idx.map(|i| corners[i]);
-                    let Some(mut tri) = Triangle::new(verts, Cull::None, true, scissor) else {
-                        continue;
-                    };
-                    tri.front_facing = true;
-                    prims.push(Prim {
-                        tri,
-                        attrs: [0; 3].map(|_| recs[0][4..].to_vec()),
-                        flat: flat.clone(),
-                        point: Some([p.x, p.y, size]),
-                    });
-                }
+                let attrs = &recs[0][4..];
+                let point = Some([p.x, p.y, size]);
+                rectangle(&mut prims, corners, [attrs; 4], &flat, point, scissor);
             }
         }
     }
@@ -493,6 +471,48 @@ pub fn draw(
     });
 }
 
+/// A line's or point's rectangle (corners in order around it, each with its inputs) as two
+/// triangles sharing the diagonal 0-2: never culled, always front-facing.
+fn rectangle(
+    prims: &mut Vec<Prim>,
+    corners: [WinVertex; 4],
+    attrs: [&[f32]; 4],
+    flat: &[u32],
+    point: Option<[f32; 3]>,
+    scissor: Rect,
+) {
+    for idx in [[0, 1, 2], [0, 2, 3]] {
+        let verts = idx.map(|i| corners[i]);
+        let Some(mut tri) = Triangle::new(verts, Cull::None, true, scissor) else {
+            continue;
+        };
+        tri.front_facing = true;
+        prims.push(Prim {
+            tri,
+            attrs: idx.map(|i| attrs[i].to_vec()),
+            flat: flat.to_vec(),
+            point,
+        });
+    }
+}
+
+/// `src` where the write mask has the component, else `dst`.
+fn masked(ba: &BlendAttachment, src: [u32; 4], dst: [u32; 4]) -> [u32; 4] {
+    let bits = [
+        vk::ColorComponentFlags::R,
+        vk::ColorComponentFlags::G,
+        vk::ColorComponentFlags::B,
+        vk::ColorComponentFlags::A,
+    ];
+    std::array::from_fn(|k| {
+        if ba.write_mask.contains(bits[k]) {
+            src[k]
+        } else {
+            dst[k]
+        }
+    })
+}
+
 /// The depth bounds, stencil and depth tests of a fragment at (x, y) of depth `z`, with the
 /// depth and stencil writes; whether it survives.
 fn fragment_tests(
@@ -561,33 +581,9 @@ fn write_color(
             };
             Texel::Float(blend::blend(ba, &i, range))
         }
-        (_, Texel::Uint(d)) => {
-            let plain = BlendAttachment {
-                enable: false,
-                ..*ba
-            };
-            let i = blend::Inputs {
-                src: src.map(f32::from_bits),
-                src1: [0.0; 4],
-                dst: d.map(f32::from_bits),
-                constants,
-            };
-            Texel::Uint(blend::blend(&plain, &i, blend::Range::Float).map(f32::to_bits))
-        }
-        (_, Texel::Sint(d)) => {
-            let plain = BlendAttachment {
-                enable: false,
-                ..*ba
-            };
-            let i = blend::Inputs {
-                src: src.map(f32::from_bits),
-                src1: [0.0; 4],
-                dst: d.map(|v| f32::from_bits(v as u32)),
-                constants,
-            };
-            let v = blend::blend(&plain, &i, blend::Range::Float);
-            Texel::Sint(v.map(|x| x.to_bits() as i32))
-        }
+        // Integer formats: no blending (only the write mask), the words as they are.
+        (_, Texel::Uint(d)) => Texel::Uint(masked(ba, src, d)),
+        (_, Texel::Sint(d)) => Texel::Sint(masked(ba, src, d.map(|v| v as u32)).map(|v| v as i32)),
         _ => return,
     };
     t.write(x, y, s, texel);

@@ -254,10 +254,13 @@ impl Triangle {
     /// pixel is in the quad's mask when any of its samples is covered, and `Quad::samples`
     /// says which.
     pub fn quads_sampled(&self, area: Rect, samples: u32, mut f: impl FnMut(&Quad)) {
-        if samples > 1 {
-            return self.quads_4(area, &mut f);
+        // One sample: pixels whose centers may be inside; four: whose area may be.
+        let r = if samples > 1 {
+            self.bbox_any
+        } else {
+            self.bbox
         }
-        let r = self.bbox.intersect(area);
+        .intersect(area);
         if r.is_empty() {
             return;
         }
@@ -275,7 +278,7 @@ impl Triangle {
                     while y < by + bh {
                         let mut x = bx;
                         while x < bx + bw {
-                            self.quad(x, y, r, inv_area, &mut f);
+                            self.quad(x, y, r, inv_area, samples, &mut f);
                             x += 2;
                         }
                         y += 2;
@@ -300,7 +303,17 @@ impl Triangle {
         })
     }
 
-    fn quad(&self, x: i32, y: i32, r: Rect, inv_area: f64, f: &mut impl FnMut(&Quad)) {
+    /// The quad at (x, y): each pixel inside `r` with its covered samples (the center, or
+    /// the four standard locations), barycentrics at every pixel center.
+    fn quad(
+        &self,
+        x: i32,
+        y: i32,
+        r: Rect,
+        inv_area: f64,
+        samples: u32,
+        f: &mut impl FnMut(&Quad),
+    ) {
         let mut q = Quad {
             x,
             y,
@@ -308,64 +321,29 @@ impl Triangle {
             bary: [[0.0; 3]; 4],
             samples: [0; 4],
         };
+        let inside = |e: [i64; 3]| (0..3).all(|i| e[i] - self.bias[i] >= 0);
         for k in 0..4 {
             let (px, py) = (x + (k & 1), y + (k >> 1));
             let e = self.edges_at(px, py);
-            let inside = (0..3).all(|i| e[i] - self.bias[i] >= 0);
-            let in_rect = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
-            if inside && in_rect {
-                q.mask |= 1 << k;
-                q.samples[k as usize] = 1;
-            }
             q.bary[k as usize] = e.map(|v| (v as f64 * inv_area) as f32);
+            if px < r.x0 || px >= r.x1 || py < r.y0 || py >= r.y1 {
+                continue;
+            }
+            let cover = if samples > 1 {
+                let (fx, fy) = (px as i64 * ONE, py as i64 * ONE);
+                SAMPLES_4.iter().enumerate().fold(0u8, |m, (s, (sx, sy))| {
+                    m | (inside(self.edges_fixed(fx + sx, fy + sy)) as u8) << s
+                })
+            } else {
+                inside(e) as u8
+            };
+            q.samples[k as usize] = cover;
+            if cover != 0 {
+                q.mask |= 1 << k;
+            }
         }
         if q.mask != 0 {
             f(&q);
-        }
-    }
-
-    /// Quads at 4 samples per pixel: every pixel whose area the bounding box of the snapped
-    /// vertices touches, each sample tested with the same edge functions and tie rule.
-    fn quads_4(&self, area: Rect, f: &mut impl FnMut(&Quad)) {
-        let r = self.bbox_any.intersect(area);
-        if r.is_empty() {
-            return;
-        }
-        let inv_area = 1.0 / self.area as f64;
-        let (qx0, qy0) = (r.x0 & !1, r.y0 & !1);
-        let mut y = qy0;
-        while y < r.y1 {
-            let mut x = qx0;
-            while x < r.x1 {
-                let mut q = Quad {
-                    x,
-                    y,
-                    mask: 0,
-                    bary: [[0.0; 3]; 4],
-                    samples: [0; 4],
-                };
-                for k in 0..4 {
-                    let (px, py) = (x + (k & 1), y + (k >> 1));
-                    let in_rect = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
-                    let (fx, fy) = (px as i64 * ONE, py as i64 * ONE);
-                    for (s, (sx, sy)) in SAMPLES_4.iter().enumerate() {
-                        let e = self.edges_fixed(fx + sx, fy + sy);
-                        if in_rect && (0..3).all(|i| e[i] - self.bias[i] >= 0) {
-                            q.samples[k as usize] |= 1 << s;
-                        }
-                    }
-                    if q.samples[k as usize] != 0 {
-                        q.mask |= 1 << k;
-                    }
-                    let e = self.edges_at(px, py);
-                    q.bary[k as usize] = e.map(|v| (v as f64 * inv_area) as f32);
-                }
-                if q.mask != 0 {
-                    f(&q);
-                }
-                x += 2;
-            }
-            y += 2;
         }
     }
 }
@@ -445,4 +423,4 @@ impl Bins {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

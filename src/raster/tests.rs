@@ -1,17 +1,21 @@
 use super::*;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// xorshift64: deterministic test data.
-struct Rng(u64);
+/// xorshift64: deterministic test data (for the raster modules' tests).
+pub(crate) struct Rng(pub u64);
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
         self.0
     }
-    fn below(&mut self, n: u64) -> u64 {
+    pub fn below(&mut self, n: u64) -> u64 {
         self.next() % n
+    }
+    /// A float in [lo, hi) in steps of (hi - lo) / 10^6.
+    pub fn f(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * (self.next() % 1_000_000) as f32 / 1_000_000.0
     }
 }
 

@@ -435,19 +435,28 @@ pub struct VertexOut {
     pub locations: [[u32; 4]; runtime::IO_LOCATIONS as usize],
 }
 
-/// Compiles vertex entry point `entry` for `iface`, with `spec` applied.
-pub fn compile_vertex(
+/// A compiled graphics entry point: its kernel and interface facts.
+struct Stage {
+    kernel: ComputeKernel,
+    inputs: Vec<(u32, lower::Interp)>,
+    writes_depth: bool,
+    early_fragment_tests: bool,
+}
+
+/// Compiles a graphics entry point of `model` on the SoA backend.
+fn compile_stage(
     module: &Module,
     entry: &str,
     spec: &SpecConstants,
     iface: &PipelineInterface,
-) -> Result<VertexKernel, ShaderError> {
+    model: spirv::ExecutionModel,
+) -> Result<Stage, ShaderError> {
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let program =
-            front::Program::with_model(module, entry, spec, spirv::ExecutionModel::Vertex)?;
-        lower::compile(&program, iface, lower::uniformity::LANES, false)
+        let program = front::Program::with_model(module, entry, spec, model)?;
+        let early = program.early_fragment_tests;
+        lower::compile(&program, iface, lower::uniformity::LANES, false).map(|j| (j, early))
     }));
-    let jit = match compiled {
+    let (mut jit, early) = match compiled {
         Ok(r) => r?,
         Err(_) => {
             return Err(ShaderError::new(format!(
@@ -455,13 +464,33 @@ pub fn compile_vertex(
             )));
         }
     };
+    let inputs = std::mem::take(&mut jit.inputs);
+    let writes_depth = jit.writes_depth;
     let kernel = finish([1, 1, 1], jit, None, iface, None);
     if kernel.run.use_coroutines || kernel.run.barriers {
-        return Err(ShaderError::new(
-            "a vertex shader with more than 48 KiB of function memory",
-        ));
+        return Err(ShaderError::new(format!(
+            "a {model:?} shader with more than 48 KiB of function memory"
+        )));
     }
-    Ok(VertexKernel { kernel })
+    Ok(Stage {
+        kernel,
+        inputs,
+        writes_depth,
+        early_fragment_tests: early,
+    })
+}
+
+/// Compiles vertex entry point `entry` for `iface`, with `spec` applied.
+pub fn compile_vertex(
+    module: &Module,
+    entry: &str,
+    spec: &SpecConstants,
+    iface: &PipelineInterface,
+) -> Result<VertexKernel, ShaderError> {
+    let stage = compile_stage(module, entry, spec, iface, spirv::ExecutionModel::Vertex)?;
+    Ok(VertexKernel {
+        kernel: stage.kernel,
+    })
 }
 
 impl VertexKernel {
@@ -475,21 +504,8 @@ impl VertexKernel {
         use runtime::{
             IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE, IO_OUT_POSITION,
         };
-        let never = || false;
-        let watch = Watch {
-            deadline: None,
-            cancelled: &never,
-        };
-        let stopper = runtime::Stopper {
-            stopped: std::sync::atomic::AtomicBool::new(false),
-            watch: &watch,
-            addresses: self
-                .kernel
-                .run
-                .device_addresses
-                .then(crate::memory::addresses::snapshot),
-        };
-        let bound = BoundSlots::new(slots, self.kernel.slots_needed);
+        let bound = self.kernel.stage_bindings(slots);
+        let stopper = bound.stopper();
         let mut io = vec![[0u32; 4]; runtime::IO_ROWS];
         let mut out = Vec::with_capacity(vertices.len());
         for group in vertices.chunks(4) {
@@ -507,7 +523,7 @@ impl VertexKernel {
             }
             runtime::run_stage_call(
                 &self.kernel.run,
-                bound.table.get(),
+                bound.slots.table.get(),
                 push,
                 lanes,
                 &mut io,
@@ -556,33 +572,12 @@ pub fn compile_fragment(
     spec: &SpecConstants,
     iface: &PipelineInterface,
 ) -> Result<FragmentKernel, ShaderError> {
-    let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let program =
-            front::Program::with_model(module, entry, spec, spirv::ExecutionModel::Fragment)?;
-        let early = program.early_fragment_tests;
-        lower::compile(&program, iface, lower::uniformity::LANES, false).map(|j| (j, early))
-    }));
-    let (mut jit, early_fragment_tests) = match compiled {
-        Ok(r) => r?,
-        Err(_) => {
-            return Err(ShaderError::new(format!(
-                "internal error while compiling entry point \"{entry}\""
-            )));
-        }
-    };
-    let inputs = std::mem::take(&mut jit.inputs);
-    let writes_depth = jit.writes_depth;
-    let kernel = finish([1, 1, 1], jit, None, iface, None);
-    if kernel.run.use_coroutines || kernel.run.barriers {
-        return Err(ShaderError::new(
-            "a fragment shader with more than 48 KiB of function memory",
-        ));
-    }
+    let stage = compile_stage(module, entry, spec, iface, spirv::ExecutionModel::Fragment)?;
     Ok(FragmentKernel {
-        kernel,
-        early_fragment_tests,
-        inputs,
-        writes_depth,
+        kernel: stage.kernel,
+        early_fragment_tests: stage.early_fragment_tests,
+        inputs: stage.inputs,
+        writes_depth: stage.writes_depth,
     })
 }
 
@@ -599,21 +594,8 @@ impl FragmentKernel {
         mut fill: impl FnMut(usize, &mut [[u32; 4]]) -> u8,
         mut take: impl FnMut(usize, &[[u32; 4]], u8),
     ) {
-        let never = || false;
-        let watch = Watch {
-            deadline: None,
-            cancelled: &never,
-        };
-        let stopper = runtime::Stopper {
-            stopped: std::sync::atomic::AtomicBool::new(false),
-            watch: &watch,
-            addresses: self
-                .kernel
-                .run
-                .device_addresses
-                .then(crate::memory::addresses::snapshot),
-        };
-        let bound = BoundSlots::new(slots, self.kernel.slots_needed);
+        let bound = self.kernel.stage_bindings(slots);
+        let stopper = bound.stopper();
         let mut io = vec![[0u32; 4]; runtime::IO_ROWS];
         for q in 0..quads {
             io.iter_mut().for_each(|r| *r = [0; 4]);
@@ -630,7 +612,7 @@ impl FragmentKernel {
             io[runtime::IO_DISCARD as usize] = [0; 4];
             runtime::run_stage_call(
                 &self.kernel.run,
-                bound.table.get(),
+                bound.slots.table.get(),
                 push,
                 lanes,
                 &mut io,
@@ -803,6 +785,41 @@ impl ComputeKernel {
 pub struct Stopped;
 
 /// The binding table of one dispatch, shared read-only by the workers.
+/// What graphics-stage calls run with: the bound slots and the device-address snapshot (no
+/// deadline: a draw's shaders are bounded by the draw's size, and the fuel checks still stop
+/// them when the device goes away).
+struct StageBindings {
+    slots: BoundSlots,
+    addresses: Option<std::sync::Arc<crate::memory::addresses::AddressMap>>,
+}
+
+impl StageBindings {
+    fn stopper(&self) -> runtime::Stopper<'static> {
+        static NEVER: fn() -> bool = || false;
+        static WATCH: Watch<'static> = Watch {
+            deadline: None,
+            cancelled: &NEVER,
+        };
+        runtime::Stopper {
+            stopped: std::sync::atomic::AtomicBool::new(false),
+            watch: &WATCH,
+            addresses: self.addresses.clone(),
+        }
+    }
+}
+
+impl ComputeKernel {
+    fn stage_bindings(&self, slots: &[Resource<'_>]) -> StageBindings {
+        StageBindings {
+            slots: BoundSlots::new(slots, self.slots_needed),
+            addresses: self
+                .run
+                .device_addresses
+                .then(crate::memory::addresses::snapshot),
+        }
+    }
+}
+
 /// The binding table a call reads (`SlotDesc`s) with what its entries point to, alive as long
 /// as this is (boxes: the table points into them, so they must not move).
 #[allow(clippy::vec_box)]

@@ -2,25 +2,28 @@ use super::*;
 use crate::raster::depth::StencilFace;
 use crate::shader::{Module, PipelineInterface, SpecConstants, compile_fragment, compile_vertex};
 
+/// The module of shaders/tests/NAME (a .spv).
+fn module(name: &str) -> Module {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("shaders/tests")
+        .join(name);
+    let bytes = std::fs::read(&path).expect("spv");
+    let words: Vec<u32> = bytes
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Module::parse(&words).expect("parse")
+}
+
+const NO_BINDINGS: PipelineInterface = PipelineInterface {
+    bindings: Vec::new(),
+    push_constant_bytes: 0,
+};
+
 fn kernels() -> (VertexKernel, FragmentKernel) {
-    let load = |name: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("shaders/tests")
-            .join(name);
-        let bytes = std::fs::read(&path).expect("spv");
-        let words: Vec<u32> = bytes
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        Module::parse(&words).expect("parse")
-    };
-    let iface = PipelineInterface {
-        bindings: Vec::new(),
-        push_constant_bytes: 0,
-    };
     let spec = SpecConstants::default();
-    let vs = compile_vertex(&load("draw_color_vs.spv"), "main", &spec, &iface);
-    let fs = compile_fragment(&load("draw_color_fs.spv"), "main", &spec, &iface);
+    let vs = compile_vertex(&module("draw_color_vs.spv"), "main", &spec, &NO_BINDINGS);
+    let fs = compile_fragment(&module("draw_color_fs.spv"), "main", &spec, &NO_BINDINGS);
     (vs.expect("vertex"), fs.expect("fragment"))
 }
 
@@ -490,26 +493,11 @@ fn at(x: f32, y: f32) -> [f32; 4] {
 #[test]
 fn points_draw_one_pixel_with_point_coordinates() {
     let (vs, _) = kernels();
-    let load = |name: &str| {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("shaders/tests")
-            .join(name);
-        let bytes = std::fs::read(&path).expect("spv");
-        let words: Vec<u32> = bytes
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect();
-        Module::parse(&words).expect("parse")
-    };
-    let iface = PipelineInterface {
-        bindings: Vec::new(),
-        push_constant_bytes: 0,
-    };
     let fs = compile_fragment(
-        &load("draw_pointcoord_fs.spv"),
+        &module("draw_pointcoord_fs.spv"),
         "main",
         &SpecConstants::default(),
-        &iface,
+        &NO_BINDINGS,
     )
     .expect("fragment");
     let pts = [
@@ -526,27 +514,7 @@ fn points_draw_one_pixel_with_point_coordinates() {
         .collect();
     let stream = crate::raster::assembly::direct(0, verts.len() as u32);
     let prims = crate::raster::assembly::primitives(vk::PrimitiveTopology::POINT_LIST, &stream);
-    let mut mem = vec![0u8; (W * H * 16) as usize];
-    let target = Target::new(
-        &mut mem,
-        W,
-        H,
-        16 * W as usize,
-        vk::Format::R32G32B32A32_SFLOAT,
-    )
-    .unwrap();
-    super::draw(
-        &vs,
-        &[],
-        &fs,
-        &[],
-        &[],
-        &verts,
-        &prims,
-        &state(VIEWPORT),
-        &only_color(&target),
-    );
-    let img = texels(&mem);
+    let img = draw_prims(&vs, &fs, &verts, &prims);
     let drawn: Vec<(usize, [f32; 4])> = img
         .iter()
         .enumerate()
@@ -580,27 +548,7 @@ fn lines_draw_one_pixel_wide_with_interpolation() {
     let stream = crate::raster::assembly::direct(0, 3);
     let run = |topology| {
         let prims = crate::raster::assembly::primitives(topology, &stream);
-        let mut mem = vec![0u8; (W * H * 16) as usize];
-        let target = Target::new(
-            &mut mem,
-            W,
-            H,
-            16 * W as usize,
-            vk::Format::R32G32B32A32_SFLOAT,
-        )
-        .unwrap();
-        super::draw(
-            &vs,
-            &[],
-            &fs,
-            &[],
-            &[],
-            &verts,
-            &prims,
-            &state(VIEWPORT),
-            &only_color(&target),
-        );
-        texels(&mem)
+        draw_prims(&vs, &fs, &verts, &prims)
     };
     let img = run(vk::PrimitiveTopology::LINE_LIST);
     let lit: Vec<usize> = (0..img.len()).filter(|&k| img[k][3] != 0.0).collect();
@@ -629,27 +577,7 @@ fn lines_draw_one_pixel_wide_with_interpolation() {
         vertex([0.5, 0.0, -0.5, 1.0], red, 1),
     ];
     let prims = vec![vec![0usize, 1]];
-    let mut mem = vec![0u8; (W * H * 16) as usize];
-    let target = Target::new(
-        &mut mem,
-        W,
-        H,
-        16 * W as usize,
-        vk::Format::R32G32B32A32_SFLOAT,
-    )
-    .unwrap();
-    super::draw(
-        &vs,
-        &[],
-        &fs,
-        &[],
-        &[],
-        &cut,
-        &prims,
-        &state(VIEWPORT),
-        &only_color(&target),
-    );
-    let img = texels(&mem);
+    let img = draw_prims(&vs, &fs, &cut, &prims);
     let lit: Vec<usize> = (0..img.len())
         .filter(|&k| img[k][3] != 0.0)
         .map(|k| k % W as usize)
@@ -834,3 +762,34 @@ const VIEWPORT_RECT: Rect = Rect {
     x1: 74,
     y1: 53,
 };
+
+/// Draws `prims` of `verts` with `vs` and `fs` into a fresh zeroed RGBA32F target in
+/// VIEWPORT; returns its texels.
+fn draw_prims(
+    vs: &VertexKernel,
+    fs: &FragmentKernel,
+    verts: &[VertexIn],
+    prims: &[Vec<usize>],
+) -> Vec<[f32; 4]> {
+    let mut mem = vec![0u8; (W * H * 16) as usize];
+    let target = Target::new(
+        &mut mem,
+        W,
+        H,
+        16 * W as usize,
+        vk::Format::R32G32B32A32_SFLOAT,
+    )
+    .unwrap();
+    super::draw(
+        vs,
+        &[],
+        fs,
+        &[],
+        &[],
+        verts,
+        prims,
+        &state(VIEWPORT),
+        &only_color(&target),
+    );
+    texels(&mem)
+}

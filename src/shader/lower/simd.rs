@@ -2174,12 +2174,7 @@ impl<'a> Lower<'a, '_> {
                 let Some(c) = consts else {
                     return soa_err("a register variable indexed dynamically");
                 };
-                let (mut off, mut t) = (0usize, ty);
-                for x in c {
-                    let (o, nt) = self.p.flat_index(t, x)?;
-                    off += o;
-                    t = nt;
-                }
+                let (off, t) = self.chain_offset(ty, c)?;
                 self.set(
                     i.id,
                     Val::Prom {
@@ -2194,12 +2189,7 @@ impl<'a> Lower<'a, '_> {
                 let Some(c) = consts else {
                     return soa_err("an interface variable indexed dynamically");
                 };
-                let (mut off, mut t) = (0usize, ty);
-                for x in c {
-                    let (o, nt) = self.p.flat_index(t, x)?;
-                    off += o;
-                    t = nt;
-                }
+                let (off, t) = self.chain_offset(ty, c)?;
                 self.set(
                     i.id,
                     Val::Io {
@@ -2236,6 +2226,17 @@ impl<'a> Lower<'a, '_> {
                 self.per_lane(i)
             }
         }
+    }
+
+    /// The flattened offset and type that constant indices `c` select inside type `ty`.
+    fn chain_offset(&self, ty: u32, c: Vec<u32>) -> Result<(usize, u32), ShaderError> {
+        let (mut off, mut t) = (0usize, ty);
+        for x in c {
+            let (o, nt) = self.p.flat_index(t, x)?;
+            off += o;
+            t = nt;
+        }
+        Ok((off, t))
     }
 
     /// An access chain whose only varying index is the last, a 32-bit vector, selecting
