@@ -12,7 +12,7 @@ use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
 use crate::format::{Domain, Texel};
 use crate::shader::{
     FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_OUT_FRAG_DEPTH,
-    IO_OUT_LOCATIONS, Interp, Resource, VertexIn, VertexKernel,
+    IO_OUT_LOCATIONS, IO_OUT_SRC1, Interp, Resource, VertexIn, VertexKernel,
 };
 use ash::vk;
 
@@ -44,6 +44,9 @@ pub struct RasterState {
     pub sample_mask: u32,
     pub alpha_to_coverage: bool,
     pub alpha_to_one: bool,
+    /// logicOpEnable / logicOp: applied to the encoded bits of integer and normalized color
+    /// attachments instead of blending (float and sRGB attachments blend as usual).
+    pub logic_op: Option<vk::LogicOp>,
 }
 
 /// One attachment plane the draw reads and writes: `width` x `height` texels of `format`
@@ -436,7 +439,7 @@ pub fn draw(
                         if cover >> s & 1 == 0 {
                             continue;
                         }
-                        let z = if fs.writes_depth {
+                        let z0 = if fs.writes_depth {
                             f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
                         } else if state.samples > 1 {
                             // Depth at the sample's location.
@@ -447,6 +450,13 @@ pub fn draw(
                         } else {
                             f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
                         };
+                        // Depth clamping: to the viewport's depth range.
+                        let z = if state.depth_clamp {
+                            let (n, f) = (vp.min_depth, vp.max_depth);
+                            z0.clamp(n.min(f), n.max(f))
+                        } else {
+                            z0
+                        };
                         if !fragment_tests(
                             &state.depth_stencil,
                             att,
@@ -456,13 +466,22 @@ pub fn draw(
                         ) {
                             continue;
                         }
+                        let src1: [f32; 4] = std::array::from_fn(|k| {
+                            f32::from_bits(rows[IO_OUT_SRC1 as usize + k][l])
+                        });
                         for (c, (target, ba)) in att.color.iter().enumerate() {
                             let o = IO_OUT_LOCATIONS as usize + 4 * c;
                             let mut src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
                             if state.alpha_to_one {
                                 src[3] = 1.0f32.to_bits();
                             }
-                            write_color(target, ba, state.blend_constants, (x, y, s), src);
+                            let out = Output {
+                                src,
+                                src1,
+                                constants: state.blend_constants,
+                                logic_op: state.logic_op,
+                            };
+                            write_color(target, ba, &out, (x, y, s));
                         }
                     }
                 }
@@ -497,7 +516,7 @@ fn rectangle(
 }
 
 /// `src` where the write mask has the component, else `dst`.
-fn masked(ba: &BlendAttachment, src: [u32; 4], dst: [u32; 4]) -> [u32; 4] {
+fn pick_masked<T: Copy>(ba: &BlendAttachment, src: [T; 4], dst: [T; 4]) -> [T; 4] {
     let bits = [
         vk::ColorComponentFlags::R,
         vk::ColorComponentFlags::G,
@@ -553,37 +572,74 @@ fn coverage_of_alpha(alpha: f32, samples: u32) -> u32 {
     (1u32 << n.min(31)) - 1
 }
 
-/// Writes the fragment output `src` (words of location k) to color attachment `t` at (x, y),
-/// blended for float-domain formats (integer formats take the value, masked).
-fn write_color(
-    t: &Target<'_>,
-    ba: &BlendAttachment,
-    constants: [f32; 4],
-    (x, y, s): (i32, i32, u32),
+/// What a fragment writes to one color attachment.
+struct Output {
+    /// Its output at the attachment's location (32-bit words).
     src: [u32; 4],
-) {
+    /// The second source (location 0, index 1) for dual-source blend factors.
+    src1: [f32; 4],
+    constants: [f32; 4],
+    logic_op: Option<vk::LogicOp>,
+}
+
+/// Writes fragment output `o` to color attachment `t` at sample (x, y, s): a logic op on the
+/// encoded bits for integer and normalized formats when one is enabled, else blended for
+/// float-domain formats (integer formats take the value); the write mask in every case.
+fn write_color(t: &Target<'_>, ba: &BlendAttachment, o: &Output, (x, y, s): (i32, i32, u32)) {
+    use crate::format::Numeric as N;
     let Some(info) = crate::format::info(t.format) else {
         return;
     };
     let Some(dst) = t.read(x, y, s) else { return };
-    let texel = match (info.domain, dst) {
-        (Domain::Float, Texel::Float(d)) => {
+    let src = match (info.domain, dst) {
+        (Domain::Float, Texel::Float(_)) => Texel::Float(o.src.map(f32::from_bits)),
+        (_, Texel::Uint(_)) => Texel::Uint(o.src),
+        (_, Texel::Sint(_)) => Texel::Sint(o.src.map(|v| v as i32)),
+        _ => return,
+    };
+    let logical = matches!(
+        info.numeric,
+        N::Unorm | N::Snorm | N::Uint | N::Sint | N::Uscaled | N::Sscaled
+    );
+    if let (Some(op), true) = (o.logic_op, logical) {
+        // Bitwise on the encoded texels (every op is bitwise, so component boundaries do not
+        // matter), then the write mask per component.
+        let n = info.bytes as usize;
+        let (mut sb, mut db) = ([0u8; 16], [0u8; 16]);
+        crate::format::encode(t.format, src, &mut sb[..n]);
+        crate::format::encode(t.format, dst, &mut db[..n]);
+        let mut rb = [0u8; 16];
+        for k in 0..n {
+            rb[k] = blend::logic_op(op, sb[k] as u32, db[k] as u32) as u8;
+        }
+        let r = crate::format::decode(t.format, &rb[..n]);
+        let write = match (r, dst) {
+            (Texel::Float(r), Texel::Float(d)) => Texel::Float(pick_masked(ba, r, d)),
+            (Texel::Uint(r), Texel::Uint(d)) => Texel::Uint(pick_masked(ba, r, d)),
+            (Texel::Sint(r), Texel::Sint(d)) => Texel::Sint(pick_masked(ba, r, d)),
+            _ => return,
+        };
+        t.write(x, y, s, write);
+        return;
+    }
+    let texel = match (src, dst) {
+        (Texel::Float(sv), Texel::Float(d)) => {
             let range = match info.numeric {
-                crate::format::Numeric::Unorm | crate::format::Numeric::Srgb => blend::Range::Unorm,
-                crate::format::Numeric::Snorm => blend::Range::Snorm,
+                N::Unorm | N::Srgb => blend::Range::Unorm,
+                N::Snorm => blend::Range::Snorm,
                 _ => blend::Range::Float,
             };
             let i = blend::Inputs {
-                src: src.map(f32::from_bits),
-                src1: [0.0; 4],
+                src: sv,
+                src1: o.src1,
                 dst: d,
-                constants,
+                constants: o.constants,
             };
             Texel::Float(blend::blend(ba, &i, range))
         }
         // Integer formats: no blending (only the write mask), the words as they are.
-        (_, Texel::Uint(d)) => Texel::Uint(masked(ba, src, d)),
-        (_, Texel::Sint(d)) => Texel::Sint(masked(ba, src, d.map(|v| v as u32)).map(|v| v as i32)),
+        (Texel::Uint(sv), Texel::Uint(d)) => Texel::Uint(pick_masked(ba, sv, d)),
+        (Texel::Sint(sv), Texel::Sint(d)) => Texel::Sint(pick_masked(ba, sv, d)),
         _ => return,
     };
     t.write(x, y, s, texel);

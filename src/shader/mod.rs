@@ -110,6 +110,7 @@ pub use runtime::Watch;
 pub use runtime::sampling::{Level as SampledLevel, MAX_LEVELS};
 pub(crate) use runtime::{
     IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
+    IO_OUT_SRC1,
 };
 use runtime::{RunInfo, SlotDesc};
 use std::collections::HashMap;

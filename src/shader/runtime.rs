@@ -120,7 +120,10 @@ pub(crate) const IO_IN_HELPER: u32 = IO_IN_FRONT_FACING + 1;
 pub(crate) const IO_IN_POINT_COORD: u32 = IO_IN_HELPER + 1;
 pub(crate) const IO_OUT_FRAG_DEPTH: u32 = IO_IN_POINT_COORD + 2;
 pub(crate) const IO_DISCARD: u32 = IO_OUT_FRAG_DEPTH + 1;
-pub(crate) const IO_ROWS: usize = (IO_DISCARD + 1) as usize;
+/// Fragment shaders: output location 0 with Index 1, the second source of dual-source
+/// blending.
+pub(crate) const IO_OUT_SRC1: u32 = IO_DISCARD + 1;
+pub(crate) const IO_ROWS: usize = (IO_OUT_SRC1 + 4) as usize;
 
 /// A subgroup's state in [`Ctx::states`] once it has run to the end.
 pub(crate) const PHASE_DONE: u32 = u32::MAX;

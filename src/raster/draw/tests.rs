@@ -63,6 +63,7 @@ fn state(viewport: Viewport) -> RasterState {
         sample_mask: !0,
         alpha_to_coverage: false,
         alpha_to_one: false,
+        logic_op: None,
     }
 }
 
@@ -792,4 +793,152 @@ fn draw_prims(
         &only_color(&target),
     );
     texels(&mem)
+}
+
+/// A full-viewport pair of triangles of one color, for the blending tests.
+fn cover(color: [f32; 4], z: f32) -> Vec<VertexIn> {
+    let v = |x: f32, y: f32| vertex([x, y, z, 1.0], color, 1);
+    vec![
+        v(-1.0, -1.0),
+        v(1.0, -1.0),
+        v(1.0, 1.0),
+        v(-1.0, -1.0),
+        v(1.0, 1.0),
+        v(-1.0, 1.0),
+    ]
+}
+
+/// Dual-source blending takes its SRC1 factors from location 0 index 1; a logic op works on
+/// the encoded bits of a UNORM attachment (and only the write mask's components).
+#[test]
+fn dual_source_blending_and_logic_ops() {
+    let (vs, _) = kernels();
+    let fs = compile_fragment(
+        &module("draw_dual_fs.spv"),
+        "main",
+        &SpecConstants::default(),
+        &NO_BINDINGS,
+    )
+    .expect("fragment");
+    let mut mem = vec![0u8; (W * H * 16) as usize];
+    let target = Target::new(
+        &mut mem,
+        W,
+        H,
+        16 * W as usize,
+        vk::Format::R32G32B32A32_SFLOAT,
+    )
+    .unwrap();
+    let dual = BlendAttachment {
+        enable: true,
+        src_color: vk::BlendFactor::SRC1_COLOR,
+        dst_color: vk::BlendFactor::ZERO,
+        color_op: vk::BlendOp::ADD,
+        src_alpha: vk::BlendFactor::ONE_MINUS_SRC1_ALPHA,
+        dst_alpha: vk::BlendFactor::ONE,
+        alpha_op: vk::BlendOp::ADD,
+        write_mask: vk::ColorComponentFlags::RGBA,
+    };
+    let att = Attachments {
+        color: vec![(&target, dual)],
+        depth: None,
+        stencil: None,
+    };
+    let st = state(VIEWPORT);
+    draw_triangle_list(
+        &vs,
+        &[],
+        &fs,
+        &[],
+        &[],
+        &cover([0.8, 0.6, 0.25, 0.75], 0.5),
+        &st,
+        &att,
+    );
+    let img = texels(&mem);
+    let p = img[(20 * W + 30) as usize];
+    // src * src1 for RGB (a float attachment: no clamping), alpha 0.75 * (1 - 1) + 0.
+    assert_eq!(p, [0.8 * 0.5, 0.6 * 0.25, 0.25 * 2.0, 0.0]);
+
+    // XOR on RGBA8 UNORM: (1, 0, 0.2, 1) encodes to (255, 0, 51, 255); the destination bytes
+    // (0x0f, 0xf0, 0x33, 0x44); green masked off.
+    let (_, fs) = kernels();
+    let mut mem = vec![0u8; (W * H * 4) as usize];
+    for px in mem.chunks_exact_mut(4) {
+        px.copy_from_slice(&[0x0f, 0xf0, 0x33, 0x44]);
+    }
+    let target = Target::new(&mut mem, W, H, 4 * W as usize, vk::Format::R8G8B8A8_UNORM).unwrap();
+    let mask = BlendAttachment {
+        write_mask: vk::ColorComponentFlags::R
+            | vk::ColorComponentFlags::B
+            | vk::ColorComponentFlags::A,
+        ..BlendAttachment::default()
+    };
+    let att = Attachments {
+        color: vec![(&target, mask)],
+        depth: None,
+        stencil: None,
+    };
+    let st = RasterState {
+        logic_op: Some(vk::LogicOp::XOR),
+        ..state(VIEWPORT)
+    };
+    // The shader's alpha is the flat tag (1).
+    draw_triangle_list(
+        &vs,
+        &[],
+        &fs,
+        &[],
+        &[],
+        &cover([1.0, 0.0, 0.2, 0.0], 0.5),
+        &st,
+        &att,
+    );
+    let at = (20 * W + 30) as usize * 4;
+    assert_eq!(mem[at..at + 4], [0xff ^ 0x0f, 0xf0, 51 ^ 0x33, 0xff ^ 0x44]);
+    assert_eq!(mem[0..4], [0x0f, 0xf0, 0x33, 0x44], "outside the viewport");
+}
+
+/// Depth clamping: a triangle beyond the far plane is drawn (not clipped) with its depth
+/// clamped to the viewport's range; without clamping it is clipped away.
+#[test]
+fn depth_clamp_keeps_and_clamps_what_the_far_plane_would_clip() {
+    let (vs, fs) = kernels();
+    for clamp in [true, false] {
+        let mut cmem = vec![0u8; (W * H * 16) as usize];
+        let mut dmem = vec![0u8; (W * H * 4) as usize];
+        let color = Target::new(
+            &mut cmem,
+            W,
+            H,
+            16 * W as usize,
+            vk::Format::R32G32B32A32_SFLOAT,
+        )
+        .unwrap();
+        let depth = Target::new(&mut dmem, W, H, 4 * W as usize, vk::Format::D32_SFLOAT).unwrap();
+        let att = Attachments {
+            color: vec![(&color, BlendAttachment::default())],
+            depth: Some(&depth),
+            stencil: None,
+        };
+        let mut st = state(Viewport {
+            min_depth: 0.25,
+            max_depth: 0.75,
+            ..VIEWPORT
+        });
+        st.depth_clamp = clamp;
+        st.depth_stencil.depth_test = true;
+        st.depth_stencil.depth_write = true;
+        st.depth_stencil.depth_compare = vk::CompareOp::ALWAYS;
+        draw_triangle_list(&vs, &[], &fs, &[], &[], &cover([1.0; 4], 1.5), &st, &att);
+        let d = depth.read(30, 20, 0);
+        let drawn = texels(&cmem)[(20 * W + 30) as usize][0] == 1.0;
+        if clamp {
+            assert!(drawn);
+            assert_eq!(d, Some(Texel::Float([0.75, 0.0, 0.0, 1.0])));
+        } else {
+            assert!(!drawn);
+            assert_eq!(d, Some(Texel::Float([0.0, 0.0, 0.0, 1.0])));
+        }
+    }
 }

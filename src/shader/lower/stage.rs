@@ -57,7 +57,25 @@ impl Lower<'_, '_> {
                 .deco(id, Decoration::Component)
                 .and_then(|c| c.first().copied())
                 .unwrap_or(0);
-            let base = if output { IO_OUT_LOCATIONS } else { 0 };
+            let index = self
+                .p
+                .deco(id, Decoration::Index)
+                .and_then(|c| c.first().copied())
+                .unwrap_or(0);
+            let base = match (output, index) {
+                (false, _) => 0,
+                (true, 0) => IO_OUT_LOCATIONS,
+                // Dual-source blending: location 0, index 1 (VUID: only location 0 may have
+                // index 1).
+                (true, 1) if loc == 0 && self.p.model == spirv::ExecutionModel::Fragment => {
+                    IO_OUT_SRC1
+                }
+                _ => {
+                    return Err(ShaderError::malformed(format!(
+                        "an output at location {loc} with Index {index}"
+                    )));
+                }
+            };
             let mut at = loc;
             self.location_rows(ty, base, &mut at, comp, &mut rows)?;
             if !output {
