@@ -47,6 +47,59 @@ pub struct RasterState {
     /// logicOpEnable / logicOp: applied to the encoded bits of integer and normalized color
     /// attachments instead of blending (float and sRGB attachments blend as usual).
     pub logic_op: Option<vk::LogicOp>,
+    /// depthBiasEnable with depthBiasConstantFactor, depthBiasClamp, depthBiasSlopeFactor.
+    pub depth_bias: Option<DepthBias>,
+}
+
+/// The depth bias of polygons ("Depth Bias").
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct DepthBias {
+    pub constant: f32,
+    pub clamp: f32,
+    pub slope: f32,
+}
+
+impl DepthBias {
+    /// The bias `o` of the triangle `v` drawn onto a depth plane of `format` ("Depth Bias
+    /// Computation"): m * slope + r * constant, clamped by `clamp` when it is not 0. m is the
+    /// larger of |dz/dx| and |dz/dy| (the spec's allowed approximation of the gradient's
+    /// length); r is 2^-n for an n-bit UNORM format and 2^(e - 23) for D32_SFLOAT, e the
+    /// largest exponent of the triangle's depths (no depth plane: as D32_SFLOAT).
+    pub fn of(&self, v: &[WinVertex; 3], format: Option<vk::Format>) -> f32 {
+        let (x1, y1, z1) = (v[1].x - v[0].x, v[1].y - v[0].y, v[1].z - v[0].z);
+        let (x2, y2, z2) = (v[2].x - v[0].x, v[2].y - v[0].y, v[2].z - v[0].z);
+        let det = x1 * y2 - x2 * y1;
+        let m = if det != 0.0 {
+            let dzdx = (z1 * y2 - z2 * y1) / det;
+            let dzdy = (x1 * z2 - x2 * z1) / det;
+            dzdx.abs().max(dzdy.abs())
+        } else {
+            0.0
+        };
+        let r = match format {
+            Some(vk::Format::D16_UNORM) | Some(vk::Format::D16_UNORM_S8_UINT) => 1.0 / 65536.0,
+            Some(vk::Format::X8_D24_UNORM_PACK32) | Some(vk::Format::D24_UNORM_S8_UINT) => {
+                1.0 / 16_777_216.0
+            }
+            _ => {
+                let zmax = v.iter().fold(0.0f32, |m, p| m.max(p.z.abs()));
+                let e = if zmax > 0.0 && zmax.is_finite() {
+                    zmax.log2().floor() as i32
+                } else {
+                    0
+                };
+                2f32.powi((e - 23).max(-149))
+            }
+        };
+        let o = m * self.slope + r * self.constant;
+        if self.clamp > 0.0 {
+            o.min(self.clamp)
+        } else if self.clamp < 0.0 {
+            o.max(self.clamp)
+        } else {
+            o
+        }
+    }
 }
 
 /// One attachment plane the draw reads and writes: `width` x `height` texels of `format`
@@ -166,6 +219,8 @@ struct Prim {
     flat: Vec<u32>,
     /// Points: center x, y and size (for PointCoord).
     point: Option<[f32; 3]>,
+    /// The depth bias added to its interpolated depth (polygons only).
+    bias: f32,
 }
 
 /// Which vertex outputs feed which fragment inputs.
@@ -305,11 +360,15 @@ pub fn draw(
                         continue;
                     };
                     let attrs = idx.map(|i| polygon[i * stride + 4..(i + 1) * stride].to_vec());
+                    let bias = state
+                        .depth_bias
+                        .map_or(0.0, |b| b.of(&tri.verts, att.depth.map(|d| d.format)));
                     prims.push(Prim {
                         tri,
                         attrs,
                         flat: flat.clone(),
                         point: None,
+                        bias,
                     });
                 }
             }
@@ -450,6 +509,8 @@ pub fn draw(
                         } else {
                             f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
                         };
+                        // Depth bias: on the rasterized depth (FragDepth replaces it).
+                        let z0 = if fs.writes_depth { z0 } else { z0 + p.bias };
                         // Depth clamping: to the viewport's depth range.
                         let z = if state.depth_clamp {
                             let (n, f) = (vp.min_depth, vp.max_depth);
@@ -511,6 +572,7 @@ fn rectangle(
             attrs: idx.map(|i| attrs[i].to_vec()),
             flat: flat.to_vec(),
             point,
+            bias: 0.0,
         });
     }
 }

@@ -64,6 +64,7 @@ fn state(viewport: Viewport) -> RasterState {
         alpha_to_coverage: false,
         alpha_to_one: false,
         logic_op: None,
+        depth_bias: None,
     }
 }
 
@@ -941,4 +942,103 @@ fn depth_clamp_keeps_and_clamps_what_the_far_plane_would_clip() {
             assert_eq!(d, Some(Texel::Float([0.0, 0.0, 0.0, 1.0])));
         }
     }
+}
+
+/// Depth bias: r * constant on a flat triangle (r = 2^-16 for D16), m * slope on a slanted
+/// one (D32: the bias is exactly the slope's largest component), and the clamp.
+#[test]
+fn depth_bias_offsets_polygons() {
+    let (vs, fs) = kernels();
+    let run = |format: vk::Format, verts: &[VertexIn], bias: DepthBias| {
+        let bytes = crate::format::info(format).unwrap().bytes as usize;
+        let mut cmem = vec![0u8; (W * H * 16) as usize];
+        let mut dmem = vec![0u8; W as usize * H as usize * bytes];
+        let color = Target::new(
+            &mut cmem,
+            W,
+            H,
+            16 * W as usize,
+            vk::Format::R32G32B32A32_SFLOAT,
+        )
+        .unwrap();
+        let depth = Target::new(&mut dmem, W, H, bytes * W as usize, format).unwrap();
+        let att = Attachments {
+            color: vec![(&color, BlendAttachment::default())],
+            depth: Some(&depth),
+            stencil: None,
+        };
+        let mut st = state(VIEWPORT);
+        st.depth_bias = Some(bias);
+        st.depth_stencil.depth_test = true;
+        st.depth_stencil.depth_write = true;
+        st.depth_stencil.depth_compare = vk::CompareOp::ALWAYS;
+        draw_triangle_list(&vs, &[], &fs, &[], &[], verts, &st, &att);
+        match depth.read(30, 20, 0) {
+            Some(Texel::Float(d)) => d[0],
+            other => panic!("{other:?}"),
+        }
+    };
+    let flat = cover([1.0; 4], 0.5);
+    let b = |constant, clamp, slope| DepthBias {
+        constant,
+        clamp,
+        slope,
+    };
+    let d = run(vk::Format::D16_UNORM, &flat, b(4.0, 0.0, 0.0));
+    assert_eq!(
+        d,
+        depth::quantize(vk::Format::D16_UNORM, 0.5 + 4.0 / 65536.0)
+    );
+    // z = 0.5 + 0.25 x_ndc: 0.25 per 32 pixels across x, 0 across y.
+    let slanted: Vec<VertexIn> = cover([1.0; 4], 0.5)
+        .into_iter()
+        .map(|mut v| {
+            let x = f32::from_bits(v.inputs[0][0]);
+            v.inputs[0][2] = (0.5 + 0.25 * x).to_bits();
+            v
+        })
+        .collect();
+    let plain = run(vk::Format::D32_SFLOAT, &slanted, b(0.0, 0.0, 0.0));
+    let biased = run(vk::Format::D32_SFLOAT, &slanted, b(0.0, 0.0, 2.0));
+    assert!(
+        ((biased - plain) - 2.0 * 0.25 / 32.0).abs() < 1e-6,
+        "{plain} {biased}"
+    );
+    let clamped = run(vk::Format::D32_SFLOAT, &slanted, b(0.0, 0.001, 2.0));
+    assert!(
+        ((clamped - plain) - 0.001).abs() < 1e-6,
+        "{plain} {clamped}"
+    );
+    // Lines and points are not polygons: no bias.
+    let line = [
+        vertex(at(20.0, 20.5), [1.0; 4], 1),
+        vertex(at(40.0, 20.5), [1.0; 4], 1),
+    ];
+    let prims = vec![vec![0usize, 1]];
+    let mut cmem = vec![0u8; (W * H * 16) as usize];
+    let mut dmem = vec![0u8; (W * H * 4) as usize];
+    let color = Target::new(
+        &mut cmem,
+        W,
+        H,
+        16 * W as usize,
+        vk::Format::R32G32B32A32_SFLOAT,
+    )
+    .unwrap();
+    let depth = Target::new(&mut dmem, W, H, 4 * W as usize, vk::Format::D32_SFLOAT).unwrap();
+    let att = Attachments {
+        color: vec![(&color, BlendAttachment::default())],
+        depth: Some(&depth),
+        stencil: None,
+    };
+    let mut st = state(VIEWPORT);
+    st.depth_bias = Some(b(1000.0, 0.0, 0.0));
+    st.depth_stencil.depth_test = true;
+    st.depth_stencil.depth_write = true;
+    st.depth_stencil.depth_compare = vk::CompareOp::ALWAYS;
+    super::draw(&vs, &[], &fs, &[], &[], &line, &prims, &st, &att);
+    assert_eq!(
+        depth.read(30, 20, 0),
+        Some(Texel::Float([0.5, 0.0, 0.0, 1.0]))
+    );
 }
