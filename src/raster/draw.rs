@@ -11,8 +11,9 @@ use super::depth::{self, DepthStencil};
 use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
 use crate::format::{Domain, Texel};
 use crate::shader::{
-    FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_OUT_FRAG_DEPTH,
-    IO_OUT_LOCATIONS, IO_OUT_SRC1, Interp, Resource, VertexIn, VertexKernel,
+    FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_IN_SAMPLE_ID,
+    IO_IN_SAMPLE_MASK, IO_IN_SAMPLE_POSITION, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
+    IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, Interp, Resource, VertexIn, VertexKernel,
 };
 use ash::vk;
 
@@ -49,6 +50,8 @@ pub struct RasterState {
     pub logic_op: Option<vk::LogicOp>,
     /// depthBiasEnable with depthBiasConstantFactor, depthBiasClamp, depthBiasSlopeFactor.
     pub depth_bias: Option<DepthBias>,
+    /// sampleShadingEnable with minSampleShading.
+    pub min_sample_shading: Option<f32>,
 }
 
 /// The depth bias of polygons ("Depth Bias").
@@ -423,27 +426,57 @@ pub fn draw(
             }
         }
     }
+    // Sample shading: the fragment shader runs once per covered sample when the shader reads
+    // SampleId / SamplePosition, or minSampleShading asks for more than one invocation per
+    // pixel (running one per sample is always allowed then).
+    let per_sample = state.samples > 1
+        && (fs.builtins.per_sample
+            || state
+                .min_sample_shading
+                .is_some_and(|m| (m * state.samples as f32).ceil() > 1.0));
     let mut bins = Bins::new(area);
     for (k, p) in prims.iter().enumerate() {
         bins.add(k as u32, &p.tri);
     }
     bins.for_each_tile(|tile, list| {
-        let mut quads: Vec<(u32, Quad)> = Vec::new();
+        // (triangle, quad, the sample it shades when shading per sample).
+        let mut quads: Vec<(u32, Quad, Option<u32>)> = Vec::new();
         for &k in list {
             prims[k as usize]
                 .tri
-                .quads_sampled(tile, state.samples, |q| quads.push((k, *q)));
+                .quads_sampled(tile, state.samples, |q| {
+                    if per_sample {
+                        for s in 0..state.samples {
+                            let mut q = *q;
+                            q.mask = (0..4).fold(0, |m, l| m | ((q.samples[l] >> s) & 1) << l);
+                            if q.mask != 0 {
+                                quads.push((k, q, Some(s)));
+                            }
+                        }
+                    } else {
+                        quads.push((k, *q, None));
+                    }
+                });
         }
         fs.run_quads(
             fs_slots,
             push,
             quads.len(),
             |q, rows| {
-                let (k, quad) = &quads[q];
+                let (k, quad, sample) = &quads[q];
                 let p = &prims[*k as usize];
                 let v = &p.tri.verts;
                 for l in 0..4 {
-                    let b = quad.bary[l];
+                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                    // Where the inputs are evaluated: the pixel center, or the shaded sample.
+                    let (ox, oy) = match sample {
+                        Some(s) => super::SAMPLES_4[*s as usize],
+                        None => (128, 128),
+                    };
+                    let b = match sample {
+                        Some(_) => p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy),
+                        None => quad.bary[l],
+                    };
                     // Perspective-correct weights: b_i / w_i, normalized.
                     let pw = [b[0] * v[0].w_inv, b[1] * v[1].w_inv, b[2] * v[2].w_inv];
                     let s = pw[0] + pw[1] + pw[2];
@@ -462,10 +495,17 @@ pub fn draw(
                     for (j, &(row, _, _)) in inputs.flat.iter().enumerate() {
                         rows[row][l] = p.flat[j];
                     }
-                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
                     let fc = IO_IN_FRAG_COORD as usize;
-                    rows[fc][l] = (x as f32 + 0.5).to_bits();
-                    rows[fc + 1][l] = (y as f32 + 0.5).to_bits();
+                    rows[fc][l] = (x as f32 + ox as f32 / 256.0).to_bits();
+                    rows[fc + 1][l] = (y as f32 + oy as f32 / 256.0).to_bits();
+                    let s = sample.unwrap_or(0);
+                    rows[IO_IN_SAMPLE_ID as usize][l] = s;
+                    rows[IO_IN_SAMPLE_POSITION as usize][l] = (ox as f32 / 256.0).to_bits();
+                    rows[IO_IN_SAMPLE_POSITION as usize + 1][l] = (oy as f32 / 256.0).to_bits();
+                    rows[IO_IN_SAMPLE_MASK as usize][l] = match sample {
+                        Some(s) => quad.samples[l] as u32 & 1 << s,
+                        None => quad.samples[l] as u32,
+                    };
                     let z = b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z;
                     rows[fc + 2][l] = z.to_bits();
                     let w = b[0] * v[0].w_inv + b[1] * v[1].w_inv + b[2] * v[2].w_inv;
@@ -474,14 +514,15 @@ pub fn draw(
                         if p.tri.front_facing { u32::MAX } else { 0 };
                     if let Some([px, py, size]) = p.point {
                         let pc = IO_IN_POINT_COORD as usize;
-                        rows[pc][l] = ((x as f32 + 0.5 - px) / size + 0.5).to_bits();
-                        rows[pc + 1][l] = ((y as f32 + 0.5 - py) / size + 0.5).to_bits();
+                        let (fx, fy) = (x as f32 + ox as f32 / 256.0, y as f32 + oy as f32 / 256.0);
+                        rows[pc][l] = ((fx - px) / size + 0.5).to_bits();
+                        rows[pc + 1][l] = ((fy - py) / size + 0.5).to_bits();
                     }
                 }
                 quad.mask
             },
             |q, rows, live| {
-                let (k, quad) = &quads[q];
+                let (k, quad, sample) = &quads[q];
                 let p = &prims[*k as usize];
                 for l in 0..4 {
                     if live >> l & 1 == 0 {
@@ -490,17 +531,24 @@ pub fn draw(
                     let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
                     let o = IO_OUT_LOCATIONS as usize;
                     let alpha = f32::from_bits(rows[o + 3][l]);
-                    let mut cover = quad.samples[l] as u32 & state.sample_mask;
+                    let shaded = match sample {
+                        Some(s) => 1 << s,
+                        None => u32::MAX,
+                    };
+                    let mut cover = quad.samples[l] as u32 & state.sample_mask & shaded;
                     if state.alpha_to_coverage {
                         cover &= coverage_of_alpha(alpha, state.samples);
+                    }
+                    if fs.builtins.writes_sample_mask {
+                        cover &= rows[IO_OUT_SAMPLE_MASK as usize][l];
                     }
                     for s in 0..state.samples.max(1) {
                         if cover >> s & 1 == 0 {
                             continue;
                         }
-                        let z0 = if fs.writes_depth {
+                        let z0 = if fs.builtins.writes_depth {
                             f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
-                        } else if state.samples > 1 {
+                        } else if state.samples > 1 && sample.is_none() {
                             // Depth at the sample's location.
                             let (sx, sy) = super::SAMPLES_4[s as usize];
                             let b = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
@@ -510,7 +558,11 @@ pub fn draw(
                             f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
                         };
                         // Depth bias: on the rasterized depth (FragDepth replaces it).
-                        let z0 = if fs.writes_depth { z0 } else { z0 + p.bias };
+                        let z0 = if fs.builtins.writes_depth {
+                            z0
+                        } else {
+                            z0 + p.bias
+                        };
                         // Depth clamping: to the viewport's depth range.
                         let z = if state.depth_clamp {
                             let (n, f) = (vp.min_depth, vp.max_depth);

@@ -492,7 +492,7 @@ impl ComputeKernel {
             code: None,
             // Cached kernels are compute kernels.
             inputs: Vec::new(),
-            writes_depth: false,
+            stage: Default::default(),
         };
         Ok(super::finish(
             b.local_size,

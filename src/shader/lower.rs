@@ -129,8 +129,19 @@ pub(crate) struct Jit {
     /// Graphics stages: the interface rows of the entry point's Location inputs and how each
     /// is interpolated (lower/stage.rs).
     pub inputs: Vec<(u32, Interp)>,
-    /// Fragment shaders: the entry point has a FragDepth output.
+    /// Fragment shaders: which built-ins the entry point uses that change how it runs.
+    pub stage: StageBuiltins,
+}
+
+/// Built-ins of a fragment entry point that change how the draw runs it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StageBuiltins {
+    /// A FragDepth output.
     pub writes_depth: bool,
+    /// A SampleMask output.
+    pub writes_sample_mask: bool,
+    /// SampleId or SamplePosition inputs: the shader runs once per sample.
+    pub per_sample: bool,
 }
 
 /// How a fragment input is interpolated (vertex inputs: `Smooth`).
@@ -261,7 +272,7 @@ struct Lower<'a, 'f> {
     locals_bytes: u64,
     /// See [`Jit::inputs`].
     inputs: Vec<(u32, Interp)>,
-    writes_depth: bool,
+    stage: StageBuiltins,
 }
 
 fn flags() -> MemFlagsData {
@@ -456,7 +467,7 @@ pub(crate) fn compile(
         soa: None,
         locals_bytes: 0,
         inputs: Vec::new(),
-        writes_depth: false,
+        stage: StageBuiltins::default(),
     };
     let entry_block = l.b.create_block();
     l.b.append_block_params_for_function_params(entry_block);
@@ -497,7 +508,7 @@ pub(crate) fn compile(
     let spill_bytes = l.soa.as_ref().map_or(0, |s| s.spill_bytes as usize);
     let locals_bytes = l.locals_bytes as usize;
     let inputs = std::mem::take(&mut l.inputs);
-    let writes_depth = l.writes_depth;
+    let stage = l.stage;
     l.b.finalize(module.target_config());
     if std::env::var_os("SOFTVK_DUMP_CLIF").is_some() {
         cctx.set_disasm(true);
@@ -533,7 +544,7 @@ pub(crate) fn compile(
         looped,
         code: main_code.zip(fuel_code).map(|(m, f)| vec![m, f]),
         inputs,
-        writes_depth,
+        stage,
     })
 }
 

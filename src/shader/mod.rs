@@ -105,12 +105,12 @@ pub use cached::{KernelBinary, compiler_identity};
 pub use module::Module;
 
 use ash::vk;
-pub use lower::Interp;
+pub use lower::{Interp, StageBuiltins};
 pub use runtime::Watch;
 pub use runtime::sampling::{Level as SampledLevel, MAX_LEVELS};
 pub(crate) use runtime::{
-    IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
-    IO_OUT_SRC1,
+    IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_IN_SAMPLE_ID, IO_IN_SAMPLE_MASK,
+    IO_IN_SAMPLE_POSITION, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1,
 };
 use runtime::{RunInfo, SlotDesc};
 use std::collections::HashMap;
@@ -440,7 +440,7 @@ pub struct VertexOut {
 struct Stage {
     kernel: ComputeKernel,
     inputs: Vec<(u32, lower::Interp)>,
-    writes_depth: bool,
+    builtins: lower::StageBuiltins,
     early_fragment_tests: bool,
 }
 
@@ -466,7 +466,7 @@ fn compile_stage(
         }
     };
     let inputs = std::mem::take(&mut jit.inputs);
-    let writes_depth = jit.writes_depth;
+    let builtins = jit.stage;
     let kernel = finish([1, 1, 1], jit, None, iface, None);
     if kernel.run.use_coroutines || kernel.run.barriers {
         return Err(ShaderError::new(format!(
@@ -476,7 +476,7 @@ fn compile_stage(
     Ok(Stage {
         kernel,
         inputs,
-        writes_depth,
+        builtins,
         early_fragment_tests: early,
     })
 }
@@ -562,8 +562,9 @@ pub struct FragmentKernel {
     pub early_fragment_tests: bool,
     /// The interface rows of its Location inputs and their interpolation.
     pub inputs: Vec<(u32, lower::Interp)>,
-    /// It writes FragDepth.
-    pub writes_depth: bool,
+    /// Built-ins that change how a draw runs it (FragDepth and SampleMask outputs,
+    /// per-sample inputs).
+    pub builtins: lower::StageBuiltins,
 }
 
 /// Compiles fragment entry point `entry` for `iface`, with `spec` applied.
@@ -578,7 +579,7 @@ pub fn compile_fragment(
         kernel: stage.kernel,
         early_fragment_tests: stage.early_fragment_tests,
         inputs: stage.inputs,
-        writes_depth: stage.writes_depth,
+        builtins: stage.builtins,
     })
 }
 

@@ -154,6 +154,8 @@ const CAPABILITIES: &[Capability] = &[
     // Fragment-only: accepted so modules with fragment entry points load; a fragment entry
     // point is refused when compiled.
     Capability::DemoteToHelperInvocation,
+    // Sample shading in fragment shaders (raster/draw.rs: once per sample).
+    Capability::SampleRateShading,
     Capability::DerivativeControl,
     // Subgroups of 4 invocations, SoA backend only (see lower/simd_subgroup.rs).
     Capability::GroupNonUniformVote,

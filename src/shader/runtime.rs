@@ -123,7 +123,12 @@ pub(crate) const IO_DISCARD: u32 = IO_OUT_FRAG_DEPTH + 1;
 /// Fragment shaders: output location 0 with Index 1, the second source of dual-source
 /// blending.
 pub(crate) const IO_OUT_SRC1: u32 = IO_DISCARD + 1;
-pub(crate) const IO_ROWS: usize = (IO_OUT_SRC1 + 4) as usize;
+/// Fragment shaders: SampleId, SamplePosition x y, SampleMask in, SampleMask out.
+pub(crate) const IO_IN_SAMPLE_ID: u32 = IO_OUT_SRC1 + 4;
+pub(crate) const IO_IN_SAMPLE_POSITION: u32 = IO_IN_SAMPLE_ID + 1;
+pub(crate) const IO_IN_SAMPLE_MASK: u32 = IO_IN_SAMPLE_POSITION + 2;
+pub(crate) const IO_OUT_SAMPLE_MASK: u32 = IO_IN_SAMPLE_MASK + 1;
+pub(crate) const IO_ROWS: usize = (IO_OUT_SAMPLE_MASK + 1) as usize;
 
 /// A subgroup's state in [`Ctx::states`] once it has run to the end.
 pub(crate) const PHASE_DONE: u32 = u32::MAX;

@@ -65,6 +65,7 @@ fn state(viewport: Viewport) -> RasterState {
         alpha_to_one: false,
         logic_op: None,
         depth_bias: None,
+        min_sample_shading: None,
     }
 }
 
@@ -1041,4 +1042,61 @@ fn depth_bias_offsets_polygons() {
         depth.read(30, 20, 0),
         Some(Texel::Float([0.5, 0.0, 0.0, 1.0]))
     );
+}
+
+/// Sample shading: a fragment shader reading SampleId / SamplePosition runs once per covered
+/// sample with that sample's id, position and SampleMaskIn; its SampleMask output (0b0101)
+/// keeps samples 0 and 2 only.
+#[test]
+fn sample_shading_runs_once_per_sample() {
+    let (vs, _) = kernels();
+    let fs = compile_fragment(
+        &module("draw_sample_fs.spv"),
+        "main",
+        &SpecConstants::default(),
+        &NO_BINDINGS,
+    )
+    .expect("fragment");
+    assert!(fs.builtins.per_sample && fs.builtins.writes_sample_mask);
+    let mut mem = vec![0u8; (W * H * 16 * 4) as usize];
+    let t = Target::with_samples(
+        &mut mem,
+        W,
+        H,
+        64 * W as usize,
+        vk::Format::R32G32B32A32_SFLOAT,
+        4,
+    )
+    .unwrap();
+    let st = RasterState {
+        samples: 4,
+        ..state(VIEWPORT)
+    };
+    draw_triangle_list(
+        &vs,
+        &[],
+        &fs,
+        &[],
+        &[],
+        &cover([1.0; 4], 0.5),
+        &st,
+        &only_color(&t),
+    );
+    let img = texels(&mem);
+    let px = (20 * W + 30) as usize;
+    for s in 0..4 {
+        let got = img[px * 4 + s];
+        if s % 2 == 1 {
+            assert_eq!(got, [0.0; 4], "sample {s} dropped by the SampleMask output");
+            continue;
+        }
+        let (sx, sy) = crate::raster::SAMPLES_4[s];
+        let want = [
+            s as f32,
+            sx as f32 / 256.0,
+            sy as f32 / 256.0,
+            (1 << s) as f32,
+        ];
+        assert_eq!(got, want, "sample {s}");
+    }
 }

@@ -124,13 +124,28 @@ impl Lower<'_, '_> {
             }
             Some(BuiltIn::PointCoord) if !output && fragment => (IO_IN_POINT_COORD, 2, Scalar::F32),
             Some(BuiltIn::FragDepth) if output && fragment => (IO_OUT_FRAG_DEPTH, 1, Scalar::F32),
+            Some(BuiltIn::SampleId) if !output && fragment => (IO_IN_SAMPLE_ID, 1, Scalar::I32),
+            Some(BuiltIn::SamplePosition) if !output && fragment => {
+                (IO_IN_SAMPLE_POSITION, 2, Scalar::F32)
+            }
+            // gl_SampleMask(In)[1]: one word for up to 32 samples.
+            Some(BuiltIn::SampleMask) if fragment => {
+                let row = if output {
+                    IO_OUT_SAMPLE_MASK
+                } else {
+                    IO_IN_SAMPLE_MASK
+                };
+                (row, 1, Scalar::I32)
+            }
             Some(b) => return err(format!("unsupported built-in {b:?} in a graphics stage")),
             None => return err(format!("unknown built-in {bi}")),
         };
         if n > most || !self.kinds(ty)?.iter().all(|k| *k == kind) {
             return err(format!("built-in {bi} of an unexpected type"));
         }
-        self.writes_depth |= first == IO_OUT_FRAG_DEPTH;
+        self.stage.writes_depth |= first == IO_OUT_FRAG_DEPTH;
+        self.stage.writes_sample_mask |= first == IO_OUT_SAMPLE_MASK;
+        self.stage.per_sample |= first == IO_IN_SAMPLE_ID || first == IO_IN_SAMPLE_POSITION;
         rows.extend(first..first + n);
         Ok(())
     }
