@@ -223,6 +223,9 @@ pub(crate) struct Program<'m> {
     pub model: ExecutionModel,
     /// Fragment shaders: the EarlyFragmentTests execution mode.
     pub early_fragment_tests: bool,
+    /// The module has OpDemoteToHelperInvocation (lanes may leave the execution mask in any
+    /// block, so every block counts as under divergent control).
+    pub demotes: bool,
 }
 
 fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
@@ -283,6 +286,10 @@ impl<'m> Program<'m> {
             local_size: [1, 1, 1],
             model,
             early_fragment_tests: false,
+            demotes: module
+                .insts
+                .iter()
+                .any(|i| i.op == Op::DemoteToHelperInvocation),
         };
         let insts = &module.insts;
         // Decorations first (they precede types, but groups may be used anywhere before).

@@ -1660,7 +1660,7 @@ fn fragment_shaders_run_quads_with_derivatives() {
 }
 
 /// What the graphics stages do not implement yet is refused with a message, never compiled
-/// wrongly: 64-bit interface variables, helper demotion, stage-only instructions in compute.
+/// wrongly: 64-bit interface variables.
 #[test]
 fn graphics_stages_refuse_what_they_do_not_implement() {
     let load = |name: &str| {
@@ -1671,12 +1671,42 @@ fn graphics_stages_refuse_what_they_do_not_implement() {
     let iface = ssbo_iface(0);
     let e = compile_vertex(&load("vertex_double_input"), "main", &spec, &iface).unwrap_err();
     assert!(e.message.contains("interface variable"), "{}", e.message);
-    let e = compile_fragment(&load("fragment_demote"), "main", &spec, &iface).unwrap_err();
-    assert!(
-        e.message.contains("OpDemoteToHelperInvocation"),
-        "{}",
-        e.message
+}
+
+/// Demotion (shaders/tests/fragment_demote.frag): the demoted lane's outputs are dropped,
+/// its value still feeds its neighbour's derivative, and the others are not helpers.
+#[test]
+fn demoted_lanes_write_nothing_but_feed_derivatives() {
+    let path = dir().join("../tests/fragment_demote.spv");
+    let m = Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse");
+    let k =
+        compile_fragment(&m, "main", &SpecConstants::default(), &ssbo_iface(0)).expect("compile");
+    let xs = [0.1f32, 0.9, 0.3, 0.2];
+    let mut seen = false;
+    k.run_quads(
+        &[],
+        &[],
+        1,
+        |_, rows| {
+            for (l, x) in xs.iter().enumerate() {
+                rows[0][l] = x.to_bits();
+            }
+            0b1111
+        },
+        |_, rows, live| {
+            seen = true;
+            assert_eq!(live, 0b1101, "lane 1 (x 0.9) is demoted");
+            let o = crate::shader::runtime::IO_OUT_LOCATIONS as usize;
+            let f = |c: usize, l: usize| f32::from_bits(rows[o + c][l]);
+            for l in [0, 2, 3] {
+                assert_eq!(f(0, l), xs[l], "lane {l}");
+                let dx = xs[(l & 2) + 1] - xs[l & 2];
+                assert_eq!(f(1, l), dx, "lane {l}: dFdx across the demoted lane");
+                assert_eq!(f(2, l), 0.0, "lane {l} is not a helper");
+            }
+        },
     );
+    assert!(seen);
 }
 
 /// Implicit LOD in fragment shaders (shaders/tests/fragment_texture.frag): a 16x16 image with

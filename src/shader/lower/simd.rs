@@ -238,6 +238,14 @@ impl<'a> Lower<'a, '_> {
         self.soa().exec
     }
 
+    pub(super) fn soa_set_exec(&mut self, m: Value) {
+        self.set_exec(m)
+    }
+
+    pub(super) fn soa_zero_mask(&mut self) -> Value {
+        self.zero_mask()
+    }
+
     /// How many functions deep the translation is (1: the entry point).
     pub(super) fn soa_call_depth(&self) -> usize {
         self.soa.as_ref().map_or(0, |s| s.funcs.len())
@@ -940,11 +948,13 @@ impl<'a> Lower<'a, '_> {
             .zip(&params)
             .map(|(a, pi)| self.arg_u(a, pi.ty))
             .collect();
-        let div = self
-            .soa
-            .as_ref()
-            .and_then(|s| s.funcs.last())
-            .is_some_and(|fs| fs.u.div_ctl[fs.cur]);
+        // Demotion can take lanes out of the mask in any block: all of them are divergent.
+        let div = self.p.demotes
+            || self
+                .soa
+                .as_ref()
+                .and_then(|s| s.funcs.last())
+                .is_some_and(|fs| fs.u.div_ctl[fs.cur]);
         let u = self.soa().analyzer.function(fid, &arg_u, div, &cfg)?;
         self.calls.push(fid);
         let n = cfg.blocks.len();
@@ -1510,7 +1520,7 @@ impl<'a> Lower<'a, '_> {
             }
             DPdx | DPdy | Fwidth | DPdxFine | DPdyFine | FwidthFine | DPdxCoarse | DPdyCoarse
             | FwidthCoarse => self.derivative_soa(i),
-            DemoteToHelperInvocation => err("OpDemoteToHelperInvocation is not supported yet"),
+            DemoteToHelperInvocation => self.demote_soa(),
             _ => self.pure(i),
         }
     }

@@ -295,10 +295,32 @@ impl Lower<'_, '_> {
         self.soa_terminator(&ret)
     }
 
-    /// OpIsHelperInvocationEXT: the lanes the rasterizer added to complete the quad.
+    /// OpDemoteToHelperInvocation: the active lanes become helpers: their outputs are dropped
+    /// (the discard row) and they leave the execution mask, so they store nothing more; their
+    /// vector values are still computed for derivatives. (Every block of a module that
+    /// demotes is under divergent control, so stores blend by the mask.)
+    pub(super) fn demote_soa(&mut self) -> Result<(), ShaderError> {
+        if self.p.model != spirv::ExecutionModel::Fragment {
+            return err("OpDemoteToHelperInvocation outside a fragment shader");
+        }
+        let exec = self.soa_exec();
+        let (io, at) = self.io_row(IO_DISCARD);
+        let old = self.b.ins().load(types::I32X4, flags(), io, at);
+        let new = self.b.ins().bor(old, exec);
+        self.b.ins().store(flags(), new, io, at);
+        let none = self.soa_zero_mask();
+        self.soa_set_exec(none);
+        Ok(())
+    }
+
+    /// OpIsHelperInvocationEXT: the lanes the rasterizer added to complete the quad, and the
+    /// demoted ones.
     pub(super) fn is_helper_soa(&mut self, i: &Inst) -> Result<(), ShaderError> {
         let (io, at) = self.io_row(IO_IN_HELPER);
         let m = self.b.ins().load(types::I32X4, flags(), io, at);
+        let (io, at) = self.io_row(IO_DISCARD);
+        let d = self.b.ins().load(types::I32X4, flags(), io, at);
+        let m = self.b.ins().bor(m, d);
         let v = self.soa_value(vec![Lv::M(m)]);
         self.set(i.id, v);
         Ok(())
