@@ -223,9 +223,10 @@ pub(crate) struct Program<'m> {
     pub model: ExecutionModel,
     /// Fragment shaders: the EarlyFragmentTests execution mode.
     pub early_fragment_tests: bool,
-    /// The module has OpDemoteToHelperInvocation (lanes may leave the execution mask in any
-    /// block, so every block counts as under divergent control).
-    pub demotes: bool,
+    /// Lanes may leave the execution mask in any block: the module demotes
+    /// (OpDemoteToHelperInvocation), or kills (OpKill, OpTerminateInvocation) inside a function
+    /// other than the entry point. Every block then counts as under divergent control.
+    pub lanes_leave: bool,
 }
 
 fn err<T>(m: impl Into<String>) -> Result<T, ShaderError> {
@@ -286,10 +287,7 @@ impl<'m> Program<'m> {
             local_size: [1, 1, 1],
             model,
             early_fragment_tests: false,
-            demotes: module
-                .insts
-                .iter()
-                .any(|i| i.op == Op::DemoteToHelperInvocation),
+            lanes_leave: false,
         };
         let insts = &module.insts;
         // Decorations first (they precede types, but groups may be used anywhere before).
@@ -459,6 +457,14 @@ impl<'m> Program<'m> {
                 "workgroup size {x}x{y}x{z} is outside 1..=1024 invocations"
             ));
         }
+        let kills_in_callee = p.functions.iter().any(|(id, r)| {
+            *id != p.entry
+                && insts[r.start..=r.end]
+                    .iter()
+                    .any(|i| matches!(i.op, Op::Kill | Op::TerminateInvocation))
+        });
+        p.lanes_leave =
+            kills_in_callee || insts.iter().any(|i| i.op == Op::DemoteToHelperInvocation);
         Ok(p)
     }
 

@@ -1809,3 +1809,40 @@ fn implicit_lod_follows_quad_derivatives() {
         assert_eq!(c, want, "quad {q}: level {q} expected");
     }
 }
+
+/// Kill and demotion inside called functions (shaders/tests/fragment_kill_call.frag): the
+/// caller continues without those lanes, whose outputs are dropped.
+#[test]
+fn kills_and_demotions_in_callees_stay_out() {
+    let path = dir().join("../tests/fragment_kill_call.spv");
+    let m = Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse");
+    let k =
+        compile_fragment(&m, "main", &SpecConstants::default(), &ssbo_iface(0)).expect("compile");
+    let xs = [0.1f32, 0.9, 0.3, 0.4];
+    let mut seen = false;
+    k.run_quads(
+        &[],
+        &[],
+        1,
+        |_, rows| {
+            for (l, x) in xs.iter().enumerate() {
+                rows[0][l] = x.to_bits();
+            }
+            0b1111
+        },
+        |_, rows, live| {
+            seen = true;
+            assert_eq!(live, 0b1100, "lane 0 demoted, lane 1 killed");
+            let o = crate::shader::runtime::IO_OUT_LOCATIONS as usize;
+            for l in [2, 3] {
+                assert_eq!(f32::from_bits(rows[o][l]), xs[l], "lane {l}");
+                assert_eq!(f32::from_bits(rows[o + 1][l]), 1.0, "lane {l}");
+            }
+            // The lanes that left stored nothing after leaving.
+            for l in [0, 1] {
+                assert_eq!(rows[o + 1][l], 0, "lane {l} stored its color");
+            }
+        },
+    );
+    assert!(seen);
+}

@@ -246,11 +246,6 @@ impl<'a> Lower<'a, '_> {
         self.zero_mask()
     }
 
-    /// How many functions deep the translation is (1: the entry point).
-    pub(super) fn soa_call_depth(&self) -> usize {
-        self.soa.as_ref().map_or(0, |s| s.funcs.len())
-    }
-
     pub(super) fn soa_terminator(&mut self, i: &Inst) -> Result<(), ShaderError> {
         self.terminator(i)
     }
@@ -949,7 +944,7 @@ impl<'a> Lower<'a, '_> {
             .map(|(a, pi)| self.arg_u(a, pi.ty))
             .collect();
         // Demotion can take lanes out of the mask in any block: all of them are divergent.
-        let div = self.p.demotes
+        let div = self.p.lanes_leave
             || self
                 .soa
                 .as_ref()
@@ -1485,6 +1480,10 @@ impl<'a> Lower<'a, '_> {
                 }
                 if let Some(v) = self.function_soa(i.w(0), args)? {
                     self.set(i.id, v);
+                }
+                if self.p.lanes_leave {
+                    // Lanes the callee killed or demoted do not come back.
+                    self.leave_discarded();
                 }
                 Ok(())
             }

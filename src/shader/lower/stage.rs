@@ -273,13 +273,11 @@ impl Lower<'_, '_> {
 
 impl Lower<'_, '_> {
     /// OpKill / OpTerminateInvocation: the active lanes are discarded (their outputs dropped)
-    /// and leave, as an OpReturn from the entry point.
+    /// and leave, as an OpReturn (from a called function, the caller then drops them too:
+    /// [`Self::leave_discarded`]).
     pub(super) fn kill_soa(&mut self) -> Result<(), ShaderError> {
         if self.p.model != spirv::ExecutionModel::Fragment {
             return err("OpKill outside a fragment shader");
-        }
-        if self.soa_call_depth() > 1 {
-            return err("OpKill inside a called function is not supported yet");
         }
         let exec = self.soa_exec();
         let (io, at) = self.io_row(IO_DISCARD);
@@ -298,7 +296,7 @@ impl Lower<'_, '_> {
     /// OpDemoteToHelperInvocation: the active lanes become helpers: their outputs are dropped
     /// (the discard row) and they leave the execution mask, so they store nothing more; their
     /// vector values are still computed for derivatives. (Every block of a module that
-    /// demotes is under divergent control, so stores blend by the mask.)
+    /// demotes is under divergent control, so stores blend by the mask: `Program::lanes_leave`.)
     pub(super) fn demote_soa(&mut self) -> Result<(), ShaderError> {
         if self.p.model != spirv::ExecutionModel::Fragment {
             return err("OpDemoteToHelperInvocation outside a fragment shader");
@@ -311,6 +309,19 @@ impl Lower<'_, '_> {
         let none = self.soa_zero_mask();
         self.soa_set_exec(none);
         Ok(())
+    }
+
+    /// After a call in a module whose lanes may leave in callees: the discarded (killed or
+    /// demoted) lanes leave the caller's execution mask too.
+    pub(super) fn leave_discarded(&mut self) {
+        if self.p.model != spirv::ExecutionModel::Fragment {
+            return;
+        }
+        let (io, at) = self.io_row(IO_DISCARD);
+        let d = self.b.ins().load(types::I32X4, flags(), io, at);
+        let exec = self.soa_exec();
+        let exec = self.b.ins().band_not(exec, d);
+        self.soa_set_exec(exec);
     }
 
     /// OpIsHelperInvocationEXT: the lanes the rasterizer added to complete the quad, and the
