@@ -100,15 +100,6 @@ fn factor(f: vk::BlendFactor, i: &Inputs, c: usize) -> f32 {
     }
 }
 
-/// Whether `f` reads the fragment's second output (dual-source blending).
-pub fn dual_source(f: vk::BlendFactor) -> bool {
-    use vk::BlendFactor as F;
-    matches!(
-        f,
-        F::SRC1_COLOR | F::ONE_MINUS_SRC1_COLOR | F::SRC1_ALPHA | F::ONE_MINUS_SRC1_ALPHA
-    )
-}
-
 /// The texel to write: `dst` where the write mask excludes a component, else the blend of
 /// `i` (or the source as it is when blending is off).
 pub fn blend(a: &BlendAttachment, i: &Inputs, range: Range) -> [f32; 4] {
@@ -217,11 +208,6 @@ mod tests {
         for (f, [rgb, a]) in table {
             assert_eq!(factor(f, &I, 1), rgb, "{f:?} on green");
             assert_eq!(factor(f, &I, 3), a, "{f:?} on alpha");
-            assert_eq!(
-                dual_source(f),
-                format!("{f:?}").contains("SRC1"),
-                "{f:?} dual source"
-            );
         }
     }
 

@@ -382,10 +382,6 @@ impl Bins {
         }
     }
 
-    pub fn tiles(&self) -> usize {
-        self.bins.len()
-    }
-
     /// Adds triangle `index` to the bins of the tiles its bounding box touches (tiles it
     /// cannot cover, judged by their corners, are left out).
     pub fn add(&mut self, index: u32, t: &Triangle) {

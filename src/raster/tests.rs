@@ -93,54 +93,7 @@ fn shared_edges_cover_every_pixel_exactly_once() {
             x0 + 20.0 + coord(&mut r, 0.0, 120.0),
             y0 + 20.0 + coord(&mut r, 0.0, 90.0),
         );
-        let mut grid = vec![vec![(0.0f32, 0.0f32); m + 1]; n + 1];
-        for (i, row) in grid.iter_mut().enumerate() {
-            for (j, p) in row.iter_mut().enumerate() {
-                let fx = x0 + (x1 - x0) * i as f32 / n as f32;
-                let fy = y0 + (y1 - y0) * j as f32 / m as f32;
-                let jx = if i == 0 || i == n {
-                    0.0
-                } else {
-                    (r.below(200) as f32 - 100.0) / 100.0
-                };
-                let jy = if j == 0 || j == m {
-                    0.0
-                } else {
-                    (r.below(200) as f32 - 100.0) / 100.0
-                };
-                let (mut px, mut py) = (fx + jx, fy + jy);
-                if r.below(3) == 0 && i != 0 && i != n {
-                    px = px.floor() + 0.5;
-                }
-                if r.below(3) == 0 && j != 0 && j != m {
-                    py = py.floor() + 0.5;
-                }
-                *p = (px, py);
-            }
-        }
-        let mut tris = Vec::new();
-        for i in 0..n {
-            for j in 0..m {
-                let [a, b, c, d] = [
-                    grid[i][j],
-                    grid[i + 1][j],
-                    grid[i + 1][j + 1],
-                    grid[i][j + 1],
-                ]
-                .map(|(x, y)| v(x, y));
-                let halves = if r.below(2) == 0 {
-                    [[a, b, c], [a, c, d]]
-                } else {
-                    [[a, b, d], [b, c, d]]
-                };
-                for mut t in halves {
-                    if r.below(2) == 0 {
-                        t.swap(1, 2);
-                    }
-                    tris.push(t);
-                }
-            }
-        }
+        let tris = jittered_mesh(&mut r, n, m, (x0, y0, x1, y1));
         let counts = coverage_counts(&tris, SCREEN);
         let w = SCREEN.x1 as usize;
         // Snapped rectangle, centers in fixed point.
@@ -356,39 +309,7 @@ fn shared_edges_cover_every_sample_exactly_once() {
             x0 + 30.0 + r.below(20000) as f32 / 256.0,
             y0 + 30.0 + r.below(15000) as f32 / 256.0,
         );
-        let mut tris = Vec::new();
-        let mut grid = vec![vec![(0.0f32, 0.0f32); m + 1]; n + 1];
-        for (i, row) in grid.iter_mut().enumerate() {
-            for (j, p) in row.iter_mut().enumerate() {
-                let jx = if i == 0 || i == n {
-                    0.0
-                } else {
-                    (r.below(160) as f32 - 80.0) / 100.0
-                };
-                let jy = if j == 0 || j == m {
-                    0.0
-                } else {
-                    (r.below(160) as f32 - 80.0) / 100.0
-                };
-                *p = (
-                    x0 + (x1 - x0) * i as f32 / n as f32 + jx,
-                    y0 + (y1 - y0) * j as f32 / m as f32 + jy,
-                );
-            }
-        }
-        for i in 0..n {
-            for j in 0..m {
-                let [a, b, c, d] = [
-                    grid[i][j],
-                    grid[i + 1][j],
-                    grid[i + 1][j + 1],
-                    grid[i][j + 1],
-                ]
-                .map(|(x, y)| v(x, y));
-                tris.push([a, b, c]);
-                tris.push([a, c, d]);
-            }
-        }
+        let tris = jittered_mesh(&mut r, n, m, (x0, y0, x1, y1));
         let w = SCREEN.x1 as usize;
         let mut counts = vec![0u32; 4 * w * SCREEN.y1 as usize];
         for t in &tris {
@@ -421,4 +342,65 @@ fn shared_edges_cover_every_sample_exactly_once() {
             );
         }
     }
+}
+
+/// An n x m grid of cells over the rectangle (x0, y0)-(x1, y1), each cell two triangles with a
+/// random diagonal and random windings; inner vertices jittered by up to a pixel, a third of
+/// them onto pixel centers in x or y (ties for the fill rule); border vertices on the border.
+/// The triangles share every inner edge and cover exactly the rectangle.
+fn jittered_mesh(
+    r: &mut Rng,
+    n: usize,
+    m: usize,
+    (x0, y0, x1, y1): (f32, f32, f32, f32),
+) -> Vec<[WinVertex; 3]> {
+    let mut grid = vec![vec![(0.0f32, 0.0f32); m + 1]; n + 1];
+    for (i, row) in grid.iter_mut().enumerate() {
+        for (j, p) in row.iter_mut().enumerate() {
+            let fx = x0 + (x1 - x0) * i as f32 / n as f32;
+            let fy = y0 + (y1 - y0) * j as f32 / m as f32;
+            let jx = if i == 0 || i == n {
+                0.0
+            } else {
+                (r.below(200) as f32 - 100.0) / 100.0
+            };
+            let jy = if j == 0 || j == m {
+                0.0
+            } else {
+                (r.below(200) as f32 - 100.0) / 100.0
+            };
+            let (mut px, mut py) = (fx + jx, fy + jy);
+            if r.below(3) == 0 && i != 0 && i != n {
+                px = px.floor() + 0.5;
+            }
+            if r.below(3) == 0 && j != 0 && j != m {
+                py = py.floor() + 0.5;
+            }
+            *p = (px, py);
+        }
+    }
+    let mut tris = Vec::new();
+    for i in 0..n {
+        for j in 0..m {
+            let [a, b, c, d] = [
+                grid[i][j],
+                grid[i + 1][j],
+                grid[i + 1][j + 1],
+                grid[i][j + 1],
+            ]
+            .map(|(x, y)| v(x, y));
+            let halves = if r.below(2) == 0 {
+                [[a, b, c], [a, c, d]]
+            } else {
+                [[a, b, d], [b, c, d]]
+            };
+            for mut t in halves {
+                if r.below(2) == 0 {
+                    t.swap(1, 2);
+                }
+                tris.push(t);
+            }
+        }
+    }
+    tris
 }

@@ -1968,21 +1968,9 @@ impl<'a, 'f> Lower<'a, 'f> {
                 }
                 self.set(i.id, Val::S(v));
             }
-            // Fragment-only instructions (valid only in fragment entry points, which are not
-            // compiled).
-            DemoteToHelperInvocation
-            | IsHelperInvocationEXT
-            | TerminateInvocation
-            | Kill
-            | DPdx
-            | DPdy
-            | Fwidth
-            | DPdxFine
-            | DPdyFine
-            | FwidthFine
-            | DPdxCoarse
-            | DPdyCoarse
-            | FwidthCoarse => {
+            // Fragment-only instructions: the scalar backend compiles compute shaders only
+            // (graphics stages are SoA, lower/stage.rs).
+            op if crate::shader::module::is_fragment_only(op) => {
                 return err(format!("Op{:?} outside a fragment shader", i.op));
             }
             Select | CopyObject | CopyLogical if self.is_pointer(i.ty) => {

@@ -303,10 +303,38 @@ pub(crate) fn is_comparison(op: Op) -> bool {
     )
 }
 
+/// Derivative instructions (fragment shaders: differences across the 2x2 quad).
+pub(crate) fn is_derivative(op: Op) -> bool {
+    use Op::*;
+    matches!(
+        op,
+        DPdx | DPdy
+            | Fwidth
+            | DPdxFine
+            | DPdyFine
+            | FwidthFine
+            | DPdxCoarse
+            | DPdyCoarse
+            | FwidthCoarse
+    )
+}
+
+/// Instructions valid only in fragment shaders (quad derivatives, kills, helper lanes).
+pub(crate) fn is_fragment_only(op: Op) -> bool {
+    use Op::*;
+    is_derivative(op)
+        || matches!(
+            op,
+            DemoteToHelperInvocation | IsHelperInvocationEXT | TerminateInvocation | Kill
+        )
+}
+
 /// Opcodes the compiler translates (or ignores because they carry no meaning for it).
 pub(crate) fn opcode_supported(op: Op) -> bool {
     use Op::*;
     is_comparison(op)
+        || is_atomic(op)
+        || is_fragment_only(op)
         || matches!(
             op,
             Nop | Undef
@@ -505,36 +533,7 @@ pub(crate) fn opcode_supported(op: Op) -> bool {
                 | SDotAccSat
                 | UDotAccSat
                 | SUDotAccSat
-                | DemoteToHelperInvocation
-                | IsHelperInvocationEXT
-                | TerminateInvocation
-                | Kill
-                | DPdx
-                | DPdy
-                | Fwidth
-                | DPdxFine
-                | DPdyFine
-                | FwidthFine
-                | DPdxCoarse
-                | DPdyCoarse
-                | FwidthCoarse
                 | MemoryBarrier
-                | AtomicLoad
-                | AtomicStore
-                | AtomicExchange
-                | AtomicCompareExchange
-                | AtomicIIncrement
-                | AtomicIDecrement
-                | AtomicIAdd
-                | AtomicISub
-                | AtomicSMin
-                | AtomicUMin
-                | AtomicSMax
-                | AtomicUMax
-                | AtomicAnd
-                | AtomicOr
-                | AtomicXor
-                | AtomicFAddEXT
                 | Phi
                 | LoopMerge
                 | SelectionMerge

@@ -1677,11 +1677,27 @@ fn graphics_stages_refuse_what_they_do_not_implement() {
 /// its value still feeds its neighbour's derivative, and the others are not helpers.
 #[test]
 fn demoted_lanes_write_nothing_but_feed_derivatives() {
-    let path = dir().join("../tests/fragment_demote.spv");
+    let xs = [0.1f32, 0.9, 0.3, 0.2];
+    one_quad("fragment_demote", xs, |rows, live| {
+        assert_eq!(live, 0b1101, "lane 1 (x 0.9) is demoted");
+        let o = crate::shader::runtime::IO_OUT_LOCATIONS as usize;
+        let f = |c: usize, l: usize| f32::from_bits(rows[o + c][l]);
+        for l in [0, 2, 3] {
+            assert_eq!(f(0, l), xs[l], "lane {l}");
+            let dx = xs[(l & 2) + 1] - xs[l & 2];
+            assert_eq!(f(1, l), dx, "lane {l}: dFdx across the demoted lane");
+            assert_eq!(f(2, l), 0.0, "lane {l} is not a helper");
+        }
+    });
+}
+
+/// Runs the fragment shader shaders/tests/NAME.spv on one fully covered quad whose input at
+/// location 0 is `xs`; `check` gets the rows after the call and the live lanes (it must run).
+fn one_quad(name: &str, xs: [f32; 4], mut check: impl FnMut(&[[u32; 4]], u8)) {
+    let path = dir().join(format!("../tests/{name}.spv"));
     let m = Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse");
     let k =
         compile_fragment(&m, "main", &SpecConstants::default(), &ssbo_iface(0)).expect("compile");
-    let xs = [0.1f32, 0.9, 0.3, 0.2];
     let mut seen = false;
     k.run_quads(
         &[],
@@ -1695,18 +1711,10 @@ fn demoted_lanes_write_nothing_but_feed_derivatives() {
         },
         |_, rows, live| {
             seen = true;
-            assert_eq!(live, 0b1101, "lane 1 (x 0.9) is demoted");
-            let o = crate::shader::runtime::IO_OUT_LOCATIONS as usize;
-            let f = |c: usize, l: usize| f32::from_bits(rows[o + c][l]);
-            for l in [0, 2, 3] {
-                assert_eq!(f(0, l), xs[l], "lane {l}");
-                let dx = xs[(l & 2) + 1] - xs[l & 2];
-                assert_eq!(f(1, l), dx, "lane {l}: dFdx across the demoted lane");
-                assert_eq!(f(2, l), 0.0, "lane {l} is not a helper");
-            }
+            check(rows, live);
         },
     );
-    assert!(seen);
+    assert!(seen, "{name}: the quad did not run");
 }
 
 /// Implicit LOD in fragment shaders (shaders/tests/fragment_texture.frag): a 16x16 image with
@@ -1814,35 +1822,17 @@ fn implicit_lod_follows_quad_derivatives() {
 /// caller continues without those lanes, whose outputs are dropped.
 #[test]
 fn kills_and_demotions_in_callees_stay_out() {
-    let path = dir().join("../tests/fragment_kill_call.spv");
-    let m = Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse");
-    let k =
-        compile_fragment(&m, "main", &SpecConstants::default(), &ssbo_iface(0)).expect("compile");
     let xs = [0.1f32, 0.9, 0.3, 0.4];
-    let mut seen = false;
-    k.run_quads(
-        &[],
-        &[],
-        1,
-        |_, rows| {
-            for (l, x) in xs.iter().enumerate() {
-                rows[0][l] = x.to_bits();
-            }
-            0b1111
-        },
-        |_, rows, live| {
-            seen = true;
-            assert_eq!(live, 0b1100, "lane 0 demoted, lane 1 killed");
-            let o = crate::shader::runtime::IO_OUT_LOCATIONS as usize;
-            for l in [2, 3] {
-                assert_eq!(f32::from_bits(rows[o][l]), xs[l], "lane {l}");
-                assert_eq!(f32::from_bits(rows[o + 1][l]), 1.0, "lane {l}");
-            }
-            // The lanes that left stored nothing after leaving.
-            for l in [0, 1] {
-                assert_eq!(rows[o + 1][l], 0, "lane {l} stored its color");
-            }
-        },
-    );
-    assert!(seen);
+    one_quad("fragment_kill_call", xs, |rows, live| {
+        assert_eq!(live, 0b1100, "lane 0 demoted, lane 1 killed");
+        let o = crate::shader::runtime::IO_OUT_LOCATIONS as usize;
+        for l in [2, 3] {
+            assert_eq!(f32::from_bits(rows[o][l]), xs[l], "lane {l}");
+            assert_eq!(f32::from_bits(rows[o + 1][l]), 1.0, "lane {l}");
+        }
+        // The lanes that left stored nothing after leaving.
+        for l in [0, 1] {
+            assert_eq!(rows[o + 1][l], 0, "lane {l} stored its color");
+        }
+    });
 }

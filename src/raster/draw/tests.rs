@@ -91,14 +91,7 @@ fn draw(vertices: &[VertexIn], st: &RasterState) -> Vec<[f32; 4]> {
     let mut mem: Vec<u8> = std::iter::repeat_n(SENTINEL.to_le_bytes(), (W * H * 4) as usize)
         .flatten()
         .collect();
-    let target = Target::new(
-        &mut mem,
-        W,
-        H,
-        16 * W as usize,
-        vk::Format::R32G32B32A32_SFLOAT,
-    )
-    .expect("target");
+    let target = rgba32f(&mut mem);
     draw_triangle_list(&vs, &[], &fs, &[], &[], vertices, st, &only_color(&target));
     texels(&mem)
 }
@@ -238,14 +231,7 @@ fn one_draw_equals_the_same_triangles_drawn_one_by_one() {
     let mut mem: Vec<u8> = std::iter::repeat_n(SENTINEL.to_le_bytes(), (W * H * 4) as usize)
         .flatten()
         .collect();
-    let target = Target::new(
-        &mut mem,
-        W,
-        H,
-        16 * W as usize,
-        vk::Format::R32G32B32A32_SFLOAT,
-    )
-    .unwrap();
+    let target = rgba32f(&mut mem);
     for t in verts.chunks(3) {
         draw_triangle_list(&vs, &[], &fs, &[], &[], t, &st, &only_color(&target));
     }
@@ -289,14 +275,7 @@ fn clipping_and_hostile_positions() {
 fn an_additive_fan_writes_every_covered_pixel_exactly_once() {
     let (vs, fs) = kernels();
     let mut mem = vec![0u8; (W * H * 16) as usize];
-    let target = Target::new(
-        &mut mem,
-        W,
-        H,
-        16 * W as usize,
-        vk::Format::R32G32B32A32_SFLOAT,
-    )
-    .unwrap();
+    let target = rgba32f(&mut mem);
     let add = BlendAttachment {
         enable: true,
         src_color: vk::BlendFactor::ONE,
@@ -348,29 +327,7 @@ fn depth_testing_keeps_the_nearest_fragment() {
     let near = tri(0.25, [1.0, 0.0, 0.0, 1.0]);
     let far = tri(0.75, [0.0, 1.0, 0.0, 1.0]);
     for format in [vk::Format::D16_UNORM, vk::Format::D32_SFLOAT] {
-        let bytes = crate::format::info(format).unwrap().bytes as usize;
         for (order, test) in [(0, true), (1, true), (0, false)] {
-            let mut cmem = vec![0u8; (W * H * 16) as usize];
-            let mut dmem = vec![0u8; W as usize * H as usize * bytes];
-            let color = Target::new(
-                &mut cmem,
-                W,
-                H,
-                16 * W as usize,
-                vk::Format::R32G32B32A32_SFLOAT,
-            )
-            .unwrap();
-            let depth = Target::new(&mut dmem, W, H, bytes * W as usize, format).unwrap();
-            for y in 0..H as i32 {
-                for x in 0..W as i32 {
-                    depth.write(x, y, 0, Texel::Float([1.0, 0.0, 0.0, 1.0]));
-                }
-            }
-            let att = Attachments {
-                color: vec![(&color, BlendAttachment::default())],
-                depth: Some(&depth),
-                stencil: None,
-            };
             let mut st = state(VIEWPORT);
             st.depth_stencil.depth_test = test;
             st.depth_stencil.depth_write = true;
@@ -380,8 +337,7 @@ fn depth_testing_keeps_the_nearest_fragment() {
             } else {
                 far.iter().chain(&near).copied().collect()
             };
-            draw_triangle_list(&vs, &[], &fs, &[], &[], &verts, &st, &att);
-            let img = texels(&cmem);
+            let (img, depth) = draw_with_depth(&vs, &fs, &verts, None, &st, format, 1.0);
             let red = img.iter().filter(|t| t[0] == 1.0).count();
             let green = img.iter().filter(|t| t[1] == 1.0).count();
             if test {
@@ -389,10 +345,8 @@ fn depth_testing_keeps_the_nearest_fragment() {
                     red > 1000 && green == 0,
                     "{format:?} order {order}: {red} {green}"
                 );
-                let d =
-                    crate::format::decode(format, &dmem[(40 * W as usize + 42) * bytes..][..bytes]);
-                let Texel::Float(d) = d else { panic!() };
-                assert!((d[0] - 0.25).abs() < 1e-4, "{format:?}: depth {d:?}");
+                let d = depth[40 * W as usize + 42];
+                assert!((d - 0.25).abs() < 1e-4, "{format:?}: depth {d}");
             } else {
                 assert!(
                     green > 1000 && red == 0,
@@ -410,14 +364,7 @@ fn stencil_masks_a_second_draw() {
     let (vs, fs) = kernels();
     let mut cmem = vec![0u8; (W * H * 16) as usize];
     let mut smem = vec![0u8; (W * H) as usize];
-    let color = Target::new(
-        &mut cmem,
-        W,
-        H,
-        16 * W as usize,
-        vk::Format::R32G32B32A32_SFLOAT,
-    )
-    .unwrap();
+    let color = rgba32f(&mut cmem);
     let stencil = Target::new(&mut smem, W, H, W as usize, vk::Format::S8_UINT).unwrap();
     let att = Attachments {
         color: vec![(&color, BlendAttachment::default())],
@@ -775,14 +722,7 @@ fn draw_prims(
     prims: &[Vec<usize>],
 ) -> Vec<[f32; 4]> {
     let mut mem = vec![0u8; (W * H * 16) as usize];
-    let target = Target::new(
-        &mut mem,
-        W,
-        H,
-        16 * W as usize,
-        vk::Format::R32G32B32A32_SFLOAT,
-    )
-    .unwrap();
+    let target = rgba32f(&mut mem);
     super::draw(
         vs,
         &[],
@@ -823,14 +763,7 @@ fn dual_source_blending_and_logic_ops() {
     )
     .expect("fragment");
     let mut mem = vec![0u8; (W * H * 16) as usize];
-    let target = Target::new(
-        &mut mem,
-        W,
-        H,
-        16 * W as usize,
-        vk::Format::R32G32B32A32_SFLOAT,
-    )
-    .unwrap();
+    let target = rgba32f(&mut mem);
     let dual = BlendAttachment {
         enable: true,
         src_color: vk::BlendFactor::SRC1_COLOR,
@@ -907,22 +840,6 @@ fn dual_source_blending_and_logic_ops() {
 fn depth_clamp_keeps_and_clamps_what_the_far_plane_would_clip() {
     let (vs, fs) = kernels();
     for clamp in [true, false] {
-        let mut cmem = vec![0u8; (W * H * 16) as usize];
-        let mut dmem = vec![0u8; (W * H * 4) as usize];
-        let color = Target::new(
-            &mut cmem,
-            W,
-            H,
-            16 * W as usize,
-            vk::Format::R32G32B32A32_SFLOAT,
-        )
-        .unwrap();
-        let depth = Target::new(&mut dmem, W, H, 4 * W as usize, vk::Format::D32_SFLOAT).unwrap();
-        let att = Attachments {
-            color: vec![(&color, BlendAttachment::default())],
-            depth: Some(&depth),
-            stencil: None,
-        };
         let mut st = state(Viewport {
             min_depth: 0.25,
             max_depth: 0.75,
@@ -932,15 +849,16 @@ fn depth_clamp_keeps_and_clamps_what_the_far_plane_would_clip() {
         st.depth_stencil.depth_test = true;
         st.depth_stencil.depth_write = true;
         st.depth_stencil.depth_compare = vk::CompareOp::ALWAYS;
-        draw_triangle_list(&vs, &[], &fs, &[], &[], &cover([1.0; 4], 1.5), &st, &att);
-        let d = depth.read(30, 20, 0);
-        let drawn = texels(&cmem)[(20 * W + 30) as usize][0] == 1.0;
+        let verts = cover([1.0; 4], 1.5);
+        let (img, depth) =
+            draw_with_depth(&vs, &fs, &verts, None, &st, vk::Format::D32_SFLOAT, 0.0);
+        let pixel = (20 * W + 30) as usize;
         if clamp {
-            assert!(drawn);
-            assert_eq!(d, Some(Texel::Float([0.75, 0.0, 0.0, 1.0])));
+            assert_eq!(img[pixel][0], 1.0);
+            assert_eq!(depth[pixel], 0.75);
         } else {
-            assert!(!drawn);
-            assert_eq!(d, Some(Texel::Float([0.0, 0.0, 0.0, 1.0])));
+            assert_ne!(img[pixel][0], 1.0);
+            assert_eq!(depth[pixel], 0.0);
         }
     }
 }
@@ -950,34 +868,14 @@ fn depth_clamp_keeps_and_clamps_what_the_far_plane_would_clip() {
 #[test]
 fn depth_bias_offsets_polygons() {
     let (vs, fs) = kernels();
-    let run = |format: vk::Format, verts: &[VertexIn], bias: DepthBias| {
-        let bytes = crate::format::info(format).unwrap().bytes as usize;
-        let mut cmem = vec![0u8; (W * H * 16) as usize];
-        let mut dmem = vec![0u8; W as usize * H as usize * bytes];
-        let color = Target::new(
-            &mut cmem,
-            W,
-            H,
-            16 * W as usize,
-            vk::Format::R32G32B32A32_SFLOAT,
-        )
-        .unwrap();
-        let depth = Target::new(&mut dmem, W, H, bytes * W as usize, format).unwrap();
-        let att = Attachments {
-            color: vec![(&color, BlendAttachment::default())],
-            depth: Some(&depth),
-            stencil: None,
-        };
+    let pixel = (20 * W + 30) as usize;
+    let run = |format: vk::Format, verts: &[VertexIn], prims: Option<&[Vec<usize>]>, bias| {
         let mut st = state(VIEWPORT);
         st.depth_bias = Some(bias);
         st.depth_stencil.depth_test = true;
         st.depth_stencil.depth_write = true;
         st.depth_stencil.depth_compare = vk::CompareOp::ALWAYS;
-        draw_triangle_list(&vs, &[], &fs, &[], &[], verts, &st, &att);
-        match depth.read(30, 20, 0) {
-            Some(Texel::Float(d)) => d[0],
-            other => panic!("{other:?}"),
-        }
+        draw_with_depth(&vs, &fs, verts, prims, &st, format, 0.0).1[pixel]
     };
     let flat = cover([1.0; 4], 0.5);
     let b = |constant, clamp, slope| DepthBias {
@@ -985,7 +883,7 @@ fn depth_bias_offsets_polygons() {
         clamp,
         slope,
     };
-    let d = run(vk::Format::D16_UNORM, &flat, b(4.0, 0.0, 0.0));
+    let d = run(vk::Format::D16_UNORM, &flat, None, b(4.0, 0.0, 0.0));
     assert_eq!(
         d,
         depth::quantize(vk::Format::D16_UNORM, 0.5 + 4.0 / 65536.0)
@@ -999,13 +897,14 @@ fn depth_bias_offsets_polygons() {
             v
         })
         .collect();
-    let plain = run(vk::Format::D32_SFLOAT, &slanted, b(0.0, 0.0, 0.0));
-    let biased = run(vk::Format::D32_SFLOAT, &slanted, b(0.0, 0.0, 2.0));
+    let d32 = vk::Format::D32_SFLOAT;
+    let plain = run(d32, &slanted, None, b(0.0, 0.0, 0.0));
+    let biased = run(d32, &slanted, None, b(0.0, 0.0, 2.0));
     assert!(
         ((biased - plain) - 2.0 * 0.25 / 32.0).abs() < 1e-6,
         "{plain} {biased}"
     );
-    let clamped = run(vk::Format::D32_SFLOAT, &slanted, b(0.0, 0.001, 2.0));
+    let clamped = run(d32, &slanted, None, b(0.0, 0.001, 2.0));
     assert!(
         ((clamped - plain) - 0.001).abs() < 1e-6,
         "{plain} {clamped}"
@@ -1016,32 +915,50 @@ fn depth_bias_offsets_polygons() {
         vertex(at(40.0, 20.5), [1.0; 4], 1),
     ];
     let prims = vec![vec![0usize, 1]];
+    assert_eq!(run(d32, &line, Some(&prims), b(1000.0, 0.0, 0.0)), 0.5);
+}
+
+/// Draws `verts` (a triangle list, or `prims`) over a zeroed RGBA32F color target and a
+/// `format` depth plane cleared to `clear`, with `st`; returns the color texels and every
+/// pixel's depth afterwards.
+fn draw_with_depth(
+    vs: &VertexKernel,
+    fs: &FragmentKernel,
+    verts: &[VertexIn],
+    prims: Option<&[Vec<usize>]>,
+    st: &RasterState,
+    format: vk::Format,
+    clear: f32,
+) -> (Vec<[f32; 4]>, Vec<f32>) {
+    let bytes = crate::format::info(format).unwrap().bytes as usize;
     let mut cmem = vec![0u8; (W * H * 16) as usize];
-    let mut dmem = vec![0u8; (W * H * 4) as usize];
-    let color = Target::new(
-        &mut cmem,
-        W,
-        H,
-        16 * W as usize,
-        vk::Format::R32G32B32A32_SFLOAT,
-    )
-    .unwrap();
-    let depth = Target::new(&mut dmem, W, H, 4 * W as usize, vk::Format::D32_SFLOAT).unwrap();
+    let mut dmem = vec![0u8; W as usize * H as usize * bytes];
+    let color = rgba32f(&mut cmem);
+    let depth = Target::new(&mut dmem, W, H, bytes * W as usize, format).unwrap();
+    for y in 0..H as i32 {
+        for x in 0..W as i32 {
+            depth.write(x, y, 0, Texel::Float([clear, 0.0, 0.0, 1.0]));
+        }
+    }
     let att = Attachments {
         color: vec![(&color, BlendAttachment::default())],
         depth: Some(&depth),
         stencil: None,
     };
-    let mut st = state(VIEWPORT);
-    st.depth_bias = Some(b(1000.0, 0.0, 0.0));
-    st.depth_stencil.depth_test = true;
-    st.depth_stencil.depth_write = true;
-    st.depth_stencil.depth_compare = vk::CompareOp::ALWAYS;
-    super::draw(&vs, &[], &fs, &[], &[], &line, &prims, &st, &att);
-    assert_eq!(
-        depth.read(30, 20, 0),
-        Some(Texel::Float([0.5, 0.0, 0.0, 1.0]))
-    );
+    match prims {
+        Some(p) => super::draw(vs, &[], fs, &[], &[], verts, p, st, &att),
+        None => draw_triangle_list(vs, &[], fs, &[], &[], verts, st, &att),
+    }
+    let mut depths = Vec::with_capacity((W * H) as usize);
+    for y in 0..H as i32 {
+        for x in 0..W as i32 {
+            match depth.read(x, y, 0) {
+                Some(Texel::Float(d)) => depths.push(d[0]),
+                other => panic!("depth at ({x}, {y}): {other:?}"),
+            }
+        }
+    }
+    (texels(&cmem), depths)
 }
 
 /// Sample shading: a fragment shader reading SampleId / SamplePosition runs once per covered
@@ -1099,4 +1016,9 @@ fn sample_shading_runs_once_per_sample() {
         ];
         assert_eq!(got, want, "sample {s}");
     }
+}
+
+/// A single-sample W x H R32G32B32A32_SFLOAT target over `mem`.
+fn rgba32f(mem: &mut [u8]) -> Target<'_> {
+    Target::new(mem, W, H, 16 * W as usize, vk::Format::R32G32B32A32_SFLOAT).expect("target")
 }

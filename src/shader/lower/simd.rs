@@ -1517,8 +1517,7 @@ impl<'a> Lower<'a, '_> {
             ImageSampleProjImplicitLod | ImageSampleProjDrefImplicitLod => {
                 err(format!("Op{:?} is not supported yet", i.op))
             }
-            DPdx | DPdy | Fwidth | DPdxFine | DPdyFine | FwidthFine | DPdxCoarse | DPdyCoarse
-            | FwidthCoarse => self.derivative_soa(i),
+            op if crate::shader::module::is_derivative(op) => self.derivative_soa(i),
             DemoteToHelperInvocation => self.demote_soa(),
             _ => self.pure(i),
         }
