@@ -381,11 +381,22 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
     // test of them reports NotSupported instead of checking one reading against the other.
     // (Their texel-buffer fetches would be right, but compute::every_texel_buffer_format_*
     // checks fetches against blits of an image of the same format, which no longer exist.)
+    // Vertex input reads every color format of 32-bit or narrower components through the same
+    // codec, scaled ones included (as floats of their integer values), sRGB excepted (the spec
+    // gives it no vertex meaning). Tests: draw::every_vertex_format_fetches.
+    let vertex = if crate::raster::fetch::supported(f) && info.numeric != format::Numeric::Srgb {
+        F::VERTEX_BUFFER
+    } else {
+        F::empty()
+    };
     if matches!(
         info.numeric,
         format::Numeric::Uscaled | format::Numeric::Sscaled
     ) {
-        return FormatFeatures::default();
+        return FormatFeatures {
+            buffer: vertex,
+            ..FormatFeatures::default()
+        };
     }
     let mut features = F::TRANSFER_SRC | F::TRANSFER_DST;
     // Blits convert through `Texel` (32-bit components), which cannot carry 64-bit values; the
@@ -427,10 +438,15 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
     }
     if color_attachment(info) {
         features |= F::COLOR_ATTACHMENT;
+        // Blending on the decoded values of float-domain formats (raster/blend.rs; tests:
+        // draw::every_blend_factor_and_op, render_pass::*).
+        if info.domain == Domain::Float {
+            features |= F::COLOR_ATTACHMENT_BLEND;
+        }
     }
     // Texel buffers: compute shaders fetch, read and write them through the same codec, with
     // the view's format (tests: compute::every_texel_buffer_format_*).
-    let mut buffer = F::empty();
+    let mut buffer = vertex;
     if !info.wide {
         buffer |= F::UNIFORM_TEXEL_BUFFER;
         if storage_texel(info) {

@@ -97,6 +97,7 @@ pub struct PipelineCacheObj(pub PipelineCache);
 pub struct PipelineLayoutObj(pub Arc<PipelineLayout>);
 pub enum PipelineObj {
     Compute(Arc<ComputePipeline>),
+    Graphics(Arc<softvk::pipeline::GraphicsPipeline>),
 }
 pub struct SemaphoreObj(pub Arc<Semaphore>);
 pub struct EventObj(pub Arc<Event>);

@@ -21,6 +21,8 @@ type A = vk::ImageAspectFlags;
 #[derive(Debug, Default)]
 pub struct RenderState {
     active: Option<Active>,
+    /// The active occlusion queries (pool, query, samples passed so far).
+    pub occlusion: Vec<(Arc<crate::query::QueryPool>, u32, u64)>,
 }
 
 #[derive(Debug)]
@@ -438,4 +440,57 @@ fn resolve_view(
         });
     }
     Ok(())
+}
+
+/// The attachments a draw in the current subpass or dynamic rendering writes.
+#[derive(Debug)]
+pub struct DrawViews {
+    /// Indexed by color attachment (fragment output location); None where unused.
+    pub colors: Vec<Option<Arc<ImageView>>>,
+    /// The views holding the depth and the stencil aspect (the same view for a combined
+    /// depth/stencil attachment of a render pass).
+    pub depth: Option<Arc<ImageView>>,
+    pub stencil: Option<Arc<ImageView>>,
+    pub area: vk::Rect2D,
+    pub layers: Layers,
+}
+
+impl RenderState {
+    /// What a draw writes now; an error outside a render pass instance.
+    pub fn draw_views(&self) -> Result<DrawViews> {
+        let layers = self.layers();
+        match &self.active {
+            None => Err(Error::invalid(
+                "a draw outside a render pass instance (VUID-vkCmdDraw-renderpass)",
+            )),
+            Some(Active::Pass { begin, subpass }) => {
+                let sp = &begin.pass.subpasses()[*subpass as usize];
+                let view = |r: &crate::render_pass::AttachmentRef| {
+                    r.index().and_then(|i| begin.views.get(i)).cloned()
+                };
+                let ds = sp.depth_stencil.as_ref().and_then(view);
+                let has = |v: &Arc<ImageView>, a: A| {
+                    format::info(v.format).is_some_and(|f| f.aspects.contains(a))
+                };
+                Ok(DrawViews {
+                    colors: sp.colors.iter().map(view).collect(),
+                    depth: ds.clone().filter(|v| has(v, A::DEPTH)),
+                    stencil: ds.filter(|v| has(v, A::STENCIL)),
+                    area: begin.area,
+                    layers,
+                })
+            }
+            Some(Active::Dynamic(r)) => Ok(DrawViews {
+                colors: r
+                    .colors
+                    .iter()
+                    .map(|a| a.as_ref().map(|a| a.view.clone()))
+                    .collect(),
+                depth: r.depth.as_ref().map(|a| a.view.clone()),
+                stencil: r.stencil.as_ref().map(|a| a.view.clone()),
+                area: r.area,
+                layers,
+            }),
+        }
+    }
 }

@@ -5,7 +5,7 @@
 //! forever: waits on events also watch the queue's cancel word, which device destruction
 //! notifies.
 
-use super::{Command, Recording, RenderState, transfer};
+use super::{Command, DrawCall, Recording, RenderState, transfer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{Kind, Reporter, Severity};
 use crate::pipeline::{Bindings, BoundSet, ComputePipeline};
@@ -32,6 +32,20 @@ struct State {
     pipeline: Option<Arc<ComputePipeline>>,
     compute: Bindings,
     push_constants: Vec<u8>,
+    graphics: super::draw::Graphics,
+}
+
+impl State {
+    /// The descriptor sets of `bind_point`.
+    fn sets(&mut self, bind_point: ash::vk::PipelineBindPoint) -> Result<&mut Bindings> {
+        match bind_point {
+            ash::vk::PipelineBindPoint::COMPUTE => Ok(&mut self.compute),
+            ash::vk::PipelineBindPoint::GRAPHICS => Ok(&mut self.graphics.sets),
+            other => Err(Error::invalid(format!(
+                "pipeline bind point {other:?} is not supported"
+            ))),
+        }
+    }
 }
 
 /// Runs `recording` with `render` as the render pass state (secondaries share the primary's).
@@ -144,14 +158,27 @@ fn run(
                     "vkCmdBeginQuery on a timestamp pool (VUID-vkCmdBeginQuery-queryType-02804)",
                 ));
             }
-            pool.check_range(*query, render.query_slots())
+            pool.check_range(*query, render.query_slots())?;
+            render
+                .occlusion
+                .retain(|q| !(Arc::ptr_eq(&q.0, pool) && q.1 == *query));
+            render.occlusion.push((pool.clone(), *query, 0));
+            Ok(())
         }
-        // No draw can run yet (draws are pending), so no sample passed: the count is 0, in
-        // every slot the query uses (one per view inside a multiview instance).
+        // The samples that passed the depth and stencil tests in the draws since the query
+        // began (exact, whether or not PRECISE was asked for). With multiview the count goes to
+        // the first of the query's slots and the others read 0 (the spec lets the views' counts
+        // be distributed in any way across them).
         Command::EndQuery { pool, query } => {
             let slots = render.query_slots();
             pool.check_range(*query, slots)?;
-            (0..slots).try_for_each(|i| pool.write(*query + i, 0))
+            let at = render
+                .occlusion
+                .iter()
+                .position(|q| Arc::ptr_eq(&q.0, pool) && q.1 == *query);
+            let count = at.map_or(0, |i| render.occlusion.remove(i).2);
+            pool.write(*query, count)?;
+            (1..slots).try_for_each(|i| pool.write(*query + i, 0))
         }
         Command::CopyQueryPoolResults {
             pool,
@@ -225,16 +252,14 @@ fn run(
             layout,
             writes,
         } => {
-            if *bind_point != ash::vk::PipelineBindPoint::COMPUTE {
-                return Ok(());
-            }
+            let bound = state.sets(*bind_point)?;
             let index = *set as usize;
-            if state.compute.sets.len() <= index {
-                state.compute.sets.resize(index + 1, None);
+            if bound.sets.len() <= index {
+                bound.sets.resize(index + 1, None);
             }
             // Push descriptor sets are never allocated, so a bound set with this layout holds
             // what was pushed before.
-            let base = state.compute.sets[index]
+            let base = bound.sets[index]
                 .as_ref()
                 .filter(|b| Arc::ptr_eq(&b.layout, layout))
                 .map(|b| b.slots.clone());
@@ -242,7 +267,7 @@ fn run(
             for (binding, element, values) in writes {
                 ds.write(*binding, *element, values.clone())?;
             }
-            state.compute.sets[index] = Some(BoundSet {
+            bound.sets[index] = Some(BoundSet {
                 layout: layout.clone(),
                 slots: ds.snapshot(),
                 dynamic_offsets: Vec::new(),
@@ -255,21 +280,18 @@ fn run(
             sets,
             dynamic_offsets,
         } => {
-            if *bind_point != ash::vk::PipelineBindPoint::COMPUTE {
-                // Graphics pipelines are pending: nothing can read graphics bindings yet.
-                return Ok(());
-            }
+            let bound = state.sets(*bind_point)?;
             let mut offsets = dynamic_offsets.iter().copied();
             for (i, (layout, contents)) in sets.iter().enumerate() {
                 let index = *first_set as usize + i;
-                if state.compute.sets.len() <= index {
-                    state.compute.sets.resize(index + 1, None);
+                if bound.sets.len() <= index {
+                    bound.sets.resize(index + 1, None);
                 }
                 let slots = match contents {
                     super::BoundContents::Snapshot(s) => s.clone(),
                     super::BoundContents::Live(set) => set.snapshot(),
                 };
-                state.compute.sets[index] = Some(BoundSet {
+                bound.sets[index] = Some(BoundSet {
                     layout: layout.clone(),
                     slots,
                     dynamic_offsets: offsets
@@ -289,6 +311,54 @@ fn run(
             Ok(())
         }
         Command::Dispatch { base, groups } => dispatch(state, ctx, *base, *groups),
+        Command::BindGraphicsPipeline(p) => {
+            state.graphics.pipeline = Some(p.clone());
+            Ok(())
+        }
+        Command::BindVertexBuffers { first, buffers } => {
+            let vb = &mut state.graphics.vertex_buffers;
+            let end = *first as usize + buffers.len();
+            if vb.len() < end {
+                vb.resize(end, None);
+            }
+            for (k, b) in buffers.iter().enumerate() {
+                vb[*first as usize + k] = Some(b.clone());
+            }
+            Ok(())
+        }
+        Command::BindIndexBuffer(ib) => {
+            state.graphics.index = Some(ib.clone());
+            Ok(())
+        }
+        Command::SetState(s) => {
+            s.apply(&mut state.graphics.values);
+            Ok(())
+        }
+        Command::Draw(call) => run_draw(state, render, *call),
+        Command::DrawIndirect {
+            indexed,
+            buffer,
+            offset,
+            count,
+            stride,
+            count_buffer,
+        } => {
+            let mut n = *count;
+            if let Some((cb, co)) = count_buffer {
+                let mut b = [0u8; 4];
+                cb.span(*co, 4)?.read(0, &mut b);
+                n = n.min(u32::from_le_bytes(b));
+            }
+            let size = super::draw::indirect_size(*indexed);
+            for i in 0..n as u64 {
+                let at = offset + i * *stride as u64;
+                let mut b = [0u8; 20];
+                buffer.span(at, size)?.read(0, &mut b[..size as usize]);
+                let call = DrawCall::from_bytes(&b, *indexed);
+                run_draw(state, render, call)?;
+            }
+            Ok(())
+        }
         Command::DispatchIndirect { buffer, offset } => {
             let mut b = [0u8; 12];
             buffer.span(*offset, 12)?.read(0, &mut b);
@@ -304,6 +374,17 @@ fn run(
             Ok(())
         }
     }
+}
+
+/// One draw into the current render pass instance; its passed samples count for the active
+/// occlusion queries.
+fn run_draw(state: &State, render: &mut RenderState, call: DrawCall) -> Result<()> {
+    let views = render.draw_views()?;
+    let passed = super::draw::draw(&state.graphics, &views, &state.push_constants, call)?;
+    for q in &mut render.occlusion {
+        q.2 += passed;
+    }
+    Ok(())
 }
 
 /// Limits on one dispatch (VkPhysicalDeviceLimits::maxComputeWorkGroupCount).

@@ -10,19 +10,21 @@
 //! the mutex inside [`CommandBuffer`] only makes misuse safe, it is never contended by valid use.
 
 mod attachments;
+pub mod draw;
 pub mod exec;
 mod transfer;
 
 pub use attachments::RenderState;
 
 use crate::error::{Error, Result};
-use crate::pipeline::ComputePipeline;
+use crate::pipeline::{ComputePipeline, GraphicsPipeline};
 use crate::query::QueryPool;
 use crate::render_pass::{ClearAttachment, PassBegin, Rendering};
 use crate::resource::descriptor::{Descriptor, SetLayout};
 use crate::resource::{Buffer, Image};
 use crate::sync::Event;
 use ash::vk;
+pub use draw::{DrawCall, IndexBuffer, SetState, VertexBuffer};
 use std::sync::{Arc, Mutex, Weak};
 
 /// What vkCmdBindDescriptorSets captured of one set.
@@ -145,8 +147,30 @@ pub enum Command {
         clears: Vec<ClearAttachment>,
         rects: Vec<vk::ClearRect>,
     },
-    /// vkCmdBindPipeline with the compute bind point (graphics pipelines are pending).
+    /// vkCmdBindPipeline with the compute bind point.
     BindComputePipeline(Arc<ComputePipeline>),
+    /// vkCmdBindPipeline with the graphics bind point.
+    BindGraphicsPipeline(Arc<GraphicsPipeline>),
+    /// vkCmdBindVertexBuffers(2): bindings `first..`.
+    BindVertexBuffers {
+        first: u32,
+        buffers: Vec<VertexBuffer>,
+    },
+    BindIndexBuffer(IndexBuffer),
+    /// A vkCmdSet* of dynamic graphics state.
+    SetState(SetState),
+    /// vkCmdDraw / vkCmdDrawIndexed.
+    Draw(DrawCall),
+    /// vkCmdDraw(Indexed)Indirect(Count): `count` commands `stride` bytes apart from
+    /// `offset`, or as many as the count buffer says (at most `count`).
+    DrawIndirect {
+        indexed: bool,
+        buffer: Arc<Buffer>,
+        offset: u64,
+        count: u32,
+        stride: u32,
+        count_buffer: Option<(Arc<Buffer>, u64)>,
+    },
     /// vkCmdBindDescriptorSets: the sets' contents as they were when bound, or the set itself
     /// for update-after-bind layouts (read when the command executes).
     BindDescriptorSets {
@@ -213,7 +237,24 @@ impl Command {
             Command::BeginRendering(_) => "vkCmdBeginRendering",
             Command::EndRendering => "vkCmdEndRendering",
             Command::ClearAttachments { .. } => "vkCmdClearAttachments",
-            Command::BindComputePipeline(_) => "vkCmdBindPipeline",
+            Command::BindComputePipeline(_) | Command::BindGraphicsPipeline(_) => {
+                "vkCmdBindPipeline"
+            }
+            Command::BindVertexBuffers { .. } => "vkCmdBindVertexBuffers",
+            Command::BindIndexBuffer(_) => "vkCmdBindIndexBuffer",
+            Command::SetState(s) => s.name(),
+            Command::Draw(c) if c.indexed => "vkCmdDrawIndexed",
+            Command::Draw(_) => "vkCmdDraw",
+            Command::DrawIndirect {
+                indexed,
+                count_buffer,
+                ..
+            } => match (indexed, count_buffer.is_some()) {
+                (false, false) => "vkCmdDrawIndirect",
+                (true, false) => "vkCmdDrawIndexedIndirect",
+                (false, true) => "vkCmdDrawIndirectCount",
+                (true, true) => "vkCmdDrawIndexedIndirectCount",
+            },
             Command::BindDescriptorSets { .. } => "vkCmdBindDescriptorSets",
             Command::PushDescriptors { .. } => "vkCmdPushDescriptorSetKHR",
             Command::PushConstants { .. } => "vkCmdPushConstants",

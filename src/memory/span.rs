@@ -34,6 +34,16 @@ impl<'a> Span<'a> {
         }
     }
 
+    /// A span over ordinary memory the caller owns for `'a` (tests, and host-side buffers
+    /// that go through the same code as device memory).
+    pub fn from_mut_slice(s: &'a mut [u8]) -> Span<'a> {
+        Span {
+            ptr: s.as_mut_ptr(),
+            len: s.len(),
+            _memory: PhantomData,
+        }
+    }
+
     pub(crate) fn as_ptr(&self) -> *mut u8 {
         self.ptr
     }

@@ -11,9 +11,11 @@
 //! pending commands give: a core capability that has not landed).
 
 pub mod cache;
+pub mod graphics;
 pub mod sha256;
 
 pub use cache::{CacheIdentity, PipelineCache};
+pub use graphics::{GraphicsDesc, GraphicsPipeline, GraphicsState};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::memory::Span;
@@ -174,6 +176,31 @@ fn kind_of(ty: vk::DescriptorType) -> DescriptorKind {
     }
 }
 
+/// The pipeline layout as the shader compiler sees it: every binding's set, number, kind,
+/// count and first slot in the flat table, and the push-constant size.
+fn interface(layout: &PipelineLayout) -> PipelineInterface {
+    let bases = &layout.set_bases;
+    let mut bindings = Vec::new();
+    for (s, set) in layout.sets.iter().enumerate() {
+        let Some(set) = set else { continue };
+        for b in set.bindings() {
+            // Input attachments are `Other`: a shader that uses one is refused as
+            // unsupported when it is compiled.
+            bindings.push(BindingLayout {
+                set: s as u32,
+                binding: b.binding,
+                kind: kind_of(b.ty),
+                count: b.slot_count(),
+                first_slot: bases[s] + b.first_slot,
+            });
+        }
+    }
+    PipelineInterface {
+        bindings,
+        push_constant_bytes: layout.push_constant_bytes,
+    }
+}
+
 /// Checks a stage's subgroup-size requests (VK_EXT_subgroup_size_control, core in 1.3) against
 /// the one subgroup size the backend runs, [`crate::physical_device::SUBGROUP_SIZE`].
 ///
@@ -234,26 +261,7 @@ impl ComputeDesc {
         flags: vk::PipelineShaderStageCreateFlags,
         required_subgroup_size: Option<u32>,
     ) -> Self {
-        let bases = &layout.set_bases;
-        let mut bindings = Vec::new();
-        for (s, set) in layout.sets.iter().enumerate() {
-            let Some(set) = set else { continue };
-            for b in set.bindings() {
-                // Input attachments are `Other`: a shader that uses one is refused as
-                // unsupported when it is compiled.
-                bindings.push(BindingLayout {
-                    set: s as u32,
-                    binding: b.binding,
-                    kind: kind_of(b.ty),
-                    count: b.slot_count(),
-                    first_slot: bases[s] + b.first_slot,
-                });
-            }
-        }
-        let iface = PipelineInterface {
-            bindings,
-            push_constant_bytes: layout.push_constant_bytes,
-        };
+        let iface = interface(&layout);
         let key = cache::key(
             &module.digest,
             &entry,

@@ -12,8 +12,9 @@ use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
 use crate::format::{Domain, Texel};
 use crate::shader::{
     FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_IN_SAMPLE_ID,
-    IO_IN_SAMPLE_MASK, IO_IN_SAMPLE_POSITION, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
-    IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, Interp, Resource, VertexIn, VertexKernel,
+    IO_IN_SAMPLE_MASK, IO_IN_SAMPLE_POSITION, IO_IN_VIEW_INDEX, IO_OUT_FRAG_DEPTH,
+    IO_OUT_LOCATIONS, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS, Interp, Resource, VertexIn,
+    VertexKernel,
 };
 use ash::vk;
 
@@ -52,6 +53,8 @@ pub struct RasterState {
     pub depth_bias: Option<DepthBias>,
     /// sampleShadingEnable with minSampleShading.
     pub min_sample_shading: Option<f32>,
+    /// The ViewIndex the shaders see (multiview: the draw runs once per view).
+    pub view_index: u32,
 }
 
 /// The depth bias of polygons ("Depth Bias").
@@ -149,6 +152,25 @@ impl<'a> Target<'a> {
         format: vk::Format,
         samples: u32,
     ) -> Option<Target<'a>> {
+        Self::from_span(
+            crate::memory::Span::from_mut_slice(mem),
+            width,
+            height,
+            row_pitch,
+            format,
+            samples,
+        )
+    }
+
+    /// A target over image memory (one layer of one mip level of an attachment's plane).
+    pub fn from_span(
+        mem: crate::memory::Span<'a>,
+        width: u32,
+        height: u32,
+        row_pitch: usize,
+        format: vk::Format,
+        samples: u32,
+    ) -> Option<Target<'a>> {
         let info = crate::format::info(format)?;
         let texel = info.bytes as usize;
         if texel == 0 || texel > 16 || !matches!(samples, 1 | 4) {
@@ -164,7 +186,7 @@ impl<'a> Target<'a> {
             return None;
         }
         Some(Target {
-            ptr: mem.as_mut_ptr(),
+            ptr: mem.as_ptr(),
             len: mem.len(),
             _mem: std::marker::PhantomData,
             width,
@@ -208,7 +230,8 @@ impl<'a> Target<'a> {
 /// The attachments of a draw: color attachment k takes fragment output location k, blended
 /// by its state; an optional depth plane and stencil plane.
 pub struct Attachments<'a, 't> {
-    pub color: Vec<(&'t Target<'a>, BlendAttachment)>,
+    /// Indexed by location; None: no attachment there (the output is dropped).
+    pub color: Vec<Option<(&'t Target<'a>, BlendAttachment)>>,
     pub depth: Option<&'t Target<'a>>,
     pub stencil: Option<&'t Target<'a>>,
 }
@@ -256,38 +279,49 @@ pub fn draw_triangle_list(
     vertices: &[VertexIn],
     state: &RasterState,
     att: &Attachments<'_, '_>,
-) {
+) -> u64 {
     let prims: Vec<Vec<usize>> = (0..vertices.len() / 3)
         .map(|t| vec![3 * t, 3 * t + 1, 3 * t + 2])
         .collect();
     draw(
-        vs, vs_slots, fs, fs_slots, push, vertices, &prims, state, att,
-    );
+        vs,
+        vs_slots,
+        Some(fs),
+        fs_slots,
+        push,
+        vertices,
+        &prims,
+        state,
+        att,
+    )
 }
 
 /// Draws the primitives `prims` (from [`super::assembly::primitives`]: positions in
 /// `vertices`, provoking vertex first; one per point, two per line, three per triangle).
 /// Lines are rectangles one pixel wide centered on the segment (the spec's strict lines,
 /// which non-strict lines may be) and points squares of their PointSize, each rasterized as
-/// two triangles sharing a diagonal, always front-facing and never culled.
+/// two triangles sharing a diagonal, always front-facing and never culled. Without a
+/// fragment shader only the depth and stencil attachments are written. Returns how many
+/// samples passed the depth and stencil tests (occlusion queries).
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 pub fn draw(
     vs: &VertexKernel,
     vs_slots: &[Resource<'_>],
-    fs: &FragmentKernel,
+    fs: Option<&FragmentKernel>,
     fs_slots: &[Resource<'_>],
     push: &[u8],
     vertices: &[VertexIn],
     prims_in: &[Vec<usize>],
     state: &RasterState,
     att: &Attachments<'_, '_>,
-) {
-    let outs = vs.run(vs_slots, push, vertices);
+) -> u64 {
+    let outs = vs.run(vs_slots, push, vertices, state.view_index);
+    let builtins = fs.map(|f| f.builtins).unwrap_or_default();
     let mut inputs = Inputs {
         varying: Vec::new(),
         flat: Vec::new(),
     };
-    for &(row, interp) in &fs.inputs {
+    for &(row, interp) in fs.map_or(&[][..], |f| &f.inputs) {
         let (loc, c) = (row as usize / 4, row as usize % 4);
         match interp {
             Interp::Flat => inputs.flat.push((row as usize, loc, c)),
@@ -302,6 +336,7 @@ pub fn draw(
     let (w, h) = att
         .color
         .iter()
+        .flatten()
         .map(|(t, _)| *t)
         .chain(att.depth)
         .chain(att.stencil)
@@ -309,7 +344,7 @@ pub fn draw(
             (w.min(t.width), h.min(t.height))
         });
     if w == u32::MAX {
-        return;
+        return 0;
     }
     let area = Rect {
         x0: 0,
@@ -430,10 +465,11 @@ pub fn draw(
     // SampleId / SamplePosition, or minSampleShading asks for more than one invocation per
     // pixel (running one per sample is always allowed then).
     let per_sample = state.samples > 1
-        && (fs.builtins.per_sample
+        && (builtins.per_sample
             || state
                 .min_sample_shading
                 .is_some_and(|m| (m * state.samples as f32).ceil() > 1.0));
+    let total = std::sync::atomic::AtomicU64::new(0);
     let mut bins = Bins::new(area);
     for (k, p) in prims.iter().enumerate() {
         bins.add(k as u32, &p.tri);
@@ -458,149 +494,158 @@ pub fn draw(
                     }
                 });
         }
-        fs.run_quads(
-            fs_slots,
-            push,
-            quads.len(),
-            |q, rows| {
-                let (k, quad, sample) = &quads[q];
-                let p = &prims[*k as usize];
-                let v = &p.tri.verts;
-                for l in 0..4 {
-                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                    // Where the inputs are evaluated: the pixel center, or the shaded sample.
-                    let (ox, oy) = match sample {
-                        Some(s) => super::SAMPLES_4[*s as usize],
-                        None => (128, 128),
-                    };
-                    let b = match sample {
-                        Some(_) => p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy),
-                        None => quad.bary[l],
-                    };
-                    // Perspective-correct weights: b_i / w_i, normalized.
-                    let pw = [b[0] * v[0].w_inv, b[1] * v[1].w_inv, b[2] * v[2].w_inv];
-                    let s = pw[0] + pw[1] + pw[2];
-                    let pw = if s != 0.0 && s.is_finite() {
-                        pw.map(|x| x / s)
-                    } else {
-                        b
-                    };
-                    for (j, &(row, _, _, noperspective)) in inputs.varying.iter().enumerate() {
-                        let w = if noperspective { b } else { pw };
-                        // From vertex 0 by differences: a constant attribute stays exact.
-                        let a = [p.attrs[0][j], p.attrs[1][j], p.attrs[2][j]];
-                        let x = a[0] + w[1] * (a[1] - a[0]) + w[2] * (a[2] - a[0]);
-                        rows[row][l] = x.to_bits();
-                    }
-                    for (j, &(row, _, _)) in inputs.flat.iter().enumerate() {
-                        rows[row][l] = p.flat[j];
-                    }
-                    let fc = IO_IN_FRAG_COORD as usize;
-                    rows[fc][l] = (x as f32 + ox as f32 / 256.0).to_bits();
-                    rows[fc + 1][l] = (y as f32 + oy as f32 / 256.0).to_bits();
-                    let s = sample.unwrap_or(0);
-                    rows[IO_IN_SAMPLE_ID as usize][l] = s;
-                    rows[IO_IN_SAMPLE_POSITION as usize][l] = (ox as f32 / 256.0).to_bits();
-                    rows[IO_IN_SAMPLE_POSITION as usize + 1][l] = (oy as f32 / 256.0).to_bits();
-                    rows[IO_IN_SAMPLE_MASK as usize][l] = match sample {
-                        Some(s) => quad.samples[l] as u32 & 1 << s,
-                        None => quad.samples[l] as u32,
-                    };
-                    let z = b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z;
-                    rows[fc + 2][l] = z.to_bits();
-                    let w = b[0] * v[0].w_inv + b[1] * v[1].w_inv + b[2] * v[2].w_inv;
-                    rows[fc + 3][l] = w.to_bits();
-                    rows[IO_IN_FRONT_FACING as usize][l] =
-                        if p.tri.front_facing { u32::MAX } else { 0 };
-                    if let Some([px, py, size]) = p.point {
-                        let pc = IO_IN_POINT_COORD as usize;
-                        let (fx, fy) = (x as f32 + ox as f32 / 256.0, y as f32 + oy as f32 / 256.0);
-                        rows[pc][l] = ((fx - px) / size + 0.5).to_bits();
-                        rows[pc + 1][l] = ((fy - py) / size + 0.5).to_bits();
-                    }
+        let fill = |q: usize, rows: &mut [[u32; 4]]| -> u8 {
+            let (k, quad, sample) = &quads[q];
+            let p = &prims[*k as usize];
+            let v = &p.tri.verts;
+            for l in 0..4 {
+                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                // Where the inputs are evaluated: the pixel center, or the shaded sample.
+                let (ox, oy) = match sample {
+                    Some(s) => super::SAMPLES_4[*s as usize],
+                    None => (128, 128),
+                };
+                let b = match sample {
+                    Some(_) => p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy),
+                    None => quad.bary[l],
+                };
+                // Perspective-correct weights: b_i / w_i, normalized.
+                let pw = [b[0] * v[0].w_inv, b[1] * v[1].w_inv, b[2] * v[2].w_inv];
+                let s = pw[0] + pw[1] + pw[2];
+                let pw = if s != 0.0 && s.is_finite() {
+                    pw.map(|x| x / s)
+                } else {
+                    b
+                };
+                for (j, &(row, _, _, noperspective)) in inputs.varying.iter().enumerate() {
+                    let w = if noperspective { b } else { pw };
+                    // From vertex 0 by differences: a constant attribute stays exact.
+                    let a = [p.attrs[0][j], p.attrs[1][j], p.attrs[2][j]];
+                    let x = a[0] + w[1] * (a[1] - a[0]) + w[2] * (a[2] - a[0]);
+                    rows[row][l] = x.to_bits();
                 }
-                quad.mask
-            },
-            |q, rows, live| {
-                let (k, quad, sample) = &quads[q];
-                let p = &prims[*k as usize];
-                for l in 0..4 {
-                    if live >> l & 1 == 0 {
+                for (j, &(row, _, _)) in inputs.flat.iter().enumerate() {
+                    rows[row][l] = p.flat[j];
+                }
+                let fc = IO_IN_FRAG_COORD as usize;
+                rows[fc][l] = (x as f32 + ox as f32 / 256.0).to_bits();
+                rows[fc + 1][l] = (y as f32 + oy as f32 / 256.0).to_bits();
+                let s = sample.unwrap_or(0);
+                rows[IO_IN_SAMPLE_ID as usize][l] = s;
+                rows[IO_IN_SAMPLE_POSITION as usize][l] = (ox as f32 / 256.0).to_bits();
+                rows[IO_IN_SAMPLE_POSITION as usize + 1][l] = (oy as f32 / 256.0).to_bits();
+                rows[IO_IN_SAMPLE_MASK as usize][l] = match sample {
+                    Some(s) => quad.samples[l] as u32 & 1 << s,
+                    None => quad.samples[l] as u32,
+                };
+                let z = b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z;
+                rows[fc + 2][l] = z.to_bits();
+                let w = b[0] * v[0].w_inv + b[1] * v[1].w_inv + b[2] * v[2].w_inv;
+                rows[fc + 3][l] = w.to_bits();
+                rows[IO_IN_FRONT_FACING as usize][l] =
+                    if p.tri.front_facing { u32::MAX } else { 0 };
+                if let Some([px, py, size]) = p.point {
+                    let pc = IO_IN_POINT_COORD as usize;
+                    let (fx, fy) = (x as f32 + ox as f32 / 256.0, y as f32 + oy as f32 / 256.0);
+                    rows[pc][l] = ((fx - px) / size + 0.5).to_bits();
+                    rows[pc + 1][l] = ((fy - py) / size + 0.5).to_bits();
+                }
+                rows[IO_IN_VIEW_INDEX as usize][l] = state.view_index;
+            }
+            quad.mask
+        };
+        let mut passed = 0u64;
+        let mut take = |q: usize, rows: &[[u32; 4]], live: u8| {
+            let (k, quad, sample) = &quads[q];
+            let p = &prims[*k as usize];
+            for l in 0..4 {
+                if live >> l & 1 == 0 {
+                    continue;
+                }
+                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                let o = IO_OUT_LOCATIONS as usize;
+                let alpha = f32::from_bits(rows[o + 3][l]);
+                let shaded = match sample {
+                    Some(s) => 1 << s,
+                    None => u32::MAX,
+                };
+                let mut cover = quad.samples[l] as u32 & state.sample_mask & shaded;
+                if state.alpha_to_coverage {
+                    cover &= coverage_of_alpha(alpha, state.samples);
+                }
+                if builtins.writes_sample_mask {
+                    cover &= rows[IO_OUT_SAMPLE_MASK as usize][l];
+                }
+                for s in 0..state.samples.max(1) {
+                    if cover >> s & 1 == 0 {
                         continue;
                     }
-                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                    let o = IO_OUT_LOCATIONS as usize;
-                    let alpha = f32::from_bits(rows[o + 3][l]);
-                    let shaded = match sample {
-                        Some(s) => 1 << s,
-                        None => u32::MAX,
+                    let z0 = if builtins.writes_depth {
+                        f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
+                    } else if state.samples > 1 && sample.is_none() {
+                        // Depth at the sample's location.
+                        let (sx, sy) = super::SAMPLES_4[s as usize];
+                        let b = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
+                        let v = &p.tri.verts;
+                        b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z
+                    } else {
+                        f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
                     };
-                    let mut cover = quad.samples[l] as u32 & state.sample_mask & shaded;
-                    if state.alpha_to_coverage {
-                        cover &= coverage_of_alpha(alpha, state.samples);
+                    // Depth bias: on the rasterized depth (FragDepth replaces it).
+                    let z0 = if builtins.writes_depth {
+                        z0
+                    } else {
+                        z0 + p.bias
+                    };
+                    // Depth clamping: to the viewport's depth range.
+                    let z = if state.depth_clamp {
+                        let (n, f) = (vp.min_depth, vp.max_depth);
+                        z0.clamp(n.min(f), n.max(f))
+                    } else {
+                        z0
+                    };
+                    if !fragment_tests(&state.depth_stencil, att, p.tri.front_facing, (x, y, s), z)
+                    {
+                        continue;
                     }
-                    if fs.builtins.writes_sample_mask {
-                        cover &= rows[IO_OUT_SAMPLE_MASK as usize][l];
+                    passed += 1;
+                    if fs.is_none() {
+                        continue;
                     }
-                    for s in 0..state.samples.max(1) {
-                        if cover >> s & 1 == 0 {
-                            continue;
+                    let src1: [f32; 4] =
+                        std::array::from_fn(|k| f32::from_bits(rows[IO_OUT_SRC1 as usize + k][l]));
+                    for (c, a) in att.color.iter().enumerate() {
+                        let Some((target, ba)) = a else { continue };
+                        let o = IO_OUT_LOCATIONS as usize + 4 * c;
+                        let mut src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
+                        if state.alpha_to_one {
+                            src[3] = 1.0f32.to_bits();
                         }
-                        let z0 = if fs.builtins.writes_depth {
-                            f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
-                        } else if state.samples > 1 && sample.is_none() {
-                            // Depth at the sample's location.
-                            let (sx, sy) = super::SAMPLES_4[s as usize];
-                            let b = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
-                            let v = &p.tri.verts;
-                            b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z
-                        } else {
-                            f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
+                        let out = Output {
+                            src,
+                            src1,
+                            constants: state.blend_constants,
+                            logic_op: state.logic_op,
                         };
-                        // Depth bias: on the rasterized depth (FragDepth replaces it).
-                        let z0 = if fs.builtins.writes_depth {
-                            z0
-                        } else {
-                            z0 + p.bias
-                        };
-                        // Depth clamping: to the viewport's depth range.
-                        let z = if state.depth_clamp {
-                            let (n, f) = (vp.min_depth, vp.max_depth);
-                            z0.clamp(n.min(f), n.max(f))
-                        } else {
-                            z0
-                        };
-                        if !fragment_tests(
-                            &state.depth_stencil,
-                            att,
-                            p.tri.front_facing,
-                            (x, y, s),
-                            z,
-                        ) {
-                            continue;
-                        }
-                        let src1: [f32; 4] = std::array::from_fn(|k| {
-                            f32::from_bits(rows[IO_OUT_SRC1 as usize + k][l])
-                        });
-                        for (c, (target, ba)) in att.color.iter().enumerate() {
-                            let o = IO_OUT_LOCATIONS as usize + 4 * c;
-                            let mut src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
-                            if state.alpha_to_one {
-                                src[3] = 1.0f32.to_bits();
-                            }
-                            let out = Output {
-                                src,
-                                src1,
-                                constants: state.blend_constants,
-                                logic_op: state.logic_op,
-                            };
-                            write_color(target, ba, &out, (x, y, s));
-                        }
+                        write_color(target, ba, &out, (x, y, s));
                     }
                 }
-            },
-        );
+            }
+        };
+        match fs {
+            Some(fs) => fs.run_quads(fs_slots, push, quads.len(), fill, take),
+            None => {
+                let mut rows = vec![[0u32; 4]; IO_ROWS];
+                for q in 0..quads.len() {
+                    rows.iter_mut().for_each(|r| *r = [0; 4]);
+                    let live = fill(q, &mut rows);
+                    take(q, &rows, live);
+                }
+            }
+        }
+        total.fetch_add(passed, std::sync::atomic::Ordering::Relaxed);
     });
+    total.into_inner()
 }
 
 /// A line's or point's rectangle (corners in order around it, each with its inputs) as two

@@ -8,6 +8,7 @@
 //! bound range reads as a zero texel (robust vertex access), and an unbound binding too.
 
 use crate::format::{self, Texel};
+use crate::memory::Span;
 use ash::vk;
 
 /// One vertex buffer binding as the draw sees it.
@@ -15,7 +16,7 @@ use ash::vk;
 pub struct Binding<'a> {
     /// The bound range (from the bind offset to the end of the buffer or the given size);
     /// None: nothing bound.
-    pub data: Option<&'a [u8]>,
+    pub data: Option<Span<'a>>,
     pub stride: u64,
     pub per_instance: bool,
     pub divisor: u32,
@@ -63,9 +64,11 @@ pub fn fetch(
             .checked_mul(b.stride)?
             .checked_add(a.offset as u64)?;
         let at = usize::try_from(at).ok()?;
-        b.data?.get(at..at.checked_add(n)?)
+        let mut bytes = [0u8; 16];
+        b.data?.sub(at, n)?.read(0, &mut bytes[..n]);
+        Some(bytes)
     });
-    match format::decode(a.format, bytes.unwrap_or(&zero[..n])) {
+    match format::decode(a.format, bytes.as_ref().map_or(&zero[..n], |b| &b[..n])) {
         Texel::Float(v) => v.map(f32::to_bits),
         Texel::Uint(v) => v,
         Texel::Sint(v) => v.map(|x| x as u32),
@@ -85,16 +88,16 @@ mod tests {
             v.extend((-2.0f32 - k as f32).to_le_bytes());
             v.extend([0, 51, 255, 102 + k]);
         }
-        let inst: Vec<u8> = [-3i16, 7, 9].iter().flat_map(|x| x.to_le_bytes()).collect();
+        let mut inst: Vec<u8> = [-3i16, 7, 9].iter().flat_map(|x| x.to_le_bytes()).collect();
         let bindings = [
             Binding {
-                data: Some(&v),
+                data: Some(Span::from_mut_slice(&mut v)),
                 stride: 12,
                 per_instance: false,
                 divisor: 1,
             },
             Binding {
-                data: Some(&inst),
+                data: Some(Span::from_mut_slice(&mut inst)),
                 stride: 2,
                 per_instance: true,
                 divisor: 2,

@@ -110,7 +110,8 @@ pub use runtime::Watch;
 pub use runtime::sampling::{Level as SampledLevel, MAX_LEVELS};
 pub(crate) use runtime::{
     IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_IN_SAMPLE_ID, IO_IN_SAMPLE_MASK,
-    IO_IN_SAMPLE_POSITION, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1,
+    IO_IN_SAMPLE_POSITION, IO_IN_VIEW_INDEX, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
+    IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS,
 };
 use runtime::{RunInfo, SlotDesc};
 use std::collections::HashMap;
@@ -501,6 +502,7 @@ impl VertexKernel {
         slots: &[Resource<'_>],
         push: &[u8],
         vertices: &[VertexIn],
+        view_index: u32,
     ) -> Vec<VertexOut> {
         use runtime::{
             IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE, IO_OUT_POSITION,
@@ -512,6 +514,7 @@ impl VertexKernel {
         for group in vertices.chunks(4) {
             let mut lanes = [[0u32; 4]; 8];
             io.iter_mut().for_each(|r| *r = [0; 4]);
+            io[runtime::IO_IN_VIEW_INDEX as usize] = [view_index; 4];
             for (l, v) in group.iter().enumerate() {
                 lanes[lower::simd_rows::VERTEX_INDEX][l] = v.vertex_index;
                 lanes[lower::simd_rows::INSTANCE_INDEX][l] = v.instance_index;

@@ -157,6 +157,8 @@ const CAPABILITIES: &[Capability] = &[
     // Sample shading in fragment shaders (raster/draw.rs: once per sample).
     Capability::SampleRateShading,
     Capability::DerivativeControl,
+    // ViewIndex in vertex and fragment shaders (multiview draws run once per view).
+    Capability::MultiView,
     // Subgroups of 4 invocations, SoA backend only (see lower/simd_subgroup.rs).
     Capability::GroupNonUniformVote,
     Capability::GroupNonUniformBallot,
@@ -236,6 +238,7 @@ const EXTENSIONS: &[&str] = &[
     "SPV_KHR_vulkan_memory_model",
     "SPV_KHR_non_semantic_info",
     "SPV_KHR_shader_draw_parameters",
+    "SPV_KHR_multiview",
     "SPV_KHR_relaxed_extended_instruction",
     "SPV_KHR_float_controls",
     "SPV_EXT_demote_to_helper_invocation",

@@ -1519,7 +1519,7 @@ fn vertex_shaders_run_four_vertices_per_call() {
                 v
             })
             .collect();
-        let out = k.run(&[Resource::Buffer(span)], &push, &verts);
+        let out = k.run(&[Resource::Buffer(span)], &push, &verts, 0);
         assert_eq!(out.len(), count);
         for (i, (v, o)) in verts.iter().zip(&out).enumerate() {
             let p = [i as f32, -(i as f32) * 0.5, 0.25 * i as f32, 1.0];

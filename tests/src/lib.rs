@@ -779,6 +779,7 @@ pub fn isolated(name: &str, body: impl FnOnce()) {
 /// Passing file descriptors between processes over a unix socket (SCM_RIGHTS).
 pub mod case;
 pub mod compute;
+pub mod gfx;
 pub mod reference;
 pub mod requirements;
 pub mod structs;

@@ -184,9 +184,12 @@ fn commands_on_unbound_resources_do_not_crash() {
     unsafe { vk.device.destroy_buffer(unbound, None) };
 }
 
-/// Pending commands fail cleanly: an error result where there is one, a message either way.
+/// Graphics commands used wrongly fail cleanly: an invalid pipeline create info fails with
+/// VK_ERROR_VALIDATION_FAILED_EXT and writes VK_NULL_HANDLE; a wide line width, a draw with no
+/// pipeline bound and a draw outside a render pass instance are reported and skipped; the
+/// Y'CbCr conversion commands refuse (their feature is not reported).
 #[test]
-fn pending_commands_fail_cleanly() {
+fn graphics_misuse_fails_cleanly() {
     let vk = no_validation();
     let mut pipelines = [vk::Pipeline::from_raw(0xdead); 1];
     let r = unsafe {
@@ -199,21 +202,48 @@ fn pending_commands_fail_cleanly() {
             pipelines.as_mut_ptr(),
         )
     };
-    assert_eq!(r, vk::Result::ERROR_FEATURE_NOT_PRESENT);
+    assert_eq!(r, vk::Result::ERROR_VALIDATION_FAILED_EXT);
     assert_eq!(
         pipelines[0],
         vk::Pipeline::null(),
         "failed creates write VK_NULL_HANDLE"
     );
-    vk.run(|cb| unsafe {
-        vk.device.cmd_set_line_width(cb, 1.0);
-        vk.device.cmd_draw(cb, 3, 1, 0, 0);
-    });
+    let mut conversion = vk::SamplerYcbcrConversion::from_raw(0xdead);
+    let r = unsafe {
+        (vk.device.fp_v1_1().create_sampler_ycbcr_conversion)(
+            vk.device.handle(),
+            &vk::SamplerYcbcrConversionCreateInfo::default(),
+            std::ptr::null(),
+            &mut conversion,
+        )
+    };
+    assert_eq!(r, vk::Result::ERROR_VALIDATION_FAILED_EXT);
+    assert_eq!(conversion, vk::SamplerYcbcrConversion::null());
     let errors = vk.take_softvk_errors();
-    assert_eq!(errors.len(), 3, "{errors:?}");
-    assert!(errors[0].contains("vkCreateGraphicsPipelines is pending"));
-    assert!(errors[1].contains("vkCmdSetLineWidth is pending"));
-    assert!(errors[2].contains("vkCmdDraw is pending"));
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].contains("layout is NULL"), "{errors:?}");
+    assert!(errors[1].contains("samplerYcbcrConversion"), "{errors:?}");
+    // Recording errors make vkEndCommandBuffer fail; execution errors skip the command.
+    let cb = vk.command_buffer(vk::CommandBufferLevel::PRIMARY);
+    unsafe {
+        vk.device
+            .begin_command_buffer(cb, &vk::CommandBufferBeginInfo::default())
+            .unwrap();
+        vk.device.cmd_set_line_width(cb, 2.0);
+        assert_eq!(
+            vk.device.end_command_buffer(cb),
+            Err(vk::Result::ERROR_VALIDATION_FAILED_EXT)
+        );
+    }
+    let errors = vk.take_softvk_errors();
+    assert!(errors[0].contains("wideLines"), "{errors:?}");
+    vk.run(|cb| unsafe { vk.device.cmd_draw(cb, 3, 1, 0, 0) });
+    let errors = vk.take_softvk_errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].contains("outside a render pass instance"),
+        "{errors:?}"
+    );
 }
 use ash::vk::Handle;
 

@@ -11,6 +11,7 @@ pub mod debug;
 pub mod descriptor;
 pub mod device;
 pub mod external;
+pub mod graphics;
 pub mod instance;
 pub mod memory;
 pub mod physical_device;

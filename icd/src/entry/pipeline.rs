@@ -16,7 +16,7 @@ use softvk::shader::{KernelBinary, SpecConstants};
 use std::ffi::c_void;
 use std::sync::Arc;
 
-unsafe fn module_words(info: &vk::ShaderModuleCreateInfo<'_>) -> Result<&'static [u32]> {
+pub(super) unsafe fn module_words(info: &vk::ShaderModuleCreateInfo<'_>) -> Result<&'static [u32]> {
     if info.code_size == 0 || !info.code_size.is_multiple_of(4) {
         return Err(Error::invalid(format!(
             "codeSize {} is not a non-zero multiple of 4 (VUID-VkShaderModuleCreateInfo-codeSize-08735)",
@@ -204,7 +204,9 @@ pub unsafe extern "system" fn destroy_pipeline_layout(
     drop(handle::take::<PipelineLayoutObj>(layout));
 }
 
-unsafe fn spec_constants(info: Option<&vk::SpecializationInfo<'_>>) -> Result<SpecConstants> {
+pub(super) unsafe fn spec_constants(
+    info: Option<&vk::SpecializationInfo<'_>>,
+) -> Result<SpecConstants> {
     let mut spec = SpecConstants::default();
     let Some(i) = info else { return Ok(spec) };
     let data = if i.data_size == 0 {
@@ -284,7 +286,7 @@ unsafe fn prepare(
 
 /// Fills VkPipelineCreationFeedbackCreateInfo, if chained: one stage, found in the
 /// application's pipeline cache or compiled, with the time creation took.
-unsafe fn write_feedback(p_next: *const c_void, took: std::time::Duration, hit: bool) {
+pub(super) unsafe fn write_feedback(p_next: *const c_void, took: std::time::Duration, hit: bool) {
     let Some(fb) = pnext::find::<vk::PipelineCreationFeedbackCreateInfo<'_>>(p_next) else {
         return;
     };

@@ -8,7 +8,7 @@ use crate::boundary::{call_void, null, slice, string};
 use crate::handle;
 use crate::objects::*;
 use ash::vk;
-use softvk::command::Command;
+use softvk::command::{Command, DrawCall, SetState};
 use softvk::error::{Error, Result};
 use std::sync::Arc;
 
@@ -624,13 +624,18 @@ pub unsafe extern "system" fn cmd_bind_pipeline(
     pipeline: vk::Pipeline,
 ) {
     record("vkCmdBindPipeline", cb, || {
-        let PipelineObj::Compute(p) = obj::<PipelineObj>(pipeline, "pipeline")?;
-        if bind_point != vk::PipelineBindPoint::COMPUTE {
-            return Err(Error::invalid(format!(
-                "a compute pipeline bound to {bind_point:?} (VUID-vkCmdBindPipeline-pipelineBindPoint-00779)"
-            )));
+        match (obj::<PipelineObj>(pipeline, "pipeline")?, bind_point) {
+            (PipelineObj::Compute(p), vk::PipelineBindPoint::COMPUTE) => {
+                Ok(Command::BindComputePipeline(p.clone()))
+            }
+            (PipelineObj::Graphics(p), vk::PipelineBindPoint::GRAPHICS) => {
+                Ok(Command::BindGraphicsPipeline(p.clone()))
+            }
+            _ => Err(Error::invalid(format!(
+                "a pipeline bound to {bind_point:?}, which is not its bind point \
+                 (VUID-vkCmdBindPipeline-pipelineBindPoint-00779/00780)"
+            ))),
         }
-        Ok(Command::BindComputePipeline(p.clone()))
     })
 }
 
@@ -806,5 +811,494 @@ pub unsafe extern "system" fn cmd_dispatch_indirect(
             buffer: buffer(b)?,
             offset,
         })
+    })
+}
+
+unsafe fn vertex_buffers(
+    count: u32,
+    p_buffers: *const vk::Buffer,
+    p_offsets: *const vk::DeviceSize,
+    p_sizes: *const vk::DeviceSize,
+    p_strides: *const vk::DeviceSize,
+) -> Result<Vec<softvk::command::VertexBuffer>> {
+    let buffers = slice(p_buffers, count, "pBuffers")?;
+    let offsets = slice(p_offsets, count, "pOffsets")?;
+    let sizes = (!p_sizes.is_null())
+        .then(|| slice(p_sizes, count, "pSizes"))
+        .transpose()?;
+    let strides = (!p_strides.is_null())
+        .then(|| slice(p_strides, count, "pStrides"))
+        .transpose()?;
+    (0..count as usize)
+        .map(|i| {
+            let buffer = if buffers[i] == vk::Buffer::null() {
+                None
+            } else {
+                Some(buffer(buffers[i])?)
+            };
+            if let Some(b) = &buffer
+                && offsets[i] >= b.size()
+                && b.size() > 0
+            {
+                return Err(Error::invalid(format!(
+                    "pOffsets[{i}] {} is not below the buffer's size {} \
+                     (VUID-vkCmdBindVertexBuffers-pOffsets-00626)",
+                    offsets[i],
+                    b.size()
+                )));
+            }
+            Ok(softvk::command::VertexBuffer {
+                buffer,
+                offset: offsets[i],
+                size: sizes.map(|s| s[i]).filter(|&s| s != vk::WHOLE_SIZE),
+                stride: strides.map(|s| s[i]),
+            })
+        })
+        .collect()
+}
+
+pub unsafe extern "system" fn cmd_bind_vertex_buffers(
+    cb: vk::CommandBuffer,
+    first: u32,
+    count: u32,
+    p_buffers: *const vk::Buffer,
+    p_offsets: *const vk::DeviceSize,
+) {
+    record("vkCmdBindVertexBuffers", cb, || {
+        Ok(Command::BindVertexBuffers {
+            first,
+            buffers: vertex_buffers(
+                count,
+                p_buffers,
+                p_offsets,
+                std::ptr::null(),
+                std::ptr::null(),
+            )?,
+        })
+    })
+}
+
+pub unsafe extern "system" fn cmd_bind_vertex_buffers2(
+    cb: vk::CommandBuffer,
+    first: u32,
+    count: u32,
+    p_buffers: *const vk::Buffer,
+    p_offsets: *const vk::DeviceSize,
+    p_sizes: *const vk::DeviceSize,
+    p_strides: *const vk::DeviceSize,
+) {
+    record("vkCmdBindVertexBuffers2", cb, || {
+        Ok(Command::BindVertexBuffers {
+            first,
+            buffers: vertex_buffers(count, p_buffers, p_offsets, p_sizes, p_strides)?,
+        })
+    })
+}
+
+pub unsafe extern "system" fn cmd_bind_index_buffer(
+    cb: vk::CommandBuffer,
+    b: vk::Buffer,
+    offset: vk::DeviceSize,
+    index_type: vk::IndexType,
+) {
+    record("vkCmdBindIndexBuffer", cb, || {
+        if !matches!(index_type, vk::IndexType::UINT16 | vk::IndexType::UINT32) {
+            return Err(Error::invalid(format!(
+                "indexType {index_type:?} is not supported (VUID-vkCmdBindIndexBuffer-indexType-08786)"
+            )));
+        }
+        Ok(Command::BindIndexBuffer(softvk::command::IndexBuffer {
+            buffer: buffer(b)?,
+            offset,
+            index_type,
+        }))
+    })
+}
+
+/// Records one vkCmdSet* (`name`, for a message when it cannot be built).
+unsafe fn set_state(cb: vk::CommandBuffer, name: &str, s: Result<SetState>) {
+    record(name, cb, || Ok(Command::SetState(s?)))
+}
+
+pub unsafe extern "system" fn cmd_set_viewport(
+    cb: vk::CommandBuffer,
+    first: u32,
+    count: u32,
+    p: *const vk::Viewport,
+) {
+    set_state(
+        cb,
+        "vkCmdSetViewport",
+        slice(p, count, "pViewports").map(|v| SetState::Viewport {
+            first,
+            viewports: v.iter().map(super::graphics::viewport).collect(),
+        }),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_viewport_with_count(
+    cb: vk::CommandBuffer,
+    count: u32,
+    p: *const vk::Viewport,
+) {
+    set_state(
+        cb,
+        "vkCmdSetViewportWithCount",
+        slice(p, count, "pViewports").map(|v| {
+            SetState::ViewportWithCount(v.iter().map(super::graphics::viewport).collect())
+        }),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_scissor(
+    cb: vk::CommandBuffer,
+    first: u32,
+    count: u32,
+    p: *const vk::Rect2D,
+) {
+    set_state(
+        cb,
+        "vkCmdSetScissor",
+        slice(p, count, "pScissors").map(|s| SetState::Scissor {
+            first,
+            scissors: s.to_vec(),
+        }),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_scissor_with_count(
+    cb: vk::CommandBuffer,
+    count: u32,
+    p: *const vk::Rect2D,
+) {
+    set_state(
+        cb,
+        "vkCmdSetScissorWithCount",
+        slice(p, count, "pScissors").map(|s| SetState::ScissorWithCount(s.to_vec())),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_line_width(cb: vk::CommandBuffer, w: f32) {
+    let s = if w == 1.0 {
+        Ok(SetState::LineWidth(w))
+    } else {
+        Err(Error::invalid(format!(
+            "lineWidth {w} without the wideLines feature (VUID-vkCmdSetLineWidth-lineWidth-00788)"
+        )))
+    };
+    set_state(cb, "vkCmdSetLineWidth", s)
+}
+
+pub unsafe extern "system" fn cmd_set_depth_bias(
+    cb: vk::CommandBuffer,
+    constant: f32,
+    clamp: f32,
+    slope: f32,
+) {
+    set_state(
+        cb,
+        "vkCmdSetDepthBias",
+        Ok(SetState::DepthBias(softvk::raster::draw::DepthBias {
+            constant,
+            clamp,
+            slope,
+        })),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_blend_constants(cb: vk::CommandBuffer, c: *const [f32; 4]) {
+    let s = c
+        .as_ref()
+        .map(|c| SetState::BlendConstants(*c))
+        .ok_or_else(|| null("blendConstants"));
+    set_state(cb, "vkCmdSetBlendConstants", s)
+}
+
+pub unsafe extern "system" fn cmd_set_depth_bounds(cb: vk::CommandBuffer, lo: f32, hi: f32) {
+    set_state(cb, "vkCmdSetDepthBounds", Ok(SetState::DepthBounds(lo, hi)))
+}
+
+pub unsafe extern "system" fn cmd_set_stencil_compare_mask(
+    cb: vk::CommandBuffer,
+    faces: vk::StencilFaceFlags,
+    mask: u32,
+) {
+    set_state(
+        cb,
+        "vkCmdSetStencilCompareMask",
+        Ok(SetState::StencilCompareMask(faces, mask)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_stencil_write_mask(
+    cb: vk::CommandBuffer,
+    faces: vk::StencilFaceFlags,
+    mask: u32,
+) {
+    set_state(
+        cb,
+        "vkCmdSetStencilWriteMask",
+        Ok(SetState::StencilWriteMask(faces, mask)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_stencil_reference(
+    cb: vk::CommandBuffer,
+    faces: vk::StencilFaceFlags,
+    reference: u32,
+) {
+    set_state(
+        cb,
+        "vkCmdSetStencilReference",
+        Ok(SetState::StencilReference(faces, reference)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_cull_mode(cb: vk::CommandBuffer, m: vk::CullModeFlags) {
+    set_state(cb, "vkCmdSetCullMode", Ok(SetState::CullMode(m)))
+}
+
+pub unsafe extern "system" fn cmd_set_front_face(cb: vk::CommandBuffer, f: vk::FrontFace) {
+    set_state(cb, "vkCmdSetFrontFace", Ok(SetState::FrontFace(f)))
+}
+
+pub unsafe extern "system" fn cmd_set_primitive_topology(
+    cb: vk::CommandBuffer,
+    t: vk::PrimitiveTopology,
+) {
+    set_state(
+        cb,
+        "vkCmdSetPrimitiveTopology",
+        Ok(SetState::PrimitiveTopology(t)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_depth_test_enable(cb: vk::CommandBuffer, on: vk::Bool32) {
+    set_state(
+        cb,
+        "vkCmdSetDepthTestEnable",
+        Ok(SetState::DepthTestEnable(on == vk::TRUE)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_depth_write_enable(cb: vk::CommandBuffer, on: vk::Bool32) {
+    set_state(
+        cb,
+        "vkCmdSetDepthWriteEnable",
+        Ok(SetState::DepthWriteEnable(on == vk::TRUE)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_depth_compare_op(cb: vk::CommandBuffer, op: vk::CompareOp) {
+    set_state(
+        cb,
+        "vkCmdSetDepthCompareOp",
+        Ok(SetState::DepthCompareOp(op)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_depth_bounds_test_enable(
+    cb: vk::CommandBuffer,
+    on: vk::Bool32,
+) {
+    set_state(
+        cb,
+        "vkCmdSetDepthBoundsTestEnable",
+        Ok(SetState::DepthBoundsTestEnable(on == vk::TRUE)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_stencil_test_enable(cb: vk::CommandBuffer, on: vk::Bool32) {
+    set_state(
+        cb,
+        "vkCmdSetStencilTestEnable",
+        Ok(SetState::StencilTestEnable(on == vk::TRUE)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_stencil_op(
+    cb: vk::CommandBuffer,
+    faces: vk::StencilFaceFlags,
+    fail: vk::StencilOp,
+    pass: vk::StencilOp,
+    depth_fail: vk::StencilOp,
+    compare: vk::CompareOp,
+) {
+    set_state(
+        cb,
+        "vkCmdSetStencilOp",
+        Ok(SetState::StencilOp {
+            faces,
+            fail,
+            pass,
+            depth_fail,
+            compare,
+        }),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_rasterizer_discard_enable(
+    cb: vk::CommandBuffer,
+    on: vk::Bool32,
+) {
+    set_state(
+        cb,
+        "vkCmdSetRasterizerDiscardEnable",
+        Ok(SetState::RasterizerDiscardEnable(on == vk::TRUE)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_depth_bias_enable(cb: vk::CommandBuffer, on: vk::Bool32) {
+    set_state(
+        cb,
+        "vkCmdSetDepthBiasEnable",
+        Ok(SetState::DepthBiasEnable(on == vk::TRUE)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_set_primitive_restart_enable(
+    cb: vk::CommandBuffer,
+    on: vk::Bool32,
+) {
+    set_state(
+        cb,
+        "vkCmdSetPrimitiveRestartEnable",
+        Ok(SetState::PrimitiveRestartEnable(on == vk::TRUE)),
+    )
+}
+
+pub unsafe extern "system" fn cmd_draw(
+    cb: vk::CommandBuffer,
+    count: u32,
+    instances: u32,
+    first: u32,
+    first_instance: u32,
+) {
+    record("vkCmdDraw", cb, || {
+        Ok(Command::Draw(DrawCall {
+            indexed: false,
+            count,
+            instances,
+            first,
+            vertex_offset: 0,
+            first_instance,
+        }))
+    })
+}
+
+pub unsafe extern "system" fn cmd_draw_indexed(
+    cb: vk::CommandBuffer,
+    count: u32,
+    instances: u32,
+    first: u32,
+    vertex_offset: i32,
+    first_instance: u32,
+) {
+    record("vkCmdDrawIndexed", cb, || {
+        Ok(Command::Draw(DrawCall {
+            indexed: true,
+            count,
+            instances,
+            first,
+            vertex_offset,
+            first_instance,
+        }))
+    })
+}
+
+/// An indirect draw: the buffer is checked when the command executes (its contents are read
+/// then), the stride now.
+unsafe fn indirect(
+    indexed: bool,
+    b: vk::Buffer,
+    offset: u64,
+    count: u32,
+    stride: u32,
+    count_buffer: Option<(vk::Buffer, u64)>,
+) -> Result<Command> {
+    let size = softvk::command::draw::indirect_size(indexed);
+    if count > 1 && (!stride.is_multiple_of(4) || (stride as u64) < size) {
+        return Err(Error::invalid(format!(
+            "stride {stride} is not a multiple of 4 at least {size} \
+             (VUID-vkCmdDrawIndirect-drawCount-00476)"
+        )));
+    }
+    Ok(Command::DrawIndirect {
+        indexed,
+        buffer: buffer(b)?,
+        offset,
+        count,
+        stride,
+        count_buffer: count_buffer
+            .map(|(c, o)| Ok::<_, Error>((buffer(c)?, o)))
+            .transpose()?,
+    })
+}
+
+pub unsafe extern "system" fn cmd_draw_indirect(
+    cb: vk::CommandBuffer,
+    b: vk::Buffer,
+    offset: u64,
+    count: u32,
+    stride: u32,
+) {
+    record("vkCmdDrawIndirect", cb, || {
+        indirect(false, b, offset, count, stride, None)
+    })
+}
+
+pub unsafe extern "system" fn cmd_draw_indexed_indirect(
+    cb: vk::CommandBuffer,
+    b: vk::Buffer,
+    offset: u64,
+    count: u32,
+    stride: u32,
+) {
+    record("vkCmdDrawIndexedIndirect", cb, || {
+        indirect(true, b, offset, count, stride, None)
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "system" fn cmd_draw_indirect_count(
+    cb: vk::CommandBuffer,
+    b: vk::Buffer,
+    offset: u64,
+    count_buffer: vk::Buffer,
+    count_offset: u64,
+    max_count: u32,
+    stride: u32,
+) {
+    record("vkCmdDrawIndirectCount", cb, || {
+        indirect(
+            false,
+            b,
+            offset,
+            max_count,
+            stride,
+            Some((count_buffer, count_offset)),
+        )
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "system" fn cmd_draw_indexed_indirect_count(
+    cb: vk::CommandBuffer,
+    b: vk::Buffer,
+    offset: u64,
+    count_buffer: vk::Buffer,
+    count_offset: u64,
+    max_count: u32,
+    stride: u32,
+) {
+    record("vkCmdDrawIndexedIndirectCount", cb, || {
+        indirect(
+            true,
+            b,
+            offset,
+            max_count,
+            stride,
+            Some((count_buffer, count_offset)),
+        )
     })
 }

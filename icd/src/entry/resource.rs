@@ -559,3 +559,32 @@ pub unsafe extern "system" fn destroy_sampler(
 ) {
     drop(handle::take::<SamplerObj>(sampler));
 }
+
+/// vkCreateSamplerYcbcrConversion: valid only with the samplerYcbcrConversion feature enabled
+/// (VUID-vkCreateSamplerYcbcrConversion-None-01648), which softvk does not report (it has no
+/// multi-planar formats), so every call is invalid usage and creates nothing.
+pub unsafe extern "system" fn create_sampler_ycbcr_conversion(
+    device: vk::Device,
+    _p_info: *const vk::SamplerYcbcrConversionCreateInfo<'_>,
+    _alloc: *const vk::AllocationCallbacks<'_>,
+    p_conversion: *mut vk::SamplerYcbcrConversion,
+) -> vk::Result {
+    call("vkCreateSamplerYcbcrConversion", rep(dev(device)), || {
+        if let Some(out) = p_conversion.as_mut() {
+            *out = vk::SamplerYcbcrConversion::null();
+        }
+        Err(Error::invalid(
+            "the samplerYcbcrConversion feature is not supported, so it cannot be enabled \
+             (VUID-vkCreateSamplerYcbcrConversion-None-01648)",
+        ))
+    })
+}
+
+/// vkDestroySamplerYcbcrConversion: no conversion can exist (see above), so the only valid
+/// handle is VK_NULL_HANDLE, which is ignored.
+pub unsafe extern "system" fn destroy_sampler_ycbcr_conversion(
+    _device: vk::Device,
+    _conversion: vk::SamplerYcbcrConversion,
+    _alloc: *const vk::AllocationCallbacks<'_>,
+) {
+}

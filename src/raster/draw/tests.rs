@@ -66,12 +66,13 @@ fn state(viewport: Viewport) -> RasterState {
         logic_op: None,
         depth_bias: None,
         min_sample_shading: None,
+        view_index: 0,
     }
 }
 
 fn only_color<'a, 't>(t: &'t Target<'a>) -> Attachments<'a, 't> {
     Attachments {
-        color: vec![(t, BlendAttachment::default())],
+        color: vec![Some((t, BlendAttachment::default()))],
         depth: None,
         stencil: None,
     }
@@ -287,7 +288,7 @@ fn an_additive_fan_writes_every_covered_pixel_exactly_once() {
         write_mask: vk::ColorComponentFlags::RGBA,
     };
     let att = Attachments {
-        color: vec![(&target, add)],
+        color: vec![Some((&target, add))],
         depth: None,
         stencil: None,
     };
@@ -367,7 +368,7 @@ fn stencil_masks_a_second_draw() {
     let color = rgba32f(&mut cmem);
     let stencil = Target::new(&mut smem, W, H, W as usize, vk::Format::S8_UINT).unwrap();
     let att = Attachments {
-        color: vec![(&color, BlendAttachment::default())],
+        color: vec![Some((&color, BlendAttachment::default()))],
         depth: None,
         stencil: Some(&stencil),
     };
@@ -670,7 +671,7 @@ fn four_samples_cover_and_test_per_sample() {
     st.depth_stencil.depth_test = true;
     st.depth_stencil.depth_compare = vk::CompareOp::LESS;
     let att = Attachments {
-        color: vec![(&color, BlendAttachment::default())],
+        color: vec![Some((&color, BlendAttachment::default()))],
         depth: Some(&depth),
         stencil: None,
     };
@@ -726,7 +727,7 @@ fn draw_prims(
     super::draw(
         vs,
         &[],
-        fs,
+        Some(fs),
         &[],
         &[],
         verts,
@@ -775,7 +776,7 @@ fn dual_source_blending_and_logic_ops() {
         write_mask: vk::ColorComponentFlags::RGBA,
     };
     let att = Attachments {
-        color: vec![(&target, dual)],
+        color: vec![Some((&target, dual))],
         depth: None,
         stencil: None,
     };
@@ -810,7 +811,7 @@ fn dual_source_blending_and_logic_ops() {
         ..BlendAttachment::default()
     };
     let att = Attachments {
-        color: vec![(&target, mask)],
+        color: vec![Some((&target, mask))],
         depth: None,
         stencil: None,
     };
@@ -941,14 +942,14 @@ fn draw_with_depth(
         }
     }
     let att = Attachments {
-        color: vec![(&color, BlendAttachment::default())],
+        color: vec![Some((&color, BlendAttachment::default()))],
         depth: Some(&depth),
         stencil: None,
     };
     match prims {
-        Some(p) => super::draw(vs, &[], fs, &[], &[], verts, p, st, &att),
+        Some(p) => super::draw(vs, &[], Some(fs), &[], &[], verts, p, st, &att),
         None => draw_triangle_list(vs, &[], fs, &[], &[], verts, st, &att),
-    }
+    };
     let mut depths = Vec::with_capacity((W * H) as usize);
     for y in 0..H as i32 {
         for x in 0..W as i32 {

@@ -1,0 +1,493 @@
+//! Draws at execution: the bound graphics pipeline with the command buffer's dynamic state,
+//! vertex and index buffers and descriptor sets, drawn by [`crate::raster::draw`] into the
+//! attachments of the current subpass or dynamic rendering.
+//!
+//! Each draw assembles its vertex stream (direct or through the index buffer, with primitive
+//! restart), fetches every vertex's attributes, runs the vertex shader once per stream entry
+//! of every instance and rasterizes the primitives; with multiview it runs once per view of
+//! the subpass, into that view's layer, ViewIndex set. Attachments are the images' own memory
+//! (samples side by side, [`crate::raster::draw::Target`]); writes are clipped to the render
+//! area and to every attachment, so no draw writes outside its attachments whatever its
+//! input (NaN or huge positions, viewports outside the framebuffer, indices past the vertex
+//! buffer: robust vertex fetch reads zeros).
+
+use super::attachments::DrawViews;
+use crate::error::{Error, Result};
+use crate::pipeline::graphics::{GraphicsPipeline, GraphicsState};
+use crate::raster::assembly;
+use crate::raster::blend::BlendAttachment;
+use crate::raster::depth::DepthStencil;
+use crate::raster::draw::{Attachments, DepthBias, RasterState, Target, Viewport};
+use crate::raster::fetch::{self, Binding};
+use crate::raster::{Cull, Rect};
+use crate::render_pass::Layers;
+use crate::resource::{Buffer, ImageView};
+use crate::shader::{Resource, VertexIn};
+use ash::vk;
+use std::sync::Arc;
+
+type A = vk::ImageAspectFlags;
+
+/// One vkCmdSet* of the dynamic state of Vulkan 1.3.
+#[derive(Clone, Debug)]
+pub enum SetState {
+    Viewport {
+        first: u32,
+        viewports: Vec<Viewport>,
+    },
+    ViewportWithCount(Vec<Viewport>),
+    Scissor {
+        first: u32,
+        scissors: Vec<vk::Rect2D>,
+    },
+    ScissorWithCount(Vec<vk::Rect2D>),
+    LineWidth(f32),
+    DepthBias(DepthBias),
+    BlendConstants([f32; 4]),
+    DepthBounds(f32, f32),
+    StencilCompareMask(vk::StencilFaceFlags, u32),
+    StencilWriteMask(vk::StencilFaceFlags, u32),
+    StencilReference(vk::StencilFaceFlags, u32),
+    CullMode(vk::CullModeFlags),
+    FrontFace(vk::FrontFace),
+    PrimitiveTopology(vk::PrimitiveTopology),
+    DepthTestEnable(bool),
+    DepthWriteEnable(bool),
+    DepthCompareOp(vk::CompareOp),
+    DepthBoundsTestEnable(bool),
+    StencilTestEnable(bool),
+    StencilOp {
+        faces: vk::StencilFaceFlags,
+        fail: vk::StencilOp,
+        pass: vk::StencilOp,
+        depth_fail: vk::StencilOp,
+        compare: vk::CompareOp,
+    },
+    RasterizerDiscardEnable(bool),
+    DepthBiasEnable(bool),
+    PrimitiveRestartEnable(bool),
+}
+
+impl SetState {
+    /// The command that records it (for messages).
+    pub fn name(&self) -> &'static str {
+        match self {
+            SetState::Viewport { .. } => "vkCmdSetViewport",
+            SetState::ViewportWithCount(_) => "vkCmdSetViewportWithCount",
+            SetState::Scissor { .. } => "vkCmdSetScissor",
+            SetState::ScissorWithCount(_) => "vkCmdSetScissorWithCount",
+            SetState::LineWidth(_) => "vkCmdSetLineWidth",
+            SetState::DepthBias(_) => "vkCmdSetDepthBias",
+            SetState::BlendConstants(_) => "vkCmdSetBlendConstants",
+            SetState::DepthBounds(..) => "vkCmdSetDepthBounds",
+            SetState::StencilCompareMask(..) => "vkCmdSetStencilCompareMask",
+            SetState::StencilWriteMask(..) => "vkCmdSetStencilWriteMask",
+            SetState::StencilReference(..) => "vkCmdSetStencilReference",
+            SetState::CullMode(_) => "vkCmdSetCullMode",
+            SetState::FrontFace(_) => "vkCmdSetFrontFace",
+            SetState::PrimitiveTopology(_) => "vkCmdSetPrimitiveTopology",
+            SetState::DepthTestEnable(_) => "vkCmdSetDepthTestEnable",
+            SetState::DepthWriteEnable(_) => "vkCmdSetDepthWriteEnable",
+            SetState::DepthCompareOp(_) => "vkCmdSetDepthCompareOp",
+            SetState::DepthBoundsTestEnable(_) => "vkCmdSetDepthBoundsTestEnable",
+            SetState::StencilTestEnable(_) => "vkCmdSetStencilTestEnable",
+            SetState::StencilOp { .. } => "vkCmdSetStencilOp",
+            SetState::RasterizerDiscardEnable(_) => "vkCmdSetRasterizerDiscardEnable",
+            SetState::DepthBiasEnable(_) => "vkCmdSetDepthBiasEnable",
+            SetState::PrimitiveRestartEnable(_) => "vkCmdSetPrimitiveRestartEnable",
+        }
+    }
+
+    /// Writes this state into `v`, the command buffer's dynamic values.
+    pub fn apply(&self, v: &mut GraphicsState) {
+        let faces = |f: vk::StencilFaceFlags| {
+            [
+                f.contains(vk::StencilFaceFlags::FRONT),
+                f.contains(vk::StencilFaceFlags::BACK),
+            ]
+        };
+        let each =
+            |v: &mut GraphicsState, f, set: &dyn Fn(&mut crate::raster::depth::StencilFace)| {
+                for (k, on) in faces(f).into_iter().enumerate() {
+                    if on {
+                        set(&mut v.stencil[k]);
+                    }
+                }
+            };
+        match self {
+            SetState::Viewport { first, viewports } => {
+                let end = *first as usize + viewports.len();
+                if v.viewports.len() < end {
+                    v.viewports.resize(end, viewports[0]);
+                }
+                v.viewports[*first as usize..end].copy_from_slice(viewports);
+            }
+            SetState::ViewportWithCount(vp) => v.viewports = vp.clone(),
+            SetState::Scissor { first, scissors } => {
+                let end = *first as usize + scissors.len();
+                if v.scissors.len() < end {
+                    v.scissors.resize(end, vk::Rect2D::default());
+                }
+                v.scissors[*first as usize..end].copy_from_slice(scissors);
+            }
+            SetState::ScissorWithCount(s) => v.scissors = s.clone(),
+            SetState::LineWidth(w) => v.line_width = *w,
+            SetState::DepthBias(b) => v.depth_bias = *b,
+            SetState::BlendConstants(c) => v.blend_constants = *c,
+            SetState::DepthBounds(lo, hi) => v.depth_bounds = (*lo, *hi),
+            SetState::StencilCompareMask(f, m) => each(v, *f, &|s| s.compare_mask = *m),
+            SetState::StencilWriteMask(f, m) => each(v, *f, &|s| s.write_mask = *m),
+            SetState::StencilReference(f, r) => each(v, *f, &|s| s.reference = *r),
+            SetState::CullMode(c) => v.cull_mode = *c,
+            SetState::FrontFace(f) => v.front_face = *f,
+            SetState::PrimitiveTopology(t) => v.topology = *t,
+            SetState::DepthTestEnable(b) => v.depth_test = *b,
+            SetState::DepthWriteEnable(b) => v.depth_write = *b,
+            SetState::DepthCompareOp(op) => v.depth_compare = *op,
+            SetState::DepthBoundsTestEnable(b) => v.depth_bounds_test = *b,
+            SetState::StencilTestEnable(b) => v.stencil_test = *b,
+            SetState::StencilOp {
+                faces: f,
+                fail,
+                pass,
+                depth_fail,
+                compare,
+            } => each(v, *f, &|s| {
+                s.fail = *fail;
+                s.pass = *pass;
+                s.depth_fail = *depth_fail;
+                s.compare = *compare;
+            }),
+            SetState::RasterizerDiscardEnable(b) => v.rasterizer_discard = *b,
+            SetState::DepthBiasEnable(b) => v.depth_bias_enable = *b,
+            SetState::PrimitiveRestartEnable(b) => v.primitive_restart = *b,
+        }
+    }
+}
+
+/// One vertex buffer binding (vkCmdBindVertexBuffers(2)).
+#[derive(Clone, Debug)]
+pub struct VertexBuffer {
+    /// None: VK_NULL_HANDLE (nullDescriptor): attributes read zeros.
+    pub buffer: Option<Arc<Buffer>>,
+    pub offset: u64,
+    /// None: to the end of the buffer.
+    pub size: Option<u64>,
+    /// The stride vkCmdBindVertexBuffers2 gave (VERTEX_INPUT_BINDING_STRIDE).
+    pub stride: Option<u64>,
+}
+
+/// vkCmdBindIndexBuffer.
+#[derive(Clone, Debug)]
+pub struct IndexBuffer {
+    pub buffer: Arc<Buffer>,
+    pub offset: u64,
+    pub index_type: vk::IndexType,
+}
+
+/// The graphics half of the executor's command buffer state.
+#[derive(Default)]
+pub struct Graphics {
+    pub pipeline: Option<Arc<GraphicsPipeline>>,
+    pub sets: crate::pipeline::Bindings,
+    /// What the vkCmdSet* commands set.
+    pub values: GraphicsState,
+    pub vertex_buffers: Vec<Option<VertexBuffer>>,
+    pub index: Option<IndexBuffer>,
+}
+
+/// The parameters of one draw (direct, or read from an indirect buffer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DrawCall {
+    pub indexed: bool,
+    /// Vertices or indices.
+    pub count: u32,
+    pub instances: u32,
+    /// firstVertex or firstIndex.
+    pub first: u32,
+    pub vertex_offset: i32,
+    pub first_instance: u32,
+}
+
+impl DrawCall {
+    /// A VkDrawIndirectCommand (16 bytes) or VkDrawIndexedIndirectCommand (20 bytes).
+    pub fn from_bytes(b: &[u8], indexed: bool) -> DrawCall {
+        let w = |i: usize| u32::from_le_bytes(b[4 * i..4 * i + 4].try_into().expect("4 bytes"));
+        if indexed {
+            DrawCall {
+                indexed,
+                count: w(0),
+                instances: w(1),
+                first: w(2),
+                vertex_offset: w(3) as i32,
+                first_instance: w(4),
+            }
+        } else {
+            DrawCall {
+                indexed,
+                count: w(0),
+                instances: w(1),
+                first: w(2),
+                vertex_offset: 0,
+                first_instance: w(3),
+            }
+        }
+    }
+}
+
+/// The size of one indirect command.
+pub fn indirect_size(indexed: bool) -> u64 {
+    if indexed { 20 } else { 16 }
+}
+
+/// Runs one draw; returns the samples that passed the depth and stencil tests.
+pub fn draw(g: &Graphics, views: &DrawViews, push: &[u8], call: DrawCall) -> Result<u64> {
+    let p = g.pipeline.as_ref().ok_or_else(|| {
+        Error::invalid("a draw with no graphics pipeline bound (VUID-vkCmdDraw-None-08606)")
+    })?;
+    let strides: Vec<Option<u64>> = g
+        .vertex_buffers
+        .iter()
+        .map(|b| b.as_ref().and_then(|b| b.stride))
+        .collect();
+    let s = p.state.with_dynamic(p.dynamic, &g.values, &strides);
+    if s.rasterizer_discard || call.count == 0 || call.instances == 0 {
+        return Ok(0);
+    }
+    let Some(&viewport) = s.viewports.first() else {
+        return Ok(0);
+    };
+    // The vertex stream of one instance.
+    let stream = if call.indexed {
+        let ib = g.index.as_ref().ok_or_else(|| {
+            Error::invalid(
+                "an indexed draw with no index buffer bound (VUID-vkCmdDrawIndexed-None-07312)",
+            )
+        })?;
+        let size: u64 = match ib.index_type {
+            vk::IndexType::UINT8_EXT => 1,
+            vk::IndexType::UINT16 => 2,
+            _ => 4,
+        };
+        // The indices the draw reads, as far as the buffer holds them (the rest read 0).
+        let avail = ib.buffer.size().saturating_sub(ib.offset);
+        let want = (call.first as u64 + call.count as u64) * size;
+        let mut bytes = vec![0u8; want.min(avail) as usize];
+        ib.buffer
+            .span(ib.offset, bytes.len() as u64)?
+            .read(0, &mut bytes);
+        let restart = s.primitive_restart;
+        assembly::indexed(
+            &bytes,
+            ib.index_type,
+            call.first,
+            call.count,
+            call.vertex_offset,
+            restart,
+        )
+    } else {
+        assembly::direct(call.first, call.count)
+    };
+    let prims_one = assembly::primitives(s.topology, &stream);
+    if prims_one.is_empty() {
+        return Ok(0);
+    }
+    // Vertex buffers as the fetch sees them.
+    let spans: Vec<Option<crate::memory::Span<'_>>> = s
+        .bindings
+        .iter()
+        .map(|b| {
+            let vb = g.vertex_buffers.get(b.binding as usize)?.as_ref()?;
+            let buf = vb.buffer.as_ref()?;
+            let end = buf.size();
+            let len = vb.size.unwrap_or(end.saturating_sub(vb.offset));
+            buf.span(vb.offset, len.min(end.saturating_sub(vb.offset)))
+                .ok()
+        })
+        .collect();
+    let max_binding = s.bindings.iter().map(|b| b.binding + 1).max().unwrap_or(0);
+    let mut bindings: Vec<Binding<'_>> = (0..max_binding)
+        .map(|_| Binding {
+            data: None,
+            stride: 0,
+            per_instance: false,
+            divisor: 1,
+        })
+        .collect();
+    for (b, span) in s.bindings.iter().zip(&spans) {
+        bindings[b.binding as usize] = Binding {
+            data: *span,
+            stride: b.stride as u64,
+            per_instance: b.per_instance,
+            divisor: b.divisor,
+        };
+    }
+    let mut vertices = Vec::with_capacity(stream.len() * call.instances as usize);
+    let mut prims = Vec::with_capacity(prims_one.len() * call.instances as usize);
+    for i in 0..call.instances {
+        let instance = call.first_instance.wrapping_add(i);
+        let base = vertices.len();
+        for v in &stream {
+            let mut vin = VertexIn {
+                vertex_index: v.unwrap_or(0),
+                instance_index: instance,
+                ..Default::default()
+            };
+            if v.is_some() {
+                for a in &s.attributes {
+                    vin.inputs[a.location as usize] = fetch::fetch(
+                        a,
+                        &bindings,
+                        vin.vertex_index,
+                        instance,
+                        call.first_instance,
+                    );
+                }
+            }
+            vertices.push(vin);
+        }
+        prims.extend(
+            prims_one
+                .iter()
+                .map(|p| p.iter().map(|&k| base + k).collect::<Vec<usize>>()),
+        );
+    }
+    let slots: Vec<Resource<'_>> = g.sets.slots(&p.layout);
+    let push = &push[..push.len().min(p.layout.push_constant_bytes as usize)];
+    let mut passed = 0u64;
+    // Multiview: each view into its layer with its ViewIndex; otherwise the first layer.
+    let layers: Vec<u32> = match views.layers {
+        Layers::Views(_) => views.layers.iter().collect(),
+        Layers::Count(_) => vec![0],
+    };
+    for layer in layers {
+        let colors: Vec<Option<Target<'_>>> = views
+            .colors
+            .iter()
+            .map(|v| v.as_ref().map(|v| target(v, A::COLOR, layer)).transpose())
+            .collect::<Result<_>>()?;
+        let depth = views
+            .depth
+            .as_ref()
+            .map(|v| target(v, A::DEPTH, layer))
+            .transpose()?;
+        let stencil = views
+            .stencil
+            .as_ref()
+            .map(|v| target(v, A::STENCIL, layer))
+            .transpose()?;
+        let att = Attachments {
+            color: colors
+                .iter()
+                .enumerate()
+                .map(|(k, t)| {
+                    let blend = s.blend.get(k).copied().unwrap_or(BlendAttachment {
+                        write_mask: vk::ColorComponentFlags::empty(),
+                        ..Default::default()
+                    });
+                    t.as_ref().map(|t| (t, blend))
+                })
+                .collect(),
+            depth: depth.as_ref(),
+            stencil: stencil.as_ref(),
+        };
+        let state = raster_state(&s, viewport, views.area, layer);
+        passed += crate::raster::draw::draw(
+            &p.vertex,
+            &slots,
+            p.fragment.as_ref(),
+            &slots,
+            push,
+            &vertices,
+            &prims,
+            &state,
+            &att,
+        );
+    }
+    Ok(passed)
+}
+
+/// The draw target over `layer` (relative to the view) of `aspect` of `view`.
+fn target(view: &ImageView, aspect: A, layer: u32) -> Result<Target<'_>> {
+    let image = &view.image;
+    let plane = image.plane(aspect)?;
+    let mip = view.range.base_mip_level;
+    let m = &plane.mips[mip as usize];
+    let span = image.layer_span(plane, mip, view.range.base_array_layer + layer)?;
+    let format = if aspect == A::COLOR {
+        view.format
+    } else {
+        plane.format
+    };
+    Target::from_span(
+        span,
+        m.extent.width,
+        m.extent.height,
+        m.row_pitch as usize,
+        format,
+        image.samples(),
+    )
+    .ok_or_else(|| {
+        Error::unsupported_format(format!(
+            "{format:?} with {} samples cannot be a draw's attachment",
+            image.samples()
+        ))
+    })
+}
+
+/// The raster state of a draw from the pipeline's effective state.
+fn raster_state(
+    s: &GraphicsState,
+    viewport: Viewport,
+    area: vk::Rect2D,
+    view_index: u32,
+) -> RasterState {
+    let rect = |r: vk::Rect2D| Rect {
+        x0: r.offset.x,
+        y0: r.offset.y,
+        x1: (r.offset.x as i64 + r.extent.width as i64).min(i32::MAX as i64) as i32,
+        y1: (r.offset.y as i64 + r.extent.height as i64).min(i32::MAX as i64) as i32,
+    };
+    let scissor = s
+        .scissors
+        .first()
+        .map_or(
+            Rect {
+                x0: 0,
+                y0: 0,
+                x1: 0,
+                y1: 0,
+            },
+            |r| rect(*r),
+        )
+        .intersect(rect(area));
+    let cull = match s.cull_mode {
+        vk::CullModeFlags::FRONT => Cull::Front,
+        vk::CullModeFlags::BACK => Cull::Back,
+        vk::CullModeFlags::FRONT_AND_BACK => Cull::FrontAndBack,
+        _ => Cull::None,
+    };
+    RasterState {
+        viewport,
+        scissor,
+        cull,
+        front_ccw: s.front_face == vk::FrontFace::COUNTER_CLOCKWISE,
+        depth_clamp: s.depth_clamp,
+        depth_stencil: DepthStencil {
+            depth_test: s.depth_test,
+            depth_write: s.depth_write,
+            depth_compare: s.depth_compare,
+            depth_bounds: s.depth_bounds_test.then_some(s.depth_bounds),
+            stencil: s.stencil_test.then_some(s.stencil),
+        },
+        blend_constants: s.blend_constants,
+        samples: s.samples,
+        sample_mask: s.sample_mask,
+        alpha_to_coverage: s.alpha_to_coverage,
+        alpha_to_one: s.alpha_to_one,
+        logic_op: s.logic_op,
+        depth_bias: s.depth_bias_enable.then_some(s.depth_bias),
+        min_sample_shading: s.min_sample_shading,
+        view_index,
+    }
+}
