@@ -489,10 +489,22 @@ pub fn check_reference(
             }
         }
     }
+    eprintln!(
+        "{name}: {outliers} pixels beyond tolerance {tolerance} (allowed {max_outliers}), \
+         largest difference {worst}, hash {:016x}",
+        fnv(rgba)
+    );
     assert!(
         outliers <= max_outliers,
         "{name}: {outliers} pixels differ from the reference by more than {tolerance} \
          (at most {max_outliers} allowed; largest difference {worst})"
     );
     (outliers, worst)
+}
+
+/// FNV-1a of `bytes` (the image hashes the thread-count test compares).
+pub fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+    })
 }
