@@ -458,6 +458,19 @@ pub fn check_reference(
     tolerance: u8,
     max_outliers: usize,
 ) -> (usize, u8) {
+    check_reference_rows(name, w, h, rgba, 0..h, tolerance, max_outliers)
+}
+
+/// [`check_reference`] over the pixel rows `rows` only (the whole image is blessed).
+pub fn check_reference_rows(
+    name: &str,
+    w: u32,
+    h: u32,
+    rgba: &[u8],
+    rows: std::ops::Range<u32>,
+    tolerance: u8,
+    max_outliers: usize,
+) -> (usize, u8) {
     let path = crate::root()
         .join("tests/reference")
         .join(format!("{name}.pam"));
@@ -476,6 +489,9 @@ pub fn check_reference(
     let mut outliers = 0;
     let mut worst = 0u8;
     for (p, (a, b)) in rgba.chunks_exact(4).zip(want.chunks_exact(4)).enumerate() {
+        if !rows.contains(&(p as u32 / w)) {
+            continue;
+        }
         let d = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).max().unwrap();
         worst = worst.max(d);
         if d > tolerance {
@@ -490,8 +506,8 @@ pub fn check_reference(
         }
     }
     eprintln!(
-        "{name}: {outliers} pixels beyond tolerance {tolerance} (allowed {max_outliers}), \
-         largest difference {worst}, hash {:016x}",
+        "{name} rows {rows:?}: {outliers} pixels beyond tolerance {tolerance} (allowed \
+         {max_outliers}), largest difference {worst}, hash {:016x}",
         fnv(rgba)
     );
     assert!(
