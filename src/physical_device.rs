@@ -224,6 +224,25 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // VkSamplerReductionModeCreateInfo MIN / MAX on every FILTER_LINEAR format, after the
     // view's swizzle (tests: sampling::min_max_reduction_follows_the_spec)
     "samplerFilterMinmax",
+    // Draws (command/draw.rs, raster/): indices are full 32-bit values, any number of
+    // indirect draws with any firstInstance, count buffers (tests: draw::indirect_*,
+    // draw::full_32_bit_indices).
+    "fullDrawIndexUint32",
+    "multiDrawIndirect",
+    "drawIndirectFirstInstance",
+    "drawIndirectCount",
+    // Fixed-function state of draws (raster/draw.rs; tests: draw::optional_fixed_function_*
+    // against lavapipe's images, raster::draw::tests in-process).
+    "depthClamp",
+    "depthBiasClamp",
+    "depthBounds",
+    "alphaToOne",
+    "sampleRateShading",
+    "dualSrcBlend",
+    "logicOp",
+    "independentBlend",
+    // Occlusion queries count every sample that passes (tests: draw::occlusion_queries_*).
+    "occlusionQueryPrecise",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -711,7 +730,7 @@ impl PhysicalDevice {
             max_geometry_total_output_components: 0,
             max_fragment_input_components: 64,
             max_fragment_output_attachments: 4,
-            max_fragment_dual_src_attachments: 0,
+            max_fragment_dual_src_attachments: 1,
             max_fragment_combined_output_resources: 4,
             // The compiler runs up to 1024 invocations per workgroup (shaders/compute tests);
             // shared memory is one zeroed allocation per workgroup run.
@@ -719,11 +738,11 @@ impl PhysicalDevice {
             max_compute_work_group_count: [65535; 3],
             max_compute_work_group_invocations: 1024,
             max_compute_work_group_size: [1024, 1024, 64],
-            sub_pixel_precision_bits: 4,
+            sub_pixel_precision_bits: crate::raster::SUBPIXEL_BITS,
             sub_texel_precision_bits: 4,
             mipmap_precision_bits: 4,
             max_draw_indexed_index_value: u32::MAX,
-            max_draw_indirect_count: 1,
+            max_draw_indirect_count: u32::MAX,
             max_sampler_lod_bias: 2.0,
             max_sampler_anisotropy: 1.0,
             max_viewports: 1,
@@ -771,7 +790,7 @@ impl PhysicalDevice {
             point_size_granularity: 0.0,
             line_width_granularity: 0.0,
             strict_lines: vk::FALSE,
-            standard_sample_locations: vk::FALSE,
+            standard_sample_locations: vk::TRUE,
             optimal_buffer_copy_offset_alignment: 16,
             optimal_buffer_copy_row_pitch_alignment: 16,
             non_coherent_atom_size: 64,

@@ -174,9 +174,16 @@ impl PipelineState {
             .primitive_restart_enable(self.primitive_restart);
         let viewports = [self.viewport];
         let scissors = [self.scissor];
-        let vp = vk::PipelineViewportStateCreateInfo::default()
-            .viewports(&viewports)
-            .scissors(&scissors);
+        let mut vp = vk::PipelineViewportStateCreateInfo::default();
+        if !self
+            .dynamic
+            .contains(&vk::DynamicState::VIEWPORT_WITH_COUNT)
+        {
+            vp = vp.viewports(&viewports);
+        }
+        if !self.dynamic.contains(&vk::DynamicState::SCISSOR_WITH_COUNT) {
+            vp = vp.scissors(&scissors);
+        }
         let mask = [self.sample_mask.unwrap_or(u32::MAX)];
         let mut ms = vk::PipelineMultisampleStateCreateInfo::default()
             .rasterization_samples(self.samples)

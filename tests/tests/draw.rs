@@ -1178,3 +1178,871 @@ fn a_textured_quad_through_every_filter_and_address_mode_matches_the_reference()
     vk.destroy_buffer(vb);
     color.destroy(&vk);
 }
+
+const VIEW_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_view_fs.spv");
+
+/// Multiview dynamic rendering (viewMask 0b101): each view's draw lands in its layer with its
+/// gl_ViewIndex; layer 1 (not in the mask) is untouched.
+#[test]
+fn multiview_draws_each_view_into_its_layer() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let pipe = PipelineState {
+        view_mask: 0b101,
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(VIEW_FS));
+    let vb = buffer_with(
+        &vk,
+        &vertices(&[
+            ([-0.8, -0.8, 0.0, 1.0], [0.0, 0.2, 0.4, 1.0]),
+            ([0.8, -0.8, 0.0, 1.0], [0.0, 0.9, 0.4, 1.0]),
+            ([0.0, 0.8, 0.0, 1.0], [0.0, 0.5, 1.0, 1.0]),
+        ]),
+        vk::BufferUsageFlags::VERTEX_BUFFER,
+    );
+    let color = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        3,
+        vk::ImageUsageFlags::empty(),
+    );
+    vk.run(|cb| unsafe {
+        color.barrier(&vk, cb, L::UNDEFINED, L::TRANSFER_DST_OPTIMAL);
+        vk.device.cmd_clear_color_image(
+            cb,
+            color.img.image,
+            L::TRANSFER_DST_OPTIMAL,
+            &vk::ClearColorValue {
+                float32: [0.0, 0.0, 0.0, 0.0],
+            },
+            &[softvk_tests::full_range(vk::ImageAspectFlags::COLOR)],
+        );
+        color.barrier(
+            &vk,
+            cb,
+            L::TRANSFER_DST_OPTIMAL,
+            L::COLOR_ATTACHMENT_OPTIMAL,
+        );
+        let ca = [vk::RenderingAttachmentInfo::default()
+            .image_view(color.view)
+            .image_layout(L::COLOR_ATTACHMENT_OPTIMAL)
+            .load_op(vk::AttachmentLoadOp::CLEAR)
+            .store_op(vk::AttachmentStoreOp::STORE)
+            .clear_value(vk::ClearValue {
+                color: vk::ClearColorValue {
+                    float32: [0.1, 0.1, 0.1, 1.0],
+                },
+            })];
+        vk.device.cmd_begin_rendering(
+            cb,
+            &vk::RenderingInfo::default()
+                .render_area(vk::Rect2D {
+                    offset: vk::Offset2D::default(),
+                    extent: vk::Extent2D {
+                        width: W,
+                        height: H,
+                    },
+                })
+                .view_mask(0b101)
+                .color_attachments(&ca),
+        );
+        gfx::viewport_scissor(&vk, cb, W, H);
+        vk.device
+            .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+        bind_vb(&vk, cb, &vb);
+        vk.device.cmd_draw(cb, 3, 1, 0, 0);
+        end(&vk, cb, &color);
+    });
+    let l0 = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+    let l1 = color.read(&vk, vk::ImageAspectFlags::COLOR, 1, 4);
+    let l2 = color.read(&vk, vk::ImageAspectFlags::COLOR, 2, 4);
+    gfx::check_reference("multiview_view0", W, H, &l0, 2, 8);
+    gfx::check_reference("multiview_view2", W, H, &l2, 2, 8);
+    assert!(l1.iter().all(|&b| b == 0), "layer 1 is not a view");
+    // View 2 writes red 1.0 (2 * 0.5), view 0 red 0.
+    assert_eq!(px(&l0, W, 32, 32)[0], 0);
+    assert_eq!(px(&l2, W, 32, 32)[0], 255);
+    unsafe {
+        vk.device.destroy_pipeline(pipe, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+    color.destroy(&vk);
+}
+
+/// Renders `record` into a fresh 64x64 RGBA8 target with the color pipeline bound and the
+/// vertex buffer `vb` (and index buffer `ib`) bound; returns the image.
+fn render_with(
+    vk: &Vk,
+    pipe: vk::Pipeline,
+    vb: &Buf,
+    ib: Option<&Buf>,
+    record: impl FnOnce(vk::CommandBuffer),
+) -> Vec<u8> {
+    let color = attachment(
+        vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    vk.run(|cb| unsafe {
+        begin(vk, cb, &color, [0.0, 0.0, 0.0, 1.0], None);
+        vk.device
+            .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+        bind_vb(vk, cb, vb);
+        if let Some(ib) = ib {
+            vk.device
+                .cmd_bind_index_buffer(cb, ib.buffer, 0, vk::IndexType::UINT32);
+        }
+        record(cb);
+        end(vk, cb, &color);
+    });
+    let img = color.read(vk, vk::ImageAspectFlags::COLOR, 0, 4);
+    color.destroy(vk);
+    img
+}
+
+/// Four small triangles in a row, each its own color.
+fn four_triangles() -> Vec<([f32; 4], [f32; 4])> {
+    let mut v = Vec::new();
+    for k in 0..4 {
+        let x = -0.9 + 0.45 * k as f32;
+        let c = [0.25 * (k + 1) as f32, 0.5, 1.0 - 0.2 * k as f32, 1.0];
+        v.push(([x, -0.5, 0.0, 1.0], c));
+        v.push(([x + 0.4, -0.5, 0.0, 1.0], c));
+        v.push(([x + 0.2, 0.5, 0.0, 1.0], c));
+    }
+    v
+}
+
+/// vkCmdDrawIndirect, vkCmdDrawIndexedIndirect and their Count forms draw exactly what the
+/// direct draws with the same parameters draw (strides larger than the commands, a count
+/// buffer below maxDrawCount, a zero-instance command skipped).
+#[test]
+fn indirect_draws_match_direct_draws() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let pipe = PipelineState::default().build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    let vb = buffer_with(
+        &vk,
+        &vertices(&four_triangles()),
+        vk::BufferUsageFlags::VERTEX_BUFFER,
+    );
+    // Indices: the triangles in reverse order.
+    let idx: Vec<u32> = (0..4)
+        .rev()
+        .flat_map(|t| [3 * t, 3 * t + 1, 3 * t + 2])
+        .collect();
+    let ib = buffer_with(
+        &vk,
+        &idx.iter()
+            .flat_map(|i| i.to_le_bytes())
+            .collect::<Vec<u8>>(),
+        vk::BufferUsageFlags::INDEX_BUFFER,
+    );
+    let words = |w: &[u32]| w.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    // Draw commands 24 bytes apart: triangles 0, (none: 0 instances), 2, 3.
+    let mut cmds = Vec::new();
+    for (first, inst) in [(0u32, 1u32), (3, 0), (6, 1), (9, 1)] {
+        cmds.extend(words(&[3, inst, first, 0, 0xdead, 0xbeef]));
+    }
+    // Indexed commands 20 bytes apart: index ranges 0..3 (triangle 3) and 6..12 (1 and 0).
+    let mut icmds = words(&[3, 1, 0, 0, 0]);
+    icmds.extend(words(&[6, 1, 6, 0, 0]));
+    let ind = buffer_with(
+        &vk,
+        &[cmds, icmds].concat(),
+        vk::BufferUsageFlags::INDIRECT_BUFFER,
+    );
+    let count = buffer_with(
+        &vk,
+        &words(&[0, 3, 1]),
+        vk::BufferUsageFlags::INDIRECT_BUFFER,
+    );
+    let d = &vk.device;
+    let direct = render_with(&vk, pipe, &vb, None, |cb| unsafe {
+        d.cmd_draw(cb, 3, 1, 0, 0);
+        d.cmd_draw(cb, 6, 1, 6, 0);
+    });
+    let indirect = render_with(&vk, pipe, &vb, None, |cb| unsafe {
+        d.cmd_draw_indirect(cb, ind.buffer, 0, 4, 24);
+    });
+    assert_eq!(direct, indirect, "vkCmdDrawIndirect");
+    // Count 3 of at most 4: the last command (triangle 3) is not drawn.
+    let direct3 = render_with(&vk, pipe, &vb, None, |cb| unsafe {
+        d.cmd_draw(cb, 3, 1, 0, 0);
+        d.cmd_draw(cb, 3, 1, 6, 0);
+    });
+    let counted = render_with(&vk, pipe, &vb, None, |cb| unsafe {
+        d.cmd_draw_indirect_count(cb, ind.buffer, 0, count.buffer, 4, 4, 24);
+    });
+    assert_eq!(direct3, counted, "vkCmdDrawIndirectCount");
+    let direct_indexed = render_with(&vk, pipe, &vb, Some(&ib), |cb| unsafe {
+        d.cmd_draw_indexed(cb, 3, 1, 0, 0, 0);
+        d.cmd_draw_indexed(cb, 6, 1, 6, 0, 0);
+    });
+    let indexed = render_with(&vk, pipe, &vb, Some(&ib), |cb| unsafe {
+        d.cmd_draw_indexed_indirect(cb, ind.buffer, 96, 2, 20);
+    });
+    assert_eq!(direct_indexed, indexed, "vkCmdDrawIndexedIndirect");
+    // Count 1 (at offset 8): only the first indexed command.
+    let direct_first = render_with(&vk, pipe, &vb, Some(&ib), |cb| unsafe {
+        d.cmd_draw_indexed(cb, 3, 1, 0, 0, 0);
+    });
+    let indexed_counted = render_with(&vk, pipe, &vb, Some(&ib), |cb| unsafe {
+        d.cmd_draw_indexed_indirect_count(cb, ind.buffer, 96, count.buffer, 8, 2, 20);
+    });
+    assert_eq!(
+        direct_first, indexed_counted,
+        "vkCmdDrawIndexedIndirectCount"
+    );
+    assert_ne!(direct_first, direct_indexed, "the cases differ");
+    unsafe {
+        vk.device.destroy_pipeline(pipe, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    for b in [vb, ib, ind, count] {
+        vk.destroy_buffer(b);
+    }
+}
+
+/// Every dynamic state of Vulkan 1.3 set by vkCmdSet* gives the same image as the same values
+/// baked into a pipeline; changing a dynamic value between draws changes the result.
+#[test]
+fn dynamic_state_matches_static_state() {
+    use vk::DynamicState as D;
+    let vk = Vk::new();
+    let ds = depth_stencil_format(&vk);
+    let layout = gfx::layout(&vk, &[], 0);
+    let face = vk::StencilOpState {
+        fail_op: vk::StencilOp::KEEP,
+        pass_op: vk::StencilOp::INCREMENT_AND_CLAMP,
+        depth_fail_op: vk::StencilOp::KEEP,
+        compare_op: vk::CompareOp::GREATER_OR_EQUAL,
+        compare_mask: 0x0f,
+        write_mask: 0xff,
+        reference: 7,
+    };
+    let mut fixed = PipelineState {
+        topology: vk::PrimitiveTopology::TRIANGLE_STRIP,
+        depth_format: ds,
+        stencil_format: ds,
+        blend_constants: [0.3, 0.6, 0.9, 0.5],
+        ..Default::default()
+    };
+    fixed.blend[0] = vk::PipelineColorBlendAttachmentState {
+        blend_enable: vk::TRUE,
+        src_color_blend_factor: vk::BlendFactor::CONSTANT_COLOR,
+        dst_color_blend_factor: vk::BlendFactor::ONE,
+        ..gfx::no_blend()
+    };
+    fixed.raster = fixed
+        .raster
+        .cull_mode(vk::CullModeFlags::BACK)
+        .front_face(vk::FrontFace::CLOCKWISE)
+        .depth_bias_enable(true)
+        .depth_bias_constant_factor(2000.0)
+        .depth_bias_slope_factor(0.5);
+    fixed.depth_stencil = fixed
+        .depth_stencil
+        .depth_test_enable(true)
+        .depth_write_enable(true)
+        .depth_compare_op(vk::CompareOp::LESS_OR_EQUAL)
+        .stencil_test_enable(true)
+        .front(face)
+        .back(face);
+    fixed.viewport = vk::Viewport {
+        x: 4.0,
+        y: 2.0,
+        width: 56.0,
+        height: 60.0,
+        min_depth: 0.0,
+        max_depth: 1.0,
+    };
+    fixed.scissor = vk::Rect2D {
+        offset: vk::Offset2D { x: 2, y: 6 },
+        extent: vk::Extent2D {
+            width: 58,
+            height: 50,
+        },
+    };
+    fixed.dynamic = vec![];
+    let mut dynamic = PipelineState {
+        topology: vk::PrimitiveTopology::TRIANGLE_LIST,
+        ..PipelineState::default()
+    };
+    dynamic.depth_format = ds;
+    dynamic.stencil_format = ds;
+    dynamic.blend = fixed.blend.clone();
+    dynamic.dynamic = vec![
+        D::VIEWPORT_WITH_COUNT,
+        D::SCISSOR_WITH_COUNT,
+        D::LINE_WIDTH,
+        D::DEPTH_BIAS,
+        D::BLEND_CONSTANTS,
+        D::DEPTH_BOUNDS,
+        D::STENCIL_COMPARE_MASK,
+        D::STENCIL_WRITE_MASK,
+        D::STENCIL_REFERENCE,
+        D::CULL_MODE,
+        D::FRONT_FACE,
+        D::PRIMITIVE_TOPOLOGY,
+        D::DEPTH_TEST_ENABLE,
+        D::DEPTH_WRITE_ENABLE,
+        D::DEPTH_COMPARE_OP,
+        D::DEPTH_BOUNDS_TEST_ENABLE,
+        D::STENCIL_TEST_ENABLE,
+        D::STENCIL_OP,
+        D::RASTERIZER_DISCARD_ENABLE,
+        D::DEPTH_BIAS_ENABLE,
+        D::PRIMITIVE_RESTART_ENABLE,
+    ];
+    let p_fixed = fixed.build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    let p_dyn = dynamic.build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    // A strip of 6 vertices in both windings and depths; a second one overlapping.
+    let mut v = Vec::new();
+    for k in 0..6 {
+        let x = -0.9 + 0.35 * k as f32;
+        let y = if k % 2 == 0 { -0.6 } else { 0.5 };
+        v.push((
+            [x, y, 0.2 + 0.1 * k as f32, 1.0],
+            [0.1 * k as f32, 0.2, 0.3, 1.0],
+        ));
+    }
+    for k in 0..6 {
+        let x = -0.7 + 0.3 * k as f32;
+        let y = if k % 2 == 0 { 0.7 } else { -0.3 };
+        v.push(([x, y, 0.4, 1.0], [0.2, 0.1 * k as f32, 0.1, 1.0]));
+    }
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let color = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let depth = attachment(
+        &vk,
+        ds,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let run = |pipe: vk::Pipeline, set: &dyn Fn(vk::CommandBuffer)| -> (Vec<u8>, Vec<u8>) {
+        vk.run(|cb| unsafe {
+            color.barrier(&vk, cb, L::UNDEFINED, L::COLOR_ATTACHMENT_OPTIMAL);
+            depth.barrier(&vk, cb, L::UNDEFINED, L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL);
+            let ca = [vk::RenderingAttachmentInfo::default()
+                .image_view(color.view)
+                .image_layout(L::COLOR_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)];
+            let da = vk::RenderingAttachmentInfo::default()
+                .image_view(depth.view)
+                .image_layout(L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .clear_value(vk::ClearValue {
+                    depth_stencil: vk::ClearDepthStencilValue {
+                        depth: 0.8,
+                        stencil: 5,
+                    },
+                });
+            vk.device.cmd_begin_rendering(
+                cb,
+                &vk::RenderingInfo::default()
+                    .render_area(vk::Rect2D {
+                        offset: vk::Offset2D::default(),
+                        extent: vk::Extent2D {
+                            width: W,
+                            height: H,
+                        },
+                    })
+                    .layer_count(1)
+                    .color_attachments(&ca)
+                    .depth_attachment(&da)
+                    .stencil_attachment(&da),
+            );
+            vk.device
+                .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            set(cb);
+            bind_vb(&vk, cb, &vb);
+            vk.device.cmd_draw(cb, 6, 1, 0, 0);
+            vk.device.cmd_draw(cb, 6, 1, 6, 0);
+            vk.device.cmd_end_rendering(cb);
+            color.barrier(
+                &vk,
+                cb,
+                L::COLOR_ATTACHMENT_OPTIMAL,
+                L::TRANSFER_SRC_OPTIMAL,
+            );
+            depth.barrier(
+                &vk,
+                cb,
+                L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL,
+                L::TRANSFER_SRC_OPTIMAL,
+            );
+        });
+        let mut d = depth.read(&vk, vk::ImageAspectFlags::STENCIL, 0, 1);
+        d.extend(color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4));
+        (color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4), d)
+    };
+    let d = &vk.device;
+    let set_all = |cull: vk::CullModeFlags| {
+        move |cb: vk::CommandBuffer| unsafe {
+            d.cmd_set_viewport_with_count(cb, &[fixed.viewport]);
+            d.cmd_set_scissor_with_count(cb, &[fixed.scissor]);
+            d.cmd_set_line_width(cb, 1.0);
+            d.cmd_set_depth_bias(cb, 2000.0, 0.0, 0.5);
+            d.cmd_set_blend_constants(cb, &[0.3, 0.6, 0.9, 0.5]);
+            d.cmd_set_depth_bounds(cb, 0.0, 1.0);
+            d.cmd_set_stencil_compare_mask(cb, vk::StencilFaceFlags::FRONT_AND_BACK, 0x0f);
+            d.cmd_set_stencil_write_mask(cb, vk::StencilFaceFlags::FRONT_AND_BACK, 0xff);
+            d.cmd_set_stencil_reference(cb, vk::StencilFaceFlags::FRONT_AND_BACK, 7);
+            d.cmd_set_cull_mode(cb, cull);
+            d.cmd_set_front_face(cb, vk::FrontFace::CLOCKWISE);
+            d.cmd_set_primitive_topology(cb, vk::PrimitiveTopology::TRIANGLE_STRIP);
+            d.cmd_set_depth_test_enable(cb, true);
+            d.cmd_set_depth_write_enable(cb, true);
+            d.cmd_set_depth_compare_op(cb, vk::CompareOp::LESS_OR_EQUAL);
+            d.cmd_set_depth_bounds_test_enable(cb, false);
+            d.cmd_set_stencil_test_enable(cb, true);
+            d.cmd_set_stencil_op(
+                cb,
+                vk::StencilFaceFlags::FRONT_AND_BACK,
+                vk::StencilOp::KEEP,
+                vk::StencilOp::INCREMENT_AND_CLAMP,
+                vk::StencilOp::KEEP,
+                vk::CompareOp::GREATER_OR_EQUAL,
+            );
+            d.cmd_set_rasterizer_discard_enable(cb, false);
+            d.cmd_set_depth_bias_enable(cb, true);
+            d.cmd_set_primitive_restart_enable(cb, false);
+        }
+    };
+    let (c_fixed, s_fixed) = run(p_fixed, &|_| {});
+    let (c_dyn, s_dyn) = run(p_dyn, &set_all(vk::CullModeFlags::BACK));
+    assert!(
+        c_fixed.iter().filter(|&&b| b != 0).count() > 400,
+        "something was drawn"
+    );
+    assert_eq!(c_fixed, c_dyn, "color: dynamic state = static state");
+    assert_eq!(s_fixed, s_dyn, "stencil: dynamic state = static state");
+    let (c_front, _) = run(p_dyn, &set_all(vk::CullModeFlags::FRONT));
+    assert_ne!(
+        c_front, c_dyn,
+        "a different cull mode draws other triangles"
+    );
+    let (c_discard, _) = run(p_dyn, &|cb| unsafe {
+        set_all(vk::CullModeFlags::NONE)(cb);
+        d.cmd_set_rasterizer_discard_enable(cb, true);
+    });
+    assert!(
+        c_discard.iter().all(|&b| b == 0),
+        "rasterizer discard draws nothing"
+    );
+    unsafe {
+        vk.device.destroy_pipeline(p_fixed, None);
+        vk.device.destroy_pipeline(p_dyn, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+    color.destroy(&vk);
+    depth.destroy(&vk);
+}
+
+/// The images of every reference test are the same bytes with SOFTVK_THREADS=1 and with the
+/// default pool: the test binary runs again in children and the image hashes are compared.
+#[test]
+fn images_do_not_depend_on_the_thread_count() {
+    if std::env::var_os("VK_DRIVER_FILES").is_some_and(|v| !v.to_string_lossy().contains("softvk"))
+    {
+        return; // another driver (blessing references): nothing of ours to compare
+    }
+    let hashes = |threads: Option<&str>| -> Vec<String> {
+        let mut c = std::process::Command::new(std::env::current_exe().unwrap());
+        c.args([
+            "--skip",
+            "images_do_not_depend_on_the_thread_count",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ]);
+        if let Some(t) = threads {
+            c.env("SOFTVK_THREADS", t);
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut h: Vec<String> = String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .filter(|l| l.contains(", hash "))
+            .map(|l| l.to_string())
+            .collect();
+        h.sort();
+        h
+    };
+    let one = hashes(Some("1"));
+    let pool = hashes(None);
+    assert!(one.len() >= 8, "{one:?}");
+    assert_eq!(one, pool);
+}
+
+const TWO_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_two_fs.spv");
+const DUAL_FS: &[u8] = include_bytes!("../../shaders/tests/draw_dual_fs.spv");
+
+/// Sets the viewport and scissor to horizontal band `k` of `n` of a W x H target.
+fn band(vk: &Vk, cb: vk::CommandBuffer, k: u32, n: u32) {
+    let h = H / n;
+    unsafe {
+        vk.device.cmd_set_viewport(
+            cb,
+            0,
+            &[vk::Viewport {
+                x: 0.0,
+                y: (k * h) as f32,
+                width: W as f32,
+                height: h as f32,
+                min_depth: 0.0,
+                max_depth: 1.0,
+            }],
+        );
+        vk.device.cmd_set_scissor(
+            cb,
+            0,
+            &[vk::Rect2D {
+                offset: vk::Offset2D {
+                    x: 0,
+                    y: (k * h) as i32,
+                },
+                extent: vk::Extent2D {
+                    width: W,
+                    height: h,
+                },
+            }],
+        );
+    }
+}
+
+/// depthClamp, depthBiasClamp and depthBounds, one band each, against lavapipe's image:
+/// a triangle reaching z = -0.5 and 1.5 kept by clamping; coplanar quads pushed in front of
+/// and behind a drawn one by a clamped and an unclamped bias; a quad drawn only where the
+/// stored depth lies within the bounds.
+#[test]
+fn optional_depth_features_match_the_reference() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let depth_state = |st: &mut PipelineState, op, write| {
+        st.depth_format = vk::Format::D32_SFLOAT;
+        st.depth_stencil = st
+            .depth_stencil
+            .depth_test_enable(true)
+            .depth_write_enable(write)
+            .depth_compare_op(op);
+    };
+    let mut plain = PipelineState::default();
+    depth_state(&mut plain, vk::CompareOp::LESS, true);
+    let mut clamp = PipelineState::default();
+    depth_state(&mut clamp, vk::CompareOp::LESS, true);
+    clamp.raster = clamp.raster.depth_clamp_enable(true);
+    let mut bias = PipelineState::default();
+    depth_state(&mut bias, vk::CompareOp::LESS, false);
+    bias.raster = bias.raster.depth_bias_enable(true);
+    bias.dynamic.push(vk::DynamicState::DEPTH_BIAS);
+    let mut bounds = PipelineState::default();
+    depth_state(&mut bounds, vk::CompareOp::ALWAYS, false);
+    bounds.depth_stencil = bounds
+        .depth_stencil
+        .depth_bounds_test_enable(true)
+        .min_depth_bounds(0.3)
+        .max_depth_bounds(0.6);
+    let bounds_supported =
+        unsafe { vk.instance.get_physical_device_features(vk.physical) }.depth_bounds == vk::TRUE;
+    let states: &[&PipelineState] = if bounds_supported {
+        &[&plain, &clamp, &bias, &bounds]
+    } else {
+        &[&plain, &clamp, &bias]
+    };
+    let pipes: Vec<vk::Pipeline> = states
+        .iter()
+        .map(|s| s.build(&vk, layout, COLOR_VS, Some(COLOR_FS)))
+        .collect();
+    let mut v = Vec::new();
+    // 0..3: a triangle from z = -0.5 to z = 1.5.
+    v.extend([
+        ([-0.9, -0.8, -0.5, 1.0], [1.0, 0.5, 0.0, 1.0]),
+        ([0.9, -0.8, 1.5, 1.0], [0.0, 0.5, 1.0, 1.0]),
+        ([0.0, 0.9, 0.5, 1.0], [0.5, 1.0, 0.5, 1.0]),
+    ]);
+    // 3..9: the left part at z 0.5; 9..15: a coplanar quad across.
+    v.extend(quad(-1.0, -1.0, 0.3, 1.0, 0.5, [1.0, 0.0, 0.0, 1.0]));
+    v.extend(quad(-0.9, -0.6, 0.9, 0.6, 0.5, [0.0, 1.0, 0.0, 1.0]));
+    // 15..21: a depth ramp from 0 to 1 (left to right); 21..27: a cover quad.
+    v.extend([
+        ([-1.0, -1.0, 0.0, 1.0], [0.2, 0.2, 0.2, 1.0]),
+        ([1.0, -1.0, 1.0, 1.0], [0.2, 0.2, 0.2, 1.0]),
+        ([1.0, 1.0, 1.0, 1.0], [0.2, 0.2, 0.2, 1.0]),
+        ([-1.0, -1.0, 0.0, 1.0], [0.2, 0.2, 0.2, 1.0]),
+        ([1.0, 1.0, 1.0, 1.0], [0.2, 0.2, 0.2, 1.0]),
+        ([-1.0, 1.0, 0.0, 1.0], [0.2, 0.2, 0.2, 1.0]),
+    ]);
+    v.extend(quad(-1.0, -1.0, 1.0, 1.0, 0.9, [1.0, 1.0, 0.0, 1.0]));
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let color = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let depth = attachment(
+        &vk,
+        vk::Format::D32_SFLOAT,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    vk.run(|cb| unsafe {
+        let d = &vk.device;
+        begin(&vk, cb, &color, [0.0, 0.0, 0.0, 1.0], Some(&depth));
+        bind_vb(&vk, cb, &vb);
+        let bind = |p| d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p);
+        // Band 0: without clamping (clipped at z = 0 and 1) on the left half of the band,
+        // then with it.
+        band(&vk, cb, 0, 4);
+        bind(pipes[1]);
+        d.cmd_draw(cb, 3, 1, 0, 0);
+        band(&vk, cb, 1, 4);
+        bind(pipes[0]);
+        d.cmd_draw(cb, 3, 1, 0, 0);
+        // Band 2: a red quad writes z 0.5; the green coplanar quad passes LESS only with a
+        // negative bias, clamped to -1e-6 (still in front).
+        band(&vk, cb, 2, 4);
+        bind(pipes[0]);
+        d.cmd_draw(cb, 6, 1, 3, 0);
+        bind(pipes[2]);
+        d.cmd_set_depth_bias(cb, -1000.0, -1e-6, 0.0);
+        d.cmd_draw(cb, 6, 1, 9, 0);
+        // Band 3: a depth ramp, then a yellow quad within the depth bounds only (a device
+        // without depthBounds, such as lavapipe making the reference, skips it).
+        if bounds_supported {
+            band(&vk, cb, 3, 4);
+            bind(pipes[0]);
+            d.cmd_draw(cb, 6, 1, 15, 0);
+            bind(pipes[3]);
+            d.cmd_draw(cb, 6, 1, 21, 0);
+        }
+        d.cmd_end_rendering(cb);
+        color.barrier(
+            &vk,
+            cb,
+            L::COLOR_ATTACHMENT_OPTIMAL,
+            L::TRANSFER_SRC_OPTIMAL,
+        );
+    });
+    let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+    // Bands 0-2 against lavapipe; band 3 (lavapipe has no depthBounds) against the ramp's
+    // depth at each pixel center, x / 64 + 1 / 128: yellow exactly where it is in
+    // [0.3, 0.6] (pixels within a step of a bound may go either way).
+    gfx::check_reference_rows("depth_features", W, H, &img, 0..48, 2, 12);
+    if bounds_supported {
+        for y in 48..64 {
+            for x in 0..W {
+                let z = (x as f32 + 0.5) / 64.0;
+                let yellow = px(&img, W, x, y) == [255, 255, 0, 255];
+                if (z - 0.3).abs() > 0.02 && (z - 0.6).abs() > 0.02 {
+                    assert_eq!(yellow, (0.3..=0.6).contains(&z), "({x}, {y}) at depth {z}");
+                }
+            }
+        }
+    }
+    unsafe {
+        for p in pipes {
+            vk.device.destroy_pipeline(p, None);
+        }
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+    color.destroy(&vk);
+    depth.destroy(&vk);
+}
+
+/// logicOp (XOR), dualSrcBlend (SRC1_COLOR factors) and independentBlend (two attachments,
+/// each its own blend state) against lavapipe's images of both attachments.
+#[test]
+fn optional_blend_features_match_the_reference() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let two = vec![vk::Format::R8G8B8A8_UNORM; 2];
+    let background = PipelineState {
+        color_formats: two.clone(),
+        blend: vec![gfx::no_blend(); 2],
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(TWO_FS));
+    let background1 = PipelineState::default().build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    let logic = PipelineState {
+        color_formats: two.clone(),
+        blend: vec![gfx::no_blend(); 2],
+        logic_op: Some(vk::LogicOp::XOR),
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(TWO_FS));
+    let dual_blend = vk::PipelineColorBlendAttachmentState {
+        blend_enable: vk::TRUE,
+        src_color_blend_factor: vk::BlendFactor::SRC1_COLOR,
+        dst_color_blend_factor: vk::BlendFactor::ONE_MINUS_SRC1_ALPHA,
+        src_alpha_blend_factor: vk::BlendFactor::ONE,
+        dst_alpha_blend_factor: vk::BlendFactor::ZERO,
+        ..gfx::no_blend()
+    };
+    // Dual-source blending: one attachment (maxFragmentDualSrcAttachments is 1).
+    let dual = PipelineState {
+        blend: vec![dual_blend],
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(DUAL_FS));
+    let add = vk::PipelineColorBlendAttachmentState {
+        blend_enable: vk::TRUE,
+        dst_color_blend_factor: vk::BlendFactor::ONE,
+        ..gfx::no_blend()
+    };
+    let sub = vk::PipelineColorBlendAttachmentState {
+        blend_enable: vk::TRUE,
+        color_blend_op: vk::BlendOp::REVERSE_SUBTRACT,
+        dst_color_blend_factor: vk::BlendFactor::ONE,
+        src_color_blend_factor: vk::BlendFactor::SRC_ALPHA,
+        ..gfx::no_blend()
+    };
+    let independent = PipelineState {
+        color_formats: two.clone(),
+        blend: vec![add, sub],
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(TWO_FS));
+    let mut v = quad(-1.0, -1.0, 1.0, 1.0, 0.0, [0.6, 0.3, 0.8, 0.5]);
+    v.extend(quad(-0.8, -0.9, 0.8, -0.4, 0.0, [0.25, 0.75, 0.5, 0.4]));
+    v.extend(quad(-0.8, -0.3, 0.8, 0.2, 0.0, [0.7, 0.2, 0.4, 0.6]));
+    v.extend(quad(-0.8, 0.3, 0.8, 0.9, 0.0, [0.3, 0.3, 0.3, 0.5]));
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let c0 = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let c1 = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let dual_target = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let rendering = |cb, atts: &[&Attachment], f: &dyn Fn()| unsafe {
+        let ca: Vec<vk::RenderingAttachmentInfo> = atts
+            .iter()
+            .map(|a| {
+                a.barrier(&vk, cb, L::UNDEFINED, L::COLOR_ATTACHMENT_OPTIMAL);
+                vk::RenderingAttachmentInfo::default()
+                    .image_view(a.view)
+                    .image_layout(L::COLOR_ATTACHMENT_OPTIMAL)
+                    .load_op(vk::AttachmentLoadOp::CLEAR)
+                    .store_op(vk::AttachmentStoreOp::STORE)
+            })
+            .collect();
+        vk.device.cmd_begin_rendering(
+            cb,
+            &vk::RenderingInfo::default()
+                .render_area(vk::Rect2D {
+                    offset: vk::Offset2D::default(),
+                    extent: vk::Extent2D {
+                        width: W,
+                        height: H,
+                    },
+                })
+                .layer_count(1)
+                .color_attachments(&ca),
+        );
+        gfx::viewport_scissor(&vk, cb, W, H);
+        bind_vb(&vk, cb, &vb);
+        f();
+        vk.device.cmd_end_rendering(cb);
+        for a in atts {
+            a.barrier(
+                &vk,
+                cb,
+                L::COLOR_ATTACHMENT_OPTIMAL,
+                L::TRANSFER_SRC_OPTIMAL,
+            );
+        }
+    };
+    vk.run(|cb| unsafe {
+        let d = &vk.device;
+        let bind = |p| d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p);
+        rendering(cb, &[&c0, &c1], &|| {
+            bind(background);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            bind(logic);
+            d.cmd_draw(cb, 6, 1, 6, 0);
+            bind(independent);
+            d.cmd_draw(cb, 6, 1, 12, 0);
+        });
+        rendering(cb, &[&dual_target], &|| {
+            bind(background1);
+            d.cmd_draw(cb, 6, 1, 0, 0);
+            bind(dual);
+            d.cmd_draw(cb, 12, 1, 6, 0);
+        });
+    });
+    for (name, a) in [
+        ("blend_features_0", &c0),
+        ("blend_features_1", &c1),
+        ("dual_source", &dual_target),
+    ] {
+        let img = a.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+        gfx::check_reference(name, W, H, &img, 2, 0);
+    }
+    unsafe {
+        for p in [background, background1, logic, dual, independent] {
+            vk.device.destroy_pipeline(p, None);
+        }
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+    for a in [c0, c1, dual_target] {
+        a.destroy(&vk);
+    }
+}
