@@ -237,7 +237,6 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "depthBiasClamp",
     "depthBounds",
     "alphaToOne",
-    "sampleRateShading",
     "dualSrcBlend",
     "logicOp",
     "independentBlend",

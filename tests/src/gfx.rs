@@ -22,6 +22,7 @@ pub struct PipelineState {
     pub sample_shading: Option<f32>,
     pub sample_mask: Option<u32>,
     pub alpha_to_coverage: bool,
+    pub alpha_to_one: bool,
     pub depth_stencil: vk::PipelineDepthStencilStateCreateInfo<'static>,
     pub blend: Vec<vk::PipelineColorBlendAttachmentState>,
     pub logic_op: Option<vk::LogicOp>,
@@ -96,6 +97,7 @@ impl Default for PipelineState {
             sample_shading: None,
             sample_mask: None,
             alpha_to_coverage: false,
+            alpha_to_one: false,
             depth_stencil: vk::PipelineDepthStencilStateCreateInfo::default().max_depth_bounds(1.0),
             blend: vec![no_blend()],
             logic_op: None,
@@ -187,7 +189,8 @@ impl PipelineState {
         let mask = [self.sample_mask.unwrap_or(u32::MAX)];
         let mut ms = vk::PipelineMultisampleStateCreateInfo::default()
             .rasterization_samples(self.samples)
-            .alpha_to_coverage_enable(self.alpha_to_coverage);
+            .alpha_to_coverage_enable(self.alpha_to_coverage)
+            .alpha_to_one_enable(self.alpha_to_one);
         if self.sample_mask.is_some() {
             ms = ms.sample_mask(&mask);
         }

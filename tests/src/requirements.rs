@@ -214,11 +214,9 @@ pub const LIMITS: &[Limit] = &[
     ),
     min("maxFragmentInputComponents", 64.0),
     min("maxFragmentOutputAttachments", 4.0),
-    unsupported(
-        "maxFragmentDualSrcAttachments",
-        Bound::Min(0.0),
-        "dualSrcBlend",
-    ),
+    // dualSrcBlend, fullDrawIndexUint32 and multiDrawIndirect are reported: the Supported
+    // Limit column.
+    min("maxFragmentDualSrcAttachments", 1.0),
     min("maxFragmentCombinedOutputResources", 4.0),
     min("maxComputeSharedMemorySize", 16384.0),
     min("maxComputeWorkGroupCount[0]", 65535.0),
@@ -231,12 +229,8 @@ pub const LIMITS: &[Limit] = &[
     min("subPixelPrecisionBits", 4.0),
     min("subTexelPrecisionBits", 4.0),
     min("mipmapPrecisionBits", 4.0),
-    unsupported(
-        "maxDrawIndexedIndexValue",
-        Bound::Min(16777215.0),
-        "fullDrawIndexUint32",
-    ),
-    unsupported("maxDrawIndirectCount", Bound::Min(1.0), "multiDrawIndirect"),
+    min("maxDrawIndexedIndexValue", 4294967295.0),
+    min("maxDrawIndirectCount", 65535.0),
     min("maxSamplerLodBias", 2.0),
     unsupported("maxSamplerAnisotropy", Bound::Min(1.0), "samplerAnisotropy"),
     unsupported("maxViewports", Bound::Min(1.0), "multiViewport"),

@@ -768,18 +768,39 @@ fn msaa_4x_with_resolve_matches_the_reference() {
         ..Default::default()
     }
     .build(&vk, layout, COLOR_VS, Some(COLOR_FS));
-    let vb = buffer_with(
-        &vk,
-        &vertices(&[
-            ([-0.9, -0.8, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]),
-            ([0.85, -0.3, 0.0, 1.0], [1.0, 0.5, 0.0, 1.0]),
-            ([-0.3, 0.9, 0.0, 1.0], [0.0, 1.0, 0.5, 1.0]),
-            ([0.9, 0.9, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]),
-            ([-0.8, 0.2, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]),
-            ([0.5, -0.9, 0.0, 1.0], [1.0, 0.0, 1.0, 1.0]),
-        ]),
-        vk::BufferUsageFlags::VERTEX_BUFFER,
-    );
+    // Alpha to coverage (alpha 0.5: 2 of 4 samples) and, blended with SRC_ALPHA, alpha to
+    // one (the source alpha becomes 1: opaque).
+    let p3 = PipelineState {
+        samples: s4,
+        alpha_to_coverage: true,
+        render_pass: Some((pass, 0)),
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    let p4 = PipelineState {
+        samples: s4,
+        alpha_to_one: true,
+        blend: vec![vk::PipelineColorBlendAttachmentState {
+            blend_enable: vk::TRUE,
+            src_color_blend_factor: vk::BlendFactor::SRC_ALPHA,
+            dst_color_blend_factor: vk::BlendFactor::ONE_MINUS_SRC_ALPHA,
+            ..gfx::no_blend()
+        }],
+        render_pass: Some((pass, 0)),
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    let mut v = vec![
+        ([-0.9, -0.8, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]),
+        ([0.85, -0.3, 0.0, 1.0], [1.0, 0.5, 0.0, 1.0]),
+        ([-0.3, 0.9, 0.0, 1.0], [0.0, 1.0, 0.5, 1.0]),
+        ([0.9, 0.9, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]),
+        ([-0.8, 0.2, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]),
+        ([0.5, -0.9, 0.0, 1.0], [1.0, 0.0, 1.0, 1.0]),
+    ];
+    v.extend(quad(0.55, -0.95, 0.95, -0.55, 0.0, [0.0, 1.0, 1.0, 0.5]));
+    v.extend(quad(-0.95, 0.55, -0.55, 0.95, 0.0, [1.0, 1.0, 0.0, 0.2]));
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
     let ms = attachment(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
@@ -814,6 +835,12 @@ fn msaa_4x_with_resolve_matches_the_reference() {
         vk.device
             .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p2);
         vk.device.cmd_draw(cb, 3, 1, 3, 0);
+        vk.device
+            .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p3);
+        vk.device.cmd_draw(cb, 6, 1, 6, 0);
+        vk.device
+            .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p4);
+        vk.device.cmd_draw(cb, 6, 1, 12, 0);
         vk.device.cmd_end_render_pass(cb);
     });
     let img = resolved.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
@@ -825,11 +852,20 @@ fn msaa_4x_with_resolve_matches_the_reference() {
         .filter(|p| p[0] < 20 && p[1] < 10 && (118..=138).contains(&p[2]))
         .count();
     assert!(half > 30, "{half} half-covered pixels");
+    // Alpha to coverage: the cyan quad (alpha 0.5) covers half of each pixel's samples; alpha
+    // to one: the yellow quad (alpha 0.2) blends as opaque.
+    let cyan = px(&img, W, 56, 5);
+    assert!(
+        cyan[0] < 5 && (120..=136).contains(&cyan[1]) && (120..=136).contains(&cyan[2]),
+        "{cyan:?}"
+    );
+    assert_eq!(px(&img, W, 5, 58)[..3], [255, 255, 0]);
     unsafe {
         vk.device.destroy_framebuffer(fb, None);
         vk.device.destroy_render_pass(pass, None);
-        vk.device.destroy_pipeline(p1, None);
-        vk.device.destroy_pipeline(p2, None);
+        for p in [p1, p2, p3, p4] {
+            vk.device.destroy_pipeline(p, None);
+        }
         vk.device.destroy_pipeline_layout(layout, None);
     }
     vk.destroy_buffer(vb);
@@ -2045,4 +2081,324 @@ fn optional_blend_features_match_the_reference() {
     for a in [c0, c1, dual_target] {
         a.destroy(&vk);
     }
+}
+
+/// Occlusion queries count exactly the samples that pass: a 16x8-pixel rectangle (128 samples,
+/// PRECISE or not), the part of a second rectangle in front of the first (depth test), none
+/// for a rectangle fully behind, and 4 per pixel at 4x.
+#[test]
+fn occlusion_queries_count_the_samples_that_pass() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let mut st = PipelineState {
+        depth_format: vk::Format::D32_SFLOAT,
+        ..Default::default()
+    };
+    st.depth_stencil = st
+        .depth_stencil
+        .depth_test_enable(true)
+        .depth_write_enable(true)
+        .depth_compare_op(vk::CompareOp::LESS);
+    let pipe = st.build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    // Pixel-aligned rectangles (NDC step 1/32 per pixel of 64): 16x8 at (8, 8); 16x8 at
+    // (16, 8) nearer (half overlaps); 8x8 at (8, 8) farther (fully hidden).
+    let r = |x: f32, y: f32, w: f32, h: f32, z: f32| {
+        let n = |p: f32| p / 32.0 - 1.0;
+        quad(n(x), n(y), n(x + w), n(y + h), z, [1.0, 1.0, 1.0, 1.0])
+    };
+    let mut v = r(8.0, 8.0, 16.0, 8.0, 0.5);
+    v.extend(r(16.0, 8.0, 16.0, 8.0, 0.25));
+    v.extend(r(8.0, 8.0, 8.0, 8.0, 0.75));
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let pool = unsafe {
+        vk.device.create_query_pool(
+            &vk::QueryPoolCreateInfo::default()
+                .query_type(vk::QueryType::OCCLUSION)
+                .query_count(4),
+            None,
+        )
+    }
+    .unwrap();
+    let color = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let depth = attachment(
+        &vk,
+        vk::Format::D32_SFLOAT,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    vk.run(|cb| unsafe {
+        let d = &vk.device;
+        d.cmd_reset_query_pool(cb, pool, 0, 4);
+        begin(&vk, cb, &color, [0.0; 4], Some(&depth));
+        bind_vb(&vk, cb, &vb);
+        d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+        for (q, first) in [(0u32, 0u32), (1, 6), (2, 12)] {
+            let flags = if q == 0 {
+                vk::QueryControlFlags::PRECISE
+            } else {
+                vk::QueryControlFlags::empty()
+            };
+            d.cmd_begin_query(cb, pool, q, flags);
+            d.cmd_draw(cb, 6, 1, first, 0);
+            d.cmd_end_query(cb, pool, q);
+        }
+        // An empty query.
+        d.cmd_begin_query(cb, pool, 3, vk::QueryControlFlags::empty());
+        d.cmd_end_query(cb, pool, 3);
+        end(&vk, cb, &color);
+    });
+    let mut results = [0u64; 4];
+    unsafe {
+        vk.device
+            .get_query_pool_results(
+                pool,
+                0,
+                &mut results,
+                vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT,
+            )
+            .unwrap();
+    }
+    assert_eq!(results, [128, 128, 0, 0]);
+    unsafe {
+        vk.device.destroy_query_pool(pool, None);
+        vk.device.destroy_pipeline(pipe, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+    color.destroy(&vk);
+    depth.destroy(&vk);
+}
+
+/// Indices are full 32-bit values (fullDrawIndexUint32): an index of 2^24 + k with a
+/// vertexOffset of -2^24 reaches vertex k, and firstInstance reaches gl_InstanceIndex through
+/// an indirect draw (drawIndirectFirstInstance).
+#[test]
+fn full_32_bit_indices_and_indirect_first_instance() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 4);
+    let pipe = PipelineState::default().build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    let vb = buffer_with(
+        &vk,
+        &vertices(&four_triangles()),
+        vk::BufferUsageFlags::VERTEX_BUFFER,
+    );
+    let big: Vec<u32> = (0..12).map(|k| (1 << 24) + k).collect();
+    let ib = buffer_with(
+        &vk,
+        &big.iter()
+            .flat_map(|i| i.to_le_bytes())
+            .collect::<Vec<u8>>(),
+        vk::BufferUsageFlags::INDEX_BUFFER,
+    );
+    let direct = render_with(&vk, pipe, &vb, None, |cb| unsafe {
+        vk.device.cmd_draw(cb, 12, 1, 0, 0)
+    });
+    let indexed = render_with(&vk, pipe, &vb, Some(&ib), |cb| unsafe {
+        vk.device.cmd_draw_indexed(cb, 12, 1, 0, -(1 << 24), 0)
+    });
+    assert_eq!(direct, indexed);
+    // Instancing through an indirect command with firstInstance 3 equals the direct draw.
+    let mut st = PipelineState::default();
+    st.bindings.push(vk::VertexInputBindingDescription {
+        binding: 1,
+        stride: 8,
+        input_rate: vk::VertexInputRate::INSTANCE,
+    });
+    st.attributes.push(vk::VertexInputAttributeDescription {
+        location: 2,
+        binding: 1,
+        format: vk::Format::R32G32_SFLOAT,
+        offset: 0,
+    });
+    let inst = st.build(&vk, layout, INST_VS, Some(COLOR_FS));
+    let offsets = buffer_with(
+        &vk,
+        &f32_bytes(&[0.0; 16]),
+        vk::BufferUsageFlags::VERTEX_BUFFER,
+    );
+    let cmd = buffer_with(
+        &vk,
+        &[3u32, 2, 0, 3]
+            .iter()
+            .flat_map(|x| x.to_le_bytes())
+            .collect::<Vec<u8>>(),
+        vk::BufferUsageFlags::INDIRECT_BUFFER,
+    );
+    let tint = |cb| unsafe {
+        vk.device
+            .cmd_bind_vertex_buffers(cb, 1, &[offsets.buffer], &[0]);
+        vk.device.cmd_push_constants(
+            cb,
+            layout,
+            vk::ShaderStageFlags::VERTEX | vk::ShaderStageFlags::FRAGMENT,
+            0,
+            &0.2f32.to_le_bytes(),
+        );
+    };
+    let direct = render_with(&vk, inst, &vb, None, |cb| unsafe {
+        tint(cb);
+        vk.device.cmd_draw(cb, 3, 2, 0, 3);
+    });
+    let indirect = render_with(&vk, inst, &vb, None, |cb| unsafe {
+        tint(cb);
+        vk.device.cmd_draw_indirect(cb, cmd.buffer, 0, 1, 16);
+    });
+    assert_eq!(direct, indirect);
+    // Instance 4 (the last drawn) tints blue by 0.8.
+    assert!(
+        px(&direct, W, 10, 30)[2] >= 200,
+        "{:?}",
+        px(&direct, W, 10, 30)
+    );
+    unsafe {
+        vk.device.destroy_pipeline(pipe, None);
+        vk.device.destroy_pipeline(inst, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    for b in [vb, ib, offsets, cmd] {
+        vk.destroy_buffer(b);
+    }
+}
+
+/// Bad input never crashes, hangs or writes outside the attachments: a vertex buffer too
+/// small for the draw and indices past its end (robust fetch reads zeros), NaN, infinite and
+/// enormous positions, a viewport far outside the framebuffer; the color image sits between
+/// guard bytes in its memory, which stay untouched.
+#[test]
+fn hostile_draws_stay_inside_the_attachments() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let pipe = PipelineState {
+        topology: vk::PrimitiveTopology::TRIANGLE_LIST,
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    let (inf, nan) = (f32::INFINITY, f32::NAN);
+    let c = [1.0, 1.0, 1.0, 1.0];
+    let v = vertices(&[
+        ([nan, 0.0, 0.0, 1.0], c),
+        ([0.5, inf, 0.0, 1.0], c),
+        ([0.0, 0.5, 0.0, nan], c),
+        ([-1e30, -1e30, 0.0, 1.0], c),
+        ([1e30, -1e30, 0.5, 1.0], c),
+        ([0.0, 1e30, 1.0, 1.0], c),
+        ([0.0, 0.0, 0.0, 0.0], c),
+        ([1.0, 0.0, 0.0, -1e-30], c),
+        ([0.0, 1.0, 0.0, 1e-30], c),
+    ]);
+    let vb = buffer_with(&vk, &v, vk::BufferUsageFlags::VERTEX_BUFFER);
+    let idx: Vec<u32> = vec![
+        0,
+        1,
+        2,
+        3,
+        4,
+        5,
+        6,
+        7,
+        8,
+        3,
+        4,
+        1_000_000,
+        u32::MAX - 1,
+        7,
+        5,
+    ];
+    let ib = buffer_with(
+        &vk,
+        &idx.iter()
+            .flat_map(|i| i.to_le_bytes())
+            .collect::<Vec<u8>>(),
+        vk::BufferUsageFlags::INDEX_BUFFER,
+    );
+    // The color image bound at 4096 bytes into memory filled with a guard pattern.
+    let info = softvk_tests::image_2d(vk::Format::R8G8B8A8_UNORM, W, H)
+        .usage(vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_SRC);
+    let image = unsafe { vk.device.create_image(&info, None) }.unwrap();
+    let req = unsafe { vk.device.get_image_memory_requirements(image) };
+    let mem = vk.memory(req.size + 8192);
+    mem.bytes().fill(0xA5);
+    unsafe { vk.device.bind_image_memory(image, mem.memory, 4096) }.unwrap();
+    let view = unsafe {
+        vk.device.create_image_view(
+            &vk::ImageViewCreateInfo::default()
+                .image(image)
+                .view_type(vk::ImageViewType::TYPE_2D)
+                .format(vk::Format::R8G8B8A8_UNORM)
+                .subresource_range(softvk_tests::full_range(vk::ImageAspectFlags::COLOR)),
+            None,
+        )
+    }
+    .unwrap();
+    let color = Attachment {
+        img: softvk_tests::Img {
+            image,
+            mem: softvk_tests::Memory {
+                memory: vk::DeviceMemory::null(),
+                ptr: std::ptr::null_mut(),
+                size: 0,
+            },
+            format: vk::Format::R8G8B8A8_UNORM,
+            extent: info.extent,
+        },
+        view,
+        aspect: vk::ImageAspectFlags::COLOR,
+        samples: vk::SampleCountFlags::TYPE_1,
+        layers: 1,
+    };
+    vk.run(|cb| unsafe {
+        let d = &vk.device;
+        begin(&vk, cb, &color, [0.0; 4], None);
+        bind_vb(&vk, cb, &vb);
+        d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+        d.cmd_bind_index_buffer(cb, ib.buffer, 0, vk::IndexType::UINT32);
+        // 300 vertices from a buffer of 9, and the hostile indices.
+        d.cmd_draw(cb, 300, 2, 0, 0);
+        d.cmd_draw_indexed(cb, idx.len() as u32, 1, 0, 0, 0);
+        // A viewport far outside the framebuffer, and one of zero height.
+        d.cmd_set_viewport(
+            cb,
+            0,
+            &[vk::Viewport {
+                x: -4000.0,
+                y: 3000.0,
+                width: 4096.0,
+                height: -4096.0,
+                min_depth: 0.0,
+                max_depth: 1.0,
+            }],
+        );
+        d.cmd_draw(cb, 9, 1, 0, 0);
+        end(&vk, cb, &color);
+    });
+    let bytes = mem.bytes();
+    let end = 4096 + req.size as usize;
+    assert!(
+        bytes[..4096].iter().all(|&b| b == 0xA5),
+        "guard before the image"
+    );
+    assert!(
+        bytes[end..].iter().all(|&b| b == 0xA5),
+        "guard after the image"
+    );
+    unsafe {
+        vk.device.destroy_image_view(view, None);
+        vk.device.destroy_image(image, None);
+        vk.device.free_memory(mem.memory, None);
+        vk.device.destroy_pipeline(pipe, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+    vk.destroy_buffer(ib);
 }
