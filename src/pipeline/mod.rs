@@ -172,6 +172,7 @@ fn kind_of(ty: vk::DescriptorType) -> DescriptorKind {
         vk::DescriptorType::SAMPLED_IMAGE => DescriptorKind::SampledImage,
         vk::DescriptorType::SAMPLER => DescriptorKind::Sampler,
         vk::DescriptorType::COMBINED_IMAGE_SAMPLER => DescriptorKind::CombinedImageSampler,
+        vk::DescriptorType::INPUT_ATTACHMENT => DescriptorKind::InputAttachment,
         _ => DescriptorKind::Other,
     }
 }
@@ -184,8 +185,6 @@ fn interface(layout: &PipelineLayout) -> PipelineInterface {
     for (s, set) in layout.sets.iter().enumerate() {
         let Some(set) = set else { continue };
         for b in set.bindings() {
-            // Input attachments are `Other`: a shader that uses one is refused as
-            // unsupported when it is compiled.
             bindings.push(BindingLayout {
                 set: s as u32,
                 binding: b.binding,
@@ -389,6 +388,13 @@ impl Bindings {
                             })
                             .unwrap_or(Resource::None),
                         Descriptor::Inline(bytes) => Resource::Bytes(bytes),
+                        Descriptor::Image { view: Some(v), .. }
+                            if b.ty == vk::DescriptorType::INPUT_ATTACHMENT =>
+                        {
+                            v.input_attachment()
+                                .map(Resource::StorageImage)
+                                .unwrap_or(Resource::None)
+                        }
                         Descriptor::Image { view: Some(v), .. }
                             if b.ty == vk::DescriptorType::STORAGE_IMAGE =>
                         {

@@ -84,6 +84,20 @@ impl ImageView {
     /// more than one aspect. A storage image view has one mip level (the
     /// spec's storage-image descriptor rule, which the validation layer checks); only the base
     /// level is addressed whatever the view says, so no access leaves its subresources.
+    /// The view as an input attachment: [`Self::storage_image`] read in the format of the
+    /// aspect it selects (a depth or stencil view reads its plane's format). Multisampled
+    /// images read their sample 0.
+    pub fn input_attachment(&self) -> Option<crate::shader::StorageImage<'_>> {
+        let plane = self.image.plane(self.range.aspect_mask).ok()?;
+        let format = if self.range.aspect_mask == vk::ImageAspectFlags::COLOR {
+            self.format
+        } else {
+            plane.format
+        };
+        self.storage_image()
+            .map(|s| crate::shader::StorageImage { format, ..s })
+    }
+
     pub fn storage_image(&self) -> Option<crate::shader::StorageImage<'_>> {
         let plane = self.image.plane(self.range.aspect_mask).ok()?;
         let mip = *plane.mips.get(self.range.base_mip_level as usize)?;

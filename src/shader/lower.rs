@@ -1019,8 +1019,13 @@ impl<'a, 'f> Lower<'a, 'f> {
             _ => None,
         };
         let image = image.or(sampling.map(|_| (false, false)));
+        let subpass = match self.p.ty(elem)? {
+            Ty::Image { dim, .. } => *dim == spirv::Dim::DimSubpassData as u32,
+            _ => false,
+        };
         let want = match (sc, image) {
             _ if sampling.is_some() => sampling.unwrap_or(DescriptorKind::Other),
+            _ if subpass => DescriptorKind::InputAttachment,
             (StorageClass::UniformConstant, Some((true, false))) => DescriptorKind::StorageImage,
             (StorageClass::UniformConstant, Some((true, true))) => {
                 DescriptorKind::StorageTexelBuffer

@@ -183,9 +183,12 @@ pub enum DescriptorKind {
     Sampler,
     /// VK_DESCRIPTOR_TYPE_COMBINED_IMAGE_SAMPLER: OpTypeSampledImage.
     CombinedImageSampler,
-    /// Descriptors the compiler does not translate (input attachments): a shader that uses
-    /// one is refused as unsupported.
+    /// Descriptors the compiler does not translate: a shader that uses one is refused as
+    /// unsupported.
     Other,
+    /// VK_DESCRIPTOR_TYPE_INPUT_ATTACHMENT: OpTypeImage with Dim SubpassData, read by
+    /// fragment shaders at their own pixel (lower/images.rs) through the storage image path.
+    InputAttachment,
 }
 
 /// One binding of the pipeline layout; its descriptors occupy slots

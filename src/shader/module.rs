@@ -157,6 +157,8 @@ const CAPABILITIES: &[Capability] = &[
     // Sample shading in fragment shaders (raster/draw.rs: once per sample).
     Capability::SampleRateShading,
     Capability::DerivativeControl,
+    // Input attachments: subpassLoad in fragment shaders (lower/images.rs).
+    Capability::InputAttachment,
     // ViewIndex in vertex and fragment shaders (multiview draws run once per view).
     Capability::MultiView,
     // Subgroups of 4 invocations, SoA backend only (see lower/simd_subgroup.rs).

@@ -2402,3 +2402,264 @@ fn hostile_draws_stay_inside_the_attachments() {
     vk.destroy_buffer(vb);
     vk.destroy_buffer(ib);
 }
+
+const INPUT_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_input_fs.spv");
+
+/// A render pass of two subpasses: the first draws color and depth, the second reads both at
+/// each pixel through input attachments and writes their inverse, shaded by depth, into a
+/// second color attachment.
+#[test]
+fn a_render_pass_with_input_attachments_matches_the_reference() {
+    let vk = Vk::new();
+    let d = &vk.device;
+    let att = |format, final_layout| vk::AttachmentDescription {
+        format,
+        samples: vk::SampleCountFlags::TYPE_1,
+        load_op: vk::AttachmentLoadOp::CLEAR,
+        store_op: vk::AttachmentStoreOp::STORE,
+        stencil_load_op: vk::AttachmentLoadOp::DONT_CARE,
+        stencil_store_op: vk::AttachmentStoreOp::DONT_CARE,
+        initial_layout: L::UNDEFINED,
+        final_layout,
+        ..Default::default()
+    };
+    let atts = [
+        att(vk::Format::R8G8B8A8_UNORM, L::SHADER_READ_ONLY_OPTIMAL),
+        att(vk::Format::D32_SFLOAT, L::DEPTH_STENCIL_READ_ONLY_OPTIMAL),
+        att(vk::Format::R8G8B8A8_UNORM, L::TRANSFER_SRC_OPTIMAL),
+    ];
+    let r = |attachment, layout| vk::AttachmentReference { attachment, layout };
+    let c0 = [r(0, L::COLOR_ATTACHMENT_OPTIMAL)];
+    let ds0 = r(1, L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL);
+    let in1 = [
+        r(0, L::SHADER_READ_ONLY_OPTIMAL),
+        r(1, L::DEPTH_STENCIL_READ_ONLY_OPTIMAL),
+    ];
+    let c1 = [r(2, L::COLOR_ATTACHMENT_OPTIMAL)];
+    let subs = [
+        vk::SubpassDescription::default()
+            .pipeline_bind_point(vk::PipelineBindPoint::GRAPHICS)
+            .color_attachments(&c0)
+            .depth_stencil_attachment(&ds0),
+        vk::SubpassDescription::default()
+            .pipeline_bind_point(vk::PipelineBindPoint::GRAPHICS)
+            .input_attachments(&in1)
+            .color_attachments(&c1),
+    ];
+    let deps = [
+        vk::SubpassDependency {
+            src_subpass: 0,
+            dst_subpass: 1,
+            src_stage_mask: vk::PipelineStageFlags::COLOR_ATTACHMENT_OUTPUT
+                | vk::PipelineStageFlags::LATE_FRAGMENT_TESTS,
+            dst_stage_mask: vk::PipelineStageFlags::FRAGMENT_SHADER,
+            src_access_mask: vk::AccessFlags::COLOR_ATTACHMENT_WRITE
+                | vk::AccessFlags::DEPTH_STENCIL_ATTACHMENT_WRITE,
+            dst_access_mask: vk::AccessFlags::INPUT_ATTACHMENT_READ,
+            dependency_flags: vk::DependencyFlags::BY_REGION,
+        },
+        vk::SubpassDependency {
+            src_subpass: 1,
+            dst_subpass: vk::SUBPASS_EXTERNAL,
+            src_stage_mask: vk::PipelineStageFlags::COLOR_ATTACHMENT_OUTPUT,
+            dst_stage_mask: vk::PipelineStageFlags::TRANSFER,
+            src_access_mask: vk::AccessFlags::COLOR_ATTACHMENT_WRITE,
+            dst_access_mask: vk::AccessFlags::TRANSFER_READ,
+            dependency_flags: vk::DependencyFlags::empty(),
+        },
+    ];
+    let pass = unsafe {
+        d.create_render_pass(
+            &vk::RenderPassCreateInfo::default()
+                .attachments(&atts)
+                .subpasses(&subs)
+                .dependencies(&deps),
+            None,
+        )
+    }
+    .unwrap();
+    let bindings = [0, 1].map(|b| {
+        vk::DescriptorSetLayoutBinding::default()
+            .binding(b)
+            .descriptor_type(vk::DescriptorType::INPUT_ATTACHMENT)
+            .descriptor_count(1)
+            .stage_flags(vk::ShaderStageFlags::FRAGMENT)
+    });
+    let set_layout = unsafe {
+        d.create_descriptor_set_layout(
+            &vk::DescriptorSetLayoutCreateInfo::default().bindings(&bindings),
+            None,
+        )
+    }
+    .unwrap();
+    let layout0 = gfx::layout(&vk, &[], 0);
+    let layout1 = gfx::layout(&vk, &[set_layout], 0);
+    let mut first = PipelineState {
+        render_pass: Some((pass, 0)),
+        ..Default::default()
+    };
+    first.depth_stencil = first
+        .depth_stencil
+        .depth_test_enable(true)
+        .depth_write_enable(true)
+        .depth_compare_op(vk::CompareOp::LESS);
+    let p0 = first.build(&vk, layout0, COLOR_VS, Some(COLOR_FS));
+    let p1 = PipelineState {
+        render_pass: Some((pass, 1)),
+        ..Default::default()
+    }
+    .build(&vk, layout1, COLOR_VS, Some(INPUT_FS));
+    let mut v = vec![
+        ([-0.9, -0.9, 0.1, 1.0], [1.0, 0.2, 0.1, 1.0]),
+        ([0.9, -0.6, 0.9, 1.0], [0.1, 0.9, 0.2, 1.0]),
+        ([-0.2, 0.9, 0.5, 1.0], [0.2, 0.3, 1.0, 1.0]),
+    ];
+    v.extend(quad(-1.0, -1.0, 1.0, 1.0, 0.0, [0.0; 4]));
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let input = vk::ImageUsageFlags::INPUT_ATTACHMENT;
+    let color = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        input,
+    );
+    let depth = attachment(
+        &vk,
+        vk::Format::D32_SFLOAT,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        input,
+    );
+    let out = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let sizes = [vk::DescriptorPoolSize {
+        ty: vk::DescriptorType::INPUT_ATTACHMENT,
+        descriptor_count: 2,
+    }];
+    let pool = unsafe {
+        d.create_descriptor_pool(
+            &vk::DescriptorPoolCreateInfo::default()
+                .max_sets(1)
+                .pool_sizes(&sizes),
+            None,
+        )
+    }
+    .unwrap();
+    let set = unsafe {
+        d.allocate_descriptor_sets(
+            &vk::DescriptorSetAllocateInfo::default()
+                .descriptor_pool(pool)
+                .set_layouts(&[set_layout]),
+        )
+    }
+    .unwrap()[0];
+    let infos = [
+        [vk::DescriptorImageInfo {
+            sampler: vk::Sampler::null(),
+            image_view: color.view,
+            image_layout: L::SHADER_READ_ONLY_OPTIMAL,
+        }],
+        [vk::DescriptorImageInfo {
+            sampler: vk::Sampler::null(),
+            image_view: depth.view,
+            image_layout: L::DEPTH_STENCIL_READ_ONLY_OPTIMAL,
+        }],
+    ];
+    let writes: Vec<vk::WriteDescriptorSet> = (0..2)
+        .map(|b| {
+            vk::WriteDescriptorSet::default()
+                .dst_set(set)
+                .dst_binding(b as u32)
+                .descriptor_type(vk::DescriptorType::INPUT_ATTACHMENT)
+                .image_info(&infos[b])
+        })
+        .collect();
+    unsafe { d.update_descriptor_sets(&writes, &[]) };
+    let views = [color.view, depth.view, out.view];
+    let fb = unsafe {
+        d.create_framebuffer(
+            &vk::FramebufferCreateInfo::default()
+                .render_pass(pass)
+                .attachments(&views)
+                .width(W)
+                .height(H)
+                .layers(1),
+            None,
+        )
+    }
+    .unwrap();
+    let clears = [
+        vk::ClearValue {
+            color: vk::ClearColorValue {
+                float32: [0.0, 0.0, 0.0, 1.0],
+            },
+        },
+        vk::ClearValue {
+            depth_stencil: vk::ClearDepthStencilValue {
+                depth: 1.0,
+                stencil: 0,
+            },
+        },
+        vk::ClearValue {
+            color: vk::ClearColorValue {
+                float32: [0.0, 0.0, 0.0, 1.0],
+            },
+        },
+    ];
+    vk.run(|cb| unsafe {
+        d.cmd_begin_render_pass(
+            cb,
+            &vk::RenderPassBeginInfo::default()
+                .render_pass(pass)
+                .framebuffer(fb)
+                .render_area(vk::Rect2D {
+                    offset: vk::Offset2D::default(),
+                    extent: vk::Extent2D {
+                        width: W,
+                        height: H,
+                    },
+                })
+                .clear_values(&clears),
+            vk::SubpassContents::INLINE,
+        );
+        gfx::viewport_scissor(&vk, cb, W, H);
+        bind_vb(&vk, cb, &vb);
+        d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p0);
+        d.cmd_draw(cb, 3, 1, 0, 0);
+        d.cmd_next_subpass(cb, vk::SubpassContents::INLINE);
+        d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p1);
+        d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::GRAPHICS, layout1, 0, &[set], &[]);
+        d.cmd_draw(cb, 6, 1, 3, 0);
+        d.cmd_end_render_pass(cb);
+    });
+    let img = out.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+    gfx::check_reference("input_attachments", W, H, &img, 2, 8);
+    // Outside the triangle: 1 - clear (black) at depth 1: (0.5, 0.5, 0.5).
+    assert_eq!(px(&img, W, 63, 63)[..3], [128, 128, 128]);
+    unsafe {
+        d.destroy_framebuffer(fb, None);
+        d.destroy_descriptor_pool(pool, None);
+        d.destroy_pipeline(p0, None);
+        d.destroy_pipeline(p1, None);
+        d.destroy_pipeline_layout(layout0, None);
+        d.destroy_pipeline_layout(layout1, None);
+        d.destroy_descriptor_set_layout(set_layout, None);
+        d.destroy_render_pass(pass, None);
+    }
+    vk.destroy_buffer(vb);
+    for a in [color, depth, out] {
+        a.destroy(&vk);
+    }
+}

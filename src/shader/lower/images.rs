@@ -16,7 +16,7 @@
 //! They become `(x, y, z, layer)` for the helpers; missing ones are 0.
 
 use super::*;
-use crate::shader::runtime::SHAPE_ARRAYED;
+use crate::shader::runtime::{IO_IN_FRAG_COORD, IO_IN_VIEW_INDEX, SHAPE_ARRAYED};
 use spirv::Dim;
 
 /// Dim and Arrayed of an image type.
@@ -30,6 +30,15 @@ impl ImgShape {
     pub fn is_buffer(self) -> bool {
         self.dim == Dim::DimBuffer as u32
     }
+}
+
+/// Whether value `id` is an image of Dim SubpassData (an input attachment): its reads are
+/// at each fragment's own pixel, so they vary by lane whatever their operands.
+pub(super) fn is_subpass_image(p: &Program, id: u32) -> bool {
+    p.value_types
+        .get(&id)
+        .and_then(|t| p.ty(*t).ok())
+        .is_some_and(|t| matches!(t, Ty::Image { dim, .. } if *dim == Dim::DimSubpassData as u32))
 }
 
 /// Helper signatures (as [`HELPERS`]).
@@ -56,6 +65,17 @@ pub(crate) fn check_image_type(
         Dim::Dim3D as u32,
         Dim::DimCube as u32,
     ];
+    if dim == Dim::DimSubpassData as u32 {
+        return match (sampled, arrayed, ms) {
+            (2, false, 0) => Ok(()),
+            (2, false, _) => {
+                err("multisampled input attachments (subpassInputMS) are not supported")
+            }
+            _ => Err(ShaderError::malformed(
+                "a SubpassData image type must have Sampled 2 and not be Arrayed",
+            )),
+        };
+    }
     if sampled != 1 && sampled != 2 {
         return Err(ShaderError::malformed(format!(
             "image type with Sampled {sampled}: Vulkan requires 1 or 2"
@@ -115,6 +135,20 @@ impl Lower<'_, '_> {
             }
         }
         let d = shape.dim;
+        if d == Dim::DimSubpassData as u32 {
+            // An offset from the fragment's own pixel, in the layer of its view.
+            let Some(l) = self.stage_lane() else {
+                return err("subpass inputs are read by fragment shaders only");
+            };
+            let fc = self.io_lane(IO_IN_FRAG_COORD, l, types::F32);
+            let fx = self.b.ins().fcvt_to_sint_sat(types::I32, fc);
+            let fc = self.io_lane(IO_IN_FRAG_COORD + 1, l, types::F32);
+            let fy = self.b.ins().fcvt_to_sint_sat(types::I32, fc);
+            let layer = self.io_lane(IO_IN_VIEW_INDEX, l, types::I32);
+            let x = self.b.ins().iadd(at(0), fx);
+            let y = self.b.ins().iadd(at(1), fy);
+            return Ok([x, y, zero, layer]);
+        }
         Ok(if d == Dim::Dim1D as u32 {
             if shape.arrayed {
                 [at(0), zero, zero, at(1)]

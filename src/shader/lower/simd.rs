@@ -1510,6 +1510,7 @@ impl<'a> Lower<'a, '_> {
             op if simd_subgroup::is_subgroup_op(op) => self.subgroup_soa(i),
             Kill | TerminateInvocation => self.kill_soa(),
             IsHelperInvocationEXT => self.is_helper_soa(i),
+            ImageRead if super::images::is_subpass_image(self.p, i.w(0)) => self.per_lane(i),
             ImageSampleImplicitLod | ImageSampleDrefImplicitLod => {
                 let e = self.implicit_lod_soa(i)?;
                 self.pure(&e)

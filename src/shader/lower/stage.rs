@@ -213,6 +213,23 @@ impl Lower<'_, '_> {
         }
     }
 
+    /// Lane `l` of interface row `row`, as a `ty` scalar.
+    pub(super) fn io_lane(&mut self, row: u32, l: usize, ty: Type) -> Value {
+        let (io, at) = self.io_row(row);
+        self.b.ins().load(ty, flags(), io, at + 4 * l as i32)
+    }
+
+    /// The lane the scalar lowering is translating for in a graphics stage (the SoA backend's
+    /// per-lane view), None elsewhere.
+    pub(super) fn stage_lane(&self) -> Option<usize> {
+        if self.p.model == spirv::ExecutionModel::Fragment
+            && let super::simd::View::Lane(l) = self.view()
+        {
+            return Some(l);
+        }
+        None
+    }
+
     /// The address of interface row `row` for the current call.
     fn io_row(&mut self, row: u32) -> (Value, i32) {
         debug_assert!((row as usize) < IO_ROWS);

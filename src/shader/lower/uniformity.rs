@@ -682,6 +682,10 @@ impl<'a, 'p> Analyzer<'a, 'p> {
             | TerminateInvocation
             | DemoteToHelperInvocation => Ok(false),
             IsHelperInvocationEXT => Ok(Self::merge(u, i.id, vec![true])),
+            // A subpass input is read at each fragment's own pixel.
+            ImageRead if super::images::is_subpass_image(p, i.w(0)) => {
+                Ok(Self::merge(u, i.id, vec![true; n.unwrap_or(1)]))
+            }
             ReturnValue => {
                 let mut f = self.flags(u, i.w(0));
                 if u.div_ctl[b] {
