@@ -79,6 +79,23 @@ impl ImageView {
         super::image::mip_extent(self.image.desc().extent, self.range.base_mip_level)
     }
 
+    /// A level's extent as the view addresses it: in texels, except that an uncompressed view of
+    /// a block-compressed image (BLOCK_TEXEL_VIEW_COMPATIBLE) has one texel per block:
+    /// ceil(extent / block extent), so every block of the level, partial ones included, is a
+    /// texel of the view.
+    fn view_extent(&self, plane: &super::image::Plane, mip: &super::image::MipLayout) -> [u32; 3] {
+        let e = mip.extent;
+        if plane.block != [1, 1] && format::bc::info(self.format).is_none() {
+            [
+                e.width.div_ceil(plane.block[0]),
+                e.height.div_ceil(plane.block[1]),
+                e.depth,
+            ]
+        } else {
+            [e.width, e.height, e.depth]
+        }
+    }
+
     /// The view as a storage image: its base mip level, over its layers, in its format, for
     /// the aspect it selects (color). None if the image has no memory bound or the view selects
     /// more than one aspect. A storage image view has one mip level (the
@@ -97,7 +114,7 @@ impl ImageView {
         Some(crate::shader::StorageImage {
             span,
             format: self.format,
-            extent: [mip.extent.width, mip.extent.height, mip.extent.depth],
+            extent: self.view_extent(plane, &mip),
             layers: self.range.layer_count,
             row_pitch: mip.row_pitch,
             depth_pitch: mip.depth_pitch,
@@ -129,7 +146,7 @@ impl ImageView {
             end = end.max(offset.checked_add(len)?);
             *l = crate::shader::SampledLevel {
                 offset,
-                extent: [mip.extent.width, mip.extent.height, mip.extent.depth],
+                extent: self.view_extent(plane, &mip),
                 row_pitch: mip.row_pitch,
                 depth_pitch: mip.depth_pitch,
                 layer_pitch: mip.layer_pitch,
@@ -163,14 +180,39 @@ impl ImageView {
         range: vk::ImageSubresourceRange,
     ) -> Result<Self> {
         let d = *image.desc();
-        let vinfo = format::info(format).ok_or_else(|| {
+        // (texel block bytes, block-compressed, aspects) of the view's and the image's format.
+        let describe = |f: vk::Format| {
+            format::info(f)
+                .map(|i| (i.bytes, false, i.aspects))
+                .or_else(|| {
+                    format::bc::info(f).map(|b| (b.block_bytes, true, vk::ImageAspectFlags::COLOR))
+                })
+        };
+        let (vbytes, vbc, vaspects) = describe(format).ok_or_else(|| {
             Error::unsupported_format(format!(
                 "format {format:?} is not supported for image views"
             ))
         })?;
-        let iinfo = format::info(d.format)
+        let (ibytes, ibc, iaspects) = describe(d.format)
             .ok_or_else(|| Error::unsupported_format("image format unsupported"))?;
-        if vinfo.bytes != iinfo.bytes || vinfo.aspects != iinfo.aspects {
+        let block_texel = ibc && !vbc;
+        if block_texel {
+            // An uncompressed view of a compressed image addresses its blocks as texels
+            // (VK_IMAGE_CREATE_BLOCK_TEXEL_VIEW_COMPATIBLE_BIT, VUID-VkImageViewCreateInfo-image-01583:
+            // the view format's texel block size equals the image's compressed block size;
+            // VUID-VkImageViewCreateInfo-image-07072: one level and one layer).
+            if !d
+                .flags
+                .contains(vk::ImageCreateFlags::BLOCK_TEXEL_VIEW_COMPATIBLE)
+            {
+                return Err(Error::invalid(format!(
+                    "an uncompressed view ({format:?}) of a {:?} image needs an image created \
+                     with BLOCK_TEXEL_VIEW_COMPATIBLE (VUID-VkImageViewCreateInfo-image-01761)",
+                    d.format
+                )));
+            }
+        }
+        if vbytes != ibytes || vaspects != iaspects || (vbc && !ibc) {
             return Err(Error::invalid(format!(
                 "view format {format:?} is not compatible with image format {:?}",
                 d.format
@@ -183,13 +225,19 @@ impl ImageView {
                 d.format
             )));
         }
-        if range.aspect_mask.is_empty() || !iinfo.aspects.contains(range.aspect_mask) {
+        if range.aspect_mask.is_empty() || !iaspects.contains(range.aspect_mask) {
             return Err(Error::invalid(format!(
-                "aspectMask {:?} is not part of the format's aspects {:?}",
-                range.aspect_mask, iinfo.aspects
+                "aspectMask {:?} is not part of the format's aspects {iaspects:?}",
+                range.aspect_mask
             )));
         }
         let (_, levels, _, layers) = image.resolve_range(&range)?;
+        if block_texel && (levels != 1 || layers != 1) {
+            return Err(Error::invalid(format!(
+                "an uncompressed view of a compressed image has one level and one layer, not \
+                 {levels} and {layers} (VUID-VkImageViewCreateInfo-image-07072)"
+            )));
+        }
         let type_ok = match (d.image_type, view_type) {
             (vk::ImageType::TYPE_1D, vk::ImageViewType::TYPE_1D) => layers == 1,
             (vk::ImageType::TYPE_1D, vk::ImageViewType::TYPE_1D_ARRAY) => true,

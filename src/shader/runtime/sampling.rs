@@ -147,7 +147,8 @@ fn slot_of(d: &SlotDesc) -> Option<&SampledSlot> {
 
 fn image_of(d: &SlotDesc) -> Option<(&SampledImageSlot, &'static format::FormatInfo)> {
     let s = slot_of(d)?.image.as_ref()?;
-    let info = format::info(s.format)?;
+    // Block-compressed views (BC1..BC7) decode their texels' blocks (`texel_raw`).
+    let info = format::info(s.format).or_else(|| format::bc::texel_info(s.format))?;
     if info.bytes == 0 || info.bytes > 32 || s.ptr.is_null() || s.levels == 0 {
         return None;
     }
@@ -183,6 +184,10 @@ fn texel_raw(
     {
         return None;
     }
+    // A block-compressed level stores rows of blocks: (x, y) is texel (x % w, y % h) of block
+    // (x / w, y / h) ("S3TC/BPTC ... the block containing the texel at (x, y)").
+    let [bw, bh] = info.block.map(|v| v.max(1) as u64);
+    let (x, y, inner) = (x / bw, y / bh, ((x % bw) as u32, (y % bh) as u32));
     let off = l
         .offset
         .checked_add(layer.checked_mul(l.layer_pitch)?)?
@@ -198,6 +203,15 @@ fn texel_raw(
     // SAFETY: off + size <= len: inside the image's span; a raw copy tolerates concurrent
     // writers.
     unsafe { std::ptr::copy(s.ptr.add(off as usize), b.as_mut_ptr(), size) };
+    if info.block != [1, 1] {
+        let (ix, iy) = inner;
+        return Some(Texel::Float(format::bc::decode_texel(
+            info.format,
+            b,
+            ix,
+            iy,
+        )));
+    }
     Some(format::decode(info.format, b))
 }
 
@@ -253,7 +267,11 @@ pub(crate) unsafe extern "C" fn sv_fetch(
             // Out of range (robustImageAccess2): a zero texel through the format's conversion
             // to RGBA (missing G, B = 0, A = 1) and the view's swizzle.
             let zero = [0u8; 32];
-            let t = format::decode(info.format, &zero[..(info.bytes as usize).min(32)]);
+            let t = if info.block != [1, 1] {
+                Texel::Float(format::bc::zero_texel(info.format))
+            } else {
+                format::decode(info.format, &zero[..(info.bytes as usize).min(32)])
+            };
             swizzle(t, s.swizzle)
         });
     ctx.scratch = to_bits(t, kind);
