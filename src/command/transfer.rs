@@ -5,6 +5,12 @@
 //! writing outside a resource. Large operations are split across the pool by rows or slices;
 //! each output byte is computed by exactly one piece of work from the inputs alone, so results
 //! do not depend on the thread count.
+//!
+//! Block-compressed (BC) images: copies work in whole 4x4 blocks (`to_blocks` applies the
+//! spec's alignment rules, partial blocks at mip edges included); copies between formats of
+//! different block extents but the same block size (BC1 <-> R32G32_UINT) map one block to one
+//! texel; blits read BC sources through the block decoder (`Texels::read`); BC images are
+//! never cleared, resolved or blitted into (no such features are reported).
 
 use crate::error::{Error, Result};
 use crate::format::{self, Domain, Texel};
@@ -1185,5 +1191,60 @@ mod tests {
         let mut row = [0u8; 16];
         b.layer_span(pb, 0, 0).unwrap().read(0, &mut row);
         assert_eq!(&row[..], &pattern[..]);
+    }
+
+    #[test]
+    fn bc_copies_follow_the_block_rules() {
+        let one = vk::SampleCountFlags::TYPE_1;
+        let a = image(vk::Format::BC1_RGB_UNORM_BLOCK, 10, 6, one);
+        let b = image(vk::Format::BC1_RGB_UNORM_BLOCK, 10, 6, one);
+        let u = image(vk::Format::R32G32_UINT, 3, 2, one);
+        let pa = a.plane(vk::ImageAspectFlags::COLOR).unwrap();
+        assert_eq!((pa.block, pa.texel_bytes), ([4, 4], 8));
+        let blocks: Vec<u8> = (0..48).collect();
+        let span = a.layer_span(pa, 0, 0).unwrap();
+        // Rows of 3 blocks (24 bytes) at a 32-byte pitch.
+        span.write(0, &blocks[..24]);
+        span.write(pa.mips[0].row_pitch as usize, &blocks[24..]);
+        let region = |x: i32, y: i32, w: u32, h: u32| vk::ImageCopy {
+            src_subresource: sub(),
+            src_offset: vk::Offset3D { x, y, z: 0 },
+            dst_subresource: sub(),
+            dst_offset: vk::Offset3D { x, y, z: 0 },
+            extent: vk::Extent3D {
+                width: w,
+                height: h,
+                depth: 1,
+            },
+        };
+        // Offsets inside a block, and extents neither block multiples nor reaching the edge.
+        for bad in [region(2, 0, 4, 4), region(0, 0, 6, 4), region(4, 0, 4, 3)] {
+            let e = copy_image(&a, &b, &[bad]).unwrap_err();
+            assert!(e.to_string().contains("blocks"), "{e}");
+        }
+        // Partial blocks at the right and bottom edges copy whole.
+        copy_image(&a, &b, &[region(4, 4, 6, 2)]).unwrap();
+        let pb = b.plane(vk::ImageAspectFlags::COLOR).unwrap();
+        let mut row = [0u8; 16];
+        b.layer_span(pb, 0, 0)
+            .unwrap()
+            .read(pb.mips[0].row_pitch as usize + 8, &mut row);
+        assert_eq!(&row[..], &blocks[32..48]);
+        // Size-compatible: the whole 10x6 BC1 level is 3x2 blocks = 3x2 R32G32_UINT texels.
+        copy_image(&a, &u, &[region(0, 0, 10, 6)]).unwrap();
+        let pu = u.plane(vk::ImageAspectFlags::COLOR).unwrap();
+        let mut got = [0u8; 24];
+        u.layer_span(pu, 0, 0)
+            .unwrap()
+            .read(pu.mips[0].row_pitch as usize, &mut got);
+        assert_eq!(&got[..], &blocks[24..]);
+        // BC images are not blit destinations.
+        let blit = vk::ImageBlit {
+            src_subresource: sub(),
+            src_offsets: [vk::Offset3D::default(), vk::Offset3D { x: 3, y: 2, z: 1 }],
+            dst_subresource: sub(),
+            dst_offsets: [vk::Offset3D::default(), vk::Offset3D { x: 4, y: 4, z: 1 }],
+        };
+        assert!(blit_image(&u, &b, &[blit], vk::Filter::NEAREST).is_err());
     }
 }

@@ -26,7 +26,7 @@
 //! * BC1 RGB (no alpha) formats return alpha 1 and BLACK for the 3-color mode's code 3;
 //!   BC1 RGBA returns (0, 0, 0, 0) there.
 
-use super::codec::srgb_to_linear;
+use super::codec::{srgb_to_linear, srgb8_table};
 use ash::vk;
 use std::sync::LazyLock;
 
@@ -183,6 +183,21 @@ pub fn info(format: vk::Format) -> Option<&'static BcInfo> {
     TABLE.get(usize::try_from(i).ok()?)
 }
 
+/// The spec's compatibility class of a BC format ("Compatible Formats": BC1_RGB, BC1_RGBA, BC2,
+/// BC3, BC4, BC5, BC6H, BC7): views of a MUTABLE_FORMAT image stay within it.
+pub fn class(info: &BcInfo) -> u8 {
+    match info.kind {
+        Kind::Bc1 { alpha: false } => 0,
+        Kind::Bc1 { alpha: true } => 1,
+        Kind::Bc2 => 2,
+        Kind::Bc3 => 3,
+        Kind::Bc4 { .. } => 4,
+        Kind::Bc5 { .. } => 5,
+        Kind::Bc6h { .. } => 6,
+        Kind::Bc7 => 7,
+    }
+}
+
 /// Every BC format, in enum order.
 pub fn all() -> &'static [BcInfo] {
     &TABLE
@@ -243,9 +258,10 @@ pub fn decode_block(format: vk::Format, bytes: &[u8]) -> Block {
         debug_assert!(false, "bc::decode_block: {format:?} is not a BC format");
         return [[0.0, 0.0, 0.0, 1.0]; 16];
     };
-    let mut out = match info.kind {
+    let srgb = info.srgb;
+    match info.kind {
         Kind::Bc1 { alpha } => {
-            let (rgb, opaque) = bc1_color(&b[..8], true);
+            let (rgb, opaque) = bc1_color(&b[..8], true, srgb);
             std::array::from_fn(|i| {
                 let [r, g, bl] = rgb[i];
                 if opaque[i] || !alpha {
@@ -257,7 +273,7 @@ pub fn decode_block(format: vk::Format, bytes: &[u8]) -> Block {
         }
         Kind::Bc2 => {
             let alpha = u64::from_le_bytes(b[..8].try_into().unwrap());
-            let (rgb, _) = bc1_color(&b[8..16], false);
+            let (rgb, _) = bc1_color(&b[8..16], false, srgb);
             std::array::from_fn(|i| {
                 let a = ((alpha >> (4 * i)) & 0xF) as f32 / 15.0;
                 let [r, g, bl] = rgb[i];
@@ -266,7 +282,7 @@ pub fn decode_block(format: vk::Format, bytes: &[u8]) -> Block {
         }
         Kind::Bc3 => {
             let alpha = rgtc_channel(&b[..8], false);
-            let (rgb, _) = bc1_color(&b[8..16], false);
+            let (rgb, _) = bc1_color(&b[8..16], false, srgb);
             std::array::from_fn(|i| {
                 let [r, g, bl] = rgb[i];
                 [r, g, bl, alpha[i]]
@@ -282,16 +298,8 @@ pub fn decode_block(format: vk::Format, bytes: &[u8]) -> Block {
             std::array::from_fn(|i| [red[i], green[i], 0.0, 1.0])
         }
         Kind::Bc6h { signed } => bc6h(&b, signed),
-        Kind::Bc7 => bc7(&b),
-    };
-    if info.srgb {
-        for t in &mut out {
-            for c in &mut t[..3] {
-                *c = srgb_to_linear(*c as f64) as f32;
-            }
-        }
+        Kind::Bc7 => bc7(&b, srgb),
     }
-    out
 }
 
 /// One decoded texel `(x, y)` (each in 0..4) of a block, through a small per-thread cache of
@@ -300,36 +308,35 @@ pub fn decode_block(format: vk::Format, bytes: &[u8]) -> Block {
 pub fn decode_texel(format: vk::Format, bytes: &[u8], x: u32, y: u32) -> [f32; 4] {
     use std::cell::RefCell;
     const WAYS: usize = 8;
-    type Entry = (i32, [u8; 16], Block);
+    type Entry = (i32, u128, Block);
     thread_local! {
         static CACHE: RefCell<Vec<Entry>> = const { RefCell::new(Vec::new()) };
     }
-    let mut key = [0u8; 16];
+    let mut b = [0u8; 16];
     let n = bytes.len().min(16);
-    key[..n].copy_from_slice(&bytes[..n]);
+    b[..n].copy_from_slice(&bytes[..n]);
+    let key = u128::from_le_bytes(b);
     let i = ((y & 3) * 4 + (x & 3)) as usize;
     let raw = format.as_raw();
-    let hash = key
-        .iter()
-        .fold(raw as u32, |h, &v| h.wrapping_mul(31) ^ v as u32) as usize;
-    let way = hash % WAYS;
+    let mixed = (key as u64 ^ (key >> 64) as u64 ^ raw as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let way = (mixed >> 61) as usize % WAYS;
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.is_empty() {
-            c.resize(WAYS, (0, [0; 16], [[0.0; 4]; 16]));
+            c.resize(WAYS, (0, 0, [[0.0; 4]; 16]));
         }
         let e = &mut c[way];
         if e.0 != raw || e.1 != key {
-            *e = (raw, key, decode_block(format, &key));
+            *e = (raw, key, decode_block(format, &b));
         }
         e.2[i]
     })
 }
 
-/// The RGB of a BC1 color block (normalised, still sRGB-encoded for sRGB formats) and whether
-/// each texel is opaque. `modes`: BC1 (color0 <= color1 selects the 3-color mode); BC2/BC3
-/// color blocks always use the 4-color encodings.
-fn bc1_color(b: &[u8], modes: bool) -> ([[f32; 3]; 16], [bool; 16]) {
+/// The RGB of a BC1 color block (normalised; sRGB formats: linearised) and whether each texel
+/// is opaque. `modes`: BC1 (color0 <= color1 selects the 3-color mode); BC2/BC3 color blocks
+/// always use the 4-color encodings. The 4-entry palette is decoded (and linearised) once.
+fn bc1_color(b: &[u8], modes: bool, srgb: bool) -> ([[f32; 3]; 16], [bool; 16]) {
     let c0 = u16::from_le_bytes([b[0], b[1]]) as u32;
     let c1 = u16::from_le_bytes([b[2], b[3]]) as u32;
     let bits = u32::from_le_bytes([b[4], b[5], b[6], b[7]]);
@@ -338,11 +345,8 @@ fn bc1_color(b: &[u8], modes: bool) -> ([[f32; 3]; 16], [bool; 16]) {
     const MAX: [u32; 3] = [31, 63, 31];
     let (e0, e1) = (split(c0), split(c1));
     let four = !modes || c0 > c1;
-    let mut rgb = [[0.0; 3]; 16];
-    let mut opaque = [true; 16];
-    for (i, (out, op)) in rgb.iter_mut().zip(&mut opaque).enumerate() {
-        let code = (bits >> (2 * i)) & 3;
-        *out = std::array::from_fn(|k| {
+    let palette: [[f32; 3]; 4] = std::array::from_fn(|code| {
+        std::array::from_fn(|k| {
             let (a, c, m) = (e0[k], e1[k], MAX[k]);
             // (numerator, denominator) of the exact value.
             let (num, den) = match (code, four) {
@@ -353,10 +357,17 @@ fn bc1_color(b: &[u8], modes: bool) -> ([[f32; 3]; 16], [bool; 16]) {
                 (2, false) => (a + c, 2 * m),
                 _ => (0, 1),
             };
-            num as f32 / den as f32
-        });
-        *op = four || code != 3;
-    }
+            let v = num as f32 / den as f32;
+            if srgb {
+                srgb_to_linear(v as f64) as f32
+            } else {
+                v
+            }
+        })
+    });
+    let code = |i: usize| ((bits >> (2 * i)) & 3) as usize;
+    let rgb = std::array::from_fn(|i| palette[code(i)]);
+    let opaque = std::array::from_fn(|i| four || code(i) != 3);
     (rgb, opaque)
 }
 
@@ -581,7 +592,7 @@ const BC7_MODES: [[u32; 10]; 8] = [
     [2, 6, 0, 0, 5, 5, 1, 0, 2, 0],
 ];
 
-fn bc7(b: &[u8; 16]) -> Block {
+fn bc7(b: &[u8; 16], srgb: bool) -> Block {
     let Some(mode) = (0..8).find(|m| b[0] & (1 << m) != 0) else {
         return [[0.0; 4]; 16];
     };
@@ -664,7 +675,15 @@ fn bc7(b: &[u8; 16]) -> Block {
         if rotation != 0 {
             px.swap(3, rotation as usize - 1);
         }
-        px.map(|v| v as f32 / 255.0)
+        // 8-bit results: sRGB color through the 8-bit sRGB table (the same EOTF).
+        std::array::from_fn(|c| {
+            let v = px[c].clamp(0, 255) as usize;
+            if srgb && c < 3 {
+                srgb8_table()[v]
+            } else {
+                v as f32 / 255.0
+            }
+        })
     })
 }
 

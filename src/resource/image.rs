@@ -47,6 +47,8 @@ pub struct DrmLayout {
 /// Within a plane the layout is mip-major: all layers of mip 0, then all layers of mip 1, ...
 /// A texel (x, y, z, layer, sample) of a mip is at
 /// `offset + layer * layer_pitch + z * depth_pitch + y * row_pitch + (x * samples + sample) * texel_bytes`.
+/// For block-compressed planes (`Plane::block` [4, 4]) x and y count blocks: rows hold
+/// ceil(width / 4) blocks, a slice ceil(height / 4) rows; `extent` stays in texels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MipLayout {
     pub offset: u64,

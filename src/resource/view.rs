@@ -212,7 +212,9 @@ impl ImageView {
                 )));
             }
         }
-        if vbytes != ibytes || vaspects != iaspects || (vbc && !ibc) {
+        let bc_class = |f| format::bc::info(f).map(format::bc::class);
+        let other_bc_class = vbc && ibc && bc_class(format) != bc_class(d.format);
+        if vbytes != ibytes || vaspects != iaspects || (vbc && !ibc) || other_bc_class {
             return Err(Error::invalid(format!(
                 "view format {format:?} is not compatible with image format {:?}",
                 d.format
@@ -368,6 +370,41 @@ mod tests {
             base_array_layer: layer,
             layer_count: layers,
         }
+    }
+
+    #[test]
+    fn uncompressed_views_of_bc_images_need_block_texel_compatibility() {
+        let bc = |flags| {
+            Arc::new(
+                Image::new(ImageDesc {
+                    format: vk::Format::BC7_UNORM_BLOCK,
+                    mip_levels: 2,
+                    flags,
+                    ..*image(vk::ImageCreateFlags::empty(), 1, 1).desc()
+                })
+                .unwrap(),
+            )
+        };
+        let id = vk::ComponentMapping::default();
+        let view = |img, f, r| ImageView::new(img, vk::ImageViewType::TYPE_2D, f, id, r);
+        let mutable = vk::ImageCreateFlags::MUTABLE_FORMAT;
+        let uint = vk::Format::R32G32B32A32_UINT;
+        // Without BLOCK_TEXEL_VIEW_COMPATIBLE: refused.
+        assert!(view(bc(mutable), uint, range(0, 1, 0, 1)).is_err());
+        let img = bc(mutable | vk::ImageCreateFlags::BLOCK_TEXEL_VIEW_COMPATIBLE);
+        // One level only (VUID-VkImageViewCreateInfo-image-07072); a wrong block size.
+        assert!(view(img.clone(), uint, range(0, 2, 0, 1)).is_err());
+        assert!(view(img.clone(), vk::Format::R32G32_UINT, range(0, 1, 0, 1)).is_err());
+        assert!(view(img.clone(), uint, range(1, 1, 0, 1)).is_ok());
+        // Compressed views of the same block size and BC views of uncompressed images.
+        assert!(view(img.clone(), vk::Format::BC7_SRGB_BLOCK, range(0, 2, 0, 1)).is_ok());
+        let bc6h = vk::Format::BC6H_UFLOAT_BLOCK;
+        assert!(
+            view(img.clone(), bc6h, range(0, 1, 0, 1)).is_err(),
+            "another class"
+        );
+        let plain = image(mutable, 1, 1);
+        assert!(view(plain, vk::Format::BC2_UNORM_BLOCK, range(0, 1, 0, 1)).is_err());
     }
 
     #[test]

@@ -25,7 +25,10 @@
 //!   ("Cube Map Edge Handling"): a texel past an edge of the face is taken from the adjacent
 //!   face, one past a corner is the average of the three texels meeting at the corner.
 //! - Texels decode with the view's format (sRGB linearised before filtering), then the view's
-//!   component swizzle applies; integer formats are never filtered (NEAREST).
+//!   component swizzle applies; integer formats are never filtered (NEAREST). Block-compressed
+//!   (BC1..BC7) views read the 4x4 block holding the texel and decode it with `format::bc`
+//!   (recent blocks cached per thread); they have no fast-path decoder and no `JitLinear`
+//!   record, so only this general path samples them.
 //! - "Depth Compare Operation" (Dref, views of a depth aspect, samplers with compareEnable):
 //!   each texel's depth (or the border's R) is compared with the reference (clamped to [0, 1]
 //!   for UNORM depth) by compareOp, reference on the left; the 1.0 / 0.0 result is the texel
