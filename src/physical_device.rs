@@ -226,13 +226,14 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "samplerFilterMinmax",
     // Draws (command/draw.rs, raster/): indices are full 32-bit values, any number of
     // indirect draws with any firstInstance, count buffers (tests: draw::indirect_*,
-    // draw::full_32_bit_indices).
+    // draw::full_32_bit_indices_and_indirect_first_instance).
     "fullDrawIndexUint32",
     "multiDrawIndirect",
     "drawIndirectFirstInstance",
     "drawIndirectCount",
-    // Fixed-function state of draws (raster/draw.rs; tests: draw::optional_fixed_function_*
-    // against lavapipe's images, raster::draw::tests in-process).
+    // Fixed-function state of draws (raster/draw.rs; tests: draw::optional_depth_features_*,
+    // draw::optional_blend_features_*, draw::msaa_4x_* against lavapipe's images,
+    // raster::draw::tests in-process).
     "depthClamp",
     "depthBiasClamp",
     "depthBounds",
@@ -242,6 +243,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "independentBlend",
     // Occlusion queries count every sample that passes (tests: draw::occlusion_queries_*).
     "occlusionQueryPrecise",
+    // BC1..BC7 images: our own block decoders (format::bc), block-sized copies, blits and
+    // sampling (tests: bc::*, format::bc::tests)
+    "textureCompressionBC",
 ];
 
 pub fn feature_supported(name: &str) -> bool {
@@ -387,6 +391,9 @@ pub struct FormatFeatures {
 /// - Nothing for vertex input or graphics yet: those come with the graphics work.
 pub fn format_features(f: vk::Format) -> FormatFeatures {
     type F = vk::FormatFeatureFlags2;
+    if format::bc::info(f).is_some() {
+        return bc_format_features();
+    }
     let Some(info) = format::info(f) else {
         return FormatFeatures::default();
     };
@@ -500,6 +507,26 @@ pub fn format_features(f: vk::Format) -> FormatFeatures {
         linear: features,
         optimal: features,
         buffer,
+    }
+}
+
+/// BC1..BC7 (textureCompressionBC): the spec's "Required Format Support" table for the
+/// feature asks SAMPLED_IMAGE, BLIT_SRC and SAMPLED_IMAGE_FILTER_LINEAR on optimal tiling
+/// (TRANSFER_SRC/DST come with them since VK_KHR_maintenance1); FILTER_MINMAX as for every
+/// other filterable format. Nothing on linear tiling or for buffers. Sampling decodes blocks
+/// (shader/runtime/sampling.rs), blits decode through the same decoder, copies move blocks
+/// (command/transfer.rs; tests: bc::*).
+fn bc_format_features() -> FormatFeatures {
+    type F = vk::FormatFeatureFlags2;
+    FormatFeatures {
+        linear: F::empty(),
+        optimal: F::TRANSFER_SRC
+            | F::TRANSFER_DST
+            | F::BLIT_SRC
+            | F::SAMPLED_IMAGE
+            | F::SAMPLED_IMAGE_FILTER_LINEAR
+            | F::SAMPLED_IMAGE_FILTER_MINMAX,
+        buffer: F::empty(),
     }
 }
 
@@ -995,9 +1022,13 @@ impl PhysicalDevice {
                 q.format, q.image_type, q.tiling, q.usage, q.flags
             )))
         };
-        let info = match format::info(q.format) {
-            Some(i) => i,
-            None => return unsupported("format not supported"),
+        // BC formats: 2D images (arrays, cube-compatible) with mips, optimal tiling only.
+        let bc = format::bc::info(q.format).is_some();
+        let Some(aspects) = format::info(q.format)
+            .map(|i| i.aspects)
+            .or(bc.then_some(vk::ImageAspectFlags::COLOR))
+        else {
+            return unsupported("format not supported");
         };
         let ff = format_features(q.format);
         let drm = q.tiling == vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT;
@@ -1044,13 +1075,18 @@ impl PhysicalDevice {
             }
         }
         type C = vk::ImageCreateFlags;
-        let allowed = C::MUTABLE_FORMAT | C::CUBE_COMPATIBLE | C::ALIAS | C::EXTENDED_USAGE;
+        let mut allowed = C::MUTABLE_FORMAT | C::CUBE_COMPATIBLE | C::ALIAS | C::EXTENDED_USAGE;
+        if bc {
+            // Uncompressed views addressing blocks as texels (resource/view.rs).
+            allowed |= C::BLOCK_TEXEL_VIEW_COMPATIBLE;
+        }
         if !allowed.contains(q.flags) {
             return unsupported("create flags not supported");
         }
-        let ds = info
-            .aspects
-            .intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
+        let ds = aspects.intersects(vk::ImageAspectFlags::DEPTH | vk::ImageAspectFlags::STENCIL);
+        if bc && q.image_type != vk::ImageType::TYPE_2D {
+            return unsupported("block-compressed images are 2D");
+        }
         let (max_extent, max_layers) = match q.image_type {
             vk::ImageType::TYPE_1D => (
                 vk::Extent3D {
@@ -1155,8 +1191,19 @@ mod tests {
                 format: vk::Format::R64_UINT,
                 ..q
             },
+            // Compressed formats other than BC; BC on linear tiling or in 3D images.
+            ImageFormatQuery {
+                format: vk::Format::ETC2_R8G8B8_UNORM_BLOCK,
+                ..q
+            },
             ImageFormatQuery {
                 format: vk::Format::BC1_RGB_UNORM_BLOCK,
+                tiling: vk::ImageTiling::LINEAR,
+                ..q
+            },
+            ImageFormatQuery {
+                format: vk::Format::BC7_UNORM_BLOCK,
+                image_type: vk::ImageType::TYPE_3D,
                 ..q
             },
             ImageFormatQuery {

@@ -5,6 +5,12 @@
 //! writing outside a resource. Large operations are split across the pool by rows or slices;
 //! each output byte is computed by exactly one piece of work from the inputs alone, so results
 //! do not depend on the thread count.
+//!
+//! Block-compressed (BC) images: copies work in whole 4x4 blocks (`to_blocks` applies the
+//! spec's alignment rules, partial blocks at mip edges included); copies between formats of
+//! different block extents but the same block size (BC1 <-> R32G32_UINT) map one block to one
+//! texel; blits read BC sources through the block decoder (`Texels::read`); BC images are
+//! never cleared, resolved or blitted into (no such features are reported).
 
 use crate::error::{Error, Result};
 use crate::format::{self, Domain, Texel};
@@ -144,6 +150,60 @@ fn region_slices(
     }
 }
 
+/// Texel block extent of an image's planes: [4, 4] for BC formats, [1, 1] otherwise (a
+/// block-compressed image has one plane).
+fn block_of(image: &Image) -> [u32; 2] {
+    image.planes().first().map_or([1, 1], |p| p.block)
+}
+
+/// A region in texel block units: (x, y) offset and (width, height) extent, in blocks.
+#[derive(Clone, Copy, Debug)]
+struct Blocks {
+    offset: [u64; 2],
+    extent: [u32; 2],
+}
+
+/// The region `offset`/`extent` (texels, already checked to lie inside mip `mip`) in blocks of
+/// `block`, by the rules of the spec's "Copying Data Between Buffers and Images" / "Copying
+/// Data Between Images" for block-compressed images: offsets are multiples of the block
+/// extent (VUID-vkCmdCopyBufferToImage-pRegions-07274/07275, VUID-VkImageCopy-srcOffset-*),
+/// extents are multiples of it or reach the edge of the mip level (partial blocks at the
+/// edge, VUID-vkCmdCopyBufferToImage-imageExtent-00207/00208).
+fn to_blocks(
+    image: &Image,
+    mip: u32,
+    offset: vk::Offset3D,
+    extent: vk::Extent3D,
+    block: [u32; 2],
+) -> Result<Blocks> {
+    let me = crate::resource::mip_extent(image.desc().extent, mip);
+    let axes = [
+        (offset.x as u32, extent.width, me.width, block[0], "x"),
+        (offset.y as u32, extent.height, me.height, block[1], "y"),
+    ];
+    for (o, e, m, b, name) in axes {
+        if o % b != 0 || (e % b != 0 && o + e != m) {
+            return Err(Error::invalid(format!(
+                "region {name} offset {o} extent {e} of {:?} mip {mip} ({m} texels) is not \
+                 aligned to its {b}-texel blocks (offsets multiples of the block, extents \
+                 multiples of it or reaching the edge: VUID-vkCmdCopyBufferToImage-pRegions-07274, \
+                 VUID-vkCmdCopyBufferToImage-imageExtent-00207)",
+                image.format()
+            )));
+        }
+    }
+    Ok(Blocks {
+        offset: [
+            (offset.x as u32 / block[0]) as u64,
+            (offset.y as u32 / block[1]) as u64,
+        ],
+        extent: [
+            extent.width.div_ceil(block[0]),
+            extent.height.div_ceil(block[1]),
+        ],
+    })
+}
+
 fn pixel_bytes(image: &Image, plane: &Plane) -> u64 {
     plane.texel_bytes as u64 * image.samples() as u64
 }
@@ -152,7 +212,12 @@ fn texel_offset(m: &MipLayout, pixel: u64, x: u64, y: u64, z: u64) -> u64 {
     z * m.depth_pitch + y * m.row_pitch + x * pixel
 }
 
+/// vkCmdCopyImage. `extent` is in source texels; between formats of different block extents
+/// (size-compatible copies such as BC1 <-> R32G32_UINT, "Copying Data Between Images") the
+/// destination region covers the same number of blocks, its texel extent scaled by the
+/// destination's block extent (clamped to a partial block at the destination's edge).
 pub fn copy_image(src: &Image, dst: &Image, regions: &[vk::ImageCopy]) -> Result<()> {
+    let (sb, db) = (block_of(src), block_of(dst));
     for r in regions {
         if src.samples() != dst.samples() {
             return Err(Error::invalid(
@@ -160,18 +225,39 @@ pub fn copy_image(src: &Image, dst: &Image, regions: &[vk::ImageCopy]) -> Result
             ));
         }
         // A 3D image covers extent.depth slices; a 2D array covers its layers (depth 1).
-        let flat = |img: &Image| vk::Extent3D {
-            depth: if is_3d(img) { r.extent.depth } else { 1 },
-            ..r.extent
+        let flat = |img: &Image, e: vk::Extent3D| vk::Extent3D {
+            depth: if is_3d(img) { e.depth } else { 1 },
+            ..e
         };
-        let n = region_slices(src, &r.src_subresource, r.src_offset, flat(src))?;
-        let dst_extent = flat(dst);
-        let dn = region_slices(dst, &r.dst_subresource, r.dst_offset, dst_extent)?;
+        let n = region_slices(src, &r.src_subresource, r.src_offset, flat(src, r.extent))?;
+        let sblocks = to_blocks(src, r.src_subresource.mip_level, r.src_offset, r.extent, sb)?;
+        // The destination's texel extent: the same blocks in its block extent.
+        let dme = crate::resource::mip_extent(dst.desc().extent, r.dst_subresource.mip_level);
+        let scaled = |blocks: u32, b: u32, o: i32, m: u32| {
+            let w = blocks * b;
+            let room = (m as i64 - o as i64).max(0) as u32;
+            if w > room && w - room < b { room } else { w }
+        };
+        let dst_extent = vk::Extent3D {
+            width: scaled(sblocks.extent[0], db[0], r.dst_offset.x, dme.width),
+            height: scaled(sblocks.extent[1], db[1], r.dst_offset.y, dme.height),
+            depth: r.extent.depth,
+        };
+        let dn = region_slices(dst, &r.dst_subresource, r.dst_offset, flat(dst, dst_extent))?;
         if dn != n {
             return Err(Error::invalid(format!(
                 "vkCmdCopyImage region covers {n} source slices but {dn} destination slices"
             )));
         }
+        let dblocks = to_blocks(
+            dst,
+            r.dst_subresource.mip_level,
+            r.dst_offset,
+            dst_extent,
+            db,
+        )?;
+        debug_assert_eq!(sblocks.extent, dblocks.extent);
+        let [bw, bh] = sblocks.extent;
         for aspect in aspects(r.src_subresource.aspect_mask) {
             let sp = src.plane(aspect)?;
             let dp = dst.plane(aspect).or_else(|_| {
@@ -182,7 +268,7 @@ pub fn copy_image(src: &Image, dst: &Image, regions: &[vk::ImageCopy]) -> Result
             })?;
             if sp.texel_bytes != dp.texel_bytes {
                 return Err(Error::invalid(format!(
-                    "vkCmdCopyImage between formats of different texel sizes ({:?}, {:?})",
+                    "vkCmdCopyImage between formats of different texel block sizes ({:?}, {:?})",
                     src.format(),
                     dst.format()
                 )));
@@ -192,8 +278,8 @@ pub fn copy_image(src: &Image, dst: &Image, regions: &[vk::ImageCopy]) -> Result
             let dm = &dp.mips[r.dst_subresource.mip_level as usize];
             let ss = slices(src, &r.src_subresource, r.src_offset.z, n);
             let ds = slices(dst, &r.dst_subresource, r.dst_offset.z, n);
-            let row = r.extent.width as u64 * pixel;
-            let rows = (n * r.extent.height) as usize;
+            let row = bw as u64 * pixel;
+            let rows = (n * bh) as usize;
             let mut spans = Vec::with_capacity(n as usize);
             for s in 0..n as usize {
                 spans.push((
@@ -202,21 +288,21 @@ pub fn copy_image(src: &Image, dst: &Image, regions: &[vk::ImageCopy]) -> Result
                 ));
             }
             for_rows(rows, row, |i| {
-                let s = i / r.extent.height as usize;
-                let y = (i % r.extent.height as usize) as u64;
+                let s = i / bh as usize;
+                let y = (i % bh as usize) as u64;
                 let (sspan, dspan) = &spans[s];
                 let so = texel_offset(
                     sm,
                     pixel,
-                    r.src_offset.x as u64,
-                    r.src_offset.y as u64 + y,
+                    sblocks.offset[0],
+                    sblocks.offset[1] + y,
                     ss[s].1 as u64,
                 );
                 let d_o = texel_offset(
                     dm,
                     pixel,
-                    r.dst_offset.x as u64,
-                    r.dst_offset.y as u64 + y,
+                    dblocks.offset[0],
+                    dblocks.offset[1] + y,
                     ds[s].1 as u64,
                 );
                 let from = sspan
@@ -255,24 +341,57 @@ pub fn copy_buffer_image(
         let plane = image.plane(mask)?;
         let texel = plane.texel_bytes as u64;
         let e = r.image_extent;
+        let block = plane.block;
+        // Block-compressed images copy whole blocks: the region and the buffer's row length
+        // and image height are in texels, multiples of the block extent (or reaching the
+        // mip's edge), and the buffer holds rows of blocks ("Copying Data Between Buffers and
+        // Images": addressing for blocked formats; VUID-VkBufferImageCopy-bufferRowLength-09106,
+        // -bufferImageHeight-09107, VUID-vkCmdCopyBufferToImage-dstImage-07975 for the offset).
+        let b = to_blocks(
+            image,
+            r.image_subresource.mip_level,
+            r.image_offset,
+            e,
+            block,
+        )?;
+        if block != [1, 1]
+            && (!r.buffer_row_length.is_multiple_of(block[0])
+                || !r.buffer_image_height.is_multiple_of(block[1])
+                || !r.buffer_offset.is_multiple_of(texel))
+        {
+            return Err(Error::invalid(format!(
+                "bufferRowLength {} / bufferImageHeight {} / bufferOffset {} are not multiples of \
+                 {:?}'s {}x{} texel blocks of {texel} bytes (VUID-VkBufferImageCopy-bufferRowLength-09106, \
+                 VUID-VkBufferImageCopy-bufferImageHeight-09107, VUID-vkCmdCopyBufferToImage-dstImage-07975)",
+                r.buffer_row_length,
+                r.buffer_image_height,
+                r.buffer_offset,
+                image.format(),
+                block[0],
+                block[1]
+            )));
+        }
+        let [width, height] = b.extent;
         let row_length = if r.buffer_row_length == 0 {
             e.width
         } else {
             r.buffer_row_length
-        } as u64;
+        };
         let image_height = if r.buffer_image_height == 0 {
             e.height
         } else {
             r.buffer_image_height
-        } as u64;
-        if row_length < e.width as u64 || image_height < e.height as u64 {
+        };
+        if row_length < e.width || image_height < e.height {
             return Err(Error::invalid(
                 "bufferRowLength/bufferImageHeight smaller than the image extent",
             ));
         }
-        let row = e.width as u64 * texel;
+        let row_length = row_length.div_ceil(block[0]) as u64;
+        let image_height = image_height.div_ceil(block[1]) as u64;
+        let row = width as u64 * texel;
         let buffer_bytes =
-            ((n as u64 - 1) * image_height + (e.height as u64 - 1)) * row_length * texel + row;
+            ((n as u64 - 1) * image_height + (height as u64 - 1)) * row_length * texel + row;
         let bspan = buffer.span(r.buffer_offset, buffer_bytes)?;
         let m = &plane.mips[r.image_subresource.mip_level as usize];
         let sl = slices(image, &r.image_subresource, r.image_offset.z, n);
@@ -280,17 +399,11 @@ pub fn copy_buffer_image(
         for s in &sl {
             spans.push(image.layer_span(plane, r.image_subresource.mip_level, s.0)?);
         }
-        let rows = (n * e.height) as usize;
+        let rows = (n * height) as usize;
         for_rows(rows, row, |i| {
-            let s = i / e.height as usize;
-            let y = (i % e.height as usize) as u64;
-            let io = texel_offset(
-                m,
-                texel,
-                r.image_offset.x as u64,
-                r.image_offset.y as u64 + y,
-                sl[s].1 as u64,
-            );
+            let s = i / height as usize;
+            let y = (i % height as usize) as u64;
+            let io = texel_offset(m, texel, b.offset[0], b.offset[1] + y, sl[s].1 as u64);
             let bo = (s as u64 * image_height + y) * row_length * texel;
             let ispan = spans[s]
                 .sub(io as usize, row as usize)
@@ -495,9 +608,16 @@ impl Texels<'_> {
         self.span.write(self.offset(x, y, z, 0), &raw[..tb]);
     }
 
-    /// Texel (x, y, z), sample `s`, decoded.
+    /// Texel (x, y, z), sample `s`, decoded (block-compressed planes: texel (x % 4, y % 4)
+    /// of block (x / 4, y / 4), through the block decoder).
     pub fn read(&self, x: u32, y: u32, z: u32, s: u32) -> Texel {
         let tb = self.plane.texel_bytes as usize;
+        let [bw, bh] = self.plane.block;
+        if [bw, bh] != [1, 1] {
+            let raw = self.raw(x / bw, y / bh, z, s);
+            let t = format::bc::decode_texel(self.format, &raw[..tb], x % bw, y % bh);
+            return Texel::Float(t);
+        }
         format::decode(self.format, &self.raw(x, y, z, s)[..tb])
     }
 
@@ -640,10 +760,17 @@ pub fn blit_image(
     if src.samples() != 1 || dst.samples() != 1 {
         return Err(Error::invalid("vkCmdBlitImage needs single-sampled images"));
     }
-    let sinfo =
-        format::info(src.format()).ok_or_else(|| Error::unsupported_format("source format"))?;
-    let dinfo = format::info(dst.format())
-        .ok_or_else(|| Error::unsupported_format("destination format"))?;
+    // Block-compressed sources decode through the block decoder (`Texels::read`); they are not
+    // destinations (no BLIT_DST: VUID-vkCmdBlitImage-dstImage-02000).
+    let sinfo = format::info(src.format())
+        .or_else(|| format::bc::texel_info(src.format()))
+        .ok_or_else(|| Error::unsupported_format("source format"))?;
+    let dinfo = format::info(dst.format()).ok_or_else(|| {
+        Error::unsupported_format(format!(
+            "{:?} is not a blit destination format",
+            dst.format()
+        ))
+    })?;
     if sinfo.wide || dinfo.wide {
         return Err(Error::invalid(
             "64-bit formats cannot be blitted (no BLIT feature is reported)",
@@ -1064,5 +1191,60 @@ mod tests {
         let mut row = [0u8; 16];
         b.layer_span(pb, 0, 0).unwrap().read(0, &mut row);
         assert_eq!(&row[..], &pattern[..]);
+    }
+
+    #[test]
+    fn bc_copies_follow_the_block_rules() {
+        let one = vk::SampleCountFlags::TYPE_1;
+        let a = image(vk::Format::BC1_RGB_UNORM_BLOCK, 10, 6, one);
+        let b = image(vk::Format::BC1_RGB_UNORM_BLOCK, 10, 6, one);
+        let u = image(vk::Format::R32G32_UINT, 3, 2, one);
+        let pa = a.plane(vk::ImageAspectFlags::COLOR).unwrap();
+        assert_eq!((pa.block, pa.texel_bytes), ([4, 4], 8));
+        let blocks: Vec<u8> = (0..48).collect();
+        let span = a.layer_span(pa, 0, 0).unwrap();
+        // Rows of 3 blocks (24 bytes) at a 32-byte pitch.
+        span.write(0, &blocks[..24]);
+        span.write(pa.mips[0].row_pitch as usize, &blocks[24..]);
+        let region = |x: i32, y: i32, w: u32, h: u32| vk::ImageCopy {
+            src_subresource: sub(),
+            src_offset: vk::Offset3D { x, y, z: 0 },
+            dst_subresource: sub(),
+            dst_offset: vk::Offset3D { x, y, z: 0 },
+            extent: vk::Extent3D {
+                width: w,
+                height: h,
+                depth: 1,
+            },
+        };
+        // Offsets inside a block, and extents neither block multiples nor reaching the edge.
+        for bad in [region(2, 0, 4, 4), region(0, 0, 6, 4), region(4, 0, 4, 3)] {
+            let e = copy_image(&a, &b, &[bad]).unwrap_err();
+            assert!(e.to_string().contains("blocks"), "{e}");
+        }
+        // Partial blocks at the right and bottom edges copy whole.
+        copy_image(&a, &b, &[region(4, 4, 6, 2)]).unwrap();
+        let pb = b.plane(vk::ImageAspectFlags::COLOR).unwrap();
+        let mut row = [0u8; 16];
+        b.layer_span(pb, 0, 0)
+            .unwrap()
+            .read(pb.mips[0].row_pitch as usize + 8, &mut row);
+        assert_eq!(&row[..], &blocks[32..48]);
+        // Size-compatible: the whole 10x6 BC1 level is 3x2 blocks = 3x2 R32G32_UINT texels.
+        copy_image(&a, &u, &[region(0, 0, 10, 6)]).unwrap();
+        let pu = u.plane(vk::ImageAspectFlags::COLOR).unwrap();
+        let mut got = [0u8; 24];
+        u.layer_span(pu, 0, 0)
+            .unwrap()
+            .read(pu.mips[0].row_pitch as usize, &mut got);
+        assert_eq!(&got[..], &blocks[24..]);
+        // BC images are not blit destinations.
+        let blit = vk::ImageBlit {
+            src_subresource: sub(),
+            src_offsets: [vk::Offset3D::default(), vk::Offset3D { x: 3, y: 2, z: 1 }],
+            dst_subresource: sub(),
+            dst_offsets: [vk::Offset3D::default(), vk::Offset3D { x: 4, y: 4, z: 1 }],
+        };
+        assert!(blit_image(&u, &b, &[blit], vk::Filter::NEAREST).is_err());
     }
 }

@@ -144,7 +144,7 @@ pub(super) fn decode_field(num: Numeric, bits: u32, raw: u64) -> Val {
 }
 
 /// Linear values of the 256 8-bit sRGB codes, computed once with [`srgb_to_linear`].
-fn srgb8_table() -> &'static [f32; 256] {
+pub(super) fn srgb8_table() -> &'static [f32; 256] {
     static TABLE: std::sync::OnceLock<[f32; 256]> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| std::array::from_fn(|c| srgb_to_linear(c as f64 / 255.0) as f32))
 }

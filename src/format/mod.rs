@@ -9,7 +9,9 @@
 //! * Supported formats: every core Vulkan 1.0 uncompressed format, `R4G4_UNORM_PACK8` (1)
 //!   through `E5B9G9R9_UFLOAT_PACK32` (123), plus the depth/stencil formats 124..=130.
 //!   [`info`] returns `None` for everything else (UNDEFINED, compressed, YCbCr, extension
-//!   formats), and [`all`] lists the supported ones in enum order.
+//!   formats), and [`all`] lists the supported ones in enum order. Block-compressed BC1..BC7
+//!   formats live in [`bc`] (block table and decoders; [`bc::texel_info`] gives them a
+//!   `FormatInfo` with `block` [4, 4] for code that only needs sizes and the numeric type).
 //! * [`FormatInfo::bytes`] is the spec's texel block size. For the combined depth/stencil
 //!   formats that is the nominal size from the spec's compatibility table (D16S8: 3,
 //!   D24S8: 4, D32S8: 5); the driver stores those as separate planes (see [`aspect_plane`]).
@@ -36,6 +38,7 @@
 
 use ash::vk;
 
+pub mod bc;
 mod codec;
 mod half;
 mod table;
@@ -107,6 +110,9 @@ pub struct FormatInfo {
     pub packed: bool,
     /// Has 64-bit components (R64*): copies only, no lossless f32/u32 path.
     pub wide: bool,
+    /// Texel block extent: [1, 1] for every format [`info`] knows; [4, 4] for the
+    /// block-compressed entries [`bc::texel_info`] gives (whose `bytes` is the block's size).
+    pub block: [u32; 2],
 }
 
 /// The table entry for `format`, or `None` if softvk does not support it.

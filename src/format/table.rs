@@ -335,6 +335,7 @@ fn parse(format: vk::Format, name: &'static str) -> (FormatInfo, Layout) {
         bits,
         packed: pack != 0,
         wide: comps.iter().any(|c| c.1 == 64),
+        block: [1, 1],
     };
     (info, layout)
 }

@@ -47,6 +47,8 @@ pub struct DrmLayout {
 /// Within a plane the layout is mip-major: all layers of mip 0, then all layers of mip 1, ...
 /// A texel (x, y, z, layer, sample) of a mip is at
 /// `offset + layer * layer_pitch + z * depth_pitch + y * row_pitch + (x * samples + sample) * texel_bytes`.
+/// For block-compressed planes (`Plane::block` [4, 4]) x and y count blocks: rows hold
+/// ceil(width / 4) blocks, a slice ceil(height / 4) rows; `extent` stays in texels.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MipLayout {
     pub offset: u64,
@@ -62,7 +64,11 @@ pub struct MipLayout {
 pub struct Plane {
     pub aspect: vk::ImageAspectFlags,
     pub format: vk::Format,
+    /// Bytes per texel block (one texel, or one compressed block).
     pub texel_bytes: u32,
+    /// Texel block width and height: [1, 1], or [4, 4] for BC formats, whose rows are rows
+    /// of blocks (`MipLayout`'s x and y then count blocks; its extent stays in texels).
+    pub block: [u32; 2],
     pub mips: Vec<MipLayout>,
 }
 
@@ -101,12 +107,30 @@ fn max_mips(e: vk::Extent3D) -> u32 {
 
 impl Image {
     pub fn new(desc: ImageDesc) -> Result<Self> {
-        let info = format::info(desc.format).ok_or_else(|| {
-            Error::unsupported_format(format!(
-                "format {:?} is not supported for images",
-                desc.format
-            ))
-        })?;
+        // Block-compressed formats (BC1..BC7) have no per-texel entry: their plane stores 4x4
+        // blocks (see `Plane::block`).
+        let bc = format::bc::info(desc.format);
+        let info = match (format::info(desc.format), bc) {
+            (Some(i), _) => Some(i),
+            (None, Some(_)) => None,
+            (None, None) => {
+                return Err(Error::unsupported_format(format!(
+                    "format {:?} is not supported for images",
+                    desc.format
+                )));
+            }
+        };
+        if bc.is_some()
+            && (desc.image_type != vk::ImageType::TYPE_2D
+                || desc.tiling != vk::ImageTiling::OPTIMAL
+                || desc.samples != vk::SampleCountFlags::TYPE_1)
+        {
+            return Err(Error::unsupported_format(format!(
+                "{:?} images are single-sampled 2D images with optimal tiling (what \
+                 vkGetPhysicalDeviceImageFormatProperties reports), not {:?} {:?} {:?}",
+                desc.format, desc.image_type, desc.tiling, desc.samples
+            )));
+        }
         let e = desc.extent;
         if e.width == 0 || e.height == 0 || e.depth == 0 {
             return Err(Error::invalid(format!(
@@ -163,7 +187,7 @@ impl Image {
             ));
         }
 
-        if desc.tiling == vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT {
+        if let (Some(info), vk::ImageTiling::DRM_FORMAT_MODIFIER_EXT) = (info, desc.tiling) {
             let drm = desc.drm.ok_or_else(|| {
                 Error::invalid(
                     "DRM format modifier tiling needs a modifier list or an explicit modifier",
@@ -206,6 +230,7 @@ impl Image {
                         aspect: vk::ImageAspectFlags::COLOR,
                         format: desc.format,
                         texel_bytes: info.bytes,
+                        block: [1, 1],
                         mips: vec![MipLayout {
                             offset,
                             extent: e,
@@ -220,30 +245,40 @@ impl Image {
             }
         }
 
+        let all_aspects = info.map_or(vk::ImageAspectFlags::COLOR, |i| i.aspects);
         let aspects: Vec<vk::ImageAspectFlags> = [
             vk::ImageAspectFlags::COLOR,
             vk::ImageAspectFlags::DEPTH,
             vk::ImageAspectFlags::STENCIL,
         ]
         .into_iter()
-        .filter(|a| info.aspects.contains(*a))
+        .filter(|a| all_aspects.contains(*a))
         .collect();
         let overflow = || Error::device_memory("image size overflows");
         let mut size = 0u64;
         let mut planes = Vec::with_capacity(aspects.len());
         for aspect in aspects {
-            let pformat = format::aspect_plane(desc.format, aspect)
-                .ok_or_else(|| Error::unsupported_format("no plane format for aspect"))?;
-            let texel_bytes = format::info(pformat).map(|i| i.bytes).unwrap_or(info.bytes);
+            let (pformat, texel_bytes, block) = match (info, bc) {
+                (_, Some(bc)) => (desc.format, bc.block_bytes, [format::bc::BLOCK_DIM; 2]),
+                (Some(info), None) => {
+                    let pformat = format::aspect_plane(desc.format, aspect)
+                        .ok_or_else(|| Error::unsupported_format("no plane format for aspect"))?;
+                    let bytes = format::info(pformat).map_or(info.bytes, |i| i.bytes);
+                    (pformat, bytes, [1, 1])
+                }
+                (None, None) => unreachable!("refused above"),
+            };
             let mut mips = Vec::with_capacity(desc.mip_levels as usize);
             for level in 0..desc.mip_levels {
                 let me = mip_extent(e, level);
-                let row = (me.width as u64)
+                // Rows of blocks: ceil(width / block width) blocks, ceil(height / block
+                // height) rows (the Data Format spec's "ceil(w/4) * ceil(h/4) * blocksize").
+                let row = (me.width.div_ceil(block[0]) as u64)
                     .checked_mul(texel_bytes as u64 * samples as u64)
                     .ok_or_else(overflow)?;
                 let row_pitch = align_up(row, ROW_ALIGNMENT);
                 let depth_pitch = row_pitch
-                    .checked_mul(me.height as u64)
+                    .checked_mul(me.height.div_ceil(block[1]) as u64)
                     .ok_or_else(overflow)?;
                 let layer_pitch = align_up(
                     depth_pitch
@@ -268,6 +303,7 @@ impl Image {
                 aspect,
                 format: pformat,
                 texel_bytes,
+                block,
                 mips,
             });
         }
@@ -471,6 +507,26 @@ mod tests {
     }
 
     #[test]
+    fn bc_images_store_rows_of_blocks() {
+        // 10x6 BC1: 3x2 blocks of 8 bytes; mip 1 5x3: 2x1 blocks; mip 2 2x1 and mip 3 1x1:
+        // one (partial) block each.
+        let img = Image::new(desc(vk::Format::BC1_RGBA_UNORM_BLOCK, 10, 6, 4, 2)).unwrap();
+        let p = &img.planes()[0];
+        assert_eq!((p.texel_bytes, p.block), (8, [4, 4]));
+        assert_eq!(p.mips[0].row_pitch, 32);
+        assert_eq!(p.mips[0].depth_pitch, 64);
+        assert_eq!(p.mips[1].row_pitch, 16);
+        assert_eq!(p.mips[1].depth_pitch, 16);
+        assert_eq!(p.mips[3].extent.width, 1);
+        let l = img
+            .subresource_layout(vk::ImageAspectFlags::COLOR, 0, 1)
+            .unwrap();
+        assert_eq!((l.offset, l.size, l.row_pitch), (64, 64, 32));
+        let bc7 = Image::new(desc(vk::Format::BC7_SRGB_BLOCK, 5, 5, 1, 1)).unwrap();
+        assert_eq!(bc7.planes()[0].mips[0].depth_pitch, 64);
+    }
+
+    #[test]
     fn depth_stencil_has_two_planes() {
         let img = Image::new(desc(vk::Format::D24_UNORM_S8_UINT, 4, 4, 1, 1)).unwrap();
         assert_eq!(img.planes().len(), 2);
@@ -512,7 +568,13 @@ mod tests {
     #[test]
     fn bad_images_are_refused_not_crashing() {
         assert!(Image::new(desc(vk::Format::UNDEFINED, 4, 4, 1, 1)).is_err());
-        assert!(Image::new(desc(vk::Format::BC1_RGB_UNORM_BLOCK, 4, 4, 1, 1)).is_err());
+        assert!(Image::new(desc(vk::Format::ETC2_R8G8B8_UNORM_BLOCK, 4, 4, 1, 1)).is_err());
+        let mut linear = desc(vk::Format::BC1_RGB_UNORM_BLOCK, 4, 4, 1, 1);
+        linear.tiling = vk::ImageTiling::LINEAR;
+        assert!(
+            Image::new(linear).is_err(),
+            "BC images have optimal tiling only"
+        );
         assert!(Image::new(desc(vk::Format::R8_UNORM, 0, 4, 1, 1)).is_err());
         assert!(Image::new(desc(vk::Format::R8_UNORM, 4, 4, 4, 1)).is_err());
         assert!(Image::new(desc(vk::Format::R8_UNORM, 1 << 20, 4, 1, 1)).is_err());

@@ -79,6 +79,23 @@ impl ImageView {
         super::image::mip_extent(self.image.desc().extent, self.range.base_mip_level)
     }
 
+    /// A level's extent as the view addresses it: in texels, except that an uncompressed view of
+    /// a block-compressed image (BLOCK_TEXEL_VIEW_COMPATIBLE) has one texel per block:
+    /// ceil(extent / block extent), so every block of the level, partial ones included, is a
+    /// texel of the view.
+    fn view_extent(&self, plane: &super::image::Plane, mip: &super::image::MipLayout) -> [u32; 3] {
+        let e = mip.extent;
+        if plane.block != [1, 1] && format::bc::info(self.format).is_none() {
+            [
+                e.width.div_ceil(plane.block[0]),
+                e.height.div_ceil(plane.block[1]),
+                e.depth,
+            ]
+        } else {
+            [e.width, e.height, e.depth]
+        }
+    }
+
     /// The view as a storage image: its base mip level, over its layers, in its format, for
     /// the aspect it selects (color). None if the image has no memory bound or the view selects
     /// more than one aspect. A storage image view has one mip level (the
@@ -111,7 +128,7 @@ impl ImageView {
         Some(crate::shader::StorageImage {
             span,
             format: self.format,
-            extent: [mip.extent.width, mip.extent.height, mip.extent.depth],
+            extent: self.view_extent(plane, &mip),
             layers: self.range.layer_count,
             row_pitch: mip.row_pitch,
             depth_pitch: mip.depth_pitch,
@@ -143,7 +160,7 @@ impl ImageView {
             end = end.max(offset.checked_add(len)?);
             *l = crate::shader::SampledLevel {
                 offset,
-                extent: [mip.extent.width, mip.extent.height, mip.extent.depth],
+                extent: self.view_extent(plane, &mip),
                 row_pitch: mip.row_pitch,
                 depth_pitch: mip.depth_pitch,
                 layer_pitch: mip.layer_pitch,
@@ -177,14 +194,41 @@ impl ImageView {
         range: vk::ImageSubresourceRange,
     ) -> Result<Self> {
         let d = *image.desc();
-        let vinfo = format::info(format).ok_or_else(|| {
+        // (texel block bytes, block-compressed, aspects) of the view's and the image's format.
+        let describe = |f: vk::Format| {
+            format::info(f)
+                .map(|i| (i.bytes, false, i.aspects))
+                .or_else(|| {
+                    format::bc::info(f).map(|b| (b.block_bytes, true, vk::ImageAspectFlags::COLOR))
+                })
+        };
+        let (vbytes, vbc, vaspects) = describe(format).ok_or_else(|| {
             Error::unsupported_format(format!(
                 "format {format:?} is not supported for image views"
             ))
         })?;
-        let iinfo = format::info(d.format)
+        let (ibytes, ibc, iaspects) = describe(d.format)
             .ok_or_else(|| Error::unsupported_format("image format unsupported"))?;
-        if vinfo.bytes != iinfo.bytes || vinfo.aspects != iinfo.aspects {
+        let block_texel = ibc && !vbc;
+        if block_texel {
+            // An uncompressed view of a compressed image addresses its blocks as texels
+            // (VK_IMAGE_CREATE_BLOCK_TEXEL_VIEW_COMPATIBLE_BIT, VUID-VkImageViewCreateInfo-image-01583:
+            // the view format's texel block size equals the image's compressed block size;
+            // VUID-VkImageViewCreateInfo-image-07072: one level and one layer).
+            if !d
+                .flags
+                .contains(vk::ImageCreateFlags::BLOCK_TEXEL_VIEW_COMPATIBLE)
+            {
+                return Err(Error::invalid(format!(
+                    "an uncompressed view ({format:?}) of a {:?} image needs an image created \
+                     with BLOCK_TEXEL_VIEW_COMPATIBLE (VUID-VkImageViewCreateInfo-image-01761)",
+                    d.format
+                )));
+            }
+        }
+        let bc_class = |f| format::bc::info(f).map(format::bc::class);
+        let other_bc_class = vbc && ibc && bc_class(format) != bc_class(d.format);
+        if vbytes != ibytes || vaspects != iaspects || (vbc && !ibc) || other_bc_class {
             return Err(Error::invalid(format!(
                 "view format {format:?} is not compatible with image format {:?}",
                 d.format
@@ -197,13 +241,19 @@ impl ImageView {
                 d.format
             )));
         }
-        if range.aspect_mask.is_empty() || !iinfo.aspects.contains(range.aspect_mask) {
+        if range.aspect_mask.is_empty() || !iaspects.contains(range.aspect_mask) {
             return Err(Error::invalid(format!(
-                "aspectMask {:?} is not part of the format's aspects {:?}",
-                range.aspect_mask, iinfo.aspects
+                "aspectMask {:?} is not part of the format's aspects {iaspects:?}",
+                range.aspect_mask
             )));
         }
         let (_, levels, _, layers) = image.resolve_range(&range)?;
+        if block_texel && (levels != 1 || layers != 1) {
+            return Err(Error::invalid(format!(
+                "an uncompressed view of a compressed image has one level and one layer, not \
+                 {levels} and {layers} (VUID-VkImageViewCreateInfo-image-07072)"
+            )));
+        }
         let type_ok = match (d.image_type, view_type) {
             (vk::ImageType::TYPE_1D, vk::ImageViewType::TYPE_1D) => layers == 1,
             (vk::ImageType::TYPE_1D, vk::ImageViewType::TYPE_1D_ARRAY) => true,
@@ -334,6 +384,41 @@ mod tests {
             base_array_layer: layer,
             layer_count: layers,
         }
+    }
+
+    #[test]
+    fn uncompressed_views_of_bc_images_need_block_texel_compatibility() {
+        let bc = |flags| {
+            Arc::new(
+                Image::new(ImageDesc {
+                    format: vk::Format::BC7_UNORM_BLOCK,
+                    mip_levels: 2,
+                    flags,
+                    ..*image(vk::ImageCreateFlags::empty(), 1, 1).desc()
+                })
+                .unwrap(),
+            )
+        };
+        let id = vk::ComponentMapping::default();
+        let view = |img, f, r| ImageView::new(img, vk::ImageViewType::TYPE_2D, f, id, r);
+        let mutable = vk::ImageCreateFlags::MUTABLE_FORMAT;
+        let uint = vk::Format::R32G32B32A32_UINT;
+        // Without BLOCK_TEXEL_VIEW_COMPATIBLE: refused.
+        assert!(view(bc(mutable), uint, range(0, 1, 0, 1)).is_err());
+        let img = bc(mutable | vk::ImageCreateFlags::BLOCK_TEXEL_VIEW_COMPATIBLE);
+        // One level only (VUID-VkImageViewCreateInfo-image-07072); a wrong block size.
+        assert!(view(img.clone(), uint, range(0, 2, 0, 1)).is_err());
+        assert!(view(img.clone(), vk::Format::R32G32_UINT, range(0, 1, 0, 1)).is_err());
+        assert!(view(img.clone(), uint, range(1, 1, 0, 1)).is_ok());
+        // Compressed views of the same block size and BC views of uncompressed images.
+        assert!(view(img.clone(), vk::Format::BC7_SRGB_BLOCK, range(0, 2, 0, 1)).is_ok());
+        let bc6h = vk::Format::BC6H_UFLOAT_BLOCK;
+        assert!(
+            view(img.clone(), bc6h, range(0, 1, 0, 1)).is_err(),
+            "another class"
+        );
+        let plain = image(mutable, 1, 1);
+        assert!(view(plain, vk::Format::BC2_UNORM_BLOCK, range(0, 1, 0, 1)).is_err());
     }
 
     #[test]

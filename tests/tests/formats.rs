@@ -96,9 +96,13 @@ fn every_reported_format_feature_works() {
             assert!(f.is_empty(), "{format:?}: no partial feature sets");
             continue;
         }
+        if (131..=146).contains(&raw) {
+            // BC1..BC7 (textureCompressionBC): copies, blits and sampling in tests/tests/bc.rs.
+            continue;
+        }
         assert!(
             raw <= 130,
-            "{format:?}: compressed formats report nothing yet"
+            "{format:?}: compressed formats other than BC report nothing"
         );
         let aspects = aspects_of(format);
         let img = vk.image(&image_2d(format, 4, 4));

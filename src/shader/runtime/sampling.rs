@@ -25,7 +25,10 @@
 //!   ("Cube Map Edge Handling"): a texel past an edge of the face is taken from the adjacent
 //!   face, one past a corner is the average of the three texels meeting at the corner.
 //! - Texels decode with the view's format (sRGB linearised before filtering), then the view's
-//!   component swizzle applies; integer formats are never filtered (NEAREST).
+//!   component swizzle applies; integer formats are never filtered (NEAREST). Block-compressed
+//!   (BC1..BC7) views read the 4x4 block holding the texel and decode it with `format::bc`
+//!   (recent blocks cached per thread); they have no fast-path decoder and no `JitLinear`
+//!   record, so only this general path samples them.
 //! - "Depth Compare Operation" (Dref, views of a depth aspect, samplers with compareEnable):
 //!   each texel's depth (or the border's R) is compared with the reference (clamped to [0, 1]
 //!   for UNORM depth) by compareOp, reference on the left; the 1.0 / 0.0 result is the texel
@@ -147,7 +150,8 @@ fn slot_of(d: &SlotDesc) -> Option<&SampledSlot> {
 
 fn image_of(d: &SlotDesc) -> Option<(&SampledImageSlot, &'static format::FormatInfo)> {
     let s = slot_of(d)?.image.as_ref()?;
-    let info = format::info(s.format)?;
+    // Block-compressed views (BC1..BC7) decode their texels' blocks (`texel_raw`).
+    let info = format::info(s.format).or_else(|| format::bc::texel_info(s.format))?;
     if info.bytes == 0 || info.bytes > 32 || s.ptr.is_null() || s.levels == 0 {
         return None;
     }
@@ -183,6 +187,10 @@ fn texel_raw(
     {
         return None;
     }
+    // A block-compressed level stores rows of blocks: (x, y) is texel (x % w, y % h) of block
+    // (x / w, y / h) ("S3TC/BPTC ... the block containing the texel at (x, y)").
+    let [bw, bh] = info.block.map(|v| v.max(1) as u64);
+    let (x, y, inner) = (x / bw, y / bh, ((x % bw) as u32, (y % bh) as u32));
     let off = l
         .offset
         .checked_add(layer.checked_mul(l.layer_pitch)?)?
@@ -198,6 +206,15 @@ fn texel_raw(
     // SAFETY: off + size <= len: inside the image's span; a raw copy tolerates concurrent
     // writers.
     unsafe { std::ptr::copy(s.ptr.add(off as usize), b.as_mut_ptr(), size) };
+    if info.block != [1, 1] {
+        let (ix, iy) = inner;
+        return Some(Texel::Float(format::bc::decode_texel(
+            info.format,
+            b,
+            ix,
+            iy,
+        )));
+    }
     Some(format::decode(info.format, b))
 }
 
@@ -253,7 +270,11 @@ pub(crate) unsafe extern "C" fn sv_fetch(
             // Out of range (robustImageAccess2): a zero texel through the format's conversion
             // to RGBA (missing G, B = 0, A = 1) and the view's swizzle.
             let zero = [0u8; 32];
-            let t = format::decode(info.format, &zero[..(info.bytes as usize).min(32)]);
+            let t = if info.block != [1, 1] {
+                Texel::Float(format::bc::zero_texel(info.format))
+            } else {
+                format::decode(info.format, &zero[..(info.bytes as usize).min(32)])
+            };
             swizzle(t, s.swizzle)
         });
     ctx.scratch = to_bits(t, kind);

@@ -698,6 +698,41 @@ mod tests {
     }
 
     #[test]
+    fn block_compressed_views_take_neither_fast_path() {
+        // BC views decode whole blocks (the general path): no per-texel decoder, and the
+        // JIT's inline bilinear record (RGBA8 UNORM only) is not set for them.
+        let sampler = crate::resource::SamplerDesc {
+            mag_filter: vk::Filter::LINEAR,
+            min_filter: vk::Filter::LINEAR,
+            mipmap_mode: vk::SamplerMipmapMode::NEAREST,
+            address_mode: [vk::SamplerAddressMode::CLAMP_TO_EDGE; 3],
+            mip_lod_bias: 0.0,
+            anisotropy: None,
+            compare: None,
+            min_lod: 0.0,
+            max_lod: 0.0,
+            border_color: vk::BorderColor::FLOAT_TRANSPARENT_BLACK,
+            unnormalized_coordinates: false,
+            reduction: vk::SamplerReductionMode::WEIGHTED_AVERAGE,
+        };
+        for bc in format::bc::all() {
+            let mut mem = [0u8; 256];
+            let mut s = slot(bc.format, 8, 8, &mut mem, 1);
+            s.texel_stride = bc.block_bytes as u64;
+            s.level[0].row_pitch = 2 * bc.block_bytes as u64;
+            assert!(Fast::of(&s).is_none(), "{}", bc.name);
+            s.fast = Fast::of(&s);
+            let j = JitLinear::of(Some(&s), Some(&sampler));
+            assert_eq!(j.image_flags, 0, "{}", bc.name);
+        }
+        // The same record is set for an RGBA8 view (the test above is not vacuous).
+        let mut mem = [0u8; 256];
+        let mut s = slot(vk::Format::R8G8B8A8_UNORM, 8, 8, &mut mem, 1);
+        s.fast = Fast::of(&s);
+        assert_ne!(JitLinear::of(Some(&s), Some(&sampler)).image_flags, 0);
+    }
+
+    #[test]
     fn fast_decoders_cover_the_common_formats() {
         let have = fast_formats();
         for f in [
