@@ -2663,3 +2663,173 @@ fn a_render_pass_with_input_attachments_matches_the_reference() {
         a.destroy(&vk);
     }
 }
+
+const VFETCH: [(&[u8], &[u8]); 3] = [
+    (
+        include_bytes!("../../shaders/tests/vfetch_f_vs.spv"),
+        include_bytes!("../../shaders/tests/vfetch_f_fs.spv"),
+    ),
+    (
+        include_bytes!("../../shaders/tests/vfetch_u_vs.spv"),
+        include_bytes!("../../shaders/tests/vfetch_u_fs.spv"),
+    ),
+    (
+        include_bytes!("../../shaders/tests/vfetch_i_vs.spv"),
+        include_bytes!("../../shaders/tests/vfetch_i_fs.spv"),
+    ),
+];
+
+/// Every format reporting VERTEX_BUFFER is fetched as the spec converts it: 64 vertices of
+/// random bytes (NaNs, infinities and denormals included for float formats), each drawn as a
+/// point whose flat color is the attribute, compared with `softvk_tests::reference::decode`
+/// (the conversion rules written from the spec). Also: at least the spec's required vertex
+/// formats report the feature.
+#[test]
+fn every_vertex_format_fetches() {
+    use softvk_tests::reference as r;
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let mut rng = softvk_tests::Rng::new(11);
+    let mut checked = 0;
+    for raw in 1..=130 {
+        let format = vk::Format::from_raw(raw);
+        let props = unsafe {
+            vk.instance
+                .get_physical_device_format_properties(vk.physical, format)
+        };
+        if !props
+            .buffer_features
+            .contains(vk::FormatFeatureFlags::VERTEX_BUFFER)
+        {
+            continue;
+        }
+        let l = r::layout(format).unwrap_or_else(|| panic!("{format:?} has no layout"));
+        let (k, target) = match l.num() {
+            r::Num::Uint => (1, vk::Format::R32G32B32A32_UINT),
+            r::Num::Sint => (2, vk::Format::R32G32B32A32_SINT),
+            _ => (0, vk::Format::R32G32B32A32_SFLOAT),
+        };
+        let st = PipelineState {
+            topology: vk::PrimitiveTopology::POINT_LIST,
+            bindings: vec![vk::VertexInputBindingDescription {
+                binding: 0,
+                stride: l.bytes as u32,
+                input_rate: vk::VertexInputRate::VERTEX,
+            }],
+            attributes: vec![vk::VertexInputAttributeDescription {
+                location: 0,
+                binding: 0,
+                format,
+                offset: 0,
+            }],
+            color_formats: vec![target],
+            ..Default::default()
+        };
+        let pipe = st.build(&vk, layout, VFETCH[k].0, Some(VFETCH[k].1));
+        let mut data = vec![0u8; 64 * l.bytes];
+        rng.fill(&mut data);
+        let vb = buffer_with(&vk, &data, vk::BufferUsageFlags::VERTEX_BUFFER);
+        let color = attachment(
+            &vk,
+            target,
+            64,
+            1,
+            vk::SampleCountFlags::TYPE_1,
+            1,
+            vk::ImageUsageFlags::empty(),
+        );
+        vk.run(|cb| unsafe {
+            begin(&vk, cb, &color, [0.0; 4], None);
+            vk.device
+                .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            bind_vb(&vk, cb, &vb);
+            vk.device.cmd_draw(cb, 64, 1, 0, 0);
+            end(&vk, cb, &color);
+        });
+        let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 16);
+        for i in 0..64 {
+            let want = r::decode(&l, &data[i * l.bytes..(i + 1) * l.bytes]);
+            let word = |c: usize| {
+                u32::from_le_bytes(img[16 * i + 4 * c..16 * i + 4 * c + 4].try_into().unwrap())
+            };
+            for (c, w) in want.iter().enumerate() {
+                let got = match k {
+                    1 => word(c) as f64,
+                    2 => word(c) as i32 as f64,
+                    _ => f32::from_bits(word(c)) as f64,
+                };
+                let ok = if w.is_nan() {
+                    got.is_nan()
+                } else {
+                    got == *w || (got - w).abs() <= w.abs() * 2e-7
+                };
+                assert!(ok, "{format:?} vertex {i} component {c}: {got} for {w}");
+            }
+        }
+        checked += 1;
+        unsafe { vk.device.destroy_pipeline(pipe, None) };
+        vk.destroy_buffer(vb);
+        color.destroy(&vk);
+    }
+    // The spec's "Required Format Support" VERTEX_BUFFER formats.
+    use vk::Format as F;
+    for f in [
+        F::R8_UNORM,
+        F::R8_SNORM,
+        F::R8_UINT,
+        F::R8_SINT,
+        F::R8G8_UNORM,
+        F::R8G8_SNORM,
+        F::R8G8_UINT,
+        F::R8G8_SINT,
+        F::R8G8B8A8_UNORM,
+        F::R8G8B8A8_SNORM,
+        F::R8G8B8A8_UINT,
+        F::R8G8B8A8_SINT,
+        F::B8G8R8A8_UNORM,
+        F::A8B8G8R8_UNORM_PACK32,
+        F::A8B8G8R8_SNORM_PACK32,
+        F::A8B8G8R8_UINT_PACK32,
+        F::A8B8G8R8_SINT_PACK32,
+        F::A2B10G10R10_UNORM_PACK32,
+        F::R16_UNORM,
+        F::R16_SNORM,
+        F::R16_UINT,
+        F::R16_SINT,
+        F::R16_SFLOAT,
+        F::R16G16_UNORM,
+        F::R16G16_SNORM,
+        F::R16G16_UINT,
+        F::R16G16_SINT,
+        F::R16G16_SFLOAT,
+        F::R16G16B16A16_UNORM,
+        F::R16G16B16A16_SNORM,
+        F::R16G16B16A16_UINT,
+        F::R16G16B16A16_SINT,
+        F::R16G16B16A16_SFLOAT,
+        F::R32_UINT,
+        F::R32_SINT,
+        F::R32_SFLOAT,
+        F::R32G32_UINT,
+        F::R32G32_SINT,
+        F::R32G32_SFLOAT,
+        F::R32G32B32_UINT,
+        F::R32G32B32_SINT,
+        F::R32G32B32_SFLOAT,
+        F::R32G32B32A32_UINT,
+        F::R32G32B32A32_SINT,
+        F::R32G32B32A32_SFLOAT,
+    ] {
+        let p = unsafe {
+            vk.instance
+                .get_physical_device_format_properties(vk.physical, f)
+        };
+        assert!(
+            p.buffer_features
+                .contains(vk::FormatFeatureFlags::VERTEX_BUFFER),
+            "{f:?} is a required vertex format"
+        );
+    }
+    assert!(checked >= 80, "{checked} vertex formats");
+    unsafe { vk.device.destroy_pipeline_layout(layout, None) };
+}

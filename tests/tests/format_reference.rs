@@ -886,12 +886,13 @@ fn cross_format_blits_follow_the_spec() {
     assert!(done > 1000);
 }
 
-/// What is not reported, and why: USCALED/SSCALED formats report nothing (the spec clears and
-/// blits them as float formats, the CTS as integer ones; see physical_device::format_features),
+/// What is not reported, and why: USCALED/SSCALED formats report no image features (the spec clears and
+/// blits them as float formats, the CTS as integer ones; see physical_device::format_features;
+/// they are vertex formats only),
 /// and 64-bit formats do not blit (blits go through 32-bit texel values; the spec's required
 /// format tables require no BLIT feature for them). Everything else this test checks.
 #[test]
-fn scaled_formats_report_nothing_and_64_bit_formats_do_not_blit() {
+fn scaled_formats_are_vertex_formats_only_and_64_bit_formats_do_not_blit() {
     let vk = Vk::new();
     let all = reported(&vk);
     let mut wide = 0;
@@ -905,7 +906,14 @@ fn scaled_formats_report_nothing_and_64_bit_formats_do_not_blit() {
                 vk.instance
                     .get_physical_device_format_properties(vk.physical, format)
             };
-            assert!(props.buffer_features.is_empty(), "{name}");
+            // Vertex input only: a scaled attribute is the float of its integer.
+            assert_eq!(
+                props.buffer_features,
+                vk::FormatFeatureFlags::VERTEX_BUFFER,
+                "{name}"
+            );
+            assert!(props.optimal_tiling_features.is_empty(), "{name}");
+            assert!(props.linear_tiling_features.is_empty(), "{name}");
         } else {
             let f = f.unwrap_or_else(|| panic!("{name} is not reported"));
             assert!(f.contains(F2::TRANSFER_SRC | F2::TRANSFER_DST), "{name}");

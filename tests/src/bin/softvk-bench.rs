@@ -16,6 +16,10 @@
 //!   image through a LINEAR sampler. Results are checked. Mesa's shader
 //!   disk cache is disabled in every child (MESA_SHADER_CACHE_DISABLE), so lavapipe compiles too.
 //!
+//! - graphics (the rows of issue 9, `bench_graphics.rs`): the frame time of 100 000 textured,
+//!   depth-tested triangles at 1920x1080, a full-screen fill rate with blending, and the cost
+//!   of each of 10 000 small draws in one command buffer.
+//!
 //! The machine is small and noisy: every figure is a median, and the ratios are what matter.
 //!
 //! `--load` measures the latency rows (device creation, submit round trips, the cross-process
@@ -25,6 +29,9 @@
 //! (PR_SET_PDEATHSIG) and stop by themselves after `BURN_LIMIT` whatever happens. The
 //! throughput rows are left out there: under load they only measure the benchmark's share of
 //! the CPUs.
+
+#[path = "../bench_graphics.rs"]
+mod bench_graphics;
 
 use ash::vk;
 use std::collections::BTreeMap;
@@ -225,6 +232,11 @@ fn child(latency_only: bool) {
 
     let ctx = Ctx::new();
     println!("device {}", ctx.name());
+    // SOFTVK_BENCH_ONLY=graphics: only the graphics rows (for profiling).
+    if std::env::var("SOFTVK_BENCH_ONLY").is_ok_and(|v| v == "graphics") {
+        bench_graphics::graphics(&ctx);
+        return;
+    }
     if latency_only {
         round_trip_rows(&ctx);
         return;
@@ -266,6 +278,7 @@ fn child(latency_only: bool) {
 
     round_trip_rows(&ctx);
     compute(&ctx, src, sm, dst, dm);
+    bench_graphics::graphics(&ctx);
     unsafe {
         ctx.device.destroy_buffer(src, None);
         ctx.device.destroy_buffer(dst, None);
@@ -1477,6 +1490,12 @@ fn main() {
             "blur_mpix",
             "3x3 blur through a sampler, 1024x1024 (Mpixel/s)",
         ),
+        (
+            "scene_ms",
+            "100k textured depth-tested triangles, 1080p (ms)",
+        ),
+        ("fill_mpix", "full-screen blended fill, 1080p (Mpixel/s)"),
+        ("draw_call_us", "10 000 small draws, per draw (us)"),
     ];
     for (k, label) in rows {
         let (s, l) = (get("softvk", k), get("lavapipe", k));
@@ -1535,6 +1554,29 @@ fn main() {
         } else {
             format!("NOT MET, short: {}", short.join(", "))
         }
+    );
+    // Issue 9's goal for the graphics rows: softvk faster than lavapipe on every row.
+    let rows: [(&str, bool); 3] = [
+        ("scene_ms", false),
+        ("fill_mpix", true),
+        ("draw_call_us", false),
+    ];
+    let speedups: Vec<String> = rows
+        .iter()
+        .map(|&(key, higher_is_better)| {
+            let r = get("softvk", key) / get("lavapipe", key);
+            let speedup = if higher_is_better { r } else { 1.0 / r };
+            format!("{key} {speedup:.2}x")
+        })
+        .collect();
+    let met = rows.iter().all(|&(key, higher)| {
+        let r = get("softvk", key) / get("lavapipe", key);
+        if higher { r > 1.0 } else { r < 1.0 }
+    });
+    println!(
+        "graphics vs lavapipe (goal: faster on every row): {} {}",
+        speedups.join(", "),
+        if met { "MET" } else { "NOT MET" }
     );
     ipc_report(rounds, &softvk);
 }
