@@ -17,12 +17,12 @@ use crate::pipeline::graphics::{GraphicsPipeline, GraphicsState};
 use crate::raster::assembly;
 use crate::raster::blend::BlendAttachment;
 use crate::raster::depth::DepthStencil;
-use crate::raster::draw::{Attachments, DepthBias, RasterState, Target, Viewport};
-use crate::raster::fetch::{self, Binding};
+use crate::raster::draw::{Attachments, DepthBias, RasterState, Target, VertexSource, Viewport};
+use crate::raster::fetch::{self, Attribute, Binding};
 use crate::raster::{Cull, Rect};
 use crate::render_pass::Layers;
 use crate::resource::{Buffer, ImageView};
-use crate::shader::{Resource, VertexIn};
+use crate::shader::Resource;
 use ash::vk;
 use std::sync::Arc;
 
@@ -288,10 +288,13 @@ pub fn draw(g: &Graphics, views: &DrawViews, push: &[u8], call: DrawCall) -> Res
     } else {
         assembly::direct(call.first, call.count)
     };
-    let prims_one = assembly::primitives(s.topology, &stream);
+    let (per, prims_one) = assembly::primitive_list(s.topology, &stream);
     if prims_one.is_empty() {
         return Ok(0);
     }
+    // Each vertex of an instance is shaded once however often the stream repeats it: the
+    // stream's distinct vertex indices, in order of first use, and each position's slot.
+    let (unique, slot) = distinct(&stream);
     // Vertex buffers as the fetch sees them.
     let spans: Vec<Option<crate::memory::Span<'_>>> = s
         .bindings
@@ -322,36 +325,21 @@ pub fn draw(g: &Graphics, views: &DrawViews, push: &[u8], call: DrawCall) -> Res
             divisor: b.divisor,
         };
     }
-    let mut vertices = Vec::with_capacity(stream.len() * call.instances as usize);
+    let source = Fetch {
+        attributes: &s.attributes,
+        bindings: &bindings,
+        unique: &unique,
+        first_instance: call.first_instance,
+    };
+    let n = unique.len();
     let mut prims = Vec::with_capacity(prims_one.len() * call.instances as usize);
-    for i in 0..call.instances {
-        let instance = call.first_instance.wrapping_add(i);
-        let base = vertices.len();
-        for v in &stream {
-            let mut vin = VertexIn {
-                vertex_index: v.unwrap_or(0),
-                instance_index: instance,
-                ..Default::default()
-            };
-            if v.is_some() {
-                for a in &s.attributes {
-                    vin.inputs[a.location as usize] = fetch::fetch(
-                        a,
-                        &bindings,
-                        vin.vertex_index,
-                        instance,
-                        call.first_instance,
-                    );
-                }
-            }
-            vertices.push(vin);
-        }
-        prims.extend(
-            prims_one
-                .iter()
-                .map(|p| p.iter().map(|&k| base + k).collect::<Vec<usize>>()),
-        );
+    for i in 0..call.instances as usize {
+        prims.extend(prims_one.iter().map(|&k| i * n + slot[k]));
     }
+    let source = Instances {
+        one: source,
+        instances: call.instances as usize,
+    };
     let slots: Vec<Resource<'_>> = g.sets.slots(&p.layout);
     let push = &push[..push.len().min(p.layout.push_constant_bytes as usize)];
     let mut passed = 0u64;
@@ -398,13 +386,94 @@ pub fn draw(g: &Graphics, views: &DrawViews, push: &[u8], call: DrawCall) -> Res
             p.fragment.as_ref(),
             &slots,
             push,
-            &vertices,
-            &prims,
+            &source,
+            (per, &prims),
             &state,
             &att,
         );
     }
     Ok(passed)
+}
+
+/// The distinct vertex indices of `stream` (restarts left out) in order of first use, and
+/// for each stream position its index in that list (0 for restarts, which no primitive uses).
+fn distinct(stream: &[Option<u32>]) -> (Vec<u32>, Vec<usize>) {
+    let mut unique = Vec::new();
+    let mut slot = Vec::with_capacity(stream.len());
+    let (lo, hi) = stream
+        .iter()
+        .flatten()
+        .fold((u32::MAX, 0), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    let span = hi.wrapping_sub(lo) as usize;
+    if lo <= hi && span < 4 * stream.len() + 64 {
+        // Dense indices: a table over their range.
+        let mut at = vec![usize::MAX; span + 1];
+        for v in stream {
+            slot.push(match v {
+                Some(v) => {
+                    let e = &mut at[(v - lo) as usize];
+                    if *e == usize::MAX {
+                        *e = unique.len();
+                        unique.push(*v);
+                    }
+                    *e
+                }
+                None => 0,
+            });
+        }
+    } else {
+        let mut at = std::collections::HashMap::new();
+        for v in stream {
+            slot.push(match v {
+                Some(v) => *at.entry(*v).or_insert_with(|| {
+                    unique.push(*v);
+                    unique.len() - 1
+                }),
+                None => 0,
+            });
+        }
+    }
+    (unique, slot)
+}
+
+/// The vertices of one instance: each distinct vertex index's attributes, fetched when the
+/// vertex shader runs.
+struct Fetch<'a> {
+    attributes: &'a [Attribute],
+    bindings: &'a [Binding<'a>],
+    unique: &'a [u32],
+    first_instance: u32,
+}
+
+/// Every instance's vertices, instance after instance.
+struct Instances<'a> {
+    one: Fetch<'a>,
+    instances: usize,
+}
+
+impl VertexSource for Instances<'_> {
+    fn count(&self) -> usize {
+        self.one.unique.len() * self.instances
+    }
+
+    fn fill(&self, k: usize, l: usize, rows: &mut [[u32; 4]]) -> (u32, u32) {
+        let n = self.one.unique.len();
+        let vertex = self.one.unique[k % n];
+        let instance = self.one.first_instance.wrapping_add((k / n) as u32);
+        for a in self.one.attributes {
+            let w = fetch::fetch(
+                a,
+                self.one.bindings,
+                vertex,
+                instance,
+                self.one.first_instance,
+            );
+            for (c, x) in w.iter().enumerate() {
+                rows[4 * a.location as usize + c][l] = *x;
+            }
+        }
+        (vertex, instance)
+    }
 }
 
 /// The draw target over `layer` (relative to the view) of `aspect` of `view`.

@@ -67,39 +67,61 @@ pub fn indexed(
 /// vertex first), 1, 2 or 3 of them. Restarts end the current strip or fan (and, for the
 /// list topologies, the current incomplete primitive); incomplete primitives are dropped.
 pub fn primitives(topology: vk::PrimitiveTopology, stream: &[Option<u32>]) -> Vec<Vec<usize>> {
+    let (per, flat) = primitive_list(topology, stream);
+    flat.chunks_exact(per.max(1)).map(|c| c.to_vec()).collect()
+}
+
+/// [`primitives`] as (vertices per primitive, their stream positions one primitive after
+/// another): what a draw takes, without an allocation per primitive.
+pub fn primitive_list(
+    topology: vk::PrimitiveTopology,
+    stream: &[Option<u32>],
+) -> (usize, Vec<usize>) {
     use vk::PrimitiveTopology as T;
-    let mut out = Vec::new();
-    // Runs of vertices between restarts, as stream positions.
-    let mut runs: Vec<Vec<usize>> = vec![Vec::new()];
-    for (k, v) in stream.iter().enumerate() {
-        match v {
-            Some(_) => runs.last_mut().expect("a run").push(k),
-            None => runs.push(Vec::new()),
-        }
-    }
-    for r in &runs {
+    let per = match topology {
+        T::POINT_LIST => 1,
+        T::LINE_LIST | T::LINE_STRIP => 2,
+        T::TRIANGLE_LIST | T::TRIANGLE_STRIP | T::TRIANGLE_FAN => 3,
+        _ => return (1, Vec::new()),
+    };
+    let mut out = Vec::with_capacity(stream.len() * per);
+    // Runs of vertices between restarts, as stream positions [start, end).
+    let mut start = 0;
+    let run = |r: std::ops::Range<usize>, out: &mut Vec<usize>| {
+        let n = r.len();
+        let k0 = r.start;
         match topology {
-            T::POINT_LIST => out.extend(r.iter().map(|&k| vec![k])),
-            T::LINE_LIST => out.extend(r.chunks_exact(2).map(|c| c.to_vec())),
-            T::LINE_STRIP => out.extend(r.windows(2).map(|c| c.to_vec())),
-            T::TRIANGLE_LIST => out.extend(r.chunks_exact(3).map(|c| c.to_vec())),
+            T::POINT_LIST => out.extend(r),
+            T::LINE_LIST => out.extend(k0..k0 + n / 2 * 2),
+            T::LINE_STRIP => {
+                for i in 0..n.saturating_sub(1) {
+                    out.extend([k0 + i, k0 + i + 1]);
+                }
+            }
+            T::TRIANGLE_LIST => out.extend(k0..k0 + n / 3 * 3),
             T::TRIANGLE_STRIP => {
                 // Primitive i: vertices i, i + (1 + i % 2), i + (2 - i % 2).
-                for i in 0..r.len().saturating_sub(2) {
+                for i in 0..n.saturating_sub(2) {
                     let o = i % 2;
-                    out.push(vec![r[i], r[i + 1 + o], r[i + 2 - o]]);
+                    out.extend([k0 + i, k0 + i + 1 + o, k0 + i + 2 - o]);
                 }
             }
-            T::TRIANGLE_FAN => {
-                // Primitive i: vertices i + 1, i + 2, 0.
-                for i in 0..r.len().saturating_sub(2) {
-                    out.push(vec![r[i + 1], r[i + 2], r[0]]);
+            _ => {
+                // Fans: primitive i is vertices i + 1, i + 2, 0.
+                for i in 0..n.saturating_sub(2) {
+                    out.extend([k0 + i + 1, k0 + i + 2, k0]);
                 }
             }
-            _ => {}
+        }
+    };
+    for (k, v) in stream.iter().enumerate() {
+        if v.is_none() {
+            run(start..k, &mut out);
+            start = k + 1;
         }
     }
-    out
+    run(start..stream.len(), &mut out);
+    (per, out)
 }
 
 #[cfg(test)]

@@ -9,12 +9,13 @@ use super::blend::{self, BlendAttachment};
 use super::clip::Planes;
 use super::depth::{self, DepthStencil};
 use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
+use crate::exec;
 use crate::format::{Domain, Texel};
 use crate::shader::{
     FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_IN_SAMPLE_ID,
     IO_IN_SAMPLE_MASK, IO_IN_SAMPLE_POSITION, IO_IN_VIEW_INDEX, IO_OUT_FRAG_DEPTH,
-    IO_OUT_LOCATIONS, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS, Interp, Resource, VertexIn,
-    VertexKernel,
+    IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE, IO_OUT_POSITION, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS,
+    Interp, Resource, VertexIn, VertexKernel,
 };
 use ash::vk;
 
@@ -214,16 +215,74 @@ impl<'a> Target<'a> {
         let mut b = [0u8; 16];
         // SAFETY: inside the target's memory (checked); only this tile touches the texel.
         unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(at), b.as_mut_ptr(), self.texel) };
-        Some(crate::format::decode(self.format, &b[..self.texel]))
+        Some(fast_decode(self.format, &b[..self.texel]))
     }
 
     /// Encodes `t` into sample `s` of pixel (x, y) (nothing outside).
     pub fn write(&self, x: i32, y: i32, s: u32, t: Texel) {
         let Some(at) = self.at(x, y, s) else { return };
         let mut b = [0u8; 16];
-        crate::format::encode(self.format, t, &mut b[..self.texel]);
+        fast_encode(self.format, t, &mut b[..self.texel]);
         // SAFETY: as in `read`.
         unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), self.ptr.add(at), self.texel) };
+    }
+}
+
+/// The codec's decode, with the formats draws use most done directly (the same bits as the
+/// codec: tests `fast_texels_match_the_codec`).
+fn fast_decode(format: vk::Format, b: &[u8]) -> Texel {
+    let unorm8 = |x: u8| x as f32 / 255.0;
+    match format {
+        vk::Format::R8G8B8A8_UNORM => Texel::Float([b[0], b[1], b[2], b[3]].map(unorm8)),
+        vk::Format::B8G8R8A8_UNORM => Texel::Float([b[2], b[1], b[0], b[3]].map(unorm8)),
+        vk::Format::D32_SFLOAT => {
+            Texel::Float([f32::from_le_bytes([b[0], b[1], b[2], b[3]]), 0.0, 0.0, 1.0])
+        }
+        vk::Format::D16_UNORM => Texel::Float([
+            u16::from_le_bytes([b[0], b[1]]) as f32 / 65535.0,
+            0.0,
+            0.0,
+            1.0,
+        ]),
+        vk::Format::S8_UINT => Texel::Uint([b[0] as u32, 0, 0, 1]),
+        vk::Format::R32G32B32A32_SFLOAT => Texel::Float(std::array::from_fn(|k| {
+            f32::from_le_bytes([b[4 * k], b[4 * k + 1], b[4 * k + 2], b[4 * k + 3]])
+        })),
+        _ => crate::format::decode(format, b),
+    }
+}
+
+/// The codec's conversion of a float to an n-bit UNORM code (round to nearest in f64 after
+/// clamping to [0, 1]; NaN gives 0).
+fn unorm_code(x: f32, max: f64) -> u64 {
+    let v = (x as f64).clamp(0.0, 1.0) * max;
+    if v.is_nan() { 0 } else { v.round() as u64 }
+}
+
+/// The codec's encode, with the formats draws use most done directly (as [`fast_decode`]).
+fn fast_encode(format: vk::Format, t: Texel, out: &mut [u8]) {
+    match (format, t) {
+        (vk::Format::R8G8B8A8_UNORM, Texel::Float(v)) => {
+            for k in 0..4 {
+                out[k] = unorm_code(v[k], 255.0) as u8;
+            }
+        }
+        (vk::Format::B8G8R8A8_UNORM, Texel::Float(v)) => {
+            for (k, c) in [2, 1, 0, 3].into_iter().enumerate() {
+                out[k] = unorm_code(v[c], 255.0) as u8;
+            }
+        }
+        (vk::Format::D32_SFLOAT, Texel::Float(v)) => out[..4].copy_from_slice(&v[0].to_le_bytes()),
+        (vk::Format::D16_UNORM, Texel::Float(v)) => {
+            out[..2].copy_from_slice(&(unorm_code(v[0], 65535.0) as u16).to_le_bytes())
+        }
+        (vk::Format::S8_UINT, Texel::Uint(v)) => out[0] = v[0].min(255) as u8,
+        (vk::Format::R32G32B32A32_SFLOAT, Texel::Float(v)) => {
+            for k in 0..4 {
+                out[4 * k..4 * k + 4].copy_from_slice(&v[k].to_le_bytes());
+            }
+        }
+        _ => crate::format::encode(format, t, out),
     }
 }
 
@@ -236,17 +295,30 @@ pub struct Attachments<'a, 't> {
     pub stencil: Option<&'t Target<'a>>,
 }
 
-/// One set-up triangle with its vertices' interpolated inputs.
+/// One set-up triangle; its vertices' records (clip x, y, z, w, then the varying inputs in
+/// `Inputs::varying` order) are in the draw's arena.
 struct Prim {
     tri: Triangle,
-    /// Per vertex: the smooth and noperspective inputs, in `Inputs::varying` order.
-    attrs: [Vec<f32>; 3],
-    /// The flat inputs (from the provoking vertex, the first), in `Inputs::flat` order.
-    flat: Vec<u32>,
+    /// Arena offsets of the records of its three vertices.
+    v: [u32; 3],
+    /// Offset of the provoking vertex's flat inputs (in `Inputs::flat` order).
+    flat: u32,
     /// Points: center x, y and size (for PointCoord).
     point: Option<[f32; 3]>,
     /// The depth bias added to its interpolated depth (polygons only).
     bias: f32,
+}
+
+impl Prim {
+    fn new(tri: Triangle, v: [u32; 3], flat: u32, point: Option<[f32; 3]>, bias: f32) -> Prim {
+        Prim {
+            tri,
+            v,
+            flat,
+            point,
+            bias,
+        }
+    }
 }
 
 /// Which vertex outputs feed which fragment inputs.
@@ -268,6 +340,30 @@ fn viewport_rect(v: &Viewport) -> Rect {
     }
 }
 
+/// Where a draw's vertices come from: how many there are and, per vertex, its input rows.
+pub trait VertexSource: Sync {
+    fn count(&self) -> usize;
+    /// Writes vertex `k`'s inputs into lane `l` of `rows` (input location L component c is
+    /// row 4 L + c); returns its (VertexIndex, InstanceIndex).
+    fn fill(&self, k: usize, l: usize, rows: &mut [[u32; 4]]) -> (u32, u32);
+}
+
+impl VertexSource for [VertexIn] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn fill(&self, k: usize, l: usize, rows: &mut [[u32; 4]]) -> (u32, u32) {
+        let v = &self[k];
+        for (loc, words) in v.inputs.iter().enumerate() {
+            for (c, w) in words.iter().enumerate() {
+                rows[4 * loc + c][l] = *w;
+            }
+        }
+        (v.vertex_index, v.instance_index)
+    }
+}
+
 /// Draws `vertices` as a triangle list (a trailing incomplete triangle is ignored).
 #[allow(clippy::too_many_arguments)]
 pub fn draw_triangle_list(
@@ -280,9 +376,7 @@ pub fn draw_triangle_list(
     state: &RasterState,
     att: &Attachments<'_, '_>,
 ) -> u64 {
-    let prims: Vec<Vec<usize>> = (0..vertices.len() / 3)
-        .map(|t| vec![3 * t, 3 * t + 1, 3 * t + 2])
-        .collect();
+    let prims: Vec<usize> = (0..vertices.len() / 3 * 3).collect();
     draw(
         vs,
         vs_slots,
@@ -290,32 +384,35 @@ pub fn draw_triangle_list(
         fs_slots,
         push,
         vertices,
-        &prims,
+        (3, &prims),
         state,
         att,
     )
 }
 
-/// Draws the primitives `prims` (from [`super::assembly::primitives`]: positions in
-/// `vertices`, provoking vertex first; one per point, two per line, three per triangle).
+/// Vertices shaded per pool task.
+const VERTEX_CHUNK: usize = 256;
+
+/// Draws the primitives `prims` = (vertices per primitive: 1 points, 2 lines, 3 triangles;
+/// their vertices' positions in `vertices`, provoking vertex first, as
+/// [`super::assembly::primitives`] lists them).
 /// Lines are rectangles one pixel wide centered on the segment (the spec's strict lines,
 /// which non-strict lines may be) and points squares of their PointSize, each rasterized as
 /// two triangles sharing a diagonal, always front-facing and never culled. Without a
 /// fragment shader only the depth and stencil attachments are written. Returns how many
 /// samples passed the depth and stencil tests (occlusion queries).
 #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
-pub fn draw(
+pub fn draw<V: VertexSource + ?Sized>(
     vs: &VertexKernel,
     vs_slots: &[Resource<'_>],
     fs: Option<&FragmentKernel>,
     fs_slots: &[Resource<'_>],
     push: &[u8],
-    vertices: &[VertexIn],
-    prims_in: &[Vec<usize>],
+    vertices: &V,
+    (per, prims_in): (usize, &[usize]),
     state: &RasterState,
     att: &Attachments<'_, '_>,
 ) -> u64 {
-    let outs = vs.run(vs_slots, push, vertices, state.view_index);
     let builtins = fs.map(|f| f.builtins).unwrap_or_default();
     let mut inputs = Inputs {
         varying: Vec::new(),
@@ -329,10 +426,6 @@ pub fn draw(
             Interp::NoPerspective => inputs.varying.push((row as usize, loc, c, true)),
         }
     }
-    let vp = state.viewport;
-    let (hw, hh) = (vp.width * 0.5, vp.height * 0.5);
-    let (cx, cy) = (vp.x + hw, vp.y + hh);
-    let planes = Planes::new(state.depth_clamp, [cx, cy], [hw, hh]);
     let (w, h) = att
         .color
         .iter()
@@ -343,9 +436,55 @@ pub fn draw(
         .fold((u32::MAX, u32::MAX), |(w, h), t| {
             (w.min(t.width), h.min(t.height))
         });
-    if w == u32::MAX {
+    if w == u32::MAX || !matches!(per, 1..=3) {
         return 0;
     }
+    // Vertex shading, in fixed chunks on the pool: per vertex a clip record (x, y, z, w, the
+    // varying inputs), its flat inputs and its point size.
+    let stride = 4 + inputs.varying.len();
+    let nflat = inputs.flat.len();
+    let count = vertices.count();
+    let chunks = exec::map(count.div_ceil(VERTEX_CHUNK), |c| {
+        let first = c * VERTEX_CHUNK;
+        let n = (count - first).min(VERTEX_CHUNK);
+        let mut recs = Vec::with_capacity(n * stride);
+        let mut flats = Vec::with_capacity(n * nflat);
+        let mut sizes = Vec::with_capacity(n);
+        vs.run_with(
+            vs_slots,
+            push,
+            n,
+            state.view_index,
+            |k, l, rows| vertices.fill(first + k, l, rows),
+            |_, l, rows| {
+                let o = IO_OUT_POSITION as usize;
+                recs.extend((0..4).map(|c| f32::from_bits(rows[o + c][l])));
+                recs.extend(inputs.varying.iter().map(|&(_, loc, c, _)| {
+                    f32::from_bits(rows[IO_OUT_LOCATIONS as usize + 4 * loc + c][l])
+                }));
+                flats.extend(
+                    inputs
+                        .flat
+                        .iter()
+                        .map(|&(_, loc, c)| rows[IO_OUT_LOCATIONS as usize + 4 * loc + c][l]),
+                );
+                sizes.push(f32::from_bits(rows[IO_OUT_POINT_SIZE as usize][l]));
+            },
+        );
+        (recs, flats, sizes)
+    });
+    let mut arena: Vec<f32> = Vec::with_capacity(count * stride);
+    let mut flats: Vec<u32> = Vec::with_capacity(count * nflat);
+    let mut sizes: Vec<f32> = Vec::with_capacity(count);
+    for (r, f, z) in chunks {
+        arena.extend(r);
+        flats.extend(f);
+        sizes.extend(z);
+    }
+    let vp = state.viewport;
+    let (hw, hh) = (vp.width * 0.5, vp.height * 0.5);
+    let (cx, cy) = (vp.x + hw, vp.y + hh);
+    let planes = Planes::new(state.depth_clamp, [cx, cy], [hw, hh]);
     let area = Rect {
         x0: 0,
         y0: 0,
@@ -353,19 +492,6 @@ pub fn draw(
         y1: h.min(i32::MAX as u32) as i32,
     };
     let scissor = state.scissor.intersect(viewport_rect(&vp)).intersect(area);
-    // Clip records: x, y, z, w, then the varying inputs.
-    let stride = 4 + inputs.varying.len();
-    let record = |k: usize| -> Vec<f32> {
-        let o = &outs[k];
-        let mut r = o.position.to_vec();
-        r.extend(
-            inputs
-                .varying
-                .iter()
-                .map(|&(_, loc, c, _)| f32::from_bits(o.locations[loc][c])),
-        );
-        r
-    };
     let window = |v: &[f32]| {
         let w_inv = 1.0 / v[3];
         WinVertex {
@@ -375,21 +501,42 @@ pub fn draw(
             w_inv,
         }
     };
-    let mut prims = Vec::new();
+    let mut prims = Vec::with_capacity(prims_in.len() / per);
     let mut polygon = Vec::new();
-    for pv in prims_in {
-        if pv.iter().any(|&k| k >= outs.len()) || pv.is_empty() || pv.len() > 3 {
+    for pv in prims_in.chunks_exact(per) {
+        if pv.iter().any(|&k| k >= count) {
             continue;
         }
-        let flat: Vec<u32> = inputs
-            .flat
-            .iter()
-            .map(|&(_, loc, c)| outs[pv[0]].locations[loc][c])
-            .collect();
-        let recs: Vec<Vec<f32>> = pv.iter().map(|&k| record(k)).collect();
-        match pv.len() {
+        let flat = (pv[0] * nflat) as u32;
+        let rec = |k: usize| k * stride;
+        match per {
             3 => {
-                let n = planes.clip_triangle([&recs[0], &recs[1], &recs[2]], stride, &mut polygon);
+                let (a, b, c) = (rec(pv[0]), rec(pv[1]), rec(pv[2]));
+                let corners = [&arena[a..a + 4], &arena[b..b + 4], &arena[c..c + 4]];
+                if planes.all_inside(&corners) {
+                    // The common case: nothing to clip, the vertex records are the corners.
+                    let verts = [a, b, c].map(|r| window(&arena[r..r + 4]));
+                    if let Some(tri) = Triangle::new(verts, state.cull, state.front_ccw, scissor) {
+                        let bias = state
+                            .depth_bias
+                            .map_or(0.0, |b| b.of(&tri.verts, att.depth.map(|d| d.format)));
+                        let v = [a, b, c].map(|r| r as u32);
+                        prims.push(Prim::new(tri, v, flat, None, bias));
+                    }
+                    continue;
+                }
+                let n = planes.clip_triangle(
+                    [
+                        &arena[a..a + stride],
+                        &arena[b..b + stride],
+                        &arena[c..c + stride],
+                    ],
+                    stride,
+                    &mut polygon,
+                );
+                // The clipped polygon's vertices join the arena.
+                let base = arena.len();
+                arena.extend_from_slice(&polygon[..n * stride]);
                 for k in 1..n.saturating_sub(1) {
                     let idx = [0, k, k + 1];
                     let verts = idx.map(|i| window(&polygon[i * stride..(i + 1) * stride]));
@@ -397,21 +544,18 @@ pub fn draw(
                     else {
                         continue;
                     };
-                    let attrs = idx.map(|i| polygon[i * stride + 4..(i + 1) * stride].to_vec());
                     let bias = state
                         .depth_bias
                         .map_or(0.0, |b| b.of(&tri.verts, att.depth.map(|d| d.format)));
-                    prims.push(Prim {
-                        tri,
-                        attrs,
-                        flat: flat.clone(),
-                        point: None,
-                        bias,
-                    });
+                    let v = idx.map(|i| (base + i * stride) as u32);
+                    prims.push(Prim::new(tri, v, flat, None, bias));
                 }
             }
             2 => {
-                let Some((a, b)) = planes.clip_segment(&recs[0], &recs[1], stride) else {
+                let (ra, rb) = (rec(pv[0]), rec(pv[1]));
+                let Some((a, b)) =
+                    planes.clip_segment(&arena[ra..ra + stride], &arena[rb..rb + stride], stride)
+                else {
                     continue;
                 };
                 let (pa, pb) = (window(&a), window(&b));
@@ -420,6 +564,10 @@ pub fn draw(
                 if !(len > 0.0 && len.is_finite()) {
                     continue;
                 }
+                let base = arena.len() as u32;
+                arena.extend_from_slice(&a[..stride]);
+                arena.extend_from_slice(&b[..stride]);
+                let (ia, ib) = (base, base + stride as u32);
                 // Half a pixel to each side of the segment.
                 let (nx, ny) = (-dy / len * 0.5, dx / len * 0.5);
                 let off = |v: WinVertex, s: f32| WinVertex {
@@ -428,25 +576,25 @@ pub fn draw(
                     ..v
                 };
                 let corners = [off(pa, 1.0), off(pa, -1.0), off(pb, -1.0), off(pb, 1.0)];
-                let ends = [&a[4..], &a[4..], &b[4..], &b[4..]];
-                rectangle(&mut prims, corners, ends, &flat, None, scissor);
+                rectangle(&mut prims, corners, [ia, ia, ib, ib], flat, None, scissor);
             }
             _ => {
-                if !planes.point_inside(&recs[0]) {
+                let r = rec(pv[0]);
+                if !planes.point_inside(&arena[r..r + stride]) {
                     continue;
                 }
-                let p = window(&recs[0]);
-                let size = f32::from_bits(outs[pv[0]].point_size.to_bits());
+                let p = window(&arena[r..r + stride]);
                 // The point size range is [1, 1]; an unwritten or odd size draws 1 pixel.
+                let size = sizes[pv[0]];
                 let size = if size.is_finite() {
                     size.clamp(1.0, 1.0)
                 } else {
                     1.0
                 };
-                let r = size * 0.5;
+                let half = size * 0.5;
                 let corner = |sx: f32, sy: f32| WinVertex {
-                    x: p.x + sx * r,
-                    y: p.y + sy * r,
+                    x: p.x + sx * half,
+                    y: p.y + sy * half,
                     ..p
                 };
                 let corners = [
@@ -455,9 +603,9 @@ pub fn draw(
                     corner(1.0, 1.0),
                     corner(-1.0, 1.0),
                 ];
-                let attrs = &recs[0][4..];
                 let point = Some([p.x, p.y, size]);
-                rectangle(&mut prims, corners, [attrs; 4], &flat, point, scissor);
+                let ir = r as u32;
+                rectangle(&mut prims, corners, [ir; 4], flat, point, scissor);
             }
         }
     }
@@ -520,12 +668,12 @@ pub fn draw(
                 for (j, &(row, _, _, noperspective)) in inputs.varying.iter().enumerate() {
                     let w = if noperspective { b } else { pw };
                     // From vertex 0 by differences: a constant attribute stays exact.
-                    let a = [p.attrs[0][j], p.attrs[1][j], p.attrs[2][j]];
+                    let a = p.v.map(|r| arena[r as usize + 4 + j]);
                     let x = a[0] + w[1] * (a[1] - a[0]) + w[2] * (a[2] - a[0]);
                     rows[row][l] = x.to_bits();
                 }
                 for (j, &(row, _, _)) in inputs.flat.iter().enumerate() {
-                    rows[row][l] = p.flat[j];
+                    rows[row][l] = flats[p.flat as usize + j];
                 }
                 let fc = IO_IN_FRAG_COORD as usize;
                 rows[fc][l] = (x as f32 + ox as f32 / 256.0).to_bits();
@@ -648,13 +796,13 @@ pub fn draw(
     total.into_inner()
 }
 
-/// A line's or point's rectangle (corners in order around it, each with its inputs) as two
-/// triangles sharing the diagonal 0-2: never culled, always front-facing.
+/// A line's or point's rectangle (corners in order around it, each with the arena offset of
+/// its record) as two triangles sharing the diagonal 0-2: never culled, always front-facing.
 fn rectangle(
     prims: &mut Vec<Prim>,
     corners: [WinVertex; 4],
-    attrs: [&[f32]; 4],
-    flat: &[u32],
+    recs: [u32; 4],
+    flat: u32,
     point: Option<[f32; 3]>,
     scissor: Rect,
 ) {
@@ -664,13 +812,7 @@ fn rectangle(
             continue;
         };
         tri.front_facing = true;
-        prims.push(Prim {
-            tri,
-            attrs: idx.map(|i| attrs[i].to_vec()),
-            flat: flat.to_vec(),
-            point,
-            bias: 0.0,
-        });
+        prims.push(Prim::new(tri, idx.map(|i| recs[i]), flat, point, 0.0));
     }
 }
 

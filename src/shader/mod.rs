@@ -111,7 +111,7 @@ pub use runtime::sampling::{Level as SampledLevel, MAX_LEVELS};
 pub(crate) use runtime::{
     IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_IN_SAMPLE_ID, IO_IN_SAMPLE_MASK,
     IO_IN_SAMPLE_POSITION, IO_IN_VIEW_INDEX, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
-    IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS,
+    IO_OUT_POINT_SIZE, IO_OUT_POSITION, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS,
 };
 use runtime::{RunInfo, SlotDesc};
 use std::collections::HashMap;
@@ -499,6 +499,50 @@ pub fn compile_vertex(
 }
 
 impl VertexKernel {
+    /// Runs the shader for vertices `0..count`, four per call: `fill(k, lane, rows)` writes
+    /// vertex k's input rows (`runtime::IO_*`) for the lane it runs in, and
+    /// `take(k, lane, rows)` reads its outputs after the call. Rows are not cleared between
+    /// calls: outputs a shader leaves unwritten are undefined (the spec's rule), in practice
+    /// an earlier call's (the same for any thread count: the vertices of one `run_with` run
+    /// in order on one thread).
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_with(
+        &self,
+        slots: &[Resource<'_>],
+        push: &[u8],
+        count: usize,
+        view_index: u32,
+        mut fill: impl FnMut(usize, usize, &mut [[u32; 4]]) -> (u32, u32),
+        mut take: impl FnMut(usize, usize, &[[u32; 4]]),
+    ) {
+        let bound = self.kernel.stage_bindings(slots);
+        let stopper = bound.stopper();
+        let mut io = vec![[0u32; 4]; runtime::IO_ROWS];
+        for first in (0..count).step_by(4) {
+            let n = (count - first).min(4);
+            let mut lanes = [[0u32; 4]; 8];
+            io[runtime::IO_IN_VIEW_INDEX as usize] = [view_index; 4];
+            for l in 0..n {
+                let (vertex_index, instance_index) = fill(first + l, l, &mut io);
+                lanes[lower::simd_rows::VERTEX_INDEX][l] = vertex_index;
+                lanes[lower::simd_rows::INSTANCE_INDEX][l] = instance_index;
+                lanes[lower::simd_rows::MASK][l] = u32::MAX;
+            }
+            runtime::run_stage_call(
+                &self.kernel.run,
+                bound.slots.table.get(),
+                push,
+                lanes,
+                &mut io,
+                &stopper,
+            );
+            for l in 0..n {
+                take(first + l, l, &io);
+            }
+        }
+        drop(bound);
+    }
+
     /// Runs the shader for `vertices` (four per call, in order) with `slots` bound.
     pub fn run(
         &self,
@@ -604,9 +648,12 @@ impl FragmentKernel {
     ) {
         let bound = self.kernel.stage_bindings(slots);
         let stopper = bound.stopper();
+        // The rows are not cleared between quads: `fill` writes every input row the shader
+        // reads, and outputs it leaves unwritten are undefined (the spec's rule), in practice
+        // the previous quad's (the same ones for any thread count: a tile's quads run in
+        // order on one thread).
         let mut io = vec![[0u32; 4]; runtime::IO_ROWS];
         for q in 0..quads {
-            io.iter_mut().for_each(|r| *r = [0; 4]);
             let cover = fill(q, &mut io) & 0xf;
             if cover == 0 {
                 continue;

@@ -714,6 +714,22 @@ const VIEWPORT_RECT: Rect = Rect {
     y1: 53,
 };
 
+/// `prims` (all of one size) as a draw takes them.
+fn flat_prims(prims: &[Vec<usize>]) -> FlatPrims {
+    FlatPrims(
+        prims.first().map_or(3, |p| p.len()),
+        prims.iter().flatten().copied().collect(),
+    )
+}
+
+struct FlatPrims(usize, Vec<usize>);
+
+impl FlatPrims {
+    fn as_ref(&self) -> (usize, &[usize]) {
+        (self.0, &self.1)
+    }
+}
+
 /// Draws `prims` of `verts` with `vs` and `fs` into a fresh zeroed RGBA32F target in
 /// VIEWPORT; returns its texels.
 fn draw_prims(
@@ -731,7 +747,7 @@ fn draw_prims(
         &[],
         &[],
         verts,
-        prims,
+        flat_prims(prims).as_ref(),
         &state(VIEWPORT),
         &only_color(&target),
     );
@@ -947,7 +963,10 @@ fn draw_with_depth(
         stencil: None,
     };
     match prims {
-        Some(p) => super::draw(vs, &[], Some(fs), &[], &[], verts, p, st, &att),
+        Some(p) => {
+            let f = flat_prims(p);
+            super::draw(vs, &[], Some(fs), &[], &[], verts, f.as_ref(), st, &att)
+        }
         None => draw_triangle_list(vs, &[], fs, &[], &[], verts, st, &att),
     };
     let mut depths = Vec::with_capacity((W * H) as usize);
@@ -1022,4 +1041,58 @@ fn sample_shading_runs_once_per_sample() {
 /// A single-sample W x H R32G32B32A32_SFLOAT target over `mem`.
 fn rgba32f(mem: &mut [u8]) -> Target<'_> {
     Target::new(mem, W, H, 16 * W as usize, vk::Format::R32G32B32A32_SFLOAT).expect("target")
+}
+
+/// The draw's direct texel conversions give the codec's bits for every code and for floats
+/// around and beyond the codes (NaN, infinities, halves).
+#[test]
+fn fast_texels_match_the_codec() {
+    use crate::format::{decode, encode};
+    let formats = [
+        vk::Format::R8G8B8A8_UNORM,
+        vk::Format::B8G8R8A8_UNORM,
+        vk::Format::D32_SFLOAT,
+        vk::Format::D16_UNORM,
+        vk::Format::S8_UINT,
+        vk::Format::R32G32B32A32_SFLOAT,
+    ];
+    let mut rng = crate::raster::tests::Rng(0x9e37_79b9_7f4a_7c15);
+    let mut floats: Vec<f32> = vec![f32::NAN, f32::INFINITY, -f32::INFINITY, -0.0, 0.0, 1.0];
+    for c in 0..=65535u32 {
+        floats.push(c as f32 / 65535.0);
+        floats.push((c as f32 + 0.5) / 65535.0);
+        floats.push((c % 256) as f32 / 255.0 + 0.5 / 255.0);
+    }
+    for _ in 0..20000 {
+        floats.push(f32::from_bits(rng.next() as u32));
+    }
+    for f in formats {
+        let n = crate::format::info(f).unwrap().bytes as usize;
+        for _ in 0..5000 {
+            let mut b = [0u8; 16];
+            for x in b.iter_mut() {
+                *x = rng.next() as u8;
+            }
+            let (want, got) = (decode(f, &b[..n]), super::fast_decode(f, &b[..n]));
+            assert_eq!(
+                format!("{want:?}"),
+                format!("{got:?}"),
+                "{f:?} {:?}",
+                &b[..n]
+            );
+        }
+        for chunk in floats.chunks(4) {
+            let mut v = [0.0f32; 4];
+            v[..chunk.len()].copy_from_slice(chunk);
+            let t = if f == vk::Format::S8_UINT {
+                Texel::Uint(v.map(|x| x.to_bits()))
+            } else {
+                Texel::Float(v)
+            };
+            let (mut a, mut b) = ([0u8; 16], [0u8; 16]);
+            encode(f, t, &mut a[..n]);
+            super::fast_encode(f, t, &mut b[..n]);
+            assert_eq!(a[..n], b[..n], "{f:?} {v:?}");
+        }
+    }
 }
