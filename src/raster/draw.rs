@@ -124,6 +124,7 @@ pub struct Target<'a> {
     /// `x * samples + s` of its row.
     pub samples: u32,
     texel: usize,
+    info: &'static crate::format::FormatInfo,
 }
 
 // SAFETY: tiles read and write disjoint texels (each tile's own pixels) through `ptr`, which
@@ -196,6 +197,7 @@ impl<'a> Target<'a> {
             format,
             samples,
             texel,
+            info,
         })
     }
 
@@ -209,27 +211,71 @@ impl<'a> Target<'a> {
         (at + self.texel <= self.len).then_some(at)
     }
 
+    /// The `N` bytes at `at` (inside the target, checked by the caller).
+    #[inline(always)]
+    fn load<const N: usize>(&self, at: usize) -> [u8; N] {
+        debug_assert!(at + N <= self.len);
+        // SAFETY: inside the target's memory (checked by `at`); only this tile touches the
+        // texel.
+        unsafe { std::ptr::read_unaligned(self.ptr.add(at) as *const [u8; N]) }
+    }
+
+    #[inline(always)]
+    fn store<const N: usize>(&self, at: usize, b: [u8; N]) {
+        debug_assert!(at + N <= self.len);
+        // SAFETY: as in `load`.
+        unsafe { std::ptr::write_unaligned(self.ptr.add(at) as *mut [u8; N], b) }
+    }
+
     /// Sample `s` of pixel (x, y), decoded (None outside).
     pub fn read(&self, x: i32, y: i32, s: u32) -> Option<Texel> {
         let at = self.at(x, y, s)?;
-        let mut b = [0u8; 16];
-        // SAFETY: inside the target's memory (checked); only this tile touches the texel.
-        unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(at), b.as_mut_ptr(), self.texel) };
-        Some(fast_decode(self.format, &b[..self.texel]))
+        let f = self.format;
+        Some(match self.texel {
+            1 => fast_decode(f, &self.load::<1>(at)),
+            2 => fast_decode(f, &self.load::<2>(at)),
+            4 => fast_decode(f, &self.load::<4>(at)),
+            8 => fast_decode(f, &self.load::<8>(at)),
+            16 => fast_decode(f, &self.load::<16>(at)),
+            n => {
+                let mut b = [0u8; 16];
+                // SAFETY: as in `load`.
+                unsafe { std::ptr::copy_nonoverlapping(self.ptr.add(at), b.as_mut_ptr(), n) };
+                fast_decode(f, &b[..n])
+            }
+        })
     }
 
     /// Encodes `t` into sample `s` of pixel (x, y) (nothing outside).
     pub fn write(&self, x: i32, y: i32, s: u32, t: Texel) {
         let Some(at) = self.at(x, y, s) else { return };
-        let mut b = [0u8; 16];
-        fast_encode(self.format, t, &mut b[..self.texel]);
-        // SAFETY: as in `read`.
-        unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), self.ptr.add(at), self.texel) };
+        let f = self.format;
+        macro_rules! put {
+            ($n:literal) => {{
+                let mut b = [0u8; $n];
+                fast_encode(f, t, &mut b);
+                self.store::<$n>(at, b)
+            }};
+        }
+        match self.texel {
+            1 => put!(1),
+            2 => put!(2),
+            4 => put!(4),
+            8 => put!(8),
+            16 => put!(16),
+            n => {
+                let mut b = [0u8; 16];
+                fast_encode(f, t, &mut b[..n]);
+                // SAFETY: as in `load`.
+                unsafe { std::ptr::copy_nonoverlapping(b.as_ptr(), self.ptr.add(at), n) };
+            }
+        }
     }
 }
 
 /// The codec's decode, with the formats draws use most done directly (the same bits as the
 /// codec: tests `fast_texels_match_the_codec`).
+#[inline(always)]
 fn fast_decode(format: vk::Format, b: &[u8]) -> Texel {
     let unorm8 = |x: u8| x as f32 / 255.0;
     match format {
@@ -254,12 +300,16 @@ fn fast_decode(format: vk::Format, b: &[u8]) -> Texel {
 
 /// The codec's conversion of a float to an n-bit UNORM code (round to nearest in f64 after
 /// clamping to [0, 1]; NaN gives 0).
+#[inline(always)]
 fn unorm_code(x: f32, max: f64) -> u64 {
     let v = (x as f64).clamp(0.0, 1.0) * max;
-    if v.is_nan() { 0 } else { v.round() as u64 }
+    // v is an f32 times a 16-bit integer: at most 40 significant bits, so v + 0.5 is exact and
+    // its truncation is v rounded half away from zero (f64::round); NaN converts to 0.
+    (v + 0.5) as u64
 }
 
 /// The codec's encode, with the formats draws use most done directly (as [`fast_decode`]).
+#[inline(always)]
 fn fast_encode(format: vk::Format, t: Texel, out: &mut [u8]) {
     match (format, t) {
         (vk::Format::R8G8B8A8_UNORM, Texel::Float(v)) => {
@@ -617,6 +667,8 @@ pub fn draw<V: VertexSource + ?Sized>(
             || state
                 .min_sample_shading
                 .is_some_and(|m| (m * state.samples as f32).ceil() > 1.0));
+    // Without depth and stencil planes every fragment passes the tests.
+    let tests_apply = att.depth.is_some() || att.stencil.is_some();
     let total = std::sync::atomic::AtomicU64::new(0);
     let mut bins = Bins::new(area);
     for (k, p) in prims.iter().enumerate() {
@@ -752,7 +804,14 @@ pub fn draw<V: VertexSource + ?Sized>(
                     } else {
                         z0
                     };
-                    if !fragment_tests(&state.depth_stencil, att, p.tri.front_facing, (x, y, s), z)
+                    if tests_apply
+                        && !fragment_tests(
+                            &state.depth_stencil,
+                            att,
+                            p.tri.front_facing,
+                            (x, y, s),
+                            z,
+                        )
                     {
                         continue;
                     }
@@ -888,9 +947,18 @@ struct Output {
 /// float-domain formats (integer formats take the value); the write mask in every case.
 fn write_color(t: &Target<'_>, ba: &BlendAttachment, o: &Output, (x, y, s): (i32, i32, u32)) {
     use crate::format::Numeric as N;
-    let Some(info) = crate::format::info(t.format) else {
+    let info = t.info;
+    if !ba.enable && o.logic_op.is_none() && ba.write_mask == vk::ColorComponentFlags::RGBA {
+        // Neither blending nor a logic op nor a partial mask: the output as it is (what the
+        // general path below writes then, without reading the destination).
+        let src = match info.domain {
+            Domain::Float => Texel::Float(o.src.map(f32::from_bits)),
+            Domain::Sint => Texel::Sint(o.src.map(|v| v as i32)),
+            Domain::Uint => Texel::Uint(o.src),
+        };
+        t.write(x, y, s, src);
         return;
-    };
+    }
     let Some(dst) = t.read(x, y, s) else { return };
     let src = match (info.domain, dst) {
         (Domain::Float, Texel::Float(_)) => Texel::Float(o.src.map(f32::from_bits)),

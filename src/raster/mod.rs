@@ -40,6 +40,9 @@ pub const TILE: i32 = 64;
 /// The guard band: vertices must satisfy |x|, |y| < GUARD pixels (window coordinates).
 pub const GUARD: f32 = (1 << 20) as f32;
 
+/// Up to this many (triangle, tile) entries, tiles run on the calling thread.
+const SERIAL_ENTRIES: usize = 8;
+
 /// Blocks rejected as a whole inside a tile are BLOCK x BLOCK pixels.
 const BLOCK: i32 = 8;
 
@@ -407,10 +410,20 @@ impl Bins {
     /// Runs `f(tile, triangle indices in submission order)` for every tile with triangles, on
     /// the pool (one task per tile: whatever `f` writes inside its tile does not depend on
     /// the thread count).
+    ///
+    /// Bins holding a few small triangles in all run on the calling thread: waking the pool
+    /// costs more than they do (the result is the same either way).
     pub fn for_each_tile(&self, f: impl Fn(Rect, &[u32]) + Send + Sync) {
         let busy: Vec<usize> = (0..self.bins.len())
             .filter(|&k| !self.bins[k].is_empty())
             .collect();
+        let entries: usize = busy.iter().map(|&k| self.bins[k].len()).sum();
+        if entries <= SERIAL_ENTRIES {
+            for &k in &busy {
+                f(self.tile(k), &self.bins[k]);
+            }
+            return;
+        }
         exec::for_each(busy.len(), |i| {
             let k = busy[i];
             f(self.tile(k), &self.bins[k]);

@@ -505,7 +505,7 @@ impl VertexKernel {
     /// calls: outputs a shader leaves unwritten are undefined (the spec's rule), in practice
     /// an earlier call's (the same for any thread count: the vertices of one `run_with` run
     /// in order on one thread).
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
     pub fn run_with(
         &self,
         slots: &[Resource<'_>],

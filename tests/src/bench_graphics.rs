@@ -657,7 +657,12 @@ pub fn graphics(ctx: &Ctx) {
         W,
         H,
     );
-    ctx.round_trips(&[scene], 1);
+    // SOFTVK_BENCH_REPEAT=n: the scene n more times (for profiling).
+    let repeat: usize = std::env::var("SOFTVK_BENCH_REPEAT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    ctx.round_trips(&[scene], 1 + repeat);
     let t = median(ctx.round_trips(&[scene], 5));
     // Check: the nearer layer's texel at a pixel center is what was drawn there (the
     // texture's alpha is 255; the clear's alpha too, but its color is black: a drawn pixel
