@@ -243,6 +243,15 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "independentBlend",
     // Occlusion queries count every sample that passes (tests: draw::occlusion_queries_*).
     "occlusionQueryPrecise",
+    // BaseVertex, BaseInstance, DrawIndex in vertex shaders (tests:
+    // draw::shader_draw_parameters_reach_the_vertex_shader).
+    "shaderDrawParameters",
+    // Every dynamic state of VK_EXT_extended_dynamic_state and the core part of
+    // VK_EXT_extended_dynamic_state2 (tests: draw::dynamic_state_matches_static_state;
+    // the extension itself is not listed: its logic-op and patch-control-point states are not
+    // implemented).
+    "extendedDynamicState",
+    "extendedDynamicState2",
     // BC1..BC7 images: our own block decoders (format::bc), block-sized copies, blits and
     // sampling (tests: bc::*, format::bc::tests)
     "textureCompressionBC",
@@ -259,8 +268,8 @@ pub fn feature_supported(name: &str) -> bool {
 /// written against older versions ask for them by name; each is here because the core
 /// functionality it names works (its commands are the core ones, its structures the core
 /// ones, its required feature is in [`SUPPORTED_FEATURES`]). Promoted extensions that are
-/// absent are those whose functionality has not landed: draws (draw_indirect_count,
-/// extended_dynamic_state 1/2, shader_draw_parameters), sampling (sampler_ycbcr_conversion,
+/// absent are those whose functionality has not landed: extended_dynamic_state2 (its
+/// logic-op and patch-control-point states), sampling (sampler_ycbcr_conversion,
 /// astc_hdr, 4444 and ycbcr 444 formats), 8-bit shader types (8bit
 /// storage),
 /// descriptor indexing, variable pointers, scalar block layout, viewport index layer and
@@ -269,6 +278,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_descriptor_indexing",
     "VK_EXT_external_memory_dma_buf",
     "VK_EXT_external_memory_host",
+    "VK_EXT_extended_dynamic_state",
     "VK_EXT_host_query_reset",
     "VK_EXT_image_drm_format_modifier",
     "VK_EXT_image_robustness",
@@ -294,6 +304,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_KHR_copy_commands2",
     "VK_KHR_create_renderpass2",
     "VK_KHR_dedicated_allocation",
+    "VK_KHR_draw_indirect_count",
     "VK_KHR_depth_stencil_resolve",
     "VK_KHR_descriptor_update_template",
     "VK_KHR_driver_properties",
@@ -319,6 +330,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_KHR_sampler_mirror_clamp_to_edge",
     "VK_KHR_separate_depth_stencil_layouts",
     "VK_KHR_shader_atomic_int64",
+    "VK_KHR_shader_draw_parameters",
     "VK_KHR_shader_float16_int8",
     "VK_KHR_shader_float_controls",
     "VK_KHR_shader_integer_dot_product",

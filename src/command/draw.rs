@@ -200,6 +200,8 @@ pub struct Graphics {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DrawCall {
     pub indexed: bool,
+    /// Its index in a multi-draw (DrawIndex); 0 for direct draws.
+    pub draw_index: u32,
     /// Vertices or indices.
     pub count: u32,
     pub instances: u32,
@@ -216,6 +218,7 @@ impl DrawCall {
         if indexed {
             DrawCall {
                 indexed,
+                draw_index: 0,
                 count: w(0),
                 instances: w(1),
                 first: w(2),
@@ -225,6 +228,7 @@ impl DrawCall {
         } else {
             DrawCall {
                 indexed,
+                draw_index: 0,
                 count: w(0),
                 instances: w(1),
                 first: w(2),
@@ -379,7 +383,13 @@ pub fn draw(g: &Graphics, views: &DrawViews, push: &[u8], call: DrawCall) -> Res
             depth: depth.as_ref(),
             stencil: stencil.as_ref(),
         };
-        let state = raster_state(&s, viewport, views.area, layer);
+        let mut state = raster_state(&s, viewport, views.area, layer);
+        let base_vertex = if call.indexed {
+            call.vertex_offset as u32
+        } else {
+            call.first
+        };
+        state.draw_params = [base_vertex, call.first_instance, call.draw_index];
         passed += crate::raster::draw::draw(
             &p.vertex,
             &slots,
@@ -558,5 +568,6 @@ fn raster_state(
         depth_bias: s.depth_bias_enable.then_some(s.depth_bias),
         min_sample_shading: s.min_sample_shading,
         view_index,
+        draw_params: [0; 3],
     }
 }

@@ -354,7 +354,10 @@ fn run(
                 let at = offset + i * *stride as u64;
                 let mut b = [0u8; 20];
                 buffer.span(at, size)?.read(0, &mut b[..size as usize]);
-                let call = DrawCall::from_bytes(&b, *indexed);
+                let call = DrawCall {
+                    draw_index: i as u32,
+                    ..DrawCall::from_bytes(&b, *indexed)
+                };
                 run_draw(state, render, call)?;
             }
             Ok(())

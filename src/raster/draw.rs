@@ -56,6 +56,9 @@ pub struct RasterState {
     pub min_sample_shading: Option<f32>,
     /// The ViewIndex the shaders see (multiview: the draw runs once per view).
     pub view_index: u32,
+    /// BaseVertex (vertexOffset of indexed draws, else firstVertex), BaseInstance
+    /// (firstInstance) and DrawIndex (the command's index in a multi-draw).
+    pub draw_params: [u32; 3],
 }
 
 /// The depth bias of polygons ("Depth Bias").
@@ -505,6 +508,7 @@ pub fn draw<V: VertexSource + ?Sized>(
             push,
             n,
             state.view_index,
+            state.draw_params,
             |k, l, rows| vertices.fill(first + k, l, rows),
             |_, l, rows| {
                 let o = IO_OUT_POSITION as usize;

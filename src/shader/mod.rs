@@ -512,6 +512,7 @@ impl VertexKernel {
         push: &[u8],
         count: usize,
         view_index: u32,
+        draw_params: [u32; 3],
         mut fill: impl FnMut(usize, usize, &mut [[u32; 4]]) -> (u32, u32),
         mut take: impl FnMut(usize, usize, &[[u32; 4]]),
     ) {
@@ -522,6 +523,9 @@ impl VertexKernel {
             let n = (count - first).min(4);
             let mut lanes = [[0u32; 4]; 8];
             io[runtime::IO_IN_VIEW_INDEX as usize] = [view_index; 4];
+            for (k, p) in draw_params.iter().enumerate() {
+                io[runtime::IO_IN_DRAW_PARAMS as usize + k] = [*p; 4];
+            }
             for l in 0..n {
                 let (vertex_index, instance_index) = fill(first + l, l, &mut io);
                 lanes[lower::simd_rows::VERTEX_INDEX][l] = vertex_index;

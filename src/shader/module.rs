@@ -159,6 +159,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability::DerivativeControl,
     // Input attachments: subpassLoad in fragment shaders (lower/images.rs).
     Capability::InputAttachment,
+    // BaseVertex, BaseInstance, DrawIndex in vertex shaders (shaderDrawParameters).
+    Capability::DrawParameters,
     // ViewIndex in vertex and fragment shaders (multiview draws run once per view).
     Capability::MultiView,
     // Subgroups of 4 invocations, SoA backend only (see lower/simd_subgroup.rs).

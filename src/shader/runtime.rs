@@ -130,7 +130,9 @@ pub(crate) const IO_IN_SAMPLE_MASK: u32 = IO_IN_SAMPLE_POSITION + 2;
 pub(crate) const IO_OUT_SAMPLE_MASK: u32 = IO_IN_SAMPLE_MASK + 1;
 /// Both stages: ViewIndex (multiview; 0 otherwise).
 pub(crate) const IO_IN_VIEW_INDEX: u32 = IO_OUT_SAMPLE_MASK + 1;
-pub(crate) const IO_ROWS: usize = (IO_IN_VIEW_INDEX + 1) as usize;
+/// Vertex shaders: BaseVertex, BaseInstance, DrawIndex (shader draw parameters).
+pub(crate) const IO_IN_DRAW_PARAMS: u32 = IO_IN_VIEW_INDEX + 1;
+pub(crate) const IO_ROWS: usize = (IO_IN_DRAW_PARAMS + 3) as usize;
 
 /// A subgroup's state in [`Ctx::states`] once it has run to the end.
 pub(crate) const PHASE_DONE: u32 = u32::MAX;

@@ -2833,3 +2833,67 @@ fn every_vertex_format_fetches() {
     assert!(checked >= 80, "{checked} vertex formats");
     unsafe { vk.device.destroy_pipeline_layout(layout, None) };
 }
+
+const PARAMS_VS: &[u8] = include_bytes!("../../shaders/tests/gfx_params_vs.spv");
+
+/// Shader draw parameters (shaderDrawParameters): gl_BaseVertex is firstVertex (vertexOffset
+/// for indexed draws), gl_BaseInstance firstInstance, gl_DrawID the command's index in a
+/// multi-draw indirect.
+#[test]
+fn shader_draw_parameters_reach_the_vertex_shader() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let mut st = PipelineState {
+        topology: vk::PrimitiveTopology::POINT_LIST,
+        ..Default::default()
+    };
+    st.attributes.truncate(1);
+    let pipe = st.build(&vk, layout, PARAMS_VS, Some(COLOR_FS));
+    // y = 1/64: the pixel centers of row H / 2.
+    let v: Vec<([f32; 4], [f32; 4])> = (0..40)
+        .map(|_| ([0.0, 1.0 / 64.0, 0.0, 1.0], [0.0; 4]))
+        .collect();
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let idx: Vec<u32> = (0..8).collect();
+    let ib = buffer_with(
+        &vk,
+        &idx.iter()
+            .flat_map(|i| i.to_le_bytes())
+            .collect::<Vec<u8>>(),
+        vk::BufferUsageFlags::INDEX_BUFFER,
+    );
+    let words = |w: &[u32]| w.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    // Three commands: vertices 2..4 (instance 5), 10..13 (instance 7), 20..21 (instance 9).
+    let cmds = [
+        words(&[2, 1, 2, 5]),
+        words(&[3, 1, 10, 7]),
+        words(&[1, 1, 20, 9]),
+    ]
+    .concat();
+    let ind = buffer_with(&vk, &cmds, vk::BufferUsageFlags::INDIRECT_BUFFER);
+    let img = render_with(&vk, pipe, &vb, Some(&ib), |cb| unsafe {
+        vk.device.cmd_draw_indirect(cb, ind.buffer, 0, 3, 16);
+        // Indexed: indices 0..2 plus vertexOffset 30 -> vertices 30, 31; firstInstance 4.
+        vk.device.cmd_draw_indexed(cb, 2, 1, 0, 30, 4);
+    });
+    let row = H / 2;
+    for (x, want) in [
+        (2, [2, 5, 0, 5]),
+        (3, [2, 5, 0, 5]),
+        (10, [10, 7, 1, 7]),
+        (12, [10, 7, 1, 7]),
+        (20, [20, 9, 2, 9]),
+        (30, [30, 4, 0, 4]),
+        (31, [30, 4, 0, 4]),
+    ] {
+        assert_eq!(px(&img, W, x, row), want, "the point of vertex {x}");
+    }
+    assert_eq!(px(&img, W, 4, row), [0, 0, 0, 255], "vertex 4 is not drawn");
+    unsafe {
+        vk.device.destroy_pipeline(pipe, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    for b in [vb, ib, ind] {
+        vk.destroy_buffer(b);
+    }
+}

@@ -51,6 +51,7 @@ const STRUCTS: &[(&str, Check)] = structs! {
         PhysicalDeviceShaderAtomicInt64Features,
         PhysicalDeviceShaderImageAtomicInt64FeaturesEXT,
         PhysicalDeviceRobustness2FeaturesEXT,
+        PhysicalDeviceExtendedDynamicStateFeaturesEXT,
         PhysicalDeviceShaderDemoteToHelperInvocationFeatures,
         PhysicalDeviceShaderDrawParametersFeatures,
         PhysicalDeviceShaderFloat16Int8Features,

@@ -1177,6 +1177,7 @@ pub unsafe extern "system" fn cmd_draw(
     record("vkCmdDraw", cb, || {
         Ok(Command::Draw(DrawCall {
             indexed: false,
+            draw_index: 0,
             count,
             instances,
             first,
@@ -1197,6 +1198,7 @@ pub unsafe extern "system" fn cmd_draw_indexed(
     record("vkCmdDrawIndexed", cb, || {
         Ok(Command::Draw(DrawCall {
             indexed: true,
+            draw_index: 0,
             count,
             instances,
             first,

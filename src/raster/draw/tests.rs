@@ -67,6 +67,7 @@ fn state(viewport: Viewport) -> RasterState {
         depth_bias: None,
         min_sample_shading: None,
         view_index: 0,
+        draw_params: [0; 3],
     }
 }
 

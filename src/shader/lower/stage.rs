@@ -11,9 +11,9 @@
 use super::simd::Lv;
 use super::*;
 use crate::shader::runtime::{
-    CTX_IO, IO_DISCARD, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_HELPER, IO_IN_POINT_COORD,
-    IO_IN_VIEW_INDEX, IO_LOCATIONS, IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
-    IO_OUT_POINT_SIZE, IO_OUT_POSITION, IO_ROWS,
+    CTX_IO, IO_DISCARD, IO_IN_DRAW_PARAMS, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_HELPER,
+    IO_IN_POINT_COORD, IO_IN_VIEW_INDEX, IO_LOCATIONS, IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_FRAG_DEPTH,
+    IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE, IO_OUT_POSITION, IO_ROWS,
 };
 
 impl Lower<'_, '_> {
@@ -138,6 +138,15 @@ impl Lower<'_, '_> {
                 (row, 1, Scalar::I32)
             }
             Some(BuiltIn::ViewIndex) if !output => (IO_IN_VIEW_INDEX, 1, Scalar::I32),
+            Some(BuiltIn::BaseVertex) if !output && !fragment => {
+                (IO_IN_DRAW_PARAMS, 1, Scalar::I32)
+            }
+            Some(BuiltIn::BaseInstance) if !output && !fragment => {
+                (IO_IN_DRAW_PARAMS + 1, 1, Scalar::I32)
+            }
+            Some(BuiltIn::DrawIndex) if !output && !fragment => {
+                (IO_IN_DRAW_PARAMS + 2, 1, Scalar::I32)
+            }
             Some(b) => return err(format!("unsupported built-in {b:?} in a graphics stage")),
             None => return err(format!("unknown built-in {bi}")),
         };
