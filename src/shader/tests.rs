@@ -1602,6 +1602,11 @@ fn fragment_shaders_run_quads_with_derivatives() {
                 rows[fc + 2][l] = 0.5f32.to_bits();
                 rows[fc + 3][l] = 1.0f32.to_bits();
                 rows[IO_IN_FRONT_FACING as usize][l] = if q % 2 == 0 { u32::MAX } else { 0 };
+                // Rows are not cleared between quads: zero the color output so that a helper
+                // lane's store would show.
+                for c in 0..4 {
+                    rows[IO_OUT_LOCATIONS as usize + c][l] = 0;
+                }
             }
             covers[q]
         },

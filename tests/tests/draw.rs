@@ -2897,3 +2897,112 @@ fn shader_draw_parameters_reach_the_vertex_shader() {
         vk.destroy_buffer(b);
     }
 }
+
+/// The top-left rule through the loader: fans of triangles sharing edges (a triangle fan
+/// around an off-center point, and a jittered triangle-list mesh), drawn with additive
+/// blending of 1/255 per triangle, leave every covered pixel at exactly 1/255: no pixel drawn
+/// twice or missed along a shared edge.
+#[test]
+fn triangles_sharing_edges_cover_each_pixel_exactly_once() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let add = vk::PipelineColorBlendAttachmentState {
+        blend_enable: vk::TRUE,
+        src_color_blend_factor: vk::BlendFactor::ONE,
+        dst_color_blend_factor: vk::BlendFactor::ONE,
+        src_alpha_blend_factor: vk::BlendFactor::ONE,
+        dst_alpha_blend_factor: vk::BlendFactor::ONE,
+        ..gfx::no_blend()
+    };
+    let fan = PipelineState {
+        topology: vk::PrimitiveTopology::TRIANGLE_FAN,
+        blend: vec![add],
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    let list = PipelineState {
+        blend: vec![add],
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    let one = [1.0 / 255.0, 0.0, 0.0, 0.0];
+    // A closed fan of 37 triangles around (0.13, -0.07), radius varying, angles jittered.
+    let mut rng = softvk_tests::Rng::new(21);
+    let mut jitter = || (rng.next_u64() % 1000) as f32 / 1000.0;
+    let center = [0.13, -0.07];
+    let mut v = vec![([center[0], center[1], 0.0, 1.0], one)];
+    let n = 37;
+    let rim: Vec<[f32; 2]> = (0..n)
+        .map(|k| {
+            let a = (k as f32 + 0.4 * jitter()) * std::f32::consts::TAU / n as f32;
+            let r = 0.5 + 0.4 * jitter();
+            [center[0] + r * a.cos(), center[1] + r * a.sin()]
+        })
+        .collect();
+    for k in 0..=n {
+        let p = rim[k % n];
+        v.push(([p[0], p[1], 0.0, 1.0], one));
+    }
+    let fan_count = v.len() as u32;
+    // A 6x6 grid mesh with jittered inner vertices, two triangles per cell, as a list.
+    let g = 6;
+    let grid: Vec<Vec<[f32; 2]>> = (0..=g)
+        .map(|i| {
+            (0..=g)
+                .map(|j| {
+                    let inner = i > 0 && i < g && j > 0 && j < g;
+                    let d = if inner { 0.08 * (jitter() - 0.5) } else { 0.0 };
+                    let e = if inner { 0.08 * (jitter() - 0.5) } else { 0.0 };
+                    [
+                        -0.95 + 1.9 * j as f32 / g as f32 + d,
+                        -0.95 + 1.9 * i as f32 / g as f32 + e,
+                    ]
+                })
+                .collect()
+        })
+        .collect();
+    for i in 0..g {
+        for j in 0..g {
+            let (a, b, c, d) = (
+                grid[i][j],
+                grid[i][j + 1],
+                grid[i + 1][j + 1],
+                grid[i + 1][j],
+            );
+            for p in [a, b, c, a, c, d] {
+                v.push(([p[0], p[1], 0.0, 1.0], one));
+            }
+        }
+    }
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let d = &vk.device;
+    let fan_img = render_with(&vk, fan, &vb, None, |cb| unsafe {
+        d.cmd_draw(cb, fan_count, 1, 0, 0)
+    });
+    let mesh_img = render_with(&vk, list, &vb, None, |cb| unsafe {
+        d.cmd_draw(cb, v.len() as u32 - fan_count, 1, fan_count, 0)
+    });
+    for (name, img, min_covered) in [("fan", &fan_img, 800), ("mesh", &mesh_img, 3000)] {
+        let reds: Vec<u8> = img.chunks_exact(4).map(|p| p[0]).collect();
+        assert!(
+            reds.iter().all(|&r| r <= 1),
+            "{name}: a pixel was written {} times",
+            reds.iter().max().unwrap()
+        );
+        let covered = reds.iter().filter(|&&r| r == 1).count();
+        assert!(covered >= min_covered, "{name}: {covered} pixels covered");
+    }
+    // The mesh covers its whole square: no pixel inside was missed.
+    let inside = |x: u32, y: u32| mesh_img[((y * W + x) * 4) as usize];
+    for y in 3..61 {
+        for x in 3..61 {
+            assert_eq!(inside(x, y), 1, "mesh pixel ({x}, {y})");
+        }
+    }
+    unsafe {
+        d.destroy_pipeline(fan, None);
+        d.destroy_pipeline(list, None);
+        d.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+}
