@@ -17,7 +17,9 @@ use crate::pipeline::graphics::{GraphicsPipeline, GraphicsState};
 use crate::raster::assembly;
 use crate::raster::blend::BlendAttachment;
 use crate::raster::depth::DepthStencil;
-use crate::raster::draw::{Attachments, DepthBias, RasterState, Target, VertexSource, Viewport};
+use crate::raster::draw::{
+    Attachments, DepthBias, Draw, RasterState, Setup, Target, VertexSource, Viewport,
+};
 use crate::raster::fetch::{self, Attribute, Binding};
 use crate::raster::{Cull, Rect};
 use crate::render_pass::Layers;
@@ -245,7 +247,63 @@ pub fn indirect_size(indexed: bool) -> u64 {
 }
 
 /// Runs one draw; returns the samples that passed the depth and stencil tests.
-pub fn draw(g: &Graphics, views: &DrawViews, push: &[u8], call: DrawCall) -> Result<u64> {
+/// A draw set up (vertex stage, clipping, setup) and waiting to be rasterized with the other
+/// draws of its batch ([`flush`]).
+pub struct Pending {
+    pipeline: Arc<GraphicsPipeline>,
+    /// The graphics descriptor sets and push constants as the draw saw them.
+    sets: crate::pipeline::Bindings,
+    push: Vec<u8>,
+    /// The color attachments' blend states (of the pipeline's state).
+    blend: Vec<BlendAttachment>,
+    setup: Setup,
+    /// The layer (multiview: the view) it draws into.
+    layer: u32,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending")
+            .field("primitives", &self.setup.len())
+            .field("layer", &self.layer)
+            .finish()
+    }
+}
+
+/// The area every attachment covers (None without attachments) and the depth plane's format.
+type AttachmentSize = (Option<(u32, u32)>, Option<vk::Format>);
+
+/// The size every attachment of `views` covers and the depth plane's format.
+fn attachment_size(views: &DrawViews) -> Result<AttachmentSize> {
+    let mut size: Option<(u32, u32)> = None;
+    for v in views
+        .colors
+        .iter()
+        .flatten()
+        .chain(&views.depth)
+        .chain(&views.stencil)
+    {
+        let e = v.extent();
+        size = Some(size.map_or((e.width, e.height), |(w, h)| {
+            (w.min(e.width), h.min(e.height))
+        }));
+    }
+    let depth = match &views.depth {
+        Some(v) => Some(v.image.plane(A::DEPTH)?.format),
+        None => None,
+    };
+    Ok((size, depth))
+}
+
+/// Sets up one draw (per view with multiview) for the batch; the samples it passes are
+/// counted when the batch is rasterized.
+pub fn prepare(
+    g: &Graphics,
+    views: &DrawViews,
+    push: &[u8],
+    call: DrawCall,
+    batch: &mut Vec<Pending>,
+) -> Result<()> {
     let p = g.pipeline.as_ref().ok_or_else(|| {
         Error::invalid("a draw with no graphics pipeline bound (VUID-vkCmdDraw-None-08606)")
     })?;
@@ -256,10 +314,10 @@ pub fn draw(g: &Graphics, views: &DrawViews, push: &[u8], call: DrawCall) -> Res
         .collect();
     let s = p.state.with_dynamic(p.dynamic, &g.values, &strides);
     if s.rasterizer_discard || call.count == 0 || call.instances == 0 {
-        return Ok(0);
+        return Ok(());
     }
     let Some(&viewport) = s.viewports.first() else {
-        return Ok(0);
+        return Ok(());
     };
     // The vertex stream of one instance.
     let stream = if call.indexed {
@@ -294,7 +352,7 @@ pub fn draw(g: &Graphics, views: &DrawViews, push: &[u8], call: DrawCall) -> Res
     };
     let (per, prims_one) = assembly::primitive_list(s.topology, &stream);
     if prims_one.is_empty() {
-        return Ok(0);
+        return Ok(());
     }
     // Each vertex of an instance is shaded once however often the stream repeats it: the
     // stream's distinct vertex indices, in order of first use, and each position's slot.
@@ -346,12 +404,63 @@ pub fn draw(g: &Graphics, views: &DrawViews, push: &[u8], call: DrawCall) -> Res
     };
     let slots: Vec<Resource<'_>> = g.sets.slots(&p.layout);
     let push = &push[..push.len().min(p.layout.push_constant_bytes as usize)];
-    let mut passed = 0u64;
     // Multiview: each view into its layer with its ViewIndex; otherwise the first layer.
     let layers: Vec<u32> = match views.layers {
         Layers::Views(_) => views.layers.iter().collect(),
         Layers::Count(_) => vec![0],
     };
+    let (size, depth_format) = attachment_size(views)?;
+    for layer in layers {
+        let mut state = raster_state(&s, viewport, views.area, layer);
+        let base_vertex = if call.indexed {
+            call.vertex_offset as u32
+        } else {
+            call.first
+        };
+        state.draw_params = [base_vertex, call.first_instance, call.draw_index];
+        let Some(setup) = crate::raster::draw::setup(
+            &p.vertex,
+            &slots,
+            p.fragment.as_ref(),
+            push,
+            &source,
+            (per, &prims),
+            &state,
+            size,
+            depth_format,
+        ) else {
+            continue;
+        };
+        if setup.is_empty() {
+            continue;
+        }
+        batch.push(Pending {
+            pipeline: p.clone(),
+            sets: g.sets.clone(),
+            push: push.to_vec(),
+            blend: s.blend.clone(),
+            setup,
+            layer,
+        });
+    }
+    Ok(())
+}
+
+/// Rasterizes the draws of `batch` (set up by [`prepare`] for `views`) into the attachments
+/// of `views`, layer by layer, in submission order; returns the samples that passed.
+pub fn flush(batch: &mut Vec<Pending>, views: &DrawViews) -> Result<u64> {
+    if batch.is_empty() {
+        return Ok(0);
+    }
+    let pending = std::mem::take(batch);
+    let mut layers: Vec<u32> = pending.iter().map(|p| p.layer).collect();
+    layers.sort_unstable();
+    layers.dedup();
+    let slots: Vec<Vec<Resource<'_>>> = pending
+        .iter()
+        .map(|p| p.sets.slots(&p.pipeline.layout))
+        .collect();
+    let mut passed = 0u64;
     for layer in layers {
         let colors: Vec<Option<Target<'_>>> = views
             .colors
@@ -371,36 +480,32 @@ pub fn draw(g: &Graphics, views: &DrawViews, push: &[u8], call: DrawCall) -> Res
         let att = Attachments {
             color: colors
                 .iter()
-                .enumerate()
-                .map(|(k, t)| {
-                    let blend = s.blend.get(k).copied().unwrap_or(BlendAttachment {
-                        write_mask: vk::ColorComponentFlags::empty(),
-                        ..Default::default()
-                    });
-                    t.as_ref().map(|t| (t, blend))
-                })
+                .map(|t| t.as_ref().map(|t| (t, BlendAttachment::default())))
                 .collect(),
             depth: depth.as_ref(),
             stencil: stencil.as_ref(),
         };
-        let mut state = raster_state(&s, viewport, views.area, layer);
-        let base_vertex = if call.indexed {
-            call.vertex_offset as u32
-        } else {
-            call.first
-        };
-        state.draw_params = [base_vertex, call.first_instance, call.draw_index];
-        passed += crate::raster::draw::draw(
-            &p.vertex,
-            &slots,
-            p.fragment.as_ref(),
-            &slots,
-            push,
-            &source,
-            (per, &prims),
-            &state,
-            &att,
-        );
+        let draws: Vec<Draw<'_, '_>> = pending
+            .iter()
+            .zip(&slots)
+            .filter(|(p, _)| p.layer == layer)
+            .map(|(p, slots)| {
+                let push = &p.push[..p
+                    .push
+                    .len()
+                    .min(p.pipeline.layout.push_constant_bytes as usize)];
+                Draw {
+                    setup: &p.setup,
+                    fs: p.pipeline.fragment.as_ref(),
+                    slots,
+                    push,
+                    blend: Some(&p.blend),
+                }
+            })
+            .collect();
+        passed += crate::raster::draw::rasterize(&draws, &att)
+            .iter()
+            .sum::<u64>();
     }
     Ok(passed)
 }

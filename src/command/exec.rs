@@ -53,36 +53,16 @@ fn execute_in(recording: &Recording, ctx: &ExecContext<'_>, render: &mut RenderS
     let mut state = State::default();
     for cmd in &recording.commands {
         if (ctx.cancelled)() {
+            render.pending.clear();
             return;
         }
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            run(cmd, ctx, render, &mut state)
-        }))
-        .unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            Err(Error::new(
-                ErrorKind::Unknown,
-                format!("internal driver error: {what}"),
-            ))
-        });
-        if let Err(e) = result {
-            let kind = if e.kind == ErrorKind::InvalidUsage {
-                Kind::Validation
-            } else {
-                Kind::General
-            };
-            ctx.reporter.report_kind(
-                Severity::Error,
-                kind,
-                "softvk-command",
-                &format!("{} failed and was skipped: {}", cmd.name(), e.message),
-            );
+        if !cmd.batches() && !render.pending.is_empty() {
+            guarded(ctx, "the draws before it", || flush(render));
         }
+        guarded(ctx, cmd.name(), || run(cmd, ctx, render, &mut state));
     }
+    // A command buffer's draws are done when it ends.
+    guarded(ctx, "the last draws", || flush(render));
 }
 
 fn run(
@@ -379,15 +359,61 @@ fn run(
     }
 }
 
-/// One draw into the current render pass instance; its passed samples count for the active
-/// occlusion queries.
+/// One draw into the current render pass instance: set up now, rasterized with the draws
+/// that follow it ([`flush`]).
 fn run_draw(state: &State, render: &mut RenderState, call: DrawCall) -> Result<()> {
     let views = render.draw_views()?;
-    let passed = super::draw::draw(&state.graphics, &views, &state.push_constants, call)?;
+    super::draw::prepare(
+        &state.graphics,
+        &views,
+        &state.push_constants,
+        call,
+        &mut render.pending,
+    )
+}
+
+/// Rasterizes the pending draws; their passed samples count for the active occlusion queries
+/// (queries begin and end between batches: both commands flush first).
+fn flush(render: &mut RenderState) -> Result<()> {
+    if render.pending.is_empty() {
+        return Ok(());
+    }
+    let views = render.draw_views();
+    let mut pending = std::mem::take(&mut render.pending);
+    let passed = super::draw::flush(&mut pending, &views?)?;
     for q in &mut render.occlusion {
         q.2 += passed;
     }
     Ok(())
+}
+
+/// Runs `f`, reporting its failure (or a panic in it) as the failure of command `name`.
+fn guarded(ctx: &ExecContext<'_>, name: &str, f: impl FnOnce() -> Result<()>) {
+    let result =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).unwrap_or_else(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error::new(
+                ErrorKind::Unknown,
+                format!("internal driver error: {what}"),
+            ))
+        });
+    if let Err(e) = result {
+        let kind = if e.kind == ErrorKind::InvalidUsage {
+            Kind::Validation
+        } else {
+            Kind::General
+        };
+        ctx.reporter.report_kind(
+            Severity::Error,
+            kind,
+            "softvk-command",
+            &format!("{name} failed and was skipped: {}", e.message),
+        );
+    }
 }
 
 /// Limits on one dispatch (VkPhysicalDeviceLimits::maxComputeWorkGroupCount).

@@ -264,6 +264,29 @@ impl Command {
     }
 }
 
+impl Command {
+    /// Whether the draws pending before it may stay pending: it draws or sets state only, so
+    /// it neither reads nor writes attachments, queries or memory the draws touch.
+    pub fn batches(&self) -> bool {
+        matches!(
+            self,
+            Command::Draw(_)
+                | Command::DrawIndirect { .. }
+                | Command::BindGraphicsPipeline(_)
+                | Command::BindComputePipeline(_)
+                | Command::BindVertexBuffers { .. }
+                | Command::BindIndexBuffer(_)
+                | Command::SetState(_)
+                | Command::PushConstants { .. }
+                | Command::BindDescriptorSets { .. }
+                | Command::PushDescriptors { .. }
+                | Command::BeginDebugLabel(_)
+                | Command::EndDebugLabel
+                | Command::InsertDebugLabel(_)
+        )
+    }
+}
+
 /// The frozen commands of one ended command buffer.
 #[derive(Debug, Default)]
 pub struct Recording {

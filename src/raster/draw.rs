@@ -12,10 +12,10 @@ use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
 use crate::exec;
 use crate::format::{Domain, Texel};
 use crate::shader::{
-    FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_IN_SAMPLE_ID,
-    IO_IN_SAMPLE_MASK, IO_IN_SAMPLE_POSITION, IO_IN_VIEW_INDEX, IO_OUT_FRAG_DEPTH,
+    FragmentBinding, FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD,
+    IO_IN_SAMPLE_ID, IO_IN_SAMPLE_MASK, IO_IN_SAMPLE_POSITION, IO_IN_VIEW_INDEX, IO_OUT_FRAG_DEPTH,
     IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE, IO_OUT_POSITION, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS,
-    Interp, Resource, VertexIn, VertexKernel,
+    Interp, Resource, StageBuiltins, VertexIn, VertexKernel,
 };
 use ash::vk;
 
@@ -462,10 +462,66 @@ pub fn draw<V: VertexSource + ?Sized>(
     fs_slots: &[Resource<'_>],
     push: &[u8],
     vertices: &V,
-    (per, prims_in): (usize, &[usize]),
+    prims: (usize, &[usize]),
     state: &RasterState,
     att: &Attachments<'_, '_>,
 ) -> u64 {
+    let Some(setup) = setup(
+        vs,
+        vs_slots,
+        fs,
+        push,
+        vertices,
+        prims,
+        state,
+        att.size(),
+        att.depth.map(|d| d.format),
+    ) else {
+        return 0;
+    };
+    rasterize(
+        &[Draw {
+            setup: &setup,
+            fs,
+            slots: fs_slots,
+            push,
+            blend: None,
+        }],
+        att,
+    )[0]
+}
+
+impl Attachments<'_, '_> {
+    /// The area every attachment covers (None without attachments).
+    pub fn size(&self) -> Option<(u32, u32)> {
+        let (w, h) = self
+            .color
+            .iter()
+            .flatten()
+            .map(|(t, _)| *t)
+            .chain(self.depth)
+            .chain(self.stencil)
+            .fold((u32::MAX, u32::MAX), |(w, h), t| {
+                (w.min(t.width), h.min(t.height))
+            });
+        (w != u32::MAX).then_some((w, h))
+    }
+}
+
+/// The vertex stage, clipping and setup of a draw (see [`draw`]) into attachments of `size`
+/// (a depth plane of `depth_format`); None when there is nothing to draw into.
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+pub fn setup<V: VertexSource + ?Sized>(
+    vs: &VertexKernel,
+    vs_slots: &[Resource<'_>],
+    fs: Option<&FragmentKernel>,
+    push: &[u8],
+    vertices: &V,
+    (per, prims_in): (usize, &[usize]),
+    state: &RasterState,
+    size: Option<(u32, u32)>,
+    depth_format: Option<vk::Format>,
+) -> Option<Setup> {
     let builtins = fs.map(|f| f.builtins).unwrap_or_default();
     let mut inputs = Inputs {
         varying: Vec::new(),
@@ -479,18 +535,9 @@ pub fn draw<V: VertexSource + ?Sized>(
             Interp::NoPerspective => inputs.varying.push((row as usize, loc, c, true)),
         }
     }
-    let (w, h) = att
-        .color
-        .iter()
-        .flatten()
-        .map(|(t, _)| *t)
-        .chain(att.depth)
-        .chain(att.stencil)
-        .fold((u32::MAX, u32::MAX), |(w, h), t| {
-            (w.min(t.width), h.min(t.height))
-        });
-    if w == u32::MAX || !matches!(per, 1..=3) {
-        return 0;
+    let (w, h) = size?;
+    if !matches!(per, 1..=3) {
+        return None;
     }
     // Vertex shading, in fixed chunks on the pool: per vertex a clip record (x, y, z, w, the
     // varying inputs), its flat inputs and its point size.
@@ -573,7 +620,7 @@ pub fn draw<V: VertexSource + ?Sized>(
                     if let Some(tri) = Triangle::new(verts, state.cull, state.front_ccw, scissor) {
                         let bias = state
                             .depth_bias
-                            .map_or(0.0, |b| b.of(&tri.verts, att.depth.map(|d| d.format)));
+                            .map_or(0.0, |b| b.of(&tri.verts, depth_format));
                         let v = [a, b, c].map(|r| r as u32);
                         prims.push(Prim::new(tri, v, flat, None, bias));
                     }
@@ -600,7 +647,7 @@ pub fn draw<V: VertexSource + ?Sized>(
                     };
                     let bias = state
                         .depth_bias
-                        .map_or(0.0, |b| b.of(&tri.verts, att.depth.map(|d| d.format)));
+                        .map_or(0.0, |b| b.of(&tri.verts, depth_format));
                     let v = idx.map(|i| (base + i * stride) as u32);
                     prims.push(Prim::new(tri, v, flat, None, bias));
                 }
@@ -663,6 +710,123 @@ pub fn draw<V: VertexSource + ?Sized>(
             }
         }
     }
+    Some(Setup {
+        prims,
+        arena,
+        flats,
+        inputs,
+        builtins,
+        state: *state,
+        area,
+    })
+}
+
+/// A draw's primitives, set up and ready to rasterize: what [`setup`] makes and
+/// [`rasterize`] draws (draws of one batch rasterize together, tile by tile).
+pub struct Setup {
+    prims: Vec<Prim>,
+    /// The vertex records (clip x, y, z, w, varying inputs) the primitives use.
+    arena: Vec<f32>,
+    flats: Vec<u32>,
+    inputs: Inputs,
+    builtins: StageBuiltins,
+    state: RasterState,
+    area: Rect,
+}
+
+impl Setup {
+    /// How many primitives survived clipping and culling.
+    pub fn len(&self) -> usize {
+        self.prims.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.prims.is_empty()
+    }
+}
+
+/// One set-up draw with what its fragment stage needs.
+pub struct Draw<'a, 'r> {
+    pub setup: &'a Setup,
+    pub fs: Option<&'a FragmentKernel>,
+    pub slots: &'a [Resource<'r>],
+    pub push: &'a [u8],
+    /// Color attachment k's blend state; None: the one `Attachments` gives.
+    pub blend: Option<&'a [BlendAttachment]>,
+}
+
+/// Rasterizes `draws` (set up for attachments of the size of `att`'s) into `att`: one binning
+/// of all their primitives, then per tile (on the pool) every draw's primitives in submission
+/// order, so a tile stays in the cache through all of them. Returns each draw's samples that
+/// passed the depth and stencil tests.
+pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<u64> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let Some(area) = draws.first().map(|d| d.setup.area) else {
+        return Vec::new();
+    };
+    // Global primitive indices: draw d's primitives follow those of draws 0..d.
+    let mut first = Vec::with_capacity(draws.len() + 1);
+    let mut n = 0u32;
+    for d in draws {
+        first.push(n);
+        n += d.setup.prims.len() as u32;
+    }
+    first.push(n);
+    let mut bins = Bins::new(area);
+    let mut k = 0u32;
+    for d in draws {
+        for p in &d.setup.prims {
+            bins.add(k, &p.tri);
+            k += 1;
+        }
+    }
+    let passed: Vec<AtomicU64> = draws.iter().map(|_| AtomicU64::new(0)).collect();
+    // Each draw's binding table, made once for all its tiles.
+    let bound: Vec<Option<FragmentBinding>> = draws
+        .iter()
+        .map(|d| d.fs.map(|f| f.bind(d.slots)))
+        .collect();
+    bins.for_each_tile(|tile, list| {
+        let mut io = Vec::new();
+        // Runs of consecutive entries of one draw.
+        let mut start = 0;
+        while start < list.len() {
+            let d = first.partition_point(|&f| f <= list[start]) - 1;
+            let mut end = start + 1;
+            while end < list.len() && list[end] < first[d + 1] {
+                end += 1;
+            }
+            let local: Vec<u32> = list[start..end].iter().map(|&k| k - first[d]).collect();
+            let p = shade(&draws[d], bound[d].as_ref(), &mut io, tile, &local, att);
+            passed[d].fetch_add(p, Ordering::Relaxed);
+            start = end;
+        }
+    });
+    passed.into_iter().map(AtomicU64::into_inner).collect()
+}
+
+/// Runs the fragment stage of draw `d` on its primitives `list` (in order) inside `tile`, with
+/// the per-fragment tests and the color writes; returns the samples that passed.
+#[allow(clippy::needless_range_loop)]
+fn shade(
+    d: &Draw<'_, '_>,
+    bound: Option<&FragmentBinding>,
+    io: &mut Vec<[u32; 4]>,
+    tile: Rect,
+    list: &[u32],
+    att: &Attachments<'_, '_>,
+) -> u64 {
+    let Setup {
+        prims,
+        arena,
+        flats,
+        inputs,
+        builtins,
+        state,
+        ..
+    } = d.setup;
+    let (builtins, fs, push) = (*builtins, d.fs, d.push);
+    let vp = state.viewport;
     // Sample shading: the fragment shader runs once per covered sample when the shader reads
     // SampleId / SamplePosition, or minSampleShading asks for more than one invocation per
     // pixel (running one per sample is always allowed then).
@@ -673,12 +837,7 @@ pub fn draw<V: VertexSource + ?Sized>(
                 .is_some_and(|m| (m * state.samples as f32).ceil() > 1.0));
     // Without depth and stencil planes every fragment passes the tests.
     let tests_apply = att.depth.is_some() || att.stencil.is_some();
-    let total = std::sync::atomic::AtomicU64::new(0);
-    let mut bins = Bins::new(area);
-    for (k, p) in prims.iter().enumerate() {
-        bins.add(k as u32, &p.tri);
-    }
-    bins.for_each_tile(|tile, list| {
+    {
         // (triangle, quad, the sample it shades when shading per sample).
         let mut quads: Vec<(u32, Quad, Option<u32>)> = Vec::new();
         for &k in list {
@@ -827,6 +986,11 @@ pub fn draw<V: VertexSource + ?Sized>(
                         std::array::from_fn(|k| f32::from_bits(rows[IO_OUT_SRC1 as usize + k][l]));
                     for (c, a) in att.color.iter().enumerate() {
                         let Some((target, ba)) = a else { continue };
+                        // The draw's own blend state (absent: writes nothing there).
+                        let ba = match d.blend {
+                            Some(b) => b.get(c).unwrap_or(&NO_WRITE),
+                            None => ba,
+                        };
                         let o = IO_OUT_LOCATIONS as usize + 4 * c;
                         let mut src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
                         if state.alpha_to_one {
@@ -844,7 +1008,10 @@ pub fn draw<V: VertexSource + ?Sized>(
             }
         };
         match fs {
-            Some(fs) => fs.run_quads(fs_slots, push, quads.len(), fill, take),
+            Some(fs) => {
+                let bound = bound.expect("a binding table for the fragment shader");
+                fs.run_quads_bound(bound, push, quads.len(), io, fill, take)
+            }
             None => {
                 let mut rows = vec![[0u32; 4]; IO_ROWS];
                 for q in 0..quads.len() {
@@ -854,10 +1021,21 @@ pub fn draw<V: VertexSource + ?Sized>(
                 }
             }
         }
-        total.fetch_add(passed, std::sync::atomic::Ordering::Relaxed);
-    });
-    total.into_inner()
+        passed
+    }
 }
+
+/// A color attachment a draw has no blend state for: nothing written.
+const NO_WRITE: BlendAttachment = BlendAttachment {
+    enable: false,
+    src_color: vk::BlendFactor::ONE,
+    dst_color: vk::BlendFactor::ZERO,
+    color_op: vk::BlendOp::ADD,
+    src_alpha: vk::BlendFactor::ONE,
+    dst_alpha: vk::BlendFactor::ZERO,
+    alpha_op: vk::BlendOp::ADD,
+    write_mask: vk::ColorComponentFlags::empty(),
+};
 
 /// A line's or point's rectangle (corners in order around it, each with the arena offset of
 /// its record) as two triangles sharing the diagonal 0-2: never culled, always front-facing.

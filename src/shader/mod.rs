@@ -647,18 +647,42 @@ impl FragmentKernel {
         slots: &[Resource<'_>],
         push: &[u8],
         quads: usize,
+        fill: impl FnMut(usize, &mut [[u32; 4]]) -> u8,
+        take: impl FnMut(usize, &[[u32; 4]], u8),
+    ) {
+        let bound = self.bind(slots);
+        let mut io = Vec::new();
+        self.run_quads_bound(&bound, push, quads, &mut io, fill, take);
+    }
+
+    /// The binding table of `slots` for [`Self::run_quads_bound`], made once and shared by
+    /// every call of a draw (on any thread).
+    pub fn bind(&self, slots: &[Resource<'_>]) -> FragmentBinding {
+        FragmentBinding(self.kernel.stage_bindings(slots))
+    }
+
+    /// [`Self::run_quads`] with a binding table made by [`Self::bind`] and the interface rows
+    /// `io` (grown to size; rows are kept between calls).
+    pub fn run_quads_bound(
+        &self,
+        bound: &FragmentBinding,
+        push: &[u8],
+        quads: usize,
+        io: &mut Vec<[u32; 4]>,
         mut fill: impl FnMut(usize, &mut [[u32; 4]]) -> u8,
         mut take: impl FnMut(usize, &[[u32; 4]], u8),
     ) {
-        let bound = self.kernel.stage_bindings(slots);
+        let bound = &bound.0;
         let stopper = bound.stopper();
         // The rows are not cleared between quads: `fill` writes every input row the shader
         // reads, and outputs it leaves unwritten are undefined (the spec's rule), in practice
         // the previous quad's (the same ones for any thread count: a tile's quads run in
         // order on one thread).
-        let mut io = vec![[0u32; 4]; runtime::IO_ROWS];
+        if io.len() < runtime::IO_ROWS {
+            io.resize(runtime::IO_ROWS, [0; 4]);
+        }
         for q in 0..quads {
-            let cover = fill(q, &mut io) & 0xf;
+            let cover = fill(q, io) & 0xf;
             if cover == 0 {
                 continue;
             }
@@ -674,16 +698,15 @@ impl FragmentKernel {
                 bound.slots.table.get(),
                 push,
                 lanes,
-                &mut io,
+                io,
                 &stopper,
             );
             let discarded = io[runtime::IO_DISCARD as usize];
             let live = (0..4).fold(0u8, |m, l| {
                 m | (((cover >> l & 1 == 1) && discarded[l] == 0) as u8) << l
             });
-            take(q, &io, live);
+            take(q, io, live);
         }
-        drop(bound);
     }
 }
 
@@ -878,6 +901,13 @@ impl ComputeKernel {
         }
     }
 }
+
+/// A fragment kernel's binding table for one draw ([`FragmentKernel::bind`]).
+pub struct FragmentBinding(StageBindings);
+
+// SAFETY: the table and what it points to are only read once made, as a dispatch's table is
+// read by every worker of the pool (`ComputeKernel::dispatch`).
+unsafe impl Sync for FragmentBinding {}
 
 /// The binding table a call reads (`SlotDesc`s) with what its entries point to, alive as long
 /// as this is (boxes: the table points into them, so they must not move).

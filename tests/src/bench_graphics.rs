@@ -638,6 +638,8 @@ pub fn graphics(ctx: &Ctx) {
             );
         })
     };
+    // SOFTVK_BENCH_DRAWS_ONLY: the small-draws row alone (for profiling).
+    let draws_only = std::env::var_os("SOFTVK_BENCH_DRAWS_ONLY").is_some();
     let scene = frame(
         &|cb| unsafe {
             d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, scene_pipe);
@@ -657,13 +659,14 @@ pub fn graphics(ctx: &Ctx) {
         W,
         H,
     );
-    // SOFTVK_BENCH_REPEAT=n: the scene n more times (for profiling).
+    // SOFTVK_BENCH_REPEAT=n: the scene and the fill n more times (for profiling).
     let repeat: usize = std::env::var("SOFTVK_BENCH_REPEAT")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    ctx.round_trips(&[scene], 1 + repeat);
-    let t = median(ctx.round_trips(&[scene], 5));
+    let runs = if draws_only { (0, 1) } else { (1 + repeat, 5) };
+    ctx.round_trips(&[scene], runs.0);
+    let t = median(ctx.round_trips(&[scene], runs.1));
     // Check: the nearer layer's texel at a pixel center is what was drawn there (the
     // texture's alpha is 255; the clear's alpha too, but its color is black: a drawn pixel
     // is not black in every channel).
@@ -695,8 +698,8 @@ pub fn graphics(ctx: &Ctx) {
         W,
         H,
     );
-    ctx.round_trips(&[fill], 1);
-    let t = median(ctx.round_trips(&[fill], 5));
+    ctx.round_trips(&[fill], runs.0);
+    let t = median(ctx.round_trips(&[fill], runs.1));
     // Check: red blends 0.9 over 0 eight times at alpha 0.5: 0.9 * (1 - 0.5^8).
     let p = ctx.pixel(color.image, 100, 100);
     let want = 0.9 * (1.0 - 0.5f32.powi(LAYERS as i32)) * 255.0;
@@ -734,8 +737,9 @@ pub fn graphics(ctx: &Ctx) {
         256,
         256,
     );
+    let n = if draws_only { 50 } else { 5 };
     ctx.round_trips(&[many], 1);
-    let t = median(ctx.round_trips(&[many], 5));
+    let t = median(ctx.round_trips(&[many], n));
     // Check: the first triangle's corner pixel is green.
     let (x, y) = (tri[0], tri[1]);
     // The pixel whose center lies 0.1 to 1.1 pixels right of and below the corner: inside.
