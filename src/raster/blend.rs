@@ -19,18 +19,31 @@ pub struct BlendAttachment {
     pub write_mask: vk::ColorComponentFlags,
 }
 
+impl BlendAttachment {
+    /// Blending off, every component written (the state's defaults).
+    pub const DEFAULT: BlendAttachment = BlendAttachment {
+        enable: false,
+        src_color: vk::BlendFactor::ONE,
+        dst_color: vk::BlendFactor::ZERO,
+        color_op: vk::BlendOp::ADD,
+        src_alpha: vk::BlendFactor::ONE,
+        dst_alpha: vk::BlendFactor::ZERO,
+        alpha_op: vk::BlendOp::ADD,
+        write_mask: vk::ColorComponentFlags::RGBA,
+    };
+
+    /// This state with `mask` as its color write mask.
+    pub const fn with_write_mask(self, mask: vk::ColorComponentFlags) -> BlendAttachment {
+        BlendAttachment {
+            write_mask: mask,
+            ..self
+        }
+    }
+}
+
 impl Default for BlendAttachment {
     fn default() -> Self {
-        BlendAttachment {
-            enable: false,
-            src_color: vk::BlendFactor::ONE,
-            dst_color: vk::BlendFactor::ZERO,
-            color_op: vk::BlendOp::ADD,
-            src_alpha: vk::BlendFactor::ONE,
-            dst_alpha: vk::BlendFactor::ZERO,
-            alpha_op: vk::BlendOp::ADD,
-            write_mask: vk::ColorComponentFlags::RGBA,
-        }
+        Self::DEFAULT
     }
 }
 

@@ -1,9 +1,10 @@
-//! A draw from vertices to pixels (issue 9; what vkCmdDraw will run, not yet reachable from
-//! the API): vertex shader four vertices per call, triangle lists, clipping in clip space,
-//! the viewport transform, setup and binning, then per tile (on the pool, triangles in
-//! submission order) the fragment shader on quads with perspective-correct inputs, and the
-//! color written to the attachment. No depth, stencil or blending yet: the last fragment
-//! written to a pixel wins.
+//! A draw from vertices to pixels (what every vkCmdDraw* runs, through `command::draw`):
+//! [`setup`] runs the vertex shader (four vertices per call, in chunks on the pool), clips in
+//! clip space, applies the viewport transform and sets up the primitives; [`rasterize`] bins
+//! the primitives of one or more draws into screen tiles and runs, per tile on the pool and in
+//! submission order, the fragment shader on quads with perspective-correct inputs, the
+//! per-sample tests and the color writes (blending, logic ops, write masks) into the
+//! attachments. [`draw`] is both for one draw.
 
 use super::blend::{self, BlendAttachment};
 use super::clip::Planes;
@@ -1026,16 +1027,8 @@ fn shade(
 }
 
 /// A color attachment a draw has no blend state for: nothing written.
-const NO_WRITE: BlendAttachment = BlendAttachment {
-    enable: false,
-    src_color: vk::BlendFactor::ONE,
-    dst_color: vk::BlendFactor::ZERO,
-    color_op: vk::BlendOp::ADD,
-    src_alpha: vk::BlendFactor::ONE,
-    dst_alpha: vk::BlendFactor::ZERO,
-    alpha_op: vk::BlendOp::ADD,
-    write_mask: vk::ColorComponentFlags::empty(),
-};
+const NO_WRITE: BlendAttachment =
+    BlendAttachment::DEFAULT.with_write_mask(vk::ColorComponentFlags::empty());
 
 /// A line's or point's rectangle (corners in order around it, each with the arena offset of
 /// its record) as two triangles sharing the diagonal 0-2: never culled, always front-facing.

@@ -1,4 +1,4 @@
-//! The rasterizer core (issue 9; `../shared/DESIGN.md` "Rasterizer"): triangles in window
+//! The rasterizer core (`../shared/DESIGN.md` "Rasterizer"): triangles in window
 //! coordinates become 2x2 quads of covered pixels, tile by tile, in an order that does not
 //! depend on the thread count.
 //!

@@ -413,7 +413,7 @@ pub fn compile_compute(
     Ok(finish(local_size, jit, declined, iface, binary))
 }
 
-/// A compiled vertex shader (the graphics work of issue 9, not yet reachable from the API):
+/// A compiled vertex shader (the vertex stage of graphics pipelines):
 /// each call runs four vertices on the SoA backend, their built-ins in lane rows and their
 /// inputs and outputs in interface rows (lower/stage.rs).
 #[derive(Debug)]
@@ -522,15 +522,15 @@ impl VertexKernel {
         for first in (0..count).step_by(4) {
             let n = (count - first).min(4);
             let mut lanes = [[0u32; 4]; 8];
-            io[runtime::IO_IN_VIEW_INDEX as usize] = [view_index; 4];
-            for (k, p) in draw_params.iter().enumerate() {
-                io[runtime::IO_IN_DRAW_PARAMS as usize + k] = [*p; 4];
-            }
             for l in 0..n {
                 let (vertex_index, instance_index) = fill(first + l, l, &mut io);
                 lanes[lower::simd_rows::VERTEX_INDEX][l] = vertex_index;
                 lanes[lower::simd_rows::INSTANCE_INDEX][l] = instance_index;
                 lanes[lower::simd_rows::MASK][l] = u32::MAX;
+            }
+            io[runtime::IO_IN_VIEW_INDEX as usize] = [view_index; 4];
+            for (k, p) in draw_params.iter().enumerate() {
+                io[runtime::IO_IN_DRAW_PARAMS as usize + k] = [*p; 4];
             }
             runtime::run_stage_call(
                 &self.kernel.run,
@@ -547,7 +547,8 @@ impl VertexKernel {
         drop(bound);
     }
 
-    /// Runs the shader for `vertices` (four per call, in order) with `slots` bound.
+    /// Runs the shader for `vertices` (four per call, in order) with `slots` bound; outputs a
+    /// vertex does not write read as 0 here (the rows start cleared).
     pub fn run(
         &self,
         slots: &[Resource<'_>],
@@ -558,39 +559,32 @@ impl VertexKernel {
         use runtime::{
             IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE, IO_OUT_POSITION,
         };
-        let bound = self.kernel.stage_bindings(slots);
-        let stopper = bound.stopper();
-        let mut io = vec![[0u32; 4]; runtime::IO_ROWS];
         let mut out = Vec::with_capacity(vertices.len());
-        for group in vertices.chunks(4) {
-            let mut lanes = [[0u32; 4]; 8];
-            io.iter_mut().for_each(|r| *r = [0; 4]);
-            io[runtime::IO_IN_VIEW_INDEX as usize] = [view_index; 4];
-            for (l, v) in group.iter().enumerate() {
-                lanes[lower::simd_rows::VERTEX_INDEX][l] = v.vertex_index;
-                lanes[lower::simd_rows::INSTANCE_INDEX][l] = v.instance_index;
-                lanes[lower::simd_rows::MASK][l] = u32::MAX;
+        self.run_with(
+            slots,
+            push,
+            vertices.len(),
+            view_index,
+            [0; 3],
+            |k, l, rows| {
+                if l == 0 {
+                    rows.iter_mut().for_each(|r| *r = [0; 4]);
+                }
+                let v = &vertices[k];
                 for (loc, words) in v.inputs.iter().enumerate() {
                     for (c, w) in words.iter().enumerate() {
-                        io[4 * loc + c][l] = *w;
+                        rows[4 * loc + c][l] = *w;
                     }
                 }
-            }
-            runtime::run_stage_call(
-                &self.kernel.run,
-                bound.slots.table.get(),
-                push,
-                lanes,
-                &mut io,
-                &stopper,
-            );
-            let f = |row: u32, l: usize| f32::from_bits(io[row as usize][l]);
-            for (l, _) in group.iter().enumerate() {
+                (v.vertex_index, v.instance_index)
+            },
+            |_, l, io| {
+                let f = |row: u32| f32::from_bits(io[row as usize][l]);
                 let mut o = VertexOut {
-                    position: std::array::from_fn(|c| f(IO_OUT_POSITION + c as u32, l)),
-                    point_size: f(IO_OUT_POINT_SIZE, l),
-                    clip: std::array::from_fn(|c| f(IO_OUT_CLIP + c as u32, l)),
-                    cull: std::array::from_fn(|c| f(IO_OUT_CULL + c as u32, l)),
+                    position: std::array::from_fn(|c| f(IO_OUT_POSITION + c as u32)),
+                    point_size: f(IO_OUT_POINT_SIZE),
+                    clip: std::array::from_fn(|c| f(IO_OUT_CLIP + c as u32)),
+                    cull: std::array::from_fn(|c| f(IO_OUT_CULL + c as u32)),
                     ..Default::default()
                 };
                 for (loc, words) in o.locations.iter_mut().enumerate() {
@@ -599,14 +593,13 @@ impl VertexKernel {
                     }
                 }
                 out.push(o);
-            }
-        }
-        drop(bound);
+            },
+        );
         out
     }
 }
 
-/// A compiled fragment shader (the graphics work of issue 9, not yet reachable from the API):
+/// A compiled fragment shader (the fragment stage of graphics pipelines):
 /// each call runs one 2x2 quad (lane `dy * 2 + dx`), its uncovered pixels as helper lanes
 /// that compute (for derivatives) but are outside the execution mask, so they store nothing.
 #[derive(Debug)]

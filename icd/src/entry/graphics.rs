@@ -4,9 +4,8 @@
 
 use super::device::{dev, rep};
 use super::obj;
-use super::pipeline::{module_words, spec_constants, write_feedback};
+use super::pipeline::{finish_creation, module_words, spec_constants};
 use crate::boundary::{call, null, slice, string};
-use crate::handle::new_handle;
 use crate::objects::*;
 use crate::pnext;
 use ash::vk;
@@ -326,36 +325,10 @@ pub unsafe extern "system" fn create_graphics_pipelines(
             let p = GraphicsPipeline::create(desc)?;
             Ok(Some((p, started.elapsed())))
         });
-        let mut first_error: Option<Error> = None;
-        let mut compile_required = false;
-        for (i, (info, result)) in infos.iter().zip(created).enumerate() {
-            let failed = match result {
-                Ok(None) => {
-                    compile_required = true;
-                    true
-                }
-                Ok(Some((pipeline, took))) => {
-                    write_feedback(info.p_next, took, false);
-                    *p_pipelines.add(i) = new_handle(PipelineObj::Graphics(Arc::new(pipeline)));
-                    false
-                }
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                    true
-                }
-            };
-            if failed
-                && info
-                    .flags
-                    .contains(vk::PipelineCreateFlags::EARLY_RETURN_ON_FAILURE_EXT)
-            {
-                break;
-            }
-        }
-        match first_error {
-            Some(e) => Err(e),
-            None if compile_required => Ok(vk::Result::PIPELINE_COMPILE_REQUIRED),
-            None => Ok(vk::Result::SUCCESS),
-        }
+        let results = created.into_iter().map(|r| {
+            r.map(|c| c.map(|(p, took)| (PipelineObj::Graphics(Arc::new(p)), false, took)))
+        });
+        let flags: Vec<_> = infos.iter().map(|i| (i.flags, i.p_next)).collect();
+        finish_creation(&flags, results, p_pipelines)
     })
 }

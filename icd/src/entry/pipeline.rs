@@ -344,39 +344,56 @@ pub unsafe extern "system" fn create_compute_pipelines(
             let r = ComputePipeline::create(&p.desc, p.cached.as_ref(), cache, p.compile)?;
             Ok(r.map(|(pipeline, hit)| (pipeline, hit, started.elapsed())))
         });
-        let mut first_error: Option<Error> = None;
-        let mut compile_required = false;
-        for (i, (info, result)) in infos.iter().zip(created).enumerate() {
-            let failed = match result {
-                Ok(None) => {
-                    compile_required = true;
-                    true
-                }
-                Ok(Some((pipeline, hit, took))) => {
-                    write_feedback(info.p_next, took, hit);
-                    *p_pipelines.add(i) = new_handle(PipelineObj::Compute(Arc::new(pipeline)));
-                    false
-                }
-                Err(e) => {
-                    first_error.get_or_insert(e);
-                    true
-                }
-            };
-            if failed
-                && info
-                    .flags
-                    .contains(vk::PipelineCreateFlags::EARLY_RETURN_ON_FAILURE_EXT)
-            {
-                // The later pipelines were created alongside; they are dropped, not returned.
-                break;
-            }
-        }
-        match first_error {
-            Some(e) => Err(e),
-            None if compile_required => Ok(vk::Result::PIPELINE_COMPILE_REQUIRED),
-            None => Ok(vk::Result::SUCCESS),
-        }
+        let results = created.into_iter().map(|r| {
+            r.map(|c| c.map(|(p, hit, took)| (PipelineObj::Compute(Arc::new(p)), hit, took)))
+        });
+        let flags: Vec<_> = infos.iter().map(|i| (i.flags, i.p_next)).collect();
+        finish_creation(&flags, results, p_pipelines)
     })
+}
+
+/// What creating one pipeline of a vkCreate*Pipelines call gave: the pipeline, whether it came
+/// from the pipeline cache and how long it took; None when FAIL_ON_PIPELINE_COMPILE_REQUIRED
+/// stopped it.
+pub(super) type Created = Result<Option<(PipelineObj, bool, std::time::Duration)>>;
+
+/// Writes the handles (and creation feedback) of one vkCreate*Pipelines call and its result
+/// (spec, "Multiple Pipeline Creation"): the pipelines that failed are VK_NULL_HANDLE, the
+/// others valid, and the first failure is returned; with EARLY_RETURN_ON_FAILURE the pipelines
+/// from the failing one on stay VK_NULL_HANDLE (they were created alongside and are dropped).
+/// `infos` gives each create info's flags and pNext.
+pub(super) unsafe fn finish_creation(
+    infos: &[(vk::PipelineCreateFlags, *const c_void)],
+    results: impl IntoIterator<Item = Created>,
+    p_pipelines: *mut vk::Pipeline,
+) -> Result<vk::Result> {
+    let mut first_error: Option<Error> = None;
+    let mut compile_required = false;
+    for (i, (&(flags, p_next), result)) in infos.iter().zip(results).enumerate() {
+        let failed = match result {
+            Ok(None) => {
+                compile_required = true;
+                true
+            }
+            Ok(Some((pipeline, hit, took))) => {
+                write_feedback(p_next, took, hit);
+                *p_pipelines.add(i) = new_handle(pipeline);
+                false
+            }
+            Err(e) => {
+                first_error.get_or_insert(e);
+                true
+            }
+        };
+        if failed && flags.contains(vk::PipelineCreateFlags::EARLY_RETURN_ON_FAILURE_EXT) {
+            break;
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None if compile_required => Ok(vk::Result::PIPELINE_COMPILE_REQUIRED),
+        None => Ok(vk::Result::SUCCESS),
+    }
 }
 
 pub unsafe extern "system" fn destroy_pipeline(
