@@ -1729,10 +1729,46 @@ fn one_quad(name: &str, xs: [f32; 4], mut check: impl FnMut(&[[u32; 4]], u8)) {
 #[test]
 #[allow(clippy::needless_range_loop)]
 fn implicit_lod_follows_quad_derivatives() {
-    use crate::resource::SamplerDesc;
-    use crate::shader::runtime::sampling::{Level, MAX_LEVELS};
-    use ash::vk;
-    let path = dir().join("../tests/fragment_texture.spv");
+    let k = compile_texture_shader("fragment_texture");
+    with_mipmapped_texture(|slots, colors| {
+        let got = quad_uv_steps(&k, slots, 1);
+        for (q, c) in got {
+            let want: Vec<f32> = colors[q].iter().map(|&b| b as f32 / 255.0).collect();
+            assert_eq!(c[0], want, "quad {q}: level {q} expected");
+        }
+    });
+}
+
+/// The implicit-LOD forms with a Bias operand (added to the level of detail: one level up,
+/// clamped at the last level) and the projective forms (vec3 and vec4 coordinates divided by
+/// q before their derivatives are taken: the same levels as the plain form).
+#[test]
+fn implicit_lod_bias_and_projection() {
+    let k = compile_texture_shader("fragment_texture_forms");
+    with_mipmapped_texture(|slots, colors| {
+        let got = quad_uv_steps(&k, slots, 3);
+        for (q, c) in got {
+            let color = |m: usize| -> Vec<f32> {
+                colors[m.min(2)].iter().map(|&b| b as f32 / 255.0).collect()
+            };
+            assert_eq!(c[0], color(q + 1), "quad {q}: Bias 1 reads level {}", q + 1);
+            assert_eq!(
+                c[1],
+                color(q),
+                "quad {q}: textureProj(vec3) reads level {q}"
+            );
+            assert_eq!(
+                c[2],
+                color(q),
+                "quad {q}: textureProj(vec4) reads level {q}"
+            );
+        }
+    });
+}
+
+/// Compiles shaders/tests/NAME.frag (one combined image sampler at set 0 binding 0).
+fn compile_texture_shader(name: &str) -> FragmentKernel {
+    let path = dir().join(format!("../tests/{name}.spv"));
     let m = Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse");
     let iface = PipelineInterface {
         bindings: vec![BindingLayout {
@@ -1744,7 +1780,15 @@ fn implicit_lod_follows_quad_derivatives() {
         }],
         push_constant_bytes: 0,
     };
-    let k = compile_fragment(&m, "main", &SpecConstants::default(), &iface).expect("compile");
+    compile_fragment(&m, "main", &SpecConstants::default(), &iface).expect("compile")
+}
+
+/// Runs `f` with a 16x16 RGBA8 texture of 3 levels (level m all `colors[m]`: red, green,
+/// blue) and a NEAREST / NEAREST-mipmap REPEAT sampler in slot 0.
+fn with_mipmapped_texture(f: impl FnOnce(&[Resource<'_>], [[u8; 4]; 3])) {
+    use crate::resource::SamplerDesc;
+    use crate::shader::runtime::sampling::{Level, MAX_LEVELS};
+    use ash::vk;
     let heap = Arc::new(Heap::new(1 << 20));
     let sizes = [16u32, 8, 4];
     let colors: [[u8; 4]; 3] = [[255, 0, 0, 255], [0, 255, 0, 255], [0, 0, 255, 255]];
@@ -1792,10 +1836,20 @@ fn implicit_lod_follows_quad_derivatives() {
         image: Some(image),
         sampler: Some(sampler),
     }];
-    // Quad q: uv steps of 2^q texels (of 16) per pixel in x and y.
+    f(&slots, colors);
+}
+
+/// Runs quads 0, 1, 2 of `k` with uv (input location 0) stepping 2^q texels (of 16) per pixel
+/// in x and y; returns each lane's first `outputs` output locations.
+#[allow(clippy::needless_range_loop)]
+fn quad_uv_steps(
+    k: &FragmentKernel,
+    slots: &[Resource<'_>],
+    outputs: usize,
+) -> Vec<(usize, Vec<Vec<f32>>)> {
     let mut got = Vec::new();
     k.run_quads(
-        &slots,
+        slots,
         &[],
         3,
         |q, rows| {
@@ -1811,16 +1865,19 @@ fn implicit_lod_follows_quad_derivatives() {
             assert_eq!(live, 0b1111);
             let o = crate::shader::runtime::IO_OUT_LOCATIONS as usize;
             for l in 0..4 {
-                let c: Vec<f32> = (0..4).map(|k| f32::from_bits(rows[o + k][l])).collect();
+                let c: Vec<Vec<f32>> = (0..outputs)
+                    .map(|loc| {
+                        (0..4)
+                            .map(|k| f32::from_bits(rows[o + 4 * loc + k][l]))
+                            .collect()
+                    })
+                    .collect();
                 got.push((q, c));
             }
         },
     );
     assert_eq!(got.len(), 12);
-    for (q, c) in got {
-        let want: Vec<f32> = colors[q].iter().map(|&b| b as f32 / 255.0).collect();
-        assert_eq!(c, want, "quad {q}: level {q} expected");
-    }
+    got
 }
 
 /// Kill and demotion inside called functions (shaders/tests/fragment_kill_call.frag): the

@@ -44,6 +44,7 @@ pub(super) const SAMPLING_HELPERS: &[(&str, &str, &str)] = &[
     ("sv_gather", "pppiffffifiiiiiiiiii", ""),
     ("sv_grad_lod", "ppiffffff", "f"),
     ("sv_grad_lod_cube", "pfffffffff", "f"),
+    ("sv_lod_bias", "pf", "f"),
     ("sv_size_lod", "ppii", ""),
     ("sv_levels", "p", "i"),
 ];
@@ -395,7 +396,7 @@ impl Lower<'_, '_> {
                         return err("gradients must be 32-bit floats");
                     }
                 }
-                if cube {
+                let base = if cube {
                     // "Cube Map Derivatives": the face's coordinates' derivatives.
                     let mut args = vec![d, coord[0], coord[1], coord[2]];
                     args.extend(grads);
@@ -406,6 +407,23 @@ impl Lower<'_, '_> {
                     let mut args = vec![d, smp, axes_v];
                     args.extend(grads);
                     self.call("sv_grad_lod", &args).expect("returns a value")
+                };
+                // An implicit-LOD sample's Bias (stage.rs): λ_base + clamp(sampler bias +
+                // Bias) - clamp(sampler bias), to which the sampler's clamped bias is added.
+                match self.soa.as_ref().and_then(|s| s.implicit_bias) {
+                    Some(id) => {
+                        let b = self.s1(id)?;
+                        if self.b.func.dfg.value_type(b) != types::F32 {
+                            return Err(ShaderError::malformed(
+                                "a Bias that is not a 32-bit float",
+                            ));
+                        }
+                        let adj = self
+                            .call("sv_lod_bias", &[smp, b])
+                            .expect("returns a value");
+                        self.b.ins().fadd(base, adj)
+                    }
+                    None => base,
                 }
             }
             _ => {

@@ -136,6 +136,9 @@ pub(super) struct Soa<'a> {
     pub bits: Option<Value>,
     pub funcs: Vec<FuncState>,
     pub error: Option<ShaderError>,
+    /// While an implicit-LOD sample with a Bias operand is translated as its Grad form: the
+    /// bias operand's id (lower/stage.rs `implicit_lod_soa`).
+    pub implicit_bias: Option<u32>,
 }
 
 fn soa_err<T>(m: impl std::fmt::Display) -> Result<T, ShaderError> {
@@ -1511,12 +1514,15 @@ impl<'a> Lower<'a, '_> {
             Kill | TerminateInvocation => self.kill_soa(),
             IsHelperInvocationEXT => self.is_helper_soa(i),
             ImageRead if super::images::is_subpass_image(self.p, i.w(0)) => self.per_lane(i),
-            ImageSampleImplicitLod | ImageSampleDrefImplicitLod => {
-                let e = self.implicit_lod_soa(i)?;
-                self.pure(&e)
-            }
-            ImageSampleProjImplicitLod | ImageSampleProjDrefImplicitLod => {
-                err(format!("Op{:?} is not supported yet", i.op))
+            ImageSampleImplicitLod
+            | ImageSampleDrefImplicitLod
+            | ImageSampleProjImplicitLod
+            | ImageSampleProjDrefImplicitLod => {
+                let (e, bias) = self.implicit_lod_soa(i)?;
+                self.soa().implicit_bias = bias;
+                let r = self.pure(&e);
+                self.soa().implicit_bias = None;
+                r
             }
             op if crate::shader::module::is_derivative(op) => self.derivative_soa(i),
             DemoteToHelperInvocation => self.demote_soa(),
@@ -2380,6 +2386,7 @@ impl<'a> Lower<'a, '_> {
             bits: None,
             funcs: Vec::new(),
             error: None,
+            implicit_bias: None,
         }));
     }
 }

@@ -460,11 +460,15 @@ const IMPLICIT_DX: u32 = u32::MAX - 1;
 const IMPLICIT_DY: u32 = u32::MAX - 2;
 
 impl Lower<'_, '_> {
-    /// OpImageSampleImplicitLod / OpImageSampleDrefImplicitLod in a fragment shader: the
-    /// coordinates' derivatives across the quad (coarse: from the top-left pixel, so the four
-    /// pixels share one level of detail) become the Grad operands of the explicit-LOD form,
-    /// which the caller translates.
-    pub(super) fn implicit_lod_soa(&mut self, i: &Inst) -> Result<Inst, ShaderError> {
+    /// OpImageSample(Proj)(Dref)ImplicitLod in a fragment shader: the coordinates' derivatives
+    /// across the quad (coarse: from the top-left pixel, so the four pixels share one level of
+    /// detail; Proj: of the coordinates divided by q) become the Grad operands of the
+    /// explicit-LOD form, which the caller translates. A Bias operand is taken out and
+    /// returned: the caller has the Grad form add it (lower/sampling.rs, `sv_lod_bias`).
+    pub(super) fn implicit_lod_soa(
+        &mut self,
+        i: &Inst,
+    ) -> Result<(Inst, Option<u32>), ShaderError> {
         if self.p.model != spirv::ExecutionModel::Fragment {
             return err(format!(
                 "Op{:?} needs implicit derivatives: fragment shaders only",
@@ -476,13 +480,24 @@ impl Lower<'_, '_> {
         {
             return err("a module using the ids softvk reserves for implicit derivatives");
         }
-        let dref = i.op == Op::ImageSampleDrefImplicitLod;
+        let dref = matches!(
+            i.op,
+            Op::ImageSampleDrefImplicitLod | Op::ImageSampleProjDrefImplicitLod
+        );
+        let proj = matches!(
+            i.op,
+            Op::ImageSampleProjImplicitLod | Op::ImageSampleProjDrefImplicitLod
+        );
         let mask_at = if dref { 3 } else { 2 };
         let mask = if i.len() > mask_at { i.w(mask_at) } else { 0 };
         const BIAS: u32 = 0x1;
         const LOD_OR_GRAD: u32 = 0x2 | 0x4;
-        if mask & BIAS != 0 {
-            return err("the Bias image operand is not supported yet");
+        // The Bias operand, the first after the mask when present.
+        let bias = (mask & BIAS != 0).then(|| i.w(mask_at + 1));
+        if bias.is_some() && i.len() <= mask_at + 1 {
+            return Err(ShaderError::malformed(
+                "a Bias image operand without its value",
+            ));
         }
         if mask & LOD_OR_GRAD != 0 {
             return Err(ShaderError::malformed(format!(
@@ -508,11 +523,40 @@ impl Lower<'_, '_> {
         let lvs = self
             .soa_lvs(&c)
             .ok_or_else(|| ShaderError::new("a sample coordinate that is not a value"))?;
-        if lvs.len() < n {
+        if lvs.len() < n + proj as usize {
             return Err(ShaderError::malformed("too few sample coordinates"));
         }
+        // Proj: the derivatives of the coordinates divided by q.
+        let q = if proj {
+            match lvs[n] {
+                Lv::V(v) if self.b.func.dfg.value_type(v) == types::F32X4 => Some(v),
+                Lv::U(u) if self.b.func.dfg.value_type(u) == types::F32 => {
+                    Some(self.b.ins().splat(types::F32X4, u))
+                }
+                other => match self.soa_pack_f32(other) {
+                    Some(v) => Some(v),
+                    None => return err("a q coordinate that is not a 32-bit float"),
+                },
+            }
+        } else {
+            None
+        };
         let (mut dx, mut dy) = (Vec::new(), Vec::new());
         for lv in lvs.into_iter().take(n) {
+            let lv = match (q, lv) {
+                (Some(q), Lv::U(u)) if self.b.func.dfg.value_type(u) == types::F32 => {
+                    let v = self.b.ins().splat(types::F32X4, u);
+                    Lv::V(self.b.ins().fdiv(v, q))
+                }
+                (Some(q), Lv::V(v)) if self.b.func.dfg.value_type(v) == types::F32X4 => {
+                    Lv::V(self.b.ins().fdiv(v, q))
+                }
+                (Some(q), other) => match self.soa_pack_f32(other) {
+                    Some(v) => Lv::V(self.b.ins().fdiv(v, q)),
+                    None => return err("sample coordinates that are not 32-bit floats"),
+                },
+                (None, lv) => lv,
+            };
             let v = match lv {
                 Lv::U(_) => {
                     let z = self.b.ins().f32const(0.0);
@@ -532,23 +576,29 @@ impl Lower<'_, '_> {
         let (dxv, dyv) = (self.soa_value(dx), self.soa_value(dy));
         self.set(IMPLICIT_DX, dxv);
         self.set(IMPLICIT_DY, dyv);
-        let op = if dref {
-            Op::ImageSampleDrefExplicitLod
-        } else {
-            Op::ImageSampleExplicitLod
+        let op = match (proj, dref) {
+            (false, false) => Op::ImageSampleExplicitLod,
+            (false, true) => Op::ImageSampleDrefExplicitLod,
+            (true, false) => Op::ImageSampleProjExplicitLod,
+            (true, true) => Op::ImageSampleProjDrefExplicitLod,
         };
         let mut ops: Vec<rspirv::dr::Operand> = i.ops[..mask_at].to_vec();
         ops.push(rspirv::dr::Operand::ImageOperands(
-            spirv::ImageOperands::from_bits_retain(mask | 0x4),
+            spirv::ImageOperands::from_bits_retain((mask & !BIAS) | 0x4),
         ));
         ops.push(rspirv::dr::Operand::IdRef(IMPLICIT_DX));
         ops.push(rspirv::dr::Operand::IdRef(IMPLICIT_DY));
-        ops.extend(i.ops.iter().skip(mask_at + 1).cloned());
-        Ok(Inst {
-            op,
-            ty: i.ty,
-            id: i.id,
-            ops,
-        })
+        // The operands after the mask (and after the Bias, which left the mask).
+        let rest = mask_at + 1 + bias.is_some() as usize;
+        ops.extend(i.ops.iter().skip(rest).cloned());
+        Ok((
+            Inst {
+                op,
+                ty: i.ty,
+                id: i.id,
+                ops,
+            },
+            bias,
+        ))
     }
 }

@@ -1047,6 +1047,21 @@ pub(crate) unsafe extern "C" fn sv_grad_lod(
     rho.log2()
 }
 
+/// What an implicit-LOD sample's Bias adds to λ_base: the spec's clamp(sampler bias + Bias,
+/// ±maxSamplerLodBias) less the clamped sampler bias the sample adds itself
+/// ([`select_levels`]).
+///
+/// # Safety
+/// `smp` points to a descriptor of the call's table.
+pub(crate) unsafe extern "C" fn sv_lod_bias(smp: *const SlotDesc, bias: f32) -> f32 {
+    // SAFETY: a descriptor from the table.
+    let ds = unsafe { &*smp };
+    let sb = slot_of(ds)
+        .and_then(|x| x.sampler)
+        .map_or(0.0, |s| s.mip_lod_bias);
+    (sb + bias).clamp(-MAX_LOD_BIAS, MAX_LOD_BIAS) - sb.clamp(-MAX_LOD_BIAS, MAX_LOD_BIAS)
+}
+
 /// λ_base from explicit gradients of a cube (or cube array) coordinate ("Cube Map Derivatives"):
 /// the face is the one `(x, y, z)` selects ([`cube_face`]); the derivatives of its face
 /// coordinates follow from the quotient rule, ∂s_face/∂x = ½ (∂sc/∂x · |rc| − sc · ∂|rc|/∂x) /
@@ -1147,7 +1162,7 @@ pub(crate) unsafe extern "C" fn sv_levels(desc: *const SlotDesc) -> i32 {
 }
 
 /// The sampling helpers JIT'd code may import, by name.
-pub(crate) fn symbols() -> [(&'static str, *const u8); 9] {
+pub(crate) fn symbols() -> [(&'static str, *const u8); 10] {
     [
         ("sv_sample_dref", sv_sample_dref as *const u8),
         ("sv_gather", sv_gather as *const u8),
@@ -1156,6 +1171,7 @@ pub(crate) fn symbols() -> [(&'static str, *const u8); 9] {
         ("sv_sample4", sv_sample4 as *const u8),
         ("sv_grad_lod", sv_grad_lod as *const u8),
         ("sv_grad_lod_cube", sv_grad_lod_cube as *const u8),
+        ("sv_lod_bias", sv_lod_bias as *const u8),
         ("sv_size_lod", sv_size_lod as *const u8),
         ("sv_levels", sv_levels as *const u8),
     ]
