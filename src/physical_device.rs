@@ -243,6 +243,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "independentBlend",
     // Occlusion queries count every sample that passes (tests: draw::occlusion_queries_*).
     "occlusionQueryPrecise",
+    // 8-bit indices (VK_EXT_index_type_uint8; restart at 0xFF; tests:
+    // draw::uint8_indices_draw_like_uint32_ones)
+    "indexTypeUint8",
     // BaseVertex, BaseInstance, DrawIndex in vertex shaders (tests:
     // draw::shader_draw_parameters_reach_the_vertex_shader).
     "shaderDrawParameters",
@@ -282,6 +285,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_host_query_reset",
     "VK_EXT_image_drm_format_modifier",
     "VK_EXT_image_robustness",
+    "VK_EXT_index_type_uint8",
     "VK_EXT_inline_uniform_block",
     "VK_EXT_memory_budget",
     "VK_EXT_pipeline_creation_cache_control",

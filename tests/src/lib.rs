@@ -264,6 +264,7 @@ impl Vk {
         let mut atomic_float = vk::PhysicalDeviceShaderAtomicFloatFeaturesEXT::default();
         let mut image_int64 = vk::PhysicalDeviceShaderImageAtomicInt64FeaturesEXT::default();
         let mut robustness2 = vk::PhysicalDeviceRobustness2FeaturesEXT::default();
+        let mut uint8 = vk::PhysicalDeviceIndexTypeUint8FeaturesKHR::default();
         let wants = |name: &CStr| options.device_extensions.contains(&name);
         if wants(ash::ext::shader_atomic_float::NAME) {
             let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut atomic_float);
@@ -271,6 +272,10 @@ impl Vk {
         }
         if wants(ash::ext::shader_image_atomic_int64::NAME) {
             let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut image_int64);
+            unsafe { instance.get_physical_device_features2(physical, &mut f2) };
+        }
+        if wants(ash::ext::index_type_uint8::NAME) {
+            let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut uint8);
             unsafe { instance.get_physical_device_features2(physical, &mut f2) };
         }
         if wants(ash::ext::robustness2::NAME) {
@@ -291,6 +296,9 @@ impl Vk {
             }
             if wants(ash::ext::robustness2::NAME) {
                 dinfo = dinfo.push_next(&mut robustness2);
+            }
+            if wants(ash::ext::index_type_uint8::NAME) {
+                dinfo = dinfo.push_next(&mut uint8);
             }
         }
         let device =

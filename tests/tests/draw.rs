@@ -3006,3 +3006,56 @@ fn triangles_sharing_edges_cover_each_pixel_exactly_once() {
     }
     vk.destroy_buffer(vb);
 }
+
+/// 8-bit indices (VK_EXT_index_type_uint8, the name the validation layer knows): a strip with a restart at 0xFF and an index
+/// list draw what the same indices as uint32 (restart 0xFFFFFFFF) draw.
+#[test]
+fn uint8_indices_draw_like_uint32_ones() {
+    let vk = Vk::with(softvk_tests::Options {
+        device_extensions: vec![ash::ext::index_type_uint8::NAME],
+        ..Default::default()
+    });
+    let layout = gfx::layout(&vk, &[], 0);
+    let pipe = PipelineState {
+        topology: vk::PrimitiveTopology::TRIANGLE_STRIP,
+        primitive_restart: true,
+        ..Default::default()
+    }
+    .build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    let vb = buffer_with(
+        &vk,
+        &vertices(&four_triangles()),
+        vk::BufferUsageFlags::VERTEX_BUFFER,
+    );
+    let small: Vec<u8> = vec![0, 1, 2, 0xFF, 3, 4, 5, 6, 0xFF, 9, 10, 11];
+    let wide: Vec<u32> = small
+        .iter()
+        .map(|&i| if i == 0xFF { u32::MAX } else { i as u32 })
+        .collect();
+    let b8 = buffer_with(&vk, &small, vk::BufferUsageFlags::INDEX_BUFFER);
+    let b32 = buffer_with(
+        &vk,
+        &wide
+            .iter()
+            .flat_map(|i| i.to_le_bytes())
+            .collect::<Vec<u8>>(),
+        vk::BufferUsageFlags::INDEX_BUFFER,
+    );
+    let d = &vk.device;
+    let with8 = render_with(&vk, pipe, &vb, None, |cb| unsafe {
+        d.cmd_bind_index_buffer(cb, b8.buffer, 0, vk::IndexType::UINT8_KHR);
+        d.cmd_draw_indexed(cb, small.len() as u32, 1, 0, 0, 0);
+    });
+    let with32 = render_with(&vk, pipe, &vb, Some(&b32), |cb| unsafe {
+        d.cmd_draw_indexed(cb, wide.len() as u32, 1, 0, 0, 0);
+    });
+    assert_eq!(with8, with32);
+    assert!(with8.chunks_exact(4).filter(|p| p[0] > 0).count() > 200);
+    unsafe {
+        d.destroy_pipeline(pipe, None);
+        d.destroy_pipeline_layout(layout, None);
+    }
+    for b in [vb, b8, b32] {
+        vk.destroy_buffer(b);
+    }
+}

@@ -52,6 +52,7 @@ const STRUCTS: &[(&str, Check)] = structs! {
         PhysicalDeviceShaderImageAtomicInt64FeaturesEXT,
         PhysicalDeviceRobustness2FeaturesEXT,
         PhysicalDeviceExtendedDynamicStateFeaturesEXT,
+        PhysicalDeviceIndexTypeUint8FeaturesKHR,
         PhysicalDeviceShaderDemoteToHelperInvocationFeatures,
         PhysicalDeviceShaderDrawParametersFeatures,
         PhysicalDeviceShaderFloat16Int8Features,

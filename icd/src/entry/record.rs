@@ -902,7 +902,10 @@ pub unsafe extern "system" fn cmd_bind_index_buffer(
     index_type: vk::IndexType,
 ) {
     record("vkCmdBindIndexBuffer", cb, || {
-        if !matches!(index_type, vk::IndexType::UINT16 | vk::IndexType::UINT32) {
+        if !matches!(
+            index_type,
+            vk::IndexType::UINT16 | vk::IndexType::UINT32 | vk::IndexType::UINT8_KHR
+        ) {
             return Err(Error::invalid(format!(
                 "indexType {index_type:?} is not supported (VUID-vkCmdBindIndexBuffer-indexType-08786)"
             )));
