@@ -499,7 +499,7 @@ pub fn flush(batch: &mut Vec<Pending>, views: &DrawViews) -> Result<u64> {
                     fs: p.pipeline.fragment.as_ref(),
                     slots,
                     push,
-                    blend: Some(&p.blend),
+                    blend: &p.blend,
                 }
             })
             .collect();

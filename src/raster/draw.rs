@@ -480,13 +480,18 @@ pub fn draw<V: VertexSource + ?Sized>(
     ) else {
         return 0;
     };
+    let blend: Vec<BlendAttachment> = att
+        .color
+        .iter()
+        .map(|c| c.map_or(NO_WRITE, |(_, b)| b))
+        .collect();
     rasterize(
         &[Draw {
             setup: &setup,
             fs,
             slots: fs_slots,
             push,
-            blend: None,
+            blend: &blend,
         }],
         att,
     )[0]
@@ -752,11 +757,12 @@ pub struct Draw<'a, 'r> {
     pub fs: Option<&'a FragmentKernel>,
     pub slots: &'a [Resource<'r>],
     pub push: &'a [u8],
-    /// Color attachment k's blend state; None: the one `Attachments` gives.
-    pub blend: Option<&'a [BlendAttachment]>,
+    /// Color attachment k's blend state (none: nothing is written there).
+    pub blend: &'a [BlendAttachment],
 }
 
-/// Rasterizes `draws` (set up for attachments of the size of `att`'s) into `att`: one binning
+/// Rasterizes `draws` (set up for attachments of the size of `att`'s) into `att` (each draw
+/// with its own blend states; the ones `att` carries are not read here): one binning
 /// of all their primitives, then per tile (on the pool) every draw's primitives in submission
 /// order, so a tile stays in the cache through all of them. Returns each draw's samples that
 /// passed the depth and stencil tests.
@@ -986,12 +992,9 @@ fn shade(
                     let src1: [f32; 4] =
                         std::array::from_fn(|k| f32::from_bits(rows[IO_OUT_SRC1 as usize + k][l]));
                     for (c, a) in att.color.iter().enumerate() {
-                        let Some((target, ba)) = a else { continue };
+                        let Some((target, _)) = a else { continue };
                         // The draw's own blend state (absent: writes nothing there).
-                        let ba = match d.blend {
-                            Some(b) => b.get(c).unwrap_or(&NO_WRITE),
-                            None => ba,
-                        };
+                        let ba = d.blend.get(c).unwrap_or(&NO_WRITE);
                         let o = IO_OUT_LOCATIONS as usize + 4 * c;
                         let mut src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
                         if state.alpha_to_one {

@@ -39,32 +39,42 @@ impl Ctx {
         }
     }
 
-    /// A host-visible buffer of `usage` holding `data`.
-    fn buffer_with(
+    /// A host-visible buffer of `size` bytes and `usage`, bound to its own memory.
+    pub(super) fn buffer_of(
         &self,
-        data: &[u8],
+        size: u64,
         usage: vk::BufferUsageFlags,
     ) -> (vk::Buffer, vk::DeviceMemory) {
         unsafe {
             let b = self
                 .device
                 .create_buffer(
-                    &vk::BufferCreateInfo::default()
-                        .size(data.len() as u64)
-                        .usage(usage),
+                    &vk::BufferCreateInfo::default().size(size).usage(usage),
                     None,
                 )
                 .unwrap();
             let m = self.memory_for(self.device.get_buffer_memory_requirements(b));
             self.device.bind_buffer_memory(b, m, 0).unwrap();
+            (b, m)
+        }
+    }
+
+    /// A host-visible buffer of `usage` holding `data`.
+    fn buffer_with(
+        &self,
+        data: &[u8],
+        usage: vk::BufferUsageFlags,
+    ) -> (vk::Buffer, vk::DeviceMemory) {
+        let (b, m) = self.buffer_of(data.len() as u64, usage);
+        unsafe {
             let p = self
                 .device
                 .map_memory(m, 0, data.len() as u64, vk::MemoryMapFlags::empty())
                 .unwrap() as *mut u8;
             std::ptr::copy_nonoverlapping(data.as_ptr(), p, data.len());
             self.device.unmap_memory(m);
-            (b, m)
         }
+        (b, m)
     }
 
     fn image(&self, format: vk::Format, w: u32, h: u32, usage: vk::ImageUsageFlags) -> Image {

@@ -119,37 +119,12 @@ impl Ctx {
     }
 
     fn buffer(&self, size: u64) -> (vk::Buffer, vk::DeviceMemory) {
-        unsafe {
-            let b = self
-                .device
-                .create_buffer(
-                    &vk::BufferCreateInfo::default().size(size).usage(
-                        vk::BufferUsageFlags::TRANSFER_SRC
-                            | vk::BufferUsageFlags::TRANSFER_DST
-                            | vk::BufferUsageFlags::STORAGE_BUFFER,
-                    ),
-                    None,
-                )
-                .unwrap();
-            let req = self.device.get_buffer_memory_requirements(b);
-            let props = self
-                .instance
-                .get_physical_device_memory_properties(self.physical);
-            let ty = (0..props.memory_type_count)
-                .find(|&i| req.memory_type_bits & (1 << i) != 0)
-                .unwrap();
-            let m = self
-                .device
-                .allocate_memory(
-                    &vk::MemoryAllocateInfo::default()
-                        .allocation_size(req.size)
-                        .memory_type_index(ty),
-                    None,
-                )
-                .unwrap();
-            self.device.bind_buffer_memory(b, m, 0).unwrap();
-            (b, m)
-        }
+        self.buffer_of(
+            size,
+            vk::BufferUsageFlags::TRANSFER_SRC
+                | vk::BufferUsageFlags::TRANSFER_DST
+                | vk::BufferUsageFlags::STORAGE_BUFFER,
+        )
     }
 
     fn record(&self, f: impl FnOnce(vk::CommandBuffer)) -> vk::CommandBuffer {
