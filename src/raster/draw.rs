@@ -9,6 +9,7 @@
 use super::blend::{self, BlendAttachment};
 use super::clip::Planes;
 use super::depth::{self, DepthStencil};
+use super::merge::Unorm8;
 use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
 use crate::exec;
 use crate::format::{Domain, Texel};
@@ -205,6 +206,13 @@ impl<'a> Target<'a> {
         })
     }
 
+    /// The byte offset of sample 0 of pixel (x, y) (None outside).
+    #[inline(always)]
+    pub(super) fn offset(&self, x: i32, y: i32) -> Option<usize> {
+        self.at(x, y, 0)
+    }
+
+    #[inline(always)]
     fn at(&self, x: i32, y: i32, s: u32) -> Option<usize> {
         if x < 0 || y < 0 || x as u32 >= self.width || y as u32 >= self.height {
             return None;
@@ -217,7 +225,7 @@ impl<'a> Target<'a> {
 
     /// The `N` bytes at `at` (inside the target, checked by the caller).
     #[inline(always)]
-    fn load<const N: usize>(&self, at: usize) -> [u8; N] {
+    pub(super) fn load<const N: usize>(&self, at: usize) -> [u8; N] {
         debug_assert!(at + N <= self.len);
         // SAFETY: inside the target's memory (checked by `at`); only this tile touches the
         // texel.
@@ -225,7 +233,7 @@ impl<'a> Target<'a> {
     }
 
     #[inline(always)]
-    fn store<const N: usize>(&self, at: usize, b: [u8; N]) {
+    pub(super) fn store<const N: usize>(&self, at: usize, b: [u8; N]) {
         debug_assert!(at + N <= self.len);
         // SAFETY: as in `load`.
         unsafe { std::ptr::write_unaligned(self.ptr.add(at) as *mut [u8; N], b) }
@@ -793,6 +801,17 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<u64> 
         .iter()
         .map(|d| d.fs.map(|f| f.bind(d.slots)))
         .collect();
+    // Each draw's quad-at-a-time color writes, per attachment where they apply.
+    let plans: Vec<Vec<Option<Unorm8>>> = draws
+        .iter()
+        .map(|d| {
+            let logic_op = d.setup.state.logic_op.is_some();
+            let blend = |c: usize| d.blend.get(c).unwrap_or(&NO_WRITE);
+            (att.color.iter().enumerate())
+                .map(|(c, a)| a.and_then(|(t, _)| Unorm8::new(t, blend(c), logic_op)))
+                .collect()
+        })
+        .collect();
     bins.for_each_tile(|tile, list| {
         let mut io = Vec::new();
         // Runs of consecutive entries of one draw.
@@ -804,7 +823,15 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<u64> 
                 end += 1;
             }
             let local: Vec<u32> = list[start..end].iter().map(|&k| k - first[d]).collect();
-            let p = shade(&draws[d], bound[d].as_ref(), &mut io, tile, &local, att);
+            let p = shade(
+                &draws[d],
+                bound[d].as_ref(),
+                &plans[d],
+                &mut io,
+                tile,
+                &local,
+                att,
+            );
             passed[d].fetch_add(p, Ordering::Relaxed);
             start = end;
         }
@@ -818,6 +845,7 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<u64> 
 fn shade(
     d: &Draw<'_, '_>,
     bound: Option<&FragmentBinding>,
+    plans: &[Option<Unorm8>],
     io: &mut Vec<[u32; 4]>,
     tile: Rect,
     list: &[u32],
@@ -868,66 +896,112 @@ fn shade(
             let (k, quad, sample) = &quads[q];
             let p = &prims[*k as usize];
             let v = &p.tri.verts;
+            // Where the inputs are evaluated: the pixel centers, or the shaded sample.
+            let (ox, oy) = match sample {
+                Some(s) => super::SAMPLES_4[*s as usize],
+                None => (128, 128),
+            };
+            // Barycentric weights, vertex-major: b[i][lane].
+            let mut b = [[0f32; 4]; 3];
             for l in 0..4 {
-                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                // Where the inputs are evaluated: the pixel center, or the shaded sample.
-                let (ox, oy) = match sample {
-                    Some(s) => super::SAMPLES_4[*s as usize],
-                    None => (128, 128),
-                };
-                let b = match sample {
-                    Some(_) => p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy),
+                let w = match sample {
+                    Some(_) => {
+                        let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                        p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy)
+                    }
                     None => quad.bary[l],
                 };
-                // Perspective-correct weights: b_i / w_i, normalized.
-                let pw = [b[0] * v[0].w_inv, b[1] * v[1].w_inv, b[2] * v[2].w_inv];
-                let s = pw[0] + pw[1] + pw[2];
-                let pw = if s != 0.0 && s.is_finite() {
-                    pw.map(|x| x / s)
-                } else {
-                    b
-                };
-                for (j, &(row, _, _, noperspective)) in inputs.varying.iter().enumerate() {
-                    let w = if noperspective { b } else { pw };
-                    // From vertex 0 by differences: a constant attribute stays exact.
-                    let a = p.v.map(|r| arena[r as usize + 4 + j]);
-                    let x = a[0] + w[1] * (a[1] - a[0]) + w[2] * (a[2] - a[0]);
-                    rows[row][l] = x.to_bits();
+                for i in 0..3 {
+                    b[i][l] = w[i];
                 }
-                for (j, &(row, _, _)) in inputs.flat.iter().enumerate() {
-                    rows[row][l] = flats[p.flat as usize + j];
-                }
-                let fc = IO_IN_FRAG_COORD as usize;
-                rows[fc][l] = (x as f32 + ox as f32 / 256.0).to_bits();
-                rows[fc + 1][l] = (y as f32 + oy as f32 / 256.0).to_bits();
-                let s = sample.unwrap_or(0);
-                rows[IO_IN_SAMPLE_ID as usize][l] = s;
-                rows[IO_IN_SAMPLE_POSITION as usize][l] = (ox as f32 / 256.0).to_bits();
-                rows[IO_IN_SAMPLE_POSITION as usize + 1][l] = (oy as f32 / 256.0).to_bits();
-                rows[IO_IN_SAMPLE_MASK as usize][l] = match sample {
-                    Some(s) => quad.samples[l] as u32 & 1 << s,
-                    None => quad.samples[l] as u32,
-                };
-                let z = b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z;
-                rows[fc + 2][l] = z.to_bits();
-                let w = b[0] * v[0].w_inv + b[1] * v[1].w_inv + b[2] * v[2].w_inv;
-                rows[fc + 3][l] = w.to_bits();
-                rows[IO_IN_FRONT_FACING as usize][l] =
-                    if p.tri.front_facing { u32::MAX } else { 0 };
-                if let Some([px, py, size]) = p.point {
-                    let pc = IO_IN_POINT_COORD as usize;
-                    let (fx, fy) = (x as f32 + ox as f32 / 256.0, y as f32 + oy as f32 / 256.0);
-                    rows[pc][l] = ((fx - px) / size + 0.5).to_bits();
-                    rows[pc + 1][l] = ((fy - py) / size + 0.5).to_bits();
-                }
-                rows[IO_IN_VIEW_INDEX as usize][l] = state.view_index;
             }
+            // Perspective-correct weights: b_i / w_i, normalized.
+            let mut pw = [[0f32; 4]; 3];
+            for l in 0..4 {
+                let q = [
+                    b[0][l] * v[0].w_inv,
+                    b[1][l] * v[1].w_inv,
+                    b[2][l] * v[2].w_inv,
+                ];
+                let s = q[0] + q[1] + q[2];
+                let ok = s != 0.0 && s.is_finite();
+                for i in 0..3 {
+                    pw[i][l] = if ok { q[i] / s } else { b[i][l] };
+                }
+            }
+            let [r0, r1, r2] = p.v.map(|r| &arena[r as usize + 4..]);
+            for (j, &(row, _, _, noperspective)) in inputs.varying.iter().enumerate() {
+                let w = if noperspective { &b } else { &pw };
+                // From vertex 0 by differences: a constant attribute stays exact.
+                let (a0, a1, a2) = (r0[j], r1[j], r2[j]);
+                let (d1, d2) = (a1 - a0, a2 - a0);
+                let out = &mut rows[row];
+                for l in 0..4 {
+                    out[l] = (a0 + w[1][l] * d1 + w[2][l] * d2).to_bits();
+                }
+            }
+            for (j, &(row, _, _)) in inputs.flat.iter().enumerate() {
+                rows[row] = [flats[p.flat as usize + j]; 4];
+            }
+            let (fx, fy) = (ox as f32 / 256.0, oy as f32 / 256.0);
+            let fc = IO_IN_FRAG_COORD as usize;
+            let (x0, y0) = (quad.x as f32 + fx, quad.y as f32 + fy);
+            rows[fc] = [x0, x0 + 1.0, x0, x0 + 1.0].map(f32::to_bits);
+            rows[fc + 1] = [y0, y0, y0 + 1.0, y0 + 1.0].map(f32::to_bits);
+            for l in 0..4 {
+                let z = b[0][l] * v[0].z + b[1][l] * v[1].z + b[2][l] * v[2].z;
+                rows[fc + 2][l] = z.to_bits();
+                let w = b[0][l] * v[0].w_inv + b[1][l] * v[1].w_inv + b[2][l] * v[2].w_inv;
+                rows[fc + 3][l] = w.to_bits();
+            }
+            rows[IO_IN_SAMPLE_ID as usize] = [sample.unwrap_or(0); 4];
+            rows[IO_IN_SAMPLE_POSITION as usize] = [fx.to_bits(); 4];
+            rows[IO_IN_SAMPLE_POSITION as usize + 1] = [fy.to_bits(); 4];
+            let keep = match sample {
+                Some(s) => 1 << s,
+                None => u32::MAX,
+            };
+            rows[IO_IN_SAMPLE_MASK as usize] = quad.samples.map(|m| m as u32 & keep);
+            rows[IO_IN_FRONT_FACING as usize] = [if p.tri.front_facing { u32::MAX } else { 0 }; 4];
+            if let Some([px, py, size]) = p.point {
+                let pc = IO_IN_POINT_COORD as usize;
+                for l in 0..4 {
+                    let (x, y) = (x0 + (l & 1) as f32, y0 + (l >> 1) as f32);
+                    rows[pc][l] = ((x - px) / size + 0.5).to_bits();
+                    rows[pc + 1][l] = ((y - py) / size + 0.5).to_bits();
+                }
+            }
+            rows[IO_IN_VIEW_INDEX as usize] = [state.view_index; 4];
             quad.mask
         };
+        // Writes lane l's outputs to color attachment c at sample (x, y, s).
+        let write_lane = |c: usize, rows: &[[u32; 4]], l: usize, at: (i32, i32, u32)| {
+            let Some((target, _)) = att.color[c] else {
+                return;
+            };
+            // The draw's own blend state (absent: writes nothing there).
+            let ba = d.blend.get(c).unwrap_or(&NO_WRITE);
+            let o = IO_OUT_LOCATIONS as usize + 4 * c;
+            let mut src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
+            if state.alpha_to_one {
+                src[3] = 1.0f32.to_bits();
+            }
+            let out = Output {
+                src,
+                src1: std::array::from_fn(|k| f32::from_bits(rows[IO_OUT_SRC1 as usize + k][l])),
+                constants: state.blend_constants,
+                logic_op: state.logic_op,
+            };
+            write_color(target, ba, &out, at);
+        };
+        // One sample per pixel: a quad's pixels are distinct, so its tests run first and its
+        // color writes after them, per attachment (a quad at a time where `plans` has one).
+        let single = state.samples <= 1 && !per_sample;
         let mut passed = 0u64;
         let mut take = |q: usize, rows: &[[u32; 4]], live: u8| {
             let (k, quad, sample) = &quads[q];
             let p = &prims[*k as usize];
+            let mut pass = 0u8;
             for l in 0..4 {
                 if live >> l & 1 == 0 {
                     continue;
@@ -989,24 +1063,51 @@ fn shade(
                     if fs.is_none() {
                         continue;
                     }
-                    let src1: [f32; 4] =
-                        std::array::from_fn(|k| f32::from_bits(rows[IO_OUT_SRC1 as usize + k][l]));
-                    for (c, a) in att.color.iter().enumerate() {
-                        let Some((target, _)) = a else { continue };
-                        // The draw's own blend state (absent: writes nothing there).
-                        let ba = d.blend.get(c).unwrap_or(&NO_WRITE);
+                    if single {
+                        // Written below, the quad's passing pixels together.
+                        pass |= 1 << l;
+                        continue;
+                    }
+                    for c in 0..att.color.len() {
+                        write_lane(c, rows, l, (x, y, s));
+                    }
+                }
+            }
+            if pass == 0 {
+                return;
+            }
+            for (c, plan) in plans.iter().enumerate() {
+                match plan {
+                    Some(plan) => {
                         let o = IO_OUT_LOCATIONS as usize + 4 * c;
-                        let mut src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
+                        let mut src: [[f32; 4]; 4] =
+                            std::array::from_fn(|k| rows[o + k].map(f32::from_bits));
                         if state.alpha_to_one {
-                            src[3] = 1.0f32.to_bits();
+                            src[3] = [1.0; 4];
                         }
-                        let out = Output {
-                            src,
-                            src1,
-                            constants: state.blend_constants,
-                            logic_op: state.logic_op,
+                        let src1: [[f32; 4]; 4] = if plan.uses_src1 {
+                            std::array::from_fn(|k| {
+                                rows[IO_OUT_SRC1 as usize + k].map(f32::from_bits)
+                            })
+                        } else {
+                            [[0.0; 4]; 4]
                         };
-                        write_color(target, ba, &out, (x, y, s));
+                        plan.write_quad(
+                            att.color[c].expect("a planned attachment").0,
+                            (quad.x, quad.y),
+                            pass,
+                            &src,
+                            &src1,
+                            state.blend_constants,
+                        );
+                    }
+                    None => {
+                        for l in 0..4 {
+                            if pass >> l & 1 == 1 {
+                                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                                write_lane(c, rows, l, (x, y, 0));
+                            }
+                        }
                     }
                 }
             }

@@ -26,6 +26,7 @@ pub mod clip;
 pub mod depth;
 pub mod draw;
 pub mod fetch;
+pub mod merge;
 
 use crate::exec;
 

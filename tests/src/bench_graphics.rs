@@ -648,8 +648,9 @@ pub fn graphics(ctx: &Ctx) {
             );
         })
     };
-    // SOFTVK_BENCH_DRAWS_ONLY: the small-draws row alone (for profiling).
-    let draws_only = std::env::var_os("SOFTVK_BENCH_DRAWS_ONLY").is_some();
+    // SOFTVK_BENCH_ROW=scene|fill|draws: that row repeated, the others run once (profiling).
+    let row = std::env::var("SOFTVK_BENCH_ROW").ok();
+    let only = |name: &str| row.as_deref().is_none_or(|r| r == name);
     let scene = frame(
         &|cb| unsafe {
             d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, scene_pipe);
@@ -674,9 +675,9 @@ pub fn graphics(ctx: &Ctx) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let runs = if draws_only { (0, 1) } else { (1 + repeat, 5) };
-    ctx.round_trips(&[scene], runs.0);
-    let t = median(ctx.round_trips(&[scene], runs.1));
+    let runs = |name: &str| if only(name) { (1 + repeat, 5) } else { (0, 1) };
+    ctx.round_trips(&[scene], runs("scene").0);
+    let t = median(ctx.round_trips(&[scene], runs("scene").1));
     // Check: the nearer layer's texel at a pixel center is what was drawn there (the
     // texture's alpha is 255; the clear's alpha too, but its color is black: a drawn pixel
     // is not black in every channel).
@@ -708,8 +709,8 @@ pub fn graphics(ctx: &Ctx) {
         W,
         H,
     );
-    ctx.round_trips(&[fill], runs.0);
-    let t = median(ctx.round_trips(&[fill], runs.1));
+    ctx.round_trips(&[fill], runs("fill").0);
+    let t = median(ctx.round_trips(&[fill], runs("fill").1));
     // Check: red blends 0.9 over 0 eight times at alpha 0.5: 0.9 * (1 - 0.5^8).
     let p = ctx.pixel(color.image, 100, 100);
     let want = 0.9 * (1.0 - 0.5f32.powi(LAYERS as i32)) * 255.0;
@@ -747,7 +748,13 @@ pub fn graphics(ctx: &Ctx) {
         256,
         256,
     );
-    let n = if draws_only { 50 } else { 5 };
+    let n = if row.as_deref() == Some("draws") {
+        50
+    } else if only("draws") {
+        5
+    } else {
+        1
+    };
     ctx.round_trips(&[many], 1);
     let t = median(ctx.round_trips(&[many], n));
     // Check: the first triangle's corner pixel is green.
