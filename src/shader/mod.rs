@@ -519,6 +519,8 @@ impl VertexKernel {
         let bound = self.kernel.stage_bindings(slots);
         let stopper = bound.stopper();
         let mut io = vec![[0u32; 4]; runtime::IO_ROWS];
+        let mut calls =
+            runtime::StageCalls::new(&self.kernel.run, bound.slots.table.get(), push, &stopper);
         for first in (0..count).step_by(4) {
             let n = (count - first).min(4);
             let mut lanes = [[0u32; 4]; 8];
@@ -532,14 +534,7 @@ impl VertexKernel {
             for (k, p) in draw_params.iter().enumerate() {
                 io[runtime::IO_IN_DRAW_PARAMS as usize + k] = [*p; 4];
             }
-            runtime::run_stage_call(
-                &self.kernel.run,
-                bound.slots.table.get(),
-                push,
-                lanes,
-                &mut io,
-                &stopper,
-            );
+            calls.call(lanes, &mut io);
             for l in 0..n {
                 take(first + l, l, &io);
             }
@@ -674,6 +669,8 @@ impl FragmentKernel {
         if io.len() < runtime::IO_ROWS {
             io.resize(runtime::IO_ROWS, [0; 4]);
         }
+        let mut calls =
+            runtime::StageCalls::new(&self.kernel.run, bound.slots.table.get(), push, &stopper);
         for q in 0..quads {
             let cover = fill(q, io) & 0xf;
             if cover == 0 {
@@ -686,14 +683,7 @@ impl FragmentKernel {
                 io[runtime::IO_IN_HELPER as usize][l] = if on { 0 } else { u32::MAX };
             }
             io[runtime::IO_DISCARD as usize] = [0; 4];
-            runtime::run_stage_call(
-                &self.kernel.run,
-                bound.slots.table.get(),
-                push,
-                lanes,
-                io,
-                &stopper,
-            );
+            calls.call(lanes, io);
             let discarded = io[runtime::IO_DISCARD as usize];
             let live = (0..4).fold(0u8, |m, l| {
                 m | (((cover >> l & 1 == 1) && discarded[l] == 0) as u8) << l

@@ -638,34 +638,54 @@ fn new_ctx(
     }
 }
 
-/// Graphics stages (lower/stage.rs): one call of `info.entry` for a subgroup whose lane rows
-/// (built-ins such as VertexIndex, and the lane mask) are `lanes` and whose interface rows are
-/// `io` (at least [`IO_ROWS`]).
-pub(crate) fn run_stage_call(
-    info: &RunInfo,
-    slots: &[SlotDesc],
-    push: &[u8],
-    lanes: [[u32; 4]; 8],
-    io: &mut [[u32; 4]],
-    stopper: &Stopper<'_>,
-) {
-    assert!(io.len() >= IO_ROWS, "interface rows");
-    // The context stores it without a lifetime; it outlives the call.
-    let stopper: *const Stopper<'static> = (stopper as *const Stopper<'_>).cast();
-    let mut ctx = new_ctx(
-        info,
-        slots,
-        push,
-        std::ptr::null_mut(),
-        [0; 3],
-        [1; 3],
-        stopper,
-    );
-    ctx.lanes = lanes;
-    ctx.io = io.as_mut_ptr();
-    // SAFETY: `ctx` points to live slots, push constants and interface rows for the call; the
-    // code reads and writes rows below IO_ROWS only (lower/stage.rs).
-    unsafe { (info.entry)(&mut ctx) };
+/// Graphics stages (lower/stage.rs): calls of `info.entry` with the same slots, push constants
+/// and stopper, each for a subgroup whose lane rows (built-ins such as VertexIndex, and the
+/// lane mask) and interface rows (at least [`IO_ROWS`]) it is given. The context is built
+/// once; only its per-call fields change between calls.
+pub(crate) struct StageCalls<'a> {
+    info: &'a RunInfo,
+    ctx: Ctx,
+    _borrow: std::marker::PhantomData<(&'a [SlotDesc], &'a [u8], &'a Stopper<'a>)>,
+}
+
+impl<'a> StageCalls<'a> {
+    pub(crate) fn new(
+        info: &'a RunInfo,
+        slots: &'a [SlotDesc],
+        push: &'a [u8],
+        stopper: &'a Stopper<'_>,
+    ) -> StageCalls<'a> {
+        // The context stores it without a lifetime; it outlives every call (borrowed for 'a).
+        let stopper: *const Stopper<'static> = (stopper as *const Stopper<'_>).cast();
+        StageCalls {
+            info,
+            ctx: new_ctx(
+                info,
+                slots,
+                push,
+                std::ptr::null_mut(),
+                [0; 3],
+                [1; 3],
+                stopper,
+            ),
+            _borrow: std::marker::PhantomData,
+        }
+    }
+
+    /// One call for a subgroup whose lane rows are `lanes`, with interface rows `io`.
+    #[inline]
+    pub(crate) fn call(&mut self, lanes: [[u32; 4]; 8], io: &mut [[u32; 4]]) {
+        assert!(io.len() >= IO_ROWS, "interface rows");
+        let ctx = &mut self.ctx;
+        ctx.lanes = lanes;
+        ctx.fuel = FUEL;
+        ctx.resume = 0;
+        ctx.io = io.as_mut_ptr();
+        // SAFETY: the context points to live slots, push constants and stopper (borrowed for
+        // 'a) and to interface rows for the call; the code reads and writes rows below
+        // IO_ROWS only (lower/stage.rs).
+        unsafe { (self.info.entry)(ctx) };
+    }
 }
 
 /// Runs workgroup `wg` (its WorkgroupId) with `num` = NumWorkgroups.
