@@ -196,6 +196,30 @@ pub struct Graphics {
     pub values: GraphicsState,
     pub vertex_buffers: Vec<Option<VertexBuffer>>,
     pub index: Option<IndexBuffer>,
+    /// The bound pipeline's state with the dynamic values applied, made by the first draw
+    /// after a change (binding a pipeline or vertex buffers, a vkCmdSet*: [`Graphics::changed`]).
+    resolved: std::cell::OnceCell<Arc<GraphicsState>>,
+}
+
+impl Graphics {
+    /// Forgets the resolved state (its inputs changed).
+    pub fn changed(&mut self) {
+        self.resolved = std::cell::OnceCell::new();
+    }
+
+    /// The bound pipeline `p`'s state with the command buffer's dynamic values.
+    fn state(&self, p: &GraphicsPipeline) -> Arc<GraphicsState> {
+        self.resolved
+            .get_or_init(|| {
+                let strides: Vec<Option<u64>> = self
+                    .vertex_buffers
+                    .iter()
+                    .map(|b| b.as_ref().and_then(|b| b.stride))
+                    .collect();
+                Arc::new(p.state.with_dynamic(p.dynamic, &self.values, &strides))
+            })
+            .clone()
+    }
 }
 
 /// The parameters of one draw (direct, or read from an indirect buffer).
@@ -254,8 +278,8 @@ pub struct Pending {
     /// The graphics descriptor sets and push constants as the draw saw them.
     sets: crate::pipeline::Bindings,
     push: Vec<u8>,
-    /// The color attachments' blend states (of the pipeline's state).
-    blend: Vec<BlendAttachment>,
+    /// The state it was drawn with (the color attachments' blend states are read from it).
+    state: Arc<GraphicsState>,
     setup: Setup,
     /// The layer (multiview: the view) it draws into.
     layer: u32,
@@ -307,12 +331,8 @@ pub fn prepare(
     let p = g.pipeline.as_ref().ok_or_else(|| {
         Error::invalid("a draw with no graphics pipeline bound (VUID-vkCmdDraw-None-08606)")
     })?;
-    let strides: Vec<Option<u64>> = g
-        .vertex_buffers
-        .iter()
-        .map(|b| b.as_ref().and_then(|b| b.stride))
-        .collect();
-    let s = p.state.with_dynamic(p.dynamic, &g.values, &strides);
+    let resolved = g.state(p);
+    let s = &*resolved;
     if s.rasterizer_discard || call.count == 0 || call.instances == 0 {
         return Ok(());
     }
@@ -411,7 +431,7 @@ pub fn prepare(
     };
     let (size, depth_format) = attachment_size(views)?;
     for layer in layers {
-        let mut state = raster_state(&s, viewport, views.area, layer);
+        let mut state = raster_state(s, viewport, views.area, layer);
         let base_vertex = if call.indexed {
             call.vertex_offset as u32
         } else {
@@ -438,7 +458,7 @@ pub fn prepare(
             pipeline: p.clone(),
             sets: g.sets.clone(),
             push: push.to_vec(),
-            blend: s.blend.clone(),
+            state: resolved.clone(),
             setup,
             layer,
         });
@@ -456,10 +476,20 @@ pub fn flush(batch: &mut Vec<Pending>, views: &DrawViews) -> Result<u64> {
     let mut layers: Vec<u32> = pending.iter().map(|p| p.layer).collect();
     layers.sort_unstable();
     layers.dedup();
-    let slots: Vec<Vec<Resource<'_>>> = pending
-        .iter()
-        .map(|p| p.sets.slots(&p.pipeline.layout))
-        .collect();
+    // Slot tables (`tables[table[k]]`), shared by consecutive draws of one layout and sets
+    // (so their fragment binding tables are shared too).
+    let mut tables: Vec<Vec<Resource<'_>>> = Vec::new();
+    let mut table: Vec<usize> = Vec::with_capacity(pending.len());
+    for (k, p) in pending.iter().enumerate() {
+        let same = k.checked_sub(1).is_some_and(|q| {
+            let q = &pending[q];
+            Arc::ptr_eq(&q.pipeline.layout, &p.pipeline.layout) && q.sets.same_as(&p.sets)
+        });
+        if !same {
+            tables.push(p.sets.slots(&p.pipeline.layout));
+        }
+        table.push(tables.len() - 1);
+    }
     let mut passed = 0u64;
     for layer in layers {
         let colors: Vec<Option<Target<'_>>> = views
@@ -487,9 +517,9 @@ pub fn flush(batch: &mut Vec<Pending>, views: &DrawViews) -> Result<u64> {
         };
         let draws: Vec<Draw<'_, '_>> = pending
             .iter()
-            .zip(&slots)
+            .zip(&table)
             .filter(|(p, _)| p.layer == layer)
-            .map(|(p, slots)| {
+            .map(|(p, &t)| {
                 let push = &p.push[..p
                     .push
                     .len()
@@ -497,9 +527,9 @@ pub fn flush(batch: &mut Vec<Pending>, views: &DrawViews) -> Result<u64> {
                 Draw {
                     setup: &p.setup,
                     fs: p.pipeline.fragment.as_ref(),
-                    slots,
+                    slots: &tables[t],
                     push,
-                    blend: &p.blend,
+                    blend: &p.state.blend,
                 }
             })
             .collect();

@@ -293,6 +293,7 @@ fn run(
         Command::Dispatch { base, groups } => dispatch(state, ctx, *base, *groups),
         Command::BindGraphicsPipeline(p) => {
             state.graphics.pipeline = Some(p.clone());
+            state.graphics.changed();
             Ok(())
         }
         Command::BindVertexBuffers { first, buffers } => {
@@ -304,6 +305,7 @@ fn run(
             for (k, b) in buffers.iter().enumerate() {
                 vb[*first as usize + k] = Some(b.clone());
             }
+            state.graphics.changed();
             Ok(())
         }
         Command::BindIndexBuffer(ib) => {
@@ -312,6 +314,7 @@ fn run(
         }
         Command::SetState(s) => {
             s.apply(&mut state.graphics.values);
+            state.graphics.changed();
             Ok(())
         }
         Command::Draw(call) => run_draw(state, render, *call),

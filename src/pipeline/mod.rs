@@ -347,6 +347,24 @@ pub struct BoundSet {
 }
 
 impl Bindings {
+    /// The same sets (the same contents, by identity) with the same dynamic offsets.
+    pub fn same_as(&self, other: &Bindings) -> bool {
+        self.sets.len() == other.sets.len()
+            && self
+                .sets
+                .iter()
+                .zip(&other.sets)
+                .all(|(a, b)| match (a, b) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => {
+                        Arc::ptr_eq(&a.layout, &b.layout)
+                            && Arc::ptr_eq(&a.slots, &b.slots)
+                            && a.dynamic_offsets == b.dynamic_offsets
+                    }
+                    _ => false,
+                })
+    }
+
     /// The flat slot table of `layout` from the bound sets. Unbound sets and unwritten
     /// descriptors give [`Resource::None`]; so does a buffer or image without memory.
     pub fn slots(&self, layout: &PipelineLayout) -> Vec<Resource<'_>> {

@@ -558,12 +558,11 @@ pub fn setup<V: VertexSource + ?Sized>(
     let stride = 4 + inputs.varying.len();
     let nflat = inputs.flat.len();
     let count = vertices.count();
-    let chunks = exec::map(count.div_ceil(VERTEX_CHUNK), |c| {
-        let first = c * VERTEX_CHUNK;
-        let n = (count - first).min(VERTEX_CHUNK);
-        let mut recs = Vec::with_capacity(n * stride);
-        let mut flats = Vec::with_capacity(n * nflat);
-        let mut sizes = Vec::with_capacity(n);
+    let shade_vertices = |first: usize,
+                          n: usize,
+                          recs: &mut Vec<f32>,
+                          flats: &mut Vec<u32>,
+                          sizes: &mut Vec<f32>| {
         vs.run_with(
             vs_slots,
             push,
@@ -586,15 +585,28 @@ pub fn setup<V: VertexSource + ?Sized>(
                 sizes.push(f32::from_bits(rows[IO_OUT_POINT_SIZE as usize][l]));
             },
         );
-        (recs, flats, sizes)
-    });
+    };
     let mut arena: Vec<f32> = Vec::with_capacity(count * stride);
     let mut flats: Vec<u32> = Vec::with_capacity(count * nflat);
     let mut sizes: Vec<f32> = Vec::with_capacity(count);
-    for (r, f, z) in chunks {
-        arena.extend(r);
-        flats.extend(f);
-        sizes.extend(z);
+    if count <= VERTEX_CHUNK {
+        // One chunk: on this thread, straight into the draw's records.
+        shade_vertices(0, count, &mut arena, &mut flats, &mut sizes);
+    } else {
+        let chunks = exec::map(count.div_ceil(VERTEX_CHUNK), |c| {
+            let first = c * VERTEX_CHUNK;
+            let n = (count - first).min(VERTEX_CHUNK);
+            let mut recs = Vec::with_capacity(n * stride);
+            let mut flats = Vec::with_capacity(n * nflat);
+            let mut sizes = Vec::with_capacity(n);
+            shade_vertices(first, n, &mut recs, &mut flats, &mut sizes);
+            (recs, flats, sizes)
+        });
+        for (r, f, z) in chunks {
+            arena.extend(r);
+            flats.extend(f);
+            sizes.extend(z);
+        }
     }
     let vp = state.viewport;
     let (hw, hh) = (vp.width * 0.5, vp.height * 0.5);
@@ -796,24 +808,41 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<u64> 
         }
     }
     let passed: Vec<AtomicU64> = draws.iter().map(|_| AtomicU64::new(0)).collect();
-    // Each draw's binding table, made once for all its tiles.
-    let bound: Vec<Option<FragmentBinding>> = draws
-        .iter()
-        .map(|d| d.fs.map(|f| f.bind(d.slots)))
-        .collect();
-    // Each draw's quad-at-a-time color writes, per attachment where they apply.
-    let plans: Vec<Vec<Option<Unorm8>>> = draws
-        .iter()
-        .map(|d| {
-            let logic_op = d.setup.state.logic_op.is_some();
+    // Each draw's binding table (`tables[table[d]]`), made once for all its tiles and shared
+    // by consecutive draws of one fragment shader and one slot table.
+    let mut tables: Vec<Option<FragmentBinding>> = Vec::new();
+    let mut table: Vec<usize> = Vec::with_capacity(draws.len());
+    // Each draw's quad-at-a-time color writes per attachment where they apply (`plans[plan[d]]`),
+    // shared by consecutive draws of the same blend states and logic op.
+    let mut plans: Vec<Vec<Option<Unorm8>>> = Vec::new();
+    let mut plan: Vec<usize> = Vec::with_capacity(draws.len());
+    for (k, d) in draws.iter().enumerate() {
+        let prev = k.checked_sub(1).map(|p| &draws[p]);
+        let same_fs = |p: &Draw<'_, '_>| match (p.fs, d.fs) {
+            (Some(a), Some(b)) => std::ptr::eq(a, b),
+            (None, None) => true,
+            _ => false,
+        };
+        if !prev.is_some_and(|p| same_fs(p) && std::ptr::eq(p.slots, d.slots)) {
+            tables.push(d.fs.map(|f| f.bind(d.slots)));
+        }
+        table.push(tables.len() - 1);
+        let logic_op = d.setup.state.logic_op;
+        if !prev
+            .is_some_and(|p| std::ptr::eq(p.blend, d.blend) && p.setup.state.logic_op == logic_op)
+        {
             let blend = |c: usize| d.blend.get(c).unwrap_or(&NO_WRITE);
-            (att.color.iter().enumerate())
-                .map(|(c, a)| a.and_then(|(t, _)| Unorm8::new(t, blend(c), logic_op)))
-                .collect()
-        })
-        .collect();
+            plans.push(
+                (att.color.iter().enumerate())
+                    .map(|(c, a)| a.and_then(|(t, _)| Unorm8::new(t, blend(c), logic_op.is_some())))
+                    .collect(),
+            );
+        }
+        plan.push(plans.len() - 1);
+    }
     bins.for_each_tile(|tile, list| {
-        let mut io = Vec::new();
+        let mut buffers = Buffers::default();
+        let mut local = Vec::new();
         // Runs of consecutive entries of one draw.
         let mut start = 0;
         while start < list.len() {
@@ -822,21 +851,24 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<u64> 
             while end < list.len() && list[end] < first[d + 1] {
                 end += 1;
             }
-            let local: Vec<u32> = list[start..end].iter().map(|&k| k - first[d]).collect();
-            let p = shade(
-                &draws[d],
-                bound[d].as_ref(),
-                &plans[d],
-                &mut io,
-                tile,
-                &local,
-                att,
-            );
+            local.clear();
+            local.extend(list[start..end].iter().map(|&k| k - first[d]));
+            let (b, p) = (tables[table[d]].as_ref(), &plans[plan[d]]);
+            let p = shade(&draws[d], b, p, &mut buffers, tile, &local, att);
             passed[d].fetch_add(p, Ordering::Relaxed);
             start = end;
         }
     });
     passed.into_iter().map(AtomicU64::into_inner).collect()
+}
+
+/// What the fragment stage of a tile reuses from draw to draw.
+#[derive(Default)]
+struct Buffers {
+    /// The interface rows of the quads' calls.
+    io: Vec<[u32; 4]>,
+    /// (triangle, quad, the sample it shades when shading per sample).
+    quads: Vec<(u32, Quad, Option<u32>)>,
 }
 
 /// Runs the fragment stage of draw `d` on its primitives `list` (in order) inside `tile`, with
@@ -846,7 +878,7 @@ fn shade(
     d: &Draw<'_, '_>,
     bound: Option<&FragmentBinding>,
     plans: &[Option<Unorm8>],
-    io: &mut Vec<[u32; 4]>,
+    buffers: &mut Buffers,
     tile: Rect,
     list: &[u32],
     att: &Attachments<'_, '_>,
@@ -873,8 +905,8 @@ fn shade(
     // Without depth and stencil planes every fragment passes the tests.
     let tests_apply = att.depth.is_some() || att.stencil.is_some();
     {
-        // (triangle, quad, the sample it shades when shading per sample).
-        let mut quads: Vec<(u32, Quad, Option<u32>)> = Vec::new();
+        let Buffers { io, quads } = buffers;
+        quads.clear();
         for &k in list {
             prims[k as usize]
                 .tri

@@ -749,7 +749,7 @@ pub fn graphics(ctx: &Ctx) {
         256,
     );
     let n = if row.as_deref() == Some("draws") {
-        50
+        200
     } else if only("draws") {
         5
     } else {

@@ -1542,6 +1542,12 @@ fn dynamic_state_matches_static_state() {
     ];
     let p_fixed = fixed.build(&vk, layout, COLOR_VS, Some(COLOR_FS));
     let p_dyn = dynamic.build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    // The fixed state with other blend constants and no culling.
+    let (constants, raster) = (fixed.blend_constants, fixed.raster);
+    fixed.blend_constants = [0.9, 0.1, 0.4, 0.5];
+    fixed.raster = fixed.raster.cull_mode(vk::CullModeFlags::NONE);
+    let p_other = fixed.build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    (fixed.blend_constants, fixed.raster) = (constants, raster);
     // A strip of 6 vertices in both windings and depths; a second one overlapping.
     let mut v = Vec::new();
     for k in 0..6 {
@@ -1576,7 +1582,9 @@ fn dynamic_state_matches_static_state() {
         1,
         vk::ImageUsageFlags::empty(),
     );
-    let run = |pipe: vk::Pipeline, set: &dyn Fn(vk::CommandBuffer)| -> (Vec<u8>, Vec<u8>) {
+    // `between` runs between the two draws.
+    type Cmds<'a> = &'a dyn Fn(vk::CommandBuffer);
+    let run = |pipe: vk::Pipeline, set: Cmds, between: Cmds| -> (Vec<u8>, Vec<u8>) {
         vk.run(|cb| unsafe {
             color.barrier(&vk, cb, L::UNDEFINED, L::COLOR_ATTACHMENT_OPTIMAL);
             depth.barrier(&vk, cb, L::UNDEFINED, L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL);
@@ -1616,6 +1624,7 @@ fn dynamic_state_matches_static_state() {
             set(cb);
             bind_vb(&vk, cb, &vb);
             vk.device.cmd_draw(cb, 6, 1, 0, 0);
+            between(cb);
             vk.device.cmd_draw(cb, 6, 1, 6, 0);
             vk.device.cmd_end_rendering(cb);
             color.barrier(
@@ -1668,29 +1677,46 @@ fn dynamic_state_matches_static_state() {
             d.cmd_set_primitive_restart_enable(cb, false);
         }
     };
-    let (c_fixed, s_fixed) = run(p_fixed, &|_| {});
-    let (c_dyn, s_dyn) = run(p_dyn, &set_all(vk::CullModeFlags::BACK));
+    let (c_fixed, s_fixed) = run(p_fixed, &|_| {}, &|_| {});
+    let (c_dyn, s_dyn) = run(p_dyn, &set_all(vk::CullModeFlags::BACK), &|_| {});
     assert!(
         c_fixed.iter().filter(|&&b| b != 0).count() > 400,
         "something was drawn"
     );
     assert_eq!(c_fixed, c_dyn, "color: dynamic state = static state");
     assert_eq!(s_fixed, s_dyn, "stencil: dynamic state = static state");
-    let (c_front, _) = run(p_dyn, &set_all(vk::CullModeFlags::FRONT));
+    // Values changed between two draws of one rendering reach the second draw only: the
+    // same image as binding a pipeline with those values baked in between them.
+    let (c_switch, s_switch) = run(p_fixed, &|_| {}, &|cb| unsafe {
+        d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p_other)
+    });
+    let (c_between, s_between) = run(p_dyn, &set_all(vk::CullModeFlags::BACK), &|cb| unsafe {
+        d.cmd_set_blend_constants(cb, &[0.9, 0.1, 0.4, 0.5]);
+        d.cmd_set_cull_mode(cb, vk::CullModeFlags::NONE);
+    });
+    assert_ne!(c_switch, c_fixed, "the second pipeline draws differently");
+    assert_eq!(c_between, c_switch, "color: values set between draws");
+    assert_eq!(s_between, s_switch, "stencil: values set between draws");
+    let (c_front, _) = run(p_dyn, &set_all(vk::CullModeFlags::FRONT), &|_| {});
     assert_ne!(
         c_front, c_dyn,
         "a different cull mode draws other triangles"
     );
-    let (c_discard, _) = run(p_dyn, &|cb| unsafe {
-        set_all(vk::CullModeFlags::NONE)(cb);
-        d.cmd_set_rasterizer_discard_enable(cb, true);
-    });
+    let (c_discard, _) = run(
+        p_dyn,
+        &|cb| unsafe {
+            set_all(vk::CullModeFlags::NONE)(cb);
+            d.cmd_set_rasterizer_discard_enable(cb, true);
+        },
+        &|_| {},
+    );
     assert!(
         c_discard.iter().all(|&b| b == 0),
         "rasterizer discard draws nothing"
     );
     unsafe {
         vk.device.destroy_pipeline(p_fixed, None);
+        vk.device.destroy_pipeline(p_other, None);
         vk.device.destroy_pipeline(p_dyn, None);
         vk.device.destroy_pipeline_layout(layout, None);
     }
