@@ -25,7 +25,7 @@ pub struct RenderState {
     pub occlusion: Vec<(Arc<crate::query::QueryPool>, u32, u64)>,
     /// Draws set up but not yet rasterized (`command::draw`): consecutive draws of the
     /// instance rasterize together, tile by tile; any other command first flushes them.
-    pub pending: Vec<super::draw::Pending>,
+    pub pending: super::draw::Batch,
 }
 
 #[derive(Debug)]

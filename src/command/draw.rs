@@ -326,7 +326,7 @@ pub fn prepare(
     views: &DrawViews,
     push: &[u8],
     call: DrawCall,
-    batch: &mut Vec<Pending>,
+    batch: &mut Batch,
 ) -> Result<()> {
     let p = g.pipeline.as_ref().ok_or_else(|| {
         Error::invalid("a draw with no graphics pipeline bound (VUID-vkCmdDraw-None-08606)")
@@ -466,13 +466,49 @@ pub fn prepare(
     Ok(())
 }
 
+/// Draws in one batch at most.
+const BATCH_DRAWS: usize = 256;
+/// Primitives in one batch at most (unless one draw has more).
+const BATCH_PRIMITIVES: usize = 1 << 16;
+
+/// Draws set up and waiting to be rasterized together.
+#[derive(Debug, Default)]
+pub struct Batch {
+    draws: Vec<Pending>,
+    /// Their primitives.
+    primitives: usize,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.draws.is_empty()
+    }
+
+    pub fn clear(&mut self) {
+        self.draws.clear();
+        self.primitives = 0;
+    }
+
+    /// Whether the batch is as large as batches get: its set-up records would soon leave
+    /// the caches (the primitives' records and the vertex records they point to are read
+    /// again when the batch is rasterized).
+    pub fn full(&self) -> bool {
+        self.draws.len() >= BATCH_DRAWS || self.primitives >= BATCH_PRIMITIVES
+    }
+
+    fn push(&mut self, p: Pending) {
+        self.primitives += p.setup.len();
+        self.draws.push(p);
+    }
+}
+
 /// Rasterizes the draws of `batch` (set up by [`prepare`] for `views`) into the attachments
 /// of `views`, layer by layer, in submission order; returns the samples that passed.
-pub fn flush(batch: &mut Vec<Pending>, views: &DrawViews) -> Result<u64> {
+pub fn flush(batch: &mut Batch, views: &DrawViews) -> Result<u64> {
     if batch.is_empty() {
         return Ok(0);
     }
-    let pending = std::mem::take(batch);
+    let pending = std::mem::take(batch).draws;
     let mut layers: Vec<u32> = pending.iter().map(|p| p.layer).collect();
     layers.sort_unstable();
     layers.dedup();

@@ -372,7 +372,12 @@ fn run_draw(state: &State, render: &mut RenderState, call: DrawCall) -> Result<(
         &state.push_constants,
         call,
         &mut render.pending,
-    )
+    )?;
+    // A batch is rasterized while its set-up is still in the caches.
+    if render.pending.full() {
+        flush(render)?;
+    }
+    Ok(())
 }
 
 /// Rasterizes the pending draws; their passed samples count for the active occlusion queries

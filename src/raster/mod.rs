@@ -41,8 +41,13 @@ pub const TILE: i32 = 64;
 /// The guard band: vertices must satisfy |x|, |y| < GUARD pixels (window coordinates).
 pub const GUARD: f32 = (1 << 20) as f32;
 
-/// Up to this many (triangle, tile) entries, tiles run on the calling thread.
-const SERIAL_ENTRIES: usize = 8;
+/// The estimated cost of a bin entry (setting up a triangle in a tile) and of a pixel it
+/// may cover, in nanoseconds (measured on the bench's draws, rounded up).
+const ENTRY_NS: u64 = 300;
+const PIXEL_NS: u64 = 10;
+/// Below this estimated work (ns), tiles run on the calling thread: waking the pool costs
+/// more than it saves.
+const SERIAL_NS: u64 = 150_000;
 
 /// Blocks rejected as a whole inside a tile are BLOCK x BLOCK pixels.
 const BLOCK: i32 = 8;
@@ -358,6 +363,8 @@ pub struct Bins {
     pub area: Rect,
     tiles_x: i32,
     bins: Vec<Vec<u32>>,
+    /// The estimated cost of the entries so far (ns).
+    work: u64,
 }
 
 impl Bins {
@@ -370,6 +377,7 @@ impl Bins {
             area,
             tiles_x,
             bins: vec![Vec::new(); (tiles_x * tiles_y) as usize],
+            work: 0,
         }
     }
 
@@ -403,6 +411,8 @@ impl Bins {
                 let tile = self.tile(k).intersect(r);
                 if !t.block_outside(tile.x0, tile.y0, tile.x1 - tile.x0, tile.y1 - tile.y0) {
                     self.bins[k].push(index);
+                    let pixels = ((tile.x1 - tile.x0) * (tile.y1 - tile.y0)) as u64;
+                    self.work += ENTRY_NS + PIXEL_NS * pixels;
                 }
             }
         }
@@ -412,14 +422,14 @@ impl Bins {
     /// the pool (one task per tile: whatever `f` writes inside its tile does not depend on
     /// the thread count).
     ///
-    /// Bins holding a few small triangles in all run on the calling thread: waking the pool
-    /// costs more than they do (the result is the same either way).
+    /// Bins holding little work in all (by the estimate of their entries and the pixels
+    /// they may cover) run on the calling thread: waking the pool costs more than they do
+    /// (the result is the same either way).
     pub fn for_each_tile(&self, f: impl Fn(Rect, &[u32]) + Send + Sync) {
         let busy: Vec<usize> = (0..self.bins.len())
             .filter(|&k| !self.bins[k].is_empty())
             .collect();
-        let entries: usize = busy.iter().map(|&k| self.bins[k].len()).sum();
-        if entries <= SERIAL_ENTRIES {
+        if self.work < SERIAL_NS {
             for &k in &busy {
                 f(self.tile(k), &self.bins[k]);
             }
