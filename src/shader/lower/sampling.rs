@@ -43,6 +43,7 @@ pub(super) const SAMPLING_HELPERS: &[(&str, &str, &str)] = &[
     ("sv_sample_dref", "pppifffffiiif", ""),
     ("sv_gather", "pppiffffifiiiiiiiiii", ""),
     ("sv_grad_lod", "ppiffffff", "f"),
+    ("sv_grad_lod4", "ppipi", ""),
     ("sv_grad_lod_cube", "pfffffffff", "f"),
     ("sv_lod_bias", "pf", "f"),
     ("sv_size_lod", "ppii", ""),
@@ -574,8 +575,11 @@ impl Lower<'_, '_> {
             return Ok(false);
         }
         let ops = self.image_operands(i, 2)?;
-        let (Some(lod_id), None) = (ops.lod, ops.grad) else {
-            return Ok(false);
+        // An explicit Lod, or gradients (not on cubes: their derivatives take the face).
+        let lod_or_grad = match (ops.lod, ops.grad) {
+            (Some(id), None) => Ok(id),
+            (None, Some(g)) if shape.dim != Dim::DimCube as u32 => Err(g),
+            _ => return Ok(false),
         };
         // Forms the per-lane path refuses take it (for its error).
         if ops.offsets4.is_some()
@@ -608,11 +612,35 @@ impl Lower<'_, '_> {
             }
             Ok(Some(out))
         };
-        let (Some(coord), Some(lod)) = (rows(self, i.w(1))?, rows(self, lod_id)?) else {
+        let Some(coord) = rows(self, i.w(1))? else {
             return Ok(false);
         };
+        // The Lod row, or the gradient rows (dx, then dy, three each) and the Bias of an
+        // implicit-LOD sample.
+        let lod = match lod_or_grad {
+            Ok(id) => match rows(self, id)? {
+                Some(v) if v.len() == 1 => Ok(v[0]),
+                _ => return Ok(false),
+            },
+            Err((dx, dy)) => {
+                let (Some(gx), Some(gy)) = (rows(self, dx)?, rows(self, dy)?) else {
+                    return Ok(false);
+                };
+                let bias = match self.soa.as_ref().and_then(|s| s.implicit_bias) {
+                    Some(id) => match rows(self, id)? {
+                        Some(v) if v.len() == 1 => Some(v[0]),
+                        _ => return Ok(false),
+                    },
+                    None => None,
+                };
+                if gx.is_empty() || gy.is_empty() || gx.len() > 3 || gy.len() > 3 {
+                    return Ok(false);
+                }
+                Err((gx, gy, bias))
+            }
+        };
         let n = self.kinds(i.ty)?.len().min(4);
-        if coord.is_empty() || lod.len() != 1 || n == 0 {
+        if coord.is_empty() || n == 0 {
             return Ok(false);
         }
         // RGBA8 UNORM, bilinear, clamped to the edges, level 0: inline (runtime check), else
@@ -644,7 +672,7 @@ impl Lower<'_, '_> {
         let row = (4 * LANES) as i32;
         let slot = self.b.create_sized_stack_slot(StackSlotData::new(
             StackSlotKind::ExplicitSlot,
-            5 * row as u32,
+            12 * row as u32,
             4,
         ));
         let io = self.b.ins().stack_addr(PTR, slot, 0);
@@ -654,7 +682,29 @@ impl Lower<'_, '_> {
             let v = coord.get(k).copied().unwrap_or(zeros);
             self.b.ins().store(flags(), v, io, row * k as i32);
         }
-        self.b.ins().store(flags(), lod[0], io, 4 * row);
+        match lod {
+            Ok(lod) => {
+                self.b.ins().store(flags(), lod, io, 4 * row);
+            }
+            Err((gx, gy, bias)) => {
+                // λ per lane into the Lod row (sv_grad_lod4), as the per-lane path's
+                // sv_grad_lod and sv_lod_bias give it.
+                for (k, g) in [gx, gy].iter().enumerate() {
+                    for c in 0..3 {
+                        let v = g.get(c).copied().unwrap_or(zeros);
+                        self.b
+                            .ins()
+                            .store(flags(), v, io, row * (5 + 3 * k + c) as i32);
+                    }
+                }
+                if let Some(b) = bias {
+                    self.b.ins().store(flags(), b, io, 11 * row);
+                }
+                let axes_v = self.iconst(types::I32, axes(shape) as i64);
+                let has_bias = self.iconst(types::I32, bias.is_some() as i64);
+                self.call("sv_grad_lod4", &[d, smp, axes_v, io, has_bias]);
+            }
+        }
         let off = self.offsets(ops.offset)?;
         let code = self.iconst(types::I32, shape_code(shape) as i64);
         let kind = self.iconst(types::I32, texel_kind(sampled) as i64);

@@ -1161,9 +1161,62 @@ pub(crate) unsafe extern "C" fn sv_levels(desc: *const SlotDesc) -> i32 {
     image_of(d).map_or(0, |(s, _)| s.levels as i32)
 }
 
+/// λ for the [`LANES`] lanes of an SoA subgroup sampling with gradients (the Grad form of
+/// [`sv_sample4`]): `io` rows 5..11 hold dx0, dx1, dx2, dy0, dy1, dy2 per lane, row 11 the
+/// Bias of an implicit-LOD sample when `bias` is non-zero; each lane's λ_base (plus the Bias's
+/// adjustment) goes to row 4, exactly as [`sv_grad_lod`] (and [`sv_lod_bias`]) give it to a
+/// lane sampled alone.
+///
+/// # Safety
+/// As [`sv_grad_lod`]; `io` points to 12 * LANES writable, aligned words.
+pub(crate) unsafe extern "C" fn sv_grad_lod4(
+    desc: *const SlotDesc,
+    smp: *const SlotDesc,
+    axes: u32,
+    io: *mut u32,
+    bias: u32,
+) {
+    // SAFETY: the caller's stack slot of 12 rows.
+    let io = unsafe { &mut *(io as *mut [[u32; LANES]; 12]) };
+    let f = |r: usize, l: usize| f32::from_bits(io[r][l]);
+    let mut lod = [0u32; LANES];
+    for l in 0..LANES {
+        // Lanes with the gradients (and Bias) of the lane before them share its λ (coarse
+        // derivatives: all four lanes).
+        let same = |r: usize| io[r][l] == io[r][l - 1];
+        if l > 0 && (5..11).all(same) && (bias == 0 || same(11)) {
+            lod[l] = lod[l - 1];
+            continue;
+        }
+        // SAFETY: the caller's descriptors.
+        let base = unsafe {
+            sv_grad_lod(
+                desc,
+                smp,
+                axes,
+                f(5, l),
+                f(6, l),
+                f(7, l),
+                f(8, l),
+                f(9, l),
+                f(10, l),
+            )
+        };
+        let v = if bias != 0 {
+            // SAFETY: as above.
+            base + unsafe { sv_lod_bias(smp, f(11, l)) }
+        } else {
+            base
+        };
+        lod[l] = v.to_bits();
+    }
+    io[4] = lod;
+}
+
 /// The sampling helpers JIT'd code may import, by name.
-pub(crate) fn symbols() -> [(&'static str, *const u8); 10] {
+pub(crate) fn symbols() -> [(&'static str, *const u8); 11] {
     [
+        ("sv_grad_lod4", sv_grad_lod4 as *const u8),
         ("sv_sample_dref", sv_sample_dref as *const u8),
         ("sv_gather", sv_gather as *const u8),
         ("sv_fetch", sv_fetch as *const u8),
