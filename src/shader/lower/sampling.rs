@@ -661,9 +661,9 @@ impl Lower<'_, '_> {
             for _ in 0..4 {
                 self.b.append_block_param(jb, types::F32X4);
             }
-            self.branch_linear_rgba8(d, smp, fb, sb);
+            self.branch_linear_rgba8(d, smp, (coord[0], coord[1]), fb, sb);
             self.b.switch_to_block(fb);
-            let rgba = self.linear_rgba8(d, coord[0], coord[1]);
+            let rgba = self.linear_rgba8(d, smp, coord[0], coord[1]);
             let args: Vec<BlockArg> = rgba.iter().map(|&v| BlockArg::Value(v)).collect();
             self.b.ins().jump(jb, &args);
             self.b.switch_to_block(sb);
@@ -732,9 +732,17 @@ impl Lower<'_, '_> {
     }
 
     /// Branches to `fast` when the image and sampler descriptors `d`, `smp` take
-    /// [`Self::linear_rgba8`] (runtime::sampling::JitLinear's flags), else to `slow` (anything
-    /// else, including an empty or foreign slot, takes the call).
-    fn branch_linear_rgba8(&mut self, d: Value, smp: Value, fast: Block, slow: Block) {
+    /// [`Self::linear_rgba8`] at coordinates `(s, t)` (runtime::sampling::JitLinear's flags;
+    /// with REPEAT, every lane's |s * width| and |t * height| below 2^21), else to `slow`
+    /// (anything else, including an empty or foreign slot, takes the call).
+    fn branch_linear_rgba8(
+        &mut self,
+        d: Value,
+        smp: Value,
+        (s, t): (Value, Value),
+        fast: Block,
+        slow: Block,
+    ) {
         use crate::shader::runtime::sampling::{JitLinear, TAG_SAMPLED};
         use crate::shader::runtime::{SLOT_PTR, SLOT_TAG};
         let live = |l: &mut Self, desc: Value| {
@@ -767,6 +775,31 @@ impl Lower<'_, '_> {
         let either = self.b.ins().bor(fi, fs);
         let either = self.b.ins().ushr_imm_u(either, 1);
         let ok = self.b.ins().band(both, either);
+        // REPEAT (sampler bit 2) also needs image bit 2 and coordinates in range.
+        let size_at = std::mem::offset_of!(JitLinear, size) as i32;
+        let w = self.b.ins().load(types::F32, flags(), pi, size_at);
+        let h = self.b.ins().load(types::F32, flags(), pi, size_at + 4);
+        let lim = self.b.ins().f32const((1u32 << 21) as f32);
+        let lim = self.b.ins().splat(types::F32X4, lim);
+        let in_range = |l: &mut Self, c: Value, size: Value| {
+            let size = l.b.ins().splat(types::F32X4, size);
+            let u = l.b.ins().fmul(c, size);
+            let u = l.b.ins().fabs(u);
+            // NaN compares false: out of range.
+            l.b.ins().fcmp(FloatCC::LessThan, u, lim)
+        };
+        let rs = in_range(self, s, w);
+        let rt = in_range(self, t, h);
+        let r = self.b.ins().band(rs, rt);
+        let all = self.b.ins().vall_true(r);
+        let all = self.b.ins().uextend(types::I32, all);
+        // ok_repeat = image bit 2 and every lane in range; needed when sampler bit 2 is set.
+        let all = self.b.ins().ishl_imm_u(all, 2);
+        let rep_ok = self.b.ins().band(fi, all);
+        let not_rep = self.b.ins().bnot(fs);
+        let rep = self.b.ins().bor(not_rep, rep_ok);
+        let rep = self.b.ins().ushr_imm_u(rep, 2);
+        let ok = self.b.ins().band(ok, rep);
         let ok = self.b.ins().band_imm_u(ok, 1);
         self.b.ins().brif(ok, fast, &[], slow, &[]);
     }
@@ -774,12 +807,16 @@ impl Lower<'_, '_> {
     /// Four lanes of a bilinear, edge-clamped sample of level 0 of an RGBA8 UNORM view (the
     /// slot's `JitLinear` applies): exactly the f32 operations of the runtime's fast path
     /// (`level_2d::<true>` with `Decoder::Unorm8Rgba`), so the bits match the call's.
-    fn linear_rgba8(&mut self, d: Value, s: Value, t: Value) -> [Value; 4] {
+    fn linear_rgba8(&mut self, d: Value, smp: Value, s: Value, t: Value) -> [Value; 4] {
         use crate::shader::runtime::sampling::JitLinear;
         let rec = self
             .b
             .ins()
             .load(PTR, flags(), d, crate::shader::runtime::SLOT_PTR);
+        let srec = self
+            .b
+            .ins()
+            .load(PTR, flags(), smp, crate::shader::runtime::SLOT_PTR);
         let field = |name: usize| name as i32;
         let f32x4 = types::F32X4;
         let i32x4 = types::I32X4;
@@ -803,8 +840,22 @@ impl Lower<'_, '_> {
         let izero = self.b.ins().splat(i32x4, izero);
         let ione = self.b.ins().iconst(types::I32, 1);
         let ione = self.b.ins().splat(i32x4, ione);
+        // All ones where the sampler's mode is REPEAT (JitLinear sampler bit 2), else zeros.
+        let fs = self.b.ins().load(
+            types::I32,
+            flags(),
+            srec,
+            std::mem::offset_of!(JitLinear, sampler_flags) as i32,
+        );
+        let rep = self.b.ins().ushr_imm_u(fs, 2);
+        let rep = self.b.ins().band_imm_u(rep, 1);
+        let rep = self.b.ins().ineg(rep);
+        let rep = self.b.ins().splat(i32x4, rep);
         // runtime::sampling::axis, LINEAR: u = coord * size - 0.5; i0 = floor(u) (saturated;
-        // NaN 0), weight u - floor(u); then CLAMP_TO_EDGE of i0 and i0 + 1.
+        // NaN 0), weight u - floor(u); then CLAMP_TO_EDGE of i0 and i0 + 1, or REPEAT: both
+        // modulo the size (|u| < 2^21 and size <= 2^22, checked by the branch: f - q size is
+        // exact, and the f32 quotient's floor is at most one too large, which one correction
+        // mends).
         let axis = |l: &mut Self, c: Value, size: Value, last: Value, last2: Value| {
             let size = l.b.ins().splat(f32x4, size);
             let u = l.b.ins().fmul(c, size);
@@ -818,6 +869,20 @@ impl Lower<'_, '_> {
             let i1 = l.b.ins().smin(i, last2);
             let i1 = l.b.ins().iadd(i1, ione);
             let i1 = l.b.ins().smax(i1, izero);
+            let q = l.b.ins().fdiv(f, size);
+            let q = l.b.ins().floor(q);
+            let qs = l.b.ins().fmul(q, size);
+            let r = l.b.ins().fsub(f, qs);
+            let r = l.b.ins().fcvt_to_sint_sat(i32x4, r);
+            let n = l.b.ins().iadd(last, ione);
+            let neg = l.b.ins().icmp(IntCC::SignedLessThan, r, izero);
+            let fix = l.b.ins().band(neg, n);
+            let r0 = l.b.ins().iadd(r, fix);
+            let r1 = l.b.ins().iadd(r0, ione);
+            let wrap = l.b.ins().icmp(IntCC::Equal, r1, n);
+            let r1 = l.b.ins().band_not(r1, wrap);
+            let i0 = l.b.ins().bitselect(rep, r0, i0);
+            let i1 = l.b.ins().bitselect(rep, r1, i1);
             (i0, i1, a)
         };
         let (x0, x1, a) = axis(self, s, w, lim[0], lim[2]);

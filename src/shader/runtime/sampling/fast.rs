@@ -225,18 +225,21 @@ impl Fast {
 ///
 /// The JIT'd code takes its path when bit 0 of both flags is set and bit 1 of either: the view
 /// has one level, or the sampler's maxLod is at most 0 (then every level of detail selects
-/// level 0, with the LINEAR filter either way). It computes exactly what [`sample4_2d`] does
-/// for such lanes (`level_2d::<true>` with [`Decoder::Unorm8Rgba`]), bit for bit.
+/// level 0, with the LINEAR filter either way); with REPEAT (sampler bit 2), only when the
+/// view is small enough (image bit 2) and every lane's |coordinate x size| is below 2^21 on
+/// both axes, so the wrap can be computed exactly in f32. It computes exactly what
+/// [`sample4_2d`] does for such lanes (`level_2d` with [`Decoder::Unorm8Rgba`]), bit for bit.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct JitLinear {
     /// Bit 0: the view is R8G8B8A8_UNORM-like ([`Decoder::Unorm8Rgba`]), not arrayed in use
     /// (layer 0 is sampled), level 0 lies inside the span with 4-byte texels, and every byte
-    /// offset `y * row_pitch + x * 4` of it fits in an i32; bit 1: the view has one level.
+    /// offset `y * row_pitch + x * 4` of it fits in an i32; bit 1: the view has one level;
+    /// bit 2: level 0 is at most 2^22 texels wide and high (REPEAT wraps exactly).
     pub image_flags: u32,
-    /// Bit 0: LINEAR magnification and minification, CLAMP_TO_EDGE on u and v, normalized
-    /// coordinates, weighted-average reduction, no anisotropy or comparison; bit 1: maxLod
-    /// is at most 0.
+    /// Bit 0: LINEAR magnification and minification, CLAMP_TO_EDGE on u and v or REPEAT on
+    /// both, normalized coordinates, weighted-average reduction, no anisotropy or comparison;
+    /// bit 1: maxLod is at most 0; bit 2: the mode is REPEAT.
     pub sampler_flags: u32,
     /// Level 0's first texel (layer 0).
     pub base: u64,
@@ -269,7 +272,8 @@ impl JitLinear {
                     .and_then(|x| x.checked_add(4 * w as u64))
                     .is_some_and(|x| x <= i32::MAX as u64);
             if fits {
-                j.image_flags = 1 | if s.levels == 1 { 2 } else { 0 };
+                let small = w <= 1 << 22 && h <= 1 << 22;
+                j.image_flags = 1 | if s.levels == 1 { 2 } else { 0 } | if small { 4 } else { 0 };
                 j.base = s.ptr as u64 + l.offset;
                 j.size = [w as f32, h as f32];
                 j.last = [w as i32 - 1, h as i32 - 1, w as i32 - 2, h as i32 - 2];
@@ -278,15 +282,17 @@ impl JitLinear {
         }
         if let Some(m) = sampler {
             use vk::SamplerAddressMode as A;
+            let repeat = m.address_mode[..2] == [A::REPEAT; 2];
             let ok = m.mag_filter == vk::Filter::LINEAR
                 && m.min_filter == vk::Filter::LINEAR
-                && m.address_mode[..2] == [A::CLAMP_TO_EDGE; 2]
+                && (m.address_mode[..2] == [A::CLAMP_TO_EDGE; 2] || repeat)
                 && !m.unnormalized_coordinates
                 && m.reduction == vk::SamplerReductionMode::WEIGHTED_AVERAGE
                 && m.anisotropy.is_none()
                 && m.compare.is_none();
             if ok {
-                j.sampler_flags = 1 | if m.max_lod <= 0.0 { 2 } else { 0 };
+                j.sampler_flags =
+                    1 | if m.max_lod <= 0.0 { 2 } else { 0 } | if repeat { 4 } else { 0 };
             }
         }
         j
