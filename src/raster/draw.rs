@@ -904,6 +904,13 @@ fn shade(
                 .is_some_and(|m| (m * state.samples as f32).ceil() > 1.0));
     // Without depth and stencil planes every fragment passes the tests.
     let tests_apply = att.depth.is_some() || att.stencil.is_some();
+    // A D32_SFLOAT or D16_UNORM depth plane alone, without the depth bounds test: the depth
+    // test on the stored bits ([`depth_test_only`]).
+    let depth_only = att.depth.filter(|d| {
+        att.stencil.is_none()
+            && state.depth_stencil.depth_bounds.is_none()
+            && matches!(d.format, vk::Format::D32_SFLOAT | vk::Format::D16_UNORM)
+    });
     {
         let Buffers { io, quads } = buffers;
         quads.clear();
@@ -1080,15 +1087,18 @@ fn shade(
                     } else {
                         z0
                     };
-                    if tests_apply
-                        && !fragment_tests(
+                    let survives = match (tests_apply, depth_only) {
+                        (false, _) => true,
+                        (true, Some(t)) => depth_test_only(t, &state.depth_stencil, (x, y, s), z),
+                        (true, None) => fragment_tests(
                             &state.depth_stencil,
                             att,
                             p.tri.front_facing,
                             (x, y, s),
                             z,
-                        )
-                    {
+                        ),
+                    };
+                    if !survives {
                         continue;
                     }
                     passed += 1;
@@ -1229,6 +1239,36 @@ fn fragment_tests(
         t.write(x, y, s, Texel::Uint([v as u32, 0, 0, 1]));
     }
     o.pass
+}
+
+/// [`fragment_tests`] for a D32_SFLOAT or D16_UNORM plane `t` without stencil and depth
+/// bounds: the depth test and write on the stored bits (the same comparisons and values as
+/// the texel path: the stored value decoded as the codec does, `z` quantized to the format).
+#[inline]
+fn depth_test_only(t: &Target<'_>, ds: &DepthStencil, (x, y, s): (i32, i32, u32), z: f32) -> bool {
+    let Some(at) = t.at(x, y, s) else {
+        // Outside the plane: no stored depth, which passes (as the texel path's None).
+        return true;
+    };
+    if !ds.depth_test {
+        return true;
+    }
+    if t.format == vk::Format::D32_SFLOAT {
+        let za = f32::from_le_bytes(t.load::<4>(at));
+        let ok = depth::compare(ds.depth_compare, z, za);
+        if ok && ds.depth_write {
+            t.store::<4>(at, z.to_le_bytes());
+        }
+        ok
+    } else {
+        let za = u16::from_le_bytes(t.load::<2>(at)) as f32 / 65535.0;
+        let zf = depth::quantize(vk::Format::D16_UNORM, z);
+        let ok = depth::compare(ds.depth_compare, zf, za);
+        if ok && ds.depth_write {
+            t.store::<2>(at, (unorm_code(zf, 65535.0) as u16).to_le_bytes());
+        }
+        ok
+    }
 }
 
 /// The samples alpha-to-coverage keeps for `alpha`: the first round(alpha * samples) of them

@@ -1097,3 +1097,73 @@ fn fast_texels_match_the_codec() {
         }
     }
 }
+
+/// The depth-only path (`depth_test_only`) passes the fragments and stores the bits the general
+/// per-fragment tests do, for D32_SFLOAT and D16_UNORM, every compare op, writes on and off,
+/// stored and incoming depths in and out of [0, 1], NaN and pixels outside the plane.
+#[test]
+fn the_depth_only_path_matches_the_general_tests() {
+    let mut r = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        r
+    };
+    let value = |n: u64| match n % 8 {
+        0 => f32::NAN,
+        1 => -0.25,
+        2 => 1.5,
+        3 => (n % 65536) as f32 / 65535.0,
+        _ => (n % 1_000_003) as f32 / 1_000_003.0,
+    };
+    for format in [vk::Format::D32_SFLOAT, vk::Format::D16_UNORM] {
+        let bytes = if format == vk::Format::D32_SFLOAT {
+            4
+        } else {
+            2
+        };
+        for round in 0..3000 {
+            let ds = DepthStencil {
+                depth_test: round % 9 != 0,
+                depth_write: round % 5 != 0,
+                depth_compare: vk::CompareOp::from_raw((next() % 8) as i32),
+                depth_bounds: None,
+                stencil: None,
+            };
+            let mut init = vec![0u8; 4 * bytes];
+            for k in 0..4 {
+                let v = value(next()).clamp(0.0, 1.0);
+                let v = if v.is_nan() { 0.5 } else { v };
+                let b = match format {
+                    vk::Format::D32_SFLOAT => v.to_le_bytes().to_vec(),
+                    _ => ((v * 65535.0).round() as u16).to_le_bytes().to_vec(),
+                };
+                init[k * bytes..(k + 1) * bytes].copy_from_slice(&b);
+            }
+            let z = value(next());
+            // A 2 x 2 plane; (2, 1) lies outside it.
+            let (x, y) = if round % 11 == 0 {
+                (2, 1)
+            } else {
+                ((next() % 2) as i32, (next() % 2) as i32)
+            };
+            let (mut fast, mut slow) = (init.clone(), init.clone());
+            let a = {
+                let t = Target::new(&mut fast, 2, 2, 2 * bytes, format).unwrap();
+                depth_test_only(&t, &ds, (x, y, 0), z)
+            };
+            let b = {
+                let t = Target::new(&mut slow, 2, 2, 2 * bytes, format).unwrap();
+                let att = Attachments {
+                    color: Vec::new(),
+                    depth: Some(&t),
+                    stencil: None,
+                };
+                fragment_tests(&ds, &att, true, (x, y, 0), z)
+            };
+            assert_eq!(a, b, "{format:?} round {round}: {ds:?} z {z}");
+            assert_eq!(fast, slow, "{format:?} round {round}: {ds:?} z {z}");
+        }
+    }
+}
