@@ -13,11 +13,180 @@ use ash::vk;
 /// Four lanes (the pixels of a quad, lane `dy * 2 + dx`).
 type Lanes = [f32; 4];
 
+/// Four f32 lanes with the operations merging needs, each giving exactly the bits of the
+/// scalar operation lane by lane (SSE2 on x86-64, which every x86-64 CPU has; arrays
+/// elsewhere).
+#[derive(Clone, Copy)]
+struct F4(
+    #[cfg(target_arch = "x86_64")] std::arch::x86_64::__m128,
+    #[cfg(not(target_arch = "x86_64"))] Lanes,
+);
+
+#[cfg(target_arch = "x86_64")]
+mod f4 {
+    use super::{F4, Lanes};
+    use std::arch::x86_64::*;
+    // SAFETY (every block here): SSE2 is part of x86-64; loads and stores touch the four
+    // floats of their array.
+    impl F4 {
+        #[inline(always)]
+        pub(super) fn new(v: Lanes) -> F4 {
+            F4(unsafe { _mm_loadu_ps(v.as_ptr()) })
+        }
+        #[inline(always)]
+        pub(super) fn splat(x: f32) -> F4 {
+            F4(unsafe { _mm_set1_ps(x) })
+        }
+        #[inline(always)]
+        pub(super) fn add(self, o: F4) -> F4 {
+            F4(unsafe { _mm_add_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        pub(super) fn sub(self, o: F4) -> F4 {
+            F4(unsafe { _mm_sub_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        pub(super) fn mul(self, o: F4) -> F4 {
+            F4(unsafe { _mm_mul_ps(self.0, o.0) })
+        }
+        /// `f32::clamp(x, 0.0, 1.0)`: NaN stays NaN (maxps and minps give their second
+        /// operand when one is NaN, and return it for equal values, as `clamp` does).
+        #[inline(always)]
+        pub(super) fn clamp01(self) -> F4 {
+            unsafe {
+                let m = _mm_max_ps(_mm_setzero_ps(), self.0);
+                F4(_mm_min_ps(_mm_set1_ps(1.0), m))
+            }
+        }
+        /// `f32::min` where `o` is never NaN (minps gives `o` when `self` is NaN, as `min`).
+        #[inline(always)]
+        pub(super) fn min(self, o: F4) -> F4 {
+            F4(unsafe { _mm_min_ps(self.0, o.0) })
+        }
+        /// `f32::max` where `o` is never NaN.
+        #[inline(always)]
+        pub(super) fn max(self, o: F4) -> F4 {
+            F4(unsafe { _mm_max_ps(self.0, o.0) })
+        }
+    }
+
+    /// Component-major floats of four RGBA8 words (byte k = component k): code / 255, the
+    /// codec's decode.
+    #[inline(always)]
+    pub(super) fn decode(px: [u32; 4]) -> [F4; 4] {
+        unsafe {
+            let p = _mm_loadu_si128(px.as_ptr() as *const __m128i);
+            let m = _mm_set1_epi32(0xff);
+            let k = _mm_set1_ps(255.0);
+            let c = |v: __m128i| F4(_mm_div_ps(_mm_cvtepi32_ps(_mm_and_si128(v, m)), k));
+            [
+                c(p),
+                c(_mm_srli_epi32(p, 8)),
+                c(_mm_srli_epi32(p, 16)),
+                c(_mm_srli_epi32(p, 24)),
+            ]
+        }
+    }
+
+    /// The codec's 8-bit UNORM codes of four lanes, one per 32-bit lane: clamped to [0, 1],
+    /// times 255, rounded half up in f64 (exact: an f32 times 255 has at most 32 significant
+    /// bits); NaN gives 0.
+    #[inline(always)]
+    pub(super) fn codes(v: F4) -> __m128i {
+        unsafe {
+            let (zero, one) = (_mm_setzero_pd(), _mm_set1_pd(1.0));
+            let (scale, half) = (_mm_set1_pd(255.0), _mm_set1_pd(0.5));
+            // max(x, 0) gives its second operand for NaN: NaN becomes 0.
+            let code = |x: __m128d| {
+                let c = _mm_min_pd(_mm_max_pd(x, zero), one);
+                // In [0.5, 255.5]: truncation is the rounding, and fits the integer.
+                _mm_cvttpd_epi32(_mm_add_pd(_mm_mul_pd(c, scale), half))
+            };
+            let lo = code(_mm_cvtps_pd(v.0));
+            let hi = code(_mm_cvtps_pd(_mm_movehl_ps(v.0, v.0)));
+            _mm_unpacklo_epi64(lo, hi)
+        }
+    }
+
+    /// Four RGBA8 words from per-component codes (`new[c]` where `written[c]`, else the
+    /// byte of `old`).
+    #[inline(always)]
+    pub(super) fn pack(new: [Option<F4>; 4], old: [u32; 4]) -> [u32; 4] {
+        unsafe {
+            let mut p = _mm_loadu_si128(old.as_ptr() as *const __m128i);
+            for (c, v) in new.iter().enumerate() {
+                if let Some(v) = v {
+                    let shift = _mm_cvtsi32_si128(8 * c as i32);
+                    let keep = _mm_set1_epi32(!(0xff << (8 * c)));
+                    p = _mm_or_si128(_mm_and_si128(p, keep), _mm_sll_epi32(codes(*v), shift));
+                }
+            }
+            let mut out = [0u32; 4];
+            _mm_storeu_si128(out.as_mut_ptr() as *mut __m128i, p);
+            out
+        }
+    }
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+mod f4 {
+    use super::{F4, Lanes};
+    impl F4 {
+        pub(super) fn new(v: Lanes) -> F4 {
+            F4(v)
+        }
+        pub(super) fn splat(x: f32) -> F4 {
+            F4([x; 4])
+        }
+        fn zip(self, o: F4, f: impl Fn(f32, f32) -> f32) -> F4 {
+            F4(std::array::from_fn(|l| f(self.0[l], o.0[l])))
+        }
+        pub(super) fn add(self, o: F4) -> F4 {
+            self.zip(o, |a, b| a + b)
+        }
+        pub(super) fn sub(self, o: F4) -> F4 {
+            self.zip(o, |a, b| a - b)
+        }
+        pub(super) fn mul(self, o: F4) -> F4 {
+            self.zip(o, |a, b| a * b)
+        }
+        pub(super) fn clamp01(self) -> F4 {
+            F4(self.0.map(|x| x.clamp(0.0, 1.0)))
+        }
+        pub(super) fn min(self, o: F4) -> F4 {
+            self.zip(o, f32::min)
+        }
+        pub(super) fn max(self, o: F4) -> F4 {
+            self.zip(o, f32::max)
+        }
+    }
+
+    pub(super) fn decode(px: [u32; 4]) -> [F4; 4] {
+        std::array::from_fn(|c| F4(px.map(|p| (p >> (8 * c) & 0xff) as f32 / 255.0)))
+    }
+
+    pub(super) fn pack(new: [Option<F4>; 4], old: [u32; 4]) -> [u32; 4] {
+        std::array::from_fn(|l| {
+            (0..4).fold(0u32, |p, c| {
+                let code = match new[c] {
+                    Some(v) => {
+                        let x = v.0[l] as f64;
+                        let x = if x >= 0.0 { x.min(1.0) } else { 0.0 };
+                        (x * 255.0 + 0.5) as u32
+                    }
+                    None => old[l] >> (8 * c) & 0xff,
+                };
+                p | code << (8 * c)
+            })
+        })
+    }
+}
+
 /// How a draw writes one 8-bit UNORM RGBA / BGRA single-sample attachment.
 #[derive(Clone, Copy, Debug)]
 pub struct Unorm8 {
-    /// Byte k of a texel holds component `order[k]`.
-    order: [usize; 4],
+    /// B8G8R8A8: bytes 0 and 2 hold blue and red.
+    bgra: bool,
     blend: BlendAttachment,
     /// Component k is written.
     written: [bool; 4],
@@ -27,13 +196,19 @@ pub struct Unorm8 {
     pub uses_src1: bool,
 }
 
+/// `p` with bytes 0 and 2 of every word exchanged (RGBA <-> BGRA).
+#[inline(always)]
+fn swap_rb(p: u32) -> u32 {
+    (p & 0xff00_ff00) | (p >> 16 & 0xff) | (p & 0xff) << 16
+}
+
 impl Unorm8 {
     /// The plan for `t` with blend state `ba`; None where this path does not apply (another
     /// format, several samples, a logic op).
     pub fn new(t: &Target<'_>, ba: &BlendAttachment, logic_op: bool) -> Option<Unorm8> {
-        let order = match t.format {
-            vk::Format::R8G8B8A8_UNORM => [0, 1, 2, 3],
-            vk::Format::B8G8R8A8_UNORM => [2, 1, 0, 3],
+        let bgra = match t.format {
+            vk::Format::R8G8B8A8_UNORM => false,
+            vk::Format::B8G8R8A8_UNORM => true,
             _ => return None,
         };
         if t.samples != 1 || logic_op {
@@ -54,7 +229,7 @@ impl Unorm8 {
             )
         };
         Some(Unorm8 {
-            order,
+            bgra,
             blend: *ba,
             written,
             overwrite: !ba.enable && written == [true; 4],
@@ -82,113 +257,79 @@ impl Unorm8 {
                 *a = t.offset(x + (l as i32 & 1), y + (l as i32 >> 1));
             }
         }
-        // Destination bytes, component-major (unread lanes: 0, never stored).
-        let mut dst_bytes = [[0u8; 4]; 4];
+        // Destination words in RGBA byte order (unread lanes: 0, never stored).
+        let mut old = [0u32; 4];
         if !self.overwrite {
             for l in 0..4 {
                 if let Some(a) = at[l] {
-                    let b = t.load::<4>(a);
-                    for k in 0..4 {
-                        dst_bytes[self.order[k]][l] = b[k];
-                    }
+                    let p = u32::from_le_bytes(t.load::<4>(a));
+                    old[l] = if self.bgra { swap_rb(p) } else { p };
                 }
             }
         }
-        let mut s = [[0f32; 4]; 4];
-        for c in 0..4 {
-            for l in 0..4 {
-                s[c][l] = src[c][l].clamp(0.0, 1.0);
-            }
-        }
-        let mut out = dst_bytes;
+        let s: [F4; 4] = src.map(|v| F4::new(v).clamp01());
+        let mut new: [Option<F4>; 4] = [None; 4];
         if self.blend.enable {
-            // The codec's decode of the destination: code / 255.
-            let mut d = [[0f32; 4]; 4];
-            let mut s1 = [[0f32; 4]; 4];
-            for c in 0..4 {
-                for l in 0..4 {
-                    d[c][l] = dst_bytes[c][l] as f32 / 255.0;
-                    if self.uses_src1 {
-                        s1[c][l] = src1[c][l].clamp(0.0, 1.0);
-                    }
-                }
-            }
-            let mut k = constants;
-            for x in &mut k {
-                *x = x.clamp(0.0, 1.0);
-            }
+            let d = f4::decode(old);
+            let s1: [F4; 4] = if self.uses_src1 {
+                src1.map(|v| F4::new(v).clamp01())
+            } else {
+                [F4::splat(0.0); 4]
+            };
+            let k = constants.map(|x| F4::splat(x.clamp(0.0, 1.0)));
             for c in 0..4 {
                 if self.written[c] {
-                    out[c] = unorm8(self.blend_component(c, &s, &s1, &d, k));
+                    new[c] = Some(self.blend_component(c, &s, &s1, &d, &k));
                 }
             }
         } else {
             for c in 0..4 {
                 if self.written[c] {
-                    out[c] = unorm8(s[c]);
+                    new[c] = Some(s[c]);
                 }
             }
         }
+        let out = f4::pack(new, old);
         for l in 0..4 {
             if let Some(a) = at[l] {
-                let o = self.order;
-                t.store::<4>(a, [out[o[0]][l], out[o[1]][l], out[o[2]][l], out[o[3]][l]]);
+                let p = if self.bgra { swap_rb(out[l]) } else { out[l] };
+                t.store::<4>(a, p.to_le_bytes());
             }
         }
     }
 
     #[inline(always)]
     /// Component `c` of the blend of the (clamped) inputs, as [`super::blend::blend`] does it.
-    fn blend_component(
-        &self,
-        c: usize,
-        s: &[Lanes; 4],
-        s1: &[Lanes; 4],
-        d: &[Lanes; 4],
-        k: [f32; 4],
-    ) -> Lanes {
+    fn blend_component(&self, c: usize, s: &[F4; 4], s1: &[F4; 4], d: &[F4; 4], k: &[F4; 4]) -> F4 {
         let a = &self.blend;
         let (sf, df, op) = if c == 3 {
             (a.src_alpha, a.dst_alpha, a.alpha_op)
         } else {
             (a.src_color, a.dst_color, a.color_op)
         };
-        let mut fs = factor(sf, c, s, s1, d, k);
-        let mut fd = factor(df, c, s, s1, d, k);
-        for l in 0..4 {
-            fs[l] = fs[l].clamp(0.0, 1.0);
-            fd[l] = fd[l].clamp(0.0, 1.0);
-        }
+        let fs = factor(sf, c, s, s1, d, k).clamp01();
+        let fd = factor(df, c, s, s1, d, k).clamp01();
         let (s, d) = (s[c], d[c]);
-        let mut v = [0f32; 4];
-        for l in 0..4 {
-            v[l] = match op {
-                vk::BlendOp::SUBTRACT => s[l] * fs[l] - d[l] * fd[l],
-                vk::BlendOp::REVERSE_SUBTRACT => d[l] * fd[l] - s[l] * fs[l],
-                vk::BlendOp::MIN => s[l].min(d[l]),
-                vk::BlendOp::MAX => s[l].max(d[l]),
-                _ => s[l] * fs[l] + d[l] * fd[l],
-            };
+        match op {
+            vk::BlendOp::SUBTRACT => s.mul(fs).sub(d.mul(fd)),
+            vk::BlendOp::REVERSE_SUBTRACT => d.mul(fd).sub(s.mul(fs)),
+            // The destination is never NaN (decoded codes).
+            vk::BlendOp::MIN => s.min(d),
+            vk::BlendOp::MAX => s.max(d),
+            _ => s.mul(fs).add(d.mul(fd)),
         }
-        v
     }
 }
 
 /// Blend factor `f` for component `c` on four lanes (`blend::factor`'s table).
 #[inline(always)]
-fn factor(
-    f: vk::BlendFactor,
-    c: usize,
-    s: &[Lanes; 4],
-    s1: &[Lanes; 4],
-    d: &[Lanes; 4],
-    k: [f32; 4],
-) -> Lanes {
+fn factor(f: vk::BlendFactor, c: usize, s: &[F4; 4], s1: &[F4; 4], d: &[F4; 4], k: &[F4; 4]) -> F4 {
     use vk::BlendFactor as F;
-    let inv = |v: Lanes| [1.0 - v[0], 1.0 - v[1], 1.0 - v[2], 1.0 - v[3]];
+    let one = F4::splat(1.0);
+    let inv = |v: F4| one.sub(v);
     match f {
-        F::ZERO => [0.0; 4],
-        F::ONE => [1.0; 4],
+        F::ZERO => F4::splat(0.0),
+        F::ONE => one,
         F::SRC_COLOR => s[c],
         F::ONE_MINUS_SRC_COLOR => inv(s[c]),
         F::DST_COLOR => d[c],
@@ -197,42 +338,29 @@ fn factor(
         F::ONE_MINUS_SRC_ALPHA => inv(s[3]),
         F::DST_ALPHA => d[3],
         F::ONE_MINUS_DST_ALPHA => inv(d[3]),
-        F::CONSTANT_COLOR => [k[c]; 4],
-        F::ONE_MINUS_CONSTANT_COLOR => [1.0 - k[c]; 4],
-        F::CONSTANT_ALPHA => [k[3]; 4],
-        F::ONE_MINUS_CONSTANT_ALPHA => [1.0 - k[3]; 4],
-        F::SRC_ALPHA_SATURATE if c == 3 => [1.0; 4],
-        F::SRC_ALPHA_SATURATE => {
-            let mut v = [0f32; 4];
-            for l in 0..4 {
-                v[l] = s[3][l].min(1.0 - d[3][l]);
-            }
-            v
-        }
+        F::CONSTANT_COLOR => k[c],
+        F::ONE_MINUS_CONSTANT_COLOR => inv(k[c]),
+        F::CONSTANT_ALPHA => k[3],
+        F::ONE_MINUS_CONSTANT_ALPHA => inv(k[3]),
+        F::SRC_ALPHA_SATURATE if c == 3 => one,
+        // 1 - dst alpha is never NaN.
+        F::SRC_ALPHA_SATURATE => s[3].min(inv(d[3])),
         F::SRC1_COLOR => s1[c],
         F::ONE_MINUS_SRC1_COLOR => inv(s1[c]),
         F::SRC1_ALPHA => s1[3],
         F::ONE_MINUS_SRC1_ALPHA => inv(s1[3]),
-        _ => [0.0; 4],
+        _ => F4::splat(0.0),
     }
 }
 
-/// The codec's 8-bit UNORM codes of `v`: clamped to [0, 1], times 255, rounded half up in
-/// f64 (exact: an f32 times 255 has at most 32 significant bits); NaN gives 0.
-#[inline(always)]
+/// The codec's 8-bit UNORM codes of `v`, four lanes (tests: the lane-at-a-time form).
+#[cfg(test)]
 fn unorm8(v: Lanes) -> [u8; 4] {
-    #[cfg(target_arch = "x86_64")]
-    {
-        unorm8_sse2(v)
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    {
-        unorm8_lanes(v)
-    }
+    f4::pack([Some(F4::new(v)), None, None, None], [0; 4]).map(|p| p as u8)
 }
 
 /// [`unorm8`] one lane at a time.
-#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+#[cfg(test)]
 fn unorm8_lanes(v: Lanes) -> [u8; 4] {
     let mut o = [0u8; 4];
     for l in 0..4 {
@@ -242,30 +370,6 @@ fn unorm8_lanes(v: Lanes) -> [u8; 4] {
         o[l] = (x * 255.0 + 0.5) as u8;
     }
     o
-}
-
-/// [`unorm8`] on SSE2 (every x86-64 CPU has it): the same f64 operations two lanes at a time.
-#[cfg(target_arch = "x86_64")]
-#[inline(always)]
-fn unorm8_sse2(v: Lanes) -> [u8; 4] {
-    use std::arch::x86_64::*;
-    // SAFETY: SSE2 is part of x86-64; the load reads the four floats of `v`.
-    unsafe {
-        let v = _mm_loadu_ps(v.as_ptr());
-        let (zero, one) = (_mm_setzero_pd(), _mm_set1_pd(1.0));
-        let (scale, half) = (_mm_set1_pd(255.0), _mm_set1_pd(0.5));
-        // max(x, 0) gives its second operand for NaN: NaN becomes 0.
-        let code = |x: __m128d| {
-            let c = _mm_min_pd(_mm_max_pd(x, zero), one);
-            // In [0.5, 255.5]: truncation is the rounding, and fits the integer.
-            _mm_cvttpd_epi32(_mm_add_pd(_mm_mul_pd(c, scale), half))
-        };
-        let lo = code(_mm_cvtps_pd(v));
-        let hi = code(_mm_cvtps_pd(_mm_movehl_ps(v, v)));
-        let w = _mm_unpacklo_epi64(lo, hi);
-        let b = _mm_packus_epi16(_mm_packs_epi32(w, w), _mm_setzero_si128());
-        (_mm_cvtsi128_si32(b) as u32).to_le_bytes()
-    }
 }
 
 #[cfg(test)]
