@@ -1041,77 +1041,101 @@ fn shade(
             let (k, quad, sample) = &quads[q];
             let p = &prims[*k as usize];
             let mut pass = 0u8;
-            for l in 0..4 {
-                if live >> l & 1 == 0 {
-                    continue;
+            if single && !tests_apply {
+                // One sample, no depth or stencil: the covered lanes pass.
+                for l in 0..4 {
+                    if live >> l & 1 == 0 {
+                        continue;
+                    }
+                    let mut cover = quad.samples[l] as u32 & state.sample_mask;
+                    if state.alpha_to_coverage {
+                        let alpha = f32::from_bits(rows[IO_OUT_LOCATIONS as usize + 3][l]);
+                        cover &= coverage_of_alpha(alpha, state.samples);
+                    }
+                    if builtins.writes_sample_mask {
+                        cover &= rows[IO_OUT_SAMPLE_MASK as usize][l];
+                    }
+                    pass |= ((cover & 1) as u8) << l;
                 }
-                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                let o = IO_OUT_LOCATIONS as usize;
-                let alpha = f32::from_bits(rows[o + 3][l]);
-                let shaded = match sample {
-                    Some(s) => 1 << s,
-                    None => u32::MAX,
-                };
-                let mut cover = quad.samples[l] as u32 & state.sample_mask & shaded;
-                if state.alpha_to_coverage {
-                    cover &= coverage_of_alpha(alpha, state.samples);
+                passed += pass.count_ones() as u64;
+                if fs.is_none() {
+                    return;
                 }
-                if builtins.writes_sample_mask {
-                    cover &= rows[IO_OUT_SAMPLE_MASK as usize][l];
-                }
-                for s in 0..state.samples.max(1) {
-                    if cover >> s & 1 == 0 {
+            } else {
+                for l in 0..4 {
+                    if live >> l & 1 == 0 {
                         continue;
                     }
-                    let z0 = if builtins.writes_depth {
-                        f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
-                    } else if state.samples > 1 && sample.is_none() {
-                        // Depth at the sample's location.
-                        let (sx, sy) = super::SAMPLES_4[s as usize];
-                        let b = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
-                        let v = &p.tri.verts;
-                        b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z
-                    } else {
-                        f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
+                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                    let o = IO_OUT_LOCATIONS as usize;
+                    let alpha = f32::from_bits(rows[o + 3][l]);
+                    let shaded = match sample {
+                        Some(s) => 1 << s,
+                        None => u32::MAX,
                     };
-                    // Depth bias: on the rasterized depth (FragDepth replaces it).
-                    let z0 = if builtins.writes_depth {
-                        z0
-                    } else {
-                        z0 + p.bias
-                    };
-                    // Depth clamping: to the viewport's depth range.
-                    let z = if state.depth_clamp {
-                        let (n, f) = (vp.min_depth, vp.max_depth);
-                        z0.clamp(n.min(f), n.max(f))
-                    } else {
-                        z0
-                    };
-                    let survives = match (tests_apply, depth_only) {
-                        (false, _) => true,
-                        (true, Some(t)) => depth_test_only(t, &state.depth_stencil, (x, y, s), z),
-                        (true, None) => fragment_tests(
-                            &state.depth_stencil,
-                            att,
-                            p.tri.front_facing,
-                            (x, y, s),
-                            z,
-                        ),
-                    };
-                    if !survives {
-                        continue;
+                    let mut cover = quad.samples[l] as u32 & state.sample_mask & shaded;
+                    if state.alpha_to_coverage {
+                        cover &= coverage_of_alpha(alpha, state.samples);
                     }
-                    passed += 1;
-                    if fs.is_none() {
-                        continue;
+                    if builtins.writes_sample_mask {
+                        cover &= rows[IO_OUT_SAMPLE_MASK as usize][l];
                     }
-                    if single {
-                        // Written below, the quad's passing pixels together.
-                        pass |= 1 << l;
-                        continue;
-                    }
-                    for c in 0..att.color.len() {
-                        write_lane(c, rows, l, (x, y, s));
+                    for s in 0..state.samples.max(1) {
+                        if cover >> s & 1 == 0 {
+                            continue;
+                        }
+                        let z0 = if builtins.writes_depth {
+                            f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
+                        } else if state.samples > 1 && sample.is_none() {
+                            // Depth at the sample's location.
+                            let (sx, sy) = super::SAMPLES_4[s as usize];
+                            let b = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
+                            let v = &p.tri.verts;
+                            b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z
+                        } else {
+                            f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
+                        };
+                        // Depth bias: on the rasterized depth (FragDepth replaces it).
+                        let z0 = if builtins.writes_depth {
+                            z0
+                        } else {
+                            z0 + p.bias
+                        };
+                        // Depth clamping: to the viewport's depth range.
+                        let z = if state.depth_clamp {
+                            let (n, f) = (vp.min_depth, vp.max_depth);
+                            z0.clamp(n.min(f), n.max(f))
+                        } else {
+                            z0
+                        };
+                        let survives = match (tests_apply, depth_only) {
+                            (false, _) => true,
+                            (true, Some(t)) => {
+                                depth_test_only(t, &state.depth_stencil, (x, y, s), z)
+                            }
+                            (true, None) => fragment_tests(
+                                &state.depth_stencil,
+                                att,
+                                p.tri.front_facing,
+                                (x, y, s),
+                                z,
+                            ),
+                        };
+                        if !survives {
+                            continue;
+                        }
+                        passed += 1;
+                        if fs.is_none() {
+                            continue;
+                        }
+                        if single {
+                            // Written below, the quad's passing pixels together.
+                            pass |= 1 << l;
+                            continue;
+                        }
+                        for c in 0..att.color.len() {
+                            write_lane(c, rows, l, (x, y, s));
+                        }
                     }
                 }
             }

@@ -276,6 +276,21 @@ impl Triangle {
         // Quad-aligned bounds.
         let (qx0, qy0) = (r.x0 & !1, r.y0 & !1);
         let inv_area = 1.0 / self.area as f64;
+        // One sample, and every edge value over the region (largest at a corner: the
+        // functions are linear) below 2^52: the values are exact in f64, and so are their
+        // sums, so a quad's pixels follow from its first by additions (`quad_f64`).
+        let small = samples == 1 && {
+            let corners = [
+                (qx0, qy0),
+                (r.x1 + 1, qy0),
+                (qx0, r.y1 + 1),
+                (r.x1 + 1, r.y1 + 1),
+            ];
+            corners.iter().all(|&(x, y)| {
+                let e = self.edges_at(x, y);
+                (0..3).all(|i| e[i].unsigned_abs() < 1 << 52)
+            })
+        };
         let mut by = qy0;
         while by < r.y1 {
             let bh = BLOCK.min(r.y1 - by);
@@ -287,7 +302,11 @@ impl Triangle {
                     while y < by + bh {
                         let mut x = bx;
                         while x < bx + bw {
-                            self.quad(x, y, r, inv_area, samples, &mut f);
+                            if small {
+                                self.quad_f64(x, y, r, inv_area, &mut f);
+                            } else {
+                                self.quad(x, y, r, inv_area, samples, &mut f);
+                            }
                             x += 2;
                         }
                         y += 2;
@@ -310,6 +329,41 @@ impl Triangle {
             let max = e[i] + dx.max(0) + dy.max(0);
             max - self.bias[i] < 0
         })
+    }
+
+    /// [`Triangle::quad`] with one sample where every edge value the quad meets is below
+    /// 2^52: the first pixel's edge values converted once, the others by exact f64 additions
+    /// (so the same values, weights and coverage).
+    #[inline(always)]
+    fn quad_f64(&self, x: i32, y: i32, r: Rect, inv_area: f64, f: &mut impl FnMut(&Quad)) {
+        let e0 = self.edges_at(x, y).map(|v| v as f64);
+        let step = |c: [i64; 3]| c.map(|v| (v * ONE) as f64);
+        let (da, db) = (step(self.a), step(self.b));
+        let mut q = Quad {
+            x,
+            y,
+            mask: 0,
+            bary: [[0.0; 3]; 4],
+            samples: [0; 4],
+        };
+        for k in 0..4usize {
+            let (dx, dy) = ((k & 1) as f64, (k >> 1) as f64);
+            let mut inside = true;
+            for i in 0..3 {
+                // dx, dy are 0 or 1: each term exact, and so the sum.
+                let e = e0[i] + dx * da[i] + dy * db[i];
+                q.bary[k][i] = (e * inv_area) as f32;
+                inside &= e - self.bias[i] as f64 >= 0.0;
+            }
+            let (px, py) = (x + (k & 1) as i32, y + (k >> 1) as i32);
+            let within = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
+            let cover = (inside && within) as u8;
+            q.samples[k] = cover;
+            q.mask |= cover << k;
+        }
+        if q.mask != 0 {
+            f(&q);
+        }
     }
 
     /// The quad at (x, y): each pixel inside `r` with its covered samples (the center, or

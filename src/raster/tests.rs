@@ -404,3 +404,51 @@ fn jittered_mesh(
     }
     tris
 }
+
+/// A quad's pixels by f64 additions (`quad_f64`) give the coverage and barycentric weights
+/// of the exact integer evaluation (`quad`), for random triangles small and large (up to the
+/// guard band), at random quads in and around them.
+#[test]
+fn quads_by_additions_match_the_exact_evaluation() {
+    let mut rng = Rng(11);
+    let mut compared = 0;
+    for round in 0..3000 {
+        let span = [40.0, 3000.0, 9.0e5][round % 3];
+        let (cx, cy) = (rng.f(-200.0, 200.0), rng.f(-200.0, 200.0));
+        let p = |r: &mut Rng| v(cx + r.f(-span, span), cy + r.f(-span, span));
+        let verts = [p(&mut rng), p(&mut rng), p(&mut rng)];
+        let area = Rect {
+            x0: -300,
+            y0: -300,
+            x1: 300,
+            y1: 300,
+        };
+        let Some(t) = Triangle::new(verts, Cull::None, true, area) else {
+            continue;
+        };
+        let r = t.bbox.intersect(area);
+        if r.is_empty() {
+            continue;
+        }
+        let inv = 1.0 / t.area as f64;
+        for _ in 0..16 {
+            let x = (r.x0 + rng.below((r.x1 - r.x0) as u64 + 2) as i32 - 1) & !1;
+            let y = (r.y0 + rng.below((r.y1 - r.y0) as u64 + 2) as i32 - 1) & !1;
+            let mut exact = None;
+            t.quad(x, y, r, inv, 1, &mut |q: &Quad| exact = Some(*q));
+            let mut added = None;
+            t.quad_f64(x, y, r, inv, &mut |q: &Quad| added = Some(*q));
+            match (exact, added) {
+                (None, None) => {}
+                (Some(a), Some(b)) => {
+                    assert_eq!((a.mask, a.samples), (b.mask, b.samples), "round {round}");
+                    let bits = |q: &Quad| q.bary.map(|w| w.map(f32::to_bits));
+                    assert_eq!(bits(&a), bits(&b), "round {round} at ({x}, {y})");
+                    compared += 1;
+                }
+                _ => panic!("round {round} at ({x}, {y}): one path found the quad empty"),
+            }
+        }
+    }
+    assert!(compared > 10_000, "{compared} quads compared");
+}
