@@ -9,6 +9,7 @@
 use super::blend::{self, BlendAttachment};
 use super::clip::Planes;
 use super::depth::{self, DepthStencil};
+use super::lanes::F4;
 use super::merge::Unorm8;
 use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
 use crate::exec;
@@ -941,43 +942,39 @@ fn shade(
                 None => (128, 128),
             };
             // Barycentric weights, vertex-major: b[i][lane].
-            let mut b = [[0f32; 4]; 3];
-            for l in 0..4 {
-                let w = match sample {
-                    Some(_) => {
+            let b: [F4; 3] = match sample {
+                Some(_) => {
+                    let mut b = [[0f32; 4]; 3];
+                    for l in 0..4 {
                         let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                        p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy)
+                        let w = p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy);
+                        for i in 0..3 {
+                            b[i][l] = w[i];
+                        }
                     }
-                    None => quad.bary[l],
-                };
-                for i in 0..3 {
-                    b[i][l] = w[i];
+                    b.map(F4::new)
                 }
-            }
-            // Perspective-correct weights: b_i / w_i, normalized.
-            let mut pw = [[0f32; 4]; 3];
-            for l in 0..4 {
-                let q = [
-                    b[0][l] * v[0].w_inv,
-                    b[1][l] * v[1].w_inv,
-                    b[2][l] * v[2].w_inv,
-                ];
-                let s = q[0] + q[1] + q[2];
-                let ok = s != 0.0 && s.is_finite();
-                for i in 0..3 {
-                    pw[i][l] = if ok { q[i] / s } else { b[i][l] };
-                }
-            }
+                None => quad.bary.map(F4::new),
+            };
+            // Perspective-correct weights: b_i / w_i, normalized (the plain weights where the
+            // sum is zero or not finite). With one w for all three vertices (2D, orthographic
+            // projections) they are the plain weights.
+            let pw: [F4; 3] = if v[0].w_inv == v[1].w_inv && v[1].w_inv == v[2].w_inv {
+                b
+            } else {
+                let winv = v.map(|v| F4::splat(v.w_inv));
+                let q = [b[0] * winv[0], b[1] * winv[1], b[2] * winv[2]];
+                let sum = q[0] + q[1] + q[2];
+                std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
+            };
             let [r0, r1, r2] = p.v.map(|r| &arena[r as usize + 4..]);
             for (j, &(row, _, _, noperspective)) in inputs.varying.iter().enumerate() {
                 let w = if noperspective { &b } else { &pw };
                 // From vertex 0 by differences: a constant attribute stays exact.
                 let (a0, a1, a2) = (r0[j], r1[j], r2[j]);
-                let (d1, d2) = (a1 - a0, a2 - a0);
-                let out = &mut rows[row];
-                for l in 0..4 {
-                    out[l] = (a0 + w[1][l] * d1 + w[2][l] * d2).to_bits();
-                }
+                let (d1, d2) = (F4::splat(a1 - a0), F4::splat(a2 - a0));
+                let x = F4::splat(a0) + w[1] * d1 + w[2] * d2;
+                x.store(&mut rows[row]);
             }
             for (j, &(row, _, _)) in inputs.flat.iter().enumerate() {
                 rows[row] = [flats[p.flat as usize + j]; 4];
@@ -987,12 +984,12 @@ fn shade(
             let (x0, y0) = (quad.x as f32 + fx, quad.y as f32 + fy);
             rows[fc] = [x0, x0 + 1.0, x0, x0 + 1.0].map(f32::to_bits);
             rows[fc + 1] = [y0, y0, y0 + 1.0, y0 + 1.0].map(f32::to_bits);
-            for l in 0..4 {
-                let z = b[0][l] * v[0].z + b[1][l] * v[1].z + b[2][l] * v[2].z;
-                rows[fc + 2][l] = z.to_bits();
-                let w = b[0][l] * v[0].w_inv + b[1][l] * v[1].w_inv + b[2][l] * v[2].w_inv;
-                rows[fc + 3][l] = w.to_bits();
-            }
+            let dot = |c: [f32; 3]| {
+                let c = c.map(F4::splat);
+                b[0] * c[0] + b[1] * c[1] + b[2] * c[2]
+            };
+            dot(v.map(|v| v.z)).store(&mut rows[fc + 2]);
+            dot(v.map(|v| v.w_inv)).store(&mut rows[fc + 3]);
             rows[IO_IN_SAMPLE_ID as usize] = [sample.unwrap_or(0); 4];
             rows[IO_IN_SAMPLE_POSITION as usize] = [fx.to_bits(); 4];
             rows[IO_IN_SAMPLE_POSITION as usize + 1] = [fy.to_bits(); 4];
@@ -1057,7 +1054,8 @@ fn shade(
                     }
                     pass |= ((cover & 1) as u8) << l;
                 }
-                passed += pass.count_ones() as u64;
+                // (A table: x86-64's baseline has no popcnt instruction.)
+                passed += [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4][pass as usize & 15];
                 if fs.is_none() {
                     return;
                 }

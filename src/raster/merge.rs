@@ -8,67 +8,17 @@
 
 use super::blend::BlendAttachment;
 use super::draw::Target;
+use super::lanes::F4;
 use ash::vk;
 
-/// Four lanes (the pixels of a quad, lane `dy * 2 + dx`).
-type Lanes = [f32; 4];
-
-/// Four f32 lanes with the operations merging needs, each giving exactly the bits of the
-/// scalar operation lane by lane (SSE2 on x86-64, which every x86-64 CPU has; arrays
-/// elsewhere).
-#[derive(Clone, Copy)]
-struct F4(
-    #[cfg(target_arch = "x86_64")] std::arch::x86_64::__m128,
-    #[cfg(not(target_arch = "x86_64"))] Lanes,
-);
+use super::lanes::Lanes;
 
 #[cfg(target_arch = "x86_64")]
 mod f4 {
-    use super::{F4, Lanes};
+    use super::F4;
     use std::arch::x86_64::*;
-    // SAFETY (every block here): SSE2 is part of x86-64; loads and stores touch the four
-    // floats of their array.
-    impl F4 {
-        #[inline(always)]
-        pub(super) fn new(v: Lanes) -> F4 {
-            F4(unsafe { _mm_loadu_ps(v.as_ptr()) })
-        }
-        #[inline(always)]
-        pub(super) fn splat(x: f32) -> F4 {
-            F4(unsafe { _mm_set1_ps(x) })
-        }
-        #[inline(always)]
-        pub(super) fn add(self, o: F4) -> F4 {
-            F4(unsafe { _mm_add_ps(self.0, o.0) })
-        }
-        #[inline(always)]
-        pub(super) fn sub(self, o: F4) -> F4 {
-            F4(unsafe { _mm_sub_ps(self.0, o.0) })
-        }
-        #[inline(always)]
-        pub(super) fn mul(self, o: F4) -> F4 {
-            F4(unsafe { _mm_mul_ps(self.0, o.0) })
-        }
-        /// `f32::clamp(x, 0.0, 1.0)`: NaN stays NaN (maxps and minps give their second
-        /// operand when one is NaN, and return it for equal values, as `clamp` does).
-        #[inline(always)]
-        pub(super) fn clamp01(self) -> F4 {
-            unsafe {
-                let m = _mm_max_ps(_mm_setzero_ps(), self.0);
-                F4(_mm_min_ps(_mm_set1_ps(1.0), m))
-            }
-        }
-        /// `f32::min` where `o` is never NaN (minps gives `o` when `self` is NaN, as `min`).
-        #[inline(always)]
-        pub(super) fn min(self, o: F4) -> F4 {
-            F4(unsafe { _mm_min_ps(self.0, o.0) })
-        }
-        /// `f32::max` where `o` is never NaN.
-        #[inline(always)]
-        pub(super) fn max(self, o: F4) -> F4 {
-            F4(unsafe { _mm_max_ps(self.0, o.0) })
-        }
-    }
+    // SAFETY (every block here): SSE2 is part of x86-64; loads and stores touch the words
+    // of their arrays.
 
     /// Component-major floats of four RGBA8 words (byte k = component k): code / 255, the
     /// codec's decode.
@@ -130,36 +80,7 @@ mod f4 {
 
 #[cfg(not(target_arch = "x86_64"))]
 mod f4 {
-    use super::{F4, Lanes};
-    impl F4 {
-        pub(super) fn new(v: Lanes) -> F4 {
-            F4(v)
-        }
-        pub(super) fn splat(x: f32) -> F4 {
-            F4([x; 4])
-        }
-        fn zip(self, o: F4, f: impl Fn(f32, f32) -> f32) -> F4 {
-            F4(std::array::from_fn(|l| f(self.0[l], o.0[l])))
-        }
-        pub(super) fn add(self, o: F4) -> F4 {
-            self.zip(o, |a, b| a + b)
-        }
-        pub(super) fn sub(self, o: F4) -> F4 {
-            self.zip(o, |a, b| a - b)
-        }
-        pub(super) fn mul(self, o: F4) -> F4 {
-            self.zip(o, |a, b| a * b)
-        }
-        pub(super) fn clamp01(self) -> F4 {
-            F4(self.0.map(|x| x.clamp(0.0, 1.0)))
-        }
-        pub(super) fn min(self, o: F4) -> F4 {
-            self.zip(o, f32::min)
-        }
-        pub(super) fn max(self, o: F4) -> F4 {
-            self.zip(o, f32::max)
-        }
-    }
+    use super::F4;
 
     pub(super) fn decode(px: [u32; 4]) -> [F4; 4] {
         std::array::from_fn(|c| F4(px.map(|p| (p >> (8 * c) & 0xff) as f32 / 255.0)))
@@ -311,12 +232,12 @@ impl Unorm8 {
         let fd = factor(df, c, s, s1, d, k).clamp01();
         let (s, d) = (s[c], d[c]);
         match op {
-            vk::BlendOp::SUBTRACT => s.mul(fs).sub(d.mul(fd)),
-            vk::BlendOp::REVERSE_SUBTRACT => d.mul(fd).sub(s.mul(fs)),
+            vk::BlendOp::SUBTRACT => s * fs - d * fd,
+            vk::BlendOp::REVERSE_SUBTRACT => d * fd - s * fs,
             // The destination is never NaN (decoded codes).
             vk::BlendOp::MIN => s.min(d),
             vk::BlendOp::MAX => s.max(d),
-            _ => s.mul(fs).add(d.mul(fd)),
+            _ => s * fs + d * fd,
         }
     }
 }
@@ -326,7 +247,7 @@ impl Unorm8 {
 fn factor(f: vk::BlendFactor, c: usize, s: &[F4; 4], s1: &[F4; 4], d: &[F4; 4], k: &[F4; 4]) -> F4 {
     use vk::BlendFactor as F;
     let one = F4::splat(1.0);
-    let inv = |v: F4| one.sub(v);
+    let inv = |v: F4| one - v;
     match f {
         F::ZERO => F4::splat(0.0),
         F::ONE => one,

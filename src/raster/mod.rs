@@ -26,6 +26,7 @@ pub mod clip;
 pub mod depth;
 pub mod draw;
 pub mod fetch;
+pub mod lanes;
 pub mod merge;
 
 use crate::exec;
@@ -124,9 +125,9 @@ pub struct Quad {
     pub y: i32,
     /// Bit `dy * 2 + dx`: pixel (x + dx, y + dy) is covered.
     pub mask: u8,
-    /// Per pixel (same order): the barycentric weights of vertices 0, 1, 2 at the pixel's
-    /// center (helpers included, so derivatives can be taken across the quad).
-    pub bary: [[f32; 3]; 4],
+    /// Per vertex 0, 1, 2: its barycentric weight at each pixel's center (same order; helpers
+    /// included, so derivatives can be taken across the quad).
+    pub bary: [[f32; 4]; 3],
     /// Per pixel (same order): the covered samples (bit s: sample s; one sample: bit 0 at the
     /// pixel center).
     pub samples: [u8; 4],
@@ -343,7 +344,7 @@ impl Triangle {
             x,
             y,
             mask: 0,
-            bary: [[0.0; 3]; 4],
+            bary: [[0.0; 4]; 3],
             samples: [0; 4],
         };
         for k in 0..4usize {
@@ -352,7 +353,7 @@ impl Triangle {
             for i in 0..3 {
                 // dx, dy are 0 or 1: each term exact, and so the sum.
                 let e = e0[i] + dx * da[i] + dy * db[i];
-                q.bary[k][i] = (e * inv_area) as f32;
+                q.bary[i][k] = (e * inv_area) as f32;
                 inside &= e - self.bias[i] as f64 >= 0.0;
             }
             let (px, py) = (x + (k & 1) as i32, y + (k >> 1) as i32);
@@ -381,14 +382,16 @@ impl Triangle {
             x,
             y,
             mask: 0,
-            bary: [[0.0; 3]; 4],
+            bary: [[0.0; 4]; 3],
             samples: [0; 4],
         };
         let inside = |e: [i64; 3]| (0..3).all(|i| e[i] - self.bias[i] >= 0);
         for k in 0..4 {
             let (px, py) = (x + (k & 1), y + (k >> 1));
             let e = self.edges_at(px, py);
-            q.bary[k as usize] = e.map(|v| (v as f64 * inv_area) as f32);
+            for (w, e) in q.bary.iter_mut().zip(e) {
+                w[k as usize] = (e as f64 * inv_area) as f32;
+            }
             if px < r.x0 || px >= r.x1 || py < r.y0 || py >= r.y1 {
                 continue;
             }
