@@ -653,7 +653,8 @@ impl Lower<'_, '_> {
             && crate::shader::module::hardware_fma();
         let mut join = None;
         if inline {
-            let (fb, sb, jb) = (
+            let (cb, rb, sb, jb) = (
+                self.b.create_block(),
                 self.b.create_block(),
                 self.b.create_block(),
                 self.b.create_block(),
@@ -661,11 +662,13 @@ impl Lower<'_, '_> {
             for _ in 0..4 {
                 self.b.append_block_param(jb, types::F32X4);
             }
-            self.branch_linear_rgba8(d, smp, (coord[0], coord[1]), fb, sb);
-            self.b.switch_to_block(fb);
-            let rgba = self.linear_rgba8(d, smp, coord[0], coord[1]);
-            let args: Vec<BlockArg> = rgba.iter().map(|&v| BlockArg::Value(v)).collect();
-            self.b.ins().jump(jb, &args);
+            self.branch_linear_rgba8(d, smp, (coord[0], coord[1]), (cb, rb), sb);
+            for (block, repeat) in [(cb, false), (rb, true)] {
+                self.b.switch_to_block(block);
+                let rgba = self.linear_rgba8(d, repeat, coord[0], coord[1]);
+                let args: Vec<BlockArg> = rgba.iter().map(|&v| BlockArg::Value(v)).collect();
+                self.b.ins().jump(jb, &args);
+            }
             self.b.switch_to_block(sb);
             join = Some(jb);
         }
@@ -731,16 +734,17 @@ impl Lower<'_, '_> {
         Ok(true)
     }
 
-    /// Branches to `fast` when the image and sampler descriptors `d`, `smp` take
-    /// [`Self::linear_rgba8`] at coordinates `(s, t)` (runtime::sampling::JitLinear's flags;
-    /// with REPEAT, every lane's |s * width| and |t * height| below 2^21), else to `slow`
-    /// (anything else, including an empty or foreign slot, takes the call).
+    /// Branches to `clamp` or `repeat` when the image and sampler descriptors `d`, `smp` take
+    /// [`Self::linear_rgba8`] at coordinates `(s, t)` with that address mode
+    /// (runtime::sampling::JitLinear's flags; with REPEAT, every lane's |s * width| and
+    /// |t * height| below 2^21), else to `slow` (anything else, including an empty or foreign
+    /// slot, takes the call).
     fn branch_linear_rgba8(
         &mut self,
         d: Value,
         smp: Value,
         (s, t): (Value, Value),
-        fast: Block,
+        (clamp, repeat): (Block, Block),
         slow: Block,
     ) {
         use crate::shader::runtime::sampling::{JitLinear, TAG_SAMPLED};
@@ -775,7 +779,16 @@ impl Lower<'_, '_> {
         let either = self.b.ins().bor(fi, fs);
         let either = self.b.ins().ushr_imm_u(either, 1);
         let ok = self.b.ins().band(both, either);
-        // REPEAT (sampler bit 2) also needs image bit 2 and coordinates in range.
+        let ok = self.b.ins().band_imm_u(ok, 1);
+        let mode = self.b.create_block();
+        self.b.ins().brif(ok, mode, &[], slow, &[]);
+        self.b.switch_to_block(mode);
+        // CLAMP_TO_EDGE, or REPEAT (sampler bit 2), which also needs image bit 2 and
+        // coordinates in range.
+        let rep = self.b.ins().band_imm_u(fs, 4);
+        let check = self.b.create_block();
+        self.b.ins().brif(rep, check, &[], clamp, &[]);
+        self.b.switch_to_block(check);
         let size_at = std::mem::offset_of!(JitLinear, size) as i32;
         let w = self.b.ins().load(types::F32, flags(), pi, size_at);
         let h = self.b.ins().load(types::F32, flags(), pi, size_at + 4);
@@ -793,30 +806,22 @@ impl Lower<'_, '_> {
         let r = self.b.ins().band(rs, rt);
         let all = self.b.ins().vall_true(r);
         let all = self.b.ins().uextend(types::I32, all);
-        // ok_repeat = image bit 2 and every lane in range; needed when sampler bit 2 is set.
-        let all = self.b.ins().ishl_imm_u(all, 2);
-        let rep_ok = self.b.ins().band(fi, all);
-        let not_rep = self.b.ins().bnot(fs);
-        let rep = self.b.ins().bor(not_rep, rep_ok);
-        let rep = self.b.ins().ushr_imm_u(rep, 2);
-        let ok = self.b.ins().band(ok, rep);
+        let small = self.b.ins().ushr_imm_u(fi, 2);
+        let ok = self.b.ins().band(small, all);
         let ok = self.b.ins().band_imm_u(ok, 1);
-        self.b.ins().brif(ok, fast, &[], slow, &[]);
+        self.b.ins().brif(ok, repeat, &[], slow, &[]);
     }
 
-    /// Four lanes of a bilinear, edge-clamped sample of level 0 of an RGBA8 UNORM view (the
-    /// slot's `JitLinear` applies): exactly the f32 operations of the runtime's fast path
-    /// (`level_2d::<true>` with `Decoder::Unorm8Rgba`), so the bits match the call's.
-    fn linear_rgba8(&mut self, d: Value, smp: Value, s: Value, t: Value) -> [Value; 4] {
+    /// Four lanes of a bilinear sample of level 0 of an RGBA8 UNORM view, clamped to its edges
+    /// or (`repeat`) wrapped (the slot's `JitLinear` applies): exactly the f32 operations of
+    /// the runtime's fast path (`level_2d` with `Decoder::Unorm8Rgba`), so the bits match the
+    /// call's.
+    fn linear_rgba8(&mut self, d: Value, repeat: bool, s: Value, t: Value) -> [Value; 4] {
         use crate::shader::runtime::sampling::JitLinear;
         let rec = self
             .b
             .ins()
             .load(PTR, flags(), d, crate::shader::runtime::SLOT_PTR);
-        let srec = self
-            .b
-            .ins()
-            .load(PTR, flags(), smp, crate::shader::runtime::SLOT_PTR);
         let field = |name: usize| name as i32;
         let f32x4 = types::F32X4;
         let i32x4 = types::I32X4;
@@ -840,17 +845,6 @@ impl Lower<'_, '_> {
         let izero = self.b.ins().splat(i32x4, izero);
         let ione = self.b.ins().iconst(types::I32, 1);
         let ione = self.b.ins().splat(i32x4, ione);
-        // All ones where the sampler's mode is REPEAT (JitLinear sampler bit 2), else zeros.
-        let fs = self.b.ins().load(
-            types::I32,
-            flags(),
-            srec,
-            std::mem::offset_of!(JitLinear, sampler_flags) as i32,
-        );
-        let rep = self.b.ins().ushr_imm_u(fs, 2);
-        let rep = self.b.ins().band_imm_u(rep, 1);
-        let rep = self.b.ins().ineg(rep);
-        let rep = self.b.ins().splat(i32x4, rep);
         // runtime::sampling::axis, LINEAR: u = coord * size - 0.5; i0 = floor(u) (saturated;
         // NaN 0), weight u - floor(u); then CLAMP_TO_EDGE of i0 and i0 + 1, or REPEAT: both
         // modulo the size (|u| < 2^21 and size <= 2^22, checked by the branch: f - q size is
@@ -862,13 +856,16 @@ impl Lower<'_, '_> {
             let u = l.b.ins().fsub(u, half);
             let f = l.b.ins().floor(u);
             let a = l.b.ins().fsub(u, f);
-            let i = l.b.ins().fcvt_to_sint_sat(i32x4, f);
-            let i0 = l.b.ins().smax(i, izero);
-            let i0 = l.b.ins().smin(i0, last);
-            // i + 1 clamped without overflow: min(i, size - 2) + 1, at least 0.
-            let i1 = l.b.ins().smin(i, last2);
-            let i1 = l.b.ins().iadd(i1, ione);
-            let i1 = l.b.ins().smax(i1, izero);
+            if !repeat {
+                let i = l.b.ins().fcvt_to_sint_sat(i32x4, f);
+                let i0 = l.b.ins().smax(i, izero);
+                let i0 = l.b.ins().smin(i0, last);
+                // i + 1 clamped without overflow: min(i, size - 2) + 1, at least 0.
+                let i1 = l.b.ins().smin(i, last2);
+                let i1 = l.b.ins().iadd(i1, ione);
+                let i1 = l.b.ins().smax(i1, izero);
+                return (i0, i1, a);
+            }
             let q = l.b.ins().fdiv(f, size);
             let q = l.b.ins().floor(q);
             let qs = l.b.ins().fmul(q, size);
@@ -881,9 +878,7 @@ impl Lower<'_, '_> {
             let r1 = l.b.ins().iadd(r0, ione);
             let wrap = l.b.ins().icmp(IntCC::Equal, r1, n);
             let r1 = l.b.ins().band_not(r1, wrap);
-            let i0 = l.b.ins().bitselect(rep, r0, i0);
-            let i1 = l.b.ins().bitselect(rep, r1, i1);
-            (i0, i1, a)
+            (r0, r1, a)
         };
         let (x0, x1, a) = axis(self, s, w, lim[0], lim[2]);
         let (y0, y1, b) = axis(self, t, h, lim[1], lim[3]);
