@@ -113,6 +113,11 @@ impl Device {
         id
     }
 
+    /// Whether the application enabled feature `name` (a feature structure's member name).
+    pub fn feature_enabled(&self, name: &str) -> bool {
+        self.features.iter().any(|f| f == name)
+    }
+
     pub fn extension_enabled(&self, name: &str) -> bool {
         self.extensions.iter().any(|e| e == name)
     }

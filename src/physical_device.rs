@@ -246,6 +246,10 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // 8-bit indices (VK_EXT_index_type_uint8; restart at 0xFF; tests:
     // draw::uint8_indices_draw_like_uint32_ones)
     "indexTypeUint8",
+    // Per-instance bindings advancing every `divisor` instances, or never (divisor 0)
+    // (VK_EXT_vertex_attribute_divisor; raster::fetch; tests: draw::instance_divisors_*).
+    "vertexAttributeInstanceRateDivisor",
+    "vertexAttributeInstanceRateZeroDivisor",
     // BaseVertex, BaseInstance, DrawIndex in vertex shaders (tests:
     // draw::shader_draw_parameters_reach_the_vertex_shader).
     "shaderDrawParameters",
@@ -298,6 +302,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_shader_image_atomic_int64",
     "VK_EXT_separate_stencil_usage",
     "VK_EXT_shader_demote_to_helper_invocation",
+    "VK_EXT_vertex_attribute_divisor",
     "VK_EXT_subgroup_size_control",
     "VK_EXT_texel_buffer_alignment",
     "VK_EXT_tooling_info",

@@ -14,6 +14,8 @@ use ash::vk;
 /// Every piece of a graphics pipeline's state, owned, with defaults.
 pub struct PipelineState {
     pub bindings: Vec<vk::VertexInputBindingDescription>,
+    /// VK_EXT_vertex_attribute_divisor: (binding, divisor) of per-instance bindings.
+    pub divisors: Vec<vk::VertexInputBindingDivisorDescriptionKHR>,
     pub attributes: Vec<vk::VertexInputAttributeDescription>,
     pub topology: vk::PrimitiveTopology,
     pub primitive_restart: bool,
@@ -85,6 +87,7 @@ impl Default for PipelineState {
         let (bindings, attributes) = pos_color_input();
         PipelineState {
             bindings,
+            divisors: Vec::new(),
             attributes,
             topology: vk::PrimitiveTopology::TRIANGLE_LIST,
             primitive_restart: false,
@@ -168,9 +171,14 @@ impl PipelineState {
                     .name(c"main"),
             );
         }
-        let vi = vk::PipelineVertexInputStateCreateInfo::default()
+        let mut divisors = vk::PipelineVertexInputDivisorStateCreateInfoKHR::default()
+            .vertex_binding_divisors(&self.divisors);
+        let mut vi = vk::PipelineVertexInputStateCreateInfo::default()
             .vertex_binding_descriptions(&self.bindings)
             .vertex_attribute_descriptions(&self.attributes);
+        if !self.divisors.is_empty() {
+            vi = vi.push_next(&mut divisors);
+        }
         let ia = vk::PipelineInputAssemblyStateCreateInfo::default()
             .topology(self.topology)
             .primitive_restart_enable(self.primitive_restart);

@@ -265,6 +265,7 @@ impl Vk {
         let mut image_int64 = vk::PhysicalDeviceShaderImageAtomicInt64FeaturesEXT::default();
         let mut robustness2 = vk::PhysicalDeviceRobustness2FeaturesEXT::default();
         let mut uint8 = vk::PhysicalDeviceIndexTypeUint8FeaturesKHR::default();
+        let mut divisor = vk::PhysicalDeviceVertexAttributeDivisorFeaturesKHR::default();
         let wants = |name: &CStr| options.device_extensions.contains(&name);
         if wants(ash::ext::shader_atomic_float::NAME) {
             let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut atomic_float);
@@ -280,6 +281,10 @@ impl Vk {
         }
         if wants(ash::ext::robustness2::NAME) {
             let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut robustness2);
+            unsafe { instance.get_physical_device_features2(physical, &mut f2) };
+        }
+        if wants(ash::ext::vertex_attribute_divisor::NAME) {
+            let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut divisor);
             unsafe { instance.get_physical_device_features2(physical, &mut f2) };
         }
         if options.features && options.api_version >= vk::API_VERSION_1_3 {
@@ -299,6 +304,9 @@ impl Vk {
             }
             if wants(ash::ext::index_type_uint8::NAME) {
                 dinfo = dinfo.push_next(&mut uint8);
+            }
+            if wants(ash::ext::vertex_attribute_divisor::NAME) {
+                dinfo = dinfo.push_next(&mut divisor);
             }
         }
         let device =

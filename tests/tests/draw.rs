@@ -482,6 +482,104 @@ fn instancing_matches_the_reference() {
     color.destroy(&vk);
 }
 
+/// VK_EXT_vertex_attribute_divisor: a per-instance offset advancing every second instance
+/// (divisor 2) or never (divisor 0), from firstInstance 1, six instances each tinted by
+/// gl_InstanceIndex. Where instances share an offset the last one drawn shows; offsets no
+/// instance reaches stay clear.
+#[test]
+fn instance_divisors_repeat_and_hold_per_instance_attributes() {
+    let vk = Vk::with(softvk_tests::Options {
+        device_extensions: vec![ash::ext::vertex_attribute_divisor::NAME],
+        ..Default::default()
+    });
+    let layout = gfx::layout(&vk, &[], 4);
+    let vb = buffer_with(
+        &vk,
+        &vertices(&[
+            ([-0.9, -0.9, 0.0, 1.0], [0.8, 0.0, 0.0, 1.0]),
+            ([-0.1, -0.9, 0.0, 1.0], [0.0, 0.8, 0.0, 1.0]),
+            ([-0.5, -0.1, 0.0, 1.0], [0.4, 0.4, 0.0, 1.0]),
+        ]),
+        vk::BufferUsageFlags::VERTEX_BUFFER,
+    );
+    // Offset elements 0..5: element 0 far away, then the four quarters of the target.
+    let offsets = f32_bytes(&[9.0, 9.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.9, 0.9, 0.9]);
+    let ob = buffer_with(&vk, &offsets, vk::BufferUsageFlags::VERTEX_BUFFER);
+    let color = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    // The pixel inside the triangle at each quarter (offset elements 1..4).
+    let spots = [(16, 10), (45, 10), (16, 39), (45, 39)];
+    // Per divisor: the instance whose tint shows at each spot (None: nothing drawn there).
+    let cases: [(u32, [Option<u32>; 4]); 2] = [
+        // Instances 1..6 read elements 1 + (i - 1) / 2: 1, 1, 2, 2, 3, 3.
+        (2, [Some(2), Some(4), Some(6), None]),
+        // Every instance reads element firstInstance = 1.
+        (0, [Some(6), None, None, None]),
+    ];
+    for (divisor, want) in cases {
+        let mut st = PipelineState::default();
+        st.bindings.push(vk::VertexInputBindingDescription {
+            binding: 1,
+            stride: 8,
+            input_rate: vk::VertexInputRate::INSTANCE,
+        });
+        st.divisors
+            .push(vk::VertexInputBindingDivisorDescriptionKHR {
+                binding: 1,
+                divisor,
+            });
+        st.attributes.push(vk::VertexInputAttributeDescription {
+            location: 2,
+            binding: 1,
+            format: vk::Format::R32G32_SFLOAT,
+            offset: 0,
+        });
+        let pipe = st.build(&vk, layout, INST_VS, Some(COLOR_FS));
+        vk.run(|cb| unsafe {
+            begin(&vk, cb, &color, [0.0, 0.0, 0.0, 1.0], None);
+            vk.device
+                .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            vk.device
+                .cmd_bind_vertex_buffers(cb, 0, &[vb.buffer, ob.buffer], &[0, 0]);
+            vk.device.cmd_push_constants(
+                cb,
+                layout,
+                vk::ShaderStageFlags::VERTEX | vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &0.15f32.to_le_bytes(),
+            );
+            vk.device.cmd_draw(cb, 3, 6, 0, 1);
+            end(&vk, cb, &color);
+        });
+        let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+        for ((x, y), want) in spots.into_iter().zip(want) {
+            let p = px(&img, W, x, y);
+            match want {
+                Some(i) => {
+                    let blue = (0.15 * i as f32 * 255.0).round() as i32;
+                    assert!(
+                        (p[2] as i32 - blue).abs() <= 1 && p[0] > 0,
+                        "divisor {divisor}: ({x}, {y}) = {p:?}, instance {i} expected"
+                    );
+                }
+                None => assert_eq!(p, [0, 0, 0, 255], "divisor {divisor}: ({x}, {y}) drawn"),
+            }
+        }
+        unsafe { vk.device.destroy_pipeline(pipe, None) };
+    }
+    unsafe { vk.device.destroy_pipeline_layout(layout, None) };
+    vk.destroy_buffer(vb);
+    vk.destroy_buffer(ob);
+    color.destroy(&vk);
+}
+
 /// Every blend factor (as source with ONE_MINUS_SRC_ALPHA, as destination with SRC_ALPHA) and
 /// every blend op (color and alpha ops differing), over a background of varying color and
 /// alpha, with blend constants: one 8x8 cell each, compared with lavapipe's image.

@@ -104,7 +104,10 @@ unsafe fn attachments(
     }
 }
 
-unsafe fn prepare(info: &vk::GraphicsPipelineCreateInfo<'_>) -> Result<GraphicsDesc> {
+unsafe fn prepare(
+    info: &vk::GraphicsPipelineCreateInfo<'_>,
+    device: &softvk::device::Device,
+) -> Result<GraphicsDesc> {
     use vk::DynamicState as D;
     let layout = obj::<PipelineLayoutObj>(info.layout, "layout")?.0.clone();
     let dynamic = match info.p_dynamic_state.as_ref() {
@@ -157,6 +160,45 @@ unsafe fn prepare(info: &vk::GraphicsPipelineCreateInfo<'_>) -> Result<GraphicsD
             per_instance: b.input_rate == vk::VertexInputRate::INSTANCE,
             divisor: 1,
         });
+    }
+    // VK_EXT_vertex_attribute_divisor: per-instance bindings advancing every `divisor`
+    // instances (0: never).
+    if let Some(ds) = pnext::find::<vk::PipelineVertexInputDivisorStateCreateInfoKHR<'_>>(vi.p_next)
+    {
+        for d in slice(
+            ds.p_vertex_binding_divisors,
+            ds.vertex_binding_divisor_count,
+            "pVertexBindingDivisors",
+        )? {
+            let Some(b) = s.bindings.iter_mut().find(|b| b.binding == d.binding) else {
+                return Err(Error::invalid(format!(
+                    "a divisor for binding {} that pVertexBindingDescriptions does not describe \
+                     (VUID-VkVertexInputBindingDivisorDescriptionKHR-binding-01870)",
+                    d.binding
+                )));
+            };
+            if !b.per_instance {
+                return Err(Error::invalid(format!(
+                    "a divisor for binding {}, whose inputRate is not INSTANCE \
+                     (VUID-VkVertexInputBindingDivisorDescriptionKHR-inputRate-01871)",
+                    d.binding
+                )));
+            }
+            let feature = if d.divisor == 0 {
+                "vertexAttributeInstanceRateZeroDivisor"
+            } else {
+                "vertexAttributeInstanceRateDivisor"
+            };
+            if d.divisor != 1 && !device.feature_enabled(feature) {
+                return Err(Error::invalid(format!(
+                    "divisor {} for binding {} needs the {feature} feature, which was not \
+                     enabled (VUID-VkVertexInputBindingDivisorDescriptionKHR-\
+                     vertexAttributeInstanceRateDivisor-02229 / -02228)",
+                    d.divisor, d.binding
+                )));
+            }
+            b.divisor = d.divisor;
+        }
     }
     for a in slice(
         vi.p_vertex_attribute_descriptions,
@@ -309,7 +351,9 @@ pub unsafe extern "system" fn create_graphics_pipelines(
         for i in 0..infos.len() {
             *p_pipelines.add(i) = vk::Pipeline::null();
         }
-        let prepared: Vec<Result<GraphicsDesc>> = infos.iter().map(|i| prepare(i)).collect();
+        let device = &crate::entry::disp::<DeviceObj>(device, "device")?.core;
+        let prepared: Vec<Result<GraphicsDesc>> =
+            infos.iter().map(|i| prepare(i, device)).collect();
         // Graphics pipelines are not kept in pipeline caches: with
         // FAIL_ON_PIPELINE_COMPILE_REQUIRED every one needs compiling.
         let must_compile = |info: &vk::GraphicsPipelineCreateInfo<'_>| {

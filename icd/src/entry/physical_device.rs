@@ -290,6 +290,11 @@ pub unsafe extern "system" fn get_properties2(
                     d.max_compute_workgroup_subgroups = v13.max_compute_workgroup_subgroups;
                     d.required_subgroup_size_stages = v13.required_subgroup_size_stages;
                 }
+                S::PHYSICAL_DEVICE_VERTEX_ATTRIBUTE_DIVISOR_PROPERTIES_EXT => {
+                    // raster::fetch divides by any 32-bit divisor.
+                    (*(s as *mut vk::PhysicalDeviceVertexAttributeDivisorPropertiesEXT<'_>))
+                        .max_vertex_attrib_divisor = u32::MAX;
+                }
                 S::PHYSICAL_DEVICE_ROBUSTNESS_2_PROPERTIES_EXT => {
                     // Every buffer access is checked against the exact range, byte for byte.
                     let d = &mut *(s as *mut vk::PhysicalDeviceRobustness2PropertiesEXT<'_>);
