@@ -409,27 +409,18 @@ fn an_indexed_mesh_with_depth_matches_the_reference() {
     depth.destroy(&vk);
 }
 
-/// Instancing: four instances of one triangle, each moved by a per-instance offset (binding
-/// 1, input rate INSTANCE) and tinted by gl_InstanceIndex, drawn from firstInstance 2.
-#[test]
-fn instancing_matches_the_reference() {
-    let vk = Vk::new();
-    let layout = gfx::layout(&vk, &[], 4);
-    let mut st = PipelineState::default();
-    st.bindings.push(vk::VertexInputBindingDescription {
-        binding: 1,
-        stride: 8,
-        input_rate: vk::VertexInputRate::INSTANCE,
-    });
-    st.attributes.push(vk::VertexInputAttributeDescription {
-        location: 2,
-        binding: 1,
-        format: vk::Format::R32G32_SFLOAT,
-        offset: 0,
-    });
-    let pipe = st.build(&vk, layout, INST_VS, Some(COLOR_FS));
+/// Draws `instances` instances from `first` of a triangle near the top left corner with
+/// `pipe` (per-instance offsets `offsets` at binding 1, location 2; instance tint 0.15 per
+/// InstanceIndex in push constants) into a fresh 64 x 64 RGBA8 image; its bytes.
+fn draw_instances(
+    vk: &Vk,
+    layout: vk::PipelineLayout,
+    pipe: vk::Pipeline,
+    offsets: &[f32],
+    (instances, first): (u32, u32),
+) -> Vec<u8> {
     let vb = buffer_with(
-        &vk,
+        vk,
         &vertices(&[
             ([-0.9, -0.9, 0.0, 1.0], [0.8, 0.0, 0.0, 1.0]),
             ([-0.1, -0.9, 0.0, 1.0], [0.0, 0.8, 0.0, 1.0]),
@@ -437,11 +428,9 @@ fn instancing_matches_the_reference() {
         ]),
         vk::BufferUsageFlags::VERTEX_BUFFER,
     );
-    // Offsets of instances 0..6; the draw uses 2..6.
-    let offsets = f32_bytes(&[9.0, 9.0, 9.0, 9.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.9, 0.9, 0.9]);
-    let ob = buffer_with(&vk, &offsets, vk::BufferUsageFlags::VERTEX_BUFFER);
+    let ob = buffer_with(vk, &f32_bytes(offsets), vk::BufferUsageFlags::VERTEX_BUFFER);
     let color = attachment(
-        &vk,
+        vk,
         vk::Format::R8G8B8A8_UNORM,
         W,
         H,
@@ -450,7 +439,7 @@ fn instancing_matches_the_reference() {
         vk::ImageUsageFlags::empty(),
     );
     vk.run(|cb| unsafe {
-        begin(&vk, cb, &color, [0.0, 0.0, 0.0, 1.0], None);
+        begin(vk, cb, &color, [0.0, 0.0, 0.0, 1.0], None);
         vk.device
             .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
         vk.device
@@ -462,10 +451,50 @@ fn instancing_matches_the_reference() {
             0,
             &0.15f32.to_le_bytes(),
         );
-        vk.device.cmd_draw(cb, 3, 4, 0, 2);
-        end(&vk, cb, &color);
+        vk.device.cmd_draw(cb, 3, instances, 0, first);
+        end(vk, cb, &color);
     });
-    let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+    let img = color.read(vk, vk::ImageAspectFlags::COLOR, 0, 4);
+    vk.destroy_buffer(vb);
+    vk.destroy_buffer(ob);
+    color.destroy(vk);
+    img
+}
+
+/// A pipeline for [`draw_instances`]: binding 1 per instance (with `divisor` when given).
+fn instanced_pipeline(vk: &Vk, layout: vk::PipelineLayout, divisor: Option<u32>) -> vk::Pipeline {
+    let mut st = PipelineState::default();
+    st.bindings.push(vk::VertexInputBindingDescription {
+        binding: 1,
+        stride: 8,
+        input_rate: vk::VertexInputRate::INSTANCE,
+    });
+    if let Some(divisor) = divisor {
+        st.divisors
+            .push(vk::VertexInputBindingDivisorDescriptionKHR {
+                binding: 1,
+                divisor,
+            });
+    }
+    st.attributes.push(vk::VertexInputAttributeDescription {
+        location: 2,
+        binding: 1,
+        format: vk::Format::R32G32_SFLOAT,
+        offset: 0,
+    });
+    st.build(vk, layout, INST_VS, Some(COLOR_FS))
+}
+
+/// Instancing: four instances of one triangle, each moved by a per-instance offset (binding
+/// 1, input rate INSTANCE) and tinted by gl_InstanceIndex, drawn from firstInstance 2.
+#[test]
+fn instancing_matches_the_reference() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 4);
+    let pipe = instanced_pipeline(&vk, layout, None);
+    // Offsets of instances 0..6; the draw uses 2..6.
+    let offsets = [9.0, 9.0, 9.0, 9.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.9, 0.9, 0.9];
+    let img = draw_instances(&vk, layout, pipe, &offsets, (4, 2));
     gfx::check_reference("instancing", W, H, &img, 2, 16);
     // Instance 2 (blue 0.3) at the top left, instance 5 (blue 0.75) at the bottom right
     // (framebuffer y grows downwards).
@@ -477,9 +506,6 @@ fn instancing_matches_the_reference() {
         vk.device.destroy_pipeline(pipe, None);
         vk.device.destroy_pipeline_layout(layout, None);
     }
-    vk.destroy_buffer(vb);
-    vk.destroy_buffer(ob);
-    color.destroy(&vk);
 }
 
 /// VK_EXT_vertex_attribute_divisor: a per-instance offset advancing every second instance
@@ -493,27 +519,8 @@ fn instance_divisors_repeat_and_hold_per_instance_attributes() {
         ..Default::default()
     });
     let layout = gfx::layout(&vk, &[], 4);
-    let vb = buffer_with(
-        &vk,
-        &vertices(&[
-            ([-0.9, -0.9, 0.0, 1.0], [0.8, 0.0, 0.0, 1.0]),
-            ([-0.1, -0.9, 0.0, 1.0], [0.0, 0.8, 0.0, 1.0]),
-            ([-0.5, -0.1, 0.0, 1.0], [0.4, 0.4, 0.0, 1.0]),
-        ]),
-        vk::BufferUsageFlags::VERTEX_BUFFER,
-    );
     // Offset elements 0..5: element 0 far away, then the four quarters of the target.
-    let offsets = f32_bytes(&[9.0, 9.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.9, 0.9, 0.9]);
-    let ob = buffer_with(&vk, &offsets, vk::BufferUsageFlags::VERTEX_BUFFER);
-    let color = attachment(
-        &vk,
-        vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
-        vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
-    );
+    let offsets = [9.0, 9.0, 0.0, 0.0, 0.9, 0.0, 0.0, 0.9, 0.9, 0.9];
     // The pixel inside the triangle at each quarter (offset elements 1..4).
     let spots = [(16, 10), (45, 10), (16, 39), (45, 39)];
     // Per divisor: the instance whose tint shows at each spot (None: nothing drawn there).
@@ -524,41 +531,8 @@ fn instance_divisors_repeat_and_hold_per_instance_attributes() {
         (0, [Some(6), None, None, None]),
     ];
     for (divisor, want) in cases {
-        let mut st = PipelineState::default();
-        st.bindings.push(vk::VertexInputBindingDescription {
-            binding: 1,
-            stride: 8,
-            input_rate: vk::VertexInputRate::INSTANCE,
-        });
-        st.divisors
-            .push(vk::VertexInputBindingDivisorDescriptionKHR {
-                binding: 1,
-                divisor,
-            });
-        st.attributes.push(vk::VertexInputAttributeDescription {
-            location: 2,
-            binding: 1,
-            format: vk::Format::R32G32_SFLOAT,
-            offset: 0,
-        });
-        let pipe = st.build(&vk, layout, INST_VS, Some(COLOR_FS));
-        vk.run(|cb| unsafe {
-            begin(&vk, cb, &color, [0.0, 0.0, 0.0, 1.0], None);
-            vk.device
-                .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
-            vk.device
-                .cmd_bind_vertex_buffers(cb, 0, &[vb.buffer, ob.buffer], &[0, 0]);
-            vk.device.cmd_push_constants(
-                cb,
-                layout,
-                vk::ShaderStageFlags::VERTEX | vk::ShaderStageFlags::FRAGMENT,
-                0,
-                &0.15f32.to_le_bytes(),
-            );
-            vk.device.cmd_draw(cb, 3, 6, 0, 1);
-            end(&vk, cb, &color);
-        });
-        let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+        let pipe = instanced_pipeline(&vk, layout, Some(divisor));
+        let img = draw_instances(&vk, layout, pipe, &offsets, (6, 1));
         for ((x, y), want) in spots.into_iter().zip(want) {
             let p = px(&img, W, x, y);
             match want {
@@ -575,9 +549,6 @@ fn instance_divisors_repeat_and_hold_per_instance_attributes() {
         unsafe { vk.device.destroy_pipeline(pipe, None) };
     }
     unsafe { vk.device.destroy_pipeline_layout(layout, None) };
-    vk.destroy_buffer(vb);
-    vk.destroy_buffer(ob);
-    color.destroy(&vk);
 }
 
 /// Every blend factor (as source with ONE_MINUS_SRC_ALPHA, as destination with SRC_ALPHA) and
