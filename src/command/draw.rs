@@ -351,18 +351,20 @@ pub fn prepare(
             vk::IndexType::UINT16 => 2,
             _ => 4,
         };
-        // The indices the draw reads, as far as the buffer holds them (the rest read 0).
+        // The indices the draw reads (from firstIndex), as far as the buffer holds them (the
+        // rest read 0).
         let avail = ib.buffer.size().saturating_sub(ib.offset);
-        let want = (call.first as u64 + call.count as u64) * size;
-        let mut bytes = vec![0u8; want.min(avail) as usize];
+        let start = (call.first as u64 * size).min(avail);
+        let end = ((call.first as u64 + call.count as u64) * size).min(avail);
+        let mut bytes = vec![0u8; (end - start) as usize];
         ib.buffer
-            .span(ib.offset, bytes.len() as u64)?
+            .span(ib.offset + start, bytes.len() as u64)?
             .read(0, &mut bytes);
         let restart = s.primitive_restart;
         assembly::indexed(
             &bytes,
             ib.index_type,
-            call.first,
+            0,
             call.count,
             call.vertex_offset,
             restart,
@@ -376,7 +378,14 @@ pub fn prepare(
     }
     // Each vertex of an instance is shaded once however often the stream repeats it: the
     // stream's distinct vertex indices, in order of first use, and each position's slot.
-    let (unique, slot) = distinct(&stream);
+    // A direct draw's stream is its distinct vertices in order.
+    let (unique, slot) = if call.indexed {
+        distinct(&stream)
+    } else {
+        let unique: Vec<u32> = stream.iter().map(|v| v.unwrap_or(0)).collect();
+        let slot = (0..unique.len()).collect();
+        (unique, slot)
+    };
     // Vertex buffers as the fetch sees them.
     let spans: Vec<Option<crate::memory::Span<'_>>> = s
         .bindings

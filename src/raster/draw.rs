@@ -384,12 +384,24 @@ impl Prim {
     }
 }
 
-/// Which vertex outputs feed which fragment inputs.
-struct Inputs {
-    /// (fragment input row, output location, component, noperspective).
-    varying: Vec<(usize, usize, usize, bool)>,
-    /// (fragment input row, output location, component).
-    flat: Vec<(usize, usize, usize)>,
+/// The interpolated fragment inputs of `fs` in order: (interface row, noperspective). Vertex
+/// output location L component c feeds input row 4 L + c.
+fn varying(fs: Option<&FragmentKernel>) -> impl Iterator<Item = (usize, bool)> + '_ {
+    fs.map_or(&[][..], |f| &f.inputs)
+        .iter()
+        .filter_map(|&(row, interp)| match interp {
+            Interp::Flat => None,
+            Interp::Smooth => Some((row as usize, false)),
+            Interp::NoPerspective => Some((row as usize, true)),
+        })
+}
+
+/// The flat fragment inputs of `fs` in order (their interface rows).
+fn flat(fs: Option<&FragmentKernel>) -> impl Iterator<Item = usize> + '_ {
+    fs.map_or(&[][..], |f| &f.inputs)
+        .iter()
+        .filter(|&&(_, interp)| interp == Interp::Flat)
+        .map(|&(row, _)| row as usize)
 }
 
 /// The pixels of the viewport rectangle (pixel centers inside it).
@@ -538,26 +550,14 @@ pub fn setup<V: VertexSource + ?Sized>(
     depth_format: Option<vk::Format>,
 ) -> Option<Setup> {
     let builtins = fs.map(|f| f.builtins).unwrap_or_default();
-    let mut inputs = Inputs {
-        varying: Vec::new(),
-        flat: Vec::new(),
-    };
-    for &(row, interp) in fs.map_or(&[][..], |f| &f.inputs) {
-        let (loc, c) = (row as usize / 4, row as usize % 4);
-        match interp {
-            Interp::Flat => inputs.flat.push((row as usize, loc, c)),
-            Interp::Smooth => inputs.varying.push((row as usize, loc, c, false)),
-            Interp::NoPerspective => inputs.varying.push((row as usize, loc, c, true)),
-        }
-    }
     let (w, h) = size?;
     if !matches!(per, 1..=3) {
         return None;
     }
     // Vertex shading, in fixed chunks on the pool: per vertex a clip record (x, y, z, w, the
     // varying inputs), its flat inputs and its point size.
-    let stride = 4 + inputs.varying.len();
-    let nflat = inputs.flat.len();
+    let stride = 4 + varying(fs).count();
+    let nflat = flat(fs).count();
     let count = vertices.count();
     let shade_vertices = |first: usize,
                           n: usize,
@@ -574,15 +574,9 @@ pub fn setup<V: VertexSource + ?Sized>(
             |_, l, rows| {
                 let o = IO_OUT_POSITION as usize;
                 recs.extend((0..4).map(|c| f32::from_bits(rows[o + c][l])));
-                recs.extend(inputs.varying.iter().map(|&(_, loc, c, _)| {
-                    f32::from_bits(rows[IO_OUT_LOCATIONS as usize + 4 * loc + c][l])
-                }));
-                flats.extend(
-                    inputs
-                        .flat
-                        .iter()
-                        .map(|&(_, loc, c)| rows[IO_OUT_LOCATIONS as usize + 4 * loc + c][l]),
-                );
+                let out = IO_OUT_LOCATIONS as usize;
+                recs.extend(varying(fs).map(|(row, _)| f32::from_bits(rows[out + row][l])));
+                flats.extend(flat(fs).map(|row| rows[out + row][l]));
                 sizes.push(f32::from_bits(rows[IO_OUT_POINT_SIZE as usize][l]));
             },
         );
@@ -741,7 +735,6 @@ pub fn setup<V: VertexSource + ?Sized>(
         prims,
         arena,
         flats,
-        inputs,
         builtins,
         state: *state,
         area,
@@ -755,7 +748,6 @@ pub struct Setup {
     /// The vertex records (clip x, y, z, w, varying inputs) the primitives use.
     arena: Vec<f32>,
     flats: Vec<u32>,
-    inputs: Inputs,
     builtins: StageBuiltins,
     state: RasterState,
     area: Rect,
@@ -888,7 +880,6 @@ fn shade(
         prims,
         arena,
         flats,
-        inputs,
         builtins,
         state,
         ..
@@ -968,7 +959,7 @@ fn shade(
                 std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
             };
             let [r0, r1, r2] = p.v.map(|r| &arena[r as usize + 4..]);
-            for (j, &(row, _, _, noperspective)) in inputs.varying.iter().enumerate() {
+            for (j, (row, noperspective)) in varying(fs).enumerate() {
                 let w = if noperspective { &b } else { &pw };
                 // From vertex 0 by differences: a constant attribute stays exact.
                 let (a0, a1, a2) = (r0[j], r1[j], r2[j]);
@@ -976,7 +967,7 @@ fn shade(
                 let x = F4::splat(a0) + w[1] * d1 + w[2] * d2;
                 x.store(&mut rows[row]);
             }
-            for (j, &(row, _, _)) in inputs.flat.iter().enumerate() {
+            for (j, row) in flat(fs).enumerate() {
                 rows[row] = [flats[p.flat as usize + j]; 4];
             }
             let (fx, fy) = (ox as f32 / 256.0, oy as f32 / 256.0);
