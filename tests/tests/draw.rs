@@ -1497,6 +1497,13 @@ fn indirect_draws_match_direct_draws() {
         d.cmd_draw_indexed_indirect(cb, ind.buffer, 96, 2, 20);
     });
     assert_eq!(direct_indexed, indexed, "vkCmdDrawIndexedIndirect");
+    // firstIndex picks the indices: 0..3 and 6..12 of the reversed list are triangles 3, 1, 0
+    // (which do not overlap, so the order does not matter).
+    let same_triangles = render_with(&vk, pipe, &vb, None, |cb| unsafe {
+        d.cmd_draw(cb, 6, 1, 0, 0);
+        d.cmd_draw(cb, 3, 1, 9, 0);
+    });
+    assert_eq!(direct_indexed, same_triangles, "indices from firstIndex");
     // Count 1 (at offset 8): only the first indexed command.
     let direct_first = render_with(&vk, pipe, &vb, Some(&ib), |cb| unsafe {
         d.cmd_draw_indexed(cb, 3, 1, 0, 0, 0);
