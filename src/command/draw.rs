@@ -749,5 +749,6 @@ fn raster_state(
         min_sample_shading: s.min_sample_shading,
         view_index,
         draw_params: [0; 3],
+        late_tests: false,
     }
 }

@@ -62,6 +62,9 @@ pub struct RasterState {
     /// BaseVertex (vertexOffset of indexed draws, else firstVertex), BaseInstance
     /// (firstInstance) and DrawIndex (the command's index in a multi-draw).
     pub draw_params: [u32; 3],
+    /// Run the depth test after the fragment shader even where it may come first (tests
+    /// compare the two orders).
+    pub late_tests: bool,
 }
 
 /// The depth bias of polygons ("Depth Bias").
@@ -923,6 +926,20 @@ fn shade(
                     }
                 });
         }
+        // Early depth tests: one sample, a D32/D16 plane alone, and a fragment shader whose
+        // running changes nothing but its fragment's outputs (no discard, side effects,
+        // FragDepth or SampleMask output), without alpha to coverage: the depth test (and
+        // write) comes before the shader, which then runs only for quads with a surviving
+        // pixel, with the results of testing after it.
+        let early = state.samples <= 1
+            && !state.late_tests
+            && !per_sample
+            && depth_only.is_some()
+            && fs.is_some_and(|f| f.pure)
+            && !builtins.writes_depth
+            && !builtins.writes_sample_mask
+            && !state.alpha_to_coverage;
+        let early_passed = std::cell::Cell::new(0u64);
         let fill = |q: usize, rows: &mut [[u32; 4]]| -> u8 {
             let (k, quad, sample) = &quads[q];
             let p = &prims[*k as usize];
@@ -999,6 +1016,30 @@ fn shade(
                 }
             }
             rows[IO_IN_VIEW_INDEX as usize] = [state.view_index; 4];
+            if let (true, Some(t)) = (early, depth_only) {
+                let mut mask = 0u8;
+                for l in 0..4 {
+                    if quad.mask >> l & 1 == 0
+                        || quad.samples[l] as u32 & state.sample_mask & 1 == 0
+                    {
+                        continue;
+                    }
+                    // The depth the late tests would use: interpolated, biased, clamped.
+                    let z0 = f32::from_bits(rows[fc + 2][l]) + p.bias;
+                    let z = if state.depth_clamp {
+                        let (n, f) = (vp.min_depth, vp.max_depth);
+                        z0.clamp(n.min(f), n.max(f))
+                    } else {
+                        z0
+                    };
+                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                    if depth_test_only(t, &state.depth_stencil, (x, y, 0), z) {
+                        mask |= 1 << l;
+                    }
+                }
+                early_passed.set(early_passed.get() + POP4[mask as usize]);
+                return mask;
+            }
             quad.mask
         };
         // Writes lane l's outputs to color attachment c at sample (x, y, s).
@@ -1029,7 +1070,10 @@ fn shade(
             let (k, quad, sample) = &quads[q];
             let p = &prims[*k as usize];
             let mut pass = 0u8;
-            if single && !tests_apply {
+            if early {
+                // Tested before the shader ran (which cannot discard): the live lanes passed.
+                pass = live;
+            } else if single && !tests_apply {
                 // One sample, no depth or stencil: the covered lanes pass.
                 for l in 0..4 {
                     if live >> l & 1 == 0 {
@@ -1045,8 +1089,7 @@ fn shade(
                     }
                     pass |= ((cover & 1) as u8) << l;
                 }
-                // (A table: x86-64's baseline has no popcnt instruction.)
-                passed += [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4][pass as usize & 15];
+                passed += POP4[pass as usize & 15];
                 if fs.is_none() {
                     return;
                 }
@@ -1181,9 +1224,12 @@ fn shade(
                 }
             }
         }
-        passed
+        passed + early_passed.get()
     }
 }
+
+/// The number of bits set in a 4-bit mask (a table: x86-64's baseline has no popcnt).
+const POP4: [u64; 16] = [0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4];
 
 /// A color attachment a draw has no blend state for: nothing written.
 const NO_WRITE: BlendAttachment =

@@ -607,6 +607,11 @@ pub struct FragmentKernel {
     /// Built-ins that change how a draw runs it (FragDepth and SampleMask outputs,
     /// per-sample inputs).
     pub builtins: lower::StageBuiltins,
+    /// The module has no instruction that discards, demotes, writes memory other than its
+    /// own Function, Private and Output variables, or performs an atomic operation: running
+    /// it or not for a fragment changes nothing but that fragment's outputs, so the depth
+    /// test may come first ([`Module::is_pure_fragment`]).
+    pub pure: bool,
 }
 
 /// Compiles fragment entry point `entry` for `iface`, with `spec` applied.
@@ -618,6 +623,7 @@ pub fn compile_fragment(
 ) -> Result<FragmentKernel, ShaderError> {
     let stage = compile_stage(module, entry, spec, iface, spirv::ExecutionModel::Fragment)?;
     Ok(FragmentKernel {
+        pure: module.is_pure_fragment(),
         kernel: stage.kernel,
         early_fragment_tests: stage.early_fragment_tests,
         inputs: stage.inputs,

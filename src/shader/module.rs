@@ -920,6 +920,41 @@ impl Module {
     }
 
     /// The entry points: execution model and name.
+    /// Whether no instruction of the module (any function: conservative) discards, demotes,
+    /// writes an image, performs an atomic operation or stores through a pointer other than
+    /// into Function, Private or Output memory.
+    pub fn is_pure_fragment(&self) -> bool {
+        use spirv::StorageClass as S;
+        // Pointer types' storage classes, and every id's type.
+        let mut class = std::collections::HashMap::new();
+        let mut type_of = std::collections::HashMap::new();
+        for i in &self.insts {
+            if i.op == Op::TypePointer && !i.ops.is_empty() {
+                class.insert(i.id, word(&i.ops[0]));
+            }
+            if i.id != 0 && i.ty != 0 {
+                type_of.insert(i.id, i.ty);
+            }
+        }
+        let own = |ptr: u32| {
+            type_of
+                .get(&ptr)
+                .and_then(|t| class.get(t))
+                .is_some_and(|&c| {
+                    c == S::Function as u32 || c == S::Private as u32 || c == S::Output as u32
+                })
+        };
+        self.insts.iter().all(|i| match i.op {
+            Op::Kill | Op::TerminateInvocation | Op::DemoteToHelperInvocation => false,
+            Op::ImageWrite => false,
+            op if is_atomic(op) => false,
+            Op::Store | Op::CopyMemory | Op::CopyMemorySized => {
+                !i.ops.is_empty() && own(word(&i.ops[0]))
+            }
+            _ => true,
+        })
+    }
+
     pub fn entry_points(&self) -> Vec<(spirv::ExecutionModel, String)> {
         self.insts
             .iter()

@@ -68,6 +68,7 @@ fn state(viewport: Viewport) -> RasterState {
         min_sample_shading: None,
         view_index: 0,
         draw_params: [0; 3],
+        late_tests: false,
     }
 }
 
@@ -339,7 +340,7 @@ fn depth_testing_keeps_the_nearest_fragment() {
             } else {
                 far.iter().chain(&near).copied().collect()
             };
-            let (img, depth) = draw_with_depth(&vs, &fs, &verts, None, &st, format, 1.0);
+            let (img, depth, _) = draw_with_depth(&vs, &fs, &verts, None, &st, format, 1.0);
             let red = img.iter().filter(|t| t[0] == 1.0).count();
             let green = img.iter().filter(|t| t[1] == 1.0).count();
             if test {
@@ -868,7 +869,7 @@ fn depth_clamp_keeps_and_clamps_what_the_far_plane_would_clip() {
         st.depth_stencil.depth_write = true;
         st.depth_stencil.depth_compare = vk::CompareOp::ALWAYS;
         let verts = cover([1.0; 4], 1.5);
-        let (img, depth) =
+        let (img, depth, _) =
             draw_with_depth(&vs, &fs, &verts, None, &st, vk::Format::D32_SFLOAT, 0.0);
         let pixel = (20 * W + 30) as usize;
         if clamp {
@@ -947,7 +948,7 @@ fn draw_with_depth(
     st: &RasterState,
     format: vk::Format,
     clear: f32,
-) -> (Vec<[f32; 4]>, Vec<f32>) {
+) -> (Vec<[f32; 4]>, Vec<f32>, u64) {
     let bytes = crate::format::info(format).unwrap().bytes as usize;
     let mut cmem = vec![0u8; (W * H * 16) as usize];
     let mut dmem = vec![0u8; W as usize * H as usize * bytes];
@@ -963,7 +964,7 @@ fn draw_with_depth(
         depth: Some(&depth),
         stencil: None,
     };
-    match prims {
+    let passed = match prims {
         Some(p) => {
             let f = flat_prims(p);
             super::draw(vs, &[], Some(fs), &[], &[], verts, f.as_ref(), st, &att)
@@ -979,7 +980,7 @@ fn draw_with_depth(
             }
         }
     }
-    (texels(&cmem), depths)
+    (texels(&cmem), depths, passed)
 }
 
 /// Sample shading: a fragment shader reading SampleId / SamplePosition runs once per covered
@@ -1164,6 +1165,63 @@ fn the_depth_only_path_matches_the_general_tests() {
             };
             assert_eq!(a, b, "{format:?} round {round}: {ds:?} z {z}");
             assert_eq!(fast, slow, "{format:?} round {round}: {ds:?} z {z}");
+        }
+    }
+}
+
+/// Early depth tests (before a fragment shader without side effects) give the colors, depths
+/// and passed-sample counts of late ones, on D16 and D32, for every compare op, with depth
+/// bias and clamping, over overlapping triangles at random depths.
+#[test]
+fn early_depth_tests_match_late_ones() {
+    let (vs, fs) = kernels();
+    assert!(fs.pure, "the color shader has no side effects");
+    let mut r = 0x5851_f42d_4c95_7f2du64;
+    let mut next = move |n: u64| {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        r % n
+    };
+    let mut verts = Vec::new();
+    for k in 0..24 {
+        let z = next(1000) as f32 / 900.0 - 0.05;
+        let c = [next(100) as f32 / 100.0, (k % 5) as f32 / 4.0, 0.5, 1.0];
+        for _ in 0..3 {
+            let p = [
+                next(200) as f32 / 100.0 - 1.0,
+                next(200) as f32 / 100.0 - 1.0,
+            ];
+            verts.push(vertex([p[0], p[1], z, 1.0], c, 0));
+        }
+    }
+    for format in [vk::Format::D16_UNORM, vk::Format::D32_SFLOAT] {
+        for op in 0..8 {
+            let mut st = state(VIEWPORT);
+            st.depth_stencil.depth_test = true;
+            st.depth_stencil.depth_write = op % 3 != 2;
+            st.depth_stencil.depth_compare = vk::CompareOp::from_raw(op);
+            st.depth_clamp = op % 2 == 0;
+            if op % 4 == 1 {
+                st.depth_bias = Some(DepthBias {
+                    constant: 3.0,
+                    clamp: 0.0,
+                    slope: 0.5,
+                });
+            }
+            let early = draw_with_depth(&vs, &fs, &verts, None, &st, format, 0.6);
+            st.late_tests = true;
+            let late = draw_with_depth(&vs, &fs, &verts, None, &st, format, 0.6);
+            let bits = |v: &(Vec<[f32; 4]>, Vec<f32>, u64)| {
+                let c: Vec<[u32; 4]> = v.0.iter().map(|t| t.map(f32::to_bits)).collect();
+                let d: Vec<u32> = v.1.iter().map(|x| x.to_bits()).collect();
+                (c, d, v.2)
+            };
+            assert!(
+                op == 0 || op == 2 || late.2 > 0,
+                "{format:?} op {op}: something passes"
+            );
+            assert_eq!(bits(&early), bits(&late), "{format:?} op {op}");
         }
     }
 }
