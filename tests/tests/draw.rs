@@ -551,6 +551,56 @@ fn instance_divisors_repeat_and_hold_per_instance_attributes() {
     unsafe { vk.device.destroy_pipeline_layout(layout, None) };
 }
 
+/// Divisors the device cannot take fail pipeline creation cleanly (no validation layer: the
+/// driver's own checks): a divisor other than 1 without vertexAttributeInstanceRateDivisor
+/// enabled, and any divisor for a per-vertex binding; divisor 1 needs no feature.
+#[test]
+fn divisor_misuse_fails_cleanly() {
+    let vk = Vk::with(softvk_tests::Options {
+        validation: false,
+        ..Default::default()
+    });
+    let layout = gfx::layout(&vk, &[], 4);
+    let with = |binding: u32, divisor: u32| {
+        let mut st = PipelineState::default();
+        st.bindings.push(vk::VertexInputBindingDescription {
+            binding: 1,
+            stride: 8,
+            input_rate: vk::VertexInputRate::INSTANCE,
+        });
+        st.attributes.push(vk::VertexInputAttributeDescription {
+            location: 2,
+            binding: 1,
+            format: vk::Format::R32G32_SFLOAT,
+            offset: 0,
+        });
+        st.divisors
+            .push(vk::VertexInputBindingDivisorDescriptionKHR { binding, divisor });
+        st.try_build(&vk, layout, INST_VS, Some(COLOR_FS))
+    };
+    for (binding, divisor, needle) in [
+        (1, 3, "vertexAttributeInstanceRateDivisor"),
+        (1, 0, "vertexAttributeInstanceRateZeroDivisor"),
+        (0, 1, "inputRate"),
+    ] {
+        assert_eq!(
+            with(binding, divisor),
+            Err(vk::Result::ERROR_VALIDATION_FAILED_EXT),
+            "binding {binding} divisor {divisor}"
+        );
+        let errors = vk.take_softvk_errors();
+        assert!(
+            errors.len() == 1 && errors[0].contains(needle),
+            "binding {binding} divisor {divisor}: {errors:?}"
+        );
+    }
+    let pipe = with(1, 1).expect("divisor 1 needs no feature");
+    unsafe {
+        vk.device.destroy_pipeline(pipe, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+}
+
 /// Every blend factor (as source with ONE_MINUS_SRC_ALPHA, as destination with SRC_ALPHA) and
 /// every blend op (color and alpha ops differing), over a background of varying color and
 /// alpha, with blend constants: one 8x8 cell each, compared with lavapipe's image.
