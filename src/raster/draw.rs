@@ -317,7 +317,7 @@ fn fast_decode(format: vk::Format, b: &[u8]) -> Texel {
 /// The codec's conversion of a float to an n-bit UNORM code (round to nearest in f64 after
 /// clamping to [0, 1]; NaN gives 0).
 #[inline(always)]
-fn unorm_code(x: f32, max: f64) -> u64 {
+pub(super) fn unorm_code(x: f32, max: f64) -> u64 {
     let v = (x as f64).clamp(0.0, 1.0) * max;
     // v is an f32 times a 16-bit integer: at most 40 significant bits, so v + 0.5 is exact and
     // its truncation is v rounded half away from zero (f64::round); NaN converts to 0.
@@ -940,6 +940,15 @@ fn shade(
             && !builtins.writes_sample_mask
             && !state.alpha_to_coverage;
         let early_passed = std::cell::Cell::new(0u64);
+        // Depth clamping: to the viewport's depth range.
+        let clamp_depth = |z: f32| {
+            if state.depth_clamp {
+                let (n, f) = (vp.min_depth, vp.max_depth);
+                z.clamp(n.min(f), n.max(f))
+            } else {
+                z
+            }
+        };
         let fill = |q: usize, rows: &mut [[u32; 4]]| -> u8 {
             let (k, quad, sample) = &quads[q];
             let p = &prims[*k as usize];
@@ -1026,12 +1035,7 @@ fn shade(
                     }
                     // The depth the late tests would use: interpolated, biased, clamped.
                     let z0 = f32::from_bits(rows[fc + 2][l]) + p.bias;
-                    let z = if state.depth_clamp {
-                        let (n, f) = (vp.min_depth, vp.max_depth);
-                        z0.clamp(n.min(f), n.max(f))
-                    } else {
-                        z0
-                    };
+                    let z = clamp_depth(z0);
                     let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
                     if depth_test_only(t, &state.depth_stencil, (x, y, 0), z) {
                         mask |= 1 << l;
@@ -1133,13 +1137,7 @@ fn shade(
                         } else {
                             z0 + p.bias
                         };
-                        // Depth clamping: to the viewport's depth range.
-                        let z = if state.depth_clamp {
-                            let (n, f) = (vp.min_depth, vp.max_depth);
-                            z0.clamp(n.min(f), n.max(f))
-                        } else {
-                            z0
-                        };
+                        let z = clamp_depth(z0);
                         let survives = match (tests_apply, depth_only) {
                             (false, _) => true,
                             (true, Some(t)) => {

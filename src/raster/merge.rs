@@ -90,11 +90,7 @@ mod f4 {
         std::array::from_fn(|l| {
             (0..4).fold(0u32, |p, c| {
                 let code = match new[c] {
-                    Some(v) => {
-                        let x = v.0[l] as f64;
-                        let x = if x >= 0.0 { x.min(1.0) } else { 0.0 };
-                        (x * 255.0 + 0.5) as u32
-                    }
+                    Some(v) => crate::raster::draw::unorm_code(v.0[l], 255.0) as u32,
                     None => old[l] >> (8 * c) & 0xff,
                 };
                 p | code << (8 * c)
@@ -280,17 +276,10 @@ fn unorm8(v: Lanes) -> [u8; 4] {
     f4::pack([Some(F4::new(v)), None, None, None], [0; 4]).map(|p| p as u8)
 }
 
-/// [`unorm8`] one lane at a time.
+/// [`unorm8`] one lane at a time, by the per-texel path's encoding.
 #[cfg(test)]
 fn unorm8_lanes(v: Lanes) -> [u8; 4] {
-    let mut o = [0u8; 4];
-    for l in 0..4 {
-        let x = v[l] as f64;
-        // NaN fails the comparison and becomes 0.
-        let x = if x >= 0.0 { x.min(1.0) } else { 0.0 };
-        o[l] = (x * 255.0 + 0.5) as u8;
-    }
-    o
+    v.map(|x| super::draw::unorm_code(x, 255.0) as u8)
 }
 
 #[cfg(test)]
@@ -299,27 +288,18 @@ mod tests {
     use crate::format::Texel;
     use crate::raster::blend::{self, Range};
 
-    /// A small deterministic generator.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u32 {
-            self.0 = self
-                .0
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (self.0 >> 33) as u32
-        }
-        /// Mostly in [0, 1], sometimes beyond it, NaN or infinite.
-        fn value(&mut self) -> f32 {
-            match self.next() % 16 {
-                0 => f32::NAN,
-                1 => f32::INFINITY,
-                2 => -1.5,
-                3 => 2.5,
-                4 => (self.next() % 256) as f32 / 255.0,
-                5 => ((self.next() % 510) as f32 + 0.5) / 510.0,
-                _ => (self.next() % 1_000_001) as f32 / 1e6,
-            }
+    use crate::raster::tests::Rng;
+
+    /// Mostly in [0, 1], sometimes beyond it, NaN or infinite.
+    fn value(r: &mut Rng) -> f32 {
+        match r.below(16) {
+            0 => f32::NAN,
+            1 => f32::INFINITY,
+            2 => -1.5,
+            3 => 2.5,
+            4 => r.below(256) as f32 / 255.0,
+            5 => (r.below(510) as f32 + 0.5) / 510.0,
+            _ => r.below(1_000_001) as f32 / 1e6,
         }
     }
 
@@ -328,10 +308,10 @@ mod tests {
     fn unorm8_paths_agree() {
         let mut rng = Rng(3);
         for _ in 0..200_000 {
-            let v: Lanes = std::array::from_fn(|_| match rng.next() % 3 {
-                0 => rng.value(),
-                1 => f32::from_bits(rng.next() << 1 | rng.next() & 1),
-                _ => (rng.next() % 2_000_000) as f32 / 1e6 - 0.5,
+            let v: Lanes = std::array::from_fn(|_| match rng.below(3) {
+                0 => value(&mut rng),
+                1 => f32::from_bits(rng.next() as u32),
+                _ => rng.below(2_000_000) as f32 / 1e6 - 0.5,
             });
             assert_eq!(unorm8(v), unorm8_lanes(v), "{v:?}");
         }
@@ -366,17 +346,18 @@ mod tests {
                     dst_alpha: pick(&mut rng),
                     alpha_op: ops[rng.next() as usize % 5],
                     write_mask: if round % 5 == 0 {
-                        vk::ColorComponentFlags::from_raw(rng.next() & 0xf)
+                        vk::ColorComponentFlags::from_raw(rng.below(16) as u32)
                     } else {
                         vk::ColorComponentFlags::RGBA
                     },
                 };
-                let src: [Lanes; 4] = std::array::from_fn(|_| std::array::from_fn(|_| rng.value()));
+                let src: [Lanes; 4] =
+                    std::array::from_fn(|_| std::array::from_fn(|_| value(&mut rng)));
                 let src1: [Lanes; 4] =
-                    std::array::from_fn(|_| std::array::from_fn(|_| rng.value()));
-                let constants: [f32; 4] = std::array::from_fn(|_| rng.value());
+                    std::array::from_fn(|_| std::array::from_fn(|_| value(&mut rng)));
+                let constants: [f32; 4] = std::array::from_fn(|_| value(&mut rng));
                 let init: Vec<u8> = (0..4 * 4 * 3).map(|_| rng.next() as u8).collect();
-                let live = (rng.next() % 16) as u8;
+                let live = rng.below(16) as u8;
                 // A 4 x 3 image; the quad at (2, 0) (its last column lies inside).
                 let mut fast = init.clone();
                 let mut slow = init.clone();

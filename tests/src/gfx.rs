@@ -414,6 +414,11 @@ pub fn f32_bytes(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
+/// Little-endian bytes of 32-bit words (index buffers, indirect commands).
+pub fn u32_bytes(v: &[u32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
 /// Sets the full viewport and scissor of a `w` x `h` target.
 pub fn viewport_scissor(vk: &Vk, cb: vk::CommandBuffer, w: u32, h: u32) {
     unsafe {

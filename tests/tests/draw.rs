@@ -4,7 +4,9 @@
 //! within the tolerance each test states.
 
 use ash::vk;
-use softvk_tests::gfx::{self, Attachment, PipelineState, attachment, buffer_with, f32_bytes};
+use softvk_tests::gfx::{
+    self, Attachment, PipelineState, attachment, buffer_with, f32_bytes, u32_bytes,
+};
 use softvk_tests::{Buf, Vk};
 
 const COLOR_VS: &[u8] = include_bytes!("../../shaders/tests/gfx_color_vs.spv");
@@ -461,14 +463,27 @@ fn draw_instances(
     img
 }
 
-/// A pipeline for [`draw_instances`]: binding 1 per instance (with `divisor` when given).
-fn instanced_pipeline(vk: &Vk, layout: vk::PipelineLayout, divisor: Option<u32>) -> vk::Pipeline {
+/// The state of INST_VS pipelines: the position/color binding 0 per vertex, offsets at
+/// binding 1 (location 2) per instance.
+fn instanced_state() -> PipelineState {
     let mut st = PipelineState::default();
     st.bindings.push(vk::VertexInputBindingDescription {
         binding: 1,
         stride: 8,
         input_rate: vk::VertexInputRate::INSTANCE,
     });
+    st.attributes.push(vk::VertexInputAttributeDescription {
+        location: 2,
+        binding: 1,
+        format: vk::Format::R32G32_SFLOAT,
+        offset: 0,
+    });
+    st
+}
+
+/// A pipeline for [`draw_instances`] (binding 1 with `divisor` when given).
+fn instanced_pipeline(vk: &Vk, layout: vk::PipelineLayout, divisor: Option<u32>) -> vk::Pipeline {
+    let mut st = instanced_state();
     if let Some(divisor) = divisor {
         st.divisors
             .push(vk::VertexInputBindingDivisorDescriptionKHR {
@@ -476,12 +491,6 @@ fn instanced_pipeline(vk: &Vk, layout: vk::PipelineLayout, divisor: Option<u32>)
                 divisor,
             });
     }
-    st.attributes.push(vk::VertexInputAttributeDescription {
-        location: 2,
-        binding: 1,
-        format: vk::Format::R32G32_SFLOAT,
-        offset: 0,
-    });
     st.build(vk, layout, INST_VS, Some(COLOR_FS))
 }
 
@@ -562,18 +571,7 @@ fn divisor_misuse_fails_cleanly() {
     });
     let layout = gfx::layout(&vk, &[], 4);
     let with = |binding: u32, divisor: u32| {
-        let mut st = PipelineState::default();
-        st.bindings.push(vk::VertexInputBindingDescription {
-            binding: 1,
-            stride: 8,
-            input_rate: vk::VertexInputRate::INSTANCE,
-        });
-        st.attributes.push(vk::VertexInputAttributeDescription {
-            location: 2,
-            binding: 1,
-            format: vk::Format::R32G32_SFLOAT,
-            offset: 0,
-        });
+        let mut st = instanced_state();
         st.divisors
             .push(vk::VertexInputBindingDivisorDescriptionKHR { binding, divisor });
         st.try_build(&vk, layout, INST_VS, Some(COLOR_FS))
@@ -1495,14 +1493,8 @@ fn indirect_draws_match_direct_draws() {
         .rev()
         .flat_map(|t| [3 * t, 3 * t + 1, 3 * t + 2])
         .collect();
-    let ib = buffer_with(
-        &vk,
-        &idx.iter()
-            .flat_map(|i| i.to_le_bytes())
-            .collect::<Vec<u8>>(),
-        vk::BufferUsageFlags::INDEX_BUFFER,
-    );
-    let words = |w: &[u32]| w.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let ib = buffer_with(&vk, &u32_bytes(&idx), vk::BufferUsageFlags::INDEX_BUFFER);
+    let words = u32_bytes;
     // Draw commands 24 bytes apart: triangles 0, (none: 0 instances), 2, 3.
     let mut cmds = Vec::new();
     for (first, inst) in [(0u32, 1u32), (3, 0), (6, 1), (9, 1)] {
@@ -2346,13 +2338,7 @@ fn full_32_bit_indices_and_indirect_first_instance() {
         vk::BufferUsageFlags::VERTEX_BUFFER,
     );
     let big: Vec<u32> = (0..12).map(|k| (1 << 24) + k).collect();
-    let ib = buffer_with(
-        &vk,
-        &big.iter()
-            .flat_map(|i| i.to_le_bytes())
-            .collect::<Vec<u8>>(),
-        vk::BufferUsageFlags::INDEX_BUFFER,
-    );
+    let ib = buffer_with(&vk, &u32_bytes(&big), vk::BufferUsageFlags::INDEX_BUFFER);
     let direct = render_with(&vk, pipe, &vb, None, |cb| unsafe {
         vk.device.cmd_draw(cb, 12, 1, 0, 0)
     });
@@ -2361,19 +2347,7 @@ fn full_32_bit_indices_and_indirect_first_instance() {
     });
     assert_eq!(direct, indexed);
     // Instancing through an indirect command with firstInstance 3 equals the direct draw.
-    let mut st = PipelineState::default();
-    st.bindings.push(vk::VertexInputBindingDescription {
-        binding: 1,
-        stride: 8,
-        input_rate: vk::VertexInputRate::INSTANCE,
-    });
-    st.attributes.push(vk::VertexInputAttributeDescription {
-        location: 2,
-        binding: 1,
-        format: vk::Format::R32G32_SFLOAT,
-        offset: 0,
-    });
-    let inst = st.build(&vk, layout, INST_VS, Some(COLOR_FS));
+    let inst = instanced_pipeline(&vk, layout, None);
     let offsets = buffer_with(
         &vk,
         &f32_bytes(&[0.0; 16]),
@@ -2381,10 +2355,7 @@ fn full_32_bit_indices_and_indirect_first_instance() {
     );
     let cmd = buffer_with(
         &vk,
-        &[3u32, 2, 0, 3]
-            .iter()
-            .flat_map(|x| x.to_le_bytes())
-            .collect::<Vec<u8>>(),
+        &u32_bytes(&[3, 2, 0, 3]),
         vk::BufferUsageFlags::INDIRECT_BUFFER,
     );
     let tint = |cb| unsafe {
@@ -2467,13 +2438,7 @@ fn hostile_draws_stay_inside_the_attachments() {
         7,
         5,
     ];
-    let ib = buffer_with(
-        &vk,
-        &idx.iter()
-            .flat_map(|i| i.to_le_bytes())
-            .collect::<Vec<u8>>(),
-        vk::BufferUsageFlags::INDEX_BUFFER,
-    );
+    let ib = buffer_with(&vk, &u32_bytes(&idx), vk::BufferUsageFlags::INDEX_BUFFER);
     // The color image bound at 4096 bytes into memory filled with a guard pattern.
     let info = softvk_tests::image_2d(vk::Format::R8G8B8A8_UNORM, W, H)
         .usage(vk::ImageUsageFlags::COLOR_ATTACHMENT | vk::ImageUsageFlags::TRANSFER_SRC);
@@ -3007,14 +2972,8 @@ fn shader_draw_parameters_reach_the_vertex_shader() {
         .collect();
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
     let idx: Vec<u32> = (0..8).collect();
-    let ib = buffer_with(
-        &vk,
-        &idx.iter()
-            .flat_map(|i| i.to_le_bytes())
-            .collect::<Vec<u8>>(),
-        vk::BufferUsageFlags::INDEX_BUFFER,
-    );
-    let words = |w: &[u32]| w.iter().flat_map(|x| x.to_le_bytes()).collect::<Vec<u8>>();
+    let ib = buffer_with(&vk, &u32_bytes(&idx), vk::BufferUsageFlags::INDEX_BUFFER);
+    let words = u32_bytes;
     // Three commands: vertices 2..4 (instance 5), 10..13 (instance 7), 20..21 (instance 9).
     let cmds = [
         words(&[2, 1, 2, 5]),
@@ -3185,14 +3144,7 @@ fn uint8_indices_draw_like_uint32_ones() {
         .map(|&i| if i == 0xFF { u32::MAX } else { i as u32 })
         .collect();
     let b8 = buffer_with(&vk, &small, vk::BufferUsageFlags::INDEX_BUFFER);
-    let b32 = buffer_with(
-        &vk,
-        &wide
-            .iter()
-            .flat_map(|i| i.to_le_bytes())
-            .collect::<Vec<u8>>(),
-        vk::BufferUsageFlags::INDEX_BUFFER,
-    );
+    let b32 = buffer_with(&vk, &u32_bytes(&wide), vk::BufferUsageFlags::INDEX_BUFFER);
     let d = &vk.device;
     let with8 = render_with(&vk, pipe, &vb, None, |cb| unsafe {
         d.cmd_bind_index_buffer(cb, b8.buffer, 0, vk::IndexType::UINT8_KHR);

@@ -1104,13 +1104,8 @@ fn fast_texels_match_the_codec() {
 /// stored and incoming depths in and out of [0, 1], NaN and pixels outside the plane.
 #[test]
 fn the_depth_only_path_matches_the_general_tests() {
-    let mut r = 0x9e37_79b9_7f4a_7c15u64;
-    let mut next = move || {
-        r ^= r << 13;
-        r ^= r >> 7;
-        r ^= r << 17;
-        r
-    };
+    let mut rng = crate::raster::tests::Rng(0x9e37_79b9_7f4a_7c15);
+    let mut next = move || rng.next();
     let value = |n: u64| match n % 8 {
         0 => f32::NAN,
         1 => -0.25,
@@ -1176,13 +1171,8 @@ fn the_depth_only_path_matches_the_general_tests() {
 fn early_depth_tests_match_late_ones() {
     let (vs, fs) = kernels();
     assert!(fs.pure, "the color shader has no side effects");
-    let mut r = 0x5851_f42d_4c95_7f2du64;
-    let mut next = move |n: u64| {
-        r ^= r << 13;
-        r ^= r >> 7;
-        r ^= r << 17;
-        r % n
-    };
+    let mut rng = crate::raster::tests::Rng(0x5851_f42d_4c95_7f2d);
+    let mut next = move |n: u64| rng.below(n);
     let mut verts = Vec::new();
     for k in 0..24 {
         let z = next(1000) as f32 / 900.0 - 0.05;
