@@ -863,8 +863,18 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<u64> 
 struct Buffers {
     /// The interface rows of the quads' calls.
     io: Vec<[u32; 4]>,
-    /// (triangle, quad, the sample it shades when shading per sample).
-    quads: Vec<(u32, Quad, Option<u32>)>,
+    /// The current triangle's interpolation.
+    tri: TriInputs,
+}
+
+/// The interpolation of one primitive's varying inputs, set up when its quads start.
+#[derive(Default)]
+struct TriInputs {
+    /// Inputs that differ between the vertices: (row, value at vertex 0, differences of
+    /// vertices 1 and 2 from it, noperspective). Equal inputs are written once per triangle.
+    slopes: Vec<(usize, F4, F4, F4, bool)>,
+    /// The three vertices share w: perspective-correct weights are the plain ones.
+    plain: bool,
 }
 
 /// Runs the fragment stage of draw `d` on its primitives `list` (in order) inside `tile`, with
@@ -906,77 +916,93 @@ fn shade(
             && state.depth_stencil.depth_bounds.is_none()
             && matches!(d.format, vk::Format::D32_SFLOAT | vk::Format::D16_UNORM)
     });
-    {
-        let Buffers { io, quads } = buffers;
-        quads.clear();
-        for &k in list {
-            prims[k as usize]
-                .tri
-                .quads_sampled(tile, state.samples, |q| {
-                    if per_sample {
-                        for s in 0..state.samples {
-                            let mut q = *q;
-                            q.mask = (0..4).fold(0, |m, l| m | ((q.samples[l] >> s) & 1) << l);
-                            if q.mask != 0 {
-                                quads.push((k, q, Some(s)));
-                            }
-                        }
-                    } else {
-                        quads.push((k, *q, None));
-                    }
-                });
+    // Built-in input rows the shader does not declare are not written; the interpolated
+    // depth is also what the tests use.
+    let reads = |b: u32| builtins.reads(b);
+    let need_z = tests_apply || reads(StageBuiltins::FRAG_COORD);
+    // Early depth tests: one sample, a D32/D16 plane alone, and a fragment shader whose
+    // running changes nothing but its fragment's outputs (no discard, side effects,
+    // FragDepth or SampleMask output), without alpha to coverage: the depth test (and
+    // write) comes before the shader, which then runs only for quads with a surviving
+    // pixel, with the results of testing after it.
+    let early = state.samples <= 1
+        && !state.late_tests
+        && !per_sample
+        && depth_only.is_some()
+        && fs.is_some_and(|f| f.pure)
+        && !builtins.writes_depth
+        && !builtins.writes_sample_mask
+        && !state.alpha_to_coverage;
+    let mut early_passed = 0u64;
+    // Depth clamping: to the viewport's depth range.
+    let clamp_depth = |z: f32| {
+        if state.depth_clamp {
+            let (n, f) = (vp.min_depth, vp.max_depth);
+            z.clamp(n.min(f), n.max(f))
+        } else {
+            z
         }
-        // Early depth tests: one sample, a D32/D16 plane alone, and a fragment shader whose
-        // running changes nothing but its fragment's outputs (no discard, side effects,
-        // FragDepth or SampleMask output), without alpha to coverage: the depth test (and
-        // write) comes before the shader, which then runs only for quads with a surviving
-        // pixel, with the results of testing after it.
-        let early = state.samples <= 1
-            && !state.late_tests
-            && !per_sample
-            && depth_only.is_some()
-            && fs.is_some_and(|f| f.pure)
-            && !builtins.writes_depth
-            && !builtins.writes_sample_mask
-            && !state.alpha_to_coverage;
-        let early_passed = std::cell::Cell::new(0u64);
-        // Depth clamping: to the viewport's depth range.
-        let clamp_depth = |z: f32| {
-            if state.depth_clamp {
-                let (n, f) = (vp.min_depth, vp.max_depth);
-                z.clamp(n.min(f), n.max(f))
+    };
+    // A primitive's quads start: its per-primitive rows written, its slopes set up.
+    let enter = |p: &Prim, tri: &mut TriInputs, rows: &mut [[u32; 4]]| {
+        let v = &p.tri.verts;
+        tri.plain = v[0].w_inv == v[1].w_inv && v[1].w_inv == v[2].w_inv;
+        tri.slopes.clear();
+        let [r0, r1, r2] = p.v.map(|r| &arena[r as usize + 4..]);
+        for (j, (row, noperspective)) in varying(fs).enumerate() {
+            let (a0, a1, a2) = (r0[j], r1[j], r2[j]);
+            if a0.to_bits() == a1.to_bits() && a1.to_bits() == a2.to_bits() {
+                // Equal at the three vertices: that value everywhere.
+                rows[row] = [a0.to_bits(); 4];
             } else {
-                z
+                // From vertex 0 by differences: a nearly constant attribute stays close.
+                let (d0, d1, d2) = (F4::splat(a0), F4::splat(a1 - a0), F4::splat(a2 - a0));
+                tri.slopes.push((row, d0, d1, d2, noperspective));
             }
+        }
+        for (j, row) in flat(fs).enumerate() {
+            rows[row] = [flats[p.flat as usize + j]; 4];
+        }
+        if reads(StageBuiltins::FRONT_FACING) {
+            rows[IO_IN_FRONT_FACING as usize] = [if p.tri.front_facing { u32::MAX } else { 0 }; 4];
+        }
+        if reads(StageBuiltins::VIEW_INDEX) {
+            rows[IO_IN_VIEW_INDEX as usize] = [state.view_index; 4];
+        }
+    };
+    // Writes a quad's per-quad input rows; returns the lanes to run (after early tests).
+    let mut fill = |p: &Prim,
+                    tri: &TriInputs,
+                    quad: &Quad,
+                    sample: Option<u32>,
+                    rows: &mut [[u32; 4]]|
+     -> u8 {
+        let v = &p.tri.verts;
+        // Where the inputs are evaluated: the pixel centers, or the shaded sample.
+        let (ox, oy) = match sample {
+            Some(s) => super::SAMPLES_4[s as usize],
+            None => (128, 128),
         };
-        let fill = |q: usize, rows: &mut [[u32; 4]]| -> u8 {
-            let (k, quad, sample) = &quads[q];
-            let p = &prims[*k as usize];
-            let v = &p.tri.verts;
-            // Where the inputs are evaluated: the pixel centers, or the shaded sample.
-            let (ox, oy) = match sample {
-                Some(s) => super::SAMPLES_4[*s as usize],
-                None => (128, 128),
-            };
-            // Barycentric weights, vertex-major: b[i][lane].
-            let b: [F4; 3] = match sample {
-                Some(_) => {
-                    let mut b = [[0f32; 4]; 3];
-                    for l in 0..4 {
-                        let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                        let w = p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy);
-                        for i in 0..3 {
-                            b[i][l] = w[i];
-                        }
+        // Barycentric weights, vertex-major: b[i][lane].
+        let b: [F4; 3] = match sample {
+            Some(_) => {
+                let mut b = [[0f32; 4]; 3];
+                for l in 0..4 {
+                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                    let w = p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy);
+                    for i in 0..3 {
+                        b[i][l] = w[i];
                     }
-                    b.map(F4::new)
                 }
-                None => quad.bary.map(F4::new),
-            };
+                b.map(F4::new)
+            }
+            None => quad.bary.map(F4::new),
+        };
+        if !tri.slopes.is_empty() {
             // Perspective-correct weights: b_i / w_i, normalized (the plain weights where the
             // sum is zero or not finite). With one w for all three vertices (2D, orthographic
             // projections) they are the plain weights.
-            let pw: [F4; 3] = if v[0].w_inv == v[1].w_inv && v[1].w_inv == v[2].w_inv {
+            let pw: [F4; 3] = if tri.plain {
                 b
             } else {
                 let winv = v.map(|v| F4::splat(v.w_inv));
@@ -984,29 +1010,28 @@ fn shade(
                 let sum = q[0] + q[1] + q[2];
                 std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
             };
-            let [r0, r1, r2] = p.v.map(|r| &arena[r as usize + 4..]);
-            for (j, (row, noperspective)) in varying(fs).enumerate() {
+            for &(row, a0, d1, d2, noperspective) in &tri.slopes {
                 let w = if noperspective { &b } else { &pw };
-                // From vertex 0 by differences: a constant attribute stays exact.
-                let (a0, a1, a2) = (r0[j], r1[j], r2[j]);
-                let (d1, d2) = (F4::splat(a1 - a0), F4::splat(a2 - a0));
-                let x = F4::splat(a0) + w[1] * d1 + w[2] * d2;
+                let x = a0 + w[1] * d1 + w[2] * d2;
                 x.store(&mut rows[row]);
             }
-            for (j, row) in flat(fs).enumerate() {
-                rows[row] = [flats[p.flat as usize + j]; 4];
-            }
-            let (fx, fy) = (ox as f32 / 256.0, oy as f32 / 256.0);
-            let fc = IO_IN_FRAG_COORD as usize;
-            let (x0, y0) = (quad.x as f32 + fx, quad.y as f32 + fy);
+        }
+        let (fx, fy) = (ox as f32 / 256.0, oy as f32 / 256.0);
+        let fc = IO_IN_FRAG_COORD as usize;
+        let (x0, y0) = (quad.x as f32 + fx, quad.y as f32 + fy);
+        let dot = |c: [f32; 3]| {
+            let c = c.map(F4::splat);
+            b[0] * c[0] + b[1] * c[1] + b[2] * c[2]
+        };
+        if reads(StageBuiltins::FRAG_COORD) {
             rows[fc] = [x0, x0 + 1.0, x0, x0 + 1.0].map(f32::to_bits);
             rows[fc + 1] = [y0, y0, y0 + 1.0, y0 + 1.0].map(f32::to_bits);
-            let dot = |c: [f32; 3]| {
-                let c = c.map(F4::splat);
-                b[0] * c[0] + b[1] * c[1] + b[2] * c[2]
-            };
-            dot(v.map(|v| v.z)).store(&mut rows[fc + 2]);
             dot(v.map(|v| v.w_inv)).store(&mut rows[fc + 3]);
+        }
+        if need_z {
+            dot(v.map(|v| v.z)).store(&mut rows[fc + 2]);
+        }
+        if reads(StageBuiltins::SAMPLE) {
             rows[IO_IN_SAMPLE_ID as usize] = [sample.unwrap_or(0); 4];
             rows[IO_IN_SAMPLE_POSITION as usize] = [fx.to_bits(); 4];
             rows[IO_IN_SAMPLE_POSITION as usize + 1] = [fy.to_bits(); 4];
@@ -1015,214 +1040,265 @@ fn shade(
                 None => u32::MAX,
             };
             rows[IO_IN_SAMPLE_MASK as usize] = quad.samples.map(|m| m as u32 & keep);
-            rows[IO_IN_FRONT_FACING as usize] = [if p.tri.front_facing { u32::MAX } else { 0 }; 4];
-            if let Some([px, py, size]) = p.point {
-                let pc = IO_IN_POINT_COORD as usize;
-                for l in 0..4 {
-                    let (x, y) = (x0 + (l & 1) as f32, y0 + (l >> 1) as f32);
-                    rows[pc][l] = ((x - px) / size + 0.5).to_bits();
-                    rows[pc + 1][l] = ((y - py) / size + 0.5).to_bits();
+        }
+        if let (Some([px, py, size]), true) = (p.point, reads(StageBuiltins::POINT_COORD)) {
+            let pc = IO_IN_POINT_COORD as usize;
+            for l in 0..4 {
+                let (x, y) = (x0 + (l & 1) as f32, y0 + (l >> 1) as f32);
+                rows[pc][l] = ((x - px) / size + 0.5).to_bits();
+                rows[pc + 1][l] = ((y - py) / size + 0.5).to_bits();
+            }
+        }
+        if let (true, Some(t)) = (early, depth_only) {
+            let mut mask = 0u8;
+            for l in 0..4 {
+                if quad.mask >> l & 1 == 0 || quad.samples[l] as u32 & state.sample_mask & 1 == 0 {
+                    continue;
+                }
+                // The depth the late tests would use: interpolated, biased, clamped.
+                let z0 = f32::from_bits(rows[fc + 2][l]) + p.bias;
+                let z = clamp_depth(z0);
+                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                if depth_test_only(t, &state.depth_stencil, (x, y, 0), z) {
+                    mask |= 1 << l;
                 }
             }
-            rows[IO_IN_VIEW_INDEX as usize] = [state.view_index; 4];
-            if let (true, Some(t)) = (early, depth_only) {
-                let mut mask = 0u8;
-                for l in 0..4 {
-                    if quad.mask >> l & 1 == 0
-                        || quad.samples[l] as u32 & state.sample_mask & 1 == 0
-                    {
-                        continue;
-                    }
-                    // The depth the late tests would use: interpolated, biased, clamped.
-                    let z0 = f32::from_bits(rows[fc + 2][l]) + p.bias;
-                    let z = clamp_depth(z0);
-                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                    if depth_test_only(t, &state.depth_stencil, (x, y, 0), z) {
-                        mask |= 1 << l;
-                    }
-                }
-                early_passed.set(early_passed.get() + POP4[mask as usize]);
-                return mask;
-            }
-            quad.mask
+            early_passed += POP4[mask as usize];
+            return mask;
+        }
+        quad.mask
+    };
+    // Writes lane l's outputs to color attachment c at sample (x, y, s).
+    let write_lane = |c: usize, rows: &[[u32; 4]], l: usize, at: (i32, i32, u32)| {
+        let Some((target, _)) = att.color[c] else {
+            return;
         };
-        // Writes lane l's outputs to color attachment c at sample (x, y, s).
-        let write_lane = |c: usize, rows: &[[u32; 4]], l: usize, at: (i32, i32, u32)| {
-            let Some((target, _)) = att.color[c] else {
+        // The draw's own blend state (absent: writes nothing there).
+        let ba = d.blend.get(c).unwrap_or(&NO_WRITE);
+        let o = IO_OUT_LOCATIONS as usize + 4 * c;
+        let mut src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
+        if state.alpha_to_one {
+            src[3] = 1.0f32.to_bits();
+        }
+        let out = Output {
+            src,
+            src1: std::array::from_fn(|k| f32::from_bits(rows[IO_OUT_SRC1 as usize + k][l])),
+            constants: state.blend_constants,
+            logic_op: state.logic_op,
+        };
+        write_color(target, ba, &out, at);
+    };
+    // One sample per pixel: a quad's pixels are distinct, so its tests run first and its
+    // color writes after them, per attachment (a quad at a time where `plans` has one).
+    let single = state.samples <= 1 && !per_sample;
+    let mut passed = 0u64;
+    let mut take = |p: &Prim, quad: &Quad, sample: Option<u32>, rows: &[[u32; 4]], live: u8| {
+        let mut pass = 0u8;
+        if early {
+            // Tested before the shader ran (which cannot discard): the live lanes passed.
+            pass = live;
+        } else if single && !tests_apply {
+            // One sample, no depth or stencil: the covered lanes pass.
+            for l in 0..4 {
+                if live >> l & 1 == 0 {
+                    continue;
+                }
+                let mut cover = quad.samples[l] as u32 & state.sample_mask;
+                if state.alpha_to_coverage {
+                    let alpha = f32::from_bits(rows[IO_OUT_LOCATIONS as usize + 3][l]);
+                    cover &= coverage_of_alpha(alpha, state.samples);
+                }
+                if builtins.writes_sample_mask {
+                    cover &= rows[IO_OUT_SAMPLE_MASK as usize][l];
+                }
+                pass |= ((cover & 1) as u8) << l;
+            }
+            passed += POP4[pass as usize & 15];
+            if fs.is_none() {
                 return;
-            };
-            // The draw's own blend state (absent: writes nothing there).
-            let ba = d.blend.get(c).unwrap_or(&NO_WRITE);
-            let o = IO_OUT_LOCATIONS as usize + 4 * c;
-            let mut src: [u32; 4] = std::array::from_fn(|k| rows[o + k][l]);
-            if state.alpha_to_one {
-                src[3] = 1.0f32.to_bits();
             }
-            let out = Output {
-                src,
-                src1: std::array::from_fn(|k| f32::from_bits(rows[IO_OUT_SRC1 as usize + k][l])),
-                constants: state.blend_constants,
-                logic_op: state.logic_op,
-            };
-            write_color(target, ba, &out, at);
-        };
-        // One sample per pixel: a quad's pixels are distinct, so its tests run first and its
-        // color writes after them, per attachment (a quad at a time where `plans` has one).
-        let single = state.samples <= 1 && !per_sample;
-        let mut passed = 0u64;
-        let mut take = |q: usize, rows: &[[u32; 4]], live: u8| {
-            let (k, quad, sample) = &quads[q];
-            let p = &prims[*k as usize];
-            let mut pass = 0u8;
-            if early {
-                // Tested before the shader ran (which cannot discard): the live lanes passed.
-                pass = live;
-            } else if single && !tests_apply {
-                // One sample, no depth or stencil: the covered lanes pass.
-                for l in 0..4 {
-                    if live >> l & 1 == 0 {
+        } else {
+            for l in 0..4 {
+                if live >> l & 1 == 0 {
+                    continue;
+                }
+                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                let o = IO_OUT_LOCATIONS as usize;
+                let alpha = f32::from_bits(rows[o + 3][l]);
+                let shaded = match sample {
+                    Some(s) => 1 << s,
+                    None => u32::MAX,
+                };
+                let mut cover = quad.samples[l] as u32 & state.sample_mask & shaded;
+                if state.alpha_to_coverage {
+                    cover &= coverage_of_alpha(alpha, state.samples);
+                }
+                if builtins.writes_sample_mask {
+                    cover &= rows[IO_OUT_SAMPLE_MASK as usize][l];
+                }
+                for s in 0..state.samples.max(1) {
+                    if cover >> s & 1 == 0 {
                         continue;
                     }
-                    let mut cover = quad.samples[l] as u32 & state.sample_mask;
-                    if state.alpha_to_coverage {
-                        let alpha = f32::from_bits(rows[IO_OUT_LOCATIONS as usize + 3][l]);
-                        cover &= coverage_of_alpha(alpha, state.samples);
-                    }
-                    if builtins.writes_sample_mask {
-                        cover &= rows[IO_OUT_SAMPLE_MASK as usize][l];
-                    }
-                    pass |= ((cover & 1) as u8) << l;
-                }
-                passed += POP4[pass as usize & 15];
-                if fs.is_none() {
-                    return;
-                }
-            } else {
-                for l in 0..4 {
-                    if live >> l & 1 == 0 {
-                        continue;
-                    }
-                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                    let o = IO_OUT_LOCATIONS as usize;
-                    let alpha = f32::from_bits(rows[o + 3][l]);
-                    let shaded = match sample {
-                        Some(s) => 1 << s,
-                        None => u32::MAX,
+                    let z0 = if builtins.writes_depth {
+                        f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
+                    } else if state.samples > 1 && sample.is_none() {
+                        // Depth at the sample's location.
+                        let (sx, sy) = super::SAMPLES_4[s as usize];
+                        let b = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
+                        let v = &p.tri.verts;
+                        b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z
+                    } else {
+                        f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
                     };
-                    let mut cover = quad.samples[l] as u32 & state.sample_mask & shaded;
-                    if state.alpha_to_coverage {
-                        cover &= coverage_of_alpha(alpha, state.samples);
+                    // Depth bias: on the rasterized depth (FragDepth replaces it).
+                    let z0 = if builtins.writes_depth {
+                        z0
+                    } else {
+                        z0 + p.bias
+                    };
+                    let z = clamp_depth(z0);
+                    let survives = match (tests_apply, depth_only) {
+                        (false, _) => true,
+                        (true, Some(t)) => depth_test_only(t, &state.depth_stencil, (x, y, s), z),
+                        (true, None) => fragment_tests(
+                            &state.depth_stencil,
+                            att,
+                            p.tri.front_facing,
+                            (x, y, s),
+                            z,
+                        ),
+                    };
+                    if !survives {
+                        continue;
                     }
-                    if builtins.writes_sample_mask {
-                        cover &= rows[IO_OUT_SAMPLE_MASK as usize][l];
+                    passed += 1;
+                    if fs.is_none() {
+                        continue;
                     }
-                    for s in 0..state.samples.max(1) {
-                        if cover >> s & 1 == 0 {
-                            continue;
-                        }
-                        let z0 = if builtins.writes_depth {
-                            f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
-                        } else if state.samples > 1 && sample.is_none() {
-                            // Depth at the sample's location.
-                            let (sx, sy) = super::SAMPLES_4[s as usize];
-                            let b = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
-                            let v = &p.tri.verts;
-                            b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z
-                        } else {
-                            f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
-                        };
-                        // Depth bias: on the rasterized depth (FragDepth replaces it).
-                        let z0 = if builtins.writes_depth {
-                            z0
-                        } else {
-                            z0 + p.bias
-                        };
-                        let z = clamp_depth(z0);
-                        let survives = match (tests_apply, depth_only) {
-                            (false, _) => true,
-                            (true, Some(t)) => {
-                                depth_test_only(t, &state.depth_stencil, (x, y, s), z)
-                            }
-                            (true, None) => fragment_tests(
-                                &state.depth_stencil,
-                                att,
-                                p.tri.front_facing,
-                                (x, y, s),
-                                z,
-                            ),
-                        };
-                        if !survives {
-                            continue;
-                        }
-                        passed += 1;
-                        if fs.is_none() {
-                            continue;
-                        }
-                        if single {
-                            // Written below, the quad's passing pixels together.
-                            pass |= 1 << l;
-                            continue;
-                        }
-                        for c in 0..att.color.len() {
-                            write_lane(c, rows, l, (x, y, s));
-                        }
+                    if single {
+                        // Written below, the quad's passing pixels together.
+                        pass |= 1 << l;
+                        continue;
                     }
-                }
-            }
-            if pass == 0 {
-                return;
-            }
-            for (c, plan) in plans.iter().enumerate() {
-                match plan {
-                    Some(plan) => {
-                        let o = IO_OUT_LOCATIONS as usize + 4 * c;
-                        let mut src: [[f32; 4]; 4] =
-                            std::array::from_fn(|k| rows[o + k].map(f32::from_bits));
-                        if state.alpha_to_one {
-                            src[3] = [1.0; 4];
-                        }
-                        let src1: [[f32; 4]; 4] = if plan.uses_src1 {
-                            std::array::from_fn(|k| {
-                                rows[IO_OUT_SRC1 as usize + k].map(f32::from_bits)
-                            })
-                        } else {
-                            [[0.0; 4]; 4]
-                        };
-                        plan.write_quad(
-                            att.color[c].expect("a planned attachment").0,
-                            (quad.x, quad.y),
-                            pass,
-                            &src,
-                            &src1,
-                            state.blend_constants,
-                        );
+                    for c in 0..att.color.len() {
+                        write_lane(c, rows, l, (x, y, s));
                     }
-                    None => {
-                        for l in 0..4 {
-                            if pass >> l & 1 == 1 {
-                                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                                write_lane(c, rows, l, (x, y, 0));
-                            }
-                        }
-                    }
-                }
-            }
-        };
-        match fs {
-            Some(fs) => {
-                let bound = bound.expect("a binding table for the fragment shader");
-                fs.run_quads_bound(bound, push, quads.len(), io, fill, take)
-            }
-            None => {
-                let mut rows = vec![[0u32; 4]; IO_ROWS];
-                for q in 0..quads.len() {
-                    rows.iter_mut().for_each(|r| *r = [0; 4]);
-                    let live = fill(q, &mut rows);
-                    take(q, &rows, live);
                 }
             }
         }
-        passed + early_passed.get()
+        if pass == 0 {
+            return;
+        }
+        for (c, plan) in plans.iter().enumerate() {
+            match plan {
+                Some(plan) => {
+                    let o = IO_OUT_LOCATIONS as usize + 4 * c;
+                    let mut src: [[f32; 4]; 4] =
+                        std::array::from_fn(|k| rows[o + k].map(f32::from_bits));
+                    if state.alpha_to_one {
+                        src[3] = [1.0; 4];
+                    }
+                    let src1: [[f32; 4]; 4] = if plan.uses_src1 {
+                        std::array::from_fn(|k| rows[IO_OUT_SRC1 as usize + k].map(f32::from_bits))
+                    } else {
+                        [[0.0; 4]; 4]
+                    };
+                    plan.write_quad(
+                        att.color[c].expect("a planned attachment").0,
+                        (quad.x, quad.y),
+                        pass,
+                        &src,
+                        &src1,
+                        state.blend_constants,
+                    );
+                }
+                None => {
+                    for l in 0..4 {
+                        if pass >> l & 1 == 1 {
+                            let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                            write_lane(c, rows, l, (x, y, 0));
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let Buffers { io, tri } = buffers;
+    match fs {
+        Some(fs) => {
+            let bound = bound.expect("a binding table for the fragment shader");
+            fs.with_runner(bound, push, io, |r| {
+                for_quads(
+                    prims,
+                    list,
+                    tile,
+                    state.samples,
+                    per_sample,
+                    |p, at| match at {
+                        None => enter(p, tri, r.rows_mut()),
+                        Some((quad, sample)) => {
+                            let cover = fill(p, tri, quad, sample, r.rows_mut()) & 0xf;
+                            if cover != 0 {
+                                let live = r.run(cover);
+                                take(p, quad, sample, r.rows(), live);
+                            }
+                        }
+                    },
+                )
+            })
+        }
+        None => {
+            // No outputs: the rows they would be in stay zero.
+            let mut rows = vec![[0u32; 4]; IO_ROWS];
+            for_quads(
+                prims,
+                list,
+                tile,
+                state.samples,
+                per_sample,
+                |p, at| match at {
+                    None => enter(p, tri, &mut rows),
+                    Some((quad, sample)) => {
+                        let live = fill(p, tri, quad, sample, &mut rows) & 0xf;
+                        if live != 0 {
+                            take(p, quad, sample, &rows, live);
+                        }
+                    }
+                },
+            )
+        }
+    }
+    passed + early_passed
+}
+
+/// Calls `f(p, None)` as each primitive of `list` (in order) starts, then `f(p, Some((quad,
+/// sample)))` for its quads inside `tile` in order: with per-sample shading once per covered
+/// sample (the quad's mask that sample's coverage), else once (sample None).
+fn for_quads(
+    prims: &[Prim],
+    list: &[u32],
+    tile: Rect,
+    samples: u32,
+    per_sample: bool,
+    mut f: impl FnMut(&Prim, Option<(&Quad, Option<u32>)>),
+) {
+    for &k in list {
+        let p = &prims[k as usize];
+        f(p, None);
+        p.tri.quads_sampled(tile, samples, |q| {
+            if per_sample {
+                for s in 0..samples {
+                    let mut q = *q;
+                    q.mask = (0..4).fold(0, |m, l| m | ((q.samples[l] >> s) & 1) << l);
+                    if q.mask != 0 {
+                        f(p, Some((&q, Some(s))));
+                    }
+                }
+            } else {
+                f(p, Some((q, None)));
+            }
+        });
     }
 }
 

@@ -168,20 +168,39 @@ impl Unorm8 {
         src1: &[Lanes; 4],
         constants: [f32; 4],
     ) {
+        // A whole quad inside the target: its two rows of two pixels, 8 bytes each.
+        let rows = match live {
+            0xf => match (t.offset(x, y), t.offset(x, y + 1), t.offset(x + 1, y + 1)) {
+                (Some(a), Some(b), Some(_)) => Some((a, b)),
+                _ => None,
+            },
+            _ => None,
+        };
         let mut at = [None; 4];
-        for (l, a) in at.iter_mut().enumerate() {
-            if live >> l & 1 == 1 {
-                *a = t.offset(x + (l as i32 & 1), y + (l as i32 >> 1));
+        if rows.is_none() {
+            for (l, a) in at.iter_mut().enumerate() {
+                if live >> l & 1 == 1 {
+                    *a = t.offset(x + (l as i32 & 1), y + (l as i32 >> 1));
+                }
             }
         }
         // Destination words in RGBA byte order (unread lanes: 0, never stored).
         let mut old = [0u32; 4];
         if !self.overwrite {
-            for l in 0..4 {
-                if let Some(a) = at[l] {
-                    let p = u32::from_le_bytes(t.load::<4>(a));
-                    old[l] = if self.bgra { swap_rb(p) } else { p };
+            if let Some((a, b)) = rows {
+                let (r0, r1) = (t.load::<8>(a), t.load::<8>(b));
+                let word =
+                    |r: [u8; 8], k: usize| u32::from_le_bytes([r[k], r[k + 1], r[k + 2], r[k + 3]]);
+                old = [word(r0, 0), word(r0, 4), word(r1, 0), word(r1, 4)];
+            } else {
+                for l in 0..4 {
+                    if let Some(a) = at[l] {
+                        old[l] = u32::from_le_bytes(t.load::<4>(a));
+                    }
                 }
+            }
+            if self.bgra {
+                old = old.map(swap_rb);
             }
         }
         let s: [F4; 4] = src.map(|v| F4::new(v).clamp01());
@@ -206,11 +225,19 @@ impl Unorm8 {
                 }
             }
         }
-        let out = f4::pack(new, old);
-        for l in 0..4 {
-            if let Some(a) = at[l] {
-                let p = if self.bgra { swap_rb(out[l]) } else { out[l] };
-                t.store::<4>(a, p.to_le_bytes());
+        let mut out = f4::pack(new, old);
+        if self.bgra {
+            out = out.map(swap_rb);
+        }
+        if let Some((a, b)) = rows {
+            let pair = |p: u32, q: u32| (p as u64 | (q as u64) << 32).to_le_bytes();
+            t.store::<8>(a, pair(out[0], out[1]));
+            t.store::<8>(b, pair(out[2], out[3]));
+        } else {
+            for l in 0..4 {
+                if let Some(a) = at[l] {
+                    t.store::<4>(a, out[l].to_le_bytes());
+                }
             }
         }
     }
@@ -358,21 +385,23 @@ mod tests {
                 let constants: [f32; 4] = std::array::from_fn(|_| value(&mut rng));
                 let init: Vec<u8> = (0..4 * 4 * 3).map(|_| rng.next() as u8).collect();
                 let live = rng.below(16) as u8;
-                // A 4 x 3 image; the quad at (2, 0) (its last column lies inside).
+                // A 3 x 3 image (rows 16 bytes apart) and a quad inside it, or with its right
+                // column, bottom row or both outside (lanes there are dropped).
+                let (qx, qy) = [(0, 0), (2, 0), (0, 2), (2, 2)][rng.below(4) as usize];
                 let mut fast = init.clone();
                 let mut slow = init.clone();
                 {
-                    let t = Target::new(&mut fast, 4, 3, 16, format).unwrap();
+                    let t = Target::new(&mut fast, 3, 3, 16, format).unwrap();
                     let plan = Unorm8::new(&t, &ba, false).unwrap();
-                    plan.write_quad(&t, (2, 0), live, &src, &src1, constants);
+                    plan.write_quad(&t, (qx, qy), live, &src, &src1, constants);
                 }
                 {
-                    let t = Target::new(&mut slow, 4, 3, 16, format).unwrap();
+                    let t = Target::new(&mut slow, 3, 3, 16, format).unwrap();
                     for l in 0..4 {
-                        if live >> l & 1 == 0 {
+                        let (x, y) = (qx + (l as i32 & 1), qy + (l as i32 >> 1));
+                        if live >> l & 1 == 0 || x > 2 || y > 2 {
                             continue;
                         }
-                        let (x, y) = (2 + (l as i32 & 1), l as i32 >> 1);
                         let Some(Texel::Float(d)) = t.read(x, y, 0) else {
                             panic!("an RGBA8 texel")
                         };

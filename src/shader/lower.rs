@@ -142,6 +142,37 @@ pub struct StageBuiltins {
     pub writes_sample_mask: bool,
     /// SampleId or SamplePosition inputs: the shader runs once per sample.
     pub per_sample: bool,
+    /// Input rows of built-ins the stage declares (the others need not be written): bit
+    /// `1 << k` for [`StageBuiltins::FRAG_COORD`] and the other constants.
+    pub reads: u32,
+}
+
+impl StageBuiltins {
+    pub const FRAG_COORD: u32 = 1;
+    pub const FRONT_FACING: u32 = 2;
+    pub const POINT_COORD: u32 = 4;
+    /// SampleId, SamplePosition or SampleMaskIn.
+    pub const SAMPLE: u32 = 8;
+    pub const VIEW_INDEX: u32 = 16;
+
+    /// The bit of the built-in input whose rows include `row` (0 for other rows).
+    pub fn of_row(row: u32) -> u32 {
+        use crate::shader::runtime::*;
+        match row {
+            _ if (IO_IN_FRAG_COORD..IO_IN_FRAG_COORD + 4).contains(&row) => Self::FRAG_COORD,
+            IO_IN_FRONT_FACING => Self::FRONT_FACING,
+            _ if (IO_IN_POINT_COORD..IO_IN_POINT_COORD + 2).contains(&row) => Self::POINT_COORD,
+            _ if (IO_IN_SAMPLE_ID..=IO_IN_SAMPLE_MASK).contains(&row) => Self::SAMPLE,
+            IO_IN_VIEW_INDEX => Self::VIEW_INDEX,
+            _ => 0,
+        }
+    }
+
+    /// Whether the stage declares any of the built-in inputs in `bits`.
+    #[inline(always)]
+    pub fn reads(&self, bits: u32) -> bool {
+        self.reads & bits != 0
+    }
 }
 
 /// How a fragment input is interpolated (vertex inputs: `Smooth`).

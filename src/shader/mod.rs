@@ -666,36 +666,75 @@ impl FragmentKernel {
         mut fill: impl FnMut(usize, &mut [[u32; 4]]) -> u8,
         mut take: impl FnMut(usize, &[[u32; 4]], u8),
     ) {
+        self.with_runner(bound, push, io, |r| {
+            for q in 0..quads {
+                let cover = fill(q, r.rows_mut());
+                if cover & 0xf != 0 {
+                    let live = r.run(cover);
+                    take(q, r.rows(), live);
+                }
+            }
+        })
+    }
+
+    /// Calls `f` with a [`QuadRunner`] of this kernel over the interface rows `io` (grown to
+    /// size; rows are kept between calls), with `bound` and `push`: the caller then fills
+    /// each quad's input rows, runs it and reads its outputs, in its own order.
+    pub fn with_runner<R>(
+        &self,
+        bound: &FragmentBinding,
+        push: &[u8],
+        io: &mut Vec<[u32; 4]>,
+        f: impl FnOnce(&mut QuadRunner<'_>) -> R,
+    ) -> R {
         let bound = &bound.0;
         let stopper = bound.stopper();
-        // The rows are not cleared between quads: `fill` writes every input row the shader
-        // reads, and outputs it leaves unwritten are undefined (the spec's rule), in practice
-        // the previous quad's (the same ones for any thread count: a tile's quads run in
-        // order on one thread).
+        // The rows are not cleared between quads: the caller writes every input row the
+        // shader reads, and outputs it leaves unwritten are undefined (the spec's rule), in
+        // practice the previous quad's (the same ones for any thread count: a tile's quads
+        // run in order on one thread).
         if io.len() < runtime::IO_ROWS {
             io.resize(runtime::IO_ROWS, [0; 4]);
         }
-        let mut calls =
+        let calls =
             runtime::StageCalls::new(&self.kernel.run, bound.slots.table.get(), push, &stopper);
-        for q in 0..quads {
-            let cover = fill(q, io) & 0xf;
-            if cover == 0 {
-                continue;
-            }
-            let mut lanes = [[0u32; 4]; 8];
-            for l in 0..4 {
-                let on = cover >> l & 1 == 1;
-                lanes[lower::simd_rows::MASK][l] = if on { u32::MAX } else { 0 };
-                io[runtime::IO_IN_HELPER as usize][l] = if on { 0 } else { u32::MAX };
-            }
-            io[runtime::IO_DISCARD as usize] = [0; 4];
-            calls.call(lanes, io);
-            let discarded = io[runtime::IO_DISCARD as usize];
-            let live = (0..4).fold(0u8, |m, l| {
-                m | (((cover >> l & 1 == 1) && discarded[l] == 0) as u8) << l
-            });
-            take(q, io, live);
-        }
+        f(&mut QuadRunner { calls, io })
+    }
+}
+
+/// Runs a fragment kernel's quads one call each ([`FragmentKernel::with_runner`]).
+pub struct QuadRunner<'a> {
+    calls: runtime::StageCalls<'a>,
+    io: &'a mut Vec<[u32; 4]>,
+}
+
+impl QuadRunner<'_> {
+    /// The interface rows (locations and built-ins, `runtime::IO_*`).
+    #[inline(always)]
+    pub fn rows(&self) -> &[[u32; 4]] {
+        self.io
+    }
+
+    #[inline(always)]
+    pub fn rows_mut(&mut self) -> &mut [[u32; 4]] {
+        self.io
+    }
+
+    /// Runs the quad whose input rows are written, `cover` its covered lanes (bit l: lane
+    /// l; the others are helpers); returns the covered lanes that were not discarded.
+    #[inline(always)]
+    pub fn run(&mut self, cover: u8) -> u8 {
+        let io = &mut self.io[..];
+        let mut lanes = [[0u32; 4]; 8];
+        let on: [u32; 4] = std::array::from_fn(|l| 0u32.wrapping_sub((cover >> l & 1) as u32));
+        lanes[lower::simd_rows::MASK] = on;
+        io[runtime::IO_IN_HELPER as usize] = on.map(|m| !m);
+        io[runtime::IO_DISCARD as usize] = [0; 4];
+        self.calls.call(lanes, io);
+        let discarded = io[runtime::IO_DISCARD as usize];
+        (0..4).fold(0u8, |m, l| {
+            m | ((cover >> l & 1 == 1 && discarded[l] == 0) as u8) << l
+        })
     }
 }
 
