@@ -658,7 +658,7 @@ impl ComputeKernel {
 }
 
 /// The stage facts of `b` if it is a `model` stage kernel.
-fn stage_of<'b>(b: &'b KernelBinary, model: StageModel) -> Result<&'b StageInfo, ShaderError> {
+fn stage_of(b: &KernelBinary, model: StageModel) -> Result<&StageInfo, ShaderError> {
     b.stage
         .as_ref()
         .filter(|s| s.model == model)
