@@ -1,15 +1,20 @@
-//! Pipeline caches: compiled compute kernels ([`KernelBinary`]) under a key that names
+//! Pipeline caches: compiled kernels ([`KernelBinary`]: compute kernels, and the vertex and
+//! fragment stages of graphics pipelines, one entry per stage) under a key that names
 //! everything that determined them, so that a pipeline created again, in this process or
 //! another one of the same build on the same kind of CPU, links the cached code instead of
-//! compiling (about 20 us instead of 1-4 ms).
+//! compiling (about 20 us instead of 1-4 ms per kernel).
 //!
-//! **Key** ([`key`]): SHA-256 of the shader module's words (their digest, taken once at
+//! **Key** ([`key`], [`stage_key`]): SHA-256 of what the kernel is (a compute kernel, or a
+//! graphics stage and which one), the shader module's words (their digest, taken once at
 //! vkCreateShaderModule), the entry point's name, the specialization constants (sorted by id),
 //! the pipeline layout as the compiler sees it ([`PipelineInterface`]: every binding's set,
 //! number, kind, count and first slot, and the push-constant size), the stage's flags and
-//! required subgroup size, and [`compiler_identity`] (crate version, build hash, encoding
-//! version, target and detected CPU features, backend selection incl. `SOFTVK_SHADER_BACKEND`).
-//! The compiler reads no device feature, so none is part of it.
+//! (compute) required subgroup size, and [`compiler_identity`] (crate version, build hash,
+//! encoding version, target and detected CPU features, backend selection incl.
+//! `SOFTVK_SHADER_BACKEND`). The compiler reads no device feature, and a graphics stage's
+//! compile reads none of the pipeline's fixed-function state, render pass or other stage
+//! (`shader::compile_vertex` / `compile_fragment` take only the inputs above), so none is
+//! part of it: pipelines that differ only in state share their stages' entries.
 //!
 //! **Data** (vkGetPipelineCacheData), little-endian:
 //! - the spec's VkPipelineCacheHeaderVersionOne: headerSize 32, headerVersion ONE, vendorID,
@@ -82,6 +87,37 @@ pub fn key(
 ) -> Key {
     let mut h = Sha256::new();
     h.bytes(b"softvk compute kernel");
+    inputs(&mut h, module_digest, entry, spec, iface, stage_flags);
+    h.u32(required_subgroup_size.unwrap_or(0));
+    h.finish()
+}
+
+/// The key of graphics stage `stage` (VERTEX or FRAGMENT) of a graphics pipeline (module
+/// docs).
+pub fn stage_key(
+    stage: vk::ShaderStageFlags,
+    module_digest: &[u8; 32],
+    entry: &str,
+    spec: &SpecConstants,
+    iface: &PipelineInterface,
+    stage_flags: vk::PipelineShaderStageCreateFlags,
+) -> Key {
+    let mut h = Sha256::new();
+    h.bytes(b"softvk graphics stage");
+    h.u32(stage.as_raw());
+    inputs(&mut h, module_digest, entry, spec, iface, stage_flags);
+    h.finish()
+}
+
+/// Hashes what every kernel's compile depends on.
+fn inputs(
+    h: &mut Sha256,
+    module_digest: &[u8; 32],
+    entry: &str,
+    spec: &SpecConstants,
+    iface: &PipelineInterface,
+    stage_flags: vk::PipelineShaderStageCreateFlags,
+) {
     h.bytes(compiler_identity().as_bytes());
     h.bytes(module_digest);
     h.bytes(entry.as_bytes());
@@ -100,8 +136,6 @@ pub fn key(
     }
     h.u32(iface.push_constant_bytes);
     h.u32(stage_flags.as_raw());
-    h.u32(required_subgroup_size.unwrap_or(0));
-    h.finish()
 }
 
 /// One cached kernel, with its encoding and checksum (made once, when it enters a cache).
@@ -514,6 +548,55 @@ mod tests {
         for (i, o) in others.iter().enumerate() {
             assert_ne!(*o, base, "change {i}");
             assert!(!others[..i].contains(o), "change {i}");
+        }
+    }
+
+    /// A graphics stage's key changes with each input, and differs from the compute key and
+    /// the other stage's key of the same inputs.
+    #[test]
+    fn stage_keys_name_every_input() {
+        type S = vk::ShaderStageFlags;
+        let d = [1u8; 32];
+        let iface = PipelineInterface {
+            bindings: vec![BindingLayout {
+                set: 0,
+                binding: 0,
+                kind: DescriptorKind::UniformBuffer,
+                count: 1,
+                first_slot: 0,
+            }],
+            push_constant_bytes: 16,
+        };
+        let spec = SpecConstants::default();
+        let f = vk::PipelineShaderStageCreateFlags::empty();
+        let base = stage_key(S::FRAGMENT, &d, "main", &spec, &iface, f);
+        assert_eq!(base, stage_key(S::FRAGMENT, &d, "main", &spec, &iface, f));
+        let mut s = spec.clone();
+        s.values.insert(3, vec![1, 0, 0, 0]);
+        let mut i = iface.clone();
+        i.bindings[0].first_slot = 2;
+        let mut p = iface.clone();
+        p.push_constant_bytes = 32;
+        let others = [
+            stage_key(S::VERTEX, &d, "main", &spec, &iface, f),
+            key(&d, "main", &spec, &iface, f, None),
+            stage_key(S::FRAGMENT, &[2; 32], "main", &spec, &iface, f),
+            stage_key(S::FRAGMENT, &d, "main2", &spec, &iface, f),
+            stage_key(S::FRAGMENT, &d, "main", &s, &iface, f),
+            stage_key(S::FRAGMENT, &d, "main", &spec, &i, f),
+            stage_key(S::FRAGMENT, &d, "main", &spec, &p, f),
+            stage_key(
+                S::FRAGMENT,
+                &d,
+                "main",
+                &spec,
+                &iface,
+                vk::PipelineShaderStageCreateFlags::ALLOW_VARYING_SUBGROUP_SIZE,
+            ),
+        ];
+        for (n, o) in others.iter().enumerate() {
+            assert_ne!(*o, base, "change {n}");
+            assert!(!others[..n].contains(o), "change {n}");
         }
     }
 }

@@ -3,6 +3,15 @@
 //! function state of Vulkan 1.3 ([`GraphicsState`]), with the set of states the pipeline
 //! leaves dynamic ([`Dynamic`]).
 //!
+//! **Pipeline caches.** Each stage is one cache entry ([`super::cache::stage_key`]: its
+//! module, entry point, specialization, the layout as the compiler sees it, its flags and the
+//! compiler's identity; no fixed-function state, which the compile does not read).
+//! [`GraphicsDesc::look_up`] takes what the application's cache holds for the stages (on the
+//! calling thread, when the call begins); [`GraphicsPipeline::create`] links the stages found,
+//! compiles the others (unless FAIL_ON_PIPELINE_COMPILE_REQUIRED: then, unless every stage was
+//! found, no pipeline) and adds what it compiled to the cache; it reports per stage whether it
+//! came from the cache and how long it took ([`StageCreation`]).
+//!
 //! At a draw the executor starts from the pipeline's state and takes each dynamic state from
 //! the command buffer's values (the last vkCmdSet* of it), [`GraphicsState::with_dynamic`].
 //!
@@ -12,15 +21,19 @@
 //! widths other than 1 (wideLines), sample counts other than 1 and 4, vertex formats without
 //! VERTEX_BUFFER support, more than one viewport (multiViewport).
 
+use super::cache::{self, Key, PipelineCache};
 use super::{PipelineLayout, ShaderModule, shader_error};
 use crate::error::{Error, Result};
 use crate::raster::blend::BlendAttachment;
 use crate::raster::depth::StencilFace;
 use crate::raster::draw::{DepthBias, Viewport};
 use crate::raster::fetch::{self, Attribute};
-use crate::shader::{self, FragmentKernel, SpecConstants, VertexKernel};
+use crate::shader::{
+    self, FragmentKernel, KernelBinary, PipelineInterface, SpecConstants, VertexKernel,
+};
 use ash::vk;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// VkVertexInputBindingDescription (with its divisor, 1 without
 /// VK_EXT_vertex_attribute_divisor).
@@ -291,6 +304,22 @@ pub struct StageDesc {
     pub module: Arc<ShaderModule>,
     pub entry: String,
     pub spec: SpecConstants,
+    /// VkPipelineShaderStageCreateInfo::flags (checked by `check_subgroup_size`): they do not
+    /// change the code, but are part of the cache key as inputs that could.
+    pub flags: vk::PipelineShaderStageCreateFlags,
+}
+
+impl StageDesc {
+    fn key(&self, stage: vk::ShaderStageFlags, iface: &PipelineInterface) -> Key {
+        cache::stage_key(
+            stage,
+            &self.module.digest,
+            &self.entry,
+            &self.spec,
+            iface,
+            self.flags,
+        )
+    }
 }
 
 /// What one graphics pipeline is made from (VkGraphicsPipelineCreateInfo, read and checked).
@@ -307,6 +336,113 @@ pub struct GraphicsDesc {
     pub view_mask: u32,
 }
 
+/// What a pipeline cache held for the stages of one [`GraphicsDesc`] when its creation began:
+/// per stage (vertex, then fragment if there is one) its key and the binary found.
+#[derive(Debug)]
+pub struct Lookup {
+    iface: PipelineInterface,
+    stages: Vec<(Key, Option<Arc<KernelBinary>>)>,
+}
+
+/// How one stage of a created pipeline was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StageCreation {
+    pub stage: vk::ShaderStageFlags,
+    /// Linked from the application's pipeline cache rather than compiled.
+    pub hit: bool,
+    /// Time spent linking or compiling it.
+    pub took: Duration,
+}
+
+impl GraphicsDesc {
+    fn stages(&self) -> impl Iterator<Item = (vk::ShaderStageFlags, &StageDesc)> {
+        std::iter::once((vk::ShaderStageFlags::VERTEX, &self.vertex)).chain(
+            self.fragment
+                .as_ref()
+                .map(|f| (vk::ShaderStageFlags::FRAGMENT, f)),
+        )
+    }
+
+    /// The stages' cache keys and what `cache` holds under them now.
+    pub fn look_up(&self, cache: Option<&PipelineCache>) -> Lookup {
+        let iface = super::interface(&self.layout);
+        let stages = self
+            .stages()
+            .map(|(stage, d)| {
+                let key = d.key(stage, &iface);
+                (key, cache.and_then(|c| c.get(&key)))
+            })
+            .collect();
+        Lookup { iface, stages }
+    }
+}
+
+/// How one kind of stage kernel is linked, compiled and cached.
+trait StageKernel: Sized {
+    const STAGE: vk::ShaderStageFlags;
+    fn link(b: &Arc<KernelBinary>, iface: &PipelineInterface) -> Option<Self>;
+    fn compile(d: &StageDesc, iface: &PipelineInterface) -> Result<Self>;
+    fn binary(&self) -> Option<&Arc<KernelBinary>>;
+}
+
+impl StageKernel for VertexKernel {
+    const STAGE: vk::ShaderStageFlags = vk::ShaderStageFlags::VERTEX;
+    fn link(b: &Arc<KernelBinary>, iface: &PipelineInterface) -> Option<Self> {
+        VertexKernel::from_binary(b, iface).ok()
+    }
+    fn compile(d: &StageDesc, iface: &PipelineInterface) -> Result<Self> {
+        shader::compile_vertex(d.module.module(), &d.entry, &d.spec, iface).map_err(shader_error)
+    }
+    fn binary(&self) -> Option<&Arc<KernelBinary>> {
+        VertexKernel::binary(self)
+    }
+}
+
+impl StageKernel for FragmentKernel {
+    const STAGE: vk::ShaderStageFlags = vk::ShaderStageFlags::FRAGMENT;
+    fn link(b: &Arc<KernelBinary>, iface: &PipelineInterface) -> Option<Self> {
+        FragmentKernel::from_binary(b, iface).ok()
+    }
+    fn compile(d: &StageDesc, iface: &PipelineInterface) -> Result<Self> {
+        shader::compile_fragment(d.module.module(), &d.entry, &d.spec, iface).map_err(shader_error)
+    }
+    fn binary(&self) -> Option<&Arc<KernelBinary>> {
+        FragmentKernel::binary(self)
+    }
+}
+
+/// Stage `d` linked from `cached` when it links, else compiled (and added to `cache` under
+/// `key`) unless `compile` is false: then `None`.
+fn make_stage<K: StageKernel>(
+    d: &StageDesc,
+    (key, cached): &(Key, Option<Arc<KernelBinary>>),
+    iface: &PipelineInterface,
+    cache: Option<&PipelineCache>,
+    compile: bool,
+) -> Result<Option<(K, StageCreation)>> {
+    let started = Instant::now();
+    // A binary that passed every check links; should it not, compiling is the answer.
+    let linked = cached.as_ref().and_then(|b| K::link(b, iface));
+    let hit = linked.is_some();
+    let kernel = match linked {
+        Some(k) => k,
+        None if !compile => return Ok(None),
+        None => {
+            let k = K::compile(d, iface)?;
+            if let (Some(cache), Some(b)) = (cache, k.binary()) {
+                cache.insert(*key, b.clone());
+            }
+            k
+        }
+    };
+    let creation = StageCreation {
+        stage: K::STAGE,
+        hit,
+        took: started.elapsed(),
+    };
+    Ok(Some((kernel, creation)))
+}
+
 /// One graphics VkPipeline.
 #[derive(Debug)]
 pub struct GraphicsPipeline {
@@ -319,27 +455,49 @@ pub struct GraphicsPipeline {
 }
 
 impl GraphicsPipeline {
-    /// Checks `desc` and compiles its stages.
-    pub fn create(desc: &GraphicsDesc) -> Result<GraphicsPipeline> {
+    /// Checks `desc` and makes its stages: linked from what `found` (`desc.look_up(..)`,
+    /// beforehand) holds, else compiled, unless `compile` is false
+    /// (FAIL_ON_PIPELINE_COMPILE_REQUIRED): then `Ok(None)` unless every stage was found.
+    /// Compiled stages are added to `cache`. Per stage (vertex, then fragment): whether it came
+    /// from the cache and how long it took.
+    pub fn create(
+        desc: &GraphicsDesc,
+        found: &Lookup,
+        cache: Option<&PipelineCache>,
+        compile: bool,
+    ) -> Result<Option<(GraphicsPipeline, Vec<StageCreation>)>> {
         check_state(desc)?;
-        let iface = super::interface(&desc.layout);
-        let v = &desc.vertex;
-        let vertex = shader::compile_vertex(v.module.module(), &v.entry, &v.spec, &iface)
-            .map_err(shader_error)?;
-        let fragment = desc
-            .fragment
-            .as_ref()
-            .map(|f| shader::compile_fragment(f.module.module(), &f.entry, &f.spec, &iface))
-            .transpose()
-            .map_err(shader_error)?;
-        Ok(GraphicsPipeline {
+        let iface = &found.iface;
+        if !compile && found.stages.iter().any(|(_, b)| b.is_none()) {
+            return Ok(None);
+        }
+        let Some((vertex, v)) =
+            make_stage::<VertexKernel>(&desc.vertex, &found.stages[0], iface, cache, compile)?
+        else {
+            return Ok(None);
+        };
+        let mut report = vec![v];
+        let fragment = match (&desc.fragment, found.stages.get(1)) {
+            (Some(d), Some(f)) => {
+                match make_stage::<FragmentKernel>(d, f, iface, cache, compile)? {
+                    Some((k, c)) => {
+                        report.push(c);
+                        Some(k)
+                    }
+                    None => return Ok(None),
+                }
+            }
+            _ => None,
+        };
+        let pipeline = GraphicsPipeline {
             vertex,
             fragment,
             layout: desc.layout.clone(),
             state: desc.state.clone(),
             dynamic: desc.dynamic,
             view_mask: desc.view_mask,
-        })
+        };
+        Ok(Some((pipeline, report)))
     }
 }
 

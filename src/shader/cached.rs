@@ -5,13 +5,19 @@
 //! then `Module::define_function_bytes` with the code and relocations, which are also recorded
 //! (relocation targets by symbol name, since function ids are per JIT module). A
 //! [`KernelBinary`] is those functions plus everything the dispatch needs that the compile
-//! decided (workgroup size, memory sizes, backend and mode flags, the initial workgroup memory).
-//! [`ComputeKernel::from_binary`] links one into a fresh JIT module: nothing is parsed, lowered
-//! or compiled, so a hit skips the whole compiler.
+//! decided (workgroup size, memory sizes, backend and mode flags, the initial workgroup memory),
+//! and, for the vertex and fragment stages of graphics pipelines, what the draw reads of the
+//! compiled stage ([`StageInfo`]: the execution model, the interface rows of its Location inputs
+//! and their interpolation, the built-ins that change how it runs, EarlyFragmentTests and
+//! whether it is pure). [`ComputeKernel::from_binary`], [`VertexKernel::from_binary`] and
+//! [`FragmentKernel::from_binary`] link one into a fresh JIT module: nothing is parsed, lowered
+//! or compiled, so a hit skips the whole compiler. A binary links only as the kind of kernel it
+//! was compiled as.
 //!
 //! **Trust.** [`KernelBinary::decode`] validates everything before anything is allocated or
 //! linked by it: lengths within the input, sizes within the compiler's own limits, mode flags
-//! consistent, each relocation of a kind the cache keeps, inside its function, at a target that
+//! consistent (a stage kernel has the stages' modes: one SoA call per four vertices or one quad,
+//! no barriers, function memory on the stack; its input rows are location rows), each relocation of a kind the cache keeps, inside its function, at a target that
 //! is one of the kernel's functions, one of the runtime symbols every kernel links against
 //! (`lower::symbols`), or a cranelift libcall, with PC-relative relocations only within the
 //! kernel. So corrupted bytes never reach the JIT linker (whose failures are panics). The bytes
@@ -21,8 +27,9 @@
 //! Data crafted on purpose to pass those checks is code the application chose to run in its own
 //! process.
 
-use super::lower::{self, Jit, uniformity::LANES};
-use super::{ComputeKernel, PipelineInterface, ShaderError};
+use super::lower::{self, Interp, Jit, StageBuiltins, uniformity::LANES};
+use super::runtime::IO_LOCATIONS;
+use super::{ComputeKernel, FragmentKernel, PipelineInterface, ShaderError, VertexKernel};
 use cranelift_codegen::Context;
 use cranelift_codegen::binemit::Reloc;
 use cranelift_codegen::ir::LibCall;
@@ -31,14 +38,67 @@ use cranelift_module::{FuncId, Linkage, Module as _, ModuleReloc, ModuleRelocTar
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-/// Version of the encoding below; part of [`compiler_identity`].
-const FORMAT: u32 = 1;
+/// Version of the encoding below; part of [`compiler_identity`]. 2: the stage section.
+const FORMAT: u32 = 2;
 /// At most this many functions per kernel (today: the entry and the fuel trampoline).
 const MAX_FUNCS: usize = 16;
 /// At most this many bytes of machine code per function.
 const MAX_CODE: usize = 64 << 20;
 /// Longest symbol name accepted.
 const MAX_NAME: usize = 64;
+/// A graphics stage's function memory lives on the stack up to this size (`compile_stage`
+/// refuses larger ones, which would need coroutines).
+pub(crate) const MAX_STAGE_FUNCTION_BYTES: u32 = 48 << 10;
+/// Interface rows of Location inputs: location L component c is row 4 L + c.
+const INPUT_ROWS: u32 = 4 * IO_LOCATIONS;
+
+/// The execution model of a graphics stage kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum StageModel {
+    Vertex,
+    Fragment,
+}
+
+/// What a draw reads of a compiled graphics stage besides its code (made by the compile, kept
+/// in the binary so that a linked kernel carries the same facts).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct StageInfo {
+    pub model: StageModel,
+    /// Fragment stages: the interface rows of the Location inputs and their interpolation
+    /// (vertex stages: empty; their inputs are every location's rows).
+    pub inputs: Vec<(u32, Interp)>,
+    /// Fragment stages: built-ins that change how the draw runs it.
+    pub builtins: StageBuiltins,
+    /// Fragment stages: the EarlyFragmentTests execution mode.
+    pub early_fragment_tests: bool,
+    /// Fragment stages: `Module::is_pure_fragment`.
+    pub pure: bool,
+}
+
+impl StageInfo {
+    fn interp_code(i: Interp) -> u8 {
+        match i {
+            Interp::Smooth => 0,
+            Interp::Flat => 1,
+            Interp::NoPerspective => 2,
+        }
+    }
+
+    fn interp(c: u8) -> Option<Interp> {
+        [Interp::Smooth, Interp::Flat, Interp::NoPerspective]
+            .get(c as usize)
+            .copied()
+    }
+
+    fn flags(&self) -> u8 {
+        let b = &self.builtins;
+        b.writes_depth as u8
+            | (b.writes_sample_mask as u8) << 1
+            | (b.per_sample as u8) << 2
+            | (self.early_fragment_tests as u8) << 3
+            | (self.pure as u8) << 4
+    }
+}
 
 /// How a relocation patches the code (the kinds the JIT emits for softvk's non-PIC code on
 /// x86-64 and aarch64; any other kind makes a kernel uncacheable).
@@ -221,12 +281,19 @@ pub struct KernelBinary {
     looped: bool,
     /// `funcs[0]` is the entry point.
     funcs: Vec<Func>,
+    /// A graphics stage's facts; `None` for a compute kernel.
+    stage: Option<StageInfo>,
 }
 
 impl KernelBinary {
     /// The binary of a kernel just compiled (taking its recorded code), if all its functions
-    /// were recorded.
-    pub(crate) fn of(local_size: [u32; 3], jit: &mut Jit, declined: Option<&str>) -> Option<Self> {
+    /// were recorded; `stage` for a graphics stage.
+    pub(crate) fn of(
+        local_size: [u32; 3],
+        jit: &mut Jit,
+        declined: Option<&str>,
+        stage: Option<StageInfo>,
+    ) -> Option<Self> {
         let b = KernelBinary {
             local_size,
             declined: declined.map(str::to_owned),
@@ -241,6 +308,7 @@ impl KernelBinary {
             locals_bytes: jit.locals_bytes.try_into().ok()?,
             looped: jit.looped,
             funcs: jit.code.take()?,
+            stage,
         };
         // What could not be read back is not worth keeping.
         b.check().ok().map(|_| b)
@@ -299,6 +367,21 @@ impl KernelBinary {
                     }
                 }
                 w.u64(r.addend as u64);
+            }
+        }
+        match &self.stage {
+            None => w.u8(0),
+            Some(st) => {
+                w.u8(match st.model {
+                    StageModel::Vertex => 1,
+                    StageModel::Fragment => 2,
+                });
+                w.u8(st.flags());
+                w.u32(st.inputs.len() as u32);
+                for &(row, interp) in &st.inputs {
+                    w.u32(row);
+                    w.u8(StageInfo::interp_code(interp));
+                }
             }
         }
     }
@@ -365,6 +448,41 @@ impl KernelBinary {
                 relocs,
             });
         }
+        let stage = match r.u8()? {
+            0 => None,
+            m @ (1 | 2) => {
+                let flags = r.u8()?;
+                if flags > 0x1f {
+                    return Err(format!("unknown stage flags {flags:#x}"));
+                }
+                let n = r.u32()?;
+                if n > INPUT_ROWS {
+                    return Err(format!("{n} stage inputs"));
+                }
+                let mut inputs = Vec::with_capacity(n as usize);
+                for _ in 0..n {
+                    let row = r.u32()?;
+                    let interp = StageInfo::interp(r.u8()?).ok_or("unknown interpolation")?;
+                    inputs.push((row, interp));
+                }
+                Some(StageInfo {
+                    model: if m == 1 {
+                        StageModel::Vertex
+                    } else {
+                        StageModel::Fragment
+                    },
+                    inputs,
+                    builtins: StageBuiltins {
+                        writes_depth: flags & 1 != 0,
+                        writes_sample_mask: flags & 2 != 0,
+                        per_sample: flags & 4 != 0,
+                    },
+                    early_fragment_tests: flags & 8 != 0,
+                    pure: flags & 16 != 0,
+                })
+            }
+            t => return Err(format!("bad stage tag {t}")),
+        };
         if !r.0.is_empty() {
             return Err(format!("{} bytes after the kernel", r.0.len()));
         }
@@ -382,6 +500,7 @@ impl KernelBinary {
             locals_bytes,
             looped: flags & 8 != 0,
             funcs,
+            stage,
         };
         b.check()?;
         Ok(b)
@@ -415,6 +534,30 @@ impl KernelBinary {
             || (self.looped && (self.lanes == 1 || (self.barriers && !self.split)))
         {
             return Err("inconsistent mode flags".into());
+        }
+        if let Some(st) = &self.stage {
+            // What `compile_stage` makes: one SoA call per four vertices or one quad, without
+            // barriers, function memory on the stack.
+            if self.local_size != [1, 1, 1]
+                || self.lanes != LANES as u32
+                || self.barriers
+                || self.split
+                || self.looped
+                || self.function_bytes > MAX_STAGE_FUNCTION_BYTES
+            {
+                return Err("a stage kernel with compute modes".into());
+            }
+            if st.inputs.iter().any(|&(row, _)| row >= INPUT_ROWS) {
+                return Err("a stage input outside the location rows".into());
+            }
+            if st.model == StageModel::Vertex
+                && (!st.inputs.is_empty()
+                    || st.builtins != StageBuiltins::default()
+                    || st.early_fragment_tests
+                    || st.pure)
+            {
+                return Err("a vertex kernel with fragment facts".into());
+            }
         }
         let symbols: Vec<&str> = lower::symbols().iter().map(|(n, _)| *n).collect();
         let valid_name = |n: &str| {
@@ -467,12 +610,22 @@ impl ComputeKernel {
         self.binary.as_ref()
     }
 
-    /// Links `b` (made by a compile with the same inputs and [`compiler_identity`]) into a
-    /// kernel for `iface`, without compiling anything.
+    /// Links `b` (made by a compile of a compute entry point with the same inputs and
+    /// [`compiler_identity`]) into a kernel for `iface`, without compiling anything.
     pub fn from_binary(
         b: &Arc<KernelBinary>,
         iface: &PipelineInterface,
     ) -> Result<Self, ShaderError> {
+        if b.stage.is_some() {
+            return Err(ShaderError::new(
+                "cached kernel: a graphics stage, not a compute kernel",
+            ));
+        }
+        Self::link_binary(b, iface)
+    }
+
+    /// The kernel of `b`, whatever it was compiled as.
+    fn link_binary(b: &Arc<KernelBinary>, iface: &PipelineInterface) -> Result<Self, ShaderError> {
         let linked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| link(&b.funcs)))
             .unwrap_or_else(|_| Err(ShaderError::new("cached kernel: linking failed")))?;
         let (module, entry) = linked;
@@ -490,7 +643,7 @@ impl ComputeKernel {
             locals_bytes: b.locals_bytes as usize,
             looped: b.looped,
             code: None,
-            // Cached kernels are compute kernels.
+            // Graphics stages' facts are the `StageInfo`'s, which their kernels keep.
             inputs: Vec::new(),
             stage: Default::default(),
         };
@@ -501,6 +654,57 @@ impl ComputeKernel {
             iface,
             Some(b.clone()),
         ))
+    }
+}
+
+/// The stage facts of `b` if it is a `model` stage kernel.
+fn stage_of(b: &KernelBinary, model: StageModel) -> Result<&StageInfo, ShaderError> {
+    b.stage
+        .as_ref()
+        .filter(|s| s.model == model)
+        .ok_or_else(|| ShaderError::new(format!("cached kernel: not a {model:?} stage")))
+}
+
+impl VertexKernel {
+    /// The kernel as plain data, for a pipeline cache (`None`: not recorded).
+    pub fn binary(&self) -> Option<&Arc<KernelBinary>> {
+        self.kernel.binary()
+    }
+
+    /// Links `b` (made by [`super::compile_vertex`] with the same inputs and
+    /// [`compiler_identity`]) into a vertex kernel for `iface`, without compiling anything.
+    pub fn from_binary(
+        b: &Arc<KernelBinary>,
+        iface: &PipelineInterface,
+    ) -> Result<Self, ShaderError> {
+        stage_of(b, StageModel::Vertex)?;
+        Ok(VertexKernel {
+            kernel: ComputeKernel::link_binary(b, iface)?,
+        })
+    }
+}
+
+impl FragmentKernel {
+    /// The kernel as plain data, for a pipeline cache (`None`: not recorded).
+    pub fn binary(&self) -> Option<&Arc<KernelBinary>> {
+        self.kernel.binary()
+    }
+
+    /// Links `b` (made by [`super::compile_fragment`] with the same inputs and
+    /// [`compiler_identity`]) into a fragment kernel for `iface`, without compiling anything:
+    /// its inputs, built-ins, EarlyFragmentTests and purity are the compile's.
+    pub fn from_binary(
+        b: &Arc<KernelBinary>,
+        iface: &PipelineInterface,
+    ) -> Result<Self, ShaderError> {
+        let st = stage_of(b, StageModel::Fragment)?;
+        Ok(FragmentKernel {
+            kernel: ComputeKernel::link_binary(b, iface)?,
+            early_fragment_tests: st.early_fragment_tests,
+            inputs: st.inputs.clone(),
+            builtins: st.builtins,
+            pure: st.pure,
+        })
     }
 }
 
@@ -728,6 +932,219 @@ pub(super) mod tests {
             r.kind = Kind::X86CallPcRel4;
             r.target = Target::Symbol("sv_fuel".into());
         });
+    }
+
+    fn stage_module(name: &str) -> Module {
+        let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("shaders/tests/{name}.spv"));
+        Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parses")
+    }
+
+    fn storage_iface(n: u32) -> PipelineInterface {
+        PipelineInterface {
+            bindings: (0..n)
+                .map(|i| super::super::BindingLayout {
+                    set: 0,
+                    binding: i,
+                    kind: super::super::DescriptorKind::StorageBuffer,
+                    count: 1,
+                    first_slot: i,
+                })
+                .collect(),
+            push_constant_bytes: 64,
+        }
+    }
+
+    /// `b` through its encoding, which must give it back.
+    fn round_trip(b: &KernelBinary) -> Arc<KernelBinary> {
+        let mut bytes = Vec::new();
+        b.encode(&mut bytes);
+        let d = KernelBinary::decode(&bytes).unwrap_or_else(|e| panic!("decode: {e}"));
+        assert_eq!(&d, b, "the encoding round-trips");
+        Arc::new(d)
+    }
+
+    /// A word for interface row `row`, lane `l` of call `q`: small floats, so every input
+    /// is a plain number.
+    fn row_word(q: usize, row: usize, l: usize) -> u32 {
+        (((q * 131 + row * 17 + l * 7) % 97) as f32 * 0.125 - 3.0).to_bits()
+    }
+
+    /// A vertex kernel linked from its encoded binary runs to the compiled one's outputs and
+    /// links only as a vertex kernel.
+    #[test]
+    fn vertex_kernels_round_trip() {
+        use crate::memory::{DeviceMemory, Heap};
+        use crate::shader::{Resource, VertexIn, compile_vertex};
+        let m = stage_module("vertex_basic");
+        let iface = storage_iface(1);
+        let k = compile_vertex(&m, "main", &SpecConstants::default(), &iface).expect("compiles");
+        let b = round_trip(k.binary().expect("recorded"));
+        assert_eq!(b.stage.as_ref().map(|s| s.model), Some(StageModel::Vertex));
+        let linked = VertexKernel::from_binary(&b, &iface).expect("links");
+        assert!(FragmentKernel::from_binary(&b, &iface).is_err());
+        assert!(ComputeKernel::from_binary(&b, &iface).is_err());
+        assert!(VertexKernel::from_binary(&sample().0, &iface).is_err());
+        let heap = Arc::new(Heap::new(1 << 20));
+        let mem = DeviceMemory::allocate(&heap, 64, 0, None).expect("alloc");
+        let span = mem.span(0, 64).expect("span");
+        span.write(0, &(0..64).map(|i| i as u8 * 3).collect::<Vec<u8>>());
+        let push: Vec<u8> = (0..16)
+            .flat_map(|i| (i as f32 * 0.25 - 1.0).to_le_bytes())
+            .collect();
+        let verts: Vec<VertexIn> = (0..11)
+            .map(|i| {
+                let mut v = VertexIn {
+                    vertex_index: 3 * i as u32 + 1,
+                    instance_index: i as u32 % 3,
+                    ..Default::default()
+                };
+                for (loc, words) in v.inputs.iter_mut().enumerate() {
+                    for (c, w) in words.iter_mut().enumerate() {
+                        *w = row_word(i, 4 * loc + c, 0);
+                    }
+                }
+                v
+            })
+            .collect();
+        let slots = [Resource::Buffer(span)];
+        let want = k.run(&slots, &push, &verts, 0);
+        assert_eq!(linked.run(&slots, &push, &verts, 0), want);
+    }
+
+    /// Fragment kernels linked from their encoded binaries carry the compile's inputs,
+    /// built-ins, EarlyFragmentTests and purity, run to the compiled ones' rows (every row,
+    /// over quads of every coverage) and link only as fragment kernels; every combination of
+    /// the facts survives the encoding.
+    #[test]
+    fn fragment_kernels_round_trip() {
+        use crate::shader::compile_fragment;
+        let iface = storage_iface(0);
+        // Flat and smooth inputs, discard, derivatives, FragDepth; per-sample inputs and a
+        // SampleMask output; a pure shader.
+        for name in ["fragment_basic", "draw_sample_fs", "gfx_color_fs"] {
+            let m = stage_module(name);
+            let k =
+                compile_fragment(&m, "main", &SpecConstants::default(), &iface).expect("compiles");
+            let b = round_trip(k.binary().expect("recorded"));
+            let linked = FragmentKernel::from_binary(&b, &iface).expect("links");
+            assert!(VertexKernel::from_binary(&b, &iface).is_err(), "{name}");
+            assert!(ComputeKernel::from_binary(&b, &iface).is_err(), "{name}");
+            assert_eq!(linked.inputs, k.inputs, "{name}");
+            assert_eq!(linked.builtins, k.builtins, "{name}");
+            assert_eq!(
+                linked.early_fragment_tests, k.early_fragment_tests,
+                "{name}"
+            );
+            assert_eq!(linked.pure, k.pure, "{name}");
+            let run = |f: &FragmentKernel| {
+                let mut out = Vec::new();
+                f.run_quads(
+                    &[],
+                    &[],
+                    16,
+                    |q, rows| {
+                        for (r, row) in rows.iter_mut().enumerate() {
+                            for (l, w) in row.iter_mut().enumerate() {
+                                *w = row_word(q, r, l);
+                            }
+                        }
+                        // Every coverage but the empty one.
+                        (q as u8 % 15) + 1
+                    },
+                    |q, rows, live| out.push((q, live, rows.to_vec())),
+                );
+                out
+            };
+            let want = run(&k);
+            assert_eq!(want.len(), 16, "{name}");
+            assert!(
+                run(&linked) == want,
+                "{name}: the linked kernel's rows differ"
+            );
+        }
+        let m = stage_module("fragment_basic");
+        let k = compile_fragment(&m, "main", &SpecConstants::default(), &iface).expect("compiles");
+        assert!(k.builtins.writes_depth && !k.pure && !k.inputs.is_empty());
+        assert!(k.inputs.iter().any(|&(_, i)| i == Interp::Flat));
+        for flags in 0..32u8 {
+            let mut b = (**k.binary().unwrap()).clone();
+            let st = b.stage.as_mut().unwrap();
+            st.builtins = StageBuiltins {
+                writes_depth: flags & 1 != 0,
+                writes_sample_mask: flags & 2 != 0,
+                per_sample: flags & 4 != 0,
+            };
+            st.early_fragment_tests = flags & 8 != 0;
+            st.pure = flags & 16 != 0;
+            st.inputs.push((127, Interp::NoPerspective));
+            let want = st.clone();
+            let f = FragmentKernel::from_binary(&round_trip(&b), &iface).expect("links");
+            assert_eq!(f.builtins, want.builtins, "flags {flags:#x}");
+            assert_eq!(f.early_fragment_tests, want.early_fragment_tests);
+            assert_eq!(f.pure, want.pure);
+            assert_eq!(f.inputs, want.inputs);
+        }
+    }
+
+    /// Stage binaries that a compile could not have made are refused.
+    #[test]
+    fn damaged_stage_binaries_are_refused() {
+        use crate::shader::compile_fragment;
+        let m = stage_module("fragment_basic");
+        let iface = storage_iface(0);
+        let k = compile_fragment(&m, "main", &SpecConstants::default(), &iface).expect("compiles");
+        let b = (**k.binary().unwrap()).clone();
+        let mut bytes = Vec::new();
+        b.encode(&mut bytes);
+        for n in 0..bytes.len() {
+            assert!(
+                KernelBinary::decode(&bytes[..n]).is_err(),
+                "truncated to {n}"
+            );
+        }
+        let bad = |f: &dyn Fn(&mut KernelBinary)| {
+            let mut d = b.clone();
+            f(&mut d);
+            let mut bytes = Vec::new();
+            d.encode(&mut bytes);
+            assert!(
+                KernelBinary::decode(&bytes).is_err(),
+                "damaged binary decodes"
+            );
+        };
+        bad(&|d| {
+            d.stage
+                .as_mut()
+                .unwrap()
+                .inputs
+                .push((INPUT_ROWS, Interp::Smooth))
+        });
+        bad(&|d| d.lanes = 1);
+        bad(&|d| d.local_size = [4, 1, 1]);
+        bad(&|d| d.function_bytes = MAX_STAGE_FUNCTION_BYTES + 1);
+        bad(&|d| {
+            let st = d.stage.as_mut().unwrap();
+            st.model = StageModel::Vertex;
+        });
+        bad(&|d| {
+            let st = d.stage.as_mut().unwrap();
+            st.model = StageModel::Vertex;
+            st.inputs.clear();
+            st.builtins = StageBuiltins::default();
+            st.pure = true;
+        });
+        // A byte past the end of the stage section, an unknown stage tag or flag.
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(KernelBinary::decode(&longer).is_err());
+        let tail = bytes.len() - (1 + 1 + 4 + 5 * b.stage.as_ref().unwrap().inputs.len());
+        let mut m2 = bytes.clone();
+        m2[tail] = 3;
+        assert!(KernelBinary::decode(&m2).is_err(), "stage tag 3");
+        let mut m3 = bytes.clone();
+        m3[tail + 1] = 0x20;
+        assert!(KernelBinary::decode(&m3).is_err(), "stage flag 0x20");
     }
 
     /// A kernel's identity names the build and the backend.

@@ -409,7 +409,7 @@ pub fn compile_compute(
         }
     };
     let binary =
-        KernelBinary::of(local_size, &mut jit, declined.as_deref()).map(std::sync::Arc::new);
+        KernelBinary::of(local_size, &mut jit, declined.as_deref(), None).map(std::sync::Arc::new);
     Ok(finish(local_size, jit, declined, iface, binary))
 }
 
@@ -440,24 +440,29 @@ pub struct VertexOut {
     pub locations: [[u32; 4]; runtime::IO_LOCATIONS as usize],
 }
 
-/// A compiled graphics entry point: its kernel and interface facts.
+/// A compiled graphics entry point: its kernel (with its binary, for pipeline caches) and
+/// interface facts.
 struct Stage {
     kernel: ComputeKernel,
-    inputs: Vec<(u32, lower::Interp)>,
-    builtins: lower::StageBuiltins,
-    early_fragment_tests: bool,
+    info: cached::StageInfo,
 }
 
-/// Compiles a graphics entry point of `model` on the SoA backend.
+/// Compiles a graphics entry point of `model` on the SoA backend; `pure` is the module's
+/// [`Module::is_pure_fragment`] for fragment stages.
 fn compile_stage(
     module: &Module,
     entry: &str,
     spec: &SpecConstants,
     iface: &PipelineInterface,
-    model: spirv::ExecutionModel,
+    model: cached::StageModel,
+    pure: bool,
 ) -> Result<Stage, ShaderError> {
+    let execution_model = match model {
+        cached::StageModel::Vertex => spirv::ExecutionModel::Vertex,
+        cached::StageModel::Fragment => spirv::ExecutionModel::Fragment,
+    };
     let compiled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        let program = front::Program::with_model(module, entry, spec, model)?;
+        let program = front::Program::with_model(module, entry, spec, execution_model)?;
         let early = program.early_fragment_tests;
         lower::compile(&program, iface, lower::uniformity::LANES, false).map(|j| (j, early))
     }));
@@ -469,20 +474,33 @@ fn compile_stage(
             )));
         }
     };
-    let inputs = std::mem::take(&mut jit.inputs);
-    let builtins = jit.stage;
-    let kernel = finish([1, 1, 1], jit, None, iface, None);
-    if kernel.run.use_coroutines || kernel.run.barriers {
+    if jit.barriers || jit.function_bytes > cached::MAX_STAGE_FUNCTION_BYTES as usize {
         return Err(ShaderError::new(format!(
-            "a {model:?} shader with more than 48 KiB of function memory"
+            "a {execution_model:?} shader with more than 48 KiB of function memory"
         )));
     }
-    Ok(Stage {
-        kernel,
-        inputs,
-        builtins,
-        early_fragment_tests: early,
-    })
+    let inputs = std::mem::take(&mut jit.inputs);
+    let info = match model {
+        cached::StageModel::Vertex => cached::StageInfo {
+            model,
+            inputs: Vec::new(),
+            builtins: StageBuiltins::default(),
+            early_fragment_tests: false,
+            pure: false,
+        },
+        cached::StageModel::Fragment => cached::StageInfo {
+            model,
+            inputs,
+            builtins: jit.stage,
+            early_fragment_tests: early,
+            pure,
+        },
+    };
+    let binary =
+        KernelBinary::of([1, 1, 1], &mut jit, None, Some(info.clone())).map(std::sync::Arc::new);
+    let kernel = finish([1, 1, 1], jit, None, iface, binary);
+    debug_assert!(!kernel.run.use_coroutines && !kernel.run.barriers);
+    Ok(Stage { kernel, info })
 }
 
 /// Compiles vertex entry point `entry` for `iface`, with `spec` applied.
@@ -492,7 +510,14 @@ pub fn compile_vertex(
     spec: &SpecConstants,
     iface: &PipelineInterface,
 ) -> Result<VertexKernel, ShaderError> {
-    let stage = compile_stage(module, entry, spec, iface, spirv::ExecutionModel::Vertex)?;
+    let stage = compile_stage(
+        module,
+        entry,
+        spec,
+        iface,
+        cached::StageModel::Vertex,
+        false,
+    )?;
     Ok(VertexKernel {
         kernel: stage.kernel,
     })
@@ -621,13 +646,20 @@ pub fn compile_fragment(
     spec: &SpecConstants,
     iface: &PipelineInterface,
 ) -> Result<FragmentKernel, ShaderError> {
-    let stage = compile_stage(module, entry, spec, iface, spirv::ExecutionModel::Fragment)?;
+    let stage = compile_stage(
+        module,
+        entry,
+        spec,
+        iface,
+        cached::StageModel::Fragment,
+        module.is_pure_fragment(),
+    )?;
     Ok(FragmentKernel {
-        pure: module.is_pure_fragment(),
+        pure: stage.info.pure,
         kernel: stage.kernel,
-        early_fragment_tests: stage.early_fragment_tests,
-        inputs: stage.inputs,
-        builtins: stage.builtins,
+        early_fragment_tests: stage.info.early_fragment_tests,
+        inputs: stage.info.inputs,
+        builtins: stage.info.builtins,
     })
 }
 

@@ -39,6 +39,18 @@ pub struct PipelineState {
     /// Static viewport and scissor (when not dynamic).
     pub viewport: vk::Viewport,
     pub scissor: vk::Rect2D,
+    /// pStages lists the fragment stage before the vertex stage.
+    pub fragment_stage_first: bool,
+}
+
+/// What one vkCreateGraphicsPipelines call of [`PipelineState::create`] gave: the result, the
+/// pipeline (null when not created), and the creation feedback of the pipeline and of each
+/// element of pStages, in order.
+pub struct Creation {
+    pub result: vk::Result,
+    pub pipeline: vk::Pipeline,
+    pub feedback: vk::PipelineCreationFeedback,
+    pub stages: Vec<vk::PipelineCreationFeedback>,
 }
 
 /// Two vec4 attributes (position, color) in one binding of 32-byte vertices.
@@ -113,6 +125,7 @@ impl Default for PipelineState {
             render_pass: None,
             viewport: vk::Viewport::default(),
             scissor: vk::Rect2D::default(),
+            fragment_stage_first: false,
         }
     }
 }
@@ -155,6 +168,31 @@ impl PipelineState {
         vs: &[u8],
         fs: Option<&[u8]>,
     ) -> Result<vk::Pipeline, vk::Result> {
+        let c = self.create(
+            vk,
+            layout,
+            vs,
+            fs,
+            vk::PipelineCache::null(),
+            vk::PipelineCreateFlags::empty(),
+        );
+        match c.result {
+            vk::Result::SUCCESS => Ok(c.pipeline),
+            e => Err(e),
+        }
+    }
+
+    /// Creates the pipeline with `cache` and `flags`, with creation feedback chained (shader
+    /// modules made from `vs` and `fs` for the call).
+    pub fn create(
+        &self,
+        vk: &Vk,
+        layout: vk::PipelineLayout,
+        vs: &[u8],
+        fs: Option<&[u8]>,
+        cache: vk::PipelineCache,
+        flags: vk::PipelineCreateFlags,
+    ) -> Creation {
         let vsm = module(vk, vs);
         let fsm = fs.map(|f| module(vk, f));
         let mut stages = vec![
@@ -164,12 +202,15 @@ impl PipelineState {
                 .name(c"main"),
         ];
         if let Some(f) = fsm {
-            stages.push(
-                vk::PipelineShaderStageCreateInfo::default()
-                    .stage(vk::ShaderStageFlags::FRAGMENT)
-                    .module(f)
-                    .name(c"main"),
-            );
+            let fragment = vk::PipelineShaderStageCreateInfo::default()
+                .stage(vk::ShaderStageFlags::FRAGMENT)
+                .module(f)
+                .name(c"main");
+            if self.fragment_stage_first {
+                stages.insert(0, fragment);
+            } else {
+                stages.push(fragment);
+            }
         }
         let mut divisors = vk::PipelineVertexInputDivisorStateCreateInfoKHR::default()
             .vertex_binding_divisors(&self.divisors);
@@ -217,7 +258,14 @@ impl PipelineState {
             .depth_attachment_format(self.depth_format)
             .stencil_attachment_format(self.stencil_format)
             .view_mask(self.view_mask);
+        let mut pipeline_feedback = vk::PipelineCreationFeedback::default();
+        let mut stage_feedback = vec![vk::PipelineCreationFeedback::default(); stages.len()];
+        let mut feedback = vk::PipelineCreationFeedbackCreateInfo::default()
+            .pipeline_creation_feedback(&mut pipeline_feedback)
+            .pipeline_stage_creation_feedbacks(&mut stage_feedback);
         let mut info = vk::GraphicsPipelineCreateInfo::default()
+            .flags(flags)
+            .push_next(&mut feedback)
             .stages(&stages)
             .vertex_input_state(&vi)
             .input_assembly_state(&ia)
@@ -232,9 +280,17 @@ impl PipelineState {
             Some((rp, sub)) => info = info.render_pass(rp).subpass(sub),
             None => info = info.push_next(&mut rendering),
         }
-        let r = unsafe {
-            vk.device
-                .create_graphics_pipelines(vk::PipelineCache::null(), &[info], None)
+        let mut pipeline = vk::Pipeline::null();
+        let d = &vk.device;
+        let result = unsafe {
+            (d.fp_v1_0().create_graphics_pipelines)(
+                d.handle(),
+                cache,
+                1,
+                &info,
+                std::ptr::null(),
+                &mut pipeline,
+            )
         };
         unsafe {
             vk.device.destroy_shader_module(vsm, None);
@@ -242,7 +298,12 @@ impl PipelineState {
                 vk.device.destroy_shader_module(f, None);
             }
         }
-        r.map(|p| p[0]).map_err(|(_, e)| e)
+        Creation {
+            result,
+            pipeline,
+            feedback: pipeline_feedback,
+            stages: stage_feedback,
+        }
     }
 
     pub fn build(

@@ -6,9 +6,18 @@
 //! of one call compiled in parallel with the results of one-by-one creation.
 //!
 //! The shader is shaders/tests/pipeline_cache.comp, specialized by one constant K.
+//!
+//! Graphics pipelines (one cache entry per stage): created twice with one cache, the second
+//! creation's stages are hits (pipeline and per-stage feedback, in pStages order) and
+//! FAIL_ON_PIPELINE_COMPILE_REQUIRED succeeds; so with a cache made of the data or merged from
+//! it; a pipeline sharing only its vertex stage hits on that stage alone; and pipelines from the
+//! cache draw the freshly compiled pipeline's bytes (shaders/tests/vertex_basic.vert and
+//! fragment_basic.frag: flat and smooth inputs, discard, derivatives, FragDepth, three color
+//! attachments and a depth attachment).
 
 use ash::vk;
 use softvk_tests::compute::{spirv, write_buffer};
+use softvk_tests::gfx::{self, Creation, PipelineState, attachment};
 use softvk_tests::{Buf, Options, Vk};
 use std::time::{Duration, Instant};
 
@@ -775,4 +784,550 @@ fn merging_a_cache_into_itself_is_refused() {
         "errors: {errors:?}"
     );
     unsafe { vk.device.destroy_pipeline_cache(cache, None) };
+}
+
+const VERTEX_BASIC: &[u8] = include_bytes!("../../shaders/tests/vertex_basic.spv");
+const FRAGMENT_BASIC: &[u8] = include_bytes!("../../shaders/tests/fragment_basic.spv");
+const COLOR_VS: &[u8] = include_bytes!("../../shaders/tests/gfx_color_vs.spv");
+const COLOR_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_color_fs.spv");
+const TWO_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_two_fs.spv");
+
+/// Side of the images drawn.
+const SIDE: u32 = 48;
+
+/// Color attachments of the basic pipeline: fragment_basic's color, info and coarse outputs.
+const BASIC_COLORS: [(vk::Format, u64); 3] = [
+    (vk::Format::R8G8B8A8_UNORM, 4),
+    (vk::Format::R32G32_UINT, 8),
+    (vk::Format::R32G32_SFLOAT, 8),
+];
+
+/// What the basic pipeline draws with: its layout (a storage buffer for the vertex stage and
+/// a 64-byte matrix of push constants), descriptor set, vertex buffer and state.
+struct Scene {
+    set_layout: vk::DescriptorSetLayout,
+    layout: vk::PipelineLayout,
+    pool: vk::DescriptorPool,
+    set: vk::DescriptorSet,
+    colors: Buf,
+    vertices: Buf,
+    state: PipelineState,
+}
+
+fn scene(vk: &Vk) -> Scene {
+    let d = &vk.device;
+    let binding = [vk::DescriptorSetLayoutBinding::default()
+        .binding(0)
+        .descriptor_type(DT::STORAGE_BUFFER)
+        .descriptor_count(1)
+        .stage_flags(vk::ShaderStageFlags::VERTEX)];
+    let set_layout = unsafe {
+        d.create_descriptor_set_layout(
+            &vk::DescriptorSetLayoutCreateInfo::default().bindings(&binding),
+            None,
+        )
+    }
+    .unwrap();
+    let layout = gfx::layout(vk, &[set_layout], 64);
+    let sizes = [vk::DescriptorPoolSize {
+        ty: DT::STORAGE_BUFFER,
+        descriptor_count: 1,
+    }];
+    let pool = unsafe {
+        d.create_descriptor_pool(
+            &vk::DescriptorPoolCreateInfo::default()
+                .max_sets(1)
+                .pool_sizes(&sizes),
+            None,
+        )
+    }
+    .unwrap();
+    let set = unsafe {
+        d.allocate_descriptor_sets(
+            &vk::DescriptorSetAllocateInfo::default()
+                .descriptor_pool(pool)
+                .set_layouts(&[set_layout]),
+        )
+    }
+    .unwrap()[0];
+    let palette: Vec<f32> = (0..16).map(|i| i as f32 / 15.0).collect();
+    let colors = gfx::buffer_with(
+        vk,
+        &gfx::f32_bytes(&palette),
+        vk::BufferUsageFlags::STORAGE_BUFFER,
+    );
+    write_buffer(vk, set, 0, DT::STORAGE_BUFFER, &colors, 0, vk::WHOLE_SIZE);
+    // Three overlapping triangles of (position xyz, uv, tag); the first one's tag (7, from its
+    // provoking vertex 0 of instance 0) makes every fragment of it discard.
+    let tri = |x: f32, y: f32, s: f32, tag: u32| -> Vec<u8> {
+        let mut out = Vec::new();
+        for (k, (dx, dy)) in [(0.0, 0.0), (s, 0.2), (0.3, s)].into_iter().enumerate() {
+            let f = [x + dx, y + dy, 0.5, 0.1 + 0.3 * k as f32, x * y + k as f32];
+            out.extend(gfx::f32_bytes(&f));
+            out.extend(tag.to_le_bytes());
+        }
+        out
+    };
+    let data: Vec<u8> = [
+        tri(-0.9, -0.9, 1.5, 7),
+        tri(-0.8, -0.5, 1.6, 1),
+        tri(-0.3, -0.95, 1.2, 2),
+    ]
+    .concat();
+    let vertices = gfx::buffer_with(vk, &data, vk::BufferUsageFlags::VERTEX_BUFFER);
+    let f = |location, format, offset| vk::VertexInputAttributeDescription {
+        location,
+        binding: 0,
+        format,
+        offset,
+    };
+    let state = PipelineState {
+        bindings: vec![vk::VertexInputBindingDescription {
+            binding: 0,
+            stride: 24,
+            input_rate: vk::VertexInputRate::VERTEX,
+        }],
+        attributes: vec![
+            f(0, vk::Format::R32G32B32_SFLOAT, 0),
+            f(1, vk::Format::R32G32_SFLOAT, 12),
+            f(2, vk::Format::R32_UINT, 20),
+        ],
+        depth_stencil: vk::PipelineDepthStencilStateCreateInfo::default()
+            .depth_test_enable(true)
+            .depth_write_enable(true)
+            .depth_compare_op(vk::CompareOp::LESS)
+            .max_depth_bounds(1.0),
+        blend: vec![gfx::no_blend(); 3],
+        color_formats: BASIC_COLORS.iter().map(|c| c.0).collect(),
+        depth_format: vk::Format::D32_SFLOAT,
+        ..Default::default()
+    };
+    Scene {
+        set_layout,
+        layout,
+        pool,
+        set,
+        colors,
+        vertices,
+        state,
+    }
+}
+
+impl Scene {
+    fn create(
+        &self,
+        vk: &Vk,
+        cache: vk::PipelineCache,
+        flags: vk::PipelineCreateFlags,
+    ) -> Creation {
+        self.state.create(
+            vk,
+            self.layout,
+            VERTEX_BASIC,
+            Some(FRAGMENT_BASIC),
+            cache,
+            flags,
+        )
+    }
+
+    /// Draws the triangles (two instances) with `pipeline`; returns the bytes of every color
+    /// attachment and of the depth attachment.
+    fn draw(&self, vk: &Vk, pipeline: vk::Pipeline) -> Vec<Vec<u8>> {
+        type L = vk::ImageLayout;
+        let one = vk::SampleCountFlags::TYPE_1;
+        let none = vk::ImageUsageFlags::empty();
+        let colors: Vec<_> = BASIC_COLORS
+            .iter()
+            .map(|&(f, _)| attachment(vk, f, SIDE, SIDE, one, 1, none))
+            .collect();
+        let depth = attachment(vk, vk::Format::D32_SFLOAT, SIDE, SIDE, one, 1, none);
+        // Column-major: a slight scale and shear.
+        let mvp: [f32; 16] = [
+            1.0, 0.1, 0.0, 0.0, //
+            0.0, 0.9, 0.0, 0.0, //
+            0.0, 0.0, 1.0, 0.0, //
+            0.05, 0.0, 0.0, 1.0,
+        ];
+        vk.run(|cb| unsafe {
+            let d = &vk.device;
+            // (For the integer attachment: these floats' bits.)
+            let clear = vk::ClearValue {
+                color: vk::ClearColorValue {
+                    float32: [0.25, 0.5, 0.75, 1.0],
+                },
+            };
+            let cas: Vec<_> = colors
+                .iter()
+                .map(|c| {
+                    c.barrier(vk, cb, L::UNDEFINED, L::COLOR_ATTACHMENT_OPTIMAL);
+                    vk::RenderingAttachmentInfo::default()
+                        .image_view(c.view)
+                        .image_layout(L::COLOR_ATTACHMENT_OPTIMAL)
+                        .load_op(vk::AttachmentLoadOp::CLEAR)
+                        .store_op(vk::AttachmentStoreOp::STORE)
+                        .clear_value(clear)
+                })
+                .collect();
+            depth.barrier(vk, cb, L::UNDEFINED, L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL);
+            let da = vk::RenderingAttachmentInfo::default()
+                .image_view(depth.view)
+                .image_layout(L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL)
+                .load_op(vk::AttachmentLoadOp::CLEAR)
+                .store_op(vk::AttachmentStoreOp::STORE)
+                .clear_value(vk::ClearValue {
+                    depth_stencil: vk::ClearDepthStencilValue {
+                        depth: 1.0,
+                        stencil: 0,
+                    },
+                });
+            let extent = vk::Extent2D {
+                width: SIDE,
+                height: SIDE,
+            };
+            d.cmd_begin_rendering(
+                cb,
+                &vk::RenderingInfo::default()
+                    .render_area(vk::Rect2D {
+                        offset: vk::Offset2D::default(),
+                        extent,
+                    })
+                    .layer_count(1)
+                    .color_attachments(&cas)
+                    .depth_attachment(&da),
+            );
+            gfx::viewport_scissor(vk, cb, SIDE, SIDE);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipeline);
+            d.cmd_bind_descriptor_sets(
+                cb,
+                vk::PipelineBindPoint::GRAPHICS,
+                self.layout,
+                0,
+                &[self.set],
+                &[],
+            );
+            d.cmd_push_constants(
+                cb,
+                self.layout,
+                vk::ShaderStageFlags::VERTEX | vk::ShaderStageFlags::FRAGMENT,
+                0,
+                &gfx::f32_bytes(&mvp),
+            );
+            d.cmd_bind_vertex_buffers(cb, 0, &[self.vertices.buffer], &[0]);
+            d.cmd_draw(cb, 9, 2, 0, 0);
+            d.cmd_end_rendering(cb);
+            for c in &colors {
+                c.barrier(vk, cb, L::COLOR_ATTACHMENT_OPTIMAL, L::TRANSFER_SRC_OPTIMAL);
+            }
+            depth.barrier(
+                vk,
+                cb,
+                L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL,
+                L::TRANSFER_SRC_OPTIMAL,
+            );
+        });
+        let mut out: Vec<Vec<u8>> = colors
+            .iter()
+            .zip(BASIC_COLORS)
+            .map(|(c, (_, texel))| c.read(vk, vk::ImageAspectFlags::COLOR, 0, texel))
+            .collect();
+        out.push(depth.read(vk, vk::ImageAspectFlags::DEPTH, 0, 4));
+        for c in colors {
+            c.destroy(vk);
+        }
+        depth.destroy(vk);
+        out
+    }
+
+    fn destroy(self, vk: &Vk) {
+        unsafe {
+            let d = &vk.device;
+            d.destroy_descriptor_pool(self.pool, None);
+            d.destroy_pipeline_layout(self.layout, None);
+            d.destroy_descriptor_set_layout(self.set_layout, None);
+        }
+        vk.destroy_buffer(self.colors);
+        vk.destroy_buffer(self.vertices);
+    }
+}
+
+/// The hit flags of a creation: the pipeline's and each stage's (pStages order); every
+/// feedback is VALID.
+fn graphics_hits(c: &Creation) -> (bool, Vec<bool>) {
+    let hit = |f: &vk::PipelineCreationFeedback| {
+        assert!(f.flags.contains(Fb::VALID), "feedback {f:?} is not VALID");
+        f.flags.contains(Fb::APPLICATION_PIPELINE_CACHE_HIT)
+    };
+    (hit(&c.feedback), c.stages.iter().map(hit).collect())
+}
+
+fn destroy_pipeline(vk: &Vk, p: vk::Pipeline) {
+    unsafe { vk.device.destroy_pipeline(p, None) };
+}
+
+/// A graphics pipeline created twice with one cache: the second creation's stages come from
+/// the cache (FAIL_ON_PIPELINE_COMPILE_REQUIRED succeeds, the pipeline and both stages report
+/// APPLICATION_PIPELINE_CACHE_HIT), as they do from a cache made of the data and from a cache
+/// the first was merged into; every pipeline from a cache draws the freshly compiled
+/// pipeline's bytes in every attachment.
+#[test]
+fn cached_graphics_pipelines_hit_and_draw_the_same_bytes() {
+    let vk = Vk::new();
+    let s = scene(&vk);
+    let none = vk::PipelineCreateFlags::empty();
+    let fresh = s.create(&vk, vk::PipelineCache::null(), none);
+    assert_eq!(fresh.result, vk::Result::SUCCESS);
+    assert_eq!(
+        graphics_hits(&fresh),
+        (false, vec![false, false]),
+        "no cache"
+    );
+    let want = s.draw(&vk, fresh.pipeline);
+    destroy_pipeline(&vk, fresh.pipeline);
+    // The draw is not trivial: colors where the triangles are, FragDepth below the clear.
+    let clear = [64u8, 128, 191, 255];
+    let drawn = want[0].chunks_exact(4).filter(|p| *p != clear).count();
+    assert!(
+        drawn > 100 && drawn < (SIDE * SIDE) as usize,
+        "{drawn} pixels drawn"
+    );
+    assert!(
+        want[3]
+            .chunks_exact(4)
+            .any(|d| f32::from_le_bytes(d.try_into().unwrap()) < 0.5)
+    );
+
+    let cache = new_cache(&vk, &[]);
+    // A cache without the stages: COMPILE_REQUIRED, a null handle.
+    let c = s.create(&vk, cache, CACHE_ONLY);
+    assert_eq!(c.result, vk::Result::PIPELINE_COMPILE_REQUIRED);
+    assert_eq!(c.pipeline, vk::Pipeline::null());
+    assert_eq!(cache_data(&vk, cache).len(), 32, "nothing was cached");
+
+    let first = s.create(&vk, cache, none);
+    assert_eq!(first.result, vk::Result::SUCCESS);
+    assert_eq!(graphics_hits(&first), (false, vec![false, false]));
+    assert_eq!(s.draw(&vk, first.pipeline), want, "a compiled pipeline");
+    destroy_pipeline(&vk, first.pipeline);
+
+    let second = s.create(&vk, cache, CACHE_ONLY);
+    assert_eq!(second.result, vk::Result::SUCCESS);
+    assert_eq!(graphics_hits(&second), (true, vec![true, true]));
+    assert_eq!(
+        s.draw(&vk, second.pipeline),
+        want,
+        "the cached pipeline's bytes"
+    );
+    destroy_pipeline(&vk, second.pipeline);
+    eprintln!(
+        "graphics pipeline creation: compiled {:.3} ms (stages {:.3} + {:.3}), from the cache \
+         {:.3} ms (stages {:.3} + {:.3})",
+        first.feedback.duration as f64 / 1e6,
+        first.stages[0].duration as f64 / 1e6,
+        first.stages[1].duration as f64 / 1e6,
+        second.feedback.duration as f64 / 1e6,
+        second.stages[0].duration as f64 / 1e6,
+        second.stages[1].duration as f64 / 1e6,
+    );
+
+    // Fixed-function state is not part of a stage's key: another cull mode and depth compare
+    // op, the same stages, hits.
+    let mut other = PipelineState {
+        raster: s.state.raster.cull_mode(vk::CullModeFlags::BACK),
+        ..scene_state_clone(&s.state)
+    };
+    other.depth_stencil = other
+        .depth_stencil
+        .depth_compare_op(vk::CompareOp::LESS_OR_EQUAL);
+    let c = other.create(
+        &vk,
+        s.layout,
+        VERTEX_BASIC,
+        Some(FRAGMENT_BASIC),
+        cache,
+        CACHE_ONLY,
+    );
+    assert_eq!(c.result, vk::Result::SUCCESS);
+    assert_eq!(graphics_hits(&c), (true, vec![true, true]));
+    destroy_pipeline(&vk, c.pipeline);
+
+    // The data: two entries, one per stage; a cache made of it, and one merged from it.
+    let data = cache_data(&vk, cache);
+    assert!(data.len() > 32 + 2 * 1000, "{} bytes", data.len());
+    let restored = new_cache(&vk, &data);
+    assert_eq!(cache_data(&vk, restored), data, "the data round-trips");
+    let merged = new_cache(&vk, &[]);
+    unsafe { vk.device.merge_pipeline_caches(merged, &[restored]) }.unwrap();
+    for (what, c) in [("restored", restored), ("merged", merged)] {
+        let p = s.create(&vk, c, CACHE_ONLY);
+        assert_eq!(p.result, vk::Result::SUCCESS, "{what}");
+        assert_eq!(graphics_hits(&p), (true, vec![true, true]), "{what}");
+        assert_eq!(
+            s.draw(&vk, p.pipeline),
+            want,
+            "{what}: the cached pipeline's bytes"
+        );
+        destroy_pipeline(&vk, p.pipeline);
+    }
+    unsafe {
+        for c in [cache, restored, merged] {
+            vk.device.destroy_pipeline_cache(c, None);
+        }
+    }
+    s.destroy(&vk);
+}
+
+/// The scene's state again (PipelineState is not Clone: its Vulkan structures hold pointers).
+fn scene_state_clone(s: &PipelineState) -> PipelineState {
+    PipelineState {
+        bindings: s.bindings.clone(),
+        attributes: s.attributes.clone(),
+        depth_stencil: s.depth_stencil,
+        blend: s.blend.clone(),
+        color_formats: s.color_formats.clone(),
+        depth_format: s.depth_format,
+        raster: s.raster,
+        ..Default::default()
+    }
+}
+
+/// A pipeline sharing only its vertex stage with a cached one: the vertex stage hits, the
+/// fragment stage compiles, the pipeline is no hit, and with FAIL_ON_PIPELINE_COMPILE_REQUIRED
+/// it is not created. Stage feedback follows pStages' order (fragment stage first here). A
+/// vertex-only pipeline of the cached vertex stage hits.
+#[test]
+fn graphics_stages_hit_one_by_one() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let cache = new_cache(&vk, &[]);
+    let none = vk::PipelineCreateFlags::empty();
+    let one = PipelineState::default();
+    let c = one.create(&vk, layout, COLOR_VS, Some(COLOR_FS), cache, none);
+    assert_eq!(c.result, vk::Result::SUCCESS);
+    assert_eq!(graphics_hits(&c), (false, vec![false, false]));
+    destroy_pipeline(&vk, c.pipeline);
+    let two = PipelineState {
+        blend: vec![gfx::no_blend(); 2],
+        color_formats: vec![vk::Format::R8G8B8A8_UNORM; 2],
+        fragment_stage_first: true,
+        ..Default::default()
+    };
+    let c = two.create(&vk, layout, COLOR_VS, Some(TWO_FS), cache, CACHE_ONLY);
+    assert_eq!(c.result, vk::Result::PIPELINE_COMPILE_REQUIRED);
+    assert_eq!(c.pipeline, vk::Pipeline::null());
+    let c = two.create(&vk, layout, COLOR_VS, Some(TWO_FS), cache, none);
+    assert_eq!(c.result, vk::Result::SUCCESS);
+    assert_eq!(
+        graphics_hits(&c),
+        (false, vec![false, true]),
+        "(fragment, vertex): the vertex stage came from the cache"
+    );
+    destroy_pipeline(&vk, c.pipeline);
+    // Now both of its stages are cached.
+    let c = two.create(&vk, layout, COLOR_VS, Some(TWO_FS), cache, CACHE_ONLY);
+    assert_eq!(c.result, vk::Result::SUCCESS);
+    assert_eq!(graphics_hits(&c), (true, vec![true, true]));
+    destroy_pipeline(&vk, c.pipeline);
+    // A vertex-only pipeline (rasterizer discard) of the cached vertex stage.
+    let discard = PipelineState {
+        raster: vk::PipelineRasterizationStateCreateInfo::default()
+            .rasterizer_discard_enable(true)
+            .line_width(1.0),
+        blend: Vec::new(),
+        ..Default::default()
+    };
+    let c = discard.create(&vk, layout, COLOR_VS, None, cache, CACHE_ONLY);
+    assert_eq!(c.result, vk::Result::SUCCESS);
+    assert_eq!(graphics_hits(&c), (true, vec![true]));
+    destroy_pipeline(&vk, c.pipeline);
+    unsafe {
+        vk.device.destroy_pipeline_cache(cache, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+}
+
+/// vkCreateGraphicsPipelines creating `layouts.len()` vertex-only pipelines (rasterizer
+/// discard, gfx_color_vs) in one call, pipeline i with `layouts[i]`; the result and handles.
+fn vertex_only_pipelines(
+    vk: &Vk,
+    cache: vk::PipelineCache,
+    layouts: &[vk::PipelineLayout],
+    flags: vk::PipelineCreateFlags,
+) -> (vk::Result, Vec<vk::Pipeline>) {
+    let (bindings, attributes) = gfx::pos_color_input();
+    let vi = vk::PipelineVertexInputStateCreateInfo::default()
+        .vertex_binding_descriptions(&bindings)
+        .vertex_attribute_descriptions(&attributes);
+    let ia = vk::PipelineInputAssemblyStateCreateInfo::default()
+        .topology(vk::PrimitiveTopology::TRIANGLE_LIST);
+    let rs = vk::PipelineRasterizationStateCreateInfo::default()
+        .rasterizer_discard_enable(true)
+        .polygon_mode(vk::PolygonMode::FILL)
+        .line_width(1.0);
+    let module = gfx::module(vk, COLOR_VS);
+    let stages = [vk::PipelineShaderStageCreateInfo::default()
+        .stage(vk::ShaderStageFlags::VERTEX)
+        .module(module)
+        .name(c"main")];
+    let infos: Vec<_> = layouts
+        .iter()
+        .map(|&l| {
+            vk::GraphicsPipelineCreateInfo::default()
+                .flags(flags)
+                .stages(&stages)
+                .vertex_input_state(&vi)
+                .input_assembly_state(&ia)
+                .rasterization_state(&rs)
+                .layout(l)
+        })
+        .collect();
+    let mut pipelines = vec![vk::Pipeline::null(); infos.len()];
+    let d = &vk.device;
+    let result = unsafe {
+        (d.fp_v1_0().create_graphics_pipelines)(
+            d.handle(),
+            cache,
+            infos.len() as u32,
+            infos.as_ptr(),
+            std::ptr::null(),
+            pipelines.as_mut_ptr(),
+        )
+    };
+    unsafe { d.destroy_shader_module(module, None) };
+    (result, pipelines)
+}
+
+/// One vkCreateGraphicsPipelines call with FAIL_ON_PIPELINE_COMPILE_REQUIRED whose middle
+/// pipeline's stage is not cached (its layout, which the compiler sees, differs): the call
+/// answers VK_PIPELINE_COMPILE_REQUIRED, the cached pipelines are created and the middle one
+/// is null; with EARLY_RETURN_ON_FAILURE the pipelines from the middle one on are null (spec,
+/// "Multiple Pipeline Creation"), as for compute pipelines.
+#[test]
+fn graphics_compile_required_in_one_call() {
+    let vk = Vk::new();
+    let cached = gfx::layout(&vk, &[], 0);
+    let other = gfx::layout(&vk, &[], 16);
+    let cache = new_cache(&vk, &[]);
+    let none = vk::PipelineCreateFlags::empty();
+    let (r, p) = vertex_only_pipelines(&vk, cache, &[cached], none);
+    assert_eq!(r, vk::Result::SUCCESS);
+    destroy_pipeline(&vk, p[0]);
+    let null = vk::Pipeline::null();
+    let three = [cached, other, cached];
+    let (r, p) = vertex_only_pipelines(&vk, cache, &three, CACHE_ONLY);
+    assert_eq!(r, vk::Result::PIPELINE_COMPILE_REQUIRED);
+    assert!(p[0] != null && p[1] == null && p[2] != null, "{p:?}");
+    p.into_iter().for_each(|p| destroy_pipeline(&vk, p));
+    let early = CACHE_ONLY | vk::PipelineCreateFlags::EARLY_RETURN_ON_FAILURE;
+    let (r, p) = vertex_only_pipelines(&vk, cache, &three, early);
+    assert_eq!(r, vk::Result::PIPELINE_COMPILE_REQUIRED);
+    assert!(p[0] != null && p[1] == null && p[2] == null, "{p:?}");
+    destroy_pipeline(&vk, p[0]);
+    // Nothing was compiled: the middle pipeline still needs a compile.
+    let (r, p) = vertex_only_pipelines(&vk, cache, &[other], CACHE_ONLY);
+    assert_eq!((r, p[0]), (vk::Result::PIPELINE_COMPILE_REQUIRED, null));
+    unsafe {
+        vk.device.destroy_pipeline_cache(cache, None);
+        vk.device.destroy_pipeline_layout(cached, None);
+        vk.device.destroy_pipeline_layout(other, None);
+    }
 }

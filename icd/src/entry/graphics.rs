@@ -4,13 +4,13 @@
 
 use super::device::{dev, rep};
 use super::obj;
-use super::pipeline::{finish_creation, module_words, spec_constants};
+use super::pipeline::{Feedback, finish_creation, module_words, spec_constants};
 use crate::boundary::{call, null, slice, string};
 use crate::objects::*;
 use crate::pnext;
 use ash::vk;
 use softvk::error::{Error, Result};
-use softvk::pipeline::graphics::{Dynamic, StageDesc, VertexBinding};
+use softvk::pipeline::graphics::{Dynamic, Lookup, StageDesc, VertexBinding};
 use softvk::pipeline::{GraphicsDesc, GraphicsPipeline, GraphicsState, ShaderModule};
 use softvk::raster::blend::BlendAttachment;
 use softvk::raster::depth::StencilFace;
@@ -36,6 +36,7 @@ unsafe fn stage_desc(s: &vk::PipelineShaderStageCreateInfo<'_>) -> Result<StageD
         module,
         entry: string(s.p_name)?,
         spec: spec_constants(s.p_specialization_info.as_ref())?,
+        flags: s.flags,
     })
 }
 
@@ -345,32 +346,58 @@ pub unsafe extern "system" fn create_graphics_pipelines(
         if p_pipelines.is_null() && count > 0 {
             return Err(null("pPipelines"));
         }
-        if pipeline_cache != vk::PipelineCache::null() {
-            obj::<PipelineCacheObj>(pipeline_cache, "pipelineCache")?;
-        }
+        let cache = if pipeline_cache == vk::PipelineCache::null() {
+            None
+        } else {
+            Some(&obj::<PipelineCacheObj>(pipeline_cache, "pipelineCache")?.0)
+        };
         for i in 0..infos.len() {
             *p_pipelines.add(i) = vk::Pipeline::null();
         }
         let device = &crate::entry::disp::<DeviceObj>(device, "device")?.core;
-        let prepared: Vec<Result<GraphicsDesc>> =
-            infos.iter().map(|i| prepare(i, device)).collect();
-        // Graphics pipelines are not kept in pipeline caches: with
-        // FAIL_ON_PIPELINE_COMPILE_REQUIRED every one needs compiling.
-        let must_compile = |info: &vk::GraphicsPipelineCreateInfo<'_>| {
-            info.flags
-                .contains(vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED_EXT)
-        };
+        // As vkCreateComputePipelines: the structures are read and the cache looked up here, so
+        // whether a stage is a hit depends only on the cache's contents when the call began;
+        // the creations run on the pool.
+        let prepared: Vec<Result<(GraphicsDesc, Lookup)>> = infos
+            .iter()
+            .map(|i| {
+                let desc = prepare(i, device)?;
+                let found = desc.look_up(cache);
+                Ok((desc, found))
+            })
+            .collect();
         let created = softvk::exec::map(prepared.len(), |i| {
-            let desc = prepared[i].as_ref().map_err(Error::clone)?;
-            if must_compile(&infos[i]) {
-                return Ok(None);
-            }
+            let (desc, found) = prepared[i].as_ref().map_err(Error::clone)?;
+            // VK_PIPELINE_CREATE_FAIL_ON_PIPELINE_COMPILE_REQUIRED_BIT: only cache hits create it.
+            let compile = !infos[i]
+                .flags
+                .contains(vk::PipelineCreateFlags::FAIL_ON_PIPELINE_COMPILE_REQUIRED_EXT);
             let started = std::time::Instant::now();
-            let p = GraphicsPipeline::create(desc)?;
-            Ok(Some((p, started.elapsed())))
+            let r = GraphicsPipeline::create(desc, found, cache, compile)?;
+            Ok(r.map(|(p, stages)| (p, stages, started.elapsed())))
         });
-        let results = created.into_iter().map(|r| {
-            r.map(|c| c.map(|(p, took)| (PipelineObj::Graphics(Arc::new(p)), false, took)))
+        let results = created.into_iter().zip(infos).map(|(r, info)| {
+            r.map(|c| {
+                c.map(|(p, stages, took)| {
+                    // Per pStages element, the creation of its stage.
+                    let in_order = slice(info.p_stages, info.stage_count, "pStages")
+                        .unwrap_or(&[])
+                        .iter()
+                        .map(|s| {
+                            stages
+                                .iter()
+                                .find(|c| c.stage == s.stage)
+                                .map_or((false, std::time::Duration::ZERO), |c| (c.hit, c.took))
+                        })
+                        .collect();
+                    let f = Feedback {
+                        hit: stages.iter().all(|c| c.hit),
+                        took,
+                        stages: in_order,
+                    };
+                    (PipelineObj::Graphics(Arc::new(p)), f)
+                })
+            })
         });
         let flags: Vec<_> = infos.iter().map(|i| (i.flags, i.p_next)).collect();
         finish_creation(&flags, results, p_pipelines)

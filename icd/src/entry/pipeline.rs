@@ -1,4 +1,5 @@
-//! Shader modules, pipeline caches, pipeline layouts and compute pipelines.
+//! Shader modules, pipeline caches, pipeline layouts and compute pipelines; what every
+//! vkCreate*Pipelines shares (creation results, creation feedback).
 
 use super::device::{dev, rep};
 use super::obj;
@@ -284,26 +285,43 @@ unsafe fn prepare(
     })
 }
 
-/// Fills VkPipelineCreationFeedbackCreateInfo, if chained: one stage, found in the
-/// application's pipeline cache or compiled, with the time creation took.
-pub(super) unsafe fn write_feedback(p_next: *const c_void, took: std::time::Duration, hit: bool) {
-    let Some(fb) = pnext::find::<vk::PipelineCreationFeedbackCreateInfo<'_>>(p_next) else {
-        return;
-    };
+/// How one pipeline was made, for VkPipelineCreationFeedbackCreateInfo.
+pub(super) struct Feedback {
+    /// Every stage came from the application's pipeline cache.
+    pub hit: bool,
+    /// The pipeline's creation.
+    pub took: std::time::Duration,
+    /// Per element of the create info's pStages: whether that stage came from the cache and
+    /// how long it took.
+    pub stages: Vec<(bool, std::time::Duration)>,
+}
+
+fn feedback(hit: bool, took: std::time::Duration) -> vk::PipelineCreationFeedback {
     let mut flags = vk::PipelineCreationFeedbackFlags::VALID;
     if hit {
         flags |= vk::PipelineCreationFeedbackFlags::APPLICATION_PIPELINE_CACHE_HIT;
     }
-    let feedback = vk::PipelineCreationFeedback {
+    vk::PipelineCreationFeedback {
         flags,
         duration: took.as_nanos().min(u64::MAX as u128) as u64,
+    }
+}
+
+/// Fills VkPipelineCreationFeedbackCreateInfo, if chained: the pipeline's feedback and, in
+/// the order of pStages, each stage's (pipelineStageCreationFeedbackCount is 0 or stageCount,
+/// VUID-VkGraphicsPipelineCreateInfo-pipelineStageCreationFeedbackCount-06594; elements past
+/// the stages are not written).
+pub(super) unsafe fn write_feedback(p_next: *const c_void, f: &Feedback) {
+    let Some(fb) = pnext::find::<vk::PipelineCreationFeedbackCreateInfo<'_>>(p_next) else {
+        return;
     };
     if !fb.p_pipeline_creation_feedback.is_null() {
-        *fb.p_pipeline_creation_feedback = feedback;
+        *fb.p_pipeline_creation_feedback = feedback(f.hit, f.took);
     }
     if !fb.p_pipeline_stage_creation_feedbacks.is_null() {
-        for i in 0..fb.pipeline_stage_creation_feedback_count as usize {
-            *fb.p_pipeline_stage_creation_feedbacks.add(i) = feedback;
+        let n = (fb.pipeline_stage_creation_feedback_count as usize).min(f.stages.len());
+        for (i, &(hit, took)) in f.stages[..n].iter().enumerate() {
+            *fb.p_pipeline_stage_creation_feedbacks.add(i) = feedback(hit, took);
         }
     }
 }
@@ -344,18 +362,27 @@ pub unsafe extern "system" fn create_compute_pipelines(
             let r = ComputePipeline::create(&p.desc, p.cached.as_ref(), cache, p.compile)?;
             Ok(r.map(|(pipeline, hit)| (pipeline, hit, started.elapsed())))
         });
+        // One stage: its feedback is the pipeline's.
         let results = created.into_iter().map(|r| {
-            r.map(|c| c.map(|(p, hit, took)| (PipelineObj::Compute(Arc::new(p)), hit, took)))
+            r.map(|c| {
+                c.map(|(p, hit, took)| {
+                    let f = Feedback {
+                        hit,
+                        took,
+                        stages: vec![(hit, took)],
+                    };
+                    (PipelineObj::Compute(Arc::new(p)), f)
+                })
+            })
         });
         let flags: Vec<_> = infos.iter().map(|i| (i.flags, i.p_next)).collect();
         finish_creation(&flags, results, p_pipelines)
     })
 }
 
-/// What creating one pipeline of a vkCreate*Pipelines call gave: the pipeline, whether it came
-/// from the pipeline cache and how long it took; None when FAIL_ON_PIPELINE_COMPILE_REQUIRED
-/// stopped it.
-pub(super) type Created = Result<Option<(PipelineObj, bool, std::time::Duration)>>;
+/// What creating one pipeline of a vkCreate*Pipelines call gave: the pipeline and how it was
+/// made; None when FAIL_ON_PIPELINE_COMPILE_REQUIRED stopped it.
+pub(super) type Created = Result<Option<(PipelineObj, Feedback)>>;
 
 /// Writes the handles (and creation feedback) of one vkCreate*Pipelines call and its result
 /// (spec, "Multiple Pipeline Creation"): the pipelines that failed are VK_NULL_HANDLE, the
@@ -375,8 +402,8 @@ pub(super) unsafe fn finish_creation(
                 compile_required = true;
                 true
             }
-            Ok(Some((pipeline, hit, took))) => {
-                write_feedback(p_next, took, hit);
+            Ok(Some((pipeline, f))) => {
+                write_feedback(p_next, &f);
                 *p_pipelines.add(i) = new_handle(pipeline);
                 false
             }
