@@ -377,6 +377,7 @@ impl KernelBinary {
                     StageModel::Fragment => 2,
                 });
                 w.u8(st.flags());
+                w.u8(st.builtins.reads as u8);
                 w.u32(st.inputs.len() as u32);
                 for &(row, interp) in &st.inputs {
                     w.u32(row);
@@ -455,6 +456,10 @@ impl KernelBinary {
                 if flags > 0x1f {
                     return Err(format!("unknown stage flags {flags:#x}"));
                 }
+                let reads = r.u8()? as u32;
+                if reads > StageBuiltins::ALL_READS {
+                    return Err(format!("unknown built-in inputs {reads:#x}"));
+                }
                 let n = r.u32()?;
                 if n > INPUT_ROWS {
                     return Err(format!("{n} stage inputs"));
@@ -476,6 +481,7 @@ impl KernelBinary {
                         writes_depth: flags & 1 != 0,
                         writes_sample_mask: flags & 2 != 0,
                         per_sample: flags & 4 != 0,
+                        reads,
                     },
                     early_fragment_tests: flags & 8 != 0,
                     pure: flags & 16 != 0,
@@ -1074,6 +1080,8 @@ pub(super) mod tests {
                 writes_depth: flags & 1 != 0,
                 writes_sample_mask: flags & 2 != 0,
                 per_sample: flags & 4 != 0,
+                // Every set of built-in inputs, over the rounds.
+                reads: (flags as u32 * 7) & StageBuiltins::ALL_READS,
             };
             st.early_fragment_tests = flags & 8 != 0;
             st.pure = flags & 16 != 0;
@@ -1134,17 +1142,21 @@ pub(super) mod tests {
             st.builtins = StageBuiltins::default();
             st.pure = true;
         });
-        // A byte past the end of the stage section, an unknown stage tag or flag.
+        // A byte past the end of the stage section, an unknown stage tag, flag or built-in
+        // input.
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(KernelBinary::decode(&longer).is_err());
-        let tail = bytes.len() - (1 + 1 + 4 + 5 * b.stage.as_ref().unwrap().inputs.len());
+        let tail = bytes.len() - (1 + 1 + 1 + 4 + 5 * b.stage.as_ref().unwrap().inputs.len());
         let mut m2 = bytes.clone();
         m2[tail] = 3;
         assert!(KernelBinary::decode(&m2).is_err(), "stage tag 3");
         let mut m3 = bytes.clone();
         m3[tail + 1] = 0x20;
         assert!(KernelBinary::decode(&m3).is_err(), "stage flag 0x20");
+        let mut m4 = bytes.clone();
+        m4[tail + 2] = 0x20;
+        assert!(KernelBinary::decode(&m4).is_err(), "built-in inputs 0x20");
     }
 
     /// A kernel's identity names the build and the backend.

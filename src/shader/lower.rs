@@ -154,6 +154,7 @@ impl StageBuiltins {
     /// SampleId, SamplePosition or SampleMaskIn.
     pub const SAMPLE: u32 = 8;
     pub const VIEW_INDEX: u32 = 16;
+    pub const ALL_READS: u32 = 31;
 
     /// The bit of the built-in input whose rows include `row` (0 for other rows).
     pub fn of_row(row: u32) -> u32 {

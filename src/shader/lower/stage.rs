@@ -156,7 +156,7 @@ impl Lower<'_, '_> {
         self.stage.writes_depth |= first == IO_OUT_FRAG_DEPTH;
         self.stage.writes_sample_mask |= first == IO_OUT_SAMPLE_MASK;
         self.stage.per_sample |= first == IO_IN_SAMPLE_ID || first == IO_IN_SAMPLE_POSITION;
-        if !output {
+        if !output && fragment {
             self.stage.reads |= StageBuiltins::of_row(first);
         }
         rows.extend(first..first + n);
@@ -245,9 +245,11 @@ impl Lower<'_, '_> {
     /// The address of interface row `row` for the current call.
     fn io_row(&mut self, row: u32) -> (Value, i32) {
         debug_assert!((row as usize) < IO_ROWS);
-        // Every built-in input row the code reads (input attachments read FragCoord and
-        // ViewIndex without declaring them).
-        self.stage.reads |= StageBuiltins::of_row(row);
+        // Every built-in input row a fragment shader reads (input attachments read FragCoord
+        // and ViewIndex without declaring them).
+        if self.p.model == spirv::ExecutionModel::Fragment {
+            self.stage.reads |= StageBuiltins::of_row(row);
+        }
         let io = self.b.ins().load(PTR, flags(), self.ctx, CTX_IO);
         (io, 16 * row as i32)
     }
