@@ -434,10 +434,8 @@ pub fn prepare(
     let slots: Vec<Resource<'_>> = g.sets.slots(&p.layout);
     let push = &push[..push.len().min(p.layout.push_constant_bytes as usize)];
     // Multiview: each view into its layer with its ViewIndex; otherwise the first layer.
-    let layers: Vec<u32> = match views.layers {
-        Layers::Views(_) => views.layers.iter().collect(),
-        Layers::Count(_) => vec![0],
-    };
+    let multiview = matches!(views.layers, Layers::Views(_));
+    let layers = (views.layers.iter().filter(|_| multiview)).chain((!multiview).then_some(0));
     let (size, depth_format) = attachment_size(views)?;
     for layer in layers {
         let mut state = raster_state(s, viewport, views.area, layer);

@@ -9,7 +9,9 @@
 /// The planes a primitive is clipped against: dot(plane, (x, y, z, w)) >= 0 is inside.
 #[derive(Clone, Debug)]
 pub struct Planes {
-    planes: Vec<[f32; 4]>,
+    planes: [[f32; 4]; 6],
+    /// How many of `planes` apply (5 under depth clamping, else 6).
+    count: usize,
 }
 
 /// The most vertices a clipped triangle can have (3 plus one per plane).
@@ -25,20 +27,27 @@ impl Planes {
             ((super::GUARD * 0.5 - c.abs()) / h).max(1.0)
         };
         let (gx, gy) = (band(center[0], half[0]), band(center[1], half[1]));
-        let mut planes = vec![
+        let xy = [
             [1.0, 0.0, 0.0, gx],
             [-1.0, 0.0, 0.0, gx],
             [0.0, 1.0, 0.0, gy],
             [0.0, -1.0, 0.0, gy],
         ];
-        if !depth_clamp {
-            planes.push([0.0, 0.0, 1.0, 0.0]);
-            planes.push([0.0, 0.0, -1.0, 1.0]);
+        let (z, count) = if !depth_clamp {
+            ([[0.0, 0.0, 1.0, 0.0], [0.0, 0.0, -1.0, 1.0]], 6)
         } else {
             // Depth clamping does not clip z, but w must stay positive to divide by it.
-            planes.push([0.0, 0.0, 0.0, 1.0]);
+            ([[0.0, 0.0, 0.0, 1.0], [0.0; 4]], 5)
+        };
+        Planes {
+            planes: [xy[0], xy[1], xy[2], xy[3], z[0], z[1]],
+            count,
         }
-        Planes { planes }
+    }
+
+    /// The planes that apply.
+    fn active(&self) -> &[[f32; 4]] {
+        &self.planes[..self.count]
     }
 
     fn distance(plane: &[f32; 4], v: &[f32]) -> f32 {
@@ -49,7 +58,7 @@ impl Planes {
     pub fn all_inside(&self, verts: &[&[f32]]) -> bool {
         verts
             .iter()
-            .all(|v| self.planes.iter().all(|p| Self::distance(p, v) >= 0.0))
+            .all(|v| self.active().iter().all(|p| Self::distance(p, v) >= 0.0))
     }
 
     /// Whether a point's vertex survives clipping: inside the near/far planes (or w > 0 under
@@ -74,7 +83,7 @@ impl Planes {
             return None;
         }
         let (mut t0, mut t1) = (0.0f32, 1.0f32);
-        for p in &self.planes {
+        for p in self.active() {
             let (da, db) = (Self::distance(p, a), Self::distance(p, b));
             if da < 0.0 && db < 0.0 {
                 return None;
@@ -121,7 +130,7 @@ impl Planes {
         }
         let mut n = 3;
         let mut next = Vec::with_capacity(MAX_POLYGON * stride);
-        for p in &self.planes {
+        for p in self.active() {
             if n == 0 {
                 break;
             }
@@ -220,7 +229,7 @@ mod tests {
                 .flat_map(|v| v[..4].iter())
                 .fold(1.0f32, |m, x| m.max(x.abs()));
             for v in out.chunks(6).take(n) {
-                for p in &planes.planes {
+                for p in planes.active() {
                     assert!(
                         Planes::distance(p, v) >= -1e-4 * scale,
                         "{v:?} outside {p:?}"

@@ -543,7 +543,8 @@ impl VertexKernel {
     ) {
         let bound = self.kernel.stage_bindings(slots);
         let stopper = bound.stopper();
-        let mut io = vec![[0u32; 4]; runtime::IO_ROWS];
+        // On the stack: a draw's few vertices should not cost an allocation.
+        let mut io = [[0u32; 4]; runtime::IO_ROWS];
         let mut calls =
             runtime::StageCalls::new(&self.kernel.run, bound.slots.table.get(), push, &stopper);
         for first in (0..count).step_by(4) {
