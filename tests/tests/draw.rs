@@ -3163,3 +3163,141 @@ fn uint8_indices_draw_like_uint32_ones() {
         vk.destroy_buffer(b);
     }
 }
+
+/// Many batches: 1200 blended, depth-tested triangles drawn one per draw (batches of 256 draws
+/// rasterized one after another) give the bytes of the same triangles in three draws, and
+/// occlusion queries around three ranges of draws, one ending right after a full batch,
+/// count what queries around the three draws count. The image and counts are hashed for
+/// `images_do_not_depend_on_the_thread_count`.
+#[test]
+fn many_batches_draw_what_few_draws_draw() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let mut st = PipelineState {
+        depth_format: vk::Format::D32_SFLOAT,
+        ..Default::default()
+    };
+    st.depth_stencil = st
+        .depth_stencil
+        .depth_test_enable(true)
+        .depth_write_enable(true)
+        .depth_compare_op(vk::CompareOp::LESS_OR_EQUAL);
+    st.blend = vec![vk::PipelineColorBlendAttachmentState {
+        blend_enable: 1,
+        src_color_blend_factor: vk::BlendFactor::SRC_ALPHA,
+        dst_color_blend_factor: vk::BlendFactor::ONE_MINUS_SRC_ALPHA,
+        color_blend_op: vk::BlendOp::ADD,
+        src_alpha_blend_factor: vk::BlendFactor::ONE,
+        dst_alpha_blend_factor: vk::BlendFactor::ZERO,
+        alpha_blend_op: vk::BlendOp::ADD,
+        color_write_mask: vk::ColorComponentFlags::RGBA,
+    }];
+    let pipe = st.build(&vk, layout, COLOR_VS, Some(COLOR_FS));
+    const N: u32 = 1200;
+    let mut rng = softvk_tests::Rng::new(5);
+    let mut f = || (rng.next_u64() >> 40) as f32 / (1u64 << 24) as f32;
+    let mut v = Vec::new();
+    // Every triangle inside the target and several pixels large, so each draw is one
+    // primitive and batches hold 256 draws each.
+    for _ in 0..N {
+        let (x, y, z) = (f() * 1.6 - 0.8, f() * 1.6 - 0.8, f());
+        let c = [f(), f(), f(), 0.25 + 0.5 * f()];
+        for (cx, cy) in [(-0.15, -0.1), (0.15, -0.05), (0.0, 0.15)] {
+            let (dx, dy) = (f() * 0.1 - 0.05, f() * 0.1 - 0.05);
+            v.push(([x + cx + dx, y + cy + dy, z, 1.0], c));
+        }
+    }
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let pool = unsafe {
+        vk.device.create_query_pool(
+            &vk::QueryPoolCreateInfo::default()
+                .query_type(vk::QueryType::OCCLUSION)
+                .query_count(6),
+            None,
+        )
+    }
+    .unwrap();
+    let color = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let depth = attachment(
+        &vk,
+        vk::Format::D32_SFLOAT,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    // many: one draw per triangle, queries 0, 1, 2 around draws 0..512, 512..900, 900..N
+    // (the first ends right after the second batch of 256 draws filled, none pending);
+    // otherwise one draw per range, queries 3, 4, 5 around them.
+    let draw = |many: bool| {
+        vk.run(|cb| unsafe {
+            let d = &vk.device;
+            if many {
+                d.cmd_reset_query_pool(cb, pool, 0, 6);
+            }
+            begin(&vk, cb, &color, [0.1, 0.2, 0.3, 1.0], Some(&depth));
+            bind_vb(&vk, cb, &vb);
+            d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+            let q = vk::QueryControlFlags::PRECISE;
+            for (query, range) in [(0, 0..512), (1, 512..900), (2, 900..N)] {
+                if many {
+                    d.cmd_begin_query(cb, pool, query, q);
+                    for k in range {
+                        d.cmd_draw(cb, 3, 1, 3 * k, 0);
+                    }
+                    d.cmd_end_query(cb, pool, query);
+                } else {
+                    d.cmd_begin_query(cb, pool, query + 3, q);
+                    d.cmd_draw(cb, 3 * range.len() as u32, 1, 3 * range.start, 0);
+                    d.cmd_end_query(cb, pool, query + 3);
+                }
+            }
+            end(&vk, cb, &color);
+        });
+        color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4)
+    };
+    let many = draw(true);
+    let one = draw(false);
+    let mut results = [0u64; 6];
+    unsafe {
+        vk.device
+            .get_query_pool_results(
+                pool,
+                0,
+                &mut results,
+                vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT,
+            )
+            .unwrap();
+    }
+    assert!(
+        many == one,
+        "one draw per triangle differs from one draw per range"
+    );
+    assert_eq!(results[..3], results[3..], "the queries of the ranges");
+    assert!(results.iter().all(|&r| r > 0), "{results:?}");
+    let mut bytes = many.clone();
+    for r in results {
+        bytes.extend(r.to_le_bytes());
+    }
+    eprintln!(
+        "many batches: {results:?} samples, hash {:016x}",
+        gfx::fnv(&bytes)
+    );
+    unsafe {
+        vk.device.destroy_query_pool(pool, None);
+        vk.device.destroy_pipeline(pipe, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+    color.destroy(&vk);
+    depth.destroy(&vk);
+}
