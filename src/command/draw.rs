@@ -474,6 +474,10 @@ pub fn prepare(
         ) else {
             continue;
         };
+        let c = setup.counts();
+        counted.vertex_shader_invocations += c.vertex_invocations;
+        counted.clipping_invocations += c.clip_invocations;
+        counted.clipping_primitives += c.clip_primitives;
         if setup.is_empty() {
             continue;
         }
