@@ -489,3 +489,60 @@ fn statistics_do_not_depend_on_the_thread_count() {
     assert_eq!(one, counts(Some("4")));
     assert_eq!(one, counts(None));
 }
+
+/// Pools the device cannot serve fail with a message naming the rule: statistics without the
+/// pipelineStatisticsQuery feature, geometry and tessellation statistics (no such stages), an
+/// empty statistics mask. (Without the validation layer, which would report them first.)
+#[test]
+fn invalid_statistics_pools_are_refused() {
+    for features in [false, true] {
+        let vk = Vk::with(softvk_tests::Options {
+            validation: false,
+            features,
+            ..Default::default()
+        });
+        let create = |stats: Stat| unsafe {
+            vk.device.create_query_pool(
+                &vk::QueryPoolCreateInfo::default()
+                    .query_type(vk::QueryType::PIPELINE_STATISTICS)
+                    .pipeline_statistics(stats)
+                    .query_count(1),
+                None,
+            )
+        };
+        let bad: &[(Stat, &str)] = if features {
+            &[
+                (
+                    Stat::GEOMETRY_SHADER_INVOCATIONS,
+                    "VUID-vkCmdBeginQuery-queryType-00804",
+                ),
+                (
+                    Stat::TESSELLATION_EVALUATION_SHADER_INVOCATIONS | Stat::CLIPPING_INVOCATIONS,
+                    "VUID-vkCmdBeginQuery-queryType-00804",
+                ),
+                (Stat::empty(), "VUID-VkQueryPoolCreateInfo-queryType-09534"),
+            ]
+        } else {
+            &[(
+                Stat::INPUT_ASSEMBLY_VERTICES,
+                "VUID-VkQueryPoolCreateInfo-queryType-00791",
+            )]
+        };
+        for &(stats, vuid) in bad {
+            assert_eq!(
+                create(stats).err(),
+                Some(vk::Result::ERROR_VALIDATION_FAILED_EXT),
+                "{stats:?}"
+            );
+            let errors = vk.take_softvk_errors();
+            assert!(
+                errors.len() == 1 && errors[0].contains(vuid),
+                "{stats:?}: {errors:?}"
+            );
+        }
+        if features {
+            let ok = create(Stat::CLIPPING_PRIMITIVES).unwrap();
+            unsafe { vk.device.destroy_query_pool(ok, None) };
+        }
+    }
+}
