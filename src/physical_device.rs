@@ -243,6 +243,9 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "independentBlend",
     // Occlusion queries count every sample that passes (tests: draw::occlusion_queries_*).
     "occlusionQueryPrecise",
+    // Pipeline statistics queries: input assembly, vertex, clipping, fragment and compute
+    // counters (query::Statistics; tests: queries::pipeline_statistics_*).
+    "pipelineStatisticsQuery",
     // 8-bit indices (VK_EXT_index_type_uint8; restart at 0xFF; tests:
     // draw::uint8_indices_draw_like_uint32_ones)
     "indexTypeUint8",

@@ -23,6 +23,8 @@ pub struct RenderState {
     active: Option<Active>,
     /// The active occlusion queries (pool, query, samples passed so far).
     pub occlusion: Vec<(Arc<crate::query::QueryPool>, u32, u64)>,
+    /// The active pipeline statistics queries (pool, query, what was counted so far).
+    pub statistics: Vec<(Arc<crate::query::QueryPool>, u32, crate::query::Statistics)>,
     /// Draws set up but not yet rasterized (`command::draw`): consecutive draws of the
     /// instance rasterize together, tile by tile; any other command first flushes them.
     pub pending: super::draw::Batch,

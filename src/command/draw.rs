@@ -14,6 +14,7 @@
 use super::attachments::DrawViews;
 use crate::error::{Error, Result};
 use crate::pipeline::graphics::{GraphicsPipeline, GraphicsState};
+use crate::query::Statistics;
 use crate::raster::assembly;
 use crate::raster::blend::BlendAttachment;
 use crate::raster::depth::DepthStencil;
@@ -319,25 +320,27 @@ fn attachment_size(views: &DrawViews) -> Result<AttachmentSize> {
     Ok((size, depth))
 }
 
-/// Sets up one draw (per view with multiview) for the batch; the samples it passes are
-/// counted when the batch is rasterized.
+/// Sets up one draw (per view with multiview) for the batch; the samples it passes and its
+/// fragment shader invocations are counted when the batch is rasterized. Returns the pipeline
+/// statistics of the stages up to clipping (per view: each view runs them).
 pub fn prepare(
     g: &Graphics,
     views: &DrawViews,
     push: &[u8],
     call: DrawCall,
     batch: &mut Batch,
-) -> Result<()> {
+) -> Result<Statistics> {
+    let mut counted = Statistics::default();
     let p = g.pipeline.as_ref().ok_or_else(|| {
         Error::invalid("a draw with no graphics pipeline bound (VUID-vkCmdDraw-None-08606)")
     })?;
     let resolved = g.state(p);
     let s = &*resolved;
-    if s.rasterizer_discard || call.count == 0 || call.instances == 0 {
-        return Ok(());
+    if call.count == 0 || call.instances == 0 {
+        return Ok(counted);
     }
     let Some(&viewport) = s.viewports.first() else {
-        return Ok(());
+        return Ok(counted);
     };
     // The vertex stream of one instance.
     let stream = if call.indexed {
@@ -373,8 +376,22 @@ pub fn prepare(
         assembly::direct(call.first, call.count)
     };
     let (per, prims_one) = assembly::primitive_list(s.topology, &stream);
-    if prims_one.is_empty() {
-        return Ok(());
+    // Input assembly, per instance and view: the stream's vertices (restarts are not
+    // vertices; those of an incomplete primitive count, as the spec allows) and its complete
+    // primitives.
+    let multiview = matches!(views.layers, Layers::Views(_));
+    let view_count = if multiview {
+        views.layers.iter().count() as u64
+    } else {
+        1
+    };
+    let runs = call.instances as u64 * view_count;
+    counted.input_assembly_vertices = stream.iter().flatten().count() as u64 * runs;
+    counted.input_assembly_primitives = (prims_one.len() / per) as u64 * runs;
+    // Rasterizer discard: nothing after input assembly runs (no vertex shader: its outputs
+    // could not be seen; the clipping counters may stay 0, spec "Pipeline Statistics Queries").
+    if s.rasterizer_discard || prims_one.is_empty() {
+        return Ok(counted);
     }
     // Each vertex of an instance is shaded once however often the stream repeats it: the
     // stream's distinct vertex indices, in order of first use, and each position's slot.
@@ -434,7 +451,6 @@ pub fn prepare(
     let slots: Vec<Resource<'_>> = g.sets.slots(&p.layout);
     let push = &push[..push.len().min(p.layout.push_constant_bytes as usize)];
     // Multiview: each view into its layer with its ViewIndex; otherwise the first layer.
-    let multiview = matches!(views.layers, Layers::Views(_));
     let layers = (views.layers.iter().filter(|_| multiview)).chain((!multiview).then_some(0));
     let (size, depth_format) = attachment_size(views)?;
     for layer in layers {
@@ -458,6 +474,10 @@ pub fn prepare(
         ) else {
             continue;
         };
+        let c = setup.counts();
+        counted.vertex_shader_invocations += c.vertex_invocations;
+        counted.clipping_invocations += c.clip_invocations;
+        counted.clipping_primitives += c.clip_primitives;
         if setup.is_empty() {
             continue;
         }
@@ -470,7 +490,7 @@ pub fn prepare(
             layer,
         });
     }
-    Ok(())
+    Ok(counted)
 }
 
 /// Draws in one batch at most.
@@ -510,10 +530,12 @@ impl Batch {
 }
 
 /// Rasterizes the draws of `batch` (set up by [`prepare`] for `views`) into the attachments
-/// of `views`, layer by layer, in submission order; returns the samples that passed.
-pub fn flush(batch: &mut Batch, views: &DrawViews) -> Result<u64> {
+/// of `views`, layer by layer, in submission order; returns the samples that passed and the
+/// fragment shader invocations.
+pub fn flush(batch: &mut Batch, views: &DrawViews) -> Result<(u64, Statistics)> {
+    let mut counted = Statistics::default();
     if batch.is_empty() {
-        return Ok(0);
+        return Ok((0, counted));
     }
     let pending = std::mem::take(batch).draws;
     let mut layers: Vec<u32> = pending.iter().map(|p| p.layer).collect();
@@ -576,11 +598,12 @@ pub fn flush(batch: &mut Batch, views: &DrawViews) -> Result<u64> {
                 }
             })
             .collect();
-        passed += crate::raster::draw::rasterize(&draws, &att)
-            .iter()
-            .sum::<u64>();
+        for c in crate::raster::draw::rasterize(&draws, &att) {
+            passed += c.samples_passed;
+            counted.fragment_shader_invocations += c.fragment_invocations;
+        }
     }
-    Ok(passed)
+    Ok((passed, counted))
 }
 
 /// The distinct vertex indices of `stream` (restarts left out) in order of first use, and

@@ -9,7 +9,7 @@ use super::{Command, DrawCall, Recording, RenderState, transfer};
 use crate::error::{Error, ErrorKind, Result};
 use crate::log::{Kind, Reporter, Severity};
 use crate::pipeline::{Bindings, BoundSet, ComputePipeline};
-use crate::query::{Availability, QueryKind};
+use crate::query::{Availability, QueryKind, Statistics};
 use crate::sync::{Event, Word};
 use std::sync::Arc;
 
@@ -133,32 +133,51 @@ fn run(
             (1..slots).try_for_each(|i| pool.write(*query + i, 0))
         }
         Command::BeginQuery { pool, query } => {
-            if pool.kind() != QueryKind::Occlusion {
-                return Err(Error::invalid(
-                    "vkCmdBeginQuery on a timestamp pool (VUID-vkCmdBeginQuery-queryType-02804)",
-                ));
-            }
             pool.check_range(*query, render.query_slots())?;
-            render
-                .occlusion
-                .retain(|q| !(Arc::ptr_eq(&q.0, pool) && q.1 == *query));
-            render.occlusion.push((pool.clone(), *query, 0));
+            let same =
+                |p: &Arc<crate::query::QueryPool>, q: u32| Arc::ptr_eq(p, pool) && q == *query;
+            match pool.kind() {
+                QueryKind::Occlusion => {
+                    render.occlusion.retain(|q| !same(&q.0, q.1));
+                    render.occlusion.push((pool.clone(), *query, 0));
+                }
+                QueryKind::PipelineStatistics(_) => {
+                    render.statistics.retain(|q| !same(&q.0, q.1));
+                    let zero = Statistics::default();
+                    render.statistics.push((pool.clone(), *query, zero));
+                }
+                QueryKind::Timestamp => {
+                    return Err(Error::invalid(
+                        "vkCmdBeginQuery on a timestamp pool (VUID-vkCmdBeginQuery-queryType-02804)",
+                    ));
+                }
+            }
             Ok(())
         }
-        // The samples that passed the depth and stencil tests in the draws since the query
-        // began (exact, whether or not PRECISE was asked for). With multiview the count goes to
+        // Occlusion: the samples that passed the depth and stencil tests in the draws since the
+        // query began (exact, whether or not PRECISE was asked for). Pipeline statistics: what
+        // the draws and dispatches since it began counted. With multiview the results go to
         // the first of the query's slots and the others read 0 (the spec lets the views' counts
         // be distributed in any way across them).
         Command::EndQuery { pool, query } => {
             let slots = render.query_slots();
             pool.check_range(*query, slots)?;
-            let at = render
-                .occlusion
-                .iter()
-                .position(|q| Arc::ptr_eq(&q.0, pool) && q.1 == *query);
-            let count = at.map_or(0, |i| render.occlusion.remove(i).2);
-            pool.write(*query, count)?;
-            (1..slots).try_for_each(|i| pool.write(*query + i, 0))
+            let same =
+                |p: &Arc<crate::query::QueryPool>, q: u32| Arc::ptr_eq(p, pool) && q == *query;
+            match pool.kind() {
+                QueryKind::PipelineStatistics(mask) => {
+                    let at = render.statistics.iter().position(|q| same(&q.0, q.1));
+                    let counted =
+                        at.map_or(Statistics::default(), |i| render.statistics.remove(i).2);
+                    pool.write_values(*query, &counted.values(mask))?;
+                }
+                _ => {
+                    let at = render.occlusion.iter().position(|q| same(&q.0, q.1));
+                    let count = at.map_or(0, |i| render.occlusion.remove(i).2);
+                    pool.write(*query, count)?;
+                }
+            }
+            (1..slots).try_for_each(|i| pool.write_values(*query + i, &[]))
         }
         Command::CopyQueryPoolResults {
             pool,
@@ -169,8 +188,7 @@ fn run(
             stride,
             flags,
         } => {
-            let last = (*count as u64).saturating_sub(1) * stride
-                + crate::query::QueryPool::result_size(*flags);
+            let last = (*count as u64).saturating_sub(1) * stride + pool.result_size(*flags);
             let span = dst.span(*offset, last)?;
             // Queries are written in submission order by this worker, so a query that is not
             // available now will not become available by waiting here (except through another
@@ -290,7 +308,7 @@ fn run(
             state.push_constants[*offset as usize..end].copy_from_slice(data);
             Ok(())
         }
-        Command::Dispatch { base, groups } => dispatch(state, ctx, *base, *groups),
+        Command::Dispatch { base, groups } => dispatch(state, ctx, render, *base, *groups),
         Command::BindGraphicsPipeline(p) => {
             state.graphics.pipeline = Some(p.clone());
             state.graphics.changed();
@@ -349,7 +367,7 @@ fn run(
             let mut b = [0u8; 12];
             buffer.span(*offset, 12)?.read(0, &mut b);
             let g = |i: usize| u32::from_le_bytes(b[i * 4..i * 4 + 4].try_into().expect("4 bytes"));
-            dispatch(state, ctx, [0; 3], [g(0), g(1), g(2)])
+            dispatch(state, ctx, render, [0; 3], [g(0), g(1), g(2)])
         }
         Command::SetDeviceMask(mask) => {
             if *mask != 1 {
@@ -366,13 +384,16 @@ fn run(
 /// that follow it ([`flush`]).
 fn run_draw(state: &State, render: &mut RenderState, call: DrawCall) -> Result<()> {
     let views = render.draw_views()?;
-    super::draw::prepare(
+    let counted = super::draw::prepare(
         &state.graphics,
         &views,
         &state.push_constants,
         call,
         &mut render.pending,
     )?;
+    for q in &mut render.statistics {
+        q.2.add(&counted);
+    }
     // A batch is rasterized while its set-up is still in the caches.
     if render.pending.full() {
         flush(render)?;
@@ -380,17 +401,21 @@ fn run_draw(state: &State, render: &mut RenderState, call: DrawCall) -> Result<(
     Ok(())
 }
 
-/// Rasterizes the pending draws; their passed samples count for the active occlusion queries
-/// (queries begin and end between batches: both commands flush first).
+/// Rasterizes the pending draws; their passed samples count for the active occlusion queries,
+/// their fragment shader invocations for the active pipeline statistics queries (queries
+/// begin and end between batches: both commands flush first).
 fn flush(render: &mut RenderState) -> Result<()> {
     if render.pending.is_empty() {
         return Ok(());
     }
     let views = render.draw_views();
     let mut pending = std::mem::take(&mut render.pending);
-    let passed = super::draw::flush(&mut pending, &views?)?;
+    let (passed, counted) = super::draw::flush(&mut pending, &views?)?;
     for q in &mut render.occlusion {
         q.2 += passed;
+    }
+    for q in &mut render.statistics {
+        q.2.add(&counted);
     }
     Ok(())
 }
@@ -442,7 +467,15 @@ fn dispatch_timeout() -> Option<std::time::Duration> {
     })
 }
 
-fn dispatch(state: &State, ctx: &ExecContext<'_>, base: [u32; 3], groups: [u32; 3]) -> Result<()> {
+/// Runs a dispatch of `groups` workgroups from `base`; its invocations count for the active
+/// pipeline statistics queries.
+fn dispatch(
+    state: &State,
+    ctx: &ExecContext<'_>,
+    render: &mut RenderState,
+    base: [u32; 3],
+    groups: [u32; 3],
+) -> Result<()> {
     let pipeline = state
         .pipeline
         .as_ref()
@@ -468,8 +501,14 @@ fn dispatch(state: &State, ctx: &ExecContext<'_>, base: [u32; 3], groups: [u32; 
         deadline: timeout.map(|t| std::time::Instant::now() + t),
         cancelled: ctx.cancelled,
     };
-    pipeline
-        .kernel()
+    let kernel = pipeline.kernel();
+    let invocations = (groups.iter().chain(&kernel.workgroup_size()))
+        .map(|&n| n as u64)
+        .product::<u64>();
+    for q in &mut render.statistics {
+        q.2.compute_shader_invocations += invocations;
+    }
+    kernel
         .dispatch_watched(&slots, push, base, groups, &watch)
         .map_err(|_| {
             if (ctx.cancelled)() {

@@ -519,6 +519,7 @@ pub fn draw<V: VertexSource + ?Sized>(
         }],
         att,
     )[0]
+    .samples_passed
 }
 
 impl Attachments<'_, '_> {
@@ -628,10 +629,15 @@ pub fn setup<V: VertexSource + ?Sized>(
     };
     let mut prims = Vec::with_capacity(prims_in.len() / per);
     let mut polygon = Vec::new();
+    let mut counts = SetupCounts {
+        vertex_invocations: count as u64,
+        ..SetupCounts::default()
+    };
     for pv in prims_in.chunks_exact(per) {
         if pv.iter().any(|&k| k >= count) {
             continue;
         }
+        counts.clip_invocations += 1;
         let flat = (pv[0] * nflat) as u32;
         let rec = |k: usize| k * stride;
         match per {
@@ -640,6 +646,7 @@ pub fn setup<V: VertexSource + ?Sized>(
                 let corners = [&arena[a..a + 4], &arena[b..b + 4], &arena[c..c + 4]];
                 if planes.all_inside(&corners) {
                     // The common case: nothing to clip, the vertex records are the corners.
+                    counts.clip_primitives += 1;
                     let verts = [a, b, c].map(|r| window(&arena[r..r + 4]));
                     if let Some(tri) = Triangle::new(verts, state.cull, state.front_ccw, scissor) {
                         let bias = state
@@ -659,7 +666,9 @@ pub fn setup<V: VertexSource + ?Sized>(
                     stride,
                     &mut polygon,
                 );
-                // The clipped polygon's vertices join the arena.
+                // The clipped polygon's vertices join the arena; its fan's triangles are what
+                // clipping outputs.
+                counts.clip_primitives += n.saturating_sub(2) as u64;
                 let base = arena.len();
                 arena.extend_from_slice(&polygon[..n * stride]);
                 for k in 1..n.saturating_sub(1) {
@@ -683,6 +692,7 @@ pub fn setup<V: VertexSource + ?Sized>(
                 else {
                     continue;
                 };
+                counts.clip_primitives += 1;
                 let (pa, pb) = (window(&a), window(&b));
                 let (dx, dy) = (pb.x - pa.x, pb.y - pa.y);
                 let len = (dx * dx + dy * dy).sqrt();
@@ -708,6 +718,7 @@ pub fn setup<V: VertexSource + ?Sized>(
                 if !planes.point_inside(&arena[r..r + stride]) {
                     continue;
                 }
+                counts.clip_primitives += 1;
                 let p = window(&arena[r..r + stride]);
                 // The point size range is [1, 1]; an unwritten or odd size draws 1 pixel.
                 let size = sizes[pv[0]];
@@ -741,7 +752,30 @@ pub fn setup<V: VertexSource + ?Sized>(
         builtins,
         state: *state,
         area,
+        counts,
     })
+}
+
+/// What a draw's [`setup`] ran, for pipeline statistics queries.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SetupCounts {
+    /// Vertex shader invocations (each vertex the draw's source lists, once).
+    pub vertex_invocations: u64,
+    /// Primitives that reached clipping.
+    pub clip_invocations: u64,
+    /// Primitives clipping output: 1 for one inside the clip volume (or clipped to a segment
+    /// or kept as a point), the triangles of its clipped polygon otherwise; before culling.
+    pub clip_primitives: u64,
+}
+
+/// What [`rasterize`] did for one draw.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DrawCounts {
+    /// Samples that passed the depth and stencil tests (occlusion queries).
+    pub samples_passed: u64,
+    /// Fragment shader invocations: the lanes each run of the shader had active (covered
+    /// pixels, or samples with sample shading), helper lanes not counted.
+    pub fragment_invocations: u64,
 }
 
 /// A draw's primitives, set up and ready to rasterize: what [`setup`] makes and
@@ -754,9 +788,15 @@ pub struct Setup {
     builtins: StageBuiltins,
     state: RasterState,
     area: Rect,
+    counts: SetupCounts,
 }
 
 impl Setup {
+    /// What the set-up ran (vertex shader, clipping).
+    pub fn counts(&self) -> SetupCounts {
+        self.counts
+    }
+
     /// How many primitives survived clipping and culling.
     pub fn len(&self) -> usize {
         self.prims.len()
@@ -781,8 +821,9 @@ pub struct Draw<'a, 'r> {
 /// with its own blend states; the ones `att` carries are not read here): one binning
 /// of all their primitives, then per tile (on the pool) every draw's primitives in submission
 /// order, so a tile stays in the cache through all of them. Returns each draw's samples that
-/// passed the depth and stencil tests.
-pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<u64> {
+/// passed the depth and stencil tests and its fragment shader invocations (sums over tiles:
+/// the same for any thread count).
+pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<DrawCounts> {
     use std::sync::atomic::{AtomicU64, Ordering};
     let Some(area) = draws.first().map(|d| d.setup.area) else {
         return Vec::new();
@@ -804,6 +845,7 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<u64> 
         }
     }
     let passed: Vec<AtomicU64> = draws.iter().map(|_| AtomicU64::new(0)).collect();
+    let invoked: Vec<AtomicU64> = draws.iter().map(|_| AtomicU64::new(0)).collect();
     // Each draw's binding table (`tables[table[d]]`), made once for all its tiles and shared
     // by consecutive draws of one fragment shader and one slot table.
     let mut tables: Vec<Option<FragmentBinding>> = Vec::new();
@@ -850,12 +892,18 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<u64> 
             local.clear();
             local.extend(list[start..end].iter().map(|&k| k - first[d]));
             let (b, p) = (tables[table[d]].as_ref(), &plans[plan[d]]);
-            let p = shade(&draws[d], b, p, &mut buffers, tile, &local, att);
-            passed[d].fetch_add(p, Ordering::Relaxed);
+            let c = shade(&draws[d], b, p, &mut buffers, tile, &local, att);
+            passed[d].fetch_add(c.samples_passed, Ordering::Relaxed);
+            invoked[d].fetch_add(c.fragment_invocations, Ordering::Relaxed);
             start = end;
         }
     });
-    passed.into_iter().map(AtomicU64::into_inner).collect()
+    (passed.into_iter().zip(invoked))
+        .map(|(p, i)| DrawCounts {
+            samples_passed: p.into_inner(),
+            fragment_invocations: i.into_inner(),
+        })
+        .collect()
 }
 
 /// What the fragment stage of a tile reuses from draw to draw.
@@ -878,7 +926,8 @@ struct TriInputs {
 }
 
 /// Runs the fragment stage of draw `d` on its primitives `list` (in order) inside `tile`, with
-/// the per-fragment tests and the color writes; returns the samples that passed.
+/// the per-fragment tests and the color writes; returns the samples that passed and the
+/// fragment shader invocations.
 #[allow(clippy::needless_range_loop)]
 fn shade(
     d: &Draw<'_, '_>,
@@ -888,7 +937,7 @@ fn shade(
     tile: Rect,
     list: &[u32],
     att: &Attachments<'_, '_>,
-) -> u64 {
+) -> DrawCounts {
     let Setup {
         prims,
         arena,
@@ -1225,6 +1274,7 @@ fn shade(
         }
     };
     let Buffers { io, tri } = buffers;
+    let mut invocations = 0u64;
     match fs {
         Some(fs) => {
             let bound = bound.expect("a binding table for the fragment shader");
@@ -1240,6 +1290,7 @@ fn shade(
                         Some((quad, sample)) => {
                             let cover = fill(p, tri, quad, sample, r.rows_mut()) & 0xf;
                             if cover != 0 {
+                                invocations += POP4[cover as usize];
                                 let live = r.run(cover);
                                 take(p, quad, sample, r.rows(), live);
                             }
@@ -1269,7 +1320,10 @@ fn shade(
             )
         }
     }
-    passed + early_passed
+    DrawCounts {
+        samples_passed: passed + early_passed,
+        fragment_invocations: invocations,
+    }
 }
 
 /// Calls `f(p, None)` as each primitive of `list` (in order) starts, then `f(p, Some((quad,

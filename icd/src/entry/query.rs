@@ -23,7 +23,15 @@ pub unsafe extern "system" fn create_query_pool(
             return Err(null("pQueryPool"));
         }
         *p_pool = vk::QueryPool::null();
-        let pool = QueryPool::new(info.query_type, info.query_count)?;
+        if info.query_type == vk::QueryType::PIPELINE_STATISTICS
+            && !dev(device).is_some_and(|d| d.core.feature_enabled("pipelineStatisticsQuery"))
+        {
+            return Err(Error::invalid(
+                "a PIPELINE_STATISTICS query pool needs the pipelineStatisticsQuery feature, \
+                 which was not enabled (VUID-VkQueryPoolCreateInfo-queryType-00791)",
+            ));
+        }
+        let pool = QueryPool::new(info.query_type, info.query_count, info.pipeline_statistics)?;
         out(
             p_pool,
             new_handle(QueryPoolObj(Arc::new(pool))),
@@ -68,7 +76,7 @@ pub unsafe extern "system" fn get_query_pool_results(
     let d = dev(device);
     call("vkGetQueryPoolResults", rep(d), || {
         let pool = obj::<QueryPoolObj>(pool, "queryPool")?;
-        let need = (count as u64).saturating_sub(1) * stride + QueryPool::result_size(flags);
+        let need = (count as u64).saturating_sub(1) * stride + pool.0.result_size(flags);
         if count > 0 && (p_data.is_null() || (data_size as u64) < need) {
             return Err(Error::invalid(format!(
                 "pData holds {data_size} bytes but {count} queries with stride {stride} need {need}"
