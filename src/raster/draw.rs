@@ -387,15 +387,20 @@ impl Prim {
     }
 }
 
-/// The interpolated fragment inputs of `fs` in order: (interface row, noperspective). Vertex
-/// output location L component c feeds input row 4 L + c.
-fn varying(fs: Option<&FragmentKernel>) -> impl Iterator<Item = (usize, bool)> + '_ {
+/// The interpolated fragment inputs of `fs` in order: (interface row, noperspective,
+/// centroid). Vertex output location L component c feeds input row 4 L + c.
+fn varying(fs: Option<&FragmentKernel>) -> impl Iterator<Item = (usize, bool, bool)> + '_ {
     fs.map_or(&[][..], |f| &f.inputs)
         .iter()
-        .filter_map(|&(row, interp)| match interp {
-            Interp::Flat => None,
-            Interp::Smooth => Some((row as usize, false)),
-            Interp::NoPerspective => Some((row as usize, true)),
+        .filter_map(|&(row, interp)| {
+            let row = row as usize;
+            match interp {
+                Interp::Flat => None,
+                Interp::Smooth => Some((row, false, false)),
+                Interp::NoPerspective => Some((row, true, false)),
+                Interp::Centroid => Some((row, false, true)),
+                Interp::NoPerspectiveCentroid => Some((row, true, true)),
+            }
         })
 }
 
@@ -579,7 +584,7 @@ pub fn setup<V: VertexSource + ?Sized>(
                 let o = IO_OUT_POSITION as usize;
                 recs.extend((0..4).map(|c| f32::from_bits(rows[o + c][l])));
                 let out = IO_OUT_LOCATIONS as usize;
-                recs.extend(varying(fs).map(|(row, _)| f32::from_bits(rows[out + row][l])));
+                recs.extend(varying(fs).map(|(row, ..)| f32::from_bits(rows[out + row][l])));
                 flats.extend(flat(fs).map(|row| rows[out + row][l]));
                 sizes.push(f32::from_bits(rows[IO_OUT_POINT_SIZE as usize][l]));
             },
@@ -919,10 +924,13 @@ struct Buffers {
 #[derive(Default)]
 struct TriInputs {
     /// Inputs that differ between the vertices: (row, value at vertex 0, differences of
-    /// vertices 1 and 2 from it, noperspective). Equal inputs are written once per triangle.
-    slopes: Vec<(usize, F4, F4, F4, bool)>,
+    /// vertices 1 and 2 from it, noperspective, centroid). Equal inputs are written once per
+    /// triangle.
+    slopes: Vec<(usize, F4, F4, F4, bool, bool)>,
     /// The three vertices share w: perspective-correct weights are the plain ones.
     plain: bool,
+    /// Some slope is a centroid input.
+    centroid: bool,
 }
 
 /// Runs the fragment stage of draw `d` on its primitives `list` (in order) inside `tile`, with
@@ -997,8 +1005,9 @@ fn shade(
         let v = &p.tri.verts;
         tri.plain = v[0].w_inv == v[1].w_inv && v[1].w_inv == v[2].w_inv;
         tri.slopes.clear();
+        tri.centroid = false;
         let [r0, r1, r2] = p.v.map(|r| &arena[r as usize + 4..]);
-        for (j, (row, noperspective)) in varying(fs).enumerate() {
+        for (j, (row, noperspective, centroid)) in varying(fs).enumerate() {
             let (a0, a1, a2) = (r0[j], r1[j], r2[j]);
             if a0.to_bits() == a1.to_bits() && a1.to_bits() == a2.to_bits() {
                 // Equal at the three vertices: that value everywhere.
@@ -1006,7 +1015,8 @@ fn shade(
             } else {
                 // From vertex 0 by differences: a nearly constant attribute stays close.
                 let (d0, d1, d2) = (F4::splat(a0), F4::splat(a1 - a0), F4::splat(a2 - a0));
-                tri.slopes.push((row, d0, d1, d2, noperspective));
+                tri.slopes.push((row, d0, d1, d2, noperspective, centroid));
+                tri.centroid |= centroid;
             }
         }
         for (j, row) in flat(fs).enumerate() {
@@ -1051,16 +1061,45 @@ fn shade(
             // Perspective-correct weights: b_i / w_i, normalized (the plain weights where the
             // sum is zero or not finite). With one w for all three vertices (2D, orthographic
             // projections) they are the plain weights.
-            let pw: [F4; 3] = if tri.plain {
-                b
-            } else {
-                let winv = v.map(|v| F4::splat(v.w_inv));
-                let q = [b[0] * winv[0], b[1] * winv[1], b[2] * winv[2]];
-                let sum = q[0] + q[1] + q[2];
-                std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
+            let perspective = |b: &[F4; 3]| -> [F4; 3] {
+                if tri.plain {
+                    *b
+                } else {
+                    let winv = v.map(|v| F4::splat(v.w_inv));
+                    let q = [b[0] * winv[0], b[1] * winv[1], b[2] * winv[2]];
+                    let sum = q[0] + q[1] + q[2];
+                    std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
+                }
             };
-            for &(row, a0, d1, d2, noperspective) in &tri.slopes {
-                let w = if noperspective { &b } else { &pw };
+            let pw = perspective(&b);
+            // Centroid inputs: where several samples are shaded by one invocation and a pixel
+            // is partly covered, at its first covered sample (inside the primitive and the
+            // pixel, as "Interpolation Decorations" asks); else where the others are.
+            let full = (1u32 << state.samples.min(31)) - 1;
+            let partial = |l: usize| quad.samples[l] != 0 && (quad.samples[l] as u32) != full;
+            let cb: Option<[F4; 3]> =
+                (tri.centroid && sample.is_none() && state.samples > 1 && (0..4).any(partial))
+                    .then(|| {
+                        let mut cb = quad.bary;
+                        for l in (0..4).filter(|&l| partial(l)) {
+                            let s = quad.samples[l].trailing_zeros() as usize;
+                            let (sx, sy) = super::SAMPLES_4[s];
+                            let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                            let w = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
+                            for i in 0..3 {
+                                cb[i][l] = w[i];
+                            }
+                        }
+                        cb.map(F4::new)
+                    });
+            let cpw = cb.as_ref().map(perspective);
+            for &(row, a0, d1, d2, noperspective, centroid) in &tri.slopes {
+                let w = match (centroid, &cb, &cpw, noperspective) {
+                    (true, Some(cb), _, true) => cb,
+                    (true, _, Some(cpw), false) => cpw,
+                    (_, _, _, true) => &b,
+                    _ => &pw,
+                };
                 let x = a0 + w[1] * d1 + w[2] * d2;
                 x.store(&mut rows[row]);
             }

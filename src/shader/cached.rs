@@ -81,13 +81,21 @@ impl StageInfo {
             Interp::Smooth => 0,
             Interp::Flat => 1,
             Interp::NoPerspective => 2,
+            Interp::Centroid => 3,
+            Interp::NoPerspectiveCentroid => 4,
         }
     }
 
     fn interp(c: u8) -> Option<Interp> {
-        [Interp::Smooth, Interp::Flat, Interp::NoPerspective]
-            .get(c as usize)
-            .copied()
+        [
+            Interp::Smooth,
+            Interp::Flat,
+            Interp::NoPerspective,
+            Interp::Centroid,
+            Interp::NoPerspectiveCentroid,
+        ]
+        .get(c as usize)
+        .copied()
     }
 
     fn flags(&self) -> u8 {
@@ -1085,7 +1093,9 @@ pub(super) mod tests {
             };
             st.early_fragment_tests = flags & 8 != 0;
             st.pure = flags & 16 != 0;
-            st.inputs.push((127, Interp::NoPerspective));
+            st.inputs.push((125, Interp::NoPerspective));
+            st.inputs.push((126, Interp::Centroid));
+            st.inputs.push((127, Interp::NoPerspectiveCentroid));
             let want = st.clone();
             let f = FragmentKernel::from_binary(&round_trip(&b), &iface).expect("links");
             assert_eq!(f.builtins, want.builtins, "flags {flags:#x}");

@@ -182,6 +182,10 @@ pub enum Interp {
     Smooth,
     Flat,
     NoPerspective,
+    /// Centroid: perspective-correct at a point of the pixel the primitive covers.
+    Centroid,
+    /// Centroid and NoPerspective.
+    NoPerspectiveCentroid,
 }
 
 /// A SPIR-V value as the backend holds it.

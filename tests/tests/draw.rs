@@ -3301,3 +3301,106 @@ fn many_batches_draw_what_few_draws_draw() {
     color.destroy(&vk);
     depth.destroy(&vk);
 }
+
+const CENTROID_FS: &[u8] = include_bytes!("../../shaders/tests/draw_centroid_fs.spv");
+const CENTER_FS: &[u8] = include_bytes!("../../shaders/tests/draw_center_fs.spv");
+
+/// Centroid interpolation at 4x MSAA: a rectangle from x = 0 to x = 10.3 whose input is the
+/// window x. Column 10 is partly covered (its samples at x + 0.125 only); a centroid input is
+/// evaluated inside the primitive there (at most 10.3: green), a plain one at the pixel
+/// center (10.5: red, which shows the test can tell). Every pixel of the centroid draw is
+/// green or black, and column 10 resolves to a quarter of green.
+#[test]
+fn centroid_inputs_are_evaluated_inside_the_primitive() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let s4 = vk::SampleCountFlags::TYPE_4;
+    let pass = render_pass(&vk, vk::Format::R8G8B8A8_UNORM, s4, None, true);
+    let pipe = |fs: &[u8]| {
+        PipelineState {
+            samples: s4,
+            render_pass: Some((pass, 0)),
+            ..Default::default()
+        }
+        .build(&vk, layout, COLOR_VS, Some(fs))
+    };
+    let (centroid, center) = (pipe(CENTROID_FS), pipe(CENTER_FS));
+    // NDC x of window x: x / 32 - 1 (W = 64); the input's red is the window x itself.
+    let e = 10.3f32;
+    let n = |x: f32| x / (W as f32 / 2.0) - 1.0;
+    let v = |x: f32, y: f32| ([n(x), y, 0.0, 1.0], [x, 0.0, 0.0, 1.0]);
+    let rect = [
+        v(0.0, -1.0),
+        v(e, -1.0),
+        v(e, 1.0),
+        v(0.0, -1.0),
+        v(e, 1.0),
+        v(0.0, 1.0),
+    ];
+    let vb = buffer_with(&vk, &vertices(&rect), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let ms = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        s4,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let resolved = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let mut fbs = Vec::new();
+    let mut draw = |p: vk::Pipeline| {
+        vk.run(|cb| unsafe {
+            fbs.push(begin_pass(
+                &vk,
+                cb,
+                pass,
+                &[ms.view, resolved.view],
+                [0.0, 0.0, 0.0, 1.0],
+            ));
+            bind_vb(&vk, cb, &vb);
+            vk.device
+                .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p);
+            vk.device.cmd_draw(cb, 6, 1, 0, 0);
+            vk.device.cmd_end_render_pass(cb);
+        });
+        resolved.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4)
+    };
+    let with = draw(centroid);
+    let without = draw(center);
+    for y in 0..H {
+        for x in 0..W {
+            let p = px(&with, W, x, y);
+            assert_eq!(p[0], 0, "centroid: red at ({x}, {y}): {p:?}");
+            let want = match x {
+                0..10 => 255,
+                10 => 64,
+                _ => 0,
+            };
+            assert!(p[1].abs_diff(want) <= 1, "centroid: ({x}, {y}) {p:?}");
+        }
+        // Without Centroid the partly covered column is evaluated outside: red.
+        let p = px(&without, W, 10, y);
+        assert!(p[0] > 0 && p[1] == 0, "center: ({y}) {p:?}");
+    }
+    unsafe {
+        for fb in fbs {
+            vk.device.destroy_framebuffer(fb, None);
+        }
+        vk.device.destroy_render_pass(pass, None);
+        vk.device.destroy_pipeline(centroid, None);
+        vk.device.destroy_pipeline(center, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+    ms.destroy(&vk);
+    resolved.destroy(&vk);
+}

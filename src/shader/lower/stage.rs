@@ -83,11 +83,23 @@ impl Lower<'_, '_> {
                     || self.kinds(ty)?.iter().any(|k| *k != Scalar::F32)
                 {
                     Interp::Flat
-                } else if self.p.deco(id, Decoration::NoPerspective).is_some() {
-                    Interp::NoPerspective
                 } else {
-                    Interp::Smooth
+                    let centroid = self.p.deco(id, Decoration::Centroid).is_some();
+                    match (
+                        self.p.deco(id, Decoration::NoPerspective).is_some(),
+                        centroid,
+                    ) {
+                        (true, false) => Interp::NoPerspective,
+                        (true, true) => Interp::NoPerspectiveCentroid,
+                        (false, false) => Interp::Smooth,
+                        (false, true) => Interp::Centroid,
+                    }
                 };
+                // Sample: evaluated at each sample, which makes the shader run per sample
+                // ("Sample Shading": as with minSampleShading 1.0).
+                if self.p.deco(id, Decoration::Sample).is_some() {
+                    self.stage.per_sample = true;
+                }
                 self.inputs.extend(rows.iter().map(|r| (*r, interp)));
             }
         }
