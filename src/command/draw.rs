@@ -396,26 +396,14 @@ pub fn prepare(
     // Each vertex of an instance is shaded once however often the stream repeats it: the
     // stream's distinct vertex indices, in order of first use, and each position's slot.
     // A direct draw's stream is its distinct vertices in order.
+    // (None: position k is slot k, a direct draw's.)
     let (unique, slot) = if call.indexed {
-        distinct(&stream)
+        let (unique, slot) = distinct(&stream);
+        (unique, Some(slot))
     } else {
-        let unique: Vec<u32> = stream.iter().map(|v| v.unwrap_or(0)).collect();
-        let slot = (0..unique.len()).collect();
-        (unique, slot)
+        (stream.iter().map(|v| v.unwrap_or(0)).collect(), None)
     };
     // Vertex buffers as the fetch sees them.
-    let spans: Vec<Option<crate::memory::Span<'_>>> = s
-        .bindings
-        .iter()
-        .map(|b| {
-            let vb = g.vertex_buffers.get(b.binding as usize)?.as_ref()?;
-            let buf = vb.buffer.as_ref()?;
-            let end = buf.size();
-            let len = vb.size.unwrap_or(end.saturating_sub(vb.offset));
-            buf.span(vb.offset, len.min(end.saturating_sub(vb.offset)))
-                .ok()
-        })
-        .collect();
     let max_binding = s.bindings.iter().map(|b| b.binding + 1).max().unwrap_or(0);
     let mut bindings: Vec<Binding<'_>> = (0..max_binding)
         .map(|_| Binding {
@@ -425,9 +413,17 @@ pub fn prepare(
             divisor: 1,
         })
         .collect();
-    for (b, span) in s.bindings.iter().zip(&spans) {
+    for b in &s.bindings {
+        let span = (|| {
+            let vb = g.vertex_buffers.get(b.binding as usize)?.as_ref()?;
+            let buf = vb.buffer.as_ref()?;
+            let end = buf.size();
+            let len = vb.size.unwrap_or(end.saturating_sub(vb.offset));
+            buf.span(vb.offset, len.min(end.saturating_sub(vb.offset)))
+                .ok()
+        })();
         bindings[b.binding as usize] = Binding {
-            data: *span,
+            data: span,
             stride: b.stride as u64,
             per_instance: b.per_instance,
             divisor: b.divisor,
@@ -440,10 +436,21 @@ pub fn prepare(
         first_instance: call.first_instance,
     };
     let n = unique.len();
-    let mut prims = Vec::with_capacity(prims_one.len() * call.instances as usize);
-    for i in 0..call.instances as usize {
-        prims.extend(prims_one.iter().map(|&k| i * n + slot[k]));
-    }
+    let prims = match (&slot, call.instances) {
+        // One instance of a direct draw: the positions are the slots.
+        (None, 1) => prims_one,
+        _ => {
+            let mut prims = Vec::with_capacity(prims_one.len() * call.instances as usize);
+            for i in 0..call.instances as usize {
+                prims.extend(
+                    prims_one
+                        .iter()
+                        .map(|&k| i * n + slot.as_ref().map_or(k, |slot| slot[k])),
+                );
+            }
+            prims
+        }
+    };
     let source = Instances {
         one: source,
         instances: call.instances as usize,

@@ -568,6 +568,8 @@ pub fn setup<V: VertexSource + ?Sized>(
     let stride = 4 + varying(fs).count();
     let nflat = flat(fs).count();
     let count = vertices.count();
+    // Point sizes are kept for point primitives only.
+    let points = per == 1;
     let shade_vertices = |first: usize,
                           n: usize,
                           recs: &mut Vec<f32>,
@@ -586,13 +588,15 @@ pub fn setup<V: VertexSource + ?Sized>(
                 let out = IO_OUT_LOCATIONS as usize;
                 recs.extend(varying(fs).map(|(row, ..)| f32::from_bits(rows[out + row][l])));
                 flats.extend(flat(fs).map(|row| rows[out + row][l]));
-                sizes.push(f32::from_bits(rows[IO_OUT_POINT_SIZE as usize][l]));
+                if points {
+                    sizes.push(f32::from_bits(rows[IO_OUT_POINT_SIZE as usize][l]));
+                }
             },
         );
     };
     let mut arena: Vec<f32> = Vec::with_capacity(count * stride);
     let mut flats: Vec<u32> = Vec::with_capacity(count * nflat);
-    let mut sizes: Vec<f32> = Vec::with_capacity(count);
+    let mut sizes: Vec<f32> = Vec::with_capacity(if points { count } else { 0 });
     if count <= VERTEX_CHUNK {
         // One chunk: on this thread, straight into the draw's records.
         shade_vertices(0, count, &mut arena, &mut flats, &mut sizes);
@@ -602,7 +606,7 @@ pub fn setup<V: VertexSource + ?Sized>(
             let n = (count - first).min(VERTEX_CHUNK);
             let mut recs = Vec::with_capacity(n * stride);
             let mut flats = Vec::with_capacity(n * nflat);
-            let mut sizes = Vec::with_capacity(n);
+            let mut sizes = Vec::with_capacity(if points { n } else { 0 });
             shade_vertices(first, n, &mut recs, &mut flats, &mut sizes);
             (recs, flats, sizes)
         });
