@@ -62,6 +62,16 @@ mod f4 {
     /// byte of `old`).
     #[inline(always)]
     pub(super) fn pack(new: [Option<F4>; 4], old: [u32; 4]) -> [u32; 4] {
+        pack_with(new, old, codes)
+    }
+
+    /// [`pack`] with the encoding `codes` (the baseline one, or AVX's).
+    #[inline(always)]
+    pub(super) fn pack_with(
+        new: [Option<F4>; 4],
+        old: [u32; 4],
+        codes: impl Fn(F4) -> __m128i,
+    ) -> [u32; 4] {
         unsafe {
             let mut p = _mm_loadu_si128(old.as_ptr() as *const __m128i);
             for (c, v) in new.iter().enumerate() {
@@ -127,19 +137,8 @@ mod avx {
     /// The CPU has AVX.
     #[inline(always)]
     pub(super) unsafe fn pack(new: [Option<F4>; 4], old: [u32; 4]) -> [u32; 4] {
-        unsafe {
-            let mut p = _mm_loadu_si128(old.as_ptr() as *const __m128i);
-            for (c, v) in new.iter().enumerate() {
-                if let Some(v) = v {
-                    let shift = _mm_cvtsi32_si128(8 * c as i32);
-                    let keep = _mm_set1_epi32(!(0xff << (8 * c)));
-                    p = _mm_or_si128(_mm_and_si128(p, keep), _mm_sll_epi32(codes(*v), shift));
-                }
-            }
-            let mut out = [0u32; 4];
-            _mm_storeu_si128(out.as_mut_ptr() as *mut __m128i, p);
-            out
-        }
+        // SAFETY: the caller's CPU has AVX.
+        super::f4::pack_with(new, old, |v| unsafe { codes(v) })
     }
 }
 

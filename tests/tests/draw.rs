@@ -85,6 +85,14 @@ fn bind_vb(vk: &Vk, cb: vk::CommandBuffer, vb: &Buf) {
     unsafe { vk.device.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]) };
 }
 
+/// An occlusion query pool of `count` queries.
+fn occlusion_pool(vk: &Vk, count: u32) -> vk::QueryPool {
+    let info = vk::QueryPoolCreateInfo::default()
+        .query_type(vk::QueryType::OCCLUSION)
+        .query_count(count);
+    unsafe { vk.device.create_query_pool(&info, None) }.unwrap()
+}
+
 /// The RGBA8 pixel (x, y) of a read-back image `w` wide.
 fn px(img: &[u8], w: u32, x: u32, y: u32) -> [u8; 4] {
     let o = ((y * w + x) * 4) as usize;
@@ -2254,15 +2262,7 @@ fn occlusion_queries_count_the_samples_that_pass() {
     v.extend(r(16.0, 8.0, 16.0, 8.0, 0.25));
     v.extend(r(8.0, 8.0, 8.0, 8.0, 0.75));
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
-    let pool = unsafe {
-        vk.device.create_query_pool(
-            &vk::QueryPoolCreateInfo::default()
-                .query_type(vk::QueryType::OCCLUSION)
-                .query_count(4),
-            None,
-        )
-    }
-    .unwrap();
+    let pool = occlusion_pool(&vk, 4);
     let color = attachment(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
@@ -3208,15 +3208,7 @@ fn many_batches_draw_what_few_draws_draw() {
         }
     }
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
-    let pool = unsafe {
-        vk.device.create_query_pool(
-            &vk::QueryPoolCreateInfo::default()
-                .query_type(vk::QueryType::OCCLUSION)
-                .query_count(6),
-            None,
-        )
-    }
-    .unwrap();
+    let pool = occlusion_pool(&vk, 6);
     let color = attachment(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
