@@ -986,14 +986,20 @@ fn shade(
     // FragDepth or SampleMask output), without alpha to coverage: the depth test (and
     // write) comes before the shader, which then runs only for quads with a surviving
     // pixel, with the results of testing after it.
+    // A shader with the EarlyFragmentTests execution mode gets them with one sample for any
+    // depth/stencil planes (the depth and stencil tests and writes, and the sample count,
+    // happen whatever the shader then does: a later discard keeps them, FragDepth is ignored);
+    // with several samples, alpha to coverage or a SampleMask output they are still late.
+    let early_mode = fs.is_some_and(|f| f.early_fragment_tests);
     let early = state.samples <= 1
-        && !state.late_tests
         && !per_sample
-        && depth_only.is_some()
-        && fs.is_some_and(|f| f.pure)
-        && !builtins.writes_depth
         && !builtins.writes_sample_mask
-        && !state.alpha_to_coverage;
+        && !state.alpha_to_coverage
+        && (early_mode && tests_apply
+            || !state.late_tests
+                && depth_only.is_some()
+                && fs.is_some_and(|f| f.pure)
+                && !builtins.writes_depth);
     let mut early_passed = 0u64;
     // Depth clamping: to the viewport's depth range.
     let clamp_depth = |z: f32| {
@@ -1141,7 +1147,7 @@ fn shade(
                 rows[pc + 1][l] = ((y - py) / size + 0.5).to_bits();
             }
         }
-        if let (true, Some(t)) = (early, depth_only) {
+        if early {
             let mut mask = 0u8;
             for l in 0..4 {
                 if quad.mask >> l & 1 == 0 || quad.samples[l] as u32 & state.sample_mask & 1 == 0 {
@@ -1151,7 +1157,14 @@ fn shade(
                 let z0 = f32::from_bits(rows[fc + 2][l]) + p.bias;
                 let z = clamp_depth(z0);
                 let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                if depth_test_only(t, &state.depth_stencil, (x, y, 0), z) {
+                let survives = match depth_only {
+                    Some(t) => depth_test_only(t, &state.depth_stencil, (x, y, 0), z),
+                    None => {
+                        let facing = p.tri.front_facing;
+                        fragment_tests(&state.depth_stencil, att, facing, (x, y, 0), z)
+                    }
+                };
+                if survives {
                     mask |= 1 << l;
                 }
             }

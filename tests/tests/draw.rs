@@ -3396,3 +3396,114 @@ fn centroid_inputs_are_evaluated_inside_the_primitive() {
     ms.destroy(&vk);
     resolved.destroy(&vk);
 }
+
+const EARLY_FS: &[u8] = include_bytes!("../../shaders/tests/draw_early_fs.spv");
+const LATE_FS: &[u8] = include_bytes!("../../shaders/tests/draw_late_fs.spv");
+
+/// EarlyFragmentTests: a 16x16 square at depth 0.5 over a cleared depth of 1 (LESS, writes
+/// on), drawn by a shader that discards every other pixel and writes FragDepth 0 in the
+/// others. With early tests the depth test, its write and the sample count come first: every
+/// covered pixel gets 0.5 (discarded ones too; FragDepth is ignored) and counts. Without
+/// them only the kept pixels count, with depth 0. Also with the depth bounds test on (the
+/// general per-fragment tests rather than the depth-only path). Colors: the kept pixels only.
+#[test]
+fn early_fragment_tests_come_before_the_shader() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let pipe = |fs: &[u8], bounds: bool| {
+        let mut st = PipelineState {
+            depth_format: vk::Format::D32_SFLOAT,
+            ..Default::default()
+        };
+        st.depth_stencil = st
+            .depth_stencil
+            .depth_test_enable(true)
+            .depth_write_enable(true)
+            .depth_compare_op(vk::CompareOp::LESS)
+            .depth_bounds_test_enable(bounds)
+            .min_depth_bounds(0.0)
+            .max_depth_bounds(1.0);
+        st.build(&vk, layout, COLOR_VS, Some(fs))
+    };
+    let n = |p: f32| p / 32.0 - 1.0;
+    let v = quad(n(8.0), n(8.0), n(24.0), n(24.0), 0.5, [0.0, 1.0, 0.0, 1.0]);
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let pool = occlusion_pool(&vk, 1);
+    let color = attachment(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    let depth = attachment(
+        &vk,
+        vk::Format::D32_SFLOAT,
+        W,
+        H,
+        vk::SampleCountFlags::TYPE_1,
+        1,
+        vk::ImageUsageFlags::empty(),
+    );
+    for (fs, early) in [(EARLY_FS, true), (LATE_FS, false)] {
+        for bounds in [false, true] {
+            let p = pipe(fs, bounds);
+            vk.run(|cb| unsafe {
+                let d = &vk.device;
+                d.cmd_reset_query_pool(cb, pool, 0, 1);
+                begin(&vk, cb, &color, [0.0, 0.0, 0.0, 1.0], Some(&depth));
+                bind_vb(&vk, cb, &vb);
+                d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p);
+                d.cmd_begin_query(cb, pool, 0, vk::QueryControlFlags::PRECISE);
+                d.cmd_draw(cb, 6, 1, 0, 0);
+                d.cmd_end_query(cb, pool, 0);
+                end(&vk, cb, &color);
+                let (from, to) = (L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL, L::TRANSFER_SRC_OPTIMAL);
+                depth.barrier(&vk, cb, from, to);
+            });
+            let mut count = [0u64; 1];
+            unsafe {
+                let flags = vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT;
+                vk.device
+                    .get_query_pool_results(pool, 0, &mut count, flags)
+                    .unwrap();
+            }
+            let what = format!("early {early}, depth bounds {bounds}");
+            assert_eq!(count[0], if early { 256 } else { 128 }, "{what}");
+            let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+            let d = depth.read(&vk, vk::ImageAspectFlags::DEPTH, 0, 4);
+            let z = |x: u32, y: u32| {
+                f32::from_le_bytes(d[((y * W + x) * 4) as usize..][..4].try_into().unwrap())
+            };
+            for y in 0..H {
+                for x in 0..W {
+                    let inside = (8..24).contains(&x) && (8..24).contains(&y);
+                    let kept = inside && (x + y) % 2 == 0;
+                    let want_z = match (inside, kept, early) {
+                        (false, ..) => 1.0,
+                        (true, _, true) => 0.5,
+                        (true, true, false) => 0.0,
+                        (true, false, false) => 1.0,
+                    };
+                    assert_eq!(z(x, y), want_z, "{what}: depth at ({x}, {y})");
+                    let want = if kept {
+                        [0, 255, 0, 255]
+                    } else {
+                        [0, 0, 0, 255]
+                    };
+                    assert_eq!(px(&img, W, x, y), want, "{what}: color at ({x}, {y})");
+                }
+            }
+            unsafe { vk.device.destroy_pipeline(p, None) };
+        }
+    }
+    unsafe {
+        vk.device.destroy_query_pool(pool, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+    color.destroy(&vk);
+    depth.destroy(&vk);
+}
