@@ -142,8 +142,9 @@ pub struct StageBuiltins {
     pub writes_sample_mask: bool,
     /// SampleId or SamplePosition inputs: the shader runs once per sample.
     pub per_sample: bool,
-    /// Input rows of built-ins the stage declares (the others need not be written): bit
-    /// `1 << k` for [`StageBuiltins::FRAG_COORD`] and the other constants.
+    /// Built-in input rows the fragment shader's code reads (marked by every interface-row
+    /// read, `Lower::io_row`; the others need not be written): [`StageBuiltins::FRAG_COORD`]
+    /// and the other constants.
     pub reads: u32,
 }
 
@@ -169,7 +170,7 @@ impl StageBuiltins {
         }
     }
 
-    /// Whether the stage declares any of the built-in inputs in `bits`.
+    /// Whether the shader reads any of the built-in inputs in `bits`.
     #[inline(always)]
     pub fn reads(&self, bits: u32) -> bool {
         self.reads & bits != 0

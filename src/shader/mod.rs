@@ -674,32 +674,11 @@ impl FragmentKernel {
         slots: &[Resource<'_>],
         push: &[u8],
         quads: usize,
-        fill: impl FnMut(usize, &mut [[u32; 4]]) -> u8,
-        take: impl FnMut(usize, &[[u32; 4]], u8),
-    ) {
-        let bound = self.bind(slots);
-        let mut io = Vec::new();
-        self.run_quads_bound(&bound, push, quads, &mut io, fill, take);
-    }
-
-    /// The binding table of `slots` for [`Self::run_quads_bound`], made once and shared by
-    /// every call of a draw (on any thread).
-    pub fn bind(&self, slots: &[Resource<'_>]) -> FragmentBinding {
-        FragmentBinding(self.kernel.stage_bindings(slots))
-    }
-
-    /// [`Self::run_quads`] with a binding table made by [`Self::bind`] and the interface rows
-    /// `io` (grown to size; rows are kept between calls).
-    pub fn run_quads_bound(
-        &self,
-        bound: &FragmentBinding,
-        push: &[u8],
-        quads: usize,
-        io: &mut Vec<[u32; 4]>,
         mut fill: impl FnMut(usize, &mut [[u32; 4]]) -> u8,
         mut take: impl FnMut(usize, &[[u32; 4]], u8),
     ) {
-        self.with_runner(bound, push, io, |r| {
+        let bound = self.bind(slots);
+        self.with_runner(&bound, push, &mut Vec::new(), |r| {
             for q in 0..quads {
                 let cover = fill(q, r.rows_mut());
                 if cover & 0xf != 0 {
@@ -708,6 +687,12 @@ impl FragmentKernel {
                 }
             }
         })
+    }
+
+    /// The binding table of `slots` for [`Self::with_runner`], made once and shared by every
+    /// call of a draw (on any thread).
+    pub fn bind(&self, slots: &[Resource<'_>]) -> FragmentBinding {
+        FragmentBinding(self.kernel.stage_bindings(slots))
     }
 
     /// Calls `f` with a [`QuadRunner`] of this kernel over the interface rows `io` (grown to

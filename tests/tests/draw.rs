@@ -85,6 +85,19 @@ fn bind_vb(vk: &Vk, cb: vk::CommandBuffer, vb: &Buf) {
     unsafe { vk.device.cmd_bind_vertex_buffers(cb, 0, &[vb.buffer], &[0]) };
 }
 
+/// A W x H attachment of one layer (no usage beyond what `attachment` gives).
+fn target(vk: &Vk, format: vk::Format, samples: vk::SampleCountFlags) -> Attachment {
+    attachment(vk, format, W, H, samples, 1, vk::ImageUsageFlags::empty())
+}
+
+/// The depths of a W x H D32_SFLOAT attachment in TRANSFER_SRC layout, row by row.
+fn depths(vk: &Vk, depth: &Attachment) -> Vec<f32> {
+    let d = depth.read(vk, vk::ImageAspectFlags::DEPTH, 0, 4);
+    d.chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
 /// An occlusion query pool of `count` queries.
 fn occlusion_pool(vk: &Vk, count: u32) -> vk::QueryPool {
     let info = vk::QueryPoolCreateInfo::default()
@@ -113,14 +126,10 @@ fn a_triangle_matches_the_reference() {
         ]),
         vk::BufferUsageFlags::VERTEX_BUFFER,
     );
-    let color = attachment(
+    let color = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
     vk.run(|cb| unsafe {
         begin(&vk, cb, &color, [0.1, 0.1, 0.1, 1.0], None);
@@ -353,24 +362,12 @@ fn an_indexed_mesh_with_depth_matches_the_reference() {
             .collect::<Vec<u8>>(),
         vk::BufferUsageFlags::INDEX_BUFFER,
     );
-    let color = attachment(
+    let color = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
-    let depth = attachment(
-        &vk,
-        vk::Format::D32_SFLOAT,
-        W,
-        H,
-        vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
-    );
+    let depth = target(&vk, vk::Format::D32_SFLOAT, vk::SampleCountFlags::TYPE_1);
     let mut fb = vk::Framebuffer::null();
     vk.run(|cb| unsafe {
         fb = begin_pass(
@@ -396,10 +393,8 @@ fn an_indexed_mesh_with_depth_matches_the_reference() {
     let right = px(&img, W, 56, 30);
     assert!(left[0] > 200 && left[2] < 100, "{left:?}");
     assert!(right[2] > 100 && right[0] < 60, "{right:?}");
-    let d = depth.read(&vk, vk::ImageAspectFlags::DEPTH, 0, 4);
-    let z = |x: u32, y: u32| {
-        f32::from_le_bytes(d[((y * W + x) * 4) as usize..][..4].try_into().unwrap())
-    };
+    let d = depths(&vk, &depth);
+    let z = |x: u32, y: u32| d[(y * W + x) as usize];
     assert_eq!(z(0, 0), 1.0, "untouched depth keeps the clear value");
     assert!(
         z(8, 30) < 0.25 && z(56, 30) < 0.25,
@@ -814,24 +809,12 @@ fn stencil_outlining_matches_the_reference() {
     let mut v = shape(1.0, [0.9, 0.2, 0.2, 1.0]);
     v.extend(shape(1.25, [1.0, 0.9, 0.1, 1.0]));
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
-    let color = attachment(
+    let color = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
-    let depth = attachment(
-        &vk,
-        ds,
-        W,
-        H,
-        vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
-    );
+    let depth = target(&vk, ds, vk::SampleCountFlags::TYPE_1);
     let mut fb = vk::Framebuffer::null();
     vk.run(|cb| unsafe {
         fb = begin_pass(
@@ -926,23 +909,11 @@ fn msaa_4x_with_resolve_matches_the_reference() {
     v.extend(quad(0.55, -0.95, 0.95, -0.55, 0.0, [0.0, 1.0, 1.0, 0.5]));
     v.extend(quad(-0.95, 0.55, -0.55, 0.95, 0.0, [1.0, 1.0, 0.0, 0.2]));
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
-    let ms = attachment(
+    let ms = target(&vk, vk::Format::R8G8B8A8_UNORM, s4);
+    let resolved = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
-        s4,
-        1,
-        vk::ImageUsageFlags::empty(),
-    );
-    let resolved = attachment(
-        &vk,
-        vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
     let mut fb = vk::Framebuffer::null();
     vk.run(|cb| unsafe {
@@ -1036,14 +1007,10 @@ fn lines_and_points_match_the_reference() {
         v.push(([x, -0.9 + 0.01 * k as f32, 0.0, 1.0], [0.3, 0.5, 1.0, 1.0]));
     }
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
-    let color = attachment(
+    let color = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
     vk.run(|cb| unsafe {
         begin(&vk, cb, &color, [0.0, 0.0, 0.0, 1.0], None);
@@ -1690,24 +1657,12 @@ fn dynamic_state_matches_static_state() {
         v.push(([x, y, 0.4, 1.0], [0.2, 0.1 * k as f32, 0.1, 1.0]));
     }
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
-    let color = attachment(
+    let color = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
-    let depth = attachment(
-        &vk,
-        ds,
-        W,
-        H,
-        vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
-    );
+    let depth = target(&vk, ds, vk::SampleCountFlags::TYPE_1);
     // `between` runs between the two draws.
     type Cmds<'a> = &'a dyn Fn(vk::CommandBuffer);
     let run = |pipe: vk::Pipeline, set: Cmds, between: Cmds| -> (Vec<u8>, Vec<u8>) {
@@ -1991,24 +1946,12 @@ fn optional_depth_features_match_the_reference() {
     ]);
     v.extend(quad(-1.0, -1.0, 1.0, 1.0, 0.9, [1.0, 1.0, 0.0, 1.0]));
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
-    let color = attachment(
+    let color = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
-    let depth = attachment(
-        &vk,
-        vk::Format::D32_SFLOAT,
-        W,
-        H,
-        vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
-    );
+    let depth = target(&vk, vk::Format::D32_SFLOAT, vk::SampleCountFlags::TYPE_1);
     vk.run(|cb| unsafe {
         let d = &vk.device;
         begin(&vk, cb, &color, [0.0, 0.0, 0.0, 1.0], Some(&depth));
@@ -2132,32 +2075,20 @@ fn optional_blend_features_match_the_reference() {
     v.extend(quad(-0.8, -0.3, 0.8, 0.2, 0.0, [0.7, 0.2, 0.4, 0.6]));
     v.extend(quad(-0.8, 0.3, 0.8, 0.9, 0.0, [0.3, 0.3, 0.3, 0.5]));
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
-    let c0 = attachment(
+    let c0 = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
-    let c1 = attachment(
+    let c1 = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
-    let dual_target = attachment(
+    let dual_target = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
     let rendering = |cb, atts: &[&Attachment], f: &dyn Fn()| unsafe {
         let ca: Vec<vk::RenderingAttachmentInfo> = atts
@@ -2263,24 +2194,12 @@ fn occlusion_queries_count_the_samples_that_pass() {
     v.extend(r(8.0, 8.0, 8.0, 8.0, 0.75));
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
     let pool = occlusion_pool(&vk, 4);
-    let color = attachment(
+    let color = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
-    let depth = attachment(
-        &vk,
-        vk::Format::D32_SFLOAT,
-        W,
-        H,
-        vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
-    );
+    let depth = target(&vk, vk::Format::D32_SFLOAT, vk::SampleCountFlags::TYPE_1);
     vk.run(|cb| unsafe {
         let d = &vk.device;
         d.cmd_reset_query_pool(cb, pool, 0, 4);
@@ -2652,14 +2571,10 @@ fn a_render_pass_with_input_attachments_matches_the_reference() {
         1,
         input,
     );
-    let out = attachment(
+    let out = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
     let sizes = [vk::DescriptorPoolSize {
         ty: vk::DescriptorType::INPUT_ATTACHMENT,
@@ -3209,24 +3124,12 @@ fn many_batches_draw_what_few_draws_draw() {
     }
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
     let pool = occlusion_pool(&vk, 6);
-    let color = attachment(
+    let color = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
-    let depth = attachment(
-        &vk,
-        vk::Format::D32_SFLOAT,
-        W,
-        H,
-        vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
-    );
+    let depth = target(&vk, vk::Format::D32_SFLOAT, vk::SampleCountFlags::TYPE_1);
     // many: one draw per triangle, queries 0, 1, 2 around draws 0..512, 512..900, 900..N
     // (the first ends right after the second batch of 256 draws filled, none pending);
     // otherwise one draw per range, queries 3, 4, 5 around them.
@@ -3330,23 +3233,11 @@ fn centroid_inputs_are_evaluated_inside_the_primitive() {
         v(0.0, 1.0),
     ];
     let vb = buffer_with(&vk, &vertices(&rect), vk::BufferUsageFlags::VERTEX_BUFFER);
-    let ms = attachment(
+    let ms = target(&vk, vk::Format::R8G8B8A8_UNORM, s4);
+    let resolved = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
-        s4,
-        1,
-        vk::ImageUsageFlags::empty(),
-    );
-    let resolved = attachment(
-        &vk,
-        vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
     let mut fbs = Vec::new();
     let mut draw = |p: vk::Pipeline| {
@@ -3429,24 +3320,12 @@ fn early_fragment_tests_come_before_the_shader() {
     let v = quad(n(8.0), n(8.0), n(24.0), n(24.0), 0.5, [0.0, 1.0, 0.0, 1.0]);
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
     let pool = occlusion_pool(&vk, 1);
-    let color = attachment(
+    let color = target(
         &vk,
         vk::Format::R8G8B8A8_UNORM,
-        W,
-        H,
         vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
     );
-    let depth = attachment(
-        &vk,
-        vk::Format::D32_SFLOAT,
-        W,
-        H,
-        vk::SampleCountFlags::TYPE_1,
-        1,
-        vk::ImageUsageFlags::empty(),
-    );
+    let depth = target(&vk, vk::Format::D32_SFLOAT, vk::SampleCountFlags::TYPE_1);
     for (fs, early) in [(EARLY_FS, true), (LATE_FS, false)] {
         for bounds in [false, true] {
             let p = pipe(fs, bounds);
@@ -3473,10 +3352,8 @@ fn early_fragment_tests_come_before_the_shader() {
             let what = format!("early {early}, depth bounds {bounds}");
             assert_eq!(count[0], if early { 256 } else { 128 }, "{what}");
             let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
-            let d = depth.read(&vk, vk::ImageAspectFlags::DEPTH, 0, 4);
-            let z = |x: u32, y: u32| {
-                f32::from_le_bytes(d[((y * W + x) * 4) as usize..][..4].try_into().unwrap())
-            };
+            let d = depths(&vk, &depth);
+            let z = |x: u32, y: u32| d[(y * W + x) as usize];
             for y in 0..H {
                 for x in 0..W {
                     let inside = (8..24).contains(&x) && (8..24).contains(&y);

@@ -168,9 +168,6 @@ impl Lower<'_, '_> {
         self.stage.writes_depth |= first == IO_OUT_FRAG_DEPTH;
         self.stage.writes_sample_mask |= first == IO_OUT_SAMPLE_MASK;
         self.stage.per_sample |= first == IO_IN_SAMPLE_ID || first == IO_IN_SAMPLE_POSITION;
-        if !output && fragment {
-            self.stage.reads |= StageBuiltins::of_row(first);
-        }
         rows.extend(first..first + n);
         Ok(())
     }
