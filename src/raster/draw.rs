@@ -1010,8 +1010,9 @@ fn shade(
             z
         }
     };
-    // A primitive's quads start: its per-primitive rows written, its slopes set up.
-    let enter = |p: &Prim, tri: &mut TriInputs, rows: &mut [[u32; 4]]| {
+    // A primitive's quads start: its per-primitive rows written, its slopes set up; returns
+    // whether its quads need their barycentric weights.
+    let enter = |p: &Prim, tri: &mut TriInputs, rows: &mut [[u32; 4]]| -> bool {
         let v = &p.tri.verts;
         tri.plain = v[0].w_inv == v[1].w_inv && v[1].w_inv == v[2].w_inv;
         tri.slopes.clear();
@@ -1038,6 +1039,7 @@ fn shade(
         if reads(StageBuiltins::VIEW_INDEX) {
             rows[IO_IN_VIEW_INDEX as usize] = [state.view_index; 4];
         }
+        need_z || reads(StageBuiltins::FRAG_COORD) || !tri.slopes.is_empty()
     };
     // Writes a quad's per-quad input rows; returns the lanes to run (after early tests).
     let mut fill = |p: &Prim,
@@ -1350,6 +1352,7 @@ fn shade(
                                 let live = r.run(cover);
                                 take(p, quad, sample, r.rows(), live);
                             }
+                            false
                         }
                     },
                 )
@@ -1371,6 +1374,7 @@ fn shade(
                         if live != 0 {
                             take(p, quad, sample, &rows, live);
                         }
+                        false
                     }
                 },
             )
@@ -1384,19 +1388,21 @@ fn shade(
 
 /// Calls `f(p, None)` as each primitive of `list` (in order) starts, then `f(p, Some((quad,
 /// sample)))` for its quads inside `tile` in order: with per-sample shading once per covered
-/// sample (the quad's mask that sample's coverage), else once (sample None).
+/// sample (the quad's mask that sample's coverage), else once (sample None). What `f`
+/// returns as a primitive starts says whether its quads need their barycentric weights
+/// (without, fully covered blocks come without them); for quads it is ignored.
 fn for_quads(
     prims: &[Prim],
     list: &[u32],
     tile: Rect,
     samples: u32,
     per_sample: bool,
-    mut f: impl FnMut(&Prim, Option<(&Quad, Option<u32>)>),
+    mut f: impl FnMut(&Prim, Option<(&Quad, Option<u32>)>) -> bool,
 ) {
     for &k in list {
         let p = &prims[k as usize];
-        f(p, None);
-        p.tri.quads_sampled(tile, samples, |q| {
+        let weights = f(p, None);
+        p.tri.quads_with(tile, samples, weights, |q| {
             if per_sample {
                 for s in 0..samples {
                     let mut q = *q;

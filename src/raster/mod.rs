@@ -263,7 +263,14 @@ impl Triangle {
     /// [`Triangle::quads`] with `samples` samples per pixel (1, or 4 at [`SAMPLES_4`]): a
     /// pixel is in the quad's mask when any of its samples is covered, and `Quad::samples`
     /// says which.
-    pub fn quads_sampled(&self, area: Rect, samples: u32, mut f: impl FnMut(&Quad)) {
+    pub fn quads_sampled(&self, area: Rect, samples: u32, f: impl FnMut(&Quad)) {
+        self.quads_with(area, samples, true, f)
+    }
+
+    /// [`Triangle::quads_sampled`]; with `weights` false the quads' `bary` are left zero
+    /// (for callers that do not read them: set up for coverage alone, fully covered 8x8
+    /// blocks cost no per-pixel work).
+    pub fn quads_with(&self, area: Rect, samples: u32, weights: bool, mut f: impl FnMut(&Quad)) {
         // One sample: pixels whose centers may be inside; four: whose area may be.
         let r = if samples > 1 {
             self.bbox_any
@@ -299,14 +306,31 @@ impl Triangle {
             while bx < r.x1 {
                 let bw = BLOCK.min(r.x1 - bx);
                 if !self.block_outside(bx, by, bw, bh) {
+                    // Every pixel of the block inside `r` (whole quads) and its center
+                    // inside the triangle: the quads are fully covered.
+                    let full = small
+                        && bx >= r.x0
+                        && by >= r.y0
+                        && bw % 2 == 0
+                        && bh % 2 == 0
+                        && self.block_inside(bx, by, bw, bh);
                     let mut y = by;
                     while y < by + bh {
                         let mut x = bx;
                         while x < bx + bw {
-                            if small {
-                                self.quad_f64(x, y, r, inv_area, &mut f);
-                            } else {
-                                self.quad(x, y, r, inv_area, samples, &mut f);
+                            match (full, small, weights) {
+                                (true, _, false) => f(&Quad {
+                                    x,
+                                    y,
+                                    mask: 0xf,
+                                    bary: [[0.0; 4]; 3],
+                                    samples: [1; 4],
+                                }),
+                                (true, _, true) => self.quad_f64::<true>(x, y, r, inv_area, &mut f),
+                                (false, true, _) => {
+                                    self.quad_f64::<false>(x, y, r, inv_area, &mut f)
+                                }
+                                (false, false, _) => self.quad(x, y, r, inv_area, samples, &mut f),
                             }
                             x += 2;
                         }
@@ -332,11 +356,31 @@ impl Triangle {
         })
     }
 
+    /// Whether every pixel center of the w x h block at (x, y) is covered: each edge's
+    /// smallest value over the centers (at a corner center) passes.
+    fn block_inside(&self, x: i32, y: i32, w: i32, h: i32) -> bool {
+        let e = self.edges_at(x, y);
+        (0..3).all(|i| {
+            let dx = (w - 1) as i64 * ONE * self.a[i];
+            let dy = (h - 1) as i64 * ONE * self.b[i];
+            let min = e[i] + dx.min(0) + dy.min(0);
+            min - self.bias[i] >= 0
+        })
+    }
+
     /// [`Triangle::quad`] with one sample where every edge value the quad meets is below
     /// 2^52: the first pixel's edge values converted once, the others by exact f64 additions
-    /// (so the same values, weights and coverage).
+    /// (so the same values, weights and coverage). `FULL`: the caller knows the four pixels
+    /// are covered and inside `r`.
     #[inline(always)]
-    fn quad_f64(&self, x: i32, y: i32, r: Rect, inv_area: f64, f: &mut impl FnMut(&Quad)) {
+    fn quad_f64<const FULL: bool>(
+        &self,
+        x: i32,
+        y: i32,
+        r: Rect,
+        inv_area: f64,
+        f: &mut impl FnMut(&Quad),
+    ) {
         let e0 = self.edges_at(x, y).map(|v| v as f64);
         let step = |c: [i64; 3]| c.map(|v| (v * ONE) as f64);
         let (da, db) = (step(self.a), step(self.b));
@@ -354,11 +398,17 @@ impl Triangle {
                 // dx, dy are 0 or 1: each term exact, and so the sum.
                 let e = e0[i] + dx * da[i] + dy * db[i];
                 q.bary[i][k] = (e * inv_area) as f32;
-                inside &= e - self.bias[i] as f64 >= 0.0;
+                if !FULL {
+                    inside &= e - self.bias[i] as f64 >= 0.0;
+                }
             }
-            let (px, py) = (x + (k & 1) as i32, y + (k >> 1) as i32);
-            let within = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
-            let cover = (inside && within) as u8;
+            let cover = if FULL {
+                1
+            } else {
+                let (px, py) = (x + (k & 1) as i32, y + (k >> 1) as i32);
+                let within = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
+                (inside && within) as u8
+            };
             q.samples[k] = cover;
             q.mask |= cover << k;
         }

@@ -439,7 +439,7 @@ fn quads_by_additions_match_the_exact_evaluation() {
             let mut exact = None;
             t.quad(x, y, r, inv, 1, &mut |q: &Quad| exact = Some(*q));
             let mut added = None;
-            t.quad_f64(x, y, r, inv, &mut |q: &Quad| added = Some(*q));
+            t.quad_f64::<false>(x, y, r, inv, &mut |q: &Quad| added = Some(*q));
             match (exact, added) {
                 (None, None) => {}
                 (Some(a), Some(b)) => {
@@ -453,4 +453,66 @@ fn quads_by_additions_match_the_exact_evaluation() {
         }
     }
     assert!(compared > 10_000, "{compared} quads compared");
+}
+
+/// Whole-triangle walks (`quads_with`: fully covered 8x8 blocks taken without per-pixel
+/// tests, with or without weights) give the quads, coverage and weights of the exact
+/// per-quad evaluation, for triangles from a few pixels to larger than the area.
+#[test]
+fn covered_blocks_match_the_exact_evaluation() {
+    let mut rng = Rng(12);
+    let mut full = 0;
+    for round in 0..600 {
+        let span = [6.0, 40.0, 300.0, 3000.0][round % 4];
+        let (cx, cy) = (rng.f(-100.0, 100.0), rng.f(-100.0, 100.0));
+        let p = |r: &mut Rng| v(cx + r.f(-span, span), cy + r.f(-span, span));
+        let verts = [p(&mut rng), p(&mut rng), p(&mut rng)];
+        // Odd corners: blocks at the area's edges hold partial quads.
+        let area = Rect {
+            x0: -131,
+            y0: -97,
+            x1: 121,
+            y1: 139,
+        };
+        let Some(t) = Triangle::new(verts, Cull::None, true, area) else {
+            continue;
+        };
+        let r = t.bbox.intersect(area);
+        let inv = 1.0 / t.area as f64;
+        let key = |q: &Quad| {
+            (
+                q.y,
+                q.x,
+                q.mask,
+                q.samples,
+                q.bary.map(|w| w.map(f32::to_bits)),
+            )
+        };
+        let mut exact = Vec::new();
+        if !r.is_empty() {
+            for y in ((r.y0 & !1)..r.y1).step_by(2) {
+                for x in ((r.x0 & !1)..r.x1).step_by(2) {
+                    t.quad(x, y, r, inv, 1, &mut |q: &Quad| exact.push(key(q)));
+                }
+            }
+        }
+        for weights in [true, false] {
+            let mut walked = Vec::new();
+            t.quads_with(area, 1, weights, |q| {
+                full += (q.mask == 0xf) as usize;
+                let mut k = key(q);
+                if !weights && q.mask == 0xf {
+                    // Left out where every pixel is covered: compare the rest.
+                    k.4 = exact
+                        .iter()
+                        .find(|e| (e.0, e.1) == (k.0, k.1))
+                        .map_or(k.4, |e| e.4);
+                }
+                walked.push(k);
+            });
+            walked.sort();
+            assert_eq!(walked, exact, "round {round}, weights {weights}");
+        }
+    }
+    assert!(full > 10_000, "{full} fully covered quads");
 }
