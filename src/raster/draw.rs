@@ -10,7 +10,7 @@ use super::blend::{self, BlendAttachment};
 use super::clip::Planes;
 use super::depth::{self, DepthStencil};
 use super::lanes::F4;
-use super::merge::Unorm8;
+use super::merge::{Pending, Unorm8};
 use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
 use crate::exec;
 use crate::format::{Domain, Texel};
@@ -922,6 +922,8 @@ struct Buffers {
     io: Vec<[u32; 4]>,
     /// The current triangle's interpolation.
     tri: TriInputs,
+    /// Per color attachment, the quads waiting for their merge (`merge::Pending`).
+    pending: Vec<Pending>,
 }
 
 /// The interpolation of one primitive's varying inputs, set up when its quads start.
@@ -1054,8 +1056,12 @@ fn shade(
             Some(s) => super::SAMPLES_4[s as usize],
             None => (128, 128),
         };
-        // Barycentric weights, vertex-major: b[i][lane].
+        // Barycentric weights, vertex-major: b[i][lane] (read only for varying slopes,
+        // FragCoord and depth: a quad from a fully covered block may come without them).
         let b: [F4; 3] = match sample {
+            _ if tri.slopes.is_empty() && !need_z && !reads(StageBuiltins::FRAG_COORD) => {
+                [F4::splat(0.0); 3]
+            }
             Some(_) => {
                 let mut b = [[0f32; 4]; 3];
                 for l in 0..4 {
@@ -1199,7 +1205,12 @@ fn shade(
     // color writes after them, per attachment (a quad at a time where `plans` has one).
     let single = state.samples <= 1 && !per_sample;
     let mut passed = 0u64;
-    let mut take = |p: &Prim, quad: &Quad, sample: Option<u32>, rows: &[[u32; 4]], live: u8| {
+    let mut take = |p: &Prim,
+                    quad: &Quad,
+                    sample: Option<u32>,
+                    rows: &[[u32; 4]],
+                    live: u8,
+                    pending: &mut [Pending]| {
         let mut pass = 0u8;
         if early {
             // Tested before the shader ran (which cannot discard): the live lanes passed.
@@ -1300,25 +1311,20 @@ fn shade(
         for (c, plan) in plans.iter().enumerate() {
             match plan {
                 Some(plan) => {
+                    // Merged when the primitive ends or enough quads wait.
                     let o = IO_OUT_LOCATIONS as usize + 4 * c;
                     let mut src: [[f32; 4]; 4] =
                         std::array::from_fn(|k| rows[o + k].map(f32::from_bits));
                     if state.alpha_to_one {
                         src[3] = [1.0; 4];
                     }
-                    let src1: [[f32; 4]; 4] = if plan.uses_src1 {
+                    let src1 = plan.uses_src1.then(|| {
                         std::array::from_fn(|k| rows[IO_OUT_SRC1 as usize + k].map(f32::from_bits))
-                    } else {
-                        [[0.0; 4]; 4]
-                    };
-                    plan.write_quad(
-                        att.color[c].expect("a planned attachment").0,
-                        (quad.x, quad.y),
-                        pass,
-                        &src,
-                        &src1,
-                        state.blend_constants,
-                    );
+                    });
+                    if pending[c].push((quad.x, quad.y), pass, src, src1) {
+                        let t = att.color[c].expect("a planned attachment").0;
+                        plan.flush(t, &mut pending[c], state.blend_constants);
+                    }
                 }
                 None => {
                     for l in 0..4 {
@@ -1331,7 +1337,20 @@ fn shade(
             }
         }
     };
-    let Buffers { io, tri } = buffers;
+    // The waiting quads merged (as a primitive starts, and at the end: quads of one
+    // primitive never overlap, so they merge in any grouping).
+    let flush = |pending: &mut [Pending]| {
+        for (c, plan) in plans.iter().enumerate() {
+            if let Some(plan) = plan.filter(|_| !pending[c].is_empty()) {
+                let t = att.color[c].expect("a planned attachment").0;
+                plan.flush(t, &mut pending[c], state.blend_constants);
+            }
+        }
+    };
+    let Buffers { io, tri, pending } = buffers;
+    if pending.len() < plans.len() {
+        pending.resize_with(plans.len(), Pending::default);
+    }
     let mut invocations = 0u64;
     match fs {
         Some(fs) => {
@@ -1344,13 +1363,16 @@ fn shade(
                     state.samples,
                     per_sample,
                     |p, at| match at {
-                        None => enter(p, tri, r.rows_mut()),
+                        None => {
+                            flush(pending);
+                            enter(p, tri, r.rows_mut())
+                        }
                         Some((quad, sample)) => {
                             let cover = fill(p, tri, quad, sample, r.rows_mut()) & 0xf;
                             if cover != 0 {
                                 invocations += POP4[cover as usize];
                                 let live = r.run(cover);
-                                take(p, quad, sample, r.rows(), live);
+                                take(p, quad, sample, r.rows(), live, pending);
                             }
                             false
                         }
@@ -1372,7 +1394,7 @@ fn shade(
                     Some((quad, sample)) => {
                         let live = fill(p, tri, quad, sample, &mut rows) & 0xf;
                         if live != 0 {
-                            take(p, quad, sample, &rows, live);
+                            take(p, quad, sample, &rows, live, pending);
                         }
                         false
                     }
@@ -1380,6 +1402,7 @@ fn shade(
             )
         }
     }
+    flush(pending);
     DrawCounts {
         samples_passed: passed + early_passed,
         fragment_invocations: invocations,

@@ -12,6 +12,7 @@ use super::lanes::F4;
 use ash::vk;
 
 use super::lanes::Lanes;
+use std::ops::{Add, Mul, Sub};
 
 #[cfg(target_arch = "x86_64")]
 mod f4 {
@@ -142,6 +143,175 @@ mod avx {
     }
 }
 
+/// The lane operations blending takes, on four lanes (one quad, [`F4`]) or eight (two quads,
+/// `F8` with AVX): each the scalar operation's bits lane by lane.
+trait Vector: Copy + Add<Output = Self> + Sub<Output = Self> + Mul<Output = Self> {
+    fn splat(x: f32) -> Self;
+    /// `f32::clamp(x, 0.0, 1.0)`, NaN staying NaN.
+    fn clamp01(self) -> Self;
+    /// `f32::min` where `o` is never NaN.
+    fn min(self, o: Self) -> Self;
+    /// `f32::max` where `o` is never NaN.
+    fn max(self, o: Self) -> Self;
+}
+
+impl Vector for F4 {
+    #[inline(always)]
+    fn splat(x: f32) -> F4 {
+        F4::splat(x)
+    }
+    #[inline(always)]
+    fn clamp01(self) -> F4 {
+        F4::clamp01(self)
+    }
+    #[inline(always)]
+    fn min(self, o: F4) -> F4 {
+        F4::min(self, o)
+    }
+    #[inline(always)]
+    fn max(self, o: F4) -> F4 {
+        F4::max(self, o)
+    }
+}
+
+/// Eight f32 lanes (two quads) on AVX's 256-bit registers, the same operations as [`F4`]'s.
+/// Only code running where the CPU has AVX (behind `Unorm8::avx`) makes them.
+#[cfg(target_arch = "x86_64")]
+mod f8 {
+    use super::{F4, Vector};
+    /// 1 / 255 in f32 (the same constant as the sampler's exact decode).
+    const INV_255: f32 = 1.0 / 255.0;
+    use std::arch::x86_64::*;
+
+    #[derive(Clone, Copy)]
+    pub(super) struct F8(pub(super) __m256);
+
+    // SAFETY (every block here): F8 values exist only where the CPU has AVX (see above).
+    macro_rules! op {
+        ($trait:ident, $f:ident, $intr:ident) => {
+            impl std::ops::$trait for F8 {
+                type Output = F8;
+                #[inline(always)]
+                fn $f(self, o: F8) -> F8 {
+                    F8(unsafe { $intr(self.0, o.0) })
+                }
+            }
+        };
+    }
+    op!(Add, add, _mm256_add_ps);
+    op!(Sub, sub, _mm256_sub_ps);
+    op!(Mul, mul, _mm256_mul_ps);
+
+    impl Vector for F8 {
+        #[inline(always)]
+        fn splat(x: f32) -> F8 {
+            F8(unsafe { _mm256_set1_ps(x) })
+        }
+        /// As `F4::clamp01`: maxps and minps give their second operand for NaN.
+        #[inline(always)]
+        fn clamp01(self) -> F8 {
+            unsafe {
+                let m = _mm256_max_ps(_mm256_setzero_ps(), self.0);
+                F8(_mm256_min_ps(_mm256_set1_ps(1.0), m))
+            }
+        }
+        #[inline(always)]
+        fn min(self, o: F8) -> F8 {
+            F8(unsafe { _mm256_min_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn max(self, o: F8) -> F8 {
+            F8(unsafe { _mm256_max_ps(self.0, o.0) })
+        }
+    }
+
+    impl F8 {
+        /// Quad `a`'s lanes, then `b`'s.
+        #[inline(always)]
+        pub(super) fn join(a: F4, b: F4) -> F8 {
+            F8(unsafe { _mm256_set_m128(b.0, a.0) })
+        }
+        /// Component-major floats of eight RGBA8 words: code / 255 as the codec's f32
+        /// division gives it, by `q = x r` and one fused Newton step `q + (x - 255 q) r`
+        /// (exact for every code, as in the sampler's fast path; test
+        /// `wide_codes_match_the_codec`).
+        ///
+        /// # Safety
+        /// The CPU has AVX2 and FMA.
+        #[inline(always)]
+        pub(super) unsafe fn decode(px: &[u32; 8]) -> [F8; 4] {
+            unsafe {
+                let p = _mm256_loadu_si256(px.as_ptr() as *const __m256i);
+                let m = _mm256_set1_epi32(0xff);
+                let (k, r) = (_mm256_set1_ps(255.0), _mm256_set1_ps(INV_255));
+                let c = |v: __m256i| {
+                    let x = _mm256_cvtepi32_ps(_mm256_and_si256(v, m));
+                    let q = _mm256_mul_ps(x, r);
+                    F8(_mm256_fmadd_ps(_mm256_fnmadd_ps(q, k, x), r, q))
+                };
+                [
+                    c(p),
+                    c(_mm256_srli_epi32(p, 8)),
+                    c(_mm256_srli_epi32(p, 16)),
+                    c(_mm256_srli_epi32(p, 24)),
+                ]
+            }
+        }
+
+        /// The codec's 8-bit UNORM codes of eight lanes (clamped to [0, 1], times 255,
+        /// rounded half up, NaN 0) in f32 with FMA: `p` = x 255 rounded and `e` = x 255 - p
+        /// exactly (a fused multiply-add); `c`, the integer nearest `p`, is the code unless `p`
+        /// is halfway between two integers, where the sign of `e` says on which side of the
+        /// half the exact product lies (elsewhere p is at least an ulp from every half and
+        /// |e| at most half an ulp). Test `wide_codes_match_the_codec`.
+        ///
+        /// # Safety
+        /// The CPU has AVX2 and FMA.
+        #[inline(always)]
+        pub(super) unsafe fn codes(v: F8) -> __m256i {
+            unsafe {
+                let (zero, one) = (_mm256_setzero_ps(), _mm256_set1_ps(1.0));
+                let (k, half) = (_mm256_set1_ps(255.0), _mm256_set1_ps(0.5));
+                // max(x, 0) gives its second operand for NaN: NaN becomes 0.
+                let x = _mm256_min_ps(_mm256_max_ps(v.0, zero), one);
+                let p = _mm256_mul_ps(x, k);
+                let e = _mm256_fmsub_ps(x, k, p);
+                let c = _mm256_round_ps(p, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                // |p - c| is exact (Sterbenz) and 0.5 only for halves.
+                let d = _mm256_sub_ps(p, c);
+                let at_half =
+                    _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0), d), half, _CMP_EQ_OQ);
+                let up = _mm256_cmp_ps(e, zero, _CMP_GE_OQ);
+                let side = _mm256_blendv_ps(_mm256_sub_ps(p, half), _mm256_add_ps(p, half), up);
+                _mm256_cvttps_epi32(_mm256_blendv_ps(c, side, at_half))
+            }
+        }
+
+        /// Eight RGBA8 words from per-component codes (`new[c]` where written, else the
+        /// byte of `old`).
+        ///
+        /// # Safety
+        /// The CPU has AVX2 and FMA.
+        #[inline(always)]
+        pub(super) unsafe fn pack(new: &[Option<F8>; 4], old: &[u32; 8]) -> [u32; 8] {
+            unsafe {
+                let mut p = _mm256_loadu_si256(old.as_ptr() as *const __m256i);
+                for (c, v) in new.iter().enumerate() {
+                    if let Some(v) = v {
+                        let keep = _mm256_set1_epi32(!(0xff << (8 * c)));
+                        let shift = _mm_cvtsi32_si128(8 * c as i32);
+                        let code = _mm256_sll_epi32(F8::codes(*v), shift);
+                        p = _mm256_or_si256(_mm256_and_si256(p, keep), code);
+                    }
+                }
+                let mut out = [0u32; 8];
+                _mm256_storeu_si256(out.as_mut_ptr() as *mut __m256i, p);
+                out
+            }
+        }
+    }
+}
+
 /// Decoding and encoding of four RGBA8 words: SSE2 everywhere, AVX where the CPU has it.
 trait Codec {
     /// # Safety
@@ -215,6 +385,9 @@ pub struct Unorm8 {
     pub uses_src1: bool,
     /// The CPU has AVX: [`Avx`] codes (the same bits).
     avx: bool,
+    /// The CPU has AVX2 and FMA: [`Unorm8::flush`] merges two quads at a time (the same
+    /// bits).
+    wide: bool,
 }
 
 /// `p` with bytes 0 and 2 of every word exchanged (RGBA <-> BGRA).
@@ -262,6 +435,11 @@ impl Unorm8 {
             avx: std::arch::is_x86_feature_detected!("avx"),
             #[cfg(not(target_arch = "x86_64"))]
             avx: false,
+            #[cfg(target_arch = "x86_64")]
+            wide: std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma"),
+            #[cfg(not(target_arch = "x86_64"))]
+            wide: false,
         })
     }
 
@@ -317,41 +495,8 @@ impl Unorm8 {
         src1: &[Lanes; 4],
         constants: [f32; 4],
     ) {
-        // A whole quad inside the target: its two rows of two pixels, 8 bytes each.
-        let rows = match live {
-            0xf => match (t.offset(x, y), t.offset(x, y + 1), t.offset(x + 1, y + 1)) {
-                (Some(a), Some(b), Some(_)) => Some((a, b)),
-                _ => None,
-            },
-            _ => None,
-        };
-        let mut at = [None; 4];
-        if rows.is_none() {
-            for (l, a) in at.iter_mut().enumerate() {
-                if live >> l & 1 == 1 {
-                    *a = t.offset(x + (l as i32 & 1), y + (l as i32 >> 1));
-                }
-            }
-        }
-        // Destination words in RGBA byte order (unread lanes: 0, never stored).
-        let mut old = [0u32; 4];
-        if !self.overwrite {
-            if let Some((a, b)) = rows {
-                let (r0, r1) = (t.load::<8>(a), t.load::<8>(b));
-                let word =
-                    |r: [u8; 8], k: usize| u32::from_le_bytes([r[k], r[k + 1], r[k + 2], r[k + 3]]);
-                old = [word(r0, 0), word(r0, 4), word(r1, 0), word(r1, 4)];
-            } else {
-                for l in 0..4 {
-                    if let Some(a) = at[l] {
-                        old[l] = u32::from_le_bytes(t.load::<4>(a));
-                    }
-                }
-            }
-            if self.bgra {
-                old = old.map(swap_rb);
-            }
-        }
+        let places = Places::of(t, x, y, live);
+        let old = self.load(t, &places);
         let s: [F4; 4] = src.map(|v| F4::new(v).clamp01());
         let mut new: [Option<F4>; 4] = [None; 4];
         if self.blend.enable {
@@ -374,26 +519,132 @@ impl Unorm8 {
                 }
             }
         }
-        let mut out = unsafe { C::pack(new, old) };
-        if self.bgra {
-            out = out.map(swap_rb);
+        self.store(t, &places, unsafe { C::pack(new, old) });
+    }
+
+    /// The destination words of a quad's places in RGBA byte order (unread lanes, and every
+    /// lane when the destination is not read: 0, never stored).
+    #[inline(always)]
+    fn load(&self, t: &Target<'_>, places: &Places) -> [u32; 4] {
+        let mut old = [0u32; 4];
+        if self.overwrite {
+            return old;
         }
-        if let Some((a, b)) = rows {
+        if let Some((a, b)) = places.rows {
+            let (r0, r1) = (t.load::<8>(a), t.load::<8>(b));
+            let word =
+                |r: [u8; 8], k: usize| u32::from_le_bytes([r[k], r[k + 1], r[k + 2], r[k + 3]]);
+            old = [word(r0, 0), word(r0, 4), word(r1, 0), word(r1, 4)];
+        } else {
+            for l in 0..4 {
+                if let Some(a) = places.at[l] {
+                    old[l] = u32::from_le_bytes(t.load::<4>(a));
+                }
+            }
+        }
+        if self.bgra { old.map(swap_rb) } else { old }
+    }
+
+    /// Stores a quad's words (RGBA byte order) at its places.
+    #[inline(always)]
+    fn store(&self, t: &Target<'_>, places: &Places, out: [u32; 4]) {
+        let out = if self.bgra { out.map(swap_rb) } else { out };
+        if let Some((a, b)) = places.rows {
             let pair = |p: u32, q: u32| (p as u64 | (q as u64) << 32).to_le_bytes();
             t.store::<8>(a, pair(out[0], out[1]));
             t.store::<8>(b, pair(out[2], out[3]));
         } else {
             for l in 0..4 {
-                if let Some(a) = at[l] {
+                if let Some(a) = places.at[l] {
                     t.store::<4>(a, out[l].to_le_bytes());
                 }
             }
         }
     }
 
+    /// Merges the quads of `p` (which do not overlap) into `t` and empties it: two at a time
+    /// on eight lanes where the CPU has AVX2 and FMA, else one at a time; the same bits
+    /// either way.
+    pub fn flush(&self, t: &Target<'_>, p: &mut Pending, constants: [f32; 4]) {
+        let n = p.len;
+        p.len = 0;
+        let mut k = 0;
+        #[cfg(target_arch = "x86_64")]
+        if self.wide {
+            while k + 1 < n {
+                // SAFETY: `wide` says the CPU has AVX2 and FMA.
+                unsafe { self.merge_pair(t, p, k, constants) };
+                k += 2;
+            }
+        }
+        while k < n {
+            let (x, y, live) = p.at[k];
+            self.write_quad(t, (x, y), live, &p.src[k], &p.src1[k], constants);
+            k += 1;
+        }
+    }
+
+    /// Quads `k` and `k + 1` of `p` on eight lanes.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn merge_pair(&self, t: &Target<'_>, p: &Pending, k: usize, constants: [f32; 4]) {
+        // No closures here: they would not inherit the target feature (nor be inlined).
+        use f8::F8;
+        let ((xa, ya, la), (xb, yb, lb)) = (p.at[k], p.at[k + 1]);
+        let (pa, pb) = (Places::of(t, xa, ya, la), Places::of(t, xb, yb, lb));
+        let old = [self.load(t, &pa), self.load(t, &pb)];
+        let (sa, sb) = (&p.src[k], &p.src[k + 1]);
+        let mut s = [F8::splat(0.0); 4];
+        for c in 0..4 {
+            s[c] = F8::join(F4::new(sa[c]), F4::new(sb[c])).clamp01();
+        }
+        let mut words = [0u32; 8];
+        words[..4].copy_from_slice(&old[0]);
+        words[4..].copy_from_slice(&old[1]);
+        let mut new: [Option<F8>; 4] = [None; 4];
+        if self.blend.enable {
+            let d = unsafe { F8::decode(&words) };
+            let mut s1 = [F8::splat(0.0); 4];
+            if self.uses_src1 {
+                let (sa, sb) = (&p.src1[k], &p.src1[k + 1]);
+                for c in 0..4 {
+                    s1[c] = F8::join(F4::new(sa[c]), F4::new(sb[c])).clamp01();
+                }
+            }
+            let mut kc = [F8::splat(0.0); 4];
+            for c in 0..4 {
+                kc[c] = F8::splat(constants[c].clamp(0.0, 1.0));
+            }
+            for c in 0..4 {
+                if self.written[c] {
+                    new[c] = Some(self.blend_component(c, &s, &s1, &d, &kc));
+                }
+            }
+        } else {
+            for c in 0..4 {
+                if self.written[c] {
+                    new[c] = Some(s[c]);
+                }
+            }
+        }
+        let out = unsafe { F8::pack(&new, &words) };
+        self.store(t, &pa, [out[0], out[1], out[2], out[3]]);
+        self.store(t, &pb, [out[4], out[5], out[6], out[7]]);
+    }
+
     #[inline(always)]
     /// Component `c` of the blend of the (clamped) inputs, as [`super::blend::blend`] does it.
-    fn blend_component(&self, c: usize, s: &[F4; 4], s1: &[F4; 4], d: &[F4; 4], k: &[F4; 4]) -> F4 {
+    fn blend_component<V: Vector>(
+        &self,
+        c: usize,
+        s: &[V; 4],
+        s1: &[V; 4],
+        d: &[V; 4],
+        k: &[V; 4],
+    ) -> V {
         let a = &self.blend;
         let (sf, df, op) = if c == 3 {
             (a.src_alpha, a.dst_alpha, a.alpha_op)
@@ -414,14 +665,99 @@ impl Unorm8 {
     }
 }
 
-/// Blend factor `f` for component `c` on four lanes (`blend::factor`'s table).
+/// Where a quad's pixels are in a target: its two rows (whole quads inside it), else each
+/// live pixel inside it.
+struct Places {
+    rows: Option<(usize, usize)>,
+    at: [Option<usize>; 4],
+}
+
+impl Places {
+    #[inline(always)]
+    fn of(t: &Target<'_>, x: i32, y: i32, live: u8) -> Places {
+        let rows = match live {
+            0xf => match (t.offset(x, y), t.offset(x, y + 1), t.offset(x + 1, y + 1)) {
+                (Some(a), Some(b), Some(_)) => Some((a, b)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let mut at = [None; 4];
+        if rows.is_none() {
+            for (l, a) in at.iter_mut().enumerate() {
+                if live >> l & 1 == 1 {
+                    *a = t.offset(x + (l as i32 & 1), y + (l as i32 >> 1));
+                }
+            }
+        }
+        Places { rows, at }
+    }
+}
+
+/// How many quads a [`Pending`] holds.
+pub const N_PENDING: usize = 8;
+
+/// Quads waiting to be merged into one attachment, in order, none overlapping another (one
+/// primitive's): their places and live lanes, outputs and second outputs (component-major).
+pub struct Pending {
+    len: usize,
+    at: [(i32, i32, u8); N_PENDING],
+    src: [[Lanes; 4]; N_PENDING],
+    src1: [[Lanes; 4]; N_PENDING],
+}
+
+impl Default for Pending {
+    fn default() -> Pending {
+        Pending {
+            len: 0,
+            at: [(0, 0, 0); N_PENDING],
+            src: [[[0.0; 4]; 4]; N_PENDING],
+            src1: [[[0.0; 4]; 4]; N_PENDING],
+        }
+    }
+}
+
+impl Pending {
+    /// Adds the quad at (x, y) with lanes `live` and outputs `src` (`src1` where the plan's
+    /// blending reads a second source); true when it is full.
+    #[inline(always)]
+    pub fn push(
+        &mut self,
+        (x, y): (i32, i32),
+        live: u8,
+        src: [Lanes; 4],
+        src1: Option<[Lanes; 4]>,
+    ) -> bool {
+        let k = self.len;
+        self.at[k] = (x, y, live);
+        self.src[k] = src;
+        if let Some(s1) = src1 {
+            self.src1[k] = s1;
+        }
+        self.len += 1;
+        self.len == N_PENDING
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+/// Blend factor `f` for component `c` on four or eight lanes (`blend::factor`'s table).
 #[inline(always)]
-fn factor(f: vk::BlendFactor, c: usize, s: &[F4; 4], s1: &[F4; 4], d: &[F4; 4], k: &[F4; 4]) -> F4 {
+fn factor<V: Vector>(
+    f: vk::BlendFactor,
+    c: usize,
+    s: &[V; 4],
+    s1: &[V; 4],
+    d: &[V; 4],
+    k: &[V; 4],
+) -> V {
     use vk::BlendFactor as F;
-    let one = F4::splat(1.0);
-    let inv = |v: F4| one - v;
+    let one = V::splat(1.0);
+    let inv = |v: V| one - v;
     match f {
-        F::ZERO => F4::splat(0.0),
+        F::ZERO => V::splat(0.0),
         F::ONE => one,
         F::SRC_COLOR => s[c],
         F::ONE_MINUS_SRC_COLOR => inv(s[c]),
@@ -442,7 +778,7 @@ fn factor(f: vk::BlendFactor, c: usize, s: &[F4; 4], s1: &[F4; 4], d: &[F4; 4], 
         F::ONE_MINUS_SRC1_COLOR => inv(s1[c]),
         F::SRC1_ALPHA => s1[3],
         F::ONE_MINUS_SRC1_ALPHA => inv(s1[3]),
-        _ => F4::splat(0.0),
+        _ => V::splat(0.0),
     }
 }
 
@@ -547,6 +883,77 @@ mod tests {
         }
     }
 
+    fn wide() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        return std::arch::is_x86_feature_detected!("avx2")
+            && std::arch::is_x86_feature_detected!("fma");
+        #[cfg(not(target_arch = "x86_64"))]
+        false
+    }
+
+    /// The eight-lane FMA decoding gives code / 255 for every code, and its encoding the
+    /// codec's code for every kind of value, above all those next to the halves between two
+    /// codes (where a rounded product alone would go wrong).
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn wide_codes_match_the_codec() {
+        use f8::F8;
+        use std::arch::x86_64::*;
+        if !wide() {
+            eprintln!("no AVX2 and FMA on this CPU: nothing to compare");
+            return;
+        }
+        for code in 0..=255u32 {
+            let px = [
+                code,
+                code << 8,
+                code << 16,
+                code << 24,
+                code,
+                0,
+                code << 8,
+                0,
+            ];
+            // SAFETY: the CPU has AVX2 and FMA (checked above).
+            let d = unsafe { F8::decode(&px) };
+            let mut got = [0f32; 8];
+            unsafe { _mm256_storeu_ps(got.as_mut_ptr(), d[0].0) };
+            assert_eq!(
+                got[0].to_bits(),
+                (code as f32 / 255.0).to_bits(),
+                "code {code}"
+            );
+        }
+        let mut rng = Rng(13);
+        let mut values: Vec<f32> = Vec::new();
+        for k in 0..=255u32 {
+            // Around each half (2k + 1) / 510 and each code k / 255, a few ulps either way.
+            for centre in [(2 * k + 1) as f32 / 510.0, k as f32 / 255.0] {
+                for d in -40i32..=40 {
+                    values.push(f32::from_bits((centre.to_bits() as i32 + d).max(0) as u32));
+                }
+            }
+        }
+        for _ in 0..400_000 {
+            values.push(match rng.below(3) {
+                0 => value(&mut rng),
+                1 => f32::from_bits(rng.next() as u32),
+                _ => f32::from_bits(rng.below(0x3f80_0001) as u32),
+            });
+        }
+        for chunk in values.chunks_exact(8) {
+            let v: [f32; 8] = chunk.try_into().unwrap();
+            let mut got = [0u32; 8];
+            // SAFETY: as above.
+            unsafe {
+                let c = F8::codes(F8(_mm256_loadu_ps(v.as_ptr())));
+                _mm256_storeu_si256(got.as_mut_ptr() as *mut __m256i, c);
+            }
+            let want = v.map(|x| super::super::draw::unorm_code(x, 255.0) as u32);
+            assert_eq!(got, want, "{v:?}");
+        }
+    }
+
     /// Every factor, op and write mask, random sources (NaN and out-of-range values included)
     /// over random destinations: the quad path writes exactly the bytes the texel path does.
     #[test]
@@ -624,6 +1031,96 @@ mod tests {
                     }
                 }
                 assert_eq!(fast, slow, "{format:?} round {round}: {ba:?}");
+            }
+        }
+    }
+
+    /// Quads merged through [`Pending`] (two at a time on eight lanes where the CPU has AVX2
+    /// and FMA) write exactly what merging them one by one writes: every factor, op and
+    /// write mask, partial quads and quads across the target's right and bottom edges.
+    #[test]
+    fn pending_quads_merge_as_single_quads() {
+        let factors: Vec<vk::BlendFactor> = (0..19).map(vk::BlendFactor::from_raw).collect();
+        let ops = [
+            vk::BlendOp::ADD,
+            vk::BlendOp::SUBTRACT,
+            vk::BlendOp::REVERSE_SUBTRACT,
+            vk::BlendOp::MIN,
+            vk::BlendOp::MAX,
+        ];
+        let mut rng = Rng(17);
+        let (w, h, pitch) = (9u32, 7u32, 40usize);
+        for format in [vk::Format::R8G8B8A8_UNORM, vk::Format::B8G8R8A8_UNORM] {
+            for round in 0..1500 {
+                let pick = |r: &mut Rng| factors[r.next() as usize % factors.len()];
+                let ba = BlendAttachment {
+                    enable: round % 7 != 0,
+                    src_color: pick(&mut rng),
+                    dst_color: pick(&mut rng),
+                    color_op: ops[rng.next() as usize % 5],
+                    src_alpha: pick(&mut rng),
+                    dst_alpha: pick(&mut rng),
+                    alpha_op: ops[rng.next() as usize % 5],
+                    write_mask: if round % 5 == 0 {
+                        vk::ColorComponentFlags::from_raw(rng.below(16) as u32)
+                    } else {
+                        vk::ColorComponentFlags::RGBA
+                    },
+                };
+                let constants: [f32; 4] = std::array::from_fn(|_| value(&mut rng));
+                let init: Vec<u8> = (0..pitch * h as usize).map(|_| rng.next() as u8).collect();
+                // Distinct quads in a random order, each with random live lanes (mostly all).
+                let mut spots: Vec<(i32, i32)> = (0..4)
+                    .flat_map(|qy| (0..5).map(move |qx| (2 * qx, 2 * qy)))
+                    .collect();
+                for i in (1..spots.len()).rev() {
+                    spots.swap(i, rng.below(i as u64 + 1) as usize);
+                }
+                spots.truncate(1 + rng.below(spots.len() as u64) as usize);
+                type Quad = ((i32, i32), u8, [Lanes; 4], [Lanes; 4]);
+                let quads: Vec<Quad> = spots
+                    .iter()
+                    .map(|&at| {
+                        let live = if rng.below(3) == 0 {
+                            rng.below(16) as u8
+                        } else {
+                            0xf
+                        };
+                        let mut lanes = || -> [Lanes; 4] {
+                            std::array::from_fn(|_| std::array::from_fn(|_| value(&mut rng)))
+                        };
+                        (at, live, lanes(), lanes())
+                    })
+                    .collect();
+                let mut one = init.clone();
+                {
+                    let t = Target::new(&mut one, w, h, pitch, format).unwrap();
+                    let mut plan = Unorm8::new(&t, &ba, false).unwrap();
+                    plan.avx = false;
+                    for (at, live, src, src1) in &quads {
+                        plan.write_quad(&t, *at, *live, src, src1, constants);
+                    }
+                }
+                for wide in [false, true] {
+                    if wide && !super::tests::wide() {
+                        continue;
+                    }
+                    let mut batched = init.clone();
+                    {
+                        let t = Target::new(&mut batched, w, h, pitch, format).unwrap();
+                        let mut plan = Unorm8::new(&t, &ba, false).unwrap();
+                        plan.wide = wide;
+                        let mut p = Pending::default();
+                        for (at, live, src, src1) in &quads {
+                            let s1 = plan.uses_src1.then_some(*src1);
+                            if p.push(*at, *live, *src, s1) {
+                                plan.flush(&t, &mut p, constants);
+                            }
+                        }
+                        plan.flush(&t, &mut p, constants);
+                    }
+                    assert_eq!(batched, one, "{format:?} round {round} wide {wide}: {ba:?}");
+                }
             }
         }
     }
