@@ -1204,6 +1204,25 @@ fn shade(
     // One sample per pixel: a quad's pixels are distinct, so its tests run first and its
     // color writes after them, per attachment (a quad at a time where `plans` has one).
     let single = state.samples <= 1 && !per_sample;
+    // A quad's outputs for the attachments merged a quad at a time, `live` its passing
+    // lanes: they wait (merged as the primitive ends or enough quads wait).
+    let queue = |quad: &Quad, rows: &[[u32; 4]], live: u8, pending: &mut [Pending]| {
+        for (c, plan) in plans.iter().enumerate() {
+            let Some(plan) = plan else { continue };
+            let o = IO_OUT_LOCATIONS as usize + 4 * c;
+            let mut src: [[f32; 4]; 4] = std::array::from_fn(|k| rows[o + k].map(f32::from_bits));
+            if state.alpha_to_one {
+                src[3] = [1.0; 4];
+            }
+            let src1 = plan.uses_src1.then(|| {
+                std::array::from_fn(|k| rows[IO_OUT_SRC1 as usize + k].map(f32::from_bits))
+            });
+            if pending[c].push((quad.x, quad.y), live, src, src1) {
+                let t = att.color[c].expect("a planned attachment").0;
+                plan.flush(t, &mut pending[c], state.blend_constants);
+            }
+        }
+    };
     let mut passed = 0u64;
     let mut take = |p: &Prim,
                     quad: &Quad,
@@ -1308,30 +1327,13 @@ fn shade(
         if pass == 0 {
             return;
         }
+        queue(quad, rows, pass, pending);
         for (c, plan) in plans.iter().enumerate() {
-            match plan {
-                Some(plan) => {
-                    // Merged when the primitive ends or enough quads wait.
-                    let o = IO_OUT_LOCATIONS as usize + 4 * c;
-                    let mut src: [[f32; 4]; 4] =
-                        std::array::from_fn(|k| rows[o + k].map(f32::from_bits));
-                    if state.alpha_to_one {
-                        src[3] = [1.0; 4];
-                    }
-                    let src1 = plan.uses_src1.then(|| {
-                        std::array::from_fn(|k| rows[IO_OUT_SRC1 as usize + k].map(f32::from_bits))
-                    });
-                    if pending[c].push((quad.x, quad.y), pass, src, src1) {
-                        let t = att.color[c].expect("a planned attachment").0;
-                        plan.flush(t, &mut pending[c], state.blend_constants);
-                    }
-                }
-                None => {
-                    for l in 0..4 {
-                        if pass >> l & 1 == 1 {
-                            let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                            write_lane(c, rows, l, (x, y, 0));
-                        }
+            if plan.is_none() {
+                for l in 0..4 {
+                    if pass >> l & 1 == 1 {
+                        let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                        write_lane(c, rows, l, (x, y, 0));
                     }
                 }
             }
@@ -1347,6 +1349,17 @@ fn shade(
             }
         }
     };
+    // The common case: one sample, no tests after the shader (none apply, or they came
+    // before it), every color attachment merged a quad at a time, no coverage changes by
+    // the shader's outputs: the live lanes pass, and their outputs wait for the merge.
+    let lean = single
+        && !builtins.writes_sample_mask
+        && !state.alpha_to_coverage
+        && state.sample_mask & 1 == 1
+        && (early || !tests_apply)
+        && (0..att.color.len())
+            .all(|c| att.color[c].is_none() || plans.get(c).is_some_and(Option::is_some));
+    let mut lean_passed = 0u64;
     let Buffers { io, tri, pending } = buffers;
     if pending.len() < plans.len() {
         pending.resize_with(plans.len(), Pending::default);
@@ -1372,7 +1385,14 @@ fn shade(
                             if cover != 0 {
                                 invocations += POP4[cover as usize];
                                 let live = r.run(cover);
-                                take(p, quad, sample, r.rows(), live, pending);
+                                if lean {
+                                    if live != 0 {
+                                        lean_passed += POP4[live as usize];
+                                        queue(quad, r.rows(), live, pending);
+                                    }
+                                } else {
+                                    take(p, quad, sample, r.rows(), live, pending);
+                                }
                             }
                             false
                         }
@@ -1403,8 +1423,10 @@ fn shade(
         }
     }
     flush(pending);
+    // Early tests counted their samples; else the lean case's live lanes passed.
+    let lean_passed = if early { 0 } else { lean_passed };
     DrawCounts {
-        samples_passed: passed + early_passed,
+        samples_passed: passed + early_passed + lean_passed,
         fragment_invocations: invocations,
     }
 }
