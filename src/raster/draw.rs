@@ -216,6 +216,19 @@ impl<'a> Target<'a> {
         self.at(x, y, 0)
     }
 
+    /// The byte offsets of the two rows of the quad at (x, y) in a single-sample target,
+    /// when all four pixels are inside it.
+    #[inline(always)]
+    pub(super) fn quad_rows(&self, x: i32, y: i32) -> Option<(usize, usize)> {
+        debug_assert_eq!(self.samples, 1);
+        if x < 0 || y < 0 || x as u32 + 1 >= self.width || y as u32 + 1 >= self.height {
+            return None;
+        }
+        let a = y as usize * self.row_pitch + x as usize * self.texel;
+        let b = a + self.row_pitch;
+        (b + 2 * self.texel <= self.len).then_some((a, b))
+    }
+
     #[inline(always)]
     fn at(&self, x: i32, y: i32, s: u32) -> Option<usize> {
         if x < 0 || y < 0 || x as u32 >= self.width || y as u32 >= self.height {

@@ -174,11 +174,56 @@ impl Vector for F4 {
     }
 }
 
+/// Several quads' lanes at once for [`Unorm8::flush`]: [`Vector`]'s operations plus the
+/// RGBA8 codec on `QUADS` quads (words, lanes quad by quad).
+#[cfg(target_arch = "x86_64")]
+trait Wide: Vector {
+    const QUADS: usize;
+    /// `4 QUADS` RGBA8 / BGRA8 words in a register.
+    type Words: Copy;
+    /// `4 QUADS` floats from `p`.
+    ///
+    /// # Safety
+    /// The CPU has the type's instructions; `p` points to that many floats.
+    unsafe fn load(p: *const f32) -> Self;
+    /// The words of the first `2 QUADS` pairs (each two lanes, as stored).
+    ///
+    /// # Safety
+    /// The CPU has the type's instructions.
+    unsafe fn join(pairs: &[u64; 8]) -> Self::Words;
+    /// The pairs of `w`, as [`Wide::join`] takes them (the rest 0).
+    ///
+    /// # Safety
+    /// The CPU has the type's instructions.
+    unsafe fn split(w: Self::Words) -> [u64; 8];
+    /// Component-major floats of the words (R, G, B, A; bytes 2, 1, 0, 3 with `bgra`): code
+    /// / 255.
+    ///
+    /// # Safety
+    /// The CPU has the type's instructions.
+    unsafe fn decode(w: Self::Words, bgra: bool) -> [Self; 4];
+    /// The words with per-component codes (`new[c]` where written, else `old`'s byte).
+    ///
+    /// # Safety
+    /// The CPU has the type's instructions.
+    unsafe fn pack(new: &[Option<Self>; 4], old: Self::Words, bgra: bool) -> Self::Words;
+}
+
+/// The byte of component `c` (R, G, B, A) in an RGBA8 or (`bgra`) BGRA8 word.
+#[inline(always)]
+fn byte_of(c: usize, bgra: bool) -> i32 {
+    match (c, bgra) {
+        (0, true) => 2,
+        (2, true) => 0,
+        _ => c as i32,
+    }
+}
+
 /// Eight f32 lanes (two quads) on AVX's 256-bit registers, the same operations as [`F4`]'s.
 /// Only code running where the CPU has AVX (behind `Unorm8::avx`) makes them.
 #[cfg(target_arch = "x86_64")]
 mod f8 {
-    use super::{F4, Vector};
+    use super::{Vector, Wide, byte_of};
     /// 1 / 255 in f32 (the same constant as the sampler's exact decode).
     const INV_255: f32 = 1.0 / 255.0;
     use std::arch::x86_64::*;
@@ -225,89 +270,221 @@ mod f8 {
         }
     }
 
-    impl F8 {
-        /// Quad `a`'s lanes, then `b`'s.
+    impl Wide for F8 {
+        const QUADS: usize = 2;
+        type Words = __m256i;
+
         #[inline(always)]
-        pub(super) fn join(a: F4, b: F4) -> F8 {
-            F8(unsafe { _mm256_set_m128(b.0, a.0) })
+        unsafe fn load(p: *const f32) -> F8 {
+            F8(unsafe { _mm256_loadu_ps(p) })
         }
-        /// Component-major floats of eight RGBA8 words: code / 255 as the codec's f32
-        /// division gives it, by `q = x r` and one fused Newton step `q + (x - 255 q) r`
-        /// (exact for every code, as in the sampler's fast path; test
-        /// `wide_codes_match_the_codec`).
-        ///
-        /// # Safety
-        /// The CPU has AVX2 and FMA.
+
         #[inline(always)]
-        pub(super) unsafe fn decode(px: &[u32; 8]) -> [F8; 4] {
+        unsafe fn join(w: &[u64; 8]) -> __m256i {
+            unsafe { _mm256_set_epi64x(w[3] as i64, w[2] as i64, w[1] as i64, w[0] as i64) }
+        }
+
+        #[inline(always)]
+        unsafe fn split(w: __m256i) -> [u64; 8] {
+            let mut out = [0u64; 8];
+            unsafe { _mm256_storeu_si256(out.as_mut_ptr() as *mut __m256i, w) };
+            out
+        }
+
+        /// code / 255 as the codec's f32 division gives it, by `q = x r` and one fused
+        /// Newton step `q + (x - 255 q) r` (exact for every code, as in the sampler's fast
+        /// path; test `wide_codes_match_the_codec`).
+        #[inline(always)]
+        unsafe fn decode(p: __m256i, bgra: bool) -> [F8; 4] {
             unsafe {
-                let p = _mm256_loadu_si256(px.as_ptr() as *const __m256i);
                 let m = _mm256_set1_epi32(0xff);
-                let (k, r) = (_mm256_set1_ps(255.0), _mm256_set1_ps(INV_255));
-                let c = |v: __m256i| {
+                let mut out = [F8(_mm256_setzero_ps()); 4];
+                for (c, o) in out.iter_mut().enumerate() {
+                    let v = _mm256_srl_epi32(p, _mm_cvtsi32_si128(8 * byte_of(c, bgra)));
                     let x = _mm256_cvtepi32_ps(_mm256_and_si256(v, m));
-                    let q = _mm256_mul_ps(x, r);
-                    F8(_mm256_fmadd_ps(_mm256_fnmadd_ps(q, k, x), r, q))
-                };
-                [
-                    c(p),
-                    c(_mm256_srli_epi32(p, 8)),
-                    c(_mm256_srli_epi32(p, 16)),
-                    c(_mm256_srli_epi32(p, 24)),
-                ]
+                    let q = _mm256_mul_ps(x, _mm256_set1_ps(INV_255));
+                    let e = _mm256_fnmadd_ps(q, _mm256_set1_ps(255.0), x);
+                    *o = F8(_mm256_fmadd_ps(e, _mm256_set1_ps(INV_255), q));
+                }
+                out
             }
         }
 
-        /// The codec's 8-bit UNORM codes of eight lanes (clamped to [0, 1], times 255,
-        /// rounded half up, NaN 0) in f32 with FMA: `p` = x 255 rounded and `e` = x 255 - p
-        /// exactly (a fused multiply-add); `c`, the integer nearest `p`, is the code unless `p`
-        /// is halfway between two integers, where the sign of `e` says on which side of the
-        /// half the exact product lies (elsewhere p is at least an ulp from every half and
-        /// |e| at most half an ulp). Test `wide_codes_match_the_codec`.
-        ///
-        /// # Safety
-        /// The CPU has AVX2 and FMA.
         #[inline(always)]
-        pub(super) unsafe fn codes(v: F8) -> __m256i {
+        unsafe fn pack(new: &[Option<F8>; 4], old: __m256i, bgra: bool) -> __m256i {
             unsafe {
-                let (zero, one) = (_mm256_setzero_ps(), _mm256_set1_ps(1.0));
-                let (k, half) = (_mm256_set1_ps(255.0), _mm256_set1_ps(0.5));
-                // max(x, 0) gives its second operand for NaN: NaN becomes 0.
-                let x = _mm256_min_ps(_mm256_max_ps(v.0, zero), one);
-                let p = _mm256_mul_ps(x, k);
-                let e = _mm256_fmsub_ps(x, k, p);
-                let c = _mm256_round_ps(p, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-                // |p - c| is exact (Sterbenz) and 0.5 only for halves.
-                let d = _mm256_sub_ps(p, c);
-                let at_half =
-                    _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0), d), half, _CMP_EQ_OQ);
-                let up = _mm256_cmp_ps(e, zero, _CMP_GE_OQ);
-                let side = _mm256_blendv_ps(_mm256_sub_ps(p, half), _mm256_add_ps(p, half), up);
-                _mm256_cvttps_epi32(_mm256_blendv_ps(c, side, at_half))
-            }
-        }
-
-        /// Eight RGBA8 words from per-component codes (`new[c]` where written, else the
-        /// byte of `old`).
-        ///
-        /// # Safety
-        /// The CPU has AVX2 and FMA.
-        #[inline(always)]
-        pub(super) unsafe fn pack(new: &[Option<F8>; 4], old: &[u32; 8]) -> [u32; 8] {
-            unsafe {
-                let mut p = _mm256_loadu_si256(old.as_ptr() as *const __m256i);
+                let mut p = old;
                 for (c, v) in new.iter().enumerate() {
                     if let Some(v) = v {
-                        let keep = _mm256_set1_epi32(!(0xff << (8 * c)));
-                        let shift = _mm_cvtsi32_si128(8 * c as i32);
-                        let code = _mm256_sll_epi32(F8::codes(*v), shift);
+                        let b = byte_of(c, bgra);
+                        let keep = _mm256_set1_epi32(!(0xff << (8 * b)));
+                        let code = _mm256_sll_epi32(codes(*v), _mm_cvtsi32_si128(8 * b));
                         p = _mm256_or_si256(_mm256_and_si256(p, keep), code);
                     }
                 }
-                let mut out = [0u32; 8];
-                _mm256_storeu_si256(out.as_mut_ptr() as *mut __m256i, p);
+                p
+            }
+        }
+    }
+
+    /// The codec's 8-bit UNORM codes of eight lanes (clamped to [0, 1], times 255, rounded
+    /// half up, NaN 0) in f32 with FMA: `p` = x 255 rounded and `e` = x 255 - p exactly (a
+    /// fused multiply-add); `c`, the integer nearest `p`, is the code unless `p` is halfway
+    /// between two integers, where the sign of `e` says on which side of the half the exact
+    /// product lies (elsewhere p is at least an ulp from every half and |e| at most half an
+    /// ulp). Test `wide_codes_match_the_codec`.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA.
+    #[inline(always)]
+    pub(super) unsafe fn codes(v: F8) -> __m256i {
+        unsafe {
+            let (zero, one) = (_mm256_setzero_ps(), _mm256_set1_ps(1.0));
+            let (k, half) = (_mm256_set1_ps(255.0), _mm256_set1_ps(0.5));
+            // max(x, 0) gives its second operand for NaN: NaN becomes 0.
+            let x = _mm256_min_ps(_mm256_max_ps(v.0, zero), one);
+            let p = _mm256_mul_ps(x, k);
+            let e = _mm256_fmsub_ps(x, k, p);
+            let c = _mm256_round_ps(p, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            // |p - c| is exact (Sterbenz) and 0.5 only for halves.
+            let d = _mm256_sub_ps(p, c);
+            let at_half =
+                _mm256_cmp_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0), d), half, _CMP_EQ_OQ);
+            let up = _mm256_cmp_ps(e, zero, _CMP_GE_OQ);
+            let side = _mm256_blendv_ps(_mm256_sub_ps(p, half), _mm256_add_ps(p, half), up);
+            _mm256_cvttps_epi32(_mm256_blendv_ps(c, side, at_half))
+        }
+    }
+}
+
+/// Sixteen f32 lanes (four quads) on AVX-512's registers: [`f8`]'s operations and codec on
+/// twice the lanes (comparisons into mask registers). Only code running where the CPU has
+/// AVX-512F (behind `Unorm8::avx512`) makes them.
+#[cfg(target_arch = "x86_64")]
+mod x16 {
+    use super::{Vector, Wide, byte_of};
+    use std::arch::x86_64::*;
+
+    const INV_255: f32 = 1.0 / 255.0;
+
+    #[derive(Clone, Copy)]
+    pub(super) struct F16(pub(super) __m512);
+
+    // SAFETY (every block here): F16 values exist only where the CPU has AVX-512F.
+    macro_rules! op {
+        ($trait:ident, $f:ident, $intr:ident) => {
+            impl std::ops::$trait for F16 {
+                type Output = F16;
+                #[inline(always)]
+                fn $f(self, o: F16) -> F16 {
+                    F16(unsafe { $intr(self.0, o.0) })
+                }
+            }
+        };
+    }
+    op!(Add, add, _mm512_add_ps);
+    op!(Sub, sub, _mm512_sub_ps);
+    op!(Mul, mul, _mm512_mul_ps);
+
+    impl Vector for F16 {
+        #[inline(always)]
+        fn splat(x: f32) -> F16 {
+            F16(unsafe { _mm512_set1_ps(x) })
+        }
+        /// As `F4::clamp01`: maxps and minps give their second operand for NaN.
+        #[inline(always)]
+        fn clamp01(self) -> F16 {
+            unsafe {
+                let m = _mm512_max_ps(_mm512_setzero_ps(), self.0);
+                F16(_mm512_min_ps(_mm512_set1_ps(1.0), m))
+            }
+        }
+        #[inline(always)]
+        fn min(self, o: F16) -> F16 {
+            F16(unsafe { _mm512_min_ps(self.0, o.0) })
+        }
+        #[inline(always)]
+        fn max(self, o: F16) -> F16 {
+            F16(unsafe { _mm512_max_ps(self.0, o.0) })
+        }
+    }
+
+    impl Wide for F16 {
+        const QUADS: usize = 4;
+        type Words = __m512i;
+
+        #[inline(always)]
+        unsafe fn load(p: *const f32) -> F16 {
+            F16(unsafe { _mm512_loadu_ps(p) })
+        }
+
+        #[inline(always)]
+        unsafe fn join(w: &[u64; 8]) -> __m512i {
+            let w = w.map(|x| x as i64);
+            unsafe { _mm512_set_epi64(w[7], w[6], w[5], w[4], w[3], w[2], w[1], w[0]) }
+        }
+
+        #[inline(always)]
+        unsafe fn split(w: __m512i) -> [u64; 8] {
+            let mut out = [0u64; 8];
+            unsafe { _mm512_storeu_si512(out.as_mut_ptr() as *mut __m512i, w) };
+            out
+        }
+
+        /// As `F8`'s: q = x r and one fused Newton step.
+        #[inline(always)]
+        unsafe fn decode(p: __m512i, bgra: bool) -> [F16; 4] {
+            unsafe {
+                let m = _mm512_set1_epi32(0xff);
+                let mut out = [F16(_mm512_setzero_ps()); 4];
+                for (c, o) in out.iter_mut().enumerate() {
+                    let v = _mm512_srl_epi32(p, _mm_cvtsi32_si128(8 * byte_of(c, bgra)));
+                    let x = _mm512_cvtepi32_ps(_mm512_and_si512(v, m));
+                    let q = _mm512_mul_ps(x, _mm512_set1_ps(INV_255));
+                    let e = _mm512_fnmadd_ps(q, _mm512_set1_ps(255.0), x);
+                    *o = F16(_mm512_fmadd_ps(e, _mm512_set1_ps(INV_255), q));
+                }
                 out
             }
+        }
+
+        #[inline(always)]
+        unsafe fn pack(new: &[Option<F16>; 4], old: __m512i, bgra: bool) -> __m512i {
+            unsafe {
+                let mut p = old;
+                for (c, v) in new.iter().enumerate() {
+                    if let Some(v) = v {
+                        let b = byte_of(c, bgra);
+                        let keep = _mm512_set1_epi32(!(0xff << (8 * b)));
+                        let code = _mm512_sll_epi32(codes(*v), _mm_cvtsi32_si128(8 * b));
+                        p = _mm512_or_si512(_mm512_and_si512(p, keep), code);
+                    }
+                }
+                p
+            }
+        }
+    }
+
+    /// `f8::codes` on sixteen lanes.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[inline(always)]
+    pub(super) unsafe fn codes(v: F16) -> __m512i {
+        unsafe {
+            let (zero, one) = (_mm512_setzero_ps(), _mm512_set1_ps(1.0));
+            let (k, half) = (_mm512_set1_ps(255.0), _mm512_set1_ps(0.5));
+            // max(x, 0) gives its second operand for NaN: NaN becomes 0.
+            let x = _mm512_min_ps(_mm512_max_ps(v.0, zero), one);
+            let p = _mm512_mul_ps(x, k);
+            let e = _mm512_fmsub_ps(x, k, p);
+            let c = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(p);
+            // |p - c| is exact (Sterbenz) and 0.5 only for halves.
+            let d = _mm512_abs_ps(_mm512_sub_ps(p, c));
+            let at_half = _mm512_cmp_ps_mask::<_CMP_EQ_OQ>(d, half);
+            let up = _mm512_cmp_ps_mask::<_CMP_GE_OQ>(e, zero);
+            let side = _mm512_mask_blend_ps(up, _mm512_sub_ps(p, half), _mm512_add_ps(p, half));
+            _mm512_cvttps_epi32(_mm512_mask_blend_ps(at_half, c, side))
         }
     }
 }
@@ -388,6 +565,8 @@ pub struct Unorm8 {
     /// The CPU has AVX2 and FMA: [`Unorm8::flush`] merges two quads at a time (the same
     /// bits).
     wide: bool,
+    /// The CPU has AVX-512F: [`Unorm8::flush`] merges four quads at a time (the same bits).
+    avx512: bool,
 }
 
 /// `p` with bytes 0 and 2 of every word exchanged (RGBA <-> BGRA).
@@ -440,6 +619,10 @@ impl Unorm8 {
                 && std::arch::is_x86_feature_detected!("fma"),
             #[cfg(not(target_arch = "x86_64"))]
             wide: false,
+            #[cfg(target_arch = "x86_64")]
+            avx512: std::arch::is_x86_feature_detected!("avx512f"),
+            #[cfg(not(target_arch = "x86_64"))]
+            avx512: false,
         })
     }
 
@@ -526,49 +709,70 @@ impl Unorm8 {
     /// lane when the destination is not read: 0, never stored).
     #[inline(always)]
     fn load(&self, t: &Target<'_>, places: &Places) -> [u32; 4] {
-        let mut old = [0u32; 4];
+        let [a, b] = self.load_raw(t, places);
+        let old = [a as u32, (a >> 32) as u32, b as u32, (b >> 32) as u32];
+        if self.bgra { old.map(swap_rb) } else { old }
+    }
+
+    /// A quad's destination words as stored (lanes 0 and 1, then 2 and 3), 0 where unread.
+    #[inline(always)]
+    fn load_raw(&self, t: &Target<'_>, places: &Places) -> [u64; 2] {
         if self.overwrite {
-            return old;
+            return [0; 2];
         }
         if let Some((a, b)) = places.rows {
-            let (r0, r1) = (t.load::<8>(a), t.load::<8>(b));
-            let word =
-                |r: [u8; 8], k: usize| u32::from_le_bytes([r[k], r[k + 1], r[k + 2], r[k + 3]]);
-            old = [word(r0, 0), word(r0, 4), word(r1, 0), word(r1, 4)];
-        } else {
-            for l in 0..4 {
-                if let Some(a) = places.at[l] {
-                    old[l] = u32::from_le_bytes(t.load::<4>(a));
-                }
+            return [
+                u64::from_le_bytes(t.load::<8>(a)),
+                u64::from_le_bytes(t.load::<8>(b)),
+            ];
+        }
+        let mut w = [0u64; 2];
+        for l in 0..4 {
+            if let Some(a) = places.at[l] {
+                w[l / 2] |= (u32::from_le_bytes(t.load::<4>(a)) as u64) << (32 * (l % 2));
             }
         }
-        if self.bgra { old.map(swap_rb) } else { old }
+        w
     }
 
     /// Stores a quad's words (RGBA byte order) at its places.
     #[inline(always)]
     fn store(&self, t: &Target<'_>, places: &Places, out: [u32; 4]) {
         let out = if self.bgra { out.map(swap_rb) } else { out };
+        let pair = |p: u32, q: u32| p as u64 | (q as u64) << 32;
+        self.store_raw(t, places, [pair(out[0], out[1]), pair(out[2], out[3])]);
+    }
+
+    /// Stores a quad's words as [`Self::load_raw`] gives them.
+    #[inline(always)]
+    fn store_raw(&self, t: &Target<'_>, places: &Places, w: [u64; 2]) {
         if let Some((a, b)) = places.rows {
-            let pair = |p: u32, q: u32| (p as u64 | (q as u64) << 32).to_le_bytes();
-            t.store::<8>(a, pair(out[0], out[1]));
-            t.store::<8>(b, pair(out[2], out[3]));
+            t.store::<8>(a, w[0].to_le_bytes());
+            t.store::<8>(b, w[1].to_le_bytes());
         } else {
             for l in 0..4 {
                 if let Some(a) = places.at[l] {
-                    t.store::<4>(a, out[l].to_le_bytes());
+                    t.store::<4>(a, ((w[l / 2] >> (32 * (l % 2))) as u32).to_le_bytes());
                 }
             }
         }
     }
 
-    /// Merges the quads of `p` (which do not overlap) into `t` and empties it: two at a time
-    /// on eight lanes where the CPU has AVX2 and FMA, else one at a time; the same bits
-    /// either way.
+    /// Merges the quads of `p` (which do not overlap) into `t` and empties it: four at a
+    /// time on sixteen lanes where the CPU has AVX-512F, two at a time on eight lanes where
+    /// it has AVX2 and FMA, else one at a time; the same bits every way.
     pub fn flush(&self, t: &Target<'_>, p: &mut Pending, constants: [f32; 4]) {
         let n = p.len;
         p.len = 0;
         let mut k = 0;
+        #[cfg(target_arch = "x86_64")]
+        if self.avx512 {
+            while k + 4 <= n {
+                // SAFETY: `avx512` says the CPU has AVX-512F.
+                unsafe { self.merge_four(t, p, k, constants) };
+                k += 4;
+            }
+        }
         #[cfg(target_arch = "x86_64")]
         if self.wide {
             while k + 1 < n {
@@ -579,7 +783,9 @@ impl Unorm8 {
         }
         while k < n {
             let (x, y, live) = p.at[k];
-            self.write_quad(t, (x, y), live, &p.src[k], &p.src1[k], constants);
+            let src = std::array::from_fn(|c| p.src[c][k]);
+            let src1 = std::array::from_fn(|c| p.src1[c][k]);
+            self.write_quad(t, (x, y), live, &src, &src1, constants);
             k += 1;
         }
     }
@@ -591,32 +797,61 @@ impl Unorm8 {
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn merge_pair(&self, t: &Target<'_>, p: &Pending, k: usize, constants: [f32; 4]) {
-        // No closures here: they would not inherit the target feature (nor be inlined).
-        use f8::F8;
-        let ((xa, ya, la), (xb, yb, lb)) = (p.at[k], p.at[k + 1]);
-        let (pa, pb) = (Places::of(t, xa, ya, la), Places::of(t, xb, yb, lb));
-        let old = [self.load(t, &pa), self.load(t, &pb)];
-        let (sa, sb) = (&p.src[k], &p.src[k + 1]);
-        let mut s = [F8::splat(0.0); 4];
-        for c in 0..4 {
-            s[c] = F8::join(F4::new(sa[c]), F4::new(sb[c])).clamp01();
+        unsafe { self.merge_wide::<f8::F8>(t, p, k, constants) }
+    }
+
+    /// Quads `k` to `k + 3` of `p` on sixteen lanes.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn merge_four(&self, t: &Target<'_>, p: &Pending, k: usize, constants: [f32; 4]) {
+        unsafe { self.merge_wide::<x16::F16>(t, p, k, constants) }
+    }
+
+    /// Quads `k` to `k + W::QUADS - 1` of `p` on `W`'s lanes (no closures here: they would
+    /// not inherit the caller's target features, nor be inlined).
+    ///
+    /// # Safety
+    /// The CPU has `W`'s instructions.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn merge_wide<W: Wide>(
+        &self,
+        t: &Target<'_>,
+        p: &Pending,
+        k: usize,
+        constants: [f32; 4],
+    ) {
+        // The destination words in registers (a round trip through memory would stall on
+        // store forwarding); BGRA handled by the codec's byte order.
+        let mut places = [const { None }; 4];
+        let mut raw = [0u64; 8];
+        for q in 0..W::QUADS {
+            let (x, y, live) = p.at[k + q];
+            let pl = Places::of(t, x, y, live);
+            [raw[2 * q], raw[2 * q + 1]] = self.load_raw(t, &pl);
+            places[q] = Some(pl);
         }
-        let mut words = [0u32; 8];
-        words[..4].copy_from_slice(&old[0]);
-        words[4..].copy_from_slice(&old[1]);
-        let mut new: [Option<F8>; 4] = [None; 4];
+        let words = unsafe { W::join(&raw) };
+        let mut s = [W::splat(0.0); 4];
+        for c in 0..4 {
+            s[c] = unsafe { W::load(p.src[c][k..k + W::QUADS].as_ptr().cast()) }.clamp01();
+        }
+        let mut new: [Option<W>; 4] = [None; 4];
         if self.blend.enable {
-            let d = unsafe { F8::decode(&words) };
-            let mut s1 = [F8::splat(0.0); 4];
+            let d = unsafe { W::decode(words, self.bgra) };
+            let mut s1 = [W::splat(0.0); 4];
             if self.uses_src1 {
-                let (sa, sb) = (&p.src1[k], &p.src1[k + 1]);
                 for c in 0..4 {
-                    s1[c] = F8::join(F4::new(sa[c]), F4::new(sb[c])).clamp01();
+                    s1[c] =
+                        unsafe { W::load(p.src1[c][k..k + W::QUADS].as_ptr().cast()) }.clamp01();
                 }
             }
-            let mut kc = [F8::splat(0.0); 4];
+            let mut kc = [W::splat(0.0); 4];
             for c in 0..4 {
-                kc[c] = F8::splat(constants[c].clamp(0.0, 1.0));
+                kc[c] = W::splat(constants[c].clamp(0.0, 1.0));
             }
             for c in 0..4 {
                 if self.written[c] {
@@ -630,9 +865,12 @@ impl Unorm8 {
                 }
             }
         }
-        let out = unsafe { F8::pack(&new, &words) };
-        self.store(t, &pa, [out[0], out[1], out[2], out[3]]);
-        self.store(t, &pb, [out[4], out[5], out[6], out[7]]);
+        let out = unsafe { W::split(W::pack(&new, words, self.bgra)) };
+        for q in 0..W::QUADS {
+            if let Some(pl) = &places[q] {
+                self.store_raw(t, pl, [out[2 * q], out[2 * q + 1]]);
+            }
+        }
     }
 
     #[inline(always)]
@@ -675,13 +913,7 @@ struct Places {
 impl Places {
     #[inline(always)]
     fn of(t: &Target<'_>, x: i32, y: i32, live: u8) -> Places {
-        let rows = match live {
-            0xf => match (t.offset(x, y), t.offset(x, y + 1), t.offset(x + 1, y + 1)) {
-                (Some(a), Some(b), Some(_)) => Some((a, b)),
-                _ => None,
-            },
-            _ => None,
-        };
+        let rows = if live == 0xf { t.quad_rows(x, y) } else { None };
         let mut at = [None; 4];
         if rows.is_none() {
             for (l, a) in at.iter_mut().enumerate() {
@@ -702,8 +934,10 @@ pub const N_PENDING: usize = 8;
 pub struct Pending {
     len: usize,
     at: [(i32, i32, u8); N_PENDING],
-    src: [[Lanes; 4]; N_PENDING],
-    src1: [[Lanes; 4]; N_PENDING],
+    /// Component-major (`src[c][quad][lane]`): consecutive quads' lanes of a component are
+    /// one vector load.
+    src: [[Lanes; N_PENDING]; 4],
+    src1: [[Lanes; N_PENDING]; 4],
 }
 
 impl Default for Pending {
@@ -711,8 +945,8 @@ impl Default for Pending {
         Pending {
             len: 0,
             at: [(0, 0, 0); N_PENDING],
-            src: [[[0.0; 4]; 4]; N_PENDING],
-            src1: [[[0.0; 4]; 4]; N_PENDING],
+            src: [[[0.0; 4]; N_PENDING]; 4],
+            src1: [[[0.0; 4]; N_PENDING]; 4],
         }
     }
 }
@@ -730,9 +964,13 @@ impl Pending {
     ) -> bool {
         let k = self.len;
         self.at[k] = (x, y, live);
-        self.src[k] = src;
+        for c in 0..4 {
+            self.src[c][k] = src[c];
+        }
         if let Some(s1) = src1 {
-            self.src1[k] = s1;
+            for c in 0..4 {
+                self.src1[c][k] = s1[c];
+            }
         }
         self.len += 1;
         self.len == N_PENDING
@@ -899,30 +1137,49 @@ mod tests {
     fn wide_codes_match_the_codec() {
         use f8::F8;
         use std::arch::x86_64::*;
-        if !wide() {
-            eprintln!("no AVX2 and FMA on this CPU: nothing to compare");
+        use x16::F16;
+        let avx512 = std::arch::is_x86_feature_detected!("avx512f");
+        if !wide() && !avx512 {
+            eprintln!("no AVX2 and FMA or AVX-512F on this CPU: nothing to compare");
             return;
         }
+        // Every code in every byte of sixteen words, in either byte order.
         for code in 0..=255u32 {
-            let px = [
-                code,
-                code << 8,
-                code << 16,
-                code << 24,
-                code,
-                0,
-                code << 8,
-                0,
-            ];
-            // SAFETY: the CPU has AVX2 and FMA (checked above).
-            let d = unsafe { F8::decode(&px) };
-            let mut got = [0f32; 8];
-            unsafe { _mm256_storeu_ps(got.as_mut_ptr(), d[0].0) };
-            assert_eq!(
-                got[0].to_bits(),
-                (code as f32 / 255.0).to_bits(),
-                "code {code}"
-            );
+            let px: [u32; 16] = std::array::from_fn(|l| {
+                code << (8 * (l % 4)) | (l as u32 * 37 % 256) << (8 * ((l + 1) % 4))
+            });
+            let pairs: [u64; 8] =
+                std::array::from_fn(|i| px[2 * i] as u64 | (px[2 * i + 1] as u64) << 32);
+            for bgra in [false, true] {
+                let want = |l: usize, c: usize| {
+                    let b = byte_of(c, bgra);
+                    ((px[l] >> (8 * b) & 0xff) as f32 / 255.0).to_bits()
+                };
+                let check = |got: [[f32; 16]; 4], lanes: usize| {
+                    for c in 0..4 {
+                        for l in 0..lanes {
+                            assert_eq!(got[c][l].to_bits(), want(l, c), "code {code} lane {l}");
+                        }
+                    }
+                };
+                let mut got = [[0f32; 16]; 4];
+                if wide() {
+                    // SAFETY: the CPU has AVX2 and FMA (checked above).
+                    let d = unsafe { F8::decode(F8::join(&pairs), bgra) };
+                    for c in 0..4 {
+                        unsafe { _mm256_storeu_ps(got[c].as_mut_ptr(), d[c].0) };
+                    }
+                    check(got, 8);
+                }
+                if avx512 {
+                    // SAFETY: the CPU has AVX-512F (checked above).
+                    let d = unsafe { F16::decode(F16::join(&pairs), bgra) };
+                    for c in 0..4 {
+                        unsafe { _mm512_storeu_ps(got[c].as_mut_ptr(), d[c].0) };
+                    }
+                    check(got, 16);
+                }
+            }
         }
         let mut rng = Rng(13);
         let mut values: Vec<f32> = Vec::new();
@@ -941,16 +1198,28 @@ mod tests {
                 _ => f32::from_bits(rng.below(0x3f80_0001) as u32),
             });
         }
-        for chunk in values.chunks_exact(8) {
-            let v: [f32; 8] = chunk.try_into().unwrap();
-            let mut got = [0u32; 8];
-            // SAFETY: as above.
-            unsafe {
-                let c = F8::codes(F8(_mm256_loadu_ps(v.as_ptr())));
-                _mm256_storeu_si256(got.as_mut_ptr() as *mut __m256i, c);
-            }
+        for chunk in values.chunks_exact(16) {
+            let v: [f32; 16] = chunk.try_into().unwrap();
             let want = v.map(|x| super::super::draw::unorm_code(x, 255.0) as u32);
-            assert_eq!(got, want, "{v:?}");
+            let mut got = [0u32; 16];
+            if wide() {
+                // SAFETY: as above.
+                unsafe {
+                    for h in 0..2 {
+                        let c = f8::codes(F8(_mm256_loadu_ps(v[8 * h..].as_ptr())));
+                        _mm256_storeu_si256(got[8 * h..].as_mut_ptr() as *mut __m256i, c);
+                    }
+                }
+                assert_eq!(got, want, "eight lanes: {v:?}");
+            }
+            if avx512 {
+                // SAFETY: as above.
+                unsafe {
+                    let c = x16::codes(F16(_mm512_loadu_ps(v.as_ptr())));
+                    _mm512_storeu_si512(got.as_mut_ptr() as *mut __m512i, c);
+                }
+                assert_eq!(got, want, "sixteen lanes: {v:?}");
+            }
         }
     }
 
@@ -1101,15 +1370,18 @@ mod tests {
                         plan.write_quad(&t, *at, *live, src, src1, constants);
                     }
                 }
-                for wide in [false, true] {
-                    if wide && !super::tests::wide() {
-                        continue;
-                    }
+                // One at a time, two at a time, then four (and pairs and singles for the rest).
+                for width in [1, 2, 4] {
                     let mut batched = init.clone();
                     {
                         let t = Target::new(&mut batched, w, h, pitch, format).unwrap();
                         let mut plan = Unorm8::new(&t, &ba, false).unwrap();
-                        plan.wide = wide;
+                        let (wide, avx512) = (plan.wide, plan.avx512);
+                        if (width == 2 && !wide) || (width == 4 && !avx512) {
+                            continue;
+                        }
+                        plan.wide = width >= 2 && wide;
+                        plan.avx512 = width == 4;
                         let mut p = Pending::default();
                         for (at, live, src, src1) in &quads {
                             let s1 = plan.uses_src1.then_some(*src1);
@@ -1119,7 +1391,10 @@ mod tests {
                         }
                         plan.flush(&t, &mut p, constants);
                     }
-                    assert_eq!(batched, one, "{format:?} round {round} wide {wide}: {ba:?}");
+                    assert_eq!(
+                        batched, one,
+                        "{format:?} round {round} width {width}: {ba:?}"
+                    );
                 }
             }
         }
