@@ -1165,8 +1165,8 @@ pub(super) mod tests {
         m3[tail + 1] = 0x20;
         assert!(KernelBinary::decode(&m3).is_err(), "stage flag 0x20");
         let mut m4 = bytes.clone();
-        m4[tail + 2] = 0x20;
-        assert!(KernelBinary::decode(&m4).is_err(), "built-in inputs 0x20");
+        m4[tail + 2] = 0x80;
+        assert!(KernelBinary::decode(&m4).is_err(), "built-in inputs 0x80");
     }
 
     /// A kernel's identity names the build and the backend.

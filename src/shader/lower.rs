@@ -155,7 +155,11 @@ impl StageBuiltins {
     /// SampleId, SamplePosition or SampleMaskIn.
     pub const SAMPLE: u32 = 8;
     pub const VIEW_INDEX: u32 = 16;
-    pub const ALL_READS: u32 = 31;
+    /// HelperInvocation (the helper row; demoted lanes are added to it by the code).
+    pub const HELPER: u32 = 32;
+    /// The discard row (read or written: the shader can kill or demote lanes).
+    pub const DISCARD: u32 = 64;
+    pub const ALL_READS: u32 = 127;
 
     /// The bit of the built-in input whose rows include `row` (0 for other rows).
     pub fn of_row(row: u32) -> u32 {
@@ -166,6 +170,8 @@ impl StageBuiltins {
             _ if (IO_IN_POINT_COORD..IO_IN_POINT_COORD + 2).contains(&row) => Self::POINT_COORD,
             _ if (IO_IN_SAMPLE_ID..=IO_IN_SAMPLE_MASK).contains(&row) => Self::SAMPLE,
             IO_IN_VIEW_INDEX => Self::VIEW_INDEX,
+            IO_IN_HELPER => Self::HELPER,
+            IO_DISCARD => Self::DISCARD,
             _ => 0,
         }
     }

@@ -716,7 +716,8 @@ impl FragmentKernel {
         }
         let calls =
             runtime::StageCalls::new(&self.kernel.run, bound.slots.table.get(), push, &stopper);
-        f(&mut QuadRunner { calls, io })
+        let reads = self.builtins.reads;
+        f(&mut QuadRunner { calls, io, reads })
     }
 }
 
@@ -724,6 +725,9 @@ impl FragmentKernel {
 pub struct QuadRunner<'a> {
     calls: runtime::StageCalls<'a>,
     io: &'a mut Vec<[u32; 4]>,
+    /// The kernel's `StageBuiltins::reads`: the helper and discard rows are set up only for
+    /// code that touches them.
+    reads: u32,
 }
 
 impl QuadRunner<'_> {
@@ -743,12 +747,18 @@ impl QuadRunner<'_> {
     #[inline(always)]
     pub fn run(&mut self, cover: u8) -> u8 {
         let io = &mut self.io[..];
-        let mut lanes = [[0u32; 4]; 8];
         let on: [u32; 4] = std::array::from_fn(|l| 0u32.wrapping_sub((cover >> l & 1) as u32));
-        lanes[lower::simd_rows::MASK] = on;
-        io[runtime::IO_IN_HELPER as usize] = on.map(|m| !m);
-        io[runtime::IO_DISCARD as usize] = [0; 4];
-        self.calls.call(lanes, io);
+        if self.reads & StageBuiltins::HELPER != 0 {
+            io[runtime::IO_IN_HELPER as usize] = on.map(|m| !m);
+        }
+        let discards = self.reads & StageBuiltins::DISCARD != 0;
+        if discards {
+            io[runtime::IO_DISCARD as usize] = [0; 4];
+        }
+        self.calls.call_with(lower::simd_rows::MASK, on, io);
+        if !discards {
+            return cover;
+        }
         let discarded = io[runtime::IO_DISCARD as usize];
         (0..4).fold(0u8, |m, l| {
             m | ((cover >> l & 1 == 1 && discarded[l] == 0) as u8) << l

@@ -675,9 +675,22 @@ impl<'a> StageCalls<'a> {
     /// One call for a subgroup whose lane rows are `lanes`, with interface rows `io`.
     #[inline]
     pub(crate) fn call(&mut self, lanes: [[u32; 4]; 8], io: &mut [[u32; 4]]) {
+        self.ctx.lanes = lanes;
+        self.call_rows(io);
+    }
+
+    /// One call whose lane row `row` is `lane` (for code that reads no other lane row:
+    /// fragment shaders read the mask row alone), with interface rows `io`.
+    #[inline]
+    pub(crate) fn call_with(&mut self, row: usize, lane: [u32; 4], io: &mut [[u32; 4]]) {
+        self.ctx.lanes[row] = lane;
+        self.call_rows(io);
+    }
+
+    #[inline(always)]
+    fn call_rows(&mut self, io: &mut [[u32; 4]]) {
         assert!(io.len() >= IO_ROWS, "interface rows");
         let ctx = &mut self.ctx;
-        ctx.lanes = lanes;
         ctx.fuel = FUEL;
         ctx.resume = 0;
         ctx.io = io.as_mut_ptr();
