@@ -19,6 +19,35 @@ pub fn compare<T: PartialOrd>(op: vk::CompareOp, a: T, b: T) -> bool {
     }
 }
 
+/// [`compare`] on four lanes at once: bit l set where lane l passes (the same results,
+/// NaN included: ordered comparisons fail on NaN, NOT_EQUAL passes).
+#[inline(always)]
+pub fn compare4(op: vk::CompareOp, a: [f32; 4], b: [f32; 4]) -> u8 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        use vk::CompareOp as C;
+        // SAFETY: SSE2 is part of x86-64; the loads read the arrays.
+        unsafe {
+            let (a, b) = (_mm_loadu_ps(a.as_ptr()), _mm_loadu_ps(b.as_ptr()));
+            let m = match op {
+                C::NEVER => return 0,
+                C::LESS => _mm_cmplt_ps(a, b),
+                C::EQUAL => _mm_cmpeq_ps(a, b),
+                C::LESS_OR_EQUAL => _mm_cmple_ps(a, b),
+                C::GREATER => _mm_cmpgt_ps(a, b),
+                // Unordered: true for NaN, as `!=`.
+                C::NOT_EQUAL => _mm_cmpneq_ps(a, b),
+                C::GREATER_OR_EQUAL => _mm_cmpge_ps(a, b),
+                _ => return 0xf,
+            };
+            _mm_movemask_ps(m) as u8
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    (0..4).fold(0, |m, l| m | (compare(op, a[l], b[l]) as u8) << l)
+}
+
 /// VkStencilOpState (with the reference).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StencilFace {
@@ -141,6 +170,31 @@ mod tests {
     use super::*;
     use vk::CompareOp as C;
     use vk::StencilOp as S;
+
+    #[test]
+    fn four_lane_compares_match_compare() {
+        let v = [0.0f32, -0.0, 1.0, 0.5, f32::NAN, f32::INFINITY, -1.0, 0.25];
+        let ops = [
+            C::NEVER,
+            C::LESS,
+            C::EQUAL,
+            C::LESS_OR_EQUAL,
+            C::GREATER,
+            C::NOT_EQUAL,
+            C::GREATER_OR_EQUAL,
+            C::ALWAYS,
+        ];
+        for op in ops {
+            for i in 0..v.len() {
+                for j in 0..v.len() {
+                    let a = [v[i], v[j], v[(i + j) % 8], v[(i * 3 + 1) % 8]];
+                    let b = [v[j], v[i], v[(i + 5) % 8], v[(j * 7 + 2) % 8]];
+                    let want = (0..4).fold(0, |m, l| m | (compare(op, a[l], b[l]) as u8) << l);
+                    assert_eq!(compare4(op, a, b), want, "{op:?} {a:?} {b:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn compare_ops_and_stencil_ops() {

@@ -1169,6 +1169,20 @@ fn shade(
             }
         }
         if early {
+            // A D32_SFLOAT plane and a quad inside it: four lanes at once.
+            let d32 = depth_only.filter(|t| t.format == vk::Format::D32_SFLOAT);
+            if let (Some(t), false) = (d32, state.depth_clamp) {
+                let lanes = (0..4).fold(0u8, |m, l| {
+                    m | ((quad.samples[l] as u32 & state.sample_mask & 1) as u8) << l
+                }) & quad.mask;
+                // The depth the late tests would use: interpolated and biased.
+                let z = (F4::new(rows[fc + 2].map(f32::from_bits)) + F4::splat(p.bias)).lanes();
+                let at = (quad.x, quad.y);
+                if let Some(mask) = depth_quad_d32(t, &state.depth_stencil, at, lanes, z) {
+                    early_passed += POP4[mask as usize];
+                    return mask;
+                }
+            }
             let mut mask = 0u8;
             for l in 0..4 {
                 if quad.mask >> l & 1 == 0 || quad.samples[l] as u32 & state.sample_mask & 1 == 0 {
@@ -1546,6 +1560,34 @@ fn fragment_tests(
         t.write(x, y, s, Texel::Uint([v as u32, 0, 0, 1]));
     }
     o.pass
+}
+
+/// [`depth_test_only`] on lanes `lanes` of the quad at (x, y) of a single-sample D32_SFLOAT
+/// plane, four at a time, `z` the lanes' depths: the lanes that pass (None where the quad is
+/// not wholly inside the plane: then lane by lane).
+#[inline(always)]
+fn depth_quad_d32(
+    t: &Target<'_>,
+    ds: &DepthStencil,
+    (x, y): (i32, i32),
+    lanes: u8,
+    z: [f32; 4],
+) -> Option<u8> {
+    let (a, b) = t.quad_rows(x, y)?;
+    if !ds.depth_test {
+        return Some(lanes);
+    }
+    let (r0, r1) = (t.load::<8>(a), t.load::<8>(b));
+    let word = |r: [u8; 8], k: usize| f32::from_le_bytes([r[k], r[k + 1], r[k + 2], r[k + 3]]);
+    let old = [word(r0, 0), word(r0, 4), word(r1, 0), word(r1, 4)];
+    let pass = depth::compare4(ds.depth_compare, z, old) & lanes;
+    if ds.depth_write && pass != 0 {
+        let new: [f32; 4] = std::array::from_fn(|l| if pass >> l & 1 == 1 { z[l] } else { old[l] });
+        let pair = |p: f32, q: f32| (p.to_bits() as u64 | (q.to_bits() as u64) << 32).to_le_bytes();
+        t.store::<8>(a, pair(new[0], new[1]));
+        t.store::<8>(b, pair(new[2], new[3]));
+    }
+    Some(pass)
 }
 
 /// [`fragment_tests`] for a D32_SFLOAT or D16_UNORM plane `t` without stencil and depth

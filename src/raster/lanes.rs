@@ -49,6 +49,13 @@ mod imp {
         pub fn store(self, out: &mut [u32; 4]) {
             unsafe { _mm_storeu_ps(out.as_mut_ptr() as *mut f32, self.0) }
         }
+        /// The lanes.
+        #[inline(always)]
+        pub fn lanes(self) -> Lanes {
+            let mut out = [0.0; 4];
+            unsafe { _mm_storeu_ps(out.as_mut_ptr(), self.0) };
+            out
+        }
         /// `f32::clamp(x, 0.0, 1.0)`: NaN stays NaN (maxps and minps give their second
         /// operand when one is NaN, and return it for equal values, as `clamp` does).
         #[inline(always)]
@@ -111,6 +118,9 @@ mod imp {
         }
         pub fn store(self, out: &mut [u32; 4]) {
             *out = self.0.map(f32::to_bits);
+        }
+        pub fn lanes(self) -> Lanes {
+            self.0
         }
         fn zip(self, o: F4, f: impl Fn(f32, f32) -> f32) -> F4 {
             F4(std::array::from_fn(|l| f(self.0[l], o.0[l])))

@@ -391,6 +391,53 @@ impl Triangle {
             bary: [[0.0; 4]; 3],
             samples: [0; 4],
         };
+        #[cfg(target_arch = "x86_64")]
+        {
+            // The same values two lanes at a time: coverage first, weights only for quads
+            // with a covered pixel.
+            use std::arch::x86_64::*;
+            // SAFETY: SSE2 is part of x86-64; the stores write the weights' arrays.
+            unsafe {
+                let mut e = [(_mm_setzero_pd(), _mm_setzero_pd()); 3];
+                let mut inside = 0xf;
+                for i in 0..3 {
+                    // Lanes (0, 1) and (2, 3): exact sums, as in the scalar form below.
+                    let lo = _mm_add_pd(_mm_set1_pd(e0[i]), _mm_set_pd(da[i], 0.0));
+                    let hi = _mm_add_pd(_mm_set1_pd(e0[i] + db[i]), _mm_set_pd(da[i], 0.0));
+                    e[i] = (lo, hi);
+                    if !FULL {
+                        let bias = _mm_set1_pd(self.bias[i] as f64);
+                        let m = _mm_movemask_pd(_mm_cmpge_pd(lo, bias))
+                            | _mm_movemask_pd(_mm_cmpge_pd(hi, bias)) << 2;
+                        inside &= m;
+                    }
+                }
+                if !FULL {
+                    for k in 0..4 {
+                        let (px, py) = (x + (k & 1), y + (k >> 1));
+                        let within = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
+                        inside &= !((!within as i32) << k);
+                    }
+                    if inside == 0 {
+                        return;
+                    }
+                }
+                let inv = _mm_set1_pd(inv_area);
+                for (i, (lo, hi)) in e.into_iter().enumerate() {
+                    let w = _mm_movelh_ps(
+                        _mm_cvtpd_ps(_mm_mul_pd(lo, inv)),
+                        _mm_cvtpd_ps(_mm_mul_pd(hi, inv)),
+                    );
+                    _mm_storeu_ps(q.bary[i].as_mut_ptr(), w);
+                }
+                for k in 0..4 {
+                    q.samples[k] = (inside >> k & 1) as u8;
+                }
+                q.mask = inside as u8;
+            }
+            f(&q);
+        }
+        #[cfg(not(target_arch = "x86_64"))]
         for k in 0..4usize {
             let (dx, dy) = ((k & 1) as f64, (k >> 1) as f64);
             let mut inside = true;
@@ -412,6 +459,7 @@ impl Triangle {
             q.samples[k] = cover;
             q.mask |= cover << k;
         }
+        #[cfg(not(target_arch = "x86_64"))]
         if q.mask != 0 {
             f(&q);
         }
