@@ -567,6 +567,62 @@ pub struct Unorm8 {
     wide: bool,
     /// The CPU has AVX-512F: [`Unorm8::flush`] merges four quads at a time (the same bits).
     avx512: bool,
+    /// The index of the blend equation in [`COMMON`] (0: none of them).
+    common: usize,
+}
+
+/// Blend equations common enough to have merge code compiled for each (index 0 unused:
+/// other equations are read from the plan as the code runs). The factors, ops and enable
+/// are what matter; write masks stay the plan's.
+const COMMON: [BlendAttachment; 6] = {
+    use vk::BlendFactor as F;
+    [
+        BlendAttachment::DEFAULT,
+        // Straight alpha, the source's alpha kept.
+        common(F::SRC_ALPHA, F::ONE_MINUS_SRC_ALPHA, F::ONE, F::ZERO),
+        // Straight alpha on every component.
+        common(
+            F::SRC_ALPHA,
+            F::ONE_MINUS_SRC_ALPHA,
+            F::SRC_ALPHA,
+            F::ONE_MINUS_SRC_ALPHA,
+        ),
+        // Straight alpha, alpha accumulated as coverage (UI toolkits).
+        common(
+            F::SRC_ALPHA,
+            F::ONE_MINUS_SRC_ALPHA,
+            F::ONE,
+            F::ONE_MINUS_SRC_ALPHA,
+        ),
+        // Premultiplied alpha.
+        common(
+            F::ONE,
+            F::ONE_MINUS_SRC_ALPHA,
+            F::ONE,
+            F::ONE_MINUS_SRC_ALPHA,
+        ),
+        // Additive.
+        common(F::ONE, F::ONE, F::ONE, F::ONE),
+    ]
+};
+
+/// An equation of [`COMMON`]: the factors of color and alpha, both added.
+const fn common(
+    src_color: vk::BlendFactor,
+    dst_color: vk::BlendFactor,
+    src_alpha: vk::BlendFactor,
+    dst_alpha: vk::BlendFactor,
+) -> BlendAttachment {
+    BlendAttachment {
+        enable: true,
+        src_color,
+        dst_color,
+        color_op: vk::BlendOp::ADD,
+        src_alpha,
+        dst_alpha,
+        alpha_op: vk::BlendOp::ADD,
+        write_mask: vk::ColorComponentFlags::RGBA,
+    }
 }
 
 /// `p` with bytes 0 and 2 of every word exchanged (RGBA <-> BGRA).
@@ -623,6 +679,16 @@ impl Unorm8 {
             avx512: std::arch::is_x86_feature_detected!("avx512f"),
             #[cfg(not(target_arch = "x86_64"))]
             avx512: false,
+            common: (1..COMMON.len())
+                .find(|&k| {
+                    let c = &COMMON[k];
+                    ba.enable
+                        && (ba.src_color, ba.dst_color, ba.color_op)
+                            == (c.src_color, c.dst_color, c.color_op)
+                        && (ba.src_alpha, ba.dst_alpha, ba.alpha_op)
+                            == (c.src_alpha, c.dst_alpha, c.alpha_op)
+                })
+                .unwrap_or(0),
         })
     }
 
@@ -692,7 +758,7 @@ impl Unorm8 {
             let k = constants.map(|x| F4::splat(x.clamp(0.0, 1.0)));
             for c in 0..4 {
                 if self.written[c] {
-                    new[c] = Some(self.blend_component(c, &s, &s1, &d, &k));
+                    new[c] = Some(self.blend_component::<0, _>(c, &s, &s1, &d, &k));
                 }
             }
         } else {
@@ -764,23 +830,20 @@ impl Unorm8 {
     pub fn flush(&self, t: &Target<'_>, p: &mut Pending, constants: [f32; 4]) {
         let n = p.len;
         p.len = 0;
+        #[cfg(not(target_arch = "x86_64"))]
         let mut k = 0;
         #[cfg(target_arch = "x86_64")]
-        if self.avx512 {
-            while k + 4 <= n {
-                // SAFETY: `avx512` says the CPU has AVX-512F.
-                unsafe { self.merge_four(t, p, k, constants) };
-                k += 4;
+        let mut k = {
+            // SAFETY: `avx512` / `wide` say the CPU has AVX-512F / AVX2 and FMA.
+            match self.common {
+                1 => unsafe { self.merge_groups::<1>(t, p, n, constants) },
+                2 => unsafe { self.merge_groups::<2>(t, p, n, constants) },
+                3 => unsafe { self.merge_groups::<3>(t, p, n, constants) },
+                4 => unsafe { self.merge_groups::<4>(t, p, n, constants) },
+                5 => unsafe { self.merge_groups::<5>(t, p, n, constants) },
+                _ => unsafe { self.merge_groups::<0>(t, p, n, constants) },
             }
-        }
-        #[cfg(target_arch = "x86_64")]
-        if self.wide {
-            while k + 1 < n {
-                // SAFETY: `wide` says the CPU has AVX2 and FMA.
-                unsafe { self.merge_pair(t, p, k, constants) };
-                k += 2;
-            }
-        }
+        };
         while k < n {
             let (x, y, live) = p.at[k];
             let src = std::array::from_fn(|c| p.src[c][k]);
@@ -790,14 +853,51 @@ impl Unorm8 {
         }
     }
 
+    /// The first quads of the `n` of `p` four at a time (AVX-512F), then two at a time (AVX2
+    /// and FMA), as the CPU allows, with blend equation `K` of [`COMMON`] (0: the plan's own);
+    /// returns how many it merged.
+    ///
+    /// # Safety
+    /// `avx512` and `wide` are true only where the CPU has their instructions.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn merge_groups<const K: usize>(
+        &self,
+        t: &Target<'_>,
+        p: &Pending,
+        n: usize,
+        constants: [f32; 4],
+    ) -> usize {
+        let mut k = 0;
+        if self.avx512 {
+            while k + 4 <= n {
+                unsafe { self.merge_four::<K>(t, p, k, constants) };
+                k += 4;
+            }
+        }
+        if self.wide {
+            while k + 1 < n {
+                unsafe { self.merge_pair::<K>(t, p, k, constants) };
+                k += 2;
+            }
+        }
+        k
+    }
+
     /// Quads `k` and `k + 1` of `p` on eight lanes.
     ///
     /// # Safety
     /// The CPU has AVX2 and FMA.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn merge_pair(&self, t: &Target<'_>, p: &Pending, k: usize, constants: [f32; 4]) {
-        unsafe { self.merge_wide::<f8::F8>(t, p, k, constants) }
+    unsafe fn merge_pair<const K: usize>(
+        &self,
+        t: &Target<'_>,
+        p: &Pending,
+        k: usize,
+        constants: [f32; 4],
+    ) {
+        unsafe { self.merge_wide::<f8::F8, K>(t, p, k, constants) }
     }
 
     /// Quads `k` to `k + 3` of `p` on sixteen lanes.
@@ -806,8 +906,14 @@ impl Unorm8 {
     /// The CPU has AVX-512F.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    unsafe fn merge_four(&self, t: &Target<'_>, p: &Pending, k: usize, constants: [f32; 4]) {
-        unsafe { self.merge_wide::<x16::F16>(t, p, k, constants) }
+    unsafe fn merge_four<const K: usize>(
+        &self,
+        t: &Target<'_>,
+        p: &Pending,
+        k: usize,
+        constants: [f32; 4],
+    ) {
+        unsafe { self.merge_wide::<x16::F16, K>(t, p, k, constants) }
     }
 
     /// Quads `k` to `k + W::QUADS - 1` of `p` on `W`'s lanes (no closures here: they would
@@ -817,7 +923,7 @@ impl Unorm8 {
     /// The CPU has `W`'s instructions.
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    unsafe fn merge_wide<W: Wide>(
+    unsafe fn merge_wide<W: Wide, const K: usize>(
         &self,
         t: &Target<'_>,
         p: &Pending,
@@ -855,7 +961,7 @@ impl Unorm8 {
             }
             for c in 0..4 {
                 if self.written[c] {
-                    new[c] = Some(self.blend_component(c, &s, &s1, &d, &kc));
+                    new[c] = Some(self.blend_component::<K, _>(c, &s, &s1, &d, &kc));
                 }
             }
         } else {
@@ -875,7 +981,9 @@ impl Unorm8 {
 
     #[inline(always)]
     /// Component `c` of the blend of the (clamped) inputs, as [`super::blend::blend`] does it.
-    fn blend_component<V: Vector>(
+    /// `K`: the blend equation [`COMMON`]`[K]`, known when compiled (0: the plan's own, read
+    /// at run time; the same operations either way).
+    fn blend_component<const K: usize, V: Vector>(
         &self,
         c: usize,
         s: &[V; 4],
@@ -883,7 +991,7 @@ impl Unorm8 {
         d: &[V; 4],
         k: &[V; 4],
     ) -> V {
-        let a = &self.blend;
+        let a = if K == 0 { &self.blend } else { &COMMON[K] };
         let (sf, df, op) = if c == 3 {
             (a.src_alpha, a.dst_alpha, a.alpha_op)
         } else {
@@ -1336,6 +1444,15 @@ mod tests {
                         vk::ColorComponentFlags::RGBA
                     },
                 };
+                // A third of the rounds take a common equation (merged by code compiled
+                // for it), with the write mask drawn above.
+                let ba = match round % 3 {
+                    1 => BlendAttachment {
+                        write_mask: ba.write_mask,
+                        ..COMMON[1 + rng.below(COMMON.len() as u64 - 1) as usize]
+                    },
+                    _ => ba,
+                };
                 let constants: [f32; 4] = std::array::from_fn(|_| value(&mut rng));
                 let init: Vec<u8> = (0..pitch * h as usize).map(|_| rng.next() as u8).collect();
                 // Distinct quads in a random order, each with random live lanes (mostly all).
@@ -1376,6 +1493,7 @@ mod tests {
                     {
                         let t = Target::new(&mut batched, w, h, pitch, format).unwrap();
                         let mut plan = Unorm8::new(&t, &ba, false).unwrap();
+                        assert_eq!(plan.common != 0, round % 3 == 1, "round {round}");
                         let (wide, avx512) = (plan.wide, plan.avx512);
                         if (width == 2 && !wide) || (width == 4 && !avx512) {
                             continue;
