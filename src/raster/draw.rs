@@ -1237,14 +1237,10 @@ fn shade(
         for (c, plan) in plans.iter().enumerate() {
             let Some(plan) = plan else { continue };
             let o = IO_OUT_LOCATIONS as usize + 4 * c;
-            let mut src: [[f32; 4]; 4] = std::array::from_fn(|k| rows[o + k].map(f32::from_bits));
-            if state.alpha_to_one {
-                src[3] = [1.0; 4];
-            }
-            let src1 = plan.uses_src1.then(|| {
-                std::array::from_fn(|k| rows[IO_OUT_SRC1 as usize + k].map(f32::from_bits))
-            });
-            if pending[c].push((quad.x, quad.y), live, src, src1) {
+            let src = &rows[o..o + 4];
+            let s1 = IO_OUT_SRC1 as usize;
+            let src1 = plan.uses_src1.then(|| &rows[s1..s1 + 4]);
+            if pending[c].push((quad.x, quad.y), live, src, state.alpha_to_one, src1) {
                 let t = att.color[c].expect("a planned attachment").0;
                 plan.flush(t, &mut pending[c], state.blend_constants);
             }

@@ -846,8 +846,8 @@ impl Unorm8 {
         };
         while k < n {
             let (x, y, live) = p.at[k];
-            let src = std::array::from_fn(|c| p.src[c][k]);
-            let src1 = std::array::from_fn(|c| p.src1[c][k]);
+            let src = std::array::from_fn(|c| p.src[c][k].map(f32::from_bits));
+            let src1 = std::array::from_fn(|c| p.src1[c][k].map(f32::from_bits));
             self.write_quad(t, (x, y), live, &src, &src1, constants);
             k += 1;
         }
@@ -1042,10 +1042,10 @@ pub const N_PENDING: usize = 8;
 pub struct Pending {
     len: usize,
     at: [(i32, i32, u8); N_PENDING],
-    /// Component-major (`src[c][quad][lane]`): consecutive quads' lanes of a component are
-    /// one vector load.
-    src: [[Lanes; N_PENDING]; 4],
-    src1: [[Lanes; N_PENDING]; 4],
+    /// The floats' bits, component-major (`src[c][quad][lane]`): consecutive quads' lanes of
+    /// a component are one vector load.
+    src: [[[u32; 4]; N_PENDING]; 4],
+    src1: [[[u32; 4]; N_PENDING]; 4],
 }
 
 impl Default for Pending {
@@ -1053,27 +1053,32 @@ impl Default for Pending {
         Pending {
             len: 0,
             at: [(0, 0, 0); N_PENDING],
-            src: [[[0.0; 4]; N_PENDING]; 4],
-            src1: [[[0.0; 4]; N_PENDING]; 4],
+            src: [[[0; 4]; N_PENDING]; 4],
+            src1: [[[0; 4]; N_PENDING]; 4],
         }
     }
 }
 
 impl Pending {
-    /// Adds the quad at (x, y) with lanes `live` and outputs `src` (`src1` where the plan's
-    /// blending reads a second source); true when it is full.
+    /// Adds the quad at (x, y) with lanes `live` and outputs `src` (the bits of four
+    /// component rows; alpha 1 with `alpha_one`) and `src1` (where the plan's blending reads a
+    /// second source); true when it is full.
     #[inline(always)]
     pub fn push(
         &mut self,
         (x, y): (i32, i32),
         live: u8,
-        src: [Lanes; 4],
-        src1: Option<[Lanes; 4]>,
+        src: &[[u32; 4]],
+        alpha_one: bool,
+        src1: Option<&[[u32; 4]]>,
     ) -> bool {
         let k = self.len;
         self.at[k] = (x, y, live);
         for c in 0..4 {
             self.src[c][k] = src[c];
+        }
+        if alpha_one {
+            self.src[3][k] = [1.0f32.to_bits(); 4];
         }
         if let Some(s1) = src1 {
             for c in 0..4 {
@@ -1502,8 +1507,10 @@ mod tests {
                         plan.avx512 = width == 4;
                         let mut p = Pending::default();
                         for (at, live, src, src1) in &quads {
-                            let s1 = plan.uses_src1.then_some(*src1);
-                            if p.push(*at, *live, *src, s1) {
+                            let bits = |v: &[Lanes; 4]| v.map(|c| c.map(f32::to_bits));
+                            let (src, src1) = (bits(src), bits(src1));
+                            let s1 = plan.uses_src1.then_some(&src1[..]);
+                            if p.push(*at, *live, &src, false, s1) {
                                 plan.flush(&t, &mut p, constants);
                             }
                         }
