@@ -19,7 +19,7 @@ use crate::raster::assembly;
 use crate::raster::blend::BlendAttachment;
 use crate::raster::depth::DepthStencil;
 use crate::raster::draw::{
-    Attachments, DepthBias, Draw, RasterState, Setup, Target, VertexSource, Viewport,
+    Attachments, DepthBias, Draw, RasterState, Setup, SetupBuffers, Target, VertexSource, Viewport,
 };
 use crate::raster::fetch::{self, Attribute, Binding};
 use crate::raster::{Cull, Rect};
@@ -478,6 +478,7 @@ pub fn prepare(
             &state,
             size,
             depth_format,
+            batch.spare.pop().unwrap_or_default(),
         ) else {
             continue;
         };
@@ -500,6 +501,9 @@ pub fn prepare(
     Ok(counted)
 }
 
+/// Set-ups of at most this many primitives leave their buffers for the next draws.
+const SPARE_PRIMITIVES: usize = 64;
+
 /// Draws in one batch at most.
 const BATCH_DRAWS: usize = 256;
 /// Primitives in one batch at most (unless one draw has more).
@@ -511,6 +515,8 @@ pub struct Batch {
     draws: Vec<Pending>,
     /// Their primitives.
     primitives: usize,
+    /// The buffers of set-ups already rasterized, for the next draws (at most a batch's).
+    spare: Vec<SetupBuffers>,
 }
 
 impl Batch {
@@ -519,8 +525,18 @@ impl Batch {
     }
 
     pub fn clear(&mut self) {
-        self.draws.clear();
+        self.recycle();
+    }
+
+    /// Empties the batch, keeping the buffers of its small draws' set-ups for the next
+    /// draws (large ones are freed: what stays is bounded).
+    fn recycle(&mut self) {
         self.primitives = 0;
+        for p in self.draws.drain(..) {
+            if self.spare.len() < BATCH_DRAWS && p.setup.len() <= SPARE_PRIMITIVES {
+                self.spare.push(p.setup.into_buffers());
+            }
+        }
     }
 
     /// Whether the batch is as large as batches get: its set-up records would soon leave
@@ -540,11 +556,18 @@ impl Batch {
 /// of `views`, layer by layer, in submission order; returns the samples that passed and the
 /// fragment shader invocations.
 pub fn flush(batch: &mut Batch, views: &DrawViews) -> Result<(u64, Statistics)> {
-    let mut counted = Statistics::default();
     if batch.is_empty() {
-        return Ok((0, counted));
+        return Ok((0, Statistics::default()));
     }
-    let pending = std::mem::take(batch).draws;
+    let done = rasterize_batch(&batch.draws, views);
+    // Emptied either way, its set-ups' buffers kept.
+    batch.recycle();
+    done
+}
+
+/// [`flush`]'s work on the batch's draws `pending`.
+fn rasterize_batch(pending: &[Pending], views: &DrawViews) -> Result<(u64, Statistics)> {
+    let mut counted = Statistics::default();
     let mut layers: Vec<u32> = pending.iter().map(|p| p.layer).collect();
     layers.sort_unstable();
     layers.dedup();

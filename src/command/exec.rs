@@ -410,7 +410,11 @@ fn flush(render: &mut RenderState) -> Result<()> {
     }
     let views = render.draw_views();
     let mut pending = std::mem::take(&mut render.pending);
-    let (passed, counted) = super::draw::flush(&mut pending, &views?)?;
+    let done = views.and_then(|views| super::draw::flush(&mut pending, &views));
+    // Emptied, with the buffers it keeps for the next draws.
+    pending.clear();
+    render.pending = pending;
+    let (passed, counted) = done?;
     for q in &mut render.occlusion {
         q.2 += passed;
     }

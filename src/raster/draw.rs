@@ -519,6 +519,7 @@ pub fn draw<V: VertexSource + ?Sized>(
         state,
         att.size(),
         att.depth.map(|d| d.format),
+        SetupBuffers::default(),
     ) else {
         return 0;
     };
@@ -570,6 +571,7 @@ pub fn setup<V: VertexSource + ?Sized>(
     state: &RasterState,
     size: Option<(u32, u32)>,
     depth_format: Option<vk::Format>,
+    spare: SetupBuffers,
 ) -> Option<Setup> {
     let builtins = fs.map(|f| f.builtins).unwrap_or_default();
     let (w, h) = size?;
@@ -607,9 +609,20 @@ pub fn setup<V: VertexSource + ?Sized>(
             },
         );
     };
-    let mut arena: Vec<f32> = Vec::with_capacity(count * stride);
-    let mut flats: Vec<u32> = Vec::with_capacity(count * nflat);
-    let mut sizes: Vec<f32> = Vec::with_capacity(if points { count } else { 0 });
+    // The buffers of an earlier set-up where there is one (their allocations reused).
+    let SetupBuffers {
+        mut prims,
+        mut arena,
+        mut flats,
+        mut sizes,
+    } = spare;
+    prims.clear();
+    arena.clear();
+    flats.clear();
+    sizes.clear();
+    arena.reserve(count * stride);
+    flats.reserve(count * nflat);
+    sizes.reserve(if points { count } else { 0 });
     if count <= VERTEX_CHUNK {
         // One chunk: on this thread, straight into the draw's records.
         shade_vertices(0, count, &mut arena, &mut flats, &mut sizes);
@@ -649,7 +662,7 @@ pub fn setup<V: VertexSource + ?Sized>(
             w_inv,
         }
     };
-    let mut prims = Vec::with_capacity(prims_in.len() / per);
+    prims.reserve(prims_in.len() / per);
     let mut polygon = Vec::new();
     let mut counts = SetupCounts {
         vertex_invocations: count as u64,
@@ -771,6 +784,7 @@ pub fn setup<V: VertexSource + ?Sized>(
         prims,
         arena,
         flats,
+        sizes,
         builtins,
         state: *state,
         area,
@@ -807,13 +821,44 @@ pub struct Setup {
     /// The vertex records (clip x, y, z, w, varying inputs) the primitives use.
     arena: Vec<f32>,
     flats: Vec<u32>,
+    /// The vertices' point sizes (points only).
+    sizes: Vec<f32>,
     builtins: StageBuiltins,
     state: RasterState,
     area: Rect,
     counts: SetupCounts,
 }
 
+/// The memory of a [`Setup`] done with, for the next [`setup`] to fill (draws come by the
+/// thousand: their allocations are reused).
+#[derive(Default)]
+pub struct SetupBuffers {
+    prims: Vec<Prim>,
+    arena: Vec<f32>,
+    flats: Vec<u32>,
+    sizes: Vec<f32>,
+}
+
+impl std::fmt::Debug for SetupBuffers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SetupBuffers")
+            .field("prims", &self.prims.capacity())
+            .field("arena", &self.arena.capacity())
+            .finish()
+    }
+}
+
 impl Setup {
+    /// Its buffers, for reuse.
+    pub fn into_buffers(self) -> SetupBuffers {
+        SetupBuffers {
+            prims: self.prims,
+            arena: self.arena,
+            flats: self.flats,
+            sizes: self.sizes,
+        }
+    }
+
     /// What the set-up ran (vertex shader, clipping).
     pub fn counts(&self) -> SetupCounts {
         self.counts
