@@ -82,6 +82,14 @@ impl<'a> Span<'a> {
         unsafe { std::ptr::copy(self.ptr.add(offset), dst.as_mut_ptr(), dst.len()) };
     }
 
+    /// The `N` bytes at `offset`. Panics if out of range (a driver bug).
+    #[inline(always)]
+    pub fn read_array<const N: usize>(&self, offset: usize) -> [u8; N] {
+        self.check(offset, N);
+        // SAFETY: checked range; a raw unaligned read tolerates concurrent access as `read`.
+        unsafe { std::ptr::read_unaligned(self.ptr.add(offset) as *const [u8; N]) }
+    }
+
     /// Copies `src` to `offset`. Panics if out of range (a driver bug).
     pub fn write(&self, offset: usize, src: &[u8]) {
         self.check(offset, src.len());

@@ -38,6 +38,17 @@ pub fn supported(format: vk::Format) -> bool {
     })
 }
 
+/// The components of the 32-bit float formats (None for the others).
+fn float32_components(f: vk::Format) -> Option<usize> {
+    match f {
+        vk::Format::R32_SFLOAT => Some(1),
+        vk::Format::R32G32_SFLOAT => Some(2),
+        vk::Format::R32G32B32_SFLOAT => Some(3),
+        vk::Format::R32G32B32A32_SFLOAT => Some(4),
+        _ => None,
+    }
+}
+
 /// The words of attribute `a` for vertex `vertex_index` of instance `instance_index`.
 pub fn fetch(
     a: &Attribute,
@@ -64,10 +75,29 @@ pub fn fetch(
             .checked_mul(b.stride)?
             .checked_add(a.offset as u64)?;
         let at = usize::try_from(at).ok()?;
-        let mut bytes = [0u8; 16];
-        b.data?.sub(at, n)?.read(0, &mut bytes[..n]);
-        Some(bytes)
+        let data = b.data?;
+        if at.checked_add(n)? > data.len() {
+            return None;
+        }
+        // Sixteen bytes at once where the buffer holds them (no call for a short copy).
+        Some(if at.checked_add(16)? <= data.len() {
+            data.read_array::<16>(at)
+        } else {
+            let mut bytes = [0u8; 16];
+            data.read(at, &mut bytes[..n]);
+            bytes
+        })
     });
+    // 32-bit float components are their words, the missing ones (0, 0, 1) as the codec
+    // gives them (test `float_attributes_are_their_words`).
+    if let Some(k) = float32_components(a.format) {
+        let b = bytes.unwrap_or(zero);
+        let mut w = [0, 0, 0, 1.0f32.to_bits()];
+        for (c, w) in w.iter_mut().enumerate().take(k) {
+            *w = u32::from_le_bytes([b[4 * c], b[4 * c + 1], b[4 * c + 2], b[4 * c + 3]]);
+        }
+        return w;
+    }
     match format::decode(a.format, bytes.as_ref().map_or(&zero[..n], |b| &b[..n])) {
         Texel::Float(v) => v.map(f32::to_bits),
         Texel::Uint(v) => v,
@@ -78,6 +108,55 @@ pub fn fetch(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The 32-bit float formats' words are what the codec decodes, NaN payloads, signed
+    /// zeros and missing components included.
+    #[test]
+    fn float_attributes_are_their_words() {
+        let words = [
+            0u32,
+            0x8000_0000,
+            0x7fc0_1234,
+            0xff80_0001,
+            0x3f80_0000,
+            0x0000_0001,
+        ];
+        for f in [
+            vk::Format::R32_SFLOAT,
+            vk::Format::R32G32_SFLOAT,
+            vk::Format::R32G32B32_SFLOAT,
+            vk::Format::R32G32B32A32_SFLOAT,
+        ] {
+            let k = float32_components(f).unwrap();
+            for s in 0..words.len() {
+                let w: Vec<u32> = (0..k).map(|c| words[(s + c) % words.len()]).collect();
+                let bytes: Vec<u8> = w.iter().flat_map(|x| x.to_le_bytes()).collect();
+                let want = match format::decode(f, &bytes) {
+                    Texel::Float(v) => v.map(f32::to_bits),
+                    t => panic!("{t:?}"),
+                };
+                // The buffer ends with the attribute, or holds more after it.
+                for pad in [0, 16] {
+                    let mut mem = bytes.clone();
+                    mem.resize(bytes.len() + pad, 0xee);
+                    let span = crate::memory::Span::from_mut_slice(&mut mem);
+                    let b = [Binding {
+                        data: Some(span),
+                        stride: 0,
+                        per_instance: false,
+                        divisor: 1,
+                    }];
+                    let a = Attribute {
+                        location: 0,
+                        binding: 0,
+                        format: f,
+                        offset: 0,
+                    };
+                    assert_eq!(fetch(&a, &b, 0, 0, 0), want, "{f:?} {w:x?} pad {pad}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn attributes_decode_with_defaults_strides_and_instances() {
