@@ -256,12 +256,12 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     // BaseVertex, BaseInstance, DrawIndex in vertex shaders (tests:
     // draw::shader_draw_parameters_reach_the_vertex_shader).
     "shaderDrawParameters",
-    // Every dynamic state of VK_EXT_extended_dynamic_state and the core part of
-    // VK_EXT_extended_dynamic_state2 (tests: draw::dynamic_state_matches_static_state;
-    // the extension itself is not listed: its logic-op and patch-control-point states are not
-    // implemented).
+    // Every dynamic state of VK_EXT_extended_dynamic_state and VK_EXT_extended_dynamic_state2
+    // but the patch control points (no tessellation) (tests:
+    // draw::dynamic_state_matches_static_state, draw::dynamic_logic_op_matches_static_logic_op).
     "extendedDynamicState",
     "extendedDynamicState2",
+    "extendedDynamicState2LogicOp",
     // BC1..BC7 images: our own block decoders (format::bc), block-sized copies, blits and
     // sampling (tests: bc::*, format::bc::tests)
     "textureCompressionBC",
@@ -278,8 +278,7 @@ pub fn feature_supported(name: &str) -> bool {
 /// written against older versions ask for them by name; each is here because the core
 /// functionality it names works (its commands are the core ones, its structures the core
 /// ones, its required feature is in [`SUPPORTED_FEATURES`]). Promoted extensions that are
-/// absent are those whose functionality has not landed: extended_dynamic_state2 (its
-/// logic-op and patch-control-point states), sampling (sampler_ycbcr_conversion,
+/// absent are those whose functionality has not landed: sampling (sampler_ycbcr_conversion,
 /// astc_hdr, 4444 and ycbcr 444 formats), 8-bit shader types (8bit
 /// storage),
 /// descriptor indexing, variable pointers, scalar block layout, viewport index layer and
@@ -289,6 +288,7 @@ pub const DEVICE_EXTENSIONS: &[&str] = &[
     "VK_EXT_external_memory_dma_buf",
     "VK_EXT_external_memory_host",
     "VK_EXT_extended_dynamic_state",
+    "VK_EXT_extended_dynamic_state2",
     "VK_EXT_host_query_reset",
     "VK_EXT_image_drm_format_modifier",
     "VK_EXT_image_robustness",

@@ -234,6 +234,8 @@ pub const IMPLEMENTED: Entrypoints = Entrypoints {
     vkCmdSetRasterizerDiscardEnable: Some(record::cmd_set_rasterizer_discard_enable),
     vkCmdSetDepthBiasEnable: Some(record::cmd_set_depth_bias_enable),
     vkCmdSetPrimitiveRestartEnable: Some(record::cmd_set_primitive_restart_enable),
+    vkCmdSetLogicOpEXT: Some(record::cmd_set_logic_op_ext),
+    vkCmdSetPatchControlPointsEXT: Some(record::cmd_set_patch_control_points_ext),
     vkCmdDraw: Some(record::cmd_draw),
     vkCmdDrawIndexed: Some(record::cmd_draw_indexed),
     vkCmdDrawIndirect: Some(record::cmd_draw_indirect),

@@ -69,6 +69,8 @@ pub enum SetState {
     RasterizerDiscardEnable(bool),
     DepthBiasEnable(bool),
     PrimitiveRestartEnable(bool),
+    /// vkCmdSetLogicOpEXT (VK_EXT_extended_dynamic_state2).
+    LogicOp(vk::LogicOp),
 }
 
 impl SetState {
@@ -98,6 +100,7 @@ impl SetState {
             SetState::RasterizerDiscardEnable(_) => "vkCmdSetRasterizerDiscardEnable",
             SetState::DepthBiasEnable(_) => "vkCmdSetDepthBiasEnable",
             SetState::PrimitiveRestartEnable(_) => "vkCmdSetPrimitiveRestartEnable",
+            SetState::LogicOp(_) => "vkCmdSetLogicOpEXT",
         }
     }
 
@@ -164,6 +167,7 @@ impl SetState {
             SetState::RasterizerDiscardEnable(b) => v.rasterizer_discard = *b,
             SetState::DepthBiasEnable(b) => v.depth_bias_enable = *b,
             SetState::PrimitiveRestartEnable(b) => v.primitive_restart = *b,
+            SetState::LogicOp(op) => v.logic_op = Some(*op),
         }
     }
 }

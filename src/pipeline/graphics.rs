@@ -62,6 +62,9 @@ impl Dynamic {
             1_000_377_001 => Some(21),
             1_000_377_002 => Some(22),
             1_000_377_004 => Some(23),
+            // LOGIC_OP_EXT (VK_EXT_extended_dynamic_state2, feature
+            // extendedDynamicState2LogicOp).
+            1_000_377_003 => Some(24),
             _ => None,
         }
     }
@@ -72,8 +75,8 @@ impl Dynamic {
         for &s in states {
             let b = Self::bit(s).ok_or_else(|| {
                 Error::invalid(format!(
-                    "dynamic state {s:?} is not a core Vulkan 1.3 state and its extension is \
-                     not supported (VUID-VkPipelineDynamicStateCreateInfo-pDynamicStates-parameter)"
+                    "dynamic state {s:?} is neither a core Vulkan 1.3 state nor one of a \
+                     supported extension (VUID-VkPipelineDynamicStateCreateInfo-pDynamicStates-parameter)"
                 ))
             })?;
             if d & 1 << b != 0 {
@@ -284,6 +287,10 @@ impl GraphicsState {
         }
         if has(D::PRIMITIVE_RESTART_ENABLE) {
             s.primitive_restart = values.primitive_restart;
+        }
+        // The logic op itself is dynamic; whether it is enabled stays the pipeline's.
+        if has(D::LOGIC_OP_EXT) && s.logic_op.is_some() {
+            s.logic_op = Some(values.logic_op.unwrap_or(vk::LogicOp::COPY));
         }
         s
     }

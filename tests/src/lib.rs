@@ -266,6 +266,7 @@ impl Vk {
         let mut robustness2 = vk::PhysicalDeviceRobustness2FeaturesEXT::default();
         let mut uint8 = vk::PhysicalDeviceIndexTypeUint8FeaturesKHR::default();
         let mut divisor = vk::PhysicalDeviceVertexAttributeDivisorFeaturesKHR::default();
+        let mut eds2 = vk::PhysicalDeviceExtendedDynamicState2FeaturesEXT::default();
         let wants = |name: &CStr| options.device_extensions.contains(&name);
         if wants(ash::ext::shader_atomic_float::NAME) {
             let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut atomic_float);
@@ -285,6 +286,10 @@ impl Vk {
         }
         if wants(ash::ext::vertex_attribute_divisor::NAME) {
             let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut divisor);
+            unsafe { instance.get_physical_device_features2(physical, &mut f2) };
+        }
+        if wants(ash::ext::extended_dynamic_state2::NAME) {
+            let mut f2 = vk::PhysicalDeviceFeatures2::default().push_next(&mut eds2);
             unsafe { instance.get_physical_device_features2(physical, &mut f2) };
         }
         if options.features && options.api_version >= vk::API_VERSION_1_3 {
@@ -307,6 +312,9 @@ impl Vk {
             }
             if wants(ash::ext::vertex_attribute_divisor::NAME) {
                 dinfo = dinfo.push_next(&mut divisor);
+            }
+            if wants(ash::ext::extended_dynamic_state2::NAME) {
+                dinfo = dinfo.push_next(&mut eds2);
             }
         }
         let device =

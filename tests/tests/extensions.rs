@@ -52,6 +52,7 @@ const STRUCTS: &[(&str, Check)] = structs! {
         PhysicalDeviceShaderImageAtomicInt64FeaturesEXT,
         PhysicalDeviceRobustness2FeaturesEXT,
         PhysicalDeviceExtendedDynamicStateFeaturesEXT,
+        PhysicalDeviceExtendedDynamicState2FeaturesEXT,
         PhysicalDeviceIndexTypeUint8FeaturesKHR,
         PhysicalDeviceVertexAttributeDivisorFeaturesKHR,
         PhysicalDeviceShaderDemoteToHelperInvocationFeatures,

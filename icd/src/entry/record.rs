@@ -1170,6 +1170,34 @@ pub unsafe extern "system" fn cmd_set_primitive_restart_enable(
     )
 }
 
+pub unsafe extern "system" fn cmd_set_logic_op_ext(cb: vk::CommandBuffer, op: vk::LogicOp) {
+    let s = if (0..=15).contains(&op.as_raw()) {
+        Ok(SetState::LogicOp(op))
+    } else {
+        Err(Error::invalid(format!(
+            "logicOp {} is not a VkLogicOp (VUID-vkCmdSetLogicOpEXT-logicOp-parameter)",
+            op.as_raw()
+        )))
+    };
+    set_state(cb, "vkCmdSetLogicOpEXT", s)
+}
+
+/// VK_EXT_extended_dynamic_state2's patch-control-point state: its feature is not reported
+/// (no tessellation), so every use is invalid.
+pub unsafe extern "system" fn cmd_set_patch_control_points_ext(
+    cb: vk::CommandBuffer,
+    _points: u32,
+) {
+    set_state(
+        cb,
+        "vkCmdSetPatchControlPointsEXT",
+        Err(Error::invalid(
+            "the extendedDynamicState2PatchControlPoints feature is not supported \
+             (VUID-vkCmdSetPatchControlPointsEXT-None-09422)",
+        )),
+    )
+}
+
 pub unsafe extern "system" fn cmd_draw(
     cb: vk::CommandBuffer,
     count: u32,
