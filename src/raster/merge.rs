@@ -219,113 +219,140 @@ fn byte_of(c: usize, bgra: bool) -> i32 {
     }
 }
 
+/// A [`Wide`] type `$t` (`$quads` quads) over the float vector `$v` and integer vector `$i`,
+/// from its instruction set's intrinsics (`$p`: their name prefix's operations, passed one
+/// by one); `join` builds its words from pairs, `codes` (the module's) encodes.
+#[cfg(target_arch = "x86_64")]
+macro_rules! wide {
+    (
+        $t:ident, $v:ty, $i:ty, $quads:expr, join: |$w:ident| $join:expr,
+        load: $load:ident, store_i: $store_i:ident, set1: $set1:ident, setzero: $setzero:ident,
+        add: $add:ident, sub: $sub:ident, mul: $mul:ident, min: $min:ident, max: $max:ident,
+        set1_i: $set1_i:ident, srl: $srl:ident, sll: $sll:ident, and_i: $and_i:ident,
+        or_i: $or_i:ident, cvt: $cvt:ident, fnmadd: $fnmadd:ident, fmadd: $fmadd:ident
+    ) => {
+        #[derive(Clone, Copy)]
+        pub(super) struct $t(pub(super) $v);
+
+        // SAFETY (every block here): values of the type exist only where the CPU has its
+        // instructions (see the module).
+        impl std::ops::Add for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn add(self, o: $t) -> $t {
+                $t(unsafe { $add(self.0, o.0) })
+            }
+        }
+        impl std::ops::Sub for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn sub(self, o: $t) -> $t {
+                $t(unsafe { $sub(self.0, o.0) })
+            }
+        }
+        impl std::ops::Mul for $t {
+            type Output = $t;
+            #[inline(always)]
+            fn mul(self, o: $t) -> $t {
+                $t(unsafe { $mul(self.0, o.0) })
+            }
+        }
+
+        impl Vector for $t {
+            #[inline(always)]
+            fn splat(x: f32) -> $t {
+                $t(unsafe { $set1(x) })
+            }
+            /// As `F4::clamp01`: max and min give their second operand for NaN.
+            #[inline(always)]
+            fn clamp01(self) -> $t {
+                unsafe { $t($min($set1(1.0), $max($setzero(), self.0))) }
+            }
+            #[inline(always)]
+            fn min(self, o: $t) -> $t {
+                $t(unsafe { $min(self.0, o.0) })
+            }
+            #[inline(always)]
+            fn max(self, o: $t) -> $t {
+                $t(unsafe { $max(self.0, o.0) })
+            }
+        }
+
+        impl Wide for $t {
+            const QUADS: usize = $quads;
+            type Words = $i;
+
+            #[inline(always)]
+            unsafe fn load(p: *const f32) -> $t {
+                $t(unsafe { $load(p) })
+            }
+
+            #[inline(always)]
+            unsafe fn join($w: &[u64; 8]) -> $i {
+                unsafe { $join }
+            }
+
+            #[inline(always)]
+            unsafe fn split(w: $i) -> [u64; 8] {
+                let mut out = [0u64; 8];
+                unsafe { $store_i(out.as_mut_ptr() as *mut _, w) };
+                out
+            }
+
+            /// code / 255 as the codec's f32 division gives it, by `q = x r` and one fused
+            /// Newton step `q + (x - 255 q) r` (exact for every code, as in the sampler's
+            /// fast path; test `wide_codes_match_the_codec`).
+            #[inline(always)]
+            unsafe fn decode(p: $i, bgra: bool) -> [$t; 4] {
+                const INV_255: f32 = 1.0 / 255.0;
+                unsafe {
+                    let m = $set1_i(0xff);
+                    let mut out = [$t($setzero()); 4];
+                    for (c, o) in out.iter_mut().enumerate() {
+                        let v = $srl(p, _mm_cvtsi32_si128(8 * byte_of(c, bgra)));
+                        let x = $cvt($and_i(v, m));
+                        let q = $mul(x, $set1(INV_255));
+                        let e = $fnmadd(q, $set1(255.0), x);
+                        *o = $t($fmadd(e, $set1(INV_255), q));
+                    }
+                    out
+                }
+            }
+
+            #[inline(always)]
+            unsafe fn pack(new: &[Option<$t>; 4], old: $i, bgra: bool) -> $i {
+                unsafe {
+                    let mut p = old;
+                    for (c, v) in new.iter().enumerate() {
+                        if let Some(v) = v {
+                            let b = byte_of(c, bgra);
+                            let keep = $set1_i(!(0xff << (8 * b)));
+                            let code = $sll(codes(*v), _mm_cvtsi32_si128(8 * b));
+                            p = $or_i($and_i(p, keep), code);
+                        }
+                    }
+                    p
+                }
+            }
+        }
+    };
+}
+
 /// Eight f32 lanes (two quads) on AVX's 256-bit registers, the same operations as [`F4`]'s.
-/// Only code running where the CPU has AVX (behind `Unorm8::avx`) makes them.
+/// Only code running where the CPU has AVX2 and FMA (behind `Unorm8::wide`) makes them.
 #[cfg(target_arch = "x86_64")]
 mod f8 {
     use super::{Vector, Wide, byte_of};
-    /// 1 / 255 in f32 (the same constant as the sampler's exact decode).
-    const INV_255: f32 = 1.0 / 255.0;
     use std::arch::x86_64::*;
 
-    #[derive(Clone, Copy)]
-    pub(super) struct F8(pub(super) __m256);
-
-    // SAFETY (every block here): F8 values exist only where the CPU has AVX (see above).
-    macro_rules! op {
-        ($trait:ident, $f:ident, $intr:ident) => {
-            impl std::ops::$trait for F8 {
-                type Output = F8;
-                #[inline(always)]
-                fn $f(self, o: F8) -> F8 {
-                    F8(unsafe { $intr(self.0, o.0) })
-                }
-            }
-        };
-    }
-    op!(Add, add, _mm256_add_ps);
-    op!(Sub, sub, _mm256_sub_ps);
-    op!(Mul, mul, _mm256_mul_ps);
-
-    impl Vector for F8 {
-        #[inline(always)]
-        fn splat(x: f32) -> F8 {
-            F8(unsafe { _mm256_set1_ps(x) })
-        }
-        /// As `F4::clamp01`: maxps and minps give their second operand for NaN.
-        #[inline(always)]
-        fn clamp01(self) -> F8 {
-            unsafe {
-                let m = _mm256_max_ps(_mm256_setzero_ps(), self.0);
-                F8(_mm256_min_ps(_mm256_set1_ps(1.0), m))
-            }
-        }
-        #[inline(always)]
-        fn min(self, o: F8) -> F8 {
-            F8(unsafe { _mm256_min_ps(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn max(self, o: F8) -> F8 {
-            F8(unsafe { _mm256_max_ps(self.0, o.0) })
-        }
-    }
-
-    impl Wide for F8 {
-        const QUADS: usize = 2;
-        type Words = __m256i;
-
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> F8 {
-            F8(unsafe { _mm256_loadu_ps(p) })
-        }
-
-        #[inline(always)]
-        unsafe fn join(w: &[u64; 8]) -> __m256i {
-            unsafe { _mm256_set_epi64x(w[3] as i64, w[2] as i64, w[1] as i64, w[0] as i64) }
-        }
-
-        #[inline(always)]
-        unsafe fn split(w: __m256i) -> [u64; 8] {
-            let mut out = [0u64; 8];
-            unsafe { _mm256_storeu_si256(out.as_mut_ptr() as *mut __m256i, w) };
-            out
-        }
-
-        /// code / 255 as the codec's f32 division gives it, by `q = x r` and one fused
-        /// Newton step `q + (x - 255 q) r` (exact for every code, as in the sampler's fast
-        /// path; test `wide_codes_match_the_codec`).
-        #[inline(always)]
-        unsafe fn decode(p: __m256i, bgra: bool) -> [F8; 4] {
-            unsafe {
-                let m = _mm256_set1_epi32(0xff);
-                let mut out = [F8(_mm256_setzero_ps()); 4];
-                for (c, o) in out.iter_mut().enumerate() {
-                    let v = _mm256_srl_epi32(p, _mm_cvtsi32_si128(8 * byte_of(c, bgra)));
-                    let x = _mm256_cvtepi32_ps(_mm256_and_si256(v, m));
-                    let q = _mm256_mul_ps(x, _mm256_set1_ps(INV_255));
-                    let e = _mm256_fnmadd_ps(q, _mm256_set1_ps(255.0), x);
-                    *o = F8(_mm256_fmadd_ps(e, _mm256_set1_ps(INV_255), q));
-                }
-                out
-            }
-        }
-
-        #[inline(always)]
-        unsafe fn pack(new: &[Option<F8>; 4], old: __m256i, bgra: bool) -> __m256i {
-            unsafe {
-                let mut p = old;
-                for (c, v) in new.iter().enumerate() {
-                    if let Some(v) = v {
-                        let b = byte_of(c, bgra);
-                        let keep = _mm256_set1_epi32(!(0xff << (8 * b)));
-                        let code = _mm256_sll_epi32(codes(*v), _mm_cvtsi32_si128(8 * b));
-                        p = _mm256_or_si256(_mm256_and_si256(p, keep), code);
-                    }
-                }
-                p
-            }
-        }
-    }
+    wide!(F8, __m256, __m256i, 2,
+        join: |w| _mm256_set_epi64x(w[3] as i64, w[2] as i64, w[1] as i64, w[0] as i64),
+        load: _mm256_loadu_ps, store_i: _mm256_storeu_si256, set1: _mm256_set1_ps,
+        setzero: _mm256_setzero_ps, add: _mm256_add_ps, sub: _mm256_sub_ps,
+        mul: _mm256_mul_ps, min: _mm256_min_ps, max: _mm256_max_ps,
+        set1_i: _mm256_set1_epi32, srl: _mm256_srl_epi32, sll: _mm256_sll_epi32,
+        and_i: _mm256_and_si256, or_i: _mm256_or_si256, cvt: _mm256_cvtepi32_ps,
+        fnmadd: _mm256_fnmadd_ps, fmadd: _mm256_fmadd_ps);
 
     /// The codec's 8-bit UNORM codes of eight lanes (clamped to [0, 1], times 255, rounded
     /// half up, NaN 0) in f32 with FMA: `p` = x 255 rounded and `e` = x 255 - p exactly (a
@@ -365,105 +392,17 @@ mod x16 {
     use super::{Vector, Wide, byte_of};
     use std::arch::x86_64::*;
 
-    const INV_255: f32 = 1.0 / 255.0;
-
-    #[derive(Clone, Copy)]
-    pub(super) struct F16(pub(super) __m512);
-
-    // SAFETY (every block here): F16 values exist only where the CPU has AVX-512F.
-    macro_rules! op {
-        ($trait:ident, $f:ident, $intr:ident) => {
-            impl std::ops::$trait for F16 {
-                type Output = F16;
-                #[inline(always)]
-                fn $f(self, o: F16) -> F16 {
-                    F16(unsafe { $intr(self.0, o.0) })
-                }
-            }
-        };
-    }
-    op!(Add, add, _mm512_add_ps);
-    op!(Sub, sub, _mm512_sub_ps);
-    op!(Mul, mul, _mm512_mul_ps);
-
-    impl Vector for F16 {
-        #[inline(always)]
-        fn splat(x: f32) -> F16 {
-            F16(unsafe { _mm512_set1_ps(x) })
-        }
-        /// As `F4::clamp01`: maxps and minps give their second operand for NaN.
-        #[inline(always)]
-        fn clamp01(self) -> F16 {
-            unsafe {
-                let m = _mm512_max_ps(_mm512_setzero_ps(), self.0);
-                F16(_mm512_min_ps(_mm512_set1_ps(1.0), m))
-            }
-        }
-        #[inline(always)]
-        fn min(self, o: F16) -> F16 {
-            F16(unsafe { _mm512_min_ps(self.0, o.0) })
-        }
-        #[inline(always)]
-        fn max(self, o: F16) -> F16 {
-            F16(unsafe { _mm512_max_ps(self.0, o.0) })
-        }
-    }
-
-    impl Wide for F16 {
-        const QUADS: usize = 4;
-        type Words = __m512i;
-
-        #[inline(always)]
-        unsafe fn load(p: *const f32) -> F16 {
-            F16(unsafe { _mm512_loadu_ps(p) })
-        }
-
-        #[inline(always)]
-        unsafe fn join(w: &[u64; 8]) -> __m512i {
-            let w = w.map(|x| x as i64);
-            unsafe { _mm512_set_epi64(w[7], w[6], w[5], w[4], w[3], w[2], w[1], w[0]) }
-        }
-
-        #[inline(always)]
-        unsafe fn split(w: __m512i) -> [u64; 8] {
-            let mut out = [0u64; 8];
-            unsafe { _mm512_storeu_si512(out.as_mut_ptr() as *mut __m512i, w) };
-            out
-        }
-
-        /// As `F8`'s: q = x r and one fused Newton step.
-        #[inline(always)]
-        unsafe fn decode(p: __m512i, bgra: bool) -> [F16; 4] {
-            unsafe {
-                let m = _mm512_set1_epi32(0xff);
-                let mut out = [F16(_mm512_setzero_ps()); 4];
-                for (c, o) in out.iter_mut().enumerate() {
-                    let v = _mm512_srl_epi32(p, _mm_cvtsi32_si128(8 * byte_of(c, bgra)));
-                    let x = _mm512_cvtepi32_ps(_mm512_and_si512(v, m));
-                    let q = _mm512_mul_ps(x, _mm512_set1_ps(INV_255));
-                    let e = _mm512_fnmadd_ps(q, _mm512_set1_ps(255.0), x);
-                    *o = F16(_mm512_fmadd_ps(e, _mm512_set1_ps(INV_255), q));
-                }
-                out
-            }
-        }
-
-        #[inline(always)]
-        unsafe fn pack(new: &[Option<F16>; 4], old: __m512i, bgra: bool) -> __m512i {
-            unsafe {
-                let mut p = old;
-                for (c, v) in new.iter().enumerate() {
-                    if let Some(v) = v {
-                        let b = byte_of(c, bgra);
-                        let keep = _mm512_set1_epi32(!(0xff << (8 * b)));
-                        let code = _mm512_sll_epi32(codes(*v), _mm_cvtsi32_si128(8 * b));
-                        p = _mm512_or_si512(_mm512_and_si512(p, keep), code);
-                    }
-                }
-                p
-            }
-        }
-    }
+    wide!(F16, __m512, __m512i, 4,
+        join: |w| _mm512_set_epi64(
+            w[7] as i64, w[6] as i64, w[5] as i64, w[4] as i64,
+            w[3] as i64, w[2] as i64, w[1] as i64, w[0] as i64,
+        ),
+        load: _mm512_loadu_ps, store_i: _mm512_storeu_si512, set1: _mm512_set1_ps,
+        setzero: _mm512_setzero_ps, add: _mm512_add_ps, sub: _mm512_sub_ps,
+        mul: _mm512_mul_ps, min: _mm512_min_ps, max: _mm512_max_ps,
+        set1_i: _mm512_set1_epi32, srl: _mm512_srl_epi32, sll: _mm512_sll_epi32,
+        and_i: _mm512_and_si512, or_i: _mm512_or_si512, cvt: _mm512_cvtepi32_ps,
+        fnmadd: _mm512_fnmadd_ps, fmadd: _mm512_fmadd_ps);
 
     /// `f8::codes` on sixteen lanes.
     ///
