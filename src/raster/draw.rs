@@ -489,6 +489,9 @@ pub fn draw_triangle_list(
 /// Vertices shaded per pool task.
 const VERTEX_CHUNK: usize = 256;
 
+/// Primitives assembled per task where a draw has more than this many.
+const PRIMITIVE_CHUNK: usize = 4096;
+
 /// Draws the primitives `prims` = (vertices per primitive: 1 points, 2 lines, 3 triangles;
 /// their vertices' positions in `vertices`, provoking vertex first, as
 /// [`super::assembly::primitives`] lists them).
@@ -662,15 +665,20 @@ pub fn setup<V: VertexSource + ?Sized>(
             w_inv,
         }
     };
-    prims.reserve(prims_in.len() / per);
-    let mut polygon = Vec::new();
-    let mut counts = SetupCounts {
-        vertex_invocations: count as u64,
-        ..SetupCounts::default()
-    };
-    for pv in prims_in.chunks_exact(per) {
+    // Primitive assembly: clipping, the viewport transform and triangle set-up, in fixed
+    // chunks on the pool for large draws (the same primitives in the same order for any
+    // thread count). A chunk's clipped vertices go to its own records (`extra`, offsets
+    // counted from the shaded records' end), joined in chunk order and offset after.
+    let shaded = arena.len();
+    let arena_ref = &arena[..];
+    let assemble = |pv: &[usize],
+                    extra: &mut Vec<f32>,
+                    prims: &mut Vec<Prim>,
+                    polygon: &mut Vec<f32>,
+                    counts: &mut SetupCounts| {
+        let arena = arena_ref;
         if pv.iter().any(|&k| k >= count) {
-            continue;
+            return;
         }
         counts.clip_invocations += 1;
         let flat = (pv[0] * nflat) as u32;
@@ -690,7 +698,7 @@ pub fn setup<V: VertexSource + ?Sized>(
                         let v = [a, b, c].map(|r| r as u32);
                         prims.push(Prim::new(tri, v, flat, None, bias));
                     }
-                    continue;
+                    return;
                 }
                 let n = planes.clip_triangle(
                     [
@@ -699,13 +707,13 @@ pub fn setup<V: VertexSource + ?Sized>(
                         &arena[c..c + stride],
                     ],
                     stride,
-                    &mut polygon,
+                    polygon,
                 );
                 // The clipped polygon's vertices join the arena; its fan's triangles are what
                 // clipping outputs.
                 counts.clip_primitives += n.saturating_sub(2) as u64;
-                let base = arena.len();
-                arena.extend_from_slice(&polygon[..n * stride]);
+                let base = shaded + extra.len();
+                extra.extend_from_slice(&polygon[..n * stride]);
                 for k in 1..n.saturating_sub(1) {
                     let idx = [0, k, k + 1];
                     let verts = idx.map(|i| window(&polygon[i * stride..(i + 1) * stride]));
@@ -725,18 +733,18 @@ pub fn setup<V: VertexSource + ?Sized>(
                 let Some((a, b)) =
                     planes.clip_segment(&arena[ra..ra + stride], &arena[rb..rb + stride], stride)
                 else {
-                    continue;
+                    return;
                 };
                 counts.clip_primitives += 1;
                 let (pa, pb) = (window(&a), window(&b));
                 let (dx, dy) = (pb.x - pa.x, pb.y - pa.y);
                 let len = (dx * dx + dy * dy).sqrt();
                 if !(len > 0.0 && len.is_finite()) {
-                    continue;
+                    return;
                 }
-                let base = arena.len() as u32;
-                arena.extend_from_slice(&a[..stride]);
-                arena.extend_from_slice(&b[..stride]);
+                let base = (shaded + extra.len()) as u32;
+                extra.extend_from_slice(&a[..stride]);
+                extra.extend_from_slice(&b[..stride]);
                 let (ia, ib) = (base, base + stride as u32);
                 // Half a pixel to each side of the segment.
                 let (nx, ny) = (-dy / len * 0.5, dx / len * 0.5);
@@ -746,12 +754,12 @@ pub fn setup<V: VertexSource + ?Sized>(
                     ..v
                 };
                 let corners = [off(pa, 1.0), off(pa, -1.0), off(pb, -1.0), off(pb, 1.0)];
-                rectangle(&mut prims, corners, [ia, ia, ib, ib], flat, None, scissor);
+                rectangle(prims, corners, [ia, ia, ib, ib], flat, None, scissor);
             }
             _ => {
                 let r = rec(pv[0]);
                 if !planes.point_inside(&arena[r..r + stride]) {
-                    continue;
+                    return;
                 }
                 counts.clip_primitives += 1;
                 let p = window(&arena[r..r + stride]);
@@ -776,8 +784,51 @@ pub fn setup<V: VertexSource + ?Sized>(
                 ];
                 let point = Some([p.x, p.y, size]);
                 let ir = r as u32;
-                rectangle(&mut prims, corners, [ir; 4], flat, point, scissor);
+                rectangle(prims, corners, [ir; 4], flat, point, scissor);
             }
+        }
+    };
+    let mut counts = SetupCounts {
+        vertex_invocations: count as u64,
+        ..SetupCounts::default()
+    };
+    let total = prims_in.len() / per;
+    if total <= PRIMITIVE_CHUNK {
+        prims.reserve(total);
+        let (mut extra, mut polygon) = (Vec::new(), Vec::new());
+        for pv in prims_in.chunks_exact(per) {
+            assemble(pv, &mut extra, &mut prims, &mut polygon, &mut counts);
+        }
+        arena.extend_from_slice(&extra);
+    } else {
+        let chunks = exec::map(total.div_ceil(PRIMITIVE_CHUNK), |c| {
+            let pvs = &prims_in
+                [c * PRIMITIVE_CHUNK * per..((c + 1) * PRIMITIVE_CHUNK * per).min(total * per)];
+            let (mut extra, mut polygon) = (Vec::new(), Vec::new());
+            let mut local = Vec::with_capacity(pvs.len() / per);
+            let mut counts = SetupCounts::default();
+            for pv in pvs.chunks_exact(per) {
+                assemble(pv, &mut extra, &mut local, &mut polygon, &mut counts);
+            }
+            (local, extra, counts)
+        });
+        prims.reserve(chunks.iter().map(|c| c.0.len()).sum());
+        for (mut local, extra, c) in chunks {
+            // This chunk's records start where the earlier chunks' end.
+            let shift = (arena.len() - shaded) as u32;
+            if shift > 0 {
+                for p in &mut local {
+                    for v in &mut p.v {
+                        if *v as usize >= shaded {
+                            *v += shift;
+                        }
+                    }
+                }
+            }
+            arena.extend_from_slice(&extra);
+            prims.append(&mut local);
+            counts.clip_invocations += c.clip_invocations;
+            counts.clip_primitives += c.clip_primitives;
         }
     }
     Some(Setup {

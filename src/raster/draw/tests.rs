@@ -243,6 +243,50 @@ fn one_draw_equals_the_same_triangles_drawn_one_by_one() {
     assert!(all.iter().filter(|t| **t != [SENTINEL; 4]).count() > 1000);
 }
 
+/// A draw large enough to be assembled in several chunks on the pool (more than
+/// `PRIMITIVE_CHUNK` triangles), a third of them clipped at the near plane (their polygons'
+/// vertices in each chunk's own records, offset when joined), draws what the same triangles
+/// draw in pieces small enough to be assembled in one chunk each.
+#[test]
+fn chunked_assembly_equals_assembly_in_one_piece() {
+    let mut r = 0x0bad_cafe_1234_5678u64;
+    let mut next = move || {
+        r ^= r << 13;
+        r ^= r >> 7;
+        r ^= r << 17;
+        (r % 10_000) as f32 / 10_000.0
+    };
+    let n = 3 * super::PRIMITIVE_CHUNK + 123;
+    let mut verts: Vec<VertexIn> = Vec::with_capacity(3 * n);
+    for t in 0..n {
+        let (x, y) = (next() * 1.9 - 0.95, next() * 1.9 - 0.95);
+        for k in 0..3 {
+            // One corner behind the near plane (z < 0) in every third triangle.
+            let z = if t % 3 == 0 && k == 2 {
+                -0.6
+            } else {
+                0.2 + 0.6 * next()
+            };
+            let (dx, dy) = [(0.0, 0.0), (0.06, 0.0), (0.0, 0.06)][k];
+            let c = [next(), next(), next(), 1.0];
+            verts.push(vertex([x + dx, y + dy, z, 1.0], c, t as u32));
+        }
+    }
+    let st = state(VIEWPORT);
+    let whole = draw(&verts, &st);
+    let (vs, fs) = kernels();
+    let mut mem: Vec<u8> = std::iter::repeat_n(SENTINEL.to_le_bytes(), (W * H * 4) as usize)
+        .flatten()
+        .collect();
+    let target = rgba32f(&mut mem);
+    for piece in verts.chunks(3 * super::PRIMITIVE_CHUNK / 2) {
+        draw_triangle_list(&vs, &[], &fs, &[], &[], piece, &st, &only_color(&target));
+    }
+    let pieces = texels(&mem);
+    assert!(whole == pieces, "the chunked draw differs from the pieces");
+    assert!(whole.iter().filter(|t| **t != [SENTINEL; 4]).count() > 1000);
+}
+
 /// A triangle reaching behind the eye is clipped at the near plane: only finite values, and
 /// the visible part drawn; NaN positions and zero-area triangles draw nothing.
 #[test]
