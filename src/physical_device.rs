@@ -267,6 +267,11 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "textureCompressionBC",
 ];
 
+/// maxVertexInputBindings: vertex binding numbers are below it (draws keep a table of them).
+pub const MAX_VERTEX_BINDINGS: usize = 16;
+/// maxVertexInputAttributes.
+pub const MAX_VERTEX_ATTRIBUTES: usize = 16;
+
 pub fn feature_supported(name: &str) -> bool {
     SUPPORTED_FEATURES.contains(&name)
 }
@@ -760,8 +765,8 @@ impl PhysicalDevice {
             max_descriptor_set_sampled_images: MAX_DESCRIPTORS,
             max_descriptor_set_storage_images: MAX_DESCRIPTORS,
             max_descriptor_set_input_attachments: 8,
-            max_vertex_input_attributes: 16,
-            max_vertex_input_bindings: 16,
+            max_vertex_input_attributes: MAX_VERTEX_ATTRIBUTES as u32,
+            max_vertex_input_bindings: MAX_VERTEX_BINDINGS as u32,
             max_vertex_input_attribute_offset: 2047,
             max_vertex_input_binding_stride: 2048,
             max_vertex_output_components: 64,

@@ -13,6 +13,7 @@
 
 use super::attachments::DrawViews;
 use crate::error::{Error, Result};
+use crate::physical_device::MAX_VERTEX_BINDINGS;
 use crate::pipeline::graphics::{GraphicsPipeline, GraphicsState};
 use crate::query::Statistics;
 use crate::raster::assembly;
@@ -282,7 +283,8 @@ pub struct Pending {
     pipeline: Arc<GraphicsPipeline>,
     /// The graphics descriptor sets and push constants as the draw saw them.
     sets: crate::pipeline::Bindings,
-    push: Vec<u8>,
+    /// The push constants (shared with the draw before it where they are the same).
+    push: Arc<[u8]>,
     /// The state it was drawn with (the color attachments' blend states are read from it).
     state: Arc<GraphicsState>,
     setup: Setup,
@@ -408,15 +410,15 @@ pub fn prepare(
         (stream.iter().map(|v| v.unwrap_or(0)).collect(), None)
     };
     // Vertex buffers as the fetch sees them.
-    let max_binding = s.bindings.iter().map(|b| b.binding + 1).max().unwrap_or(0);
-    let mut bindings: Vec<Binding<'_>> = (0..max_binding)
-        .map(|_| Binding {
-            data: None,
-            stride: 0,
-            per_instance: false,
-            divisor: 1,
-        })
-        .collect();
+    // (On the stack: bindings are numbered below maxVertexInputBindings.)
+    let max_binding = s.bindings.iter().map(|b| b.binding + 1).max().unwrap_or(0) as usize;
+    let mut table = [Binding {
+        data: None,
+        stride: 0,
+        per_instance: false,
+        divisor: 1,
+    }; MAX_VERTEX_BINDINGS];
+    let bindings = &mut table[..max_binding.min(MAX_VERTEX_BINDINGS)];
     for b in &s.bindings {
         let span = (|| {
             let vb = g.vertex_buffers.get(b.binding as usize)?.as_ref()?;
@@ -496,7 +498,10 @@ pub fn prepare(
         batch.push(Pending {
             pipeline: p.clone(),
             sets: g.sets.clone(),
-            push: push.to_vec(),
+            push: match batch.draws.last() {
+                Some(last) if *last.push == *push => last.push.clone(),
+                _ => Arc::from(push),
+            },
             state: resolved.clone(),
             setup,
             layer,

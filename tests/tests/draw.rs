@@ -565,7 +565,8 @@ fn instance_divisors_repeat_and_hold_per_instance_attributes() {
 
 /// Divisors the device cannot take fail pipeline creation cleanly (no validation layer: the
 /// driver's own checks): a divisor other than 1 without vertexAttributeInstanceRateDivisor
-/// enabled, and any divisor for a per-vertex binding; divisor 1 needs no feature.
+/// enabled, and any divisor for a per-vertex binding; divisor 1 needs no feature. So do
+/// binding numbers and attribute locations past maxVertexInputBindings/Attributes.
 #[test]
 fn divisor_misuse_fails_cleanly() {
     let vk = Vk::with(softvk_tests::Options {
@@ -593,6 +594,27 @@ fn divisor_misuse_fails_cleanly() {
         assert!(
             errors.len() == 1 && errors[0].contains(needle),
             "binding {binding} divisor {divisor}: {errors:?}"
+        );
+    }
+    // Binding numbers and attribute locations past the reported limits (16).
+    for (binding, location, needle) in [(16, 0, "-00618"), (0, 16, "-00620")] {
+        let mut st = PipelineState::default();
+        for b in &mut st.bindings {
+            b.binding = binding;
+        }
+        for a in &mut st.attributes {
+            a.binding = binding;
+        }
+        st.attributes[0].location = location;
+        assert_eq!(
+            st.try_build(&vk, layout, COLOR_VS, Some(COLOR_FS)),
+            Err(vk::Result::ERROR_VALIDATION_FAILED_EXT),
+            "binding {binding} location {location}"
+        );
+        let errors = vk.take_softvk_errors();
+        assert!(
+            errors.len() == 1 && errors[0].contains(needle),
+            "binding {binding} location {location}: {errors:?}"
         );
     }
     let pipe = with(1, 1).expect("divisor 1 needs no feature");

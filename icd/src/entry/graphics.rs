@@ -10,6 +10,7 @@ use crate::objects::*;
 use crate::pnext;
 use ash::vk;
 use softvk::error::{Error, Result};
+use softvk::physical_device::{MAX_VERTEX_ATTRIBUTES, MAX_VERTEX_BINDINGS};
 use softvk::pipeline::graphics::{Dynamic, Lookup, StageDesc, VertexBinding};
 use softvk::pipeline::{GraphicsDesc, GraphicsPipeline, GraphicsState, ShaderModule};
 use softvk::raster::blend::BlendAttachment;
@@ -155,6 +156,13 @@ unsafe fn prepare(
         vi.vertex_binding_description_count,
         "pVertexBindingDescriptions",
     )? {
+        if b.binding as usize >= MAX_VERTEX_BINDINGS {
+            return Err(Error::invalid(format!(
+                "vertex binding {} is not below maxVertexInputBindings ({MAX_VERTEX_BINDINGS}) \
+                 (VUID-VkVertexInputBindingDescription-binding-00618)",
+                b.binding
+            )));
+        }
         s.bindings.push(VertexBinding {
             binding: b.binding,
             stride: b.stride,
@@ -206,6 +214,15 @@ unsafe fn prepare(
         vi.vertex_attribute_description_count,
         "pVertexAttributeDescriptions",
     )? {
+        if a.location as usize >= MAX_VERTEX_ATTRIBUTES || a.binding as usize >= MAX_VERTEX_BINDINGS
+        {
+            return Err(Error::invalid(format!(
+                "vertex attribute location {} / binding {} is not below maxVertexInputAttributes \
+                 ({MAX_VERTEX_ATTRIBUTES}) / maxVertexInputBindings ({MAX_VERTEX_BINDINGS}) \
+                 (VUID-VkVertexInputAttributeDescription-location-00620, -binding-00621)",
+                a.location, a.binding
+            )));
+        }
         s.attributes.push(Attribute {
             location: a.location,
             binding: a.binding,
