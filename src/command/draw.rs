@@ -437,7 +437,7 @@ pub fn prepare(
     }
     let source = Fetch {
         attributes: &s.attributes,
-        bindings: &bindings,
+        bindings,
         unique: &unique,
         first_instance: call.first_instance,
     };
