@@ -28,6 +28,9 @@ pub struct RenderState {
     /// Draws set up but not yet rasterized (`command::draw`): consecutive draws of the
     /// instance rasterize together, tile by tile; any other command first flushes them.
     pub pending: super::draw::Batch,
+    /// What draws write now ([`RenderState::draw_views`]), made at the first draw and kept
+    /// until the instance or its subpass changes.
+    views: Option<DrawViews>,
 }
 
 #[derive(Debug)]
@@ -39,6 +42,7 @@ enum Active {
 impl RenderState {
     pub fn begin_pass(&mut self, begin: &Arc<PassBegin>) -> Result<()> {
         self.not_active("vkCmdBeginRenderPass")?;
+        self.views = None;
         self.active = Some(Active::Pass {
             begin: begin.clone(),
             subpass: 0,
@@ -59,10 +63,13 @@ impl RenderState {
         }
         resolve_subpass(begin, *subpass)?;
         *subpass += 1;
-        load_subpass(begin, *subpass)
+        let loaded = load_subpass(begin, *subpass);
+        self.views = None;
+        loaded
     }
 
     pub fn end_pass(&mut self) -> Result<()> {
+        self.views = None;
         match self.active.take() {
             Some(Active::Pass { begin, subpass }) => resolve_subpass(&begin, subpass),
             other => {
@@ -76,6 +83,7 @@ impl RenderState {
 
     pub fn begin_rendering(&mut self, r: &Arc<Rendering>) -> Result<()> {
         self.not_active("vkCmdBeginRendering")?;
+        self.views = None;
         self.active = Some(Active::Dynamic(r.clone()));
         if r.flags.contains(vk::RenderingFlags::RESUMING) {
             return Ok(());
@@ -97,6 +105,7 @@ impl RenderState {
     }
 
     pub fn end_rendering(&mut self) -> Result<()> {
+        self.views = None;
         let r = match self.active.take() {
             Some(Active::Dynamic(r)) => r,
             other => {
@@ -461,6 +470,16 @@ pub struct DrawViews {
 }
 
 impl RenderState {
+    /// What a draw writes now (kept from the instance's earlier draws) and the batch it
+    /// joins; an error outside a render pass instance.
+    pub fn views_and_batch(&mut self) -> Result<(&DrawViews, &mut super::draw::Batch)> {
+        if self.views.is_none() {
+            self.views = Some(self.draw_views()?);
+        }
+        let views = self.views.as_ref().expect("made above");
+        Ok((views, &mut self.pending))
+    }
+
     /// What a draw writes now; an error outside a render pass instance.
     pub fn draw_views(&self) -> Result<DrawViews> {
         let layers = self.layers();

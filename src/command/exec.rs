@@ -383,14 +383,9 @@ fn run(
 /// One draw into the current render pass instance: set up now, rasterized with the draws
 /// that follow it ([`flush`]).
 fn run_draw(state: &State, render: &mut RenderState, call: DrawCall) -> Result<()> {
-    let views = render.draw_views()?;
-    let counted = super::draw::prepare(
-        &state.graphics,
-        &views,
-        &state.push_constants,
-        call,
-        &mut render.pending,
-    )?;
+    let (views, pending) = render.views_and_batch()?;
+    let counted =
+        super::draw::prepare(&state.graphics, views, &state.push_constants, call, pending)?;
     for q in &mut render.statistics {
         q.2.add(&counted);
     }
