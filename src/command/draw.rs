@@ -533,13 +533,9 @@ impl Batch {
         self.draws.is_empty()
     }
 
-    pub fn clear(&mut self) {
-        self.recycle();
-    }
-
     /// Empties the batch, keeping the buffers of its small draws' set-ups for the next
     /// draws (large ones are freed: what stays is bounded).
-    fn recycle(&mut self) {
+    pub fn clear(&mut self) {
         self.primitives = 0;
         for p in self.draws.drain(..) {
             if self.spare.len() < BATCH_DRAWS && p.setup.len() <= SPARE_PRIMITIVES {
@@ -570,7 +566,7 @@ pub fn flush(batch: &mut Batch, views: &DrawViews) -> Result<(u64, Statistics)> 
     }
     let done = rasterize_batch(&batch.draws, views);
     // Emptied either way, its set-ups' buffers kept.
-    batch.recycle();
+    batch.clear();
     done
 }
 

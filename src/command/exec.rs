@@ -406,7 +406,8 @@ fn flush(render: &mut RenderState) -> Result<()> {
     let views = render.draw_views();
     let mut pending = std::mem::take(&mut render.pending);
     let done = views.and_then(|views| super::draw::flush(&mut pending, &views));
-    // Emptied, with the buffers it keeps for the next draws.
+    // Emptied, with the buffers it keeps for the next draws (`draw::flush` empties it; where
+    // the views could not be made, this does).
     pending.clear();
     render.pending = pending;
     let (passed, counted) = done?;

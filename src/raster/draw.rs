@@ -1507,7 +1507,10 @@ fn shade(
                                 let live = r.run(cover);
                                 if lean {
                                     if live != 0 {
-                                        lean_passed += POP4[live as usize];
+                                        // (Early tests counted their samples already.)
+                                        if !early {
+                                            lean_passed += POP4[live as usize];
+                                        }
                                         queue(quad, r.rows(), live, pending);
                                     }
                                 } else {
@@ -1544,8 +1547,6 @@ fn shade(
         }
     }
     flush(pending);
-    // Early tests counted their samples; else the lean case's live lanes passed.
-    let lean_passed = if early { 0 } else { lean_passed };
     DrawCounts {
         samples_passed: passed + early_passed + lean_passed,
         fragment_invocations: invocations,

@@ -686,27 +686,16 @@ impl Unorm8 {
         let places = Places::of(t, x, y, live);
         let old = self.load(t, &places);
         let s: [F4; 4] = src.map(|v| F4::new(v).clamp01());
-        let mut new: [Option<F4>; 4] = [None; 4];
-        if self.blend.enable {
-            let d = unsafe { C::decode(old) };
-            let s1: [F4; 4] = if self.uses_src1 {
-                src1.map(|v| F4::new(v).clamp01())
-            } else {
-                [F4::splat(0.0); 4]
-            };
-            let k = constants.map(|x| F4::splat(x.clamp(0.0, 1.0)));
-            for c in 0..4 {
-                if self.written[c] {
-                    new[c] = Some(self.blend_component::<0, _>(c, &s, &s1, &d, &k));
-                }
-            }
-        } else {
-            for c in 0..4 {
-                if self.written[c] {
-                    new[c] = Some(s[c]);
-                }
-            }
-        }
+        let zero = [F4::splat(0.0); 4];
+        let (d, s1) = match (self.blend.enable, self.uses_src1) {
+            (false, _) => (zero, zero),
+            (true, false) => (unsafe { C::decode(old) }, zero),
+            (true, true) => (
+                unsafe { C::decode(old) },
+                src1.map(|v| F4::new(v).clamp01()),
+            ),
+        };
+        let new = self.components::<0, _>(&s, &s1, &d, constants);
         self.store(t, &places, unsafe { C::pack(new, old) });
     }
 
@@ -884,38 +873,52 @@ impl Unorm8 {
         for c in 0..4 {
             s[c] = unsafe { W::load(p.src[c][k..k + W::QUADS].as_ptr().cast()) }.clamp01();
         }
-        let mut new: [Option<W>; 4] = [None; 4];
+        let mut d = [W::splat(0.0); 4];
+        let mut s1 = [W::splat(0.0); 4];
         if self.blend.enable {
-            let d = unsafe { W::decode(words, self.bgra) };
-            let mut s1 = [W::splat(0.0); 4];
+            d = unsafe { W::decode(words, self.bgra) };
             if self.uses_src1 {
                 for c in 0..4 {
                     s1[c] =
                         unsafe { W::load(p.src1[c][k..k + W::QUADS].as_ptr().cast()) }.clamp01();
                 }
             }
-            let mut kc = [W::splat(0.0); 4];
-            for c in 0..4 {
-                kc[c] = W::splat(constants[c].clamp(0.0, 1.0));
-            }
-            for c in 0..4 {
-                if self.written[c] {
-                    new[c] = Some(self.blend_component::<K, _>(c, &s, &s1, &d, &kc));
-                }
-            }
-        } else {
-            for c in 0..4 {
-                if self.written[c] {
-                    new[c] = Some(s[c]);
-                }
-            }
         }
+        let new = self.components::<K, _>(&s, &s1, &d, constants);
         let out = unsafe { W::split(W::pack(&new, words, self.bgra)) };
         for q in 0..W::QUADS {
             if let Some(pl) = &places[q] {
                 self.store_raw(t, pl, [out[2 * q], out[2 * q + 1]]);
             }
         }
+    }
+
+    /// The new value of each written component: the blend of the (clamped) sources `s`, `s1`
+    /// and destination `d` with blend equation `K` (see [`Self::blend_component`]), or the
+    /// source where blending is off (`d` and `s1` then unused); None where not written.
+    #[inline(always)]
+    fn components<const K: usize, V: Vector>(
+        &self,
+        s: &[V; 4],
+        s1: &[V; 4],
+        d: &[V; 4],
+        constants: [f32; 4],
+    ) -> [Option<V>; 4] {
+        let mut new: [Option<V>; 4] = [None; 4];
+        let mut k = [V::splat(0.0); 4];
+        for c in 0..4 {
+            k[c] = V::splat(constants[c].clamp(0.0, 1.0));
+        }
+        for c in 0..4 {
+            if self.written[c] {
+                new[c] = Some(if self.blend.enable {
+                    self.blend_component::<K, _>(c, s, s1, d, &k)
+                } else {
+                    s[c]
+                });
+            }
+        }
+        new
     }
 
     #[inline(always)]
