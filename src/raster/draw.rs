@@ -1048,6 +1048,231 @@ struct TriInputs {
     centroid: bool,
 }
 
+/// What the per-quad steps of [`shade`] read: the draw's state and what it decided once for
+/// the draw (plain functions, inlined into the quad loop, not closures called per quad).
+struct QuadSteps<'s, 'a, 't> {
+    state: &'s RasterState,
+    att: &'s Attachments<'a, 't>,
+    builtins: StageBuiltins,
+    plans: &'s [Option<Unorm8>],
+    /// The interpolated depth is needed (tests or FragCoord).
+    need_z: bool,
+    /// Depth (and stencil) tests before the shader.
+    early: bool,
+    /// A D32_SFLOAT or D16_UNORM depth plane alone, without the depth bounds test.
+    depth_only: Option<&'t Target<'a>>,
+}
+
+impl QuadSteps<'_, '_, '_> {
+    /// Depth clamping: to the viewport's depth range.
+    #[inline(always)]
+    fn clamp_depth(&self, z: f32) -> f32 {
+        let state = self.state;
+        if state.depth_clamp {
+            let (n, f) = (state.viewport.min_depth, state.viewport.max_depth);
+            z.clamp(n.min(f), n.max(f))
+        } else {
+            z
+        }
+    }
+
+    /// Writes a quad's per-quad input rows; returns the lanes to run (after early tests,
+    /// whose passing samples it adds to `early_passed`).
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    fn fill(
+        &self,
+        p: &Prim,
+        tri: &TriInputs,
+        quad: &Quad,
+        sample: Option<u32>,
+        rows: &mut [[u32; 4]],
+        early_passed: &mut u64,
+    ) -> u8 {
+        let v = &p.tri.verts;
+        // Where the inputs are evaluated: the pixel centers, or the shaded sample.
+        let (ox, oy) = match sample {
+            Some(s) => super::SAMPLES_4[s as usize],
+            None => (128, 128),
+        };
+        // Barycentric weights, vertex-major: b[i][lane] (read only for varying slopes,
+        // FragCoord and depth: a quad from a fully covered block may come without them).
+        let b: [F4; 3] = match sample {
+            _ if tri.slopes.is_empty()
+                && !self.need_z
+                && !self.builtins.reads(StageBuiltins::FRAG_COORD) =>
+            {
+                [F4::splat(0.0); 3]
+            }
+            Some(_) => {
+                let mut b = [[0f32; 4]; 3];
+                for l in 0..4 {
+                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                    let w = p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy);
+                    for i in 0..3 {
+                        b[i][l] = w[i];
+                    }
+                }
+                b.map(F4::new)
+            }
+            None => quad.bary.map(F4::new),
+        };
+        if !tri.slopes.is_empty() {
+            // Perspective-correct weights: b_i / w_i, normalized (the plain weights where the
+            // sum is zero or not finite). With one w for all three vertices (2D, orthographic
+            // projections) they are the plain weights.
+            let perspective = |b: &[F4; 3]| -> [F4; 3] {
+                if tri.plain {
+                    *b
+                } else {
+                    let winv = v.map(|v| F4::splat(v.w_inv));
+                    let q = [b[0] * winv[0], b[1] * winv[1], b[2] * winv[2]];
+                    let sum = q[0] + q[1] + q[2];
+                    std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
+                }
+            };
+            let pw = perspective(&b);
+            // Centroid inputs: where several samples are shaded by one invocation and a pixel
+            // is partly covered, at its first covered sample (inside the primitive and the
+            // pixel, as "Interpolation Decorations" asks); else where the others are.
+            let full = (1u32 << self.state.samples.min(31)) - 1;
+            let partial = |l: usize| quad.samples[l] != 0 && (quad.samples[l] as u32) != full;
+            let cb: Option<[F4; 3]> =
+                (tri.centroid && sample.is_none() && self.state.samples > 1 && (0..4).any(partial))
+                    .then(|| {
+                        let mut cb = quad.bary;
+                        for l in (0..4).filter(|&l| partial(l)) {
+                            let s = quad.samples[l].trailing_zeros() as usize;
+                            let (sx, sy) = super::SAMPLES_4[s];
+                            let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                            let w = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
+                            for i in 0..3 {
+                                cb[i][l] = w[i];
+                            }
+                        }
+                        cb.map(F4::new)
+                    });
+            let cpw = cb.as_ref().map(perspective);
+            for &(row, a0, d1, d2, noperspective, centroid) in &tri.slopes {
+                let w = match (centroid, &cb, &cpw, noperspective) {
+                    (true, Some(cb), _, true) => cb,
+                    (true, _, Some(cpw), false) => cpw,
+                    (_, _, _, true) => &b,
+                    _ => &pw,
+                };
+                let x = a0 + w[1] * d1 + w[2] * d2;
+                x.store(&mut rows[row]);
+            }
+        }
+        let (fx, fy) = (ox as f32 / 256.0, oy as f32 / 256.0);
+        let fc = IO_IN_FRAG_COORD as usize;
+        let (x0, y0) = (quad.x as f32 + fx, quad.y as f32 + fy);
+        let dot = |c: [f32; 3]| {
+            let c = c.map(F4::splat);
+            b[0] * c[0] + b[1] * c[1] + b[2] * c[2]
+        };
+        if self.builtins.reads(StageBuiltins::FRAG_COORD) {
+            rows[fc] = [x0, x0 + 1.0, x0, x0 + 1.0].map(f32::to_bits);
+            rows[fc + 1] = [y0, y0, y0 + 1.0, y0 + 1.0].map(f32::to_bits);
+            dot(v.map(|v| v.w_inv)).store(&mut rows[fc + 3]);
+        }
+        if self.need_z {
+            dot(v.map(|v| v.z)).store(&mut rows[fc + 2]);
+        }
+        if self.builtins.reads(StageBuiltins::SAMPLE) {
+            rows[IO_IN_SAMPLE_ID as usize] = [sample.unwrap_or(0); 4];
+            rows[IO_IN_SAMPLE_POSITION as usize] = [fx.to_bits(); 4];
+            rows[IO_IN_SAMPLE_POSITION as usize + 1] = [fy.to_bits(); 4];
+            let keep = match sample {
+                Some(s) => 1 << s,
+                None => u32::MAX,
+            };
+            rows[IO_IN_SAMPLE_MASK as usize] = quad.samples.map(|m| m as u32 & keep);
+        }
+        if let (Some([px, py, size]), true) =
+            (p.point, self.builtins.reads(StageBuiltins::POINT_COORD))
+        {
+            let pc = IO_IN_POINT_COORD as usize;
+            for l in 0..4 {
+                let (x, y) = (x0 + (l & 1) as f32, y0 + (l >> 1) as f32);
+                rows[pc][l] = ((x - px) / size + 0.5).to_bits();
+                rows[pc + 1][l] = ((y - py) / size + 0.5).to_bits();
+            }
+        }
+        if self.early {
+            // A D32_SFLOAT plane and a quad inside it: four lanes at once.
+            let d32 = self
+                .depth_only
+                .filter(|t| t.format == vk::Format::D32_SFLOAT);
+            if let (Some(t), false) = (d32, self.state.depth_clamp) {
+                let lanes = (0..4).fold(0u8, |m, l| {
+                    m | ((quad.samples[l] as u32 & self.state.sample_mask & 1) as u8) << l
+                }) & quad.mask;
+                // The depth the late tests would use: interpolated and biased.
+                let z = (F4::new(rows[fc + 2].map(f32::from_bits)) + F4::splat(p.bias)).lanes();
+                let at = (quad.x, quad.y);
+                if let Some(mask) = depth_quad_d32(t, &self.state.depth_stencil, at, lanes, z) {
+                    *early_passed += POP4[mask as usize];
+                    return mask;
+                }
+            }
+            let mut mask = 0u8;
+            for l in 0..4 {
+                if quad.mask >> l & 1 == 0
+                    || quad.samples[l] as u32 & self.state.sample_mask & 1 == 0
+                {
+                    continue;
+                }
+                // The depth the late tests would use: interpolated, biased, clamped.
+                let z0 = f32::from_bits(rows[fc + 2][l]) + p.bias;
+                let z = self.clamp_depth(z0);
+                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+                let survives = match self.depth_only {
+                    Some(t) => depth_test_only(t, &self.state.depth_stencil, (x, y, 0), z),
+                    None => {
+                        let facing = p.tri.front_facing;
+                        fragment_tests(&self.state.depth_stencil, self.att, facing, (x, y, 0), z)
+                    }
+                };
+                if survives {
+                    mask |= 1 << l;
+                }
+            }
+            *early_passed += POP4[mask as usize];
+            return mask;
+        }
+        quad.mask
+    }
+
+    /// A quad's outputs for the attachments merged a quad at a time, `live` its passing
+    /// lanes: they wait (merged as the primitive ends or enough quads wait).
+    #[inline(always)]
+    fn queue(&self, quad: &Quad, rows: &[[u32; 4]], live: u8, pending: &mut [Pending]) {
+        for (c, plan) in self.plans.iter().enumerate() {
+            let Some(plan) = plan else { continue };
+            let o = IO_OUT_LOCATIONS as usize + 4 * c;
+            let src = &rows[o..o + 4];
+            let s1 = IO_OUT_SRC1 as usize;
+            let src1 = plan.uses_src1.then(|| &rows[s1..s1 + 4]);
+            if pending[c].push((quad.x, quad.y), live, src, self.state.alpha_to_one, src1) {
+                let t = self.att.color[c].expect("a planned attachment").0;
+                plan.flush(t, &mut pending[c], self.state.blend_constants);
+            }
+        }
+    }
+
+    /// The waiting quads merged (as a primitive starts, and at the end: quads of one
+    /// primitive never overlap, so they merge in any grouping).
+    fn flush(&self, pending: &mut [Pending]) {
+        for (c, plan) in self.plans.iter().enumerate() {
+            if let Some(plan) = plan.filter(|_| !pending[c].is_empty()) {
+                let t = self.att.color[c].expect("a planned attachment").0;
+                plan.flush(t, &mut pending[c], self.state.blend_constants);
+            }
+        }
+    }
+}
+
 /// Runs the fragment stage of draw `d` on its primitives `list` (in order) inside `tile`, with
 /// the per-fragment tests and the color writes; returns the samples that passed and the
 /// fragment shader invocations.
@@ -1070,7 +1295,6 @@ fn shade(
         ..
     } = d.setup;
     let (builtins, fs, push) = (*builtins, d.fs, d.push);
-    let vp = state.viewport;
     // Sample shading: the fragment shader runs once per covered sample when the shader reads
     // SampleId / SamplePosition, or minSampleShading asks for more than one invocation per
     // pixel (running one per sample is always allowed then).
@@ -1112,15 +1336,6 @@ fn shade(
                 && fs.is_some_and(|f| f.pure)
                 && !builtins.writes_depth);
     let mut early_passed = 0u64;
-    // Depth clamping: to the viewport's depth range.
-    let clamp_depth = |z: f32| {
-        if state.depth_clamp {
-            let (n, f) = (vp.min_depth, vp.max_depth);
-            z.clamp(n.min(f), n.max(f))
-        } else {
-            z
-        }
-    };
     // A primitive's quads start: its per-primitive rows written, its slopes set up; returns
     // whether its quads need their barycentric weights.
     let enter = |p: &Prim, tri: &mut TriInputs, rows: &mut [[u32; 4]]| -> bool {
@@ -1152,157 +1367,14 @@ fn shade(
         }
         need_z || reads(StageBuiltins::FRAG_COORD) || !tri.slopes.is_empty()
     };
-    // Writes a quad's per-quad input rows; returns the lanes to run (after early tests).
-    let mut fill = |p: &Prim,
-                    tri: &TriInputs,
-                    quad: &Quad,
-                    sample: Option<u32>,
-                    rows: &mut [[u32; 4]]|
-     -> u8 {
-        let v = &p.tri.verts;
-        // Where the inputs are evaluated: the pixel centers, or the shaded sample.
-        let (ox, oy) = match sample {
-            Some(s) => super::SAMPLES_4[s as usize],
-            None => (128, 128),
-        };
-        // Barycentric weights, vertex-major: b[i][lane] (read only for varying slopes,
-        // FragCoord and depth: a quad from a fully covered block may come without them).
-        let b: [F4; 3] = match sample {
-            _ if tri.slopes.is_empty() && !need_z && !reads(StageBuiltins::FRAG_COORD) => {
-                [F4::splat(0.0); 3]
-            }
-            Some(_) => {
-                let mut b = [[0f32; 4]; 3];
-                for l in 0..4 {
-                    let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                    let w = p.tri.bary_at(x as i64 * 256 + ox, y as i64 * 256 + oy);
-                    for i in 0..3 {
-                        b[i][l] = w[i];
-                    }
-                }
-                b.map(F4::new)
-            }
-            None => quad.bary.map(F4::new),
-        };
-        if !tri.slopes.is_empty() {
-            // Perspective-correct weights: b_i / w_i, normalized (the plain weights where the
-            // sum is zero or not finite). With one w for all three vertices (2D, orthographic
-            // projections) they are the plain weights.
-            let perspective = |b: &[F4; 3]| -> [F4; 3] {
-                if tri.plain {
-                    *b
-                } else {
-                    let winv = v.map(|v| F4::splat(v.w_inv));
-                    let q = [b[0] * winv[0], b[1] * winv[1], b[2] * winv[2]];
-                    let sum = q[0] + q[1] + q[2];
-                    std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
-                }
-            };
-            let pw = perspective(&b);
-            // Centroid inputs: where several samples are shaded by one invocation and a pixel
-            // is partly covered, at its first covered sample (inside the primitive and the
-            // pixel, as "Interpolation Decorations" asks); else where the others are.
-            let full = (1u32 << state.samples.min(31)) - 1;
-            let partial = |l: usize| quad.samples[l] != 0 && (quad.samples[l] as u32) != full;
-            let cb: Option<[F4; 3]> =
-                (tri.centroid && sample.is_none() && state.samples > 1 && (0..4).any(partial))
-                    .then(|| {
-                        let mut cb = quad.bary;
-                        for l in (0..4).filter(|&l| partial(l)) {
-                            let s = quad.samples[l].trailing_zeros() as usize;
-                            let (sx, sy) = super::SAMPLES_4[s];
-                            let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                            let w = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
-                            for i in 0..3 {
-                                cb[i][l] = w[i];
-                            }
-                        }
-                        cb.map(F4::new)
-                    });
-            let cpw = cb.as_ref().map(perspective);
-            for &(row, a0, d1, d2, noperspective, centroid) in &tri.slopes {
-                let w = match (centroid, &cb, &cpw, noperspective) {
-                    (true, Some(cb), _, true) => cb,
-                    (true, _, Some(cpw), false) => cpw,
-                    (_, _, _, true) => &b,
-                    _ => &pw,
-                };
-                let x = a0 + w[1] * d1 + w[2] * d2;
-                x.store(&mut rows[row]);
-            }
-        }
-        let (fx, fy) = (ox as f32 / 256.0, oy as f32 / 256.0);
-        let fc = IO_IN_FRAG_COORD as usize;
-        let (x0, y0) = (quad.x as f32 + fx, quad.y as f32 + fy);
-        let dot = |c: [f32; 3]| {
-            let c = c.map(F4::splat);
-            b[0] * c[0] + b[1] * c[1] + b[2] * c[2]
-        };
-        if reads(StageBuiltins::FRAG_COORD) {
-            rows[fc] = [x0, x0 + 1.0, x0, x0 + 1.0].map(f32::to_bits);
-            rows[fc + 1] = [y0, y0, y0 + 1.0, y0 + 1.0].map(f32::to_bits);
-            dot(v.map(|v| v.w_inv)).store(&mut rows[fc + 3]);
-        }
-        if need_z {
-            dot(v.map(|v| v.z)).store(&mut rows[fc + 2]);
-        }
-        if reads(StageBuiltins::SAMPLE) {
-            rows[IO_IN_SAMPLE_ID as usize] = [sample.unwrap_or(0); 4];
-            rows[IO_IN_SAMPLE_POSITION as usize] = [fx.to_bits(); 4];
-            rows[IO_IN_SAMPLE_POSITION as usize + 1] = [fy.to_bits(); 4];
-            let keep = match sample {
-                Some(s) => 1 << s,
-                None => u32::MAX,
-            };
-            rows[IO_IN_SAMPLE_MASK as usize] = quad.samples.map(|m| m as u32 & keep);
-        }
-        if let (Some([px, py, size]), true) = (p.point, reads(StageBuiltins::POINT_COORD)) {
-            let pc = IO_IN_POINT_COORD as usize;
-            for l in 0..4 {
-                let (x, y) = (x0 + (l & 1) as f32, y0 + (l >> 1) as f32);
-                rows[pc][l] = ((x - px) / size + 0.5).to_bits();
-                rows[pc + 1][l] = ((y - py) / size + 0.5).to_bits();
-            }
-        }
-        if early {
-            // A D32_SFLOAT plane and a quad inside it: four lanes at once.
-            let d32 = depth_only.filter(|t| t.format == vk::Format::D32_SFLOAT);
-            if let (Some(t), false) = (d32, state.depth_clamp) {
-                let lanes = (0..4).fold(0u8, |m, l| {
-                    m | ((quad.samples[l] as u32 & state.sample_mask & 1) as u8) << l
-                }) & quad.mask;
-                // The depth the late tests would use: interpolated and biased.
-                let z = (F4::new(rows[fc + 2].map(f32::from_bits)) + F4::splat(p.bias)).lanes();
-                let at = (quad.x, quad.y);
-                if let Some(mask) = depth_quad_d32(t, &state.depth_stencil, at, lanes, z) {
-                    early_passed += POP4[mask as usize];
-                    return mask;
-                }
-            }
-            let mut mask = 0u8;
-            for l in 0..4 {
-                if quad.mask >> l & 1 == 0 || quad.samples[l] as u32 & state.sample_mask & 1 == 0 {
-                    continue;
-                }
-                // The depth the late tests would use: interpolated, biased, clamped.
-                let z0 = f32::from_bits(rows[fc + 2][l]) + p.bias;
-                let z = clamp_depth(z0);
-                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                let survives = match depth_only {
-                    Some(t) => depth_test_only(t, &state.depth_stencil, (x, y, 0), z),
-                    None => {
-                        let facing = p.tri.front_facing;
-                        fragment_tests(&state.depth_stencil, att, facing, (x, y, 0), z)
-                    }
-                };
-                if survives {
-                    mask |= 1 << l;
-                }
-            }
-            early_passed += POP4[mask as usize];
-            return mask;
-        }
-        quad.mask
+    let cx = QuadSteps {
+        state,
+        att,
+        builtins,
+        plans,
+        need_z,
+        early,
+        depth_only,
     };
     // Writes lane l's outputs to color attachment c at sample (x, y, s).
     let write_lane = |c: usize, rows: &[[u32; 4]], l: usize, at: (i32, i32, u32)| {
@@ -1327,21 +1399,6 @@ fn shade(
     // One sample per pixel: a quad's pixels are distinct, so its tests run first and its
     // color writes after them, per attachment (a quad at a time where `plans` has one).
     let single = state.samples <= 1 && !per_sample;
-    // A quad's outputs for the attachments merged a quad at a time, `live` its passing
-    // lanes: they wait (merged as the primitive ends or enough quads wait).
-    let queue = |quad: &Quad, rows: &[[u32; 4]], live: u8, pending: &mut [Pending]| {
-        for (c, plan) in plans.iter().enumerate() {
-            let Some(plan) = plan else { continue };
-            let o = IO_OUT_LOCATIONS as usize + 4 * c;
-            let src = &rows[o..o + 4];
-            let s1 = IO_OUT_SRC1 as usize;
-            let src1 = plan.uses_src1.then(|| &rows[s1..s1 + 4]);
-            if pending[c].push((quad.x, quad.y), live, src, state.alpha_to_one, src1) {
-                let t = att.color[c].expect("a planned attachment").0;
-                plan.flush(t, &mut pending[c], state.blend_constants);
-            }
-        }
-    };
     let mut passed = 0u64;
     let mut take = |p: &Prim,
                     quad: &Quad,
@@ -1413,7 +1470,7 @@ fn shade(
                     } else {
                         z0 + p.bias
                     };
-                    let z = clamp_depth(z0);
+                    let z = cx.clamp_depth(z0);
                     let survives = match (tests_apply, depth_only) {
                         (false, _) => true,
                         (true, Some(t)) => depth_test_only(t, &state.depth_stencil, (x, y, s), z),
@@ -1446,7 +1503,7 @@ fn shade(
         if pass == 0 {
             return;
         }
-        queue(quad, rows, pass, pending);
+        cx.queue(quad, rows, pass, pending);
         for (c, plan) in plans.iter().enumerate() {
             if plan.is_none() {
                 for l in 0..4 {
@@ -1455,16 +1512,6 @@ fn shade(
                         write_lane(c, rows, l, (x, y, 0));
                     }
                 }
-            }
-        }
-    };
-    // The waiting quads merged (as a primitive starts, and at the end: quads of one
-    // primitive never overlap, so they merge in any grouping).
-    let flush = |pending: &mut [Pending]| {
-        for (c, plan) in plans.iter().enumerate() {
-            if let Some(plan) = plan.filter(|_| !pending[c].is_empty()) {
-                let t = att.color[c].expect("a planned attachment").0;
-                plan.flush(t, &mut pending[c], state.blend_constants);
             }
         }
     };
@@ -1497,11 +1544,13 @@ fn shade(
                     per_sample,
                     |p, at| match at {
                         None => {
-                            flush(pending);
+                            cx.flush(pending);
                             enter(p, tri, r.rows_mut())
                         }
                         Some((quad, sample)) => {
-                            let cover = fill(p, tri, quad, sample, r.rows_mut()) & 0xf;
+                            let cover =
+                                cx.fill(p, tri, quad, sample, r.rows_mut(), &mut early_passed)
+                                    & 0xf;
                             if cover != 0 {
                                 invocations += POP4[cover as usize];
                                 let live = r.run(cover);
@@ -1511,7 +1560,7 @@ fn shade(
                                         if !early {
                                             lean_passed += POP4[live as usize];
                                         }
-                                        queue(quad, r.rows(), live, pending);
+                                        cx.queue(quad, r.rows(), live, pending);
                                     }
                                 } else {
                                     take(p, quad, sample, r.rows(), live, pending);
@@ -1536,7 +1585,8 @@ fn shade(
                 |p, at| match at {
                     None => enter(p, tri, &mut rows),
                     Some((quad, sample)) => {
-                        let live = fill(p, tri, quad, sample, &mut rows) & 0xf;
+                        let live =
+                            cx.fill(p, tri, quad, sample, &mut rows, &mut early_passed) & 0xf;
                         if live != 0 {
                             take(p, quad, sample, &rows, live, pending);
                         }
@@ -1546,7 +1596,7 @@ fn shade(
             )
         }
     }
-    flush(pending);
+    cx.flush(pending);
     DrawCounts {
         samples_passed: passed + early_passed + lean_passed,
         fragment_invocations: invocations,

@@ -10,6 +10,10 @@ use super::blend::BlendAttachment;
 use super::draw::Target;
 use super::lanes::F4;
 use ash::vk;
+#[cfg(target_arch = "x86_64")]
+use std::arch::x86_64::{
+    __m128i, _mm_cvtsi128_si64, _mm_extract_epi64, _mm_set_epi64x, _mm_setzero_si128,
+};
 
 use super::lanes::Lanes;
 use std::ops::{Add, Mul, Sub};
@@ -186,16 +190,18 @@ trait Wide: Vector {
     /// # Safety
     /// The CPU has the type's instructions; `p` points to that many floats.
     unsafe fn load(p: *const f32) -> Self;
-    /// The words of the first `2 QUADS` pairs (each two lanes, as stored).
+    /// The words of the first `QUADS` quads (each two pairs of lanes, as stored: see
+    /// [`quad_words`]), joined in registers: a vector load of words just stored one by one
+    /// would wait for the stores (no store forwarding), tens of cycles.
     ///
     /// # Safety
     /// The CPU has the type's instructions.
-    unsafe fn join(pairs: &[u64; 8]) -> Self::Words;
-    /// The pairs of `w`, as [`Wide::join`] takes them (the rest 0).
+    unsafe fn join(quads: &[__m128i; 4]) -> Self::Words;
+    /// The quads of `w`, as [`Wide::join`] takes them (the rest 0).
     ///
     /// # Safety
     /// The CPU has the type's instructions.
-    unsafe fn split(w: Self::Words) -> [u64; 8];
+    unsafe fn split(w: Self::Words) -> [__m128i; 4];
     /// Component-major floats of the words (R, G, B, A; bytes 2, 1, 0, 3 with `bgra`): code
     /// / 255.
     ///
@@ -207,6 +213,31 @@ trait Wide: Vector {
     /// # Safety
     /// The CPU has the type's instructions.
     unsafe fn pack(new: &[Option<Self>; 4], old: Self::Words, bgra: bool) -> Self::Words;
+}
+
+/// A quad's two pairs of words (its rows) in one register.
+///
+/// # Safety
+/// The CPU has SSE4.1 (the wide types' code only).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn quad_words(w: [u64; 2]) -> __m128i {
+    unsafe { _mm_set_epi64x(w[1] as i64, w[0] as i64) }
+}
+
+/// The two pairs of words of a quad's register ([`quad_words`] undone).
+///
+/// # Safety
+/// The CPU has SSE4.1 (the wide types' code only).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+unsafe fn quad_pairs(v: __m128i) -> [u64; 2] {
+    unsafe {
+        [
+            _mm_cvtsi128_si64(v) as u64,
+            _mm_extract_epi64::<1>(v) as u64,
+        ]
+    }
 }
 
 /// The byte of component `c` (R, G, B, A) in an RGBA8 or (`bgra`) BGRA8 word.
@@ -226,7 +257,8 @@ fn byte_of(c: usize, bgra: bool) -> i32 {
 macro_rules! wide {
     (
         $t:ident, $v:ty, $i:ty, $quads:expr, join: |$w:ident| $join:expr,
-        load: $load:ident, store_i: $store_i:ident, set1: $set1:ident, setzero: $setzero:ident,
+        split: |$s:ident| $split:expr,
+        load: $load:ident, set1: $set1:ident, setzero: $setzero:ident,
         add: $add:ident, sub: $sub:ident, mul: $mul:ident, min: $min:ident, max: $max:ident,
         set1_i: $set1_i:ident, srl: $srl:ident, sll: $sll:ident, and_i: $and_i:ident,
         or_i: $or_i:ident, cvt: $cvt:ident, fnmadd: $fnmadd:ident, fmadd: $fmadd:ident
@@ -288,15 +320,13 @@ macro_rules! wide {
             }
 
             #[inline(always)]
-            unsafe fn join($w: &[u64; 8]) -> $i {
+            unsafe fn join($w: &[__m128i; 4]) -> $i {
                 unsafe { $join }
             }
 
             #[inline(always)]
-            unsafe fn split(w: $i) -> [u64; 8] {
-                let mut out = [0u64; 8];
-                unsafe { $store_i(out.as_mut_ptr() as *mut _, w) };
-                out
+            unsafe fn split($s: $i) -> [__m128i; 4] {
+                unsafe { $split }
             }
 
             /// code / 255 as the codec's f32 division gives it, by `q = x r` and one fused
@@ -346,8 +376,12 @@ mod f8 {
     use std::arch::x86_64::*;
 
     wide!(F8, __m256, __m256i, 2,
-        join: |w| _mm256_set_epi64x(w[3] as i64, w[2] as i64, w[1] as i64, w[0] as i64),
-        load: _mm256_loadu_ps, store_i: _mm256_storeu_si256, set1: _mm256_set1_ps,
+        join: |w| _mm256_set_m128i(w[1], w[0]),
+        split: |w| [
+            _mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w),
+            _mm_setzero_si128(), _mm_setzero_si128(),
+        ],
+        load: _mm256_loadu_ps, set1: _mm256_set1_ps,
         setzero: _mm256_setzero_ps, add: _mm256_add_ps, sub: _mm256_sub_ps,
         mul: _mm256_mul_ps, min: _mm256_min_ps, max: _mm256_max_ps,
         set1_i: _mm256_set1_epi32, srl: _mm256_srl_epi32, sll: _mm256_sll_epi32,
@@ -393,11 +427,15 @@ mod x16 {
     use std::arch::x86_64::*;
 
     wide!(F16, __m512, __m512i, 4,
-        join: |w| _mm512_set_epi64(
-            w[7] as i64, w[6] as i64, w[5] as i64, w[4] as i64,
-            w[3] as i64, w[2] as i64, w[1] as i64, w[0] as i64,
+        join: |w| _mm512_inserti64x4::<1>(
+            _mm512_castsi256_si512(_mm256_set_m128i(w[1], w[0])),
+            _mm256_set_m128i(w[3], w[2]),
         ),
-        load: _mm512_loadu_ps, store_i: _mm512_storeu_si512, set1: _mm512_set1_ps,
+        split: |w| [
+            _mm512_extracti32x4_epi32::<0>(w), _mm512_extracti32x4_epi32::<1>(w),
+            _mm512_extracti32x4_epi32::<2>(w), _mm512_extracti32x4_epi32::<3>(w),
+        ],
+        load: _mm512_loadu_ps, set1: _mm512_set1_ps,
         setzero: _mm512_setzero_ps, add: _mm512_add_ps, sub: _mm512_sub_ps,
         mul: _mm512_mul_ps, min: _mm512_min_ps, max: _mm512_max_ps,
         set1_i: _mm512_set1_epi32, srl: _mm512_srl_epi32, sll: _mm512_sll_epi32,
@@ -861,11 +899,11 @@ impl Unorm8 {
         // The destination words in registers (a round trip through memory would stall on
         // store forwarding); BGRA handled by the codec's byte order.
         let mut places = [const { None }; 4];
-        let mut raw = [0u64; 8];
+        let mut raw = [unsafe { _mm_setzero_si128() }; 4];
         for q in 0..W::QUADS {
             let (x, y, live) = p.at[k + q];
             let pl = Places::of(t, x, y, live);
-            [raw[2 * q], raw[2 * q + 1]] = self.load_raw(t, &pl);
+            raw[q] = unsafe { quad_words(self.load_raw(t, &pl)) };
             places[q] = Some(pl);
         }
         let words = unsafe { W::join(&raw) };
@@ -888,7 +926,7 @@ impl Unorm8 {
         let out = unsafe { W::split(W::pack(&new, words, self.bgra)) };
         for q in 0..W::QUADS {
             if let Some(pl) = &places[q] {
-                self.store_raw(t, pl, [out[2 * q], out[2 * q + 1]]);
+                self.store_raw(t, pl, unsafe { quad_pairs(out[q]) });
             }
         }
     }
@@ -1205,6 +1243,10 @@ mod tests {
             });
             let pairs: [u64; 8] =
                 std::array::from_fn(|i| px[2 * i] as u64 | (px[2 * i + 1] as u64) << 32);
+            // SAFETY: SSE4.1 is there wherever AVX2 is (only used below when it is).
+            let pairs: [__m128i; 4] = std::array::from_fn(|q| unsafe {
+                _mm_set_epi64x(pairs[2 * q + 1] as i64, pairs[2 * q] as i64)
+            });
             for bgra in [false, true] {
                 let want = |l: usize, c: usize| {
                     let b = byte_of(c, bgra);

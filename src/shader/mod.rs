@@ -721,6 +721,23 @@ impl FragmentKernel {
     }
 }
 
+/// The lane mask rows of the 16 coverages (bit l set: lane l all ones).
+const LANE_MASKS: [[u32; 4]; 16] = {
+    let mut t = [[0u32; 4]; 16];
+    let mut m = 0;
+    while m < 16 {
+        let mut l = 0;
+        while l < 4 {
+            if m >> l & 1 == 1 {
+                t[m][l] = u32::MAX;
+            }
+            l += 1;
+        }
+        m += 1;
+    }
+    t
+};
+
 /// Runs a fragment kernel's quads one call each ([`FragmentKernel::with_runner`]).
 pub struct QuadRunner<'a> {
     calls: runtime::StageCalls<'a>,
@@ -747,7 +764,9 @@ impl QuadRunner<'_> {
     #[inline(always)]
     pub fn run(&mut self, cover: u8) -> u8 {
         let io = &mut self.io[..];
-        let on: [u32; 4] = std::array::from_fn(|l| 0u32.wrapping_sub((cover >> l & 1) as u32));
+        // One 16-byte copy from a table: the compiled code reads the row as one vector, and
+        // four separate stores would not forward to that load (a stall of tens of cycles).
+        let on = LANE_MASKS[cover as usize & 15];
         if self.reads & StageBuiltins::HELPER != 0 {
             io[runtime::IO_IN_HELPER as usize] = on.map(|m| !m);
         }

@@ -675,7 +675,17 @@ pub fn graphics(ctx: &Ctx) {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let runs = |name: &str| if only(name) { (1 + repeat, 5) } else { (0, 1) };
+    let timed: usize = std::env::var("SOFTVK_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let runs = |name: &str| {
+        if only(name) {
+            (1 + repeat, timed)
+        } else {
+            (0, 1)
+        }
+    };
     ctx.round_trips(&[scene], runs("scene").0);
     let t = median(ctx.round_trips(&[scene], runs("scene").1));
     // Check: the nearer layer's texel at a pixel center is what was drawn there (the
