@@ -185,7 +185,8 @@ trait Wide: Vector {
     const QUADS: usize;
     /// `4 QUADS` RGBA8 / BGRA8 words in a register.
     type Words: Copy;
-    /// `4 QUADS` floats from `p`.
+    /// `4 QUADS` floats from `p`, a quad's four (16 bytes) at a time: they were stored a
+    /// quad at a time, and one wider load of several such stores would wait for them.
     ///
     /// # Safety
     /// The CPU has the type's instructions; `p` points to that many floats.
@@ -258,7 +259,7 @@ macro_rules! wide {
     (
         $t:ident, $v:ty, $i:ty, $quads:expr, join: |$w:ident| $join:expr,
         split: |$s:ident| $split:expr,
-        load: $load:ident, set1: $set1:ident, setzero: $setzero:ident,
+        cast: $cast:ident, set1: $set1:ident, setzero: $setzero:ident,
         add: $add:ident, sub: $sub:ident, mul: $mul:ident, min: $min:ident, max: $max:ident,
         set1_i: $set1_i:ident, srl: $srl:ident, sll: $sll:ident, and_i: $and_i:ident,
         or_i: $or_i:ident, cvt: $cvt:ident, fnmadd: $fnmadd:ident, fmadd: $fmadd:ident
@@ -316,7 +317,11 @@ macro_rules! wide {
 
             #[inline(always)]
             unsafe fn load(p: *const f32) -> $t {
-                $t(unsafe { $load(p) })
+                let mut q = [unsafe { _mm_setzero_si128() }; 4];
+                for (i, q) in q.iter_mut().enumerate().take($quads) {
+                    *q = unsafe { _mm_loadu_si128(p.add(4 * i).cast()) };
+                }
+                $t(unsafe { $cast(<$t as Wide>::join(&q)) })
             }
 
             #[inline(always)]
@@ -381,7 +386,7 @@ mod f8 {
             _mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w),
             _mm_setzero_si128(), _mm_setzero_si128(),
         ],
-        load: _mm256_loadu_ps, set1: _mm256_set1_ps,
+        cast: _mm256_castsi256_ps, set1: _mm256_set1_ps,
         setzero: _mm256_setzero_ps, add: _mm256_add_ps, sub: _mm256_sub_ps,
         mul: _mm256_mul_ps, min: _mm256_min_ps, max: _mm256_max_ps,
         set1_i: _mm256_set1_epi32, srl: _mm256_srl_epi32, sll: _mm256_sll_epi32,
@@ -435,7 +440,7 @@ mod x16 {
             _mm512_extracti32x4_epi32::<0>(w), _mm512_extracti32x4_epi32::<1>(w),
             _mm512_extracti32x4_epi32::<2>(w), _mm512_extracti32x4_epi32::<3>(w),
         ],
-        load: _mm512_loadu_ps, set1: _mm512_set1_ps,
+        cast: _mm512_castsi512_ps, set1: _mm512_set1_ps,
         setzero: _mm512_setzero_ps, add: _mm512_add_ps, sub: _mm512_sub_ps,
         mul: _mm512_mul_ps, min: _mm512_min_ps, max: _mm512_max_ps,
         set1_i: _mm512_set1_epi32, srl: _mm512_srl_epi32, sll: _mm512_sll_epi32,
