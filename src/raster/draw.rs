@@ -1164,7 +1164,11 @@ impl QuadSteps<'_, '_, '_> {
                 x.store(&mut rows[row]);
             }
         }
-        let (fx, fy) = (ox as f32 / 256.0, oy as f32 / 256.0);
+        // (Exact: multiples of 1/256; a constant for pixel centers.)
+        let (fx, fy) = match sample {
+            Some(_) => (ox as f32 / 256.0, oy as f32 / 256.0),
+            None => (0.5, 0.5),
+        };
         let fc = IO_IN_FRAG_COORD as usize;
         let (x0, y0) = (quad.x as f32 + fx, quad.y as f32 + fy);
         let dot = |c: [f32; 3]| {

@@ -198,6 +198,12 @@ trait Wide: Vector {
     /// # Safety
     /// The CPU has the type's instructions.
     unsafe fn join(quads: &[__m128i; 4]) -> Self::Words;
+    /// `w` with quad `q`'s words (below `QUADS`) replaced by `v`: built one quad at a time,
+    /// the words stay in registers (an array of them is read back as one vector).
+    ///
+    /// # Safety
+    /// The CPU has the type's instructions.
+    unsafe fn with_quad(w: Self::Words, q: usize, v: __m128i) -> Self::Words;
     /// The quads of `w`, as [`Wide::join`] takes them (the rest 0).
     ///
     /// # Safety
@@ -258,6 +264,7 @@ fn byte_of(c: usize, bgra: bool) -> i32 {
 macro_rules! wide {
     (
         $t:ident, $v:ty, $i:ty, $quads:expr, join: |$w:ident| $join:expr,
+        with_quad: |$wq:ident, $q:ident, $qv:ident| $with_quad:expr,
         split: |$s:ident| $split:expr,
         cast: $cast:ident, set1: $set1:ident, setzero: $setzero:ident,
         add: $add:ident, sub: $sub:ident, mul: $mul:ident, min: $min:ident, max: $max:ident,
@@ -317,11 +324,18 @@ macro_rules! wide {
 
             #[inline(always)]
             unsafe fn load(p: *const f32) -> $t {
-                let mut q = [unsafe { _mm_setzero_si128() }; 4];
-                for (i, q) in q.iter_mut().enumerate().take($quads) {
-                    *q = unsafe { _mm_loadu_si128(p.add(4 * i).cast()) };
+                let mut w = unsafe { <$t as Wide>::join(&[_mm_setzero_si128(); 4]) };
+                for i in 0..$quads {
+                    // Volatile: one load per quad, never combined into one wide load.
+                    let v = unsafe { std::ptr::read_volatile(p.add(4 * i).cast::<__m128i>()) };
+                    w = unsafe { <$t as Wide>::with_quad(w, i, v) };
                 }
-                $t(unsafe { $cast(<$t as Wide>::join(&q)) })
+                $t(unsafe { $cast(w) })
+            }
+
+            #[inline(always)]
+            unsafe fn with_quad($wq: $i, $q: usize, $qv: __m128i) -> $i {
+                unsafe { $with_quad }
             }
 
             #[inline(always)]
@@ -382,6 +396,10 @@ mod f8 {
 
     wide!(F8, __m256, __m256i, 2,
         join: |w| _mm256_set_m128i(w[1], w[0]),
+        with_quad: |w, q, v| match q {
+            0 => _mm256_inserti128_si256::<0>(w, v),
+            _ => _mm256_inserti128_si256::<1>(w, v),
+        },
         split: |w| [
             _mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w),
             _mm_setzero_si128(), _mm_setzero_si128(),
@@ -436,6 +454,12 @@ mod x16 {
             _mm512_castsi256_si512(_mm256_set_m128i(w[1], w[0])),
             _mm256_set_m128i(w[3], w[2]),
         ),
+        with_quad: |w, q, v| match q {
+            0 => _mm512_inserti32x4::<0>(w, v),
+            1 => _mm512_inserti32x4::<1>(w, v),
+            2 => _mm512_inserti32x4::<2>(w, v),
+            _ => _mm512_inserti32x4::<3>(w, v),
+        },
         split: |w| [
             _mm512_extracti32x4_epi32::<0>(w), _mm512_extracti32x4_epi32::<1>(w),
             _mm512_extracti32x4_epi32::<2>(w), _mm512_extracti32x4_epi32::<3>(w),
@@ -904,14 +928,13 @@ impl Unorm8 {
         // The destination words in registers (a round trip through memory would stall on
         // store forwarding); BGRA handled by the codec's byte order.
         let mut places = [const { None }; 4];
-        let mut raw = [unsafe { _mm_setzero_si128() }; 4];
+        let mut words = unsafe { W::join(&[_mm_setzero_si128(); 4]) };
         for q in 0..W::QUADS {
             let (x, y, live) = p.at[k + q];
             let pl = Places::of(t, x, y, live);
-            raw[q] = unsafe { quad_words(self.load_raw(t, &pl)) };
+            words = unsafe { W::with_quad(words, q, quad_words(self.load_raw(t, &pl))) };
             places[q] = Some(pl);
         }
-        let words = unsafe { W::join(&raw) };
         let mut s = [W::splat(0.0); 4];
         for c in 0..4 {
             s[c] = unsafe { W::load(p.src[c][k..k + W::QUADS].as_ptr().cast()) }.clamp01();
@@ -1024,13 +1047,14 @@ pub const N_PENDING: usize = 8;
 
 /// Quads waiting to be merged into one attachment, in order, none overlapping another (one
 /// primitive's): their places and live lanes, outputs and second outputs (component-major).
+#[repr(C, align(64))]
 pub struct Pending {
-    len: usize,
-    at: [(i32, i32, u8); N_PENDING],
-    /// The floats' bits, component-major (`src[c][quad][lane]`): consecutive quads' lanes of
-    /// a component are one vector load.
+    /// The floats' bits, component-major (`src[c][quad][lane]`), each quad's 16-byte aligned
+    /// (read as vectors).
     src: [[[u32; 4]; N_PENDING]; 4],
     src1: [[[u32; 4]; N_PENDING]; 4],
+    len: usize,
+    at: [(i32, i32, u8); N_PENDING],
 }
 
 impl Default for Pending {
