@@ -1763,10 +1763,20 @@ fn depth_quad_d32(
     let old = [word(r0, 0), word(r0, 4), word(r1, 0), word(r1, 4)];
     let pass = depth::compare4(ds.depth_compare, z, old) & lanes;
     if ds.depth_write && pass != 0 {
-        let new: [f32; 4] = std::array::from_fn(|l| if pass >> l & 1 == 1 { z[l] } else { old[l] });
-        let pair = |p: f32, q: f32| (p.to_bits() as u64 | (q.to_bits() as u64) << 32).to_le_bytes();
-        t.store::<8>(a, pair(new[0], new[1]));
-        t.store::<8>(b, pair(new[2], new[3]));
+        // Each row's two words, the passing lanes' replaced (in registers: an array written
+        // word by word and read back as pairs would wait for its stores).
+        let row = |r: [u8; 8], lo: f32, hi: f32, m: u8| -> [u8; 8] {
+            let mut v = u64::from_le_bytes(r);
+            if m & 1 == 1 {
+                v = (v & !0xffff_ffff) | lo.to_bits() as u64;
+            }
+            if m & 2 == 2 {
+                v = (v & 0xffff_ffff) | (hi.to_bits() as u64) << 32;
+            }
+            v.to_le_bytes()
+        };
+        t.store::<8>(a, row(r0, z[0], z[1], pass));
+        t.store::<8>(b, row(r1, z[2], z[3], pass >> 2));
     }
     Some(pass)
 }
