@@ -336,6 +336,30 @@ pub fn prepare(
     call: DrawCall,
     batch: &mut Batch,
 ) -> Result<Statistics> {
+    // The draw's stream and lists in the batch's buffers (no allocations per small draw).
+    let mut scratch = std::mem::take(&mut batch.scratch);
+    let r = prepare_with(g, views, push, call, batch, &mut scratch);
+    batch.scratch = scratch;
+    r
+}
+
+/// A draw's vertex stream, primitive list and distinct vertices, kept by the batch for the
+/// next draw.
+#[derive(Debug, Default)]
+struct Scratch {
+    stream: assembly::Stream,
+    prims: Vec<usize>,
+    unique: Vec<u32>,
+}
+
+fn prepare_with(
+    g: &Graphics,
+    views: &DrawViews,
+    push: &[u8],
+    call: DrawCall,
+    batch: &mut Batch,
+    scratch: &mut Scratch,
+) -> Result<Statistics> {
     let mut counted = Statistics::default();
     let p = g.pipeline.as_ref().ok_or_else(|| {
         Error::invalid("a draw with no graphics pipeline bound (VUID-vkCmdDraw-None-08606)")
@@ -349,7 +373,8 @@ pub fn prepare(
         return Ok(counted);
     };
     // The vertex stream of one instance.
-    let stream = if call.indexed {
+    let indexed_stream;
+    let stream: &assembly::Stream = if call.indexed {
         let ib = g.index.as_ref().ok_or_else(|| {
             Error::invalid(
                 "an indexed draw with no index buffer bound (VUID-vkCmdDrawIndexed-None-07312)",
@@ -370,18 +395,21 @@ pub fn prepare(
             .span(ib.offset + start, bytes.len() as u64)?
             .read(0, &mut bytes);
         let restart = s.primitive_restart;
-        assembly::indexed(
+        indexed_stream = assembly::indexed(
             &bytes,
             ib.index_type,
             0,
             call.count,
             call.vertex_offset,
             restart,
-        )
+        );
+        &indexed_stream
     } else {
-        assembly::direct(call.first, call.count)
+        assembly::direct_into(call.first, call.count, &mut scratch.stream);
+        &scratch.stream
     };
-    let (per, prims_one) = assembly::primitive_list(s.topology, &stream);
+    let per = assembly::primitive_list_into(s.topology, stream, &mut scratch.prims);
+    let prims_one = &scratch.prims;
     // Input assembly, per instance and view: the stream's vertices (restarts are not
     // vertices; those of an incomplete primitive count, as the spec allows) and its complete
     // primitives.
@@ -403,11 +431,15 @@ pub fn prepare(
     // stream's distinct vertex indices, in order of first use, and each position's slot.
     // A direct draw's stream is its distinct vertices in order.
     // (None: position k is slot k, a direct draw's.)
-    let (unique, slot) = if call.indexed {
-        let (unique, slot) = distinct(&stream);
-        (unique, Some(slot))
+    let indexed_unique;
+    let (unique, slot): (&[u32], _) = if call.indexed {
+        let (unique, slot) = distinct(stream);
+        indexed_unique = unique;
+        (&indexed_unique, Some(slot))
     } else {
-        (stream.iter().map(|v| v.unwrap_or(0)).collect(), None)
+        scratch.unique.clear();
+        scratch.unique.extend(stream.iter().map(|v| v.unwrap_or(0)));
+        (&scratch.unique, None)
     };
     // Vertex buffers as the fetch sees them.
     // (On the stack: bindings are numbered below maxVertexInputBindings.)
@@ -438,11 +470,12 @@ pub fn prepare(
     let source = Fetch {
         attributes: &s.attributes,
         bindings,
-        unique: &unique,
+        unique,
         first_instance: call.first_instance,
     };
     let n = unique.len();
-    let prims = match (&slot, call.instances) {
+    let several;
+    let prims: &[usize] = match (&slot, call.instances) {
         // One instance of a direct draw: the positions are the slots.
         (None, 1) => prims_one,
         _ => {
@@ -454,7 +487,8 @@ pub fn prepare(
                         .map(|&k| i * n + slot.as_ref().map_or(k, |slot| slot[k])),
                 );
             }
-            prims
+            several = prims;
+            &several
         }
     };
     let source = Instances {
@@ -480,7 +514,7 @@ pub fn prepare(
             p.fragment.as_ref(),
             push,
             &source,
-            (per, &prims),
+            (per, prims),
             &state,
             size,
             depth_format,
@@ -526,6 +560,8 @@ pub struct Batch {
     primitives: usize,
     /// The buffers of set-ups already rasterized, for the next draws (at most a batch's).
     spare: Vec<SetupBuffers>,
+    /// The last draw's stream and lists, for the next draw's.
+    scratch: Scratch,
 }
 
 impl Batch {

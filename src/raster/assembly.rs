@@ -18,7 +18,15 @@ pub type Stream = Vec<Option<u32>>;
 
 /// vkCmdDraw: `count` vertices from `first`.
 pub fn direct(first: u32, count: u32) -> Stream {
-    (0..count).map(|k| Some(first.wrapping_add(k))).collect()
+    let mut s = Stream::new();
+    direct_into(first, count, &mut s);
+    s
+}
+
+/// [`direct`] into `out` (emptied first; its allocation reused).
+pub fn direct_into(first: u32, count: u32, out: &mut Stream) {
+    out.clear();
+    out.extend((0..count).map(|k| Some(first.wrapping_add(k))));
 }
 
 /// vkCmdDrawIndexed: `count` indices from `first` of `indices` (the bound index buffer from
@@ -77,14 +85,27 @@ pub fn primitive_list(
     topology: vk::PrimitiveTopology,
     stream: &[Option<u32>],
 ) -> (usize, Vec<usize>) {
+    let mut out = Vec::new();
+    let per = primitive_list_into(topology, stream, &mut out);
+    (per, out)
+}
+
+/// [`primitive_list`] into `out` (emptied first; its allocation reused); returns the
+/// vertices per primitive.
+pub fn primitive_list_into(
+    topology: vk::PrimitiveTopology,
+    stream: &[Option<u32>],
+    out: &mut Vec<usize>,
+) -> usize {
     use vk::PrimitiveTopology as T;
+    out.clear();
     let per = match topology {
         T::POINT_LIST => 1,
         T::LINE_LIST | T::LINE_STRIP => 2,
         T::TRIANGLE_LIST | T::TRIANGLE_STRIP | T::TRIANGLE_FAN => 3,
-        _ => return (1, Vec::new()),
+        _ => return 1,
     };
-    let mut out = Vec::with_capacity(stream.len() * per);
+    out.reserve(stream.len() * per);
     // Runs of vertices between restarts, as stream positions [start, end).
     let mut start = 0;
     let run = |r: std::ops::Range<usize>, out: &mut Vec<usize>| {
@@ -116,12 +137,12 @@ pub fn primitive_list(
     };
     for (k, v) in stream.iter().enumerate() {
         if v.is_none() {
-            run(start..k, &mut out);
+            run(start..k, out);
             start = k + 1;
         }
     }
-    run(start..stream.len(), &mut out);
-    (per, out)
+    run(start..stream.len(), out);
+    per
 }
 
 #[cfg(test)]
