@@ -229,6 +229,15 @@ impl<'a> Target<'a> {
         (b + 2 * self.texel <= self.len).then_some((a, b))
     }
 
+    /// [`Target::quad_rows`] of the first of `n` quads side by side from (x, y), all inside
+    /// the target: each of the two pixel rows is then `n` quads' pixels in a row.
+    #[inline(always)]
+    pub(super) fn quad_run(&self, x: i32, y: i32, n: usize) -> Option<(usize, usize)> {
+        let rows = self.quad_rows(x, y)?;
+        self.quad_rows(x.checked_add(2 * (n as i32 - 1))?, y)?;
+        Some(rows)
+    }
+
     #[inline(always)]
     fn at(&self, x: i32, y: i32, s: u32) -> Option<usize> {
         if x < 0 || y < 0 || x as u32 >= self.width || y as u32 >= self.height {

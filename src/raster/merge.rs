@@ -204,6 +204,17 @@ trait Wide: Vector {
     /// # Safety
     /// The CPU has the type's instructions.
     unsafe fn with_quad(w: Self::Words, q: usize, v: __m128i) -> Self::Words;
+    /// The words of `QUADS` whole quads side by side, from their two pixel rows at `a` and
+    /// `b` in `t` (inside it: [`Target::quad_run`]): two loads and a shuffle.
+    ///
+    /// # Safety
+    /// The CPU has the type's instructions.
+    unsafe fn load_run(t: &Target<'_>, a: usize, b: usize) -> Self::Words;
+    /// [`Wide::load_run`] undone: the words stored back as the two rows.
+    ///
+    /// # Safety
+    /// The CPU has the type's instructions.
+    unsafe fn store_run(t: &Target<'_>, a: usize, b: usize, w: Self::Words);
     /// The quads of `w`, as [`Wide::join`] takes them (the rest 0).
     ///
     /// # Safety
@@ -265,6 +276,8 @@ macro_rules! wide {
     (
         $t:ident, $v:ty, $i:ty, $quads:expr, join: |$w:ident| $join:expr,
         with_quad: |$wq:ident, $q:ident, $qv:ident| $with_quad:expr,
+        load_run: |$lt:ident, $la:ident, $lb:ident| $load_run:expr,
+        store_run: |$st:ident, $sa:ident, $sb:ident, $sw:ident| $store_run:expr,
         split: |$s:ident| $split:expr,
         cast: $cast:ident, set1: $set1:ident, setzero: $setzero:ident,
         add: $add:ident, sub: $sub:ident, mul: $mul:ident, min: $min:ident, max: $max:ident,
@@ -339,6 +352,16 @@ macro_rules! wide {
             }
 
             #[inline(always)]
+            unsafe fn load_run($lt: &Target<'_>, $la: usize, $lb: usize) -> $i {
+                unsafe { $load_run }
+            }
+
+            #[inline(always)]
+            unsafe fn store_run($st: &Target<'_>, $sa: usize, $sb: usize, $sw: $i) {
+                unsafe { $store_run }
+            }
+
+            #[inline(always)]
             unsafe fn join($w: &[__m128i; 4]) -> $i {
                 unsafe { $join }
             }
@@ -391,7 +414,7 @@ macro_rules! wide {
 /// Only code running where the CPU has AVX2 and FMA (behind `Unorm8::wide`) makes them.
 #[cfg(target_arch = "x86_64")]
 mod f8 {
-    use super::{Vector, Wide, byte_of};
+    use super::{Target, Vector, Wide, byte_of};
     use std::arch::x86_64::*;
 
     wide!(F8, __m256, __m256i, 2,
@@ -399,6 +422,20 @@ mod f8 {
         with_quad: |w, q, v| match q {
             0 => _mm256_inserti128_si256::<0>(w, v),
             _ => _mm256_inserti128_si256::<1>(w, v),
+        },
+        // Rows (q0, q1) of pairs: quad q's pair of each row side by side.
+        load_run: |t, a, b| {
+            let r0 = _mm_loadu_si128(t.load::<16>(a).as_ptr().cast());
+            let r1 = _mm_loadu_si128(t.load::<16>(b).as_ptr().cast());
+            _mm256_set_m128i(_mm_unpackhi_epi64(r0, r1), _mm_unpacklo_epi64(r0, r1))
+        },
+        store_run: |t, a, b, w| {
+            let (q0, q1) = (_mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w));
+            let (mut r0, mut r1) = ([0u8; 16], [0u8; 16]);
+            _mm_storeu_si128(r0.as_mut_ptr().cast(), _mm_unpacklo_epi64(q0, q1));
+            _mm_storeu_si128(r1.as_mut_ptr().cast(), _mm_unpackhi_epi64(q0, q1));
+            t.store::<16>(a, r0);
+            t.store::<16>(b, r1);
         },
         split: |w| [
             _mm256_castsi256_si128(w), _mm256_extracti128_si256::<1>(w),
@@ -446,7 +483,7 @@ mod f8 {
 /// AVX-512F (behind `Unorm8::avx512`) makes them.
 #[cfg(target_arch = "x86_64")]
 mod x16 {
-    use super::{Vector, Wide, byte_of};
+    use super::{Target, Vector, Wide, byte_of};
     use std::arch::x86_64::*;
 
     wide!(F16, __m512, __m512i, 4,
@@ -459,6 +496,24 @@ mod x16 {
             1 => _mm512_inserti32x4::<1>(w, v),
             2 => _mm512_inserti32x4::<2>(w, v),
             _ => _mm512_inserti32x4::<3>(w, v),
+        },
+        // Rows (q0, q1, q2, q3) of pairs: quad q's pair of each row side by side.
+        load_run: |t, a, b| {
+            let r0 = _mm256_loadu_si256(t.load::<32>(a).as_ptr().cast());
+            let r1 = _mm256_loadu_si256(t.load::<32>(b).as_ptr().cast());
+            _mm512_permutex2var_epi64(
+                _mm512_castsi256_si512(r0),
+                _mm512_set_epi64(11, 3, 10, 2, 9, 1, 8, 0),
+                _mm512_castsi256_si512(r1),
+            )
+        },
+        store_run: |t, a, b, w| {
+            let rows = _mm512_permutexvar_epi64(_mm512_set_epi64(7, 5, 3, 1, 6, 4, 2, 0), w);
+            let (mut r0, mut r1) = ([0u8; 32], [0u8; 32]);
+            _mm256_storeu_si256(r0.as_mut_ptr().cast(), _mm512_castsi512_si256(rows));
+            _mm256_storeu_si256(r1.as_mut_ptr().cast(), _mm512_extracti64x4_epi64::<1>(rows));
+            t.store::<32>(a, r0);
+            t.store::<32>(b, r1);
         },
         split: |w| [
             _mm512_extracti32x4_epi32::<0>(w), _mm512_extracti32x4_epi32::<1>(w),
@@ -929,11 +984,25 @@ impl Unorm8 {
         // store forwarding); BGRA handled by the codec's byte order.
         let mut places = [const { None }; 4];
         let mut words = unsafe { W::join(&[_mm_setzero_si128(); 4]) };
-        for q in 0..W::QUADS {
-            let (x, y, live) = p.at[k + q];
-            let pl = Places::of(t, x, y, live);
-            words = unsafe { W::with_quad(words, q, quad_words(self.load_raw(t, &pl))) };
-            places[q] = Some(pl);
+        // Whole quads side by side (a row of a fully covered block): two row loads.
+        let (x0, y0, _) = p.at[k];
+        let side_by_side = (0..W::QUADS).all(|q| p.at[k + q] == (x0 + 2 * q as i32, y0, 0xf));
+        let run = if side_by_side {
+            t.quad_run(x0, y0, W::QUADS)
+        } else {
+            None
+        };
+        if let Some((a, b)) = run {
+            if !self.overwrite {
+                words = unsafe { W::load_run(t, a, b) };
+            }
+        } else {
+            for q in 0..W::QUADS {
+                let (x, y, live) = p.at[k + q];
+                let pl = Places::of(t, x, y, live);
+                words = unsafe { W::with_quad(words, q, quad_words(self.load_raw(t, &pl))) };
+                places[q] = Some(pl);
+            }
         }
         let mut s = [W::splat(0.0); 4];
         for c in 0..4 {
@@ -951,7 +1020,12 @@ impl Unorm8 {
             }
         }
         let new = self.components::<K, _>(&s, &s1, &d, constants);
-        let out = unsafe { W::split(W::pack(&new, words, self.bgra)) };
+        let packed = unsafe { W::pack(&new, words, self.bgra) };
+        if let Some((a, b)) = run {
+            unsafe { W::store_run(t, a, b, packed) };
+            return;
+        }
+        let out = unsafe { W::split(packed) };
         for q in 0..W::QUADS {
             if let Some(pl) = &places[q] {
                 self.store_raw(t, pl, unsafe { quad_pairs(out[q]) });
@@ -1473,12 +1547,17 @@ mod tests {
                 };
                 let constants: [f32; 4] = std::array::from_fn(|_| value(&mut rng));
                 let init: Vec<u8> = (0..pitch * h as usize).map(|_| rng.next() as u8).collect();
-                // Distinct quads in a random order, each with random live lanes (mostly all).
+                // Distinct quads in a random order, or (every other round) in rows as a fully
+                // covered block yields them (whole quads side by side merge as two pixel
+                // rows; the fifth of a row sticks out of the 9-pixel-wide target), each with
+                // random live lanes (mostly all).
                 let mut spots: Vec<(i32, i32)> = (0..4)
                     .flat_map(|qy| (0..5).map(move |qx| (2 * qx, 2 * qy)))
                     .collect();
-                for i in (1..spots.len()).rev() {
-                    spots.swap(i, rng.below(i as u64 + 1) as usize);
+                if round % 2 == 0 {
+                    for i in (1..spots.len()).rev() {
+                        spots.swap(i, rng.below(i as u64 + 1) as usize);
+                    }
                 }
                 spots.truncate(1 + rng.below(spots.len() as u64) as usize);
                 type Quad = ((i32, i32), u8, [Lanes; 4], [Lanes; 4]);
