@@ -189,7 +189,8 @@ trait Wide: Vector {
     /// quad at a time, and one wider load of several such stores would wait for them.
     ///
     /// # Safety
-    /// The CPU has the type's instructions; `p` points to that many floats.
+    /// The CPU has the type's instructions; `p` points to that many floats and is 16-byte
+    /// aligned (a [`Pending`] quad's outputs).
     unsafe fn load(p: *const f32) -> Self;
     /// The words of the first `QUADS` quads (each two pairs of lanes, as stored: see
     /// [`quad_words`]), joined in registers: a vector load of words just stored one by one
