@@ -988,11 +988,7 @@ impl Unorm8 {
         // Whole quads side by side (a row of a fully covered block): two row loads.
         let (x0, y0, _) = p.at[k];
         let side_by_side = (0..W::QUADS).all(|q| p.at[k + q] == (x0 + 2 * q as i32, y0, 0xf));
-        let run = if side_by_side {
-            t.quad_run(x0, y0, W::QUADS)
-        } else {
-            None
-        };
+        let run = side_by_side.then(|| t.quad_run(x0, y0, W::QUADS)).flatten();
         if let Some((a, b)) = run {
             if !self.overwrite {
                 words = unsafe { W::load_run(t, a, b) };
