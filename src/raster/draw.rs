@@ -11,7 +11,7 @@ use super::clip::Planes;
 use super::depth::{self, DepthStencil};
 use super::lanes::F4;
 use super::merge::{Pending, Unorm8};
-use super::{Bins, Cull, Quad, Rect, Triangle, WinVertex};
+use super::{Bins, Cull, Quad, Rect, Triangle, Walk, WinVertex};
 use crate::exec;
 use crate::format::{Domain, Texel};
 use crate::shader::{
@@ -1274,6 +1274,30 @@ impl QuadSteps<'_, '_, '_> {
         }
     }
 
+    /// Fully covered block `b` merged whole where every attachment's plan takes it, every
+    /// pixel taking the outputs in `rows` (lane 0's: they are the same on every lane);
+    /// whether it was. (Out of line: the per-quad code around its call stays small.)
+    #[inline(never)]
+    fn merge_block(&self, b: Rect, rows: &[[u32; 4]]) -> bool {
+        let takes = |(c, plan): (usize, &Option<Unorm8>)| match (plan, self.att.color[c]) {
+            (Some(plan), Some((t, _))) => plan.merges_block(t, b),
+            _ => true,
+        };
+        if !self.plans.iter().enumerate().all(takes) {
+            return false;
+        }
+        for (c, plan) in self.plans.iter().enumerate() {
+            let Some(plan) = plan else { continue };
+            let o = IO_OUT_LOCATIONS as usize + 4 * c;
+            let s1 = IO_OUT_SRC1 as usize;
+            let src1 = plan.uses_src1.then(|| &rows[s1..s1 + 4]);
+            let t = self.att.color[c].expect("a planned attachment").0;
+            let (alpha_one, constants) = (self.state.alpha_to_one, self.state.blend_constants);
+            plan.merge_block(t, b, &rows[o..o + 4], alpha_one, src1, constants);
+        }
+        true
+    }
+
     /// The waiting quads merged (as a primitive starts, and at the end: quads of one
     /// primitive never overlap, so they merge in any grouping).
     fn flush(&self, pending: &mut [Pending]) {
@@ -1544,6 +1568,13 @@ fn shade(
         pending.resize_with(plans.len(), Pending::default);
     }
     let mut invocations = 0u64;
+    // Shaders whose outputs are the same at every fragment of a primitive whose inputs are
+    // (`FragmentKernel::uniform_outputs`), on the lean path: such a primitive (no input
+    // varies over it) runs the shader once as it starts, on a fully covered quad, and its
+    // quads take those outputs (left in the rows: nothing else runs until the next
+    // primitive); without tests, its fully covered blocks merge whole (`Unorm8::merge_block`).
+    let uniform = lean && fs.is_some_and(FragmentKernel::uniform_outputs);
+    let mut constant = false;
     match fs {
         Some(fs) => {
             let bound = bound.expect("a binding table for the fragment shader");
@@ -1556,17 +1587,34 @@ fn shade(
                     state.samples,
                     per_sample,
                     |p, at| match at {
-                        None => {
+                        At::Start => {
                             cx.flush(pending);
-                            enter(p, tri, r.rows_mut())
+                            let weights = enter(p, tri, r.rows_mut());
+                            constant = uniform && tri.slopes.is_empty();
+                            if constant {
+                                // (Pure: every lane lives.)
+                                r.run(0xf);
+                            }
+                            weights
                         }
-                        Some((quad, sample)) => {
-                            let cover =
-                                cx.fill(p, tri, quad, sample, r.rows_mut(), &mut early_passed)
-                                    & 0xf;
+                        At::Block(b) => {
+                            let taken = constant && !need_z && cx.merge_block(b, r.rows());
+                            if taken {
+                                let n = ((b.x1 - b.x0) * (b.y1 - b.y0)) as u64;
+                                invocations += n;
+                                lean_passed += n;
+                            }
+                            taken
+                        }
+                        At::Quad(quad, sample) => {
+                            let cover = if constant && !early {
+                                quad.mask & 0xf
+                            } else {
+                                cx.fill(p, tri, quad, sample, r.rows_mut(), &mut early_passed) & 0xf
+                            };
                             if cover != 0 {
                                 invocations += POP4[cover as usize];
-                                let live = r.run(cover);
+                                let live = if constant { cover } else { r.run(cover) };
                                 if lean {
                                     if live != 0 {
                                         // (Early tests counted their samples already.)
@@ -1596,8 +1644,9 @@ fn shade(
                 state.samples,
                 per_sample,
                 |p, at| match at {
-                    None => enter(p, tri, &mut rows),
-                    Some((quad, sample)) => {
+                    At::Start => enter(p, tri, &mut rows),
+                    At::Block(_) => false,
+                    At::Quad(quad, sample) => {
                         let live =
                             cx.fill(p, tri, quad, sample, &mut rows, &mut early_passed) & 0xf;
                         if live != 0 {
@@ -1616,11 +1665,23 @@ fn shade(
     }
 }
 
-/// Calls `f(p, None)` as each primitive of `list` (in order) starts, then `f(p, Some((quad,
-/// sample)))` for its quads inside `tile` in order: with per-sample shading once per covered
-/// sample (the quad's mask that sample's coverage), else once (sample None). What `f`
-/// returns as a primitive starts says whether its quads need their barycentric weights
-/// (without, fully covered blocks come without them); for quads it is ignored.
+/// What [`for_quads`] hands its callback.
+#[derive(Clone, Copy)]
+enum At<'q> {
+    /// A primitive starts; the callback says whether its quads need barycentric weights
+    /// (without, fully covered blocks come without them, or as `Block`s).
+    Start,
+    /// One of its quads inside the tile, with the shaded sample (per-sample shading: once
+    /// per covered sample, the quad's mask that sample's coverage).
+    Quad(&'q Quad, Option<u32>),
+    /// A fully covered block of its quads (one sample, no weights): the callback says
+    /// whether it took the block; if not, its quads follow as `Quad`s.
+    Block(Rect),
+}
+
+/// Calls `f(p, At::Start)` as each primitive of `list` (in order) starts, then `f` for its
+/// quads (and fully covered blocks, where the primitive's quads need no weights) inside
+/// `tile`, in order. What `f` returns is read for `Start` and `Block` (see [`At`]).
 fn for_quads(
     prims: &[Prim],
     arena: &[f32],
@@ -1628,7 +1689,7 @@ fn for_quads(
     tile: Rect,
     samples: u32,
     per_sample: bool,
-    mut f: impl FnMut(&Prim, Option<(&Quad, Option<u32>)>) -> bool,
+    mut f: impl FnMut(&Prim, At<'_>) -> bool,
 ) {
     for (i, &k) in list.iter().enumerate() {
         let p = &prims[k as usize];
@@ -1646,19 +1707,24 @@ fn for_quads(
                 }
             }
         }
-        let weights = f(p, None);
-        p.tri.quads_with(tile, samples, weights, |q| {
+        let weights = f(p, At::Start);
+        p.tri.walk(tile, samples, weights, |w| {
+            let q = match w {
+                Walk::Block(b) => return !per_sample && f(p, At::Block(b)),
+                Walk::Quad(q) => q,
+            };
             if per_sample {
                 for s in 0..samples {
                     let mut q = *q;
                     q.mask = (0..4).fold(0, |m, l| m | ((q.samples[l] >> s) & 1) << l);
                     if q.mask != 0 {
-                        f(p, Some((&q, Some(s))));
+                        f(p, At::Quad(&q, Some(s)));
                     }
                 }
             } else {
-                f(p, Some((q, None)));
+                f(p, At::Quad(q, None));
             }
+            false
         });
     }
 }

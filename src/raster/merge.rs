@@ -6,6 +6,7 @@
 //! registers). Test `quad_merging_matches_the_texel_path` holds the two to the same bits.
 #![allow(clippy::needless_range_loop)]
 
+use super::Rect;
 use super::blend::BlendAttachment;
 use super::draw::Target;
 use super::lanes::F4;
@@ -1030,6 +1031,134 @@ impl Unorm8 {
         }
     }
 
+    /// Whether [`Self::merge_block`] takes block `b` of `t`: the CPU has AVX-512F (rows of
+    /// 8 pixels) or AVX2 and FMA (rows of 4), `b`'s width is a multiple of that and its height
+    /// even, and the whole block is inside `t`.
+    pub fn merges_block(&self, t: &Target<'_>, b: Rect) -> bool {
+        let run = match (self.avx512, self.wide) {
+            (true, _) => 8,
+            (false, true) => 4,
+            _ => return false,
+        };
+        let (w, h) = (b.x1 - b.x0, b.y1 - b.y0);
+        w > 0
+            && h > 0
+            && w % run == 0
+            && h % 2 == 0
+            && t.quad_rows(b.x0, b.y0).is_some()
+            && t.quad_rows(b.x1 - 2, b.y1 - 2).is_some()
+    }
+
+    /// Merges block `b` of `t` (one [`Self::merges_block`] takes), every pixel of it taking
+    /// the same outputs: lane 0 of `src` (the bits of four component rows; alpha 1 with
+    /// `alpha_one`) and of `src1`; the same bits as merging its quads one by one.
+    pub fn merge_block(
+        &self,
+        t: &Target<'_>,
+        b: Rect,
+        src: &[[u32; 4]],
+        alpha_one: bool,
+        src1: Option<&[[u32; 4]]>,
+        constants: [f32; 4],
+    ) {
+        debug_assert!(self.merges_block(t, b));
+        let mut s: [f32; 4] = std::array::from_fn(|c| f32::from_bits(src[c][0]));
+        if alpha_one {
+            s[3] = 1.0;
+        }
+        let s1: [f32; 4] = std::array::from_fn(|c| src1.map_or(0.0, |r| f32::from_bits(r[c][0])));
+        #[cfg(target_arch = "x86_64")]
+        {
+            let args = (t, b, s, s1, constants);
+            // SAFETY: `avx512` / `wide` say the CPU has AVX-512F / AVX2 and FMA
+            // (`merges_block` took the block only where one of them holds).
+            match self.common {
+                1 => unsafe { self.block_on::<1>(args) },
+                2 => unsafe { self.block_on::<2>(args) },
+                3 => unsafe { self.block_on::<3>(args) },
+                4 => unsafe { self.block_on::<4>(args) },
+                5 => unsafe { self.block_on::<5>(args) },
+                _ => unsafe { self.block_on::<0>(args) },
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        unreachable!("merges_block takes no block here: {:?}", (s, s1, constants));
+    }
+
+    /// [`Self::merge_block`] with blend equation `K` of [`COMMON`], on the widest lanes the
+    /// CPU has.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512F, or AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn block_on<const K: usize>(&self, args: BlockArgs<'_, '_>) {
+        if self.avx512 {
+            unsafe { self.block_four::<K>(args) }
+        } else {
+            unsafe { self.block_pair::<K>(args) }
+        }
+    }
+
+    /// # Safety
+    /// The CPU has AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn block_pair<const K: usize>(&self, args: BlockArgs<'_, '_>) {
+        unsafe { self.block_wide::<f8::F8, K>(args) }
+    }
+
+    /// # Safety
+    /// The CPU has AVX-512F.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn block_four<const K: usize>(&self, args: BlockArgs<'_, '_>) {
+        unsafe { self.block_wide::<x16::F16, K>(args) }
+    }
+
+    /// The block's rows in runs of `W::QUADS` quads, with the same sources on every lane.
+    ///
+    /// # Safety
+    /// The CPU has `W`'s instructions.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
+    unsafe fn block_wide<W: Wide, const K: usize>(
+        &self,
+        (t, b, s, s1, constants): BlockArgs<'_, '_>,
+    ) {
+        // (Loops, not closures: those would not inherit the target features.)
+        let (mut sv, mut s1v) = ([W::splat(0.0); 4], [W::splat(0.0); 4]);
+        for c in 0..4 {
+            sv[c] = W::splat(s[c]).clamp01();
+            s1v[c] = W::splat(s1[c]).clamp01();
+        }
+        let run = 2 * W::QUADS as i32;
+        let mut y = b.y0;
+        while y < b.y1 {
+            let mut x = b.x0;
+            while x < b.x1 {
+                let Some((at, below)) = t.quad_run(x, y, W::QUADS) else {
+                    unreachable!("merges_block checked the block");
+                };
+                let words = if self.overwrite {
+                    unsafe { W::join(&[_mm_setzero_si128(); 4]) }
+                } else {
+                    unsafe { W::load_run(t, at, below) }
+                };
+                let d = if self.blend.enable {
+                    unsafe { W::decode(words, self.bgra) }
+                } else {
+                    [W::splat(0.0); 4]
+                };
+                let new = self.components::<K, _>(&sv, &s1v, &d, constants);
+                unsafe { W::store_run(t, at, below, W::pack(&new, words, self.bgra)) };
+                x += run;
+            }
+            y += 2;
+        }
+    }
+
     /// The new value of each written component: the blend of the (clamped) sources `s`, `s1`
     /// and destination `d` with blend equation `K` (see [`Self::blend_component`]), or the
     /// source where blending is off (`d` and `s1` then unused); None where not written.
@@ -1112,6 +1241,11 @@ impl Places {
         Places { rows, at }
     }
 }
+
+/// What [`Unorm8::merge_block`] hands its wide code: the target, the block, the sources
+/// (one value per component) and the blend constants.
+#[cfg(target_arch = "x86_64")]
+type BlockArgs<'t, 'a> = (&'t Target<'a>, Rect, [f32; 4], [f32; 4], [f32; 4]);
 
 /// How many quads a [`Pending`] holds.
 pub const N_PENDING: usize = 8;
@@ -1420,36 +1554,15 @@ mod tests {
         }
     }
 
-    /// Every factor, op and write mask, random sources (NaN and out-of-range values included)
-    /// over random destinations: the quad path writes exactly the bytes the texel path does.
+    /// Every factor, op and write mask (and the common equations), random sources (NaN and
+    /// out-of-range values included) over random destinations: the quad path writes exactly
+    /// the bytes the texel path does.
     #[test]
     fn quad_merging_matches_the_texel_path() {
-        let factors: Vec<vk::BlendFactor> = (0..19).map(vk::BlendFactor::from_raw).collect();
-        let ops = [
-            vk::BlendOp::ADD,
-            vk::BlendOp::SUBTRACT,
-            vk::BlendOp::REVERSE_SUBTRACT,
-            vk::BlendOp::MIN,
-            vk::BlendOp::MAX,
-        ];
         let mut rng = Rng(7);
         for format in [vk::Format::R8G8B8A8_UNORM, vk::Format::B8G8R8A8_UNORM] {
             for round in 0..4000 {
-                let pick = |r: &mut Rng| factors[r.next() as usize % factors.len()];
-                let ba = BlendAttachment {
-                    enable: round % 7 != 0,
-                    src_color: pick(&mut rng),
-                    dst_color: pick(&mut rng),
-                    color_op: ops[rng.next() as usize % 5],
-                    src_alpha: pick(&mut rng),
-                    dst_alpha: pick(&mut rng),
-                    alpha_op: ops[rng.next() as usize % 5],
-                    write_mask: if round % 5 == 0 {
-                        vk::ColorComponentFlags::from_raw(rng.below(16) as u32)
-                    } else {
-                        vk::ColorComponentFlags::RGBA
-                    },
-                };
+                let ba = random_blend(&mut rng, round);
                 let src: [Lanes; 4] =
                     std::array::from_fn(|_| std::array::from_fn(|_| value(&mut rng)));
                 let src1: [Lanes; 4] =
@@ -1501,11 +1614,10 @@ mod tests {
         }
     }
 
-    /// Quads merged through [`Pending`] (two at a time on eight lanes where the CPU has AVX2
-    /// and FMA) write exactly what merging them one by one writes: every factor, op and
-    /// write mask, partial quads and quads across the target's right and bottom edges.
-    #[test]
-    fn pending_quads_merge_as_single_quads() {
+    /// A blend state for test round `round`: random factors and ops (blending off every
+    /// seventh round; a random write mask every fifth), or (a third of the rounds) a common
+    /// equation (merged by code compiled for it) with that write mask.
+    fn random_blend(rng: &mut Rng, round: usize) -> BlendAttachment {
         let factors: Vec<vk::BlendFactor> = (0..19).map(vk::BlendFactor::from_raw).collect();
         let ops = [
             vk::BlendOp::ADD,
@@ -1514,34 +1626,109 @@ mod tests {
             vk::BlendOp::MIN,
             vk::BlendOp::MAX,
         ];
+        let pick = |r: &mut Rng| factors[r.next() as usize % factors.len()];
+        let ba = BlendAttachment {
+            enable: !round.is_multiple_of(7),
+            src_color: pick(rng),
+            dst_color: pick(rng),
+            color_op: ops[rng.next() as usize % 5],
+            src_alpha: pick(rng),
+            dst_alpha: pick(rng),
+            alpha_op: ops[rng.next() as usize % 5],
+            write_mask: if round.is_multiple_of(5) {
+                vk::ColorComponentFlags::from_raw(rng.below(16) as u32)
+            } else {
+                vk::ColorComponentFlags::RGBA
+            },
+        };
+        match round % 3 {
+            1 => BlendAttachment {
+                write_mask: ba.write_mask,
+                ..COMMON[1 + rng.below(COMMON.len() as u64 - 1) as usize]
+            },
+            _ => ba,
+        }
+    }
+
+    /// Blocks merged whole with one source for every pixel (`merge_block`: rows of eight
+    /// pixels on AVX-512F, of four on AVX2) write exactly what merging their quads one by one
+    /// writes: every factor, op and write mask, alpha to one, blocks at the target's edges;
+    /// and blocks that are not whole runs of the lanes, or not inside the target, are refused.
+    #[test]
+    fn uniform_blocks_merge_as_single_quads() {
+        let mut rng = Rng(23);
+        let (w, h, pitch) = (26u32, 14u32, 112usize);
+        let mut merged = 0;
+        for format in [vk::Format::R8G8B8A8_UNORM, vk::Format::B8G8R8A8_UNORM] {
+            for round in 0..1500 {
+                let ba = random_blend(&mut rng, round);
+                let constants: [f32; 4] = std::array::from_fn(|_| value(&mut rng));
+                let init: Vec<u8> = (0..pitch * h as usize).map(|_| rng.next() as u8).collect();
+                let src: [u32; 4] = std::array::from_fn(|_| value(&mut rng).to_bits());
+                let src1: [u32; 4] = std::array::from_fn(|_| value(&mut rng).to_bits());
+                let alpha_one = rng.below(4) == 0;
+                // Even corners; sizes from 2 to 10 (some not whole runs); some past the edges.
+                let (x0, y0) = (2 * rng.below(12) as i32, 2 * rng.below(6) as i32);
+                let b = Rect {
+                    x0,
+                    y0,
+                    x1: x0 + 2 * (1 + rng.below(5) as i32),
+                    y1: y0 + 2 * (1 + rng.below(5) as i32),
+                };
+                let rows = |v: [u32; 4]| v.map(|c| [c; 4]);
+                let mut one = init.clone();
+                {
+                    let t = Target::new(&mut one, w, h, pitch, format).unwrap();
+                    let mut plan = Unorm8::new(&t, &ba, false).unwrap();
+                    plan.avx = false;
+                    let lanes = |v: [u32; 4]| v.map(|c| [f32::from_bits(c); 4]);
+                    let mut s = lanes(src);
+                    if alpha_one {
+                        s[3] = [1.0; 4];
+                    }
+                    for y in (b.y0..b.y1.min(h as i32)).step_by(2) {
+                        for x in (b.x0..b.x1.min(w as i32)).step_by(2) {
+                            plan.write_quad(&t, (x, y), 0xf, &s, &lanes(src1), constants);
+                        }
+                    }
+                }
+                for run in [4, 8] {
+                    let mut whole = init.clone();
+                    let t = Target::new(&mut whole, w, h, pitch, format).unwrap();
+                    let mut plan = Unorm8::new(&t, &ba, false).unwrap();
+                    if (run == 4 && !plan.wide) || (run == 8 && !plan.avx512) {
+                        continue;
+                    }
+                    plan.avx512 = run == 8;
+                    let takes = (b.x1 - b.x0) % run == 0 && b.x1 <= w as i32 && b.y1 <= h as i32;
+                    assert_eq!(plan.merges_block(&t, b), takes, "{b:?} run {run}");
+                    if !takes {
+                        continue;
+                    }
+                    let s1 = rows(src1);
+                    let s1 = plan.uses_src1.then_some(&s1[..]);
+                    plan.merge_block(&t, b, &rows(src), alpha_one, s1, constants);
+                    merged += 1;
+                    assert_eq!(
+                        whole, one,
+                        "{format:?} round {round} run {run} {b:?}: {ba:?}"
+                    );
+                }
+            }
+        }
+        assert!(merged > 500, "{merged} blocks merged");
+    }
+
+    /// Quads merged through [`Pending`] (two at a time on eight lanes where the CPU has AVX2
+    /// and FMA) write exactly what merging them one by one writes: every factor, op and
+    /// write mask, partial quads and quads across the target's right and bottom edges.
+    #[test]
+    fn pending_quads_merge_as_single_quads() {
         let mut rng = Rng(17);
         let (w, h, pitch) = (9u32, 7u32, 40usize);
         for format in [vk::Format::R8G8B8A8_UNORM, vk::Format::B8G8R8A8_UNORM] {
             for round in 0..1500 {
-                let pick = |r: &mut Rng| factors[r.next() as usize % factors.len()];
-                let ba = BlendAttachment {
-                    enable: round % 7 != 0,
-                    src_color: pick(&mut rng),
-                    dst_color: pick(&mut rng),
-                    color_op: ops[rng.next() as usize % 5],
-                    src_alpha: pick(&mut rng),
-                    dst_alpha: pick(&mut rng),
-                    alpha_op: ops[rng.next() as usize % 5],
-                    write_mask: if round % 5 == 0 {
-                        vk::ColorComponentFlags::from_raw(rng.below(16) as u32)
-                    } else {
-                        vk::ColorComponentFlags::RGBA
-                    },
-                };
-                // A third of the rounds take a common equation (merged by code compiled
-                // for it), with the write mask drawn above.
-                let ba = match round % 3 {
-                    1 => BlendAttachment {
-                        write_mask: ba.write_mask,
-                        ..COMMON[1 + rng.below(COMMON.len() as u64 - 1) as usize]
-                    },
-                    _ => ba,
-                };
+                let ba = random_blend(&mut rng, round);
                 let constants: [f32; 4] = std::array::from_fn(|_| value(&mut rng));
                 let init: Vec<u8> = (0..pitch * h as usize).map(|_| rng.next() as u8).collect();
                 // Distinct quads in a random order, or (every other round) in rows as a fully

@@ -118,6 +118,13 @@ pub struct Triangle {
     pub verts: [WinVertex; 3],
 }
 
+/// What [`Triangle::walk`] yields: a quad, or a fully covered block of quads.
+#[derive(Clone, Copy, Debug)]
+pub enum Walk<'q> {
+    Quad(&'q Quad),
+    Block(Rect),
+}
+
 /// One 2x2 quad of a triangle: pixels (x, y) .. (x + 1, y + 1) with x, y even.
 #[derive(Clone, Copy, Debug)]
 pub struct Quad {
@@ -271,6 +278,26 @@ impl Triangle {
     /// (for callers that do not read them: set up for coverage alone, fully covered 8x8
     /// blocks cost no per-pixel work).
     pub fn quads_with(&self, area: Rect, samples: u32, weights: bool, mut f: impl FnMut(&Quad)) {
+        self.walk(area, samples, weights, |w| {
+            if let Walk::Quad(q) = w {
+                f(q);
+            }
+            false
+        })
+    }
+
+    /// [`Triangle::quads_with`], offering each fully covered block (every pixel center of it
+    /// inside the triangle and `area`; whole quads) to `f` as a [`Walk::Block`] first: where
+    /// `f` returns true it took the block, whose quads are then not yielded. Blocks are
+    /// offered only with one sample, and only where `weights` is false. (What `f` returns
+    /// for a quad is ignored.)
+    pub fn walk(
+        &self,
+        area: Rect,
+        samples: u32,
+        weights: bool,
+        mut f: impl FnMut(Walk<'_>) -> bool,
+    ) {
         // One sample: pixels whose centers may be inside; four: whose area may be.
         let r = if samples > 1 {
             self.bbox_any
@@ -314,23 +341,38 @@ impl Triangle {
                         && bw % 2 == 0
                         && bh % 2 == 0
                         && self.block_inside(bx, by, bw, bh);
+                    if full
+                        && !weights
+                        && f(Walk::Block(Rect {
+                            x0: bx,
+                            y0: by,
+                            x1: bx + bw,
+                            y1: by + bh,
+                        }))
+                    {
+                        bx += BLOCK;
+                        continue;
+                    }
                     let mut y = by;
                     while y < by + bh {
                         let mut x = bx;
                         while x < bx + bw {
+                            let mut q = |quad: &Quad| {
+                                f(Walk::Quad(quad));
+                            };
                             match (full, small, weights) {
-                                (true, _, false) => f(&Quad {
+                                (true, _, false) => q(&Quad {
                                     x,
                                     y,
                                     mask: 0xf,
                                     bary: [[0.0; 4]; 3],
                                     samples: [1; 4],
                                 }),
-                                (true, _, true) => self.quad_f64::<true>(x, y, r, inv_area, &mut f),
+                                (true, _, true) => self.quad_f64::<true>(x, y, r, inv_area, &mut q),
                                 (false, true, _) => {
-                                    self.quad_f64::<false>(x, y, r, inv_area, &mut f)
+                                    self.quad_f64::<false>(x, y, r, inv_area, &mut q)
                                 }
-                                (false, false, _) => self.quad(x, y, r, inv_area, samples, &mut f),
+                                (false, false, _) => self.quad(x, y, r, inv_area, samples, &mut q),
                             }
                             x += 2;
                         }

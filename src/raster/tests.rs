@@ -462,6 +462,7 @@ fn quads_by_additions_match_the_exact_evaluation() {
 fn covered_blocks_match_the_exact_evaluation() {
     let mut rng = Rng(12);
     let mut full = 0;
+    let mut took = 0;
     for round in 0..600 {
         let span = [6.0, 40.0, 300.0, 3000.0][round % 4];
         let (cx, cy) = (rng.f(-100.0, 100.0), rng.f(-100.0, 100.0));
@@ -496,9 +497,20 @@ fn covered_blocks_match_the_exact_evaluation() {
                 }
             }
         }
-        for weights in [true, false] {
+        for (weights, blocks) in [(true, false), (false, false), (false, true)] {
             let mut walked = Vec::new();
-            t.quads_with(area, 1, weights, |q| {
+            // Blocks taken whole are recorded as their (fully covered) quads.
+            let mut taken = Vec::new();
+            t.walk(area, 1, weights, |w| {
+                let q = match w {
+                    Walk::Block(b) => {
+                        if blocks {
+                            taken.push(b);
+                        }
+                        return blocks;
+                    }
+                    Walk::Quad(q) => q,
+                };
                 full += (q.mask == 0xf) as usize;
                 let mut k = key(q);
                 if !weights && q.mask == 0xf {
@@ -509,10 +521,26 @@ fn covered_blocks_match_the_exact_evaluation() {
                         .map_or(k.4, |e| e.4);
                 }
                 walked.push(k);
+                false
             });
+            took += taken.len();
+            for b in taken {
+                assert!(b.x1 - b.x0 <= 8 && b.y1 - b.y0 <= 8, "{b:?}");
+                for y in (b.y0..b.y1).step_by(2) {
+                    for x in (b.x0..b.x1).step_by(2) {
+                        full += 1;
+                        // (`exact` is in (y, x) order.)
+                        let e = exact.binary_search_by_key(&(y, x), |e| (e.0, e.1));
+                        let e = &exact[e.expect("a taken block's quad is covered")];
+                        assert_eq!(e.2, 0xf, "a taken block's quad is fully covered");
+                        walked.push(*e);
+                    }
+                }
+            }
             walked.sort();
             assert_eq!(walked, exact, "round {round}, weights {weights}");
         }
     }
     assert!(full > 10_000, "{full} fully covered quads");
+    assert!(took > 1_000, "{took} blocks taken whole");
 }

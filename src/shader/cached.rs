@@ -9,7 +9,7 @@
 //! and, for the vertex and fragment stages of graphics pipelines, what the draw reads of the
 //! compiled stage ([`StageInfo`]: the execution model, the interface rows of its Location inputs
 //! and their interpolation, the built-ins that change how it runs, EarlyFragmentTests and
-//! whether it is pure). [`ComputeKernel::from_binary`], [`VertexKernel::from_binary`] and
+//! whether it is pure and free of subgroup operations). [`ComputeKernel::from_binary`], [`VertexKernel::from_binary`] and
 //! [`FragmentKernel::from_binary`] link one into a fresh JIT module: nothing is parsed, lowered
 //! or compiled, so a hit skips the whole compiler. A binary links only as the kind of kernel it
 //! was compiled as.
@@ -73,6 +73,8 @@ pub(crate) struct StageInfo {
     pub early_fragment_tests: bool,
     /// Fragment stages: `Module::is_pure_fragment`.
     pub pure: bool,
+    /// Fragment stages: `Module::lanes_alone` (no subgroup capability).
+    pub lanes_alone: bool,
 }
 
 impl StageInfo {
@@ -105,6 +107,7 @@ impl StageInfo {
             | (b.per_sample as u8) << 2
             | (self.early_fragment_tests as u8) << 3
             | (self.pure as u8) << 4
+            | (self.lanes_alone as u8) << 5
     }
 }
 
@@ -461,7 +464,7 @@ impl KernelBinary {
             0 => None,
             m @ (1 | 2) => {
                 let flags = r.u8()?;
-                if flags > 0x1f {
+                if flags > 0x3f {
                     return Err(format!("unknown stage flags {flags:#x}"));
                 }
                 let reads = r.u8()? as u32;
@@ -493,6 +496,7 @@ impl KernelBinary {
                     },
                     early_fragment_tests: flags & 8 != 0,
                     pure: flags & 16 != 0,
+                    lanes_alone: flags & 32 != 0,
                 })
             }
             t => return Err(format!("bad stage tag {t}")),
@@ -568,7 +572,8 @@ impl KernelBinary {
                 && (!st.inputs.is_empty()
                     || st.builtins != StageBuiltins::default()
                     || st.early_fragment_tests
-                    || st.pure)
+                    || st.pure
+                    || st.lanes_alone)
             {
                 return Err("a vertex kernel with fragment facts".into());
             }
@@ -718,6 +723,7 @@ impl FragmentKernel {
             inputs: st.inputs.clone(),
             builtins: st.builtins,
             pure: st.pure,
+            lanes_alone: st.lanes_alone,
         })
     }
 }
@@ -1051,6 +1057,7 @@ pub(super) mod tests {
                 "{name}"
             );
             assert_eq!(linked.pure, k.pure, "{name}");
+            assert_eq!(linked.lanes_alone, k.lanes_alone, "{name}");
             let run = |f: &FragmentKernel| {
                 let mut out = Vec::new();
                 f.run_quads(
@@ -1081,7 +1088,7 @@ pub(super) mod tests {
         let k = compile_fragment(&m, "main", &SpecConstants::default(), &iface).expect("compiles");
         assert!(k.builtins.writes_depth && !k.pure && !k.inputs.is_empty());
         assert!(k.inputs.iter().any(|&(_, i)| i == Interp::Flat));
-        for flags in 0..32u8 {
+        for flags in 0..64u8 {
             let mut b = (**k.binary().unwrap()).clone();
             let st = b.stage.as_mut().unwrap();
             st.builtins = StageBuiltins {
@@ -1093,6 +1100,7 @@ pub(super) mod tests {
             };
             st.early_fragment_tests = flags & 8 != 0;
             st.pure = flags & 16 != 0;
+            st.lanes_alone = flags & 32 != 0;
             st.inputs.push((125, Interp::NoPerspective));
             st.inputs.push((126, Interp::Centroid));
             st.inputs.push((127, Interp::NoPerspectiveCentroid));
@@ -1101,6 +1109,7 @@ pub(super) mod tests {
             assert_eq!(f.builtins, want.builtins, "flags {flags:#x}");
             assert_eq!(f.early_fragment_tests, want.early_fragment_tests);
             assert_eq!(f.pure, want.pure);
+            assert_eq!(f.lanes_alone, want.lanes_alone);
             assert_eq!(f.inputs, want.inputs);
         }
     }
@@ -1152,6 +1161,14 @@ pub(super) mod tests {
             st.builtins = StageBuiltins::default();
             st.pure = true;
         });
+        bad(&|d| {
+            let st = d.stage.as_mut().unwrap();
+            st.model = StageModel::Vertex;
+            st.inputs.clear();
+            st.builtins = StageBuiltins::default();
+            st.pure = false;
+            st.lanes_alone = true;
+        });
         // A byte past the end of the stage section, an unknown stage tag, flag or built-in
         // input.
         let mut longer = bytes.clone();
@@ -1162,8 +1179,8 @@ pub(super) mod tests {
         m2[tail] = 3;
         assert!(KernelBinary::decode(&m2).is_err(), "stage tag 3");
         let mut m3 = bytes.clone();
-        m3[tail + 1] = 0x20;
-        assert!(KernelBinary::decode(&m3).is_err(), "stage flag 0x20");
+        m3[tail + 1] = 0x40;
+        assert!(KernelBinary::decode(&m3).is_err(), "stage flag 0x40");
         let mut m4 = bytes.clone();
         m4[tail + 2] = 0x80;
         assert!(KernelBinary::decode(&m4).is_err(), "built-in inputs 0x80");

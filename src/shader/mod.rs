@@ -487,6 +487,7 @@ fn compile_stage(
             builtins: StageBuiltins::default(),
             early_fragment_tests: false,
             pure: false,
+            lanes_alone: false,
         },
         cached::StageModel::Fragment => cached::StageInfo {
             model,
@@ -494,6 +495,7 @@ fn compile_stage(
             builtins: jit.stage,
             early_fragment_tests: early,
             pure,
+            lanes_alone: module.lanes_alone(),
         },
     };
     let binary =
@@ -638,6 +640,8 @@ pub struct FragmentKernel {
     /// it or not for a fragment changes nothing but that fragment's outputs, so the depth
     /// test may come first ([`Module::is_pure_fragment`]).
     pub pure: bool,
+    /// The module declares no subgroup capability ([`Module::lanes_alone`]).
+    pub lanes_alone: bool,
 }
 
 /// Compiles fragment entry point `entry` for `iface`, with `spec` applied.
@@ -657,6 +661,7 @@ pub fn compile_fragment(
     )?;
     Ok(FragmentKernel {
         pure: stage.info.pure,
+        lanes_alone: stage.info.lanes_alone,
         kernel: stage.kernel,
         early_fragment_tests: stage.info.early_fragment_tests,
         inputs: stage.info.inputs,
@@ -665,6 +670,23 @@ pub fn compile_fragment(
 }
 
 impl FragmentKernel {
+    /// Whether every fragment of a primitive gets the same outputs when the inputs the
+    /// shader reads are the same at every fragment (flat inputs, and varying ones equal at the
+    /// vertices): the shader is pure, its lanes never see which others run (no subgroup
+    /// operations: derivatives of equal values are zero whatever the coverage), and it reads
+    /// no built-in input that differs between fragments (FragCoord, PointCoord, the sample
+    /// inputs, HelperInvocation). A draw may then run it once per such primitive, on a fully
+    /// covered quad (where helper lanes cannot differ), and give its outputs to every fragment.
+    pub fn uniform_outputs(&self) -> bool {
+        use lower::StageBuiltins as B;
+        self.pure
+            && self.lanes_alone
+            && !self.builtins.per_sample
+            && !self
+                .builtins
+                .reads(B::FRAG_COORD | B::POINT_COORD | B::SAMPLE | B::HELPER | B::DISCARD)
+    }
+
     /// Runs `quads` quads with `slots` bound: `fill(q, rows)` writes quad q's input rows
     /// (locations and built-ins, `runtime::IO_*`) and returns its coverage (bit `l`: lane l is
     /// covered); after the call `take(q, rows, live)` reads its outputs, `live` the covered

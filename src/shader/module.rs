@@ -955,6 +955,31 @@ impl Module {
         })
     }
 
+    /// Whether no invocation can see another's values or which of them run: the module
+    /// declares no subgroup capability (group operations and the subgroup built-ins need
+    /// one). Derivatives remain, which compare the lanes of a quad.
+    pub fn lanes_alone(&self) -> bool {
+        use spirv::Capability as C;
+        self.insts.iter().all(|i| {
+            i.op != Op::Capability
+                || !matches!(
+                    i.ops.first(),
+                    Some(Operand::Capability(
+                        C::GroupNonUniform
+                            | C::GroupNonUniformVote
+                            | C::GroupNonUniformBallot
+                            | C::GroupNonUniformArithmetic
+                            | C::GroupNonUniformShuffle
+                            | C::GroupNonUniformShuffleRelative
+                            | C::GroupNonUniformClustered
+                            | C::GroupNonUniformQuad
+                            | C::SubgroupBallotKHR
+                            | C::SubgroupVoteKHR
+                    ))
+                )
+        })
+    }
+
     pub fn entry_points(&self) -> Vec<(spirv::ExecutionModel, String)> {
         self.insts
             .iter()

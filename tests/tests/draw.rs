@@ -3537,3 +3537,137 @@ fn early_fragment_tests_come_before_the_shader() {
     color.destroy(&vk);
     depth.destroy(&vk);
 }
+
+const COLOR_COORD_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_color_coord_fs.spv");
+
+/// A fragment shader whose outputs are the same wherever its inputs are (gfx_color_fs) runs
+/// once per primitive whose color is the same at its three vertices, its fully covered blocks
+/// merged whole where no depth test applies; the image (and depth) is exactly what running it
+/// for every fragment gives (the same shader reading FragCoord), over overlapping blended
+/// triangles large and small, some with colors varying over them, with and without a depth
+/// test, with a common and an uncommon blend equation, into RGBA and BGRA attachments; and so
+/// is the count of fragment shader invocations.
+#[test]
+fn uniform_outputs_shade_once_per_primitive_like_every_fragment() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let mut rng = softvk_tests::Rng::new(29);
+    let mut f = |lo: f32, hi: f32| lo + (hi - lo) * (rng.next_u64() % 10_000) as f32 / 10_000.0;
+    let mut v = Vec::new();
+    for k in 0..60 {
+        // Every third triangle large (whole blocks), every seventh with a varying color.
+        let span = if k % 3 == 0 { 1.6 } else { 0.3 };
+        let (cx, cy, z) = (f(-0.8, 0.8), f(-0.8, 0.8), f(0.1, 0.9));
+        let c = [f(0.0, 1.0), f(0.0, 1.0), f(0.0, 1.0), f(0.2, 0.9)];
+        for i in 0..3 {
+            let p = [cx + f(-span, span), cy + f(-span, span), z, 1.0];
+            let c = if k % 7 == 0 {
+                [c[0], c[1] * i as f32 / 2.0, c[2], c[3]]
+            } else {
+                c
+            };
+            v.push((p, c));
+        }
+    }
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    use vk::BlendFactor as F;
+    let straight = vk::PipelineColorBlendAttachmentState {
+        blend_enable: vk::TRUE,
+        src_color_blend_factor: F::SRC_ALPHA,
+        dst_color_blend_factor: F::ONE_MINUS_SRC_ALPHA,
+        src_alpha_blend_factor: F::ONE,
+        dst_alpha_blend_factor: F::ONE_MINUS_SRC_ALPHA,
+        ..gfx::no_blend()
+    };
+    let uncommon = vk::PipelineColorBlendAttachmentState {
+        src_color_blend_factor: F::DST_COLOR,
+        dst_color_blend_factor: F::ONE_MINUS_SRC_COLOR,
+        alpha_blend_op: vk::BlendOp::MAX,
+        ..straight
+    };
+    let stats_info = vk::QueryPoolCreateInfo::default()
+        .query_type(vk::QueryType::PIPELINE_STATISTICS)
+        .query_count(1)
+        .pipeline_statistics(vk::QueryPipelineStatisticFlags::FRAGMENT_SHADER_INVOCATIONS);
+    let stats = unsafe { vk.device.create_query_pool(&stats_info, None) }.unwrap();
+    let mut drawn = 0;
+    for format in [vk::Format::R8G8B8A8_UNORM, vk::Format::B8G8R8A8_UNORM] {
+        for blend in [straight, uncommon] {
+            for with_depth in [false, true] {
+                let mut runs = Vec::new();
+                for fs in [COLOR_FS, COLOR_COORD_FS] {
+                    let mut st = PipelineState {
+                        blend: vec![blend],
+                        color_formats: vec![format],
+                        ..Default::default()
+                    };
+                    if with_depth {
+                        st.depth_format = vk::Format::D32_SFLOAT;
+                        st.depth_stencil = st
+                            .depth_stencil
+                            .depth_test_enable(true)
+                            .depth_write_enable(true)
+                            .depth_compare_op(vk::CompareOp::LESS);
+                    }
+                    let pipe = st.build(&vk, layout, COLOR_VS, Some(fs));
+                    let color = target(&vk, format, vk::SampleCountFlags::TYPE_1);
+                    let depth = target(&vk, vk::Format::D32_SFLOAT, vk::SampleCountFlags::TYPE_1);
+                    vk.run(|cb| unsafe {
+                        let d = &vk.device;
+                        d.cmd_reset_query_pool(cb, stats, 0, 1);
+                        begin(
+                            &vk,
+                            cb,
+                            &color,
+                            [0.1, 0.2, 0.3, 0.4],
+                            with_depth.then_some(&depth),
+                        );
+                        bind_vb(&vk, cb, &vb);
+                        d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+                        d.cmd_begin_query(cb, stats, 0, vk::QueryControlFlags::empty());
+                        d.cmd_draw(cb, v.len() as u32, 1, 0, 0);
+                        d.cmd_end_query(cb, stats, 0);
+                        end(&vk, cb, &color);
+                        if with_depth {
+                            let to = L::TRANSFER_SRC_OPTIMAL;
+                            depth.barrier(&vk, cb, L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL, to);
+                        }
+                    });
+                    let mut count = [0u64; 1];
+                    unsafe {
+                        let flags = vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT;
+                        vk.device
+                            .get_query_pool_results(stats, 0, &mut count, flags)
+                            .unwrap();
+                    }
+                    let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+                    let z = with_depth.then(|| depths(&vk, &depth));
+                    runs.push((img, z, count[0]));
+                    color.destroy(&vk);
+                    depth.destroy(&vk);
+                    unsafe { vk.device.destroy_pipeline(pipe, None) };
+                }
+                let what = format!("{format:?}, {blend:?}, depth {with_depth}");
+                let colors: std::collections::HashSet<&[u8]> = runs[0].0.chunks(4).collect();
+                assert!(colors.len() > 16, "{what}: {} colors drawn", colors.len());
+                assert!(runs[0].2 > 4096, "{what}: {} invocations", runs[0].2);
+                assert_eq!(runs[0].2, runs[1].2, "{what}: invocations");
+                assert!(runs[0].1 == runs[1].1, "{what}: depth differs");
+                let differ = (0..W * H)
+                    .filter(|&i| {
+                        runs[0].0[4 * i as usize..][..4] != runs[1].0[4 * i as usize..][..4]
+                    })
+                    .map(|i| (i % W, i / W))
+                    .collect::<Vec<_>>();
+                assert!(differ.is_empty(), "{what}: pixels differ at {differ:?}");
+                drawn += 1;
+            }
+        }
+    }
+    assert_eq!(drawn, 8);
+    unsafe {
+        vk.device.destroy_query_pool(stats, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+}
