@@ -118,11 +118,14 @@ impl<'a> Span<'a> {
     pub fn fill(&self, pattern: &[u8]) {
         assert!(!pattern.is_empty() && self.len.is_multiple_of(pattern.len()));
         let n = pattern.len();
-        // Write one block of repeated pattern, then copy it forward.
-        let block_len = (4096 / n).max(1) * n;
+        // Write one block of repeated pattern (no longer than the span: a clear of a narrow
+        // rectangle fills many short rows), doubling it, then copy it forward.
+        let block_len = ((4096 / n).max(1) * n).min(self.len);
         let mut block = Vec::with_capacity(block_len);
+        block.extend_from_slice(pattern);
         while block.len() < block_len {
-            block.extend_from_slice(pattern);
+            let more = block.len().min(block_len - block.len());
+            block.extend_from_within(..more);
         }
         let blocks = self.len.div_ceil(block_len);
         let body = |i: usize| {
