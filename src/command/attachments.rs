@@ -28,6 +28,11 @@ pub struct RenderState {
     /// Draws set up but not yet rasterized (`command::draw`): consecutive draws of the
     /// instance rasterize together, tile by tile; any other command first flushes them.
     pub pending: super::draw::Batch,
+    /// The batch rasterizing on the pool while the queue sets up the next one
+    /// (`exec::flush_beside`): its batch (emptied, buffers kept) and result.
+    pub in_flight: Option<crate::exec::Job<super::draw::Rasterized>>,
+    /// An emptied batch whose buffers the next batch reuses.
+    pub idle: Option<super::draw::Batch>,
     /// What draws write now ([`RenderState::draw_views`]), made at the first draw and kept
     /// until the instance or its subpass changes.
     views: Option<DrawViews>,

@@ -53,10 +53,12 @@ fn execute_in(recording: &Recording, ctx: &ExecContext<'_>, render: &mut RenderS
     let mut state = State::default();
     for cmd in &recording.commands {
         if (ctx.cancelled)() {
+            // (Its result no longer matters; its writes must end before the submission.)
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| finish(render)));
             render.pending.clear();
             return;
         }
-        if !cmd.batches() && !render.pending.is_empty() {
+        if !cmd.batches() && (!render.pending.is_empty() || render.in_flight.is_some()) {
             guarded(ctx, "the draws before it", || flush(render));
         }
         guarded(ctx, cmd.name(), || run(cmd, ctx, render, &mut state));
@@ -383,6 +385,12 @@ fn run(
 /// One draw into the current render pass instance: set up now, rasterized with the draws
 /// that follow it ([`flush`]).
 fn run_draw(state: &State, render: &mut RenderState, call: DrawCall) -> Result<()> {
+    // A vertex shader with side effects waits for the batch rasterizing beside the queue
+    // (its fragment shaders could otherwise see them, or not, by timing).
+    let pure = |p: &Arc<crate::pipeline::GraphicsPipeline>| p.vertex.pure;
+    if render.in_flight.is_some() && !state.graphics.pipeline.as_ref().is_some_and(pure) {
+        finish(render)?;
+    }
     let (views, pending) = render.views_and_batch()?;
     let counted =
         super::draw::prepare(&state.graphics, views, &state.push_constants, call, pending)?;
@@ -391,17 +399,58 @@ fn run_draw(state: &State, render: &mut RenderState, call: DrawCall) -> Result<(
     }
     // A batch is rasterized while its set-up is still in the caches.
     if render.pending.full() {
-        flush(render)?;
+        flush_beside(render)?;
     }
     Ok(())
+}
+
+/// Rasterizes the pending draws on the pool while the queue sets up the next ones, after the
+/// batch before them (batches rasterize in order): where their fragment shaders have no side
+/// effects (else as [`flush`] does). Draws set up meanwhile whose vertex shaders have side
+/// effects, and every other command, wait for it ([`finish`]).
+fn flush_beside(render: &mut RenderState) -> Result<()> {
+    let views = match render.draw_views() {
+        Ok(v) if render.pending.pure() => v,
+        _ => return flush(render),
+    };
+    finish(render)?;
+    let next = render.idle.take().unwrap_or_default();
+    let batch = std::mem::replace(&mut render.pending, next);
+    render.in_flight = Some(super::draw::flush_on_pool(batch, views));
+    Ok(())
+}
+
+/// Waits for the batch rasterizing on the pool, if any: its counts go to the active queries
+/// (which cannot have changed since: their commands wait first), its buffers to the next
+/// batch.
+fn finish(render: &mut RenderState) -> Result<()> {
+    let Some(job) = render.in_flight.take() else {
+        return Ok(());
+    };
+    let (batch, done) = job.wait();
+    render.idle = Some(batch);
+    count(render, done?);
+    Ok(())
+}
+
+/// Adds a batch's passed samples and fragment shader invocations to the active queries.
+fn count(render: &mut RenderState, (passed, counted): (u64, crate::query::Statistics)) {
+    for q in &mut render.occlusion {
+        q.2 += passed;
+    }
+    for q in &mut render.statistics {
+        q.2.add(&counted);
+    }
 }
 
 /// Rasterizes the pending draws; their passed samples count for the active occlusion queries,
 /// their fragment shader invocations for the active pipeline statistics queries (queries
 /// begin and end between batches: both commands flush first).
 fn flush(render: &mut RenderState) -> Result<()> {
+    // The batch before them first (its failure reported after these are drawn).
+    let earlier = finish(render);
     if render.pending.is_empty() {
-        return Ok(());
+        return earlier;
     }
     let views = render.draw_views();
     let mut pending = std::mem::take(&mut render.pending);
@@ -410,13 +459,8 @@ fn flush(render: &mut RenderState) -> Result<()> {
     // the views could not be made, this does).
     pending.clear();
     render.pending = pending;
-    let (passed, counted) = done?;
-    for q in &mut render.occlusion {
-        q.2 += passed;
-    }
-    for q in &mut render.statistics {
-        q.2.add(&counted);
-    }
+    earlier?;
+    count(render, done?);
     Ok(())
 }
 

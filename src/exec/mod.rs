@@ -44,6 +44,44 @@ pub fn for_each(n: usize, f: impl Fn(usize) + Send + Sync) {
     pool().install(|| (0..n).into_par_iter().for_each(f));
 }
 
+/// Work started by [`spawn`]; [`Job::wait`] gives its result.
+#[derive(Debug)]
+pub enum Job<T> {
+    /// Running on the pool.
+    Pool(std::sync::mpsc::Receiver<std::thread::Result<T>>),
+    /// Done where it was started (one thread).
+    Done(std::thread::Result<T>),
+}
+
+impl<T> Job<T> {
+    /// Blocks until the work is done: its result, or its panic resumed on this thread.
+    pub fn wait(self) -> T {
+        let r = match self {
+            Job::Pool(rx) => rx.recv().unwrap_or_else(|_| {
+                // The pool dropped the work without running it (only at process exit).
+                Err(Box::new("softvk: the thread pool dropped a job"))
+            }),
+            Job::Done(r) => r,
+        };
+        r.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
+}
+
+/// Starts `f` on the pool and returns at once, so that the caller works beside it; with one
+/// thread (`SOFTVK_THREADS=1`) `f` runs here, before `spawn` returns.
+pub fn spawn<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Job<T> {
+    let run = move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    if thread_count() == 1 {
+        return Job::Done(run());
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel(1);
+    pool().spawn(move || {
+        // (The receiver is gone only if the waiter itself panicked.)
+        let _ = tx.send(run());
+    });
+    Job::Pool(rx)
+}
+
 /// `f(i)` for every `i in 0..n`, on the pool when `n > 1`, results in index order.
 pub fn map<T: Send>(n: usize, f: impl Fn(usize) -> T + Send + Sync) -> Vec<T> {
     if n <= 1 || thread_count() == 1 {

@@ -71,7 +71,7 @@ pub(crate) struct StageInfo {
     pub builtins: StageBuiltins,
     /// Fragment stages: the EarlyFragmentTests execution mode.
     pub early_fragment_tests: bool,
-    /// Fragment stages: `Module::is_pure_fragment`.
+    /// `Module::is_pure`.
     pub pure: bool,
     /// Fragment stages: `Module::lanes_alone` (no subgroup capability).
     pub lanes_alone: bool,
@@ -572,7 +572,6 @@ impl KernelBinary {
                 && (!st.inputs.is_empty()
                     || st.builtins != StageBuiltins::default()
                     || st.early_fragment_tests
-                    || st.pure
                     || st.lanes_alone)
             {
                 return Err("a vertex kernel with fragment facts".into());
@@ -696,9 +695,10 @@ impl VertexKernel {
         b: &Arc<KernelBinary>,
         iface: &PipelineInterface,
     ) -> Result<Self, ShaderError> {
-        stage_of(b, StageModel::Vertex)?;
+        let st = stage_of(b, StageModel::Vertex)?;
         Ok(VertexKernel {
             kernel: ComputeKernel::link_binary(b, iface)?,
+            pure: st.pure,
         })
     }
 }
@@ -1002,6 +1002,12 @@ pub(super) mod tests {
         let b = round_trip(k.binary().expect("recorded"));
         assert_eq!(b.stage.as_ref().map(|s| s.model), Some(StageModel::Vertex));
         let linked = VertexKernel::from_binary(&b, &iface).expect("links");
+        assert_eq!(linked.pure, k.pure);
+        // Purity survives the encoding both ways.
+        let mut other = (*b).clone();
+        other.stage.as_mut().unwrap().pure = !k.pure;
+        let flipped = VertexKernel::from_binary(&round_trip(&other), &iface).expect("links");
+        assert_eq!(flipped.pure, !k.pure);
         assert!(FragmentKernel::from_binary(&b, &iface).is_err());
         assert!(ComputeKernel::from_binary(&b, &iface).is_err());
         assert!(VertexKernel::from_binary(&sample().0, &iface).is_err());
@@ -1159,14 +1165,6 @@ pub(super) mod tests {
             st.model = StageModel::Vertex;
             st.inputs.clear();
             st.builtins = StageBuiltins::default();
-            st.pure = true;
-        });
-        bad(&|d| {
-            let st = d.stage.as_mut().unwrap();
-            st.model = StageModel::Vertex;
-            st.inputs.clear();
-            st.builtins = StageBuiltins::default();
-            st.pure = false;
             st.lanes_alone = true;
         });
         // A byte past the end of the stage section, an unknown stage tag, flag or built-in

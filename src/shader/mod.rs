@@ -419,6 +419,9 @@ pub fn compile_compute(
 #[derive(Debug)]
 pub struct VertexKernel {
     kernel: ComputeKernel,
+    /// The module writes no memory but its own variables and performs no atomic operation
+    /// ([`Module::is_pure`]): running it has no effect a fragment shader could see.
+    pub pure: bool,
 }
 
 /// What one vertex reads: its VertexIndex and InstanceIndex, and per input location the four
@@ -448,7 +451,7 @@ struct Stage {
 }
 
 /// Compiles a graphics entry point of `model` on the SoA backend; `pure` is the module's
-/// [`Module::is_pure_fragment`] for fragment stages.
+/// [`Module::is_pure`].
 fn compile_stage(
     module: &Module,
     entry: &str,
@@ -486,7 +489,7 @@ fn compile_stage(
             inputs: Vec::new(),
             builtins: StageBuiltins::default(),
             early_fragment_tests: false,
-            pure: false,
+            pure,
             lanes_alone: false,
         },
         cached::StageModel::Fragment => cached::StageInfo {
@@ -518,10 +521,11 @@ pub fn compile_vertex(
         spec,
         iface,
         cached::StageModel::Vertex,
-        false,
+        module.is_pure(),
     )?;
     Ok(VertexKernel {
         kernel: stage.kernel,
+        pure: stage.info.pure,
     })
 }
 
@@ -638,7 +642,7 @@ pub struct FragmentKernel {
     /// The module has no instruction that discards, demotes, writes memory other than its
     /// own Function, Private and Output variables, or performs an atomic operation: running
     /// it or not for a fragment changes nothing but that fragment's outputs, so the depth
-    /// test may come first ([`Module::is_pure_fragment`]).
+    /// test may come first ([`Module::is_pure`]).
     pub pure: bool,
     /// The module declares no subgroup capability ([`Module::lanes_alone`]).
     pub lanes_alone: bool,
@@ -657,7 +661,7 @@ pub fn compile_fragment(
         spec,
         iface,
         cached::StageModel::Fragment,
-        module.is_pure_fragment(),
+        module.is_pure(),
     )?;
     Ok(FragmentKernel {
         pure: stage.info.pure,

@@ -922,8 +922,9 @@ impl Module {
     /// The entry points: execution model and name.
     /// Whether no instruction of the module (any function: conservative) discards, demotes,
     /// writes an image, performs an atomic operation or stores through a pointer other than
-    /// into Function, Private or Output memory.
-    pub fn is_pure_fragment(&self) -> bool {
+    /// into Function, Private or Output memory: running a stage of it changes nothing but
+    /// its invocations' outputs.
+    pub fn is_pure(&self) -> bool {
         use spirv::StorageClass as S;
         // Pointer types' storage classes, and every id's type.
         let mut class = std::collections::HashMap::new();
