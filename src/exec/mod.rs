@@ -44,42 +44,70 @@ pub fn for_each(n: usize, f: impl Fn(usize) + Send + Sync) {
     pool().install(|| (0..n).into_par_iter().for_each(f));
 }
 
-/// Work started by [`spawn`]; [`Job::wait`] gives its result.
-#[derive(Debug)]
-pub enum Job<T> {
-    /// Running on the pool.
-    Pool(std::sync::mpsc::Receiver<std::thread::Result<T>>),
-    /// Done where it was started (one thread).
-    Done(std::thread::Result<T>),
+/// Work handed to the pool by [`spawn`]; [`Job::wait`] gives its result.
+pub struct Job<T>(std::sync::Arc<JobState<T>>);
+
+impl<T> std::fmt::Debug for Job<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Job")
+    }
+}
+
+/// A [`Job`]'s work until a thread claims it, then its result.
+struct JobState<T> {
+    work: std::sync::Mutex<Option<Box<dyn FnOnce() -> T + Send>>>,
+    done: std::sync::Mutex<Option<std::thread::Result<T>>>,
+    ready: std::sync::Condvar,
+}
+
+impl<T> JobState<T> {
+    /// Runs the work if no thread has claimed it yet.
+    fn claim(&self) -> Option<std::thread::Result<T>> {
+        let work = self.work.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+        Some(std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)))
+    }
 }
 
 impl<T> Job<T> {
-    /// Blocks until the work is done: its result, or its panic resumed on this thread.
+    /// The work's result, or its panic resumed on this thread: run here if no pool thread
+    /// has started it (on a busy machine the pool may not have had a core since the spawn:
+    /// waiting for it would cost more than the work), else waited for.
     pub fn wait(self) -> T {
-        let r = match self {
-            Job::Pool(rx) => rx.recv().unwrap_or_else(|_| {
-                // The pool dropped the work without running it (only at process exit).
-                Err(Box::new("softvk: the thread pool dropped a job"))
-            }),
-            Job::Done(r) => r,
+        let r = match self.0.claim() {
+            Some(r) => r,
+            None => {
+                let mut done = self.0.done.lock().unwrap_or_else(|e| e.into_inner());
+                loop {
+                    if let Some(r) = done.take() {
+                        break r;
+                    }
+                    done = self.0.ready.wait(done).unwrap_or_else(|e| e.into_inner());
+                }
+            }
         };
         r.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     }
 }
 
-/// Starts `f` on the pool and returns at once, so that the caller works beside it; with one
-/// thread (`SOFTVK_THREADS=1`) `f` runs here, before `spawn` returns.
+/// Hands `f` to the pool and returns at once, so that the caller works beside it (the
+/// caller's [`Job::wait`] runs it itself if no pool thread has started it by then); with one
+/// thread (`SOFTVK_THREADS=1`) nothing is handed over and `wait` runs it.
 pub fn spawn<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Job<T> {
-    let run = move || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
-    if thread_count() == 1 {
-        return Job::Done(run());
-    }
-    let (tx, rx) = std::sync::mpsc::sync_channel(1);
-    pool().spawn(move || {
-        // (The receiver is gone only if the waiter itself panicked.)
-        let _ = tx.send(run());
+    let state = std::sync::Arc::new(JobState {
+        work: std::sync::Mutex::new(Some(Box::new(f) as Box<dyn FnOnce() -> T + Send>)),
+        done: std::sync::Mutex::new(None),
+        ready: std::sync::Condvar::new(),
     });
-    Job::Pool(rx)
+    if thread_count() > 1 {
+        let s = state.clone();
+        pool().spawn(move || {
+            if let Some(r) = s.claim() {
+                *s.done.lock().unwrap_or_else(|e| e.into_inner()) = Some(r);
+                s.ready.notify_one();
+            }
+        });
+    }
+    Job(state)
 }
 
 /// `f(i)` for every `i in 0..n`, on the pool when `n > 1`, results in index order.
@@ -111,4 +139,54 @@ pub fn fill_chunks<T: Send>(
             .enumerate()
             .for_each(|(i, c)| f(i * chunk, c))
     });
+}
+
+#[cfg(test)]
+mod job_tests {
+    use super::*;
+
+    /// Jobs give their results (run on the pool or claimed back), and a job's panic
+    /// reaches the waiter.
+    #[test]
+    fn jobs_give_their_results_and_panics() {
+        let jobs: Vec<Job<usize>> = (0..64).map(|i| spawn(move || i * 2)).collect();
+        for (i, j) in jobs.into_iter().enumerate() {
+            assert_eq!(j.wait(), i * 2);
+        }
+        let j = spawn(|| -> u32 { panic!("a job's panic") });
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| j.wait()));
+        assert!(r.is_err());
+    }
+
+    /// With every pool thread busy, waiting for a job runs it on the waiting thread (it does
+    /// not wait for the pool).
+    #[test]
+    fn a_job_no_pool_thread_started_runs_where_it_is_waited_for() {
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let blocked = std::sync::Arc::new(std::sync::Mutex::new(blocked));
+        let (started, busy) = std::sync::mpsc::channel::<()>();
+        for _ in 0..thread_count() {
+            let (blocked, started) = (blocked.clone(), started.clone());
+            pool().spawn(move || {
+                let _ = started.send(());
+                // Each pool thread holds here until released (one at a time through the
+                // lock, the others wait for the lock: all busy).
+                let _ = blocked.lock().unwrap().recv();
+            });
+        }
+        // At least one pool thread is busy; with the others waiting on the lock, all are.
+        busy.recv().unwrap();
+        let job = spawn(move || std::thread::current().id());
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = std::thread::spawn(move || {
+            let _ = tx.send((job.wait(), std::thread::current().id()));
+        });
+        let ran_on = rx.recv_timeout(std::time::Duration::from_secs(20));
+        for _ in 0..thread_count() {
+            let _ = release.send(());
+        }
+        waiter.join().unwrap();
+        let (ran_on, waiting) = ran_on.expect("the waiter ran the job itself");
+        assert_eq!(ran_on, waiting, "ran on the waiting thread");
+    }
 }

@@ -46,6 +46,9 @@ const COPY_BYTES: u64 = 64 << 20;
 
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    if std::env::var("SOFTVK_BENCH_STAT").as_deref() == Ok("all") {
+        eprintln!("samples: {v:?}");
+    }
     if std::env::var("SOFTVK_BENCH_STAT").as_deref() == Ok("min") {
         return v[0];
     }
