@@ -392,8 +392,9 @@ fn run_draw(state: &State, render: &mut RenderState, call: DrawCall) -> Result<(
         finish(render)?;
     }
     let (views, pending) = render.views_and_batch()?;
-    let counted =
-        super::draw::prepare(&state.graphics, views, &state.push_constants, call, pending)?;
+    let mut counted = crate::query::Statistics::default();
+    let push = &state.push_constants;
+    super::draw::prepare(&state.graphics, views, push, call, pending, &mut counted)?;
     for q in &mut render.statistics {
         q.2.add(&counted);
     }
