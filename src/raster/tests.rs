@@ -456,8 +456,9 @@ fn quads_by_additions_match_the_exact_evaluation() {
 }
 
 /// Whole-triangle walks (`quads_with`: fully covered 8x8 blocks taken without per-pixel
-/// tests, with or without weights) give the quads, coverage and weights of the exact
-/// per-quad evaluation, for triangles from a few pixels to larger than the area.
+/// tests, with or without weights; `walk` with a taker of whole blocks, whose every quad must
+/// be fully covered) give the quads, coverage and weights of the exact per-quad evaluation,
+/// for triangles from a few pixels to larger than the area.
 #[test]
 fn covered_blocks_match_the_exact_evaluation() {
     let mut rng = Rng(12);
