@@ -29,6 +29,12 @@
 //! (PR_SET_PDEATHSIG) and stop by themselves after `BURN_LIMIT` whatever happens. The
 //! throughput rows are left out there: under load they only measure the benchmark's share of
 //! the CPUs.
+//!
+//! Switches for a child run by hand (`--child`, one driver): `SOFTVK_BENCH_ONLY=graphics`
+//! (one group), `SOFTVK_BENCH_ROW=scene|fill|draws` (that graphics row repeated),
+//! `SOFTVK_BENCH_REPEAT=n` (n more untimed frames, for profiling), `SOFTVK_BENCH_RUNS=n`
+//! (timed frames), `SOFTVK_BENCH_STAT=min` (the best frame instead of the median: A/B runs on
+//! a noisy machine) or `all` (every frame's time on stderr, to see the spread).
 
 #[path = "../bench_graphics.rs"]
 mod bench_graphics;
