@@ -29,7 +29,7 @@ pub struct RenderState {
     /// instance rasterize together, tile by tile; any other command first flushes them.
     pub pending: super::draw::Batch,
     /// The batch rasterizing on the pool while the queue sets up the next one
-    /// (`exec::flush_beside`): its batch (emptied, buffers kept) and result.
+    /// (`command::exec::flush_beside`): its batch (emptied, buffers kept) and result.
     pub in_flight: Option<crate::exec::Job<super::draw::Rasterized>>,
     /// An emptied batch whose buffers the next batch reuses.
     pub idle: Option<super::draw::Batch>,

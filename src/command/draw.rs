@@ -591,6 +591,14 @@ impl Batch {
         self.draws.len() >= BATCH_DRAWS || self.primitives >= BATCH_PRIMITIVES
     }
 
+    /// Whether no draw of the batch has a fragment shader with side effects (which the vertex
+    /// shaders of later draws could see), so it may rasterize beside their set-up.
+    pub fn pure(&self) -> bool {
+        self.draws
+            .iter()
+            .all(|p| p.pipeline.fragment.as_ref().is_none_or(|f| f.pure))
+    }
+
     fn push(&mut self, p: Pending) {
         self.primitives += p.setup.len();
         self.draws.push(p);
@@ -600,16 +608,6 @@ impl Batch {
 /// A batch rasterized on the pool: the batch (emptied, its buffers kept) and what [`flush`]
 /// returned.
 pub type Rasterized = (Batch, Result<(u64, Statistics)>);
-
-impl Batch {
-    /// Whether no draw of the batch has a fragment shader with side effects (which the vertex
-    /// shaders of later draws could see), so it may rasterize beside their set-up.
-    pub fn pure(&self) -> bool {
-        self.draws
-            .iter()
-            .all(|p| p.pipeline.fragment.as_ref().is_none_or(|f| f.pure))
-    }
-}
 
 /// [`flush`] on the pool: returns at once; the job gives back the emptied batch.
 pub fn flush_on_pool(mut batch: Batch, views: DrawViews) -> crate::exec::Job<Rasterized> {

@@ -1286,13 +1286,13 @@ impl QuadSteps<'_, '_, '_> {
         if !self.plans.iter().enumerate().all(takes) {
             return false;
         }
+        let (alpha_one, constants) = (self.state.alpha_to_one, self.state.blend_constants);
+        let s1 = IO_OUT_SRC1 as usize;
         for (c, plan) in self.plans.iter().enumerate() {
             let Some(plan) = plan else { continue };
             let o = IO_OUT_LOCATIONS as usize + 4 * c;
-            let s1 = IO_OUT_SRC1 as usize;
             let src1 = plan.uses_src1.then(|| &rows[s1..s1 + 4]);
             let t = self.att.color[c].expect("a planned attachment").0;
-            let (alpha_one, constants) = (self.state.alpha_to_one, self.state.blend_constants);
             plan.merge_block(t, b, &rows[o..o + 4], alpha_one, src1, constants);
         }
         true

@@ -1006,19 +1006,13 @@ impl Unorm8 {
         for c in 0..4 {
             s[c] = unsafe { W::load(p.src[c][k..k + W::QUADS].as_ptr().cast()) }.clamp01();
         }
-        let mut d = [W::splat(0.0); 4];
         let mut s1 = [W::splat(0.0); 4];
-        if self.blend.enable {
-            d = unsafe { W::decode(words, self.bgra) };
-            if self.uses_src1 {
-                for c in 0..4 {
-                    s1[c] =
-                        unsafe { W::load(p.src1[c][k..k + W::QUADS].as_ptr().cast()) }.clamp01();
-                }
+        if self.blend.enable && self.uses_src1 {
+            for c in 0..4 {
+                s1[c] = unsafe { W::load(p.src1[c][k..k + W::QUADS].as_ptr().cast()) }.clamp01();
             }
         }
-        let new = self.components::<K, _>(&s, &s1, &d, constants);
-        let packed = unsafe { W::pack(&new, words, self.bgra) };
+        let packed = unsafe { self.blend_words::<W, K>(&s, &s1, words, constants) };
         if let Some((a, b)) = run {
             unsafe { W::store_run(t, a, b, packed) };
             return;
@@ -1146,17 +1140,36 @@ impl Unorm8 {
                 } else {
                     unsafe { W::load_run(t, at, below) }
                 };
-                let d = if self.blend.enable {
-                    unsafe { W::decode(words, self.bgra) }
-                } else {
-                    [W::splat(0.0); 4]
-                };
-                let new = self.components::<K, _>(&sv, &s1v, &d, constants);
-                unsafe { W::store_run(t, at, below, W::pack(&new, words, self.bgra)) };
+                let packed = unsafe { self.blend_words::<W, K>(&sv, &s1v, words, constants) };
+                unsafe { W::store_run(t, at, below, packed) };
                 x += run;
             }
             y += 2;
         }
+    }
+
+    /// The destination words `words` with the (clamped) sources `s`, `s1` blended in with
+    /// blend equation `K` (decoded only where blending reads them), encoded again: what
+    /// [`Self::merge_wide`] and [`Self::block_wide`] share.
+    ///
+    /// # Safety
+    /// The CPU has `W`'s instructions.
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn blend_words<W: Wide, const K: usize>(
+        &self,
+        s: &[W; 4],
+        s1: &[W; 4],
+        words: W::Words,
+        constants: [f32; 4],
+    ) -> W::Words {
+        let d = if self.blend.enable {
+            unsafe { W::decode(words, self.bgra) }
+        } else {
+            [W::splat(0.0); 4]
+        };
+        let new = self.components::<K, _>(s, s1, &d, constants);
+        unsafe { W::pack(&new, words, self.bgra) }
     }
 
     /// The new value of each written component: the blend of the (clamped) sources `s`, `s1`

@@ -9,10 +9,10 @@
 //! and, for the vertex and fragment stages of graphics pipelines, what the draw reads of the
 //! compiled stage ([`StageInfo`]: the execution model, the interface rows of its Location inputs
 //! and their interpolation, the built-ins that change how it runs, EarlyFragmentTests and
-//! whether it is pure and free of subgroup operations). [`ComputeKernel::from_binary`], [`VertexKernel::from_binary`] and
-//! [`FragmentKernel::from_binary`] link one into a fresh JIT module: nothing is parsed, lowered
-//! or compiled, so a hit skips the whole compiler. A binary links only as the kind of kernel it
-//! was compiled as.
+//! whether it is pure and free of subgroup operations). [`ComputeKernel::from_binary`],
+//! [`VertexKernel::from_binary`] and [`FragmentKernel::from_binary`] link one into a fresh JIT
+//! module: nothing is parsed, lowered or compiled, so a hit skips the whole compiler. A binary
+//! links only as the kind of kernel it was compiled as.
 //!
 //! **Trust.** [`KernelBinary::decode`] validates everything before anything is allocated or
 //! linked by it: lengths within the input, sizes within the compiler's own limits, mode flags
