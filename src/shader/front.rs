@@ -207,6 +207,9 @@ pub(crate) struct Program<'m> {
     pub value_types: HashMap<u32, u32>,
     /// OpConstantNull / OpUndef of logical pointer types (variable pointers).
     pub null_ptrs: HashSet<u32>,
+    /// Pointer types into an invocation's own memory (Function, Private, Input, Output):
+    /// what fragment shader helper invocations may write (`Program::writes_own_memory`).
+    pub own_pointers: HashSet<u32>,
     /// Type id -> nesting depth (scalars 0).
     depth: HashMap<u32, u32>,
     /// Pointer types declared ahead by OpTypeForwardPointer.
@@ -223,9 +226,9 @@ pub(crate) struct Program<'m> {
     pub model: ExecutionModel,
     /// Fragment shaders: the EarlyFragmentTests execution mode.
     pub early_fragment_tests: bool,
-    /// Lanes may leave the execution mask in any block: the module demotes
-    /// (OpDemoteToHelperInvocation), or kills (OpKill, OpTerminateInvocation) inside a function
-    /// other than the entry point. Every block then counts as under divergent control.
+    /// Lanes may leave the execution mask in any block: the module kills (OpKill,
+    /// OpTerminateInvocation) inside a function other than the entry point. Every block then
+    /// counts as under divergent control. (Demoted lanes stay in the mask as helpers.)
     pub lanes_leave: bool,
 }
 
@@ -251,6 +254,15 @@ pub(crate) const MAX_TYPE_BYTES: u64 = 1 << 40;
 pub(crate) const MAX_VALUE_SCALARS: usize = 1 << 16;
 
 impl<'m> Program<'m> {
+    /// Whether pointer `ptr` points into the invocation's own memory (Function, Private,
+    /// Input, Output variables), which fragment shader helper invocations write like any
+    /// other invocation; other memory they leave alone.
+    pub fn own_memory(&self, ptr: u32) -> bool {
+        self.value_types
+            .get(&ptr)
+            .is_some_and(|t| self.own_pointers.contains(t))
+    }
+
     pub fn new(
         module: &'m Module,
         entry_name: &str,
@@ -278,6 +290,7 @@ impl<'m> Program<'m> {
             nonsemantic_ext: Vec::new(),
             value_types: HashMap::new(),
             null_ptrs: HashSet::new(),
+            own_pointers: HashSet::new(),
             depth: HashMap::new(),
             forward_pointers: Default::default(),
             flat_cache: RefCell::default(),
@@ -463,8 +476,7 @@ impl<'m> Program<'m> {
                     .iter()
                     .any(|i| matches!(i.op, Op::Kill | Op::TerminateInvocation))
         });
-        p.lanes_leave =
-            kills_in_callee || insts.iter().any(|i| i.op == Op::DemoteToHelperInvocation);
+        p.lanes_leave = kills_in_callee;
         Ok(p)
     }
 
@@ -545,7 +557,17 @@ impl<'m> Program<'m> {
             Op::TypePointer => {
                 // The pointee may be declared later (OpTypeForwardPointer); layouts never
                 // recurse through pointers.
-                if storage_class(i.w(0))? == StorageClass::PhysicalStorageBuffer {
+                let class = storage_class(i.w(0))?;
+                if matches!(
+                    class,
+                    StorageClass::Function
+                        | StorageClass::Private
+                        | StorageClass::Input
+                        | StorageClass::Output
+                ) {
+                    self.own_pointers.insert(i.id);
+                }
+                if class == StorageClass::PhysicalStorageBuffer {
                     Ty::PhysPtr { pointee: i.w(1) }
                 } else {
                     Ty::Pointer { pointee: i.w(1) }

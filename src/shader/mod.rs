@@ -787,20 +787,24 @@ impl QuadRunner<'_> {
 
     /// Runs the quad whose input rows are written, `cover` its covered lanes (bit l: lane
     /// l; the others are helpers); returns the covered lanes that were not discarded.
+    /// Helper lanes execute like the others (every lane is in the execution mask, so a
+    /// derivative of a value computed in divergent control flow sees the helpers' values);
+    /// the helper row keeps their stores and atomics out of memory (`Lower::effect_lanes`).
     #[inline(always)]
     pub fn run(&mut self, cover: u8) -> u8 {
         let io = &mut self.io[..];
-        // One 16-byte copy from a table: the compiled code reads the row as one vector, and
-        // four separate stores would not forward to that load (a stall of tens of cycles).
-        let on = LANE_MASKS[cover as usize & 15];
         if self.reads & StageBuiltins::HELPER != 0 {
-            io[runtime::IO_IN_HELPER as usize] = on.map(|m| !m);
+            // One 16-byte copy from a table: the compiled code reads the row as one vector,
+            // and four separate stores would not forward to that load (a stall of tens of
+            // cycles).
+            io[runtime::IO_IN_HELPER as usize] = LANE_MASKS[!cover as usize & 15];
         }
         let discards = self.reads & StageBuiltins::DISCARD != 0;
         if discards {
             io[runtime::IO_DISCARD as usize] = [0; 4];
         }
-        self.calls.call_with(lower::simd_rows::MASK, on, io);
+        self.calls
+            .call_with(lower::simd_rows::MASK, LANE_MASKS[15], io);
         if !discards {
             return cover;
         }

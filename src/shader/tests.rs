@@ -1574,7 +1574,7 @@ fn vertex_shaders_run_four_vertices_per_call() {
 }
 
 /// A fragment shader through the stage interface (shaders/tests/fragment_basic.frag): quads
-/// with partial coverage (helper lanes compute for the derivatives but write nothing),
+/// with partial coverage (helper lanes execute too; their outputs are not live),
 /// discard in one lane, fine and coarse derivatives of interpolated inputs against their
 /// definitions, FragCoord, FrontFacing, HelperInvocation and FragDepth.
 #[test]
@@ -1670,9 +1670,10 @@ fn fragment_shaders_run_quads_with_derivatives() {
                     "quad {q} lane {l}: FragDepth"
                 );
             }
-            // Helper lanes store nothing.
+            // Helper lanes execute like the others (their outputs are not taken: `live`).
             for l in (0..4).filter(|l| covers[q] >> l & 1 == 0) {
-                assert_eq!(out(0, 0, l), 0, "quad {q} helper lane {l} wrote its color");
+                let [u, _] = uv(q, l);
+                assert_eq!(f(0, 0, l), u * 2.0, "quad {q} helper lane {l} did not run");
             }
         },
     );
@@ -1709,6 +1710,69 @@ fn demoted_lanes_write_nothing_but_feed_derivatives() {
             assert_eq!(f(2, l), 0.0, "lane {l} is not a helper");
         }
     });
+}
+
+/// Helper invocations (shaders/tests/fragment_helpers.frag) execute like the covered lanes:
+/// values computed in a divergent branch and in a loop whose trip count varies by lane have
+/// the right derivatives in partly covered quads, also after a demote and for the demoted
+/// lane's neighbours; quad operations read helpers; helpers and demoted lanes store nothing to
+/// the buffer, add nothing to the atomic counter and are left out of ballots and elections.
+#[test]
+fn helper_lanes_execute_but_leave_memory_alone() {
+    use crate::shader::runtime::IO_OUT_LOCATIONS;
+    let path = dir().join("../tests/fragment_helpers.spv");
+    let m = Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse");
+    let k =
+        compile_fragment(&m, "main", &SpecConstants::default(), &ssbo_iface(1)).expect("compile");
+    // Quad q, lane l: x = 4 q + l + 0.5 (so int(x) & 3 = l); lane 0 of quad 4 demotes.
+    let covers = [0b1111u8, 0b0001, 0b0110, 0b1000, 0b1011, 0b0100];
+    let x = |q: usize, l: usize| (4 * q + l) as f32 + 0.5;
+    let heap = Arc::new(Heap::new(1 << 20));
+    let len = 4 * (2 + 4 * covers.len() as u64);
+    let mem = DeviceMemory::allocate(&heap, len, 0, None).expect("alloc");
+    let span = mem.span(0, len).expect("span");
+    let mut live_lanes = Vec::new();
+    k.run_quads(
+        &[Resource::Buffer(span)],
+        &[],
+        covers.len(),
+        |q, rows| {
+            rows[0] = std::array::from_fn(|l| x(q, l).to_bits());
+            covers[q]
+        },
+        |q, rows, live| {
+            let demoted = if q == 4 { 0b0001 } else { 0 };
+            assert_eq!(live, covers[q] & !demoted, "quad {q}");
+            let out = |loc: usize, c: usize, l: usize| {
+                f32::from_bits(rows[IO_OUT_LOCATIONS as usize + 4 * loc + c][l])
+            };
+            for l in (0..4).filter(|l| live >> l & 1 == 1) {
+                live_lanes.push(4 * q + l);
+                let at = format!("quad {q} (cover {:04b}) lane {l}", covers[q]);
+                assert_eq!(out(0, 0, l), 3.0, "{at}: dFdx of the branch's value");
+                assert_eq!(out(0, 1, l), 6.0, "{at}: dFdy of the branch's value");
+                assert_eq!(out(0, 2, l), 21.0, "{at}: derivatives of the loop's value");
+                assert_eq!(out(0, 3, l), 5.0, "{at}: dFdx after the demote");
+                assert_eq!(out(1, 0, l), 3.0 * x(q, l ^ 1), "{at}: quad swap");
+                assert_eq!(out(1, 1, l), 4.0, "{at}: quad broadcast of lane 3");
+            }
+        },
+    );
+    let mut b = vec![0u8; len as usize];
+    span.read(0, &mut b);
+    let word = |i: usize| u32::from_le_bytes(b[4 * i..4 * i + 4].try_into().unwrap());
+    let n = live_lanes.len() as u32;
+    assert_eq!(n, 11, "the live lanes of the quads");
+    assert_eq!(word(0), n, "atomic adds of the live lanes only");
+    assert_eq!(
+        word(1),
+        n,
+        "ballots count the live lanes, elections pick one of them"
+    );
+    for i in 0..4 * covers.len() {
+        let want = u32::from(live_lanes.contains(&i));
+        assert_eq!(word(2 + i), want, "seen[{i}]: stored by a live lane only");
+    }
 }
 
 /// Runs the fragment shader shaders/tests/NAME.spv on one fully covered quad whose input at
@@ -1907,9 +1971,8 @@ fn kills_and_demotions_in_callees_stay_out() {
             assert_eq!(f32::from_bits(rows[o][l]), xs[l], "lane {l}");
             assert_eq!(f32::from_bits(rows[o + 1][l]), 1.0, "lane {l}");
         }
-        // The lanes that left stored nothing after leaving.
-        for l in [0, 1] {
-            assert_eq!(rows[o + 1][l], 0, "lane {l} stored its color");
-        }
+        // The killed lane stored nothing after leaving; the demoted one goes on as a helper.
+        assert_eq!(rows[o + 1][1], 0, "lane 1 stored its color");
+        assert_eq!(f32::from_bits(rows[o + 1][0]), 1.0, "lane 0 stopped");
     });
 }

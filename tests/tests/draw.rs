@@ -3671,3 +3671,60 @@ fn uniform_outputs_shade_once_per_primitive_like_every_fragment() {
     }
     vk.destroy_buffer(vb);
 }
+
+const DIVERGENT_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_divergent_fs.spv");
+
+/// Helper invocations execute divergent branches and loops like the covered pixels
+/// (shaders/tests/gfx_divergent_fs.frag), so derivatives of values computed there are right
+/// on a triangle's slanted edges, where quads are partly covered: every covered pixel has the
+/// same derivatives as the interior (lavapipe agrees).
+#[test]
+fn derivatives_of_divergent_values_are_right_at_edges() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let pipe = PipelineState::default().build(&vk, layout, COLOR_VS, Some(DIVERGENT_FS));
+    let blue = [0.0, 0.0, 1.0, 1.0];
+    let vb = buffer_with(
+        &vk,
+        &vertices(&[
+            ([-0.9, -0.8, 0.0, 1.0], blue),
+            ([0.85, -0.55, 0.0, 1.0], blue),
+            ([-0.3, 0.95, 0.0, 1.0], blue),
+        ]),
+        vk::BufferUsageFlags::VERTEX_BUFFER,
+    );
+    let color = target(
+        &vk,
+        vk::Format::R8G8B8A8_UNORM,
+        vk::SampleCountFlags::TYPE_1,
+    );
+    vk.run(|cb| unsafe {
+        begin(&vk, cb, &color, [0.0, 0.0, 0.0, 1.0], None);
+        vk.device
+            .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+        bind_vb(&vk, cb, &vb);
+        vk.device.cmd_draw(cb, 3, 1, 0, 0);
+        end(&vk, cb, &color);
+    });
+    let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+    let mut covered = 0;
+    for y in 0..H {
+        for x in 0..W {
+            let p = px(&img, W, x, y);
+            if p[2] == 0 {
+                assert_eq!(p, [0, 0, 0, 255], "({x}, {y}): neither clear nor drawn");
+                continue;
+            }
+            covered += 1;
+            // 0.25 and 0.125 in UNORM8: 64 and 32.
+            assert_eq!(p, [64, 32, 255, 255], "({x}, {y}): derivatives");
+        }
+    }
+    assert!(covered > 1000, "the triangle covers {covered} pixels");
+    unsafe {
+        vk.device.destroy_pipeline(pipe, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+    color.destroy(&vk);
+}

@@ -245,10 +245,6 @@ impl<'a> Lower<'a, '_> {
         self.set_exec(m)
     }
 
-    pub(super) fn soa_zero_mask(&mut self) -> Value {
-        self.zero_mask()
-    }
-
     pub(super) fn soa_terminator(&mut self, i: &Inst) -> Result<(), ShaderError> {
         self.terminator(i)
     }
@@ -946,7 +942,8 @@ impl<'a> Lower<'a, '_> {
             .zip(&params)
             .map(|(a, pi)| self.arg_u(a, pi.ty))
             .collect();
-        // Demotion can take lanes out of the mask in any block: all of them are divergent.
+        // A kill in a callee can take lanes out of the mask in any block: all of them are
+        // divergent.
         let div = self.p.lanes_leave
             || self
                 .soa
@@ -1490,13 +1487,14 @@ impl<'a> Lower<'a, '_> {
                 }
                 Ok(())
             }
-            CopyMemory => self.per_lane_masked(i),
-            op if is_atomic(op) => self.per_lane_masked(i),
+            CopyMemory if self.p.own_memory(i.w(0)) => self.per_lane_masked(i),
+            CopyMemory => self.with_effect_mask(|s| s.per_lane_masked(i)),
+            op if is_atomic(op) => self.with_effect_mask(|s| s.per_lane_masked(i)),
             ImageWrite => {
                 if self.all_uniform(i) {
-                    self.uniform(i)
+                    self.uniform_effect(i)
                 } else {
-                    self.per_lane_masked(i)
+                    self.with_effect_mask(|s| s.per_lane_masked(i))
                 }
             }
             ExtInst | ExtInstWithForwardRefsKHR
@@ -1508,9 +1506,19 @@ impl<'a> Lower<'a, '_> {
                 }) =>
             {
                 // Modf/Frexp with an out pointer store through it.
-                self.per_lane_masked(i)
+                let own = Self::operand_ids(i).all(|x| {
+                    !self.p.value_types.get(&x).is_some_and(|t| {
+                        matches!(self.p.ty(*t), Ok(Ty::Pointer { .. })) && !self.p.own_memory(x)
+                    })
+                });
+                if own {
+                    self.per_lane_masked(i)
+                } else {
+                    self.with_effect_mask(|s| s.per_lane_masked(i))
+                }
             }
-            op if simd_subgroup::is_subgroup_op(op) => self.subgroup_soa(i),
+            GroupNonUniformQuadBroadcast | GroupNonUniformQuadSwap => self.subgroup_soa(i),
+            op if simd_subgroup::is_subgroup_op(op) => self.with_effect_mask(|s| s.subgroup_soa(i)),
             Kill | TerminateInvocation => self.kill_soa(),
             IsHelperInvocationEXT => self.is_helper_soa(i),
             ImageRead if super::images::is_subpass_image(self.p, i.w(0)) => self.per_lane(i),
@@ -2111,6 +2119,54 @@ impl<'a> Lower<'a, '_> {
     }
 
     fn store_soa(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        if !self.p.own_memory(i.w(0)) && self.p.model == spirv::ExecutionModel::Fragment {
+            // Memory other invocations see: helper invocations leave it alone.
+            let p = self.get(i.w(0))?;
+            if matches!(p, Val::P(_)) && self.all_uniform(i) {
+                return self.uniform_effect(i);
+            }
+            return self.with_effect_mask(|s| s.store_lanes(i));
+        }
+        self.store_lanes(i)
+    }
+
+    /// Runs `f` with the execution mask narrowed to the lanes whose side effects count
+    /// (fragment shaders: not helper invocations, [`Self::effect_lanes`]), then restores it.
+    fn with_effect_mask(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<(), ShaderError>,
+    ) -> Result<(), ShaderError> {
+        let Some(live) = self.effect_lanes() else {
+            return f(self);
+        };
+        let exec = self.soa().exec;
+        let m = self.b.ins().band(exec, live);
+        self.set_exec(m);
+        let r = f(self);
+        self.set_exec(exec);
+        r
+    }
+
+    /// The once-for-all-lanes form of side effect `i` (its operands uniform), run only where
+    /// some lane's side effects count (in fragment shaders, not when only helpers are here).
+    fn uniform_effect(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        if self.p.model != spirv::ExecutionModel::Fragment {
+            return self.uniform(i);
+        }
+        self.with_effect_mask(|s| {
+            let bits = s.exec_bits();
+            let (run, join) = (s.b.create_block(), s.b.create_block());
+            s.b.ins().brif(bits, run, &[], join, &[]);
+            s.b.switch_to_block(run);
+            s.uniform(i)?;
+            s.b.ins().jump(join, &[]);
+            s.b.switch_to_block(join);
+            Ok(())
+        })
+    }
+
+    /// OpStore `i` for the lanes of the execution mask.
+    fn store_lanes(&mut self, i: &Inst) -> Result<(), ShaderError> {
         let p = self.get(i.w(0))?;
         let volatile = i.len() > 2 && i.w(2) & spirv::MemoryAccess::VOLATILE.bits() != 0;
         if volatile && !Self::is_uniform(&p) {

@@ -338,33 +338,56 @@ impl Lower<'_, '_> {
     }
 
     /// OpDemoteToHelperInvocation: the active lanes become helpers: their outputs are dropped
-    /// (the discard row) and they leave the execution mask, so they store nothing more; their
-    /// vector values are still computed for derivatives. (Every block of a module that
-    /// demotes is under divergent control, so stores blend by the mask: `Program::lanes_leave`.)
+    /// (the discard row), they are helpers from now on (the helper row) and, like the rasterizer's helpers, they go on executing (so values
+    /// computed after the demote still feed derivatives) without touching memory other than
+    /// their own ([`Self::effect_lanes`]).
     pub(super) fn demote_soa(&mut self) -> Result<(), ShaderError> {
         if self.p.model != spirv::ExecutionModel::Fragment {
             return err("OpDemoteToHelperInvocation outside a fragment shader");
         }
         let exec = self.soa_exec();
-        let (io, at) = self.io_row(IO_DISCARD);
-        let old = self.b.ins().load(types::I32X4, flags(), io, at);
-        let new = self.b.ins().bor(old, exec);
-        self.b.ins().store(flags(), new, io, at);
-        let none = self.soa_zero_mask();
-        self.soa_set_exec(none);
+        for row in [IO_DISCARD, IO_IN_HELPER] {
+            let (io, at) = self.io_row(row);
+            let old = self.b.ins().load(types::I32X4, flags(), io, at);
+            let new = self.b.ins().bor(old, exec);
+            self.b.ins().store(flags(), new, io, at);
+        }
         Ok(())
     }
 
-    /// After a call in a module whose lanes may leave in callees: the discarded (killed or
-    /// demoted) lanes leave the caller's execution mask too.
+    /// Fragment shaders: the lanes whose side effects count, an `I32X4` mask: neither the
+    /// rasterizer's helpers (pixels added to complete a quad, the helper row) nor demoted
+    /// lanes (the discard row). Helper invocations execute every instruction, so derivatives
+    /// of values computed in divergent control flow are right at a primitive's edges, but
+    /// their stores to memory other than their own and their atomics have no effect, and
+    /// they take no part in group operations other than quad ones (the spec lets them be
+    /// inactive there). `None` in other stages.
+    pub(super) fn effect_lanes(&mut self) -> Option<Value> {
+        if self.p.model != spirv::ExecutionModel::Fragment {
+            return None;
+        }
+        let (io, at) = self.io_row(IO_IN_HELPER);
+        let h = self.b.ins().load(types::I32X4, flags(), io, at);
+        let (io, at) = self.io_row(IO_DISCARD);
+        let d = self.b.ins().load(types::I32X4, flags(), io, at);
+        let gone = self.b.ins().bor(h, d);
+        Some(self.b.ins().bnot(gone))
+    }
+
+    /// After a call in a module whose lanes may leave in callees: the killed lanes leave the
+    /// caller's execution mask too (discarded lanes that are not helpers: demoted lanes stay,
+    /// and so may a helper that was killed, which changes nothing but helper work).
     pub(super) fn leave_discarded(&mut self) {
         if self.p.model != spirv::ExecutionModel::Fragment {
             return;
         }
         let (io, at) = self.io_row(IO_DISCARD);
         let d = self.b.ins().load(types::I32X4, flags(), io, at);
+        let (io, at) = self.io_row(IO_IN_HELPER);
+        let h = self.b.ins().load(types::I32X4, flags(), io, at);
+        let killed = self.b.ins().band_not(d, h);
         let exec = self.soa_exec();
-        let exec = self.b.ins().band_not(exec, d);
+        let exec = self.b.ins().band_not(exec, killed);
         self.soa_set_exec(exec);
     }
 
