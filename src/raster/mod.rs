@@ -326,6 +326,9 @@ impl Triangle {
                 (0..3).all(|i| e[i].unsigned_abs() < 1 << 52)
             })
         };
+        // The edge steps of one pixel in x and y, exact in f64 where `small`.
+        let step = |c: [i64; 3]| c.map(|v| (v * ONE) as f64);
+        let steps = (step(self.a), step(self.b));
         let mut by = qy0;
         while by < r.y1 {
             let bh = BLOCK.min(r.y1 - by);
@@ -353,8 +356,17 @@ impl Triangle {
                         bx += BLOCK;
                         continue;
                     }
+                    // With `small`, the edge values at the pixel centers of each quad's
+                    // first pixel, from the block's first by exact additions (each sum is an
+                    // edge value inside the region, below 2^52).
+                    let mut ey = if small {
+                        self.edges_at(bx, by).map(|v| v as f64)
+                    } else {
+                        [0.0; 3]
+                    };
                     let mut y = by;
                     while y < by + bh {
+                        let mut ex = ey;
                         let mut x = bx;
                         while x < bx + bw {
                             let mut q = |quad: &Quad| {
@@ -368,13 +380,21 @@ impl Triangle {
                                     bary: [[0.0; 4]; 3],
                                     samples: [1; 4],
                                 }),
-                                (true, _, true) => self.quad_f64::<true>(x, y, r, inv_area, &mut q),
+                                (true, _, true) => {
+                                    self.quad_f64::<true>((x, y), ex, steps, r, inv_area, &mut q)
+                                }
                                 (false, true, _) => {
-                                    self.quad_f64::<false>(x, y, r, inv_area, &mut q)
+                                    self.quad_f64::<false>((x, y), ex, steps, r, inv_area, &mut q)
                                 }
                                 (false, false, _) => self.quad(x, y, r, inv_area, samples, &mut q),
                             }
+                            for i in 0..3 {
+                                ex[i] += 2.0 * steps.0[i];
+                            }
                             x += 2;
+                        }
+                        for i in 0..3 {
+                            ey[i] += 2.0 * steps.1[i];
                         }
                         y += 2;
                     }
@@ -411,21 +431,21 @@ impl Triangle {
     }
 
     /// [`Triangle::quad`] with one sample where every edge value the quad meets is below
-    /// 2^52: the first pixel's edge values converted once, the others by exact f64 additions
-    /// (so the same values, weights and coverage). `FULL`: the caller knows the four pixels
-    /// are covered and inside `r`.
+    /// 2^52: from the first pixel's edge values `e0` (exact in f64), the others by exact f64
+    /// additions of `da` and `db`, the edge steps of one pixel in x and y (so the same values,
+    /// weights and coverage). `FULL`: the caller knows the four pixels are covered and inside
+    /// `r`.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn quad_f64<const FULL: bool>(
         &self,
-        x: i32,
-        y: i32,
+        (x, y): (i32, i32),
+        e0: [f64; 3],
+        (da, db): ([f64; 3], [f64; 3]),
         r: Rect,
         inv_area: f64,
         f: &mut impl FnMut(&Quad),
     ) {
-        let e0 = self.edges_at(x, y).map(|v| v as f64);
-        let step = |c: [i64; 3]| c.map(|v| (v * ONE) as f64);
-        let (da, db) = (step(self.a), step(self.b));
         let mut q = Quad {
             x,
             y,
@@ -455,10 +475,13 @@ impl Triangle {
                     }
                 }
                 if !FULL {
-                    for k in 0..4 {
-                        let (px, py) = (x + (k & 1), y + (k >> 1));
-                        let within = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
-                        inside &= !((!within as i32) << k);
+                    // (Only quads on the edge of `r` have pixels outside it.)
+                    if x < r.x0 || y < r.y0 || x + 1 >= r.x1 || y + 1 >= r.y1 {
+                        for k in 0..4 {
+                            let (px, py) = (x + (k & 1), y + (k >> 1));
+                            let within = px >= r.x0 && px < r.x1 && py >= r.y0 && py < r.y1;
+                            inside &= !((!within as i32) << k);
+                        }
                     }
                     if inside == 0 {
                         return;

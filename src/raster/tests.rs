@@ -439,7 +439,10 @@ fn quads_by_additions_match_the_exact_evaluation() {
             let mut exact = None;
             t.quad(x, y, r, inv, 1, &mut |q: &Quad| exact = Some(*q));
             let mut added = None;
-            t.quad_f64::<false>(x, y, r, inv, &mut |q: &Quad| added = Some(*q));
+            let e0 = t.edges_at(x, y).map(|v| v as f64);
+            let step = |c: [i64; 3]| c.map(|v| (v * ONE) as f64);
+            let steps = (step(t.a), step(t.b));
+            t.quad_f64::<false>((x, y), e0, steps, r, inv, &mut |q: &Quad| added = Some(*q));
             match (exact, added) {
                 (None, None) => {}
                 (Some(a), Some(b)) => {
