@@ -388,13 +388,13 @@ impl Triangle {
                                 }
                                 (false, false, _) => self.quad(x, y, r, inv_area, samples, &mut q),
                             }
-                            for i in 0..3 {
-                                ex[i] += 2.0 * steps.0[i];
+                            for (e, d) in ex.iter_mut().zip(steps.0) {
+                                *e += 2.0 * d;
                             }
                             x += 2;
                         }
-                        for i in 0..3 {
-                            ey[i] += 2.0 * steps.1[i];
+                        for (e, d) in ey.iter_mut().zip(steps.1) {
+                            *e += 2.0 * d;
                         }
                         y += 2;
                     }
