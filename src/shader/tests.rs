@@ -1268,7 +1268,8 @@ fn invalid_dref_and_gather_are_refused() {
 /// 1..=40, coordinates in and around the image, NaN, infinities, huge values), through
 /// combined and separate samplers, and is taken (no sv_sample4 call) exactly when the view and
 /// sampler allow it: one level or maxLod 0, LINEAR both ways, CLAMP_TO_EDGE, or REPEAT where
-/// every lane of the subgroup has |coordinate x size| < 2^21 on both axes.
+/// every lane of the subgroup has |coordinate x size| < 2^21 on both axes (sizes powers of two
+/// or not: two variants of the code).
 #[test]
 fn inline_bilinear_sampling_matches_the_runtime_bit_for_bit() {
     use crate::resource::SamplerDesc;
@@ -1319,8 +1320,14 @@ fn inline_bilinear_sampling_matches_the_runtime_bit_for_bit() {
     };
     const N: usize = 256;
     let mut inline_cases = 0;
-    for case in 0..48 {
-        let (w, h) = (1 + next() % 40, 1 + next() % 40);
+    let mut pow2_cases = 0;
+    for case in 0..64 {
+        // REPEAT with power-of-two sizes (variant 4) wraps by masking: its own code.
+        let (w, h) = if case % 8 == 4 {
+            (1 << (next() % 7), 1 << (next() % 7))
+        } else {
+            (1 + next() % 40, 1 + next() % 40)
+        };
         let pitch = (w + next() % 3) * 4;
         let two_levels = case % 4 == 3;
         let len = pitch * h + if two_levels { 64 } else { 0 };
@@ -1456,6 +1463,7 @@ fn inline_bilinear_sampling_matches_the_runtime_bit_for_bit() {
             "case {case}: sv_sample4 calls (inline: {inline}, repeat: {repeat})"
         );
         inline_cases += inline as usize;
+        pow2_cases += (inline && variant == 4) as usize;
         let reference = SampledSlot::new(Some(SampledImageSlot::new(&image)), Some(sampler));
         let mut out = vec![0u8; N * 16];
         ospan.read(0, &mut out);
@@ -1479,6 +1487,10 @@ fn inline_bilinear_sampling_matches_the_runtime_bit_for_bit() {
         }
     }
     assert!(inline_cases >= 20, "{inline_cases} inline cases");
+    assert!(
+        pow2_cases >= 4,
+        "{pow2_cases} inline REPEAT cases of power-of-two sizes"
+    );
 }
 
 /// A vertex shader through the stage interface (shaders/tests/vertex_basic.vert): inputs by

@@ -653,7 +653,8 @@ impl Lower<'_, '_> {
             && crate::shader::module::hardware_fma();
         let mut join = None;
         if inline {
-            let (cb, rb, sb, jb) = (
+            let (cb, rb, pb, sb, jb) = (
+                self.b.create_block(),
                 self.b.create_block(),
                 self.b.create_block(),
                 self.b.create_block(),
@@ -662,10 +663,14 @@ impl Lower<'_, '_> {
             for _ in 0..4 {
                 self.b.append_block_param(jb, types::F32X4);
             }
-            self.branch_linear_rgba8(d, smp, (coord[0], coord[1]), (cb, rb), sb);
-            for (block, repeat) in [(cb, false), (rb, true)] {
+            self.branch_linear_rgba8(d, smp, (coord[0], coord[1]), (cb, rb, pb), sb);
+            for (block, wrap) in [
+                (cb, Wrap::Clamp),
+                (rb, Wrap::Repeat),
+                (pb, Wrap::RepeatPow2),
+            ] {
                 self.b.switch_to_block(block);
-                let rgba = self.linear_rgba8(d, repeat, coord[0], coord[1]);
+                let rgba = self.linear_rgba8(d, wrap, coord[0], coord[1]);
                 let args: Vec<BlockArg> = rgba.iter().map(|&v| BlockArg::Value(v)).collect();
                 self.b.ins().jump(jb, &args);
             }
@@ -734,17 +739,17 @@ impl Lower<'_, '_> {
         Ok(true)
     }
 
-    /// Branches to `clamp` or `repeat` when the image and sampler descriptors `d`, `smp` take
-    /// [`Self::linear_rgba8`] at coordinates `(s, t)` with that address mode
-    /// (runtime::sampling::JitLinear's flags; with REPEAT, every lane's |s * width| and
-    /// |t * height| below 2^21), else to `slow` (anything else, including an empty or foreign
-    /// slot, takes the call).
+    /// Branches to `clamp`, `repeat` or `pow2` (REPEAT on a view whose sizes are powers of
+    /// two) when the image and sampler descriptors `d`, `smp` take [`Self::linear_rgba8`] at
+    /// coordinates `(s, t)` with that address mode (runtime::sampling::JitLinear's flags;
+    /// with REPEAT, every lane's |s * width| and |t * height| below 2^21), else to `slow`
+    /// (anything else, including an empty or foreign slot, takes the call).
     fn branch_linear_rgba8(
         &mut self,
         d: Value,
         smp: Value,
         (s, t): (Value, Value),
-        (clamp, repeat): (Block, Block),
+        (clamp, repeat, pow2): (Block, Block, Block),
         slow: Block,
     ) {
         use crate::shader::runtime::sampling::{JitLinear, TAG_SAMPLED};
@@ -809,14 +814,18 @@ impl Lower<'_, '_> {
         let small = self.b.ins().ushr_imm_u(fi, 2);
         let ok = self.b.ins().band(small, all);
         let ok = self.b.ins().band_imm_u(ok, 1);
-        self.b.ins().brif(ok, repeat, &[], slow, &[]);
+        let which = self.b.create_block();
+        self.b.ins().brif(ok, which, &[], slow, &[]);
+        self.b.switch_to_block(which);
+        let p2 = self.b.ins().band_imm_u(fi, 8);
+        self.b.ins().brif(p2, pow2, &[], repeat, &[]);
     }
 
     /// Four lanes of a bilinear sample of level 0 of an RGBA8 UNORM view, clamped to its edges
     /// or (`repeat`) wrapped (the slot's `JitLinear` applies): exactly the f32 operations of
     /// the runtime's fast path (`level_2d` with `Decoder::Unorm8Rgba`), so the bits match the
     /// call's.
-    fn linear_rgba8(&mut self, d: Value, repeat: bool, s: Value, t: Value) -> [Value; 4] {
+    fn linear_rgba8(&mut self, d: Value, wrap: Wrap, s: Value, t: Value) -> [Value; 4] {
         use crate::shader::runtime::sampling::JitLinear;
         let rec = self
             .b
@@ -849,14 +858,23 @@ impl Lower<'_, '_> {
         // NaN 0), weight u - floor(u); then CLAMP_TO_EDGE of i0 and i0 + 1, or REPEAT: both
         // modulo the size (|u| < 2^21 and size <= 2^22, checked by the branch: f - q size is
         // exact, and the f32 quotient's floor is at most one too large, which one correction
-        // mends).
+        // mends; with power-of-two sizes, masking the index with size - 1 is the modulo).
         let axis = |l: &mut Self, c: Value, size: Value, last: Value, last2: Value| {
             let size = l.b.ins().splat(f32x4, size);
             let u = l.b.ins().fmul(c, size);
             let u = l.b.ins().fsub(u, half);
             let f = l.b.ins().floor(u);
             let a = l.b.ins().fsub(u, f);
-            if !repeat {
+            if wrap == Wrap::RepeatPow2 {
+                // |f| < 2^21: exact as an integer, and two's complement masking wraps
+                // negative indices too.
+                let i = l.b.ins().fcvt_to_sint_sat(i32x4, f);
+                let r0 = l.b.ins().band(i, last);
+                let r1 = l.b.ins().iadd(r0, ione);
+                let r1 = l.b.ins().band(r1, last);
+                return (r0, r1, a);
+            }
+            if wrap == Wrap::Clamp {
                 let i = l.b.ins().fcvt_to_sint_sat(i32x4, f);
                 let i0 = l.b.ins().smax(i, izero);
                 let i0 = l.b.ins().smin(i0, last);
@@ -974,4 +992,13 @@ impl Lower<'_, '_> {
         self.set(i.id, Val::S(v));
         Ok(())
     }
+}
+
+/// The address mode of an inline bilinear sample ([`Lower::linear_rgba8`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wrap {
+    Clamp,
+    Repeat,
+    /// REPEAT on a view whose width and height are powers of two.
+    RepeatPow2,
 }

@@ -235,7 +235,8 @@ pub(crate) struct JitLinear {
     /// Bit 0: the view is R8G8B8A8_UNORM-like ([`Decoder::Unorm8Rgba`]), not arrayed in use
     /// (layer 0 is sampled), level 0 lies inside the span with 4-byte texels, and every byte
     /// offset `y * row_pitch + x * 4` of it fits in an i32; bit 1: the view has one level;
-    /// bit 2: level 0 is at most 2^22 texels wide and high (REPEAT wraps exactly).
+    /// bit 2: level 0 is at most 2^22 texels wide and high (REPEAT wraps exactly); bit 3: its
+    /// width and height are powers of two (REPEAT wraps by masking the texel index).
     pub image_flags: u32,
     /// Bit 0: LINEAR magnification and minification, CLAMP_TO_EDGE on u and v or REPEAT on
     /// both, normalized coordinates, weighted-average reduction, no anisotropy or comparison;
@@ -273,7 +274,11 @@ impl JitLinear {
                     .is_some_and(|x| x <= i32::MAX as u64);
             if fits {
                 let small = w <= 1 << 22 && h <= 1 << 22;
-                j.image_flags = 1 | if s.levels == 1 { 2 } else { 0 } | if small { 4 } else { 0 };
+                let pow2 = w.is_power_of_two() && h.is_power_of_two();
+                j.image_flags = 1
+                    | if s.levels == 1 { 2 } else { 0 }
+                    | if small { 4 } else { 0 }
+                    | if pow2 { 8 } else { 0 };
                 j.base = s.ptr as u64 + l.offset;
                 j.size = [w as f32, h as f32];
                 j.last = [w as i32 - 1, h as i32 - 1, w as i32 - 2, h as i32 - 2];
