@@ -211,6 +211,8 @@ fn worker(s: &Shared) {
         cancel_word: &s.cancel_word,
         cancelled: &cancelled,
     };
+    // The emptied draw batch command buffers hand on (their draws' buffers).
+    let mut kept = None;
     loop {
         // A job is queued exactly when `submitted` is ahead of `completed` (only this thread
         // completes jobs, and `submit` counts a job after queueing it): the spin reads two
@@ -232,7 +234,7 @@ fn worker(s: &Shared) {
                 }
             }
             for rec in &batch.command_buffers {
-                exec::execute(rec, &ctx);
+                exec::execute(rec, &ctx, &mut kept);
             }
             if cancelled() {
                 return;

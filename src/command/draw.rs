@@ -354,6 +354,12 @@ struct Scratch {
     stream: assembly::Stream,
     prims: Vec<usize>,
     unique: Vec<u32>,
+    /// An indexed draw's index bytes, each stream position's distinct-vertex slot, the
+    /// table `distinct` builds, and the primitives of several instances.
+    bytes: Vec<u8>,
+    slot: Vec<usize>,
+    table: Vec<usize>,
+    several: Vec<usize>,
 }
 
 fn prepare_with(
@@ -377,7 +383,6 @@ fn prepare_with(
         return Ok(());
     };
     // The vertex stream of one instance.
-    let indexed_stream;
     let stream: &assembly::Stream = if call.indexed {
         let ib = g.index.as_ref().ok_or_else(|| {
             Error::invalid(
@@ -394,20 +399,22 @@ fn prepare_with(
         let avail = ib.buffer.size().saturating_sub(ib.offset);
         let start = (call.first as u64 * size).min(avail);
         let end = ((call.first as u64 + call.count as u64) * size).min(avail);
-        let mut bytes = vec![0u8; (end - start) as usize];
+        let bytes = &mut scratch.bytes;
+        bytes.clear();
+        bytes.resize((end - start) as usize, 0);
         ib.buffer
             .span(ib.offset + start, bytes.len() as u64)?
-            .read(0, &mut bytes);
+            .read(0, bytes);
         let restart = s.primitive_restart;
-        indexed_stream = assembly::indexed(
-            &bytes,
+        assembly::indexed_into(
+            bytes,
             ib.index_type,
-            0,
-            call.count,
+            (0, call.count),
             call.vertex_offset,
             restart,
+            &mut scratch.stream,
         );
-        &indexed_stream
+        &scratch.stream
     } else {
         assembly::direct_into(call.first, call.count, &mut scratch.stream);
         &scratch.stream
@@ -435,11 +442,10 @@ fn prepare_with(
     // stream's distinct vertex indices, in order of first use, and each position's slot.
     // A direct draw's stream is its distinct vertices in order.
     // (None: position k is slot k, a direct draw's.)
-    let indexed_unique;
     let (unique, slot): (&[u32], _) = if call.indexed {
-        let (unique, slot) = distinct(stream);
-        indexed_unique = unique;
-        (&indexed_unique, Some(slot))
+        let (unique, slot, table) = (&mut scratch.unique, &mut scratch.slot, &mut scratch.table);
+        distinct(stream, unique, slot, table);
+        (&scratch.unique, Some(&scratch.slot))
     } else {
         scratch.unique.clear();
         scratch.unique.extend(stream.iter().map(|v| v.unwrap_or(0)));
@@ -478,12 +484,13 @@ fn prepare_with(
         first_instance: call.first_instance,
     };
     let n = unique.len();
-    let several;
     let prims: &[usize] = match (&slot, call.instances) {
         // One instance of a direct draw: the positions are the slots.
         (None, 1) => prims_one,
         _ => {
-            let mut prims = Vec::with_capacity(prims_one.len() * call.instances as usize);
+            let prims = &mut scratch.several;
+            prims.clear();
+            prims.reserve(prims_one.len() * call.instances as usize);
             for i in 0..call.instances as usize {
                 prims.extend(
                     prims_one
@@ -491,8 +498,7 @@ fn prepare_with(
                         .map(|&k| i * n + slot.as_ref().map_or(k, |slot| slot[k])),
                 );
             }
-            several = prims;
-            &several
+            &scratch.several
         }
     };
     let source = Instances {
@@ -512,6 +518,13 @@ fn prepare_with(
             call.first
         };
         state.draw_params = [base_vertex, call.first_instance, call.draw_index];
+        // A large draw takes the buffers of the last large set-up (a frame's large draws
+        // come again next frame: megabytes not mapped and faulted in anew), a small one those
+        // of a small one.
+        let large = prims.len() / per.max(1) > SPARE_PRIMITIVES;
+        let spare = (large.then(|| batch.large.take()).flatten())
+            .or_else(|| batch.spare.pop())
+            .unwrap_or_default();
         let Some(setup) = crate::raster::draw::setup(
             &p.vertex,
             &slots,
@@ -522,7 +535,7 @@ fn prepare_with(
             &state,
             size,
             depth_format,
-            batch.spare.pop().unwrap_or_default(),
+            spare,
         ) else {
             continue;
         };
@@ -564,6 +577,8 @@ pub struct Batch {
     primitives: usize,
     /// The buffers of set-ups already rasterized, for the next draws (at most a batch's).
     spare: Vec<SetupBuffers>,
+    /// The buffers of the last large set-up, for the next large draw.
+    large: Option<SetupBuffers>,
     /// The last draw's stream and lists, for the next draw's.
     scratch: Option<Box<Scratch>>,
 }
@@ -573,15 +588,31 @@ impl Batch {
         self.draws.is_empty()
     }
 
-    /// Empties the batch, keeping the buffers of its small draws' set-ups for the next
-    /// draws (large ones are freed: what stays is bounded).
+    /// Empties the batch, keeping the buffers of its small draws' set-ups and of its last
+    /// large one for the next draws (what stays is bounded: a batch's small set-ups and the
+    /// largest draw's).
     pub fn clear(&mut self) {
         self.primitives = 0;
         for p in self.draws.drain(..) {
-            if self.spare.len() < BATCH_DRAWS && p.setup.len() <= SPARE_PRIMITIVES {
+            if p.setup.len() > SPARE_PRIMITIVES {
+                self.large = Some(p.setup.into_buffers());
+            } else if self.spare.len() < BATCH_DRAWS {
                 self.spare.push(p.setup.into_buffers());
             }
         }
+    }
+
+    /// Takes the buffers of `other` (emptied) that this emptied batch lacks.
+    pub fn absorb(&mut self, other: Batch) {
+        debug_assert!(self.is_empty() && other.is_empty());
+        if self.large.is_none() {
+            self.large = other.large;
+        }
+        if self.scratch.is_none() {
+            self.scratch = other.scratch;
+        }
+        let room = BATCH_DRAWS.saturating_sub(self.spare.len());
+        self.spare.extend(other.spare.into_iter().take(room));
     }
 
     /// Whether the batch is as large as batches get: its set-up records would soon leave
@@ -703,9 +734,15 @@ fn rasterize_batch(pending: &[Pending], views: &DrawViews) -> Result<(u64, Stati
 
 /// The distinct vertex indices of `stream` (restarts left out) in order of first use, and
 /// for each stream position its index in that list (0 for restarts, which no primitive uses).
-fn distinct(stream: &[Option<u32>]) -> (Vec<u32>, Vec<usize>) {
-    let mut unique = Vec::new();
-    let mut slot = Vec::with_capacity(stream.len());
+fn distinct(
+    stream: &[Option<u32>],
+    unique: &mut Vec<u32>,
+    slot: &mut Vec<usize>,
+    table: &mut Vec<usize>,
+) {
+    unique.clear();
+    slot.clear();
+    slot.reserve(stream.len());
     let (lo, hi) = stream
         .iter()
         .flatten()
@@ -713,7 +750,9 @@ fn distinct(stream: &[Option<u32>]) -> (Vec<u32>, Vec<usize>) {
     let span = hi.wrapping_sub(lo) as usize;
     if lo <= hi && span < 4 * stream.len() + 64 {
         // Dense indices: a table over their range.
-        let mut at = vec![usize::MAX; span + 1];
+        table.clear();
+        table.resize(span + 1, usize::MAX);
+        let at = table;
         for v in stream {
             slot.push(match v {
                 Some(v) => {
@@ -739,7 +778,6 @@ fn distinct(stream: &[Option<u32>]) -> (Vec<u32>, Vec<usize>) {
             });
         }
     }
-    (unique, slot)
 }
 
 /// The vertices of one instance: each distinct vertex index's attributes, fetched when the

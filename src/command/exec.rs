@@ -21,9 +21,26 @@ pub struct ExecContext<'a> {
     pub cancelled: &'a (dyn Fn() -> bool + Sync),
 }
 
-/// Runs every command of `recording` (a primary command buffer) in order.
-pub fn execute(recording: &Recording, ctx: &ExecContext<'_>) {
-    execute_in(recording, ctx, &mut RenderState::default());
+/// Runs every command of `recording` (a primary command buffer) in order. `kept`: an emptied
+/// draw batch whose buffers this command buffer's draws reuse, and where it leaves its own
+/// (the queue keeps it between command buffers: frames repeat their draws).
+pub fn execute(
+    recording: &Recording,
+    ctx: &ExecContext<'_>,
+    kept: &mut Option<super::draw::Batch>,
+) {
+    let mut render = RenderState::default();
+    if let Some(b) = kept.take() {
+        render.pending = b;
+    }
+    execute_in(recording, ctx, &mut render);
+    if render.pending.is_empty() && render.in_flight.is_none() {
+        let mut batch = std::mem::take(&mut render.pending);
+        if let Some(idle) = render.idle.take() {
+            batch.absorb(idle);
+        }
+        *kept = Some(batch);
+    }
 }
 
 /// Command buffer state that secondaries do not inherit: bound pipeline, sets, push constants.

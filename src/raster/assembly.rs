@@ -41,6 +41,27 @@ pub fn indexed(
     vertex_offset: i32,
     restart: bool,
 ) -> Stream {
+    let mut s = Stream::new();
+    indexed_into(
+        indices,
+        index_type,
+        (first, count),
+        vertex_offset,
+        restart,
+        &mut s,
+    );
+    s
+}
+
+/// [`indexed`] into `out` (emptied first; its allocation reused).
+pub fn indexed_into(
+    indices: &[u8],
+    index_type: vk::IndexType,
+    (first, count): (u32, u32),
+    vertex_offset: i32,
+    restart: bool,
+    out: &mut Stream,
+) {
     let size = match index_type {
         vk::IndexType::UINT8_EXT => 1,
         vk::IndexType::UINT16 => 2,
@@ -51,24 +72,23 @@ pub fn indexed(
     } else {
         (1u32 << (8 * size)) - 1
     };
-    (0..count as u64)
-        .map(|k| {
-            let at = (first as u64 + k) * size as u64;
-            let raw = usize::try_from(at)
-                .ok()
-                .and_then(|at| indices.get(at..at + size))
-                .map_or(0, |b| {
-                    let mut w = [0u8; 4];
-                    w[..size].copy_from_slice(b);
-                    u32::from_le_bytes(w)
-                });
-            if restart && raw == all_ones {
-                None
-            } else {
-                Some(raw.wrapping_add(vertex_offset as u32))
-            }
-        })
-        .collect()
+    out.clear();
+    out.extend((0..count as u64).map(|k| {
+        let at = (first as u64 + k) * size as u64;
+        let raw = usize::try_from(at)
+            .ok()
+            .and_then(|at| indices.get(at..at + size))
+            .map_or(0, |b| {
+                let mut w = [0u8; 4];
+                w[..size].copy_from_slice(b);
+                u32::from_le_bytes(w)
+            });
+        if restart && raw == all_ones {
+            None
+        } else {
+            Some(raw.wrapping_add(vertex_offset as u32))
+        }
+    }));
 }
 
 /// The primitives of `topology` over a stream: each as positions in the stream (provoking

@@ -411,6 +411,49 @@ impl Prim {
 
 /// The interpolated fragment inputs of `fs` in order: (interface row, noperspective,
 /// centroid). Vertex output location L component c feeds input row 4 L + c.
+/// A draw's set-up primitives in submission order: the first run, then one run per further
+/// assembly chunk of a large draw (kept as the chunks made them: joining them into one vector
+/// copied and page-faulted tens of megabytes per large draw).
+#[derive(Default)]
+struct Prims {
+    first: Vec<Prim>,
+    /// Later runs with the index of their first primitive.
+    more: Vec<(u32, Vec<Prim>)>,
+}
+
+impl Prims {
+    fn len(&self) -> usize {
+        self.more
+            .last()
+            .map_or(self.first.len(), |(start, run)| *start as usize + run.len())
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &Prim> {
+        self.first
+            .iter()
+            .chain(self.more.iter().flat_map(|(_, r)| r))
+    }
+
+    /// Primitive `k`, searching the runs from `run` (0: the first) on; returns it and its
+    /// run (a list of increasing indices finds each in constant time).
+    #[inline(always)]
+    fn find(&self, k: u32, mut run: usize) -> Option<(&Prim, usize)> {
+        if run == 0 {
+            if let Some(p) = self.first.get(k as usize) {
+                return Some((p, 0));
+            }
+            run = 1;
+        }
+        while let Some((start, r)) = self.more.get(run - 1) {
+            if let Some(p) = k.checked_sub(*start).and_then(|i| r.get(i as usize)) {
+                return Some((p, run));
+            }
+            run += 1;
+        }
+        None
+    }
+}
+
 fn varying(fs: Option<&FragmentKernel>) -> impl Iterator<Item = (usize, bool, bool)> + '_ {
     fs.map_or(&[][..], |f| &f.inputs)
         .iter()
@@ -623,12 +666,20 @@ pub fn setup<V: VertexSource + ?Sized>(
     };
     // The buffers of an earlier set-up where there is one (their allocations reused).
     let SetupBuffers {
-        mut prims,
+        prims,
         mut arena,
         mut flats,
         mut sizes,
+        runs,
     } = spare;
-    prims.clear();
+    // Runs for a large draw's assembly chunks (any run serves any chunk: only their memory
+    // is reused).
+    let runs = std::sync::Mutex::new(runs);
+    let mut prims = Prims {
+        first: prims,
+        more: Vec::new(),
+    };
+    prims.first.clear();
     arena.clear();
     flats.clear();
     sizes.clear();
@@ -803,25 +854,32 @@ pub fn setup<V: VertexSource + ?Sized>(
     };
     let total = prims_in.len() / per;
     if total <= PRIMITIVE_CHUNK {
-        prims.reserve(total);
+        prims.first.reserve(total);
         let (mut extra, mut polygon) = (Vec::new(), Vec::new());
         for pv in prims_in.chunks_exact(per) {
-            assemble(pv, &mut extra, &mut prims, &mut polygon, &mut counts);
+            assemble(pv, &mut extra, &mut prims.first, &mut polygon, &mut counts);
         }
         arena.extend_from_slice(&extra);
     } else {
+        // The first run becomes a chunk's like the others.
+        if let Ok(mut r) = runs.lock()
+            && prims.first.capacity() > 0
+        {
+            r.push(std::mem::take(&mut prims.first));
+        }
         let chunks = exec::map(total.div_ceil(PRIMITIVE_CHUNK), |c| {
             let pvs = &prims_in
                 [c * PRIMITIVE_CHUNK * per..((c + 1) * PRIMITIVE_CHUNK * per).min(total * per)];
             let (mut extra, mut polygon) = (Vec::new(), Vec::new());
-            let mut local = Vec::with_capacity(pvs.len() / per);
+            let kept = runs.lock().ok().and_then(|mut r| r.pop());
+            let mut local = kept.unwrap_or_default();
+            local.reserve(pvs.len() / per);
             let mut counts = SetupCounts::default();
             for pv in pvs.chunks_exact(per) {
                 assemble(pv, &mut extra, &mut local, &mut polygon, &mut counts);
             }
             (local, extra, counts)
         });
-        prims.reserve(chunks.iter().map(|c| c.0.len()).sum());
         for (mut local, extra, c) in chunks {
             // This chunk's records start where the earlier chunks' end.
             let shift = (arena.len() - shaded) as u32;
@@ -835,7 +893,11 @@ pub fn setup<V: VertexSource + ?Sized>(
                 }
             }
             arena.extend_from_slice(&extra);
-            prims.append(&mut local);
+            if prims.first.is_empty() && prims.more.is_empty() {
+                prims.first = local;
+            } else if !local.is_empty() {
+                prims.more.push((prims.len() as u32, local));
+            }
             counts.clip_invocations += c.clip_invocations;
             counts.clip_primitives += c.clip_primitives;
         }
@@ -877,7 +939,7 @@ pub struct DrawCounts {
 /// A draw's primitives, set up and ready to rasterize: what [`setup`] makes and
 /// [`rasterize`] draws (draws of one batch rasterize together, tile by tile).
 pub struct Setup {
-    prims: Vec<Prim>,
+    prims: Prims,
     /// The vertex records (clip x, y, z, w, varying inputs) the primitives use.
     arena: Vec<f32>,
     flats: Vec<u32>,
@@ -897,6 +959,8 @@ pub struct SetupBuffers {
     arena: Vec<f32>,
     flats: Vec<u32>,
     sizes: Vec<f32>,
+    /// A large draw's further primitive runs (emptied).
+    runs: Vec<Vec<Prim>>,
 }
 
 impl std::fmt::Debug for SetupBuffers {
@@ -911,11 +975,18 @@ impl std::fmt::Debug for SetupBuffers {
 impl Setup {
     /// Its buffers, for reuse.
     pub fn into_buffers(self) -> SetupBuffers {
+        let runs = (self.prims.more.into_iter())
+            .map(|(_, mut r)| {
+                r.clear();
+                r
+            })
+            .collect();
         SetupBuffers {
-            prims: self.prims,
+            prims: self.prims.first,
             arena: self.arena,
             flats: self.flats,
             sizes: self.sizes,
+            runs,
         }
     }
 
@@ -930,7 +1001,7 @@ impl Setup {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.prims.is_empty()
+        self.prims.len() == 0
     }
 }
 
@@ -966,7 +1037,7 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<DrawC
     let mut bins = Bins::new(area);
     let mut k = 0u32;
     for d in draws {
-        for p in &d.setup.prims {
+        for p in d.setup.prims.iter() {
             bins.add(k, &p.tri);
             k += 1;
         }
@@ -1683,7 +1754,7 @@ enum At<'q> {
 /// quads (and fully covered blocks, where the primitive's quads need no weights) inside
 /// `tile`, in order. What `f` returns is read for `Start` and `Block` (see [`At`]).
 fn for_quads(
-    prims: &[Prim],
+    prims: &Prims,
     arena: &[f32],
     list: &[u32],
     tile: Rect,
@@ -1691,12 +1762,17 @@ fn for_quads(
     per_sample: bool,
     mut f: impl FnMut(&Prim, At<'_>) -> bool,
 ) {
+    // The run of the current primitive (`list` increases).
+    let mut run = 0;
     for (i, &k) in list.iter().enumerate() {
-        let p = &prims[k as usize];
+        let Some((p, r)) = prims.find(k, run) else {
+            debug_assert!(false, "primitive {k} of {}", prims.len());
+            return;
+        };
+        run = r;
         // The next primitive and its vertex records are fetched while this one's quads run
         // (primitives and records of a batch are far apart in memory: misses otherwise).
-        if let Some(&n) = list.get(i + 1) {
-            let next = &prims[n as usize];
+        if let Some((next, _)) = list.get(i + 1).and_then(|&n| prims.find(n, run)) {
             prefetch(
                 next as *const Prim as *const u8,
                 std::mem::size_of::<Prim>(),
