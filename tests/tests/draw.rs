@@ -115,42 +115,46 @@ fn px(img: &[u8], w: u32, x: u32, y: u32) -> [u8; 4] {
 #[test]
 fn a_triangle_matches_the_reference() {
     let vk = Vk::new();
-    let layout = gfx::layout(&vk, &[], 0);
-    let pipe = PipelineState::default().build(&vk, layout, COLOR_VS, Some(COLOR_FS));
-    let vb = buffer_with(
+    let img = one_triangle(
         &vk,
-        &vertices(&[
+        COLOR_FS,
+        [
             ([-0.8, -0.7, 0.0, 1.0], [1.0, 0.0, 0.0, 1.0]),
             ([0.7, -0.5, 0.0, 1.0], [0.0, 1.0, 0.0, 1.0]),
             ([-0.2, 0.9, 0.0, 1.0], [0.0, 0.0, 1.0, 1.0]),
-        ]),
-        vk::BufferUsageFlags::VERTEX_BUFFER,
+        ],
+        [0.1, 0.1, 0.1, 1.0],
     );
-    let color = target(
-        &vk,
-        vk::Format::R8G8B8A8_UNORM,
-        vk::SampleCountFlags::TYPE_1,
-    );
-    vk.run(|cb| unsafe {
-        begin(&vk, cb, &color, [0.1, 0.1, 0.1, 1.0], None);
-        vk.device
-            .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
-        bind_vb(&vk, cb, &vb);
-        vk.device.cmd_draw(cb, 3, 1, 0, 0);
-        end(&vk, cb, &color);
-    });
-    let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
     // Inside near the red corner, outside in a corner.
     let inside = px(&img, W, 8, 12);
     assert!(inside[0] > 180 && inside[3] == 255, "{inside:?}");
     assert_eq!(px(&img, W, 63, 63), [26, 26, 26, 255]);
     gfx::check_reference("triangle", W, H, &img, 2, 8);
+}
+
+/// Draws one triangle of `verts` with COLOR_VS and fragment shader `fs` into a W x H RGBA8
+/// target cleared to `clear`; returns the image.
+fn one_triangle(vk: &Vk, fs: &[u8], verts: [([f32; 4], [f32; 4]); 3], clear: [f32; 4]) -> Vec<u8> {
+    let layout = gfx::layout(vk, &[], 0);
+    let pipe = PipelineState::default().build(vk, layout, COLOR_VS, Some(fs));
+    let vb = buffer_with(vk, &vertices(&verts), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let color = target(vk, vk::Format::R8G8B8A8_UNORM, vk::SampleCountFlags::TYPE_1);
+    vk.run(|cb| unsafe {
+        begin(vk, cb, &color, clear, None);
+        vk.device
+            .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+        bind_vb(vk, cb, &vb);
+        vk.device.cmd_draw(cb, 3, 1, 0, 0);
+        end(vk, cb, &color);
+    });
+    let img = color.read(vk, vk::ImageAspectFlags::COLOR, 0, 4);
     unsafe {
         vk.device.destroy_pipeline(pipe, None);
         vk.device.destroy_pipeline_layout(layout, None);
     }
     vk.destroy_buffer(vb);
-    color.destroy(&vk);
+    color.destroy(vk);
+    img
 }
 
 /// A quad from (x0, y0) to (x1, y1) in NDC at depth z as two triangles, one color.
@@ -3681,32 +3685,13 @@ const DIVERGENT_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_divergent_fs
 #[test]
 fn derivatives_of_divergent_values_are_right_at_edges() {
     let vk = Vk::new();
-    let layout = gfx::layout(&vk, &[], 0);
-    let pipe = PipelineState::default().build(&vk, layout, COLOR_VS, Some(DIVERGENT_FS));
     let blue = [0.0, 0.0, 1.0, 1.0];
-    let vb = buffer_with(
-        &vk,
-        &vertices(&[
-            ([-0.9, -0.8, 0.0, 1.0], blue),
-            ([0.85, -0.55, 0.0, 1.0], blue),
-            ([-0.3, 0.95, 0.0, 1.0], blue),
-        ]),
-        vk::BufferUsageFlags::VERTEX_BUFFER,
-    );
-    let color = target(
-        &vk,
-        vk::Format::R8G8B8A8_UNORM,
-        vk::SampleCountFlags::TYPE_1,
-    );
-    vk.run(|cb| unsafe {
-        begin(&vk, cb, &color, [0.0, 0.0, 0.0, 1.0], None);
-        vk.device
-            .cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
-        bind_vb(&vk, cb, &vb);
-        vk.device.cmd_draw(cb, 3, 1, 0, 0);
-        end(&vk, cb, &color);
-    });
-    let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
+    let verts = [
+        ([-0.9, -0.8, 0.0, 1.0], blue),
+        ([0.85, -0.55, 0.0, 1.0], blue),
+        ([-0.3, 0.95, 0.0, 1.0], blue),
+    ];
+    let img = one_triangle(&vk, DIVERGENT_FS, verts, [0.0, 0.0, 0.0, 1.0]);
     let mut covered = 0;
     for y in 0..H {
         for x in 0..W {
@@ -3721,10 +3706,4 @@ fn derivatives_of_divergent_values_are_right_at_edges() {
         }
     }
     assert!(covered > 1000, "the triangle covers {covered} pixels");
-    unsafe {
-        vk.device.destroy_pipeline(pipe, None);
-        vk.device.destroy_pipeline_layout(layout, None);
-    }
-    vk.destroy_buffer(vb);
-    color.destroy(&vk);
 }
