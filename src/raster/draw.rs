@@ -1147,7 +1147,11 @@ impl QuadSteps<'_, '_, '_> {
     /// Depth clamping: to the viewport's depth range.
     #[inline(always)]
     fn clamp_depth(&self, z: f32) -> f32 {
-        let state = self.state;
+        Self::clamp_depth_of(self.state, z)
+    }
+
+    #[inline(always)]
+    fn clamp_depth_of(state: &RasterState, z: f32) -> f32 {
         if state.depth_clamp {
             let (n, f) = (state.viewport.min_depth, state.viewport.max_depth);
             z.clamp(n.min(f), n.max(f))
@@ -1432,7 +1436,10 @@ fn shade(
     // A shader with the EarlyFragmentTests execution mode gets them with one sample for any
     // depth/stencil planes (the depth and stencil tests and writes, and the sample count,
     // happen whatever the shader then does: a later discard keeps them, FragDepth is ignored);
-    // with several samples, alpha to coverage or a SampleMask output they are still late.
+    // With several samples, alpha to coverage or a SampleMask output (and not per-sample
+    // shading) they run per covered sample before the shader (`early_samples`): the passing
+    // samples are counted and become the fragment's coverage, which alpha to coverage and
+    // the SampleMask output then reduce for the color writes only.
     let early_mode = fs.is_some_and(|f| f.early_fragment_tests);
     let early = state.samples <= 1
         && !per_sample
@@ -1443,7 +1450,66 @@ fn shade(
                 && depth_only.is_some()
                 && fs.is_some_and(|f| f.pure)
                 && !builtins.writes_depth);
+    let early_samples = early_mode && tests_apply && !early && !per_sample;
     let mut early_passed = 0u64;
+    // The depth sample `s` of lane `l`'s pixel (x, y) is tested with: the shader's FragDepth
+    // where it writes one and the tests come after it, else the interpolated depth (at the
+    // sample's location when one invocation shades several samples) plus the bias; clamped.
+    let depth_at = |p: &Prim,
+                    rows: &[[u32; 4]],
+                    (l, x, y): (usize, i32, i32),
+                    s: u32,
+                    sample: Option<u32>,
+                    frag_depth: bool| {
+        let z0 = if frag_depth {
+            f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
+        } else if state.samples > 1 && sample.is_none() {
+            // Depth at the sample's location.
+            let (sx, sy) = super::SAMPLES_4[s as usize];
+            let b = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
+            let v = &p.tri.verts;
+            b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z
+        } else {
+            f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
+        };
+        // Depth bias: on the rasterized depth (FragDepth replaces it).
+        let z0 = if frag_depth { z0 } else { z0 + p.bias };
+        QuadSteps::clamp_depth_of(state, z0)
+    };
+    // The depth and stencil tests (and writes) of sample (x, y, s) at depth z.
+    let tests = |p: &Prim, at: (i32, i32, u32), z: f32| match depth_only {
+        Some(t) => depth_test_only(t, &state.depth_stencil, at, z),
+        None => fragment_tests(&state.depth_stencil, att, p.tri.front_facing, at, z),
+    };
+    // Early tests per covered sample of `quad`'s lanes in `cover` (`early_samples`): the
+    // passing samples become the lanes' coverage in `quad`, counted in `early_passed`;
+    // returns the lanes with one.
+    let early_tests = |p: &Prim,
+                       quad: &mut Quad,
+                       sample: Option<u32>,
+                       rows: &[[u32; 4]],
+                       cover: u8,
+                       early_passed: &mut u64| {
+        let mut lanes = 0u8;
+        for l in (0..4).filter(|l| cover >> l & 1 == 1) {
+            let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+            let mut m = 0u8;
+            for s in 0..state.samples.max(1) {
+                if (quad.samples[l] as u32 & state.sample_mask) >> s & 1 == 0 {
+                    continue;
+                }
+                let z = depth_at(p, rows, (l, x, y), s, sample, false);
+                if tests(p, (x, y, s), z) {
+                    m |= 1 << s;
+                }
+            }
+            quad.samples[l] = m;
+            *early_passed += m.count_ones() as u64;
+            lanes |= ((m != 0) as u8) << l;
+        }
+        quad.mask = lanes;
+        lanes
+    };
     // A primitive's quads start: its per-primitive rows written, its slopes set up; returns
     // whether its quads need their barycentric weights.
     let enter = |p: &Prim, tri: &mut TriInputs, rows: &mut [[u32; 4]]| -> bool {
@@ -1561,39 +1627,20 @@ fn shade(
                     if cover >> s & 1 == 0 {
                         continue;
                     }
-                    let z0 = if builtins.writes_depth {
-                        f32::from_bits(rows[IO_OUT_FRAG_DEPTH as usize][l])
-                    } else if state.samples > 1 && sample.is_none() {
-                        // Depth at the sample's location.
-                        let (sx, sy) = super::SAMPLES_4[s as usize];
-                        let b = p.tri.bary_at(x as i64 * 256 + sx, y as i64 * 256 + sy);
-                        let v = &p.tri.verts;
-                        b[0] * v[0].z + b[1] * v[1].z + b[2] * v[2].z
-                    } else {
-                        f32::from_bits(rows[IO_IN_FRAG_COORD as usize + 2][l])
-                    };
-                    // Depth bias: on the rasterized depth (FragDepth replaces it).
-                    let z0 = if builtins.writes_depth {
-                        z0
-                    } else {
-                        z0 + p.bias
-                    };
-                    let z = cx.clamp_depth(z0);
-                    let survives = match (tests_apply, depth_only) {
-                        (false, _) => true,
-                        (true, Some(t)) => depth_test_only(t, &state.depth_stencil, (x, y, s), z),
-                        (true, None) => fragment_tests(
-                            &state.depth_stencil,
-                            att,
-                            p.tri.front_facing,
+                    // (With `early_samples` the covered samples passed the tests already.)
+                    let survives = early_samples
+                        || !tests_apply
+                        || tests(
+                            p,
                             (x, y, s),
-                            z,
-                        ),
-                    };
+                            depth_at(p, rows, (l, x, y), s, sample, builtins.writes_depth),
+                        );
                     if !survives {
                         continue;
                     }
-                    passed += 1;
+                    if !early_samples {
+                        passed += 1;
+                    }
                     if fs.is_none() {
                         continue;
                     }
@@ -1678,10 +1725,21 @@ fn shade(
                             taken
                         }
                         At::Quad(quad, sample) => {
-                            let cover = if constant && !early {
+                            let mut cover = if constant && !early {
                                 quad.mask & 0xf
                             } else {
                                 cx.fill(p, tri, quad, sample, r.rows_mut(), &mut early_passed) & 0xf
+                            };
+                            // Per-sample early tests: the quad with the samples that passed.
+                            let tested;
+                            let quad = if early_samples && cover != 0 {
+                                let mut q = *quad;
+                                let (rows, passed) = (r.rows(), &mut early_passed);
+                                cover = early_tests(p, &mut q, sample, rows, cover, passed);
+                                tested = q;
+                                &tested
+                            } else {
+                                quad
                             };
                             if cover != 0 {
                                 invocations += POP4[cover as usize];

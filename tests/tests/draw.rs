@@ -3542,6 +3542,99 @@ fn early_fragment_tests_come_before_the_shader() {
     depth.destroy(&vk);
 }
 
+/// EarlyFragmentTests with 4 samples and with alpha to coverage (shaders/tests/
+/// draw_early_fs.frag, which discards half of the pixels and writes FragDepth 0): the tests
+/// and depth writes come before the shader for every covered sample, so the occlusion query
+/// counts all 1024 samples of a 16x16 quad (discards and FragDepth changing nothing);
+/// without the mode (draw_late_fs) only the kept half's 512. (As in the one-sample test,
+/// samples count where the early tests pass them, the order the spec prefers; lavapipe
+/// counts after the shader, which earlyFragmentMultisampleCoverageAfterSampleCounting = false
+/// would allow, and so gives 512.)
+#[test]
+fn early_fragment_tests_with_samples_come_before_the_shader() {
+    let vk = Vk::new();
+    let layout = gfx::layout(&vk, &[], 0);
+    let n = |p: f32| p / 32.0 - 1.0;
+    let mut v = quad(n(8.0), n(8.0), n(24.0), n(24.0), 0.5, [0.0, 1.0, 0.0, 0.5]);
+    v.extend(quad(
+        n(8.0),
+        n(8.0),
+        n(24.0),
+        n(24.0),
+        0.6,
+        [1.0, 0.0, 0.0, 0.5],
+    ));
+    let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
+    let pool = occlusion_pool(&vk, 2);
+    for (samples, a2c) in [
+        (vk::SampleCountFlags::TYPE_4, false),
+        (vk::SampleCountFlags::TYPE_4, true),
+        (vk::SampleCountFlags::TYPE_1, true),
+    ] {
+        let per = if samples == vk::SampleCountFlags::TYPE_4 {
+            4
+        } else {
+            1
+        };
+        let color = target(&vk, vk::Format::R8G8B8A8_UNORM, samples);
+        let depth = target(&vk, vk::Format::D32_SFLOAT, samples);
+        for (fs, early) in [(EARLY_FS, true), (LATE_FS, false)] {
+            let mut st = PipelineState {
+                depth_format: vk::Format::D32_SFLOAT,
+                samples,
+                alpha_to_coverage: a2c,
+                ..Default::default()
+            };
+            st.depth_stencil = st
+                .depth_stencil
+                .depth_test_enable(true)
+                .depth_write_enable(true)
+                .depth_compare_op(vk::CompareOp::LESS);
+            let p = st.build(&vk, layout, COLOR_VS, Some(fs));
+            vk.run(|cb| unsafe {
+                let d = &vk.device;
+                d.cmd_reset_query_pool(cb, pool, 0, 2);
+                begin(&vk, cb, &color, [0.0, 0.0, 0.0, 1.0], Some(&depth));
+                bind_vb(&vk, cb, &vb);
+                d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, p);
+                for k in 0..2 {
+                    d.cmd_begin_query(cb, pool, k, vk::QueryControlFlags::PRECISE);
+                    d.cmd_draw(cb, 6, 1, 6 * k, 0);
+                    d.cmd_end_query(cb, pool, k);
+                }
+                end(&vk, cb, &color);
+            });
+            let mut count = [0u64; 2];
+            unsafe {
+                let flags = vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT;
+                vk.device
+                    .get_query_pool_results(pool, 0, &mut count, flags)
+                    .unwrap();
+            }
+            let what = format!("{per} samples, alpha to coverage {a2c}, early {early}");
+            // Alpha to coverage reduces the color writes only: it never changes the tests
+            // of early samples (late, it drops coverage before them). The second quad, behind
+            // the first's depths (0.5 early, FragDepth 0 late, where the shader repeats its
+            // discards), passes nowhere.
+            if early {
+                assert_eq!(count, [256 * per, 0], "{what}");
+            } else if !a2c {
+                assert_eq!(count, [128 * per, 0], "{what}");
+            } else {
+                assert!(count[0] <= 128 * per && count[1] == 0, "{what}: {count:?}");
+            }
+            unsafe { vk.device.destroy_pipeline(p, None) };
+        }
+        color.destroy(&vk);
+        depth.destroy(&vk);
+    }
+    unsafe {
+        vk.device.destroy_query_pool(pool, None);
+        vk.device.destroy_pipeline_layout(layout, None);
+    }
+    vk.destroy_buffer(vb);
+}
+
 const COLOR_COORD_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_color_coord_fs.spv");
 
 /// A fragment shader whose outputs are the same wherever its inputs are (gfx_color_fs) runs
