@@ -362,6 +362,21 @@ struct Scratch {
     several: Vec<usize>,
 }
 
+impl Scratch {
+    /// The bytes its vectors hold (their capacity).
+    fn bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.stream.capacity() * size_of::<Option<u32>>()
+            + self.unique.capacity() * 4
+            + self.bytes.capacity()
+            + (self.prims.capacity()
+                + self.slot.capacity()
+                + self.table.capacity()
+                + self.several.capacity())
+                * size_of::<usize>()
+    }
+}
+
 fn prepare_with(
     g: &Graphics,
     views: &DrawViews,
@@ -564,6 +579,11 @@ fn prepare_with(
 /// Set-ups of at most this many primitives leave their buffers for the next draws.
 const SPARE_PRIMITIVES: usize = 64;
 
+/// A larger set-up leaves its buffers for the next large draw when they hold at most this
+/// many bytes (about 250 000 triangles): the queue keeps them between command buffers, so a
+/// huge draw made once does not hold its memory for the queue's life.
+const SPARE_LARGE_BYTES: usize = 64 << 20;
+
 /// Draws in one batch at most.
 const BATCH_DRAWS: usize = 256;
 /// Primitives in one batch at most (unless one draw has more).
@@ -589,13 +609,22 @@ impl Batch {
     }
 
     /// Empties the batch, keeping the buffers of its small draws' set-ups and of its last
-    /// large one for the next draws (what stays is bounded: a batch's small set-ups and the
-    /// largest draw's).
+    /// large one for the next draws (what stays is bounded: a batch's small set-ups and one
+    /// large set-up's, at most [`SPARE_LARGE_BYTES`]).
     pub fn clear(&mut self) {
         self.primitives = 0;
+        if self
+            .scratch
+            .as_ref()
+            .is_some_and(|s| s.bytes() > SPARE_LARGE_BYTES)
+        {
+            self.scratch = None;
+        }
         for p in self.draws.drain(..) {
             if p.setup.len() > SPARE_PRIMITIVES {
-                self.large = Some(p.setup.into_buffers());
+                if p.setup.bytes() <= SPARE_LARGE_BYTES {
+                    self.large = Some(p.setup.into_buffers());
+                }
             } else if self.spare.len() < BATCH_DRAWS {
                 self.spare.push(p.setup.into_buffers());
             }

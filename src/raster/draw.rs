@@ -1000,6 +1000,14 @@ impl Setup {
         self.prims.len()
     }
 
+    /// The bytes its buffers hold (their capacity).
+    pub fn bytes(&self) -> usize {
+        let runs = std::iter::once(&self.prims.first).chain(self.prims.more.iter().map(|(_, r)| r));
+        runs.map(|r| r.capacity() * std::mem::size_of::<Prim>())
+            .sum::<usize>()
+            + 4 * (self.arena.capacity() + self.flats.capacity() + self.sizes.capacity())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.prims.len() == 0
     }
