@@ -106,6 +106,32 @@ fn occlusion_pool(vk: &Vk, count: u32) -> vk::QueryPool {
     unsafe { vk.device.create_query_pool(&info, None) }.unwrap()
 }
 
+/// `st` with a D32_SFLOAT depth attachment, tested with `op` and written.
+fn depth_tested(st: PipelineState, op: vk::CompareOp) -> PipelineState {
+    let mut st = PipelineState {
+        depth_format: vk::Format::D32_SFLOAT,
+        ..st
+    };
+    st.depth_stencil = st
+        .depth_stencil
+        .depth_test_enable(true)
+        .depth_write_enable(true)
+        .depth_compare_op(op);
+    st
+}
+
+/// The 64-bit results of queries 0..N of `pool`, waited for.
+fn query_results<const N: usize>(vk: &Vk, pool: vk::QueryPool) -> [u64; N] {
+    let mut results = [0u64; N];
+    let flags = vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT;
+    unsafe {
+        vk.device
+            .get_query_pool_results(pool, 0, &mut results, flags)
+    }
+    .unwrap();
+    results
+}
+
 /// The RGBA8 pixel (x, y) of a read-back image `w` wide.
 fn px(img: &[u8], w: u32, x: u32, y: u32) -> [u8; 4] {
     let o = ((y * w + x) * 4) as usize;
@@ -2330,15 +2356,7 @@ fn optional_blend_features_match_the_reference() {
 fn occlusion_queries_count_the_samples_that_pass() {
     let vk = Vk::new();
     let layout = gfx::layout(&vk, &[], 0);
-    let mut st = PipelineState {
-        depth_format: vk::Format::D32_SFLOAT,
-        ..Default::default()
-    };
-    st.depth_stencil = st
-        .depth_stencil
-        .depth_test_enable(true)
-        .depth_write_enable(true)
-        .depth_compare_op(vk::CompareOp::LESS);
+    let st = depth_tested(PipelineState::default(), vk::CompareOp::LESS);
     let pipe = st.build(&vk, layout, COLOR_VS, Some(COLOR_FS));
     // Pixel-aligned rectangles (NDC step 1/32 per pixel of 64): 16x8 at (8, 8); 16x8 at
     // (16, 8) nearer (half overlaps); 8x8 at (8, 8) farther (fully hidden).
@@ -2378,17 +2396,7 @@ fn occlusion_queries_count_the_samples_that_pass() {
         d.cmd_end_query(cb, pool, 3);
         end(&vk, cb, &color);
     });
-    let mut results = [0u64; 4];
-    unsafe {
-        vk.device
-            .get_query_pool_results(
-                pool,
-                0,
-                &mut results,
-                vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT,
-            )
-            .unwrap();
-    }
+    let results: [u64; 4] = query_results(&vk, pool);
     assert_eq!(results, [128, 128, 0, 0]);
     unsafe {
         vk.device.destroy_query_pool(pool, None);
@@ -3245,15 +3253,7 @@ fn uint8_indices_draw_like_uint32_ones() {
 fn many_batches_draw_what_few_draws_draw() {
     let vk = Vk::new();
     let layout = gfx::layout(&vk, &[], 0);
-    let mut st = PipelineState {
-        depth_format: vk::Format::D32_SFLOAT,
-        ..Default::default()
-    };
-    st.depth_stencil = st
-        .depth_stencil
-        .depth_test_enable(true)
-        .depth_write_enable(true)
-        .depth_compare_op(vk::CompareOp::LESS_OR_EQUAL);
+    let mut st = depth_tested(PipelineState::default(), vk::CompareOp::LESS_OR_EQUAL);
     st.blend = vec![vk::PipelineColorBlendAttachmentState {
         blend_enable: 1,
         src_color_blend_factor: vk::BlendFactor::SRC_ALPHA,
@@ -3319,17 +3319,7 @@ fn many_batches_draw_what_few_draws_draw() {
     };
     let many = draw(true);
     let one = draw(false);
-    let mut results = [0u64; 6];
-    unsafe {
-        vk.device
-            .get_query_pool_results(
-                pool,
-                0,
-                &mut results,
-                vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT,
-            )
-            .unwrap();
-    }
+    let results: [u64; 6] = query_results(&vk, pool);
     assert!(
         many == one,
         "one draw per triangle differs from one draw per range"
@@ -3459,15 +3449,9 @@ fn early_fragment_tests_come_before_the_shader() {
     let vk = Vk::new();
     let layout = gfx::layout(&vk, &[], 0);
     let pipe = |fs: &[u8], bounds: bool| {
-        let mut st = PipelineState {
-            depth_format: vk::Format::D32_SFLOAT,
-            ..Default::default()
-        };
+        let mut st = depth_tested(PipelineState::default(), vk::CompareOp::LESS);
         st.depth_stencil = st
             .depth_stencil
-            .depth_test_enable(true)
-            .depth_write_enable(true)
-            .depth_compare_op(vk::CompareOp::LESS)
             .depth_bounds_test_enable(bounds)
             .min_depth_bounds(0.0)
             .max_depth_bounds(1.0);
@@ -3499,13 +3483,7 @@ fn early_fragment_tests_come_before_the_shader() {
                 let (from, to) = (L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL, L::TRANSFER_SRC_OPTIMAL);
                 depth.barrier(&vk, cb, from, to);
             });
-            let mut count = [0u64; 1];
-            unsafe {
-                let flags = vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT;
-                vk.device
-                    .get_query_pool_results(pool, 0, &mut count, flags)
-                    .unwrap();
-            }
+            let count: [u64; 1] = query_results(&vk, pool);
             let what = format!("early {early}, depth bounds {bounds}");
             assert_eq!(count[0], if early { 256 } else { 128 }, "{what}");
             let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
@@ -3579,17 +3557,12 @@ fn early_fragment_tests_with_samples_come_before_the_shader() {
         let color = target(&vk, vk::Format::R8G8B8A8_UNORM, samples);
         let depth = target(&vk, vk::Format::D32_SFLOAT, samples);
         for (fs, early) in [(EARLY_FS, true), (LATE_FS, false)] {
-            let mut st = PipelineState {
-                depth_format: vk::Format::D32_SFLOAT,
+            let st = PipelineState {
                 samples,
                 alpha_to_coverage: a2c,
                 ..Default::default()
             };
-            st.depth_stencil = st
-                .depth_stencil
-                .depth_test_enable(true)
-                .depth_write_enable(true)
-                .depth_compare_op(vk::CompareOp::LESS);
+            let st = depth_tested(st, vk::CompareOp::LESS);
             let p = st.build(&vk, layout, COLOR_VS, Some(fs));
             vk.run(|cb| unsafe {
                 let d = &vk.device;
@@ -3604,13 +3577,7 @@ fn early_fragment_tests_with_samples_come_before_the_shader() {
                 }
                 end(&vk, cb, &color);
             });
-            let mut count = [0u64; 2];
-            unsafe {
-                let flags = vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT;
-                vk.device
-                    .get_query_pool_results(pool, 0, &mut count, flags)
-                    .unwrap();
-            }
+            let count: [u64; 2] = query_results(&vk, pool);
             let what = format!("{per} samples, alpha to coverage {a2c}, early {early}");
             // Alpha to coverage reduces the color writes only: it never changes the tests
             // of early samples (late, it drops coverage before them). The second quad, behind
@@ -3699,12 +3666,7 @@ fn uniform_outputs_shade_once_per_primitive_like_every_fragment() {
                         ..Default::default()
                     };
                     if with_depth {
-                        st.depth_format = vk::Format::D32_SFLOAT;
-                        st.depth_stencil = st
-                            .depth_stencil
-                            .depth_test_enable(true)
-                            .depth_write_enable(true)
-                            .depth_compare_op(vk::CompareOp::LESS);
+                        st = depth_tested(st, vk::CompareOp::LESS);
                     }
                     let pipe = st.build(&vk, layout, COLOR_VS, Some(fs));
                     let color = target(&vk, format, vk::SampleCountFlags::TYPE_1);
@@ -3730,13 +3692,7 @@ fn uniform_outputs_shade_once_per_primitive_like_every_fragment() {
                             depth.barrier(&vk, cb, L::DEPTH_STENCIL_ATTACHMENT_OPTIMAL, to);
                         }
                     });
-                    let mut count = [0u64; 1];
-                    unsafe {
-                        let flags = vk::QueryResultFlags::TYPE_64 | vk::QueryResultFlags::WAIT;
-                        vk.device
-                            .get_query_pool_results(stats, 0, &mut count, flags)
-                            .unwrap();
-                    }
+                    let count: [u64; 1] = query_results(&vk, stats);
                     let img = color.read(&vk, vk::ImageAspectFlags::COLOR, 0, 4);
                     let z = with_depth.then(|| depths(&vk, &depth));
                     runs.push((img, z, count[0]));
