@@ -20,6 +20,17 @@ const ADDRESSED: BU = BU::from_raw(
         | BU::TRANSFER_DST.as_raw(),
 );
 
+/// Device addresses are host addresses, and the driver's registry of them is process-wide: a
+/// buffer another test of this binary binds after `bad_addresses_read_zero_and_drop_writes`
+/// frees its memory may be mapped at the freed address, which then names live memory again
+/// (the probe's atomic would land in that test's data). That test takes this lock for writing,
+/// the others for reading, so no buffer is bound while it probes freed memory.
+static ADDRESS_SPACE: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+fn shared() -> std::sync::RwLockReadGuard<'static, ()> {
+    ADDRESS_SPACE.read().unwrap_or_else(|e| e.into_inner())
+}
+
 /// A SHADER_DEVICE_ADDRESS buffer of `size` bytes at the start of its own allocation of
 /// `memory_size` bytes, and its device address.
 fn address_buffer(vk: &Vk, size: u64, memory_size: u64) -> (Buf, u64) {
@@ -83,6 +94,7 @@ fn put_u64(b: &Buf, at: usize, v: u64) {
 /// from the head pointer in its push constants and follows the `next` pointers in memory.
 #[test]
 fn linked_list_is_walked_through_pointers() {
+    let _shared = shared();
     let vk = Vk::new();
     let p = pipeline(&vk);
     let (a, a_addr) = address_buffer(&vk, 20 * 16, 0);
@@ -127,6 +139,7 @@ fn linked_list_is_walked_through_pointers() {
 /// into the buffer.
 #[test]
 fn arrays_and_pointer_arithmetic() {
+    let _shared = shared();
     let vk = Vk::new();
     let p = pipeline(&vk);
     let n = 100u32;
@@ -154,6 +167,7 @@ fn arrays_and_pointer_arithmetic() {
 /// they saw are exactly the 256 values in between.
 #[test]
 fn atomics_through_a_pointer() {
+    let _shared = shared();
     let vk = Vk::new();
     let p = pipeline(&vk);
     let (counter, addr) = address_buffer(&vk, 16, 0);
@@ -173,6 +187,7 @@ fn atomics_through_a_pointer() {
 /// (an 8-byte store through a pointer loaded from memory) and reads it back.
 #[test]
 fn pointers_are_stored_and_compared_as_values() {
+    let _shared = shared();
     let vk = Vk::new();
     let p = pipeline(&vk);
     let (nodes, addr) = address_buffer(&vk, 32, 0);
@@ -197,6 +212,7 @@ fn pointers_are_stored_and_compared_as_values() {
 /// end. The valid buffer's bytes stay as they were.
 #[test]
 fn bad_addresses_read_zero_and_drop_writes() {
+    let _alone = ADDRESS_SPACE.write().unwrap_or_else(|e| e.into_inner());
     let vk = Vk::new();
     let p = pipeline(&vk);
     // 64 bytes of buffer at the start of a 4096-byte allocation.
@@ -242,6 +258,7 @@ fn bad_addresses_read_zero_and_drop_writes() {
 /// multi-device, a stable address per buffer, opaque capture addresses of 0.
 #[test]
 fn features_and_queries() {
+    let _shared = shared();
     let vk = Vk::new();
     let mut f12 = vk::PhysicalDeviceVulkan12Features::default();
     let mut f = vk::PhysicalDeviceFeatures2::default().push_next(&mut f12);
@@ -271,6 +288,7 @@ fn features_and_queries() {
 /// validation layer, which would flag the same calls).
 #[test]
 fn capture_replay_requests_are_refused() {
+    let _shared = shared();
     let vk = Vk::with(softvk_tests::Options {
         validation: false,
         ..Default::default()
