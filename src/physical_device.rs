@@ -241,6 +241,14 @@ pub const SUPPORTED_FEATURES: &[&str] = &[
     "dualSrcBlend",
     "logicOp",
     "independentBlend",
+    // Sample shading (minSampleShading, SampleId/SamplePosition, Sample inputs: once per
+    // sample) and InterpolateAtCentroid / AtSample / AtOffset (lower/stage.rs; tests:
+    // draw::interpolation_functions_*, raster::draw::tests::sample_shading_runs_once_per_sample).
+    "sampleRateShading",
+    // Stores, atomics and image writes in fragment shaders: helper invocations and discarded
+    // lanes leave memory alone (Lower::effect_lanes; tests: draw::interpolation_functions_*,
+    // shader::tests::helper_lanes_execute_but_leave_memory_alone).
+    "fragmentStoresAndAtomics",
     // Occlusion queries count every sample that passes (tests: draw::occlusion_queries_*).
     "occlusionQueryPrecise",
     // Pipeline statistics queries: input assembly, vertex, clipping, fragment and compute
@@ -813,9 +821,10 @@ impl PhysicalDevice {
             // What lower/sampling.rs accepts for gather offsets (the spec's minimum range).
             min_texel_gather_offset: -8,
             max_texel_gather_offset: 7,
-            min_interpolation_offset: 0.0,
-            max_interpolation_offset: 0.0,
-            sub_pixel_interpolation_offset_bits: 0,
+            // Offsets are used as given (f32, no rounding): any offset in this range works.
+            min_interpolation_offset: -2.0,
+            max_interpolation_offset: 2.0,
+            sub_pixel_interpolation_offset_bits: 8,
             max_framebuffer_width: 4096,
             max_framebuffer_height: 4096,
             max_framebuffer_layers: 256,

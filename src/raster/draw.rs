@@ -15,10 +15,12 @@ use super::{Bins, Cull, Quad, Rect, Triangle, Walk, WinVertex};
 use crate::exec;
 use crate::format::{Domain, Texel};
 use crate::shader::{
-    FragmentBinding, FragmentKernel, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD,
-    IO_IN_SAMPLE_ID, IO_IN_SAMPLE_MASK, IO_IN_SAMPLE_POSITION, IO_IN_VIEW_INDEX, IO_OUT_FRAG_DEPTH,
-    IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE, IO_OUT_POSITION, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS,
-    Interp, Resource, StageBuiltins, VertexIn, VertexKernel,
+    FragmentBinding, FragmentKernel, IO_IN_BARY, IO_IN_BARY_DX, IO_IN_BARY_DY, IO_IN_CENTROID,
+    IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_PLAIN, IO_IN_PLANES, IO_IN_POINT_COORD,
+    IO_IN_SAMPLE_ID, IO_IN_SAMPLE_MASK, IO_IN_SAMPLE_OFFSETS, IO_IN_SAMPLE_POSITION,
+    IO_IN_VIEW_INDEX, IO_IN_W_INV, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE,
+    IO_OUT_POSITION, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS, Interp, Resource, StageBuiltins,
+    VertexIn, VertexKernel,
 };
 use ash::vk;
 
@@ -1149,6 +1151,9 @@ struct QuadSteps<'s, 'a, 't> {
     early: bool,
     /// A D32_SFLOAT or D16_UNORM depth plane alone, without the depth bounds test.
     depth_only: Option<&'t Target<'a>>,
+    /// The shader interpolates inputs at other places (InterpolateAt*): its quads' weights
+    /// and centroid offsets are written.
+    interp: bool,
 }
 
 impl QuadSteps<'_, '_, '_> {
@@ -1255,6 +1260,34 @@ impl QuadSteps<'_, '_, '_> {
                 let x = a0 + w[1] * d1 + w[2] * d2;
                 x.store(&mut rows[row]);
             }
+        }
+        if self.interp {
+            // The weights at the pixel centers, and where centroid inputs are evaluated: the
+            // shaded sample, else a partly covered pixel's first covered sample (several
+            // samples), else the center.
+            for i in 0..3 {
+                rows[IO_IN_BARY as usize + i] = quad.bary[i].map(f32::to_bits);
+            }
+            let full = (1u32 << self.state.samples.min(31)) - 1;
+            let mut c = [[0f32; 4]; 2];
+            for l in 0..4 {
+                let s = match sample {
+                    Some(s) => Some(s as usize),
+                    None if self.state.samples > 1
+                        && quad.samples[l] != 0
+                        && quad.samples[l] as u32 != full =>
+                    {
+                        Some(quad.samples[l].trailing_zeros() as usize)
+                    }
+                    None => None,
+                };
+                if let Some(&(sx, sy)) = s.and_then(|s| super::SAMPLES_4.get(s)) {
+                    c[0][l] = (sx - 128) as f32 / 256.0;
+                    c[1][l] = (sy - 128) as f32 / 256.0;
+                }
+            }
+            rows[IO_IN_CENTROID as usize] = c[0].map(f32::to_bits);
+            rows[IO_IN_CENTROID as usize + 1] = c[1].map(f32::to_bits);
         }
         // (Exact: multiples of 1/256; a constant for pixel centers.)
         let (fx, fy) = match sample {
@@ -1518,6 +1551,18 @@ fn shade(
         quad.mask = lanes;
         lanes
     };
+    // InterpolateAt*: per plane, the column of its input in the vertex records (its place
+    // among the varying inputs).
+    let planes: Option<Vec<usize>> = fs.filter(|f| !f.planes.is_empty()).map(|f| {
+        f.planes
+            .iter()
+            .map(|row| {
+                varying(Some(f))
+                    .position(|(r, _, _)| r == *row as usize)
+                    .expect("a plane is a varying input's (checked by the kernel)")
+            })
+            .collect()
+    });
     // A primitive's quads start: its per-primitive rows written, its slopes set up; returns
     // whether its quads need their barycentric weights.
     let enter = |p: &Prim, tri: &mut TriInputs, rows: &mut [[u32; 4]]| -> bool {
@@ -1541,13 +1586,32 @@ fn shade(
         for (j, row) in flat(fs).enumerate() {
             rows[row] = [flats[p.flat as usize + j]; 4];
         }
+        if let Some(cols) = &planes {
+            // InterpolateAt*: the weights' steps, the vertices' 1/w and each plane's value at
+            // vertex 0 and differences (as the slopes above: the same arithmetic).
+            let splat = |x: f32| [x.to_bits(); 4];
+            let [dx, dy] = p.tri.bary_steps();
+            for i in 0..3 {
+                rows[IO_IN_BARY_DX as usize + i] = splat(dx[i]);
+                rows[IO_IN_BARY_DY as usize + i] = splat(dy[i]);
+                rows[IO_IN_W_INV as usize + i] = splat(v[i].w_inv);
+            }
+            rows[IO_IN_PLAIN as usize] = [if tri.plain { u32::MAX } else { 0 }; 4];
+            for (k, &j) in cols.iter().enumerate() {
+                let (a0, a1, a2) = (r0[j], r1[j], r2[j]);
+                let at = IO_IN_PLANES as usize + 3 * k;
+                rows[at] = splat(a0);
+                rows[at + 1] = splat(a1 - a0);
+                rows[at + 2] = splat(a2 - a0);
+            }
+        }
         if reads(StageBuiltins::FRONT_FACING) {
             rows[IO_IN_FRONT_FACING as usize] = [if p.tri.front_facing { u32::MAX } else { 0 }; 4];
         }
         if reads(StageBuiltins::VIEW_INDEX) {
             rows[IO_IN_VIEW_INDEX as usize] = [state.view_index; 4];
         }
-        need_z || reads(StageBuiltins::FRAG_COORD) || !tri.slopes.is_empty()
+        need_z || reads(StageBuiltins::FRAG_COORD) || !tri.slopes.is_empty() || planes.is_some()
     };
     let cx = QuadSteps {
         state,
@@ -1557,6 +1621,7 @@ fn shade(
         need_z,
         early,
         depth_only,
+        interp: planes.is_some(),
     };
     // Writes lane l's outputs to color attachment c at sample (x, y, s).
     let write_lane = |c: usize, rows: &[[u32; 4]], l: usize, at: (i32, i32, u32)| {
@@ -1705,6 +1770,20 @@ fn shade(
         Some(fs) => {
             let bound = bound.expect("a binding table for the fragment shader");
             fs.with_runner(bound, push, io, |r| {
+                if planes.is_some() {
+                    // InterpolateAtSample: the samples' offsets from the pixel center, lane s
+                    // sample s's (zero: one sample, at the center).
+                    let mut t = [[0f32; 4]; 2];
+                    if state.samples == 4 {
+                        for (s, &(sx, sy)) in super::SAMPLES_4.iter().enumerate() {
+                            t[0][s] = (sx - 128) as f32 / 256.0;
+                            t[1][s] = (sy - 128) as f32 / 256.0;
+                        }
+                    }
+                    let rows = r.rows_mut();
+                    rows[IO_IN_SAMPLE_OFFSETS as usize] = t[0].map(f32::to_bits);
+                    rows[IO_IN_SAMPLE_OFFSETS as usize + 1] = t[1].map(f32::to_bits);
+                }
                 for_quads(
                     prims,
                     arena,

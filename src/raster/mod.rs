@@ -267,6 +267,15 @@ impl Triangle {
         self.edges_fixed(fx, fy).map(|v| (v as f64 * inv) as f32)
     }
 
+    /// How the barycentric weights change per pixel: `[d/dx, d/dy]`, each per vertex.
+    pub fn bary_steps(&self) -> [[f32; 3]; 2] {
+        let inv = 256.0 / self.area as f64;
+        [
+            self.a.map(|a| (a as f64 * inv) as f32),
+            self.b.map(|b| (b as f64 * inv) as f32),
+        ]
+    }
+
     /// [`Triangle::quads`] with `samples` samples per pixel (1, or 4 at [`SAMPLES_4`]): a
     /// pixel is in the quad's mask when any of its samples is covered, and `Quad::samples`
     /// says which.

@@ -39,7 +39,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// Version of the encoding below; part of [`compiler_identity`]. 2: the stage section.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 /// At most this many functions per kernel (today: the entry and the fuel trampoline).
 const MAX_FUNCS: usize = 16;
 /// At most this many bytes of machine code per function.
@@ -67,6 +67,9 @@ pub(crate) struct StageInfo {
     /// Fragment stages: the interface rows of the Location inputs and their interpolation
     /// (vertex stages: empty; their inputs are every location's rows).
     pub inputs: Vec<(u32, Interp)>,
+    /// Fragment stages: the input rows InterpolateAt* instructions read, in the order of their
+    /// plane rows (`Jit::planes`); each one of `inputs`, not flat.
+    pub planes: Vec<u32>,
     /// Fragment stages: built-ins that change how the draw runs it.
     pub builtins: StageBuiltins,
     /// Fragment stages: the EarlyFragmentTests execution mode.
@@ -394,6 +397,10 @@ impl KernelBinary {
                     w.u32(row);
                     w.u8(StageInfo::interp_code(interp));
                 }
+                w.u32(st.planes.len() as u32);
+                for &row in &st.planes {
+                    w.u32(row);
+                }
             }
         }
     }
@@ -481,6 +488,14 @@ impl KernelBinary {
                     let interp = StageInfo::interp(r.u8()?).ok_or("unknown interpolation")?;
                     inputs.push((row, interp));
                 }
+                let n = r.u32()?;
+                if n > INPUT_ROWS {
+                    return Err(format!("{n} interpolation planes"));
+                }
+                let mut planes = Vec::with_capacity(n as usize);
+                for _ in 0..n {
+                    planes.push(r.u32()?);
+                }
                 Some(StageInfo {
                     model: if m == 1 {
                         StageModel::Vertex
@@ -488,6 +503,7 @@ impl KernelBinary {
                         StageModel::Fragment
                     },
                     inputs,
+                    planes,
                     builtins: StageBuiltins {
                         writes_depth: flags & 1 != 0,
                         writes_sample_mask: flags & 2 != 0,
@@ -568,8 +584,20 @@ impl KernelBinary {
             if st.inputs.iter().any(|&(row, _)| row >= INPUT_ROWS) {
                 return Err("a stage input outside the location rows".into());
             }
+            // Each plane is a varying input's, once.
+            let varying = |row: u32| {
+                st.inputs
+                    .iter()
+                    .any(|&(r, i)| r == row && i != Interp::Flat)
+            };
+            for (k, &row) in st.planes.iter().enumerate() {
+                if !varying(row) || st.planes[..k].contains(&row) {
+                    return Err("an interpolation plane of no varying input".into());
+                }
+            }
             if st.model == StageModel::Vertex
                 && (!st.inputs.is_empty()
+                    || !st.planes.is_empty()
                     || st.builtins != StageBuiltins::default()
                     || st.early_fragment_tests
                     || st.lanes_alone)
@@ -663,6 +691,7 @@ impl ComputeKernel {
             code: None,
             // Graphics stages' facts are the `StageInfo`'s, which their kernels keep.
             inputs: Vec::new(),
+            planes: Vec::new(),
             stage: Default::default(),
         };
         Ok(super::finish(
@@ -721,6 +750,7 @@ impl FragmentKernel {
             kernel: ComputeKernel::link_binary(b, iface)?,
             early_fragment_tests: st.early_fragment_tests,
             inputs: st.inputs.clone(),
+            planes: st.planes.clone(),
             builtins: st.builtins,
             pure: st.pure,
             lanes_alone: st.lanes_alone,
@@ -1110,6 +1140,7 @@ pub(super) mod tests {
             st.inputs.push((125, Interp::NoPerspective));
             st.inputs.push((126, Interp::Centroid));
             st.inputs.push((127, Interp::NoPerspectiveCentroid));
+            st.planes = vec![126, 125];
             let want = st.clone();
             let f = FragmentKernel::from_binary(&round_trip(&b), &iface).expect("links");
             assert_eq!(f.builtins, want.builtins, "flags {flags:#x}");
@@ -1117,6 +1148,7 @@ pub(super) mod tests {
             assert_eq!(f.pure, want.pure);
             assert_eq!(f.lanes_alone, want.lanes_alone);
             assert_eq!(f.inputs, want.inputs);
+            assert_eq!(f.planes, want.planes);
         }
     }
 
@@ -1153,6 +1185,12 @@ pub(super) mod tests {
                 .inputs
                 .push((INPUT_ROWS, Interp::Smooth))
         });
+        // Interpolation planes of a flat input, of no input, twice of one input.
+        let flat = k.inputs.iter().find(|(_, i)| *i == Interp::Flat).unwrap().0;
+        let smooth = k.inputs.iter().find(|(_, i)| *i != Interp::Flat).unwrap().0;
+        bad(&|d| d.stage.as_mut().unwrap().planes = vec![flat]);
+        bad(&|d| d.stage.as_mut().unwrap().planes = vec![INPUT_ROWS - 1]);
+        bad(&|d| d.stage.as_mut().unwrap().planes = vec![smooth, smooth]);
         bad(&|d| d.lanes = 1);
         bad(&|d| d.local_size = [4, 1, 1]);
         bad(&|d| d.function_bytes = MAX_STAGE_FUNCTION_BYTES + 1);
@@ -1164,6 +1202,7 @@ pub(super) mod tests {
             let st = d.stage.as_mut().unwrap();
             st.model = StageModel::Vertex;
             st.inputs.clear();
+            st.planes.clear();
             st.builtins = StageBuiltins::default();
             st.lanes_alone = true;
         });
@@ -1172,7 +1211,8 @@ pub(super) mod tests {
         let mut longer = bytes.clone();
         longer.push(0);
         assert!(KernelBinary::decode(&longer).is_err());
-        let tail = bytes.len() - (1 + 1 + 1 + 4 + 5 * b.stage.as_ref().unwrap().inputs.len());
+        let st = b.stage.as_ref().unwrap();
+        let tail = bytes.len() - (1 + 1 + 1 + 4 + 5 * st.inputs.len() + 4 + 4 * st.planes.len());
         let mut m2 = bytes.clone();
         m2[tail] = 3;
         assert!(KernelBinary::decode(&m2).is_err(), "stage tag 3");

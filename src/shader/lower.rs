@@ -129,6 +129,9 @@ pub(crate) struct Jit {
     /// Graphics stages: the interface rows of the entry point's Location inputs and how each
     /// is interpolated (lower/stage.rs).
     pub inputs: Vec<(u32, Interp)>,
+    /// Fragment shaders: the input rows InterpolateAt* instructions read, in the order of
+    /// their plane rows (`runtime::IO_IN_PLANES`).
+    pub planes: Vec<u32>,
     /// Fragment shaders: which built-ins the entry point uses that change how it runs.
     pub stage: StageBuiltins,
 }
@@ -315,6 +318,8 @@ struct Lower<'a, 'f> {
     locals_bytes: u64,
     /// See [`Jit::inputs`].
     inputs: Vec<(u32, Interp)>,
+    /// See [`Jit::planes`].
+    planes: Vec<u32>,
     stage: StageBuiltins,
 }
 
@@ -510,6 +515,7 @@ pub(crate) fn compile(
         soa: None,
         locals_bytes: 0,
         inputs: Vec::new(),
+        planes: Vec::new(),
         stage: StageBuiltins::default(),
     };
     let entry_block = l.b.create_block();
@@ -551,6 +557,7 @@ pub(crate) fn compile(
     let spill_bytes = l.soa.as_ref().map_or(0, |s| s.spill_bytes as usize);
     let locals_bytes = l.locals_bytes as usize;
     let inputs = std::mem::take(&mut l.inputs);
+    let planes = std::mem::take(&mut l.planes);
     let stage = l.stage;
     l.b.finalize(module.target_config());
     if std::env::var_os("SOFTVK_DUMP_CLIF").is_some() {
@@ -587,6 +594,7 @@ pub(crate) fn compile(
         looped,
         code: main_code.zip(fuel_code).map(|(m, f)| vec![m, f]),
         inputs,
+        planes,
         stage,
     })
 }

@@ -109,9 +109,10 @@ pub use lower::{Interp, StageBuiltins};
 pub use runtime::Watch;
 pub use runtime::sampling::{Level as SampledLevel, MAX_LEVELS};
 pub(crate) use runtime::{
-    IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_POINT_COORD, IO_IN_SAMPLE_ID, IO_IN_SAMPLE_MASK,
-    IO_IN_SAMPLE_POSITION, IO_IN_VIEW_INDEX, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS,
-    IO_OUT_POINT_SIZE, IO_OUT_POSITION, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS,
+    IO_IN_BARY, IO_IN_BARY_DX, IO_IN_BARY_DY, IO_IN_CENTROID, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING,
+    IO_IN_PLAIN, IO_IN_PLANES, IO_IN_POINT_COORD, IO_IN_SAMPLE_ID, IO_IN_SAMPLE_MASK,
+    IO_IN_SAMPLE_OFFSETS, IO_IN_SAMPLE_POSITION, IO_IN_VIEW_INDEX, IO_IN_W_INV, IO_OUT_FRAG_DEPTH,
+    IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE, IO_OUT_POSITION, IO_OUT_SAMPLE_MASK, IO_OUT_SRC1, IO_ROWS,
 };
 use runtime::{RunInfo, SlotDesc};
 use std::collections::HashMap;
@@ -483,10 +484,12 @@ fn compile_stage(
         )));
     }
     let inputs = std::mem::take(&mut jit.inputs);
+    let planes = std::mem::take(&mut jit.planes);
     let info = match model {
         cached::StageModel::Vertex => cached::StageInfo {
             model,
             inputs: Vec::new(),
+            planes: Vec::new(),
             builtins: StageBuiltins::default(),
             early_fragment_tests: false,
             pure,
@@ -495,6 +498,7 @@ fn compile_stage(
         cached::StageModel::Fragment => cached::StageInfo {
             model,
             inputs,
+            planes,
             builtins: jit.stage,
             early_fragment_tests: early,
             pure,
@@ -636,6 +640,10 @@ pub struct FragmentKernel {
     pub early_fragment_tests: bool,
     /// The interface rows of its Location inputs and their interpolation.
     pub inputs: Vec<(u32, lower::Interp)>,
+    /// The input rows its InterpolateAtCentroid / AtSample / AtOffset instructions read (not
+    /// flat ones), in the order of their plane rows from `runtime::IO_IN_PLANES`: a draw
+    /// writes those rows and the interpolation rows before them when this is not empty.
+    pub planes: Vec<u32>,
     /// Built-ins that change how a draw runs it (FragDepth and SampleMask outputs,
     /// per-sample inputs).
     pub builtins: lower::StageBuiltins,
@@ -669,6 +677,7 @@ pub fn compile_fragment(
         kernel: stage.kernel,
         early_fragment_tests: stage.info.early_fragment_tests,
         inputs: stage.info.inputs,
+        planes: stage.info.planes,
         builtins: stage.info.builtins,
     })
 }
@@ -685,6 +694,7 @@ impl FragmentKernel {
         use lower::StageBuiltins as B;
         self.pure
             && self.lanes_alone
+            && self.planes.is_empty()
             && !self.builtins.per_sample
             && !self
                 .builtins
@@ -715,6 +725,16 @@ impl FragmentKernel {
         })
     }
 
+    /// The interface rows its calls touch: [`runtime::IO_ROWS`], and with interpolation
+    /// planes the interpolation rows and 3 per plane after them.
+    pub fn io_rows(&self) -> usize {
+        if self.planes.is_empty() {
+            runtime::IO_ROWS
+        } else {
+            runtime::IO_IN_PLANES as usize + 3 * self.planes.len()
+        }
+    }
+
     /// The binding table of `slots` for [`Self::with_runner`], made once and shared by every
     /// call of a draw (on any thread).
     pub fn bind(&self, slots: &[Resource<'_>]) -> FragmentBinding {
@@ -737,11 +757,13 @@ impl FragmentKernel {
         // shader reads, and outputs it leaves unwritten are undefined (the spec's rule), in
         // practice the previous quad's (the same ones for any thread count: a tile's quads
         // run in order on one thread).
-        if io.len() < runtime::IO_ROWS {
-            io.resize(runtime::IO_ROWS, [0; 4]);
+        let rows = self.io_rows();
+        if io.len() < rows {
+            io.resize(rows, [0; 4]);
         }
         let calls =
-            runtime::StageCalls::new(&self.kernel.run, bound.slots.table.get(), push, &stopper);
+            runtime::StageCalls::new(&self.kernel.run, bound.slots.table.get(), push, &stopper)
+                .with_rows(rows);
         let reads = self.builtins.reads;
         f(&mut QuadRunner { calls, io, reads })
     }

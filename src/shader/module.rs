@@ -156,6 +156,8 @@ const CAPABILITIES: &[Capability] = &[
     Capability::DemoteToHelperInvocation,
     // Sample shading in fragment shaders (raster/draw.rs: once per sample).
     Capability::SampleRateShading,
+    // InterpolateAtCentroid / AtSample / AtOffset (lower/stage.rs; sampleRateShading).
+    Capability::InterpolationFunction,
     Capability::DerivativeControl,
     // Input attachments: subpassLoad in fragment shaders (lower/images.rs).
     Capability::InputAttachment,

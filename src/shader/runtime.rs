@@ -133,6 +133,25 @@ pub(crate) const IO_IN_VIEW_INDEX: u32 = IO_OUT_SAMPLE_MASK + 1;
 /// Vertex shaders: BaseVertex, BaseInstance, DrawIndex (shader draw parameters).
 pub(crate) const IO_IN_DRAW_PARAMS: u32 = IO_IN_VIEW_INDEX + 1;
 pub(crate) const IO_ROWS: usize = (IO_IN_DRAW_PARAMS + 3) as usize;
+/// Fragment shaders with InterpolateAtCentroid / AtSample / AtOffset (lower/stage.rs), rows
+/// past [`IO_ROWS`] (the kernel's `io_rows` says how many): the screen-space barycentric
+/// weights of the three vertices at the pixel center (not perspective-corrected), their steps
+/// per pixel in x and in y, the vertices' 1/w, all ones where the three share one w (the
+/// perspective-correct weights are then the plain ones), the offsets from the pixel center of
+/// where centroid inputs are evaluated (x, y), and the sample locations' offsets from the
+/// pixel center by sample index (x, y: lane s of the row is sample s's; zero with one
+/// sample). Then, per input scalar those instructions read (`StageInfo::planes`, in order),
+/// its value at vertex 0 and its differences at vertices 1 and 2 from it.
+pub(crate) const IO_IN_BARY: u32 = IO_IN_DRAW_PARAMS + 3;
+pub(crate) const IO_IN_BARY_DX: u32 = IO_IN_BARY + 3;
+pub(crate) const IO_IN_BARY_DY: u32 = IO_IN_BARY_DX + 3;
+pub(crate) const IO_IN_W_INV: u32 = IO_IN_BARY_DY + 3;
+pub(crate) const IO_IN_PLAIN: u32 = IO_IN_W_INV + 3;
+pub(crate) const IO_IN_CENTROID: u32 = IO_IN_PLAIN + 1;
+pub(crate) const IO_IN_SAMPLE_OFFSETS: u32 = IO_IN_CENTROID + 2;
+pub(crate) const IO_IN_PLANES: u32 = IO_IN_SAMPLE_OFFSETS + 2;
+/// The most rows a fragment shader's calls need: a plane for every input scalar.
+pub(crate) const IO_ROWS_MAX: usize = (IO_IN_PLANES + 3 * 4 * IO_LOCATIONS) as usize;
 
 /// A subgroup's state in [`Ctx::states`] once it has run to the end.
 pub(crate) const PHASE_DONE: u32 = u32::MAX;
@@ -645,6 +664,9 @@ fn new_ctx(
 pub(crate) struct StageCalls<'a> {
     info: &'a RunInfo,
     ctx: Ctx,
+    /// The interface rows the code may touch (at least [`IO_ROWS`]; more for fragment
+    /// shaders with interpolation planes).
+    io_rows: usize,
     _borrow: std::marker::PhantomData<(&'a [SlotDesc], &'a [u8], &'a Stopper<'a>)>,
 }
 
@@ -668,8 +690,15 @@ impl<'a> StageCalls<'a> {
                 [1; 3],
                 stopper,
             ),
+            io_rows: IO_ROWS,
             _borrow: std::marker::PhantomData,
         }
+    }
+
+    /// Calls whose code touches `n` interface rows (from [`IO_ROWS`] to [`IO_ROWS_MAX`]).
+    pub(crate) fn with_rows(mut self, n: usize) -> Self {
+        self.io_rows = n.clamp(IO_ROWS, IO_ROWS_MAX);
+        self
     }
 
     /// One call for a subgroup whose lane rows are `lanes`, with interface rows `io`.
@@ -689,14 +718,14 @@ impl<'a> StageCalls<'a> {
 
     #[inline(always)]
     fn call_rows(&mut self, io: &mut [[u32; 4]]) {
-        assert!(io.len() >= IO_ROWS, "interface rows");
+        assert!(io.len() >= self.io_rows, "interface rows");
         let ctx = &mut self.ctx;
         ctx.fuel = FUEL;
         ctx.resume = 0;
         ctx.io = io.as_mut_ptr();
         // SAFETY: the context points to live slots, push constants and stopper (borrowed for
         // 'a) and to interface rows for the call; the code reads and writes rows below
-        // IO_ROWS only (lower/stage.rs).
+        // `io_rows` only (lower/stage.rs: the kernel's planes decide how many).
         unsafe { (self.info.entry)(ctx) };
     }
 }

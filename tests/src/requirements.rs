@@ -248,16 +248,10 @@ pub const LIMITS: &[Limit] = &[
     // shaderImageGatherExtended is reported: the Supported Limit column.
     max("minTexelGatherOffset", -8.0),
     min("maxTexelGatherOffset", 7.0),
-    unsupported(
-        "minInterpolationOffset",
-        Bound::Max(0.0),
-        "sampleRateShading",
-    ),
-    unsupported(
-        "maxInterpolationOffset",
-        Bound::Min(0.0),
-        "sampleRateShading",
-    ),
+    // sampleRateShading is reported: the Supported Limit column (0.5 - 1 ULP, ULP = 2^-4).
+    max("minInterpolationOffset", -0.5),
+    min("maxInterpolationOffset", 0.4375),
+    min("subPixelInterpolationOffsetBits", 4.0),
     min("maxFramebufferWidth", 4096.0),
     min("maxFramebufferHeight", 4096.0),
     min("maxFramebufferLayers", 256.0),

@@ -3756,3 +3756,323 @@ fn derivatives_of_divergent_values_are_right_at_edges() {
     }
     assert!(covered > 1000, "the triangle covers {covered} pixels");
 }
+
+const INTERP_VS: &[u8] = include_bytes!("../../shaders/tests/gfx_interp_vs.spv");
+const INTERP_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_interp_fs.spv");
+const INTERP_SAMPLE_FS: &[u8] = include_bytes!("../../shaders/tests/gfx_interp_sample_fs.spv");
+
+/// The interpolation-functions triangle: window positions on a 1/8 grid, w of 1, 2 and 4 (so
+/// clip coordinates are exact), and a color per vertex (vertex 0 provokes).
+fn interp_triangle() -> [([f32; 4], [f32; 4]); 3] {
+    let v = |x: f32, y: f32, w: f32, c: [f32; 4]| {
+        ([(x / 32.0 - 1.0) * w, (y / 32.0 - 1.0) * w, 0.5 * w, w], c)
+    };
+    [
+        v(4.5, 3.25, 1.0, [1.0, 0.0, 0.0, 1.0]),
+        v(60.125, 10.5, 2.0, [0.0, 1.0, 0.5, 0.25]),
+        v(12.75, 61.375, 4.0, [0.0, 0.0, 1.0, 0.75]),
+    ]
+}
+
+/// The triangle's barycentric weights at window position (x, y), perspective-correct or
+/// not (in f64, from the exact vertices).
+fn interp_weights(t: &[([f32; 4], [f32; 4]); 3], x: f64, y: f64, perspective: bool) -> [f64; 3] {
+    let win = t.map(|(p, _)| {
+        let w = p[3] as f64;
+        (
+            (p[0] as f64 / w + 1.0) * 32.0,
+            (p[1] as f64 / w + 1.0) * 32.0,
+            w,
+        )
+    });
+    let edge =
+        |a: (f64, f64, f64), b: (f64, f64, f64)| (b.0 - a.0) * (y - a.1) - (b.1 - a.1) * (x - a.0);
+    let area = (win[1].0 - win[0].0) * (win[2].1 - win[0].1)
+        - (win[1].1 - win[0].1) * (win[2].0 - win[0].0);
+    let b = [
+        edge(win[1], win[2]) / area,
+        edge(win[2], win[0]) / area,
+        edge(win[0], win[1]) / area,
+    ];
+    if !perspective {
+        return b;
+    }
+    let q = [b[0] / win[0].2, b[1] / win[1].2, b[2] / win[2].2];
+    let s = q[0] + q[1] + q[2];
+    q.map(|q| q / s)
+}
+
+/// The triangle's color at window position (x, y).
+fn interp_ref(t: &[([f32; 4], [f32; 4]); 3], x: f64, y: f64, perspective: bool) -> [f64; 4] {
+    let b = interp_weights(t, x, y, perspective);
+    std::array::from_fn(|c| (0..3).map(|i| b[i] * t[i].1[c] as f64).sum())
+}
+
+fn near(got: [f32; 4], want: [f64; 4], what: &str) {
+    let ok = (0..4).all(|c| (got[c] as f64 - want[c]).abs() <= 2e-4);
+    assert!(ok, "{what}: {got:?}, expected {want:?}");
+}
+
+/// Draws the interpolation triangle with `fs` at `samples` into a 64x64 target, the shader
+/// writing into a storage buffer of `words` floats (first all NaN); returns them.
+fn interp_draw(
+    vk: &Vk,
+    fs: &[u8],
+    samples: vk::SampleCountFlags,
+    sample_index: i32,
+    words: usize,
+) -> Vec<f32> {
+    let d = &vk.device;
+    type DT = vk::DescriptorType;
+    let binding = [vk::DescriptorSetLayoutBinding::default()
+        .binding(0)
+        .descriptor_type(DT::STORAGE_BUFFER)
+        .descriptor_count(1)
+        .stage_flags(vk::ShaderStageFlags::FRAGMENT)];
+    let set_layout = unsafe {
+        d.create_descriptor_set_layout(
+            &vk::DescriptorSetLayoutCreateInfo::default().bindings(&binding),
+            None,
+        )
+    }
+    .unwrap();
+    let sizes = [vk::DescriptorPoolSize {
+        ty: DT::STORAGE_BUFFER,
+        descriptor_count: 1,
+    }];
+    let pool = unsafe {
+        d.create_descriptor_pool(
+            &vk::DescriptorPoolCreateInfo::default()
+                .max_sets(1)
+                .pool_sizes(&sizes),
+            None,
+        )
+    }
+    .unwrap();
+    let set = unsafe {
+        d.allocate_descriptor_sets(
+            &vk::DescriptorSetAllocateInfo::default()
+                .descriptor_pool(pool)
+                .set_layouts(&[set_layout]),
+        )
+    }
+    .unwrap()[0];
+    let out = vk.buffer(4 * words as u64, vk::BufferUsageFlags::STORAGE_BUFFER);
+    out.bytes().fill(0xFF);
+    softvk_tests::compute::write_buffer(vk, set, 0, DT::STORAGE_BUFFER, &out, 0, vk::WHOLE_SIZE);
+    let layout = gfx::layout(vk, &[set_layout], 4);
+    let pipe = PipelineState {
+        samples,
+        ..Default::default()
+    }
+    .build(vk, layout, INTERP_VS, Some(fs));
+    let vb = buffer_with(
+        vk,
+        &vertices(&interp_triangle()),
+        vk::BufferUsageFlags::VERTEX_BUFFER,
+    );
+    let color = target(vk, vk::Format::R8G8B8A8_UNORM, samples);
+    vk.run(|cb| unsafe {
+        begin(vk, cb, &color, [0.0; 4], None);
+        d.cmd_bind_pipeline(cb, vk::PipelineBindPoint::GRAPHICS, pipe);
+        d.cmd_bind_descriptor_sets(cb, vk::PipelineBindPoint::GRAPHICS, layout, 0, &[set], &[]);
+        d.cmd_push_constants(
+            cb,
+            layout,
+            vk::ShaderStageFlags::VERTEX | vk::ShaderStageFlags::FRAGMENT,
+            0,
+            &sample_index.to_le_bytes(),
+        );
+        bind_vb(vk, cb, &vb);
+        d.cmd_draw(cb, 3, 1, 0, 0);
+        end(vk, cb, &color);
+    });
+    let v: Vec<f32> = out
+        .bytes()
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect();
+    unsafe {
+        d.destroy_pipeline(pipe, None);
+        d.destroy_pipeline_layout(layout, None);
+        d.destroy_descriptor_pool(pool, None);
+        d.destroy_descriptor_set_layout(set_layout, None);
+    }
+    vk.destroy_buffer(vb);
+    vk.destroy_buffer(out);
+    color.destroy(vk);
+    v
+}
+
+/// InterpolateAtOffset / AtCentroid / AtSample (sampleRateShading) on a perspective
+/// triangle: at per-pixel offsets, smooth inputs match the perspective-correct color there,
+/// noperspective ones the screen-space color, flat ones the provoking vertex's; a zero offset
+/// gives the input itself bit for bit; with one sample the centroid and sample 0 are the
+/// center. With 4 samples the centroid of a partly covered pixel is one of its covered
+/// sample locations (where the Centroid-qualified input is evaluated) and sample 2 is at
+/// (0.125, 0.625). With a Sample input (a shader per sample) the three functions at the
+/// invocation's own sample agree bit for bit and match the Sample-qualified input.
+#[test]
+fn interpolation_functions_evaluate_inputs_anywhere_in_the_pixel() {
+    let vk = Vk::new();
+    let t = interp_triangle();
+    let s1 = vk::SampleCountFlags::TYPE_1;
+    let s4 = vk::SampleCountFlags::TYPE_4;
+    let vec4 = |v: &[f32], k: usize| -> [f32; 4] { v[4 * k..4 * k + 4].try_into().unwrap() };
+    let bits = |v: [f32; 4]| v.map(f32::to_bits);
+    for (samples, sample_index) in [(s1, 0), (s4, 2)] {
+        let out = interp_draw(&vk, INTERP_FS, samples, sample_index, 64 * 64 * 8 * 4);
+        let mut pixels = 0;
+        let mut partial = 0;
+        for y in 0..64usize {
+            for x in 0..64usize {
+                let base = (y * 64 + x) * 8;
+                if out[4 * base].to_bits() == u32::MAX {
+                    continue;
+                }
+                pixels += 1;
+                let at = format!("{samples:?} pixel ({x}, {y})");
+                let (cx, cy) = (x as f64 + 0.5, y as f64 + 0.5);
+                let off = |p: usize, k: f64| ((p & 3) as f64 - 2.0) * 0.1875 + k;
+                let (ox, oy) = (off(x, 0.0625), off(y, -0.03125));
+                near(
+                    vec4(&out, base),
+                    interp_ref(&t, cx + ox, cy + oy, true),
+                    &format!("{at}: smooth at offset"),
+                );
+                near(
+                    vec4(&out, base + 1),
+                    interp_ref(&t, cx + ox, cy + oy, false),
+                    &format!("{at}: noperspective at offset"),
+                );
+                assert_eq!(vec4(&out, base + 2), t[0].1, "{at}: flat at offset");
+                let z = vec4(&out, base + 3);
+                assert_eq!(z[0].to_bits(), z[1].to_bits(), "{at}: smooth at offset 0");
+                assert_eq!(
+                    z[2].to_bits(),
+                    z[3].to_bits(),
+                    "{at}: noperspective at offset 0"
+                );
+                let (centroid, qualified) = (vec4(&out, base + 4), vec4(&out, base + 5));
+                let (s_smooth, s_linear) = (vec4(&out, base + 6), vec4(&out, base + 7));
+                if samples == s1 {
+                    assert_eq!(
+                        bits(centroid),
+                        bits(qualified),
+                        "{at}: centroid at the center"
+                    );
+                    assert_eq!(
+                        bits(s_smooth),
+                        bits(centroid),
+                        "{at}: sample 0 at the center"
+                    );
+                    near(
+                        centroid,
+                        interp_ref(&t, cx, cy, true),
+                        &format!("{at}: center"),
+                    );
+                    near(
+                        s_linear,
+                        interp_ref(&t, cx, cy, false),
+                        &format!("{at}: sample 0"),
+                    );
+                } else {
+                    near(
+                        centroid,
+                        qualified.map(|c| c as f64),
+                        &format!("{at}: centroid"),
+                    );
+                    // The center, or a covered sample location of a partly covered pixel.
+                    let places = [
+                        (0.5, 0.5),
+                        (0.375, 0.125),
+                        (0.875, 0.375),
+                        (0.125, 0.625),
+                        (0.625, 0.875),
+                    ];
+                    let inside = |(px, py): (f64, f64)| {
+                        interp_weights(&t, x as f64 + px, y as f64 + py, false)
+                            .iter()
+                            .all(|b| *b >= -1e-9)
+                    };
+                    let hit = places.iter().position(|&(px, py)| {
+                        let want = interp_ref(&t, x as f64 + px, y as f64 + py, true);
+                        (0..4).all(|c| (centroid[c] as f64 - want[c]).abs() <= 2e-4)
+                    });
+                    match hit {
+                        Some(0) => {}
+                        Some(k) => {
+                            partial += 1;
+                            assert!(
+                                inside(places[k]),
+                                "{at}: centroid at an uncovered sample {k}"
+                            );
+                        }
+                        None => panic!("{at}: centroid {centroid:?} is at no sample"),
+                    }
+                    let (sx, sy) = (x as f64 + 0.125, y as f64 + 0.625);
+                    near(
+                        s_smooth,
+                        interp_ref(&t, sx, sy, true),
+                        &format!("{at}: smooth at sample 2"),
+                    );
+                    near(
+                        s_linear,
+                        interp_ref(&t, sx, sy, false),
+                        &format!("{at}: noperspective at sample 2"),
+                    );
+                }
+            }
+        }
+        assert!(pixels > 900, "{samples:?}: {pixels} pixels shaded");
+        if samples == s4 {
+            assert!(
+                partial > 20,
+                "{partial} partly covered pixels with a centroid off center"
+            );
+        }
+    }
+    // Once per sample (a Sample input).
+    let all = interp_draw(&vk, INTERP_SAMPLE_FS, s4, 0, 4 + 64 * 64 * 4 * 4 * 4);
+    // (A count, then the vec4s from byte 16.)
+    let (count, out) = (all[0].to_bits(), &all[4..]);
+    let positions = [
+        (0.375, 0.125),
+        (0.875, 0.375),
+        (0.125, 0.625),
+        (0.625, 0.875),
+    ];
+    let mut shaded = 0;
+    for y in 0..64usize {
+        for x in 0..64usize {
+            for (s, (px, py)) in positions.iter().enumerate() {
+                let base = ((y * 64 + x) * 4 + s) * 4;
+                if out[4 * base].to_bits() == u32::MAX {
+                    continue;
+                }
+                shaded += 1;
+                let at = format!("pixel ({x}, {y}) sample {s}");
+                let (a, o, c) = (vec4(out, base), vec4(out, base + 1), vec4(out, base + 2));
+                assert_eq!(bits(a), bits(o), "{at}: at sample and at its offset");
+                assert_eq!(bits(a), bits(c), "{at}: at sample and at the centroid");
+                near(
+                    a,
+                    vec4(out, base + 3).map(|c| c as f64),
+                    &format!("{at}: the Sample input"),
+                );
+                near(
+                    a,
+                    interp_ref(&t, x as f64 + px, y as f64 + py, true),
+                    &format!("{at}: color"),
+                );
+            }
+        }
+    }
+    assert!(shaded > 3600, "{shaded} samples shaded");
+    // The count started at all ones: one atomic add per invocation.
+    assert_eq!(
+        count.wrapping_add(1),
+        shaded,
+        "invocations counted by atomics"
+    );
+}

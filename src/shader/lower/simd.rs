@@ -1497,6 +1497,7 @@ impl<'a> Lower<'a, '_> {
                     self.with_effect_mask(|s| s.per_lane_masked(i))
                 }
             }
+            ExtInst if self.is_interpolation(i) => self.interpolate_soa(i),
             ExtInst | ExtInstWithForwardRefsKHR
                 if Self::operand_ids(i).any(|x| {
                     self.p

@@ -11,9 +11,11 @@
 use super::simd::Lv;
 use super::*;
 use crate::shader::runtime::{
-    CTX_IO, IO_DISCARD, IO_IN_DRAW_PARAMS, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_HELPER,
-    IO_IN_POINT_COORD, IO_IN_VIEW_INDEX, IO_LOCATIONS, IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_FRAG_DEPTH,
-    IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE, IO_OUT_POSITION, IO_ROWS,
+    CTX_IO, IO_DISCARD, IO_IN_BARY, IO_IN_BARY_DX, IO_IN_BARY_DY, IO_IN_CENTROID,
+    IO_IN_DRAW_PARAMS, IO_IN_FRAG_COORD, IO_IN_FRONT_FACING, IO_IN_HELPER, IO_IN_PLAIN,
+    IO_IN_PLANES, IO_IN_POINT_COORD, IO_IN_SAMPLE_OFFSETS, IO_IN_VIEW_INDEX, IO_IN_W_INV,
+    IO_LOCATIONS, IO_OUT_CLIP, IO_OUT_CULL, IO_OUT_FRAG_DEPTH, IO_OUT_LOCATIONS, IO_OUT_POINT_SIZE,
+    IO_OUT_POSITION, IO_ROWS_MAX,
 };
 
 impl Lower<'_, '_> {
@@ -253,7 +255,7 @@ impl Lower<'_, '_> {
 
     /// The address of interface row `row` for the current call.
     fn io_row(&mut self, row: u32) -> (Value, i32) {
-        debug_assert!((row as usize) < IO_ROWS);
+        debug_assert!((row as usize) < IO_ROWS_MAX);
         // Every built-in input row a fragment shader reads (input attachments read FragCoord
         // and ViewIndex without declaring them).
         if self.p.model == spirv::ExecutionModel::Fragment {
@@ -312,6 +314,166 @@ impl Lower<'_, '_> {
             self.b.ins().store(flags(), x, io, at);
         }
         Ok(())
+    }
+}
+
+/// GLSL.std.450 InterpolateAtCentroid, InterpolateAtSample, InterpolateAtOffset.
+const INTERPOLATE_AT_CENTROID: u32 = 76;
+const INTERPOLATE_AT_SAMPLE: u32 = 77;
+
+impl Lower<'_, '_> {
+    /// Whether `i` (an OpExtInst) is InterpolateAtCentroid, AtSample or AtOffset.
+    pub(super) fn is_interpolation(&self, i: &Inst) -> bool {
+        self.p.glsl_ext.contains(&i.w(0)) && (76..=78).contains(&i.w(1))
+    }
+
+    /// Interface row `row` as four floats.
+    fn io_f32(&mut self, row: u32) -> Value {
+        let (io, at) = self.io_row(row);
+        self.b.ins().load(types::F32X4, flags(), io, at)
+    }
+
+    /// InterpolateAtCentroid / AtSample / AtOffset of a fragment input (the whole variable or
+    /// a component or element of it): each scalar evaluated at an offset from the pixel center
+    /// (the centroid's, the sample's, or the operand), from its plane: the primitive's
+    /// screen-space barycentric weights at the pixel center moved by the offset along their
+    /// per-pixel steps, made perspective-correct with the vertices' 1/w (unless the input is
+    /// NoPerspective), weigh its value at vertex 0 and its differences at vertices 1 and 2 --
+    /// the same arithmetic, in the same order, as the draw's own interpolation (raster/draw.rs
+    /// `QuadSteps::fill`), so an offset of zero gives the input's value bit for bit. Flat
+    /// inputs are their value. The draw writes the rows (`runtime::IO_IN_BARY` onwards).
+    pub(super) fn interpolate_soa(&mut self, i: &Inst) -> Result<(), ShaderError> {
+        if self.p.model != spirv::ExecutionModel::Fragment {
+            return err("an InterpolateAt instruction outside a fragment shader");
+        }
+        let Ok(Val::Io { rows, start, ty }) = self.get(i.w(2)) else {
+            return err("InterpolateAt of something other than a fragment input variable");
+        };
+        let n = self.p.flat_len(ty)?;
+        let Some(rows) = rows.get(start..start + n).map(<[u32]>::to_vec) else {
+            return err("an InterpolateAt outside its input variable");
+        };
+        if self.kinds(ty)?.iter().any(|k| *k != Scalar::F32) {
+            return err("InterpolateAt of an input that is not 32-bit floats");
+        }
+        let mut interps = Vec::with_capacity(rows.len());
+        for row in &rows {
+            match self.inputs.iter().find(|(r, _)| r == row) {
+                Some(&(_, interp)) => interps.push(interp),
+                None => return err("InterpolateAt of something other than a Location input"),
+            }
+        }
+        // The offset from the pixel center, per lane.
+        let (ox, oy) = match i.w(1) {
+            INTERPOLATE_AT_CENTROID => {
+                (self.io_f32(IO_IN_CENTROID), self.io_f32(IO_IN_CENTROID + 1))
+            }
+            INTERPOLATE_AT_SAMPLE => {
+                let s = self.soa_vectors(i.w(3), &[Scalar::I32])?[0];
+                let three = self.b.ins().iconst(types::I32, 3);
+                let three = self.b.ins().splat(types::I32X4, three);
+                // (An index past the samples is undefined: any of the four, never memory.)
+                let s = self.b.ins().band(s, three);
+                let tx = self.io_f32(IO_IN_SAMPLE_OFFSETS);
+                let ty = self.io_f32(IO_IN_SAMPLE_OFFSETS + 1);
+                (self.pick_lane(tx, s), self.pick_lane(ty, s))
+            }
+            _ => {
+                let v = self.soa_vectors(i.w(3), &[Scalar::F32, Scalar::F32])?;
+                (v[0], v[1])
+            }
+        };
+        // The plain weights there: b + ox db/dx + oy db/dy.
+        let mut b = [ox; 3];
+        for (k, w) in b.iter_mut().enumerate() {
+            let k = k as u32;
+            let (b0, dx, dy) = (
+                self.io_f32(IO_IN_BARY + k),
+                self.io_f32(IO_IN_BARY_DX + k),
+                self.io_f32(IO_IN_BARY_DY + k),
+            );
+            let sx = self.b.ins().fmul(ox, dx);
+            let x = self.b.ins().fadd(b0, sx);
+            let sy = self.b.ins().fmul(oy, dy);
+            *w = self.b.ins().fadd(x, sy);
+        }
+        // Perspective-correct: b_i / w_i normalized, the plain weights where the sum is zero
+        // or not finite, or where the vertices share one w.
+        let perspective = interps
+            .iter()
+            .any(|i| matches!(i, Interp::Smooth | Interp::Centroid));
+        let pw = if perspective {
+            let mut q = b;
+            for (k, q) in q.iter_mut().enumerate() {
+                let winv = self.io_f32(IO_IN_W_INV + k as u32);
+                *q = self.b.ins().fmul(*q, winv);
+            }
+            let sum = self.b.ins().fadd(q[0], q[1]);
+            let sum = self.b.ins().fadd(sum, q[2]);
+            let zero = self.b.ins().f32const(0.0);
+            let zero = self.b.ins().splat(types::F32X4, zero);
+            let nonzero = self.b.ins().fcmp(FloatCC::NotEqual, sum, zero);
+            let diff = self.b.ins().fsub(sum, sum);
+            let finite = self.b.ins().fcmp(FloatCC::Equal, diff, zero);
+            let ok = self.b.ins().band(nonzero, finite);
+            let (io, at) = self.io_row(IO_IN_PLAIN);
+            let plain = self.b.ins().load(types::I32X4, flags(), io, at);
+            let mut pw = b;
+            for k in 0..3 {
+                let x = self.b.ins().fdiv(q[k], sum);
+                let x = self.soa_blend(ok, x, b[k]);
+                pw[k] = self.soa_blend(plain, b[k], x);
+            }
+            pw
+        } else {
+            b
+        };
+        let mut lvs = Vec::with_capacity(rows.len());
+        for (row, interp) in rows.iter().zip(interps) {
+            let w = match interp {
+                Interp::Flat => {
+                    lvs.push(Lv::V(self.io_f32(*row)));
+                    continue;
+                }
+                Interp::NoPerspective | Interp::NoPerspectiveCentroid => b,
+                Interp::Smooth | Interp::Centroid => pw,
+            };
+            let k = match self.planes.iter().position(|r| r == row) {
+                Some(k) => k,
+                None => {
+                    self.planes.push(*row);
+                    self.planes.len() - 1
+                }
+            } as u32;
+            let plane = IO_IN_PLANES + 3 * k;
+            let (a0, d1, d2) = (
+                self.io_f32(plane),
+                self.io_f32(plane + 1),
+                self.io_f32(plane + 2),
+            );
+            let t1 = self.b.ins().fmul(w[1], d1);
+            let x = self.b.ins().fadd(a0, t1);
+            let t2 = self.b.ins().fmul(w[2], d2);
+            lvs.push(Lv::V(self.b.ins().fadd(x, t2)));
+        }
+        let v = self.soa_value(lvs);
+        self.set(i.id, v);
+        Ok(())
+    }
+
+    /// Per lane, lane `s` (0..=3, one index per lane) of `table`.
+    fn pick_lane(&mut self, table: Value, s: Value) -> Value {
+        let first = self.b.ins().extractlane(table, 0);
+        let mut out = self.b.ins().splat(types::F32X4, first);
+        for k in 1..4u8 {
+            let x = self.b.ins().extractlane(table, k);
+            let x = self.b.ins().splat(types::F32X4, x);
+            let kk = self.b.ins().iconst(types::I32, k as i64);
+            let kk = self.b.ins().splat(types::I32X4, kk);
+            let m = self.b.ins().icmp(IntCC::Equal, s, kk);
+            out = self.soa_blend(m, x, out);
+        }
+        out
     }
 }
 
