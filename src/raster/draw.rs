@@ -1477,8 +1477,8 @@ fn shade(
     // A shader with the EarlyFragmentTests execution mode gets them with one sample for any
     // depth/stencil planes (the depth and stencil tests and writes, and the sample count,
     // happen whatever the shader then does: a later discard keeps them, FragDepth is ignored);
-    // With several samples, alpha to coverage or a SampleMask output (and not per-sample
-    // shading) they run per covered sample before the shader (`early_samples`): the passing
+    // With several samples, alpha to coverage or a SampleMask output they run per covered
+    // sample (per-sample shading: the invocation's own) before the shader (`early_samples`): the passing
     // samples are counted and become the fragment's coverage, which alpha to coverage and
     // the SampleMask output then reduce for the color writes only.
     let early_mode = fs.is_some_and(|f| f.early_fragment_tests);
@@ -1491,7 +1491,7 @@ fn shade(
                 && depth_only.is_some()
                 && fs.is_some_and(|f| f.pure)
                 && !builtins.writes_depth);
-    let early_samples = early_mode && tests_apply && !early && !per_sample;
+    let early_samples = early_mode && tests_apply && !early;
     let mut early_passed = 0u64;
     // The depth sample `s` of lane `l`'s pixel (x, y) is tested with: the shader's FragDepth
     // where it writes one and the tests come after it, else the interpolated depth (at the
@@ -1522,9 +1522,9 @@ fn shade(
         Some(t) => depth_test_only(t, &state.depth_stencil, at, z),
         None => fragment_tests(&state.depth_stencil, att, p.tri.front_facing, at, z),
     };
-    // Early tests per covered sample of `quad`'s lanes in `cover` (`early_samples`): the
-    // passing samples become the lanes' coverage in `quad`, counted in `early_passed`;
-    // returns the lanes with one.
+    // Early tests per covered sample of `quad`'s lanes in `cover` (`early_samples`; with
+    // per-sample shading the shaded sample alone): the passing samples become the lanes'
+    // coverage in `quad`, counted in `early_passed`; returns the lanes with one.
     let early_tests = |p: &Prim,
                        quad: &mut Quad,
                        sample: Option<u32>,
@@ -1535,8 +1535,9 @@ fn shade(
         for l in (0..4).filter(|l| cover >> l & 1 == 1) {
             let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
             let mut m = 0u8;
+            let shaded = sample.map_or(u32::MAX, |s| 1 << s);
             for s in 0..state.samples.max(1) {
-                if (quad.samples[l] as u32 & state.sample_mask) >> s & 1 == 0 {
+                if (quad.samples[l] as u32 & state.sample_mask & shaded) >> s & 1 == 0 {
                     continue;
                 }
                 let z = depth_at(p, rows, (l, x, y), s, sample, false);

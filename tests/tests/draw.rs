@@ -3520,7 +3520,7 @@ fn early_fragment_tests_come_before_the_shader() {
     depth.destroy(&vk);
 }
 
-/// EarlyFragmentTests with 4 samples and with alpha to coverage (shaders/tests/
+/// EarlyFragmentTests with 4 samples (also shaded per sample) and with alpha to coverage (shaders/tests/
 /// draw_early_fs.frag, which discards half of the pixels and writes FragDepth 0): the tests
 /// and depth writes come before the shader for every covered sample, so the occlusion query
 /// counts all 1024 samples of a 16x16 quad (discards and FragDepth changing nothing);
@@ -3544,10 +3544,12 @@ fn early_fragment_tests_with_samples_come_before_the_shader() {
     ));
     let vb = buffer_with(&vk, &vertices(&v), vk::BufferUsageFlags::VERTEX_BUFFER);
     let pool = occlusion_pool(&vk, 2);
-    for (samples, a2c) in [
-        (vk::SampleCountFlags::TYPE_4, false),
-        (vk::SampleCountFlags::TYPE_4, true),
-        (vk::SampleCountFlags::TYPE_1, true),
+    for (samples, a2c, shading) in [
+        (vk::SampleCountFlags::TYPE_4, false, None),
+        (vk::SampleCountFlags::TYPE_4, true, None),
+        (vk::SampleCountFlags::TYPE_1, true, None),
+        // Per-sample shading: each invocation's own sample tested before it.
+        (vk::SampleCountFlags::TYPE_4, false, Some(1.0)),
     ] {
         let per = if samples == vk::SampleCountFlags::TYPE_4 {
             4
@@ -3560,6 +3562,7 @@ fn early_fragment_tests_with_samples_come_before_the_shader() {
             let st = PipelineState {
                 samples,
                 alpha_to_coverage: a2c,
+                sample_shading: shading,
                 ..Default::default()
             };
             let st = depth_tested(st, vk::CompareOp::LESS);
@@ -3578,7 +3581,9 @@ fn early_fragment_tests_with_samples_come_before_the_shader() {
                 end(&vk, cb, &color);
             });
             let count: [u64; 2] = query_results(&vk, pool);
-            let what = format!("{per} samples, alpha to coverage {a2c}, early {early}");
+            let what = format!(
+                "{per} samples, alpha to coverage {a2c}, sample shading {shading:?}, early {early}"
+            );
             // Alpha to coverage reduces the color writes only: it never changes the tests
             // of early samples (late, it drops coverage before them). The second quad, behind
             // the first's depths (0.5 early, FragDepth 0 late, where the shader repeats its
