@@ -1214,6 +1214,24 @@ impl QuadSteps<'_, '_, '_> {
             }
             None => quad.bary.map(F4::new),
         };
+        let fc = IO_IN_FRAG_COORD as usize;
+        let dot = |c: [f32; 3]| {
+            let c = c.map(F4::splat);
+            b[0] * c[0] + b[1] * c[1] + b[2] * c[2]
+        };
+        if self.need_z {
+            dot(v.map(|v| v.z)).store(&mut rows[fc + 2]);
+        }
+        // Early tests first: a quad they reject needs nothing else.
+        let mask = if self.early {
+            let m = self.early_tests(p, quad, rows, early_passed);
+            if m == 0 {
+                return 0;
+            }
+            m
+        } else {
+            quad.mask
+        };
         if !tri.slopes.is_empty() {
             // Perspective-correct weights: b_i / w_i, normalized (the plain weights where the
             // sum is zero or not finite). With one w for all three vertices (2D, orthographic
@@ -1294,19 +1312,11 @@ impl QuadSteps<'_, '_, '_> {
             Some(_) => (ox as f32 / 256.0, oy as f32 / 256.0),
             None => (0.5, 0.5),
         };
-        let fc = IO_IN_FRAG_COORD as usize;
         let (x0, y0) = (quad.x as f32 + fx, quad.y as f32 + fy);
-        let dot = |c: [f32; 3]| {
-            let c = c.map(F4::splat);
-            b[0] * c[0] + b[1] * c[1] + b[2] * c[2]
-        };
         if self.builtins.reads(StageBuiltins::FRAG_COORD) {
             rows[fc] = [x0, x0 + 1.0, x0, x0 + 1.0].map(f32::to_bits);
             rows[fc + 1] = [y0, y0, y0 + 1.0, y0 + 1.0].map(f32::to_bits);
             dot(v.map(|v| v.w_inv)).store(&mut rows[fc + 3]);
-        }
-        if self.need_z {
-            dot(v.map(|v| v.z)).store(&mut rows[fc + 2]);
         }
         if self.builtins.reads(StageBuiltins::SAMPLE) {
             rows[IO_IN_SAMPLE_ID as usize] = [sample.unwrap_or(0); 4];
@@ -1328,49 +1338,52 @@ impl QuadSteps<'_, '_, '_> {
                 rows[pc + 1][l] = ((y - py) / size + 0.5).to_bits();
             }
         }
-        if self.early {
-            // A D32_SFLOAT plane and a quad inside it: four lanes at once.
-            let d32 = self
-                .depth_only
-                .filter(|t| t.format == vk::Format::D32_SFLOAT);
-            if let (Some(t), false) = (d32, self.state.depth_clamp) {
-                let lanes = (0..4).fold(0u8, |m, l| {
-                    m | ((quad.samples[l] as u32 & self.state.sample_mask & 1) as u8) << l
-                }) & quad.mask;
-                // The depth the late tests would use: interpolated and biased.
-                let z = (F4::new(rows[fc + 2].map(f32::from_bits)) + F4::splat(p.bias)).lanes();
-                let at = (quad.x, quad.y);
-                if let Some(mask) = depth_quad_d32(t, &self.state.depth_stencil, at, lanes, z) {
-                    *early_passed += POP4[mask as usize];
-                    return mask;
-                }
+        mask
+    }
+
+    /// The early depth (and stencil) tests of a quad whose depth row is written: its lanes
+    /// that pass, their samples added to `early_passed`.
+    #[inline(always)]
+    fn early_tests(&self, p: &Prim, quad: &Quad, rows: &[[u32; 4]], early_passed: &mut u64) -> u8 {
+        let fc = IO_IN_FRAG_COORD as usize;
+        // A D32_SFLOAT plane and a quad inside it: four lanes at once.
+        let d32 = self
+            .depth_only
+            .filter(|t| t.format == vk::Format::D32_SFLOAT);
+        if let (Some(t), false) = (d32, self.state.depth_clamp) {
+            let lanes = (0..4).fold(0u8, |m, l| {
+                m | ((quad.samples[l] as u32 & self.state.sample_mask & 1) as u8) << l
+            }) & quad.mask;
+            // The depth the late tests would use: interpolated and biased.
+            let z = (F4::new(rows[fc + 2].map(f32::from_bits)) + F4::splat(p.bias)).lanes();
+            let at = (quad.x, quad.y);
+            if let Some(mask) = depth_quad_d32(t, &self.state.depth_stencil, at, lanes, z) {
+                *early_passed += POP4[mask as usize];
+                return mask;
             }
-            let mut mask = 0u8;
-            for l in 0..4 {
-                if quad.mask >> l & 1 == 0
-                    || quad.samples[l] as u32 & self.state.sample_mask & 1 == 0
-                {
-                    continue;
-                }
-                // The depth the late tests would use: interpolated, biased, clamped.
-                let z0 = f32::from_bits(rows[fc + 2][l]) + p.bias;
-                let z = self.clamp_depth(z0);
-                let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
-                let survives = match self.depth_only {
-                    Some(t) => depth_test_only(t, &self.state.depth_stencil, (x, y, 0), z),
-                    None => {
-                        let facing = p.tri.front_facing;
-                        fragment_tests(&self.state.depth_stencil, self.att, facing, (x, y, 0), z)
-                    }
-                };
-                if survives {
-                    mask |= 1 << l;
-                }
-            }
-            *early_passed += POP4[mask as usize];
-            return mask;
         }
-        quad.mask
+        let mut mask = 0u8;
+        for l in 0..4 {
+            if quad.mask >> l & 1 == 0 || quad.samples[l] as u32 & self.state.sample_mask & 1 == 0 {
+                continue;
+            }
+            // The depth the late tests would use: interpolated, biased, clamped.
+            let z0 = f32::from_bits(rows[fc + 2][l]) + p.bias;
+            let z = self.clamp_depth(z0);
+            let (x, y) = (quad.x + (l as i32 & 1), quad.y + (l as i32 >> 1));
+            let survives = match self.depth_only {
+                Some(t) => depth_test_only(t, &self.state.depth_stencil, (x, y, 0), z),
+                None => {
+                    let facing = p.tri.front_facing;
+                    fragment_tests(&self.state.depth_stencil, self.att, facing, (x, y, 0), z)
+                }
+            };
+            if survives {
+                mask |= 1 << l;
+            }
+        }
+        *early_passed += POP4[mask as usize];
+        mask
     }
 
     /// A quad's outputs for the attachments merged a quad at a time, `live` its passing
