@@ -1344,6 +1344,7 @@ impl QuadSteps<'_, '_, '_> {
     /// The early depth (and stencil) tests of a quad whose depth row is written: its lanes
     /// that pass, their samples added to `early_passed`.
     #[inline(always)]
+    #[allow(clippy::needless_range_loop)]
     fn early_tests(&self, p: &Prim, quad: &Quad, rows: &[[u32; 4]], early_passed: &mut u64) -> u8 {
         let fc = IO_IN_FRAG_COORD as usize;
         // A D32_SFLOAT plane and a quad inside it: four lanes at once.
