@@ -143,6 +143,61 @@ pub fn module(vk: &Vk, spv: &[u8]) -> vk::ShaderModule {
     .expect("vkCreateShaderModule")
 }
 
+/// One descriptor set with its layout and a pool of its own: `bindings` are (binding, type,
+/// stages), one descriptor each. Returns (layout, pool, set); destroying the pool frees the
+/// set.
+pub fn descriptor_set(
+    vk: &Vk,
+    bindings: &[(u32, vk::DescriptorType, vk::ShaderStageFlags)],
+) -> (
+    vk::DescriptorSetLayout,
+    vk::DescriptorPool,
+    vk::DescriptorSet,
+) {
+    let d = &vk.device;
+    let b: Vec<vk::DescriptorSetLayoutBinding> = bindings
+        .iter()
+        .map(|&(binding, ty, stages)| {
+            vk::DescriptorSetLayoutBinding::default()
+                .binding(binding)
+                .descriptor_type(ty)
+                .descriptor_count(1)
+                .stage_flags(stages)
+        })
+        .collect();
+    let sizes: Vec<vk::DescriptorPoolSize> = bindings
+        .iter()
+        .map(|&(_, ty, _)| vk::DescriptorPoolSize {
+            ty,
+            descriptor_count: 1,
+        })
+        .collect();
+    unsafe {
+        let layout = d
+            .create_descriptor_set_layout(
+                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&b),
+                None,
+            )
+            .expect("vkCreateDescriptorSetLayout");
+        let pool = d
+            .create_descriptor_pool(
+                &vk::DescriptorPoolCreateInfo::default()
+                    .max_sets(1)
+                    .pool_sizes(&sizes),
+                None,
+            )
+            .expect("vkCreateDescriptorPool");
+        let set = d
+            .allocate_descriptor_sets(
+                &vk::DescriptorSetAllocateInfo::default()
+                    .descriptor_pool(pool)
+                    .set_layouts(&[layout]),
+            )
+            .expect("vkAllocateDescriptorSets")[0];
+        (layout, pool, set)
+    }
+}
+
 /// A pipeline layout with `sets` and `push` bytes of push constants for both stages.
 pub fn layout(vk: &Vk, sets: &[vk::DescriptorSetLayout], push: u32) -> vk::PipelineLayout {
     let ranges = [vk::PushConstantRange {

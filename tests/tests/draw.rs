@@ -2680,19 +2680,13 @@ fn a_render_pass_with_input_attachments_matches_the_reference() {
     }
     .unwrap();
     let bindings = [0, 1].map(|b| {
-        vk::DescriptorSetLayoutBinding::default()
-            .binding(b)
-            .descriptor_type(vk::DescriptorType::INPUT_ATTACHMENT)
-            .descriptor_count(1)
-            .stage_flags(vk::ShaderStageFlags::FRAGMENT)
-    });
-    let set_layout = unsafe {
-        d.create_descriptor_set_layout(
-            &vk::DescriptorSetLayoutCreateInfo::default().bindings(&bindings),
-            None,
+        (
+            b,
+            vk::DescriptorType::INPUT_ATTACHMENT,
+            vk::ShaderStageFlags::FRAGMENT,
         )
-    }
-    .unwrap();
+    });
+    let (set_layout, pool, set) = gfx::descriptor_set(&vk, &bindings);
     let layout0 = gfx::layout(&vk, &[], 0);
     let layout1 = gfx::layout(&vk, &[set_layout], 0);
     let mut first = PipelineState {
@@ -2741,27 +2735,6 @@ fn a_render_pass_with_input_attachments_matches_the_reference() {
         vk::Format::R8G8B8A8_UNORM,
         vk::SampleCountFlags::TYPE_1,
     );
-    let sizes = [vk::DescriptorPoolSize {
-        ty: vk::DescriptorType::INPUT_ATTACHMENT,
-        descriptor_count: 2,
-    }];
-    let pool = unsafe {
-        d.create_descriptor_pool(
-            &vk::DescriptorPoolCreateInfo::default()
-                .max_sets(1)
-                .pool_sizes(&sizes),
-            None,
-        )
-    }
-    .unwrap();
-    let set = unsafe {
-        d.allocate_descriptor_sets(
-            &vk::DescriptorSetAllocateInfo::default()
-                .descriptor_pool(pool)
-                .set_layouts(&[set_layout]),
-        )
-    }
-    .unwrap()[0];
     let infos = [
         [vk::DescriptorImageInfo {
             sampler: vk::Sampler::null(),
@@ -3829,39 +3802,8 @@ fn interp_draw(
 ) -> Vec<f32> {
     let d = &vk.device;
     type DT = vk::DescriptorType;
-    let binding = [vk::DescriptorSetLayoutBinding::default()
-        .binding(0)
-        .descriptor_type(DT::STORAGE_BUFFER)
-        .descriptor_count(1)
-        .stage_flags(vk::ShaderStageFlags::FRAGMENT)];
-    let set_layout = unsafe {
-        d.create_descriptor_set_layout(
-            &vk::DescriptorSetLayoutCreateInfo::default().bindings(&binding),
-            None,
-        )
-    }
-    .unwrap();
-    let sizes = [vk::DescriptorPoolSize {
-        ty: DT::STORAGE_BUFFER,
-        descriptor_count: 1,
-    }];
-    let pool = unsafe {
-        d.create_descriptor_pool(
-            &vk::DescriptorPoolCreateInfo::default()
-                .max_sets(1)
-                .pool_sizes(&sizes),
-            None,
-        )
-    }
-    .unwrap();
-    let set = unsafe {
-        d.allocate_descriptor_sets(
-            &vk::DescriptorSetAllocateInfo::default()
-                .descriptor_pool(pool)
-                .set_layouts(&[set_layout]),
-        )
-    }
-    .unwrap()[0];
+    let fragment = vk::ShaderStageFlags::FRAGMENT;
+    let (set_layout, pool, set) = gfx::descriptor_set(vk, &[(0, DT::STORAGE_BUFFER, fragment)]);
     let out = vk.buffer(4 * words as u64, vk::BufferUsageFlags::STORAGE_BUFFER);
     out.bytes().fill(0xFF);
     softvk_tests::compute::write_buffer(vk, set, 0, DT::STORAGE_BUFFER, &out, 0, vk::WHOLE_SIZE);

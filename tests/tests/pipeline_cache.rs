@@ -815,41 +815,9 @@ struct Scene {
 }
 
 fn scene(vk: &Vk) -> Scene {
-    let d = &vk.device;
-    let binding = [vk::DescriptorSetLayoutBinding::default()
-        .binding(0)
-        .descriptor_type(DT::STORAGE_BUFFER)
-        .descriptor_count(1)
-        .stage_flags(vk::ShaderStageFlags::VERTEX)];
-    let set_layout = unsafe {
-        d.create_descriptor_set_layout(
-            &vk::DescriptorSetLayoutCreateInfo::default().bindings(&binding),
-            None,
-        )
-    }
-    .unwrap();
+    let vertex = vk::ShaderStageFlags::VERTEX;
+    let (set_layout, pool, set) = gfx::descriptor_set(vk, &[(0, DT::STORAGE_BUFFER, vertex)]);
     let layout = gfx::layout(vk, &[set_layout], 64);
-    let sizes = [vk::DescriptorPoolSize {
-        ty: DT::STORAGE_BUFFER,
-        descriptor_count: 1,
-    }];
-    let pool = unsafe {
-        d.create_descriptor_pool(
-            &vk::DescriptorPoolCreateInfo::default()
-                .max_sets(1)
-                .pool_sizes(&sizes),
-            None,
-        )
-    }
-    .unwrap();
-    let set = unsafe {
-        d.allocate_descriptor_sets(
-            &vk::DescriptorSetAllocateInfo::default()
-                .descriptor_pool(pool)
-                .set_layouts(&[set_layout]),
-        )
-    }
-    .unwrap()[0];
     let palette: Vec<f32> = (0..16).map(|i| i as f32 / 15.0).collect();
     let colors = gfx::buffer_with(
         vk,
