@@ -1077,8 +1077,14 @@ pub(super) mod tests {
         use crate::shader::compile_fragment;
         let iface = storage_iface(0);
         // Flat and smooth inputs, discard, derivatives, FragDepth; per-sample inputs and a
-        // SampleMask output; a pure shader.
-        for name in ["fragment_basic", "draw_sample_fs", "gfx_color_fs"] {
+        // SampleMask output; a pure shader; interpolation functions (planes, and the rows
+        // after IO_ROWS they read).
+        for name in [
+            "fragment_basic",
+            "draw_sample_fs",
+            "gfx_color_fs",
+            "fragment_interp",
+        ] {
             let m = stage_module(name);
             let k =
                 compile_fragment(&m, "main", &SpecConstants::default(), &iface).expect("compiles");
@@ -1087,6 +1093,8 @@ pub(super) mod tests {
             assert!(VertexKernel::from_binary(&b, &iface).is_err(), "{name}");
             assert!(ComputeKernel::from_binary(&b, &iface).is_err(), "{name}");
             assert_eq!(linked.inputs, k.inputs, "{name}");
+            assert_eq!(linked.planes, k.planes, "{name}");
+            assert_eq!(k.planes.is_empty(), name != "fragment_interp", "{name}");
             assert_eq!(linked.builtins, k.builtins, "{name}");
             assert_eq!(
                 linked.early_fragment_tests, k.early_fragment_tests,
