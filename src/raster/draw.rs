@@ -1299,9 +1299,8 @@ impl QuadSteps<'_, '_, '_> {
                     }
                     None => None,
                 };
-                if let Some(&(sx, sy)) = s.and_then(|s| super::SAMPLES_4.get(s)) {
-                    c[0][l] = (sx - 128) as f32 / 256.0;
-                    c[1][l] = (sy - 128) as f32 / 256.0;
+                if let Some(s) = s {
+                    [c[0][l], c[1][l]] = sample_offset(s);
                 }
             }
             rows[IO_IN_CENTROID as usize] = c[0].map(f32::to_bits);
@@ -1568,16 +1567,7 @@ fn shade(
     };
     // InterpolateAt*: per plane, the column of its input in the vertex records (its place
     // among the varying inputs).
-    let planes: Option<Vec<usize>> = fs.filter(|f| !f.planes.is_empty()).map(|f| {
-        f.planes
-            .iter()
-            .map(|row| {
-                varying(Some(f))
-                    .position(|(r, _, _)| r == *row as usize)
-                    .expect("a plane is a varying input's (checked by the kernel)")
-            })
-            .collect()
-    });
+    let planes: Option<&[usize]> = fs.map(|f| &f.plane_columns[..]).filter(|c| !c.is_empty());
     // A primitive's quads start: its per-primitive rows written, its slopes set up; returns
     // whether its quads need their barycentric weights.
     let enter = |p: &Prim, tri: &mut TriInputs, rows: &mut [[u32; 4]]| -> bool {
@@ -1601,7 +1591,7 @@ fn shade(
         for (j, row) in flat(fs).enumerate() {
             rows[row] = [flats[p.flat as usize + j]; 4];
         }
-        if let Some(cols) = &planes {
+        if let Some(cols) = planes {
             // InterpolateAt*: the weights' steps, the vertices' 1/w and each plane's value at
             // vertex 0 and differences (as the slopes above: the same arithmetic).
             let splat = |x: f32| [x.to_bits(); 4];
@@ -1790,9 +1780,8 @@ fn shade(
                     // sample s's (zero: one sample, at the center).
                     let mut t = [[0f32; 4]; 2];
                     if state.samples == 4 {
-                        for (s, &(sx, sy)) in super::SAMPLES_4.iter().enumerate() {
-                            t[0][s] = (sx - 128) as f32 / 256.0;
-                            t[1][s] = (sy - 128) as f32 / 256.0;
+                        for s in 0..super::SAMPLES_4.len() {
+                            [t[0][s], t[1][s]] = sample_offset(s);
                         }
                     }
                     let rows = r.rows_mut();
@@ -1963,6 +1952,12 @@ fn for_quads(
             false
         });
     }
+}
+
+/// The offset of sample `s` of the 4 standard locations from the pixel center (exact).
+fn sample_offset(s: usize) -> [f32; 2] {
+    let (x, y) = super::SAMPLES_4[s & 3];
+    [(x - 128) as f32 / 256.0, (y - 128) as f32 / 256.0]
 }
 
 /// Asks the CPU to bring the `len` bytes at `p` into its caches (no effect elsewhere; a

@@ -746,15 +746,8 @@ impl FragmentKernel {
         iface: &PipelineInterface,
     ) -> Result<Self, ShaderError> {
         let st = stage_of(b, StageModel::Fragment)?;
-        Ok(FragmentKernel {
-            kernel: ComputeKernel::link_binary(b, iface)?,
-            early_fragment_tests: st.early_fragment_tests,
-            inputs: st.inputs.clone(),
-            planes: st.planes.clone(),
-            builtins: st.builtins,
-            pure: st.pure,
-            lanes_alone: st.lanes_alone,
-        })
+        let kernel = ComputeKernel::link_binary(b, iface)?;
+        Ok(FragmentKernel::of_stage(kernel, st.clone()))
     }
 }
 
@@ -1094,6 +1087,8 @@ pub(super) mod tests {
             assert!(ComputeKernel::from_binary(&b, &iface).is_err(), "{name}");
             assert_eq!(linked.inputs, k.inputs, "{name}");
             assert_eq!(linked.planes, k.planes, "{name}");
+            assert_eq!(linked.plane_columns, k.plane_columns, "{name}");
+            assert_eq!(k.plane_columns.len(), k.planes.len(), "{name}");
             assert_eq!(k.planes.is_empty(), name != "fragment_interp", "{name}");
             assert_eq!(linked.builtins, k.builtins, "{name}");
             assert_eq!(

@@ -644,6 +644,9 @@ pub struct FragmentKernel {
     /// flat ones), in the order of their plane rows from `runtime::IO_IN_PLANES`: a draw
     /// writes those rows and the interpolation rows before them when this is not empty.
     pub planes: Vec<u32>,
+    /// Per plane, its input's place among the inputs that are not flat (the column of the
+    /// vertex records' varying values the draw reads it from); made once with the kernel.
+    pub plane_columns: Vec<usize>,
     /// Built-ins that change how a draw runs it (FragDepth and SampleMask outputs,
     /// per-sample inputs).
     pub builtins: lower::StageBuiltins,
@@ -671,18 +674,40 @@ pub fn compile_fragment(
         cached::StageModel::Fragment,
         module.is_pure(),
     )?;
-    Ok(FragmentKernel {
-        pure: stage.info.pure,
-        lanes_alone: stage.info.lanes_alone,
-        kernel: stage.kernel,
-        early_fragment_tests: stage.info.early_fragment_tests,
-        inputs: stage.info.inputs,
-        planes: stage.info.planes,
-        builtins: stage.info.builtins,
-    })
+    Ok(FragmentKernel::of_stage(stage.kernel, stage.info))
 }
 
 impl FragmentKernel {
+    /// The fragment kernel of `kernel`, with the facts of its compile (`info`).
+    pub(crate) fn of_stage(kernel: ComputeKernel, info: cached::StageInfo) -> FragmentKernel {
+        let varying: Vec<u32> = info
+            .inputs
+            .iter()
+            .filter(|(_, i)| *i != lower::Interp::Flat)
+            .map(|(r, _)| *r)
+            .collect();
+        let plane_columns = info
+            .planes
+            .iter()
+            .map(|row| {
+                varying
+                    .iter()
+                    .position(|r| r == row)
+                    .expect("a plane is a varying input's (made so, or checked by decode)")
+            })
+            .collect();
+        FragmentKernel {
+            pure: info.pure,
+            lanes_alone: info.lanes_alone,
+            kernel,
+            early_fragment_tests: info.early_fragment_tests,
+            inputs: info.inputs,
+            planes: info.planes,
+            plane_columns,
+            builtins: info.builtins,
+        }
+    }
+
     /// Whether every fragment of a primitive gets the same outputs when the inputs the
     /// shader reads are the same at every fragment (flat inputs, and varying ones equal at the
     /// vertices): the shader is pure, its lanes never see which others run (no subgroup

@@ -52,23 +52,11 @@ struct Setup {
 fn setup(vk: &Vk) -> Setup {
     let d = &vk.device;
     unsafe {
-        let bindings: Vec<_> = (0..2)
-            .map(|b| {
-                vk::DescriptorSetLayoutBinding::default()
-                    .binding(b)
-                    .descriptor_type(DT::STORAGE_BUFFER)
-                    .descriptor_count(1)
-                    .stage_flags(vk::ShaderStageFlags::COMPUTE)
-            })
-            .collect();
-        let set_layout = d
-            .create_descriptor_set_layout(
-                &vk::DescriptorSetLayoutCreateInfo::default().bindings(&bindings),
-                None,
-            )
-            .unwrap();
+        let compute = vk::ShaderStageFlags::COMPUTE;
+        let bindings = [0, 1].map(|b| (b, DT::STORAGE_BUFFER, compute));
+        let (set_layout, pool, set) = gfx::descriptor_set(vk, &bindings);
         let ranges = [vk::PushConstantRange {
-            stage_flags: vk::ShaderStageFlags::COMPUTE,
+            stage_flags: compute,
             offset: 0,
             size: 4,
         }];
@@ -85,25 +73,6 @@ fn setup(vk: &Vk) -> Setup {
         let module = d
             .create_shader_module(&vk::ShaderModuleCreateInfo::default().code(&words), None)
             .unwrap();
-        let sizes = [vk::DescriptorPoolSize {
-            ty: DT::STORAGE_BUFFER,
-            descriptor_count: 2,
-        }];
-        let pool = d
-            .create_descriptor_pool(
-                &vk::DescriptorPoolCreateInfo::default()
-                    .max_sets(1)
-                    .pool_sizes(&sizes),
-                None,
-            )
-            .unwrap();
-        let set = d
-            .allocate_descriptor_sets(
-                &vk::DescriptorSetAllocateInfo::default()
-                    .descriptor_pool(pool)
-                    .set_layouts(&sls),
-            )
-            .unwrap()[0];
         let usage = vk::BufferUsageFlags::STORAGE_BUFFER;
         let hash = vk.buffer(N as u64 * 4, usage);
         let wave = vk.buffer(N as u64 * 4, usage);
