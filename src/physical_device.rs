@@ -802,7 +802,9 @@ impl PhysicalDevice {
             max_compute_work_group_invocations: 1024,
             max_compute_work_group_size: [1024, 1024, 64],
             sub_pixel_precision_bits: crate::raster::SUBPIXEL_BITS,
-            sub_texel_precision_bits: 4,
+            // LINEAR weights: 1/256 steps for 8-bit UNORM views (`sampling::fixed_point`),
+            // exact f32 for the others.
+            sub_texel_precision_bits: 8,
             mipmap_precision_bits: 4,
             max_draw_indexed_index_value: u32::MAX,
             max_draw_indirect_count: u32::MAX,

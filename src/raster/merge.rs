@@ -374,8 +374,8 @@ macro_rules! wide {
             }
 
             /// code / 255 as the codec's f32 division gives it, by `q = x r` and one fused
-            /// Newton step `q + (x - 255 q) r` (exact for every code, as in the sampler's
-            /// fast path; test `wide_codes_match_the_codec`).
+            /// Newton step `q + (x - 255 q) r` (exact for every code; test
+            /// `wide_codes_match_the_codec`).
             #[inline(always)]
             unsafe fn decode(p: $i, bgra: bool) -> [$t; 4] {
                 const INV_255: f32 = 1.0 / 255.0;

@@ -1391,9 +1391,12 @@ fn inline_bilinear_sampling_matches_the_runtime_bit_for_bit() {
             reduction: vk::SamplerReductionMode::WEIGHTED_AVERAGE,
         };
         let inline = variant < 5 && !(two_levels && case % 8 != 3);
+        // Variant 2: every lane inside the image, so that whole subgroups read their texels
+        // in pairs (x1 = x0 + 1 in every lane); the others mix edges, wraps and specials in.
+        let inside = variant == 2;
         let coords: Vec<[f32; 2]> = (0..N)
             .map(|i| {
-                [0, 1].map(|_| match (next() % 24, i) {
+                [w, h].map(|size| match (if inside { 24 } else { next() % 24 }, i) {
                     (0, _) => f32::NAN,
                     (1, _) => f32::INFINITY,
                     (2, _) => f32::NEG_INFINITY,
@@ -1402,6 +1405,11 @@ fn inline_bilinear_sampling_matches_the_runtime_bit_for_bit() {
                     (5, _) => -0.0,
                     // Texel centers and edges.
                     (6, _) => (next() % 90) as f32 / 40.0 - 0.5,
+                    // Between the first and the last texel centers.
+                    _ if inside => {
+                        let f = (next() % (1 << 20)) as f32 / (1 << 20) as f32;
+                        (0.5 + f * (size - 1) as f32) / size as f32
+                    }
                     _ => (next() % (1 << 24)) as f32 / (1 << 23) as f32 - 0.5,
                 })
             })

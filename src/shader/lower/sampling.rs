@@ -904,72 +904,144 @@ impl Lower<'_, '_> {
         let c1 = self.b.ins().ishl_imm_u(x1, 2);
         let r0 = self.b.ins().imul(y0, pitch);
         let r1 = self.b.ins().imul(y1, pitch);
-        // Corners in the general path's order: (x0, y0), (x1, y0), (x0, y1), (x1, y1).
-        let offs = [
-            self.b.ins().iadd(r0, c0),
-            self.b.ins().iadd(r0, c1),
-            self.b.ins().iadd(r1, c0),
-            self.b.ins().iadd(r1, c1),
-        ];
-        let one = self.b.ins().f32const(1.0);
-        let one = self.b.ins().splat(f32x4, one);
-        let na = self.b.ins().fsub(one, a);
-        let nb = self.b.ins().fsub(one, b);
-        let weights = [
-            self.b.ins().fmul(na, nb),
-            self.b.ins().fmul(a, nb),
-            self.b.ins().fmul(na, b),
-            self.b.ins().fmul(a, b),
-        ];
-        let inv = self
-            .b
-            .ins()
-            .f32const(crate::shader::runtime::sampling::INV_255);
-        let inv = self.b.ins().splat(f32x4, inv);
-        let k255 = self.b.ins().f32const(255.0);
-        let k255 = self.b.ins().splat(f32x4, k255);
-        let mask = self.b.ins().iconst(types::I32, 0xff);
-        let mask = self.b.ins().splat(i32x4, mask);
-        let mut sum: [Option<Value>; 4] = [None; 4];
-        for (off, wgt) in offs.into_iter().zip(weights) {
-            // The four lanes' texels of this corner, one word each.
-            let mut texels = None;
-            for lane in 0..super::uniformity::LANES {
-                let o = self.b.ins().extractlane(off, lane as u8);
-                let o = self.b.ins().uextend(PTR, o);
-                let p = self.b.ins().iadd(base, o);
-                let x = self.b.ins().load(types::I32, flags(), p, 0);
-                texels = Some(match texels {
-                    None => self.b.ins().scalar_to_vector(i32x4, x),
-                    Some(v) => self.b.ins().insertlane(v, x, lane as u8),
-                });
-            }
-            let texels = texels.expect("lanes");
-            for (k, acc) in sum.iter_mut().enumerate() {
-                let c = if k == 0 {
-                    texels
-                } else {
-                    self.b.ins().ushr_imm_u(texels, 8 * k as i64)
-                };
-                let c = if k == 3 {
-                    c
-                } else {
-                    self.b.ins().band(c, mask)
-                };
-                let x = self.b.ins().fcvt_from_sint(f32x4, c);
-                // x / 255 exactly (runtime::sampling::INV_255).
-                let q = self.b.ins().fmul(x, inv);
-                let nq = self.b.ins().fneg(q);
-                let e = self.b.ins().fma(nq, k255, x);
-                let v = self.b.ins().fma(e, inv, q);
-                let term = self.b.ins().fmul(wgt, v);
-                *acc = Some(match *acc {
-                    None => term,
-                    Some(s) => self.b.ins().fadd(s, term),
-                });
+        // The texels as pairs: per row, lanes 0-1 and lanes 2-3, each lane its (x0, y) texel
+        // in bytes 0..4 and its (x1, y) texel in bytes 4..8. Where every lane's x1 is x0 + 1
+        // (no edge or wrap between them), one 8-byte load reads a lane's pair; else the four
+        // corners are read one word each and interleaved.
+        let i8x16 = types::I8X16;
+        let le = MemFlagsData::new().with_endianness(cranelift_codegen::ir::Endianness::Little);
+        let (pairs, corners, join) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        for _ in 0..4 {
+            self.b.append_block_param(join, i8x16);
+        }
+        let step = self.b.ins().isub(x1, x0);
+        let next = self.b.ins().icmp(IntCC::Equal, step, ione);
+        let next = self.b.ins().vall_true(next);
+        self.b.ins().brif(next, pairs, &[], corners, &[]);
+        let lane_at = |l: &mut Self, off: Value, lane: u8| {
+            let o = l.b.ins().extractlane(off, lane);
+            let o = l.b.ins().uextend(PTR, o);
+            l.b.ins().iadd(base, o)
+        };
+        self.b.switch_to_block(pairs);
+        let mut rows = Vec::new();
+        for r in [r0, r1] {
+            let off = self.b.ins().iadd(r, c0);
+            for half in 0..2 {
+                let mut v = None;
+                for k in 0..2u8 {
+                    let p = lane_at(self, off, 2 * half + k);
+                    let x = self.b.ins().load(types::I64, flags(), p, 0);
+                    v = Some(match v {
+                        None => self.b.ins().scalar_to_vector(types::I64X2, x),
+                        Some(v) => self.b.ins().insertlane(v, x, k),
+                    });
+                }
+                let v = v.expect("two lanes");
+                rows.push(BlockArg::Value(self.b.ins().bitcast(i8x16, le, v)));
             }
         }
-        sum.map(|x| x.expect("four corners"))
+        self.b.ins().jump(join, &rows);
+        self.b.switch_to_block(corners);
+        let mut rows = Vec::new();
+        for r in [r0, r1] {
+            let mut t = Vec::new();
+            for c in [c0, c1] {
+                let off = self.b.ins().iadd(r, c);
+                let mut v = None;
+                for lane in 0..super::uniformity::LANES as u8 {
+                    let p = lane_at(self, off, lane);
+                    let x = self.b.ins().load(types::I32, flags(), p, 0);
+                    v = Some(match v {
+                        None => self.b.ins().scalar_to_vector(i32x4, x),
+                        Some(v) => self.b.ins().insertlane(v, x, lane),
+                    });
+                }
+                let v = v.expect("four lanes");
+                t.push(self.b.ins().bitcast(i8x16, le, v));
+            }
+            // Words (lane of x0, lane of x1) interleaved: lanes 0-1, then 2-3.
+            for half in 0..2u8 {
+                let words = [2 * half, 4 + 2 * half, 2 * half + 1, 4 + 2 * half + 1];
+                let mask =
+                    self.byte_mask(words.iter().flat_map(|&w| (0..4).map(move |b| 4 * w + b)));
+                rows.push(BlockArg::Value(self.b.ins().shuffle(t[0], t[1], mask)));
+            }
+        }
+        self.b.ins().jump(join, &rows);
+        self.b.switch_to_block(join);
+        let rows = self.b.block_params(join).to_vec();
+        // runtime::sampling::weight8 of both axes; the x weights as pairs (256 - qa, qa) of
+        // 16-bit halves, beside the texels' pairs.
+        let k256f = self.b.ins().f32const(256.0);
+        let k256f = self.b.ins().splat(f32x4, k256f);
+        let k256 = self.b.ins().iconst(types::I32, 256);
+        let k256 = self.b.ins().splat(i32x4, k256);
+        let qa = self.b.ins().fmul(a, k256f);
+        let qa = self.b.ins().fcvt_to_sint_sat(i32x4, qa);
+        let qb = self.b.ins().fmul(b, k256f);
+        let qb = self.b.ins().fcvt_to_sint_sat(i32x4, qb);
+        let na = self.b.ins().isub(k256, qa);
+        let pa = self.b.ins().ishl_imm_u(qa, 16);
+        let pa = self.b.ins().bor(pa, na);
+        let pa = self.b.ins().bitcast(types::I16X8, le, pa);
+        let unit = self.b.ins().f32const((255u32 << 16) as f32);
+        let unit = self.b.ins().splat(f32x4, unit);
+        let mut out = [None; 4];
+        for (k, o) in out.iter_mut().enumerate() {
+            // Per row, component k of each lane's pair as 16-bit halves (x0's low, x1's
+            // high), times (256 - qa, qa) and added (pmaddwd): the row's sum, at most
+            // 255 * 256.
+            let mut h = Vec::new();
+            for r in 0..2 {
+                let (lo, hi) = (rows[2 * r], rows[2 * r + 1]);
+                let k = k as u8;
+                let bytes = (0..4u8).flat_map(|l| {
+                    let src = if l < 2 { 8 * l } else { 16 + 8 * (l - 2) };
+                    [src + k, 32, src + 4 + k, 32]
+                });
+                // (Index 32: any byte, cleared below.)
+                let mask = self.byte_mask(bytes.map(|b| b & 31));
+                let both = self.b.ins().shuffle(lo, hi, mask);
+                // The odd bytes (index 32 above) cleared.
+                let keep = self.b.ins().iconst(types::I32, 0x00ff_00ff);
+                let keep = self.b.ins().splat(i32x4, keep);
+                let keep = self.b.ins().bitcast(i8x16, le, keep);
+                let p = self.b.ins().band(both, keep);
+                let p = self.b.ins().bitcast(types::I16X8, le, p);
+                let lo = self.b.ins().swiden_low(p);
+                let wlo = self.b.ins().swiden_low(pa);
+                let lo = self.b.ins().imul(lo, wlo);
+                let hi = self.b.ins().swiden_high(p);
+                let whi = self.b.ins().swiden_high(pa);
+                let hi = self.b.ins().imul(hi, whi);
+                h.push(self.b.ins().iadd_pairwise(lo, hi));
+            }
+            // Between the rows: h0 (256 - qb) + h1 qb = 256 h0 + (h1 - h0) qb, exact in i32.
+            let d = self.b.ins().isub(h[1], h[0]);
+            let d = self.b.ins().imul(d, qb);
+            let h0 = self.b.ins().ishl_imm_u(h[0], 8);
+            let v = self.b.ins().iadd(h0, d);
+            // runtime::sampling::fixed_value: exact as a float, one division.
+            let v = self.b.ins().fcvt_from_sint(f32x4, v);
+            *o = Some(self.b.ins().fdiv(v, unit));
+        }
+        out.map(|x| x.expect("four components"))
+    }
+
+    /// A shuffle immediate of the 16 byte indices `bytes`.
+    fn byte_mask(&mut self, bytes: impl Iterator<Item = u8>) -> cranelift_codegen::ir::Immediate {
+        let bytes: Vec<u8> = bytes.collect();
+        debug_assert_eq!(bytes.len(), 16);
+        self.b
+            .func
+            .dfg
+            .immediates
+            .push(cranelift_codegen::ir::ConstantData::from(bytes))
     }
 
     /// OpImageQuerySizeLod and OpImageQueryLevels of a sampled image.

@@ -131,7 +131,7 @@ impl SampledSlot {
     }
 }
 
-pub(crate) use fast::{INV_255, JitLinear};
+pub(crate) use fast::JitLinear;
 
 /// maxSamplerLodBias (physical_device limits).
 const MAX_LOD_BIAS: f32 = 2.0;
@@ -426,6 +426,47 @@ fn axis(coord: f32, extent: u32, unnormalized: bool, offset: i32, linear: bool) 
     }
 }
 
+/// Views whose LINEAR filter runs in fixed point: every component the format has is an 8-bit
+/// UNORM field (not sRGB: those filter linearised values), so every texel (swizzled, and the
+/// border colors) is `code / 255` for a code in 0..=255.
+pub(crate) fn fixed_point(info: &format::FormatInfo) -> bool {
+    info.numeric == format::Numeric::Unorm
+        && info.domain == format::Domain::Float
+        && info.block == [1, 1]
+        && info.components > 0
+        && info.aspects == vk::ImageAspectFlags::COLOR
+        && info.bits[..info.components as usize]
+            .iter()
+            .all(|&b| b == 8)
+}
+
+/// The fixed-point LINEAR filter of 8-bit UNORM views ("Texel Filtering": weights carry
+/// subTexelPrecisionBits): each axis's weight `alpha` becomes `q = trunc(alpha * 256)`
+/// ([`weight8`]; 0..=256), a corner weighs the product of `q` or `256 - q` over the axes, and
+/// a component is the exact integer sum of code x weight divided by `255 * 256^axes` in f32
+/// ([`fixed_value`]: one rounding). Integer sums are the same in any order, so the general
+/// path, the fast path and JIT'd code (lower/sampling.rs) agree bit for bit, and the filter
+/// costs integer multiply-adds instead of a division per texel.
+#[inline(always)]
+pub(crate) fn weight8(alpha: f32) -> i32 {
+    // alpha is in [0, 1] (u - floor(u)), NaN for non-finite coordinates: 0.
+    (alpha * 256.0) as i32
+}
+
+/// The code of a texel component of a fixed-point view (`code / 255`, or a border or swizzle
+/// constant 0 or 1).
+#[inline(always)]
+pub(crate) fn code8(v: f32) -> u32 {
+    (v * 255.0 + 0.5) as u32
+}
+
+/// A filtered component of a fixed-point view: the sum of code x weight over the corners of
+/// `axes` axes, as a float.
+#[inline(always)]
+pub(crate) fn fixed_value(sum: u64, axes: usize) -> f32 {
+    sum as f32 / (255u64 << (8 * axes)) as f32
+}
+
 /// One level, filtered with `linear` (or NEAREST): a texel or a weighted sum.
 fn sample_level(
     s: &SampledImageSlot,
@@ -453,6 +494,32 @@ fn sample_level(
         return fetch([ax[0].0, ax[1].0, ax[2].0]);
     }
     let corners = 1usize << at.axes;
+    if at.reduction == vk::SamplerReductionMode::WEIGHTED_AVERAGE
+        && at.cmp.is_none()
+        && at.cube.is_none()
+        && fixed_point(info)
+    {
+        let q: [i32; 3] = std::array::from_fn(|k| weight8(ax[k].2));
+        let mut sum = [0u64; 4];
+        for c in 0..corners {
+            let mut coord = [0i64; 3];
+            let mut weight = 1u64;
+            for (k, (i0, i1, _)) in ax.iter().enumerate().take(at.axes) {
+                let (i, w) = if c >> k & 1 == 1 {
+                    (*i1, q[k])
+                } else {
+                    (*i0, 256 - q[k])
+                };
+                coord[k] = i;
+                weight *= w as u64;
+            }
+            let t = as_f32(fetch(coord));
+            for (acc, v) in sum.iter_mut().zip(t) {
+                *acc += code8(v) as u64 * weight;
+            }
+        }
+        return Texel::Float(sum.map(|x| fixed_value(x, at.axes)));
+    }
     let mut sum = [0.0f32; 4];
     let mut picked = None;
     for c in 0..corners {

@@ -113,6 +113,8 @@ pub(crate) struct Fast {
     /// Bit m: level m has extents in 1..=i32::MAX and its every texel, in every layer, lies
     /// inside the span.
     inside: u32,
+    /// LINEAR filters in fixed point ([`super::fixed_point`]).
+    fixed: bool,
 }
 
 /// The source of output component k under the view's swizzle: 0..=3 a component, 4 zero, 5
@@ -208,7 +210,11 @@ impl Fast {
                 inside |= 1 << m;
             }
         }
-        Some(Fast { decoder, inside })
+        Some(Fast {
+            decoder,
+            inside,
+            fixed: super::fixed_point(info),
+        })
     }
 
     /// Whether [`sample_level_2d`] may sample `level`.
@@ -303,11 +309,6 @@ impl JitLinear {
         j
     }
 }
-
-/// `x / 255.0` for the integers 0..=255 without a division: `q = x r`, then one Newton step
-/// with fused multiply-adds, `q + (x - 255 q) r` (`r` = 1 / 255 in f32). Exact for every code
-/// (the test below checks all 256); JIT'd code does the same on vectors.
-pub(crate) const INV_255: f32 = 1.0 / 255.0;
 
 /// `x` rounded down, as `f32::floor` (bit for bit, signed zeros included) without its libm
 /// call where the value is small.
@@ -426,6 +427,23 @@ impl Decoder {
     }
 }
 
+impl Decoder {
+    /// The codes of a texel of a fixed-point view ([`super::fixed_point`]): what
+    /// [`Decoder::decode`] gives, times 255.
+    ///
+    /// # Safety
+    /// As [`Decoder::decode`].
+    #[inline(always)]
+    unsafe fn codes(&self, p: *const u8) -> [u32; 4] {
+        match self {
+            // SAFETY: the texel is 4 bytes.
+            Decoder::Unorm8Rgba => unsafe { read::<4>(p) }.map(u32::from),
+            // SAFETY: as `decode`.
+            d => unsafe { d.decode(p) }.map(super::code8),
+        }
+    }
+}
+
 /// `super::sample_level` for a 2D (or 2D array) image, `level` [`Fast::inside`]: the same
 /// coordinates, wrapping, texels, weights and sums (`border`: the border texel).
 pub(super) fn sample_level_2d(
@@ -436,21 +454,23 @@ pub(super) fn sample_level_2d(
     linear: bool,
     border: Texel,
 ) -> Texel {
+    let fixed = f.fixed;
+    // SAFETY (every closure): `level_2d` passes whole texels inside the span.
     match f.decoder {
-        Decoder::Unorm8Rgba => level_2d::<false>(s, level, at, linear, border, |p| {
-            // SAFETY: as `Decoder::decode`.
-            unsafe { Decoder::Unorm8Rgba.decode(p) }
-        }),
-        Decoder::Bytes { n: 4, lut, shift } => {
-            level_2d::<false>(s, level, at, linear, border, |p| {
-                // SAFETY: as `Decoder::decode`, which this is for 4-byte texels.
-                unsafe { Decoder::Bytes { n: 4, lut, shift }.decode(p) }
-            })
+        Decoder::Unorm8Rgba => {
+            let d = Decoder::Unorm8Rgba;
+            let dec = (|p| unsafe { d.decode(p) }, |p| unsafe { d.codes(p) });
+            level_2d::<false>(s, level, at, (linear, fixed), border, dec)
         }
-        d => level_2d::<false>(s, level, at, linear, border, |p| {
-            // SAFETY: `level_2d` passes whole texels inside the span.
-            unsafe { d.decode(p) }
-        }),
+        Decoder::Bytes { n: 4, lut, shift } => {
+            let d = Decoder::Bytes { n: 4, lut, shift };
+            let dec = (|p| unsafe { d.decode(p) }, |p| unsafe { d.codes(p) });
+            level_2d::<false>(s, level, at, (linear, fixed), border, dec)
+        }
+        d => {
+            let dec = (|p| unsafe { d.decode(p) }, |p| unsafe { d.codes(p) });
+            level_2d::<false>(s, level, at, (linear, fixed), border, dec)
+        }
     }
 }
 
@@ -484,12 +504,15 @@ pub(super) fn sample4_2d(
         s: &SampledImageSlot,
         sampler: &crate::resource::SamplerDesc,
         level: u32,
-        linear: bool,
+        filter: (bool, bool),
         arrayed: bool,
         rows: [[f32; LANES]; 3],
         offset: [i32; 3],
         (border, kind): (Texel, u32),
-        decode: impl Fn(*const u8) -> [f32; 4],
+        dec: (
+            impl Fn(*const u8) -> [f32; 4],
+            impl Fn(*const u8) -> [u32; 4],
+        ),
     ) -> [[u32; 4]; LANES] {
         let clamp = sampler.address_mode[..2] == [vk::SamplerAddressMode::CLAMP_TO_EDGE; 2];
         let at = |l: usize| At {
@@ -511,14 +534,14 @@ pub(super) fn sample4_2d(
         if clamp {
             for (l, o) in out.iter_mut().enumerate() {
                 *o = to_bits(
-                    level_2d::<true>(s, level, &at(l), linear, border, &decode),
+                    level_2d::<true>(s, level, &at(l), filter, border, (&dec.0, &dec.1)),
                     kind,
                 );
             }
         } else {
             for (l, o) in out.iter_mut().enumerate() {
                 *o = to_bits(
-                    level_2d::<false>(s, level, &at(l), linear, border, &decode),
+                    level_2d::<false>(s, level, &at(l), filter, border, (&dec.0, &dec.1)),
                     kind,
                 );
             }
@@ -526,21 +549,23 @@ pub(super) fn sample4_2d(
         out
     }
     let bk = (border, kind);
+    let filter = (linear, f.fixed);
+    // SAFETY (every closure): `level_2d` passes whole texels inside the span.
     Some(match f.decoder {
-        Decoder::Unorm8Rgba => lanes(s, sampler, lo, linear, arrayed, rows, offset, bk, |p| {
-            // SAFETY: as `Decoder::decode`.
-            unsafe { Decoder::Unorm8Rgba.decode(p) }
-        }),
-        Decoder::Bytes { n: 4, lut, shift } => {
-            lanes(s, sampler, lo, linear, arrayed, rows, offset, bk, |p| {
-                // SAFETY: as `Decoder::decode`, which this is for 4-byte texels.
-                unsafe { Decoder::Bytes { n: 4, lut, shift }.decode(p) }
-            })
+        Decoder::Unorm8Rgba => {
+            let d = Decoder::Unorm8Rgba;
+            let dec = (|p| unsafe { d.decode(p) }, |p| unsafe { d.codes(p) });
+            lanes(s, sampler, lo, filter, arrayed, rows, offset, bk, dec)
         }
-        d => lanes(s, sampler, lo, linear, arrayed, rows, offset, bk, |p| {
-            // SAFETY: `level_2d` passes whole texels inside the span.
-            unsafe { d.decode(p) }
-        }),
+        Decoder::Bytes { n: 4, lut, shift } => {
+            let d = Decoder::Bytes { n: 4, lut, shift };
+            let dec = (|p| unsafe { d.decode(p) }, |p| unsafe { d.codes(p) });
+            lanes(s, sampler, lo, filter, arrayed, rows, offset, bk, dec)
+        }
+        d => {
+            let dec = (|p| unsafe { d.decode(p) }, |p| unsafe { d.codes(p) });
+            lanes(s, sampler, lo, filter, arrayed, rows, offset, bk, dec)
+        }
     })
 }
 
@@ -559,9 +584,12 @@ fn level_2d<const CLAMP: bool>(
     s: &SampledImageSlot,
     level: u32,
     at: &At,
-    linear: bool,
+    (linear, fixed): (bool, bool),
     border: Texel,
-    decode: impl Fn(*const u8) -> [f32; 4],
+    (decode, codes): (
+        impl Fn(*const u8) -> [f32; 4],
+        impl Fn(*const u8) -> [u32; 4],
+    ),
 ) -> Texel {
     let l = &s.level[level as usize & (super::MAX_LEVELS - 1)];
     let (w, h) = (l.extent[0] as i64, l.extent[1] as i64);
@@ -604,6 +632,30 @@ fn level_2d<const CLAMP: bool>(
     }
     let (c0, c1, r0, r1) = (col(x0), col(x1), line(y0), line(y1));
     let bf = super::as_f32(border);
+    if fixed {
+        // super::fixed_point's filter: the same integer sum.
+        let bc = bf.map(super::code8);
+        let get = |r: Option<usize>, c: Option<usize>| -> [u32; 4] {
+            // SAFETY: as `get` above.
+            r.zip(c)
+                .map_or(bc, |(r, c)| codes(unsafe { s.ptr.add(r + c) }))
+        };
+        let (qa, qb) = (super::weight8(a) as u32, super::weight8(b) as u32);
+        let t = [get(r0, c0), get(r0, c1), get(r1, c0), get(r1, c1)];
+        let weight = [
+            (256 - qa) * (256 - qb),
+            qa * (256 - qb),
+            (256 - qa) * qb,
+            qa * qb,
+        ];
+        let mut sum = [0u32; 4];
+        for (t, w) in t.iter().zip(weight) {
+            for (acc, v) in sum.iter_mut().zip(t) {
+                *acc += w * v;
+            }
+        }
+        return Texel::Float(sum.map(|x| super::fixed_value(x as u64, 2)));
+    }
     let t = [
         get(r0, c0).unwrap_or(bf),
         get(r0, c1).unwrap_or(bf),
@@ -794,15 +846,62 @@ mod tests {
     }
 
     #[test]
-    fn unorm8_division_by_a_fused_newton_step_is_exact() {
-        for x in 0..=255u32 {
-            let x = x as f32;
-            let q = x * INV_255;
-            let e = (-q).mul_add(255.0, x);
-            assert_eq!(
-                e.mul_add(INV_255, q).to_bits(),
-                (x / 255.0).to_bits(),
-                "{x}"
+    fn fixed_point_filtering_keeps_flat_texels_and_stays_within_its_weight_steps() {
+        use super::super::{code8, fixed_point, fixed_value, weight8};
+        let is = |f| fixed_point(format::info(f).expect("known"));
+        for f in [
+            vk::Format::R8_UNORM,
+            vk::Format::R8G8_UNORM,
+            vk::Format::R8G8B8A8_UNORM,
+            vk::Format::B8G8R8A8_UNORM,
+            vk::Format::A8B8G8R8_UNORM_PACK32,
+        ] {
+            assert!(is(f), "{f:?}");
+        }
+        for f in [
+            vk::Format::R8G8B8A8_SRGB,
+            vk::Format::R8G8B8A8_SNORM,
+            vk::Format::R8G8B8A8_UINT,
+            vk::Format::B4G4R4A4_UNORM_PACK16,
+            vk::Format::R16_UNORM,
+            vk::Format::D16_UNORM,
+            vk::Format::BC1_RGBA_UNORM_BLOCK,
+        ] {
+            assert!(format::info(f).is_none_or(|i| !fixed_point(i)), "{f:?}");
+        }
+        // Equal texels filter to exactly their value (the codec's code / 255) on any axes,
+        // and every code survives `code8`.
+        for k in 0..=255u64 {
+            let want = (k as f32 / 255.0).to_bits();
+            assert_eq!(code8(f32::from_bits(want)), k as u32);
+            for axes in 1..=3 {
+                assert_eq!(fixed_value(k << (8 * axes), axes).to_bits(), want, "{k}");
+            }
+        }
+        // Four codes at random weights: within the weights' 1/256 steps of the exact
+        // bilinear value (truncation: each axis at most one step low).
+        let mut r = Rng(11);
+        for _ in 0..100_000 {
+            let t = [0; 4].map(|_| r.below(256) as u32);
+            let mut unit = || (r.next() >> 40) as f32 / (1u32 << 24) as f32;
+            let (a, b) = (unit(), unit());
+            let (qa, qb) = (weight8(a) as u32, weight8(b) as u32);
+            let sum = t[0] * (256 - qa) * (256 - qb)
+                + t[1] * qa * (256 - qb)
+                + t[2] * (256 - qa) * qb
+                + t[3] * qa * qb;
+            let got = fixed_value(sum as u64, 2) as f64;
+            let (a, b) = (a as f64, b as f64);
+            let t = t.map(|x| x as f64 / 255.0);
+            let exact = t[0] * (1.0 - a) * (1.0 - b)
+                + t[1] * a * (1.0 - b)
+                + t[2] * (1.0 - a) * b
+                + t[3] * a * b;
+            let spread =
+                t.iter().cloned().fold(0.0, f64::max) - t.iter().cloned().fold(1.0, f64::min);
+            assert!(
+                (got - exact).abs() <= 2.0 * spread / 256.0 + 1e-7,
+                "{t:?} at ({a}, {b}): {got} vs {exact}"
             );
         }
     }
