@@ -251,6 +251,21 @@ impl<'a> Target<'a> {
         (at + self.texel <= self.len).then_some(at)
     }
 
+    /// Asks the CPU to bring the texels of `r` (every sample) into its second-level cache: a
+    /// tile's primitives then meet its rows there instead of in memory (they visit them in
+    /// their own order, which the hardware prefetchers do not follow).
+    fn prefetch(&self, r: Rect) {
+        for y in r.y0..r.y1 {
+            let (Some(a), Some(b)) = (self.at(r.x0, y, 0), self.at(r.x1 - 1, y, u32::MAX)) else {
+                continue;
+            };
+            // (Line by line; the last texel's line too.)
+            for off in (a..b + self.texel).step_by(64).chain([b]) {
+                prefetch_l2(self.ptr.wrapping_add(off));
+            }
+        }
+    }
+
     /// The `N` bytes at `at` (inside the target, checked by the caller).
     #[inline(always)]
     pub(super) fn load<const N: usize>(&self, at: usize) -> [u8; N] {
@@ -1087,6 +1102,12 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<DrawC
         plan.push(plans.len() - 1);
     }
     bins.for_each_tile(|tile, list| {
+        // The tile's attachment rows, on their way while its first primitives set up
+        // (single-threaded scene: 118 ms against 122, best frames of 30).
+        let planes = att.color.iter().flatten().map(|(t, _)| *t);
+        for t in planes.chain(att.depth).chain(att.stencil) {
+            t.prefetch(tile);
+        }
         let mut buffers = Buffers::default();
         let mut local = Vec::new();
         // Runs of consecutive entries of one draw.
@@ -1975,6 +1996,18 @@ fn prefetch(p: *const u8, len: usize) {
     }
     #[cfg(not(target_arch = "x86_64"))]
     let _ = (p, len);
+}
+
+/// [`prefetch`] of the line holding `p` into the second-level cache only.
+#[inline(always)]
+fn prefetch_l2(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: prefetching does not access memory architecturally (any address is fine).
+    unsafe {
+        std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T1 }>(p as *const i8)
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// The number of bits set in a 4-bit mask (a table: x86-64's baseline has no popcnt).
