@@ -1372,9 +1372,14 @@ impl QuadSteps<'_, '_, '_> {
             .depth_only
             .filter(|t| t.format == vk::Format::D32_SFLOAT);
         if let (Some(t), false) = (d32, self.state.depth_clamp) {
-            let lanes = (0..4).fold(0u8, |m, l| {
-                m | ((quad.samples[l] as u32 & self.state.sample_mask & 1) as u8) << l
-            }) & quad.mask;
+            // One sample: a lane's sample is covered exactly where its mask bit is set.
+            debug_assert!((0..4).all(|l| quad.samples[l] & 1 == quad.mask >> l & 1));
+            let lanes = quad.mask
+                & if self.state.sample_mask & 1 == 1 {
+                    0xf
+                } else {
+                    0
+                };
             // The depth the late tests would use: interpolated and biased.
             let z = (F4::new(rows[fc + 2].map(f32::from_bits)) + F4::splat(p.bias)).lanes();
             let at = (quad.x, quad.y);
@@ -2104,15 +2109,12 @@ fn depth_quad_d32(
     if ds.depth_write && pass != 0 {
         // Each row's two words, the passing lanes' replaced (in registers: an array written
         // word by word and read back as pairs would wait for its stores).
+        // Without branches: which lanes pass is data, not a pattern the CPU can predict.
+        const KEEP: [u64; 4] = [0, 0xffff_ffff, 0xffff_ffff << 32, u64::MAX];
         let row = |r: [u8; 8], lo: f32, hi: f32, m: u8| -> [u8; 8] {
-            let mut v = u64::from_le_bytes(r);
-            if m & 1 == 1 {
-                v = (v & !0xffff_ffff) | lo.to_bits() as u64;
-            }
-            if m & 2 == 2 {
-                v = (v & 0xffff_ffff) | (hi.to_bits() as u64) << 32;
-            }
-            v.to_le_bytes()
+            let new = lo.to_bits() as u64 | (hi.to_bits() as u64) << 32;
+            let keep = KEEP[m as usize & 3];
+            ((u64::from_le_bytes(r) & !keep) | (new & keep)).to_le_bytes()
         };
         t.store::<8>(a, row(r0, z[0], z[1], pass));
         t.store::<8>(b, row(r1, z[2], z[3], pass >> 2));
