@@ -113,6 +113,10 @@ pub struct Triangle {
     /// The pixels whose area the snapped vertices' bounding box touches (within the scissor):
     /// where samples away from the center may be covered.
     pub bbox_any: Rect,
+    /// The scissor cut `bbox`: pixels beyond its edges may be inside the triangle. (Else
+    /// every pixel center outside `bbox` is outside the snapped vertices' bounding box,
+    /// so outside an edge.)
+    cut: bool,
     pub front_facing: bool,
     /// The vertices as given (barycentric weight i belongs to vertex i).
     pub verts: [WinVertex; 3],
@@ -193,6 +197,7 @@ impl Triangle {
             area: 0,
             bbox: Rect::default(),
             bbox_any: Rect::default(),
+            cut: false,
             front_facing,
             verts: v,
         };
@@ -223,6 +228,7 @@ impl Triangle {
             y1: hi(ymax).clamp(i32::MIN as i64, i32::MAX as i64) as i32,
         };
         t.bbox = bbox.intersect(scissor);
+        t.cut = t.bbox != bbox;
         let any = Rect {
             x0: xmin.div_euclid(ONE) as i32,
             y0: ymin.div_euclid(ONE) as i32,
@@ -320,6 +326,10 @@ impl Triangle {
         // Quad-aligned bounds.
         let (qx0, qy0) = (r.x0 & !1, r.y0 & !1);
         let inv_area = 1.0 / self.area as f64;
+        // Where `quad_f64` keeps pixels: `r`, or, where the scissor did not cut the box, the
+        // area (pixels outside `bbox` fail an edge anyway): most quads then are inside it and
+        // skip its per-pixel check.
+        let bound = if self.cut { r } else { area };
         // One sample, and every edge value over the region (largest at a corner: the
         // functions are linear) below 2^52: the values are exact in f64, and so are their
         // sums, so a quad's pixels follow from its first by additions (`quad_f64`).
@@ -392,9 +402,14 @@ impl Triangle {
                                 (true, _, true) => {
                                     self.quad_f64::<true>((x, y), ex, steps, r, inv_area, &mut q)
                                 }
-                                (false, true, _) => {
-                                    self.quad_f64::<false>((x, y), ex, steps, r, inv_area, &mut q)
-                                }
+                                (false, true, _) => self.quad_f64::<false>(
+                                    (x, y),
+                                    ex,
+                                    steps,
+                                    bound,
+                                    inv_area,
+                                    &mut q,
+                                ),
                                 (false, false, _) => self.quad(x, y, r, inv_area, samples, &mut q),
                             }
                             for (e, d) in ex.iter_mut().zip(steps.0) {
