@@ -822,9 +822,10 @@ impl Lower<'_, '_> {
     }
 
     /// Four lanes of a bilinear sample of level 0 of an RGBA8 UNORM view, clamped to its edges
-    /// or (`repeat`) wrapped (the slot's `JitLinear` applies): exactly the f32 operations of
-    /// the runtime's fast path (`level_2d` with `Decoder::Unorm8Rgba`), so the bits match the
-    /// call's.
+    /// or (`repeat`) wrapped (the slot's `JitLinear` applies): the fixed-point filter of
+    /// `runtime::sampling::fixed_point` (the same weights and exact integer sums as the
+    /// runtime's fast path, `level_2d` with `Decoder::Unorm8Rgba`, then the same division), so
+    /// the bits match the call's.
     fn linear_rgba8(&mut self, d: Value, wrap: Wrap, s: Value, t: Value) -> [Value; 4] {
         use crate::shader::runtime::sampling::JitLinear;
         let rec = self

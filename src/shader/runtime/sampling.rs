@@ -38,6 +38,9 @@
 //! - Min/max reduction (VkSamplerReductionModeCreateInfo MIN / MAX): LINEAR takes the
 //!   component-wise min / max of the (swizzled) texels with non-zero weights instead of the
 //!   weighted sum, and mipmap LINEAR of the two levels when both weigh (δ ≠ 0).
+//! - Views whose every component is an 8-bit UNORM field filter LINEAR (weighted average, no
+//!   comparison, not cubes) in fixed point ([`fixed_point`]): weights in 1/256 steps, exact
+//!   integer sums of the texels' codes, one division; subTexelPrecisionBits is 8.
 //! - "Texel Gathering": the four texels of the LINEAR footprint on the base level, in the order
 //!   the compiled code passes (i0j1, i1j1, i1j0, i0j0, or ConstOffsets), each wrapped / replaced
 //!   / compared / swizzled as above, one component of each.

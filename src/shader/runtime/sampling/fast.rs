@@ -6,7 +6,8 @@
 //! layer) lies inside the image's span (so texels need no per-access check). Then 2D and 2D
 //! array sampling of such a level ([`sample_level_2d`]) wraps the integer coordinates, reads
 //! the texels straight from memory and filters with exactly the f32 operations, in exactly the
-//! order, of the general `sample_level`.
+//! order, of the general `sample_level` (for 8-bit UNORM views, the same fixed-point weights
+//! and integer sums, [`super::fixed_point`]).
 //!
 //! Decoders (each checked against `format::decode` by the tests below; the 8-bit ones are
 //! tables made by `format::decode` itself):
