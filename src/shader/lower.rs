@@ -327,6 +327,12 @@ fn flags() -> MemFlagsData {
     MemFlagsData::new().with_notrap()
 }
 
+/// Flags of a bitcast between vector types of different lanes (the lanes' bytes in
+/// little-endian order).
+fn little() -> MemFlagsData {
+    MemFlagsData::new().with_endianness(cranelift_codegen::ir::Endianness::Little)
+}
+
 fn cl_type(s: Scalar) -> Type {
     match s {
         Scalar::Bool => types::I8,

@@ -910,7 +910,7 @@ impl Lower<'_, '_> {
         // (no edge or wrap between them), one 8-byte load reads a lane's pair; else the four
         // corners are read one word each and interleaved.
         let i8x16 = types::I8X16;
-        let le = MemFlagsData::new().with_endianness(cranelift_codegen::ir::Endianness::Little);
+        let le = little();
         let (pairs, corners, join) = (
             self.b.create_block(),
             self.b.create_block(),
@@ -968,8 +968,7 @@ impl Lower<'_, '_> {
             // Words (lane of x0, lane of x1) interleaved: lanes 0-1, then 2-3.
             for half in 0..2u8 {
                 let words = [2 * half, 4 + 2 * half, 2 * half + 1, 4 + 2 * half + 1];
-                let mask =
-                    self.byte_mask(words.iter().flat_map(|&w| (0..4).map(move |b| 4 * w + b)));
+                let mask = self.word_mask(words);
                 rows.push(BlockArg::Value(self.b.ins().shuffle(t[0], t[1], mask)));
             }
         }
@@ -1032,17 +1031,6 @@ impl Lower<'_, '_> {
             *o = Some(self.b.ins().fdiv(v, unit));
         }
         out.map(|x| x.expect("four components"))
-    }
-
-    /// A shuffle immediate of the 16 byte indices `bytes`.
-    fn byte_mask(&mut self, bytes: impl Iterator<Item = u8>) -> cranelift_codegen::ir::Immediate {
-        let bytes: Vec<u8> = bytes.collect();
-        debug_assert_eq!(bytes.len(), 16);
-        self.b
-            .func
-            .dfg
-            .immediates
-            .push(cranelift_codegen::ir::ConstantData::from(bytes))
     }
 
     /// OpImageQuerySizeLod and OpImageQueryLevels of a sampled image.

@@ -306,6 +306,30 @@ impl<'a> Lower<'a, '_> {
 
     // ----- lanes and vectors -----
 
+    /// A shuffle immediate of the 16 byte indices `bytes`.
+    pub(super) fn byte_mask(
+        &mut self,
+        bytes: impl IntoIterator<Item = u8>,
+    ) -> cranelift_codegen::ir::Immediate {
+        let bytes: Vec<u8> = bytes.into_iter().collect();
+        debug_assert_eq!(bytes.len(), 16);
+        self.b
+            .func
+            .dfg
+            .immediates
+            .push(cranelift_codegen::ir::ConstantData::from(bytes))
+    }
+
+    /// A shuffle immediate taking the four 32-bit words `words` (0..8: the first operand's,
+    /// then the second's).
+    pub(super) fn word_mask(&mut self, words: [u8; 4]) -> cranelift_codegen::ir::Immediate {
+        self.byte_mask(
+            words
+                .into_iter()
+                .flat_map(|w| (0..4).map(move |b| 4 * w + b)),
+        )
+    }
+
     fn splat(&mut self, x: Value) -> Value {
         let t = self.b.func.dfg.value_type(x);
         if t == types::I8 {

@@ -638,17 +638,8 @@ impl Lower<'_, '_> {
     /// Lane `lanes[l]` of `v` in lane l.
     fn permute(&mut self, v: Value, lanes: [u8; 4]) -> Value {
         let t = self.b.func.dfg.value_type(v);
-        let bytes: Vec<u8> = lanes
-            .iter()
-            .flat_map(|&l| (0..4).map(move |k| 4 * l + k))
-            .collect();
-        let mask = self
-            .b
-            .func
-            .dfg
-            .immediates
-            .push(cranelift_codegen::ir::ConstantData::from(bytes));
-        let le = MemFlagsData::new().with_endianness(cranelift_codegen::ir::Endianness::Little);
+        let mask = self.word_mask(lanes);
+        let le = little();
         let x = self.b.ins().bitcast(types::I8X16, le, v);
         let s = self.b.ins().shuffle(x, x, mask);
         self.b.ins().bitcast(t, le, s)

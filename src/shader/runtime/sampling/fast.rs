@@ -623,11 +623,13 @@ fn level_2d<const CLAMP: bool>(
     };
     let col = |x: i64| wrap_to(x, w, at.modes[0]).map(|x| x as usize * stride);
     let line = |y: i64| wrap_to(y, h, at.modes[1]).map(|y| base + y as usize * row);
-    let get = |r: Option<usize>, c: Option<usize>| -> Option<[f32; 4]> {
+    // The texel at a wrapped row and column (None: the border).
+    let at = |r: Option<usize>, c: Option<usize>| -> Option<*const u8> {
         // SAFETY: the column and row are inside the level, which is inside the span
         // (`Fast::inside`).
-        Some(decode(unsafe { s.ptr.add(r? + c?) }))
+        Some(unsafe { s.ptr.add(r? + c?) })
     };
+    let get = |r, c| at(r, c).map(&decode);
     if !linear {
         return get(line(y0), col(x0)).map_or(border, Texel::Float);
     }
@@ -636,11 +638,7 @@ fn level_2d<const CLAMP: bool>(
     if fixed {
         // super::fixed_point's filter: the same integer sum.
         let bc = bf.map(super::code8);
-        let get = |r: Option<usize>, c: Option<usize>| -> [u32; 4] {
-            // SAFETY: as `get` above.
-            r.zip(c)
-                .map_or(bc, |(r, c)| codes(unsafe { s.ptr.add(r + c) }))
-        };
+        let get = |r, c| at(r, c).map_or(bc, &codes);
         let (qa, qb) = (super::weight8(a) as u32, super::weight8(b) as u32);
         let t = [get(r0, c0), get(r0, c1), get(r1, c0), get(r1, c1)];
         let weight = [
