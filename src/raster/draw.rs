@@ -11,7 +11,7 @@ use super::clip::Planes;
 use super::depth::{self, DepthStencil};
 use super::lanes::F4;
 use super::merge::{Pending, Unorm8};
-use super::{Bins, Cull, Quad, Rect, Triangle, Walk, WinVertex};
+use super::{Bins, Cull, Quad, Rect, RunBins, Triangle, Walk, WinVertex};
 use crate::exec;
 use crate::format::{Domain, Texel};
 use crate::shader::{
@@ -688,10 +688,12 @@ pub fn setup<V: VertexSource + ?Sized>(
         mut flats,
         mut sizes,
         runs,
+        bins: spare_bins,
     } = spare;
     // Runs for a large draw's assembly chunks (any run serves any chunk: only their memory
     // is reused).
     let runs = std::sync::Mutex::new(runs);
+    let spare_bins = std::sync::Mutex::new(spare_bins);
     let mut prims = Prims {
         first: prims,
         more: Vec::new(),
@@ -870,6 +872,8 @@ pub fn setup<V: VertexSource + ?Sized>(
         ..SetupCounts::default()
     };
     let total = prims_in.len() / per;
+    // A large draw's runs binned by their chunks, with each run's first primitive.
+    let mut runs_binned = Vec::new();
     if total <= PRIMITIVE_CHUNK {
         prims.first.reserve(total);
         let (mut extra, mut polygon) = (Vec::new(), Vec::new());
@@ -895,9 +899,13 @@ pub fn setup<V: VertexSource + ?Sized>(
             for pv in pvs.chunks_exact(per) {
                 assemble(pv, &mut extra, &mut local, &mut polygon, &mut counts);
             }
-            (local, extra, counts)
+            // Binned here, on the pool, while the chunk's triangles are in the cache.
+            let kept = spare_bins.lock().ok().and_then(|mut b| b.pop());
+            let mut bins = kept.unwrap_or_default();
+            bins.build(area, local.iter().map(|p| &p.tri));
+            (local, extra, counts, bins)
         });
-        for (mut local, extra, c) in chunks {
+        for (mut local, extra, c, bins) in chunks {
             // This chunk's records start where the earlier chunks' end.
             let shift = (arena.len() - shaded) as u32;
             if shift > 0 {
@@ -911,8 +919,12 @@ pub fn setup<V: VertexSource + ?Sized>(
             }
             arena.extend_from_slice(&extra);
             if prims.first.is_empty() && prims.more.is_empty() {
+                if !local.is_empty() {
+                    runs_binned.push((0, bins));
+                }
                 prims.first = local;
             } else if !local.is_empty() {
+                runs_binned.push((prims.len() as u32, bins));
                 prims.more.push((prims.len() as u32, local));
             }
             counts.clip_invocations += c.clip_invocations;
@@ -928,6 +940,7 @@ pub fn setup<V: VertexSource + ?Sized>(
         state: *state,
         area,
         counts,
+        binned: runs_binned,
     })
 }
 
@@ -966,6 +979,9 @@ pub struct Setup {
     state: RasterState,
     area: Rect,
     counts: SetupCounts,
+    /// A large draw's primitive runs binned over `area` as they were assembled (empty: not
+    /// binned yet), each with the index of its first primitive.
+    binned: Vec<(u32, RunBins)>,
 }
 
 /// The memory of a [`Setup`] done with, for the next [`setup`] to fill (draws come by the
@@ -978,6 +994,8 @@ pub struct SetupBuffers {
     sizes: Vec<f32>,
     /// A large draw's further primitive runs (emptied).
     runs: Vec<Vec<Prim>>,
+    /// A large draw's runs' bins.
+    bins: Vec<RunBins>,
 }
 
 impl std::fmt::Debug for SetupBuffers {
@@ -1004,6 +1022,7 @@ impl Setup {
             flats: self.flats,
             sizes: self.sizes,
             runs,
+            bins: self.binned.into_iter().map(|(_, b)| b).collect(),
         }
     }
 
@@ -1023,6 +1042,7 @@ impl Setup {
         runs.map(|r| r.capacity() * std::mem::size_of::<Prim>())
             .sum::<usize>()
             + 4 * (self.arena.capacity() + self.flats.capacity() + self.sizes.capacity())
+            + self.binned.iter().map(|(_, b)| b.bytes()).sum::<usize>()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -1060,11 +1080,16 @@ pub fn rasterize(draws: &[Draw<'_, '_>], att: &Attachments<'_, '_>) -> Vec<DrawC
     }
     first.push(n);
     let mut bins = Bins::new(area);
-    let mut k = 0u32;
-    for d in draws {
-        for p in d.setup.prims.iter() {
-            bins.add(k, &p.tri);
-            k += 1;
+    for (d, draw) in draws.iter().enumerate() {
+        let binned = &draw.setup.binned;
+        if !binned.is_empty() && binned.iter().all(|(_, r)| bins.accepts(r)) {
+            for (start, r) in binned {
+                bins.attach(first[d] + start, r);
+            }
+        } else {
+            for (k, p) in (first[d]..).zip(draw.setup.prims.iter()) {
+                bins.add(k, &p.tri);
+            }
         }
     }
     let passed: Vec<AtomicU64> = draws.iter().map(|_| AtomicU64::new(0)).collect();

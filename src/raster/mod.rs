@@ -601,65 +601,167 @@ impl Triangle {
     }
 }
 
+/// The tiles of `area`'s grid a triangle may cover: `f(tile index, pixels of the tile inside
+/// its box)` for each tile its bounding box touches that it cannot be judged outside of by
+/// the tile's corners.
+#[inline]
+fn tiles_of(area: Rect, tiles_x: i32, t: &Triangle, mut f: impl FnMut(usize, u64)) {
+    let r = t.bbox_any.intersect(area);
+    if r.is_empty() {
+        return;
+    }
+    let tx0 = (r.x0 - area.x0) / TILE;
+    let ty0 = (r.y0 - area.y0) / TILE;
+    let tx1 = (r.x1 - 1 - area.x0) / TILE;
+    let ty1 = (r.y1 - 1 - area.y0) / TILE;
+    for ty in ty0..=ty1 {
+        for tx in tx0..=tx1 {
+            let k = (ty * tiles_x + tx) as usize;
+            let tile = tile_rect(area, tiles_x, k).intersect(r);
+            if !t.block_outside(tile.x0, tile.y0, tile.x1 - tile.x0, tile.y1 - tile.y0) {
+                f(k, ((tile.x1 - tile.x0) * (tile.y1 - tile.y0)) as u64);
+            }
+        }
+    }
+}
+
+/// The tiles across `area` and down.
+fn tile_grid(area: Rect) -> (i32, i32) {
+    let w = (area.x1 - area.x0).max(0);
+    let h = (area.y1 - area.y0).max(0);
+    ((w + TILE - 1) / TILE, (h + TILE - 1) / TILE)
+}
+
+/// The pixels of tile `k` of `area`'s grid.
+fn tile_rect(area: Rect, tiles_x: i32, k: usize) -> Rect {
+    let (tx, ty) = (k as i32 % tiles_x, k as i32 / tiles_x);
+    let x0 = area.x0 + tx * TILE;
+    let y0 = area.y0 + ty * TILE;
+    Rect {
+        x0,
+        y0,
+        x1: (x0 + TILE).min(area.x1),
+        y1: (y0 + TILE).min(area.y1),
+    }
+}
+
+/// A run of consecutive triangles binned on its own (a large draw's assembly chunk, on the
+/// pool while its triangles are still in the cache): per tile of `area`'s grid, the run's
+/// entries (indices within the run) in order. [`Bins::attach`] takes it as it is.
+#[derive(Debug, Default)]
+pub struct RunBins {
+    area: Rect,
+    /// Tile k's entries are `entries[starts[k]..starts[k + 1]]`.
+    starts: Vec<u32>,
+    entries: Vec<u32>,
+    work: u64,
+    /// The (tile, entry) pairs of the last build (its memory reused).
+    pairs: Vec<(u32, u32)>,
+}
+
+impl RunBins {
+    /// Bins `tris` (run index i is the i-th) over `area`'s tiles, reusing `self`'s memory.
+    pub fn build<'t>(&mut self, area: Rect, tris: impl Iterator<Item = &'t Triangle>) {
+        let (tiles_x, tiles_y) = tile_grid(area);
+        let tiles = (tiles_x * tiles_y) as usize;
+        self.area = area;
+        self.work = 0;
+        // (tile, entry) pairs, then a counting sort by tile (stable: run order kept).
+        let (pairs, work) = (&mut self.pairs, &mut self.work);
+        pairs.clear();
+        for (i, t) in tris.enumerate() {
+            tiles_of(area, tiles_x, t, |k, pixels| {
+                pairs.push((k as u32, i as u32));
+                *work += ENTRY_NS + PIXEL_NS * pixels;
+            });
+        }
+        self.starts.clear();
+        self.starts.resize(tiles + 1, 0);
+        for &(k, _) in &self.pairs {
+            self.starts[k as usize + 1] += 1;
+        }
+        for k in 0..tiles {
+            self.starts[k + 1] += self.starts[k];
+        }
+        self.entries.clear();
+        self.entries.resize(self.pairs.len(), 0);
+        // Each tile's next free place (its start, moving on).
+        let mut next: Vec<u32> = self.starts[..tiles].to_vec();
+        for &(k, i) in &self.pairs {
+            let at = &mut next[k as usize];
+            self.entries[*at as usize] = i;
+            *at += 1;
+        }
+    }
+
+    /// The bytes it holds (capacity).
+    pub fn bytes(&self) -> usize {
+        4 * (self.starts.capacity() + self.entries.capacity() + 2 * self.pairs.capacity())
+    }
+
+    /// Tile `k`'s entries.
+    fn tile(&self, k: usize) -> &[u32] {
+        match (self.starts.get(k), self.starts.get(k + 1)) {
+            (Some(&a), Some(&b)) => &self.entries[a as usize..b as usize],
+            _ => &[],
+        }
+    }
+}
+
 /// Triangles binned into screen tiles, in submission order.
-pub struct Bins {
+pub struct Bins<'r> {
     /// The framebuffer area the bins cover.
     pub area: Rect,
     tiles_x: i32,
     bins: Vec<Vec<u32>>,
+    /// Runs binned on their own, with the index of their first triangle (attached in
+    /// increasing order).
+    runs: Vec<(u32, &'r RunBins)>,
     /// The estimated cost of the entries so far (ns).
     work: u64,
 }
 
-impl Bins {
+impl<'r> Bins<'r> {
     /// Empty bins over `area` (its origin is the first tile's corner).
-    pub fn new(area: Rect) -> Bins {
-        let w = (area.x1 - area.x0).max(0);
-        let h = (area.y1 - area.y0).max(0);
-        let (tiles_x, tiles_y) = ((w + TILE - 1) / TILE, (h + TILE - 1) / TILE);
+    pub fn new(area: Rect) -> Bins<'r> {
+        let (tiles_x, tiles_y) = tile_grid(area);
         Bins {
             area,
             tiles_x,
             bins: vec![Vec::new(); (tiles_x * tiles_y) as usize],
+            runs: Vec::new(),
             work: 0,
         }
     }
 
     /// The pixels of tile `k`.
     pub fn tile(&self, k: usize) -> Rect {
-        let (tx, ty) = (k as i32 % self.tiles_x, k as i32 / self.tiles_x);
-        let x0 = self.area.x0 + tx * TILE;
-        let y0 = self.area.y0 + ty * TILE;
-        Rect {
-            x0,
-            y0,
-            x1: (x0 + TILE).min(self.area.x1),
-            y1: (y0 + TILE).min(self.area.y1),
-        }
+        tile_rect(self.area, self.tiles_x, k)
     }
 
     /// Adds triangle `index` to the bins of the tiles its bounding box touches (tiles it
     /// cannot cover, judged by their corners, are left out).
     pub fn add(&mut self, index: u32, t: &Triangle) {
-        let r = t.bbox_any.intersect(self.area);
-        if r.is_empty() {
-            return;
-        }
-        let tx0 = (r.x0 - self.area.x0) / TILE;
-        let ty0 = (r.y0 - self.area.y0) / TILE;
-        let tx1 = (r.x1 - 1 - self.area.x0) / TILE;
-        let ty1 = (r.y1 - 1 - self.area.y0) / TILE;
-        for ty in ty0..=ty1 {
-            for tx in tx0..=tx1 {
-                let k = (ty * self.tiles_x + tx) as usize;
-                let tile = self.tile(k).intersect(r);
-                if !t.block_outside(tile.x0, tile.y0, tile.x1 - tile.x0, tile.y1 - tile.y0) {
-                    self.bins[k].push(index);
-                    let pixels = ((tile.x1 - tile.x0) * (tile.y1 - tile.y0)) as u64;
-                    self.work += ENTRY_NS + PIXEL_NS * pixels;
-                }
-            }
-        }
+        let (bins, work) = (&mut self.bins, &mut self.work);
+        tiles_of(self.area, self.tiles_x, t, |k, pixels| {
+            bins[k].push(index);
+            *work += ENTRY_NS + PIXEL_NS * pixels;
+        });
+    }
+
+    /// Whether `run` was binned over this area's tiles.
+    pub fn accepts(&self, run: &RunBins) -> bool {
+        run.area == self.area && run.starts.len() == self.bins.len() + 1
+    }
+
+    /// Adds the triangles of `run` (binned over this area: [`Bins::accepts`]) as triangles
+    /// `first..`: what [`Bins::add`] of each would have added. Runs come in increasing
+    /// order of `first`.
+    pub fn attach(&mut self, first: u32, run: &'r RunBins) {
+        debug_assert!(self.accepts(run));
+        debug_assert!(self.runs.last().is_none_or(|(f, _)| *f < first));
+        self.runs.push((first, run));
+        self.work += run.work;
     }
 
     /// Runs `f(tile, triangle indices in submission order)` for every tile with triangles, on
@@ -671,18 +773,36 @@ impl Bins {
     /// (the result is the same either way).
     pub fn for_each_tile(&self, f: impl Fn(Rect, &[u32]) + Send + Sync) {
         let busy: Vec<usize> = (0..self.bins.len())
-            .filter(|&k| !self.bins[k].is_empty())
+            .filter(|&k| {
+                !self.bins[k].is_empty() || self.runs.iter().any(|(_, r)| !r.tile(k).is_empty())
+            })
             .collect();
+        let run = |k: usize| {
+            if self.runs.is_empty() {
+                return f(self.tile(k), &self.bins[k]);
+            }
+            // The attached runs' entries, in order, and the added ones: sorted together
+            // where both have some (indices are distinct).
+            let mut list = Vec::new();
+            for (first, r) in &self.runs {
+                list.extend(r.tile(k).iter().map(|&i| first + i));
+            }
+            if !self.bins[k].is_empty() {
+                let sorted = list.is_empty();
+                list.extend_from_slice(&self.bins[k]);
+                if !sorted {
+                    list.sort_unstable();
+                }
+            }
+            f(self.tile(k), &list)
+        };
         if self.work < SERIAL_NS {
             for &k in &busy {
-                f(self.tile(k), &self.bins[k]);
+                run(k);
             }
             return;
         }
-        exec::for_each(busy.len(), |i| {
-            let k = busy[i];
-            f(self.tile(k), &self.bins[k]);
-        });
+        exec::for_each(busy.len(), |i| run(busy[i]));
     }
 }
 

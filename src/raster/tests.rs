@@ -548,3 +548,79 @@ fn covered_blocks_match_the_exact_evaluation() {
     assert!(full > 10_000, "{full} fully covered quads");
     assert!(took > 1_000, "{took} blocks taken whole");
 }
+
+/// Triangles binned in runs ([`RunBins`], attached) and added one by one, mixed in any way,
+/// give every tile the same list in the same order as adding them all; runs binned over
+/// another area are not accepted.
+#[test]
+fn attached_runs_bin_like_added_triangles() {
+    let mut r = Rng(0x5eed_b175);
+    let screen = Rect {
+        x0: 0,
+        y0: 0,
+        x1: 300,
+        y1: 200,
+    };
+    let set: Vec<Triangle> = (0..3000)
+        .filter_map(|_| {
+            let (cx, cy) = (r.f(-40.0, 340.0), r.f(-40.0, 240.0));
+            let s = if r.below(10) == 0 { 150.0 } else { 12.0 };
+            let p = [(); 3].map(|_| v(cx + r.f(-s, s), cy + r.f(-s, s)));
+            Triangle::new(p, Cull::None, true, screen)
+        })
+        .collect();
+    let lists = |bins: &Bins<'_>| {
+        let out: Vec<std::sync::Mutex<Vec<u32>>> =
+            (0..bins.bins.len()).map(|_| Default::default()).collect();
+        bins.for_each_tile(|tile, list| {
+            let k = ((tile.y0 / TILE) * bins.tiles_x + tile.x0 / TILE) as usize;
+            *out[k].lock().unwrap() = list.to_vec();
+        });
+        out.into_iter()
+            .map(|m| m.into_inner().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let mut all = Bins::new(screen);
+    for (k, t) in set.iter().enumerate() {
+        all.add(k as u32, t);
+    }
+    let expected = lists(&all);
+    assert!(expected.iter().filter(|l| !l.is_empty()).count() > 15);
+    // Runs of random lengths, each binned on its own or added, the runs' memory reused.
+    for case in 0..6 {
+        let mut cuts = vec![0, set.len()];
+        cuts.extend((0..1 + case * 3).map(|_| r.below(set.len() as u64) as usize));
+        cuts.sort_unstable();
+        let runs: Vec<(usize, usize, Option<RunBins>)> = cuts
+            .windows(2)
+            .map(|w| {
+                let binned = (case == 0 || r.below(3) != 0).then(|| {
+                    let mut b = RunBins::default();
+                    b.build(screen, set[w[0]..w[1]].iter());
+                    b.build(screen, set[w[0]..w[1]].iter());
+                    b
+                });
+                (w[0], w[1], binned)
+            })
+            .collect();
+        let mut bins = Bins::new(screen);
+        for (a, b, binned) in &runs {
+            match binned {
+                Some(run) => {
+                    assert!(bins.accepts(run));
+                    bins.attach(*a as u32, run);
+                }
+                None => {
+                    for k in *a..*b {
+                        bins.add(k as u32, &set[k]);
+                    }
+                }
+            }
+        }
+        assert_eq!(bins.work, all.work, "case {case}");
+        assert!(lists(&bins) == expected, "case {case}: tile lists differ");
+    }
+    let mut other = RunBins::default();
+    other.build(Rect { x1: 200, ..screen }, set.iter());
+    assert!(!all.accepts(&other));
+}
