@@ -611,8 +611,8 @@ fn attached_runs_bin_like_added_triangles() {
                     bins.attach(*a as u32, run);
                 }
                 None => {
-                    for k in *a..*b {
-                        bins.add(k as u32, &set[k]);
+                    for (k, t) in (*a..*b).zip(&set[*a..*b]) {
+                        bins.add(k as u32, t);
                     }
                 }
             }
