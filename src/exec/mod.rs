@@ -110,6 +110,18 @@ pub fn spawn<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Job<T
     Job(state)
 }
 
+/// `f(i, &mut items[i])` for every item, on the pool when there are several.
+pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Send + Sync) {
+    if items.len() <= 1 || thread_count() == 1 {
+        for (i, t) in items.iter_mut().enumerate() {
+            f(i, t);
+        }
+        return;
+    }
+    use rayon::prelude::*;
+    pool().install(|| items.par_iter_mut().enumerate().for_each(|(i, t)| f(i, t)));
+}
+
 /// `f(i)` for every `i in 0..n`, on the pool when `n > 1`, results in index order.
 pub fn map<T: Send>(n: usize, f: impl Fn(usize) -> T + Send + Sync) -> Vec<T> {
     if n <= 1 || thread_count() == 1 {

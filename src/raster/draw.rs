@@ -657,30 +657,37 @@ pub fn setup<V: VertexSource + ?Sized>(
     let count = vertices.count();
     // Point sizes are kept for point primitives only.
     let points = per == 1;
-    let shade_vertices = |first: usize,
-                          n: usize,
-                          recs: &mut Vec<f32>,
-                          flats: &mut Vec<u32>,
-                          sizes: &mut Vec<f32>| {
-        vs.run_with(
-            vs_slots,
-            push,
-            n,
-            state.view_index,
-            state.draw_params,
-            |k, l, rows| vertices.fill(first + k, l, rows),
-            |_, l, rows| {
-                let o = IO_OUT_POSITION as usize;
-                recs.extend((0..4).map(|c| f32::from_bits(rows[o + c][l])));
-                let out = IO_OUT_LOCATIONS as usize;
-                recs.extend(varying(fs).map(|(row, ..)| f32::from_bits(rows[out + row][l])));
-                flats.extend(flat(fs).map(|row| rows[out + row][l]));
-                if points {
-                    sizes.push(f32::from_bits(rows[IO_OUT_POINT_SIZE as usize][l]));
-                }
-            },
-        );
-    };
+    // Vertices first..first + n into their places in `recs` (stride floats each), `flats`
+    // (nflat each) and `sizes` (one each for points).
+    let shade_vertices =
+        |first: usize, n: usize, (recs, flats, sizes): (&mut [f32], &mut [u32], &mut [f32])| {
+            vs.run_with(
+                vs_slots,
+                push,
+                n,
+                state.view_index,
+                state.draw_params,
+                |k, l, rows| vertices.fill(first + k, l, rows),
+                |k, l, rows| {
+                    let rec = &mut recs[k * stride..(k + 1) * stride];
+                    let o = IO_OUT_POSITION as usize;
+                    for (c, r) in rec[..4].iter_mut().enumerate() {
+                        *r = f32::from_bits(rows[o + c][l]);
+                    }
+                    let out = IO_OUT_LOCATIONS as usize;
+                    for (r, (row, ..)) in rec[4..].iter_mut().zip(varying(fs)) {
+                        *r = f32::from_bits(rows[out + row][l]);
+                    }
+                    let fl = &mut flats[k * nflat..(k + 1) * nflat];
+                    for (f, row) in fl.iter_mut().zip(flat(fs)) {
+                        *f = rows[out + row][l];
+                    }
+                    if points {
+                        sizes[k] = f32::from_bits(rows[IO_OUT_POINT_SIZE as usize][l]);
+                    }
+                },
+            );
+        };
     // The buffers of an earlier set-up where there is one (their allocations reused).
     let SetupBuffers {
         prims,
@@ -702,27 +709,28 @@ pub fn setup<V: VertexSource + ?Sized>(
     arena.clear();
     flats.clear();
     sizes.clear();
-    arena.reserve(count * stride);
-    flats.reserve(count * nflat);
-    sizes.reserve(if points { count } else { 0 });
+    // Every vertex's place, filled in fixed chunks (on the pool where there are several).
+    arena.resize(count * stride, 0.0);
+    flats.resize(count * nflat, 0);
+    sizes.resize(if points { count } else { 0 }, 0.0);
     if count <= VERTEX_CHUNK {
-        // One chunk: on this thread, straight into the draw's records.
-        shade_vertices(0, count, &mut arena, &mut flats, &mut sizes);
+        // One chunk: on this thread (a small draw allocates nothing).
+        shade_vertices(0, count, (&mut arena, &mut flats, &mut sizes));
     } else {
-        let chunks = exec::map(count.div_ceil(VERTEX_CHUNK), |c| {
-            let first = c * VERTEX_CHUNK;
-            let n = (count - first).min(VERTEX_CHUNK);
-            let mut recs = Vec::with_capacity(n * stride);
-            let mut flats = Vec::with_capacity(n * nflat);
-            let mut sizes = Vec::with_capacity(if points { n } else { 0 });
-            shade_vertices(first, n, &mut recs, &mut flats, &mut sizes);
-            (recs, flats, sizes)
-        });
-        for (r, f, z) in chunks {
-            arena.extend(r);
-            flats.extend(f);
-            sizes.extend(z);
+        let mut places = Vec::with_capacity(count.div_ceil(VERTEX_CHUNK));
+        let (mut r, mut f, mut z) = (&mut arena[..], &mut flats[..], &mut sizes[..]);
+        while !r.is_empty() {
+            let n = (r.len() / stride).min(VERTEX_CHUNK);
+            let (r0, r1) = std::mem::take(&mut r).split_at_mut(n * stride);
+            let (f0, f1) = std::mem::take(&mut f).split_at_mut(n * nflat);
+            let (z0, z1) = std::mem::take(&mut z).split_at_mut(if points { n } else { 0 });
+            places.push((r0, f0, z0));
+            (r, f, z) = (r1, f1, z1);
         }
+        exec::for_each_mut(&mut places, |c, place| {
+            let (r, f, z) = std::mem::take(place);
+            shade_vertices(c * VERTEX_CHUNK, r.len() / stride, (r, f, z));
+        });
     }
     let vp = state.viewport;
     let (hw, hh) = (vp.width * 0.5, vp.height * 0.5);
