@@ -358,7 +358,7 @@ struct Scratch {
     /// table `distinct` builds, and the primitives of several instances.
     bytes: Vec<u8>,
     slot: Vec<usize>,
-    table: Vec<usize>,
+    table: Vec<u32>,
     several: Vec<usize>,
 }
 
@@ -367,12 +367,9 @@ impl Scratch {
     fn bytes(&self) -> usize {
         use std::mem::size_of;
         self.stream.capacity() * size_of::<Option<u32>>()
-            + self.unique.capacity() * 4
+            + (self.unique.capacity() + self.table.capacity()) * 4
             + self.bytes.capacity()
-            + (self.prims.capacity()
-                + self.slot.capacity()
-                + self.table.capacity()
-                + self.several.capacity())
+            + (self.prims.capacity() + self.slot.capacity() + self.several.capacity())
                 * size_of::<usize>()
     }
 }
@@ -767,7 +764,7 @@ fn distinct(
     stream: &[Option<u32>],
     unique: &mut Vec<u32>,
     slot: &mut Vec<usize>,
-    table: &mut Vec<usize>,
+    table: &mut Vec<u32>,
 ) {
     unique.clear();
     slot.clear();
@@ -778,19 +775,20 @@ fn distinct(
         .fold((u32::MAX, 0), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     let span = hi.wrapping_sub(lo) as usize;
     if lo <= hi && span < 4 * stream.len() + 64 {
-        // Dense indices: a table over their range.
+        // Dense indices: a table over their range (a stream has fewer than u32::MAX
+        // positions, so no slot is u32::MAX, the table's "not seen").
         table.clear();
-        table.resize(span + 1, usize::MAX);
+        table.resize(span + 1, u32::MAX);
         let at = table;
         for v in stream {
             slot.push(match v {
                 Some(v) => {
                     let e = &mut at[(v - lo) as usize];
-                    if *e == usize::MAX {
-                        *e = unique.len();
+                    if *e == u32::MAX {
+                        *e = unique.len() as u32;
                         unique.push(*v);
                     }
-                    *e
+                    *e as usize
                 }
                 None => 0,
             });

@@ -72,23 +72,26 @@ pub fn indexed_into(
     } else {
         (1u32 << (8 * size)) - 1
     };
-    out.clear();
-    out.extend((0..count as u64).map(|k| {
-        let at = (first as u64 + k) * size as u64;
-        let raw = usize::try_from(at)
-            .ok()
-            .and_then(|at| indices.get(at..at + size))
-            .map_or(0, |b| {
-                let mut w = [0u8; 4];
-                w[..size].copy_from_slice(b);
-                u32::from_le_bytes(w)
-            });
+    let word = |raw: u32| {
         if restart && raw == all_ones {
             None
         } else {
             Some(raw.wrapping_add(vertex_offset as u32))
         }
-    }));
+    };
+    out.clear();
+    out.reserve(count as usize);
+    // The whole indices from `first` on (a partial one at the end of the bytes, and every
+    // position past them, reads 0).
+    let start =
+        usize::try_from(first as u64 * size as u64).map_or(indices.len(), |s| s.min(indices.len()));
+    let whole = indices[start..].chunks_exact(size).take(count as usize);
+    match size {
+        1 => out.extend(whole.map(|b| word(b[0] as u32))),
+        2 => out.extend(whole.map(|b| word(u16::from_le_bytes([b[0], b[1]]) as u32))),
+        _ => out.extend(whole.map(|b| word(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))),
+    }
+    out.resize(count as usize, word(0));
 }
 
 /// The primitives of `topology` over a stream: each as positions in the stream (provoking
@@ -243,5 +246,8 @@ mod tests {
         let bytes = [7u8, 255, 9];
         let s = indexed(&bytes, vk::IndexType::UINT8_EXT, 0, 3, -7, true);
         assert_eq!(s, vec![Some(0), None, Some(2)]);
+        // An index cut by the end of the bytes reads 0 too.
+        let s = indexed(&[1, 0, 7], vk::IndexType::UINT16, 0, 3, 2, false);
+        assert_eq!(s, vec![Some(3), Some(2), Some(2)]);
     }
 }
