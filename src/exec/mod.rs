@@ -44,6 +44,45 @@ pub fn for_each(n: usize, f: impl Fn(usize) + Send + Sync) {
     pool().install(|| (0..n).into_par_iter().for_each(f));
 }
 
+/// [`for_each`] for large work (milliseconds): called from outside the pool (a queue
+/// worker, an application thread), the calling thread works beside the pool threads instead
+/// of sleeping until they are done. Pieces of the range are claimed from a shared counter by
+/// whichever thread comes, so a pool thread that has no core yet (a busy machine: the
+/// caller's own share of the CPUs then counts) or is still busy with other work (a batch
+/// rasterizing beside the queue) leaves its part to the others; pool threads that start
+/// after the range is claimed return at once. The caller still waits for them to start,
+/// which is why small work goes through [`for_each`]. Inside the pool, rayon's splitting.
+pub fn share(n: usize, f: impl Fn(usize) + Send + Sync) {
+    if n <= 1 || thread_count() == 1 {
+        (0..n).for_each(f);
+        return;
+    }
+    let p = pool();
+    if p.current_thread_index().is_some() {
+        use rayon::prelude::*;
+        return (0..n).into_par_iter().for_each(f);
+    }
+    // Pieces small enough to balance, large enough that the counter is not contended.
+    let threads = thread_count() + 1;
+    let piece = (n / (threads * 8)).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let i = next.fetch_add(piece, std::sync::atomic::Ordering::Relaxed);
+            if i >= n {
+                break;
+            }
+            (i..(i + piece).min(n)).for_each(&f);
+        }
+    };
+    p.in_place_scope(|s| {
+        for _ in 0..thread_count() {
+            s.spawn(|_| work());
+        }
+        work();
+    });
+}
+
 /// Work handed to the pool by [`spawn`]; [`Job::wait`] gives its result.
 pub struct Job<T>(std::sync::Arc<JobState<T>>);
 
@@ -110,7 +149,8 @@ pub fn spawn<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Job<T
     Job(state)
 }
 
-/// `f(i, &mut items[i])` for every item, on the pool when there are several.
+/// `f(i, &mut items[i])` for every item, on the pool when there are several ([`share`]:
+/// for large work).
 pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Send + Sync) {
     if items.len() <= 1 || thread_count() == 1 {
         for (i, t) in items.iter_mut().enumerate() {
@@ -118,21 +158,36 @@ pub fn for_each_mut<T: Send>(items: &mut [T], f: impl Fn(usize, &mut T) + Send +
         }
         return;
     }
-    use rayon::prelude::*;
-    pool().install(|| items.par_iter_mut().enumerate().for_each(|(i, t)| f(i, t)));
+    // Each item behind its own lock, taken once by the one call that gets its index.
+    let items: Vec<std::sync::Mutex<&mut T>> =
+        items.iter_mut().map(std::sync::Mutex::new).collect();
+    share(items.len(), |i| {
+        let mut t = items[i].lock().unwrap_or_else(|e| e.into_inner());
+        f(i, &mut t)
+    });
 }
 
-/// `f(i)` for every `i in 0..n`, on the pool when `n > 1`, results in index order.
+/// `f(i)` for every `i in 0..n`, on the pool when `n > 1` ([`share`]: for large work),
+/// results in index order.
 pub fn map<T: Send>(n: usize, f: impl Fn(usize) -> T + Send + Sync) -> Vec<T> {
     if n <= 1 || thread_count() == 1 {
         return (0..n).map(f).collect();
     }
-    use rayon::prelude::*;
-    pool().install(|| (0..n).into_par_iter().map(f).collect())
+    let out: Vec<std::sync::Mutex<Option<T>>> = (0..n).map(|_| Default::default()).collect();
+    share(n, |i| {
+        let v = f(i);
+        *out[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
+    });
+    out.into_iter()
+        .map(|m| {
+            let v = m.into_inner().unwrap_or_else(|e| e.into_inner());
+            v.expect("every index ran")
+        })
+        .collect()
 }
 
-/// Fills `out` in chunks of `chunk` elements, `f(first_index, chunk)` on the pool; each element
-/// is written by exactly one call, so the result does not depend on the thread count.
+/// Fills `out` in chunks of `chunk` elements, `f(first_index, chunk)` on the pool ([`share`]:
+/// for large work); each element is written by exactly one call, so the result does not depend on the thread count.
 pub fn fill_chunks<T: Send>(
     out: &mut [T],
     chunk: usize,
@@ -145,12 +200,8 @@ pub fn fill_chunks<T: Send>(
         }
         return;
     }
-    use rayon::prelude::*;
-    pool().install(|| {
-        out.par_chunks_mut(chunk)
-            .enumerate()
-            .for_each(|(i, c)| f(i * chunk, c))
-    });
+    let mut chunks: Vec<&mut [T]> = out.chunks_mut(chunk).collect();
+    for_each_mut(&mut chunks, |i, c| f(i * chunk, c));
 }
 
 #[cfg(test)]
@@ -168,6 +219,62 @@ mod job_tests {
         let j = spawn(|| -> u32 { panic!("a job's panic") });
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| j.wait()));
         assert!(r.is_err());
+    }
+
+    /// `share` runs every index exactly once, from outside the pool and inside it; with
+    /// every pool thread busy, the calling thread does all the work itself (it returns once
+    /// the pool's threads have looked in).
+    #[test]
+    fn share_runs_every_index_once_and_the_caller_works() {
+        use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+        let n = 10_000;
+        let hits: Vec<AtomicU32> = (0..n).map(|_| AtomicU32::new(0)).collect();
+        share(n, |i| {
+            hits[i].fetch_add(1, Ordering::Relaxed);
+        });
+        pool().install(|| {
+            share(n, |i| {
+                hits[i].fetch_add(1, Ordering::Relaxed);
+            })
+        });
+        assert!(hits.iter().all(|h| h.load(Ordering::Relaxed) == 2));
+        let got = map(1000, |i| i * 3);
+        assert!(got.iter().enumerate().all(|(i, &v)| v == i * 3));
+        if thread_count() == 1 {
+            return;
+        }
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let blocked = std::sync::Arc::new(std::sync::Mutex::new(blocked));
+        let (started, busy) = std::sync::mpsc::channel::<()>();
+        for _ in 0..thread_count() {
+            let (blocked, started) = (blocked.clone(), started.clone());
+            pool().spawn(move || {
+                let _ = started.send(());
+                let _ = blocked.lock().unwrap().recv();
+            });
+        }
+        busy.recv().unwrap();
+        let done = std::sync::Arc::new(AtomicUsize::new(0));
+        let d = done.clone();
+        let caller = std::thread::spawn(move || {
+            share(64, |_| {
+                d.fetch_add(1, Ordering::Relaxed);
+            })
+        });
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while done.load(Ordering::Relaxed) < 64 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let by_caller = done.load(Ordering::Relaxed);
+        for _ in 0..thread_count() {
+            let _ = release.send(());
+        }
+        caller.join().unwrap();
+        assert_eq!(
+            by_caller, 64,
+            "the caller ran every index with the pool busy"
+        );
+        assert_eq!(done.load(Ordering::Relaxed), 64);
     }
 
     /// With every pool thread busy, waiting for a job runs it on the waiting thread (it does

@@ -102,7 +102,7 @@ impl<'a> Span<'a> {
         assert_eq!(self.len, src.len, "copy between spans of different sizes");
         if self.len >= PARALLEL_COPY && !overlaps(self, src) {
             let chunks = self.len.div_ceil(COPY_CHUNK);
-            crate::exec::for_each(chunks, |i| {
+            crate::exec::share(chunks, |i| {
                 let off = i * COPY_CHUNK;
                 let n = COPY_CHUNK.min(self.len - off);
                 // SAFETY: both chunks are in range and the spans do not overlap.
@@ -135,7 +135,7 @@ impl<'a> Span<'a> {
             unsafe { std::ptr::copy_nonoverlapping(block.as_ptr(), self.ptr.add(off), m) };
         };
         if self.len >= PARALLEL_COPY {
-            crate::exec::for_each(blocks, body);
+            crate::exec::share(blocks, body);
         } else {
             (0..blocks).for_each(body);
         }

@@ -49,6 +49,9 @@ const PIXEL_NS: u64 = 10;
 /// Below this estimated work (ns), tiles run on the calling thread: waking the pool costs
 /// more than it saves.
 const SERIAL_NS: u64 = 150_000;
+/// From this estimated work (ns) on, the calling thread rasterizes tiles beside the pool
+/// ([`exec::share`]); below it, waiting for pool threads to start would cost more.
+const SHARE_NS: u64 = 2_000_000;
 
 /// Blocks rejected as a whole inside a tile are BLOCK x BLOCK pixels.
 const BLOCK: i32 = 8;
@@ -802,7 +805,11 @@ impl<'r> Bins<'r> {
             }
             return;
         }
-        exec::for_each(busy.len(), |i| run(busy[i]));
+        if self.work < SHARE_NS {
+            exec::for_each(busy.len(), |i| run(busy[i]));
+        } else {
+            exec::share(busy.len(), |i| run(busy[i]));
+        }
     }
 }
 
