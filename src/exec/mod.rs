@@ -45,14 +45,22 @@ pub fn for_each(n: usize, f: impl Fn(usize) + Send + Sync) {
 }
 
 /// [`for_each`] for large work (milliseconds): called from outside the pool (a queue
-/// worker, an application thread), the calling thread works beside the pool threads instead
-/// of sleeping until they are done. Pieces of the range are claimed from a shared counter by
-/// whichever thread comes, so a pool thread that has no core yet (a busy machine: the
-/// caller's own share of the CPUs then counts) or is still busy with other work (a batch
-/// rasterizing beside the queue) leaves its part to the others; pool threads that start
-/// after the range is claimed return at once. The caller still waits for them to start,
-/// which is why small work goes through [`for_each`]. Inside the pool, rayon's splitting.
+/// worker, an application thread) on a busy machine, the calling thread works beside the
+/// pool threads instead of sleeping until they are done. Pieces of the range are claimed
+/// from a shared counter by whichever thread comes, so a pool thread that has no core yet
+/// (other processes keep the CPUs busy: the caller's own share of them then counts) or is
+/// still busy with other work (a batch rasterizing beside the queue) leaves its part to the
+/// others; pool threads that start after the range is claimed return at once. The caller
+/// joins only where the last such call found the machine busy ([`CpuShare`]): on an idle
+/// machine the pool threads have a core each and a third thread would only take turns with
+/// them. The caller still waits for the pool threads to start, which is why small work goes
+/// through [`for_each`]. Inside the pool, rayon's splitting.
 pub fn share(n: usize, f: impl Fn(usize) + Send + Sync) {
+    share_with(n, f, None)
+}
+
+/// [`share`], the caller joining as `join` says (None: as [`CpuShare`] says).
+fn share_with(n: usize, f: impl Fn(usize) + Send + Sync, join: Option<bool>) {
     if n <= 1 || thread_count() == 1 {
         (0..n).for_each(f);
         return;
@@ -66,7 +74,10 @@ pub fn share(n: usize, f: impl Fn(usize) + Send + Sync) {
     let threads = thread_count() + 1;
     let piece = (n / (threads * 8)).max(1);
     let next = std::sync::atomic::AtomicUsize::new(0);
+    // CPU time the workers got while the range lasted.
+    let cpu = std::sync::atomic::AtomicU64::new(0);
     let work = || {
+        let t0 = crate::platform::thread_cpu_ns();
         loop {
             let i = next.fetch_add(piece, std::sync::atomic::Ordering::Relaxed);
             if i >= n {
@@ -74,13 +85,57 @@ pub fn share(n: usize, f: impl Fn(usize) + Send + Sync) {
             }
             (i..(i + piece).min(n)).for_each(&f);
         }
+        let used = crate::platform::thread_cpu_ns().saturating_sub(t0);
+        cpu.fetch_add(used, std::sync::atomic::Ordering::Relaxed);
     };
+    let join = join.unwrap_or_else(|| CPU_SHARE.busy());
+    let start = std::time::Instant::now();
     p.in_place_scope(|s| {
         for _ in 0..thread_count() {
             s.spawn(|_| work());
         }
-        work();
+        if join {
+            work();
+        }
     });
+    CPU_SHARE.record(
+        cpu.into_inner(),
+        start.elapsed().as_nanos() as u64,
+        thread_count(),
+    );
+}
+
+/// What the last [`share`] call's workers got of the CPUs: the CPU time they used over the
+/// call's duration times the cores they could have had (the pool's threads, at most the
+/// CPUs), in thousandths. Well below 1000, other tasks took cores the pool wanted: the
+/// machine is busy and the next call's caller joins. Near 1000 the workers had their cores,
+/// whether the caller joined or not (three threads taking turns on two cores still get
+/// both cores), so an idle machine goes back to the pool's threads alone.
+pub struct CpuShare(std::sync::atomic::AtomicU32);
+
+/// Below this share (thousandths) the machine counts as busy.
+const BUSY_SHARE: u32 = 800;
+
+/// Calls shorter than this (ns) say little about the machine (thread start-up dominates).
+const SHARE_MIN_NS: u64 = 2_000_000;
+
+static CPU_SHARE: CpuShare = CpuShare(std::sync::atomic::AtomicU32::new(1000));
+
+impl CpuShare {
+    /// Whether the last measured call found the machine busy.
+    fn busy(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed) < BUSY_SHARE
+    }
+
+    /// Records a call: `cpu_ns` used by its workers over `wall_ns`, `threads` pool threads.
+    fn record(&self, cpu_ns: u64, wall_ns: u64, threads: usize) {
+        if wall_ns < SHARE_MIN_NS {
+            return;
+        }
+        let cores = threads.min(crate::platform::available_cpus()).max(1) as u64;
+        let share = (cpu_ns.saturating_mul(1000) / (wall_ns * cores)).min(1000) as u32;
+        self.0.store(share, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 /// Work handed to the pool by [`spawn`]; [`Job::wait`] gives its result.
@@ -221,8 +276,51 @@ mod job_tests {
         assert!(r.is_err());
     }
 
+    /// The CPU share: workers that had their cores (whether two or three took turns on
+    /// them) leave the machine idle, workers that got well under them make it busy; short
+    /// calls change nothing.
+    #[test]
+    fn cpu_share_tells_a_busy_machine() {
+        let share = CpuShare(std::sync::atomic::AtomicU32::new(1000));
+        let cores = 2.min(crate::platform::available_cpus()) as u64;
+        let wall = 10_000_000;
+        share.record(cores * wall, wall, 2);
+        assert!(!share.busy());
+        share.record(cores * wall / 2, wall, 2);
+        assert!(share.busy(), "half the cores: busy");
+        share.record(cores * wall, SHARE_MIN_NS - 1, 2);
+        assert!(share.busy(), "a short call changes nothing");
+        share.record(cores * wall * 95 / 100, wall, 2);
+        assert!(!share.busy());
+        share.record(cores * wall * 3 / 2, wall, 3);
+        assert!(
+            !share.busy(),
+            "more CPU time than cores (clock skew) is capped, idle"
+        );
+    }
+
+    /// Makes every pool thread busy until one `()` per thread is sent on the returned
+    /// channel.
+    fn block_pool() -> std::sync::mpsc::Sender<()> {
+        let (release, blocked) = std::sync::mpsc::channel::<()>();
+        let blocked = std::sync::Arc::new(std::sync::Mutex::new(blocked));
+        let (started, busy) = std::sync::mpsc::channel::<()>();
+        for _ in 0..thread_count() {
+            let (blocked, started) = (blocked.clone(), started.clone());
+            pool().spawn(move || {
+                let _ = started.send(());
+                // Each pool thread holds here until released (one at a time through the
+                // lock, the others wait for the lock: all busy).
+                let _ = blocked.lock().unwrap().recv();
+            });
+        }
+        // At least one pool thread is busy; with the others waiting on the lock, all are.
+        busy.recv().unwrap();
+        release
+    }
+
     /// `share` runs every index exactly once, from outside the pool and inside it; with
-    /// every pool thread busy, the calling thread does all the work itself (it returns once
+    /// every pool thread busy, a joining caller does all the work itself (it returns once
     /// the pool's threads have looked in).
     #[test]
     fn share_runs_every_index_once_and_the_caller_works() {
@@ -243,32 +341,38 @@ mod job_tests {
         if thread_count() == 1 {
             return;
         }
-        let (release, blocked) = std::sync::mpsc::channel::<()>();
-        let blocked = std::sync::Arc::new(std::sync::Mutex::new(blocked));
+        // Pool threads busy (spinning), the caller joining (as on a busy machine).
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let (started, busy) = std::sync::mpsc::channel::<()>();
         for _ in 0..thread_count() {
-            let (blocked, started) = (blocked.clone(), started.clone());
+            let (stop, started) = (stop.clone(), started.clone());
             pool().spawn(move || {
                 let _ = started.send(());
-                let _ = blocked.lock().unwrap().recv();
+                while !stop.load(Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
             });
         }
-        busy.recv().unwrap();
+        for _ in 0..thread_count() {
+            busy.recv().unwrap();
+        }
         let done = std::sync::Arc::new(AtomicUsize::new(0));
         let d = done.clone();
         let caller = std::thread::spawn(move || {
-            share(64, |_| {
-                d.fetch_add(1, Ordering::Relaxed);
-            })
+            share_with(
+                64,
+                |_| {
+                    d.fetch_add(1, Ordering::Relaxed);
+                },
+                Some(true),
+            )
         });
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while done.load(Ordering::Relaxed) < 64 && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
         let by_caller = done.load(Ordering::Relaxed);
-        for _ in 0..thread_count() {
-            let _ = release.send(());
-        }
+        stop.store(true, Ordering::Relaxed);
         caller.join().unwrap();
         assert_eq!(
             by_caller, 64,
@@ -281,20 +385,7 @@ mod job_tests {
     /// not wait for the pool).
     #[test]
     fn a_job_no_pool_thread_started_runs_where_it_is_waited_for() {
-        let (release, blocked) = std::sync::mpsc::channel::<()>();
-        let blocked = std::sync::Arc::new(std::sync::Mutex::new(blocked));
-        let (started, busy) = std::sync::mpsc::channel::<()>();
-        for _ in 0..thread_count() {
-            let (blocked, started) = (blocked.clone(), started.clone());
-            pool().spawn(move || {
-                let _ = started.send(());
-                // Each pool thread holds here until released (one at a time through the
-                // lock, the others wait for the lock: all busy).
-                let _ = blocked.lock().unwrap().recv();
-            });
-        }
-        // At least one pool thread is busy; with the others waiting on the lock, all are.
-        busy.recv().unwrap();
+        let release = block_pool();
         let job = spawn(move || std::thread::current().id());
         let (tx, rx) = std::sync::mpsc::channel();
         let waiter = std::thread::spawn(move || {

@@ -295,6 +295,17 @@ pub fn available_cpus() -> usize {
         .unwrap_or(1)
 }
 
+/// CPU time the calling thread has used, in nanoseconds (CLOCK_THREAD_CPUTIME_ID).
+pub fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the struct we pass.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
 /// (total, available) physical memory in bytes, from /proc/meminfo.
 pub fn memory_figures() -> (u64, u64) {
     let text = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
@@ -316,6 +327,23 @@ mod tests {
     use std::os::fd::AsFd;
     use std::sync::Arc;
     use std::sync::atomic::Ordering;
+
+    /// A thread's CPU clock advances while it computes and not while it sleeps.
+    #[test]
+    fn thread_cpu_time_counts_work_not_sleep() {
+        let t0 = thread_cpu_ns();
+        std::thread::sleep(Duration::from_millis(20));
+        let slept = thread_cpu_ns() - t0;
+        let t1 = thread_cpu_ns();
+        let start = std::time::Instant::now();
+        let mut x = 0u64;
+        while start.elapsed() < Duration::from_millis(20) {
+            x = std::hint::black_box(x.wrapping_add(1));
+        }
+        let worked = thread_cpu_ns() - t1;
+        assert!(slept < 5_000_000, "{slept} ns while asleep");
+        assert!(worked > 1_000_000, "{worked} ns while busy");
+    }
 
     #[test]
     fn memfd_has_size_and_seals() {
