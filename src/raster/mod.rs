@@ -125,6 +125,21 @@ pub struct Triangle {
     pub verts: [WinVertex; 3],
 }
 
+/// The quads of one row of a block (`Triangle::quad_row_avx`): each one's coverage (lane
+/// order) and weights.
+#[cfg(target_arch = "x86_64")]
+struct QuadRow {
+    mask: [u8; 4],
+    bary: [[[f32; 4]; 3]; 4],
+}
+
+/// Whether the CPU has AVX (asked once).
+#[cfg(target_arch = "x86_64")]
+fn has_avx() -> bool {
+    static AVX: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *AVX.get_or_init(|| std::arch::is_x86_feature_detected!("avx"))
+}
+
 /// What [`Triangle::walk`] yields: a quad, or a fully covered block of quads.
 #[derive(Clone, Copy, Debug)]
 pub enum Walk<'q> {
@@ -351,6 +366,10 @@ impl Triangle {
         // The edge steps of one pixel in x and y, exact in f64 where `small`.
         let step = |c: [i64; 3]| c.map(|v| (v * ONE) as f64);
         let steps = (step(self.a), step(self.b));
+        // With `small`, where the CPU has AVX, the quads of a block's row come from one
+        // evaluation of its 2 x 8 pixels (`quad_row_avx`: the same values and bits).
+        #[cfg(target_arch = "x86_64")]
+        let rows_avx = small && has_avx();
         let mut by = qy0;
         while by < r.y1 {
             let bh = BLOCK.min(r.y1 - by);
@@ -388,6 +407,29 @@ impl Triangle {
                     };
                     let mut y = by;
                     while y < by + bh {
+                        #[cfg(target_arch = "x86_64")]
+                        if rows_avx && !full {
+                            // SAFETY: `rows_avx` says the CPU has AVX.
+                            let row = unsafe {
+                                self.quad_row_avx((bx, y), bw, ey, steps, bound, inv_area)
+                            };
+                            for (q, &mask) in row.mask.iter().enumerate() {
+                                if mask != 0 {
+                                    f(Walk::Quad(&Quad {
+                                        x: bx + 2 * q as i32,
+                                        y,
+                                        mask,
+                                        bary: row.bary[q],
+                                        samples: std::array::from_fn(|k| mask >> k & 1),
+                                    }));
+                                }
+                            }
+                            for (e, d) in ey.iter_mut().zip(steps.1) {
+                                *e += 2.0 * d;
+                            }
+                            y += 2;
+                            continue;
+                        }
                         let mut ex = ey;
                         let mut x = bx;
                         while x < bx + bw {
@@ -455,6 +497,92 @@ impl Triangle {
             let min = e[i] + dx.min(0) + dy.min(0);
             min - self.bias[i] >= 0
         })
+    }
+
+    /// The quads of the row of a block at `(x, y)`, `w` pixels wide (up to 8: (w + 1) / 2
+    /// quads), with one sample where every edge value it meets is below 2^52 (`small` in
+    /// [`Triangle::walk`]): from the edge values `e0` at its first pixel, exact in f64, each
+    /// pixel's value is `e0 + k da (+ db)`, a product and a sum of integers whose results are
+    /// edge values of the region, hence exact: the values [`Triangle::quad_f64`] reaches by
+    /// additions, so the same coverage and, multiplied by `inv_area` and rounded to f32, the
+    /// same weights. Lanes past the region hold values nobody reads. Pixels outside `r` are
+    /// not covered.
+    ///
+    /// # Safety
+    /// The CPU has AVX.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx")]
+    unsafe fn quad_row_avx(
+        &self,
+        (x, y): (i32, i32),
+        w: i32,
+        e0: [f64; 3],
+        (da, db): ([f64; 3], [f64; 3]),
+        r: Rect,
+        inv_area: f64,
+    ) -> QuadRow {
+        use std::arch::x86_64::*;
+        let mut row = QuadRow {
+            mask: [0; 4],
+            bary: [[[0.0; 4]; 3]; 4],
+        };
+        let quads = ((w + 1) / 2).clamp(0, 4) as usize;
+        // Pixel columns k (0..8) inside `r`, and the two pixel rows.
+        let lo = (r.x0 - x).clamp(0, 8) as u32;
+        let hi = (r.x1 - x).clamp(0, 2 * quads as i32) as u32;
+        let cols = ((1u32 << hi) - 1) & !((1u32 << lo) - 1);
+        let row0 = if y >= r.y0 && y < r.y1 { cols } else { 0 };
+        let row1 = if y + 1 >= r.y0 && y + 1 < r.y1 {
+            cols
+        } else {
+            0
+        };
+        // (m0, m1): the pixels of rows y and y + 1 inside every edge so far.
+        let (mut m0, mut m1) = (row0, row1);
+        let ks = (
+            _mm256_set_pd(3.0, 2.0, 1.0, 0.0),
+            _mm256_set_pd(7.0, 6.0, 5.0, 4.0),
+        );
+        let mut v = [[_mm256_setzero_pd(); 4]; 3];
+        for i in 0..3 {
+            let d = _mm256_set1_pd(da[i]);
+            let (s0, s1) = (_mm256_set1_pd(e0[i]), _mm256_set1_pd(e0[i] + db[i]));
+            let (a, b) = (_mm256_mul_pd(ks.0, d), _mm256_mul_pd(ks.1, d));
+            v[i] = [
+                _mm256_add_pd(s0, a),
+                _mm256_add_pd(s0, b),
+                _mm256_add_pd(s1, a),
+                _mm256_add_pd(s1, b),
+            ];
+            // Inside: e - bias >= 0; exact integers, so its sign bit is clear (e = bias
+            // gives +0).
+            let bias = _mm256_set1_pd(self.bias[i] as f64);
+            let out = |e| _mm256_movemask_pd(_mm256_sub_pd(e, bias)) as u32;
+            m0 &= !(out(v[i][0]) | out(v[i][1]) << 4);
+            m1 &= !(out(v[i][2]) | out(v[i][3]) << 4);
+        }
+        if m0 | m1 == 0 {
+            return row;
+        }
+        let inv = _mm256_set1_pd(inv_area);
+        for (i, v) in v.iter().enumerate() {
+            let f = v.map(|e| _mm256_cvtpd_ps(_mm256_mul_pd(e, inv)));
+            // Quad q: lanes 2q, 2q + 1 of both rows (lane order dy * 2 + dx).
+            let quad = [
+                _mm_shuffle_ps::<0x44>(f[0], f[2]),
+                _mm_shuffle_ps::<0xee>(f[0], f[2]),
+                _mm_shuffle_ps::<0x44>(f[1], f[3]),
+                _mm_shuffle_ps::<0xee>(f[1], f[3]),
+            ];
+            for (q, w) in quad.into_iter().enumerate() {
+                // SAFETY: an unaligned store into the weights' array of four f32.
+                unsafe { _mm_storeu_ps(row.bary[q][i].as_mut_ptr(), w) };
+            }
+        }
+        for q in 0..quads {
+            row.mask[q] = ((m0 >> (2 * q) & 3) | (m1 >> (2 * q) & 3) << 2) as u8;
+        }
+        row
     }
 
     /// [`Triangle::quad`] with one sample where every edge value the quad meets is below

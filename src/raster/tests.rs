@@ -458,6 +458,74 @@ fn quads_by_additions_match_the_exact_evaluation() {
     assert!(compared > 10_000, "{compared} quads compared");
 }
 
+/// A block row's quads from one AVX evaluation (`quad_row_avx`, what `walk` uses where the
+/// CPU has AVX) give the coverage and weight bits of the exact per-quad evaluation, for rows
+/// of every width from 1 to 8 pixels, across `r`'s edges included.
+#[cfg(target_arch = "x86_64")]
+#[test]
+fn quad_rows_match_the_exact_evaluation() {
+    if !super::has_avx() {
+        eprintln!("no AVX here: nothing to compare");
+        return;
+    }
+    let mut rng = Rng(13);
+    let mut compared = 0;
+    for round in 0..3000 {
+        let span = [12.0, 40.0, 3000.0][round % 3];
+        let (cx, cy) = (rng.f(-200.0, 200.0), rng.f(-200.0, 200.0));
+        let p = |r: &mut Rng| v(cx + r.f(-span, span), cy + r.f(-span, span));
+        let verts = [p(&mut rng), p(&mut rng), p(&mut rng)];
+        let area = Rect {
+            x0: -300,
+            y0: -300,
+            x1: 300,
+            y1: 300,
+        };
+        let Some(t) = Triangle::new(verts, Cull::None, true, area) else {
+            continue;
+        };
+        let r = t.bbox.intersect(area);
+        if r.is_empty() {
+            continue;
+        }
+        let inv = 1.0 / t.area as f64;
+        let step = |c: [i64; 3]| c.map(|v| (v * ONE) as f64);
+        let steps = (step(t.a), step(t.b));
+        for _ in 0..16 {
+            let x = (r.x0 + rng.below((r.x1 - r.x0) as u64 + 2) as i32 - 1) & !1;
+            let y = (r.y0 + rng.below((r.y1 - r.y0) as u64 + 2) as i32 - 1) & !1;
+            let w = 1 + rng.below(8) as i32;
+            // (walk's precondition: every edge value of the row below 2^52.)
+            let small = [(x, y), (x + 8, y), (x, y + 2), (x + 8, y + 2)]
+                .iter()
+                .all(|&(x, y)| t.edges_at(x, y).iter().all(|e| e.unsigned_abs() < 1 << 52));
+            if !small {
+                continue;
+            }
+            let e0 = t.edges_at(x, y).map(|v| v as f64);
+            // SAFETY: the CPU has AVX (checked above).
+            let row = unsafe { t.quad_row_avx((x, y), w, e0, steps, r, inv) };
+            for q in 0..4 {
+                let qx = x + 2 * q as i32;
+                let mut exact = None;
+                if q < ((w + 1) / 2) as usize {
+                    t.quad(qx, y, r, inv, 1, &mut |e: &Quad| exact = Some(*e));
+                }
+                match exact {
+                    None => assert_eq!(row.mask[q], 0, "round {round} quad {q} at ({qx}, {y})"),
+                    Some(e) => {
+                        assert_eq!(e.mask, row.mask[q], "round {round} at ({qx}, {y})");
+                        let bits = |b: [[f32; 4]; 3]| b.map(|w| w.map(f32::to_bits));
+                        assert_eq!(bits(e.bary), bits(row.bary[q]), "round {round} ({qx}, {y})");
+                        compared += 1;
+                    }
+                }
+            }
+        }
+    }
+    assert!(compared > 10_000, "{compared} quads compared");
+}
+
 /// Whole-triangle walks (`quads_with`: fully covered 8x8 blocks taken without per-pixel
 /// tests, with or without weights; `walk` with a taker of whole blocks, whose every quad must
 /// be fully covered) give the quads, coverage and weights of the exact per-quad evaluation,
