@@ -407,6 +407,30 @@ fn jittered_mesh(
     tris
 }
 
+/// A random triangle of about `span` pixels near the origin, with the part of its box
+/// inside a 600 x 600 area around it (None when culled, degenerate or outside).
+fn random_triangle(rng: &mut Rng, span: f32) -> Option<(Triangle, Rect)> {
+    let (cx, cy) = (rng.f(-200.0, 200.0), rng.f(-200.0, 200.0));
+    let p = |r: &mut Rng| v(cx + r.f(-span, span), cy + r.f(-span, span));
+    let verts = [p(rng), p(rng), p(rng)];
+    let area = Rect {
+        x0: -300,
+        y0: -300,
+        x1: 300,
+        y1: 300,
+    };
+    let t = Triangle::new(verts, Cull::None, true, area)?;
+    let r = t.bbox.intersect(area);
+    (!r.is_empty()).then_some((t, r))
+}
+
+/// A random quad position (even corner) in `r` or just around it.
+fn random_quad(rng: &mut Rng, r: Rect) -> (i32, i32) {
+    let x = (r.x0 + rng.below((r.x1 - r.x0) as u64 + 2) as i32 - 1) & !1;
+    let y = (r.y0 + rng.below((r.y1 - r.y0) as u64 + 2) as i32 - 1) & !1;
+    (x, y)
+}
+
 /// A quad's pixels by f64 additions (`quad_f64`) give the coverage and barycentric weights
 /// of the exact integer evaluation (`quad`), for random triangles small and large (up to the
 /// guard band), at random quads in and around them.
@@ -415,27 +439,12 @@ fn quads_by_additions_match_the_exact_evaluation() {
     let mut rng = Rng(11);
     let mut compared = 0;
     for round in 0..3000 {
-        let span = [40.0, 3000.0, 9.0e5][round % 3];
-        let (cx, cy) = (rng.f(-200.0, 200.0), rng.f(-200.0, 200.0));
-        let p = |r: &mut Rng| v(cx + r.f(-span, span), cy + r.f(-span, span));
-        let verts = [p(&mut rng), p(&mut rng), p(&mut rng)];
-        let area = Rect {
-            x0: -300,
-            y0: -300,
-            x1: 300,
-            y1: 300,
-        };
-        let Some(t) = Triangle::new(verts, Cull::None, true, area) else {
+        let Some((t, r)) = random_triangle(&mut rng, [40.0, 3000.0, 9.0e5][round % 3]) else {
             continue;
         };
-        let r = t.bbox.intersect(area);
-        if r.is_empty() {
-            continue;
-        }
         let inv = 1.0 / t.area as f64;
         for _ in 0..16 {
-            let x = (r.x0 + rng.below((r.x1 - r.x0) as u64 + 2) as i32 - 1) & !1;
-            let y = (r.y0 + rng.below((r.y1 - r.y0) as u64 + 2) as i32 - 1) & !1;
+            let (x, y) = random_quad(&mut rng, r);
             let mut exact = None;
             t.quad(x, y, r, inv, 1, &mut |q: &Quad| exact = Some(*q));
             let mut added = None;
@@ -471,29 +480,14 @@ fn quad_rows_match_the_exact_evaluation() {
     let mut rng = Rng(13);
     let mut compared = 0;
     for round in 0..3000 {
-        let span = [12.0, 40.0, 3000.0][round % 3];
-        let (cx, cy) = (rng.f(-200.0, 200.0), rng.f(-200.0, 200.0));
-        let p = |r: &mut Rng| v(cx + r.f(-span, span), cy + r.f(-span, span));
-        let verts = [p(&mut rng), p(&mut rng), p(&mut rng)];
-        let area = Rect {
-            x0: -300,
-            y0: -300,
-            x1: 300,
-            y1: 300,
-        };
-        let Some(t) = Triangle::new(verts, Cull::None, true, area) else {
+        let Some((t, r)) = random_triangle(&mut rng, [12.0, 40.0, 3000.0][round % 3]) else {
             continue;
         };
-        let r = t.bbox.intersect(area);
-        if r.is_empty() {
-            continue;
-        }
         let inv = 1.0 / t.area as f64;
         let step = |c: [i64; 3]| c.map(|v| (v * ONE) as f64);
         let steps = (step(t.a), step(t.b));
         for _ in 0..16 {
-            let x = (r.x0 + rng.below((r.x1 - r.x0) as u64 + 2) as i32 - 1) & !1;
-            let y = (r.y0 + rng.below((r.y1 - r.y0) as u64 + 2) as i32 - 1) & !1;
+            let (x, y) = random_quad(&mut rng, r);
             let w = 1 + rng.below(8) as i32;
             // (walk's precondition: every edge value of the row below 2^52.)
             let small = [(x, y), (x + 8, y), (x, y + 2), (x + 8, y + 2)]

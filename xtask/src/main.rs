@@ -56,6 +56,12 @@ fn build_icd(release: bool) -> Result {
     run(&mut c)
 }
 
+/// The release ICD and the release binary `bin` of softvk-tests.
+fn build_release(bin: &str) -> Result {
+    build_icd(true)?;
+    run(cargo().args(["build", "--release", "-p", "softvk-tests", "--bin", bin]))
+}
+
 fn manifest(release: bool) -> PathBuf {
     root().join(if release {
         "json/softvk_dev_release.json"
@@ -215,15 +221,7 @@ fn task_ci() -> Result {
 }
 
 fn task_bench(args: &[String]) -> Result {
-    build_icd(true)?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "softvk-tests",
-        "--bin",
-        "softvk-bench",
-    ]))?;
+    build_release("softvk-bench")?;
     let mut c = Command::new(root().join("target/release/softvk-bench"));
     c.args(args);
     c.env("SOFTVK_BENCH_SOFTVK_MANIFEST", manifest(true));
@@ -252,15 +250,7 @@ fn task_instructions(args: &[String]) -> Result {
     if !["scene", "fill", "draws"].contains(&row) {
         return Err(format!("unknown row {row}: scene, fill or draws"));
     }
-    build_icd(true)?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "softvk-tests",
-        "--bin",
-        "softvk-bench",
-    ]))?;
+    build_release("softvk-bench")?;
     let mut drivers = vec![("softvk", manifest(true))];
     if let Some(l) = LAVAPIPE.iter().map(PathBuf::from).find(|p| p.exists()) {
         drivers.push(("lavapipe", l));
@@ -332,15 +322,7 @@ fn task_instructions(args: &[String]) -> Result {
 }
 
 fn task_share(args: &[String]) -> Result {
-    build_icd(true)?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "softvk-tests",
-        "--bin",
-        "softvk-share",
-    ]))?;
+    build_release("softvk-share")?;
     let mut c = Command::new(root().join("target/release/softvk-share"));
     c.args(args);
     softvk_env(&mut c, true);
@@ -348,15 +330,7 @@ fn task_share(args: &[String]) -> Result {
 }
 
 fn task_demo(args: &[String]) -> Result {
-    build_icd(true)?;
-    run(cargo().args([
-        "build",
-        "--release",
-        "-p",
-        "softvk-tests",
-        "--bin",
-        "softvk-demo",
-    ]))?;
+    build_release("softvk-demo")?;
     let mut c = Command::new(root().join("target/release/softvk-demo"));
     c.args(args);
     softvk_env(&mut c, true);
