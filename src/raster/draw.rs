@@ -1215,6 +1215,10 @@ struct QuadSteps<'s, 'a, 't> {
     /// The shader interpolates inputs at other places (InterpolateAt*): its quads' weights
     /// and centroid offsets are written.
     interp: bool,
+    /// One sample, one invocation per pixel, no InterpolateAt* and no FragCoord, sample or
+    /// PointCoord input read: a quad's rows are its depth (where needed) and its varying
+    /// inputs at the pixel centers ([`QuadSteps::fill_simple`]).
+    simple: bool,
 }
 
 impl QuadSteps<'_, '_, '_> {
@@ -1247,6 +1251,9 @@ impl QuadSteps<'_, '_, '_> {
         rows: &mut [[u32; 4]],
         early_passed: &mut u64,
     ) -> u8 {
+        if self.simple && sample.is_none() {
+            return self.fill_simple(p, tri, quad, rows, early_passed);
+        }
         let v = &p.tri.verts;
         // Where the inputs are evaluated: the pixel centers, or the shaded sample.
         let (ox, oy) = match sample {
@@ -1396,6 +1403,52 @@ impl QuadSteps<'_, '_, '_> {
                 let (x, y) = (x0 + (l & 1) as f32, y0 + (l >> 1) as f32);
                 rows[pc][l] = ((x - px) / size + 0.5).to_bits();
                 rows[pc + 1][l] = ((y - py) / size + 0.5).to_bits();
+            }
+        }
+        mask
+    }
+
+    /// [`QuadSteps::fill`] where `simple` holds and the quad is shaded at its pixel centers:
+    /// the same rows from the same arithmetic, without the cases that cannot arise.
+    #[inline(always)]
+    fn fill_simple(
+        &self,
+        p: &Prim,
+        tri: &TriInputs,
+        quad: &Quad,
+        rows: &mut [[u32; 4]],
+        early_passed: &mut u64,
+    ) -> u8 {
+        let v = &p.tri.verts;
+        // (Read only where slopes or depth need them: a quad from a fully covered block may
+        // come without weights.)
+        let b: [F4; 3] = quad.bary.map(F4::new);
+        if self.need_z {
+            let c = v.map(|v| F4::splat(v.z));
+            let z = b[0] * c[0] + b[1] * c[1] + b[2] * c[2];
+            z.store(&mut rows[IO_IN_FRAG_COORD as usize + 2]);
+        }
+        let mask = if self.early {
+            let m = self.early_tests(p, quad, rows, early_passed);
+            if m == 0 {
+                return 0;
+            }
+            m
+        } else {
+            quad.mask
+        };
+        if !tri.slopes.is_empty() {
+            let pw = if tri.plain {
+                b
+            } else {
+                let winv = v.map(|v| F4::splat(v.w_inv));
+                let q = [b[0] * winv[0], b[1] * winv[1], b[2] * winv[2]];
+                let sum = q[0] + q[1] + q[2];
+                std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
+            };
+            for &(row, a0, d1, d2, noperspective, _) in &tri.slopes {
+                let w = if noperspective { &b } else { &pw };
+                (a0 + w[1] * d1 + w[2] * d2).store(&mut rows[row]);
             }
         }
         mask
@@ -1693,6 +1746,12 @@ fn shade(
         early,
         depth_only,
         interp: planes.is_some(),
+        simple: state.samples <= 1
+            && !per_sample
+            && planes.is_none()
+            && !reads(StageBuiltins::FRAG_COORD)
+            && !reads(StageBuiltins::SAMPLE)
+            && !reads(StageBuiltins::POINT_COORD),
     };
     // Writes lane l's outputs to color attachment c at sample (x, y, s).
     let write_lane = |c: usize, rows: &[[u32; 4]], l: usize, at: (i32, i32, u32)| {
