@@ -1291,14 +1291,8 @@ impl QuadSteps<'_, '_, '_> {
             dot(v.map(|v| v.z)).store(&mut rows[fc + 2]);
         }
         // Early tests first: a quad they reject needs nothing else.
-        let mask = if self.early {
-            let m = self.early_tests(p, quad, rows, early_passed);
-            if m == 0 {
-                return 0;
-            }
-            m
-        } else {
-            quad.mask
+        let Some(mask) = self.early_mask(p, quad, rows, early_passed) else {
+            return 0;
         };
         if !tri.slopes.is_empty() {
             // Perspective-correct weights: b_i / w_i, normalized (the plain weights where the
@@ -1428,14 +1422,9 @@ impl QuadSteps<'_, '_, '_> {
             let z = b[0] * c[0] + b[1] * c[1] + b[2] * c[2];
             z.store(&mut rows[IO_IN_FRAG_COORD as usize + 2]);
         }
-        let mask = if self.early {
-            let m = self.early_tests(p, quad, rows, early_passed);
-            if m == 0 {
-                return 0;
-            }
-            m
-        } else {
-            quad.mask
+        // Early tests first: a quad they reject needs nothing else.
+        let Some(mask) = self.early_mask(p, quad, rows, early_passed) else {
+            return 0;
         };
         if !tri.slopes.is_empty() {
             let pw = if tri.plain {
@@ -1452,6 +1441,23 @@ impl QuadSteps<'_, '_, '_> {
             }
         }
         mask
+    }
+
+    /// The lanes of `quad` to shade: its covered ones, or with early tests those that pass
+    /// them (None: none does).
+    #[inline(always)]
+    fn early_mask(
+        &self,
+        p: &Prim,
+        quad: &Quad,
+        rows: &[[u32; 4]],
+        early_passed: &mut u64,
+    ) -> Option<u8> {
+        if !self.early {
+            return Some(quad.mask);
+        }
+        let m = self.early_tests(p, quad, rows, early_passed);
+        (m != 0).then_some(m)
     }
 
     /// The early depth (and stencil) tests of a quad whose depth row is written: its lanes
