@@ -1199,6 +1199,20 @@ struct TriInputs {
     centroid: bool,
 }
 
+/// Perspective-correct weights from the screen-space weights `b` of a primitive with
+/// vertices `v`: b_i / w_i, normalized (the plain weights where the sum is zero or not
+/// finite); with one w for all three vertices (`plain`: 2D, orthographic) the plain weights.
+#[inline(always)]
+fn perspective_weights(plain: bool, v: &[WinVertex; 3], b: &[F4; 3]) -> [F4; 3] {
+    if plain {
+        return *b;
+    }
+    let winv = v.map(|v| F4::splat(v.w_inv));
+    let q = [b[0] * winv[0], b[1] * winv[1], b[2] * winv[2]];
+    let sum = q[0] + q[1] + q[2];
+    std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
+}
+
 /// What the per-quad steps of [`shade`] read: the draw's state and what it decided once for
 /// the draw (plain functions, inlined into the quad loop, not closures called per quad).
 struct QuadSteps<'s, 'a, 't> {
@@ -1295,19 +1309,7 @@ impl QuadSteps<'_, '_, '_> {
             return 0;
         };
         if !tri.slopes.is_empty() {
-            // Perspective-correct weights: b_i / w_i, normalized (the plain weights where the
-            // sum is zero or not finite). With one w for all three vertices (2D, orthographic
-            // projections) they are the plain weights.
-            let perspective = |b: &[F4; 3]| -> [F4; 3] {
-                if tri.plain {
-                    *b
-                } else {
-                    let winv = v.map(|v| F4::splat(v.w_inv));
-                    let q = [b[0] * winv[0], b[1] * winv[1], b[2] * winv[2]];
-                    let sum = q[0] + q[1] + q[2];
-                    std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
-                }
-            };
+            let perspective = |b: &[F4; 3]| perspective_weights(tri.plain, v, b);
             let pw = perspective(&b);
             // Centroid inputs: where several samples are shaded by one invocation and a pixel
             // is partly covered, at its first covered sample (inside the primitive and the
@@ -1427,14 +1429,7 @@ impl QuadSteps<'_, '_, '_> {
             return 0;
         };
         if !tri.slopes.is_empty() {
-            let pw = if tri.plain {
-                b
-            } else {
-                let winv = v.map(|v| F4::splat(v.w_inv));
-                let q = [b[0] * winv[0], b[1] * winv[1], b[2] * winv[2]];
-                let sum = q[0] + q[1] + q[2];
-                std::array::from_fn(|i| (q[i] / sum).where_nonzero_finite(sum, b[i]))
-            };
+            let pw = perspective_weights(tri.plain, v, &b);
             for &(row, a0, d1, d2, noperspective, _) in &tri.slopes {
                 let w = if noperspective { &b } else { &pw };
                 (a0 + w[1] * d1 + w[2] * d2).store(&mut rows[row]);

@@ -229,96 +229,19 @@ fn task_bench(args: &[String]) -> Result {
     run(&mut c)
 }
 
-/// Lavapipe's manifest, where Debian installs it.
-const LAVAPIPE: [&str; 2] = [
-    "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json",
-    "/usr/share/vulkan/icd.d/lvp_icd.json",
-];
-
-/// The instructions one frame of a graphics row of `softvk-bench` executes on one thread,
-/// softvk and lavapipe: the bench's child runs under valgrind (cachegrind without cache
-/// simulation) with 1 and with 3 timed frames of the row, and half the difference of the
-/// totals is one frame (set-up, compilation and the other rows, run once either way, cancel).
-/// Wall-clock time on a busy two-core VM moves by tens of percent between runs; these counts
-/// do not, so a change's effect on the work shows even where the clock cannot tell.
+/// Instructions per frame of a graphics row on one thread, softvk and lavapipe
+/// (`softvk-bench --instructions ROW`, under valgrind).
 fn task_instructions(args: &[String]) -> Result {
     let row = args
         .iter()
         .position(|a| a == "--row")
         .and_then(|i| args.get(i + 1))
         .map_or("scene", String::as_str);
-    if !["scene", "fill", "draws"].contains(&row) {
-        return Err(format!("unknown row {row}: scene, fill or draws"));
-    }
     build_release("softvk-bench")?;
-    let mut drivers = vec![("softvk", manifest(true))];
-    if let Some(l) = LAVAPIPE.iter().map(PathBuf::from).find(|p| p.exists()) {
-        drivers.push(("lavapipe", l));
-    } else {
-        eprintln!("xtask: lavapipe is not installed (mesa-vulkan-drivers): softvk alone");
-    }
-    let mut per_frame = Vec::new();
-    for (name, json) in &drivers {
-        // The two runs side by side (two cores).
-        let runs: Vec<_> = [1, 3]
-            .iter()
-            .map(|frames| {
-                Command::new("valgrind")
-                    .args([
-                        "--tool=cachegrind",
-                        "--cache-sim=no",
-                        "--cachegrind-out-file=/dev/null",
-                        "--smc-check=all-non-file",
-                    ])
-                    .arg(root().join("target/release/softvk-bench"))
-                    .arg("--child")
-                    .env("VK_DRIVER_FILES", json)
-                    .env_remove("VK_ICD_FILENAMES")
-                    .env("NODEVICE_SELECT", "1")
-                    .env("MESA_SHADER_CACHE_DISABLE", "true")
-                    .env("SOFTVK_THREADS", "1")
-                    .env("LP_NUM_THREADS", "0")
-                    .env("SOFTVK_BENCH_ONLY", "graphics")
-                    .env("SOFTVK_BENCH_ROW", row)
-                    .env("SOFTVK_BENCH_RUNS", frames.to_string())
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .map_err(|e| format!("cannot run valgrind (apt-get install valgrind): {e}"))
-            })
-            .collect::<Result<_>>()?;
-        let mut totals = Vec::new();
-        for child in runs {
-            let out = child
-                .wait_with_output()
-                .map_err(|e| format!("valgrind: {e}"))?;
-            let log = String::from_utf8_lossy(&out.stderr);
-            let refs = log
-                .lines()
-                .filter_map(|l| l.split_once("== ").map(|(_, rest)| rest.trim_start()))
-                .find(|l| l.starts_with('I') && l.contains("refs:"))
-                .and_then(|l| l.split_once("refs:"))
-                .map(|(_, n)| n.trim().replace(',', ""))
-                .and_then(|n| n.parse::<u64>().ok());
-            match (out.status.success(), refs) {
-                (true, Some(n)) => totals.push(n),
-                _ => return Err(format!("{name} under valgrind failed:\n{log}")),
-            }
-        }
-        let frame = totals[1].saturating_sub(totals[0]) / 2;
-        println!(
-            "{name:<9} {row} {:>9.1} M instructions per frame",
-            frame as f64 / 1e6
-        );
-        per_frame.push(frame);
-    }
-    if let [s, l] = per_frame[..] {
-        println!(
-            "ratio (lavapipe / softvk) {:.2}  (instructions, not time: SIMD width and IPC differ)",
-            l as f64 / s as f64
-        );
-    }
-    Ok(())
+    let mut c = Command::new(root().join("target/release/softvk-bench"));
+    c.args(["--instructions", row]);
+    c.env("SOFTVK_BENCH_SOFTVK_MANIFEST", manifest(true));
+    run(&mut c)
 }
 
 fn task_share(args: &[String]) -> Result {

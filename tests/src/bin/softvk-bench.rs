@@ -30,6 +30,10 @@
 //! throughput rows are left out there: under load they only measure the benchmark's share of
 //! the CPUs.
 //!
+//! `--instructions scene|fill|draws` (`cargo xtask instructions`) counts one frame of a
+//! graphics row's instructions on one thread under valgrind, both drivers
+//! (`instructions_report`).
+//!
 //! Switches for a child run by hand (`--child`, one driver): `SOFTVK_BENCH_ONLY=graphics`
 //! (one group), `SOFTVK_BENCH_ROW=scene|fill|draws` (that graphics row repeated),
 //! `SOFTVK_BENCH_REPEAT=n` (n more untimed frames, for profiling), `SOFTVK_BENCH_RUNS=n`
@@ -1325,20 +1329,96 @@ fn ipc_report(rounds: usize, softvk: &str) {
     );
 }
 
+/// The instructions one frame of graphics row `row` executes on one thread, per driver: a
+/// child runs under valgrind (cachegrind without cache simulation) with 1 and with 3 timed
+/// frames of the row, and half the difference of the totals is one frame (set-up,
+/// compilation and the other rows, run once either way, cancel). Wall-clock time on a busy
+/// two-core VM moves by tens of percent between runs; these counts do not, so a change's
+/// effect on the work shows where the clock cannot tell (`cargo xtask instructions`).
+fn instructions_report(row: &str, drivers: &[(&str, &str)]) {
+    assert!(
+        ["scene", "fill", "draws"].contains(&row),
+        "unknown row {row}: scene, fill or draws"
+    );
+    let mut per_frame = Vec::new();
+    for &(name, manifest) in drivers {
+        // The two runs side by side (two cores).
+        let runs: Vec<_> = [1, 3]
+            .iter()
+            .map(|frames| {
+                let mut c = Command::new("valgrind");
+                c.args([
+                    "--tool=cachegrind",
+                    "--cache-sim=no",
+                    "--cachegrind-out-file=/dev/null",
+                    "--smc-check=all-non-file",
+                ])
+                .arg(std::env::current_exe().unwrap())
+                .arg("--child");
+                child_env(&mut c, manifest)
+                    .env("SOFTVK_THREADS", "1")
+                    .env("LP_NUM_THREADS", "0")
+                    .env("SOFTVK_BENCH_ONLY", "graphics")
+                    .env("SOFTVK_BENCH_ROW", row)
+                    .env("SOFTVK_BENCH_RUNS", frames.to_string())
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("valgrind runs (apt-get install valgrind)")
+            })
+            .collect();
+        let totals: Vec<u64> = runs
+            .into_iter()
+            .map(|child| {
+                let out = child.wait_with_output().expect("valgrind ends");
+                let log = String::from_utf8_lossy(&out.stderr);
+                let refs = log
+                    .lines()
+                    .filter_map(|l| l.split_once("== ").map(|(_, rest)| rest.trim_start()))
+                    .find(|l| l.starts_with('I') && l.contains("refs:"))
+                    .and_then(|l| l.split_once("refs:"))
+                    .and_then(|(_, n)| n.trim().replace(',', "").parse().ok());
+                match (out.status.success(), refs) {
+                    (true, Some(n)) => n,
+                    _ => panic!("{name} under valgrind failed:\n{log}"),
+                }
+            })
+            .collect();
+        let frame = totals[1].saturating_sub(totals[0]) / 2;
+        println!(
+            "{name:<9} {row} {:>9.1} M instructions per frame",
+            frame as f64 / 1e6
+        );
+        per_frame.push(frame);
+    }
+    if let [s, l] = per_frame[..] {
+        println!(
+            "ratio (lavapipe / softvk) {:.2}  (instructions, not time: SIMD width and IPC differ)",
+            l as f64 / s as f64
+        );
+    }
+}
+
 fn run_child(manifest: &str) -> BTreeMap<String, String> {
     run_child_with(manifest, "--child")
 }
 
-fn run_child_with(manifest: &str, role: &str) -> BTreeMap<String, String> {
-    let out = Command::new(std::env::current_exe().unwrap())
-        .arg(role)
-        .env("VK_DRIVER_FILES", manifest)
+/// A child's environment: `manifest` its only driver; lavapipe compiles every pipeline, as
+/// softvk does (no shader disk cache hits).
+fn child_env<'c>(c: &'c mut Command, manifest: &str) -> &'c mut Command {
+    c.env("VK_DRIVER_FILES", manifest)
         .env_remove("VK_ICD_FILENAMES")
         .env("NODEVICE_SELECT", "1")
-        // lavapipe compiles every pipeline, as softvk does (no shader disk cache hits).
         .env("MESA_SHADER_CACHE_DISABLE", "true")
-        .output()
-        .expect("child runs");
+}
+
+fn run_child_with(manifest: &str, role: &str) -> BTreeMap<String, String> {
+    let out = child_env(
+        Command::new(std::env::current_exe().unwrap()).arg(role),
+        manifest,
+    )
+    .output()
+    .expect("child runs");
     if !out.status.success() {
         panic!(
             "benchmark child for {manifest} failed: {}\n{}",
@@ -1395,6 +1475,13 @@ fn main() {
         .find(|p| std::path::Path::new(p).exists())
         .expect("lavapipe is not installed: apt-get install mesa-vulkan-drivers");
     let drivers = [("softvk", softvk.as_str()), ("lavapipe", *lavapipe)];
+    if let Some(row) = std::env::args()
+        .skip_while(|a| a != "--instructions")
+        .nth(1)
+    {
+        instructions_report(&row, &drivers);
+        return;
+    }
     if std::env::args().any(|a| a == "--load") {
         load_report(rounds, &drivers);
         return;
