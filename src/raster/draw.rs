@@ -659,6 +659,15 @@ pub fn setup<V: VertexSource + ?Sized>(
     let points = per == 1;
     // Vertices first..first + n into their places in `recs` (stride floats each), `flats`
     // (nflat each) and `sizes` (one each for points).
+    // The output rows `take` below reads.
+    let mut reads = crate::shader::IoRows::default();
+    let out = IO_OUT_LOCATIONS;
+    (0..4).for_each(|c| reads.insert(IO_OUT_POSITION + c));
+    varying(fs).for_each(|(row, ..)| reads.insert(out + row as u32));
+    flat(fs).for_each(|row| reads.insert(out + row as u32));
+    if per == 1 {
+        reads.insert(IO_OUT_POINT_SIZE);
+    }
     let shade_vertices =
         |first: usize, n: usize, (recs, flats, sizes): (&mut [f32], &mut [u32], &mut [f32])| {
             vs.run_with(
@@ -667,6 +676,7 @@ pub fn setup<V: VertexSource + ?Sized>(
                 n,
                 state.view_index,
                 state.draw_params,
+                reads,
                 |k, l, rows| vertices.fill(first + k, l, rows),
                 |k, l, rows| {
                     let rec = &mut recs[k * stride..(k + 1) * stride];

@@ -27,7 +27,7 @@
 //! Data crafted on purpose to pass those checks is code the application chose to run in its own
 //! process.
 
-use super::lower::{self, Interp, Jit, StageBuiltins, uniformity::LANES};
+use super::lower::{self, Interp, IoRows, Jit, StageBuiltins, uniformity::LANES};
 use super::runtime::IO_LOCATIONS;
 use super::{ComputeKernel, FragmentKernel, PipelineInterface, ShaderError, VertexKernel};
 use cranelift_codegen::Context;
@@ -39,7 +39,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 /// Version of the encoding below; part of [`compiler_identity`]. 2: the stage section.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 /// At most this many functions per kernel (today: the entry and the fuel trampoline).
 const MAX_FUNCS: usize = 16;
 /// At most this many bytes of machine code per function.
@@ -401,6 +401,9 @@ impl KernelBinary {
                 for &row in &st.planes {
                     w.u32(row);
                 }
+                for &word in &st.builtins.rows.0 {
+                    w.u64(word);
+                }
             }
         }
     }
@@ -496,6 +499,10 @@ impl KernelBinary {
                 for _ in 0..n {
                     planes.push(r.u32()?);
                 }
+                let mut rows = IoRows::default();
+                for word in &mut rows.0 {
+                    *word = r.u64()?;
+                }
                 Some(StageInfo {
                     model: if m == 1 {
                         StageModel::Vertex
@@ -509,6 +516,7 @@ impl KernelBinary {
                         writes_sample_mask: flags & 2 != 0,
                         per_sample: flags & 4 != 0,
                         reads,
+                        rows,
                     },
                     early_fragment_tests: flags & 8 != 0,
                     pure: flags & 16 != 0,
@@ -598,7 +606,11 @@ impl KernelBinary {
             if st.model == StageModel::Vertex
                 && (!st.inputs.is_empty()
                     || !st.planes.is_empty()
-                    || st.builtins != StageBuiltins::default()
+                    || st.builtins
+                        != (StageBuiltins {
+                            rows: st.builtins.rows,
+                            ..StageBuiltins::default()
+                        })
                     || st.early_fragment_tests
                     || st.lanes_alone)
             {
@@ -728,6 +740,7 @@ impl VertexKernel {
         Ok(VertexKernel {
             kernel: ComputeKernel::link_binary(b, iface)?,
             pure: st.pure,
+            rows: st.builtins.rows,
         })
     }
 }
@@ -1026,6 +1039,9 @@ pub(super) mod tests {
         assert_eq!(b.stage.as_ref().map(|s| s.model), Some(StageModel::Vertex));
         let linked = VertexKernel::from_binary(&b, &iface).expect("links");
         assert_eq!(linked.pure, k.pure);
+        // So do the rows its code touches, which its runs clear.
+        assert_eq!(linked.rows, k.rows);
+        assert!(k.rows.iter().count() >= 4);
         // Purity survives the encoding both ways.
         let mut other = (*b).clone();
         other.stage.as_mut().unwrap().pure = !k.pure;
@@ -1136,6 +1152,7 @@ pub(super) mod tests {
                 per_sample: flags & 4 != 0,
                 // Every set of built-in inputs, over the rounds.
                 reads: (flags as u32 * 7) & StageBuiltins::ALL_READS,
+                rows: IoRows([flags as u64 * 0x9e37_79b9_7f4a_7c15; lower::IO_ROW_WORDS]),
             };
             st.early_fragment_tests = flags & 8 != 0;
             st.pure = flags & 16 != 0;
@@ -1215,7 +1232,14 @@ pub(super) mod tests {
         longer.push(0);
         assert!(KernelBinary::decode(&longer).is_err());
         let st = b.stage.as_ref().unwrap();
-        let tail = bytes.len() - (1 + 1 + 1 + 4 + 5 * st.inputs.len() + 4 + 4 * st.planes.len());
+        let tail = bytes.len()
+            - (1 + 1
+                + 1
+                + 4
+                + 5 * st.inputs.len()
+                + 4
+                + 4 * st.planes.len()
+                + 8 * lower::IO_ROW_WORDS);
         let mut m2 = bytes.clone();
         m2[tail] = 3;
         assert!(KernelBinary::decode(&m2).is_err(), "stage tag 3");

@@ -149,6 +149,41 @@ pub struct StageBuiltins {
     /// read, `Lower::io_row`; the others need not be written): [`StageBuiltins::FRAG_COORD`]
     /// and the other constants.
     pub reads: u32,
+    /// Every interface row the code reads or writes, one bit per row (both stages): a vertex
+    /// shader's run clears only these rows (and those its caller reads) before its first
+    /// call.
+    pub rows: IoRows,
+}
+
+/// A set of interface rows (`runtime::IO_ROWS`), one bit per row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct IoRows(pub [u64; IO_ROW_WORDS]);
+
+/// Words of an [`IoRows`].
+pub const IO_ROW_WORDS: usize = crate::shader::runtime::IO_ROWS.div_ceil(64);
+
+impl IoRows {
+    /// Adds `row` (rows past `runtime::IO_ROWS`, the fragment stage's plane rows, are not
+    /// kept: the set is for vertex shaders' runs).
+    pub fn insert(&mut self, row: u32) {
+        if let Some(w) = self.0.get_mut(row as usize / 64) {
+            *w |= 1 << (row % 64);
+        }
+    }
+
+    /// The rows, in order.
+    pub fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(i, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                (w != 0).then(|| {
+                    let b = w.trailing_zeros() as usize;
+                    w &= w - 1;
+                    i * 64 + b
+                })
+            })
+        })
+    }
 }
 
 impl StageBuiltins {

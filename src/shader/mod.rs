@@ -105,7 +105,7 @@ pub use cached::{KernelBinary, compiler_identity};
 pub use module::Module;
 
 use ash::vk;
-pub use lower::{Interp, StageBuiltins};
+pub use lower::{Interp, IoRows, StageBuiltins};
 pub use runtime::Watch;
 pub use runtime::sampling::{Level as SampledLevel, MAX_LEVELS};
 pub(crate) use runtime::{
@@ -423,6 +423,8 @@ pub struct VertexKernel {
     /// The module writes no memory but its own variables and performs no atomic operation
     /// ([`Module::is_pure`]): running it has no effect a fragment shader could see.
     pub pure: bool,
+    /// The interface rows its code touches (`StageBuiltins::rows`).
+    pub(crate) rows: lower::IoRows,
 }
 
 /// What one vertex reads: its VertexIndex and InstanceIndex, and per input location the four
@@ -490,7 +492,10 @@ fn compile_stage(
             model,
             inputs: Vec::new(),
             planes: Vec::new(),
-            builtins: StageBuiltins::default(),
+            builtins: StageBuiltins {
+                rows: jit.stage.rows,
+                ..StageBuiltins::default()
+            },
             early_fragment_tests: false,
             pure,
             lanes_alone: false,
@@ -530,6 +535,7 @@ pub fn compile_vertex(
     Ok(VertexKernel {
         kernel: stage.kernel,
         pure: stage.info.pure,
+        rows: stage.info.builtins.rows,
     })
 }
 
@@ -548,20 +554,74 @@ impl VertexKernel {
         count: usize,
         view_index: u32,
         draw_params: [u32; 3],
+        reads: lower::IoRows,
+        fill: impl FnMut(usize, usize, &mut [[u32; 4]]) -> (u32, u32),
+        take: impl FnMut(usize, usize, &[[u32; 4]]),
+    ) {
+        let bound = self.kernel.stage_bindings(slots);
+        // The thread's rows (a draw's few vertices should not cost an allocation, nor
+        // clearing all ~300 rows: that was a fifth of a small draw's set-up). Only the rows
+        // the code touches and those `take` reads are cleared; the others may hold an earlier
+        // run's words, which nothing reads.
+        thread_local! {
+            static IO: std::cell::RefCell<Box<[[u32; 4]; runtime::IO_ROWS]>> =
+                std::cell::RefCell::new(Box::new([[0; 4]; runtime::IO_ROWS]));
+        }
+        IO.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut io) => self.run_rows(
+                &mut io,
+                bound,
+                push,
+                count,
+                view_index,
+                draw_params,
+                reads,
+                fill,
+                take,
+            ),
+            // (Not reached: nothing a run calls runs another; a fresh set of rows if it did.)
+            Err(_) => self.run_rows(
+                &mut Box::new([[0; 4]; runtime::IO_ROWS]),
+                bound,
+                push,
+                count,
+                view_index,
+                draw_params,
+                reads,
+                fill,
+                take,
+            ),
+        })
+    }
+
+    #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
+    fn run_rows(
+        &self,
+        io: &mut [[u32; 4]; runtime::IO_ROWS],
+        bound: StageBindings,
+        push: &[u8],
+        count: usize,
+        view_index: u32,
+        draw_params: [u32; 3],
+        reads: lower::IoRows,
         mut fill: impl FnMut(usize, usize, &mut [[u32; 4]]) -> (u32, u32),
         mut take: impl FnMut(usize, usize, &[[u32; 4]]),
     ) {
-        let bound = self.kernel.stage_bindings(slots);
         let stopper = bound.stopper();
-        // On the stack: a draw's few vertices should not cost an allocation.
-        let mut io = [[0u32; 4]; runtime::IO_ROWS];
+        let mut clear = self.rows;
+        for (c, r) in clear.0.iter_mut().zip(reads.0) {
+            *c |= r;
+        }
+        for r in clear.iter() {
+            io[r] = [0; 4];
+        }
         let mut calls =
             runtime::StageCalls::new(&self.kernel.run, bound.slots.table.get(), push, &stopper);
         for first in (0..count).step_by(4) {
             let n = (count - first).min(4);
             let mut lanes = [[0u32; 4]; 8];
             for l in 0..n {
-                let (vertex_index, instance_index) = fill(first + l, l, &mut io);
+                let (vertex_index, instance_index) = fill(first + l, l, &mut io[..]);
                 lanes[lower::simd_rows::VERTEX_INDEX][l] = vertex_index;
                 lanes[lower::simd_rows::INSTANCE_INDEX][l] = instance_index;
                 lanes[lower::simd_rows::MASK][l] = u32::MAX;
@@ -570,9 +630,9 @@ impl VertexKernel {
             for (k, p) in draw_params.iter().enumerate() {
                 io[runtime::IO_IN_DRAW_PARAMS as usize + k] = [*p; 4];
             }
-            calls.call(lanes, &mut io);
+            calls.call(lanes, &mut io[..]);
             for l in 0..n {
-                take(first + l, l, &io);
+                take(first + l, l, &io[..]);
             }
         }
         drop(bound);
@@ -597,6 +657,8 @@ impl VertexKernel {
             vertices.len(),
             view_index,
             [0; 3],
+            // (`fill` clears every row before the first vertex.)
+            lower::IoRows::default(),
             |k, l, rows| {
                 if l == 0 {
                     rows.iter_mut().for_each(|r| *r = [0; 4]);

@@ -1593,6 +1593,71 @@ fn vertex_shaders_run_four_vertices_per_call() {
     }
 }
 
+/// A vertex run clears only the rows its code touches and those its caller reads: a row an
+/// earlier run on the same thread left words in reads 0 when the caller asks for it, and the
+/// outputs of the shader are the same as with every row cleared.
+#[test]
+fn vertex_runs_clear_the_rows_they_read() {
+    use crate::shader::runtime::{IO_OUT_LOCATIONS, IO_OUT_POSITION};
+    let path = dir().join("../tests/vertex_basic.spv");
+    let m = Module::parse(&words(&std::fs::read(&path).expect("spv"))).expect("parse");
+    let iface = ssbo_iface(1);
+    let k = compile_vertex(&m, "main", &SpecConstants::default(), &iface).expect("compile");
+    let heap = Arc::new(Heap::new(1 << 20));
+    let mem = DeviceMemory::allocate(&heap, 64, 0, None).expect("alloc");
+    let slots = [Resource::Buffer(mem.span(0, 64).expect("span"))];
+    let push = vec![0u8; 64];
+    // Output location 31 is not written by the shader; the position is.
+    let unwritten = (IO_OUT_LOCATIONS + 4 * 31) as usize;
+    assert!(!k.rows.iter().any(|r| r == unwritten));
+    assert!(k.rows.iter().any(|r| r == IO_OUT_POSITION as usize));
+    let inputs = |k: usize, l: usize, rows: &mut [[u32; 4]]| {
+        rows[0][l] = (k as f32).to_bits();
+        rows[3][l] = 1f32.to_bits();
+        (k as u32, 0)
+    };
+    // A run whose fill leaves words in every row.
+    k.run_with(
+        &slots,
+        &push,
+        4,
+        0,
+        [0; 3],
+        IoRows::default(),
+        |_, l, rows| {
+            rows.iter_mut().for_each(|r| r[l] = 0xdead_beef);
+            (0, 0)
+        },
+        |_, _, _| {},
+    );
+    let mut reads = IoRows::default();
+    reads.insert(unwritten as u32);
+    (0..4).for_each(|c| reads.insert(IO_OUT_POSITION + c));
+    let mut got = Vec::new();
+    k.run_with(&slots, &push, 6, 0, [0; 3], reads, inputs, |_, l, rows| {
+        got.push((rows[unwritten][l], rows[IO_OUT_POSITION as usize + 3][l]))
+    });
+    // The same vertices from rows all cleared (`run`).
+    let verts: Vec<VertexIn> = (0..6)
+        .map(|i| {
+            let mut v = VertexIn {
+                vertex_index: i,
+                ..Default::default()
+            };
+            v.inputs[0][0] = (i as f32).to_bits();
+            v.inputs[0][3] = 1f32.to_bits();
+            v
+        })
+        .collect();
+    let want = k.run(&slots, &push, &verts, 0);
+    for (i, (&(u, w), o)) in got.iter().zip(&want).enumerate() {
+        assert_eq!(u, 0, "vertex {i}: an unwritten output the caller reads");
+        assert_eq!(u, o.locations[31][0]);
+        assert_eq!(w, o.position[3].to_bits(), "vertex {i}");
+    }
+    assert_eq!(got.len(), 6);
+}
+
 /// A fragment shader through the stage interface (shaders/tests/fragment_basic.frag): quads
 /// with partial coverage (helper lanes execute too; their outputs are not live),
 /// discard in one lane, fine and coarse derivatives of interpolated inputs against their

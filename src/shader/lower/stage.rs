@@ -256,6 +256,7 @@ impl Lower<'_, '_> {
     /// The address of interface row `row` for the current call.
     fn io_row(&mut self, row: u32) -> (Value, i32) {
         debug_assert!((row as usize) < IO_ROWS_MAX);
+        self.stage.rows.insert(row);
         // Every built-in input row a fragment shader reads (input attachments read FragCoord
         // and ViewIndex without declaring them).
         if self.p.model == spirv::ExecutionModel::Fragment {
