@@ -1152,7 +1152,9 @@ pub(super) mod tests {
                 per_sample: flags & 4 != 0,
                 // Every set of built-in inputs, over the rounds.
                 reads: (flags as u32 * 7) & StageBuiltins::ALL_READS,
-                rows: IoRows([flags as u64 * 0x9e37_79b9_7f4a_7c15; lower::IO_ROW_WORDS]),
+                rows: IoRows(
+                    [(flags as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15); lower::IO_ROW_WORDS],
+                ),
             };
             st.early_fragment_tests = flags & 8 != 0;
             st.pure = flags & 16 != 0;
