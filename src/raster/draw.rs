@@ -1524,6 +1524,11 @@ impl QuadSteps<'_, '_, '_> {
             let Some(plan) = plan else { continue };
             let o = IO_OUT_LOCATIONS as usize + 4 * c;
             let src = &rows[o..o + 4];
+            if plan.direct() {
+                let t = self.att.color[c].expect("a planned attachment").0;
+                plan.overwrite_quad(t, (quad.x, quad.y), live, src, self.state.alpha_to_one);
+                continue;
+            }
             let s1 = IO_OUT_SRC1 as usize;
             let src1 = plan.uses_src1.then(|| &rows[s1..s1 + 4]);
             if pending[c].push((quad.x, quad.y), live, src, self.state.alpha_to_one, src1) {

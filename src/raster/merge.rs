@@ -793,6 +793,99 @@ impl Unorm8 {
         unsafe { self.merge::<Avx>(t, at, live, src, src1, constants) }
     }
 
+    /// Whether quads go straight to the target ([`Unorm8::overwrite_quad`]) instead of
+    /// waiting in a [`Pending`] queue: blending off and every component written (the
+    /// destination is not read, so there is nothing to gain from merging several quads at
+    /// once), and the CPU has AVX2 and FMA.
+    pub fn direct(&self) -> bool {
+        self.overwrite && self.wide
+    }
+
+    /// Writes the quad at (x, y) (even corner) of a [`Unorm8::direct`] plan: lanes set in
+    /// `live` take `src` (the bits of four component rows; alpha 1 with `alpha_one`),
+    /// encoded to the codec's bits (`f8::codes`); the other pixels are left as they are. A
+    /// quad not wholly inside `t` goes through [`Unorm8::write_quad`].
+    #[inline(always)]
+    pub fn overwrite_quad(
+        &self,
+        t: &Target<'_>,
+        (x, y): (i32, i32),
+        live: u8,
+        src: &[[u32; 4]],
+        alpha_one: bool,
+    ) {
+        #[cfg(target_arch = "x86_64")]
+        if self.direct()
+            && let Some((a, b)) = t.quad_rows(x, y)
+        {
+            // SAFETY: `direct` says the CPU has AVX2 and FMA; (a, b) are the quad's rows.
+            return unsafe { self.overwrite_rows(t, (a, b), live, src, alpha_one) };
+        }
+        let mut s: [Lanes; 4] = std::array::from_fn(|c| src[c].map(f32::from_bits));
+        if alpha_one {
+            s[3] = [1.0; 4];
+        }
+        self.write_quad(t, (x, y), live, &s, &[[0.0; 4]; 4], [0.0; 4]);
+    }
+
+    /// [`Unorm8::overwrite_quad`] of a quad inside `t` at rows `a` and `b`: the four
+    /// components' codes on eight lanes (two components at a time), packed into words, the
+    /// pixels outside `live` kept by a blend with the stored words.
+    ///
+    /// # Safety
+    /// The CPU has AVX2 and FMA; `a` and `b` are [`Target::quad_rows`]'s.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn overwrite_rows(
+        &self,
+        t: &Target<'_>,
+        (a, b): (usize, usize),
+        live: u8,
+        src: &[[u32; 4]],
+        alpha_one: bool,
+    ) {
+        use std::arch::x86_64::*;
+        unsafe {
+            // One 16-byte load per row (they were stored that way: a wider load would wait
+            // for the stores).
+            let row = |c: usize| std::ptr::read_volatile(src[c].as_ptr().cast::<__m128i>());
+            let alpha = if alpha_one {
+                _mm_set1_epi32(1.0f32.to_bits() as i32)
+            } else {
+                row(3)
+            };
+            let rg = f8::codes(f8::F8(_mm256_castsi256_ps(_mm256_set_m128i(
+                row(1),
+                row(0),
+            ))));
+            let ba = f8::codes(f8::F8(_mm256_castsi256_ps(_mm256_set_m128i(alpha, row(2)))));
+            let (r, g) = (
+                _mm256_castsi256_si128(rg),
+                _mm256_extracti128_si256::<1>(rg),
+            );
+            let (bl, al) = (
+                _mm256_castsi256_si128(ba),
+                _mm256_extracti128_si256::<1>(ba),
+            );
+            let (byte0, byte2) = if self.bgra { (bl, r) } else { (r, bl) };
+            let mut w = _mm_or_si128(
+                _mm_or_si128(byte0, _mm_slli_epi32::<8>(g)),
+                _mm_or_si128(_mm_slli_epi32::<16>(byte2), _mm_slli_epi32::<24>(al)),
+            );
+            if live != 0xf {
+                let old = _mm_set_epi64x(
+                    i64::from_le_bytes(t.load::<8>(b)),
+                    i64::from_le_bytes(t.load::<8>(a)),
+                );
+                let bits = _mm_set_epi32(8, 4, 2, 1);
+                let keep = _mm_cmpeq_epi32(_mm_and_si128(_mm_set1_epi32(live as i32), bits), bits);
+                w = _mm_blendv_epi8(old, w, keep);
+            }
+            t.store::<8>(a, (_mm_cvtsi128_si64(w) as u64).to_le_bytes());
+            t.store::<8>(b, (_mm_extract_epi64::<1>(w) as u64).to_le_bytes());
+        }
+    }
+
     /// The merge with codec `C`.
     ///
     /// # Safety
@@ -1624,6 +1717,67 @@ mod tests {
                 }
                 assert_eq!(fast, slow, "{format:?} round {round}: {ba:?}");
             }
+        }
+    }
+
+    /// Quads written straight to the target (blending off, every component written) give
+    /// the texel path's bits: every live mask, both byte orders, alpha to one, values out of
+    /// range, NaN and halfway products, quads inside the image and across its edges.
+    #[test]
+    fn direct_quads_match_the_texel_path() {
+        let mut rng = Rng(11);
+        let ba = BlendAttachment {
+            enable: false,
+            ..BlendAttachment::DEFAULT
+        };
+        let mut direct = 0;
+        for format in [vk::Format::R8G8B8A8_UNORM, vk::Format::B8G8R8A8_UNORM] {
+            for round in 0..4000 {
+                let src: [[u32; 4]; 4] = std::array::from_fn(|_| {
+                    std::array::from_fn(|_| match rng.below(4) {
+                        // Products k + 1/2: the rounding's hard cases.
+                        0 => ((rng.below(255) as f32 + 0.5) / 255.0).to_bits(),
+                        _ => value(&mut rng).to_bits(),
+                    })
+                });
+                let alpha_one = round % 3 == 0;
+                let live = rng.below(16) as u8;
+                let init: Vec<u8> = (0..4 * 4 * 3).map(|_| rng.next() as u8).collect();
+                // A 3 x 3 image: the quad at (0, 0) is inside it, the others cross its edge.
+                let (qx, qy) = [(0, 0), (2, 0), (0, 2), (2, 2)][rng.below(4) as usize];
+                let (mut fast, mut slow) = (init.clone(), init.clone());
+                {
+                    let t = Target::new(&mut fast, 3, 3, 16, format).unwrap();
+                    let plan = Unorm8::new(&t, &ba, false).unwrap();
+                    assert_eq!(plan.direct(), wide());
+                    direct += (plan.direct() && (qx, qy) == (0, 0)) as usize;
+                    plan.overwrite_quad(&t, (qx, qy), live, &src, alpha_one);
+                }
+                {
+                    let t = Target::new(&mut slow, 3, 3, 16, format).unwrap();
+                    for l in 0..4 {
+                        let (x, y) = (qx + (l as i32 & 1), qy + (l as i32 >> 1));
+                        if live >> l & 1 == 0 || x > 2 || y > 2 {
+                            continue;
+                        }
+                        let mut v: [f32; 4] = std::array::from_fn(|c| f32::from_bits(src[c][l]));
+                        if alpha_one {
+                            v[3] = 1.0;
+                        }
+                        let i = blend::Inputs {
+                            src: v,
+                            src1: [0.0; 4],
+                            dst: [0.0; 4],
+                            constants: [0.0; 4],
+                        };
+                        t.write(x, y, 0, Texel::Float(blend::blend(&ba, &i, Range::Unorm)));
+                    }
+                }
+                assert_eq!(fast, slow, "{format:?} round {round} live {live:#x}");
+            }
+        }
+        if wide() {
+            assert!(direct > 1000, "{direct} quads took the direct path");
         }
     }
 
