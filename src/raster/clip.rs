@@ -6,12 +6,17 @@
 //! attributes, which are interpolated linearly in clip space (so perspective-correct after the
 //! divide).
 
+use super::lanes::F4;
+
 /// The planes a primitive is clipped against: dot(plane, (x, y, z, w)) >= 0 is inside.
 #[derive(Clone, Debug)]
 pub struct Planes {
     planes: [[f32; 4]; 6],
     /// How many of `planes` apply (5 under depth clamping, else 6).
     count: usize,
+    /// The active planes four at a time, component-major (`cols[g][i]`: component i of
+    /// planes 4g..4g + 4), the missing ones repeating plane 4: `all_inside` on four lanes.
+    cols: [[F4; 4]; 2],
 }
 
 /// The most vertices a clipped triangle can have (3 plus one per plane).
@@ -39,9 +44,14 @@ impl Planes {
             // Depth clamping does not clip z, but w must stay positive to divide by it.
             ([[0.0, 0.0, 0.0, 1.0], [0.0; 4]], 5)
         };
+        let planes = [xy[0], xy[1], xy[2], xy[3], z[0], z[1]];
+        let plane = |k: usize| planes[if k < count { k } else { 4 }];
+        let cols = [0, 1]
+            .map(|g| [0, 1, 2, 3].map(|i| F4::new([0, 1, 2, 3].map(|l| plane(4 * g + l)[i]))));
         Planes {
-            planes: [xy[0], xy[1], xy[2], xy[3], z[0], z[1]],
+            planes,
             count,
+            cols,
         }
     }
 
@@ -56,9 +66,15 @@ impl Planes {
 
     /// Whether every vertex is inside every plane (no clipping needed; NaN is not inside).
     pub fn all_inside(&self, verts: &[&[f32]]) -> bool {
-        verts
-            .iter()
-            .all(|v| self.active().iter().all(|p| Self::distance(p, v) >= 0.0))
+        // Every plane's `distance` four planes at a time: the same operations in the same
+        // order on each lane, so the same bits.
+        verts.iter().all(|v| {
+            let [x, y, z, w] = [v[0], v[1], v[2], v[3]].map(F4::splat);
+            self.cols.iter().all(|c| {
+                let d = c[0] * x + c[1] * y + c[2] * z + c[3] * w;
+                d.lanes().iter().all(|&e| e >= 0.0)
+            })
+        })
     }
 
     /// Whether a point's vertex survives clipping: inside the near/far planes (or w > 0 under
@@ -183,6 +199,54 @@ mod tests {
 
     /// An attribute that is a linear function of the position stays that function at every
     /// clipped vertex; every vertex satisfies every plane; inside triangles pass unchanged.
+    /// `all_inside` four planes at a time answers as every active plane's `distance` does:
+    /// vertices on the planes, just outside, NaN and infinite, with and without depth
+    /// clamping (five planes).
+    #[test]
+    fn all_inside_is_every_plane_distance() {
+        let mut x = 0x9e37_79b9u32;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x
+        };
+        let specials = [
+            0.0,
+            -0.0,
+            1.0,
+            -1.0,
+            2.0,
+            f32::NAN,
+            f32::INFINITY,
+            f32::NEG_INFINITY,
+        ];
+        let (mut inside, mut outside) = (0, 0);
+        for depth_clamp in [false, true] {
+            let planes = Planes::new(depth_clamp, [960.0, 540.0], [960.0, 540.0]);
+            for _ in 0..100_000 {
+                let mut v = [0.0f32; 4];
+                for c in &mut v {
+                    *c = match next() % 4 {
+                        0 => specials[next() as usize % specials.len()],
+                        _ => (next() % 4001) as f32 / 1000.0 - 2.0,
+                    };
+                }
+                let want = planes
+                    .active()
+                    .iter()
+                    .all(|p| Planes::distance(p, &v) >= 0.0);
+                assert_eq!(planes.all_inside(&[&v]), want, "{v:?} clamp {depth_clamp}");
+                if want {
+                    inside += 1;
+                } else {
+                    outside += 1;
+                }
+            }
+        }
+        assert!(inside > 10_000 && outside > 10_000, "{inside} {outside}");
+    }
+
     #[test]
     fn clipped_polygons_lie_inside_with_linear_attributes() {
         let planes = Planes::new(false, [400.0, 300.0], [400.0, 300.0]);

@@ -127,13 +127,15 @@ pub struct Target<'a> {
     ptr: *mut u8,
     len: usize,
     _mem: std::marker::PhantomData<&'a mut [u8]>,
-    pub width: u32,
-    pub height: u32,
-    pub row_pitch: usize,
+    // Private: `from_span` checked that every pixel's texels of these dimensions fit in
+    // `len` bytes, which the accesses rely on.
+    width: u32,
+    height: u32,
+    row_pitch: usize,
     pub format: vk::Format,
     /// Samples per pixel (1 or 4), stored side by side: sample s of pixel x at texel
     /// `x * samples + s` of its row.
-    pub samples: u32,
+    samples: u32,
     texel: usize,
     info: &'static crate::format::FormatInfo,
 }
@@ -186,7 +188,13 @@ impl<'a> Target<'a> {
     ) -> Option<Target<'a>> {
         let info = crate::format::info(format)?;
         let texel = info.bytes as usize;
-        if texel == 0 || texel > 16 || !matches!(samples, 1 | 4) {
+        // (Dimensions up to i32::MAX: `at` and `quad_rows` take negative coordinates, wrapped
+        // to u32, for ones beyond them.)
+        if texel == 0
+            || texel > 16
+            || !matches!(samples, 1 | 4)
+            || width.max(height) > i32::MAX as u32
+        {
             return None;
         }
         let row = texel
@@ -212,6 +220,21 @@ impl<'a> Target<'a> {
         })
     }
 
+    /// Pixels per row.
+    pub fn width(&self) -> u32 {
+        self.width
+    }
+
+    /// Rows.
+    pub fn height(&self) -> u32 {
+        self.height
+    }
+
+    /// Samples per pixel (1 or 4).
+    pub fn samples(&self) -> u32 {
+        self.samples
+    }
+
     /// The byte offset of sample 0 of pixel (x, y) (None outside).
     #[inline(always)]
     pub(super) fn offset(&self, x: i32, y: i32) -> Option<usize> {
@@ -223,12 +246,16 @@ impl<'a> Target<'a> {
     #[inline(always)]
     pub(super) fn quad_rows(&self, x: i32, y: i32) -> Option<(usize, usize)> {
         debug_assert_eq!(self.samples, 1);
-        if x < 0 || y < 0 || x as u32 + 1 >= self.width || y as u32 + 1 >= self.height {
+        // 0 <= x < width - 1 and 0 <= y < height - 1 (negative coordinates wrap to numbers
+        // above every width); the quad's texels are then inside the memory `from_span`
+        // checked (its last byte is at most that of the last row's last texel).
+        if x as u32 >= self.width.saturating_sub(1) || y as u32 >= self.height.saturating_sub(1) {
             return None;
         }
         let a = y as usize * self.row_pitch + x as usize * self.texel;
         let b = a + self.row_pitch;
-        (b + 2 * self.texel <= self.len).then_some((a, b))
+        debug_assert!(b + 2 * self.texel <= self.len);
+        Some((a, b))
     }
 
     /// [`Target::quad_rows`] of the first of `n` quads side by side from (x, y), all inside
@@ -242,13 +269,16 @@ impl<'a> Target<'a> {
 
     #[inline(always)]
     fn at(&self, x: i32, y: i32, s: u32) -> Option<usize> {
-        if x < 0 || y < 0 || x as u32 >= self.width || y as u32 >= self.height {
+        // As in `quad_rows`: negative coordinates wrap; inside, the texel is in the memory
+        // `from_span` checked.
+        if x as u32 >= self.width || y as u32 >= self.height {
             return None;
         }
         let s = s.min(self.samples - 1) as usize;
         let at =
             y as usize * self.row_pitch + (x as usize * self.samples as usize + s) * self.texel;
-        (at + self.texel <= self.len).then_some(at)
+        debug_assert!(at + self.texel <= self.len);
+        Some(at)
     }
 
     /// Asks the CPU to bring the texels of `r` (every sample) into its second-level cache: a
@@ -624,7 +654,7 @@ impl Attachments<'_, '_> {
             .chain(self.depth)
             .chain(self.stencil)
             .fold((u32::MAX, u32::MAX), |(w, h), t| {
-                (w.min(t.width), h.min(t.height))
+                (w.min(t.width()), h.min(t.height()))
             });
         (w != u32::MAX).then_some((w, h))
     }

@@ -49,6 +49,28 @@ fn float32_components(f: vk::Format) -> Option<usize> {
     }
 }
 
+/// What the fetch of an attribute needs to know of its format, looked up once per draw
+/// ([`Plan::of`]) instead of once per vertex.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Plan {
+    /// Bytes per texel; 0 where vertex input cannot read the format (zero words).
+    bytes: u8,
+    /// Components of a 32-bit float format (its words as they are); 0 for the others.
+    float32: u8,
+}
+
+impl Plan {
+    pub fn of(format: vk::Format) -> Plan {
+        match format::info(format).filter(|_| supported(format)) {
+            Some(info) => Plan {
+                bytes: info.bytes as u8,
+                float32: float32_components(format).unwrap_or(0) as u8,
+            },
+            None => Plan::default(),
+        }
+    }
+}
+
 /// The words of attribute `a` for vertex `vertex_index` of instance `instance_index`.
 pub fn fetch(
     a: &Attribute,
@@ -57,10 +79,31 @@ pub fn fetch(
     instance_index: u32,
     first_instance: u32,
 ) -> [u32; 4] {
-    let Some(info) = format::info(a.format).filter(|_| supported(a.format)) else {
+    let plan = Plan::of(a.format);
+    fetch_with(
+        a,
+        plan,
+        bindings,
+        vertex_index,
+        instance_index,
+        first_instance,
+    )
+}
+
+/// [`fetch`] with the attribute's [`Plan`] (`Plan::of(a.format)`).
+#[inline]
+pub fn fetch_with(
+    a: &Attribute,
+    plan: Plan,
+    bindings: &[Binding<'_>],
+    vertex_index: u32,
+    instance_index: u32,
+    first_instance: u32,
+) -> [u32; 4] {
+    if plan.bytes == 0 {
         return [0; 4];
-    };
-    let n = info.bytes as usize;
+    }
+    let n = plan.bytes as usize;
     let zero = [0u8; 16];
     let bytes = bindings.get(a.binding as usize).and_then(|b| {
         let index = if b.per_instance {
@@ -90,7 +133,8 @@ pub fn fetch(
     });
     // 32-bit float components are their words, the missing ones (0, 0, 1) as the codec
     // gives them (test `float_attributes_are_their_words`).
-    if let Some(k) = float32_components(a.format) {
+    if plan.float32 != 0 {
+        let k = plan.float32 as usize;
         let b = bytes.unwrap_or(zero);
         let mut w = [0, 0, 0, 1.0f32.to_bits()];
         for (c, w) in w.iter_mut().enumerate().take(k) {

@@ -12,6 +12,12 @@ pub struct F4(
     #[cfg(not(target_arch = "x86_64"))] pub(crate) Lanes,
 );
 
+impl std::fmt::Debug for F4 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("F4").field(&self.lanes()).finish()
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 mod imp {
     use super::{F4, Lanes};

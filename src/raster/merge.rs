@@ -703,7 +703,7 @@ impl Unorm8 {
             vk::Format::B8G8R8A8_UNORM => true,
             _ => return None,
         };
-        if t.samples != 1 || logic_op {
+        if t.samples() != 1 || logic_op {
             return None;
         }
         let bits = [

@@ -172,8 +172,12 @@ fn snap(v: f32) -> Option<i64> {
     if v.is_nan() || v.abs() >= GUARD {
         return None;
     }
-    // |v| < 2^20: v * 256 is exact in f64; round half to even as the f32 -> fixed conversion.
-    Some((v as f64 * ONE as f64).round_ties_even() as i64)
+    // |v| < 2^20: v * 256 is exact in f64; round half to even as the f32 -> fixed conversion:
+    // adding and subtracting 1.5 * 2^52 rounds a value below 2^51 to an integer in the
+    // default rounding mode, nearest-even (what `round_ties_even` gives, without its libm
+    // call on CPUs without SSE4.1's roundsd; test `snapping_rounds_half_to_even`).
+    const ROUND: f64 = 6_755_399_441_055_744.0;
+    Some(((v as f64 * ONE as f64 + ROUND) - ROUND) as i64)
 }
 
 impl Triangle {

@@ -686,3 +686,31 @@ fn attached_runs_bin_like_added_triangles() {
     other.build(Rect { x1: 200, ..screen }, set.iter());
     assert!(!all.accepts(&other));
 }
+
+/// Snapping to 1/256 pixel rounds half to even, as `round_ties_even` does, over the whole
+/// guard band: halves, their neighbours, negative values and random floats.
+#[test]
+fn snapping_rounds_half_to_even() {
+    let mut values = vec![0.0f32, -0.0, GUARD.next_down(), -GUARD.next_down()];
+    for k in -4096i32..4096 {
+        let half = (k as f32 + 0.5) / 256.0;
+        values.extend([half, half.next_up(), half.next_down(), k as f32 / 256.0]);
+    }
+    let mut x = 0x1234_5678u32;
+    for _ in 0..200_000 {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        let v = f32::from_bits(x);
+        if v.abs() < GUARD {
+            values.push(v);
+        }
+        values.push(((x >> 8) as f32 / (1 << 24) as f32 * 2.0 - 1.0) * GUARD);
+    }
+    for v in values {
+        let want = (v as f64 * ONE as f64).round_ties_even() as i64;
+        assert_eq!(snap(v), Some(want), "{v:e}");
+    }
+    assert_eq!(snap(f32::NAN), None);
+    assert_eq!(snap(GUARD), None);
+}
