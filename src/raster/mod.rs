@@ -125,12 +125,11 @@ pub struct Triangle {
     pub verts: [WinVertex; 3],
 }
 
-/// The quads of one row of a block (`Triangle::quad_row_avx`): each one's coverage (lane
-/// order) and weights.
+/// The quads of one row of a block as `Triangle::quad_row_avx` writes them (in place: the
+/// walk hands them on without copies); a quad without coverage has mask 0.
 #[cfg(target_arch = "x86_64")]
 struct QuadRow {
-    mask: [u8; 4],
-    bary: [[[f32; 4]; 3]; 4],
+    quads: [Quad; 4],
 }
 
 /// Whether the CPU has AVX (asked once).
@@ -374,6 +373,16 @@ impl Triangle {
         // evaluation of its 2 x 8 pixels (`quad_row_avx`: the same values and bits).
         #[cfg(target_arch = "x86_64")]
         let rows_avx = small && has_avx();
+        #[cfg(target_arch = "x86_64")]
+        let mut row = QuadRow {
+            quads: [Quad {
+                x: 0,
+                y: 0,
+                mask: 0,
+                bary: [[0.0; 4]; 3],
+                samples: [0; 4],
+            }; 4],
+        };
         let mut by = qy0;
         while by < r.y1 {
             let bh = BLOCK.min(r.y1 - by);
@@ -414,18 +423,14 @@ impl Triangle {
                         #[cfg(target_arch = "x86_64")]
                         if rows_avx && !full {
                             // SAFETY: `rows_avx` says the CPU has AVX.
-                            let row = unsafe {
-                                self.quad_row_avx((bx, y), bw, ey, steps, bound, inv_area)
+                            let any = unsafe {
+                                self.quad_row_avx((bx, y), bw, ey, steps, bound, inv_area, &mut row)
                             };
-                            for (q, &mask) in row.mask.iter().enumerate() {
-                                if mask != 0 {
-                                    f(Walk::Quad(&Quad {
-                                        x: bx + 2 * q as i32,
-                                        y,
-                                        mask,
-                                        bary: row.bary[q],
-                                        samples: std::array::from_fn(|k| mask >> k & 1),
-                                    }));
+                            if any {
+                                for quad in &row.quads {
+                                    if quad.mask != 0 {
+                                        f(Walk::Quad(quad));
+                                    }
                                 }
                             }
                             for (e, d) in ey.iter_mut().zip(steps.1) {
@@ -510,12 +515,14 @@ impl Triangle {
     /// edge values of the region, hence exact: the values [`Triangle::quad_f64`] reaches by
     /// additions, so the same coverage and, multiplied by `inv_area` and rounded to f32, the
     /// same weights. Lanes past the region hold values nobody reads. Pixels outside `r` are
-    /// not covered.
+    /// not covered. The quads go to `row` (weights only where a pixel is covered); false
+    /// where none is (`row` then unchanged).
     ///
     /// # Safety
     /// The CPU has AVX.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx")]
+    #[allow(clippy::too_many_arguments)]
     unsafe fn quad_row_avx(
         &self,
         (x, y): (i32, i32),
@@ -524,12 +531,9 @@ impl Triangle {
         (da, db): ([f64; 3], [f64; 3]),
         r: Rect,
         inv_area: f64,
-    ) -> QuadRow {
+        row: &mut QuadRow,
+    ) -> bool {
         use std::arch::x86_64::*;
-        let mut row = QuadRow {
-            mask: [0; 4],
-            bary: [[[0.0; 4]; 3]; 4],
-        };
         let quads = ((w + 1) / 2).clamp(0, 4) as usize;
         // Pixel columns k (0..8) inside `r`, and the two pixel rows.
         let lo = (r.x0 - x).clamp(0, 8) as u32;
@@ -566,7 +570,7 @@ impl Triangle {
             m1 &= !(out(v[i][2]) | out(v[i][3]) << 4);
         }
         if m0 | m1 == 0 {
-            return row;
+            return false;
         }
         let inv = _mm256_set1_pd(inv_area);
         for (i, v) in v.iter().enumerate() {
@@ -580,13 +584,18 @@ impl Triangle {
             ];
             for (q, w) in quad.into_iter().enumerate() {
                 // SAFETY: an unaligned store into the weights' array of four f32.
-                unsafe { _mm_storeu_ps(row.bary[q][i].as_mut_ptr(), w) };
+                unsafe { _mm_storeu_ps(row.quads[q].bary[i].as_mut_ptr(), w) };
             }
         }
-        for q in 0..quads {
-            row.mask[q] = ((m0 >> (2 * q) & 3) | (m1 >> (2 * q) & 3) << 2) as u8;
+        for (q, quad) in row.quads.iter_mut().enumerate() {
+            // (Columns past `quads` are not in `m0`, `m1`.)
+            let mask = ((m0 >> (2 * q) & 3) | (m1 >> (2 * q) & 3) << 2) as u8;
+            quad.x = x + 2 * q as i32;
+            quad.y = y;
+            quad.mask = mask;
+            quad.samples = [mask & 1, mask >> 1 & 1, mask >> 2 & 1, mask >> 3 & 1];
         }
-        row
+        true
     }
 
     /// [`Triangle::quad`] with one sample where every edge value the quad meets is below
@@ -752,7 +761,16 @@ fn tiles_of(area: Rect, tiles_x: i32, t: &Triangle, mut f: impl FnMut(usize, u64
     for ty in ty0..=ty1 {
         for tx in tx0..=tx1 {
             let k = (ty * tiles_x + tx) as usize;
-            let tile = tile_rect(area, tiles_x, k).intersect(r);
+            // `tile_rect(area, tiles_x, k)` without its divisions.
+            let (x0, y0) = (area.x0 + tx * TILE, area.y0 + ty * TILE);
+            let tile = Rect {
+                x0,
+                y0,
+                x1: (x0 + TILE).min(area.x1),
+                y1: (y0 + TILE).min(area.y1),
+            }
+            .intersect(r);
+            debug_assert_eq!(tile, tile_rect(area, tiles_x, k).intersect(r));
             if !t.block_outside(tile.x0, tile.y0, tile.x1 - tile.x0, tile.y1 - tile.y0) {
                 f(k, ((tile.x1 - tile.x0) * (tile.y1 - tile.y0)) as u64);
             }
