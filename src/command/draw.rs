@@ -847,8 +847,9 @@ impl VertexSource for Instances<'_> {
                 instance,
                 self.one.first_instance,
             );
-            for (c, x) in w.iter().enumerate() {
-                rows[4 * a.location as usize + c][l] = *x;
+            let at = 4 * a.location as usize;
+            for (row, x) in rows[at..at + 4].iter_mut().zip(w) {
+                row[l] = x;
             }
         }
         (vertex, instance)

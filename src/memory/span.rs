@@ -67,6 +67,7 @@ impl<'a> Span<'a> {
         })
     }
 
+    #[inline]
     fn check(&self, offset: usize, len: usize) {
         assert!(
             offset.checked_add(len).is_some_and(|e| e <= self.len),

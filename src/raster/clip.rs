@@ -72,7 +72,7 @@ impl Planes {
             let [x, y, z, w] = [v[0], v[1], v[2], v[3]].map(F4::splat);
             self.cols.iter().all(|c| {
                 let d = c[0] * x + c[1] * y + c[2] * z + c[3] * w;
-                d.lanes().iter().all(|&e| e >= 0.0)
+                d.nonnegative() == 0xf
             })
         })
     }

@@ -81,6 +81,11 @@ mod imp {
         pub fn max(self, o: F4) -> F4 {
             F4(unsafe { _mm_max_ps(self.0, o.0) })
         }
+        /// Bit l set where lane l is `>= 0.0` (not for NaN).
+        #[inline(always)]
+        pub fn nonnegative(self) -> u8 {
+            unsafe { _mm_movemask_ps(_mm_cmpge_ps(self.0, _mm_setzero_ps())) as u8 }
+        }
         /// Per lane: `self` where `x` is non-zero and finite, else `other`.
         #[inline(always)]
         pub fn where_nonzero_finite(self, x: F4, other: F4) -> F4 {
@@ -139,6 +144,9 @@ mod imp {
         }
         pub fn max(self, o: F4) -> F4 {
             self.zip(o, f32::max)
+        }
+        pub fn nonnegative(self) -> u8 {
+            (0..4).fold(0, |m, l| m | ((self.0[l] >= 0.0) as u8) << l)
         }
         pub fn where_nonzero_finite(self, x: F4, other: F4) -> F4 {
             F4(std::array::from_fn(|l| {
@@ -215,6 +223,8 @@ mod tests {
                 }
             });
             same(va.where_nonzero_finite(vb, F4::splat(-7.0)), sel, "select");
+            let nonneg = (0..4).fold(0, |m, l| m | ((a[l] >= 0.0) as u8) << l);
+            assert_eq!(va.nonnegative(), nonneg, "nonnegative {a:?}");
         }
     }
 }
