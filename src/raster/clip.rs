@@ -45,9 +45,18 @@ impl Planes {
             ([[0.0, 0.0, 0.0, 1.0], [0.0; 4]], 5)
         };
         let planes = [xy[0], xy[1], xy[2], xy[3], z[0], z[1]];
-        let plane = |k: usize| planes[if k < count { k } else { 4 }];
-        let cols = [0, 1]
-            .map(|g| [0, 1, 2, 3].map(|i| F4::new([0, 1, 2, 3].map(|l| plane(4 * g + l)[i]))));
+        // (Loops, not nested `map`s: those are calls per element, and this runs per draw.)
+        let mut cols = [[[0.0f32; 4]; 4]; 2];
+        for (k, p) in (0..8)
+            .map(|k| planes[if k < count { k } else { 4 }])
+            .enumerate()
+        {
+            for (i, x) in p.into_iter().enumerate() {
+                cols[k / 4][i][k % 4] = x;
+            }
+        }
+        let group = |g: [[f32; 4]; 4]| [F4::new(g[0]), F4::new(g[1]), F4::new(g[2]), F4::new(g[3])];
+        let cols = [group(cols[0]), group(cols[1])];
         Planes {
             planes,
             count,

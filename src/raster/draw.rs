@@ -817,12 +817,17 @@ pub fn setup<V: VertexSource + ?Sized>(
                 if planes.all_inside(&corners) {
                     // The common case: nothing to clip, the vertex records are the corners.
                     counts.clip_primitives += 1;
-                    let verts = [a, b, c].map(|r| window(&arena[r..r + 4]));
+                    // (Not `[a, b, c].map(..)`: that calls the closure out of line.)
+                    let verts = [
+                        window(&arena[a..a + 4]),
+                        window(&arena[b..b + 4]),
+                        window(&arena[c..c + 4]),
+                    ];
                     if let Some(tri) = Triangle::new(verts, state.cull, state.front_ccw, scissor) {
                         let bias = state
                             .depth_bias
                             .map_or(0.0, |b| b.of(&tri.verts, depth_format));
-                        let v = [a, b, c].map(|r| r as u32);
+                        let v = [a as u32, b as u32, c as u32];
                         prims.push(Prim::new(tri, v, flat, None, bias));
                     }
                     return;
