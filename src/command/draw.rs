@@ -489,13 +489,8 @@ fn prepare_with(
             divisor: b.divisor,
         };
     }
-    let mut plans = [fetch::Plan::default(); 32];
-    for (p, a) in plans.iter_mut().zip(&s.attributes) {
-        *p = fetch::Plan::of(a.format);
-    }
     let source = Fetch {
-        attributes: &s.attributes[..s.attributes.len().min(32)],
-        plans,
+        attributes: &s.attributes,
         bindings,
         unique,
         first_instance: call.first_instance,
@@ -816,8 +811,6 @@ fn distinct(
 /// vertex shader runs.
 struct Fetch<'a> {
     attributes: &'a [Attribute],
-    /// Each attribute's format facts (`attributes[k]`'s at k; locations are below 32).
-    plans: [fetch::Plan; 32],
     bindings: &'a [Binding<'a>],
     unique: &'a [u32],
     first_instance: u32,
@@ -838,10 +831,9 @@ impl VertexSource for Instances<'_> {
         let n = self.one.unique.len();
         let vertex = self.one.unique[k % n];
         let instance = self.one.first_instance.wrapping_add((k / n) as u32);
-        for (a, plan) in self.one.attributes.iter().zip(self.one.plans) {
-            let w = fetch::fetch_with(
+        for a in self.one.attributes {
+            let w = fetch::fetch(
                 a,
-                plan,
                 self.one.bindings,
                 vertex,
                 instance,

@@ -206,20 +206,12 @@ mod tests {
     use super::*;
     use crate::raster::tests::Rng;
 
-    /// An attribute that is a linear function of the position stays that function at every
-    /// clipped vertex; every vertex satisfies every plane; inside triangles pass unchanged.
     /// `all_inside` four planes at a time answers as every active plane's `distance` does:
     /// vertices on the planes, just outside, NaN and infinite, with and without depth
     /// clamping (five planes).
     #[test]
     fn all_inside_is_every_plane_distance() {
-        let mut x = 0x9e37_79b9u32;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            x
-        };
+        let mut rng = Rng(0x9e37_79b9);
         let specials = [
             0.0,
             -0.0,
@@ -236,9 +228,9 @@ mod tests {
             for _ in 0..100_000 {
                 let mut v = [0.0f32; 4];
                 for c in &mut v {
-                    *c = match next() % 4 {
-                        0 => specials[next() as usize % specials.len()],
-                        _ => (next() % 4001) as f32 / 1000.0 - 2.0,
+                    *c = match rng.below(4) {
+                        0 => specials[rng.below(specials.len() as u64) as usize],
+                        _ => rng.below(4001) as f32 / 1000.0 - 2.0,
                     };
                 }
                 let want = planes
@@ -256,6 +248,8 @@ mod tests {
         assert!(inside > 10_000 && outside > 10_000, "{inside} {outside}");
     }
 
+    /// An attribute that is a linear function of the position stays that function at every
+    /// clipped vertex; every vertex satisfies every plane; inside triangles pass unchanged.
     #[test]
     fn clipped_polygons_lie_inside_with_linear_attributes() {
         let planes = Planes::new(false, [400.0, 300.0], [400.0, 300.0]);

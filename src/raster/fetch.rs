@@ -22,20 +22,38 @@ pub struct Binding<'a> {
     pub divisor: u32,
 }
 
-/// VkVertexInputAttributeDescription.
+/// VkVertexInputAttributeDescription, with what the fetch needs to know of its format
+/// (looked up once, by [`Attribute::new`], not per vertex; the fields are read, never
+/// changed, after that).
 #[derive(Clone, Copy, Debug)]
 pub struct Attribute {
     pub location: u32,
     pub binding: u32,
     pub format: vk::Format,
     pub offset: u32,
+    plan: Plan,
+}
+
+impl Attribute {
+    pub fn new(location: u32, binding: u32, format: vk::Format, offset: u32) -> Attribute {
+        Attribute {
+            location,
+            binding,
+            format,
+            offset,
+            plan: Plan::of(format),
+        }
+    }
 }
 
 /// Whether vertex input can read `format` (a color format of at most 32-bit components).
 pub fn supported(format: vk::Format) -> bool {
-    format::info(format).is_some_and(|i| {
-        i.aspects == vk::ImageAspectFlags::COLOR && !i.wide && i.bytes > 0 && i.bytes <= 16
-    })
+    format::info(format).is_some_and(readable)
+}
+
+/// [`supported`] on the format's table entry.
+fn readable(i: &format::FormatInfo) -> bool {
+    i.aspects == vk::ImageAspectFlags::COLOR && !i.wide && i.bytes > 0 && i.bytes <= 16
 }
 
 /// The components of the 32-bit float formats (None for the others).
@@ -49,10 +67,9 @@ fn float32_components(f: vk::Format) -> Option<usize> {
     }
 }
 
-/// What the fetch of an attribute needs to know of its format, looked up once per draw
-/// ([`Plan::of`]) instead of once per vertex.
+/// What the fetch of an attribute needs to know of its format.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Plan {
+struct Plan {
     /// Bytes per texel; 0 where vertex input cannot read the format (zero words).
     bytes: u8,
     /// Components of a 32-bit float format (its words as they are); 0 for the others.
@@ -60,8 +77,8 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn of(format: vk::Format) -> Plan {
-        match format::info(format).filter(|_| supported(format)) {
+    fn of(format: vk::Format) -> Plan {
+        match format::info(format).filter(|i| readable(i)) {
             Some(info) => Plan {
                 bytes: info.bytes as u8,
                 float32: float32_components(format).unwrap_or(0) as u8,
@@ -79,27 +96,7 @@ pub fn fetch(
     instance_index: u32,
     first_instance: u32,
 ) -> [u32; 4] {
-    let plan = Plan::of(a.format);
-    fetch_with(
-        a,
-        plan,
-        bindings,
-        vertex_index,
-        instance_index,
-        first_instance,
-    )
-}
-
-/// [`fetch`] with the attribute's [`Plan`] (`Plan::of(a.format)`).
-#[inline]
-pub fn fetch_with(
-    a: &Attribute,
-    plan: Plan,
-    bindings: &[Binding<'_>],
-    vertex_index: u32,
-    instance_index: u32,
-    first_instance: u32,
-) -> [u32; 4] {
+    let plan = a.plan;
     if plan.bytes == 0 {
         return [0; 4];
     }
@@ -190,12 +187,7 @@ mod tests {
                         per_instance: false,
                         divisor: 1,
                     }];
-                    let a = Attribute {
-                        location: 0,
-                        binding: 0,
-                        format: f,
-                        offset: 0,
-                    };
+                    let a = Attribute::new(0, 0, f, 0);
                     assert_eq!(fetch(&a, &b, 0, 0, 0), want, "{f:?} {w:x?} pad {pad}");
                 }
             }
@@ -226,22 +218,9 @@ mod tests {
                 divisor: 2,
             },
         ];
-        let pos = Attribute {
-            location: 0,
-            binding: 0,
-            format: vk::Format::R32G32_SFLOAT,
-            offset: 0,
-        };
-        let color = Attribute {
-            format: vk::Format::R8G8B8A8_UNORM,
-            offset: 8,
-            ..pos
-        };
-        let id = Attribute {
-            binding: 1,
-            format: vk::Format::R16_SINT,
-            ..pos
-        };
+        let pos = Attribute::new(0, 0, vk::Format::R32G32_SFLOAT, 0);
+        let color = Attribute::new(0, 0, vk::Format::R8G8B8A8_UNORM, 8);
+        let id = Attribute::new(0, 1, vk::Format::R16_SINT, 0);
         let f = |w: [u32; 4]| w.map(f32::from_bits);
         assert_eq!(f(fetch(&pos, &bindings, 1, 0, 0)), [1.5, -3.0, 0.0, 1.0]);
         assert_eq!(f(fetch(&color, &bindings, 0, 0, 0)), [0.0, 0.2, 1.0, 0.4]);

@@ -761,16 +761,7 @@ fn tiles_of(area: Rect, tiles_x: i32, t: &Triangle, mut f: impl FnMut(usize, u64
     for ty in ty0..=ty1 {
         for tx in tx0..=tx1 {
             let k = (ty * tiles_x + tx) as usize;
-            // `tile_rect(area, tiles_x, k)` without its divisions.
-            let (x0, y0) = (area.x0 + tx * TILE, area.y0 + ty * TILE);
-            let tile = Rect {
-                x0,
-                y0,
-                x1: (x0 + TILE).min(area.x1),
-                y1: (y0 + TILE).min(area.y1),
-            }
-            .intersect(r);
-            debug_assert_eq!(tile, tile_rect(area, tiles_x, k).intersect(r));
+            let tile = tile_at(area, tx, ty).intersect(r);
             if !t.block_outside(tile.x0, tile.y0, tile.x1 - tile.x0, tile.y1 - tile.y0) {
                 f(k, ((tile.x1 - tile.x0) * (tile.y1 - tile.y0)) as u64);
             }
@@ -787,7 +778,11 @@ fn tile_grid(area: Rect) -> (i32, i32) {
 
 /// The pixels of tile `k` of `area`'s grid.
 fn tile_rect(area: Rect, tiles_x: i32, k: usize) -> Rect {
-    let (tx, ty) = (k as i32 % tiles_x, k as i32 / tiles_x);
+    tile_at(area, k as i32 % tiles_x, k as i32 / tiles_x)
+}
+
+/// The pixels of the tile in column `tx` and row `ty` of `area`'s grid.
+fn tile_at(area: Rect, tx: i32, ty: i32) -> Rect {
     let x0 = area.x0 + tx * TILE;
     let y0 = area.y0 + ty * TILE;
     Rect {

@@ -717,11 +717,9 @@ fn snapping_rounds_half_to_even() {
         let half = (k as f32 + 0.5) / 256.0;
         values.extend([half, half.next_up(), half.next_down(), k as f32 / 256.0]);
     }
-    let mut x = 0x1234_5678u32;
+    let mut rng = Rng(0x1234_5678);
     for _ in 0..200_000 {
-        x ^= x << 13;
-        x ^= x >> 17;
-        x ^= x << 5;
+        let x = rng.next() as u32;
         let v = f32::from_bits(x);
         if v.abs() < GUARD {
             values.push(v);

@@ -223,12 +223,8 @@ unsafe fn prepare(
                 a.location, a.binding
             )));
         }
-        s.attributes.push(Attribute {
-            location: a.location,
-            binding: a.binding,
-            format: a.format,
-            offset: a.offset,
-        });
+        s.attributes
+            .push(Attribute::new(a.location, a.binding, a.format, a.offset));
     }
     let ia = info
         .p_input_assembly_state
